@@ -1,0 +1,105 @@
+// Login, logout and "who am I".
+#include <boost/json/value.hpp>
+
+#include "api/handlers.hpp"
+#include "api/input.hpp"
+#include "auth/identity_service.hpp"
+#include "http/error_mapping.hpp"
+#include "http/middleware/authenticate.hpp"
+
+namespace meterline::api {
+
+namespace {
+
+boost::json::object UserJson(const auth::User& user) {
+  boost::json::object u;
+  u["id"] = user.id;
+  u["email"] = user.email;
+  u["role"] = RoleName(user.role);
+  if (user.customer_id.empty()) {
+    u["customer_id"] = nullptr;
+  } else {
+    u["customer_id"] = user.customer_id;
+  }
+  return u;
+}
+
+std::string Cookie(const char* name, const std::string& value, int64_t max_age, bool http_only, bool secure) {
+  std::string c = std::string(name) + "=" + value + "; Path=/; Max-Age=" + std::to_string(max_age) + "; SameSite=Lax";
+  if (http_only) c += "; HttpOnly";
+  if (secure) c += "; Secure";
+  return c;
+}
+
+auth::RequestOrigin Origin(const http::Request& request) {
+  return {request.remote_address, std::string(request.headers.Get("User-Agent"))};
+}
+
+}  // namespace
+
+http::Handler Login(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    auto body = BodyObject(request);
+    if (!body.ok()) return std::move(body).error();
+    auto email = RequiredString(*body, "email", 254);
+    if (!email.ok()) return std::move(email).error();
+    auto password = RequiredString(*body, "password", 1024);
+    if (!password.ok()) return std::move(password).error();
+
+    auto session = context.identity.Login(*email, *password, Origin(request));
+    if (!session.ok()) {
+      if (session.error().code == ErrorCode::kRateLimited) {
+        http::Response locked = http::ErrorResponse(session.error(), request.request_id);
+        int64_t retry = context.identity.LoginRetryAfter(*email, Origin(request));
+        locked.headers.Set("Retry-After", std::to_string(std::max<int64_t>(retry, 1)));
+        return locked;
+      }
+      return std::move(session).error();
+    }
+    int64_t max_age = session->expires_at - ToUnixMillis(context.clock.Now()) / 1000;
+    boost::json::object out;
+    out["user"] = UserJson(session->user);
+    out["csrf_token"] = session->csrf_token;
+    out["expires_at"] = FormatIso8601(FromUnixMillis(session->expires_at * 1000));
+    http::Response response = JsonResponse(200, out);
+    response.headers.Add("Set-Cookie",
+                         Cookie(http::kSessionCookie, session->token, max_age, true, context.secure_cookies));
+    response.headers.Add("Set-Cookie",
+                         Cookie(http::kCsrfCookie, session->csrf_token, max_age, false, context.secure_cookies));
+    response.headers.Set("Cache-Control", "no-store");
+    return response;
+  };
+}
+
+http::Handler Logout(ApiContext& context) {
+  return [&context](http::Request&) -> Result<http::Response> {
+    http::Response response = http::Response::NoContent(204);
+    response.headers.Add("Set-Cookie", Cookie(http::kSessionCookie, "", 0, true, context.secure_cookies));
+    response.headers.Add("Set-Cookie", Cookie(http::kCsrfCookie, "", 0, false, context.secure_cookies));
+    return response;
+  };
+}
+
+http::Handler Me(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    const Principal& principal = *request.principal;
+    if (principal.kind != Principal::Kind::kUser) {
+      return Error(ErrorCode::kPermissionDenied, "forbidden", "API keys have no user");
+    }
+    auto user = context.identity.GetUser(principal.id);
+    if (!user.ok()) {
+      if (user.error().code == ErrorCode::kNotFound) {
+        return Error(ErrorCode::kUnauthenticated, "invalid_token", "the session's user no longer exists");
+      }
+      return std::move(user).error();
+    }
+    boost::json::object out;
+    out["user"] = UserJson(*user);
+    if (principal.via_cookie) out["csrf_token"] = context.identity.csrf().TokenFor(principal.session_id);
+    http::Response response = JsonResponse(200, out);
+    response.headers.Set("Cache-Control", "no-store");
+    return response;
+  };
+}
+
+}  // namespace meterline::api

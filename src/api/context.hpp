@@ -1,0 +1,38 @@
+// ApiContext: what handlers may use, built once in app/wiring.cpp.
+// Handlers parse input, call a service, and map the result to JSON; they hold
+// no SQL and no transport code.
+#pragma once
+
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/feature_flags.hpp"
+
+namespace meterline::observability { class Registry; }
+namespace meterline::storage { class Database; }
+namespace meterline::auth { class IdentityService; }
+
+namespace meterline::api {
+
+struct BuildInfo {
+  std::string name = "meterline";
+  std::string version;      // semantic version of billingd
+  std::string api_version = "v1";
+  std::string git_commit;   // short hash the binary was built from
+};
+
+struct ApiContext {
+  FeatureFlags features;
+  BuildInfo build;
+  TimePoint started_at;
+  const Clock& clock;
+  storage::Database& db;
+  observability::Registry& metrics;
+  auth::IdentityService& identity;
+  // Session cookies get the Secure attribute (production mode: HTTPS only).
+  bool secure_cookies = false;
+};
+
+BuildInfo CurrentBuildInfo();
+
+}  // namespace meterline::api

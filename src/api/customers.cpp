@@ -1,0 +1,78 @@
+// Customers (admin) and a member's own customer.
+#include <boost/json/value.hpp>
+
+#include "api/handlers.hpp"
+#include "api/input.hpp"
+#include "api/scope.hpp"
+#include "auth/identity_service.hpp"
+
+namespace meterline::api {
+
+namespace {
+
+boost::json::object CustomerJson(const auth::Customer& c) {
+  boost::json::object o;
+  o["id"] = c.id;
+  o["name"] = c.name;
+  o["email"] = c.email.empty() ? boost::json::value(nullptr) : boost::json::value(c.email);
+  o["country"] = c.country.empty() ? boost::json::value(nullptr) : boost::json::value(c.country);
+  o["currency"] = c.currency;
+  o["created_at"] = FormatIso8601(FromUnixMillis(c.created_at));
+  return o;
+}
+
+}  // namespace
+
+http::Handler ListCustomers(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    auto limit = IntQuery(request, "limit", 20, 1, 100);
+    if (!limit.ok()) return std::move(limit).error();
+    auto offset = IntQuery(request, "offset", 0, 0, 1'000'000);
+    if (!offset.ok()) return std::move(offset).error();
+    auto customers = context.identity.ListCustomers(static_cast<int>(*limit), static_cast<int>(*offset));
+    if (!customers.ok()) return std::move(customers).error();
+    boost::json::array data;
+    for (const auto& c : *customers) data.push_back(CustomerJson(c));
+    boost::json::object out;
+    out["data"] = std::move(data);
+    out["limit"] = *limit;
+    out["offset"] = *offset;
+    return JsonResponse(200, out);
+  };
+}
+
+http::Handler GetCustomer(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    std::string id(request.PathParam("id"));
+    if (!CanSeeCustomer(*request.principal, id)) return NotVisible("customer", id);
+    auto customer = context.identity.GetCustomer(id);
+    if (!customer.ok()) return std::move(customer).error();
+    return JsonResponse(200, CustomerJson(*customer));
+  };
+}
+
+http::Handler CreateCustomer(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    auto body = BodyObject(request);
+    if (!body.ok()) return std::move(body).error();
+    auth::NewCustomer input;
+    auto name = RequiredString(*body, "name", 200);
+    if (!name.ok()) return std::move(name).error();
+    input.name = *name;
+    auto email = OptionalString(*body, "email", 254);
+    if (!email.ok()) return std::move(email).error();
+    input.email = *email;
+    auto country = OptionalString(*body, "country", 2);
+    if (!country.ok()) return std::move(country).error();
+    input.country = *country;
+    auto currency = OptionalString(*body, "currency", 3);
+    if (!currency.ok()) return std::move(currency).error();
+    if (!currency->empty()) input.currency = *currency;
+    auto customer = context.identity.CreateCustomer(
+        input, request.principal->id, {request.remote_address, std::string(request.headers.Get("User-Agent"))});
+    if (!customer.ok()) return std::move(customer).error();
+    return JsonResponse(201, CustomerJson(*customer));
+  };
+}
+
+}  // namespace meterline::api

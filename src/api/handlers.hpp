@@ -1,0 +1,36 @@
+// Handler factories, one group per file (meta.cpp, health.cpp, openapi.cpp).
+#pragma once
+
+#include "api/context.hpp"
+#include "http/router.hpp"
+
+namespace meterline::api {
+
+// meta.cpp
+http::Handler MetaFeatures(const ApiContext& context);
+http::Handler MetaInfo(const ApiContext& context);
+
+// health.cpp
+http::Handler Health();
+http::Handler Ready(ApiContext& context);
+http::Handler Metrics(ApiContext& context);
+
+// auth.cpp
+http::Handler Login(ApiContext& context);
+http::Handler Logout(ApiContext& context);
+http::Handler Me(ApiContext& context);
+
+// customers.cpp
+http::Handler ListCustomers(ApiContext& context);
+http::Handler GetCustomer(ApiContext& context);
+http::Handler CreateCustomer(ApiContext& context);
+
+// api_keys.cpp
+http::Handler ListApiKeys(ApiContext& context);
+http::Handler CreateApiKey(ApiContext& context);
+http::Handler RevokeApiKey(ApiContext& context);
+
+// openapi.cpp
+http::Handler OpenApiDocument();
+
+}  // namespace meterline::api

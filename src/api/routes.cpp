@@ -1,0 +1,53 @@
+#include "api/routes.hpp"
+
+#include "api/handlers.hpp"
+
+namespace meterline::api {
+
+using http::Method;
+
+void RegisterRoutes(http::Router& router, ApiContext& context) {
+  const std::vector<Role> kAdmin = {Role::kAdmin};
+  const std::vector<Role> kUsers = {Role::kAdmin, Role::kMember};
+
+  // Each route: method, pattern, handler; the feature flag that must be on;
+  // `cheap` = never blocks (runs on the I/O thread); `json_body` = the pipeline
+  // checks the JSON body; the roles allowed (none = public); the rate-limit group.
+  const http::Route table[] = {
+      // Operations: probes and metrics, public.
+      {.method = Method::kGet, .pattern = "/health", .handler = Health(), .cheap = true},
+      {.method = Method::kGet, .pattern = "/ready", .handler = Ready(context)},
+      {.method = Method::kGet, .pattern = "/metrics", .handler = Metrics(context), .cheap = true},
+
+      // Meta API: public, read by the console before login.
+      {.method = Method::kGet, .pattern = "/api/v1/meta/features", .handler = MetaFeatures(context), .cheap = true},
+      {.method = Method::kGet, .pattern = "/api/v1/meta/info", .handler = MetaInfo(context), .cheap = true},
+      {.method = Method::kGet, .pattern = "/api/v1/openapi.yaml", .handler = OpenApiDocument(), .cheap = true},
+
+      // Sessions.
+      {.method = Method::kPost, .pattern = "/api/v1/auth/login", .handler = Login(context), .json_body = true,
+       .rate_group = "auth"},
+      {.method = Method::kPost, .pattern = "/api/v1/auth/logout", .handler = Logout(context)},
+      {.method = Method::kGet, .pattern = "/api/v1/auth/me", .handler = Me(context), .roles = kUsers,
+       .rate_group = "auth"},
+
+      // Customers.
+      {.method = Method::kGet, .pattern = "/api/v1/billing/customers", .handler = ListCustomers(context),
+       .feature = "billing", .roles = kAdmin, .rate_group = "billing"},
+      {.method = Method::kPost, .pattern = "/api/v1/billing/customers", .handler = CreateCustomer(context),
+       .feature = "billing", .json_body = true, .roles = kAdmin, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/customers/:id", .handler = GetCustomer(context),
+       .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+
+      // Administration.
+      {.method = Method::kGet, .pattern = "/api/v1/admin/api-keys", .handler = ListApiKeys(context),
+       .roles = kAdmin, .rate_group = "admin"},
+      {.method = Method::kPost, .pattern = "/api/v1/admin/api-keys", .handler = CreateApiKey(context),
+       .json_body = true, .roles = kAdmin, .rate_group = "admin"},
+      {.method = Method::kDelete, .pattern = "/api/v1/admin/api-keys/:id", .handler = RevokeApiKey(context),
+       .roles = kAdmin, .rate_group = "admin"},
+  };
+  for (const http::Route& route : table) router.Add(route);
+}
+
+}  // namespace meterline::api

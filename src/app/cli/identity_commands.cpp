@@ -1,0 +1,224 @@
+// billingd customer create | user create | apikey create/list/revoke
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "app/cli/cli.hpp"
+#include "app/config.hpp"
+#include "app/wiring.hpp"
+#include "auth/identity_service.hpp"
+
+namespace meterline::app {
+
+namespace {
+
+constexpr const char* kCustomerUsage = R"(Usage: billingd customer create --name NAME [--email EMAIL] [--country CC] [--currency USD]
+
+Creates a customer and prints its id.
+)";
+
+constexpr const char* kUserUsage = R"(Usage: billingd user create --email EMAIL --role admin|member [--customer cus_…]
+
+Creates a login. The password is read from standard input (one line), or
+asked for at a prompt when standard input is a terminal; it is never taken
+from the command line, where other users could see it.
+Members belong to a customer; admins to none.
+)";
+
+constexpr const char* kApiKeyUsage = R"(Usage: billingd apikey create --name NAME [--role service|admin] [--customer cus_…]
+       billingd apikey list
+       billingd apikey revoke --id key_…
+
+API keys authenticate machine callers (Authorization: Bearer mk_…). The key is
+printed once by create; only its hash is stored.
+)";
+
+// Parses "--flag value" / "--flag=value" pairs; every flag must be in `allowed`.
+Result<std::map<std::string, std::string>> ParseFlags(const std::vector<std::string>& args,
+                                                      std::initializer_list<const char*> allowed) {
+  std::map<std::string, std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i], value;
+    if (auto eq = arg.find('='); eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return InvalidArgument("flag " + arg + " needs a value");
+    }
+    bool known = false;
+    for (const char* a : allowed) known = known || arg == a;
+    if (!known) return InvalidArgument("unknown flag " + arg);
+    out[arg] = value;
+  }
+  return out;
+}
+
+std::string ReadPassword() {
+  std::string password;
+  if (::isatty(STDIN_FILENO)) {
+    std::fprintf(stderr, "Password: ");
+    termios old_state{};
+    ::tcgetattr(STDIN_FILENO, &old_state);
+    termios no_echo = old_state;
+    no_echo.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &no_echo);
+    std::getline(std::cin, password);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old_state);
+    std::fprintf(stderr, "\n");
+  } else {
+    std::getline(std::cin, password);
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return password;
+}
+
+// Opens storage and the identity service as `billingd serve` would.
+int WithIdentity(const std::function<int(auth::IdentityService&)>& body) {
+  auto config = LoadConfig(ProcessEnvironment());
+  if (!config.ok()) {
+    PrintError(config.error().message);
+    return 2;
+  }
+  log::Init(log::Level::kWarn);
+  static SystemClock clock;
+  auto app = BuildApp(*config, clock);
+  if (!app.ok()) {
+    PrintError(app.error().message);
+    return 1;
+  }
+  return body(*(*app)->identity);
+}
+
+const auth::RequestOrigin kCliOrigin{"", "billingd-cli"};
+
+}  // namespace
+
+int RunCustomer(const std::vector<std::string>& args) {
+  if (WantsHelp(args) || args.empty() || args[0] != "create") {
+    (WantsHelp(args) ? std::cout : std::cerr) << kCustomerUsage;
+    return WantsHelp(args) ? 0 : 2;
+  }
+  auto flags = ParseFlags({args.begin() + 1, args.end()}, {"--name", "--email", "--country", "--currency"});
+  if (!flags.ok()) {
+    PrintError(flags.error().message);
+    return 2;
+  }
+  if (!flags->count("--name")) {
+    PrintError("customer create needs --name");
+    return 2;
+  }
+  return WithIdentity([&](auth::IdentityService& identity) {
+    auth::NewCustomer input{(*flags)["--name"], (*flags)["--email"], (*flags)["--country"],
+                            flags->count("--currency") ? (*flags)["--currency"] : "USD"};
+    auto customer = identity.CreateCustomer(input, "cli", kCliOrigin);
+    if (!customer.ok()) {
+      PrintError(customer.error().message);
+      return 1;
+    }
+    std::printf("%s\n", customer->id.c_str());
+    return 0;
+  });
+}
+
+int RunUser(const std::vector<std::string>& args) {
+  if (WantsHelp(args) || args.empty() || args[0] != "create") {
+    (WantsHelp(args) ? std::cout : std::cerr) << kUserUsage;
+    return WantsHelp(args) ? 0 : 2;
+  }
+  auto flags = ParseFlags({args.begin() + 1, args.end()}, {"--email", "--role", "--customer"});
+  if (!flags.ok()) {
+    PrintError(flags.error().message);
+    return 2;
+  }
+  auto role = ParseRole((*flags)["--role"]);
+  if (!flags->count("--email") || !role || *role == Role::kService) {
+    PrintError("user create needs --email and --role admin|member");
+    return 2;
+  }
+  std::string password = ReadPassword();
+  return WithIdentity([&](auth::IdentityService& identity) {
+    auto user = identity.CreateUser((*flags)["--email"], password, *role, (*flags)["--customer"], "cli", kCliOrigin);
+    if (!user.ok()) {
+      PrintError(user.error().message);
+      return 1;
+    }
+    std::printf("%s\n", user->id.c_str());
+    return 0;
+  });
+}
+
+int RunApiKey(const std::vector<std::string>& args) {
+  if (WantsHelp(args) || args.empty()) {
+    (WantsHelp(args) ? std::cout : std::cerr) << kApiKeyUsage;
+    return WantsHelp(args) ? 0 : 2;
+  }
+  std::string sub = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (sub == "create") {
+    auto flags = ParseFlags(rest, {"--name", "--role", "--customer"});
+    if (!flags.ok()) {
+      PrintError(flags.error().message);
+      return 2;
+    }
+    auto role = ParseRole(flags->count("--role") ? (*flags)["--role"] : "service");
+    if (!flags->count("--name") || !role || *role == Role::kMember) {
+      PrintError("apikey create needs --name and --role service|admin");
+      return 2;
+    }
+    return WithIdentity([&](auth::IdentityService& identity) {
+      auto created = identity.CreateApiKey((*flags)["--name"], *role, (*flags)["--customer"], "cli", kCliOrigin);
+      if (!created.ok()) {
+        PrintError(created.error().message);
+        return 1;
+      }
+      std::printf("%s\n", created->secret.c_str());
+      std::fprintf(stderr, "API key %s created; the key above is shown only once.\n", created->key.id.c_str());
+      return 0;
+    });
+  }
+  if (sub == "list") {
+    if (!rest.empty()) {
+      PrintError("apikey list takes no flags");
+      return 2;
+    }
+    return WithIdentity([&](auth::IdentityService& identity) {
+      auto keys = identity.ListApiKeys();
+      if (!keys.ok()) {
+        PrintError(keys.error().message);
+        return 1;
+      }
+      std::printf("%-28s %-14s %-8s %-28s %s\n", "ID", "PREFIX", "ROLE", "CUSTOMER", "NAME");
+      for (const auto& k : *keys) {
+        std::printf("%-28s %-14s %-8s %-28s %s%s\n", k.id.c_str(), k.prefix.c_str(), RoleName(k.role),
+                    k.customer_id.empty() ? "-" : k.customer_id.c_str(), k.name.c_str(),
+                    k.revoked_at ? " (revoked)" : "");
+      }
+      return 0;
+    });
+  }
+  if (sub == "revoke") {
+    auto flags = ParseFlags(rest, {"--id"});
+    if (!flags.ok() || !flags->count("--id")) {
+      PrintError(flags.ok() ? "apikey revoke needs --id" : flags.error().message);
+      return 2;
+    }
+    return WithIdentity([&](auth::IdentityService& identity) {
+      Status s = identity.RevokeApiKey((*flags)["--id"], "cli", kCliOrigin);
+      if (!s.ok()) {
+        PrintError(s.error().message);
+        return 1;
+      }
+      std::printf("revoked %s\n", (*flags)["--id"].c_str());
+      return 0;
+    });
+  }
+  PrintError("unknown apikey command '" + sub + "'; run 'billingd apikey --help'");
+  return 2;
+}
+
+}  // namespace meterline::app

@@ -1,0 +1,71 @@
+#include <iostream>
+
+#include "app/cli/cli.hpp"
+#include "app/config.hpp"
+#include "app/wiring.hpp"
+#include "core/log.hpp"
+#include "http/server.hpp"
+
+namespace meterline::app {
+
+namespace {
+
+constexpr const char* kServeUsage = R"(Usage: billingd serve [flags]
+
+Runs the HTTP API, the web console and background jobs until SIGINT/SIGTERM,
+then finishes in-flight requests and exits 0.
+
+Flags (each overrides the environment variable in brackets):
+  --host ADDR          interface to listen on [HOST, default 0.0.0.0]
+  --port N             TCP port, 0 for any free one [PORT, default 4000]
+  --data-dir DIR       embedded database and generated secrets [DATA_DIR, default ./data]
+  --database-url URL   postgresql://… or sqlite:PATH [DATABASE_URL, default SQLite in DATA_DIR]
+  --console-dir DIR    web console build to serve [CONSOLE_DIR, default console/dist]
+  --log-level LEVEL    debug|info|warn|error|off [LOG_LEVEL, default info]
+  --mode MODE          development|production [MODE, default development]
+)";
+
+}  // namespace
+
+int RunServe(const std::vector<std::string>& args) {
+  if (WantsHelp(args)) {
+    std::cout << kServeUsage;
+    return 0;
+  }
+  auto config = LoadConfig(ProcessEnvironment());
+  if (!config.ok()) {
+    PrintError(config.error().message);
+    return 2;
+  }
+  if (Status flags = ApplyServeFlags(args, *config); !flags.ok()) {
+    PrintError(flags.error().message);
+    return 2;
+  }
+  log::Init(config->log_level);
+  log::Info("starting billingd", {{"config", config->Describe()}});
+
+  SystemClock clock;
+  auto app = BuildApp(*config, clock);
+  if (!app.ok()) {
+    PrintError(app.error().message);
+    return 1;
+  }
+
+  http::ServerOptions options;
+  options.address = config->host;
+  options.port = static_cast<uint16_t>(config->port);
+  options.io_threads = config->io_threads;
+  options.worker_threads = config->worker_threads;
+  options.body_limit = static_cast<size_t>(config->max_body_bytes);
+  auto server = http::Server::Start(options, *(*app)->pipeline);
+  if (!server.ok()) {
+    PrintError(server.error().message);
+    return 1;
+  }
+  log::Info("listening", {{"address", config->host}, {"port", static_cast<int64_t>((*server)->port())}});
+  (*server)->Run();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace meterline::app

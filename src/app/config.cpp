@@ -1,0 +1,287 @@
+#include "app/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+
+#include "storage/database.hpp"
+
+namespace meterline::app {
+
+namespace {
+
+Error Invalid(const std::string& name, const std::string& what, const std::string& got, bool secret = false) {
+  std::string message = name + " " + what;
+  if (!secret) message += ", got '" + got + "'";
+  return InvalidArgument(message);
+}
+
+Result<int64_t> ParseInt(const std::string& name, const std::string& text, int64_t min, int64_t max) {
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < min || value > max) {
+    return Invalid(name, "must be an integer between " + std::to_string(min) + " and " + std::to_string(max), text);
+  }
+  return value;
+}
+
+Result<bool> ParseBool(const std::string& name, const std::string& text) {
+  if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "0" || text == "no" || text == "off") return false;
+  return Invalid(name, "must be true or false", text);
+}
+
+Result<Mode> ParseMode(const std::string& name, const std::string& text) {
+  if (text == "development") return Mode::kDevelopment;
+  if (text == "production") return Mode::kProduction;
+  return Invalid(name, "must be development or production", text);
+}
+
+Result<log::Level> ParseLogLevel(const std::string& name, const std::string& text) {
+  log::Level level;
+  if (!log::ParseLevel(text, level)) return Invalid(name, "must be one of debug, info, warn, error, off", text);
+  return level;
+}
+
+bool StartsWith(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+
+// One settable field: its environment name, its flag (or ""), and how to set it.
+struct Setting {
+  const char* env;
+  const char* flag;
+  std::function<Status(const std::string& name, const std::string& value, Config&)> apply;
+};
+
+template <typename T>
+Status Assign(Result<T> parsed, T& field) {
+  if (!parsed.ok()) return std::move(parsed).error();
+  field = std::move(parsed).value();
+  return OkStatus();
+}
+
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> kSettings = {
+      {"MODE", "--mode", [](auto& n, auto& v, Config& c) { return Assign(ParseMode(n, v), c.mode); }},
+      {"HOST", "--host", [](auto&, auto& v, Config& c) { c.host = v; return OkStatus(); }},
+      {"PORT", "--port",
+       [](auto& n, auto& v, Config& c) {
+         auto p = ParseInt(n, v, 0, 65535);
+         if (!p.ok()) return Status(p.error());
+         c.port = static_cast<int>(*p);
+         return OkStatus();
+       }},
+      {"IO_THREADS", "",
+       [](auto& n, auto& v, Config& c) {
+         auto p = ParseInt(n, v, 0, 256);
+         if (!p.ok()) return Status(p.error());
+         c.io_threads = static_cast<int>(*p);
+         return OkStatus();
+       }},
+      {"WORKER_THREADS", "",
+       [](auto& n, auto& v, Config& c) {
+         auto p = ParseInt(n, v, 1, 1024);
+         if (!p.ok()) return Status(p.error());
+         c.worker_threads = static_cast<int>(*p);
+         return OkStatus();
+       }},
+      {"MAX_BODY_BYTES", "",
+       [](auto& n, auto& v, Config& c) { return Assign(ParseInt(n, v, 1024, int64_t{1} << 30), c.max_body_bytes); }},
+      {"DATA_DIR", "--data-dir",
+       [](auto& n, auto& v, Config& c) {
+         if (v.empty()) return Status(Invalid(n, "must not be empty", v));
+         c.data_dir = v;
+         return OkStatus();
+       }},
+      {"DATABASE_URL", "--database-url",
+       [](auto& n, auto& v, Config& c) {
+         if (!v.empty() && !StartsWith(v, "postgresql://") && !StartsWith(v, "postgres://") &&
+             !StartsWith(v, "sqlite:") && !StartsWith(v, "file:")) {
+           return Status(InvalidArgument(
+               n + " must start with postgresql://, postgres:// or sqlite:, got '" + storage::RedactUrl(v) + "'"));
+         }
+         c.database_url = v;
+         return OkStatus();
+       }},
+      {"DATABASE_POOL_SIZE", "",
+       [](auto& n, auto& v, Config& c) {
+         auto p = ParseInt(n, v, 1, 512);
+         if (!p.ok()) return Status(p.error());
+         c.database_pool_size = static_cast<int>(*p);
+         return OkStatus();
+       }},
+      {"MIGRATE_ON_START", "",
+       [](auto& n, auto& v, Config& c) {
+         auto b = ParseBool(n, v);
+         if (!b.ok()) return Status(b.error());
+         c.migrate_on_start = *b;
+         return OkStatus();
+       }},
+      {"CLICKHOUSE_URL", "",
+       [](auto& n, auto& v, Config& c) {
+         if (!v.empty() && !StartsWith(v, "http://") && !StartsWith(v, "https://")) {
+           return Status(InvalidArgument(n + " must be an http:// or https:// URL, got '" +
+                                         storage::RedactUrl(v) + "'"));
+         }
+         c.clickhouse_url = v;
+         return OkStatus();
+       }},
+      {"REDIS_URL", "",
+       [](auto& n, auto& v, Config& c) {
+         if (!v.empty() && !StartsWith(v, "redis://") && !StartsWith(v, "rediss://")) {
+           return Status(
+               InvalidArgument(n + " must be a redis:// URL, got '" + storage::RedactUrl(v) + "'"));
+         }
+         c.redis_url = v;
+         return OkStatus();
+       }},
+      {"STRIPE_SECRET_KEY", "",
+       [](auto& n, auto& v, Config& c) {
+         if (!v.empty() && !StartsWith(v, "sk_") && !StartsWith(v, "rk_")) {
+           return Status(Invalid(n, "must start with sk_ or rk_", v, /*secret=*/true));
+         }
+         c.stripe_secret_key = v;
+         return OkStatus();
+       }},
+      {"STRIPE_WEBHOOK_SECRET", "",
+       [](auto& n, auto& v, Config& c) {
+         if (!v.empty() && !StartsWith(v, "whsec_")) {
+           return Status(Invalid(n, "must start with whsec_", v, /*secret=*/true));
+         }
+         c.stripe_webhook_secret = v;
+         return OkStatus();
+       }},
+      {"STRIPE_API_BASE", "",
+       [](auto& n, auto& v, Config& c) {
+         if (!StartsWith(v, "http://") && !StartsWith(v, "https://")) {
+           return Status(Invalid(n, "must be an http:// or https:// URL", v));
+         }
+         c.stripe_api_base = v;
+         while (!c.stripe_api_base.empty() && c.stripe_api_base.back() == '/') c.stripe_api_base.pop_back();
+         return OkStatus();
+       }},
+      {"BILLING_ENABLED", "",
+       [](auto& n, auto& v, Config& c) { return Assign(ParseBool(n, v), c.features.billing); }},
+      {"TRANSPARENCY_ENABLED", "",
+       [](auto& n, auto& v, Config& c) { return Assign(ParseBool(n, v), c.features.transparency); }},
+      {"FRAUD_DETECTION_ENABLED", "",
+       [](auto& n, auto& v, Config& c) { return Assign(ParseBool(n, v), c.features.fraud_detection); }},
+      {"AB_TESTING_ENABLED", "",
+       [](auto& n, auto& v, Config& c) { return Assign(ParseBool(n, v), c.features.ab_testing); }},
+      {"JWT_SECRET", "",
+       [](auto& n, auto& v, Config& c) {
+         if (v.size() < 32) return Status(Invalid(n, "must be at least 32 bytes", v, /*secret=*/true));
+         c.jwt_secret = v;
+         return OkStatus();
+       }},
+      {"SESSION_TTL_MINUTES", "",
+       [](auto& n, auto& v, Config& c) {
+         auto p = ParseInt(n, v, 5, 30 * 24 * 60);
+         if (!p.ok()) return Status(p.error());
+         c.session_ttl_minutes = static_cast<int>(*p);
+         return OkStatus();
+       }},
+      {"RATE_LIMITS", "",
+       [](auto& n, auto& v, Config& c) {
+         std::string_view rest = v;
+         while (!rest.empty()) {
+           std::string_view item = rest.substr(0, rest.find(','));
+           rest = item.size() == rest.size() ? std::string_view() : rest.substr(item.size() + 1);
+           auto eq = item.find('=');
+           if (eq == std::string_view::npos || eq == 0) {
+             return Status(Invalid(n, "must look like billing=100/15m,auth=30/1m", v));
+           }
+           auto limit = ratelimit::ParseLimit(item.substr(eq + 1));
+           if (!limit.ok()) return Status(InvalidArgument(n + ": " + limit.error().message));
+           c.rate_limits[std::string(item.substr(0, eq))] = *limit;
+         }
+         return OkStatus();
+       }},
+      {"CONSOLE_DIR", "--console-dir", [](auto&, auto& v, Config& c) { c.console_dir = v; return OkStatus(); }},
+      {"LOG_LEVEL", "--log-level",
+       [](auto& n, auto& v, Config& c) { return Assign(ParseLogLevel(n, v), c.log_level); }},
+  };
+  return kSettings;
+}
+
+}  // namespace
+
+std::string Config::EffectiveDatabaseUrl() const {
+  if (!database_url.empty()) return database_url;
+  return "sqlite:" + data_dir + "/meterline.db";
+}
+
+std::string Config::Describe() const {
+  std::string out = "mode=" + std::string(mode == Mode::kProduction ? "production" : "development");
+  out += " listen=" + host + ":" + std::to_string(port);
+  out += " database=" + storage::RedactUrl(EffectiveDatabaseUrl());
+  out += " clickhouse=" + (clickhouse_url.empty() ? std::string("off") : storage::RedactUrl(clickhouse_url));
+  out += " redis=" + (redis_url.empty() ? std::string("off") : storage::RedactUrl(redis_url));
+  out += " stripe_api_base=" + stripe_api_base;
+  out += " stripe_secret_key=" + std::string(stripe_secret_key.empty() ? "unset" : "set");
+  out += " stripe_webhook_secret=" + std::string(stripe_webhook_secret.empty() ? "unset" : "set");
+  out += " jwt_secret=" + std::string(jwt_secret.empty() ? "generated" : "set");
+  out += " features=billing:" + std::string(features.billing ? "on" : "off") +
+         ",transparency:" + (features.transparency ? "on" : "off") +
+         ",fraudDetection:" + (features.fraud_detection ? "on" : "off") +
+         ",abTesting:" + (features.ab_testing ? "on" : "off");
+  return out;
+}
+
+EnvLookup ProcessEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+Result<Config> LoadConfig(const EnvLookup& env) {
+  Config config;
+  for (const Setting& setting : Settings()) {
+    std::optional<std::string> value = env(setting.env);
+    if (!value) continue;
+    MTL_RETURN_IF_ERROR(setting.apply(setting.env, *value, config));
+  }
+  MTL_RETURN_IF_ERROR(Validate(config));
+  return config;
+}
+
+Status ApplyServeFlags(const std::vector<std::string>& args, Config& config) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    std::string value;
+    bool has_value = false;
+    if (auto eq = arg.find('='); eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    const Setting* match = nullptr;
+    for (const Setting& s : Settings()) {
+      if (s.flag[0] != '\0' && arg == s.flag) match = &s;
+    }
+    if (match == nullptr) return InvalidArgument("unknown flag " + arg);
+    if (!has_value) {
+      if (i + 1 >= args.size()) return InvalidArgument("flag " + arg + " needs a value");
+      value = args[++i];
+    }
+    MTL_RETURN_IF_ERROR(match->apply(arg, value, config));
+  }
+  return Validate(config);
+}
+
+Status Validate(const Config& config) {
+  if (config.mode == Mode::kProduction && config.jwt_secret.empty()) {
+    return InvalidArgument("JWT_SECRET must be set (at least 32 bytes) in production mode");
+  }
+  return OkStatus();
+}
+
+std::map<std::string, ratelimit::Limit> DefaultRateLimits() {
+  using std::chrono::minutes;
+  return {{"billing", {100, minutes(15)}},
+          {"auth", {30, minutes(1)}},
+          {"admin", {1000, minutes(15)}},
+          {"ingest", {60000, minutes(1)}}};
+}
+
+}  // namespace meterline::app

@@ -1,0 +1,107 @@
+// Config: everything billingd can be told, in one struct, filled from the
+// environment and then from `billingd serve` flags (flags win), and validated
+// once. An invalid value stops start-up with one line naming the variable.
+// With nothing set, billingd runs on the embedded SQLite default.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/feature_flags.hpp"
+#include "core/log.hpp"
+#include "core/result.hpp"
+#include "ratelimit/rate_limiter.hpp"
+
+namespace meterline::app {
+
+enum class Mode { kDevelopment, kProduction };
+
+// billing: the spec's 100 requests per 15 minutes per user; auth: login attempts
+// per address (on top of the per-account lockout); admin and ingest: generous.
+std::map<std::string, ratelimit::Limit> DefaultRateLimits();
+
+struct Config {
+  // MODE: "development" (default) or "production". Production refuses unsafe
+  // defaults and does not migrate on start unless MIGRATE_ON_START=true.
+  Mode mode = Mode::kDevelopment;
+
+  // HOST / --host: interface to listen on.
+  std::string host = "0.0.0.0";
+  // PORT / --port: TCP port (0 picks a free one; the chosen port is logged).
+  int port = 4000;
+  // IO_THREADS: event-loop threads; 0 = one per core.
+  int io_threads = 0;
+  // WORKER_THREADS: threads for handlers that touch the database or the network.
+  int worker_threads = 16;
+  // MAX_BODY_BYTES: largest accepted request body; larger gets 413.
+  int64_t max_body_bytes = 1 << 20;
+
+  // DATA_DIR / --data-dir: where the embedded database and generated secrets live.
+  std::string data_dir = "./data";
+  // DATABASE_URL / --database-url: postgresql://user:pass@host:port/db for
+  // PostgreSQL; empty = SQLite at DATA_DIR/meterline.db. A secret (may hold a password).
+  std::string database_url;
+  // DATABASE_POOL_SIZE: pooled connections.
+  int database_pool_size = 8;
+  // MIGRATE_ON_START: apply pending migrations at start (default: on in
+  // development, off in production, where `billingd migrate` is a deploy step).
+  std::optional<bool> migrate_on_start;
+
+  // CLICKHOUSE_URL: http://host:8123 to keep usage events in ClickHouse.
+  std::string clickhouse_url;
+  // REDIS_URL: redis://host:6379 to share rate-limit counters between instances.
+  std::string redis_url;
+
+  // STRIPE_SECRET_KEY (secret): sk_test_… / sk_live_… / rk_…
+  std::string stripe_secret_key;
+  // STRIPE_WEBHOOK_SECRET (secret): whsec_…
+  std::string stripe_webhook_secret;
+  // STRIPE_API_BASE: Stripe's API root; tests point it at the fake Stripe.
+  std::string stripe_api_base = "https://api.stripe.com";
+
+  // BILLING_ENABLED, TRANSPARENCY_ENABLED, FRAUD_DETECTION_ENABLED, AB_TESTING_ENABLED.
+  FeatureFlags features;
+
+  // JWT_SECRET (secret): key for session tokens, at least 32 bytes. Required
+  // in production; in development one is generated and kept in
+  // DATA_DIR/jwt_secret (mode 0600).
+  std::string jwt_secret;
+  // SESSION_TTL_MINUTES: how long a login lasts.
+  int session_ttl_minutes = 8 * 60;
+  // RATE_LIMITS: per route group, "billing=100/15m,auth=30/1m,admin=1000/15m,ingest=60000/1m".
+  // A group set here replaces its default; the others keep theirs.
+  std::map<std::string, ratelimit::Limit> rate_limits = DefaultRateLimits();
+
+  // CONSOLE_DIR / --console-dir: the web console's build, served at "/".
+  std::string console_dir = "console/dist";
+  // LOG_LEVEL / --log-level: debug | info | warn | error | off.
+  log::Level log_level = log::Level::kInfo;
+
+  bool ShouldMigrateOnStart() const { return migrate_on_start.value_or(mode == Mode::kDevelopment); }
+  // The SQLite URL or DATABASE_URL: what storage::DatabaseOptions::url expects.
+  std::string EffectiveDatabaseUrl() const;
+  // One line for the start-up log, with every secret masked.
+  std::string Describe() const;
+};
+
+// Reads an environment variable; returns nullopt when unset. Injected for tests.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup ProcessEnvironment();
+
+// Builds the config from the environment. Errors name the variable:
+// "PORT must be an integer between 0 and 65535, got 'abc'".
+Result<Config> LoadConfig(const EnvLookup& env);
+
+// Applies `billingd serve` flags (--port 4001, --port=4001, --host, --data-dir,
+// --database-url, --console-dir, --log-level, --mode) on top of `config` and
+// validates the result. Unknown flags are errors ("unknown flag --prot").
+Status ApplyServeFlags(const std::vector<std::string>& args, Config& config);
+
+// Re-checks cross-field rules (e.g. production mode requirements).
+Status Validate(const Config& config);
+
+}  // namespace meterline::app

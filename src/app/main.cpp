@@ -1,0 +1,14 @@
+// billingd: Meterline's one server binary. See app/cli/cli.hpp.
+#include <exception>
+#include <cstdio>
+
+#include "app/cli/cli.hpp"
+
+int main(int argc, char** argv) {
+  try {
+    return meterline::app::RunCli(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "billingd: fatal: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,42 @@
+#include "app/secrets.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/ids.hpp"
+
+namespace meterline::app {
+
+Result<std::string> LoadOrCreateSecret(const std::string& data_dir, const std::string& name) {
+  std::filesystem::path path = std::filesystem::path(data_dir) / name;
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (std::filesystem::exists(path, ec)) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string secret = ss.str();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    if (!in || secret.size() < 32) return Internal("cannot use " + path.string() + ": unreadable or shorter than 32 bytes");
+    return secret;
+  }
+  std::string secret = RandomHex(32);
+  // O_EXCL: two processes starting at once must not both write a different secret.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return LoadOrCreateSecret(data_dir, name);
+    return Internal("cannot create " + path.string());
+  }
+  std::string line = secret + "\n";
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return Internal("cannot write " + path.string());
+  return secret;
+}
+
+}  // namespace meterline::app

@@ -1,0 +1,141 @@
+#include "app/wiring.hpp"
+
+#include "api/routes.hpp"
+#include "app/secrets.hpp"
+#include "audit/audit_log.hpp"
+#include "core/log.hpp"
+#include "http/middleware/access_log.hpp"
+#include "http/middleware/admin_audit.hpp"
+#include "http/middleware/authenticate.hpp"
+#include "http/middleware/csrf.hpp"
+#include "http/middleware/feature_flag.hpp"
+#include "http/middleware/rate_limit.hpp"
+#include "http/middleware/rbac.hpp"
+#include "http/middleware/request_id.hpp"
+#include "storage/migrator.hpp"
+
+namespace meterline::app {
+
+Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
+  storage::DatabaseOptions options;
+  options.url = config.EffectiveDatabaseUrl();
+  options.pool_size = config.database_pool_size;
+  return storage::Database::Open(options);
+}
+
+Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) {
+  auto app = std::make_unique<App>();
+  app->config = config;
+
+  auto db = OpenDatabase(config);
+  if (!db.ok()) return std::move(db).error();
+  app->db = std::move(db).value();
+
+  storage::Migrator migrator(*app->db);
+  if (config.ShouldMigrateOnStart()) {
+    auto applied = migrator.Apply([](const storage::MigrationStatus& m) {
+      log::Info("migration applied", {{"version", m.version}, {"name", m.name}});
+    });
+    if (!applied.ok()) return std::move(applied).error();
+  } else if (Status current = migrator.CheckCurrent(); !current.ok()) {
+    return Error(current.error().code, current.error().Reason(),
+                 current.error().message + "; run 'billingd migrate' first");
+  }
+
+  storage::Database& database = *app->db;
+  app->metrics.AddCallbackGauge("meterline_db_pool_connections_in_use", "Database connections lent out now.",
+                                [&database] { return int64_t{database.pool_stats().in_use}; });
+  app->metrics.AddCallbackGauge("meterline_db_pool_connections_limit", "Database connections the pool may hold.",
+                                [&database] { return int64_t{database.pool_stats().size}; });
+
+  // Identity: the JWT secret comes from JWT_SECRET, or in development from a
+  // generated file; the CSRF key is derived from it so one secret is enough.
+  std::string jwt_secret = config.jwt_secret;
+  if (jwt_secret.empty()) {
+    auto generated = LoadOrCreateSecret(config.data_dir, "jwt_secret");
+    if (!generated.ok()) return std::move(generated).error();
+    jwt_secret = std::move(generated).value();
+  }
+  app->hasher = std::make_unique<auth::PasswordHasher>();
+  app->jwt = std::make_unique<auth::JwtCodec>(jwt_secret, auth::JwtOptions{}, clock);
+  app->csrf = std::make_unique<auth::CsrfGuard>(auth::HmacSha256(jwt_secret, "meterline csrf key v1"));
+  auth::IdentityOptions identity_options;
+  identity_options.session_ttl = std::chrono::minutes(config.session_ttl_minutes);
+  app->identity = std::make_unique<auth::IdentityService>(*app->db, clock, *app->hasher, *app->jwt, *app->csrf,
+                                                          identity_options);
+
+  if (config.redis_url.empty()) {
+    app->rate_limiter = ratelimit::NewMemoryRateLimiter(clock);
+  } else {
+    auto& backend_errors = app->metrics.AddCounter("meterline_ratelimit_backend_errors_total",
+                                                   "Rate-limit checks that failed open because Redis failed.", {});
+    ratelimit::RedisOptions redis_options;
+    redis_options.url = config.redis_url;
+    auto limiter = ratelimit::NewRedisRateLimiter(redis_options, clock,
+                                                  [&backend_errors] { backend_errors.WithLabels({}).Inc(); });
+    if (!limiter.ok()) return std::move(limiter).error();
+    app->rate_limiter = std::move(limiter).value();
+  }
+
+  app->context.reset(new api::ApiContext{
+      .features = config.features,
+      .build = api::CurrentBuildInfo(),
+      .started_at = clock.Now(),
+      .clock = clock,
+      .db = *app->db,
+      .metrics = app->metrics,
+      .identity = *app->identity,
+      .secure_cookies = config.mode == Mode::kProduction,
+  });
+  api::RegisterRoutes(app->router, *app->context);
+
+  app->static_files = http::StaticFiles::Open(config.console_dir);
+  if (!app->static_files) {
+    log::Warn("console not served: no index.html in CONSOLE_DIR", {{"console_dir", config.console_dir}});
+  }
+
+  // The middleware order, and why:
+  app->pipeline = std::make_unique<http::Pipeline>(app->router, app->static_files.get());
+  // 1. Request id first: every later step, log line and error body carries it.
+  app->pipeline->Use(std::make_unique<http::RequestIdMiddleware>());
+  // 2. Access log + metrics next, so they see every response, including the
+  //    errors produced by the steps below.
+  app->pipeline->Use(std::make_unique<http::AccessLogMiddleware>(app->metrics));
+  // 3. Authentication identifies the caller but never answers by itself, so
+  //    that the rate limiter can count failed attempts too.
+  auth::IdentityService& identity = *app->identity;
+  app->pipeline->Use(std::make_unique<http::AuthenticateMiddleware>(
+      [&identity](std::string_view bearer, std::string_view cookie) { return identity.Authenticate(bearer, cookie); }));
+  // 4. Rate limit per caller (user, API key, else client address), before any
+  //    work that costs.
+  app->pipeline->Use(
+      std::make_unique<http::RateLimitMiddleware>(*app->rate_limiter, config.rate_limits, app->metrics));
+  // 5. Feature flags before authorization: a disabled feature is a 404 for
+  //    everyone and reveals nothing about credentials or roles.
+  app->pipeline->Use(std::make_unique<http::FeatureFlagMiddleware>(config.features));
+  // 6. RBAC: 401 without a principal, 403 for a role the route does not allow.
+  app->pipeline->Use(std::make_unique<http::RbacMiddleware>());
+  // 7. CSRF for cookie sessions, once we know the request is otherwise allowed.
+  auth::CsrfGuard& csrf = *app->csrf;
+  app->pipeline->Use(std::make_unique<http::CsrfMiddleware>(
+      [&csrf](std::string_view session, std::string_view cookie, std::string_view header) {
+        return csrf.Verify(session, cookie, header);
+      }));
+  // 8. Admin actions are audited after they are answered.
+  storage::Database& audit_db = *app->db;
+  app->pipeline->Use(std::make_unique<http::AdminAuditMiddleware>(
+      [&audit_db, &clock](const http::Request& request, const http::Response& response) {
+        std::string data = "{\"route\":";
+        log::AppendJsonString(data, request.route ? request.route->pattern : request.path);
+        data += ",\"status\":" + std::to_string(response.status) + ",\"request_id\":";
+        log::AppendJsonString(data, request.request_id);
+        data += "}";
+        Status s = audit::Record(audit_db, clock,
+                                 {request.principal->id, std::string("admin.") + http::MethodName(request.method),
+                                  "", data, request.remote_address, std::string(request.headers.Get("User-Agent"))});
+        if (!s.ok()) log::Warn("audit write failed", {{"request_id", request.request_id}, {"error", s.error().message}});
+      }));
+  return app;
+}
+
+}  // namespace meterline::app

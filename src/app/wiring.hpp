@@ -1,0 +1,49 @@
+// Wiring: the only place that builds the real objects and connects them.
+#pragma once
+
+#include <memory>
+
+#include "api/context.hpp"
+#include "auth/csrf.hpp"
+#include "auth/identity_service.hpp"
+#include "auth/jwt.hpp"
+#include "auth/password.hpp"
+#include "app/config.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "http/middleware/pipeline.hpp"
+#include "http/router.hpp"
+#include "http/static_files.hpp"
+#include "observability/metrics.hpp"
+#include "ratelimit/rate_limiter.hpp"
+#include "storage/database.hpp"
+
+namespace meterline::app {
+
+// Everything a running billingd holds. Members are declared in dependency
+// order, so they are destroyed in reverse.
+struct App {
+  Config config;
+  std::unique_ptr<storage::Database> db;
+  observability::Registry metrics;
+  std::unique_ptr<auth::PasswordHasher> hasher;
+  std::unique_ptr<auth::JwtCodec> jwt;
+  std::unique_ptr<auth::CsrfGuard> csrf;
+  std::unique_ptr<auth::IdentityService> identity;
+  std::unique_ptr<ratelimit::RateLimiter> rate_limiter;
+  std::unique_ptr<api::ApiContext> context;
+  http::Router router;
+  std::unique_ptr<http::StaticFiles> static_files;  // null when the console is not built
+  std::unique_ptr<http::Pipeline> pipeline;
+};
+
+// Opens the database, applies migrations when the config says so (else
+// requires them to be current), registers the routes and builds the pipeline.
+// Fails with a message fit for one line on stderr.
+// REQUIRES: `clock` outlives the App.
+Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock);
+
+// Opens the configured database (for CLI commands that need only storage).
+Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config);
+
+}  // namespace meterline::app

@@ -1,0 +1,364 @@
+#include "auth/identity_service.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "audit/audit_log.hpp"
+#include "core/digest.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+
+namespace meterline::auth {
+
+namespace {
+
+using storage::Value;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+Value Nullable(const std::string& s) {
+  if (s.empty()) return nullptr;
+  return s;
+}
+
+std::string JsonObject(std::initializer_list<std::pair<const char*, std::string>> fields) {
+  std::string out = "{";
+  for (const auto& [k, v] : fields) {
+    if (out.size() > 1) out += ',';
+    log::AppendJsonString(out, k);
+    out += ':';
+    log::AppendJsonString(out, v);
+  }
+  return out + "}";
+}
+
+bool ValidEmail(const std::string& email) {
+  auto at = email.find('@');
+  return email.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < email.size() &&
+         email.find('@', at + 1) == std::string::npos &&
+         std::none_of(email.begin(), email.end(), [](unsigned char c) { return std::isspace(c) || c < 0x20; });
+}
+
+bool ValidCurrency(const std::string& c) {
+  return c.size() == 3 && std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+}
+
+bool ValidCountry(const std::string& c) {
+  return c.empty() ||
+         (c.size() == 2 && std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }));
+}
+
+Customer CustomerFromRow(const storage::Row& row) {
+  return Customer{row.Text(0), row.Text(1), row.OptText(2).value_or(""), row.OptText(3).value_or(""),
+                  row.Text(4), row.Int(5)};
+}
+
+ApiKey ApiKeyFromRow(const storage::Row& row) {
+  ApiKey key;
+  key.id = row.Text(0);
+  key.name = row.Text(1);
+  key.prefix = row.Text(2);
+  key.role = ParseRole(row.Text(3)).value_or(Role::kService);
+  key.customer_id = row.OptText(4).value_or("");
+  key.created_at = row.Int(5);
+  key.last_used_at = row.OptInt(6);
+  key.revoked_at = row.OptInt(7);
+  return key;
+}
+
+constexpr const char* kCustomerColumns = "id, name, email, country, currency, created_at";
+constexpr const char* kApiKeyColumns = "id, name, prefix, role, customer_id, created_at, last_used_at, revoked_at";
+
+Error InvalidCredentials() {
+  return Error(ErrorCode::kUnauthenticated, "invalid_credentials", "email or password is incorrect");
+}
+
+}  // namespace
+
+bool LooksLikeApiKey(std::string_view bearer) { return bearer.rfind("mk_", 0) == 0; }
+
+IdentityService::IdentityService(storage::Database& db, const Clock& clock, const PasswordHasher& hasher,
+                                 const JwtCodec& jwt, const CsrfGuard& csrf, IdentityOptions options)
+    : db_(db), clock_(clock), hasher_(hasher), jwt_(jwt), csrf_(csrf), options_(options) {}
+
+Result<Customer> IdentityService::CreateCustomer(const NewCustomer& input, const std::string& actor,
+                                                 const RequestOrigin& origin) {
+  if (input.name.empty() || input.name.size() > 200) return InvalidArgument("name must be 1-200 characters");
+  if (!input.email.empty() && !ValidEmail(input.email)) return InvalidArgument("email is not a valid address");
+  if (!ValidCountry(input.country)) return InvalidArgument("country must be an ISO 3166-1 alpha-2 code like DE");
+  if (!ValidCurrency(input.currency)) return InvalidArgument("currency must be an ISO 4217 code like USD");
+  Customer customer{NewId("cus"), input.name, Lower(input.email), input.country, input.currency,
+                    ToUnixMillis(clock_.Now())};
+  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    auto inserted = tx.Execute(
+        "INSERT INTO customers (id, name, email, country, currency, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        {customer.id, customer.name, Nullable(customer.email), Nullable(customer.country), customer.currency,
+         customer.created_at});
+    if (!inserted.ok()) return std::move(inserted).error();
+    return audit::Record(tx, clock_,
+                         {actor, "customer.create", customer.id, JsonObject({{"name", customer.name}}), origin.ip,
+                          origin.user_agent});
+  });
+  if (!s.ok()) return std::move(s).error();
+  return customer;
+}
+
+Result<Customer> IdentityService::GetCustomer(const std::string& id) {
+  auto result = db_.Execute(std::string("SELECT ") + kCustomerColumns + " FROM customers WHERE id = $1", {id});
+  if (!result.ok()) return std::move(result).error();
+  if (result->rows.empty()) return NotFound("no customer " + id);
+  return CustomerFromRow(result->rows[0]);
+}
+
+Result<std::vector<Customer>> IdentityService::ListCustomers(int limit, int offset) {
+  auto result = db_.Execute(
+      std::string("SELECT ") + kCustomerColumns + " FROM customers ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
+      {int64_t{limit}, int64_t{offset}});
+  if (!result.ok()) return std::move(result).error();
+  std::vector<Customer> out;
+  for (const auto& row : result->rows) out.push_back(CustomerFromRow(row));
+  return out;
+}
+
+Result<User> IdentityService::CreateUser(const std::string& email, const std::string& password, Role role,
+                                         const std::string& customer_id, const std::string& actor,
+                                         const RequestOrigin& origin) {
+  if (!ValidEmail(email)) return InvalidArgument("email is not a valid address");
+  if (role == Role::kService) return InvalidArgument("users are admin or member; services use API keys");
+  if (role == Role::kMember && customer_id.empty()) return InvalidArgument("a member needs a customer");
+  if (role == Role::kAdmin && !customer_id.empty()) return InvalidArgument("an admin belongs to no customer");
+  if (role == Role::kMember) {
+    auto customer = GetCustomer(customer_id);
+    if (!customer.ok()) return std::move(customer).error();
+  }
+  auto hash = hasher_.Hash(password);
+  if (!hash.ok()) return std::move(hash).error();
+  User user{NewId("usr"), Lower(email), role, customer_id, ToUnixMillis(clock_.Now())};
+  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    auto inserted = tx.Execute(
+        "INSERT INTO users (id, email, password_hash, role, customer_id, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        {user.id, user.email, *hash, RoleName(role), Nullable(customer_id), user.created_at});
+    if (!inserted.ok()) {
+      if (inserted.error().code == ErrorCode::kConflict) return Conflict("a user with this email already exists");
+      return std::move(inserted).error();
+    }
+    return audit::Record(tx, clock_,
+                         {actor, "user.create", customer_id,
+                          JsonObject({{"user_id", user.id}, {"email", user.email}, {"role", RoleName(role)}}),
+                          origin.ip, origin.user_agent});
+  });
+  if (!s.ok()) return std::move(s).error();
+  return user;
+}
+
+int64_t IdentityService::LoginRetryAfter(const std::string& email, const RequestOrigin& origin) {
+  int64_t now = ToUnixMillis(clock_.Now());
+  auto result = db_.Execute("SELECT MAX(locked_until) FROM login_throttle WHERE key = $1 OR key = $2",
+                            {"email:" + Lower(email), "ip:" + origin.ip});
+  if (!result.ok() || result->rows.empty() || result->rows[0].IsNull(0)) return 0;
+  int64_t until = result->rows[0].Int(0);
+  return until > now ? (until - now + 999) / 1000 : 0;
+}
+
+void IdentityService::RecordFailure(const std::string& throttle_key) {
+  int64_t now = ToUnixMillis(clock_.Now());
+  // Failures older than the longest lockout start a new count.
+  int64_t stale_before = now - 2 * options_.lockout_max.count() * 1000;
+  auto result = db_.Execute(
+      "INSERT INTO login_throttle (key, failures, locked_until, updated_at) VALUES ($1, 1, 0, $2) "
+      "ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN login_throttle.updated_at < $3 THEN 1 "
+      "ELSE login_throttle.failures + 1 END, updated_at = $2 RETURNING failures",
+      {throttle_key, now, stale_before});
+  if (!result.ok() || result->rows.empty()) {
+    log::Warn("login throttle update failed", {{"error", result.ok() ? "no row" : result.error().message}});
+    return;
+  }
+  int64_t failures = result->rows[0].Int(0);
+  int64_t over = failures - options_.max_failures_before_lockout;
+  if (over < 0) return;
+  int64_t lock_ms = options_.lockout_base.count() * 1000 * (int64_t{1} << std::min<int64_t>(over, 20));
+  lock_ms = std::min<int64_t>(lock_ms, options_.lockout_max.count() * 1000);
+  (void)db_.Execute("UPDATE login_throttle SET locked_until = $1 WHERE key = $2", {now + lock_ms, throttle_key});
+}
+
+Result<Session> IdentityService::Login(const std::string& email, const std::string& password,
+                                       const RequestOrigin& origin) {
+  std::string normalized = Lower(email);
+  if (LoginRetryAfter(normalized, origin) > 0) {
+    (void)audit::Record(db_, clock_,
+                        {"anonymous", "auth.login_locked", "", JsonObject({{"email", normalized}}), origin.ip,
+                         origin.user_agent});
+    return Error(ErrorCode::kRateLimited, "too_many_attempts",
+                 "too many failed logins; try again later");
+  }
+  auto found = db_.Execute(
+      "SELECT id, password_hash, role, customer_id, created_at FROM users WHERE email = $1", {normalized});
+  if (!found.ok()) return std::move(found).error();
+  bool ok = false;
+  if (found->rows.empty()) {
+    hasher_.VerifyAgainstDummy(password);  // same time as a real check
+  } else {
+    ok = hasher_.Verify(found->rows[0].Text(1), password);
+  }
+  if (!ok) {
+    RecordFailure("email:" + normalized);
+    if (!origin.ip.empty()) RecordFailure("ip:" + origin.ip);
+    (void)audit::Record(db_, clock_,
+                        {"anonymous", "auth.login_failed", "", JsonObject({{"email", normalized}}), origin.ip,
+                         origin.user_agent});
+    return InvalidCredentials();
+  }
+  const storage::Row& row = found->rows[0];
+  User user{row.Text(0), normalized, ParseRole(row.Text(2)).value_or(Role::kMember), row.OptText(3).value_or(""),
+            row.Int(4)};
+  (void)db_.Execute("DELETE FROM login_throttle WHERE key = $1", {"email:" + normalized});
+
+  int64_t now_s = ToUnixMillis(clock_.Now()) / 1000;
+  JwtClaims claims;
+  claims.sub = user.id;
+  claims.customer_id = user.customer_id;
+  claims.role = RoleName(user.role);
+  claims.iat = now_s;
+  claims.exp = now_s + options_.session_ttl.count();
+  claims.jti = RandomHex(16);
+  Session session{user, jwt_.Sign(claims), csrf_.TokenFor(claims.jti), claims.exp};
+  (void)audit::Record(db_, clock_,
+                      {user.id, "auth.login", user.customer_id, JsonObject({{"email", normalized}}), origin.ip,
+                       origin.user_agent});
+  return session;
+}
+
+Result<User> IdentityService::GetUser(const std::string& id) {
+  auto found = db_.Execute("SELECT id, email, role, customer_id, created_at FROM users WHERE id = $1", {id});
+  if (!found.ok()) return std::move(found).error();
+  if (found->rows.empty()) return NotFound("no user " + id);
+  const auto& row = found->rows[0];
+  return User{row.Text(0), row.Text(1), ParseRole(row.Text(2)).value_or(Role::kMember), row.OptText(3).value_or(""),
+              row.Int(4)};
+}
+
+Result<CreatedApiKey> IdentityService::CreateApiKey(const std::string& name, Role role,
+                                                    const std::string& customer_id, const std::string& actor,
+                                                    const RequestOrigin& origin) {
+  if (name.empty() || name.size() > 100) return InvalidArgument("name must be 1-100 characters");
+  if (role == Role::kMember) return InvalidArgument("API keys have role service or admin");
+  if (!customer_id.empty()) {
+    auto customer = GetCustomer(customer_id);
+    if (!customer.ok()) return std::move(customer).error();
+  }
+  // "mk_<8 public>_<32 secret>": the prefix identifies the key in lists and logs.
+  std::string public_part = NewId("x").substr(2, 8);
+  std::string secret_part = NewId("x").substr(2);
+  CreatedApiKey created;
+  created.secret = "mk_" + public_part + "_" + secret_part;
+  created.key.id = NewId("key");
+  created.key.name = name;
+  created.key.prefix = "mk_" + public_part;
+  created.key.role = role;
+  created.key.customer_id = customer_id;
+  created.key.created_at = ToUnixMillis(clock_.Now());
+  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    auto inserted = tx.Execute(
+        "INSERT INTO api_keys (id, name, prefix, key_hash, role, customer_id, created_by, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        {created.key.id, name, created.key.prefix, Sha256Hex(created.secret), RoleName(role),
+         Nullable(customer_id), actor, created.key.created_at});
+    if (!inserted.ok()) return std::move(inserted).error();
+    return audit::Record(tx, clock_,
+                         {actor, "api_key.create", customer_id,
+                          JsonObject({{"api_key_id", created.key.id}, {"name", name}, {"role", RoleName(role)},
+                                      {"prefix", created.key.prefix}}),
+                          origin.ip, origin.user_agent});
+  });
+  if (!s.ok()) return std::move(s).error();
+  return created;
+}
+
+Status IdentityService::RevokeApiKey(const std::string& id, const std::string& actor, const RequestOrigin& origin) {
+  return db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    auto found = tx.Execute("SELECT customer_id FROM api_keys WHERE id = $1", {id});
+    if (!found.ok()) return std::move(found).error();
+    if (found->rows.empty()) return NotFound("no API key " + id);
+    auto updated = tx.Execute("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                              {ToUnixMillis(clock_.Now()), id});
+    if (!updated.ok()) return std::move(updated).error();
+    return audit::Record(tx, clock_,
+                         {actor, "api_key.revoke", found->rows[0].OptText(0).value_or(""),
+                          JsonObject({{"api_key_id", id}}), origin.ip, origin.user_agent});
+  });
+}
+
+Result<std::vector<ApiKey>> IdentityService::ListApiKeys() {
+  auto result = db_.Execute(std::string("SELECT ") + kApiKeyColumns + " FROM api_keys ORDER BY created_at DESC, id");
+  if (!result.ok()) return std::move(result).error();
+  std::vector<ApiKey> out;
+  for (const auto& row : result->rows) out.push_back(ApiKeyFromRow(row));
+  return out;
+}
+
+Result<std::optional<Principal>> IdentityService::Authenticate(std::string_view bearer,
+                                                               std::string_view session_cookie) {
+  if (!bearer.empty()) {
+    auto principal = LooksLikeApiKey(bearer) ? AuthenticateApiKey(bearer) : AuthenticateJwt(bearer, false);
+    if (!principal.ok()) return std::move(principal).error();
+    return std::optional<Principal>(std::move(principal).value());
+  }
+  if (!session_cookie.empty()) {
+    auto principal = AuthenticateJwt(session_cookie, true);
+    if (!principal.ok()) return std::move(principal).error();
+    return std::optional<Principal>(std::move(principal).value());
+  }
+  return std::optional<Principal>();
+}
+
+Result<Principal> IdentityService::AuthenticateJwt(std::string_view token, bool via_cookie) {
+  auto claims = jwt_.Verify(token);
+  if (!claims.ok()) return std::move(claims).error();
+  auto role = ParseRole(claims->role);
+  if (!role || *role == Role::kService) {
+    return Error(ErrorCode::kUnauthenticated, "invalid_token", "token has an unknown role");
+  }
+  Principal p;
+  p.kind = Principal::Kind::kUser;
+  p.id = claims->sub;
+  p.role = *role;
+  p.customer_id = claims->customer_id;
+  p.via_cookie = via_cookie;
+  p.session_id = claims->jti;
+  if (p.role == Role::kMember && p.customer_id.empty()) {
+    return Error(ErrorCode::kUnauthenticated, "invalid_token", "member token without a customer");
+  }
+  return p;
+}
+
+Result<Principal> IdentityService::AuthenticateApiKey(std::string_view key) {
+  if (key.size() > 128) return Error(ErrorCode::kUnauthenticated, "invalid_api_key", "API key is not valid");
+  // API keys carry ~190 bits of entropy, so a fast hash is enough to store them;
+  // the lookup is by that hash.
+  auto found = db_.Execute(std::string("SELECT ") + kApiKeyColumns + " FROM api_keys WHERE key_hash = $1",
+                           {Sha256Hex(key)});
+  if (!found.ok()) return std::move(found).error();
+  if (found->rows.empty()) return Error(ErrorCode::kUnauthenticated, "invalid_api_key", "API key is not valid");
+  ApiKey api_key = ApiKeyFromRow(found->rows[0]);
+  if (api_key.revoked_at) return Error(ErrorCode::kUnauthenticated, "invalid_api_key", "API key was revoked");
+  int64_t now = ToUnixMillis(clock_.Now());
+  // Record use at most once a minute per key: the ingestion hot path must not write on every request.
+  if (!api_key.last_used_at || *api_key.last_used_at < now - 60'000) {
+    (void)db_.Execute("UPDATE api_keys SET last_used_at = $1 WHERE id = $2", {now, api_key.id});
+  }
+  Principal p;
+  p.kind = Principal::Kind::kApiKey;
+  p.id = api_key.id;
+  p.display = api_key.name;
+  p.role = api_key.role;
+  p.customer_id = api_key.customer_id;
+  return p;
+}
+
+}  // namespace meterline::auth

@@ -1,0 +1,146 @@
+#include "http/middleware/pipeline.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/stream_parser.hpp>
+
+#include <exception>
+#include <string>
+
+#include "core/log.hpp"
+#include "http/error_mapping.hpp"
+#include "http/static_files.hpp"
+
+namespace meterline::http {
+
+namespace {
+
+bool IsApiPath(std::string_view path) { return path == "/api" || path.starts_with("/api/"); }
+
+bool IsJsonContentType(std::string_view content_type) {
+  std::string_view base = content_type.substr(0, content_type.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  return EqualsIgnoreCase(base, "application/json") ||
+         (base.size() > 5 && EqualsIgnoreCase(base.substr(base.size() - 5), "+json"));
+}
+
+// Checks a JSON body before the handler sees it, so every JSON route answers
+// the same way: 415 for another media type, 400 naming the parse problem.
+std::optional<Error> CheckJsonBody(const Request& request) {
+  if (request.body.empty()) return Error(ErrorCode::kInvalidArgument, "invalid_json", "request body is empty; expected JSON");
+  if (!IsJsonContentType(request.headers.Get("Content-Type"))) {
+    return Error(ErrorCode::kUnsupportedMediaType, "unsupported_media_type",
+                 "Content-Type must be application/json");
+  }
+  boost::system::error_code ec;
+  boost::json::parse(request.body, ec);
+  if (ec) {
+    // Find line and column of the failure by re-running a streaming parser.
+    boost::json::stream_parser parser;
+    size_t consumed = parser.write_some(request.body.data(), request.body.size(), ec);
+    if (!ec) parser.finish(ec);
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < consumed && i < request.body.size(); ++i) {
+      if (request.body[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    return Error(ErrorCode::kInvalidArgument, "invalid_json",
+                 "malformed JSON at line " + std::to_string(line) + " column " + std::to_string(column) + ": " +
+                     ec.message());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Response Next::operator()(Request& request) const { return pipeline_->RunFrom(index_, request); }
+
+Pipeline::Pipeline(const Router& router, const StaticFiles* static_files)
+    : router_(router), static_files_(static_files) {}
+
+void Pipeline::Use(std::unique_ptr<Middleware> step) { steps_.push_back(std::move(step)); }
+
+bool Pipeline::IsCheap(const Request& request) const {
+  if (request.transport_error) return true;
+  Router::Match match = router_.Find(request.method, request.path);
+  return match.route != nullptr ? match.route->cheap : IsApiPath(request.path);
+}
+
+Response Pipeline::Handle(Request& request) {
+  // Match first, so that every step (access log, feature flags, RBAC) knows the route.
+  Router::Match match = router_.Find(request.method, request.path);
+  request.route = match.route;
+  request.path_params = std::move(match.params);
+  try {
+    return RunFrom(0, request);
+  } catch (const std::exception& e) {
+    log::Error("unhandled exception in middleware", {{"request_id", request.request_id}, {"error", e.what()}});
+  } catch (...) {
+    log::Error("unhandled non-standard exception in middleware", {{"request_id", request.request_id}});
+  }
+  Response response = ErrorResponse(Internal("unhandled exception"), request.request_id);
+  response.headers.Set("X-Request-Id", request.request_id);
+  return response;
+}
+
+Response Pipeline::RunFrom(size_t index, Request& request) const {
+  if (index < steps_.size()) return steps_[index]->Handle(request, Next(*this, index + 1));
+  return Terminal(request);
+}
+
+Response Pipeline::Terminal(Request& request) const {
+  if (request.transport_error) {
+    Response response = ErrorResponse(*request.transport_error, request.request_id);
+    response.close_connection = true;  // the rest of the stream was not read
+    return response;
+  }
+  if (request.route == nullptr) {
+    bool is_read = request.method == Method::kGet || request.method == Method::kHead;
+    if (is_read && static_files_ != nullptr && !IsApiPath(request.path)) {
+      if (auto response = static_files_->Serve(request)) return *response;
+    }
+    Router::Match match = router_.Find(request.method, request.path);
+    if (!match.allowed.empty()) {
+      std::string allow;
+      for (Method m : match.allowed) {
+        if (!allow.empty()) allow += ", ";
+        allow += MethodName(m);
+      }
+      Response response = ErrorResponse(
+          Error(ErrorCode::kMethodNotAllowed, std::string(MethodName(request.method)) + " is not allowed on " +
+                                                  request.path + "; allowed: " + allow),
+          request.request_id);
+      response.headers.Set("Allow", allow);
+      return response;
+    }
+    return ErrorResponse(NotFound("no route for " + std::string(MethodName(request.method)) + " " + request.path),
+                         request.request_id);
+  }
+  if (request.route->json_body) {
+    if (auto error = CheckJsonBody(request)) return ErrorResponse(*error, request.request_id);
+  }
+  try {
+    Result<Response> result = request.route->handler(request);
+    if (!result.ok()) {
+      const Error& error = result.error();
+      if (error.code == ErrorCode::kInternal) {
+        log::Error("request failed", {{"request_id", request.request_id}, {"route", request.route->pattern},
+                                      {"error", error.message}});
+      }
+      return ErrorResponse(error, request.request_id);
+    }
+    return std::move(result).value();
+  } catch (const std::exception& e) {
+    log::Error("unhandled exception in handler",
+               {{"request_id", request.request_id}, {"route", request.route->pattern}, {"error", e.what()}});
+  } catch (...) {
+    log::Error("unhandled non-standard exception in handler",
+               {{"request_id", request.request_id}, {"route", request.route->pattern}});
+  }
+  return ErrorResponse(Internal("unhandled exception"), request.request_id);
+}
+
+}  // namespace meterline::http

@@ -1,0 +1,64 @@
+// Server: the HTTP/1.1 transport (Boost.Beast + Asio, C++20 coroutines).
+//
+// Accepts connections, reads requests within limits, hands each to the
+// RequestHandler and writes the response, with keep-alive. All Beast and Asio
+// types stay inside server.cpp so that the rest of the code compiles fast.
+//
+// Threads: `io_threads` threads run the event loop (default: one per core).
+// Handlers that may block (database, Stripe) run on a separate pool of
+// `worker_threads`; requests the handler marks cheap run on the I/O thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/result.hpp"
+#include "http/request.hpp"
+#include "http/response.hpp"
+
+namespace meterline::http {
+
+// What the server calls for every request. Thread-safe: called concurrently.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Produces the response. Must not throw (the pipeline catches everything).
+  virtual Response Handle(Request& request) = 0;
+  // True when Handle() for this request never blocks (no I/O), so it may run on
+  // an I/O thread instead of the worker pool.
+  virtual bool IsCheap(const Request& request) const = 0;
+};
+
+struct ServerOptions {
+  std::string address = "0.0.0.0";  // interface to listen on
+  uint16_t port = 4000;              // 0 picks a free port (see Server::port())
+  int io_threads = 0;                // 0 = one per core
+  int worker_threads = 16;           // pool for handlers that may block
+  size_t body_limit = 1 << 20;       // bytes; a larger body gets 413
+  size_t header_limit = 16 * 1024;   // bytes of request line + headers; more gets 431
+  std::chrono::seconds read_timeout{30};   // to read one whole request once it started
+  std::chrono::seconds idle_timeout{75};   // keep-alive connection with no request
+  std::chrono::seconds shutdown_grace{30}; // in-flight requests get this long on shutdown
+  bool handle_signals = true;        // SIGINT/SIGTERM start a graceful shutdown
+};
+
+class Server {
+ public:
+  // Binds and listens. Fails with kUnavailable when the address is in use.
+  static Result<std::unique_ptr<Server>> Start(const ServerOptions& options, RequestHandler& handler);
+  virtual ~Server() = default;
+
+  // The port actually bound (useful with port 0).
+  virtual uint16_t port() const = 0;
+
+  // Serves until shutdown completes: the acceptor closed, idle connections
+  // closed, and every in-flight request answered (or the grace period over).
+  virtual void Run() = 0;
+
+  // Starts a graceful shutdown; thread-safe and callable more than once.
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace meterline::http

@@ -1,0 +1,63 @@
+// RateLimiter: fixed-window request counting per key ("usr_…", "key_…", "ip:…").
+// Windows are aligned to the clock (window index = now / window), so several
+// billingd instances sharing Redis agree on them.
+//
+// Two backends: in process (default) and Redis (REDIS_URL), where the counters
+// are shared by every instance. A limiter never fails a request: when Redis is
+// unreachable it allows the request (fail open), logs a warning at most every
+// 10 s, and counts the failure in meterline_ratelimit_backend_errors_total.
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+
+namespace meterline::ratelimit {
+
+struct Limit {
+  int64_t requests = 100;
+  std::chrono::seconds window{15 * 60};
+};
+
+// Parses "100/15m", "10000/1m", "5/30s", "1000/1h".
+Result<Limit> ParseLimit(std::string_view text);
+std::string FormatLimit(const Limit& limit);
+
+struct Decision {
+  bool allowed = true;
+  int64_t limit = 0;
+  int64_t remaining = 0;      // requests left in this window after this one
+  int64_t reset_seconds = 0;  // until the window ends
+  bool degraded = false;      // the backend failed and the request was let through
+};
+
+class RateLimiter {
+ public:
+  virtual ~RateLimiter() = default;
+  // Counts one request for `key` under `limit` and decides.
+  virtual Decision Hit(std::string_view key, const Limit& limit) = 0;
+};
+
+std::unique_ptr<RateLimiter> NewMemoryRateLimiter(const Clock& clock);
+
+struct RedisOptions {
+  std::string url;  // redis://[:password@]host[:port][/db]
+  std::chrono::milliseconds timeout{200};
+  std::string key_prefix = "meterline:rl:";
+  int pool_size = 8;
+};
+
+// Fails (kInvalidArgument) only for a malformed URL; an unreachable server is
+// tolerated (fail open) and retried on later requests. `on_backend_error` is
+// called for each failed Redis call (for the metric).
+Result<std::unique_ptr<RateLimiter>> NewRedisRateLimiter(const RedisOptions& options, const Clock& clock,
+                                                         std::function<void()> on_backend_error);
+
+}  // namespace meterline::ratelimit

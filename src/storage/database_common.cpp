@@ -1,0 +1,61 @@
+// Parts of storage/database.hpp shared by both backends.
+#include <charconv>
+#include <stdexcept>
+
+#include "storage/database.hpp"
+#include "storage/backends.hpp"
+
+namespace meterline::storage {
+
+const char* BackendName(Backend backend) { return backend == Backend::kPostgres ? "postgres" : "sqlite"; }
+
+int64_t Row::Int(size_t col) const {
+  const auto& cell = cells_.at(col);
+  if (!cell) throw std::logic_error("column " + std::to_string(col) + " is NULL");
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(cell->data(), cell->data() + cell->size(), value);
+  if (ec != std::errc() || ptr != cell->data() + cell->size()) {
+    throw std::logic_error("column " + std::to_string(col) + " is not an integer: '" + *cell + "'");
+  }
+  return value;
+}
+
+const std::string& Row::Text(size_t col) const {
+  const auto& cell = cells_.at(col);
+  if (!cell) throw std::logic_error("column " + std::to_string(col) + " is NULL");
+  return *cell;
+}
+
+std::optional<int64_t> Row::OptInt(size_t col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Int(col);
+}
+
+std::string RedactUrl(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  auto authority_start = scheme + 3;
+  auto at = url.find('@', authority_start);
+  auto slash = url.find('/', authority_start);
+  if (at == std::string_view::npos || (slash != std::string_view::npos && at > slash)) return std::string(url);
+  auto colon = url.find(':', authority_start);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+  std::string url = options.url.empty() ? "sqlite:./data/meterline.db" : options.url;
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) return OpenPostgres(url, options);
+  std::string path = url;
+  if (path.rfind("sqlite:", 0) == 0) {
+    path = path.substr(7);
+  } else if (path.rfind("file:", 0) == 0) {
+    path = path.substr(5);
+  } else if (path.find("://") != std::string::npos) {
+    return InvalidArgument("unsupported database URL scheme in '" + RedactUrl(url) + "'");
+  }
+  if (path.empty()) return InvalidArgument("the SQLite database path is empty");
+  return OpenSqlite(path, options);
+}
+
+}  // namespace meterline::storage

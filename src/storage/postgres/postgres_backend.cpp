@@ -1,0 +1,240 @@
+// PostgreSQL backend: a pool of libpq connections, each with its own cache of
+// prepared statements. A connection that breaks is discarded, never returned
+// to the pool; the next caller opens a new one.
+#include <libpq-fe.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/log.hpp"
+#include "storage/backends.hpp"
+
+namespace meterline::storage {
+
+namespace {
+
+class PgConnection final : public Transaction {
+ public:
+  explicit PgConnection(PGconn* conn) : conn_(conn) {}
+  ~PgConnection() override { PQfinish(conn_); }
+
+  bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+
+  Result<QueryResult> Execute(std::string_view sql, const std::vector<Value>& params) override {
+    auto name = Prepare(sql);
+    if (!name.ok()) return std::move(name).error();
+    std::vector<std::string> storage;
+    storage.reserve(params.size());
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const Value& v : params) {
+      if (std::holds_alternative<std::nullptr_t>(v)) {
+        values.push_back(nullptr);
+      } else if (auto* n = std::get_if<int64_t>(&v)) {
+        storage.push_back(std::to_string(*n));
+        values.push_back(storage.back().c_str());
+      } else {
+        values.push_back(std::get<std::string>(v).c_str());
+      }
+    }
+    PGresult* res = PQexecPrepared(conn_, name->c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                                   nullptr, 0);
+    return Collect(res, "query failed");
+  }
+
+  Status ExecuteScript(std::string_view sql) override {
+    std::string script(sql);
+    PGresult* res = PQexec(conn_, script.c_str());
+    auto result = Collect(res, "script failed");
+    if (!result.ok()) return std::move(result).error();
+    return OkStatus();
+  }
+
+ private:
+  // Turns a PGresult into rows or an Error; frees it.
+  Result<QueryResult> Collect(PGresult* res, std::string_view what) {
+    ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      std::string message = res ? PQresultErrorMessage(res) : PQerrorMessage(conn_);
+      while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+      const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+      std::string sqlstate = state ? state : "";
+      if (res) PQclear(res);
+      std::string text = std::string(what) + ": " + message;
+      if (broken()) return Error(ErrorCode::kUnavailable, "database_unavailable", text);
+      if (sqlstate.rfind("23", 0) == 0) return Error(ErrorCode::kConflict, "constraint_violation", text);
+      if (sqlstate == "40001" || sqlstate == "40P01") return Error(ErrorCode::kConflict, "serialization_failure", text);
+      if (sqlstate.rfind("08", 0) == 0 || sqlstate.rfind("57P", 0) == 0) {
+        return Error(ErrorCode::kUnavailable, "database_unavailable", text);
+      }
+      return Internal(text);
+    }
+    QueryResult result;
+    int columns = PQnfields(res);
+    int rows = PQntuples(res);
+    for (int c = 0; c < columns; ++c) result.columns.emplace_back(PQfname(res, c));
+    result.rows.reserve(rows);
+    for (int r = 0; r < rows; ++r) {
+      std::vector<std::optional<std::string>> cells;
+      cells.reserve(columns);
+      for (int c = 0; c < columns; ++c) {
+        if (PQgetisnull(res, r, c)) {
+          cells.emplace_back(std::nullopt);
+        } else {
+          cells.emplace_back(std::string(PQgetvalue(res, r, c), PQgetlength(res, r, c)));
+        }
+      }
+      result.rows.emplace_back(std::move(cells));
+    }
+    const char* affected = PQcmdTuples(res);
+    if (affected && *affected) result.affected_rows = std::stoll(affected);
+    PQclear(res);
+    return result;
+  }
+
+  Result<std::string> Prepare(std::string_view sql) {
+    std::string key(sql);
+    auto it = statements_.find(key);
+    if (it != statements_.end()) return it->second;
+    std::string name = "mtl_" + std::to_string(statements_.size() + 1);
+    PGresult* res = PQprepare(conn_, name.c_str(), key.c_str(), 0, nullptr);
+    auto result = Collect(res, "prepare failed");
+    if (!result.ok()) return std::move(result).error();
+    statements_.emplace(std::move(key), name);
+    return name;
+  }
+
+  PGconn* conn_;
+  std::unordered_map<std::string, std::string> statements_;
+};
+
+class PostgresDatabase final : public Database {
+ public:
+  PostgresDatabase(std::string url, const DatabaseOptions& options) : url_(std::move(url)), options_(options) {}
+
+  Status Init() {
+    auto connection = Connect();
+    if (!connection.ok()) return std::move(connection).error();
+    idle_.push_back(std::move(connection).value());
+    ++open_;
+    return OkStatus();
+  }
+
+  Backend backend() const override { return Backend::kPostgres; }
+
+  Result<QueryResult> Execute(std::string_view sql, const std::vector<Value>& params) override {
+    auto connection = Acquire();
+    if (!connection.ok()) return std::move(connection).error();
+    auto result = (*connection)->Execute(sql, params);
+    Release(std::move(connection).value());
+    return result;
+  }
+
+  Status Transact(TxMode mode, const std::function<Status(Transaction&)>& body) override {
+    auto acquired = Acquire();
+    if (!acquired.ok()) return std::move(acquired).error();
+    std::unique_ptr<PgConnection> connection = std::move(acquired).value();
+    Status begin = connection->ExecuteScript(mode == TxMode::kReadOnly ? "BEGIN READ ONLY" : "BEGIN");
+    if (!begin.ok()) {
+      Release(std::move(connection));
+      return begin;
+    }
+    Status status;
+    try {
+      status = body(*connection);
+    } catch (...) {
+      (void)connection->ExecuteScript("ROLLBACK");
+      Release(std::move(connection));
+      throw;
+    }
+    if (status.ok()) {
+      status = connection->ExecuteScript("COMMIT");
+    } else {
+      (void)connection->ExecuteScript("ROLLBACK");
+    }
+    Release(std::move(connection));
+    return status;
+  }
+
+  Status Ping() override {
+    auto result = Execute("SELECT 1", {});
+    if (!result.ok()) return std::move(result).error();
+    return OkStatus();
+  }
+
+  PoolStats pool_stats() const override { return {options_.pool_size, in_use_.load()}; }
+
+ private:
+  Result<std::unique_ptr<PgConnection>> Connect() {
+    PGconn* conn = PQconnectdb(url_.c_str());
+    if (PQstatus(conn) != CONNECTION_OK) {
+      std::string message = PQerrorMessage(conn);
+      while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+      PQfinish(conn);
+      return Unavailable("cannot connect to PostgreSQL at " + RedactUrl(url_) + ": " + message);
+    }
+    auto connection = std::make_unique<PgConnection>(conn);
+    MTL_RETURN_IF_ERROR(connection->ExecuteScript(
+        "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET application_name = 'billingd'"));
+    return connection;
+  }
+
+  Result<std::unique_ptr<PgConnection>> Acquire() {
+    std::unique_lock lock(mutex_);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.acquire_timeout_ms);
+    while (idle_.empty() && open_ >= options_.pool_size) {
+      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+          open_ >= options_.pool_size) {
+        return Unavailable("no free PostgreSQL connection within " + std::to_string(options_.acquire_timeout_ms) +
+                           " ms (pool size " + std::to_string(options_.pool_size) + ")");
+      }
+    }
+    ++in_use_;
+    if (!idle_.empty()) {
+      auto connection = std::move(idle_.back());
+      idle_.pop_back();
+      if (!connection->broken()) return connection;
+      --open_;  // discard it and open a fresh one below
+    }
+    ++open_;
+    lock.unlock();
+    auto connection = Connect();
+    if (!connection.ok()) {
+      std::lock_guard relock(mutex_);
+      --open_;
+      --in_use_;
+      cv_.notify_one();
+    }
+    return connection;
+  }
+
+  void Release(std::unique_ptr<PgConnection> connection) {
+    std::lock_guard lock(mutex_);
+    --in_use_;
+    if (connection->broken()) {
+      --open_;
+    } else {
+      idle_.push_back(std::move(connection));
+    }
+    cv_.notify_one();
+  }
+
+  std::string url_;
+  DatabaseOptions options_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;
+  int open_ = 0;
+  std::atomic<int> in_use_{0};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> OpenPostgres(const std::string& url, const DatabaseOptions& options) {
+  auto db = std::make_unique<PostgresDatabase>(url, options);
+  MTL_RETURN_IF_ERROR(db->Init());
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace meterline::storage

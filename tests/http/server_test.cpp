@@ -1,0 +1,232 @@
+// The Beast transport against a fake handler: keep-alive, limits, thread
+// placement and graceful shutdown.
+#include "http/server.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/log.hpp"
+#include "support/http_client.hpp"
+
+namespace meterline::http {
+namespace {
+
+using testing::HttpClient;
+using testing::HttpResult;
+
+class FakeHandler final : public RequestHandler {
+ public:
+  Response Handle(Request& request) override {
+    {
+      std::lock_guard lock(mutex_);
+      last_ = request;
+    }
+    if (request.transport_error) {
+      Response r = Response::Text(request.transport_error->code == ErrorCode::kPayloadTooLarge ? 413 : 400,
+                                  request.transport_error->Reason());
+      r.close_connection = true;
+      return r;
+    }
+    bool on_io_thread = request.path == "/cheap";
+    lock_released_run(request);
+    Response r = Response::Text(200, request.method == Method::kHead ? "head body" : "echo:" + request.body);
+    r.headers.Set("X-Path", request.path);
+    r.headers.Set("X-Query", request.query);
+    r.headers.Set("X-Thread", std::to_string(std::hash<std::thread::id>()(std::this_thread::get_id())));
+    (void)on_io_thread;
+    return r;
+  }
+  bool IsCheap(const Request& request) const override { return request.path == "/cheap"; }
+
+  Request last() {
+    std::lock_guard lock(mutex_);
+    return last_;
+  }
+  std::atomic<int> slow_ms{0};
+
+ private:
+  void lock_released_run(const Request& request) {
+    if (request.path == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms.load()));
+  }
+  std::mutex mutex_;
+  Request last_;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    log::Init(log::Level::kOff);
+    ServerOptions options;
+    options.address = "127.0.0.1";
+    options.port = 0;
+    options.io_threads = 2;
+    options.worker_threads = 2;
+    options.body_limit = 1 << 20;
+    options.header_limit = 4096;
+    options.handle_signals = false;
+    auto server = Server::Start(options, handler_);
+    ASSERT_TRUE(server.ok()) << server.error().message;
+    server_ = std::move(server).value();
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+    if (thread_.joinable()) thread_.join();
+  }
+  std::string Base() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+
+  // Sends raw bytes on a new socket and returns everything read until close (or 2 s).
+  std::string Raw(const std::string& bytes) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(server_->port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return "";
+    timeval tv{2, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    return out;
+  }
+
+  FakeHandler handler_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+};
+
+TEST_F(ServerTest, PassesRequestThroughDecoded) {
+  HttpClient client(Base());
+  HttpResult r = client.Post("/a%20b/c?x=1&y=two", "payload", {"X-Custom: yes"});
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.body, "echo:payload");
+  EXPECT_EQ(r.Header("X-Path"), "/a b/c");
+  EXPECT_EQ(r.Header("X-Query"), "x=1&y=two");
+  Request last = handler_.last();
+  EXPECT_EQ(last.method, Method::kPost);
+  EXPECT_EQ(last.headers.Get("x-custom"), "yes");
+  EXPECT_EQ(last.remote_address, "127.0.0.1");
+}
+
+TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  std::string responses = Raw(
+      "GET /one HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /two HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(responses.find("X-Path: /one"), std::string::npos) << responses;
+  EXPECT_NE(responses.find("X-Path: /two"), std::string::npos);
+  EXPECT_NE(responses.find("X-Path: /three"), std::string::npos);
+}
+
+TEST_F(ServerTest, OversizedBodyIs413AndClosesTheConnection) {
+  std::string big(2 << 20, 'x');
+  HttpClient client(Base());
+  HttpResult r = client.Post("/upload", big);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.body, "payload_too_large");
+  EXPECT_EQ(handler_.last().transport_error->code, ErrorCode::kPayloadTooLarge);
+  // A chunked body over the limit is caught while reading.
+  std::string chunked = "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string chunk(600 * 1024, 'y');
+  char size_line[32];
+  std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size());
+  chunked += size_line + chunk + "\r\n" + size_line + chunk + "\r\n0\r\n\r\n";
+  std::string raw = Raw(chunked);
+  EXPECT_EQ(raw.rfind("HTTP/1.1 413", 0), 0u) << raw.substr(0, 100);
+}
+
+TEST_F(ServerTest, OversizedHeadersAreRefused) {
+  std::string request = "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(8000, 'a') + "\r\n\r\n";
+  std::string raw = Raw(request);
+  EXPECT_EQ(raw.rfind("HTTP/1.1 400", 0), 0u) << raw.substr(0, 100);
+  EXPECT_NE(raw.find("header_too_large"), std::string::npos);
+}
+
+TEST_F(ServerTest, MalformedRequestIsRefused) {
+  std::string raw = Raw("THIS IS NOT HTTP\r\n\r\n");
+  EXPECT_EQ(raw.rfind("HTTP/1.1 400", 0), 0u) << raw;
+  EXPECT_NE(raw.find("bad_request"), std::string::npos);
+}
+
+TEST_F(ServerTest, HeadHasLengthButNoBody) {
+  std::string raw = Raw("HEAD /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(raw.find("Content-Length: 9"), std::string::npos) << raw;
+  EXPECT_EQ(raw.find("head body"), std::string::npos);
+}
+
+TEST_F(ServerTest, CheapRequestsStayOnIoThreadsOthersGoToWorkers) {
+  HttpClient client(Base());
+  std::set<std::string> cheap_threads, worker_threads;
+  for (int i = 0; i < 20; ++i) {
+    cheap_threads.insert(client.Get("/cheap").Header("X-Thread"));
+    worker_threads.insert(client.Get("/db").Header("X-Thread"));
+  }
+  for (const auto& t : cheap_threads) EXPECT_EQ(worker_threads.count(t), 0u) << "a thread served both kinds";
+}
+
+TEST_F(ServerTest, ConcurrentClientsAllSucceed) {
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      HttpClient client(Base());
+      for (int i = 0; i < 50; ++i) ok += client.Get(i % 2 ? "/cheap" : "/db").status == 200;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 400);
+}
+
+TEST_F(ServerTest, ShutdownFinishesInFlightRequestsAndRefusesNewOnes) {
+  handler_.slow_ms = 400;
+  HttpResult slow;
+  std::thread client([&] {
+    HttpClient c(Base());
+    slow = c.Get("/slow");
+  });
+  // An idle keep-alive connection must not hold up shutdown.
+  HttpClient idle(Base());
+  ASSERT_EQ(idle.Get("/cheap").status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  auto started = std::chrono::steady_clock::now();
+  server_->Shutdown();
+  client.join();
+  EXPECT_EQ(slow.status, 200) << slow.error;
+  EXPECT_EQ(slow.body, "echo:");
+  EXPECT_EQ(slow.Header("Connection"), "close");
+  thread_.join();
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(took, std::chrono::seconds(10));
+  HttpClient after(Base());
+  after.set_timeout_ms(1000);
+  EXPECT_EQ(after.Get("/cheap").status, 0);
+}
+
+TEST(ServerStartTest, BusyPortIsAClearError) {
+  FakeHandler handler;
+  ServerOptions options;
+  options.address = "127.0.0.1";
+  options.port = 0;
+  options.handle_signals = false;
+  auto first = Server::Start(options, handler);
+  ASSERT_TRUE(first.ok());
+  options.port = (*first)->port();
+  auto second = Server::Start(options, handler);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("cannot listen on 127.0.0.1:"), std::string::npos) << second.error().message;
+}
+
+}  // namespace
+}  // namespace meterline::http

@@ -1,0 +1,46 @@
+#include "support/billingd_harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace meterline::testing {
+
+BillingdHarness::BillingdHarness(Options options) {
+  log::Init(log::Level::kWarn);
+  database_ = TestDatabase::Create(options.backend);
+  std::map<std::string, std::string> env = options.env;
+  env["DATABASE_URL"] = database_->url();
+  env.emplace("CONSOLE_DIR", "/nonexistent");
+  auto config = app::LoadConfig([&env](const std::string& name) -> std::optional<std::string> {
+    auto it = env.find(name);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  });
+  if (!config.ok()) throw std::runtime_error("harness config: " + config.error().message);
+  config->host = "127.0.0.1";
+  config->port = 0;
+  auto app = app::BuildApp(*config, clock_);
+  if (!app.ok()) throw std::runtime_error("harness wiring: " + app.error().message);
+  app_ = std::move(app).value();
+  if (options.customize) options.customize(*app_);
+
+  http::ServerOptions server_options;
+  server_options.address = "127.0.0.1";
+  server_options.port = 0;
+  server_options.io_threads = 2;
+  server_options.worker_threads = 4;
+  server_options.body_limit = static_cast<size_t>(config->max_body_bytes);
+  server_options.handle_signals = false;
+  auto server = http::Server::Start(server_options, *app_->pipeline);
+  if (!server.ok()) throw std::runtime_error("harness server: " + server.error().message);
+  server_ = std::move(server).value();
+  thread_ = std::thread([this] { server_->Run(); });
+}
+
+BillingdHarness::~BillingdHarness() {
+  server_->Shutdown();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace meterline::testing

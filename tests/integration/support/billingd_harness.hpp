@@ -1,0 +1,42 @@
+// BillingdHarness: a whole billingd (config → wiring → pipeline → Beast server)
+// running in this process on 127.0.0.1 with port 0, on a fresh TestDatabase.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "app/wiring.hpp"
+#include "http/server.hpp"
+#include "support/test_database.hpp"
+
+namespace meterline::testing {
+
+class BillingdHarness {
+ public:
+  struct Options {
+    storage::Backend backend = storage::Backend::kSqlite;
+    // Environment variables as billingd would read them (PORT, HOST, DATABASE_URL are set by the harness).
+    std::map<std::string, std::string> env;
+    // Called after wiring, before serving (e.g. to add a test-only route).
+    std::function<void(app::App&)> customize;
+  };
+
+  explicit BillingdHarness(Options options);
+  ~BillingdHarness();
+
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+  app::App& app() { return *app_; }
+  TestDatabase& database() { return *database_; }
+
+ private:
+  std::unique_ptr<TestDatabase> database_;
+  SystemClock clock_;
+  std::unique_ptr<app::App> app_;
+  std::unique_ptr<http::Server> server_;
+  std::thread thread_;
+};
+
+}  // namespace meterline::testing

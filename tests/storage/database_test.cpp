@@ -1,0 +1,178 @@
+// The Database contract, run once per backend (SQLite, PostgreSQL).
+#include "storage/database.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <limits>
+#include <thread>
+
+#include "storage/migrator.hpp"
+#include "support/test_database.hpp"
+
+namespace meterline::storage {
+namespace {
+
+using testing::TestDatabase;
+
+class DatabaseTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    test_db_ = TestDatabase::Create(GetParam());
+    ASSERT_TRUE(db().Execute("CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT, n BIGINT)").ok());
+  }
+  Database& db() { return test_db_->db(); }
+  std::unique_ptr<TestDatabase> test_db_;
+};
+
+TEST_P(DatabaseTest, RoundTripsNullIntegersAndUtf8) {
+  const int64_t kMin = std::numeric_limits<int64_t>::min(), kMax = std::numeric_limits<int64_t>::max();
+  ASSERT_TRUE(db().Execute("INSERT INTO t (id, name, n) VALUES ($1, $2, $3)", {int64_t{1}, "Zoë – 東京 🚀", kMin}).ok());
+  ASSERT_TRUE(db().Execute("INSERT INTO t (id, name, n) VALUES ($1, $2, $3)", {int64_t{2}, nullptr, kMax}).ok());
+  auto rows = db().Execute("SELECT id, name, n FROM t ORDER BY id");
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->rows.size(), 2u);
+  EXPECT_EQ(rows->rows[0].Text(1), "Zoë – 東京 🚀");
+  EXPECT_EQ(rows->rows[0].Int(2), kMin);
+  EXPECT_TRUE(rows->rows[1].IsNull(1));
+  EXPECT_EQ(rows->rows[1].OptText(1), std::nullopt);
+  EXPECT_EQ(rows->rows[1].Int(2), kMax);
+  EXPECT_EQ(rows->columns, (std::vector<std::string>{"id", "name", "n"}));
+}
+
+TEST_P(DatabaseTest, ParametersAreNeverSql) {
+  std::string evil = "x'); DROP TABLE t; --";
+  ASSERT_TRUE(db().Execute("INSERT INTO t (id, name) VALUES ($1, $2)", {int64_t{1}, evil}).ok());
+  auto rows = db().Execute("SELECT name FROM t WHERE name = $1", {evil});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->rows.size(), 1u);
+  EXPECT_EQ(rows->rows[0].Text(0), evil);
+}
+
+TEST_P(DatabaseTest, ParametersCanRepeatAndBeCast) {
+  ASSERT_TRUE(db().Execute("INSERT INTO t (id, name, n) VALUES ($1, $2, $1)", {int64_t{7}, "seven"}).ok());
+  auto rows = db().Execute("SELECT n FROM t WHERE (CAST($1 AS TEXT) IS NULL OR name = CAST($1 AS TEXT))", {nullptr});
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->rows.size(), 1u);
+  EXPECT_EQ(rows->rows[0].Int(0), 7);
+}
+
+TEST_P(DatabaseTest, TransactionCommitsAndRollsBack) {
+  Status committed = db().Transact(TxMode::kReadWrite, [](Transaction& tx) -> Status {
+    auto r = tx.Execute("INSERT INTO t (id) VALUES ($1)", {int64_t{1}});
+    if (!r.ok()) return std::move(r).error();
+    return OkStatus();
+  });
+  ASSERT_TRUE(committed.ok());
+  Status failed = db().Transact(TxMode::kReadWrite, [](Transaction& tx) -> Status {
+    auto r = tx.Execute("INSERT INTO t (id) VALUES ($1)", {int64_t{2}});
+    if (!r.ok()) return std::move(r).error();
+    return Conflict("changed my mind");
+  });
+  EXPECT_EQ(failed.error().message, "changed my mind");
+  EXPECT_THROW(db().Transact(TxMode::kReadWrite,
+                             [](Transaction& tx) -> Status {
+                               (void)tx.Execute("INSERT INTO t (id) VALUES ($1)", {int64_t{3}});
+                               throw std::runtime_error("boom");
+                             }),
+               std::runtime_error);
+  auto rows = db().Execute("SELECT id FROM t ORDER BY id");
+  ASSERT_EQ(rows->rows.size(), 1u);
+  EXPECT_EQ(rows->rows[0].Int(0), 1);
+  EXPECT_EQ(db().pool_stats().in_use, 0);
+}
+
+TEST_P(DatabaseTest, UniqueViolationIsConflict) {
+  ASSERT_TRUE(db().Execute("INSERT INTO t (id) VALUES ($1)", {int64_t{1}}).ok());
+  auto again = db().Execute("INSERT INTO t (id) VALUES ($1)", {int64_t{1}});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(again.error().Reason(), "constraint_violation");
+  // The connection stays usable after the error.
+  EXPECT_TRUE(db().Execute("INSERT INTO t (id) VALUES ($1)", {int64_t{2}}).ok());
+}
+
+TEST_P(DatabaseTest, ForeignKeysAreEnforced) {
+  ASSERT_TRUE(db().Execute("CREATE TABLE child (id BIGINT PRIMARY KEY, t_id BIGINT NOT NULL REFERENCES t(id))").ok());
+  auto orphan = db().Execute("INSERT INTO child (id, t_id) VALUES ($1, $2)", {int64_t{1}, int64_t{99}});
+  ASSERT_FALSE(orphan.ok());
+  EXPECT_EQ(orphan.error().code, ErrorCode::kConflict);
+}
+
+TEST_P(DatabaseTest, AffectedRowsAndReturning) {
+  for (int64_t i = 1; i <= 3; ++i) ASSERT_TRUE(db().Execute("INSERT INTO t (id, n) VALUES ($1, 0)", {i}).ok());
+  auto updated = db().Execute("UPDATE t SET n = n + 1 WHERE id >= $1", {int64_t{2}});
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->affected_rows, 2);
+  auto returned = db().Execute("UPDATE t SET n = n + 1 WHERE id = $1 RETURNING n", {int64_t{3}});
+  ASSERT_TRUE(returned.ok());
+  EXPECT_EQ(returned->rows.at(0).Int(0), 2);
+}
+
+TEST_P(DatabaseTest, ConcurrentTransactionsLoseNoUpdate) {
+  ASSERT_TRUE(db().Execute("INSERT INTO t (id, n) VALUES (1, 0)").ok());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) {
+        Status s = db().Transact(TxMode::kReadWrite, [](Transaction& tx) -> Status {
+          // A lost update would show as a smaller total.
+          auto r = tx.Execute("UPDATE t SET n = n + 1 WHERE id = 1");
+          if (!r.ok()) return std::move(r).error();
+          return OkStatus();
+        });
+        if (!s.ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto rows = db().Execute("SELECT n FROM t WHERE id = 1");
+  EXPECT_EQ(rows->rows.at(0).Int(0), 400);
+  EXPECT_EQ(db().pool_stats().in_use, 0);
+}
+
+TEST_P(DatabaseTest, ReadOnlyTransactionSeesCommittedData) {
+  ASSERT_TRUE(db().Execute("INSERT INTO t (id, name) VALUES (1, 'a')").ok());
+  Status s = db().Transact(TxMode::kReadOnly, [](Transaction& tx) -> Status {
+    auto rows = tx.Execute("SELECT name FROM t WHERE id = 1");
+    if (!rows.ok()) return std::move(rows).error();
+    if (rows->rows.size() != 1 || rows->rows[0].Text(0) != "a") return Internal("did not see the row");
+    return OkStatus();
+  });
+  EXPECT_TRUE(s.ok()) << s.error().message;
+}
+
+TEST_P(DatabaseTest, PreparedStatementsAreReused) {
+  for (int64_t i = 0; i < 500; ++i) {
+    ASSERT_TRUE(db().Execute("INSERT INTO t (id, n) VALUES ($1, $2)", {i, i * 2}).ok());
+  }
+  auto rows = db().Execute("SELECT COUNT(*), SUM(n) FROM t");
+  EXPECT_EQ(rows->rows.at(0).Int(0), 500);
+  EXPECT_EQ(rows->rows.at(0).Int(1), 249500);
+}
+
+TEST_P(DatabaseTest, MissingParameterIsAnError) {
+  auto r = db().Execute("SELECT * FROM t WHERE id = $2", {int64_t{1}});
+  EXPECT_FALSE(r.ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, ::testing::ValuesIn(testing::TestBackends()),
+                         [](const auto& info) { return testing::BackendParamName(info.param); });
+
+TEST(DatabaseUrlTest, RedactsPasswords) {
+  EXPECT_EQ(RedactUrl("postgresql://user:hunter2@db:5432/billing"), "postgresql://user:***@db:5432/billing");
+  EXPECT_EQ(RedactUrl("postgresql://user@db/billing"), "postgresql://user@db/billing");
+  EXPECT_EQ(RedactUrl("sqlite:./data/meterline.db"), "sqlite:./data/meterline.db");
+}
+
+TEST(DatabaseUrlTest, UnreachablePostgresIsUnavailableWithoutPassword) {
+  auto db = Database::Open({.url = "postgresql://u:hunter2@127.0.0.1:1/x?connect_timeout=2"});
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(db.error().message.find("hunter2"), std::string::npos) << db.error().message;
+}
+
+}  // namespace
+}  // namespace meterline::storage

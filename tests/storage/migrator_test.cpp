@@ -1,0 +1,118 @@
+// Migrations, run once per backend.
+#include "storage/migrator.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "support/test_database.hpp"
+
+namespace meterline::storage {
+namespace {
+
+using testing::TestDatabase;
+
+class MigratorTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override { test_db_ = TestDatabase::Create(GetParam()); }
+  Database& db() { return test_db_->db(); }
+  std::unique_ptr<TestDatabase> test_db_;
+};
+
+TEST_P(MigratorTest, AppliesEverythingOnceAndReportsIt) {
+  Migrator migrator(db());
+  auto before = migrator.Status();
+  ASSERT_TRUE(before.ok()) << before.error().message;
+  ASSERT_GE(before->size(), 2u);
+  EXPECT_EQ(before->front().name, "0001_init.sql");
+  EXPECT_FALSE(before->front().applied);
+  EXPECT_FALSE(migrator.CheckCurrent().ok());
+
+  std::vector<std::string> seen;
+  auto applied = migrator.Apply([&](const MigrationStatus& m) { seen.push_back(m.name); });
+  ASSERT_TRUE(applied.ok()) << applied.error().message;
+  EXPECT_EQ(*applied, static_cast<int>(before->size()));
+  EXPECT_EQ(seen.front(), "0001_init.sql");
+  EXPECT_TRUE(migrator.CheckCurrent().ok());
+
+  auto again = migrator.Apply();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+  auto after = migrator.Status();
+  for (const auto& m : *after) {
+    EXPECT_TRUE(m.applied) << m.name;
+    EXPECT_TRUE(m.checksum_ok) << m.name;
+    EXPECT_FALSE(m.applied_at.empty());
+  }
+}
+
+TEST_P(MigratorTest, EditedMigrationStopsEverything) {
+  Migrator migrator(db());
+  ASSERT_TRUE(migrator.Apply().ok());
+  ASSERT_TRUE(db().Execute("UPDATE schema_migrations SET checksum = $1 WHERE version = 1", {"edited"}).ok());
+  auto apply = migrator.Apply();
+  ASSERT_FALSE(apply.ok());
+  EXPECT_EQ(apply.error().Reason(), "migration_checksum_mismatch");
+  EXPECT_NE(apply.error().message.find("0001_init.sql"), std::string::npos);
+  Status current = migrator.CheckCurrent();
+  ASSERT_FALSE(current.ok());
+  EXPECT_EQ(current.error().Reason(), "migration_checksum_mismatch");
+  auto status = migrator.Status();
+  EXPECT_FALSE(status->front().checksum_ok);
+}
+
+TEST_P(MigratorTest, UnknownAppliedVersionIsRefused) {
+  Migrator migrator(db());
+  ASSERT_TRUE(migrator.Apply().ok());
+  ASSERT_TRUE(db().Execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+                           "VALUES (9999, '9999_future.sql', 'x', 0)")
+                  .ok());
+  auto apply = migrator.Apply();
+  ASSERT_FALSE(apply.ok());
+  EXPECT_EQ(apply.error().Reason(), "unknown_migration");
+}
+
+TEST_P(MigratorTest, ConcurrentMigratorsApplyEachFileOnce) {
+  auto other = test_db_->OpenAnother();
+  Result<int> first = 0, second = 0;
+  std::thread a([&] { first = Migrator(db()).Apply(); });
+  std::thread b([&] { second = Migrator(*other).Apply(); });
+  a.join();
+  b.join();
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  auto total = Migrator(db()).Status();
+  EXPECT_EQ(*first + *second, static_cast<int>(total->size()));
+  auto rows = db().Execute("SELECT version, COUNT(*) FROM schema_migrations GROUP BY version HAVING COUNT(*) > 1");
+  EXPECT_TRUE(rows->rows.empty());
+}
+
+TEST_P(MigratorTest, SpecTablesExistWithTheirConstraints) {
+  ASSERT_TRUE(Migrator(db()).Apply().ok());
+  for (const char* table : {"customers", "plans", "subscriptions", "invoices", "invoice_line_items", "billing_audit",
+                            "billing_idempotency", "usage_alerts", "events", "stripe_webhook_events", "users",
+                            "api_keys"}) {
+    auto r = db().Execute(std::string("SELECT COUNT(*) FROM ") + table);
+    EXPECT_TRUE(r.ok()) << table << ": " << (r.ok() ? "" : r.error().message);
+  }
+  const char* insert =
+      "INSERT INTO stripe_webhook_events (stripe_event_id, type, payload, event_created, created_at) "
+      "VALUES ($1, 'invoice.paid', '{}', 1, 1)";
+  ASSERT_TRUE(db().Execute(insert, {"evt_1"}).ok());
+  auto duplicate = db().Execute(insert, {"evt_1"});
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().code, ErrorCode::kConflict);
+  auto bad_status = db().Execute(
+      "INSERT INTO customers (id, name, created_at, updated_at) VALUES ('cus_1', 'A', 1, 1)");
+  ASSERT_TRUE(bad_status.ok());
+  auto bad_invoice = db().Execute(
+      "INSERT INTO invoices (id, customer_id, period_start, period_end, status, currency, created_at, updated_at) "
+      "VALUES ('inv_1', 'cus_1', 0, 1, 'bogus', 'USD', 1, 1)");
+  EXPECT_FALSE(bad_invoice.ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, MigratorTest, ::testing::ValuesIn(testing::TestBackends()),
+                         [](const auto& info) { return testing::BackendParamName(info.param); });
+
+}  // namespace
+}  // namespace meterline::storage

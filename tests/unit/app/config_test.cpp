@@ -1,0 +1,116 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace meterline::app {
+namespace {
+
+EnvLookup Env(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(ConfigTest, DefaultsRunOnEmbeddedSqlite) {
+  auto config = LoadConfig(Env({}));
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->port, 4000);
+  EXPECT_EQ(config->EffectiveDatabaseUrl(), "sqlite:./data/meterline.db");
+  EXPECT_TRUE(config->features.billing);
+  EXPECT_FALSE(config->features.ab_testing);
+  EXPECT_TRUE(config->ShouldMigrateOnStart());
+}
+
+TEST(ConfigTest, ReadsTheSpecVariables) {
+  auto config = LoadConfig(Env({{"PORT", "4100"},
+                                {"DATABASE_URL", "postgresql://u:pw@db:5432/billing"},
+                                {"BILLING_ENABLED", "false"},
+                                {"AB_TESTING_ENABLED", "true"},
+                                {"MODE", "production"},
+                                {"JWT_SECRET", std::string(32, 'k')},
+                                {"STRIPE_SECRET_KEY", "sk_test_abc"},
+                                {"STRIPE_WEBHOOK_SECRET", "whsec_abc"}}));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->port, 4100);
+  EXPECT_FALSE(config->features.billing);
+  EXPECT_TRUE(config->features.ab_testing);
+  EXPECT_EQ(config->mode, Mode::kProduction);
+  EXPECT_FALSE(config->ShouldMigrateOnStart());
+}
+
+TEST(ConfigTest, InvalidValuesNameTheVariable) {
+  struct Case {
+    const char* name;
+    const char* value;
+    const char* expect;
+  };
+  for (const Case& c : {Case{"PORT", "abc", "PORT must be an integer between 0 and 65535, got 'abc'"},
+                        Case{"PORT", "70000", "PORT must be an integer"},
+                        Case{"BILLING_ENABLED", "maybe", "BILLING_ENABLED must be true or false, got 'maybe'"},
+                        Case{"MODE", "prod", "MODE must be development or production"},
+                        Case{"DATABASE_URL", "mysql://x", "DATABASE_URL must start with"},
+                        Case{"REDIS_URL", "http://x", "REDIS_URL must be a redis:// URL"},
+                        Case{"LOG_LEVEL", "loud", "LOG_LEVEL must be one of"}}) {
+    auto config = LoadConfig(Env({{c.name, c.value}}));
+    ASSERT_FALSE(config.ok()) << c.name;
+    EXPECT_EQ(config.error().message.rfind(c.expect, 0), 0u) << config.error().message;
+  }
+}
+
+TEST(ConfigTest, ProductionNeedsAStrongJwtSecret) {
+  auto missing = LoadConfig(Env({{"MODE", "production"}}));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message, "JWT_SECRET must be set (at least 32 bytes) in production mode");
+  auto short_secret = LoadConfig(Env({{"JWT_SECRET", "too-short-secret"}}));
+  ASSERT_FALSE(short_secret.ok());
+  EXPECT_EQ(short_secret.error().message, "JWT_SECRET must be at least 32 bytes");
+}
+
+TEST(ConfigTest, RateLimitsAreConfigurablePerGroup) {
+  auto config = LoadConfig(Env({{"RATE_LIMITS", "billing=5/1m,ingest=100/1s"}}));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->rate_limits.at("billing").requests, 5);
+  EXPECT_EQ(config->rate_limits.at("billing").window, std::chrono::seconds(60));
+  EXPECT_EQ(config->rate_limits.at("ingest").window, std::chrono::seconds(1));
+  EXPECT_EQ(config->rate_limits.at("auth").requests, 30);  // default kept
+  EXPECT_FALSE(LoadConfig(Env({{"RATE_LIMITS", "billing=lots"}})).ok());
+  EXPECT_FALSE(LoadConfig(Env({{"RATE_LIMITS", "billing"}})).ok());
+}
+
+TEST(ConfigTest, SecretsNeverAppearInErrorsOrDescriptions) {
+  auto bad = LoadConfig(Env({{"STRIPE_SECRET_KEY", "pk_live_supersecret"}}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message.find("supersecret"), std::string::npos);
+  auto bad_url = LoadConfig(Env({{"DATABASE_URL", "mysql://user:hunter2@host/db"}}));
+  ASSERT_FALSE(bad_url.ok());
+  EXPECT_EQ(bad_url.error().message.find("hunter2"), std::string::npos) << bad_url.error().message;
+
+  auto good = LoadConfig(Env({{"STRIPE_SECRET_KEY", "sk_live_supersecret"},
+                              {"STRIPE_WEBHOOK_SECRET", "whsec_topsecret"},
+                              {"DATABASE_URL", "postgresql://u:hunter2@db/billing"}}));
+  ASSERT_TRUE(good.ok());
+  std::string described = good->Describe();
+  EXPECT_EQ(described.find("supersecret"), std::string::npos);
+  EXPECT_EQ(described.find("topsecret"), std::string::npos);
+  EXPECT_EQ(described.find("hunter2"), std::string::npos);
+  EXPECT_NE(described.find("stripe_secret_key=set"), std::string::npos);
+}
+
+TEST(ConfigTest, FlagsOverrideEnvironment) {
+  auto config = LoadConfig(Env({{"PORT", "4100"}}));
+  ASSERT_TRUE(config.ok());
+  ASSERT_TRUE(ApplyServeFlags({"--port", "4200", "--log-level=warn"}, *config).ok());
+  EXPECT_EQ(config->port, 4200);
+  EXPECT_EQ(config->log_level, log::Level::kWarn);
+  Status unknown = ApplyServeFlags({"--prot", "1"}, *config);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().message, "unknown flag --prot");
+  EXPECT_FALSE(ApplyServeFlags({"--port"}, *config).ok());
+}
+
+}  // namespace
+}  // namespace meterline::app

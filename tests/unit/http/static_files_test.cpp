@@ -1,0 +1,88 @@
+#include "http/static_files.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace meterline::http {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StaticFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("mtl_static_" + std::to_string(::getpid()) + "_" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(root_ / "dist" / "assets");
+    Write("dist/index.html", "<html>app</html>");
+    Write("dist/assets/index-3f9a1c2b.js", "console.log(1)");
+    Write("dist/favicon.svg", "<svg/>");
+    Write("secret.txt", "outside the root");
+    files_ = StaticFiles::Open(root_ / "dist");
+    ASSERT_NE(files_, nullptr);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  void Write(const std::string& rel, const std::string& content) { std::ofstream(root_ / rel) << content; }
+  std::optional<Response> Get(std::string path, std::string if_none_match = "") {
+    Request req;
+    req.path = std::move(path);
+    if (!if_none_match.empty()) req.headers.Set("If-None-Match", if_none_match);
+    return files_->Serve(req);
+  }
+
+  fs::path root_;
+  std::unique_ptr<StaticFiles> files_;
+};
+
+TEST_F(StaticFilesTest, ServesIndexWithNoCache) {
+  auto r = Get("/");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "<html>app</html>");
+  EXPECT_EQ(r->headers.Get("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(r->headers.Get("Cache-Control"), "no-cache");
+}
+
+TEST_F(StaticFilesTest, HashedAssetsAreImmutable) {
+  auto r = Get("/assets/index-3f9a1c2b.js");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->headers.Get("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(r->headers.Get("Cache-Control"), "public, max-age=31536000, immutable");
+  auto svg = Get("/favicon.svg");
+  ASSERT_TRUE(svg);
+  EXPECT_EQ(svg->headers.Get("Content-Type"), "image/svg+xml");
+  EXPECT_EQ(svg->headers.Get("Cache-Control"), "public, max-age=300");
+}
+
+TEST_F(StaticFilesTest, ClientRoutesFallBackToIndex) {
+  auto r = Get("/billing/invoices/inv_123");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "<html>app</html>");
+  EXPECT_FALSE(Get("/assets/missing-12345678.js").has_value());
+}
+
+TEST_F(StaticFilesTest, CannotEscapeTheRoot) {
+  auto r = Get("/../secret.txt");
+  EXPECT_FALSE(r.has_value() && r->body == "outside the root");
+  auto r2 = Get("/assets/../../secret.txt");
+  EXPECT_FALSE(r2.has_value() && r2->body == "outside the root");
+}
+
+TEST_F(StaticFilesTest, EtagGives304) {
+  auto first = Get("/favicon.svg");
+  ASSERT_TRUE(first);
+  std::string etag(first->headers.Get("ETag"));
+  ASSERT_FALSE(etag.empty());
+  auto second = Get("/favicon.svg", etag);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 304);
+  EXPECT_TRUE(second->body.empty());
+}
+
+TEST(StaticFilesOpenTest, MissingBuildGivesNull) {
+  EXPECT_EQ(StaticFiles::Open("/nonexistent/dir"), nullptr);
+}
+
+}  // namespace
+}  // namespace meterline::http
