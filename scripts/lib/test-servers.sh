@@ -1,6 +1,7 @@
 # Starts and stops the real servers the test suites need, in a temporary
 # directory, on free loopback ports. Sourced by scripts/test.
 #   start_postgres  -> exports MTL_TEST_POSTGRES_URL
+#   start_redis     -> exports MTL_TEST_REDIS_URL
 #   stop_test_servers (registered as an EXIT trap by scripts/test)
 
 MTL_SERVERS_DIR=""
@@ -58,12 +59,38 @@ start_postgres() {
   return 1
 }
 
+start_redis() {
+  _mtl_servers_dir
+  local dir="$MTL_SERVERS_DIR/redis" port
+  mkdir -p "$dir"
+  for attempt in 1 2 3; do
+    port=$(_mtl_free_port)
+    if redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly no \
+         --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null 2>&1; then
+      for _ in $(seq 1 50); do
+        if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
+          export MTL_TEST_REDIS_URL="redis://127.0.0.1:$port"
+          echo "test-servers: Redis on 127.0.0.1:$port" >&2
+          return 0
+        fi
+        sleep 0.1
+      done
+    fi
+    echo "test-servers: Redis did not start on port $port (attempt $attempt)" >&2
+  done
+  cat "$dir/redis.log" >&2 || true
+  return 1
+}
+
 stop_test_servers() {
   [[ -n "$MTL_SERVERS_DIR" && -d "$MTL_SERVERS_DIR" ]] || return 0
   if [[ -f "$MTL_SERVERS_DIR/postgres/data/postmaster.pid" ]]; then
     local run_as=()
     [[ $(id -u) -eq 0 ]] && run_as=(runuser -u "$MTL_PG_USER" --)
     "${run_as[@]}" "$MTL_PG_BIN/pg_ctl" -D "$MTL_SERVERS_DIR/postgres/data" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  if [[ -f "$MTL_SERVERS_DIR/redis/redis.pid" ]]; then
+    kill "$(cat "$MTL_SERVERS_DIR/redis/redis.pid")" 2>/dev/null || true
   fi
   rm -rf "$MTL_SERVERS_DIR"
 }

@@ -179,6 +179,13 @@ const std::vector<Setting>& Settings() {
          c.session_ttl_minutes = static_cast<int>(*p);
          return OkStatus();
        }},
+      {"LOGIN_LOCKOUT_AFTER", "",
+       [](auto& n, auto& v, Config& c) {
+         auto p = ParseInt(n, v, 1, 1000000);
+         if (!p.ok()) return Status(p.error());
+         c.login_lockout_after = static_cast<int>(*p);
+         return OkStatus();
+       }},
       {"RATE_LIMITS", "",
        [](auto& n, auto& v, Config& c) {
          std::string_view rest = v;

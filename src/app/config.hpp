@@ -72,6 +72,9 @@ struct Config {
   std::string jwt_secret;
   // SESSION_TTL_MINUTES: how long a login lasts.
   int session_ttl_minutes = 8 * 60;
+  // LOGIN_LOCKOUT_AFTER: consecutive failed logins (per email, per address)
+  // before further attempts are refused with back-off.
+  int login_lockout_after = 5;
   // RATE_LIMITS: per route group, "billing=100/15m,auth=30/1m,admin=1000/15m,ingest=60000/1m".
   // A group set here replaces its default; the others keep theirs.
   std::map<std::string, ratelimit::Limit> rate_limits = DefaultRateLimits();

@@ -61,6 +61,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   app->csrf = std::make_unique<auth::CsrfGuard>(auth::HmacSha256(jwt_secret, "meterline csrf key v1"));
   auth::IdentityOptions identity_options;
   identity_options.session_ttl = std::chrono::minutes(config.session_ttl_minutes);
+  identity_options.max_failures_before_lockout = config.login_lockout_after;
   app->identity = std::make_unique<auth::IdentityService>(*app->db, clock, *app->hasher, *app->jwt, *app->csrf,
                                                           identity_options);
 

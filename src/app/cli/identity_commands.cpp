@@ -84,7 +84,7 @@ int WithIdentity(const std::function<int(auth::IdentityService&)>& body) {
     PrintError(config.error().message);
     return 2;
   }
-  log::Init(log::Level::kWarn);
+  log::Init(log::Level::kError);  // the command's own output is the result
   static SystemClock clock;
   auto app = BuildApp(*config, clock);
   if (!app.ok()) {

@@ -174,6 +174,9 @@ class PostgresDatabase final : public Database {
       PQfinish(conn);
       return Unavailable("cannot connect to PostgreSQL at " + RedactUrl(url_) + ": " + message);
     }
+    // Server NOTICEs ("already exists, skipping") go to the debug log, not stderr.
+    PQsetNoticeProcessor(
+        conn, [](void*, const char* message) { log::Debug("postgres notice", {{"notice", message}}); }, nullptr);
     auto connection = std::make_unique<PgConnection>(conn);
     MTL_RETURN_IF_ERROR(connection->ExecuteScript(
         "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET application_name = 'billingd'"));

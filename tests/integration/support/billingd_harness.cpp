@@ -8,10 +8,12 @@ namespace meterline::testing {
 
 BillingdHarness::BillingdHarness(Options options) {
   log::Init(log::Level::kWarn);
-  database_ = TestDatabase::Create(options.backend);
+  shared_ = options.shared_database;
+  if (shared_ == nullptr) database_ = TestDatabase::Create(options.backend);
   std::map<std::string, std::string> env = options.env;
-  env["DATABASE_URL"] = database_->url();
+  env["DATABASE_URL"] = database().url();
   env.emplace("CONSOLE_DIR", "/nonexistent");
+  env.emplace("JWT_SECRET", kJwtSecret);
   auto config = app::LoadConfig([&env](const std::string& name) -> std::optional<std::string> {
     auto it = env.find(name);
     if (it == env.end()) return std::nullopt;

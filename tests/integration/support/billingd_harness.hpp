@@ -22,6 +22,8 @@ class BillingdHarness {
     std::map<std::string, std::string> env;
     // Called after wiring, before serving (e.g. to add a test-only route).
     std::function<void(app::App&)> customize;
+    // Serve from another harness's database (a second instance of one deployment).
+    TestDatabase* shared_database = nullptr;
   };
 
   explicit BillingdHarness(Options options);
@@ -29,10 +31,13 @@ class BillingdHarness {
 
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
   app::App& app() { return *app_; }
-  TestDatabase& database() { return *database_; }
+  TestDatabase& database() { return shared_ ? *shared_ : *database_; }
+  // The JWT secret the harness configures unless the test sets JWT_SECRET.
+  static constexpr const char* kJwtSecret = "test-jwt-secret-0123456789abcdef0123456789";
 
  private:
   std::unique_ptr<TestDatabase> database_;
+  TestDatabase* shared_ = nullptr;
   SystemClock clock_;
   std::unique_ptr<app::App> app_;
   std::unique_ptr<http::Server> server_;

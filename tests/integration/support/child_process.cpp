@@ -38,8 +38,9 @@ std::string BillingdPath() {
 }
 
 ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args,
-                           const std::map<std::string, std::string>& env)
-    : stdout_path_(TempPath(".out")), stderr_path_(TempPath(".err")) {
+                           const std::map<std::string, std::string>& env, const std::string& stdin_data)
+    : stdin_path_(TempPath(".in")), stdout_path_(TempPath(".out")), stderr_path_(TempPath(".err")) {
+  std::ofstream(stdin_path_) << stdin_data;
   std::vector<std::string> env_strings;
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
   if (!env.count("PATH")) env_strings.push_back(std::string("PATH=") + (std::getenv("PATH") ? std::getenv("PATH") : ""));
@@ -48,7 +49,7 @@ ChildProcess::ChildProcess(const std::string& program, const std::vector<std::st
   if (pid_ == 0) {
     int out = ::open(stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = ::open("/dev/null", O_RDONLY);
+    int in = ::open(stdin_path_.c_str(), O_RDONLY);
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
@@ -69,6 +70,7 @@ ChildProcess::~ChildProcess() {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
   }
+  ::unlink(stdin_path_.c_str());
   ::unlink(stdout_path_.c_str());
   ::unlink(stderr_path_.c_str());
 }
@@ -109,8 +111,9 @@ std::optional<int> ChildProcess::WaitForListeningPort(std::chrono::milliseconds 
   return std::nullopt;
 }
 
-RunResult RunBillingd(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
-  ChildProcess child(BillingdPath(), args, env);
+RunResult RunBillingd(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                      const std::string& stdin_data) {
+  ChildProcess child(BillingdPath(), args, env, stdin_data);
   RunResult result;
   auto code = child.Wait(std::chrono::seconds(10));
   result.exit_code = code.value_or(-1);

@@ -19,7 +19,7 @@ class ChildProcess {
  public:
   // Starts `program args...` with exactly `env` as its environment (plus PATH).
   ChildProcess(const std::string& program, const std::vector<std::string>& args,
-               const std::map<std::string, std::string>& env);
+               const std::map<std::string, std::string>& env, const std::string& stdin_data = "");
   ~ChildProcess();  // kills the child if it is still running
 
   // Waits for exit; returns the exit code, or 128+signal, or nullopt on timeout.
@@ -36,6 +36,7 @@ class ChildProcess {
   pid_t pid_ = -1;
   bool exited_ = false;
   int exit_code_ = -1;
+  std::string stdin_path_;
   std::string stdout_path_;
   std::string stderr_path_;
 };
@@ -46,6 +47,7 @@ struct RunResult {
   std::string out;
   std::string err;
 };
-RunResult RunBillingd(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
+RunResult RunBillingd(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                      const std::string& stdin_data = "");
 
 }  // namespace meterline::testing

@@ -1,0 +1,247 @@
+// Logins, roles, customer scoping, CSRF, API keys, audit, injection and timing.
+#include <algorithm>
+#include <chrono>
+
+#include "security/security_fixture.hpp"
+#include "support/child_process.hpp"
+
+namespace meterline::testing {
+namespace {
+
+int64_t AuditCount(BillingdHarness& b, const std::string& action) {
+  auto r = b.database().db().Execute("SELECT COUNT(*) FROM billing_audit WHERE action = $1", {action});
+  return r.ok() ? r->rows[0].Int(0) : -1;
+}
+
+TEST_P(SecurityTest, LoginSetsHardenedCookiesAndMeWorks) {
+  HttpClient client = Client();
+  HttpResult r = client.Post("/api/v1/auth/login", R"({"email":"Alice@Acme.test","password":")" +
+                                                       std::string(kPassword) + R"("})",
+                             {"User-Agent: security-test"});
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string session_cookie, csrf_cookie;
+  for (const auto& [k, v] : r.headers) {
+    if (strcasecmp(k.c_str(), "set-cookie") != 0) continue;
+    if (v.rfind("mtl_session=", 0) == 0) session_cookie = v;
+    if (v.rfind("mtl_csrf=", 0) == 0) csrf_cookie = v;
+  }
+  EXPECT_NE(session_cookie.find("HttpOnly"), std::string::npos) << session_cookie;
+  EXPECT_NE(session_cookie.find("SameSite=Lax"), std::string::npos);
+  EXPECT_EQ(csrf_cookie.find("HttpOnly"), std::string::npos) << "the console must be able to read it";
+  auto body = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(body.at("csrf_token").as_string(), CookieValue(r, "mtl_csrf"));
+  EXPECT_EQ(body.at("user").as_object().at("customer_id").as_string(), customer_a_);
+  EXPECT_EQ(r.body.find(kPassword), std::string::npos);
+
+  SignedIn alice{CookieValue(r, "mtl_session"), CookieValue(r, "mtl_csrf")};
+  HttpResult me = client.Get("/api/v1/auth/me", {alice.Cookie()});
+  ASSERT_EQ(me.status, 200);
+  EXPECT_NE(me.body.find("alice@acme.test"), std::string::npos);
+  // The bearer form of the same token works too.
+  EXPECT_EQ(client.Get("/api/v1/auth/me", {alice.Bearer()}).status, 200);
+  EXPECT_GE(AuditCount(*billingd_, "auth.login"), 1);
+  auto audit = billingd_->database().db().Execute(
+      "SELECT ip, user_agent FROM billing_audit WHERE action = 'auth.login' ORDER BY id DESC");
+  EXPECT_EQ(audit->rows.at(0).Text(0), "127.0.0.1");
+  EXPECT_EQ(audit->rows.at(0).Text(1), "security-test");
+
+  HttpResult logout = client.Post("/api/v1/auth/logout", "", {alice.Cookie()});
+  EXPECT_EQ(logout.status, 204);
+  EXPECT_NE(logout.Header("Set-Cookie").find("Max-Age=0"), std::string::npos);
+}
+
+TEST_P(SecurityTest, UnknownEmailAndWrongPasswordLookTheSame) {
+  HttpClient client = Client();
+  HttpResult unknown = client.Post("/api/v1/auth/login", R"({"email":"nobody@x.test","password":"whatever123"})");
+  HttpResult wrong = client.Post("/api/v1/auth/login", R"({"email":"alice@acme.test","password":"whatever123"})");
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(ErrorCode(unknown), "invalid_credentials");
+  auto strip_id = [](std::string body) { return body.substr(0, body.find("\"request_id\"")); };
+  EXPECT_EQ(strip_id(unknown.body), strip_id(wrong.body));
+  EXPECT_EQ(AuditCount(*billingd_, "auth.login_failed"), 2);
+}
+
+TEST_P(SecurityTest, RepeatedFailuresLockTheAccountWithBackoff) {
+  HttpClient client = Client();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(client.Post("/api/v1/auth/login", R"({"email":"bob@beta.test","password":"wrong-password"})").status,
+              401);
+  }
+  // Now even the right password is refused for a while.
+  HttpResult locked =
+      client.Post("/api/v1/auth/login", R"({"email":"bob@beta.test","password":")" + std::string(kPassword) + "\"}");
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(ErrorCode(locked), "too_many_attempts");
+  EXPECT_GE(std::stoi(locked.Header("Retry-After").empty() ? "0" : locked.Header("Retry-After")), 1);
+}
+
+TEST_P(SecurityTest, LoginTimingDoesNotRevealWhichEmailsExist) {
+  // Fresh server without lockout so every attempt runs the password hash.
+  billingd_.reset();
+  StartBillingd({{"LOGIN_LOCKOUT_AFTER", "100000"}, {"RATE_LIMITS", "auth=100000/1m"}});
+  auth::RequestOrigin origin{"", "test"};
+  auto& identity = *billingd_->app().identity;
+  auto customer = identity.CreateCustomer({"Timing", "", "", "USD"}, "test", origin);
+  ASSERT_TRUE(identity.CreateUser("known@timing.test", kPassword, Role::kMember, customer->id, "test", origin).ok());
+  HttpClient client = Client();
+  auto time_login = [&](const std::string& email) {
+    auto start = std::chrono::steady_clock::now();
+    HttpResult r = client.Post("/api/v1/auth/login", R"({"email":")" + email + R"(","password":"wrong-password"})");
+    EXPECT_EQ(r.status, 401);
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  };
+  std::vector<double> known, unknown;
+  for (int i = 0; i < 12; ++i) {  // interleaved, so load changes hit both alike
+    known.push_back(time_login("known@timing.test"));
+    unknown.push_back(time_login("unknown" + std::to_string(i) + "@timing.test"));
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  auto spread = [](std::vector<double> v) {  // interquartile range: the hash's own jitter
+    std::sort(v.begin(), v.end());
+    return v[v.size() * 3 / 4] - v[v.size() / 4];
+  };
+  double diff = std::abs(median(known) - median(unknown));
+  double jitter = std::max({spread(known), spread(unknown), 0.1 * median(known)});
+  EXPECT_LT(diff, jitter) << "known " << median(known) << " ms, unknown " << median(unknown) << " ms";
+  EXPECT_GT(median(unknown), 5.0) << "the unknown-email path must spend the hash's time";
+}
+
+TEST_P(SecurityTest, MembersSeeOnlyTheirOwnCustomer) {
+  SignedIn alice = SignIn("alice@acme.test");
+  HttpClient client = Client();
+  HttpResult own = client.Get("/api/v1/billing/customers/" + customer_a_, {alice.Cookie()});
+  EXPECT_EQ(own.status, 200);
+  HttpResult other = client.Get("/api/v1/billing/customers/" + customer_b_, {alice.Cookie()});
+  EXPECT_EQ(other.status, 404) << "another customer's object must look missing";
+  HttpResult missing = client.Get("/api/v1/billing/customers/cus_doesnotexist", {alice.Cookie()});
+  EXPECT_EQ(missing.status, 404);
+  auto strip_id = [](std::string body) {
+    body = body.substr(0, body.find("\"request_id\""));
+    return body.substr(0, body.find("no customer"));
+  };
+  EXPECT_EQ(strip_id(other.body), strip_id(missing.body));
+  HttpResult admin_route = client.Get("/api/v1/billing/customers", {alice.Cookie()});
+  EXPECT_EQ(admin_route.status, 403);
+  EXPECT_EQ(ErrorCode(admin_route), "forbidden");
+  EXPECT_EQ(client.Get("/api/v1/admin/api-keys", {alice.Bearer()}).status, 403);
+
+  SignedIn root = SignIn("root@meterline.test");
+  EXPECT_EQ(client.Get("/api/v1/billing/customers/" + customer_b_, {root.Cookie()}).status, 200);
+  HttpResult list = client.Get("/api/v1/billing/customers?limit=10", {root.Cookie()});
+  EXPECT_EQ(list.status, 200);
+  EXPECT_EQ(boost::json::parse(list.body).as_object().at("data").as_array().size(), 2u);
+}
+
+TEST_P(SecurityTest, NoCredentialsIs401) {
+  HttpClient client = Client();
+  HttpResult r = client.Get("/api/v1/billing/customers");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(ErrorCode(r), "unauthenticated");
+  EXPECT_EQ(client.Get("/api/v1/auth/me", {"Authorization: Basic dXNlcjpwYXNz"}).status, 401);
+}
+
+TEST_P(SecurityTest, CookieMutationsNeedTheCsrfToken) {
+  SignedIn root = SignIn("root@meterline.test");
+  SignedIn alice = SignIn("alice@acme.test");
+  HttpClient client = Client();
+  std::string body = R"({"name":"Gamma"})";
+  HttpResult none = client.Post("/api/v1/billing/customers", body, {root.Cookie()});
+  EXPECT_EQ(none.status, 403);
+  EXPECT_EQ(ErrorCode(none), "csrf_failed");
+  HttpResult wrong = client.Post("/api/v1/billing/customers", body, {root.Cookie(), "X-CSRF-Token: forged"});
+  EXPECT_EQ(wrong.status, 403);
+  // Another session's token (even a valid one) does not fit this session.
+  HttpResult other_session = client.Post(
+      "/api/v1/billing/customers", body,
+      {"Cookie: mtl_session=" + root.session + "; mtl_csrf=" + alice.csrf, "X-CSRF-Token: " + alice.csrf});
+  EXPECT_EQ(other_session.status, 403);
+  HttpResult ok = client.Post("/api/v1/billing/customers", body, {root.Cookie(), "X-CSRF-Token: " + root.csrf});
+  EXPECT_EQ(ok.status, 201) << ok.body;
+  // Bearer requests carry no ambient credential: no CSRF token needed.
+  EXPECT_EQ(client.Post("/api/v1/billing/customers", R"({"name":"Delta"})", {root.Bearer()}).status, 201);
+  EXPECT_GE(AuditCount(*billingd_, "admin.POST"), 2);
+}
+
+TEST_P(SecurityTest, ApiKeysAuthenticateUntilRevoked) {
+  SignedIn root = SignIn("root@meterline.test");
+  HttpClient client = Client();
+  HttpResult created = client.Post("/api/v1/admin/api-keys", R"({"name":"ops","role":"admin"})", {root.Bearer()});
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto key = boost::json::parse(created.body).as_object();
+  std::string secret(key.at("secret").as_string());
+  std::string id(key.at("id").as_string());
+  EXPECT_EQ(secret.rfind("mk_", 0), 0u);
+
+  HttpResult listed = client.Get("/api/v1/admin/api-keys", {"Authorization: Bearer " + secret});
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body.find(secret), std::string::npos) << "secrets are never listed";
+  auto stored = billingd_->database().db().Execute("SELECT key_hash, last_used_at FROM api_keys WHERE id = $1", {id});
+  EXPECT_NE(stored->rows.at(0).Text(0), secret) << "only a hash is stored";
+  EXPECT_FALSE(stored->rows.at(0).IsNull(1)) << "last use is recorded";
+
+  HttpResult service = client.Post("/api/v1/admin/api-keys", R"({"name":"ingest","customer_id":")" + customer_a_ +
+                                                                 R"("})", {root.Bearer()});
+  ASSERT_EQ(service.status, 201);
+  std::string service_secret(boost::json::parse(service.body).as_object().at("secret").as_string());
+  EXPECT_EQ(client.Get("/api/v1/admin/api-keys", {"Authorization: Bearer " + service_secret}).status, 403);
+
+  EXPECT_EQ(client.Send("DELETE", "/api/v1/admin/api-keys/" + id, "", {root.Bearer()}).status, 204);
+  HttpResult revoked = client.Get("/api/v1/admin/api-keys", {"Authorization: Bearer " + secret});
+  EXPECT_EQ(revoked.status, 401);
+  EXPECT_EQ(ErrorCode(revoked), "invalid_api_key");
+  EXPECT_EQ(client.Get("/api/v1/admin/api-keys", {"Authorization: Bearer mk_made_up_key"}).status, 401);
+  EXPECT_EQ(AuditCount(*billingd_, "api_key.create"), 2);
+  EXPECT_EQ(AuditCount(*billingd_, "api_key.revoke"), 1);
+}
+
+TEST_P(SecurityTest, SqlMetacharactersAreJustData) {
+  SignedIn root = SignIn("root@meterline.test");
+  HttpClient client = Client();
+  const std::string evil = "x' OR '1'='1'; DROP TABLE customers; --";
+  EXPECT_EQ(client.Post("/api/v1/auth/login", R"({"email":")" + evil + R"(","password":")" + evil + "\"}").status,
+            401);
+  EXPECT_EQ(client.Get("/api/v1/billing/customers/cus_x'%20OR%20'1'='1", {root.Bearer()}).status, 404);
+  EXPECT_EQ(client.Get("/api/v1/billing/customers?limit=1;DROP%20TABLE%20customers", {root.Bearer()}).status, 400);
+  HttpResult created = client.Post("/api/v1/billing/customers", R"({"name":"x'); DROP TABLE customers; --"})",
+                                   {root.Bearer()});
+  ASSERT_EQ(created.status, 201);
+  std::string id(boost::json::parse(created.body).as_object().at("id").as_string());
+  HttpResult read = client.Get("/api/v1/billing/customers/" + id, {root.Bearer()});
+  EXPECT_NE(read.body.find("DROP TABLE customers"), std::string::npos);
+  auto count = billingd_->database().db().Execute("SELECT COUNT(*) FROM customers");
+  ASSERT_TRUE(count.ok()) << "the customers table must still exist";
+  EXPECT_EQ(count->rows[0].Int(0), 3);
+}
+
+TEST_P(SecurityTest, CliCreatesCustomersUsersAndKeys) {
+  std::map<std::string, std::string> env = {{"DATABASE_URL", billingd_->database().url()},
+                                            {"JWT_SECRET", BillingdHarness::kJwtSecret},
+                                            {"CONSOLE_DIR", "/nonexistent"}};
+  RunResult customer = RunBillingd({"customer", "create", "--name", "CLI Corp", "--country", "FR"}, env);
+  ASSERT_EQ(customer.exit_code, 0) << customer.err;
+  std::string customer_id = customer.out.substr(0, customer.out.find('\n'));
+  EXPECT_EQ(customer_id.rfind("cus_", 0), 0u);
+  RunResult user = RunBillingd({"user", "create", "--email", "cli@corp.test", "--role", "member", "--customer",
+                                customer_id},
+                               env, "a-long-cli-password\n");
+  ASSERT_EQ(user.exit_code, 0) << user.err;
+  EXPECT_EQ(SignIn("cli@corp.test", "a-long-cli-password").session.empty(), false);
+  RunResult short_password = RunBillingd({"user", "create", "--email", "x@corp.test", "--role", "admin"}, env, "short\n");
+  EXPECT_EQ(short_password.exit_code, 1);
+  EXPECT_EQ(short_password.err, "billingd: password must be at least 10 characters\n");
+  RunResult key = RunBillingd({"apikey", "create", "--name", "edge", "--role", "service"}, env);
+  ASSERT_EQ(key.exit_code, 0) << key.err;
+  EXPECT_EQ(key.out.rfind("mk_", 0), 0u);
+  RunResult list = RunBillingd({"apikey", "list"}, env);
+  EXPECT_NE(list.out.find("edge"), std::string::npos);
+  EXPECT_EQ(list.out.find(key.out.substr(0, key.out.size() - 1)), std::string::npos) << "list never shows secrets";
+  RunResult bad = RunBillingd({"user", "create", "--email", "y@corp.test", "--role", "wizard"}, env);
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace meterline::testing

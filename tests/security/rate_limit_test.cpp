@@ -1,0 +1,122 @@
+// 100 requests per 15 minutes per caller on billing routes, in process and
+// shared through Redis by several instances; Redis down fails open.
+#include <cstdlib>
+
+#include "ratelimit/rate_limiter.hpp"
+#include "security/security_fixture.hpp"
+
+namespace meterline::testing {
+namespace {
+
+TEST(MemoryRateLimiterTest, CountsPerKeyAndResetsWithTheWindow) {
+  FakeClock clock(FromUnixMillis(int64_t{16'666'667} * 60'000));  // aligned to a minute
+  auto limiter = ratelimit::NewMemoryRateLimiter(clock);
+  ratelimit::Limit limit{3, std::chrono::seconds(60)};
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter->Hit("a", limit).allowed);
+  auto fourth = limiter->Hit("a", limit);
+  EXPECT_FALSE(fourth.allowed);
+  EXPECT_EQ(fourth.remaining, 0);
+  EXPECT_EQ(fourth.reset_seconds, 60);
+  EXPECT_TRUE(limiter->Hit("b", limit).allowed) << "keys are independent";
+  clock.Advance(std::chrono::seconds(60));
+  EXPECT_TRUE(limiter->Hit("a", limit).allowed) << "a new window starts afresh";
+}
+
+TEST(RateLimitParseTest, ParsesAndFormats) {
+  auto limit = ratelimit::ParseLimit("100/15m");
+  ASSERT_TRUE(limit.ok());
+  EXPECT_EQ(limit->requests, 100);
+  EXPECT_EQ(limit->window, std::chrono::seconds(900));
+  EXPECT_EQ(ratelimit::FormatLimit(*limit), "100/15m");
+  for (const char* bad : {"", "100", "/15m", "100/", "100/15x", "0/1m", "-1/1m", "abc/1m", "10/0s"}) {
+    EXPECT_FALSE(ratelimit::ParseLimit(bad).ok()) << bad;
+  }
+}
+
+class RateLimitTest : public SecurityTest {};
+
+TEST_P(RateLimitTest, The101stBillingRequestIs429) {
+  SignedIn alice = SignIn("alice@acme.test");
+  HttpClient client = Client();
+  std::string path = "/api/v1/billing/customers/" + customer_a_;
+  for (int i = 1; i <= 100; ++i) {
+    HttpResult r = client.Get(path, {alice.Bearer()});
+    ASSERT_EQ(r.status, 200) << "request " << i;
+    if (i == 1) {
+      EXPECT_EQ(r.Header("RateLimit-Limit"), "100");
+      EXPECT_EQ(r.Header("RateLimit-Remaining"), "99");
+      EXPECT_EQ(r.Header("RateLimit-Policy"), "100;w=900");
+    }
+  }
+  HttpResult limited = client.Get(path, {alice.Bearer()});
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(ErrorCode(limited), "rate_limited");
+  EXPECT_EQ(limited.Header("RateLimit-Remaining"), "0");
+  int retry_after = std::atoi(limited.Header("Retry-After").c_str());
+  EXPECT_GE(retry_after, 1);
+  EXPECT_LE(retry_after, 900);
+  // Another user has a budget of their own.
+  SignedIn bob = SignIn("bob@beta.test");
+  EXPECT_EQ(client.Get("/api/v1/billing/customers/" + customer_b_, {bob.Bearer()}).status, 200);
+  // Public routes are not limited.
+  EXPECT_EQ(client.Get("/api/v1/meta/features").status, 200);
+}
+
+TEST_P(RateLimitTest, AnonymousCallersAreCountedByAddress) {
+  HttpClient client = Client();
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(client.Get("/api/v1/billing/customers").status, 401);
+  EXPECT_EQ(client.Get("/api/v1/billing/customers").status, 429);
+}
+
+TEST_P(RateLimitTest, TwoInstancesShareOneBudgetThroughRedis) {
+  const char* redis = std::getenv("MTL_TEST_REDIS_URL");
+  if (redis == nullptr) GTEST_SKIP() << "MTL_TEST_REDIS_URL not set (scripts/test starts Redis)";
+  // A one-hour window makes a window boundary inside the test unlikely; the
+  // loop repeats the test once if it still happens.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    billingd_.reset();
+    StartBillingd({{"REDIS_URL", redis}, {"RATE_LIMITS", "billing=100/1h"}});
+    SetUp2();
+    BillingdHarness second({.backend = GetParam(),
+                            .env = {{"REDIS_URL", redis}, {"RATE_LIMITS", "billing=100/1h"}},
+                            .shared_database = &billingd_->database()});
+    SignedIn alice = SignIn("alice@acme.test");
+    HttpClient first_client = Client();
+    HttpClient second_client(second.base_url());
+    int64_t window_before = ToUnixMillis(SystemClock().Now()) / 3'600'000;
+    std::string path = "/api/v1/billing/customers/" + customer_a_;
+    int ok = 0;
+    for (int i = 0; i < 100; ++i) {
+      HttpClient& c = i % 2 == 0 ? first_client : second_client;
+      ok += c.Get(path, {alice.Bearer()}).status == 200;
+    }
+    int last_first = first_client.Get(path, {alice.Bearer()}).status;
+    int last_second = second_client.Get(path, {alice.Bearer()}).status;
+    if (ToUnixMillis(SystemClock().Now()) / 3'600'000 != window_before) continue;  // crossed a window
+    EXPECT_EQ(ok, 100);
+    EXPECT_EQ(last_first, 429);
+    EXPECT_EQ(last_second, 429);
+    return;
+  }
+  FAIL() << "crossed a rate-limit window twice";
+}
+
+TEST_P(RateLimitTest, RedisDownFailsOpenWithAMetric) {
+  billingd_.reset();
+  StartBillingd({{"REDIS_URL", "redis://127.0.0.1:1"}, {"RATE_LIMITS", "billing=2/1h"}});
+  SetUp2();
+  SignedIn alice = SignIn("alice@acme.test");
+  HttpClient client = Client();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(client.Get("/api/v1/billing/customers/" + customer_a_, {alice.Bearer()}).status, 200);
+  }
+  HttpResult metrics = client.Get("/metrics");
+  // Five billing requests plus the login (rate group "auth") each failed open.
+  EXPECT_NE(metrics.body.find("meterline_ratelimit_backend_errors_total 6\n"), std::string::npos) << metrics.body;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RateLimitTest, ::testing::ValuesIn(TestBackends()),
+                         [](const auto& info) { return BackendParamName(info.param); });
+
+}  // namespace
+}  // namespace meterline::testing
