@@ -87,6 +87,19 @@ TEST_F(ProcessTest, MigrateAppliesAndReportsStatus) {
   EXPECT_NE(again.out.find("0 migration(s) applied"), std::string::npos) << again.out;
 }
 
+TEST_F(ProcessTest, DevelopmentKeepsAGeneratedJwtSecretPrivate) {
+  RunResult r = RunBillingd({"customer", "create", "--name", "Dev"}, Env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  fs::path secret = data_dir_ / "jwt_secret";
+  ASSERT_TRUE(fs::exists(secret));
+  EXPECT_EQ(fs::status(secret).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_GE(fs::file_size(secret), 32u);
+  // The same secret is used on the next start (sessions survive restarts).
+  auto before = fs::last_write_time(secret);
+  ASSERT_EQ(RunBillingd({"customer", "create", "--name", "Dev2"}, Env()).exit_code, 0);
+  EXPECT_EQ(fs::last_write_time(secret), before);
+}
+
 TEST_F(ProcessTest, ProductionRefusesAnUnmigratedDatabase) {
   RunResult r = RunBillingd({"serve", "--port", "0"},
                             Env({{"MODE", "production"}, {"JWT_SECRET", std::string(40, 's')}}));

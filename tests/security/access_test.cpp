@@ -50,6 +50,21 @@ TEST_P(SecurityTest, LoginSetsHardenedCookiesAndMeWorks) {
   EXPECT_NE(logout.Header("Set-Cookie").find("Max-Age=0"), std::string::npos);
 }
 
+TEST_P(SecurityTest, ProductionCookiesAreSecure) {
+  billingd_.reset();
+  StartBillingd({{"MODE", "production"}, {"MIGRATE_ON_START", "true"}});
+  SetUp2();
+  HttpClient client = Client();
+  HttpResult r = client.Post("/api/v1/auth/login",
+                             R"({"email":"alice@acme.test","password":")" + std::string(kPassword) + "\"}");
+  ASSERT_EQ(r.status, 200);
+  int secure = 0;
+  for (const auto& [k, v] : r.headers) {
+    if (strcasecmp(k.c_str(), "set-cookie") == 0 && v.find("; Secure") != std::string::npos) ++secure;
+  }
+  EXPECT_EQ(secure, 2);
+}
+
 TEST_P(SecurityTest, UnknownEmailAndWrongPasswordLookTheSame) {
   HttpClient client = Client();
   HttpResult unknown = client.Post("/api/v1/auth/login", R"({"email":"nobody@x.test","password":"whatever123"})");
