@@ -58,31 +58,23 @@ Status Assign(Result<T> parsed, T& field) {
   return OkStatus();
 }
 
+// A setting holding an int within [min, max].
+Setting IntSetting(const char* env, const char* flag, int Config::*field, int64_t min, int64_t max) {
+  return {env, flag, [field, min, max](const std::string& n, const std::string& v, Config& c) {
+            auto parsed = ParseInt(n, v, min, max);
+            if (!parsed.ok()) return Status(parsed.error());
+            c.*field = static_cast<int>(*parsed);
+            return OkStatus();
+          }};
+}
+
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> kSettings = {
       {"MODE", "--mode", [](auto& n, auto& v, Config& c) { return Assign(ParseMode(n, v), c.mode); }},
       {"HOST", "--host", [](auto&, auto& v, Config& c) { c.host = v; return OkStatus(); }},
-      {"PORT", "--port",
-       [](auto& n, auto& v, Config& c) {
-         auto p = ParseInt(n, v, 0, 65535);
-         if (!p.ok()) return Status(p.error());
-         c.port = static_cast<int>(*p);
-         return OkStatus();
-       }},
-      {"IO_THREADS", "",
-       [](auto& n, auto& v, Config& c) {
-         auto p = ParseInt(n, v, 0, 256);
-         if (!p.ok()) return Status(p.error());
-         c.io_threads = static_cast<int>(*p);
-         return OkStatus();
-       }},
-      {"WORKER_THREADS", "",
-       [](auto& n, auto& v, Config& c) {
-         auto p = ParseInt(n, v, 1, 1024);
-         if (!p.ok()) return Status(p.error());
-         c.worker_threads = static_cast<int>(*p);
-         return OkStatus();
-       }},
+      IntSetting("PORT", "--port", &Config::port, 0, 65535),
+      IntSetting("IO_THREADS", "", &Config::io_threads, 0, 256),
+      IntSetting("WORKER_THREADS", "", &Config::worker_threads, 1, 1024),
       {"MAX_BODY_BYTES", "",
        [](auto& n, auto& v, Config& c) { return Assign(ParseInt(n, v, 1024, int64_t{1} << 30), c.max_body_bytes); }},
       {"DATA_DIR", "--data-dir",
@@ -101,13 +93,7 @@ const std::vector<Setting>& Settings() {
          c.database_url = v;
          return OkStatus();
        }},
-      {"DATABASE_POOL_SIZE", "",
-       [](auto& n, auto& v, Config& c) {
-         auto p = ParseInt(n, v, 1, 512);
-         if (!p.ok()) return Status(p.error());
-         c.database_pool_size = static_cast<int>(*p);
-         return OkStatus();
-       }},
+      IntSetting("DATABASE_POOL_SIZE", "", &Config::database_pool_size, 1, 512),
       {"MIGRATE_ON_START", "",
        [](auto& n, auto& v, Config& c) {
          auto b = ParseBool(n, v);
@@ -172,20 +158,8 @@ const std::vector<Setting>& Settings() {
          c.jwt_secret = v;
          return OkStatus();
        }},
-      {"SESSION_TTL_MINUTES", "",
-       [](auto& n, auto& v, Config& c) {
-         auto p = ParseInt(n, v, 5, 30 * 24 * 60);
-         if (!p.ok()) return Status(p.error());
-         c.session_ttl_minutes = static_cast<int>(*p);
-         return OkStatus();
-       }},
-      {"LOGIN_LOCKOUT_AFTER", "",
-       [](auto& n, auto& v, Config& c) {
-         auto p = ParseInt(n, v, 1, 1000000);
-         if (!p.ok()) return Status(p.error());
-         c.login_lockout_after = static_cast<int>(*p);
-         return OkStatus();
-       }},
+      IntSetting("SESSION_TTL_MINUTES", "", &Config::session_ttl_minutes, 5, 30 * 24 * 60),
+      IntSetting("LOGIN_LOCKOUT_AFTER", "", &Config::login_lockout_after, 1, 1000000),
       {"RATE_LIMITS", "",
        [](auto& n, auto& v, Config& c) {
          std::string_view rest = v;

@@ -66,6 +66,8 @@ std::string DecodePath(std::string_view path) {
 }
 
 class BeastServer;
+struct Connection;
+void CancelQuietly(Connection& connection);
 
 // One accepted connection. Lives in BeastServer::connections_ until its coroutine ends.
 struct Connection {
@@ -75,6 +77,12 @@ struct Connection {
   // connection (waiting for a request) may be closed at once on shutdown.
   std::atomic<bool> busy{false};
 };
+
+// Cancels pending I/O; the connection may already be closed, which is fine.
+void CancelQuietly(Connection& connection) {
+  boost::system::error_code ignored;
+  connection.stream.socket().cancel(ignored);
+}
 
 class BeastServer final : public Server {
  public:
@@ -121,9 +129,22 @@ class BeastServer final : public Server {
     }
     asio::co_spawn(acceptor_.get_executor(), Accept(), asio::detached);
     std::vector<std::thread> threads;
-    for (int i = 1; i < io_threads_; ++i) threads.emplace_back([this] { ioc_.run(); });
-    ioc_.run();
+    for (int i = 1; i < io_threads_; ++i) threads.emplace_back([this] { RunLoop(); });
+    RunLoop();
     for (auto& t : threads) t.join();
+  }
+
+  // Runs the event loop until it is stopped. A handler that throws is a bug; it
+  // is logged and the loop goes on rather than taking the process down.
+  void RunLoop() {
+    while (true) {
+      try {
+        ioc_.run();
+        return;
+      } catch (const std::exception& e) {
+        log::Error("exception escaped an I/O handler", {{"error", e.what()}});
+      }
+    }
   }
 
   void Shutdown() override {
@@ -294,7 +315,7 @@ class BeastServer final : public Server {
     for (auto& connection : connections_) {
       if (connection->busy) continue;
       asio::post(connection->stream.get_executor(), [connection] {
-        if (!connection->busy) connection->stream.socket().cancel();
+        if (!connection->busy) CancelQuietly(*connection);
       });
     }
   }
@@ -309,7 +330,7 @@ class BeastServer final : public Server {
                   {{"connections", static_cast<int64_t>(connections_.size())}});
       }
       for (auto& connection : connections_) {
-        asio::post(connection->stream.get_executor(), [connection] { connection->stream.socket().cancel(); });
+        asio::post(connection->stream.get_executor(), [connection] { CancelQuietly(*connection); });
       }
       ioc_.stop();
     });
@@ -324,7 +345,7 @@ class BeastServer final : public Server {
       for (auto& connection : connections_) {
         if (connection->busy) continue;
         asio::post(connection->stream.get_executor(), [connection] {
-          if (!connection->busy) connection->stream.socket().cancel();
+          if (!connection->busy) CancelQuietly(*connection);
         });
       }
       return;

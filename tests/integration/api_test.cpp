@@ -37,6 +37,17 @@ TEST_P(ApiTest, FeaturesReflectTheEnvironment) {
   EXPECT_FALSE(r.Header("X-Request-Id").empty());
 }
 
+TEST_P(ApiTest, BillingRoutesDisappearWhenBillingIsDisabled) {
+  auto billingd = Start({{"BILLING_ENABLED", "false"}});
+  HttpClient client(billingd->base_url());
+  HttpResult r = client.Get("/api/v1/billing/customers");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(ErrorOf(r).at("code").as_string(), "feature_disabled");
+  auto enabled = Start();
+  HttpClient enabled_client(enabled->base_url());
+  EXPECT_EQ(enabled_client.Get("/api/v1/billing/customers").status, 401) << "exists, needs credentials";
+}
+
 TEST_P(ApiTest, InfoNamesVersionAndStartTime) {
   auto billingd = Start();
   HttpClient client(billingd->base_url());

@@ -54,6 +54,10 @@ Response AccessLogMiddleware::Handle(Request& request, const Next& next) {
     log::AppendJsonString(line, route);
     line += ",\"path\":";
     log::AppendJsonString(line, request.path);
+    if (request.principal) {
+      line += ",\"user\":";
+      log::AppendJsonString(line, request.principal->id);
+    }
     line += ",\"status\":" + status + ",\"duration_us\":" + std::to_string(micros) +
             ",\"bytes\":" + std::to_string(response.body.size()) + ",\"remote\":";
     log::AppendJsonString(line, request.remote_address);

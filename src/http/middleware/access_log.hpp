@@ -1,4 +1,5 @@
-// AccessLog: one JSON log line per request and the HTTP metrics
+// AccessLog: one JSON log line per request (time, request id, method, route
+// pattern, path, user, status, duration in µs, bytes, remote address) and the HTTP metrics
 // (requests by route/method/status, latency histogram, in-flight gauge).
 // Runs right after RequestId so it sees every response, errors included.
 #pragma once
