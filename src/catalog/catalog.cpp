@@ -1,0 +1,169 @@
+#include "catalog/catalog.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <set>
+#include <span>
+#include <stdexcept>
+
+#include "core/embedded_file.hpp"
+
+namespace meterline::catalog {
+
+std::span<const EmbeddedFile> EmbeddedDefaultCatalog();  // generated from default_catalog.json
+
+namespace {
+
+namespace json = boost::json;
+
+Error Bad(const std::string& path, const std::string& what) {
+  return InvalidArgument("catalog: " + path + " " + what);
+}
+
+Result<std::string> Text(const json::object& obj, const char* key, const std::string& path) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->value().is_string() || it->value().as_string().empty()) {
+    return Bad(path + "." + key, "must be a non-empty string");
+  }
+  return std::string(it->value().as_string());
+}
+
+Result<int64_t> NonNegative(const json::value& v, const std::string& path) {
+  if (v.is_int64() && v.as_int64() >= 0) return v.as_int64();
+  if (v.is_uint64() && v.as_uint64() <= INT64_MAX) return static_cast<int64_t>(v.as_uint64());
+  return Bad(path, "must be a non-negative integer");
+}
+
+Result<money::UnitPrice> Price(const json::value& v, const std::string& path) {
+  if (!v.is_object()) return Bad(path, "must be an object like {\"amount\": \"0.50\", \"per\": 1000}");
+  const auto& obj = v.as_object();
+  auto amount_text = Text(obj, "amount", path);
+  if (!amount_text.ok()) return std::move(amount_text).error();
+  auto amount = money::Decimal::Parse(*amount_text);
+  if (!amount || amount->IsNegative()) return Bad(path + ".amount", "must be a non-negative decimal string");
+  auto per_it = obj.find("per");
+  if (per_it == obj.end()) return Bad(path + ".per", "is required");
+  auto per = NonNegative(per_it->value(), path + ".per");
+  if (!per.ok()) return std::move(per).error();
+  if (*per < 1) return Bad(path + ".per", "must be at least 1");
+  return money::UnitPrice{*amount, *per};
+}
+
+}  // namespace
+
+Result<Catalog> Catalog::Parse(std::string_view text) {
+  boost::system::error_code ec;
+  json::value doc = json::parse(text, ec);
+  if (ec) return InvalidArgument("catalog: not valid JSON: " + ec.message());
+  if (!doc.is_object()) return InvalidArgument("catalog: the document must be a JSON object");
+  const auto& root = doc.as_object();
+  Catalog catalog;
+
+  auto metrics_it = root.find("metrics");
+  if (metrics_it == root.end() || !metrics_it->value().is_array() || metrics_it->value().as_array().empty()) {
+    return Bad("metrics", "must be a non-empty array");
+  }
+  std::set<std::string> metric_ids;
+  for (size_t i = 0; i < metrics_it->value().as_array().size(); ++i) {
+    std::string path = "metrics[" + std::to_string(i) + "]";
+    const auto& v = metrics_it->value().as_array()[i];
+    if (!v.is_object()) return Bad(path, "must be an object");
+    Metric metric;
+    auto id = Text(v.as_object(), "id", path);
+    if (!id.ok()) return std::move(id).error();
+    auto name = Text(v.as_object(), "name", path);
+    if (!name.ok()) return std::move(name).error();
+    auto unit = Text(v.as_object(), "unit", path);
+    if (!unit.ok()) return std::move(unit).error();
+    auto price_it = v.as_object().find("overage_price");
+    if (price_it == v.as_object().end()) return Bad(path + ".overage_price", "is required");
+    auto price = Price(price_it->value(), path + ".overage_price");
+    if (!price.ok()) return std::move(price).error();
+    if (!metric_ids.insert(*id).second) return Bad(path + ".id", "repeats metric '" + *id + "'");
+    catalog.metrics_.push_back({*id, *name, *unit, *price});
+  }
+
+  auto plans_it = root.find("plans");
+  if (plans_it == root.end() || !plans_it->value().is_array() || plans_it->value().as_array().empty()) {
+    return Bad("plans", "must be a non-empty array");
+  }
+  std::set<std::string> plan_ids;
+  for (size_t i = 0; i < plans_it->value().as_array().size(); ++i) {
+    std::string path = "plans[" + std::to_string(i) + "]";
+    const auto& v = plans_it->value().as_array()[i];
+    if (!v.is_object()) return Bad(path, "must be an object");
+    const auto& obj = v.as_object();
+    Plan plan;
+    auto id = Text(obj, "id", path);
+    if (!id.ok()) return std::move(id).error();
+    auto name = Text(obj, "name", path);
+    if (!name.ok()) return std::move(name).error();
+    auto currency_code = Text(obj, "currency", path);
+    if (!currency_code.ok()) return std::move(currency_code).error();
+    auto currency = money::FindCurrency(*currency_code);
+    if (!currency) return Bad(path + ".currency", "'" + *currency_code + "' is not a supported ISO 4217 code");
+    auto fee_text = Text(obj, "base_fee", path);
+    if (!fee_text.ok()) return std::move(fee_text).error();
+    auto fee = money::Decimal::Parse(*fee_text);
+    if (!fee || fee->IsNegative() || fee->scale() > currency->exponent) {
+      return Bad(path + ".base_fee", "must be a non-negative amount with at most " +
+                                         std::to_string(currency->exponent) + " decimals");
+    }
+    plan.id = *id;
+    plan.name = *name;
+    plan.currency = *currency;
+    plan.base_fee_minor = fee->units() * static_cast<int64_t>(money::Pow10(currency->exponent - fee->scale()));
+    auto limits_it = obj.find("limits");
+    if (limits_it == obj.end() || !limits_it->value().is_object()) return Bad(path + ".limits", "must be an object");
+    for (const auto& [metric_id, limit] : limits_it->value().as_object()) {
+      std::string key(metric_id);
+      if (!metric_ids.count(key)) return Bad(path + ".limits." + key, "names no metric in metrics");
+      auto n = NonNegative(limit, path + ".limits." + key);
+      if (!n.ok()) return std::move(n).error();
+      plan.limits[key] = *n;
+    }
+    for (const Metric& m : catalog.metrics_) {
+      if (!plan.limits.count(m.id)) return Bad(path + ".limits." + m.id, "is missing");
+      plan.overage[m.id] = m.overage_price;
+    }
+    if (auto overrides = obj.find("overage_prices"); overrides != obj.end()) {
+      if (!overrides->value().is_object()) return Bad(path + ".overage_prices", "must be an object");
+      for (const auto& [metric_id, price_value] : overrides->value().as_object()) {
+        std::string key(metric_id);
+        if (!metric_ids.count(key)) return Bad(path + ".overage_prices." + key, "names no metric in metrics");
+        auto price = Price(price_value, path + ".overage_prices." + key);
+        if (!price.ok()) return std::move(price).error();
+        plan.overage[key] = *price;
+      }
+    }
+    if (!plan_ids.insert(plan.id).second) return Bad(path + ".id", "repeats plan '" + plan.id + "'");
+    catalog.plans_.push_back(std::move(plan));
+  }
+  return catalog;
+}
+
+const Catalog& Catalog::Default() {
+  static const Catalog kDefault = [] {
+    auto parsed = Parse(EmbeddedDefaultCatalog().front().content);
+    if (!parsed.ok()) throw std::logic_error("built-in catalog is invalid: " + parsed.error().message);
+    return std::move(parsed).value();
+  }();
+  return kDefault;
+}
+
+const Plan* Catalog::FindPlan(std::string_view id) const {
+  for (const auto& p : plans_) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+const Metric* Catalog::FindMetric(std::string_view id) const {
+  for (const auto& m : metrics_) {
+    if (m.id == id) return &m;
+  }
+  return nullptr;
+}
+
+}  // namespace meterline::catalog

@@ -1,0 +1,52 @@
+// Catalog: the plans customers subscribe to and the metered metrics, loaded
+// from a JSON file (CATALOG_PATH) or the built-in default (the spec's tiers),
+// validated once at start. Immutable and thread-safe after loading.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "money/money.hpp"
+
+namespace meterline::catalog {
+
+struct Metric {
+  std::string id;    // "impressions", "api_calls", "data_transfer"
+  std::string name;  // "Ad impressions"
+  std::string unit;  // "impression", "call", "byte"
+  money::UnitPrice overage_price;  // default price of usage over a plan's limit
+};
+
+struct Plan {
+  std::string id;    // "starter"
+  std::string name;  // "Starter"
+  money::Currency currency;
+  int64_t base_fee_minor = 0;                      // monthly
+  std::map<std::string, int64_t> limits;           // metric id -> included units per period
+  std::map<std::string, money::UnitPrice> overage; // metric id -> price (plan override or metric default)
+};
+
+class Catalog {
+ public:
+  // Parses and validates a catalog document. Errors name the offending path,
+  // e.g. "catalog: plans[1].limits.impressions must be a non-negative integer".
+  static Result<Catalog> Parse(std::string_view json);
+  // The built-in catalog: Starter, Growth, Scale, Enterprise (see README).
+  static const Catalog& Default();
+
+  const std::vector<Metric>& metrics() const { return metrics_; }
+  const std::vector<Plan>& plans() const { return plans_; }
+  const Plan* FindPlan(std::string_view id) const;
+  const Metric* FindMetric(std::string_view id) const;
+
+ private:
+  std::vector<Metric> metrics_;
+  std::vector<Plan> plans_;
+};
+
+}  // namespace meterline::catalog

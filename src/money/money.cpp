@@ -1,0 +1,70 @@
+#include "money/money.hpp"
+
+#include <array>
+
+namespace meterline::money {
+
+std::optional<Currency> FindCurrency(std::string_view code) {
+  static const std::array<Currency, 10> kCurrencies = {{{"USD", 2}, {"EUR", 2}, {"GBP", 2}, {"JPY", 0}, {"CHF", 2},
+                                                        {"CAD", 2}, {"AUD", 2}, {"SEK", 2}, {"NOK", 2}, {"DKK", 2}}};
+  for (const auto& c : kCurrencies) {
+    if (c.code == code) return c;
+  }
+  return std::nullopt;
+}
+
+Result<Money> Add(const Money& a, const Money& b) {
+  if (a.currency != b.currency) {
+    return InvalidArgument("cannot add " + a.currency + " and " + b.currency);
+  }
+  int64_t sum = 0;
+  if (__builtin_add_overflow(a.minor, b.minor, &sum)) return Internal("money overflow adding " + a.currency);
+  return Money{sum, a.currency};
+}
+
+std::string FormatMajor(int64_t minor, const Currency& currency) {
+  __int128 value = minor;
+  bool negative = value < 0;
+  if (negative) value = -value;
+  __int128 scale = Pow10(currency.exponent);
+  std::string whole = Decimal(static_cast<int64_t>(value / scale), 0).ToString();
+  std::string text = (negative ? "-" : "") + whole;
+  if (currency.exponent > 0) {
+    std::string fraction = Decimal(static_cast<int64_t>(value % scale), 0).ToString();
+    text += "." + std::string(currency.exponent - fraction.size(), '0') + fraction;
+  }
+  return text;
+}
+
+Result<int64_t> ChargeMinor(const UnitPrice& price, int64_t quantity, const Currency& currency) {
+  if (quantity < 0) return InvalidArgument("quantity must not be negative");
+  if (price.per_units < 1) return InvalidArgument("a price must be per at least one unit");
+  // charge_minor = quantity * units * 10^exponent / (10^scale * per_units)
+  __int128 numerator = 0;
+  if (__builtin_mul_overflow(static_cast<__int128>(quantity), static_cast<__int128>(price.amount.units()),
+                             &numerator) ||
+      __builtin_mul_overflow(numerator, Pow10(currency.exponent), &numerator)) {
+    return Internal("charge overflow");
+  }
+  __int128 denominator = Pow10(price.amount.scale()) * price.per_units;
+  __int128 charge = DivideRoundHalfEven(numerator, denominator);
+  if (charge > INT64_MAX || charge < INT64_MIN) return Internal("charge does not fit in 64 bits");
+  return static_cast<int64_t>(charge);
+}
+
+std::string PerUnitText(const UnitPrice& price) {
+  // amount / per_units exactly: per_units is a power of ten in every catalog
+  // price we ship; other divisors print as "amount/per_units".
+  int64_t per = price.per_units;
+  int extra = 0;
+  while (per > 1 && per % 10 == 0) {
+    per /= 10;
+    ++extra;
+  }
+  if (per == 1 && price.amount.scale() + extra <= 18) {
+    return Decimal(price.amount.units(), price.amount.scale() + extra).ToString();
+  }
+  return price.amount.ToString() + "/" + std::to_string(price.per_units);
+}
+
+}  // namespace meterline::money

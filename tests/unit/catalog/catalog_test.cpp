@@ -1,0 +1,75 @@
+#include "catalog/catalog.hpp"
+
+#include <gtest/gtest.h>
+
+namespace meterline::catalog {
+namespace {
+
+TEST(CatalogTest, DefaultHasTheSpecTiers) {
+  const Catalog& c = Catalog::Default();
+  ASSERT_EQ(c.plans().size(), 4u);
+  struct Tier {
+    const char* id;
+    int64_t impressions, api_calls, bytes;
+  };
+  for (const Tier& t : {Tier{"starter", 1'000'000, 100'000, 50'000'000'000},
+                        Tier{"growth", 10'000'000, 1'000'000, 500'000'000'000},
+                        Tier{"scale", 50'000'000, 5'000'000, 2'500'000'000'000},
+                        Tier{"enterprise", 100'000'000, 10'000'000, 5'000'000'000'000}}) {
+    const Plan* plan = c.FindPlan(t.id);
+    ASSERT_NE(plan, nullptr) << t.id;
+    EXPECT_EQ(plan->limits.at("impressions"), t.impressions) << t.id;
+    EXPECT_EQ(plan->limits.at("api_calls"), t.api_calls) << t.id;
+    EXPECT_EQ(plan->limits.at("data_transfer"), t.bytes) << t.id;
+    EXPECT_EQ(plan->currency.code, "USD");
+  }
+  EXPECT_EQ(c.FindPlan("starter")->base_fee_minor, 4900);
+  const Plan& growth = *c.FindPlan("growth");
+  EXPECT_EQ(*money::ChargeMinor(growth.overage.at("impressions"), 1000, growth.currency), 50);
+  EXPECT_EQ(*money::ChargeMinor(growth.overage.at("api_calls"), 1000, growth.currency), 10);
+  EXPECT_EQ(*money::ChargeMinor(growth.overage.at("data_transfer"), 1'000'000'000, growth.currency), 5);
+  EXPECT_EQ(c.FindPlan("platinum"), nullptr);
+}
+
+TEST(CatalogTest, PlanOverridesAMetricPrice) {
+  auto c = Catalog::Parse(R"({
+    "metrics": [{"id": "impressions", "name": "Imps", "unit": "impression",
+                 "overage_price": {"amount": "0.50", "per": 1000}}],
+    "plans": [{"id": "eu", "name": "EU", "currency": "EUR", "base_fee": "10",
+               "limits": {"impressions": 5},
+               "overage_prices": {"impressions": {"amount": "0.40", "per": 1000}}}]})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const Plan& plan = *c->FindPlan("eu");
+  EXPECT_EQ(plan.base_fee_minor, 1000);
+  EXPECT_EQ(*money::ChargeMinor(plan.overage.at("impressions"), 1000, plan.currency), 40);
+}
+
+TEST(CatalogTest, ErrorsNameThePath) {
+  const char* metrics = R"("metrics": [{"id": "m", "name": "M", "unit": "u", "overage_price": {"amount": "1", "per": 1}}])";
+  auto parse = [&](const std::string& plans) { return Catalog::Parse(std::string("{") + metrics + ", " + plans + "}"); };
+  struct Case {
+    std::string plans;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {R"("plans": [{"id": "p", "name": "P", "currency": "USD", "base_fee": "1", "limits": {"m": -1}}])",
+            "catalog: plans[0].limits.m must be a non-negative integer"},
+           {R"("plans": [{"id": "p", "name": "P", "currency": "XYZ", "base_fee": "1", "limits": {"m": 1}}])",
+            "catalog: plans[0].currency 'XYZ' is not a supported ISO 4217 code"},
+           {R"("plans": [{"id": "p", "name": "P", "currency": "USD", "base_fee": "1.001", "limits": {"m": 1}}])",
+            "catalog: plans[0].base_fee must be a non-negative amount with at most 2 decimals"},
+           {R"("plans": [{"id": "p", "name": "P", "currency": "USD", "base_fee": "1", "limits": {}}])",
+            "catalog: plans[0].limits.m is missing"},
+           {R"("plans": [{"id": "p", "name": "P", "currency": "USD", "base_fee": "1", "limits": {"m": 1, "x": 2}}])",
+            "catalog: plans[0].limits.x names no metric in metrics"},
+           {R"("plans": [])", "catalog: plans must be a non-empty array"},
+       }) {
+    auto result = parse(c.plans);
+    ASSERT_FALSE(result.ok()) << c.plans;
+    EXPECT_EQ(result.error().message, c.message);
+  }
+  EXPECT_EQ(Catalog::Parse("{nope").error().message.rfind("catalog: not valid JSON", 0), 0u);
+}
+
+}  // namespace
+}  // namespace meterline::catalog
