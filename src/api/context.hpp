@@ -3,6 +3,7 @@
 // no SQL and no transport code.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "core/clock.hpp"
@@ -11,6 +12,8 @@
 namespace meterline::observability { class Registry; }
 namespace meterline::storage { class Database; }
 namespace meterline::auth { class IdentityService; }
+namespace meterline::metering { class IngestService; class UsageService; }
+namespace meterline::subscriptions { class SubscriptionService; }
 
 namespace meterline::api {
 
@@ -29,6 +32,11 @@ struct ApiContext {
   storage::Database& db;
   observability::Registry& metrics;
   auth::IdentityService& identity;
+  subscriptions::SubscriptionService& subscriptions;
+  metering::IngestService& ingest;
+  metering::UsageService& usage;
+  // Most events one ingestion request may carry (INGEST_MAX_BATCH).
+  size_t ingest_max_batch = 10000;
   // Session cookies get the Secure attribute (production mode: HTTPS only).
   bool secure_cookies = false;
 };

@@ -30,6 +30,11 @@ http::Handler ListApiKeys(ApiContext& context);
 http::Handler CreateApiKey(ApiContext& context);
 http::Handler RevokeApiKey(ApiContext& context);
 
+// usage.cpp
+http::Handler IngestUsage(ApiContext& context);
+http::Handler CurrentUsage(ApiContext& context);
+http::Handler CreateSubscription(ApiContext& context);
+
 // openapi.cpp
 http::Handler OpenApiDocument();
 

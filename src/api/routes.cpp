@@ -39,6 +39,14 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
       {.method = Method::kGet, .pattern = "/api/v1/billing/customers/:id", .handler = GetCustomer(context),
        .feature = "billing", .roles = kUsers, .rate_group = "billing"},
 
+      // Usage: machines send events; people read the current period.
+      {.method = Method::kPost, .pattern = "/api/v1/usage/events", .handler = IngestUsage(context),
+       .json_body = true, .roles = {Role::kService, Role::kAdmin}, .rate_group = "ingest"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/usage/current", .handler = CurrentUsage(context),
+       .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kPost, .pattern = "/api/v1/billing/subscriptions", .handler = CreateSubscription(context),
+       .feature = "billing", .json_body = true, .roles = kAdmin, .rate_group = "billing"},
+
       // Administration.
       {.method = Method::kGet, .pattern = "/api/v1/admin/api-keys", .handler = ListApiKeys(context),
        .roles = kAdmin, .rate_group = "admin"},

@@ -176,6 +176,10 @@ const std::vector<Setting>& Settings() {
          }
          return OkStatus();
        }},
+      {"CATALOG_PATH", "", [](auto&, auto& v, Config& c) { c.catalog_path = v; return OkStatus(); }},
+      IntSetting("INGEST_MAX_BATCH", "", &Config::ingest_max_batch, 1, 100000),
+      IntSetting("INGEST_MAX_AGE_DAYS", "", &Config::ingest_max_age_days, 1, 3650),
+      IntSetting("INGEST_MAX_FUTURE_MINUTES", "", &Config::ingest_max_future_minutes, 0, 24 * 60),
       {"CONSOLE_DIR", "--console-dir", [](auto&, auto& v, Config& c) { c.console_dir = v; return OkStatus(); }},
       {"LOG_LEVEL", "--log-level",
        [](auto& n, auto& v, Config& c) { return Assign(ParseLogLevel(n, v), c.log_level); }},

@@ -79,6 +79,16 @@ struct Config {
   // A group set here replaces its default; the others keep theirs.
   std::map<std::string, ratelimit::Limit> rate_limits = DefaultRateLimits();
 
+  // CATALOG_PATH: a JSON plan catalog (see src/catalog/default_catalog.json);
+  // empty = the built-in catalog with the spec's tiers.
+  std::string catalog_path;
+  // INGEST_MAX_BATCH: most events in one ingestion request.
+  int ingest_max_batch = 10000;
+  // INGEST_MAX_AGE_DAYS / INGEST_MAX_FUTURE_MINUTES: how late or early an
+  // event's timestamp may be (Stripe's meter events allow 35 days / 5 minutes).
+  int ingest_max_age_days = 35;
+  int ingest_max_future_minutes = 5;
+
   // CONSOLE_DIR / --console-dir: the web console's build, served at "/".
   std::string console_dir = "console/dist";
   // LOG_LEVEL / --log-level: debug | info | warn | error | off.

@@ -14,6 +14,9 @@
 #include "http/middleware/request_id.hpp"
 #include "storage/migrator.hpp"
 
+#include <fstream>
+#include <sstream>
+
 namespace meterline::app {
 
 Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
@@ -78,6 +81,26 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
     app->rate_limiter = std::move(limiter).value();
   }
 
+  // Plans: the catalog file or the built-in one, mirrored into the plans table.
+  if (config.catalog_path.empty()) {
+    app->catalog = std::make_unique<catalog::Catalog>(catalog::Catalog::Default());
+  } else {
+    std::ifstream in(config.catalog_path);
+    if (!in) return InvalidArgument("CATALOG_PATH: cannot read " + config.catalog_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto parsed = catalog::Catalog::Parse(text.str());
+    if (!parsed.ok()) return InvalidArgument("CATALOG_PATH " + config.catalog_path + ": " + parsed.error().message);
+    app->catalog = std::make_unique<catalog::Catalog>(std::move(parsed).value());
+  }
+  app->subscriptions = std::make_unique<subscriptions::SubscriptionService>(*app->db, *app->catalog, clock);
+  MTL_RETURN_IF_ERROR(app->subscriptions->SyncPlans());
+  metering::IngestOptions ingest_options;
+  ingest_options.max_age = std::chrono::hours(24 * config.ingest_max_age_days);
+  ingest_options.max_future = std::chrono::minutes(config.ingest_max_future_minutes);
+  app->ingest = std::make_unique<metering::IngestService>(*app->db, *app->catalog, clock, ingest_options);
+  app->usage = std::make_unique<metering::UsageService>(*app->db, *app->catalog, *app->subscriptions, clock);
+
   app->context.reset(new api::ApiContext{
       .features = config.features,
       .build = api::CurrentBuildInfo(),
@@ -86,6 +109,10 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
       .db = *app->db,
       .metrics = app->metrics,
       .identity = *app->identity,
+      .subscriptions = *app->subscriptions,
+      .ingest = *app->ingest,
+      .usage = *app->usage,
+      .ingest_max_batch = static_cast<size_t>(config.ingest_max_batch),
       .secure_cookies = config.mode == Mode::kProduction,
   });
   api::RegisterRoutes(app->router, *app->context);

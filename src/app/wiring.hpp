@@ -8,6 +8,9 @@
 #include "auth/identity_service.hpp"
 #include "auth/jwt.hpp"
 #include "auth/password.hpp"
+#include "catalog/catalog.hpp"
+#include "metering/ingest.hpp"
+#include "metering/usage.hpp"
 #include "app/config.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
@@ -17,6 +20,7 @@
 #include "observability/metrics.hpp"
 #include "ratelimit/rate_limiter.hpp"
 #include "storage/database.hpp"
+#include "subscriptions/subscription_service.hpp"
 
 namespace meterline::app {
 
@@ -31,6 +35,10 @@ struct App {
   std::unique_ptr<auth::CsrfGuard> csrf;
   std::unique_ptr<auth::IdentityService> identity;
   std::unique_ptr<ratelimit::RateLimiter> rate_limiter;
+  std::unique_ptr<catalog::Catalog> catalog;
+  std::unique_ptr<subscriptions::SubscriptionService> subscriptions;
+  std::unique_ptr<metering::IngestService> ingest;
+  std::unique_ptr<metering::UsageService> usage;
   std::unique_ptr<api::ApiContext> context;
   http::Router router;
   std::unique_ptr<http::StaticFiles> static_files;  // null when the console is not built

@@ -7,7 +7,7 @@
 namespace meterline::testing {
 
 BillingdHarness::BillingdHarness(Options options) {
-  log::Init(log::Level::kWarn);
+  log::Init(log::Level::kError);
   shared_ = options.shared_database;
   if (shared_ == nullptr) database_ = TestDatabase::Create(options.backend);
   std::map<std::string, std::string> env = options.env;

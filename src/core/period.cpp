@@ -1,0 +1,34 @@
+#include "core/period.hpp"
+
+namespace meterline {
+
+namespace {
+
+using namespace std::chrono;
+
+// The anchor's day and time of day, placed in the month `months` after the anchor's month.
+TimePoint AnchorInMonth(TimePoint anchor, int months) {
+  auto anchor_day = floor<days>(anchor);
+  year_month_day ymd{anchor_day};
+  auto time_of_day = anchor - anchor_day;
+  year_month target = year_month(ymd.year(), ymd.month()) + std::chrono::months(months);
+  auto last = year_month_day_last(target.year(), month_day_last(target.month())).day();
+  day d = ymd.day() > last ? last : ymd.day();
+  return TimePoint(sys_days(year_month_day(target.year(), target.month(), d)) + time_of_day);
+}
+
+}  // namespace
+
+Period MonthlyPeriodContaining(TimePoint anchor, TimePoint t) {
+  year_month_day a{floor<days>(anchor)}, b{floor<days>(t)};
+  int months = (static_cast<int>(b.year()) - static_cast<int>(a.year())) * 12 +
+               (static_cast<int>(static_cast<unsigned>(b.month())) - static_cast<int>(static_cast<unsigned>(a.month())));
+  // The guess is off by at most one in either direction.
+  while (AnchorInMonth(anchor, months) > t) --months;
+  while (AnchorInMonth(anchor, months + 1) <= t) ++months;
+  return Period{AnchorInMonth(anchor, months), AnchorInMonth(anchor, months + 1)};
+}
+
+TimePoint HourStart(TimePoint t) { return floor<hours>(t); }
+
+}  // namespace meterline

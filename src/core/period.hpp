@@ -1,0 +1,26 @@
+// Period: a half-open UTC interval [start, end). Billing periods are monthly,
+// anchored at the subscription's billing anchor: the same day of the month and
+// time of day, clamped to the month's last day (an anchor on the 31st gives
+// Feb 28/29, Apr 30, ...), as Stripe does.
+#pragma once
+
+#include "core/clock.hpp"
+
+namespace meterline {
+
+struct Period {
+  TimePoint start;
+  TimePoint end;
+
+  bool Contains(TimePoint t) const { return start <= t && t < end; }
+  friend bool operator==(const Period&, const Period&) = default;
+};
+
+// The monthly period anchored at `anchor` that contains `t` (t may be before
+// the anchor: periods extend both ways).
+Period MonthlyPeriodContaining(TimePoint anchor, TimePoint t);
+
+// The start of the UTC hour containing `t`.
+TimePoint HourStart(TimePoint t);
+
+}  // namespace meterline

@@ -1,0 +1,173 @@
+#include "metering/ingest.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "core/log.hpp"
+#include "core/period.hpp"
+
+namespace meterline::metering {
+
+namespace {
+
+constexpr int kThresholds[] = {75, 90, 100};
+
+struct CustomerFacts {
+  bool exists = false;
+  std::vector<Period> invoiced;          // periods with a non-draft invoice
+  std::optional<TimePoint> anchor;       // subscription billing anchor
+  std::string plan_id;
+};
+
+using RollupKey = std::tuple<std::string, std::string, int64_t>;  // customer, metric, hour start
+
+}  // namespace
+
+IngestService::IngestService(storage::Database& db, const catalog::Catalog& catalog, const Clock& clock,
+                             IngestOptions options)
+    : db_(db), catalog_(catalog), clock_(clock), options_(options) {}
+
+Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, UsageEvent>>& events,
+                                           std::vector<Rejection> rejected, const std::string& only_customer) {
+  TimePoint now = clock_.Now();
+  TimePoint oldest = now - options_.max_age;
+  TimePoint newest = now + options_.max_future;
+
+  // What we need to know about each customer in the batch, read once.
+  std::map<std::string, CustomerFacts> customers;
+  for (const auto& [index, event] : events) customers.emplace(event.customer_id, CustomerFacts{});
+  for (auto& [customer_id, facts] : customers) {
+    auto sub = db_.Execute("SELECT c.id, s.billing_anchor, s.plan_id FROM customers c "
+                           "LEFT JOIN subscriptions s ON s.customer_id = c.id WHERE c.id = $1",
+                           {customer_id});
+    if (!sub.ok()) return std::move(sub).error();
+    if (sub->rows.empty()) continue;
+    facts.exists = true;
+    if (!sub->rows[0].IsNull(1)) {
+      facts.anchor = FromUnixMillis(sub->rows[0].Int(1));
+      facts.plan_id = sub->rows[0].Text(2);
+    }
+    auto invoiced = db_.Execute(
+        "SELECT period_start, period_end FROM invoices WHERE customer_id = $1 AND status <> 'draft' AND period_end > $2",
+        {customer_id, ToUnixMillis(oldest)});
+    if (!invoiced.ok()) return std::move(invoiced).error();
+    for (const auto& row : invoiced->rows) {
+      facts.invoiced.push_back({FromUnixMillis(row.Int(0)), FromUnixMillis(row.Int(1))});
+    }
+  }
+
+  std::vector<std::pair<size_t, const UsageEvent*>> valid;
+  for (const auto& [index, event] : events) {
+    auto reject = [&](std::string reason) { rejected.push_back({index, event.id, std::move(reason)}); };
+    const CustomerFacts& facts = customers[event.customer_id];
+    if (!only_customer.empty() && event.customer_id != only_customer) {
+      reject("this API key may only send usage for customer " + only_customer);
+    } else if (!facts.exists) {
+      reject("unknown customer " + event.customer_id);
+    } else if (catalog_.FindMetric(event.metric) == nullptr) {
+      reject("unknown metric '" + event.metric + "'");
+    } else if (event.timestamp < oldest) {
+      reject("timestamp is more than " + std::to_string(options_.max_age.count() / 24) + " days in the past");
+    } else if (event.timestamp > newest) {
+      reject("timestamp is more than " + std::to_string(options_.max_future.count()) + " minutes in the future");
+    } else if (std::any_of(facts.invoiced.begin(), facts.invoiced.end(),
+                           [&](const Period& p) { return p.Contains(event.timestamp); })) {
+      reject("the billing period of this timestamp is already invoiced");
+    } else {
+      valid.emplace_back(index, &event);
+    }
+  }
+
+  IngestResult result;
+  // PostgreSQL may abort one of two concurrent batches that wait on each
+  // other's rows (deadlock or serialization failure); the whole batch is retried.
+  for (int attempt = 1;; ++attempt) {
+    result = IngestResult{};
+    Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+      int64_t received = ToUnixMillis(now);
+      std::map<RollupKey, std::pair<int64_t, int64_t>> rollups;  // -> (total, events)
+      for (const auto& [index, event] : valid) {
+        storage::Value properties = event->properties_json.empty() ? storage::Value(nullptr)
+                                                                   : storage::Value(event->properties_json);
+        auto inserted = tx.Execute(
+            "INSERT INTO usage_events (customer_id, event_id, metric, value, occurred_at, received_at, properties) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (customer_id, event_id) DO NOTHING",
+            {event->customer_id, event->id, event->metric, event->value, ToUnixMillis(event->timestamp), received,
+             properties});
+        if (!inserted.ok()) return std::move(inserted).error();
+        if (inserted->affected_rows == 0) {
+          result.duplicates.push_back({index, event->id, ""});
+          continue;
+        }
+        ++result.accepted;
+        auto& slot = rollups[{event->customer_id, event->metric, ToUnixMillis(HourStart(event->timestamp))}];
+        slot.first += event->value;
+        slot.second += 1;
+      }
+      // Rollups in key order, so concurrent batches lock rows in one order.
+      std::set<std::tuple<std::string, std::string, int64_t>> touched_periods;  // customer, metric, period start
+      for (const auto& [key, sums] : rollups) {
+        const auto& [customer_id, metric, hour] = key;
+        auto upserted = tx.Execute(
+            "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id, metric, hour_start) DO UPDATE SET "
+            "total = usage_rollups_hourly.total + excluded.total, events = usage_rollups_hourly.events + excluded.events",
+            {customer_id, metric, hour, sums.first, sums.second});
+        if (!upserted.ok()) return std::move(upserted).error();
+        const CustomerFacts& facts = customers[customer_id];
+        if (facts.anchor) {
+          touched_periods.insert(
+              {customer_id, metric, ToUnixMillis(MonthlyPeriodContaining(*facts.anchor, FromUnixMillis(hour)).start)});
+        }
+      }
+      // Threshold alerts: one row per (customer, metric, period, threshold),
+      // exactly once thanks to the unique constraint, with a queued event.
+      for (const auto& [customer_id, metric, period_start] : touched_periods) {
+        const CustomerFacts& facts = customers[customer_id];
+        const catalog::Plan* plan = catalog_.FindPlan(facts.plan_id);
+        if (plan == nullptr || !plan->limits.count(metric) || plan->limits.at(metric) == 0) continue;
+        int64_t limit = plan->limits.at(metric);
+        Period period = MonthlyPeriodContaining(*facts.anchor, FromUnixMillis(period_start));
+        auto usage = tx.Execute(
+            "SELECT COALESCE(SUM(total), 0) FROM usage_rollups_hourly WHERE customer_id = $1 AND metric = $2 "
+            "AND hour_start >= $3 AND hour_start < $4",
+            {customer_id, metric, period_start, ToUnixMillis(period.end)});
+        if (!usage.ok()) return std::move(usage).error();
+        int64_t used = usage->rows[0].Int(0);
+        for (int threshold : kThresholds) {
+          // used / limit >= threshold / 100, in integers.
+          if (static_cast<__int128>(used) * 100 < static_cast<__int128>(limit) * threshold) break;
+          auto alert = tx.Execute(
+              "INSERT INTO usage_alerts (customer_id, metric, period_start, threshold_percent, usage, usage_limit, "
+              "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+              "ON CONFLICT (customer_id, metric, period_start, threshold_percent) DO NOTHING",
+              {customer_id, metric, period_start, int64_t{threshold}, used, limit, received});
+          if (!alert.ok()) return std::move(alert).error();
+          if (alert->affected_rows == 0) continue;
+          std::string payload = "{\"customer_id\":";
+          log::AppendJsonString(payload, customer_id);
+          payload += ",\"metric\":";
+          log::AppendJsonString(payload, metric);
+          payload += ",\"threshold_percent\":" + std::to_string(threshold) + ",\"usage\":" + std::to_string(used) +
+                     ",\"limit\":" + std::to_string(limit) + ",\"period_start\":\"" +
+                     FormatIso8601(period.start) + "\"}";
+          auto queued = tx.Execute(
+              "INSERT INTO events (type, customer_id, payload, available_at, created_at) VALUES ($1, $2, $3, $4, $4)",
+              {"usage.threshold_crossed", customer_id, payload, received});
+          if (!queued.ok()) return std::move(queued).error();
+        }
+      }
+      return OkStatus();
+    });
+    if (s.ok()) break;
+    bool retryable = s.error().code == ErrorCode::kConflict && s.error().Reason() == "serialization_failure";
+    if (!retryable || attempt >= 5) return std::move(s).error();
+  }
+  std::sort(rejected.begin(), rejected.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+  result.rejected = std::move(rejected);
+  return result;
+}
+
+}  // namespace meterline::metering

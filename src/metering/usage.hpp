@@ -1,0 +1,53 @@
+// Usage: a customer's usage in its current billing period, against its plan's
+// limits, with overage priced exactly (the spec's getCurrentUsage /
+// getSubscriptionDetails / calculateOverages). Reads at most one rollup row per
+// hour of the period (~744), whatever the number of events. Thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.hpp"
+#include "core/clock.hpp"
+#include "core/period.hpp"
+#include "core/result.hpp"
+#include "storage/database.hpp"
+#include "subscriptions/subscription_service.hpp"
+
+namespace meterline::metering {
+
+struct MetricUsage {
+  const catalog::Metric* metric = nullptr;
+  int64_t usage = 0;
+  int64_t limit = 0;
+  int64_t overage_units = 0;   // max(0, usage - limit)
+  money::UnitPrice overage_price;
+  int64_t overage_minor = 0;   // overage_units at overage_price, rounded half to even
+  // usage / limit in tenths of a percent (753 = 75.3 %); 0 when the limit is 0.
+  int64_t permille = 0;
+};
+
+struct CurrentUsage {
+  subscriptions::Subscription subscription;
+  const catalog::Plan* plan = nullptr;
+  Period period;
+  std::vector<MetricUsage> metrics;  // in catalog order
+  int64_t total_overage_minor = 0;
+};
+
+class UsageService {
+ public:
+  UsageService(storage::Database& db, const catalog::Catalog& catalog, subscriptions::SubscriptionService& subs,
+               const Clock& clock);
+
+  // kNotFound when the customer has no subscription.
+  Result<CurrentUsage> Current(const std::string& customer_id);
+
+ private:
+  storage::Database& db_;
+  const catalog::Catalog& catalog_;
+  subscriptions::SubscriptionService& subscriptions_;
+  const Clock& clock_;
+};
+
+}  // namespace meterline::metering

@@ -1,0 +1,228 @@
+// Usage ingestion end to end, once per backend: exactly-once counting,
+// validation, scoping, CloudEvents, concurrency, alerts and current usage.
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "support/billingd_harness.hpp"
+#include "support/http_client.hpp"
+
+namespace meterline::testing {
+namespace {
+
+namespace json = boost::json;
+
+class MeteringTest : public ::testing::TestWithParam<storage::Backend> {
+ protected:
+  void SetUp() override {
+    billingd_ = std::make_unique<BillingdHarness>(BillingdHarness::Options{.backend = GetParam()});
+    auto& app = billingd_->app();
+    auth::RequestOrigin origin{"", "test"};
+    customer_a_ = app.identity->CreateCustomer({"Acme Ads", "", "DE", "USD"}, "test", origin)->id;
+    customer_b_ = app.identity->CreateCustomer({"Beta Media", "", "US", "USD"}, "test", origin)->id;
+    TimePoint anchor = SystemClock().Now() - std::chrono::hours(24 * 10);
+    ASSERT_TRUE(app.subscriptions->Create(customer_a_, "starter", anchor, subscriptions::Status::kActive, "test").ok());
+    ASSERT_TRUE(app.subscriptions->Create(customer_b_, "growth", anchor, subscriptions::Status::kActive, "test").ok());
+    platform_key_ = "Authorization: Bearer " + app.identity->CreateApiKey("edge", Role::kService, "", "test", origin)->secret;
+    key_a_ = "Authorization: Bearer " + app.identity->CreateApiKey("acme", Role::kService, customer_a_, "test", origin)->secret;
+    ASSERT_TRUE(app.identity->CreateUser("alice@acme.test", "a-long-password", Role::kMember, customer_a_, "test", origin).ok());
+  }
+
+  static std::string Now(int minutes_ago = 1) {
+    return FormatIso8601(SystemClock().Now() - std::chrono::minutes(minutes_ago));
+  }
+  static std::string Event(const std::string& id, const std::string& customer, const std::string& metric,
+                           int64_t value, const std::string& timestamp = Now()) {
+    return R"({"id":")" + id + R"(","customer_id":")" + customer + R"(","metric":")" + metric +
+           R"(","value":)" + std::to_string(value) + R"(,"timestamp":")" + timestamp + "\"}";
+  }
+  static std::string Batch(const std::vector<std::string>& events) {
+    std::string out = R"({"events":[)";
+    for (size_t i = 0; i < events.size(); ++i) out += (i ? "," : "") + events[i];
+    return out + "]}";
+  }
+  json::object Send(const std::string& body, const std::string& key, long expect = 200,
+                    const std::string& content_type = "application/json") {
+    HttpClient client(billingd_->base_url());
+    HttpResult r = client.Post("/api/v1/usage/events", body, {key, "Content-Type: " + content_type});
+    EXPECT_EQ(r.status, expect) << r.body;
+    return r.status == 200 ? json::parse(r.body).as_object() : json::object{};
+  }
+  int64_t Total(const std::string& customer, const std::string& metric) {
+    auto r = billingd_->database().db().Execute(
+        "SELECT COALESCE(SUM(total), 0), COALESCE(SUM(events), 0) FROM usage_rollups_hourly "
+        "WHERE customer_id = $1 AND metric = $2",
+        {customer, metric});
+    auto raw = billingd_->database().db().Execute(
+        "SELECT COALESCE(SUM(value), 0) FROM usage_events WHERE customer_id = $1 AND metric = $2", {customer, metric});
+    EXPECT_EQ(r->rows[0].Int(0), raw->rows[0].Int(0)) << "rollups out of step with events";
+    return r->rows[0].Int(0);
+  }
+
+  std::unique_ptr<BillingdHarness> billingd_;
+  std::string customer_a_, customer_b_, platform_key_, key_a_;
+};
+
+TEST_P(MeteringTest, EachEventCountsOnceWhateverItsTimestamp) {
+  auto first = Send(Batch({Event("e1", customer_a_, "impressions", 100), Event("e2", customer_a_, "impressions", 50),
+                           Event("e1", customer_a_, "impressions", 100)}),
+                    platform_key_);
+  EXPECT_EQ(first.at("accepted").as_int64(), 2);
+  ASSERT_EQ(first.at("duplicates").as_array().size(), 1u);
+  EXPECT_EQ(first.at("duplicates").as_array()[0].as_object().at("index").as_int64(), 2);
+  // A resend with another timestamp and value is still the same event.
+  auto resend = Send(Batch({Event("e1", customer_a_, "impressions", 999, Now(30))}), platform_key_);
+  EXPECT_EQ(resend.at("accepted").as_int64(), 0);
+  EXPECT_EQ(resend.at("duplicates").as_array().size(), 1u);
+  EXPECT_EQ(Total(customer_a_, "impressions"), 150);
+  // The same id for another customer is another event.
+  auto other = Send(Batch({Event("e1", customer_b_, "impressions", 7)}), platform_key_);
+  EXPECT_EQ(other.at("accepted").as_int64(), 1);
+}
+
+TEST_P(MeteringTest, InvalidEventsAreRejectedOneByOne) {
+  std::string old_time = FormatIso8601(SystemClock().Now() - std::chrono::hours(24 * 36));
+  std::string future = FormatIso8601(SystemClock().Now() + std::chrono::minutes(30));
+  auto r = Send(Batch({Event("ok", customer_a_, "api_calls", 5), Event("m", customer_a_, "clicks", 1),
+                       Event("c", "cus_nobody", "api_calls", 1), Event("old", customer_a_, "api_calls", 1, old_time),
+                       Event("fut", customer_a_, "api_calls", 1, future),
+                       R"({"id":"neg","customer_id":")" + customer_a_ + R"(","metric":"api_calls","value":-1,"timestamp":")" + Now() + "\"}",
+                       R"({"customer_id":")" + customer_a_ + R"(","metric":"api_calls","value":1,"timestamp":")" + Now() + "\"}",
+                       R"({"id":"t","customer_id":")" + customer_a_ + R"(","metric":"api_calls","value":1,"timestamp":"yesterday"})"}),
+                platform_key_);
+  EXPECT_EQ(r.at("accepted").as_int64(), 1);
+  const auto& rejected = r.at("rejected").as_array();
+  ASSERT_EQ(rejected.size(), 7u);
+  std::vector<std::string> reasons;
+  for (const auto& x : rejected) reasons.emplace_back(x.as_object().at("reason").as_string());
+  EXPECT_EQ(rejected[0].as_object().at("index").as_int64(), 1);
+  EXPECT_EQ(reasons[0], "unknown metric 'clicks'");
+  EXPECT_EQ(reasons[1], "unknown customer cus_nobody");
+  EXPECT_EQ(reasons[2], "timestamp is more than 35 days in the past");
+  EXPECT_EQ(reasons[3], "timestamp is more than 5 minutes in the future");
+  EXPECT_EQ(reasons[4], "value must be a non-negative integer");
+  EXPECT_EQ(reasons[5], "id must be a string of 1-128 characters");
+  EXPECT_EQ(reasons[6], "timestamp must be an RFC 3339 timestamp");
+  EXPECT_EQ(Total(customer_a_, "api_calls"), 5);
+}
+
+TEST_P(MeteringTest, EventsInAnInvoicedPeriodAreRefused) {
+  TimePoint now = SystemClock().Now();
+  ASSERT_TRUE(billingd_->database().db()
+                  .Execute("INSERT INTO invoices (id, customer_id, period_start, period_end, status, currency, "
+                           "created_at, updated_at) VALUES ('inv_1', $1, $2, $3, 'open', 'USD', 0, 0)",
+                           {customer_a_, ToUnixMillis(now - std::chrono::hours(48)), ToUnixMillis(now - std::chrono::hours(24))})
+                  .ok());
+  auto r = Send(Batch({Event("late", customer_a_, "api_calls", 1, Now(36 * 60))}), platform_key_);
+  ASSERT_EQ(r.at("rejected").as_array().size(), 1u);
+  EXPECT_EQ(r.at("rejected").as_array()[0].as_object().at("reason").as_string(),
+            "the billing period of this timestamp is already invoiced");
+}
+
+TEST_P(MeteringTest, CustomerBoundKeysSendOnlyTheirOwnUsage) {
+  auto r = Send(Batch({Event("a1", customer_a_, "api_calls", 1), Event("b1", customer_b_, "api_calls", 1)}), key_a_);
+  EXPECT_EQ(r.at("accepted").as_int64(), 1);
+  ASSERT_EQ(r.at("rejected").as_array().size(), 1u);
+  EXPECT_EQ(Total(customer_b_, "api_calls"), 0);
+  // People cannot send usage; anonymous callers neither.
+  HttpClient client(billingd_->base_url());
+  EXPECT_EQ(client.Post("/api/v1/usage/events", Batch({Event("x", customer_a_, "api_calls", 1)})).status, 401);
+}
+
+TEST_P(MeteringTest, CloudEventsSingleAndBatch) {
+  auto ce = [&](const std::string& id, int64_t value) {
+    return R"({"specversion":"1.0","id":")" + id + R"(","source":"//edge/eu-1","type":"data_transfer","subject":")" +
+           customer_a_ + R"(","time":")" + Now() + R"(","data":{"value":)" + std::to_string(value) + "}}";
+  };
+  EXPECT_EQ(Send(ce("ce1", 1000), platform_key_, 200, "application/cloudevents+json").at("accepted").as_int64(), 1);
+  auto batch = Send("[" + ce("ce2", 10) + "," + ce("ce1", 1000) + "]", platform_key_, 200,
+                    "application/cloudevents-batch+json");
+  EXPECT_EQ(batch.at("accepted").as_int64(), 1);
+  EXPECT_EQ(batch.at("duplicates").as_array().size(), 1u);
+  EXPECT_EQ(Total(customer_a_, "data_transfer"), 1010);
+  Send(R"({"events":"nope"})", platform_key_, 400);
+  Send(Batch({}), platform_key_, 400);
+}
+
+TEST_P(MeteringTest, ConcurrentResendsCountOnce) {
+  std::vector<std::string> events;
+  for (int i = 0; i < 200; ++i) events.push_back(Event("c" + std::to_string(i), customer_a_, "api_calls", i + 1));
+  std::string body = Batch(events);
+  std::atomic<int64_t> accepted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      HttpClient client(billingd_->base_url());
+      HttpResult r = client.Post("/api/v1/usage/events", body, {platform_key_});
+      if (r.status == 200) accepted += json::parse(r.body).as_object().at("accepted").as_int64();
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(accepted.load(), 200);
+  EXPECT_EQ(Total(customer_a_, "api_calls"), 200 * 201 / 2);
+}
+
+TEST_P(MeteringTest, ThresholdAlertsFireOnceEach) {
+  // Starter: 1,000,000 impressions.
+  Send(Batch({Event("i1", customer_a_, "impressions", 800'000)}), platform_key_);   // 80 %
+  Send(Batch({Event("i2", customer_a_, "impressions", 150'000)}), platform_key_);   // 95 %
+  Send(Batch({Event("i3", customer_a_, "impressions", 100'000), Event("i4", customer_a_, "impressions", 1)}),
+       platform_key_);                                                                // 105 %
+  Send(Batch({Event("i3", customer_a_, "impressions", 100'000)}), platform_key_);   // duplicate
+  auto& db = billingd_->database().db();
+  auto alerts = db.Execute("SELECT threshold_percent FROM usage_alerts WHERE customer_id = $1 ORDER BY threshold_percent",
+                           {customer_a_});
+  ASSERT_EQ(alerts->rows.size(), 3u);
+  EXPECT_EQ(alerts->rows[0].Int(0), 75);
+  EXPECT_EQ(alerts->rows[2].Int(0), 100);
+  auto queued = db.Execute("SELECT COUNT(*) FROM events WHERE type = 'usage.threshold_crossed' AND customer_id = $1",
+                           {customer_a_});
+  EXPECT_EQ(queued->rows[0].Int(0), 3);
+}
+
+TEST_P(MeteringTest, CurrentUsageShowsLimitsAndExactOverage) {
+  Send(Batch({Event("i1", customer_a_, "impressions", 1'050'001), Event("a1", customer_a_, "api_calls", 75'000),
+              Event("d1", customer_a_, "data_transfer", 51'500'000'000)}),
+       platform_key_);
+  HttpClient client(billingd_->base_url());
+  HttpResult login = client.Post("/api/v1/auth/login", R"({"email":"alice@acme.test","password":"a-long-password"})");
+  ASSERT_EQ(login.status, 200);
+  std::string token(json::parse(login.body).as_object().at("csrf_token").as_string());
+  std::string bearer;
+  for (const auto& [k, v] : login.headers) {
+    if (strcasecmp(k.c_str(), "set-cookie") == 0 && v.rfind("mtl_session=", 0) == 0) {
+      bearer = "Authorization: Bearer " + v.substr(12, v.find(';') - 12);
+    }
+  }
+  HttpResult r = client.Get("/api/v1/billing/usage/current", {bearer});
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto usage = json::parse(r.body).as_object();
+  EXPECT_EQ(usage.at("plan").as_object().at("id").as_string(), "starter");
+  const auto& metrics = usage.at("metrics").as_array();
+  ASSERT_EQ(metrics.size(), 3u);
+  const auto& imps = metrics[0].as_object();
+  EXPECT_EQ(imps.at("usage").as_int64(), 1'050'001);
+  EXPECT_EQ(imps.at("limit").as_int64(), 1'000'000);
+  EXPECT_EQ(imps.at("overage_units").as_int64(), 50'001);
+  // 50,001 x $0.50 / 1000 = $25.0005 -> $25.00 (half to even)
+  EXPECT_EQ(imps.at("overage_amount").as_object().at("minor").as_int64(), 2500);
+  EXPECT_EQ(imps.at("overage_unit_price").as_string(), "0.0005");
+  const auto& calls = metrics[1].as_object();
+  EXPECT_EQ(calls.at("overage_units").as_int64(), 0);
+  EXPECT_DOUBLE_EQ(calls.at("percent").as_double(), 75.0);
+  const auto& transfer = metrics[2].as_object();
+  // 1.5 GB over at $0.05/GB = $0.075 -> $0.08
+  EXPECT_EQ(transfer.at("overage_amount").as_object().at("minor").as_int64(), 8);
+  EXPECT_EQ(usage.at("total_overage").as_object().at("minor").as_int64(), 2508);
+  EXPECT_EQ(usage.at("total_overage").as_object().at("formatted").as_string(), "25.08");
+  // Members see only their own customer.
+  EXPECT_EQ(client.Get("/api/v1/billing/usage/current?customer_id=" + customer_b_, {bearer}).status, 404);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, MeteringTest, ::testing::ValuesIn(TestBackends()),
+                         [](const auto& info) { return BackendParamName(info.param); });
+
+}  // namespace
+}  // namespace meterline::testing
