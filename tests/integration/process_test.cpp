@@ -100,6 +100,28 @@ TEST_F(ProcessTest, DevelopmentKeepsAGeneratedJwtSecretPrivate) {
   EXPECT_EQ(fs::last_write_time(secret), before);
 }
 
+TEST_F(ProcessTest, DemoFillsTheDatabaseOnce) {
+  RunResult first = RunBillingd({"demo"}, Env());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("admin@meterline.demo"), std::string::npos);
+  EXPECT_NE(first.out.find("member@delta.demo"), std::string::npos);
+  RunResult again = RunBillingd({"demo"}, Env());
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.out.find("already present"), std::string::npos);
+  // The enterprise customer is past 100 % of every limit this period.
+  auto db = storage::Database::Open({.url = "sqlite:" + (data_dir_ / "meterline.db").string()});
+  ASSERT_TRUE(db.ok());
+  auto alerts = (*db)->Execute("SELECT COUNT(*) FROM usage_alerts WHERE threshold_percent = 100");
+  EXPECT_EQ(alerts->rows[0].Int(0), 3);
+  auto customers = (*db)->Execute("SELECT COUNT(*) FROM subscriptions");
+  EXPECT_EQ(customers->rows[0].Int(0), 4);
+  RunResult sub = RunBillingd({"subscription", "create", "--customer", "cus_missing", "--plan", "starter"}, Env());
+  EXPECT_EQ(sub.exit_code, 1);
+  EXPECT_EQ(sub.err, "billingd: no customer cus_missing\n");
+  RunResult bad_plan = RunBillingd({"subscription", "create", "--customer", "cus_x", "--plan", "gold"}, Env());
+  EXPECT_EQ(bad_plan.err, "billingd: no plan 'gold' in the catalog\n");
+}
+
 TEST_F(ProcessTest, ProductionRefusesAnUnmigratedDatabase) {
   RunResult r = RunBillingd({"serve", "--port", "0"},
                             Env({{"MODE", "production"}, {"JWT_SECRET", std::string(40, 's')}}));

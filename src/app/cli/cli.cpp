@@ -25,6 +25,8 @@ Commands:
   customer  Create customers
   user      Create logins (admin or member)
   apikey    Create, list and revoke API keys for machine callers
+  subscription  Put a customer on a plan
+  demo      Fill the database with demo customers, logins and usage
 
 Run 'billingd <command> --help' for a command's flags.
 Configuration comes from environment variables; see README.md.
@@ -63,6 +65,8 @@ int RunCli(int argc, char** argv) {
   if (command == "customer") return RunCustomer(args);
   if (command == "user") return RunUser(args);
   if (command == "apikey") return RunApiKey(args);
+  if (command == "subscription") return RunSubscription(args);
+  if (command == "demo") return RunDemo(args);
   if (command == "version" || command == "--version") {
     if (WantsHelp(args)) {
       std::cout << kVersionUsage;

@@ -15,6 +15,8 @@ int RunMigrate(const std::vector<std::string>& args);
 int RunCustomer(const std::vector<std::string>& args);
 int RunUser(const std::vector<std::string>& args);
 int RunApiKey(const std::vector<std::string>& args);
+int RunSubscription(const std::vector<std::string>& args);
+int RunDemo(const std::vector<std::string>& args);
 
 // Prints "billingd: <message>" as one line on stderr.
 void PrintError(const std::string& message);

@@ -1,0 +1,229 @@
+// billingd subscription create | demo
+#include <cstdio>
+#include <iostream>
+#include <random>
+
+#include "app/cli/cli.hpp"
+#include "app/config.hpp"
+#include "app/wiring.hpp"
+#include "core/log.hpp"
+
+namespace meterline::app {
+
+namespace {
+
+constexpr const char* kSubscriptionUsage = R"(Usage: billingd subscription create --customer cus_… --plan starter|growth|scale|enterprise
+                                  [--anchor 2025-01-01T00:00:00Z] [--status active|trialing|past_due|canceled]
+
+Puts a customer on a plan. Periods are monthly from the anchor (default: now), in UTC.
+)";
+
+constexpr const char* kDemoUsage = R"(Usage: billingd demo
+
+Fills the configured database with demo data: an admin, four customers (one
+per plan) each with a member login, and three months of hourly usage, with
+some customers past 75 %, 90 % and 100 % of their limits this period.
+Prints the logins. Running it again changes nothing and prints them again.
+)";
+
+constexpr const char* kDemoPassword = "meterline-demo";
+
+struct DemoCustomer {
+  const char* name;
+  const char* email;
+  const char* country;
+  const char* plan;
+  int percent_of_limit;  // this period's impressions, against the plan's limit
+};
+
+constexpr DemoCustomer kDemoCustomers[] = {
+    {"Acme Ads", "member@acme.demo", "DE", "starter", 60},
+    {"Bright Media", "member@bright.demo", "US", "growth", 82},
+    {"Cobalt Games", "member@cobalt.demo", "GB", "scale", 94},
+    {"Delta Apps", "member@delta.demo", "FR", "enterprise", 112},
+};
+
+void PrintLogins() {
+  std::printf("Demo logins (password: %s)\n", kDemoPassword);
+  std::printf("  admin   admin@meterline.demo\n");
+  for (const auto& c : kDemoCustomers) std::printf("  member  %-22s %s (%s plan)\n", c.email, c.name, c.plan);
+}
+
+}  // namespace
+
+int RunSubscription(const std::vector<std::string>& args) {
+  if (WantsHelp(args) || args.empty() || args[0] != "create") {
+    (WantsHelp(args) ? std::cout : std::cerr) << kSubscriptionUsage;
+    return WantsHelp(args) ? 0 : 2;
+  }
+  std::map<std::string, std::string> flags;
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string arg = args[i], value;
+    if (auto eq = arg.find('='); eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    }
+    if (arg != "--customer" && arg != "--plan" && arg != "--anchor" && arg != "--status") {
+      PrintError("unknown flag " + arg);
+      return 2;
+    }
+    flags[arg] = value;
+  }
+  if (!flags.count("--customer") || !flags.count("--plan")) {
+    PrintError("subscription create needs --customer and --plan");
+    return 2;
+  }
+  auto config = LoadConfig(ProcessEnvironment());
+  if (!config.ok()) {
+    PrintError(config.error().message);
+    return 2;
+  }
+  log::Init(log::Level::kError);
+  SystemClock clock;
+  TimePoint anchor = clock.Now();
+  if (flags.count("--anchor")) {
+    auto parsed = ParseIso8601(flags["--anchor"]);
+    if (!parsed) {
+      PrintError("--anchor must be an RFC 3339 timestamp");
+      return 2;
+    }
+    anchor = *parsed;
+  }
+  auto status = subscriptions::ParseStatus(flags.count("--status") ? flags["--status"] : "active");
+  if (!status) {
+    PrintError("--status must be trialing, active, past_due or canceled");
+    return 2;
+  }
+  auto app = BuildApp(*config, clock);
+  if (!app.ok()) {
+    PrintError(app.error().message);
+    return 1;
+  }
+  auto sub = (*app)->subscriptions->Create(flags["--customer"], flags["--plan"], anchor, *status, "cli");
+  if (!sub.ok()) {
+    PrintError(sub.error().message);
+    return 1;
+  }
+  std::printf("%s\n", sub->id.c_str());
+  return 0;
+}
+
+int RunDemo(const std::vector<std::string>& args) {
+  if (WantsHelp(args)) {
+    std::cout << kDemoUsage;
+    return 0;
+  }
+  if (!args.empty()) {
+    PrintError("demo takes no arguments");
+    return 2;
+  }
+  auto config = LoadConfig(ProcessEnvironment());
+  if (!config.ok()) {
+    PrintError(config.error().message);
+    return 2;
+  }
+  log::Init(log::Level::kError);
+  SystemClock clock;
+  auto built = BuildApp(*config, clock);
+  if (!built.ok()) {
+    PrintError(built.error().message);
+    return 1;
+  }
+  App& app = **built;
+  auth::RequestOrigin origin{"", "billingd-demo"};
+  auto existing = app.db->Execute("SELECT 1 FROM users WHERE email = 'admin@meterline.demo'");
+  if (!existing.ok()) {
+    PrintError(existing.error().message);
+    return 1;
+  }
+  if (!existing->rows.empty()) {
+    std::printf("Demo data is already present.\n");
+    PrintLogins();
+    return 0;
+  }
+  if (auto admin = app.identity->CreateUser("admin@meterline.demo", kDemoPassword, Role::kAdmin, "", "demo", origin);
+      !admin.ok()) {
+    PrintError(admin.error().message);
+    return 1;
+  }
+  TimePoint now = clock.Now();
+  // Anchor subscriptions at the start of the month three months ago: three
+  // whole periods of history plus the current one.
+  auto today = std::chrono::floor<std::chrono::days>(now);
+  std::chrono::year_month_day ymd{today};
+  std::chrono::year_month start_month = std::chrono::year_month(ymd.year(), ymd.month()) - std::chrono::months(3);
+  TimePoint anchor = std::chrono::sys_days(start_month / std::chrono::day(1));
+  // The history is older than the ingestion window allows for live traffic.
+  metering::IngestOptions history_options;
+  history_options.max_age = std::chrono::hours(24 * 130);
+  metering::IngestService history(*app.db, *app.catalog, clock, history_options);
+  std::mt19937_64 rng(7);
+  int64_t total_events = 0;
+  for (const DemoCustomer& demo : kDemoCustomers) {
+    auto customer = app.identity->CreateCustomer({demo.name, demo.email, demo.country, "USD"}, "demo", origin);
+    if (!customer.ok()) {
+      PrintError(customer.error().message);
+      return 1;
+    }
+    if (auto user = app.identity->CreateUser(demo.email, kDemoPassword, Role::kMember, customer->id, "demo", origin);
+        !user.ok()) {
+      PrintError(user.error().message);
+      return 1;
+    }
+    auto sub = app.subscriptions->Create(customer->id, demo.plan, anchor, subscriptions::Status::kActive, "demo");
+    if (!sub.ok()) {
+      PrintError(sub.error().message);
+      return 1;
+    }
+    const catalog::Plan& plan = *app.catalog->FindPlan(demo.plan);
+    Period current = subscriptions::SubscriptionService::PeriodAt(*sub, now);
+    // One event per metric per hour from the anchor until an hour ago. Past
+    // periods run at 50-90 % of the limit; this period reaches the target.
+    std::vector<std::pair<size_t, metering::UsageEvent>> batch;
+    int64_t hours_now = std::chrono::duration_cast<std::chrono::hours>(now - current.start).count();
+    for (TimePoint hour = anchor; hour + std::chrono::hours(1) < now; hour += std::chrono::hours(1)) {
+      bool in_current = hour >= current.start;
+      Period period = MonthlyPeriodContaining(anchor, hour);
+      int64_t period_hours = std::chrono::duration_cast<std::chrono::hours>(period.end - period.start).count();
+      for (const auto& [metric, limit] : plan.limits) {
+        int percent = in_current ? demo.percent_of_limit : 50 + static_cast<int>(rng() % 40);
+        int64_t hours = in_current ? std::max<int64_t>(hours_now, 1) : period_hours;
+        // Spread the target over the hours with +/-20 % noise.
+        int64_t base = static_cast<int64_t>(static_cast<__int128>(limit) * percent / 100 / hours);
+        int64_t value = base * (80 + static_cast<int64_t>(rng() % 41)) / 100;
+        metering::UsageEvent event;
+        event.id = "demo-" + metric + "-" + std::to_string(ToUnixMillis(hour));
+        event.customer_id = customer->id;
+        event.metric = metric;
+        event.value = value;
+        event.timestamp = hour + std::chrono::minutes(rng() % 60);
+        if (event.timestamp > now) event.timestamp = hour;
+        batch.emplace_back(batch.size(), std::move(event));
+      }
+      if (batch.size() >= 3000) {
+        auto r = history.Ingest(batch, {}, "");
+        if (!r.ok()) {
+          PrintError(r.error().message);
+          return 1;
+        }
+        total_events += r->accepted;
+        batch.clear();
+      }
+    }
+    auto r = history.Ingest(batch, {}, "");
+    if (!r.ok()) {
+      PrintError(r.error().message);
+      return 1;
+    }
+    total_events += r->accepted;
+    std::fprintf(stderr, "demo: %s on %s\n", demo.name, demo.plan);
+  }
+  std::printf("Demo data created: 1 admin, %zu customers, %lld usage events.\n", std::size(kDemoCustomers),
+              static_cast<long long>(total_events));
+  PrintLogins();
+  return 0;
+}
+
+}  // namespace meterline::app
