@@ -37,6 +37,8 @@ struct ApiContext {
   metering::UsageService& usage;
   // Most events one ingestion request may carry (INGEST_MAX_BATCH).
   size_t ingest_max_batch = 10000;
+  // Largest ingestion request body (INGEST_MAX_BODY_BYTES).
+  size_t ingest_max_body_bytes = 16 << 20;
   // Session cookies get the Secure attribute (production mode: HTTPS only).
   bool secure_cookies = false;
 };

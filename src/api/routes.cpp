@@ -41,7 +41,8 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
 
       // Usage: machines send events; people read the current period.
       {.method = Method::kPost, .pattern = "/api/v1/usage/events", .handler = IngestUsage(context),
-       .json_body = true, .roles = {Role::kService, Role::kAdmin}, .rate_group = "ingest"},
+       .json_body = true, .roles = {Role::kService, Role::kAdmin}, .rate_group = "ingest",
+       .max_body_bytes = context.ingest_max_body_bytes},
       {.method = Method::kGet, .pattern = "/api/v1/billing/usage/current", .handler = CurrentUsage(context),
        .feature = "billing", .roles = kUsers, .rate_group = "billing"},
       {.method = Method::kPost, .pattern = "/api/v1/billing/subscriptions", .handler = CreateSubscription(context),

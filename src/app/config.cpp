@@ -178,6 +178,8 @@ const std::vector<Setting>& Settings() {
        }},
       {"CATALOG_PATH", "", [](auto&, auto& v, Config& c) { c.catalog_path = v; return OkStatus(); }},
       IntSetting("INGEST_MAX_BATCH", "", &Config::ingest_max_batch, 1, 100000),
+      {"INGEST_MAX_BODY_BYTES", "",
+       [](auto& n, auto& v, Config& c) { return Assign(ParseInt(n, v, 1024, int64_t{1} << 30), c.ingest_max_body_bytes); }},
       IntSetting("INGEST_MAX_AGE_DAYS", "", &Config::ingest_max_age_days, 1, 3650),
       IntSetting("INGEST_MAX_FUTURE_MINUTES", "", &Config::ingest_max_future_minutes, 0, 24 * 60),
       {"CONSOLE_DIR", "--console-dir", [](auto&, auto& v, Config& c) { c.console_dir = v; return OkStatus(); }},

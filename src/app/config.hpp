@@ -84,6 +84,9 @@ struct Config {
   std::string catalog_path;
   // INGEST_MAX_BATCH: most events in one ingestion request.
   int ingest_max_batch = 10000;
+  // INGEST_MAX_BODY_BYTES: body limit of the ingestion route (10,000 events of
+  // ~200 bytes need ~2 MB; other routes keep MAX_BODY_BYTES).
+  int64_t ingest_max_body_bytes = 16 << 20;
   // INGEST_MAX_AGE_DAYS / INGEST_MAX_FUTURE_MINUTES: how late or early an
   // event's timestamp may be (Stripe's meter events allow 35 days / 5 minutes).
   int ingest_max_age_days = 35;

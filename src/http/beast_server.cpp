@@ -27,6 +27,7 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -209,7 +210,9 @@ class BeastServer final : public Server {
     while (!stopping_) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
-      parser.body_limit(options_.body_limit);
+      // The body limit depends on the route, known once the header is read;
+      // until then Beast must not refuse a large Content-Length by itself.
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
 
       // Wait for the next request with the idle timeout, then read it with the read timeout.
       stream.expires_after(buffer.size() > 0 ? options_.read_timeout : options_.idle_timeout);
@@ -225,10 +228,7 @@ class BeastServer final : public Server {
             header_ec == asio::error::eof || stopping_) {
           break;  // closed, timed out or shut down between requests: nothing to answer
         }
-        if (header_ec == bhttp::error::body_limit) {
-          // Content-Length over the limit: Beast refuses it with the header.
-          request.transport_error = TooLarge();
-        } else if (header_ec == bhttp::error::header_limit) {
+        if (header_ec == bhttp::error::header_limit) {
           request.transport_error = Error(ErrorCode::kInvalidArgument, "header_too_large",
                                           "request headers exceed the " + std::to_string(options_.header_limit) +
                                               "-byte limit");
@@ -237,23 +237,8 @@ class BeastServer final : public Server {
               Error(ErrorCode::kInvalidArgument, "bad_request", "malformed HTTP request: " + header_ec.message());
         }
       }
-      if (!header_ec || header_ec == bhttp::error::body_limit) {
+      if (!header_ec) {
         const auto& header = parser.get();
-        if (!request.transport_error) {
-          stream.expires_after(options_.read_timeout);
-          auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
-          (void)body_bytes;
-          if (body_ec == bhttp::error::body_limit) {
-            request.transport_error = TooLarge();
-          } else if (body_ec) {
-            if (body_ec == beast::error::timeout || body_ec == asio::error::eof ||
-                body_ec == bhttp::error::partial_message || body_ec == asio::error::connection_reset) {
-              break;  // the client went away mid-request
-            }
-            request.transport_error =
-                Error(ErrorCode::kInvalidArgument, "bad_request", "malformed HTTP body: " + body_ec.message());
-          }
-        }
         request.method = ParseMethod(std::string_view(header.method_string()));
         request.target = std::string(header.target());
         std::string_view target = request.target;
@@ -262,6 +247,28 @@ class BeastServer final : public Server {
         if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
         for (const auto& field : header) {
           request.headers.Add(std::string(field.name_string()), std::string(field.value()));
+        }
+        size_t limit = handler_.BodyLimit(request);
+        if (limit == 0) limit = options_.body_limit;
+        auto content_length = parser.content_length();
+        if (content_length && *content_length > limit) {
+          // Refuse before reading: the client learns at once and nothing is buffered.
+          request.transport_error = TooLarge(limit);
+        } else {
+          parser.body_limit(limit);  // for chunked bodies
+          stream.expires_after(options_.read_timeout);
+          auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+          (void)body_bytes;
+          if (body_ec == bhttp::error::body_limit) {
+            request.transport_error = TooLarge(limit);
+          } else if (body_ec) {
+            if (body_ec == beast::error::timeout || body_ec == asio::error::eof ||
+                body_ec == bhttp::error::partial_message || body_ec == asio::error::connection_reset) {
+              break;  // the client went away mid-request
+            }
+            request.transport_error =
+                Error(ErrorCode::kInvalidArgument, "bad_request", "malformed HTTP body: " + body_ec.message());
+          }
         }
         if (!request.transport_error) request.body = std::move(parser.get().body());
         keep_alive = header.keep_alive() && !request.transport_error;
@@ -304,9 +311,9 @@ class BeastServer final : public Server {
     stream.close();
   }
 
-  Error TooLarge() const {
+  static Error TooLarge(size_t limit) {
     return Error(ErrorCode::kPayloadTooLarge, "payload_too_large",
-                 "request body exceeds the " + std::to_string(options_.body_limit) + "-byte limit");
+                 "request body exceeds the " + std::to_string(limit) + "-byte limit");
   }
 
   // Closes connections that are waiting for a request; busy ones finish theirs.

@@ -38,6 +38,8 @@ struct Route {
   // Rate-limit group ("billing", "auth", "ingest"; "" = not limited); limits per
   // group come from configuration (see middleware/rate_limit).
   std::string rate_group;
+  // Largest request body in bytes; 0 = the server's MAX_BODY_BYTES.
+  size_t max_body_bytes = 0;
 
   std::vector<std::string> segments;  // filled by Router::Add
 };

@@ -29,6 +29,9 @@ class RequestHandler {
   // True when Handle() for this request never blocks (no I/O), so it may run on
   // an I/O thread instead of the worker pool.
   virtual bool IsCheap(const Request& request) const = 0;
+  // The largest body this request may carry, judged from its method, path and
+  // headers (the body is not read yet); 0 means ServerOptions::body_limit.
+  virtual size_t BodyLimit(const Request& request) const { (void)request; return 0; }
 };
 
 struct ServerOptions {
@@ -36,7 +39,7 @@ struct ServerOptions {
   uint16_t port = 4000;              // 0 picks a free port (see Server::port())
   int io_threads = 0;                // 0 = one per core
   int worker_threads = 16;           // pool for handlers that may block
-  size_t body_limit = 1 << 20;       // bytes; a larger body gets 413
+  size_t body_limit = 1 << 20;       // bytes, unless the handler says otherwise; a larger body gets 413
   size_t header_limit = 16 * 1024;   // bytes of request line + headers; more gets 431
   std::chrono::seconds read_timeout{30};   // to read one whole request once it started
   std::chrono::seconds idle_timeout{75};   // keep-alive connection with no request

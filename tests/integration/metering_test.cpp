@@ -164,6 +164,23 @@ TEST_P(MeteringTest, ConcurrentResendsCountOnce) {
   EXPECT_EQ(Total(customer_a_, "api_calls"), 200 * 201 / 2);
 }
 
+TEST_P(MeteringTest, AFullBatchOfTenThousandEventsFitsItsOwnBodyLimit) {
+  std::vector<std::string> events;
+  for (int i = 0; i < 10000; ++i) {
+    events.push_back(Event("bulk-" + std::to_string(i), customer_b_, "api_calls", 1));
+  }
+  std::string body = Batch(events);
+  ASSERT_GT(body.size(), size_t{1} << 20) << "the batch must exceed the default 1 MiB body limit";
+  auto r = Send(body, platform_key_);
+  EXPECT_EQ(r.at("accepted").as_int64(), 10000);
+  EXPECT_EQ(Total(customer_b_, "api_calls"), 10000);
+  events.push_back(Event("bulk-10000", customer_b_, "api_calls", 1));
+  HttpClient client(billingd_->base_url());
+  HttpResult too_many = client.Post("/api/v1/usage/events", Batch(events), {platform_key_});
+  EXPECT_EQ(too_many.status, 413);
+  EXPECT_NE(too_many.body.find("batch_too_large"), std::string::npos);
+}
+
 TEST_P(MeteringTest, ThresholdAlertsFireOnceEach) {
   // Starter: 1,000,000 impressions.
   Send(Batch({Event("i1", customer_a_, "impressions", 800'000)}), platform_key_);   // 80 %

@@ -69,6 +69,11 @@ bool Pipeline::IsCheap(const Request& request) const {
   return match.route != nullptr ? match.route->cheap : IsApiPath(request.path);
 }
 
+size_t Pipeline::BodyLimit(const Request& request) const {
+  Router::Match match = router_.Find(request.method, request.path);
+  return match.route != nullptr ? match.route->max_body_bytes : 0;
+}
+
 Response Pipeline::Handle(Request& request) {
   // Match first, so that every step (access log, feature flags, RBAC) knows the route.
   Router::Match match = router_.Find(request.method, request.path);

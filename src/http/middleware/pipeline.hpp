@@ -28,6 +28,7 @@ class Pipeline final : public RequestHandler {
 
   Response Handle(Request& request) override;
   bool IsCheap(const Request& request) const override;
+  size_t BodyLimit(const Request& request) const override;
 
  private:
   friend class Next;
