@@ -33,6 +33,7 @@ http::Handler RevokeApiKey(ApiContext& context);
 // usage.cpp
 http::Handler IngestUsage(ApiContext& context);
 http::Handler CurrentUsage(ApiContext& context);
+http::Handler UsageHistory(ApiContext& context);
 http::Handler CreateSubscription(ApiContext& context);
 
 // openapi.cpp

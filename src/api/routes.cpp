@@ -9,6 +9,8 @@ using http::Method;
 void RegisterRoutes(http::Router& router, ApiContext& context) {
   const std::vector<Role> kAdmin = {Role::kAdmin};
   const std::vector<Role> kUsers = {Role::kAdmin, Role::kMember};
+  // Usage may also be read by the platform's own servers (service keys), within their scope.
+  const std::vector<Role> kUsageReaders = {Role::kAdmin, Role::kMember, Role::kService};
 
   // Each route: method, pattern, handler; the feature flag that must be on;
   // `cheap` = never blocks (runs on the I/O thread); `json_body` = the pipeline
@@ -44,7 +46,9 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
        .json_body = true, .roles = {Role::kService, Role::kAdmin}, .rate_group = "ingest",
        .max_body_bytes = context.ingest_max_body_bytes},
       {.method = Method::kGet, .pattern = "/api/v1/billing/usage/current", .handler = CurrentUsage(context),
-       .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+       .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/usage/history", .handler = UsageHistory(context),
+       .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
       {.method = Method::kPost, .pattern = "/api/v1/billing/subscriptions", .handler = CreateSubscription(context),
        .feature = "billing", .json_body = true, .roles = kAdmin, .rate_group = "billing"},
 

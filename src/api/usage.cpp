@@ -165,6 +165,61 @@ http::Handler CurrentUsage(ApiContext& context) {
   };
 }
 
+http::Handler UsageHistory(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    const Principal& caller = *request.principal;
+    std::string customer_id = request.QueryParam("customer_id").value_or(caller.customer_id);
+    if (customer_id.empty()) return InvalidArgument("customer_id is required for admins");
+    if (!CanSeeCustomer(caller, customer_id)) return NotVisible("customer", customer_id);
+    std::string granularity_text = request.QueryParam("granularity").value_or("day");
+    metering::Granularity granularity;
+    if (granularity_text == "hour") {
+      granularity = metering::Granularity::kHour;
+    } else if (granularity_text == "day") {
+      granularity = metering::Granularity::kDay;
+    } else {
+      return InvalidArgument("granularity must be hour or day");
+    }
+    // Default range: the current billing period up to now.
+    auto sub = context.subscriptions.ForCustomer(customer_id);
+    TimePoint now = context.clock.Now();
+    TimePoint from = sub.ok() ? subscriptions::SubscriptionService::PeriodAt(*sub, now).start
+                              : now - std::chrono::hours(24 * 30);
+    TimePoint to = now;
+    if (auto text = request.QueryParam("from")) {
+      auto parsed = ParseIso8601(*text);
+      if (!parsed) return InvalidArgument("from must be a date or RFC 3339 timestamp");
+      from = *parsed;
+    }
+    if (auto text = request.QueryParam("to")) {
+      auto parsed = ParseIso8601(*text);
+      if (!parsed) return InvalidArgument("to must be a date or RFC 3339 timestamp");
+      to = *parsed;
+    }
+    if (from >= to) return InvalidArgument("from must be before to");
+    auto max_span = granularity == metering::Granularity::kHour ? std::chrono::hours(24 * 31)
+                                                                 : std::chrono::hours(24 * 366);
+    if (to - from > max_span) {
+      return InvalidArgument(granularity == metering::Granularity::kHour ? "hourly history covers at most 31 days"
+                                                                          : "daily history covers at most 366 days");
+    }
+    auto history = context.usage.History(customer_id, from, to, granularity);
+    if (!history.ok()) return std::move(history).error();
+    json::array series;
+    for (const auto& s : *history) {
+      json::array points;
+      for (const auto& p : s.points) points.push_back({{"start", FormatIso8601(p.start)}, {"value", p.value}});
+      series.push_back({{"metric", s.metric}, {"points", std::move(points)}});
+    }
+    json::object out{{"customer_id", customer_id},
+                     {"granularity", granularity_text},
+                     {"from", FormatIso8601(from)},
+                     {"to", FormatIso8601(to)},
+                     {"series", std::move(series)}};
+    return JsonResponse(200, out);
+  };
+}
+
 http::Handler CreateSubscription(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     auto body = BodyObject(request);

@@ -42,4 +42,25 @@ Result<CurrentUsage> UsageService::Current(const std::string& customer_id) {
   return out;
 }
 
+Result<std::vector<UsageSeries>> UsageService::History(const std::string& customer_id, TimePoint from, TimePoint to,
+                                                      Granularity granularity) {
+  int64_t bucket_ms = granularity == Granularity::kDay ? 86'400'000 : 3'600'000;
+  // Rollups are hourly; days are whole UTC days (integer division in both dialects).
+  auto rows = db_.Execute(
+      "SELECT metric, (hour_start / $4) * $4 AS bucket, SUM(total) FROM usage_rollups_hourly "
+      "WHERE customer_id = $1 AND hour_start >= $2 AND hour_start < $3 GROUP BY metric, bucket ORDER BY metric, bucket",
+      {customer_id, ToUnixMillis(from), ToUnixMillis(to), bucket_ms});
+  if (!rows.ok()) return std::move(rows).error();
+  std::map<std::string, UsageSeries> by_metric;
+  for (const catalog::Metric& m : catalog_.metrics()) by_metric[m.id].metric = m.id;
+  for (const auto& row : rows->rows) {
+    auto& series = by_metric[row.Text(0)];
+    series.metric = row.Text(0);
+    series.points.push_back({FromUnixMillis(row.Int(1)), row.Int(2)});
+  }
+  std::vector<UsageSeries> out;
+  for (const catalog::Metric& m : catalog_.metrics()) out.push_back(std::move(by_metric[m.id]));
+  return out;
+}
+
 }  // namespace meterline::metering

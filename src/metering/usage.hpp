@@ -35,6 +35,18 @@ struct CurrentUsage {
   int64_t total_overage_minor = 0;
 };
 
+enum class Granularity { kHour, kDay };
+
+struct UsagePoint {
+  TimePoint start;  // start of the hour or UTC day
+  int64_t value = 0;
+};
+
+struct UsageSeries {
+  std::string metric;
+  std::vector<UsagePoint> points;  // only buckets with usage, oldest first
+};
+
 class UsageService {
  public:
   UsageService(storage::Database& db, const catalog::Catalog& catalog, subscriptions::SubscriptionService& subs,
@@ -42,6 +54,11 @@ class UsageService {
 
   // kNotFound when the customer has no subscription.
   Result<CurrentUsage> Current(const std::string& customer_id);
+
+  // Usage per metric in [from, to) by hour or UTC day, from the rollups.
+  // REQUIRES: from < to (the API checks ranges).
+  Result<std::vector<UsageSeries>> History(const std::string& customer_id, TimePoint from, TimePoint to,
+                                           Granularity granularity);
 
  private:
   storage::Database& db_;

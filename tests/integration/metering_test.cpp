@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "core/period.hpp"
 #include "support/billingd_harness.hpp"
 #include "support/http_client.hpp"
 
@@ -236,6 +237,38 @@ TEST_P(MeteringTest, CurrentUsageShowsLimitsAndExactOverage) {
   EXPECT_EQ(usage.at("total_overage").as_object().at("formatted").as_string(), "25.08");
   // Members see only their own customer.
   EXPECT_EQ(client.Get("/api/v1/billing/usage/current?customer_id=" + customer_b_, {bearer}).status, 404);
+}
+
+TEST_P(MeteringTest, HistoryByHourAndDay) {
+  TimePoint now = SystemClock().Now();
+  TimePoint hour = HourStart(now) - std::chrono::hours(3);
+  Send(Batch({Event("h1", customer_a_, "api_calls", 10, FormatIso8601(hour + std::chrono::minutes(5))),
+              Event("h2", customer_a_, "api_calls", 20, FormatIso8601(hour + std::chrono::minutes(50))),
+              Event("h3", customer_a_, "api_calls", 5, FormatIso8601(hour + std::chrono::minutes(65)))}),
+       platform_key_);
+  HttpClient client(billingd_->base_url());
+  std::string range = "&from=" + FormatIso8601(hour) + "&to=" + FormatIso8601(now);
+  HttpResult r = client.Get("/api/v1/billing/usage/history?granularity=hour&customer_id=" + customer_a_ + range,
+                            {platform_key_});
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto series = json::parse(r.body).as_object().at("series").as_array();
+  const auto& calls = series[1].as_object();
+  EXPECT_EQ(calls.at("metric").as_string(), "api_calls");
+  ASSERT_EQ(calls.at("points").as_array().size(), 2u);
+  EXPECT_EQ(calls.at("points").as_array()[0].as_object().at("value").as_int64(), 30);
+  EXPECT_EQ(calls.at("points").as_array()[0].as_object().at("start").as_string(), FormatIso8601(hour));
+  HttpResult bad = client.Get("/api/v1/billing/usage/history?granularity=week&customer_id=" + customer_a_,
+                              {platform_key_});
+  EXPECT_EQ(bad.status, 400);
+  HttpResult reversed = client.Get("/api/v1/billing/usage/history?customer_id=" + customer_a_ +
+                                       "&from=2025-02-01&to=2025-01-01",
+                                   {platform_key_});
+  EXPECT_EQ(reversed.status, 400);
+  EXPECT_NE(reversed.body.find("from must be before to"), std::string::npos);
+  HttpResult too_long = client.Get("/api/v1/billing/usage/history?granularity=hour&customer_id=" + customer_a_ +
+                                       "&from=2025-01-01&to=2025-03-01",
+                                   {platform_key_});
+  EXPECT_EQ(too_long.status, 400);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MeteringTest, ::testing::ValuesIn(TestBackends()),
