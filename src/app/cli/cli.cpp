@@ -1,5 +1,9 @@
 #include "app/cli/cli.hpp"
 
+#include "app/config.hpp"
+#include "app/wiring.hpp"
+#include "core/log.hpp"
+
 #include <cstdio>
 #include <iostream>
 
@@ -46,6 +50,43 @@ bool WantsHelp(const std::vector<std::string>& args) {
     if (a == "-h" || a == "--help") return true;
   }
   return false;
+}
+
+Result<std::map<std::string, std::string>> ParseFlags(const std::vector<std::string>& args,
+                                                      std::initializer_list<const char*> allowed) {
+  std::map<std::string, std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i], value;
+    if (auto eq = arg.find('='); eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return InvalidArgument("flag " + arg + " needs a value");
+    }
+    bool known = false;
+    for (const char* a : allowed) known = known || arg == a;
+    if (!known) return InvalidArgument("unknown flag " + arg);
+    out[arg] = value;
+  }
+  return out;
+}
+
+int WithApp(const std::function<int(App&)>& body) {
+  auto config = LoadConfig(ProcessEnvironment());
+  if (!config.ok()) {
+    PrintError(config.error().message);
+    return 2;
+  }
+  log::Init(log::Level::kError);
+  static SystemClock clock;
+  auto app = BuildApp(*config, clock);
+  if (!app.ok()) {
+    PrintError(app.error().message);
+    return 1;
+  }
+  return body(**app);
 }
 
 int RunCli(int argc, char** argv) {

@@ -2,8 +2,13 @@
 // Exit codes: 0 success, 1 the command failed, 2 the command line was wrong.
 #pragma once
 
+#include <functional>
+#include <initializer_list>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "core/result.hpp"
 
 namespace meterline::app {
 
@@ -22,5 +27,15 @@ int RunDemo(const std::vector<std::string>& args);
 void PrintError(const std::string& message);
 // True when args holds -h or --help.
 bool WantsHelp(const std::vector<std::string>& args);
+
+// Parses "--flag value" and "--flag=value"; every flag must be in `allowed`.
+Result<std::map<std::string, std::string>> ParseFlags(const std::vector<std::string>& args,
+                                                      std::initializer_list<const char*> allowed);
+
+struct App;
+// Loads the configuration from the environment, builds the app with logging
+// limited to errors (the command's output is its result), and runs `body`.
+// Configuration errors exit 2, start-up failures 1, each as one line.
+int WithApp(const std::function<int(App&)>& body);
 
 }  // namespace meterline::app

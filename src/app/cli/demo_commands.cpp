@@ -43,6 +43,8 @@ constexpr DemoCustomer kDemoCustomers[] = {
     {"Delta Apps", "member@delta.demo", "FR", "enterprise", 112},
 };
 
+int FillDemo(App& app);
+
 void PrintLogins() {
   std::printf("Demo logins (password: %s)\n", kDemoPassword);
   std::printf("  admin   admin@meterline.demo\n");
@@ -56,33 +58,17 @@ int RunSubscription(const std::vector<std::string>& args) {
     (WantsHelp(args) ? std::cout : std::cerr) << kSubscriptionUsage;
     return WantsHelp(args) ? 0 : 2;
   }
-  std::map<std::string, std::string> flags;
-  for (size_t i = 1; i < args.size(); ++i) {
-    std::string arg = args[i], value;
-    if (auto eq = arg.find('='); eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    }
-    if (arg != "--customer" && arg != "--plan" && arg != "--anchor" && arg != "--status") {
-      PrintError("unknown flag " + arg);
-      return 2;
-    }
-    flags[arg] = value;
+  auto parsed_flags = ParseFlags({args.begin() + 1, args.end()}, {"--customer", "--plan", "--anchor", "--status"});
+  if (!parsed_flags.ok()) {
+    PrintError(parsed_flags.error().message);
+    return 2;
   }
+  auto& flags = *parsed_flags;
   if (!flags.count("--customer") || !flags.count("--plan")) {
     PrintError("subscription create needs --customer and --plan");
     return 2;
   }
-  auto config = LoadConfig(ProcessEnvironment());
-  if (!config.ok()) {
-    PrintError(config.error().message);
-    return 2;
-  }
-  log::Init(log::Level::kError);
-  SystemClock clock;
-  TimePoint anchor = clock.Now();
+  TimePoint anchor = SystemClock().Now();
   if (flags.count("--anchor")) {
     auto parsed = ParseIso8601(flags["--anchor"]);
     if (!parsed) {
@@ -96,18 +82,15 @@ int RunSubscription(const std::vector<std::string>& args) {
     PrintError("--status must be trialing, active, past_due or canceled");
     return 2;
   }
-  auto app = BuildApp(*config, clock);
-  if (!app.ok()) {
-    PrintError(app.error().message);
-    return 1;
-  }
-  auto sub = (*app)->subscriptions->Create(flags["--customer"], flags["--plan"], anchor, *status, "cli");
-  if (!sub.ok()) {
-    PrintError(sub.error().message);
-    return 1;
-  }
-  std::printf("%s\n", sub->id.c_str());
-  return 0;
+  return WithApp([&](App& app) {
+    auto sub = app.subscriptions->Create(flags["--customer"], flags["--plan"], anchor, *status, "cli");
+    if (!sub.ok()) {
+      PrintError(sub.error().message);
+      return 1;
+    }
+    std::printf("%s\n", sub->id.c_str());
+    return 0;
+  });
 }
 
 int RunDemo(const std::vector<std::string>& args) {
@@ -119,19 +102,15 @@ int RunDemo(const std::vector<std::string>& args) {
     PrintError("demo takes no arguments");
     return 2;
   }
-  auto config = LoadConfig(ProcessEnvironment());
-  if (!config.ok()) {
-    PrintError(config.error().message);
-    return 2;
-  }
-  log::Init(log::Level::kError);
+  return WithApp(FillDemo);
+}
+
+namespace {
+
+// Creates the demo data in `app`'s database, or only prints the logins when
+// it is there already.
+int FillDemo(App& app) {
   SystemClock clock;
-  auto built = BuildApp(*config, clock);
-  if (!built.ok()) {
-    PrintError(built.error().message);
-    return 1;
-  }
-  App& app = **built;
   auth::RequestOrigin origin{"", "billingd-demo"};
   auto existing = app.db->Execute("SELECT 1 FROM users WHERE email = 'admin@meterline.demo'");
   if (!existing.ok()) {
@@ -226,4 +205,5 @@ int RunDemo(const std::vector<std::string>& args) {
   return 0;
 }
 
+}  // namespace
 }  // namespace meterline::app

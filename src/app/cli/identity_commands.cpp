@@ -36,28 +36,6 @@ API keys authenticate machine callers (Authorization: Bearer mk_…). The key is
 printed once by create; only its hash is stored.
 )";
 
-// Parses "--flag value" / "--flag=value" pairs; every flag must be in `allowed`.
-Result<std::map<std::string, std::string>> ParseFlags(const std::vector<std::string>& args,
-                                                      std::initializer_list<const char*> allowed) {
-  std::map<std::string, std::string> out;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string arg = args[i], value;
-    if (auto eq = arg.find('='); eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return InvalidArgument("flag " + arg + " needs a value");
-    }
-    bool known = false;
-    for (const char* a : allowed) known = known || arg == a;
-    if (!known) return InvalidArgument("unknown flag " + arg);
-    out[arg] = value;
-  }
-  return out;
-}
-
 std::string ReadPassword() {
   std::string password;
   if (::isatty(STDIN_FILENO)) {
@@ -77,21 +55,9 @@ std::string ReadPassword() {
   return password;
 }
 
-// Opens storage and the identity service as `billingd serve` would.
+// Runs `body` with the identity service of a fully built app.
 int WithIdentity(const std::function<int(auth::IdentityService&)>& body) {
-  auto config = LoadConfig(ProcessEnvironment());
-  if (!config.ok()) {
-    PrintError(config.error().message);
-    return 2;
-  }
-  log::Init(log::Level::kError);  // the command's own output is the result
-  static SystemClock clock;
-  auto app = BuildApp(*config, clock);
-  if (!app.ok()) {
-    PrintError(app.error().message);
-    return 1;
-  }
-  return body(*(*app)->identity);
+  return WithApp([&](App& app) { return body(*app.identity); });
 }
 
 const auth::RequestOrigin kCliOrigin{"", "billingd-cli"};
