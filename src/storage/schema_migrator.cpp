@@ -24,7 +24,7 @@ struct KnownMigration {
   std::string checksum;
 };
 
-std::vector<KnownMigration> Known(Backend backend) {
+std::vector<KnownMigration> Parse(Backend backend) {
   std::vector<KnownMigration> out;
   auto files = backend == Backend::kPostgres ? EmbeddedPostgresMigrations() : EmbeddedSqliteMigrations();
   for (const EmbeddedFile& file : files) {
@@ -34,6 +34,14 @@ std::vector<KnownMigration> Known(Backend backend) {
     out.push_back({version, std::string(file.name), file.content, Sha256Hex(file.content)});
   }
   return out;
+}
+
+// The compiled-in migrations with their checksums, hashed once per process
+// (GET /ready asks on every probe).
+const std::vector<KnownMigration>& Known(Backend backend) {
+  static const std::vector<KnownMigration> kSqlite = Parse(Backend::kSqlite);
+  static const std::vector<KnownMigration> kPostgres = Parse(Backend::kPostgres);
+  return backend == Backend::kPostgres ? kPostgres : kSqlite;
 }
 
 constexpr const char* kCreateTable =
@@ -116,7 +124,7 @@ Result<std::vector<MigrationStatus>> Migrator::Status() {
 
 Result<int> Migrator::Apply(const std::function<void(const MigrationStatus&)>& on_applied) {
   MTL_RETURN_IF_ERROR(EnsureTable(db_));
-  std::vector<KnownMigration> known = Known(db_.backend());
+  const std::vector<KnownMigration>& known = Known(db_.backend());
   {
     auto applied = LoadApplied(db_);
     if (!applied.ok()) return std::move(applied).error();
