@@ -2,6 +2,9 @@
 # directory, on free loopback ports. Sourced by scripts/test.
 #   start_postgres  -> exports MTL_TEST_POSTGRES_URL
 #   start_redis     -> exports MTL_TEST_REDIS_URL
+#   start_clickhouse -> exports MTL_TEST_CLICKHOUSE_URL (shard 1) and
+#                       MTL_TEST_CLICKHOUSE_SHARD_URLS (both shards of the
+#                       two-shard cluster "meterline_test")
 #   stop_test_servers (registered as an EXIT trap by scripts/test)
 
 MTL_SERVERS_DIR=""
@@ -82,6 +85,77 @@ start_redis() {
   return 1
 }
 
+# Writes a minimal clickhouse-server config: loopback only, user "default"
+# without password (loopback only), data under $1, the two-shard cluster.
+_mtl_clickhouse_config() {
+  local dir=$1 http=$2 tcp=$3 shard1_tcp=$4 shard2_tcp=$5
+  mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas"
+  cat >"$dir/config.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>$dir/server.log</log><errorlog>$dir/error.log</errorlog><size>10M</size><count>1</count></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <http_port>$http</http_port>
+  <tcp_port>$tcp</tcp_port>
+  <path>$dir/data/</path>
+  <tmp_path>$dir/tmp/</tmp_path>
+  <user_files_path>$dir/user_files/</user_files_path>
+  <format_schema_path>$dir/format_schemas/</format_schema_path>
+  <users_config>$dir/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+  <max_concurrent_queries>100</max_concurrent_queries>
+  <remote_servers>
+    <meterline_test>
+      <shard><replica><host>127.0.0.1</host><port>$shard1_tcp</port></replica></shard>
+      <shard><replica><host>127.0.0.1</host><port>$shard2_tcp</port></replica></shard>
+    </meterline_test>
+  </remote_servers>
+</yandex>
+XML
+  cat >"$dir/users.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+XML
+}
+
+start_clickhouse() {
+  _mtl_servers_dir
+  local urls=() http_ports=() tcp_ports=() shard
+  for shard in 1 2; do
+    http_ports+=("$(_mtl_free_port)")
+    tcp_ports+=("$(_mtl_free_port)")
+  done
+  for shard in 1 2; do
+    local dir="$MTL_SERVERS_DIR/clickhouse-$shard" http=${http_ports[$((shard - 1))]}
+    _mtl_clickhouse_config "$dir" "$http" "${tcp_ports[$((shard - 1))]}" "${tcp_ports[0]}" "${tcp_ports[1]}"
+    if [[ $(id -u) -eq 0 ]]; then chown -R "$MTL_PG_USER" "$dir"; fi
+    local run_as=()
+    [[ $(id -u) -eq 0 ]] && run_as=(runuser -u "$MTL_PG_USER" --)
+    "${run_as[@]}" /usr/sbin/clickhouse-server --config-file="$dir/config.xml" --pid-file="$dir/server.pid" --daemon \
+      >"$dir/launch.log" 2>&1 || { cat "$dir/launch.log" "$dir/error.log" "$dir/stderr.log" >&2 2>/dev/null; return 1; }
+    local up=0
+    for _ in $(seq 1 150); do
+      if [[ $(curl -s "http://127.0.0.1:$http/ping" 2>/dev/null) == "Ok." ]]; then up=1; break; fi
+      sleep 0.1
+    done
+    if [[ $up -ne 1 ]]; then
+      echo "test-servers: ClickHouse shard $shard did not answer on port $http" >&2
+      cat "$dir/error.log" "$dir/stderr.log" >&2 2>/dev/null
+      return 1
+    fi
+    urls+=("http://127.0.0.1:$http")
+  done
+  export MTL_TEST_CLICKHOUSE_URL="${urls[0]}"
+  export MTL_TEST_CLICKHOUSE_SHARD_URLS="${urls[0]},${urls[1]}"
+  echo "test-servers: ClickHouse $(curl -s "${urls[0]}/?query=SELECT%20version()") on ${urls[*]} (cluster meterline_test)" >&2
+}
+
 stop_test_servers() {
   [[ -n "$MTL_SERVERS_DIR" && -d "$MTL_SERVERS_DIR" ]] || return 0
   if [[ -f "$MTL_SERVERS_DIR/postgres/data/postmaster.pid" ]]; then
@@ -92,5 +166,9 @@ stop_test_servers() {
   if [[ -f "$MTL_SERVERS_DIR/redis/redis.pid" ]]; then
     kill "$(cat "$MTL_SERVERS_DIR/redis/redis.pid")" 2>/dev/null || true
   fi
+  local pidfile
+  for pidfile in "$MTL_SERVERS_DIR"/clickhouse-*/server.pid; do
+    [[ -f "$pidfile" ]] && kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+  done
   rm -rf "$MTL_SERVERS_DIR"
 }

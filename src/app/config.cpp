@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include <charconv>
+#include <cctype>
 #include <cstdlib>
 
 #include "storage/database.hpp"
@@ -110,6 +111,32 @@ const std::vector<Setting>& Settings() {
          c.clickhouse_url = v;
          return OkStatus();
        }},
+      {"CLICKHOUSE_CLUSTER", "",
+       [](auto& n, auto& v, Config& c) {
+         for (char ch : v) {
+           if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_') {
+             return Status(InvalidArgument(n + " must be a cluster name of letters, digits and _, got '" + v + "'"));
+           }
+         }
+         c.clickhouse_cluster = v;
+         return OkStatus();
+       }},
+      {"CLICKHOUSE_SHARD_URLS", "",
+       [](auto& n, auto& v, Config& c) {
+         c.clickhouse_shard_urls.clear();
+         for (size_t start = 0; start < v.size();) {
+           size_t end = v.find(',', start);
+           if (end == std::string::npos) end = v.size();
+           std::string url = v.substr(start, end - start);
+           if (!StartsWith(url, "http://") && !StartsWith(url, "https://")) {
+             return Status(InvalidArgument(n + " must list http:// URLs separated by commas, got '" +
+                                           storage::RedactUrl(url) + "'"));
+           }
+           c.clickhouse_shard_urls.push_back(url);
+           start = end + 1;
+         }
+         return OkStatus();
+       }},
       {"REDIS_URL", "",
        [](auto& n, auto& v, Config& c) {
          if (!v.empty() && !StartsWith(v, "redis://") && !StartsWith(v, "rediss://")) {
@@ -201,6 +228,7 @@ std::string Config::Describe() const {
   out += " listen=" + host + ":" + std::to_string(port);
   out += " database=" + storage::RedactUrl(EffectiveDatabaseUrl());
   out += " clickhouse=" + (clickhouse_url.empty() ? std::string("off") : storage::RedactUrl(clickhouse_url));
+  if (!clickhouse_cluster.empty()) out += " clickhouse_cluster=" + clickhouse_cluster;
   out += " redis=" + (redis_url.empty() ? std::string("off") : storage::RedactUrl(redis_url));
   out += " stripe_api_base=" + stripe_api_base;
   out += " stripe_secret_key=" + std::string(stripe_secret_key.empty() ? "unset" : "set");
@@ -259,6 +287,12 @@ Status ApplyServeFlags(const std::vector<std::string>& args, Config& config) {
 Status Validate(const Config& config) {
   if (config.mode == Mode::kProduction && config.jwt_secret.empty()) {
     return InvalidArgument("JWT_SECRET must be set (at least 32 bytes) in production mode");
+  }
+  if (!config.clickhouse_cluster.empty() && config.clickhouse_url.empty()) {
+    return InvalidArgument("CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL (the node billingd talks to)");
+  }
+  if (!config.clickhouse_cluster.empty() && config.clickhouse_shard_urls.empty()) {
+    return InvalidArgument("CLICKHOUSE_CLUSTER needs CLICKHOUSE_SHARD_URLS (one node per shard, for migrations)");
   }
   return OkStatus();
 }

@@ -53,6 +53,11 @@ struct Config {
 
   // CLICKHOUSE_URL: http://host:8123 to keep usage events in ClickHouse.
   std::string clickhouse_url;
+  // CLICKHOUSE_CLUSTER: a cluster from the servers' remote_servers config; the
+  // usage tables are then Distributed over its shards, whose nodes
+  // CLICKHOUSE_SHARD_URLS lists (comma-separated) for 'billingd migrate'.
+  std::string clickhouse_cluster;
+  std::vector<std::string> clickhouse_shard_urls;
   // REDIS_URL: redis://host:6379 to share rate-limit counters between instances.
   std::string redis_url;
 

@@ -12,6 +12,8 @@
 #include "http/middleware/rate_limit.hpp"
 #include "http/middleware/rbac.hpp"
 #include "http/middleware/request_id.hpp"
+#include "metering/clickhouse_usage_store.hpp"
+#include "metering/sql_usage_store.hpp"
 #include "storage/migrator.hpp"
 
 #include <fstream>
@@ -24,6 +26,21 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
   options.url = config.EffectiveDatabaseUrl();
   options.pool_size = config.database_pool_size;
   return storage::Database::Open(options);
+}
+
+Result<clickhouse::Layout> ClickHouseLayout(const Config& config) {
+  clickhouse::Layout layout;
+  auto front = clickhouse::ParseUrl(config.clickhouse_url);
+  if (!front.ok()) return InvalidArgument("CLICKHOUSE_URL: " + front.error().message);
+  layout.front = std::move(front).value();
+  layout.cluster = config.clickhouse_cluster;
+  for (const std::string& url : config.clickhouse_shard_urls) {
+    auto shard = clickhouse::ParseUrl(url);
+    if (!shard.ok()) return InvalidArgument("CLICKHOUSE_SHARD_URLS: " + shard.error().message);
+    if (shard->database == "default") shard->database = layout.front.database;
+    layout.shards.push_back(std::move(shard).value());
+  }
+  return layout;
 }
 
 Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) {
@@ -98,8 +115,23 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   metering::IngestOptions ingest_options;
   ingest_options.max_age = std::chrono::hours(24 * config.ingest_max_age_days);
   ingest_options.max_future = std::chrono::minutes(config.ingest_max_future_minutes);
-  app->ingest = std::make_unique<metering::IngestService>(*app->db, *app->catalog, clock, ingest_options);
-  app->usage = std::make_unique<metering::UsageService>(*app->db, *app->catalog, *app->subscriptions, clock);
+  // Usage events: in the transactional database, or in ClickHouse when configured.
+  if (config.clickhouse_url.empty()) {
+    app->usage_store = std::make_unique<metering::SqlUsageStore>(*app->db);
+  } else {
+    auto layout = ClickHouseLayout(config);
+    if (!layout.ok()) return std::move(layout).error();
+    if (config.ShouldMigrateOnStart()) {
+      MTL_RETURN_IF_ERROR(clickhouse::ApplySchema(*layout));
+    }
+    app->clickhouse = std::make_unique<clickhouse::Client>(layout->front);
+    if (Status schema = clickhouse::CheckSchema(*app->clickhouse); !schema.ok()) return std::move(schema).error();
+    app->usage_store = std::make_unique<metering::ClickHouseUsageStore>(*app->db, *app->clickhouse,
+                                                                        !layout->cluster.empty());
+  }
+  app->ingest = std::make_unique<metering::IngestService>(*app->db, *app->usage_store, *app->catalog, clock,
+                                                          ingest_options);
+  app->usage = std::make_unique<metering::UsageService>(*app->usage_store, *app->catalog, *app->subscriptions, clock);
 
   app->context.reset(new api::ApiContext{
       .features = config.features,

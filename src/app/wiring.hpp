@@ -9,7 +9,10 @@
 #include "auth/jwt.hpp"
 #include "auth/password.hpp"
 #include "catalog/catalog.hpp"
+#include "clickhouse/client.hpp"
+#include "clickhouse/schema.hpp"
 #include "metering/ingest.hpp"
+#include "metering/usage_store.hpp"
 #include "metering/usage.hpp"
 #include "app/config.hpp"
 #include "core/clock.hpp"
@@ -37,6 +40,8 @@ struct App {
   std::unique_ptr<ratelimit::RateLimiter> rate_limiter;
   std::unique_ptr<catalog::Catalog> catalog;
   std::unique_ptr<subscriptions::SubscriptionService> subscriptions;
+  std::unique_ptr<clickhouse::Client> clickhouse;  // null unless CLICKHOUSE_URL is set
+  std::unique_ptr<metering::UsageStore> usage_store;
   std::unique_ptr<metering::IngestService> ingest;
   std::unique_ptr<metering::UsageService> usage;
   std::unique_ptr<api::ApiContext> context;
@@ -50,6 +55,10 @@ struct App {
 // Fails with a message fit for one line on stderr.
 // REQUIRES: `clock` outlives the App.
 Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock);
+
+// The ClickHouse layout CLICKHOUSE_URL / _CLUSTER / _SHARD_URLS describe.
+// REQUIRES: config.clickhouse_url is set.
+Result<clickhouse::Layout> ClickHouseLayout(const Config& config);
 
 // Opens the configured database (for CLI commands that need only storage).
 Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config);

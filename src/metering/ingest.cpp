@@ -21,13 +21,11 @@ struct CustomerFacts {
   std::string plan_id;
 };
 
-using RollupKey = std::tuple<std::string, std::string, int64_t>;  // customer, metric, hour start
-
 }  // namespace
 
-IngestService::IngestService(storage::Database& db, const catalog::Catalog& catalog, const Clock& clock,
-                             IngestOptions options)
-    : db_(db), catalog_(catalog), clock_(clock), options_(options) {}
+IngestService::IngestService(storage::Database& db, UsageStore& store, const catalog::Catalog& catalog,
+                             const Clock& clock, IngestOptions options)
+    : db_(db), store_(store), catalog_(catalog), clock_(clock), options_(options) {}
 
 Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, UsageEvent>>& events,
                                            std::vector<Rejection> rejected, const std::string& only_customer) {
@@ -80,90 +78,63 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     }
   }
 
+  std::vector<const UsageEvent*> to_write;
+  to_write.reserve(valid.size());
+  for (const auto& [index, event] : valid) to_write.push_back(event);
+  int64_t received = ToUnixMillis(now);
+
+  // Threshold alerts: one row per (customer, metric, period, threshold),
+  // exactly once thanks to the unique constraint, each with a queued event.
+  AfterWrite record_alerts = [&](storage::Executor& tx, const std::set<RollupKey>& touched,
+                                 const TotalFn& total) -> Status {
+    std::set<std::tuple<std::string, std::string, int64_t>> periods;  // customer, metric, period start
+    for (const auto& [customer_id, metric, hour] : touched) {
+      const CustomerFacts& facts = customers[customer_id];
+      if (facts.anchor) {
+        periods.insert(
+            {customer_id, metric, ToUnixMillis(MonthlyPeriodContaining(*facts.anchor, FromUnixMillis(hour)).start)});
+      }
+    }
+    for (const auto& [customer_id, metric, period_start] : periods) {
+      const CustomerFacts& facts = customers[customer_id];
+      const catalog::Plan* plan = catalog_.FindPlan(facts.plan_id);
+      if (plan == nullptr || !plan->limits.count(metric) || plan->limits.at(metric) == 0) continue;
+      int64_t limit = plan->limits.at(metric);
+      Period period = MonthlyPeriodContaining(*facts.anchor, FromUnixMillis(period_start));
+      auto used = total(customer_id, metric, period_start, ToUnixMillis(period.end));
+      if (!used.ok()) return std::move(used).error();
+      for (int threshold : kThresholds) {
+        // used / limit >= threshold / 100, in integers.
+        if (static_cast<__int128>(*used) * 100 < static_cast<__int128>(limit) * threshold) break;
+        auto alert = tx.Execute(
+            "INSERT INTO usage_alerts (customer_id, metric, period_start, threshold_percent, usage, usage_limit, "
+            "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+            "ON CONFLICT (customer_id, metric, period_start, threshold_percent) DO NOTHING",
+            {customer_id, metric, period_start, int64_t{threshold}, *used, limit, received});
+        if (!alert.ok()) return std::move(alert).error();
+        if (alert->affected_rows == 0) continue;
+        std::string payload = "{\"customer_id\":";
+        log::AppendJsonString(payload, customer_id);
+        payload += ",\"metric\":";
+        log::AppendJsonString(payload, metric);
+        payload += ",\"threshold_percent\":" + std::to_string(threshold) + ",\"usage\":" + std::to_string(*used) +
+                   ",\"limit\":" + std::to_string(limit) + ",\"period_start\":\"" + FormatIso8601(period.start) +
+                   "\"}";
+        auto queued = tx.Execute(
+            "INSERT INTO events (type, customer_id, payload, available_at, created_at) VALUES ($1, $2, $3, $4, $4)",
+            {"usage.threshold_crossed", customer_id, payload, received});
+        if (!queued.ok()) return std::move(queued).error();
+      }
+    }
+    return OkStatus();
+  };
+
+  auto written = store_.Write(to_write, now, record_alerts);
+  if (!written.ok()) return std::move(written).error();
   IngestResult result;
-  // PostgreSQL may abort one of two concurrent batches that wait on each
-  // other's rows (deadlock or serialization failure); the whole batch is retried.
-  for (int attempt = 1;; ++attempt) {
-    result = IngestResult{};
-    Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-      int64_t received = ToUnixMillis(now);
-      std::map<RollupKey, std::pair<int64_t, int64_t>> rollups;  // -> (total, events)
-      for (const auto& [index, event] : valid) {
-        storage::Value properties = event->properties_json.empty() ? storage::Value(nullptr)
-                                                                   : storage::Value(event->properties_json);
-        auto inserted = tx.Execute(
-            "INSERT INTO usage_events (customer_id, event_id, metric, value, occurred_at, received_at, properties) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (customer_id, event_id) DO NOTHING",
-            {event->customer_id, event->id, event->metric, event->value, ToUnixMillis(event->timestamp), received,
-             properties});
-        if (!inserted.ok()) return std::move(inserted).error();
-        if (inserted->affected_rows == 0) {
-          result.duplicates.push_back({index, event->id, ""});
-          continue;
-        }
-        ++result.accepted;
-        auto& slot = rollups[{event->customer_id, event->metric, ToUnixMillis(HourStart(event->timestamp))}];
-        slot.first += event->value;
-        slot.second += 1;
-      }
-      // Rollups in key order, so concurrent batches lock rows in one order.
-      std::set<std::tuple<std::string, std::string, int64_t>> touched_periods;  // customer, metric, period start
-      for (const auto& [key, sums] : rollups) {
-        const auto& [customer_id, metric, hour] = key;
-        auto upserted = tx.Execute(
-            "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
-            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id, metric, hour_start) DO UPDATE SET "
-            "total = usage_rollups_hourly.total + excluded.total, events = usage_rollups_hourly.events + excluded.events",
-            {customer_id, metric, hour, sums.first, sums.second});
-        if (!upserted.ok()) return std::move(upserted).error();
-        const CustomerFacts& facts = customers[customer_id];
-        if (facts.anchor) {
-          touched_periods.insert(
-              {customer_id, metric, ToUnixMillis(MonthlyPeriodContaining(*facts.anchor, FromUnixMillis(hour)).start)});
-        }
-      }
-      // Threshold alerts: one row per (customer, metric, period, threshold),
-      // exactly once thanks to the unique constraint, with a queued event.
-      for (const auto& [customer_id, metric, period_start] : touched_periods) {
-        const CustomerFacts& facts = customers[customer_id];
-        const catalog::Plan* plan = catalog_.FindPlan(facts.plan_id);
-        if (plan == nullptr || !plan->limits.count(metric) || plan->limits.at(metric) == 0) continue;
-        int64_t limit = plan->limits.at(metric);
-        Period period = MonthlyPeriodContaining(*facts.anchor, FromUnixMillis(period_start));
-        auto usage = tx.Execute(
-            "SELECT COALESCE(SUM(total), 0) FROM usage_rollups_hourly WHERE customer_id = $1 AND metric = $2 "
-            "AND hour_start >= $3 AND hour_start < $4",
-            {customer_id, metric, period_start, ToUnixMillis(period.end)});
-        if (!usage.ok()) return std::move(usage).error();
-        int64_t used = usage->rows[0].Int(0);
-        for (int threshold : kThresholds) {
-          // used / limit >= threshold / 100, in integers.
-          if (static_cast<__int128>(used) * 100 < static_cast<__int128>(limit) * threshold) break;
-          auto alert = tx.Execute(
-              "INSERT INTO usage_alerts (customer_id, metric, period_start, threshold_percent, usage, usage_limit, "
-              "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-              "ON CONFLICT (customer_id, metric, period_start, threshold_percent) DO NOTHING",
-              {customer_id, metric, period_start, int64_t{threshold}, used, limit, received});
-          if (!alert.ok()) return std::move(alert).error();
-          if (alert->affected_rows == 0) continue;
-          std::string payload = "{\"customer_id\":";
-          log::AppendJsonString(payload, customer_id);
-          payload += ",\"metric\":";
-          log::AppendJsonString(payload, metric);
-          payload += ",\"threshold_percent\":" + std::to_string(threshold) + ",\"usage\":" + std::to_string(used) +
-                     ",\"limit\":" + std::to_string(limit) + ",\"period_start\":\"" +
-                     FormatIso8601(period.start) + "\"}";
-          auto queued = tx.Execute(
-              "INSERT INTO events (type, customer_id, payload, available_at, created_at) VALUES ($1, $2, $3, $4, $4)",
-              {"usage.threshold_crossed", customer_id, payload, received});
-          if (!queued.ok()) return std::move(queued).error();
-        }
-      }
-      return OkStatus();
-    });
-    if (s.ok()) break;
-    bool retryable = s.error().code == ErrorCode::kConflict && s.error().Reason() == "serialization_failure";
-    if (!retryable || attempt >= 5) return std::move(s).error();
+  result.accepted = written->accepted;
+  for (size_t position : written->duplicates) {
+    result.duplicates.push_back({valid[position].first, valid[position].second->id, ""});
   }
   std::sort(rejected.begin(), rejected.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
   result.rejected = std::move(rejected);

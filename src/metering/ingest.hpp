@@ -1,13 +1,11 @@
-// Ingest: stores usage events exactly once and keeps hourly rollups and usage
-// alerts in step, all in one transaction per batch.
+// Ingest: validates usage events, stores them exactly once through the
+// UsageStore (which keeps the hourly rollups in step) and records the 75/90/100 %
+// threshold alerts in the same write transaction.
 //
-// Exactly once: the key is (customer, event id), enforced by the primary key of
-// usage_events (INSERT … ON CONFLICT DO NOTHING): a resend — in one batch, in
-// two batches, or from two concurrent requests, with any timestamp — counts
-// once. The event row, its rollup increment and any threshold alert commit
-// together, so a crash loses or keeps all of them. A success means committed
-// (SQLite synchronous=FULL; PostgreSQL's commit).
-// Thread-safe.
+// Exactly once: the key is (customer, event id) — never the timestamp — so a
+// resend in one batch, in two batches or from two concurrent requests counts
+// once; how each store enforces it is described in its header. A success
+// means the accepted events are committed. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -17,18 +15,10 @@
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "metering/usage_store.hpp"
 #include "storage/database.hpp"
 
 namespace meterline::metering {
-
-struct UsageEvent {
-  std::string id;           // idempotency key, unique per customer
-  std::string customer_id;
-  std::string metric;       // a catalog metric id
-  int64_t value = 0;        // units: impressions, calls, bytes
-  TimePoint timestamp;      // when the usage happened
-  std::string properties_json;  // "" or a JSON object, stored as given
-};
 
 struct Rejection {
   size_t index = 0;  // position in the batch
@@ -49,7 +39,9 @@ struct IngestOptions {
 
 class IngestService {
  public:
-  IngestService(storage::Database& db, const catalog::Catalog& catalog, const Clock& clock, IngestOptions options);
+  // `db` holds customers, subscriptions, invoices and alerts; `store` the events.
+  IngestService(storage::Database& db, UsageStore& store, const catalog::Catalog& catalog, const Clock& clock,
+                IngestOptions options);
 
   // Validates each event and stores the valid ones. Events already rejected
   // while parsing are passed in `rejected` and returned with the rest.
@@ -60,6 +52,7 @@ class IngestService {
 
  private:
   storage::Database& db_;
+  UsageStore& store_;
   const catalog::Catalog& catalog_;
   const Clock& clock_;
   IngestOptions options_;

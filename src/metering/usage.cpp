@@ -4,9 +4,9 @@
 
 namespace meterline::metering {
 
-UsageService::UsageService(storage::Database& db, const catalog::Catalog& catalog,
+UsageService::UsageService(UsageStore& store, const catalog::Catalog& catalog,
                            subscriptions::SubscriptionService& subs, const Clock& clock)
-    : db_(db), catalog_(catalog), subscriptions_(subs), clock_(clock) {}
+    : store_(store), catalog_(catalog), subscriptions_(subs), clock_(clock) {}
 
 Result<CurrentUsage> UsageService::Current(const std::string& customer_id) {
   auto sub = subscriptions_.ForCustomer(customer_id);
@@ -16,13 +16,9 @@ Result<CurrentUsage> UsageService::Current(const std::string& customer_id) {
   out.plan = catalog_.FindPlan(sub->plan_id);
   if (out.plan == nullptr) return Internal("subscription " + sub->id + " names plan '" + sub->plan_id + "' not in the catalog");
   out.period = subscriptions::SubscriptionService::PeriodAt(*sub, clock_.Now());
-  auto sums = db_.Execute(
-      "SELECT metric, SUM(total) FROM usage_rollups_hourly WHERE customer_id = $1 AND hour_start >= $2 "
-      "AND hour_start < $3 GROUP BY metric",
-      {customer_id, ToUnixMillis(out.period.start), ToUnixMillis(out.period.end)});
-  if (!sums.ok()) return std::move(sums).error();
-  std::map<std::string, int64_t> used;
-  for (const auto& row : sums->rows) used[row.Text(0)] = row.Int(1);
+  auto totals = store_.Totals(customer_id, out.period.start, out.period.end);
+  if (!totals.ok()) return std::move(totals).error();
+  std::map<std::string, int64_t>& used = *totals;
   for (const catalog::Metric& metric : catalog_.metrics()) {
     MetricUsage m;
     m.metric = &metric;
@@ -45,18 +41,14 @@ Result<CurrentUsage> UsageService::Current(const std::string& customer_id) {
 Result<std::vector<UsageSeries>> UsageService::History(const std::string& customer_id, TimePoint from, TimePoint to,
                                                       Granularity granularity) {
   int64_t bucket_ms = granularity == Granularity::kDay ? 86'400'000 : 3'600'000;
-  // Rollups are hourly; days are whole UTC days (integer division in both dialects).
-  auto rows = db_.Execute(
-      "SELECT metric, (hour_start / $4) * $4 AS bucket, SUM(total) FROM usage_rollups_hourly "
-      "WHERE customer_id = $1 AND hour_start >= $2 AND hour_start < $3 GROUP BY metric, bucket ORDER BY metric, bucket",
-      {customer_id, ToUnixMillis(from), ToUnixMillis(to), bucket_ms});
-  if (!rows.ok()) return std::move(rows).error();
+  auto buckets = store_.Buckets(customer_id, from, to, bucket_ms);
+  if (!buckets.ok()) return std::move(buckets).error();
   std::map<std::string, UsageSeries> by_metric;
   for (const catalog::Metric& m : catalog_.metrics()) by_metric[m.id].metric = m.id;
-  for (const auto& row : rows->rows) {
-    auto& series = by_metric[row.Text(0)];
-    series.metric = row.Text(0);
-    series.points.push_back({FromUnixMillis(row.Int(1)), row.Int(2)});
+  for (const RollupBucket& b : *buckets) {
+    auto& series = by_metric[b.metric];
+    series.metric = b.metric;
+    series.points.push_back({FromUnixMillis(b.start_ms), b.total});
   }
   std::vector<UsageSeries> out;
   for (const catalog::Metric& m : catalog_.metrics()) out.push_back(std::move(by_metric[m.id]));

@@ -11,7 +11,7 @@
 #include "core/clock.hpp"
 #include "core/period.hpp"
 #include "core/result.hpp"
-#include "storage/database.hpp"
+#include "metering/usage_store.hpp"
 #include "subscriptions/subscription_service.hpp"
 
 namespace meterline::metering {
@@ -49,7 +49,7 @@ struct UsageSeries {
 
 class UsageService {
  public:
-  UsageService(storage::Database& db, const catalog::Catalog& catalog, subscriptions::SubscriptionService& subs,
+  UsageService(UsageStore& store, const catalog::Catalog& catalog, subscriptions::SubscriptionService& subs,
                const Clock& clock);
 
   // kNotFound when the customer has no subscription.
@@ -61,7 +61,7 @@ class UsageService {
                                            Granularity granularity);
 
  private:
-  storage::Database& db_;
+  UsageStore& store_;
   const catalog::Catalog& catalog_;
   subscriptions::SubscriptionService& subscriptions_;
   const Clock& clock_;

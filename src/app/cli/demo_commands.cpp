@@ -137,7 +137,7 @@ int FillDemo(App& app) {
   // The history is older than the ingestion window allows for live traffic.
   metering::IngestOptions history_options;
   history_options.max_age = std::chrono::hours(24 * 130);
-  metering::IngestService history(*app.db, *app.catalog, clock, history_options);
+  metering::IngestService history(*app.db, *app.usage_store, *app.catalog, clock, history_options);
   std::mt19937_64 rng(7);
   int64_t total_events = 0;
   for (const DemoCustomer& demo : kDemoCustomers) {

@@ -12,7 +12,9 @@ namespace {
 
 constexpr const char* kMigrateUsage = R"(Usage: billingd migrate [--status] [--database-url URL] [--data-dir DIR]
 
-Applies pending database migrations, each in its own transaction.
+Applies pending database migrations, each in its own transaction, and, when
+CLICKHOUSE_URL is set, creates the ClickHouse usage tables (on every shard of
+CLICKHOUSE_CLUSTER, with Distributed tables on CLICKHOUSE_URL's node).
   --status             list migrations and whether each is applied; change nothing
   --database-url URL   postgresql://… or sqlite:PATH [DATABASE_URL]
   --data-dir DIR       where the embedded SQLite database lives [DATA_DIR]
@@ -86,6 +88,22 @@ int RunMigrate(const std::vector<std::string>& args) {
     return 1;
   }
   std::printf("%d migration(s) applied; database is current\n", *applied);
+  if (!config->clickhouse_url.empty()) {
+    auto layout = ClickHouseLayout(*config);
+    if (!layout.ok()) {
+      PrintError(layout.error().message);
+      return 2;
+    }
+    Status schema = clickhouse::ApplySchema(*layout, [](const std::string& step) {
+      std::printf("clickhouse: %s\n", step.c_str());
+      std::fflush(stdout);
+    });
+    if (!schema.ok()) {
+      PrintError(schema.error().message);
+      return 1;
+    }
+    std::printf("clickhouse usage tables are current\n");
+  }
   return 0;
 }
 

@@ -12,6 +12,10 @@ BillingdHarness::BillingdHarness(Options options) {
   if (shared_ == nullptr) database_ = TestDatabase::Create(options.backend);
   std::map<std::string, std::string> env = options.env;
   env["DATABASE_URL"] = database().url();
+  if (options.usage_store != Options::UsageStore::kSql) {
+    clickhouse_ = TestClickHouse::Create(options.usage_store == Options::UsageStore::kClickHouseCluster);
+    for (const auto& [name, value] : clickhouse_->env()) env[name] = value;
+  }
   env.emplace("CONSOLE_DIR", "/nonexistent");
   env.emplace("JWT_SECRET", kJwtSecret);
   auto config = app::LoadConfig([&env](const std::string& name) -> std::optional<std::string> {

@@ -10,6 +10,7 @@
 
 #include "app/wiring.hpp"
 #include "http/server.hpp"
+#include "support/test_clickhouse.hpp"
 #include "support/test_database.hpp"
 
 namespace meterline::testing {
@@ -24,6 +25,9 @@ class BillingdHarness {
     std::function<void(app::App&)> customize;
     // Serve from another harness's database (a second instance of one deployment).
     TestDatabase* shared_database = nullptr;
+    // Keep usage events in a fresh ClickHouse database (one node, or the
+    // two-shard test cluster), with the transactional data in `backend`.
+    enum class UsageStore { kSql, kClickHouse, kClickHouseCluster } usage_store = UsageStore::kSql;
   };
 
   explicit BillingdHarness(Options options);
@@ -32,11 +36,14 @@ class BillingdHarness {
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
   app::App& app() { return *app_; }
   TestDatabase& database() { return shared_ ? *shared_ : *database_; }
+  // The ClickHouse database this harness made, or null.
+  const TestClickHouse* clickhouse() const { return clickhouse_.get(); }
   // The JWT secret the harness configures unless the test sets JWT_SECRET.
   static constexpr const char* kJwtSecret = "test-jwt-secret-0123456789abcdef0123456789";
 
  private:
   std::unique_ptr<TestDatabase> database_;
+  std::unique_ptr<TestClickHouse> clickhouse_;
   TestDatabase* shared_ = nullptr;
   SystemClock clock_;
   std::unique_ptr<app::App> app_;

@@ -1,5 +1,6 @@
-// Usage ingestion end to end, once per backend: exactly-once counting,
-// validation, scoping, CloudEvents, concurrency, alerts and current usage.
+// Usage ingestion end to end, once per usage store — SQLite, PostgreSQL,
+// ClickHouse on one node and ClickHouse Distributed over two shards: exactly-once
+// counting, validation, scoping, CloudEvents, concurrency, alerts and current usage.
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
@@ -15,10 +16,34 @@ namespace {
 
 namespace json = boost::json;
 
-class MeteringTest : public ::testing::TestWithParam<storage::Backend> {
+using UsageStoreKind = BillingdHarness::Options::UsageStore;
+
+// Where the transactional data lives, and where the usage events live.
+struct StoreSetup {
+  storage::Backend backend;
+  UsageStoreKind usage_store;
+  std::string name;
+};
+
+void PrintTo(const StoreSetup& setup, std::ostream* os) { *os << setup.name; }
+
+std::vector<StoreSetup> UsageStores() {
+  std::vector<StoreSetup> out;
+  for (storage::Backend backend : TestBackends()) {
+    out.push_back({backend, UsageStoreKind::kSql, BackendParamName(backend)});
+  }
+  if (ClickHouseAvailable()) {
+    out.push_back({storage::Backend::kSqlite, UsageStoreKind::kClickHouse, "clickhouse"});
+    out.push_back({TestBackends().back(), UsageStoreKind::kClickHouseCluster, "clickhouse_cluster"});
+  }
+  return out;
+}
+
+class MeteringTest : public ::testing::TestWithParam<StoreSetup> {
  protected:
   void SetUp() override {
-    billingd_ = std::make_unique<BillingdHarness>(BillingdHarness::Options{.backend = GetParam()});
+    billingd_ = std::make_unique<BillingdHarness>(
+        BillingdHarness::Options{.backend = GetParam().backend, .usage_store = GetParam().usage_store});
     auto& app = billingd_->app();
     auth::RequestOrigin origin{"", "test"};
     customer_a_ = app.identity->CreateCustomer({"Acme Ads", "", "DE", "USD"}, "test", origin)->id;
@@ -52,14 +77,11 @@ class MeteringTest : public ::testing::TestWithParam<storage::Backend> {
     return r.status == 200 ? json::parse(r.body).as_object() : json::object{};
   }
   int64_t Total(const std::string& customer, const std::string& metric) {
-    auto r = billingd_->database().db().Execute(
-        "SELECT COALESCE(SUM(total), 0), COALESCE(SUM(events), 0) FROM usage_rollups_hourly "
-        "WHERE customer_id = $1 AND metric = $2",
-        {customer, metric});
-    auto raw = billingd_->database().db().Execute(
-        "SELECT COALESCE(SUM(value), 0) FROM usage_events WHERE customer_id = $1 AND metric = $2", {customer, metric});
-    EXPECT_EQ(r->rows[0].Int(0), raw->rows[0].Int(0)) << "rollups out of step with events";
-    return r->rows[0].Int(0);
+    auto audit = billingd_->app().usage_store->AuditMetric(customer, metric);
+    EXPECT_TRUE(audit.ok()) << audit.error().message;
+    if (!audit.ok()) return -1;
+    EXPECT_EQ(audit->rollup_total, audit->event_total) << "rollups out of step with events";
+    return audit->rollup_total;
   }
 
   std::unique_ptr<BillingdHarness> billingd_;
@@ -163,6 +185,32 @@ TEST_P(MeteringTest, ConcurrentResendsCountOnce) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(accepted.load(), 200);
   EXPECT_EQ(Total(customer_a_, "api_calls"), 200 * 201 / 2);
+}
+
+TEST_P(MeteringTest, TwoInstancesReceivingTheSameEventsCountThemOnce) {
+  // A second billingd of the same deployment: same database, same usage store.
+  BillingdHarness::Options second{.backend = GetParam().backend, .shared_database = &billingd_->database()};
+  if (billingd_->clickhouse() != nullptr) second.env = billingd_->clickhouse()->env();
+  BillingdHarness other(second);
+  std::vector<std::string> events;
+  for (int i = 0; i < 300; ++i) events.push_back(Event("x" + std::to_string(i), customer_b_, "impressions", 10));
+  std::string body = Batch(events);
+  std::atomic<int64_t> accepted{0}, duplicates{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      HttpClient client(t % 2 == 0 ? billingd_->base_url() : other.base_url());
+      HttpResult r = client.Post("/api/v1/usage/events", body, {platform_key_});
+      ASSERT_EQ(r.status, 200) << r.body;
+      auto result = json::parse(r.body).as_object();
+      accepted += result.at("accepted").as_int64();
+      duplicates += static_cast<int64_t>(result.at("duplicates").as_array().size());
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(accepted.load(), 300);
+  EXPECT_EQ(duplicates.load(), 900);
+  EXPECT_EQ(Total(customer_b_, "impressions"), 3000);
 }
 
 TEST_P(MeteringTest, AFullBatchOfTenThousandEventsFitsItsOwnBodyLimit) {
@@ -271,8 +319,14 @@ TEST_P(MeteringTest, HistoryByHourAndDay) {
   EXPECT_EQ(too_long.status, 400);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, MeteringTest, ::testing::ValuesIn(TestBackends()),
-                         [](const auto& info) { return BackendParamName(info.param); });
+TEST_P(MeteringTest, RunsOnTheConfiguredUsageStore) {
+  std::string expected = GetParam().usage_store == UsageStoreKind::kSql ? BackendParamName(GetParam().backend)
+                                                                          : "clickhouse";
+  EXPECT_EQ(billingd_->app().usage_store->name(), expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, MeteringTest, ::testing::ValuesIn(UsageStores()),
+                         [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace meterline::testing

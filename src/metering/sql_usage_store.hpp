@@ -1,0 +1,32 @@
+// SqlUsageStore: usage events and rollups in the transactional database.
+//
+// Exactly once: the key is (customer, event id), enforced by the primary key of
+// usage_events (INSERT … ON CONFLICT DO NOTHING): a resend — in one batch, in
+// two batches, or from two concurrent requests, with any timestamp — counts
+// once. The event rows, their rollup increments and what `after` writes commit
+// in one transaction, so a crash keeps all or none of them (SQLite
+// synchronous=FULL; PostgreSQL's commit). Thread-safe.
+#pragma once
+
+#include "metering/usage_store.hpp"
+
+namespace meterline::metering {
+
+class SqlUsageStore final : public UsageStore {
+ public:
+  explicit SqlUsageStore(storage::Database& db) : db_(db) {}
+
+  Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
+                             const AfterWrite& after) override;
+  Result<std::map<std::string, int64_t>> Totals(const std::string& customer_id, TimePoint from,
+                                                TimePoint to) override;
+  Result<std::vector<RollupBucket>> Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
+                                            int64_t bucket_ms) override;
+  Result<Audit> AuditMetric(const std::string& customer_id, const std::string& metric) override;
+  const char* name() const override { return storage::BackendName(db_.backend()); }
+
+ private:
+  storage::Database& db_;
+};
+
+}  // namespace meterline::metering

@@ -1,0 +1,83 @@
+// UsageStore: where usage events and their hourly rollups live. Two
+// implementations: SqlUsageStore (the transactional database: SQLite or
+// PostgreSQL) and ClickHouseUsageStore (CLICKHOUSE_URL). Services above it
+// (ingest, current usage, history, invoices) do not know which one runs.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "storage/database.hpp"
+
+namespace meterline::metering {
+
+struct UsageEvent {
+  std::string id;           // idempotency key, unique per customer
+  std::string customer_id;
+  std::string metric;       // a catalog metric id
+  int64_t value = 0;        // units: impressions, calls, bytes
+  TimePoint timestamp;      // when the usage happened
+  std::string properties_json;  // "" or a JSON object, stored as given
+};
+
+// (customer, metric, hour start in ms) whose rollup a write changed.
+using RollupKey = std::tuple<std::string, std::string, int64_t>;
+
+// Sum of a metric's rollups for a customer in [from_ms, to_ms).
+using TotalFn = std::function<Result<int64_t>(const std::string& customer_id, const std::string& metric,
+                                              int64_t from_ms, int64_t to_ms)>;
+
+// Runs inside the store's write transaction on the transactional database,
+// after the events are stored: records threshold alerts. `total` reads the
+// store's rollups including this write.
+using AfterWrite =
+    std::function<Status(storage::Executor& tx, const std::set<RollupKey>& touched, const TotalFn& total)>;
+
+struct WriteOutcome {
+  int64_t accepted = 0;
+  std::vector<size_t> duplicates;  // positions in the written vector, ascending
+};
+
+struct RollupBucket {
+  std::string metric;
+  int64_t start_ms = 0;
+  int64_t total = 0;
+};
+
+class UsageStore {
+ public:
+  virtual ~UsageStore() = default;
+
+  // Stores each event whose (customer_id, id) is not stored yet, exactly once
+  // even against concurrent writers, and adds it to its hourly rollup; then
+  // runs `after`. When this returns OK, the accepted events are durable.
+  virtual Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
+                                     const AfterWrite& after) = 0;
+
+  // Per-metric totals of a customer's rollups with hour_start in [from, to).
+  virtual Result<std::map<std::string, int64_t>> Totals(const std::string& customer_id, TimePoint from,
+                                                        TimePoint to) = 0;
+
+  // Per-metric sums in buckets of `bucket_ms` (hour or UTC day), oldest first.
+  virtual Result<std::vector<RollupBucket>> Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
+                                                    int64_t bucket_ms) = 0;
+
+  // For checks: the rollup total and the raw event sum of one metric over all
+  // time (they must agree), and the number of stored events.
+  struct Audit {
+    int64_t rollup_total = 0;
+    int64_t event_total = 0;
+    int64_t events = 0;
+  };
+  virtual Result<Audit> AuditMetric(const std::string& customer_id, const std::string& metric) = 0;
+
+  virtual const char* name() const = 0;  // "sqlite" | "postgres" | "clickhouse"
+};
+
+}  // namespace meterline::metering

@@ -1,0 +1,133 @@
+// The ClickHouse client and schema against the real servers ./scripts/test
+// starts: escaping round trips, the schema on one node and on the two-shard
+// cluster (rows really land on both shards), idempotent migrations, and
+// errors when ClickHouse is away.
+#include <gtest/gtest.h>
+
+#include "clickhouse/client.hpp"
+#include "clickhouse/schema.hpp"
+#include "core/ids.hpp"
+#include "support/test_clickhouse.hpp"
+
+namespace meterline::testing {
+namespace {
+
+using clickhouse::Client;
+using clickhouse::ParseUrl;
+
+TEST(ClickHouseUrl, ParsesCredentialsAndDatabase) {
+  auto e = ParseUrl("http://meter:s3cret@ch.internal:8123/usage");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->base_url, "http://ch.internal:8123");
+  EXPECT_EQ(e->user, "meter");
+  EXPECT_EQ(e->password, "s3cret");
+  EXPECT_EQ(e->database, "usage");
+  EXPECT_EQ(ParseUrl("https://ch:8443")->database, "default");
+  EXPECT_FALSE(ParseUrl("ch:8123").ok());
+  EXPECT_FALSE(ParseUrl("http://ch:8123/bad-name").ok());
+  EXPECT_FALSE(ParseUrl("http:///db").ok());
+}
+
+TEST(ClickHouseTsv, EscapesAndParsesBack) {
+  std::string row;
+  clickhouse::AppendTsvRow(row, {"a\tb", "line\nbreak", "back\\slash 'quote'", ""});
+  auto rows = clickhouse::ParseTsv(row);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0], (std::vector<std::string>{"a\tb", "line\nbreak", "back\\slash 'quote'", ""}));
+  EXPECT_FALSE(clickhouse::ParseTsv("no newline").ok());
+  EXPECT_EQ(clickhouse::Quote("it's \\ fine"), "'it\\'s \\\\ fine'");
+}
+
+class ClickHouseServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!ClickHouseAvailable()) GTEST_SKIP() << "MTL_TEST_CLICKHOUSE_URL is not set (./scripts/test sets it)";
+  }
+};
+
+TEST_F(ClickHouseServerTest, HostileStringsRoundTripThroughInsertsQuotesAndExternalTables) {
+  auto db = TestClickHouse::Create(/*cluster=*/false);
+  clickhouse::Layout layout{*ParseUrl(db->env().at("CLICKHOUSE_URL")), "", {}};
+  ASSERT_TRUE(clickhouse::ApplySchema(layout).ok());
+  Client client(layout.front);
+  const std::vector<std::string> ids = {"plain", "tab\there", "new\nline", "quote'); DROP TABLE usage_events; --",
+                                        "back\\slash", "ünïcødé ✓", std::string("nul\0byte", 8)};
+  std::string rows;
+  for (const std::string& id : ids) {
+    clickhouse::AppendTsvRow(rows, {"cus_1", id, "api_calls", "1", "1764050000000", "1764050000000", "{\"k\":\"v\"}"});
+  }
+  ASSERT_TRUE(client.InsertTsv("usage_events", rows).ok());
+  for (const std::string& id : ids) {
+    auto body = client.Query("SELECT event_id FROM usage_events WHERE event_id = " + clickhouse::Quote(id) +
+                             " FORMAT TabSeparated");
+    ASSERT_TRUE(body.ok()) << body.error().message;
+    auto parsed = clickhouse::ParseTsv(*body);
+    ASSERT_TRUE(parsed.ok());
+    ASSERT_EQ(parsed->size(), 1u) << "id " << id;
+    EXPECT_EQ((*parsed)[0][0], id);
+  }
+  clickhouse::ExternalTable batch{"batch", "event_id String", ""};
+  for (const std::string& id : ids) clickhouse::AppendTsvRow(batch.tsv, {id});
+  clickhouse::AppendTsvRow(batch.tsv, {"missing"});
+  auto found = client.Query("SELECT count() FROM usage_events WHERE event_id IN (SELECT event_id FROM batch)", {batch});
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_EQ(*found, std::to_string(ids.size()) + "\n");
+  auto rollup = client.Query("SELECT sum(total), sum(events) FROM usage_rollups_hourly");
+  EXPECT_EQ(*rollup, std::to_string(ids.size()) + "\t" + std::to_string(ids.size()) + "\n");
+}
+
+TEST_F(ClickHouseServerTest, SchemaIsIdempotentAndChecked) {
+  auto db = TestClickHouse::Create(/*cluster=*/false);
+  clickhouse::Layout layout{*ParseUrl(db->env().at("CLICKHOUSE_URL")), "", {}};
+  Client client(layout.front);
+  Client server({layout.front.base_url, "", "", "default"});
+  ASSERT_TRUE(server.Query("CREATE DATABASE " + layout.front.database).ok());
+  Status missing = clickhouse::CheckSchema(client);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("billingd migrate"), std::string::npos);
+  ASSERT_TRUE(clickhouse::ApplySchema(layout).ok());
+  ASSERT_TRUE(clickhouse::ApplySchema(layout).ok());
+  EXPECT_TRUE(clickhouse::CheckSchema(client).ok());
+}
+
+TEST_F(ClickHouseServerTest, ClusterSpreadsCustomersOverBothShardsAndReadsThemAll) {
+  auto db = TestClickHouse::Create(/*cluster=*/true);
+  ASSERT_EQ(db->nodes().size(), 2u);
+  clickhouse::Layout layout;
+  layout.front = *ParseUrl(db->env().at("CLICKHOUSE_URL"));
+  layout.cluster = db->env().at("CLICKHOUSE_CLUSTER");
+  for (const std::string& node : db->nodes()) layout.shards.push_back(*ParseUrl(node + "/" + db->database()));
+  ASSERT_TRUE(clickhouse::ApplySchema(layout).ok());
+  Client front(layout.front);
+  std::string rows;
+  for (int c = 0; c < 40; ++c) {
+    for (int e = 0; e < 5; ++e) {
+      clickhouse::AppendTsvRow(rows, {"cus_" + std::to_string(c), "e" + std::to_string(e), "impressions", "3",
+                                      "1764050000000", "1764050000000", ""});
+    }
+  }
+  ASSERT_TRUE(front.InsertTsv("usage_events", rows, {{"insert_distributed_sync", "1"}}).ok());
+  int64_t local_sum = 0;
+  for (const auto& shard : layout.shards) {
+    Client node(shard);
+    auto local = node.Query("SELECT count() FROM usage_rollups_hourly_local");
+    ASSERT_TRUE(local.ok()) << local.error().message;
+    int64_t n = std::stoll(*local);
+    EXPECT_GT(n, 0) << "shard " << shard.base_url << " holds no rollups";
+    local_sum += n;
+  }
+  EXPECT_EQ(local_sum, 40);  // one rollup row per customer, each on exactly one shard
+  auto total = front.Query("SELECT sum(total), uniqExact(customer_id) FROM usage_rollups_hourly");
+  EXPECT_EQ(*total, "600\t40\n");
+}
+
+TEST(ClickHouseDown, AnswersUnavailable) {
+  Client client({"http://127.0.0.1:1", "", "", "default"}, 2000);
+  auto r = client.Query("SELECT 1");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace meterline::testing
