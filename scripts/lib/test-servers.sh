@@ -48,9 +48,12 @@ start_postgres() {
     || { cat "$dir/initdb.log" >&2; return 1; }
   for attempt in 1 2 3; do
     port=$(_mtl_free_port)
-    # fsync off: a test cluster needs speed, not crash safety.
+    # fsync off: a test cluster needs speed, not crash safety. Benchmarks set
+    # MTL_PG_DURABLE=1 to measure with PostgreSQL's durable defaults.
+    local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [[ "${MTL_PG_DURABLE:-0}" == 1 ]] && durability=""
     if "${run_as[@]}" "$MTL_PG_BIN/pg_ctl" -w -t 30 -D "$dir/data" -l "$dir/server.log" \
-         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=200" \
          start >/dev/null; then
       export MTL_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/postgres"
       echo "test-servers: PostgreSQL 15 on 127.0.0.1:$port" >&2

@@ -1,8 +1,37 @@
 #include "metering/sql_usage_store.hpp"
 
+#include <algorithm>
+#include <string_view>
+
 #include "core/period.hpp"
 
 namespace meterline::metering {
+
+namespace {
+
+constexpr size_t kRowsPerInsert = 256;  // 1,792 parameters: under SQLite's and PostgreSQL's limits
+
+// INSERT of `rows` events, placeholders $1..$(7*rows).
+const std::string& InsertEventsSql(size_t rows) {
+  static const std::map<size_t, std::string> kByRows = [] {
+    std::map<size_t, std::string> out;
+    for (size_t n : {size_t{1}, size_t{4}, size_t{32}, kRowsPerInsert}) {
+      std::string sql =
+          "INSERT INTO usage_events (customer_id, event_id, metric, value, occurred_at, received_at, properties) VALUES ";
+      for (size_t r = 0; r < n; ++r) {
+        sql += r ? ", (" : "(";
+        for (size_t c = 1; c <= 7; ++c) sql += (c > 1 ? ", $" : "$") + std::to_string(r * 7 + c);
+        sql += ")";
+      }
+      sql += " ON CONFLICT (customer_id, event_id) DO NOTHING RETURNING customer_id, event_id";
+      out.emplace(n, std::move(sql));
+    }
+    return out;
+  }();
+  return kByRows.at(rows);
+}
+
+}  // namespace
 
 Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& events, TimePoint received,
                                           const AfterWrite& after) {
@@ -13,18 +42,47 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
     outcome = WriteOutcome{};
     Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
       int64_t received_ms = ToUnixMillis(received);
-      std::map<RollupKey, std::pair<int64_t, int64_t>> rollups;  // -> (total, events)
+      // A repeat of an id within the batch is a duplicate of its first occurrence.
+      std::map<std::pair<std::string_view, std::string_view>, size_t> first;  // (customer, id) -> position
+      std::vector<size_t> unique;
+      unique.reserve(events.size());
       for (size_t i = 0; i < events.size(); ++i) {
-        const UsageEvent& event = *events[i];
-        storage::Value properties = event.properties_json.empty() ? storage::Value(nullptr)
-                                                                  : storage::Value(event.properties_json);
-        auto inserted = tx.Execute(
-            "INSERT INTO usage_events (customer_id, event_id, metric, value, occurred_at, received_at, properties) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (customer_id, event_id) DO NOTHING",
-            {event.customer_id, event.id, event.metric, event.value, ToUnixMillis(event.timestamp), received_ms,
-             properties});
+        if (first.emplace(std::pair<std::string_view, std::string_view>(events[i]->customer_id, events[i]->id), i)
+                .second) {
+          unique.push_back(i);
+        } else {
+          outcome.duplicates.push_back(i);
+        }
+      }
+      // Multi-row INSERT … ON CONFLICT DO NOTHING RETURNING: the returned keys
+      // are the rows this batch stored; the rest were stored before. Chunks have
+      // a few fixed sizes so the prepared-statement cache holds few shapes.
+      std::set<std::pair<std::string, std::string>> stored;
+      for (size_t done = 0; done < unique.size();) {
+        size_t left = unique.size() - done;
+        size_t rows = left >= kRowsPerInsert ? kRowsPerInsert : left >= 32 ? 32 : left >= 4 ? 4 : 1;
+        std::vector<storage::Value> params;
+        params.reserve(rows * 7);
+        for (size_t r = 0; r < rows; ++r) {
+          const UsageEvent& event = *events[unique[done + r]];
+          params.emplace_back(event.customer_id);
+          params.emplace_back(event.id);
+          params.emplace_back(event.metric);
+          params.emplace_back(event.value);
+          params.emplace_back(ToUnixMillis(event.timestamp));
+          params.emplace_back(received_ms);
+          params.emplace_back(event.properties_json.empty() ? storage::Value(nullptr)
+                                                            : storage::Value(event.properties_json));
+        }
+        auto inserted = tx.Execute(InsertEventsSql(rows), params);
         if (!inserted.ok()) return std::move(inserted).error();
-        if (inserted->affected_rows == 0) {
+        for (const auto& row : inserted->rows) stored.emplace(row.Text(0), row.Text(1));
+        done += rows;
+      }
+      std::map<RollupKey, std::pair<int64_t, int64_t>> rollups;  // -> (total, events)
+      for (size_t i : unique) {
+        const UsageEvent& event = *events[i];
+        if (!stored.count({event.customer_id, event.id})) {
           outcome.duplicates.push_back(i);
           continue;
         }
@@ -33,6 +91,7 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
         slot.first += event.value;
         slot.second += 1;
       }
+      std::sort(outcome.duplicates.begin(), outcome.duplicates.end());
       // Rollups in key order, so concurrent batches lock rows in one order.
       std::set<RollupKey> touched;
       for (const auto& [key, sums] : rollups) {

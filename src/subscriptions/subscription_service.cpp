@@ -1,5 +1,7 @@
 #include "subscriptions/subscription_service.hpp"
 
+#include "core/period.hpp"
+
 #include "audit/audit_log.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -62,6 +64,7 @@ meterline::Status SubscriptionService::SyncPlans() {
 Result<Subscription> SubscriptionService::Create(const std::string& customer_id, const std::string& plan_id,
                                                  TimePoint anchor, Status status, const std::string& actor) {
   if (catalog_.FindPlan(plan_id) == nullptr) return InvalidArgument("no plan '" + plan_id + "' in the catalog");
+  anchor = HourStart(anchor);
   Subscription sub{NewId("sub"), customer_id, plan_id, status, anchor, ToUnixMillis(clock_.Now())};
   Period period = PeriodAt(sub, clock_.Now());
   meterline::Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {

@@ -37,6 +37,8 @@ class SubscriptionService {
 
   // Creates the customer's subscription. kNotFound for an unknown customer,
   // kInvalidArgument for an unknown plan, kConflict when it already has one.
+  // The anchor is truncated to its UTC hour, so that every period is made of
+  // whole hourly rollups and no event's hour straddles two periods.
   Result<Subscription> Create(const std::string& customer_id, const std::string& plan_id, TimePoint anchor,
                               Status status, const std::string& actor);
 

@@ -248,6 +248,21 @@ TEST_P(MeteringTest, ThresholdAlertsFireOnceEach) {
   EXPECT_EQ(queued->rows[0].Int(0), 3);
 }
 
+TEST_P(MeteringTest, PeriodsStartOnWholeHoursSoTheirFirstHourCounts) {
+  auto sub = billingd_->app().subscriptions->ForCustomer(customer_a_);
+  ASSERT_TRUE(sub.ok());
+  EXPECT_EQ(sub->billing_anchor, HourStart(sub->billing_anchor));
+  auto period = subscriptions::SubscriptionService::PeriodAt(*sub, SystemClock().Now());
+  // An event half a minute into the period belongs to it.
+  Send(Batch({Event("first", customer_a_, "api_calls", 7, FormatIso8601(period.start + std::chrono::seconds(30)))}),
+       platform_key_);
+  auto usage = billingd_->app().usage->Current(customer_a_);
+  ASSERT_TRUE(usage.ok());
+  for (const auto& m : usage->metrics) {
+    if (m.metric->id == "api_calls") EXPECT_EQ(m.usage, 7);
+  }
+}
+
 TEST_P(MeteringTest, CurrentUsageShowsLimitsAndExactOverage) {
   Send(Batch({Event("i1", customer_a_, "impressions", 1'050'001), Event("a1", customer_a_, "api_calls", 75'000),
               Event("d1", customer_a_, "data_transfer", 51'500'000'000)}),

@@ -35,25 +35,20 @@ class SqliteConnection final : public Transaction {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   ~SqliteConnection() override {
-    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    for (auto& [sql, prepared] : statements_) sqlite3_finalize(prepared.stmt);
     sqlite3_close_v2(db_);
   }
 
   Result<QueryResult> Execute(std::string_view sql, const std::vector<Value>& params) override {
     auto prepared = Prepare(sql);
     if (!prepared.ok()) return std::move(prepared).error();
-    sqlite3_stmt* stmt = *prepared;
+    sqlite3_stmt* stmt = (*prepared)->stmt;
+    const std::vector<size_t>& numbers = (*prepared)->numbers;
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
-    int count = sqlite3_bind_parameter_count(stmt);
+    int count = static_cast<int>(numbers.size());
     for (int i = 1; i <= count; ++i) {
-      // Parameters are written $1, $2, …: bind each by the number in its name.
-      const char* name = sqlite3_bind_parameter_name(stmt, i);
-      size_t index = 0;
-      if (name == nullptr || name[0] != '$' ||
-          std::from_chars(name + 1, name + std::strlen(name), index).ec != std::errc() || index == 0) {
-        return InvalidArgument("SQL parameters must be written $1, $2, …: " + std::string(sql.substr(0, 80)));
-      }
+      size_t index = numbers[i - 1];
       if (index > params.size()) {
         return InvalidArgument("SQL refers to $" + std::to_string(index) + " but only " +
                                std::to_string(params.size()) + " parameters were given");
@@ -117,19 +112,37 @@ class SqliteConnection final : public Transaction {
   sqlite3* handle() { return db_; }
 
  private:
-  Result<sqlite3_stmt*> Prepare(std::string_view sql) {
-    auto it = statements_.find(std::string(sql));
-    if (it != statements_.end()) return it->second;
+  // A prepared statement and, per SQLite parameter slot, the N of its "$N"
+  // (looked up once: sqlite3_bind_parameter_name is linear in the slot count).
+  struct Prepared {
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                                nullptr);
+    std::vector<size_t> numbers;
+  };
+
+  Result<const Prepared*> Prepare(std::string_view sql) {
+    auto it = statements_.find(std::string(sql));
+    if (it != statements_.end()) return &it->second;
+    Prepared prepared;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                &prepared.stmt, nullptr);
     if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare failed");
-    statements_.emplace(std::string(sql), stmt);
-    return stmt;
+    int count = sqlite3_bind_parameter_count(prepared.stmt);
+    for (int i = 1; i <= count; ++i) {
+      // Parameters are written $1, $2, …: each slot is bound by the number in its name.
+      const char* name = sqlite3_bind_parameter_name(prepared.stmt, i);
+      size_t number = 0;
+      if (name == nullptr || name[0] != '$' ||
+          std::from_chars(name + 1, name + std::strlen(name), number).ec != std::errc() || number == 0) {
+        sqlite3_finalize(prepared.stmt);
+        return InvalidArgument("SQL parameters must be written $1, $2, …: " + std::string(sql.substr(0, 80)));
+      }
+      prepared.numbers.push_back(number);
+    }
+    return &statements_.emplace(std::string(sql), std::move(prepared)).first->second;
   }
 
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::unordered_map<std::string, Prepared> statements_;
 };
 
 bool IsReadOnlySql(std::string_view sql) {
