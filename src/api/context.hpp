@@ -12,7 +12,7 @@
 namespace meterline::observability { class Registry; }
 namespace meterline::storage { class Database; }
 namespace meterline::auth { class IdentityService; }
-namespace meterline::metering { class IngestService; class UsageService; }
+namespace meterline::metering { class IngestService; class UsageService; class UsageStore; }
 namespace meterline::subscriptions { class SubscriptionService; }
 
 namespace meterline::api {
@@ -35,6 +35,7 @@ struct ApiContext {
   subscriptions::SubscriptionService& subscriptions;
   metering::IngestService& ingest;
   metering::UsageService& usage;
+  metering::UsageStore& usage_store;
   // Most events one ingestion request may carry (INGEST_MAX_BATCH).
   size_t ingest_max_batch = 10000;
   // Largest ingestion request body (INGEST_MAX_BODY_BYTES).

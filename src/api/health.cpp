@@ -2,6 +2,7 @@
 #include <boost/json/value.hpp>
 
 #include "api/handlers.hpp"
+#include "metering/usage_store.hpp"
 #include "observability/metrics.hpp"
 #include "storage/database.hpp"
 #include "storage/migrator.hpp"
@@ -30,6 +31,9 @@ http::Handler Ready(ApiContext& context) {
     } else {
       checks["migrations"] = "unknown";
     }
+    Status usage_store = context.usage_store.Ping();
+    checks["usage_store"] = usage_store.ok() ? std::string(context.usage_store.name()) : usage_store.error().message;
+    ready = ready && usage_store.ok();
     boost::json::object body;
     body["status"] = ready ? "ready" : "not_ready";
     body["checks"] = std::move(checks);

@@ -144,6 +144,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
       .subscriptions = *app->subscriptions,
       .ingest = *app->ingest,
       .usage = *app->usage,
+      .usage_store = *app->usage_store,
       .ingest_max_batch = static_cast<size_t>(config.ingest_max_batch),
       .ingest_max_body_bytes = static_cast<size_t>(config.ingest_max_body_bytes),
       .secure_cookies = config.mode == Mode::kProduction,

@@ -35,6 +35,7 @@ class ClickHouseUsageStore final : public UsageStore {
   Result<std::vector<RollupBucket>> Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
                                             int64_t bucket_ms) override;
   Result<Audit> AuditMetric(const std::string& customer_id, const std::string& metric) override;
+  Status Ping() override { return client_.Ping(); }
   const char* name() const override { return "clickhouse"; }
 
  private:

@@ -23,6 +23,7 @@ class SqlUsageStore final : public UsageStore {
   Result<std::vector<RollupBucket>> Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
                                             int64_t bucket_ms) override;
   Result<Audit> AuditMetric(const std::string& customer_id, const std::string& metric) override;
+  Status Ping() override { return db_.Ping(); }
   const char* name() const override { return storage::BackendName(db_.backend()); }
 
  private:

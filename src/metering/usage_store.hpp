@@ -77,6 +77,9 @@ class UsageStore {
   };
   virtual Result<Audit> AuditMetric(const std::string& customer_id, const std::string& metric) = 0;
 
+  // Checks that the store answers (for GET /ready).
+  virtual Status Ping() = 0;
+
   virtual const char* name() const = 0;  // "sqlite" | "postgres" | "clickhouse"
 };
 

@@ -4,9 +4,14 @@
 // errors when ClickHouse is away.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "clickhouse/client.hpp"
 #include "clickhouse/schema.hpp"
 #include "core/ids.hpp"
+#include "support/billingd_harness.hpp"
+#include "support/child_process.hpp"
+#include "support/http_client.hpp"
 #include "support/test_clickhouse.hpp"
 
 namespace meterline::testing {
@@ -127,6 +132,23 @@ TEST(ClickHouseDown, AnswersUnavailable) {
   auto r = client.Query("SELECT 1");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+}
+
+TEST(ClickHouseDown, BillingdRefusesToStartAndSaysWhy) {
+  std::string data_dir = "/tmp/mtl-ch-down-" + RandomHex(6);
+  RunResult r = RunBillingd({"serve", "--port", "0"},
+                            {{"DATA_DIR", data_dir}, {"CLICKHOUSE_URL", "http://127.0.0.1:1/meterline"},
+                             {"CONSOLE_DIR", "/nonexistent"}});
+  std::filesystem::remove_all(data_dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("ClickHouse at http://127.0.0.1:1 did not answer"), std::string::npos) << r.err;
+}
+
+TEST_F(ClickHouseServerTest, ReadinessNamesTheUsageStore) {
+  BillingdHarness billingd({.usage_store = BillingdHarness::Options::UsageStore::kClickHouse});
+  HttpResult ready = HttpClient(billingd.base_url()).Get("/ready");
+  ASSERT_EQ(ready.status, 200) << ready.body;
+  EXPECT_NE(ready.body.find("\"usage_store\":\"clickhouse\""), std::string::npos) << ready.body;
 }
 
 }  // namespace
