@@ -129,27 +129,41 @@ XML
 
 start_clickhouse() {
   _mtl_servers_dir
-  local urls=() http_ports=() tcp_ports=() shard
+  local attempt
+  # Free ports are picked before the servers bind them, so another process can
+  # take one in between: retry with new ports.
+  for attempt in 1 2 3; do
+    if _mtl_start_clickhouse_cluster; then return 0; fi
+    echo "test-servers: ClickHouse did not start (attempt $attempt)" >&2
+    _mtl_stop_clickhouse
+  done
+  return 1
+}
+
+_mtl_start_clickhouse_cluster() {
+  local urls=() http_ports=() tcp_ports=() shard run_as=()
+  [[ $(id -u) -eq 0 ]] && run_as=(runuser -u "$MTL_PG_USER" --)
   for shard in 1 2; do
     http_ports+=("$(_mtl_free_port)")
     tcp_ports+=("$(_mtl_free_port)")
   done
   for shard in 1 2; do
     local dir="$MTL_SERVERS_DIR/clickhouse-$shard" http=${http_ports[$((shard - 1))]}
+    rm -rf "$dir"
     _mtl_clickhouse_config "$dir" "$http" "${tcp_ports[$((shard - 1))]}" "${tcp_ports[0]}" "${tcp_ports[1]}"
     if [[ $(id -u) -eq 0 ]]; then chown -R "$MTL_PG_USER" "$dir"; fi
-    local run_as=()
-    [[ $(id -u) -eq 0 ]] && run_as=(runuser -u "$MTL_PG_USER" --)
     "${run_as[@]}" /usr/sbin/clickhouse-server --config-file="$dir/config.xml" --pid-file="$dir/server.pid" --daemon \
       >"$dir/launch.log" 2>&1 || { cat "$dir/launch.log" "$dir/error.log" "$dir/stderr.log" >&2 2>/dev/null; return 1; }
     local up=0
     for _ in $(seq 1 150); do
       if [[ $(curl -s "http://127.0.0.1:$http/ping" 2>/dev/null) == "Ok." ]]; then up=1; break; fi
+      # A server that failed to bind has exited: stop waiting.
+      if [[ -f "$dir/error.log" ]] && grep -q "Address already in use" "$dir/error.log" 2>/dev/null; then break; fi
       sleep 0.1
     done
     if [[ $up -ne 1 ]]; then
       echo "test-servers: ClickHouse shard $shard did not answer on port $http" >&2
-      cat "$dir/error.log" "$dir/stderr.log" >&2 2>/dev/null
+      tail -3 "$dir/error.log" >&2 2>/dev/null
       return 1
     fi
     urls+=("http://127.0.0.1:$http")
@@ -157,6 +171,13 @@ start_clickhouse() {
   export MTL_TEST_CLICKHOUSE_URL="${urls[0]}"
   export MTL_TEST_CLICKHOUSE_SHARD_URLS="${urls[0]},${urls[1]}"
   echo "test-servers: ClickHouse $(curl -s "${urls[0]}/?query=SELECT%20version()") on ${urls[*]} (cluster meterline_test)" >&2
+}
+
+_mtl_stop_clickhouse() {
+  local pidfile
+  for pidfile in "$MTL_SERVERS_DIR"/clickhouse-*/server.pid; do
+    [[ -f "$pidfile" ]] && kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+  done
 }
 
 stop_test_servers() {
@@ -169,9 +190,6 @@ stop_test_servers() {
   if [[ -f "$MTL_SERVERS_DIR/redis/redis.pid" ]]; then
     kill "$(cat "$MTL_SERVERS_DIR/redis/redis.pid")" 2>/dev/null || true
   fi
-  local pidfile
-  for pidfile in "$MTL_SERVERS_DIR"/clickhouse-*/server.pid; do
-    [[ -f "$pidfile" ]] && kill -9 "$(cat "$pidfile")" 2>/dev/null || true
-  done
+  _mtl_stop_clickhouse
   rm -rf "$MTL_SERVERS_DIR"
 }

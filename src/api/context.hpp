@@ -8,12 +8,15 @@
 
 #include "core/clock.hpp"
 #include "core/feature_flags.hpp"
+#include "invoicing/invoice_pdf_document.hpp"
 
 namespace meterline::observability { class Registry; }
 namespace meterline::storage { class Database; }
 namespace meterline::auth { class IdentityService; }
 namespace meterline::metering { class IngestService; class UsageService; class UsageStore; }
 namespace meterline::subscriptions { class SubscriptionService; }
+namespace meterline::invoicing { class InvoiceService; }
+namespace meterline::catalog { class Catalog; }
 
 namespace meterline::api {
 
@@ -36,6 +39,10 @@ struct ApiContext {
   metering::IngestService& ingest;
   metering::UsageService& usage;
   metering::UsageStore& usage_store;
+  invoicing::InvoiceService& invoices;
+  const catalog::Catalog& catalog;
+  // The invoice issuer (COMPANY_*), drawn on every PDF.
+  invoicing::Issuer issuer;
   // Most events one ingestion request may carry (INGEST_MAX_BATCH).
   size_t ingest_max_batch = 10000;
   // Largest ingestion request body (INGEST_MAX_BODY_BYTES).

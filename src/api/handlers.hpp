@@ -36,6 +36,11 @@ http::Handler CurrentUsage(ApiContext& context);
 http::Handler UsageHistory(ApiContext& context);
 http::Handler CreateSubscription(ApiContext& context);
 
+// invoices.cpp
+http::Handler ListInvoices(ApiContext& context);
+http::Handler GetInvoice(ApiContext& context);
+http::Handler InvoicePdf(ApiContext& context);
+
 // openapi.cpp
 http::Handler OpenApiDocument();
 

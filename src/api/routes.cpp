@@ -52,6 +52,14 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
       {.method = Method::kPost, .pattern = "/api/v1/billing/subscriptions", .handler = CreateSubscription(context),
        .feature = "billing", .json_body = true, .roles = kAdmin, .rate_group = "billing"},
 
+      // Invoices: members see their own customer's, admins everyone's.
+      {.method = Method::kGet, .pattern = "/api/v1/billing/invoices", .handler = ListInvoices(context),
+       .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/invoices/:id", .handler = GetInvoice(context),
+       .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/invoices/:id/pdf", .handler = InvoicePdf(context),
+       .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+
       // Administration.
       {.method = Method::kGet, .pattern = "/api/v1/admin/api-keys", .handler = ListApiKeys(context),
        .roles = kAdmin, .rate_group = "admin"},

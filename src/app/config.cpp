@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include <charconv>
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -209,6 +210,48 @@ const std::vector<Setting>& Settings() {
        [](auto& n, auto& v, Config& c) { return Assign(ParseInt(n, v, 1024, int64_t{1} << 30), c.ingest_max_body_bytes); }},
       IntSetting("INGEST_MAX_AGE_DAYS", "", &Config::ingest_max_age_days, 1, 3650),
       IntSetting("INGEST_MAX_FUTURE_MINUTES", "", &Config::ingest_max_future_minutes, 0, 24 * 60),
+      {"INVOICE_NUMBER_PREFIX", "",
+       [](auto& n, auto& v, Config& c) {
+         if (v.empty() || v.size() > 16 ||
+             !std::all_of(v.begin(), v.end(), [](char ch) { return std::isupper(static_cast<unsigned char>(ch)) || std::isdigit(static_cast<unsigned char>(ch)); })) {
+           return Status(InvalidArgument(n + " must be 1-16 capital letters or digits, got '" + v + "'"));
+         }
+         c.invoice_number_prefix = v;
+         return OkStatus();
+       }},
+      IntSetting("INVOICE_NET_DAYS", "", &Config::invoice_net_days, 0, 365),
+      IntSetting("INVOICE_GRACE_MINUTES", "", &Config::invoice_grace_minutes, 0, 7 * 24 * 60),
+      IntSetting("INVOICE_SCHEDULE_SECONDS", "", &Config::invoice_schedule_seconds, 0, 24 * 3600),
+      {"TAX_RATES", "",
+       [](auto& n, auto& v, Config& c) {
+         c.tax_rates.clear();
+         for (size_t start = 0; start < v.size();) {
+           size_t end = v.find(',', start);
+           if (end == std::string::npos) end = v.size();
+           std::string item = v.substr(start, end - start);
+           size_t eq = item.find('=');
+           auto rate = eq == std::string::npos ? std::nullopt : money::Decimal::Parse(item.substr(eq + 1));
+           if (eq == 0 || !rate || rate->units() < 0 || !(*rate < money::Decimal(1, 0))) {
+             return Status(InvalidArgument(n + ": '" + item + "' must be KEY=RATE with 0 <= RATE < 1, e.g. DE=0.19"));
+           }
+           c.tax_rates[item.substr(0, eq)] = *rate;
+           start = end + 1;
+         }
+         return OkStatus();
+       }},
+      {"COMPANY_NAME", "", [](auto&, auto& v, Config& c) { c.company_name = v; return OkStatus(); }},
+      {"COMPANY_ADDRESS", "",
+       [](auto&, auto& v, Config& c) {
+         c.company_address.clear();
+         for (size_t start = 0; start <= v.size();) {
+           size_t end = v.find('|', start);
+           if (end == std::string::npos) end = v.size();
+           if (end > start) c.company_address.push_back(v.substr(start, end - start));
+           start = end + 1;
+         }
+         return OkStatus();
+       }},
+      {"COMPANY_LOGO_PATH", "", [](auto&, auto& v, Config& c) { c.company_logo_path = v; return OkStatus(); }},
       {"CONSOLE_DIR", "--console-dir", [](auto&, auto& v, Config& c) { c.console_dir = v; return OkStatus(); }},
       {"LOG_LEVEL", "--log-level",
        [](auto& n, auto& v, Config& c) { return Assign(ParseLogLevel(n, v), c.log_level); }},

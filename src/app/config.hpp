@@ -14,6 +14,7 @@
 #include "core/feature_flags.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
+#include "money/decimal.hpp"
 #include "ratelimit/rate_limiter.hpp"
 
 namespace meterline::app {
@@ -96,6 +97,22 @@ struct Config {
   // event's timestamp may be (Stripe's meter events allow 35 days / 5 minutes).
   int ingest_max_age_days = 35;
   int ingest_max_future_minutes = 5;
+
+  // Invoicing (docs/invoicing.md).
+  // INVOICE_NUMBER_PREFIX: numbers read PREFIX-YYYY-NNNNNN, gap-free per prefix and year.
+  std::string invoice_number_prefix = "INV";
+  // INVOICE_NET_DAYS: due date = finalization + this many days.
+  int invoice_net_days = 30;
+  // INVOICE_GRACE_MINUTES: a period is invoiced, and closed to late events, this long after its end.
+  int invoice_grace_minutes = 60;
+  // INVOICE_SCHEDULE_SECONDS: how often 'serve' looks for periods to invoice (0: never).
+  int invoice_schedule_seconds = 300;
+  // TAX_RATES: "DE=0.19,FR=0.20,cus_123=0.07": by customer id or country; default none.
+  std::map<std::string, money::Decimal> tax_rates;
+  // COMPANY_NAME / COMPANY_ADDRESS ("|" separates lines) / COMPANY_LOGO_PATH (PNG): the invoice's issuer.
+  std::string company_name = "Meterline Demo GmbH";
+  std::vector<std::string> company_address = {"Example Street 1", "10115 Berlin, Germany", "billing@meterline.dev"};
+  std::string company_logo_path;
 
   // CONSOLE_DIR / --console-dir: the web console's build, served at "/".
   std::string console_dir = "console/dist";

@@ -115,6 +115,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   metering::IngestOptions ingest_options;
   ingest_options.max_age = std::chrono::hours(24 * config.ingest_max_age_days);
   ingest_options.max_future = std::chrono::minutes(config.ingest_max_future_minutes);
+  ingest_options.closed_after = std::chrono::minutes(config.invoice_grace_minutes);
   // Usage events: in the transactional database, or in ClickHouse when configured.
   if (config.clickhouse_url.empty()) {
     app->usage_store = std::make_unique<metering::SqlUsageStore>(*app->db);
@@ -133,6 +134,14 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
                                                           ingest_options);
   app->usage = std::make_unique<metering::UsageService>(*app->usage_store, *app->catalog, *app->subscriptions, clock);
 
+  invoicing::InvoiceOptions invoice_options;
+  invoice_options.number_prefix = config.invoice_number_prefix;
+  invoice_options.net_days = config.invoice_net_days;
+  invoice_options.grace = std::chrono::minutes(config.invoice_grace_minutes);
+  invoice_options.tax_rates = config.tax_rates;
+  app->invoices = std::make_unique<invoicing::InvoiceService>(*app->db, *app->usage_store, *app->catalog, clock,
+                                                              invoice_options);
+
   app->context.reset(new api::ApiContext{
       .features = config.features,
       .build = api::CurrentBuildInfo(),
@@ -145,6 +154,10 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
       .ingest = *app->ingest,
       .usage = *app->usage,
       .usage_store = *app->usage_store,
+      .invoices = *app->invoices,
+      .catalog = *app->catalog,
+      .issuer = invoicing::LoadIssuer(config.company_name, config.company_address, config.company_logo_path,
+                                      config.invoice_net_days),
       .ingest_max_batch = static_cast<size_t>(config.ingest_max_batch),
       .ingest_max_body_bytes = static_cast<size_t>(config.ingest_max_body_bytes),
       .secure_cookies = config.mode == Mode::kProduction,

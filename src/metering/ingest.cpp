@@ -73,6 +73,9 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     } else if (std::any_of(facts.invoiced.begin(), facts.invoiced.end(),
                            [&](const Period& p) { return p.Contains(event.timestamp); })) {
       reject("the billing period of this timestamp is already invoiced");
+    } else if (options_.closed_after && facts.anchor &&
+               MonthlyPeriodContaining(*facts.anchor, event.timestamp).end + *options_.closed_after <= now) {
+      reject("the billing period of this timestamp is closed");
     } else {
       valid.emplace_back(index, &event);
     }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,10 @@ struct IngestResult {
 struct IngestOptions {
   std::chrono::hours max_age{35 * 24};       // older events are refused
   std::chrono::minutes max_future{5};        // events this far ahead are refused
+  // Events in a subscription period that ended longer ago than this are
+  // refused: the invoice run may have read the period's totals
+  // (INVOICE_GRACE_MINUTES). nullopt: no such check (loading history).
+  std::optional<std::chrono::minutes> closed_after = std::chrono::minutes(60);
 };
 
 class IngestService {

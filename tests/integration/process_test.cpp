@@ -111,8 +111,14 @@ TEST_F(ProcessTest, DemoFillsTheDatabaseOnce) {
   // The enterprise customer is past 100 % of every limit this period.
   auto db = storage::Database::Open({.url = "sqlite:" + (data_dir_ / "meterline.db").string()});
   ASSERT_TRUE(db.ok());
-  auto alerts = (*db)->Execute("SELECT COUNT(*) FROM usage_alerts WHERE threshold_percent = 100");
+  auto alerts = (*db)->Execute(
+      "SELECT COUNT(*) FROM usage_alerts a JOIN subscriptions s ON s.customer_id = a.customer_id "
+      "WHERE a.threshold_percent = 100 AND s.plan_id = 'enterprise' "
+      "AND a.period_start = (SELECT MAX(period_start) FROM usage_alerts)");
   EXPECT_EQ(alerts->rows[0].Int(0), 3);
+  // Past invoices in every status.
+  auto statuses = (*db)->Execute("SELECT COUNT(DISTINCT status) FROM invoices");
+  EXPECT_EQ(statuses->rows[0].Int(0), 5);
   auto customers = (*db)->Execute("SELECT COUNT(*) FROM subscriptions");
   EXPECT_EQ(customers->rows[0].Int(0), 4);
   RunResult sub = RunBillingd({"subscription", "create", "--customer", "cus_missing", "--plan", "starter"}, Env());

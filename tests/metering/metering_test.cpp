@@ -144,6 +144,18 @@ TEST_P(MeteringTest, EventsInAnInvoicedPeriodAreRefused) {
             "the billing period of this timestamp is already invoiced");
 }
 
+TEST_P(MeteringTest, EventsInAClosedPeriodAreRefused) {
+  // The fixture's period started 10 days ago; the one before is closed (its end
+  // plus INVOICE_GRACE_MINUTES has passed), invoiced or not.
+  auto r = Send(Batch({Event("old", customer_a_, "api_calls", 1, Now(11 * 24 * 60)),
+                       Event("new", customer_a_, "api_calls", 1, Now(9 * 24 * 60))}),
+                platform_key_);
+  EXPECT_EQ(r.at("accepted").as_int64(), 1);
+  ASSERT_EQ(r.at("rejected").as_array().size(), 1u);
+  EXPECT_EQ(r.at("rejected").as_array()[0].as_object().at("reason").as_string(),
+            "the billing period of this timestamp is closed");
+}
+
 TEST_P(MeteringTest, CustomerBoundKeysSendOnlyTheirOwnUsage) {
   auto r = Send(Batch({Event("a1", customer_a_, "api_calls", 1), Event("b1", customer_b_, "api_calls", 1)}), key_a_);
   EXPECT_EQ(r.at("accepted").as_int64(), 1);

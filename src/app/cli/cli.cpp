@@ -30,6 +30,7 @@ Commands:
   user      Create logins (admin or member)
   apikey    Create, list and revoke API keys for machine callers
   subscription  Put a customer on a plan
+  invoices  Invoice closed billing periods (invoices run [--period YYYY-MM])
   demo      Fill the database with demo customers, logins and usage
 
 Run 'billingd <command> --help' for a command's flags.
@@ -108,6 +109,7 @@ int RunCli(int argc, char** argv) {
   if (command == "apikey") return RunApiKey(args);
   if (command == "subscription") return RunSubscription(args);
   if (command == "demo") return RunDemo(args);
+  if (command == "invoices") return RunInvoices(args);
   if (command == "version" || command == "--version") {
     if (WantsHelp(args)) {
       std::cout << kVersionUsage;

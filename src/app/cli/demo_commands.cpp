@@ -1,6 +1,8 @@
 // billingd subscription create | demo
 #include <cstdio>
 #include <iostream>
+#include <algorithm>
+#include <map>
 #include <random>
 
 #include "app/cli/cli.hpp"
@@ -137,6 +139,7 @@ int FillDemo(App& app) {
   // The history is older than the ingestion window allows for live traffic.
   metering::IngestOptions history_options;
   history_options.max_age = std::chrono::hours(24 * 130);
+  history_options.closed_after = std::nullopt;
   metering::IngestService history(*app.db, *app.usage_store, *app.catalog, clock, history_options);
   std::mt19937_64 rng(7);
   int64_t total_events = 0;
@@ -158,8 +161,8 @@ int FillDemo(App& app) {
     }
     const catalog::Plan& plan = *app.catalog->FindPlan(demo.plan);
     Period current = subscriptions::SubscriptionService::PeriodAt(*sub, now);
-    // One event per metric per hour from the anchor until an hour ago. Past
-    // periods run at 50-90 % of the limit; this period reaches the target.
+    // One event per metric per hour from the anchor until an hour ago; this
+    // period reaches the customer's target.
     std::vector<std::pair<size_t, metering::UsageEvent>> batch;
     int64_t hours_now = std::chrono::duration_cast<std::chrono::hours>(now - current.start).count();
     for (TimePoint hour = anchor; hour + std::chrono::hours(1) < now; hour += std::chrono::hours(1)) {
@@ -167,7 +170,11 @@ int FillDemo(App& app) {
       Period period = MonthlyPeriodContaining(anchor, hour);
       int64_t period_hours = std::chrono::duration_cast<std::chrono::hours>(period.end - period.start).count();
       for (const auto& [metric, limit] : plan.limits) {
-        int percent = in_current ? demo.percent_of_limit : 50 + static_cast<int>(rng() % 40);
+        // Past periods: 60-119 % of the limit, fixed per customer and period, so
+        // some past invoices carry overage lines.
+        int past = 60 + static_cast<int>((ToUnixMillis(period.start) / 3'600'000 + demo.percent_of_limit +
+                                          static_cast<int64_t>(metric.size())) % 60);
+        int percent = in_current ? demo.percent_of_limit : past;
         int64_t hours = in_current ? std::max<int64_t>(hours_now, 1) : period_hours;
         // Spread the target over the hours with +/-20 % noise.
         int64_t base = static_cast<int64_t>(static_cast<__int128>(limit) * percent / 100 / hours);
@@ -199,8 +206,57 @@ int FillDemo(App& app) {
     total_events += r->accepted;
     std::fprintf(stderr, "demo: %s on %s\n", demo.name, demo.plan);
   }
-  std::printf("Demo data created: 1 admin, %zu customers, %lld usage events.\n", std::size(kDemoCustomers),
-              static_cast<long long>(total_events));
+  // Invoices for the closed periods, then a history of payments: older
+  // invoices paid, one uncollectible, one void, the latest open, one draft.
+  // Each closed period is invoiced as the scheduler would have, two hours
+  // after it ended: a clock set to that moment dates the invoice.
+  invoicing::RunSummary run;
+  for (Period p = MonthlyPeriodContaining(anchor, anchor); p.end + std::chrono::hours(2) <= now;
+       p = MonthlyPeriodContaining(anchor, p.end)) {
+    FakeClock then(p.end + std::chrono::hours(2));
+    invoicing::InvoiceService at_close(*app.db, *app.usage_store, *app.catalog, then, app.invoices->options());
+    auto ran = at_close.RunPeriodsStartingIn(p.start, p.end);
+    if (!ran.ok()) {
+      PrintError(ran.error().message);
+      return 1;
+    }
+    run.created += ran->created;
+  }
+  auto all = app.invoices->List({.limit = 100});
+  if (!all.ok()) {
+    PrintError(all.error().message);
+    return 1;
+  }
+  std::map<std::string, std::vector<invoicing::Invoice>> by_customer;  // oldest first
+  for (auto it = all->invoices.rbegin(); it != all->invoices.rend(); ++it) by_customer[it->customer_id].push_back(*it);
+  int customer_index = 0;
+  for (auto& [customer_id, invoices] : by_customer) {
+    for (size_t i = 0; i + 1 < invoices.size(); ++i) {
+      invoicing::InvoiceStatus to = invoicing::InvoiceStatus::kPaid;
+      if (customer_index == 2 && i == 0) to = invoicing::InvoiceStatus::kUncollectible;
+      if (customer_index == 3 && i == 0) to = invoicing::InvoiceStatus::kVoid;
+      TimePoint at = invoices[i].period.end + std::chrono::hours(24 * (3 + customer_index));
+      auto moved = app.invoices->Transition(invoices[i].id, to, std::min(at, now), "demo");
+      if (!moved.ok()) {
+        PrintError(moved.error().message);
+        return 1;
+      }
+    }
+    ++customer_index;
+  }
+  if (!by_customer.empty()) {
+    const std::string& customer_id = by_customer.begin()->first;
+    auto draft = app.invoices->CreateDraft(
+        customer_id, "USD", MonthlyPeriodContaining(anchor, now),
+        {{"adjustment", "", "Onboarding workshop (2 hours)", 2, "150.00", 30000}});
+    if (!draft.ok()) {
+      PrintError(draft.error().message);
+      return 1;
+    }
+  }
+  std::printf("Demo data created: 1 admin, %zu customers, %lld usage events, %lld invoices.\n",
+              std::size(kDemoCustomers), static_cast<long long>(total_events),
+              static_cast<long long>(run.created + (by_customer.empty() ? 0 : 1)));
   PrintLogins();
   return 0;
 }

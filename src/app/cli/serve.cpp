@@ -2,6 +2,7 @@
 
 #include "app/cli/cli.hpp"
 #include "app/config.hpp"
+#include "app/background.hpp"
 #include "app/wiring.hpp"
 #include "core/log.hpp"
 #include "http/server.hpp"
@@ -63,7 +64,20 @@ int RunServe(const std::vector<std::string>& args) {
     return 1;
   }
   log::Info("listening", {{"address", config->host}, {"port", static_cast<int64_t>((*server)->port())}});
+  BackgroundJobs jobs;
+  if (config->invoice_schedule_seconds > 0) {
+    invoicing::InvoiceService& invoices = *(*app)->invoices;
+    jobs.Every("invoice-run", std::chrono::seconds(config->invoice_schedule_seconds), [&invoices] {
+      auto summary = invoices.RunDue();
+      if (summary.ok()) {
+        if (summary->created > 0) log::Info("invoice run", {{"created", summary->created}});
+      } else if (summary.error().Reason() != "invoice_run_in_progress") {
+        log::Error("invoice run failed", {{"error", summary.error().message}});
+      }
+    });
+  }
   (*server)->Run();
+  jobs.Stop();
   log::Info("stopped");
   return 0;
 }

@@ -1,0 +1,169 @@
+// Invoices: list with filters and pagination, one with its lines, its PDF.
+// Members see their own customer's invoices only: another customer's id is a 404.
+#include <boost/json/value.hpp>
+
+#include "api/handlers.hpp"
+#include "api/input.hpp"
+#include "api/scope.hpp"
+#include "auth/identity_service.hpp"
+#include "invoicing/invoice_pdf_document.hpp"
+#include "invoicing/invoice_service.hpp"
+#include "money/money.hpp"
+
+namespace meterline::api {
+
+namespace {
+
+namespace json = boost::json;
+
+json::object Amount(int64_t minor, const std::string& currency) {
+  auto c = money::FindCurrency(currency).value_or(money::Currency{currency, 2});
+  return {{"minor", minor}, {"currency", currency}, {"formatted", money::FormatMajor(minor, c)}};
+}
+
+json::value OptTime(const std::optional<TimePoint>& t) {
+  return t ? json::value(FormatIso8601(*t)) : json::value(nullptr);
+}
+
+json::object InvoiceJson(const invoicing::Invoice& inv, bool with_lines) {
+  json::object o;
+  o["id"] = inv.id;
+  o["number"] = inv.number.empty() ? json::value(nullptr) : json::value(inv.number);
+  o["customer_id"] = inv.customer_id;
+  o["subscription_id"] = inv.subscription_id;
+  o["status"] = invoicing::StatusName(inv.status);
+  o["period"] = {{"start", FormatIso8601(inv.period.start)}, {"end", FormatIso8601(inv.period.end)}};
+  o["currency"] = inv.currency;
+  o["subtotal"] = Amount(inv.subtotal_minor, inv.currency);
+  o["tax_rate"] = inv.tax_rate.empty() ? json::value(nullptr) : json::value(inv.tax_rate);
+  o["tax"] = Amount(inv.tax_minor, inv.currency);
+  o["total"] = Amount(inv.total_minor, inv.currency);
+  o["amount_due"] = Amount(inv.amount_due_minor, inv.currency);
+  o["amount_paid"] = Amount(inv.amount_paid_minor, inv.currency);
+  o["amount_refunded"] = Amount(inv.amount_refunded_minor, inv.currency);
+  o["due_at"] = OptTime(inv.due_at);
+  o["stripe_invoice_id"] = inv.stripe_invoice_id.empty() ? json::value(nullptr) : json::value(inv.stripe_invoice_id);
+  o["created_at"] = FormatIso8601(inv.created_at);
+  o["finalized_at"] = OptTime(inv.finalized_at);
+  o["paid_at"] = OptTime(inv.paid_at);
+  o["voided_at"] = OptTime(inv.voided_at);
+  if (with_lines) {
+    json::array lines;
+    for (const auto& l : inv.lines) {
+      lines.push_back({{"kind", l.kind},
+                       {"metric", l.metric.empty() ? json::value(nullptr) : json::value(l.metric)},
+                       {"description", l.description},
+                       {"quantity", l.quantity},
+                       {"unit_price", l.unit_price},
+                       {"amount", Amount(l.amount_minor, inv.currency)}});
+    }
+    o["lines"] = std::move(lines);
+  }
+  return o;
+}
+
+// The customer whose invoices the caller may name: a member's own; an admin's
+// choice (?customer_id=, else all).
+Result<std::string> ScopeCustomer(const http::Request& request) {
+  const Principal& caller = *request.principal;
+  if (caller.role == Role::kAdmin) return request.QueryParam("customer_id").value_or("");
+  if (caller.customer_id.empty()) return Error(ErrorCode::kPermissionDenied, "this key is not bound to a customer");
+  return caller.customer_id;
+}
+
+Result<std::optional<TimePoint>> DateQuery(const http::Request& request, const char* name) {
+  auto text = request.QueryParam(name);
+  if (!text) return std::optional<TimePoint>();
+  auto parsed = ParseIso8601(*text);
+  if (!parsed) return InvalidArgument(std::string(name) + " must be a date (YYYY-MM-DD) or an RFC 3339 timestamp");
+  return std::optional<TimePoint>(*parsed);
+}
+
+}  // namespace
+
+http::Handler ListInvoices(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    auto customer = ScopeCustomer(request);
+    if (!customer.ok()) return std::move(customer).error();
+    invoicing::InvoiceFilter filter;
+    filter.customer_id = *customer;
+    if (auto status = request.QueryParam("status"); status && !status->empty() && *status != "all") {
+      auto parsed = invoicing::ParseStatus(*status);
+      if (!parsed) return InvalidArgument("status must be one of draft, open, paid, void, uncollectible");
+      filter.status = parsed;
+    }
+    auto limit = IntQuery(request, "limit", 20, 1, 100);
+    if (!limit.ok()) return std::move(limit).error();
+    auto offset = IntQuery(request, "offset", 0, 0, 1'000'000'000);
+    if (!offset.ok()) return std::move(offset).error();
+    filter.limit = *limit;
+    filter.offset = *offset;
+    auto from = DateQuery(request, "from");
+    if (!from.ok()) return std::move(from).error();
+    auto to = DateQuery(request, "to");
+    if (!to.ok()) return std::move(to).error();
+    if (*from && *to && **from > **to) return InvalidArgument("from must not be after to");
+    filter.from = *from;
+    // A date `to` includes that whole day.
+    if (*to) filter.to = **to + (request.QueryParam("to")->size() == 10 ? std::chrono::hours(24) : std::chrono::hours(0));
+    auto page = context.invoices.List(filter);
+    if (!page.ok()) return std::move(page).error();
+    json::array items;
+    for (const auto& inv : page->invoices) items.push_back(InvoiceJson(inv, false));
+    json::object out;
+    out["invoices"] = std::move(items);
+    out["total"] = page->total;
+    out["limit"] = filter.limit;
+    out["offset"] = filter.offset;
+    int64_t next = filter.offset + static_cast<int64_t>(page->invoices.size());
+    out["next_offset"] = next < page->total ? json::value(next) : json::value(nullptr);
+    return JsonResponse(200, out);
+  };
+}
+
+http::Handler GetInvoice(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    std::string id(request.PathParam("id"));
+    const Principal& caller = *request.principal;
+    auto inv = context.invoices.Get(id, caller.role == Role::kAdmin ? "" : caller.customer_id);
+    if (!inv.ok()) return std::move(inv).error();
+    if (!CanSeeCustomer(caller, inv->customer_id)) return NotVisible("invoice", id);
+    return JsonResponse(200, InvoiceJson(*inv, true));
+  };
+}
+
+http::Handler InvoicePdf(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    std::string id(request.PathParam("id"));
+    const Principal& caller = *request.principal;
+    auto inv = context.invoices.Get(id, caller.role == Role::kAdmin ? "" : caller.customer_id);
+    if (!inv.ok()) return std::move(inv).error();
+    if (!CanSeeCustomer(caller, inv->customer_id)) return NotVisible("invoice", id);
+    auto customer = context.identity.GetCustomer(inv->customer_id);
+    if (!customer.ok()) return std::move(customer).error();
+    invoicing::PdfInvoice document = invoicing::PdfDocumentFor(
+        *inv, {customer->name, customer->email, customer->country}, context.issuer, context.catalog);
+    // Strong ETag: a digest of exactly what is drawn and of the template version.
+    std::string etag = "\"" + invoicing::PdfEtag(document, context.issuer.logo_digest) + "\"";
+    std::string_view if_none_match = request.headers.Get("If-None-Match");
+    if (!if_none_match.empty() && (if_none_match == etag || if_none_match == "*")) {
+      http::Response not_modified = http::Response::NoContent(304);
+      not_modified.headers.Set("ETag", etag);
+      not_modified.headers.Set("Cache-Control", "private, no-cache");
+      return not_modified;
+    }
+    auto pdf = invoicing::RenderInvoicePdf(document);
+    if (!pdf.ok()) return std::move(pdf).error();
+    http::Response response;
+    response.status = 200;
+    response.body = std::move(pdf).value();
+    response.headers.Set("Content-Type", "application/pdf");
+    std::string name = inv->number.empty() ? inv->id : inv->number;
+    response.headers.Set("Content-Disposition", "attachment; filename=\"" + name + ".pdf\"");
+    response.headers.Set("ETag", etag);
+    response.headers.Set("Cache-Control", "private, no-cache");
+    return response;
+  };
+}
+
+}  // namespace meterline::api

@@ -1,0 +1,74 @@
+#include "invoicing/invoice_builder.hpp"
+
+namespace meterline::invoicing {
+
+std::string GroupThousands(int64_t value) {
+  std::string digits = std::to_string(value);
+  bool negative = !digits.empty() && digits[0] == '-';
+  if (negative) digits.erase(0, 1);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return negative ? "-" + out : out;
+}
+
+std::string DisplayAmount(int64_t units, const catalog::Metric& metric) {
+  if (metric.unit != "byte") return GroupThousands(units);
+  // Bytes read as GB (10^9 bytes) with two decimals, rounded half to even; display only.
+  __int128 hundredths = money::DivideRoundHalfEven(static_cast<__int128>(units) * 100, 1'000'000'000);
+  std::string fraction = std::to_string(static_cast<int64_t>(hundredths % 100));
+  if (fraction.size() < 2) fraction.insert(0, "0");
+  return GroupThousands(static_cast<int64_t>(hundredths / 100)) + (fraction == "00" ? "" : "." + fraction) + " GB";
+}
+
+Result<int64_t> TaxMinor(int64_t subtotal_minor, const money::Decimal& rate) {
+  if (rate.units() < 0) return InvalidArgument("tax rate must not be negative");
+  __int128 tax = money::DivideRoundHalfEven(static_cast<__int128>(subtotal_minor) * rate.units(),
+                                            money::Pow10(rate.scale()));
+  if (tax > INT64_MAX || tax < INT64_MIN) return Internal("tax overflow");
+  return static_cast<int64_t>(tax);
+}
+
+Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catalog::Plan& plan,
+                                    const std::map<std::string, int64_t>& usage,
+                                    const std::optional<money::Decimal>& tax_rate) {
+  InvoiceAmounts out;
+  out.lines.push_back({"base_fee", "", plan.name + " plan, monthly fee", 1,
+                       money::FormatMajor(plan.base_fee_minor, plan.currency), plan.base_fee_minor});
+  for (const catalog::Metric& metric : catalog.metrics()) {
+    auto used_it = usage.find(metric.id);
+    int64_t used = used_it == usage.end() ? 0 : used_it->second;
+    if (used < 0) return InvalidArgument("usage of " + metric.id + " is negative");
+    int64_t limit = plan.limits.count(metric.id) ? plan.limits.at(metric.id) : 0;
+    if (used <= limit) continue;
+    int64_t over = used - limit;
+    const money::UnitPrice& price = plan.overage.at(metric.id);
+    auto amount = money::ChargeMinor(price, over, plan.currency);
+    if (!amount.ok()) return std::move(amount).error();
+    out.lines.push_back({"overage", metric.id,
+                         metric.name + " over " + DisplayAmount(limit, metric) + " included (" +
+                             DisplayAmount(used, metric) + " used)",
+                         over, money::PerUnitText(price), *amount});
+  }
+  for (const LineItem& line : out.lines) {
+    if (__builtin_add_overflow(out.subtotal_minor, line.amount_minor, &out.subtotal_minor)) {
+      return Internal("invoice subtotal overflow");
+    }
+  }
+  if (tax_rate) {
+    if (money::Decimal(1, 0) < *tax_rate || *tax_rate == money::Decimal(1, 0) || tax_rate->units() < 0) {
+      return InvalidArgument("tax rate must be at least 0 and below 1, got " + tax_rate->ToString());
+    }
+    auto tax = TaxMinor(out.subtotal_minor, *tax_rate);
+    if (!tax.ok()) return std::move(tax).error();
+    out.tax_minor = *tax;
+  }
+  if (__builtin_add_overflow(out.subtotal_minor, out.tax_minor, &out.total_minor)) {
+    return Internal("invoice total overflow");
+  }
+  return out;
+}
+
+}  // namespace meterline::invoicing

@@ -1,0 +1,47 @@
+// Invoice builder: the lines and totals of one period's invoice, from the
+// plan and the period's usage. Pure: no storage, no clock.
+//
+// Lines: the plan's monthly base fee, then one overage line per metric used
+// beyond its limit (quantity = units over, exact unit price, amount rounded
+// half to even once per line, as money::ChargeMinor does). The subtotal is the
+// sum of the line amounts; tax is subtotal x rate rounded half to even once;
+// total = subtotal + tax. So the lines add up to the subtotal and subtotal +
+// tax = total exactly, by construction.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.hpp"
+#include "core/result.hpp"
+#include "invoicing/invoice.hpp"
+#include "money/decimal.hpp"
+
+namespace meterline::invoicing {
+
+struct InvoiceAmounts {
+  std::vector<LineItem> lines;
+  int64_t subtotal_minor = 0;
+  int64_t tax_minor = 0;
+  int64_t total_minor = 0;
+};
+
+// `usage`: metric id -> units used in the period (missing = 0).
+// `tax_rate`: nullopt for no tax; else 0 <= rate < 1.
+// kInvalidArgument for a negative usage or a bad rate; kInternal on overflow.
+Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catalog::Plan& plan,
+                                    const std::map<std::string, int64_t>& usage,
+                                    const std::optional<money::Decimal>& tax_rate);
+
+// round_half_even(subtotal_minor x rate): the tax in minor units.
+Result<int64_t> TaxMinor(int64_t subtotal_minor, const money::Decimal& rate);
+
+// "1,234,567" for line descriptions.
+std::string GroupThousands(int64_t value);
+
+// A usage amount for people: grouped units, or GB (10^9 bytes, two decimals)
+// for byte metrics. Display only; amounts are computed from exact units.
+std::string DisplayAmount(int64_t units, const catalog::Metric& metric);
+
+}  // namespace meterline::invoicing

@@ -1,0 +1,377 @@
+#include "invoicing/invoice_service.hpp"
+
+#include <cstdio>
+
+#include "audit/audit_log.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "invoicing/invoice_builder.hpp"
+
+namespace meterline::invoicing {
+
+namespace {
+
+constexpr const char* kLease = "invoice-run";
+constexpr auto kLeaseTtl = std::chrono::minutes(10);
+
+constexpr const char* kInvoiceColumns =
+    "id, number, customer_id, subscription_id, period_start, period_end, status, currency, subtotal_minor, "
+    "tax_minor, total_minor, amount_due_minor, amount_paid_minor, amount_refunded_minor, tax_rate, due_at, "
+    "stripe_invoice_id, failed_payment_count, created_at, finalized_at, paid_at, voided_at, updated_at";
+
+std::optional<TimePoint> OptTime(const storage::Row& row, size_t col) {
+  auto v = row.OptInt(col);
+  return v ? std::optional<TimePoint>(FromUnixMillis(*v)) : std::nullopt;
+}
+
+Invoice FromRow(const storage::Row& row) {
+  Invoice inv;
+  inv.id = row.Text(0);
+  inv.number = row.OptText(1).value_or("");
+  inv.customer_id = row.Text(2);
+  inv.subscription_id = row.OptText(3).value_or("");
+  inv.period = {FromUnixMillis(row.Int(4)), FromUnixMillis(row.Int(5))};
+  inv.status = ParseStatus(row.Text(6)).value_or(InvoiceStatus::kDraft);
+  inv.currency = row.Text(7);
+  inv.subtotal_minor = row.Int(8);
+  inv.tax_minor = row.Int(9);
+  inv.total_minor = row.Int(10);
+  inv.amount_due_minor = row.Int(11);
+  inv.amount_paid_minor = row.Int(12);
+  inv.amount_refunded_minor = row.Int(13);
+  inv.tax_rate = row.OptText(14).value_or("");
+  inv.due_at = OptTime(row, 15);
+  inv.stripe_invoice_id = row.OptText(16).value_or("");
+  inv.failed_payment_count = row.Int(17);
+  inv.created_at = FromUnixMillis(row.Int(18));
+  inv.finalized_at = OptTime(row, 19);
+  inv.paid_at = OptTime(row, 20);
+  inv.voided_at = OptTime(row, 21);
+  inv.updated_at = FromUnixMillis(row.Int(22));
+  return inv;
+}
+
+int UtcYear(TimePoint t) {
+  std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(t)};
+  return static_cast<int>(ymd.year());
+}
+
+template <typename Executor>
+Result<Invoice> LoadInvoice(Executor& ex, const std::string& id) {
+  auto rows = ex.Execute(std::string("SELECT ") + kInvoiceColumns + " FROM invoices WHERE id = $1", {id});
+  if (!rows.ok()) return std::move(rows).error();
+  if (rows->rows.empty()) return NotFound("no invoice " + id);
+  Invoice inv = FromRow(rows->rows[0]);
+  auto lines = ex.Execute(
+      "SELECT kind, metric, description, quantity, unit_price, amount_minor FROM invoice_line_items "
+      "WHERE invoice_id = $1 ORDER BY position",
+      {id});
+  if (!lines.ok()) return std::move(lines).error();
+  for (const auto& l : lines->rows) {
+    inv.lines.push_back({l.Text(0), l.OptText(1).value_or(""), l.Text(2), l.Int(3), l.Text(4), l.Int(5)});
+  }
+  return inv;
+}
+
+}  // namespace
+
+InvoiceService::InvoiceService(storage::Database& db, metering::UsageStore& usage, const catalog::Catalog& catalog,
+                               const Clock& clock, InvoiceOptions options)
+    : db_(db), usage_(usage), catalog_(catalog), clock_(clock), options_(std::move(options)),
+      lease_holder_(NewId("run")) {}
+
+Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::Subscription& subscription,
+                                                           const Period& period) {
+  const catalog::Plan* plan = catalog_.FindPlan(subscription.plan_id);
+  if (plan == nullptr) return Internal("subscription " + subscription.id + " names an unknown plan");
+  auto customer = db_.Execute("SELECT country FROM customers WHERE id = $1", {subscription.customer_id});
+  if (!customer.ok()) return std::move(customer).error();
+  if (customer->rows.empty()) return NotFound("no customer " + subscription.customer_id);
+  std::string country = customer->rows[0].OptText(0).value_or("");
+  std::optional<money::Decimal> tax_rate;
+  if (auto it = options_.tax_rates.find(subscription.customer_id); it != options_.tax_rates.end()) {
+    tax_rate = it->second;
+  } else if (auto c = options_.tax_rates.find(country); !country.empty() && c != options_.tax_rates.end()) {
+    tax_rate = c->second;
+  }
+  auto usage = usage_.Totals(subscription.customer_id, period.start, period.end);
+  if (!usage.ok()) return std::move(usage).error();
+  auto amounts = BuildInvoice(catalog_, *plan, *usage, tax_rate);
+  if (!amounts.ok()) return std::move(amounts).error();
+
+  Made made;
+  TimePoint now = clock_.Now();
+  int64_t now_ms = ToUnixMillis(now);
+  std::string id = NewId("inv");
+  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    auto inserted = tx.Execute(
+        "INSERT INTO invoices (id, customer_id, subscription_id, period_start, period_end, status, currency, "
+        "subtotal_minor, tax_minor, total_minor, amount_due_minor, tax_rate, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $9, $10, $11, $11) "
+        "ON CONFLICT (subscription_id, period_start) DO NOTHING",
+        {id, subscription.customer_id, subscription.id, ToUnixMillis(period.start), ToUnixMillis(period.end),
+         plan->currency.code, amounts->subtotal_minor, amounts->tax_minor, amounts->total_minor,
+         tax_rate ? storage::Value(tax_rate->ToString()) : storage::Value(nullptr), now_ms});
+    if (!inserted.ok()) return std::move(inserted).error();
+    if (inserted->affected_rows == 0) {
+      auto existing = tx.Execute("SELECT id FROM invoices WHERE subscription_id = $1 AND period_start = $2",
+                                 {subscription.id, ToUnixMillis(period.start)});
+      if (!existing.ok()) return std::move(existing).error();
+      auto inv = LoadInvoice(tx, existing->rows.at(0).Text(0));
+      if (!inv.ok()) return std::move(inv).error();
+      made.invoice = std::move(inv).value();
+      return OkStatus();
+    }
+    for (size_t i = 0; i < amounts->lines.size(); ++i) {
+      const LineItem& line = amounts->lines[i];
+      auto added = tx.Execute(
+          "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, description, quantity, "
+          "unit_price, amount_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+          {NewId("il"), id, static_cast<int64_t>(i + 1), line.kind,
+           line.metric.empty() ? storage::Value(nullptr) : storage::Value(line.metric), line.description,
+           line.quantity, line.unit_price, line.amount_minor});
+      if (!added.ok()) return std::move(added).error();
+    }
+    MTL_RETURN_IF_ERROR(FinalizeIn(tx, id, subscription.customer_id, amounts->total_minor, now));
+    auto inv = LoadInvoice(tx, id);
+    if (!inv.ok()) return std::move(inv).error();
+    made.invoice = std::move(inv).value();
+    made.created = true;
+    return OkStatus();
+  });
+  if (!s.ok()) return std::move(s).error();
+  return made;
+}
+
+Status InvoiceService::FinalizeIn(storage::Transaction& tx, const std::string& id, const std::string& customer_id,
+                                  int64_t total_minor, TimePoint now) {
+  int64_t now_ms = ToUnixMillis(now);
+  {
+    // Finalize: the next number of this issuer and year, in this transaction.
+    int year = UtcYear(now);
+    auto next = tx.Execute(
+        "INSERT INTO invoice_number_sequences (issuer, year, next_value) VALUES ($1, $2, 2) "
+        "ON CONFLICT (issuer, year) DO UPDATE SET next_value = invoice_number_sequences.next_value + 1 "
+        "RETURNING next_value - 1",
+        {options_.number_prefix, int64_t{year}});
+    if (!next.ok()) return std::move(next).error();
+    char number[64];
+    std::snprintf(number, sizeof number, "%s-%04d-%06lld", options_.number_prefix.c_str(), year,
+                  static_cast<long long>(next->rows.at(0).Int(0)));
+    int64_t due_ms = ToUnixMillis(now + std::chrono::hours(24 * options_.net_days));
+    auto finalized = tx.Execute(
+        "UPDATE invoices SET status = 'open', number = $2, finalized_at = $3, due_at = $4, updated_at = $3 "
+        "WHERE id = $1 AND status = 'draft'",
+        {id, std::string(number), now_ms, due_ms});
+    if (!finalized.ok()) return std::move(finalized).error();
+    if (finalized->affected_rows != 1) {
+      return Error(ErrorCode::kConflict, "illegal_transition", "invoice " + id + " is not a draft");
+    }
+    return audit::Record(tx, clock_,
+                         {"system", "invoice.finalize", customer_id,
+                          "{\"invoice_id\":\"" + id + "\",\"number\":\"" + number +
+                              "\",\"total_minor\":" + std::to_string(total_minor) + "}",
+                          "", ""});
+  }
+}
+
+Result<Invoice> InvoiceService::CreateDraft(const std::string& customer_id, const std::string& currency,
+                                            const Period& period, const std::vector<LineItem>& lines) {
+  int64_t subtotal = 0;
+  for (const LineItem& l : lines) {
+    if (__builtin_add_overflow(subtotal, l.amount_minor, &subtotal)) return Internal("invoice subtotal overflow");
+  }
+  std::string id = NewId("inv");
+  int64_t now_ms = ToUnixMillis(clock_.Now());
+  Invoice out;
+  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    auto inserted = tx.Execute(
+        "INSERT INTO invoices (id, customer_id, period_start, period_end, status, currency, subtotal_minor, "
+        "total_minor, amount_due_minor, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6, $6, $7, $7)",
+        {id, customer_id, ToUnixMillis(period.start), ToUnixMillis(period.end), currency, subtotal, now_ms});
+    if (!inserted.ok()) return std::move(inserted).error();
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const LineItem& line = lines[i];
+      auto added = tx.Execute(
+          "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, description, quantity, "
+          "unit_price, amount_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+          {NewId("il"), id, static_cast<int64_t>(i + 1), line.kind,
+           line.metric.empty() ? storage::Value(nullptr) : storage::Value(line.metric), line.description,
+           line.quantity, line.unit_price, line.amount_minor});
+      if (!added.ok()) return std::move(added).error();
+    }
+    auto inv = LoadInvoice(tx, id);
+    if (!inv.ok()) return std::move(inv).error();
+    out = std::move(inv).value();
+    return OkStatus();
+  });
+  if (!s.ok()) return std::move(s).error();
+  return out;
+}
+
+Result<Invoice> InvoiceService::Finalize(const std::string& id) {
+  Invoice out;
+  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    auto inv = LoadInvoice(tx, id);
+    if (!inv.ok()) return std::move(inv).error();
+    MTL_RETURN_IF_ERROR(FinalizeIn(tx, id, inv->customer_id, inv->total_minor, clock_.Now()));
+    auto reloaded = LoadInvoice(tx, id);
+    if (!reloaded.ok()) return std::move(reloaded).error();
+    out = std::move(reloaded).value();
+    return OkStatus();
+  });
+  if (!s.ok()) return std::move(s).error();
+  return out;
+}
+
+Result<RunSummary> InvoiceService::Run(
+    const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of,
+    const std::function<void(const RunProgress&)>& progress) {
+  int64_t now_ms = ToUnixMillis(clock_.Now());
+  // The lease: taken when free, expired, or already ours.
+  auto lease = db_.Execute(
+      "INSERT INTO job_leases (name, holder, expires_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET "
+      "holder = excluded.holder, expires_at = excluded.expires_at "
+      "WHERE job_leases.expires_at < $4 OR job_leases.holder = excluded.holder",
+      {kLease, lease_holder_, now_ms + std::chrono::duration_cast<std::chrono::milliseconds>(kLeaseTtl).count(),
+       now_ms});
+  if (!lease.ok()) return std::move(lease).error();
+  if (lease->affected_rows == 0) {
+    return Error(ErrorCode::kConflict, "invoice_run_in_progress", "another invoice run holds the lease; try later");
+  }
+  struct ReleaseLease {
+    storage::Database& db;
+    const std::string& holder;
+    ~ReleaseLease() { (void)db.Execute("DELETE FROM job_leases WHERE name = $1 AND holder = $2", {kLease, holder}); }
+  } release{db_, lease_holder_};
+
+  auto subs = db_.Execute(
+      "SELECT id, customer_id, plan_id, status, billing_anchor, created_at FROM subscriptions "
+      "WHERE status IN ('active', 'past_due') ORDER BY id");
+  if (!subs.ok()) return std::move(subs).error();
+  RunSummary summary;
+  RunProgress p{0, static_cast<int64_t>(subs->rows.size())};
+  TimePoint closed_before = clock_.Now() - options_.grace;
+  for (const auto& row : subs->rows) {
+    subscriptions::Subscription sub{row.Text(0), row.Text(1), row.Text(2),
+                                    subscriptions::ParseStatus(row.Text(3)).value_or(subscriptions::Status::kActive),
+                                    FromUnixMillis(row.Int(4)), row.Int(5)};
+    ++summary.subscriptions;
+    for (const Period& period : periods_of(sub)) {
+      if (period.end > closed_before) {
+        ++summary.not_closed;
+        continue;
+      }
+      auto made = InvoicePeriod(sub, period);
+      if (!made.ok()) return std::move(made).error();
+      if (made->created) {
+        ++summary.created;
+        summary.total_minor[made->invoice.currency] += made->invoice.total_minor;
+      } else {
+        ++summary.existing;
+      }
+    }
+    ++p.done;
+    if (progress) progress(p);
+  }
+  return summary;
+}
+
+Result<RunSummary> InvoiceService::RunPeriodsStartingIn(TimePoint from, TimePoint to,
+                                                        const std::function<void(const RunProgress&)>& progress) {
+  return Run(
+      [&](const subscriptions::Subscription& sub) {
+        std::vector<Period> out;
+        Period p = MonthlyPeriodContaining(sub.billing_anchor, std::max(from, sub.billing_anchor));
+        if (p.start < from) p = MonthlyPeriodContaining(sub.billing_anchor, p.end);
+        for (; p.start < to; p = MonthlyPeriodContaining(sub.billing_anchor, p.end)) out.push_back(p);
+        return out;
+      },
+      progress);
+}
+
+Result<RunSummary> InvoiceService::RunDue(const std::function<void(const RunProgress&)>& progress) {
+  TimePoint closed_before = clock_.Now() - options_.grace;
+  return Run(
+      [&](const subscriptions::Subscription& sub) {
+        std::vector<Period> out;
+        for (Period p = MonthlyPeriodContaining(sub.billing_anchor, sub.billing_anchor); p.end <= closed_before;
+             p = MonthlyPeriodContaining(sub.billing_anchor, p.end)) {
+          out.push_back(p);
+        }
+        // Only the most recent periods matter to a running scheduler; older
+        // ones were invoiced by earlier runs (the unique key makes re-checks cheap).
+        if (out.size() > 3) out.erase(out.begin(), out.end() - 3);
+        return out;
+      },
+      progress);
+}
+
+Result<Invoice> InvoiceService::Get(const std::string& id, const std::string& customer_id) {
+  auto inv = LoadInvoice(db_, id);
+  if (!inv.ok()) return std::move(inv).error();
+  if (!customer_id.empty() && inv->customer_id != customer_id) return NotFound("no invoice " + id);
+  return inv;
+}
+
+Result<InvoicePage> InvoiceService::List(const InvoiceFilter& filter) {
+  // One statement for every filter combination: a NULL parameter disables its condition.
+  std::string where =
+      " WHERE (CAST($1 AS TEXT) IS NULL OR customer_id = $1) AND (CAST($2 AS TEXT) IS NULL OR status = $2) "
+      "AND (CAST($3 AS BIGINT) IS NULL OR created_at >= $3) AND (CAST($4 AS BIGINT) IS NULL OR created_at < $4)";
+  std::vector<storage::Value> params = {
+      filter.customer_id.empty() ? storage::Value(nullptr) : storage::Value(filter.customer_id),
+      filter.status ? storage::Value(std::string(StatusName(*filter.status))) : storage::Value(nullptr),
+      filter.from ? storage::Value(ToUnixMillis(*filter.from)) : storage::Value(nullptr),
+      filter.to ? storage::Value(ToUnixMillis(*filter.to)) : storage::Value(nullptr)};
+  auto count = db_.Execute("SELECT COUNT(*) FROM invoices" + where, params);
+  if (!count.ok()) return std::move(count).error();
+  params.emplace_back(filter.limit);
+  params.emplace_back(filter.offset);
+  auto rows = db_.Execute(std::string("SELECT ") + kInvoiceColumns + " FROM invoices" + where +
+                              " ORDER BY created_at DESC, period_start DESC, id DESC LIMIT $5 OFFSET $6",
+                          params);
+  if (!rows.ok()) return std::move(rows).error();
+  InvoicePage page;
+  page.total = count->rows[0].Int(0);
+  for (const auto& row : rows->rows) page.invoices.push_back(FromRow(row));
+  return page;
+}
+
+Result<Invoice> InvoiceService::Transition(const std::string& id, InvoiceStatus to, TimePoint at,
+                                           const std::string& actor) {
+  Invoice out;
+  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    auto inv = LoadInvoice(tx, id);
+    if (!inv.ok()) return std::move(inv).error();
+    if (!CanTransition(inv->status, to)) {
+      return Error(ErrorCode::kConflict, "illegal_transition",
+                   std::string("invoice ") + id + " cannot go from " + StatusName(inv->status) + " to " +
+                       StatusName(to));
+    }
+    int64_t at_ms = ToUnixMillis(at);
+    auto updated = tx.Execute(
+        "UPDATE invoices SET status = $2, updated_at = $3, "
+        "paid_at = CASE WHEN $2 = 'paid' THEN $3 ELSE paid_at END, "
+        "voided_at = CASE WHEN $2 = 'void' THEN $3 ELSE voided_at END, "
+        "amount_paid_minor = CASE WHEN $2 = 'paid' THEN total_minor ELSE amount_paid_minor END, "
+        "amount_due_minor = CASE WHEN $2 IN ('paid', 'void') THEN 0 ELSE amount_due_minor END "
+        "WHERE id = $1 AND status = $4",
+        {id, std::string(StatusName(to)), at_ms, std::string(StatusName(inv->status))});
+    if (!updated.ok()) return std::move(updated).error();
+    if (updated->affected_rows != 1) return Conflict("invoice " + id + " changed concurrently; retry");
+    MTL_RETURN_IF_ERROR(audit::Record(tx, clock_,
+                                      {actor, std::string("invoice.") + StatusName(to), inv->customer_id,
+                                       "{\"invoice_id\":\"" + id + "\",\"from\":\"" + StatusName(inv->status) + "\"}",
+                                       "", ""}));
+    auto reloaded = LoadInvoice(tx, id);
+    if (!reloaded.ok()) return std::move(reloaded).error();
+    out = std::move(reloaded).value();
+    return OkStatus();
+  });
+  if (!s.ok()) return std::move(s).error();
+  return out;
+}
+
+}  // namespace meterline::invoicing

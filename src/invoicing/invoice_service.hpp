@@ -1,0 +1,129 @@
+// InvoiceService: invoice runs (one invoice per subscription and period,
+// exactly once), reads with filters, and status changes (the spec's
+// InvoiceService).
+//
+// Exactly once: invoices are unique on (subscription_id, period_start) in the
+// schema, and a run holds the job lease "invoice-run" so two billingd
+// instances do not run at once. An invoice is created and finalized in one
+// transaction: its lines are frozen and it gets the next gap-free number of
+// its issuer and year (invoice_number_sequences, advanced in that
+// transaction, so a rollback returns the number).
+//
+// Closed periods: a period is invoiced once it ended at least `grace` ago.
+// Ingestion refuses events for such periods (IngestOptions::closed_after), so
+// no event can arrive for a period after its totals were read.
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "invoicing/invoice.hpp"
+#include "metering/usage_store.hpp"
+#include "money/decimal.hpp"
+#include "storage/database.hpp"
+#include "subscriptions/subscription_service.hpp"
+
+namespace meterline::invoicing {
+
+struct InvoiceOptions {
+  std::string number_prefix = "INV";  // numbers read PREFIX-YYYY-NNNNNN
+  int net_days = 30;                   // due date = finalized + net days
+  std::chrono::minutes grace{60};      // a period is invoiced this long after its end
+  // Tax rate by customer id ("cus_…") or by ISO country code ("DE"); the
+  // customer's own entry wins. No entry: no tax.
+  std::map<std::string, money::Decimal> tax_rates;
+};
+
+struct RunProgress {
+  int64_t done = 0;
+  int64_t total = 0;
+};
+
+struct RunSummary {
+  int64_t subscriptions = 0;  // looked at
+  int64_t created = 0;        // invoices made by this run
+  int64_t existing = 0;       // already invoiced before
+  int64_t not_closed = 0;     // period not yet closed: left for later
+  std::map<std::string, int64_t> total_minor;  // by currency, of the invoices made
+};
+
+struct InvoiceFilter {
+  std::string customer_id;  // "" = all customers (admins)
+  std::optional<InvoiceStatus> status;
+  std::optional<TimePoint> from, to;  // created_at in [from, to)
+  int64_t limit = 20;
+  int64_t offset = 0;
+};
+
+struct InvoicePage {
+  std::vector<Invoice> invoices;  // newest first, without lines
+  int64_t total = 0;              // matching the filter
+};
+
+class InvoiceService {
+ public:
+  InvoiceService(storage::Database& db, metering::UsageStore& usage, const catalog::Catalog& catalog,
+                 const Clock& clock, InvoiceOptions options);
+
+  const InvoiceOptions& options() const { return options_; }
+
+  // Invoices each subscription's period that starts in [from, to) and is
+  // closed. kConflict "invoice_run_in_progress" when another run holds the lease.
+  Result<RunSummary> RunPeriodsStartingIn(TimePoint from, TimePoint to,
+                                          const std::function<void(const RunProgress&)>& progress = {});
+
+  // Invoices every closed period since each subscription's anchor that has no
+  // invoice yet (the scheduler inside billingd serve calls this).
+  Result<RunSummary> RunDue(const std::function<void(const RunProgress&)>& progress = {});
+
+  // Creates and finalizes the invoice of one subscription period; when it
+  // exists already, returns it with `created` false. No lease (the unique
+  // constraint alone keeps it exactly once).
+  struct Made {
+    Invoice invoice;
+    bool created = false;
+  };
+  Result<Made> InvoicePeriod(const subscriptions::Subscription& subscription, const Period& period);
+
+  // A draft invoice outside the subscription runs (e.g. a one-off service),
+  // to be finalized later. Lines are taken as given; tax none.
+  Result<Invoice> CreateDraft(const std::string& customer_id, const std::string& currency, const Period& period,
+                              const std::vector<LineItem>& lines);
+
+  // draft -> open: freezes the lines and assigns the next number.
+  // kConflict "illegal_transition" when the invoice is not a draft.
+  Result<Invoice> Finalize(const std::string& id);
+
+  // One invoice with its lines; kNotFound when missing or, with a non-empty
+  // `customer_id`, when it belongs to another customer.
+  Result<Invoice> Get(const std::string& id, const std::string& customer_id);
+
+  Result<InvoicePage> List(const InvoiceFilter& filter);
+
+  // Moves an invoice to `to` if the lifecycle allows it (else kConflict
+  // "illegal_transition"). Paid: amount_paid = total, amount_due = 0.
+  Result<Invoice> Transition(const std::string& id, InvoiceStatus to, TimePoint at, const std::string& actor);
+
+ private:
+  meterline::Status FinalizeIn(storage::Transaction& tx, const std::string& id, const std::string& customer_id,
+                               int64_t total_minor, TimePoint now);
+  Result<RunSummary> Run(const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of,
+                         const std::function<void(const RunProgress&)>& progress);
+
+  storage::Database& db_;
+  metering::UsageStore& usage_;
+  const catalog::Catalog& catalog_;
+  const Clock& clock_;
+  InvoiceOptions options_;
+  std::string lease_holder_;
+};
+
+}  // namespace meterline::invoicing

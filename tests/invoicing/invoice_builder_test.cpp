@@ -1,0 +1,117 @@
+// The invoice builder and the lifecycle: exact amounts by construction,
+// checked on fixed cases and over random usage and tax rates.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "catalog/catalog.hpp"
+#include "invoicing/invoice.hpp"
+#include "invoicing/invoice_builder.hpp"
+
+namespace meterline::invoicing {
+namespace {
+
+TEST(InvoiceBuilder, BaseFeeAndOneOverageLinePerMetricOverItsLimit) {
+  catalog::Catalog catalog = catalog::Catalog::Default();
+  const catalog::Plan& starter = *catalog.FindPlan("starter");
+  // Starter: 1M impressions, 100K calls, 50 GB; $0.50/1000, $0.10/1000, $0.05/GB.
+  auto inv = BuildInvoice(catalog, starter,
+                          {{"impressions", 1'250'001}, {"api_calls", 99'999}, {"data_transfer", 51'000'000'000}},
+                          std::nullopt);
+  ASSERT_TRUE(inv.ok()) << inv.error().message;
+  ASSERT_EQ(inv->lines.size(), 3u);
+  EXPECT_EQ(inv->lines[0].kind, "base_fee");
+  EXPECT_EQ(inv->lines[0].amount_minor, 4900);
+  EXPECT_EQ(inv->lines[1].metric, "impressions");
+  EXPECT_EQ(inv->lines[1].quantity, 250'001);
+  EXPECT_EQ(inv->lines[1].unit_price, "0.0005");
+  EXPECT_EQ(inv->lines[1].amount_minor, 12500);  // 125.0005 -> 125.00 (half to even on the cent)
+  EXPECT_EQ(inv->lines[2].metric, "data_transfer");
+  EXPECT_EQ(inv->lines[2].amount_minor, 5);  // 1 GB over at $0.05
+  EXPECT_EQ(inv->subtotal_minor, 4900 + 12500 + 5);
+  EXPECT_EQ(inv->tax_minor, 0);
+  EXPECT_EQ(inv->total_minor, inv->subtotal_minor);
+}
+
+TEST(InvoiceBuilder, TaxIsRoundedHalfToEvenOnce) {
+  EXPECT_EQ(*TaxMinor(1000, *money::Decimal::Parse("0.19")), 190);
+  EXPECT_EQ(*TaxMinor(1050, *money::Decimal::Parse("0.1")), 105);
+  EXPECT_EQ(*TaxMinor(25, *money::Decimal::Parse("0.1")), 2);   // 2.5 -> 2
+  EXPECT_EQ(*TaxMinor(35, *money::Decimal::Parse("0.1")), 4);   // 3.5 -> 4
+  EXPECT_EQ(*TaxMinor(0, *money::Decimal::Parse("0.19")), 0);
+}
+
+TEST(InvoiceBuilder, RefusesNegativeUsageAndBadRates) {
+  catalog::Catalog catalog = catalog::Catalog::Default();
+  const catalog::Plan& plan = *catalog.FindPlan("growth");
+  EXPECT_FALSE(BuildInvoice(catalog, plan, {{"impressions", -1}}, std::nullopt).ok());
+  EXPECT_FALSE(BuildInvoice(catalog, plan, {}, money::Decimal::Parse("1")).ok());
+  EXPECT_FALSE(BuildInvoice(catalog, plan, {}, money::Decimal::Parse("-0.1")).ok());
+}
+
+// Property: for any usage and tax rate, the lines add up to the subtotal and
+// subtotal + tax = total, to the cent; every amount is non-negative.
+TEST(InvoiceBuilder, AmountsAddUpForRandomUsage) {
+  catalog::Catalog catalog = catalog::Catalog::Default();
+  std::mt19937_64 rng(20261125);
+  const char* plans[] = {"starter", "growth", "scale", "enterprise"};
+  const char* rates[] = {"0", "0.07", "0.19", "0.2", "0.0825", "0.255"};
+  for (int i = 0; i < 5000; ++i) {
+    const catalog::Plan& plan = *catalog.FindPlan(plans[rng() % 4]);
+    std::map<std::string, int64_t> usage;
+    for (const auto& [metric, limit] : plan.limits) {
+      int64_t scale = std::max<int64_t>(limit, 1) * 3;
+      usage[metric] = static_cast<int64_t>(rng() % static_cast<uint64_t>(scale));
+    }
+    std::optional<money::Decimal> rate;
+    if (rng() % 3 != 0) rate = money::Decimal::Parse(rates[rng() % 6]);
+    auto inv = BuildInvoice(catalog, plan, usage, rate);
+    ASSERT_TRUE(inv.ok()) << inv.error().message;
+    int64_t sum = 0;
+    for (const auto& line : inv->lines) {
+      ASSERT_GE(line.amount_minor, 0);
+      sum += line.amount_minor;
+      if (line.kind == "overage") {
+        EXPECT_EQ(line.quantity, usage[line.metric] - plan.limits.at(line.metric));
+        EXPECT_GT(line.quantity, 0);
+      }
+    }
+    ASSERT_EQ(sum, inv->subtotal_minor);
+    ASSERT_EQ(inv->subtotal_minor + inv->tax_minor, inv->total_minor);
+    ASSERT_GE(inv->tax_minor, 0);
+  }
+}
+
+TEST(InvoiceLifecycle, OnlyStripesTransitionsAreLegal) {
+  using S = InvoiceStatus;
+  EXPECT_TRUE(CanTransition(S::kDraft, S::kOpen));
+  EXPECT_FALSE(CanTransition(S::kDraft, S::kPaid));
+  EXPECT_TRUE(CanTransition(S::kOpen, S::kPaid));
+  EXPECT_TRUE(CanTransition(S::kOpen, S::kVoid));
+  EXPECT_TRUE(CanTransition(S::kOpen, S::kUncollectible));
+  EXPECT_TRUE(CanTransition(S::kUncollectible, S::kPaid));
+  EXPECT_FALSE(CanTransition(S::kPaid, S::kOpen));
+  EXPECT_FALSE(CanTransition(S::kPaid, S::kVoid));
+  EXPECT_FALSE(CanTransition(S::kVoid, S::kPaid));
+  EXPECT_FALSE(CanTransition(S::kOpen, S::kDraft));
+  for (auto s : {S::kDraft, S::kOpen, S::kPaid, S::kVoid, S::kUncollectible}) {
+    EXPECT_EQ(ParseStatus(StatusName(s)), s);
+  }
+  EXPECT_FALSE(ParseStatus("pending").has_value());
+}
+
+TEST(InvoiceBuilder, GroupsThousands) {
+  EXPECT_EQ(GroupThousands(0), "0");
+  EXPECT_EQ(GroupThousands(999), "999");
+  EXPECT_EQ(GroupThousands(1000), "1,000");
+  EXPECT_EQ(GroupThousands(-1234567), "-1,234,567");
+  catalog::Metric bytes{"data_transfer", "Data transfer", "byte", {}};
+  EXPECT_EQ(DisplayAmount(5'000'000'000'000, bytes), "5,000 GB");
+  EXPECT_EQ(DisplayAmount(5'596'917'337'973, bytes), "5,596.92 GB");
+  EXPECT_EQ(DisplayAmount(15'000'000, bytes), "0.02 GB");  // 1.5 hundredths -> 2 (half to even)
+  EXPECT_EQ(DisplayAmount(5'000'000, bytes), "0 GB");      // 0.5 hundredths -> 0
+
+}
+
+}  // namespace
+}  // namespace meterline::invoicing
