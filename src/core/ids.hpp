@@ -6,8 +6,10 @@
 
 namespace meterline {
 
-// Returns prefix + "_" + 24 random base62 characters from a CSPRNG (OpenSSL),
-// e.g. NewId("cus") -> "cus_4fJ9...". Thread-safe.
+// Returns prefix + "_" + 24 base62 characters: 8 encoding the current time in
+// milliseconds (so ids sort by creation time) and 16 from a CSPRNG (OpenSSL,
+// ~95 bits), e.g. NewId("cus") -> "cus_0Vx3kQ2a…". Ids are not secrets:
+// authorization guards every object. Thread-safe.
 std::string NewId(std::string_view prefix);
 
 // Returns `bytes` random bytes from a CSPRNG, hex-encoded (2*bytes characters).

@@ -1,11 +1,14 @@
 #include "invoicing/invoice_service.hpp"
 
 #include <cstdio>
+#include <future>
+#include <set>
 
 #include "audit/audit_log.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "invoicing/invoice_builder.hpp"
+#include "storage/bulk.hpp"
 
 namespace meterline::invoicing {
 
@@ -88,12 +91,7 @@ Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::
   if (!customer.ok()) return std::move(customer).error();
   if (customer->rows.empty()) return NotFound("no customer " + subscription.customer_id);
   std::string country = customer->rows[0].OptText(0).value_or("");
-  std::optional<money::Decimal> tax_rate;
-  if (auto it = options_.tax_rates.find(subscription.customer_id); it != options_.tax_rates.end()) {
-    tax_rate = it->second;
-  } else if (auto c = options_.tax_rates.find(country); !country.empty() && c != options_.tax_rates.end()) {
-    tax_rate = c->second;
-  }
+  std::optional<money::Decimal> tax_rate = TaxRateFor(subscription.customer_id, country);
   auto usage = usage_.Totals(subscription.customer_id, period.start, period.end);
   if (!usage.ok()) return std::move(usage).error();
   auto amounts = BuildInvoice(catalog_, *plan, *usage, tax_rate);
@@ -251,8 +249,8 @@ Result<RunSummary> InvoiceService::Run(
       "WHERE status IN ('active', 'past_due') ORDER BY id");
   if (!subs.ok()) return std::move(subs).error();
   RunSummary summary;
-  RunProgress p{0, static_cast<int64_t>(subs->rows.size())};
   TimePoint closed_before = clock_.Now() - options_.grace;
+  std::vector<WorkItem> work;
   for (const auto& row : subs->rows) {
     subscriptions::Subscription sub{row.Text(0), row.Text(1), row.Text(2),
                                     subscriptions::ParseStatus(row.Text(3)).value_or(subscriptions::Status::kActive),
@@ -261,21 +259,197 @@ Result<RunSummary> InvoiceService::Run(
     for (const Period& period : periods_of(sub)) {
       if (period.end > closed_before) {
         ++summary.not_closed;
-        continue;
-      }
-      auto made = InvoicePeriod(sub, period);
-      if (!made.ok()) return std::move(made).error();
-      if (made->created) {
-        ++summary.created;
-        summary.total_minor[made->invoice.currency] += made->invoice.total_minor;
       } else {
-        ++summary.existing;
+        work.push_back({sub, period});
       }
     }
-    ++p.done;
+  }
+  // Chunks of invoices per transaction; a chunk that meets an invoice made
+  // meanwhile by someone else is redone one invoice at a time.
+  constexpr size_t kChunk = 1024;
+  RunProgress p{0, static_cast<int64_t>(work.size())};
+  auto slice = [&](size_t from) {
+    return std::vector<WorkItem>(work.begin() + static_cast<std::ptrdiff_t>(from),
+                                 work.begin() + static_cast<std::ptrdiff_t>(std::min(from + kChunk, work.size())));
+  };
+  // Reads for the next chunk (usage totals of closed periods, which no longer
+  // change) overlap with the writes of this one.
+  std::future<Result<PreparedChunk>> next;
+  if (!work.empty()) next = std::async(std::launch::async, [this, c = slice(0)] { return PrepareChunk(c); });
+  for (size_t done = 0; done < work.size(); done += kChunk) {
+    auto prepared = next.get();
+    if (done + kChunk < work.size()) {
+      next = std::async(std::launch::async, [this, c = slice(done + kChunk)] { return PrepareChunk(c); });
+    }
+    if (!prepared.ok()) {
+      if (next.valid()) next.wait();
+      return std::move(prepared).error();
+    }
+    const std::vector<WorkItem>& chunk = prepared->items;
+    RunSummary part;
+    Status s = WriteChunk(*prepared, part);
+    if (!s.ok() && s.error().Reason() == "chunk_conflict") {
+      part = RunSummary{};
+      for (const WorkItem& item : chunk) {
+        auto made = InvoicePeriod(item.subscription, item.period);
+        if (!made.ok()) {
+          if (next.valid()) next.wait();
+          return std::move(made).error();
+        }
+        if (made->created) {
+          ++part.created;
+          part.total_minor[made->invoice.currency] += made->invoice.total_minor;
+        } else {
+          ++part.existing;
+        }
+      }
+    } else if (!s.ok()) {
+      if (next.valid()) next.wait();
+      return std::move(s).error();
+    }
+    summary.created += part.created;
+    summary.existing += part.existing;
+    for (const auto& [currency, minor] : part.total_minor) summary.total_minor[currency] += minor;
+    p.done += static_cast<int64_t>(chunk.size());
     if (progress) progress(p);
   }
   return summary;
+}
+
+Result<InvoiceService::PreparedChunk> InvoiceService::PrepareChunk(std::vector<WorkItem> chunk) {
+  PreparedChunk out;
+  out.items = std::move(chunk);
+  const std::vector<WorkItem>& chunk_items = out.items;
+  // Reads first, outside the write transaction: countries and period totals.
+  std::vector<std::string> customer_ids;
+  std::map<std::pair<int64_t, int64_t>, std::vector<std::string>> by_period;
+  for (const WorkItem& item : chunk_items) {
+    customer_ids.push_back(item.subscription.customer_id);
+    by_period[{ToUnixMillis(item.period.start), ToUnixMillis(item.period.end)}].push_back(
+        item.subscription.customer_id);
+  }
+  std::map<std::string, std::string> countries;
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) {
+    return storage::SelectIn(tx, "SELECT id, country FROM customers WHERE id IN_LIST", {}, customer_ids,
+                             [&](const storage::Row& row) { countries[row.Text(0)] = row.OptText(1).value_or(""); });
+  }));
+  std::map<std::pair<int64_t, int64_t>, std::map<std::string, std::map<std::string, int64_t>>> usage;
+  for (const auto& [bounds, ids] : by_period) {
+    auto totals = usage_.TotalsForCustomers(ids, FromUnixMillis(bounds.first), FromUnixMillis(bounds.second));
+    if (!totals.ok()) return std::move(totals).error();
+    usage[bounds] = std::move(totals).value();
+  }
+  std::vector<InvoiceAmounts>& amounts = out.amounts;
+  std::vector<std::optional<money::Decimal>>& rates = out.rates;
+  for (const WorkItem& item : chunk_items) {
+    const catalog::Plan* plan = catalog_.FindPlan(item.subscription.plan_id);
+    if (plan == nullptr) return Internal("subscription " + item.subscription.id + " names an unknown plan");
+    rates.push_back(TaxRateFor(item.subscription.customer_id, countries[item.subscription.customer_id]));
+    auto& period_usage = usage[{ToUnixMillis(item.period.start), ToUnixMillis(item.period.end)}];
+    auto built = BuildInvoice(catalog_, *plan, period_usage[item.subscription.customer_id], rates.back());
+    if (!built.ok()) return std::move(built).error();
+    amounts.push_back(std::move(built).value());
+  }
+
+  return out;
+}
+
+Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& summary) {
+  const std::vector<WorkItem>& chunk = prepared.items;
+  const std::vector<InvoiceAmounts>& amounts = prepared.amounts;
+  const std::vector<std::optional<money::Decimal>>& rates = prepared.rates;
+  TimePoint now = clock_.Now();
+  int64_t now_ms = ToUnixMillis(now);
+  int64_t due_ms = ToUnixMillis(now + std::chrono::hours(24 * options_.net_days));
+  int year = UtcYear(now);
+  return db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    std::vector<std::string> sub_ids;
+    for (const WorkItem& item : chunk) sub_ids.push_back(item.subscription.id);
+    std::set<std::pair<std::string, int64_t>> existing;
+    MTL_RETURN_IF_ERROR(storage::SelectIn(
+        tx, "SELECT subscription_id, period_start FROM invoices WHERE subscription_id IN_LIST", {}, sub_ids,
+        [&](const storage::Row& row) { existing.emplace(row.Text(0), row.Int(1)); }));
+    std::vector<size_t> fresh;
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      if (existing.count({chunk[i].subscription.id, ToUnixMillis(chunk[i].period.start)})) {
+        ++summary.existing;
+      } else {
+        fresh.push_back(i);
+      }
+    }
+    if (fresh.empty()) return OkStatus();
+    // Numbers for all of them at once, from the gap-free counter.
+    auto reserved = tx.Execute(
+        "INSERT INTO invoice_number_sequences (issuer, year, next_value) VALUES ($1, $2, CAST($3 AS BIGINT) + 1) "
+        "ON CONFLICT (issuer, year) DO UPDATE SET next_value = invoice_number_sequences.next_value + "
+        "CAST($3 AS BIGINT) RETURNING next_value - CAST($3 AS BIGINT)",
+        {options_.number_prefix, int64_t{year}, static_cast<int64_t>(fresh.size())});
+    if (!reserved.ok()) return std::move(reserved).error();
+    int64_t first_number = reserved->rows.at(0).Int(0);
+    std::vector<storage::Value> invoices, lines, audits;
+    for (size_t n = 0; n < fresh.size(); ++n) {
+      const WorkItem& item = chunk[fresh[n]];
+      const InvoiceAmounts& a = amounts[fresh[n]];
+      const catalog::Plan& plan = *catalog_.FindPlan(item.subscription.plan_id);
+      std::string id = NewId("inv");
+      char number[64];
+      std::snprintf(number, sizeof number, "%s-%04d-%06lld", options_.number_prefix.c_str(), year,
+                    static_cast<long long>(first_number + static_cast<int64_t>(n)));
+      const auto& rate = rates[fresh[n]];
+      for (storage::Value v : std::initializer_list<storage::Value>{
+               id, std::string(number), item.subscription.customer_id, item.subscription.id,
+               ToUnixMillis(item.period.start), ToUnixMillis(item.period.end), std::string("open"),
+               plan.currency.code, a.subtotal_minor, a.tax_minor, a.total_minor, a.total_minor,
+               rate ? storage::Value(rate->ToString()) : storage::Value(nullptr), due_ms, now_ms, now_ms, now_ms}) {
+        invoices.push_back(std::move(v));
+      }
+      for (size_t l = 0; l < a.lines.size(); ++l) {
+        const LineItem& line = a.lines[l];
+        for (storage::Value v : std::initializer_list<storage::Value>{
+                 NewId("il"), id, static_cast<int64_t>(l + 1), line.kind,
+                 line.metric.empty() ? storage::Value(nullptr) : storage::Value(line.metric), line.description,
+                 line.quantity, line.unit_price, line.amount_minor}) {
+          lines.push_back(std::move(v));
+        }
+      }
+      for (storage::Value v : std::initializer_list<storage::Value>{
+               std::string("system"), std::string("invoice.finalize"), item.subscription.customer_id,
+               "{\"invoice_id\":\"" + id + "\",\"number\":\"" + number +
+                   "\",\"total_minor\":" + std::to_string(a.total_minor) + "}",
+               nullptr, nullptr, now_ms}) {
+        audits.push_back(std::move(v));
+      }
+      summary.total_minor[plan.currency.code] += a.total_minor;
+    }
+    auto inserted = storage::InsertRows(
+        tx,
+        "INSERT INTO invoices (id, number, customer_id, subscription_id, period_start, period_end, status, currency, "
+        "subtotal_minor, tax_minor, total_minor, amount_due_minor, tax_rate, due_at, created_at, finalized_at, "
+        "updated_at)",
+        17, invoices, "ON CONFLICT (subscription_id, period_start) DO NOTHING");
+    if (!inserted.ok()) return std::move(inserted).error();
+    if (*inserted != static_cast<int64_t>(fresh.size())) {
+      // Someone invoiced one of these meanwhile: roll back (numbers included).
+      return Error(ErrorCode::kConflict, "chunk_conflict", "an invoice of this chunk appeared meanwhile");
+    }
+    auto added = storage::InsertRows(tx,
+                                     "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, "
+                                     "description, quantity, unit_price, amount_minor)",
+                                     9, lines);
+    if (!added.ok()) return std::move(added).error();
+    auto audited = storage::InsertRows(
+        tx, "INSERT INTO billing_audit (actor, action, customer_id, data, ip, user_agent, created_at)", 7, audits);
+    if (!audited.ok()) return std::move(audited).error();
+    summary.created += static_cast<int64_t>(fresh.size());
+    return OkStatus();
+  });
+}
+
+std::optional<money::Decimal> InvoiceService::TaxRateFor(const std::string& customer_id,
+                                                         const std::string& country) const {
+  if (auto it = options_.tax_rates.find(customer_id); it != options_.tax_rates.end()) return it->second;
+  if (auto c = options_.tax_rates.find(country); !country.empty() && c != options_.tax_rates.end()) return c->second;
+  return std::nullopt;
 }
 
 Result<RunSummary> InvoiceService::RunPeriodsStartingIn(TimePoint from, TimePoint to,

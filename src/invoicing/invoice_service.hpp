@@ -26,6 +26,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "invoicing/invoice.hpp"
+#include "invoicing/invoice_builder.hpp"
 #include "metering/usage_store.hpp"
 #include "money/decimal.hpp"
 #include "storage/database.hpp"
@@ -113,6 +114,21 @@ class InvoiceService {
   Result<Invoice> Transition(const std::string& id, InvoiceStatus to, TimePoint at, const std::string& actor);
 
  private:
+  struct WorkItem {
+    subscriptions::Subscription subscription;
+    Period period;
+  };
+  struct PreparedChunk {
+    std::vector<WorkItem> items;
+    std::vector<InvoiceAmounts> amounts;  // per item
+    std::vector<std::optional<money::Decimal>> rates;
+  };
+  // Reads a chunk's usage and tax rates and builds its invoices (no writes).
+  Result<PreparedChunk> PrepareChunk(std::vector<WorkItem> chunk);
+  // Writes a prepared chunk in one transaction (multi-row inserts). kConflict
+  // "chunk_conflict" when one of its invoices was made meanwhile elsewhere.
+  meterline::Status WriteChunk(const PreparedChunk& prepared, RunSummary& summary);
+  std::optional<money::Decimal> TaxRateFor(const std::string& customer_id, const std::string& country) const;
   meterline::Status FinalizeIn(storage::Transaction& tx, const std::string& id, const std::string& customer_id,
                                int64_t total_minor, TimePoint now);
   Result<RunSummary> Run(const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of,

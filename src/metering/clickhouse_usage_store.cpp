@@ -108,6 +108,24 @@ Result<std::map<std::string, int64_t>> ClickHouseUsageStore::Totals(const std::s
   return out;
 }
 
+Result<std::map<std::string, std::map<std::string, int64_t>>> ClickHouseUsageStore::TotalsForCustomers(
+    const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) {
+  clickhouse::ExternalTable batch{"batch", "customer_id String", ""};
+  for (const std::string& id : customer_ids) clickhouse::AppendTsvRow(batch.tsv, {id});
+  auto rows = Select("SELECT customer_id, metric, sum(total) FROM usage_rollups_hourly WHERE customer_id IN "
+                     "(SELECT customer_id FROM batch) AND hour_start >= " + Ms(ToUnixMillis(from)) +
+                         " AND hour_start < " + Ms(ToUnixMillis(to)) + " GROUP BY customer_id, metric",
+                     {batch});
+  if (!rows.ok()) return std::move(rows).error();
+  std::map<std::string, std::map<std::string, int64_t>> out;
+  for (const auto& row : *rows) {
+    auto value = ParseInt(row.at(2));
+    if (!value.ok()) return std::move(value).error();
+    out[row.at(0)][row.at(1)] = *value;
+  }
+  return out;
+}
+
 Result<std::vector<RollupBucket>> ClickHouseUsageStore::Buckets(const std::string& customer_id, TimePoint from,
                                                                 TimePoint to, int64_t bucket_ms) {
   auto rows = Select("SELECT metric, intDiv(hour_start, " + Ms(bucket_ms) + ") * " + Ms(bucket_ms) +

@@ -32,6 +32,8 @@ class ClickHouseUsageStore final : public UsageStore {
                              const AfterWrite& after) override;
   Result<std::map<std::string, int64_t>> Totals(const std::string& customer_id, TimePoint from,
                                                 TimePoint to) override;
+  Result<std::map<std::string, std::map<std::string, int64_t>>> TotalsForCustomers(
+      const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) override;
   Result<std::vector<RollupBucket>> Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
                                             int64_t bucket_ms) override;
   Result<Audit> AuditMetric(const std::string& customer_id, const std::string& metric) override;

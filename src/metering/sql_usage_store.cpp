@@ -4,34 +4,10 @@
 #include <string_view>
 
 #include "core/period.hpp"
+#include "storage/bulk.hpp"
 
 namespace meterline::metering {
 
-namespace {
-
-constexpr size_t kRowsPerInsert = 256;  // 1,792 parameters: under SQLite's and PostgreSQL's limits
-
-// INSERT of `rows` events, placeholders $1..$(7*rows).
-const std::string& InsertEventsSql(size_t rows) {
-  static const std::map<size_t, std::string> kByRows = [] {
-    std::map<size_t, std::string> out;
-    for (size_t n : {size_t{1}, size_t{4}, size_t{32}, kRowsPerInsert}) {
-      std::string sql =
-          "INSERT INTO usage_events (customer_id, event_id, metric, value, occurred_at, received_at, properties) VALUES ";
-      for (size_t r = 0; r < n; ++r) {
-        sql += r ? ", (" : "(";
-        for (size_t c = 1; c <= 7; ++c) sql += (c > 1 ? ", $" : "$") + std::to_string(r * 7 + c);
-        sql += ")";
-      }
-      sql += " ON CONFLICT (customer_id, event_id) DO NOTHING RETURNING customer_id, event_id";
-      out.emplace(n, std::move(sql));
-    }
-    return out;
-  }();
-  return kByRows.at(rows);
-}
-
-}  // namespace
 
 Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& events, TimePoint received,
                                           const AfterWrite& after) {
@@ -55,30 +31,26 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
         }
       }
       // Multi-row INSERT … ON CONFLICT DO NOTHING RETURNING: the returned keys
-      // are the rows this batch stored; the rest were stored before. Chunks have
-      // a few fixed sizes so the prepared-statement cache holds few shapes.
+      // are the rows this batch stored; the rest were stored before.
       std::set<std::pair<std::string, std::string>> stored;
-      for (size_t done = 0; done < unique.size();) {
-        size_t left = unique.size() - done;
-        size_t rows = left >= kRowsPerInsert ? kRowsPerInsert : left >= 32 ? 32 : left >= 4 ? 4 : 1;
-        std::vector<storage::Value> params;
-        params.reserve(rows * 7);
-        for (size_t r = 0; r < rows; ++r) {
-          const UsageEvent& event = *events[unique[done + r]];
-          params.emplace_back(event.customer_id);
-          params.emplace_back(event.id);
-          params.emplace_back(event.metric);
-          params.emplace_back(event.value);
-          params.emplace_back(ToUnixMillis(event.timestamp));
-          params.emplace_back(received_ms);
-          params.emplace_back(event.properties_json.empty() ? storage::Value(nullptr)
-                                                            : storage::Value(event.properties_json));
-        }
-        auto inserted = tx.Execute(InsertEventsSql(rows), params);
-        if (!inserted.ok()) return std::move(inserted).error();
-        for (const auto& row : inserted->rows) stored.emplace(row.Text(0), row.Text(1));
-        done += rows;
+      std::vector<storage::Value> values;
+      values.reserve(unique.size() * 7);
+      for (size_t i : unique) {
+        const UsageEvent& event = *events[i];
+        values.emplace_back(event.customer_id);
+        values.emplace_back(event.id);
+        values.emplace_back(event.metric);
+        values.emplace_back(event.value);
+        values.emplace_back(ToUnixMillis(event.timestamp));
+        values.emplace_back(received_ms);
+        values.emplace_back(event.properties_json.empty() ? storage::Value(nullptr)
+                                                          : storage::Value(event.properties_json));
       }
+      auto inserted = storage::InsertRows(
+          tx, "INSERT INTO usage_events (customer_id, event_id, metric, value, occurred_at, received_at, properties)",
+          7, values, "ON CONFLICT (customer_id, event_id) DO NOTHING RETURNING customer_id, event_id",
+          [&](const storage::Row& row) { stored.emplace(row.Text(0), row.Text(1)); });
+      if (!inserted.ok()) return std::move(inserted).error();
       std::map<RollupKey, std::pair<int64_t, int64_t>> rollups;  // -> (total, events)
       for (size_t i : unique) {
         const UsageEvent& event = *events[i];
@@ -131,6 +103,21 @@ Result<std::map<std::string, int64_t>> SqlUsageStore::Totals(const std::string& 
   if (!sums.ok()) return std::move(sums).error();
   std::map<std::string, int64_t> out;
   for (const auto& row : sums->rows) out[row.Text(0)] = row.Int(1);
+  return out;
+}
+
+Result<std::map<std::string, std::map<std::string, int64_t>>> SqlUsageStore::TotalsForCustomers(
+    const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) {
+  std::map<std::string, std::map<std::string, int64_t>> out;
+  Status s = db_.Transact(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) {
+    return storage::SelectIn(
+        tx,
+        "SELECT customer_id, metric, SUM(total) FROM usage_rollups_hourly WHERE hour_start >= $1 "
+        "AND hour_start < $2 AND customer_id IN_LIST GROUP BY customer_id, metric",
+        {ToUnixMillis(from), ToUnixMillis(to)}, customer_ids,
+        [&](const storage::Row& row) { out[row.Text(0)][row.Text(1)] = row.Int(2); });
+  });
+  if (!s.ok()) return std::move(s).error();
   return out;
 }
 

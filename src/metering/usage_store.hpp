@@ -64,6 +64,11 @@ class UsageStore {
   virtual Result<std::map<std::string, int64_t>> Totals(const std::string& customer_id, TimePoint from,
                                                         TimePoint to) = 0;
 
+  // Totals() for many customers over one range: customer -> metric -> total
+  // (customers without usage are missing).
+  virtual Result<std::map<std::string, std::map<std::string, int64_t>>> TotalsForCustomers(
+      const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) = 0;
+
   // Per-metric sums in buckets of `bucket_ms` (hour or UTC day), oldest first.
   virtual Result<std::vector<RollupBucket>> Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
                                                     int64_t bucket_ms) = 0;

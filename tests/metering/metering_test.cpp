@@ -271,7 +271,9 @@ TEST_P(MeteringTest, PeriodsStartOnWholeHoursSoTheirFirstHourCounts) {
   auto usage = billingd_->app().usage->Current(customer_a_);
   ASSERT_TRUE(usage.ok());
   for (const auto& m : usage->metrics) {
-    if (m.metric->id == "api_calls") EXPECT_EQ(m.usage, 7);
+    if (m.metric->id == "api_calls") {
+      EXPECT_EQ(m.usage, 7);
+    }
   }
 }
 

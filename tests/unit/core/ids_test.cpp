@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 namespace meterline {
 namespace {
@@ -12,6 +14,14 @@ TEST(IdsTest, NewIdHasPrefixAndBase62Body) {
   ASSERT_EQ(id.size(), 4u + 24u);
   EXPECT_EQ(id.substr(0, 4), "cus_");
   for (char c : id.substr(4)) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c))) << id;
+}
+
+TEST(IdsTest, IdsSortByCreationTime) {
+  std::string first = NewId("inv");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::string second = NewId("inv");
+  EXPECT_LT(first, second);
+  EXPECT_NE(first.substr(12), second.substr(12));  // the random parts differ
 }
 
 TEST(IdsTest, IdsDoNotRepeat) {
