@@ -17,6 +17,7 @@ namespace meterline::metering { class IngestService; class UsageService; class U
 namespace meterline::subscriptions { class SubscriptionService; }
 namespace meterline::invoicing { class InvoiceService; }
 namespace meterline::catalog { class Catalog; }
+namespace meterline::stripe { class WebhookInbox; }
 
 namespace meterline::api {
 
@@ -41,6 +42,9 @@ struct ApiContext {
   metering::UsageStore& usage_store;
   invoicing::InvoiceService& invoices;
   const catalog::Catalog& catalog;
+  stripe::WebhookInbox& webhook_inbox;
+  // STRIPE_WEBHOOK_SECRET ("whsec_…"); empty = webhooks answer 503.
+  std::string stripe_webhook_secret;
   // The invoice issuer (COMPANY_*), drawn on every PDF.
   invoicing::Issuer issuer;
   // Most events one ingestion request may carry (INGEST_MAX_BATCH).

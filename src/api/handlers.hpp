@@ -36,6 +36,10 @@ http::Handler CurrentUsage(ApiContext& context);
 http::Handler UsageHistory(ApiContext& context);
 http::Handler CreateSubscription(ApiContext& context);
 
+// webhooks.cpp
+http::Handler StripeWebhook(ApiContext& context);
+http::Handler ListStripeWebhookEvents(ApiContext& context);
+
 // invoices.cpp
 http::Handler ListInvoices(ApiContext& context);
 http::Handler GetInvoice(ApiContext& context);

@@ -60,12 +60,18 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
       {.method = Method::kGet, .pattern = "/api/v1/billing/invoices/:id/pdf", .handler = InvoicePdf(context),
        .feature = "billing", .roles = kUsers, .rate_group = "billing"},
 
+      // Stripe: the signature on the raw body is the authentication.
+      {.method = Method::kPost, .pattern = "/api/v1/webhooks/stripe", .handler = StripeWebhook(context),
+       .rate_group = "webhook"},
+
       // Administration.
       {.method = Method::kGet, .pattern = "/api/v1/admin/api-keys", .handler = ListApiKeys(context),
        .roles = kAdmin, .rate_group = "admin"},
       {.method = Method::kPost, .pattern = "/api/v1/admin/api-keys", .handler = CreateApiKey(context),
        .json_body = true, .roles = kAdmin, .rate_group = "admin"},
       {.method = Method::kDelete, .pattern = "/api/v1/admin/api-keys/:id", .handler = RevokeApiKey(context),
+       .roles = kAdmin, .rate_group = "admin"},
+      {.method = Method::kGet, .pattern = "/api/v1/admin/webhooks/stripe", .handler = ListStripeWebhookEvents(context),
        .roles = kAdmin, .rate_group = "admin"},
   };
   for (const http::Route& route : table) router.Add(route);

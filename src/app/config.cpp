@@ -345,7 +345,8 @@ std::map<std::string, ratelimit::Limit> DefaultRateLimits() {
   return {{"billing", {100, minutes(15)}},
           {"auth", {30, minutes(1)}},
           {"admin", {1000, minutes(15)}},
-          {"ingest", {60000, minutes(1)}}};
+          {"ingest", {60000, minutes(1)}},
+          {"webhook", {6000, minutes(1)}}};
 }
 
 }  // namespace meterline::app

@@ -142,6 +142,8 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   app->invoices = std::make_unique<invoicing::InvoiceService>(*app->db, *app->usage_store, *app->catalog, clock,
                                                               invoice_options);
 
+  app->webhook_inbox = std::make_unique<stripe::WebhookInbox>(*app->db, clock);
+
   app->context.reset(new api::ApiContext{
       .features = config.features,
       .build = api::CurrentBuildInfo(),
@@ -156,6 +158,8 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
       .usage_store = *app->usage_store,
       .invoices = *app->invoices,
       .catalog = *app->catalog,
+      .webhook_inbox = *app->webhook_inbox,
+      .stripe_webhook_secret = config.stripe_webhook_secret,
       .issuer = invoicing::LoadIssuer(config.company_name, config.company_address, config.company_logo_path,
                                       config.invoice_net_days),
       .ingest_max_batch = static_cast<size_t>(config.ingest_max_batch),

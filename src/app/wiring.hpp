@@ -12,6 +12,7 @@
 #include "clickhouse/client.hpp"
 #include "clickhouse/schema.hpp"
 #include "invoicing/invoice_service.hpp"
+#include "stripe/webhook_inbox.hpp"
 #include "metering/ingest.hpp"
 #include "metering/usage_store.hpp"
 #include "metering/usage.hpp"
@@ -46,6 +47,7 @@ struct App {
   std::unique_ptr<metering::IngestService> ingest;
   std::unique_ptr<metering::UsageService> usage;
   std::unique_ptr<invoicing::InvoiceService> invoices;
+  std::unique_ptr<stripe::WebhookInbox> webhook_inbox;
   std::unique_ptr<api::ApiContext> context;
   http::Router router;
   std::unique_ptr<http::StaticFiles> static_files;  // null when the console is not built

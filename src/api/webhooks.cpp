@@ -1,0 +1,75 @@
+// Stripe webhooks: verify the signature on the raw body, record the event
+// once, acknowledge fast. Processing runs later (stripe/webhook_inbox.hpp).
+#include <boost/json/value.hpp>
+
+#include "api/handlers.hpp"
+#include "api/input.hpp"
+#include "core/log.hpp"
+#include "observability/metrics.hpp"
+#include "stripe/webhook_inbox.hpp"
+#include "stripe/webhook_signature.hpp"
+
+namespace meterline::api {
+
+namespace json = boost::json;
+
+http::Handler StripeWebhook(ApiContext& context) {
+  auto& outcomes = context.metrics.AddCounter("meterline_stripe_webhooks_total",
+                                              "Stripe webhook deliveries by outcome.", {"outcome"});
+  return [&context, &outcomes](http::Request& request) -> Result<http::Response> {
+    if (context.stripe_webhook_secret.empty()) {
+      outcomes.WithLabels({"not_configured"}).Inc();
+      return Unavailable("Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)");
+    }
+    Status verified = stripe::VerifyWebhookSignature(request.headers.Get("Stripe-Signature"), request.body,
+                                                     context.stripe_webhook_secret, context.clock.Now());
+    if (!verified.ok()) {
+      outcomes.WithLabels({"rejected"}).Inc();
+      log::Warn("stripe webhook rejected", {{"reason", verified.error().Reason()}});
+      return std::move(verified).error();
+    }
+    auto accepted = context.webhook_inbox.Record(request.body);
+    if (!accepted.ok()) {
+      outcomes.WithLabels({"invalid"}).Inc();
+      return std::move(accepted).error();
+    }
+    outcomes.WithLabels({accepted->duplicate ? "duplicate" : "accepted"}).Inc();
+    json::object out;
+    out["received"] = true;
+    out["id"] = accepted->stripe_event_id;
+    out["duplicate"] = accepted->duplicate;
+    return JsonResponse(200, out);
+  };
+}
+
+http::Handler ListStripeWebhookEvents(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    std::string status = request.QueryParam("status").value_or("");
+    if (!status.empty() && status != "pending" && status != "processing" && status != "processed" &&
+        status != "failed" && status != "dead") {
+      return InvalidArgument("status must be one of pending, processing, processed, failed, dead");
+    }
+    auto limit = IntQuery(request, "limit", 50, 1, 500);
+    if (!limit.ok()) return std::move(limit).error();
+    auto events = context.webhook_inbox.List(status, *limit);
+    if (!events.ok()) return std::move(events).error();
+    json::array items;
+    for (const auto& e : *events) {
+      items.push_back({{"id", e.id},
+                       {"stripe_event_id", e.stripe_event_id},
+                       {"type", e.type},
+                       {"event_created", e.event_created},
+                       {"status", e.status},
+                       {"attempts", e.attempts},
+                       {"last_error", e.last_error.empty() ? json::value(nullptr) : json::value(e.last_error)},
+                       {"received_at", FormatIso8601(e.received_at)},
+                       {"processed_at", e.processed_at ? json::value(FormatIso8601(*e.processed_at))
+                                                       : json::value(nullptr)}});
+    }
+    json::object out;
+    out["events"] = std::move(items);
+    return JsonResponse(200, out);
+  };
+}
+
+}  // namespace meterline::api

@@ -1,0 +1,56 @@
+#include "stripe/webhook_inbox.hpp"
+
+#include <boost/json/parse.hpp>
+
+namespace meterline::stripe {
+
+Result<Accepted> WebhookInbox::Record(std::string_view payload) {
+  boost::system::error_code ec;
+  boost::json::value doc = boost::json::parse(payload, ec);
+  if (ec || !doc.is_object()) return InvalidArgument("the webhook body is not a JSON object");
+  const auto& event = doc.as_object();
+  const auto* id = event.if_contains("id");
+  const auto* type = event.if_contains("type");
+  const auto* created = event.if_contains("created");
+  if (id == nullptr || !id->is_string() || id->as_string().empty() || id->as_string().size() > 255) {
+    return InvalidArgument("the event has no id");
+  }
+  if (type == nullptr || !type->is_string() || type->as_string().empty() || type->as_string().size() > 255) {
+    return InvalidArgument("the event has no type");
+  }
+  if (created == nullptr || !created->is_int64()) return InvalidArgument("the event has no integer created");
+  Accepted out{std::string(id->as_string()), std::string(type->as_string()), false};
+  int64_t now = ToUnixMillis(clock_.Now());
+  auto inserted = db_.Execute(
+      "INSERT INTO stripe_webhook_events (stripe_event_id, type, payload, event_created, status, next_attempt_at, "
+      "created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5) ON CONFLICT (stripe_event_id) DO NOTHING",
+      {out.stripe_event_id, out.type, std::string(payload), created->as_int64(), now});
+  if (!inserted.ok()) return std::move(inserted).error();
+  out.duplicate = inserted->affected_rows == 0;
+  return out;
+}
+
+Result<std::vector<RecordedEvent>> WebhookInbox::List(const std::string& status, int64_t limit) {
+  auto rows = db_.Execute(
+      "SELECT id, stripe_event_id, type, event_created, status, attempts, last_error, created_at, processed_at "
+      "FROM stripe_webhook_events WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
+      {status.empty() ? storage::Value(nullptr) : storage::Value(status), limit});
+  if (!rows.ok()) return std::move(rows).error();
+  std::vector<RecordedEvent> out;
+  for (const auto& r : rows->rows) {
+    RecordedEvent e;
+    e.id = r.Int(0);
+    e.stripe_event_id = r.Text(1);
+    e.type = r.Text(2);
+    e.event_created = r.Int(3);
+    e.status = r.Text(4);
+    e.attempts = r.Int(5);
+    e.last_error = r.OptText(6).value_or("");
+    e.received_at = FromUnixMillis(r.Int(7));
+    if (auto p = r.OptInt(8)) e.processed_at = FromUnixMillis(*p);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace meterline::stripe

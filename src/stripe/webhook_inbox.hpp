@@ -1,0 +1,55 @@
+// WebhookInbox: Stripe events we accepted, each recorded once.
+//
+// A verified event is inserted into stripe_webhook_events, unique on Stripe's
+// event id, and acknowledged at once; a replay of a recorded event is
+// acknowledged and not recorded (or processed) again. Processing happens
+// later, off the request path, with retries; an event that keeps failing
+// ends in the dead-letter state "dead", visible to admins.
+// Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "storage/database.hpp"
+
+namespace meterline::stripe {
+
+struct RecordedEvent {
+  int64_t id = 0;
+  std::string stripe_event_id;  // "evt_…"
+  std::string type;             // "invoice.paid"
+  int64_t event_created = 0;    // Stripe's `created`, seconds since the epoch
+  std::string status;           // pending | processing | processed | failed | dead
+  int64_t attempts = 0;
+  std::string last_error;
+  TimePoint received_at;
+  std::optional<TimePoint> processed_at;
+};
+
+struct Accepted {
+  std::string stripe_event_id;
+  std::string type;
+  bool duplicate = false;  // recorded before: acknowledged, not recorded again
+};
+
+class WebhookInbox {
+ public:
+  WebhookInbox(storage::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  // Records a verified payload. kInvalidArgument when it is not a Stripe
+  // event (JSON object with string id and type and integer created).
+  Result<Accepted> Record(std::string_view payload);
+
+  // Newest first; `status` empty for all.
+  Result<std::vector<RecordedEvent>> List(const std::string& status, int64_t limit);
+
+ private:
+  storage::Database& db_;
+  const Clock& clock_;
+};
+
+}  // namespace meterline::stripe
