@@ -2,22 +2,11 @@
 
 #include <curl/curl.h>
 
-#include <mutex>
+#include "net/curl_pool.hpp"
 
 namespace meterline::clickhouse {
 
 namespace {
-
-// libcurl's global state, set up once before the first handle.
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-size_t AppendBody(char* data, size_t size, size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
 
 std::string Escape(CURL* curl, std::string_view text) {
   char* escaped = curl_easy_escape(curl, text.data(), static_cast<int>(text.size()));
@@ -36,33 +25,7 @@ std::string ServerMessage(std::string_view body) {
 
 }  // namespace
 
-struct Client::Pool {
-  std::mutex mu;
-  std::vector<CURL*> idle;
-  ~Pool() {
-    for (CURL* c : idle) curl_easy_cleanup(c);
-  }
-  CURL* Take() {
-    {
-      std::lock_guard lock(mu);
-      if (!idle.empty()) {
-        CURL* c = idle.back();
-        idle.pop_back();
-        curl_easy_reset(c);
-        return c;
-      }
-    }
-    return curl_easy_init();
-  }
-  void Give(CURL* c) {
-    std::lock_guard lock(mu);
-    if (idle.size() < 32) {
-      idle.push_back(c);
-    } else {
-      curl_easy_cleanup(c);
-    }
-  }
-};
+struct Client::Pool : net::CurlPool {};
 
 Result<Endpoint> ParseUrl(std::string_view url) {
   Endpoint out;
@@ -93,9 +56,7 @@ Result<Endpoint> ParseUrl(std::string_view url) {
 }
 
 Client::Client(Endpoint endpoint, int timeout_ms)
-    : endpoint_(std::move(endpoint)), timeout_ms_(timeout_ms), pool_(std::make_unique<Pool>()) {
-  InitCurlOnce();
-}
+    : endpoint_(std::move(endpoint)), timeout_ms_(timeout_ms), pool_(std::make_unique<Pool>()) {}
 
 Client::~Client() = default;
 
@@ -127,7 +88,7 @@ Result<std::string> Client::Query(std::string_view sql, const std::vector<Extern
   }
   std::string body;
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, net::AppendToString);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms_));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);

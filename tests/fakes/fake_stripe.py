@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""A fake Stripe API for the test suites: the endpoints billingd calls, in
+Stripe's wire format (form-encoded requests with bracketed keys, JSON objects
+with id/object/status/amount_due/lines, Stripe's error object), with
+idempotency keys replayed or refused like Stripe does, and injectable
+failures. Test-only; standard library only.
+
+  python3 fake_stripe.py            listens on 127.0.0.1, a free port, and logs
+                                    {"msg":"listening","port":N} on stderr
+
+Control endpoints (not Stripe's):
+  POST /_fake/fail      {"path": "/v1/invoices", "status": 500, "times": 2,
+                         "should_retry": "true"|"false"|null, "delay_ms": 0}
+  GET  /_fake/requests  every request so far: method, path, params, headers
+  POST /_fake/reset     forget everything
+"""
+import json
+import random
+import string
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATE = {}
+
+
+def reset():
+    STATE.clear()
+    STATE.update(customers={}, invoices={}, invoiceitems={}, idempotency={}, failures=[], requests=[])
+
+
+reset()
+
+
+def new_id(prefix):
+    return prefix + "_" + "".join(random.choice(string.ascii_letters + string.digits) for _ in range(14))
+
+
+def parse_form(body):
+    """Stripe's nested form keys: a[b][0][c]=v -> {"a": {"b": [{"c": "v"}]}}."""
+    out = {}
+    for key, value in urllib.parse.parse_qsl(body, keep_blank_values=True):
+        parts = key.replace("]", "").split("[")
+        node = out
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            nxt = parts[i + 1] if not last else None
+            if isinstance(node, list):
+                index = int(part)
+                while len(node) <= index:
+                    node.append({} if not last else None)
+                if last:
+                    node[index] = value
+                else:
+                    if not isinstance(node[index], (dict, list)):
+                        node[index] = [] if nxt.isdigit() else {}
+                    node = node[index]
+            else:
+                if last:
+                    node[part] = value
+                else:
+                    node = node.setdefault(part, [] if nxt.isdigit() else {})
+    return out
+
+
+def error(status, type_, message, code=None, param=None):
+    body = {"error": {"type": type_, "message": message}}
+    if code:
+        body["error"]["code"] = code
+    if param:
+        body["error"]["param"] = param
+    return status, body
+
+
+def invoice_view(inv):
+    lines = [STATE["invoiceitems"][i] for i in inv["item_ids"]]
+    view = {k: v for k, v in inv.items() if k != "item_ids"}
+    total = sum(int(item["amount"]) for item in lines)
+    view.update(
+        subtotal=total, total=total, total_taxes=[], amount_due=total - view.get("amount_paid", 0),
+        lines={"object": "list", "data": [{"id": "il_" + item["id"][3:], "object": "line_item",
+                                            "amount": int(item["amount"]), "currency": item["currency"],
+                                            "description": item.get("description"), "metadata": item.get("metadata", {}),
+                                            "invoice_item": item["id"]} for item in lines],
+               "has_more": False, "url": "/v1/invoices/%s/lines" % inv["id"]})
+    return view
+
+
+def handle(method, path, params):
+    now = int(time.time())
+    parts = [p for p in path.split("/") if p]
+    if parts[:1] != ["v1"]:
+        return error(404, "invalid_request_error", "Unrecognized request URL (%s %s)" % (method, path))
+    parts = parts[1:]
+    if parts == ["customers"] and method == "POST":
+        cus = {"id": new_id("cus"), "object": "customer", "created": now, "email": params.get("email"),
+               "name": params.get("name"), "metadata": params.get("metadata", {})}
+        STATE["customers"][cus["id"]] = cus
+        return 200, cus
+    if len(parts) == 2 and parts[0] == "customers" and method == "GET":
+        cus = STATE["customers"].get(parts[1])
+        return (200, cus) if cus else error(404, "invalid_request_error", "No such customer: '%s'" % parts[1],
+                                            "resource_missing", "id")
+    if parts == ["invoices"] and method == "POST":
+        if params.get("customer") not in STATE["customers"]:
+            return error(400, "invalid_request_error", "No such customer: '%s'" % params.get("customer"),
+                         "resource_missing", "customer")
+        inv = {"id": new_id("in"), "object": "invoice", "created": now, "customer": params["customer"],
+               "status": "draft", "currency": params.get("currency", "usd"), "auto_advance": params.get("auto_advance") == "true",
+               "collection_method": params.get("collection_method", "charge_automatically"),
+               "metadata": params.get("metadata", {}), "amount_paid": 0, "number": None,
+               "status_transitions": {"finalized_at": None, "paid_at": None, "voided_at": None},
+               "parent": None, "item_ids": []}
+        STATE["invoices"][inv["id"]] = inv
+        return 200, invoice_view(inv)
+    if parts == ["invoices"] and method == "GET":
+        items = sorted(STATE["invoices"].values(), key=lambda i: (i["created"], i["id"]), reverse=True)
+        if params.get("customer"):
+            items = [i for i in items if i["customer"] == params["customer"]]
+        if params.get("starting_after"):
+            ids = [i["id"] for i in items]
+            if params["starting_after"] in ids:
+                items = items[ids.index(params["starting_after"]) + 1:]
+        limit = min(int(params.get("limit", 10)), 100)
+        return 200, {"object": "list", "url": "/v1/invoices", "has_more": len(items) > limit,
+                     "data": [invoice_view(i) for i in items[:limit]]}
+    if len(parts) >= 2 and parts[0] == "invoices":
+        inv = STATE["invoices"].get(parts[1])
+        if not inv:
+            return error(404, "invalid_request_error", "No such invoice: '%s'" % parts[1], "resource_missing", "id")
+        if len(parts) == 2 and method == "GET":
+            return 200, invoice_view(inv)
+        if parts[2:] == ["finalize"] and method == "POST":
+            if inv["status"] != "draft":
+                return error(400, "invalid_request_error", "This invoice is already finalized.", "invoice_not_editable")
+            inv["status"] = "open"
+            inv["number"] = "FAKE-%04d" % (len([i for i in STATE["invoices"].values() if i["number"]]) + 1)
+            inv["status_transitions"]["finalized_at"] = now
+            return 200, invoice_view(inv)
+        if parts[2:] == ["pay"] and method == "POST":
+            if inv["status"] != "open":
+                return error(400, "invalid_request_error", "Invoice is not open.", "invoice_not_open")
+            view = invoice_view(inv)
+            inv["status"] = "paid"
+            inv["amount_paid"] = view["total"]
+            inv["status_transitions"]["paid_at"] = now
+            return 200, invoice_view(inv)
+    if parts == ["invoiceitems"] and method == "POST":
+        inv = STATE["invoices"].get(params.get("invoice", ""))
+        if params.get("invoice") and not inv:
+            return error(400, "invalid_request_error", "No such invoice", "resource_missing", "invoice")
+        if inv and inv["status"] != "draft":
+            return error(400, "invalid_request_error", "Invoice is not editable", "invoice_not_editable")
+        item = {"id": new_id("ii"), "object": "invoiceitem", "customer": params.get("customer"),
+                "invoice": params.get("invoice"), "amount": int(params.get("amount", 0)),
+                "currency": params.get("currency", "usd"), "description": params.get("description"),
+                "metadata": params.get("metadata", {})}
+        STATE["invoiceitems"][item["id"]] = item
+        if inv:
+            inv["item_ids"].append(item["id"])
+        return 200, item
+    return error(404, "invalid_request_error", "Unrecognized request URL (%s: %s)" % (method, path))
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, status, body, headers=None):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Request-Id", "req_" + new_id("x")[2:])
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self.route("GET")
+
+    def do_POST(self):
+        self.route("POST")
+
+    def route(self, method):
+        url = urllib.parse.urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        if url.path.startswith("/_fake/"):
+            return self.control(method, url.path, body)
+        params = parse_form(body if method == "POST" else url.query)
+        with LOCK:
+            STATE["requests"].append({"method": method, "path": url.path, "params": params, "raw": body or url.query,
+                                      "headers": {k: v for k, v in self.headers.items()
+                                                  if k.lower() in ("idempotency-key", "stripe-version", "content-type")},
+                                      "authorized": (self.headers.get("Authorization") or "").startswith("Bearer sk_")})
+            failure = next((f for f in STATE["failures"] if url.path.startswith(f["path"]) and f["times"] > 0), None)
+            if failure:
+                failure["times"] -= 1
+        if failure:
+            time.sleep(failure.get("delay_ms", 0) / 1000.0)
+            if failure.get("status", 0) == 0:
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            headers = {}
+            if failure.get("should_retry") is not None:
+                headers["Stripe-Should-Retry"] = failure["should_retry"]
+            status, err = error(failure["status"], "api_error" if failure["status"] >= 500 else "rate_limit_error"
+                                if failure["status"] == 429 else "invalid_request_error", "Injected failure")
+            return self.send(status, err, headers)
+        if not (self.headers.get("Authorization") or "").startswith("Bearer sk_"):
+            return self.send(*error(401, "invalid_request_error", "Invalid API Key provided"))
+        with LOCK:
+            key = self.headers.get("Idempotency-Key") if method == "POST" else None
+            if key:
+                seen = STATE["idempotency"].get(key)
+                if seen and seen["request"] != (url.path, body):
+                    return self.send(*error(400, "idempotency_error",
+                                            "Keys for idempotent requests can only be used with the same "
+                                            "parameters they were first used with."))
+                if seen:
+                    return self.send(seen["status"], seen["body"], {"Idempotent-Replayed": "true"})
+            status, response = handle(method, url.path, params)
+            if key and status < 500:
+                STATE["idempotency"][key] = {"request": (url.path, body), "status": status, "body": response}
+        self.send(status, response)
+
+    def control(self, method, path, body):
+        with LOCK:
+            if path == "/_fake/fail" and method == "POST":
+                failure = json.loads(body)
+                failure.setdefault("times", 1)
+                STATE["failures"].append(failure)
+                return self.send(200, {"ok": True})
+            if path == "/_fake/requests":
+                return self.send(200, {"requests": STATE["requests"]})
+            if path == "/_fake/reset" and method == "POST":
+                reset()
+                return self.send(200, {"ok": True})
+            if path == "/_fake/state":
+                return self.send(200, {"invoices": [invoice_view(i) for i in STATE["invoices"].values()],
+                                       "customers": list(STATE["customers"].values())})
+        self.send(404, {"error": {"type": "invalid_request_error", "message": "unknown control endpoint"}})
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    sys.stderr.write(json.dumps({"msg": "listening", "port": server.server_address[1]}, separators=(",", ":")) + "\n")
+    sys.stderr.flush()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+// FakeStripe: tests/fakes/fake_stripe.py as a child process on a free port,
+// with helpers for its control endpoints.
+#pragma once
+
+#include <boost/json/parse.hpp>
+
+#include <memory>
+#include <string>
+
+#include "support/child_process.hpp"
+#include "support/http_client.hpp"
+
+namespace meterline::testing {
+
+class FakeStripe {
+ public:
+  FakeStripe() {
+    process_ = std::make_unique<ChildProcess>("/usr/bin/python3",
+                                              std::vector<std::string>{std::string(MTL_SOURCE_DIR) +
+                                                                       "/tests/fakes/fake_stripe.py"},
+                                              std::map<std::string, std::string>{});
+    auto port = process_->WaitForListeningPort(std::chrono::seconds(10));
+    if (!port) throw std::runtime_error("fake Stripe did not start: " + process_->Stderr());
+    base_url_ = "http://127.0.0.1:" + std::to_string(*port);
+  }
+
+  const std::string& base_url() const { return base_url_; }
+
+  // The next `times` requests under `path` fail with `status` (0: the
+  // connection is dropped), optionally with Stripe-Should-Retry.
+  void Fail(const std::string& path, int status, int times, const std::string& should_retry = "",
+            int delay_ms = 0) {
+    std::string body = R"({"path":")" + path + R"(","status":)" + std::to_string(status) +
+                       R"(,"times":)" + std::to_string(times) + R"(,"delay_ms":)" + std::to_string(delay_ms) +
+                       (should_retry.empty() ? "" : R"(,"should_retry":")" + should_retry + "\"") + "}";
+    HttpClient(base_url_).Post("/_fake/fail", body);
+  }
+
+  boost::json::array Requests() {
+    return boost::json::parse(HttpClient(base_url_).Get("/_fake/requests").body).at("requests").as_array();
+  }
+
+ private:
+  std::unique_ptr<ChildProcess> process_;
+  std::string base_url_;
+};
+
+}  // namespace meterline::testing
