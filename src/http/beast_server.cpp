@@ -26,6 +26,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <atomic>
 #include <limits>
 #include <list>
@@ -207,6 +208,7 @@ class BeastServer final : public Server {
       auto endpoint = stream.socket().remote_endpoint(ec);
       if (!ec) remote = endpoint.address().to_string();
     }
+    bool unread_input = false;  // the last request may have left bytes unread
     while (!stopping_) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
@@ -303,12 +305,31 @@ class BeastServer final : public Server {
         std::tie(write_ec, std::ignore) = co_await bhttp::async_write(stream, out, kTuple);
       }
       connection->busy = false;
+      if (request.transport_error) unread_input = true;
       if (write_ec || close) break;
       if (header_ec) break;
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (unread_input) co_await DrainBeforeClose(stream);
     stream.close();
+  }
+
+  // Closing a socket whose receive buffer still holds data makes the kernel
+  // send a reset, which can destroy the error response before the client
+  // reads it (a refused 2 MiB upload is still arriving). So after an error,
+  // read and discard what the client still sends, for a bounded time and
+  // amount, before closing ("lingering close").
+  static asio::awaitable<void> DrainBeforeClose(beast::tcp_stream& stream) {
+    constexpr size_t kMaxDrainBytes = 64u << 20;
+    stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 64 * 1024> sink;
+    size_t drained = 0;
+    while (drained < kMaxDrainBytes) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+      if (ec) break;
+      drained += n;
+    }
   }
 
   static Error TooLarge(size_t limit) {
