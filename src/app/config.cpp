@@ -222,6 +222,7 @@ const std::vector<Setting>& Settings() {
       IntSetting("INVOICE_NET_DAYS", "", &Config::invoice_net_days, 0, 365),
       IntSetting("INVOICE_GRACE_MINUTES", "", &Config::invoice_grace_minutes, 0, 7 * 24 * 60),
       IntSetting("INVOICE_SCHEDULE_SECONDS", "", &Config::invoice_schedule_seconds, 0, 24 * 3600),
+      IntSetting("STRIPE_SYNC_SECONDS", "", &Config::stripe_sync_seconds, 0, 24 * 3600),
       {"TAX_RATES", "",
        [](auto& n, auto& v, Config& c) {
          c.tax_rates.clear();

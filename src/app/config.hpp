@@ -105,6 +105,8 @@ struct Config {
   int invoice_net_days = 30;
   // INVOICE_GRACE_MINUTES: a period is invoiced, and closed to late events, this long after its end.
   int invoice_grace_minutes = 60;
+  // STRIPE_SYNC_SECONDS: how often 'serve' sends queued invoices to Stripe (0: never).
+  int stripe_sync_seconds = 30;
   // INVOICE_SCHEDULE_SECONDS: how often 'serve' looks for periods to invoice (0: never).
   int invoice_schedule_seconds = 300;
   // TAX_RATES: "DE=0.19,FR=0.20,cus_123=0.07": by customer id or country; default none.

@@ -143,6 +143,11 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
                                                               invoice_options);
 
   app->webhook_inbox = std::make_unique<stripe::WebhookInbox>(*app->db, clock);
+  stripe::ClientOptions stripe_options;
+  stripe_options.api_base = config.stripe_api_base;
+  stripe_options.secret_key = config.stripe_secret_key;
+  app->stripe = std::make_unique<stripe::StripeClient>(stripe_options);
+  app->invoice_sync = std::make_unique<stripe::InvoiceSync>(*app->db, *app->stripe, clock);
 
   app->context.reset(new api::ApiContext{
       .features = config.features,

@@ -12,6 +12,8 @@
 #include "clickhouse/client.hpp"
 #include "clickhouse/schema.hpp"
 #include "invoicing/invoice_service.hpp"
+#include "stripe/client.hpp"
+#include "stripe/invoice_sync.hpp"
 #include "stripe/webhook_inbox.hpp"
 #include "metering/ingest.hpp"
 #include "metering/usage_store.hpp"
@@ -48,6 +50,8 @@ struct App {
   std::unique_ptr<metering::UsageService> usage;
   std::unique_ptr<invoicing::InvoiceService> invoices;
   std::unique_ptr<stripe::WebhookInbox> webhook_inbox;
+  std::unique_ptr<stripe::StripeClient> stripe;       // answers 503 without STRIPE_SECRET_KEY
+  std::unique_ptr<stripe::InvoiceSync> invoice_sync;
   std::unique_ptr<api::ApiContext> context;
   http::Router router;
   std::unique_ptr<http::StaticFiles> static_files;  // null when the console is not built

@@ -165,6 +165,12 @@ Status InvoiceService::FinalizeIn(storage::Transaction& tx, const std::string& i
     if (finalized->affected_rows != 1) {
       return Error(ErrorCode::kConflict, "illegal_transition", "invoice " + id + " is not a draft");
     }
+    // The Stripe sync, queued in the same transaction (stripe/invoice_sync.hpp).
+    auto queued = tx.Execute(
+        "INSERT INTO stripe_outbox (operation, object_id, next_attempt_at, created_at, updated_at) "
+        "VALUES ('sync_invoice', $1, $2, $2, $2) ON CONFLICT (operation, object_id) DO NOTHING",
+        {id, now_ms});
+    if (!queued.ok()) return std::move(queued).error();
     return audit::Record(tx, clock_,
                          {"system", "invoice.finalize", customer_id,
                           "{\"invoice_id\":\"" + id + "\",\"number\":\"" + number +
@@ -386,7 +392,7 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
         {options_.number_prefix, int64_t{year}, static_cast<int64_t>(fresh.size())});
     if (!reserved.ok()) return std::move(reserved).error();
     int64_t first_number = reserved->rows.at(0).Int(0);
-    std::vector<storage::Value> invoices, lines, audits;
+    std::vector<storage::Value> invoices, lines, audits, outbox;
     for (size_t n = 0; n < fresh.size(); ++n) {
       const WorkItem& item = chunk[fresh[n]];
       const InvoiceAmounts& a = amounts[fresh[n]];
@@ -419,6 +425,10 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
                nullptr, nullptr, now_ms}) {
         audits.push_back(std::move(v));
       }
+      for (storage::Value v : std::initializer_list<storage::Value>{std::string("sync_invoice"), id, now_ms, now_ms,
+                                                                      now_ms}) {
+        outbox.push_back(std::move(v));
+      }
       summary.total_minor[plan.currency.code] += a.total_minor;
     }
     auto inserted = storage::InsertRows(
@@ -440,6 +450,9 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
     auto audited = storage::InsertRows(
         tx, "INSERT INTO billing_audit (actor, action, customer_id, data, ip, user_agent, created_at)", 7, audits);
     if (!audited.ok()) return std::move(audited).error();
+    auto queued = storage::InsertRows(
+        tx, "INSERT INTO stripe_outbox (operation, object_id, next_attempt_at, created_at, updated_at)", 5, outbox);
+    if (!queued.ok()) return std::move(queued).error();
     summary.created += static_cast<int64_t>(fresh.size());
     return OkStatus();
   });

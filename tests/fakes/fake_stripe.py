@@ -10,8 +10,14 @@ failures. Test-only; standard library only.
 
 Control endpoints (not Stripe's):
   POST /_fake/fail      {"path": "/v1/invoices", "status": 500, "times": 2,
-                         "should_retry": "true"|"false"|null, "delay_ms": 0}
+                         "should_retry": "true"|"false"|null, "delay_ms": 0,
+                         "after": false}
+                        after=true: the request is carried out, then the
+                        connection is dropped (a crash between Stripe's
+                        work and our reading of the answer)
   GET  /_fake/requests  every request so far: method, path, params, headers
+  POST /_fake/heal      drop the failures not yet used up
+  POST /_fake/forget_keys  forget idempotency keys (Stripe keeps them 24 h)
   POST /_fake/reset     forget everything
 """
 import json
@@ -200,9 +206,15 @@ class Handler(BaseHTTPRequestHandler):
                                       "headers": {k: v for k, v in self.headers.items()
                                                   if k.lower() in ("idempotency-key", "stripe-version", "content-type")},
                                       "authorized": (self.headers.get("Authorization") or "").startswith("Bearer sk_")})
-            failure = next((f for f in STATE["failures"] if url.path.startswith(f["path"]) and f["times"] > 0), None)
+            failure = next((f for f in STATE["failures"] if url.path.startswith(f["path"]) and f["times"] > 0
+                            and (f.get("method") in (None, method))), None)
             if failure:
                 failure["times"] -= 1
+        if failure and failure.get("after"):
+            self.serve(method, url, body, params)  # do the work, answer nothing
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
         if failure:
             time.sleep(failure.get("delay_ms", 0) / 1000.0)
             if failure.get("status", 0) == 0:
@@ -215,22 +227,27 @@ class Handler(BaseHTTPRequestHandler):
             status, err = error(failure["status"], "api_error" if failure["status"] >= 500 else "rate_limit_error"
                                 if failure["status"] == 429 else "invalid_request_error", "Injected failure")
             return self.send(status, err, headers)
+        result = self.serve(method, url, body, params)
+        self.send(*result)
+
+    def serve(self, method, url, body, params):
+        """Stripe's behaviour for one request: (status, body[, headers])."""
         if not (self.headers.get("Authorization") or "").startswith("Bearer sk_"):
-            return self.send(*error(401, "invalid_request_error", "Invalid API Key provided"))
+            return error(401, "invalid_request_error", "Invalid API Key provided")
         with LOCK:
             key = self.headers.get("Idempotency-Key") if method == "POST" else None
             if key:
                 seen = STATE["idempotency"].get(key)
                 if seen and seen["request"] != (url.path, body):
-                    return self.send(*error(400, "idempotency_error",
-                                            "Keys for idempotent requests can only be used with the same "
-                                            "parameters they were first used with."))
+                    return error(400, "idempotency_error",
+                                 "Keys for idempotent requests can only be used with the same "
+                                 "parameters they were first used with.")
                 if seen:
-                    return self.send(seen["status"], seen["body"], {"Idempotent-Replayed": "true"})
+                    return seen["status"], seen["body"], {"Idempotent-Replayed": "true"}
             status, response = handle(method, url.path, params)
             if key and status < 500:
                 STATE["idempotency"][key] = {"request": (url.path, body), "status": status, "body": response}
-        self.send(status, response)
+        return status, response
 
     def control(self, method, path, body):
         with LOCK:
@@ -241,6 +258,12 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, {"ok": True})
             if path == "/_fake/requests":
                 return self.send(200, {"requests": STATE["requests"]})
+            if path == "/_fake/heal" and method == "POST":
+                STATE["failures"].clear()
+                return self.send(200, {"ok": True})
+            if path == "/_fake/forget_keys" and method == "POST":
+                STATE["idempotency"].clear()
+                return self.send(200, {"ok": True})
             if path == "/_fake/reset" and method == "POST":
                 reset()
                 return self.send(200, {"ok": True})

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <memory>
 #include <string>
@@ -34,6 +35,26 @@ class FakeStripe {
                        R"(,"times":)" + std::to_string(times) + R"(,"delay_ms":)" + std::to_string(delay_ms) +
                        (should_retry.empty() ? "" : R"(,"should_retry":")" + should_retry + "\"") + "}";
     HttpClient(base_url_).Post("/_fake/fail", body);
+  }
+
+  // The next `times` requests under `path` (and `method`, when given) are
+  // carried out, then the connection is dropped before the answer: a crash
+  // between Stripe's work and ours.
+  void FailAfterDoing(const std::string& path, int times, const std::string& method = "") {
+    std::string body = R"({"path":")" + path + R"(","after":true,"times":)" + std::to_string(times) +
+                       (method.empty() ? "" : R"(,"method":")" + method + "\"") + "}";
+    HttpClient(base_url_).Post("/_fake/fail", body);
+  }
+
+  // Drops the injected failures not used up yet.
+  void Heal() { HttpClient(base_url_).Post("/_fake/heal", ""); }
+
+  // Forgets every idempotency key, as Stripe does after 24 hours.
+  void ForgetIdempotencyKeys() { HttpClient(base_url_).Post("/_fake/forget_keys", ""); }
+
+  // Stripe's invoices and customers as the fake holds them.
+  boost::json::object State() {
+    return boost::json::parse(HttpClient(base_url_).Get("/_fake/state").body).as_object();
   }
 
   boost::json::array Requests() {

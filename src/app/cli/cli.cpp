@@ -31,6 +31,7 @@ Commands:
   apikey    Create, list and revoke API keys for machine callers
   subscription  Put a customer on a plan
   invoices  Invoice closed billing periods (invoices run [--period YYYY-MM])
+  stripe    Send invoices to Stripe or fetch their state (stripe sync)
   demo      Fill the database with demo customers, logins and usage
 
 Run 'billingd <command> --help' for a command's flags.
@@ -110,6 +111,7 @@ int RunCli(int argc, char** argv) {
   if (command == "subscription") return RunSubscription(args);
   if (command == "demo") return RunDemo(args);
   if (command == "invoices") return RunInvoices(args);
+  if (command == "stripe") return RunStripe(args);
   if (command == "version" || command == "--version") {
     if (WantsHelp(args)) {
       std::cout << kVersionUsage;

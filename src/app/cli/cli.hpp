@@ -23,6 +23,7 @@ int RunApiKey(const std::vector<std::string>& args);
 int RunSubscription(const std::vector<std::string>& args);
 int RunDemo(const std::vector<std::string>& args);
 int RunInvoices(const std::vector<std::string>& args);
+int RunStripe(const std::vector<std::string>& args);
 
 // Prints "billingd: <message>" as one line on stderr.
 void PrintError(const std::string& message);

@@ -76,6 +76,17 @@ int RunServe(const std::vector<std::string>& args) {
       }
     });
   }
+  if (config->stripe_sync_seconds > 0 && !config->stripe_secret_key.empty()) {
+    stripe::InvoiceSync& sync = *(*app)->invoice_sync;
+    jobs.Every("stripe-outbox", std::chrono::seconds(config->stripe_sync_seconds), [&sync] {
+      auto run = sync.RunOutbox();
+      if (!run.ok()) {
+        log::Error("stripe outbox failed", {{"error", run.error().message}});
+      } else if (run->done + run->failed > 0) {
+        log::Info("stripe outbox", {{"synced", run->done}, {"failed", run->failed}});
+      }
+    });
+  }
   (*server)->Run();
   jobs.Stop();
   log::Info("stopped");

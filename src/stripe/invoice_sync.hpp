@@ -1,0 +1,61 @@
+// InvoiceSync: our finalized invoices mirrored to Stripe through an outbox
+// (the spec's createStripeInvoice / syncInvoiceFromStripe).
+//
+// Finalizing an invoice queues a 'sync_invoice' row in stripe_outbox in the
+// same transaction. The worker (inside billingd serve, or 'billingd stripe
+// sync') claims due rows and runs, for each invoice, steps that are each safe
+// to repeat:
+//   1. the Stripe customer: ours has its id, or it is created with the key
+//      "customer-<cus id>" and the id is stored;
+//   2. the Stripe invoice: stored id, else one found on the customer by
+//      metadata[meterline_invoice_id], else created (draft, auto_advance=false,
+//      collection_method=send_invoice) with the key "invoice-<inv id>";
+//   3. one invoice item per line of ours not yet on it (matched by
+//      metadata[meterline_line]), POST /v1/invoiceitems with invoice=in_…,
+//      key "invoiceitem-<inv id>-<position>"; tax is a line of its own;
+//   4. finalize it if it is still a draft (key "finalize-<inv id>").
+// A crash anywhere leaves a row that is retried; every repeated request is
+// either skipped (state already stored or found at Stripe) or replayed by
+// Stripe from its idempotency key, so there is one Stripe invoice per invoice.
+// Failures back off (30 s doubling to 1 h) and after 10 attempts the row is
+// 'dead' for an admin to look at. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "storage/database.hpp"
+#include "stripe/client.hpp"
+
+namespace meterline::stripe {
+
+struct OutboxRun {
+  int64_t done = 0;
+  int64_t failed = 0;  // retried later (or dead)
+};
+
+class InvoiceSync {
+ public:
+  InvoiceSync(storage::Database& db, StripeClient& stripe, const Clock& clock) : db_(db), stripe_(stripe), clock_(clock) {}
+
+  // Runs the four steps for one finalized invoice; returns the Stripe invoice id.
+  Result<std::string> PushInvoice(const std::string& invoice_id);
+
+  // Claims up to `limit` due outbox rows (rows another worker holds are
+  // skipped) and pushes each; failures are recorded on the row.
+  Result<OutboxRun> RunOutbox(int limit = 50);
+
+  // syncInvoiceFromStripe: fetches the Stripe invoice and applies its status,
+  // amount paid and paid time when that moves ours forward in the lifecycle.
+  // Returns our invoice's status afterwards.
+  Result<std::string> PullInvoice(const std::string& invoice_id);
+
+ private:
+  storage::Database& db_;
+  StripeClient& stripe_;
+  const Clock& clock_;
+};
+
+}  // namespace meterline::stripe
