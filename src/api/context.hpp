@@ -17,7 +17,7 @@ namespace meterline::metering { class IngestService; class UsageService; class U
 namespace meterline::subscriptions { class SubscriptionService; }
 namespace meterline::invoicing { class InvoiceService; }
 namespace meterline::catalog { class Catalog; }
-namespace meterline::stripe { class WebhookInbox; }
+namespace meterline::stripe { class WebhookInbox; class WebhookProcessor; }
 
 namespace meterline::api {
 
@@ -43,6 +43,7 @@ struct ApiContext {
   invoicing::InvoiceService& invoices;
   const catalog::Catalog& catalog;
   stripe::WebhookInbox& webhook_inbox;
+  stripe::WebhookProcessor& webhook_processor;
   // STRIPE_WEBHOOK_SECRET ("whsec_…"); empty = webhooks answer 503.
   std::string stripe_webhook_secret;
   // The invoice issuer (COMPANY_*), drawn on every PDF.

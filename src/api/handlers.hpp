@@ -39,6 +39,7 @@ http::Handler CreateSubscription(ApiContext& context);
 // webhooks.cpp
 http::Handler StripeWebhook(ApiContext& context);
 http::Handler ListStripeWebhookEvents(ApiContext& context);
+http::Handler RetryStripeWebhookEvent(ApiContext& context);
 
 // invoices.cpp
 http::Handler ListInvoices(ApiContext& context);

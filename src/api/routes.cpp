@@ -73,6 +73,8 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
        .roles = kAdmin, .rate_group = "admin"},
       {.method = Method::kGet, .pattern = "/api/v1/admin/webhooks/stripe", .handler = ListStripeWebhookEvents(context),
        .roles = kAdmin, .rate_group = "admin"},
+      {.method = Method::kPost, .pattern = "/api/v1/admin/webhooks/stripe/:id/retry",
+       .handler = RetryStripeWebhookEvent(context), .roles = kAdmin, .rate_group = "admin"},
   };
   for (const http::Route& route : table) router.Add(route);
 }

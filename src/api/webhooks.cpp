@@ -2,11 +2,14 @@
 // once, acknowledge fast. Processing runs later (stripe/webhook_inbox.hpp).
 #include <boost/json/value.hpp>
 
+#include <charconv>
+
 #include "api/handlers.hpp"
 #include "api/input.hpp"
 #include "core/log.hpp"
 #include "observability/metrics.hpp"
 #include "stripe/webhook_inbox.hpp"
+#include "stripe/webhook_processor.hpp"
 #include "stripe/webhook_signature.hpp"
 
 namespace meterline::api {
@@ -62,6 +65,7 @@ http::Handler ListStripeWebhookEvents(ApiContext& context) {
                        {"status", e.status},
                        {"attempts", e.attempts},
                        {"last_error", e.last_error.empty() ? json::value(nullptr) : json::value(e.last_error)},
+                       {"outcome", e.outcome.empty() ? json::value(nullptr) : json::value(e.outcome)},
                        {"received_at", FormatIso8601(e.received_at)},
                        {"processed_at", e.processed_at ? json::value(FormatIso8601(*e.processed_at))
                                                        : json::value(nullptr)}});
@@ -69,6 +73,23 @@ http::Handler ListStripeWebhookEvents(ApiContext& context) {
     json::object out;
     out["events"] = std::move(items);
     return JsonResponse(200, out);
+  };
+}
+
+http::Handler RetryStripeWebhookEvent(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    std::string_view text = request.PathParam("id");
+    int64_t id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return NotFound("no Stripe event " + std::string(text));
+    Status s = context.webhook_processor.Retry(id, request.principal->id, request.remote_address,
+                                               std::string(request.headers.Get("User-Agent")));
+    if (!s.ok()) return std::move(s).error();
+    json::object out;
+    out["id"] = id;
+    out["status"] = "failed";
+    out["retry"] = "queued";
+    return JsonResponse(202, out);
   };
 }
 

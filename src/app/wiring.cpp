@@ -148,6 +148,8 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   stripe_options.secret_key = config.stripe_secret_key;
   app->stripe = std::make_unique<stripe::StripeClient>(stripe_options);
   app->invoice_sync = std::make_unique<stripe::InvoiceSync>(*app->db, *app->stripe, clock);
+  app->webhook_handlers = std::make_unique<stripe::WebhookHandlers>(*app->db, *app->stripe, clock);
+  app->webhook_processor = std::make_unique<stripe::WebhookProcessor>(*app->db, *app->webhook_handlers, clock);
 
   app->context.reset(new api::ApiContext{
       .features = config.features,
@@ -164,6 +166,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
       .invoices = *app->invoices,
       .catalog = *app->catalog,
       .webhook_inbox = *app->webhook_inbox,
+      .webhook_processor = *app->webhook_processor,
       .stripe_webhook_secret = config.stripe_webhook_secret,
       .issuer = invoicing::LoadIssuer(config.company_name, config.company_address, config.company_logo_path,
                                       config.invoice_net_days),

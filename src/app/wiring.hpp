@@ -14,7 +14,9 @@
 #include "invoicing/invoice_service.hpp"
 #include "stripe/client.hpp"
 #include "stripe/invoice_sync.hpp"
+#include "stripe/webhook_handlers.hpp"
 #include "stripe/webhook_inbox.hpp"
+#include "stripe/webhook_processor.hpp"
 #include "metering/ingest.hpp"
 #include "metering/usage_store.hpp"
 #include "metering/usage.hpp"
@@ -52,6 +54,8 @@ struct App {
   std::unique_ptr<stripe::WebhookInbox> webhook_inbox;
   std::unique_ptr<stripe::StripeClient> stripe;       // answers 503 without STRIPE_SECRET_KEY
   std::unique_ptr<stripe::InvoiceSync> invoice_sync;
+  std::unique_ptr<stripe::WebhookHandlers> webhook_handlers;
+  std::unique_ptr<stripe::WebhookProcessor> webhook_processor;
   std::unique_ptr<api::ApiContext> context;
   http::Router router;
   std::unique_ptr<http::StaticFiles> static_files;  // null when the console is not built

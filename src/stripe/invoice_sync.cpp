@@ -6,12 +6,13 @@
 #include "audit/audit_log.hpp"
 #include "core/log.hpp"
 #include "invoicing/invoice.hpp"
+#include "stripe/json_fields.hpp"
+#include "stripe/retry_schedule.hpp"
 
 namespace meterline::stripe {
 
 namespace {
 
-constexpr int kMaxAttempts = 10;
 constexpr int64_t kClaimMs = 5 * 60 * 1000;
 // Tax is sent as a line of its own, after ours (positions start at 1).
 constexpr int64_t kTaxPosition = 10'000;
@@ -19,16 +20,6 @@ constexpr int64_t kTaxPosition = 10'000;
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-std::string Text(const boost::json::object& o, const char* key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
-}
-
-std::string MetadataValue(const boost::json::object& o, const char* key) {
-  const auto* m = o.if_contains("metadata");
-  return m != nullptr && m->is_object() ? Text(m->as_object(), key) : "";
 }
 
 }  // namespace
@@ -55,7 +46,7 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
     if (auto email = row.OptText(8); email && !email->empty()) params.emplace_back("email", *email);
     auto created = stripe_.Post("customers", params, "customer-" + customer_id);
     if (!created.ok()) return std::move(created).error();
-    stripe_customer = Text(*created, "id");
+    stripe_customer = TextField(*created, "id");
     auto stored = db_.Execute(
         "UPDATE customers SET stripe_customer_id = $2, updated_at = $3 WHERE id = $1 AND stripe_customer_id IS NULL",
         {customer_id, stripe_customer, now_ms});
@@ -64,12 +55,22 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
 
   // 2. The Stripe invoice: stored, found by our id in its metadata, or created.
   if (stripe_invoice.empty()) {
-    auto listed = stripe_.Get("invoices", {{"customer", stripe_customer}, {"limit", "100"}});
-    if (!listed.ok()) return std::move(listed).error();
-    for (const auto& v : listed->at("data").as_array()) {
-      if (v.is_object() && MetadataValue(v.as_object(), "meterline_invoice_id") == invoice_id) {
-        stripe_invoice = Text(v.as_object(), "id");
+    // Newest first: ours is near the top; every page is read until found.
+    std::string after;
+    for (bool more = true; more && stripe_invoice.empty();) {
+      FormParams query = {{"customer", stripe_customer}, {"limit", "100"}};
+      if (!after.empty()) query.emplace_back("starting_after", after);
+      auto listed = stripe_.Get("invoices", query);
+      if (!listed.ok()) return std::move(listed).error();
+      const auto* data = listed->if_contains("data");
+      if (data == nullptr || !data->is_array()) return Error(ErrorCode::kUnavailable, "stripe_bad_response", "invoice list without data");
+      for (const auto& v : data->as_array()) {
+        if (!v.is_object()) continue;
+        after = TextField(v.as_object(), "id");
+        if (MetadataField(v.as_object(), "meterline_invoice_id") == invoice_id) stripe_invoice = after;
       }
+      const auto* has_more = listed->if_contains("has_more");
+      more = has_more != nullptr && has_more->is_bool() && has_more->as_bool() && !data->as_array().empty();
     }
     if (stripe_invoice.empty()) {
       int64_t days = 0;
@@ -84,7 +85,7 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
                                    {"metadata[meterline_customer_id]", customer_id}},
                                   "invoice-" + invoice_id);
       if (!created.ok()) return std::move(created).error();
-      stripe_invoice = Text(*created, "id");
+      stripe_invoice = TextField(*created, "id");
     }
     auto stored = db_.Execute(
         "UPDATE invoices SET stripe_invoice_id = $2, updated_at = $3 WHERE id = $1 AND stripe_invoice_id IS NULL",
@@ -99,7 +100,7 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
   std::set<std::string> present;
   if (const auto* lines = current->if_contains("lines"); lines && lines->is_object()) {
     for (const auto& l : lines->as_object().at("data").as_array()) {
-      if (l.is_object()) present.insert(MetadataValue(l.as_object(), "meterline_line"));
+      if (l.is_object()) present.insert(MetadataField(l.as_object(), "meterline_line"));
     }
   }
   auto ours = db_.Execute(
@@ -111,7 +112,7 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
   if (row.Int(4) != 0) {
     items.emplace_back(kTaxPosition, "Tax" + (row.IsNull(5) ? std::string() : " (" + row.Text(5) + ")"), row.Int(4));
   }
-  bool draft = Text(*current, "status") == "draft";
+  bool draft = TextField(*current, "status") == "draft";
   for (const auto& [position, description, amount] : items) {
     std::string line = std::to_string(position);
     if (present.count(line) || !draft) continue;
@@ -166,8 +167,7 @@ Result<OutboxRun> InvoiceSync::RunOutbox(int limit) {
       continue;
     }
     ++run.failed;
-    // 30 s, 1 min, 2 min, … up to an hour between attempts.
-    int64_t backoff = std::min<int64_t>(3'600'000, int64_t{30'000} << std::min<int64_t>(attempts - 1, 10));
+    int64_t backoff = RetryDelayMs(attempts);
     std::string status = attempts >= kMaxAttempts ? "dead" : "failed";
     std::string message = pushed.error().message.substr(0, 500);
     log::Warn("stripe sync failed", {{"invoice_id", row.Text(1)}, {"attempt", attempts}, {"status", status},
@@ -192,7 +192,7 @@ Result<std::string> InvoiceSync::PullInvoice(const std::string& invoice_id) {
   auto theirs = stripe_.Get("invoices/" + row.Text(0));
   if (!theirs.ok()) return std::move(theirs).error();
   auto from = invoicing::ParseStatus(ours);
-  auto to = invoicing::ParseStatus(Text(*theirs, "status"));
+  auto to = invoicing::ParseStatus(TextField(*theirs, "status"));
   if (!from || !to || *from == *to || !invoicing::CanTransition(*from, *to)) return ours;  // never backwards
   int64_t paid = 0;
   if (const auto* v = theirs->if_contains("amount_paid"); v && v->is_int64()) paid = v->as_int64();

@@ -32,7 +32,8 @@ Result<Accepted> WebhookInbox::Record(std::string_view payload) {
 
 Result<std::vector<RecordedEvent>> WebhookInbox::List(const std::string& status, int64_t limit) {
   auto rows = db_.Execute(
-      "SELECT id, stripe_event_id, type, event_created, status, attempts, last_error, created_at, processed_at "
+      "SELECT id, stripe_event_id, type, event_created, status, attempts, last_error, created_at, processed_at, "
+      "outcome "
       "FROM stripe_webhook_events WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
       {status.empty() ? storage::Value(nullptr) : storage::Value(status), limit});
   if (!rows.ok()) return std::move(rows).error();
@@ -48,6 +49,7 @@ Result<std::vector<RecordedEvent>> WebhookInbox::List(const std::string& status,
     e.last_error = r.OptText(6).value_or("");
     e.received_at = FromUnixMillis(r.Int(7));
     if (auto p = r.OptInt(8)) e.processed_at = FromUnixMillis(*p);
+    e.outcome = r.OptText(9).value_or("");
     out.push_back(std::move(e));
   }
   return out;

@@ -26,6 +26,7 @@ struct RecordedEvent {
   std::string status;           // pending | processing | processed | failed | dead
   int64_t attempts = 0;
   std::string last_error;
+  std::string outcome;  // what processing did ("applied: …", "ignored: …"); "" until processed
   TimePoint received_at;
   std::optional<TimePoint> processed_at;
 };

@@ -17,16 +17,30 @@ Control endpoints (not Stripe's):
                         work and our reading of the answer)
   GET  /_fake/requests  every request so far: method, path, params, headers
   POST /_fake/heal      drop the failures not yet used up
+  POST /_fake/webhook_endpoint {"url": ".../api/v1/webhooks/stripe", "secret": "whsec_..."}
+  GET  /_fake/events    the events Stripe would send, oldest first
+  POST /_fake/deliver   {"ids": ["evt_...", ...] | "all"}: sends them now, in
+                        that order, signed like Stripe (Stripe-Signature t=,v1=);
+                        answers {"results": [{"id", "status", "body"}]}
+  POST /_fake/advance   {"seconds": N}: Stripe's clock moves on (event `created`)
+  POST /_fake/subscription_status {"id": "sub_...", "status": "past_due"}
+  POST /_fake/trial_will_end {"id": "sub_..."}
+  POST /_fake/payment_failed {"invoice": "in_..."}
   POST /_fake/forget_keys  forget idempotency keys (Stripe keeps them 24 h)
   POST /_fake/reset     forget everything
 """
+import copy
+import hashlib
+import hmac
 import json
 import random
 import string
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
@@ -35,7 +49,41 @@ STATE = {}
 
 def reset():
     STATE.clear()
-    STATE.update(customers={}, invoices={}, invoiceitems={}, idempotency={}, failures=[], requests=[])
+    STATE.update(customers={}, invoices={}, invoiceitems={}, idempotency={}, failures=[], requests=[],
+                 subscriptions={}, charges={}, invoice_payments={}, events=[], webhook=None, clock_offset=0)
+
+
+def stripe_now():
+    """Stripe's clock: real time plus what /_fake/advance added."""
+    return int(time.time()) + STATE["clock_offset"]
+
+
+def emit(type_, obj):
+    """Records an event the way Stripe would send it (the object as it is now)."""
+    STATE["events"].append({"id": new_id("evt"), "object": "event", "api_version": "2025-10-29.clover",
+                            "created": stripe_now(), "data": {"object": copy.deepcopy(obj)}, "livemode": False,
+                            "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None}, "type": type_})
+
+
+def sign(payload, secret, timestamp):
+    mac = hmac.new(secret.encode(), ("%d.%s" % (timestamp, payload)).encode(), hashlib.sha256).hexdigest()
+    return "t=%d,v1=%s" % (timestamp, mac)
+
+
+def deliver(events):
+    """Posts events to the configured endpoint now; returns each answer."""
+    results = []
+    for event in events:
+        payload = json.dumps(event, indent=2)
+        request = urllib.request.Request(STATE["webhook"]["url"], data=payload.encode(), method="POST", headers={
+            "Content-Type": "application/json; charset=utf-8", "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            "Stripe-Signature": sign(payload, STATE["webhook"]["secret"], int(time.time()))})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                results.append({"id": event["id"], "status": response.status, "body": response.read().decode()})
+        except urllib.error.HTTPError as e:
+            results.append({"id": event["id"], "status": e.code, "body": e.read().decode()})
+    return results
 
 
 reset()
@@ -95,8 +143,12 @@ def invoice_view(inv):
     return view
 
 
+def subscription_view(sub):
+    return copy.deepcopy(sub)
+
+
 def handle(method, path, params):
-    now = int(time.time())
+    now = stripe_now()
     parts = [p for p in path.split("/") if p]
     if parts[:1] != ["v1"]:
         return error(404, "invalid_request_error", "Unrecognized request URL (%s %s)" % (method, path))
@@ -121,6 +173,7 @@ def handle(method, path, params):
                "status_transitions": {"finalized_at": None, "paid_at": None, "voided_at": None},
                "parent": None, "item_ids": []}
         STATE["invoices"][inv["id"]] = inv
+        emit("invoice.created", invoice_view(inv))
         return 200, invoice_view(inv)
     if parts == ["invoices"] and method == "GET":
         items = sorted(STATE["invoices"].values(), key=lambda i: (i["created"], i["id"]), reverse=True)
@@ -145,6 +198,7 @@ def handle(method, path, params):
             inv["status"] = "open"
             inv["number"] = "FAKE-%04d" % (len([i for i in STATE["invoices"].values() if i["number"]]) + 1)
             inv["status_transitions"]["finalized_at"] = now
+            emit("invoice.finalized", invoice_view(inv))
             return 200, invoice_view(inv)
         if parts[2:] == ["pay"] and method == "POST":
             if inv["status"] != "open":
@@ -153,6 +207,33 @@ def handle(method, path, params):
             inv["status"] = "paid"
             inv["amount_paid"] = view["total"]
             inv["status_transitions"]["paid_at"] = now
+            if params.get("paid_out_of_band") != "true":
+                intent = new_id("pi")
+                charge = {"id": new_id("ch"), "object": "charge", "amount": view["total"], "amount_refunded": 0,
+                          "refunded": False, "currency": inv["currency"], "customer": inv["customer"],
+                          "payment_intent": intent, "status": "succeeded", "paid": True, "created": now}
+                STATE["charges"][charge["id"]] = charge
+                payment = {"id": new_id("inpay"), "object": "invoice_payment", "invoice": inv["id"],
+                           "amount_paid": view["total"], "amount_requested": view["total"], "currency": inv["currency"],
+                           "is_default": True, "status": "paid", "created": now,
+                           "payment": {"type": "payment_intent", "payment_intent": intent}}
+                STATE["invoice_payments"][payment["id"]] = payment
+                emit("charge.succeeded", charge)
+                emit("invoice.payment_succeeded", invoice_view(inv))
+            emit("invoice.paid", invoice_view(inv))
+            return 200, invoice_view(inv)
+        if parts[2:] == ["void"] and method == "POST":
+            if inv["status"] not in ("open", "uncollectible"):
+                return error(400, "invalid_request_error", "Only open invoices can be voided.", "invoice_not_open")
+            inv["status"] = "void"
+            inv["status_transitions"]["voided_at"] = now
+            emit("invoice.voided", invoice_view(inv))
+            return 200, invoice_view(inv)
+        if parts[2:] == ["mark_uncollectible"] and method == "POST":
+            if inv["status"] != "open":
+                return error(400, "invalid_request_error", "Invoice is not open.", "invoice_not_open")
+            inv["status"] = "uncollectible"
+            emit("invoice.marked_uncollectible", invoice_view(inv))
             return 200, invoice_view(inv)
     if parts == ["invoiceitems"] and method == "POST":
         inv = STATE["invoices"].get(params.get("invoice", ""))
@@ -168,7 +249,81 @@ def handle(method, path, params):
         if inv:
             inv["item_ids"].append(item["id"])
         return 200, item
+    if len(parts) == 2 and parts[0] == "charges" and method == "GET":
+        charge = STATE["charges"].get(parts[1])
+        return (200, charge) if charge else error(404, "invalid_request_error", "No such charge: '%s'" % parts[1],
+                                                  "resource_missing", "id")
+    if parts == ["refunds"] and method == "POST":
+        charge = STATE["charges"].get(params.get("charge", ""))
+        if not charge:
+            return error(400, "invalid_request_error", "No such charge", "resource_missing", "charge")
+        amount = int(params.get("amount", charge["amount"] - charge["amount_refunded"]))
+        if amount <= 0 or charge["amount_refunded"] + amount > charge["amount"]:
+            return error(400, "invalid_request_error", "Refund amount is greater than unrefunded amount on charge",
+                         "amount_too_large", "amount")
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+        refund = {"id": new_id("re"), "object": "refund", "amount": amount, "charge": charge["id"],
+                  "currency": charge["currency"], "payment_intent": charge["payment_intent"], "status": "succeeded",
+                  "created": now}
+        emit("refund.created", refund)
+        emit("charge.refunded", charge)
+        return 200, refund
+    if parts == ["invoice_payments"] and method == "GET":
+        wanted = params.get("payment", {})
+        items = [p for p in STATE["invoice_payments"].values()
+                 if (not params.get("invoice") or p["invoice"] == params["invoice"])
+                 and (not wanted.get("payment_intent") or p["payment"].get("payment_intent") == wanted["payment_intent"])]
+        return 200, {"object": "list", "url": "/v1/invoice_payments", "has_more": False, "data": items}
+    if parts == ["subscriptions"] and method == "POST":
+        if params.get("customer") not in STATE["customers"]:
+            return error(400, "invalid_request_error", "No such customer: '%s'" % params.get("customer"),
+                         "resource_missing", "customer")
+        trial_end = int(params["trial_end"]) if params.get("trial_end") else None
+        sub = {"id": new_id("sub"), "object": "subscription", "customer": params["customer"], "created": now,
+               "status": "trialing" if trial_end else "active", "trial_end": trial_end, "canceled_at": None,
+               "ended_at": None, "cancel_at_period_end": False, "metadata": params.get("metadata", {}),
+               "items": {"object": "list", "data": [], "has_more": False}}
+        STATE["subscriptions"][sub["id"]] = sub
+        emit("customer.subscription.created", sub)
+        return 200, subscription_view(sub)
+    if len(parts) == 2 and parts[0] == "subscriptions":
+        sub = STATE["subscriptions"].get(parts[1])
+        if not sub:
+            return error(404, "invalid_request_error", "No such subscription: '%s'" % parts[1], "resource_missing", "id")
+        if method == "GET":
+            return 200, subscription_view(sub)
+        if method == "DELETE":
+            if sub["status"] == "canceled":
+                return error(400, "invalid_request_error", "This subscription is already canceled.")
+            sub.update(status="canceled", canceled_at=now, ended_at=now)
+            emit("customer.subscription.deleted", sub)
+            return 200, subscription_view(sub)
     return error(404, "invalid_request_error", "Unrecognized request URL (%s: %s)" % (method, path))
+
+
+def control_action(path, body):
+    """Changes only Stripe itself can make (a bank declines, time passes)."""
+    if path == "/_fake/webhook_endpoint":
+        STATE["webhook"] = {"url": body["url"], "secret": body["secret"]}
+        return {"ok": True}
+    if path == "/_fake/advance":
+        STATE["clock_offset"] += int(body["seconds"])
+        return {"ok": True}
+    if path == "/_fake/subscription_status":
+        sub = STATE["subscriptions"][body["id"]]
+        sub["status"] = body["status"]
+        emit("customer.subscription.updated", sub)
+        return {"ok": True}
+    if path == "/_fake/trial_will_end":
+        emit("customer.subscription.trial_will_end", STATE["subscriptions"][body["id"]])
+        return {"ok": True}
+    if path == "/_fake/payment_failed":
+        inv = STATE["invoices"][body["invoice"]]
+        inv["attempt_count"] = inv.get("attempt_count", 0) + 1
+        emit("invoice.payment_failed", invoice_view(inv))
+        return {"ok": True}
+    return None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -193,6 +348,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         self.route("POST")
+
+    def do_DELETE(self):
+        self.route("DELETE")
 
     def route(self, method):
         url = urllib.parse.urlsplit(self.path)
@@ -250,7 +408,19 @@ class Handler(BaseHTTPRequestHandler):
         return status, response
 
     def control(self, method, path, body):
+        if path == "/_fake/deliver" and method == "POST":
+            ids = json.loads(body)["ids"]
+            with LOCK:
+                by_id = {e["id"]: e for e in STATE["events"]}
+                events = list(STATE["events"]) if ids == "all" else [by_id[i] for i in ids]
+            return self.send(200, {"results": deliver(events)})  # outside the lock: billingd may call back
         with LOCK:
+            if method == "POST":
+                answer = control_action(path, json.loads(body or "{}"))
+                if answer is not None:
+                    return self.send(200, answer)
+            if path == "/_fake/events":
+                return self.send(200, {"events": STATE["events"]})
             if path == "/_fake/fail" and method == "POST":
                 failure = json.loads(body)
                 failure.setdefault("times", 1)

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
@@ -56,6 +57,46 @@ class FakeStripe {
   boost::json::object State() {
     return boost::json::parse(HttpClient(base_url_).Get("/_fake/state").body).as_object();
   }
+
+  // A control endpoint of the fake with a JSON body; its JSON answer.
+  boost::json::object Control(const std::string& path, const boost::json::object& body) {
+    HttpResult r = HttpClient(base_url_).Post(path, boost::json::serialize(body));
+    if (r.status != 200) throw std::runtime_error("fake Stripe " + path + ": " + r.body);
+    return boost::json::parse(r.body).as_object();
+  }
+
+  // Where and with which secret the fake sends signed webhooks.
+  void SetWebhookEndpoint(const std::string& url, const std::string& secret) {
+    Control("/_fake/webhook_endpoint", {{"url", url}, {"secret", secret}});
+  }
+
+  // The events Stripe would have sent so far, oldest first.
+  boost::json::array Events() {
+    return boost::json::parse(HttpClient(base_url_).Get("/_fake/events").body).at("events").as_array();
+  }
+
+  // Ids of the events of `type` (all types when empty), oldest first.
+  std::vector<std::string> EventIds(const std::string& type = "") {
+    std::vector<std::string> ids;
+    boost::json::array events = Events();
+    for (const auto& e : events) {
+      if (type.empty() || e.at("type").as_string() == type) ids.emplace_back(e.at("id").as_string());
+    }
+    return ids;
+  }
+
+  // Sends the events now, in this order, signed; the HTTP status of each.
+  std::vector<int64_t> Deliver(const std::vector<std::string>& ids) {
+    boost::json::array list;
+    for (const auto& id : ids) list.emplace_back(id);
+    boost::json::object answer = Control("/_fake/deliver", {{"ids", list}});
+    std::vector<int64_t> statuses;
+    for (const auto& r : answer.at("results").as_array()) statuses.push_back(r.at("status").as_int64());
+    return statuses;
+  }
+
+  // Stripe's clock moves on: later events get a later `created`.
+  void Advance(int seconds) { Control("/_fake/advance", {{"seconds", seconds}}); }
 
   boost::json::array Requests() {
     return boost::json::parse(HttpClient(base_url_).Get("/_fake/requests").body).at("requests").as_array();

@@ -87,6 +87,16 @@ int RunServe(const std::vector<std::string>& args) {
       }
     });
   }
+  if (!config->stripe_secret_key.empty()) {
+    // Recorded webhook events are processed within about a second.
+    stripe::WebhookProcessor& processor = *(*app)->webhook_processor;
+    jobs.Every("stripe-webhooks", std::chrono::seconds(1), [&processor] {
+      auto run = processor.RunPending();
+      if (!run.ok()) log::Error("stripe webhook processing failed", {{"error", run.error().message}});
+    });
+  } else if (!config->stripe_webhook_secret.empty()) {
+    log::Warn("Stripe webhooks are recorded but not processed: STRIPE_SECRET_KEY is not set");
+  }
   (*server)->Run();
   jobs.Stop();
   log::Info("stopped");

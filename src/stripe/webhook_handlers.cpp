@@ -1,0 +1,415 @@
+#include "stripe/webhook_handlers.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "audit/audit_log.hpp"
+#include "core/ids.hpp"
+#include "invoicing/invoice.hpp"
+#include "money/decimal.hpp"
+#include "money/money.hpp"
+#include "stripe/json_fields.hpp"
+
+namespace meterline::stripe {
+
+namespace json = boost::json;
+
+namespace {
+
+const std::set<std::string> kInvoiceEvents = {
+    "invoice.created",  "invoice.finalized", "invoice.payment_succeeded",   "invoice.payment_failed",
+    "invoice.paid",     "invoice.voided",    "invoice.marked_uncollectible"};
+const std::set<std::string> kSubscriptionEvents = {
+    "customer.subscription.updated", "customer.subscription.deleted", "customer.subscription.trial_will_end"};
+
+std::string Upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+
+// Seconds (Stripe) to our milliseconds, or NULL.
+storage::Value MillisOrNull(const json::object* o, const char* key) {
+  if (o == nullptr) return nullptr;
+  auto v = IntField(*o, key);
+  return v ? storage::Value(*v * 1000) : storage::Value(nullptr);
+}
+
+ApplyStep Ignore(std::string why) {
+  return [why = std::move(why)](storage::Transaction&) -> Result<std::string> { return "ignored: " + why; };
+}
+
+std::string JsonText(const json::object& o) { return json::serialize(o); }
+
+// Our subscription statuses for Stripe's; nullopt: no equivalent (incomplete, paused).
+std::optional<std::string> OurSubscriptionStatus(const std::string& stripe_status) {
+  if (stripe_status == "trialing" || stripe_status == "active" || stripe_status == "past_due" ||
+      stripe_status == "canceled") {
+    return stripe_status;
+  }
+  if (stripe_status == "unpaid") return "past_due";
+  if (stripe_status == "incomplete_expired") return "canceled";
+  return std::nullopt;
+}
+
+// Our customer for a Stripe customer id, or "".
+Result<std::string> OurCustomer(storage::Transaction& tx, const std::string& stripe_customer) {
+  if (stripe_customer.empty()) return std::string();
+  auto found = tx.Execute("SELECT id FROM customers WHERE stripe_customer_id = $1", {stripe_customer});
+  if (!found.ok()) return std::move(found).error();
+  return found->rows.empty() ? std::string() : found->rows[0].Text(0);
+}
+
+// An invoice created in Stripe that we do not have: ours is made from it, its
+// lines as adjustment lines (quantity 1, so the unit price is exact), plus one
+// line for whatever makes subtotal + tax = total hold (discounts).
+Result<std::string> CreateFromStripe(storage::Transaction& tx, const Clock& clock, const json::object& inv,
+                                     const std::vector<json::object>& lines, const std::string& customer_id,
+                                     int64_t event_created) {
+  auto status = invoicing::ParseStatus(TextField(inv, "status"));
+  if (!status) return "ignored: Stripe invoice status " + TextField(inv, "status") + " is unknown";
+  std::string currency = Upper(TextField(inv, "currency"));
+  auto unit = money::FindCurrency(currency);
+  if (!unit) return "ignored: currency " + currency + " is not supported";
+  int64_t total = IntField(inv, "total").value_or(0);
+  int64_t tax = 0;
+  if (const auto* taxes = inv.if_contains("total_taxes"); taxes && taxes->is_array()) {
+    for (const auto& t : taxes->as_array()) {
+      if (t.is_object()) tax += IntField(t.as_object(), "amount").value_or(0);
+    }
+  }
+  std::string id = NewId("inv");
+  int64_t now = ToUnixMillis(clock.Now());
+  int64_t created = IntField(inv, "created").value_or(now / 1000) * 1000;
+  const json::object* transitions = ObjectField(inv, "status_transitions");
+  std::vector<std::tuple<std::string, int64_t>> ours;
+  int64_t subtotal = 0;
+  for (const auto& line : lines) {
+    std::string description = TextField(line, "description");
+    ours.emplace_back(description.empty() ? "Stripe line" : description, IntField(line, "amount").value_or(0));
+    subtotal += std::get<1>(ours.back());
+  }
+  if (subtotal + tax != total) {
+    ours.emplace_back("Discounts and adjustments (Stripe)", total - tax - subtotal);
+    subtotal = total - tax;
+  }
+  std::string number = TextField(inv, "number");
+  auto inserted = tx.Execute(
+      "INSERT INTO invoices (id, number, customer_id, period_start, period_end, status, currency, subtotal_minor, "
+      "tax_minor, total_minor, amount_due_minor, amount_paid_minor, due_at, stripe_invoice_id, stripe_status_at, "
+      "created_at, finalized_at, paid_at, voided_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+      {id, number.empty() ? storage::Value(nullptr) : storage::Value(number), customer_id,
+       IntField(inv, "period_start").value_or(created / 1000) * 1000,
+       IntField(inv, "period_end").value_or(created / 1000) * 1000, invoicing::StatusName(*status), currency,
+       subtotal, tax, total, IntField(inv, "amount_due").value_or(0), IntField(inv, "amount_paid").value_or(0),
+       MillisOrNull(&inv, "due_date"), TextField(inv, "id"), event_created, created,
+       MillisOrNull(transitions, "finalized_at"), MillisOrNull(transitions, "paid_at"),
+       MillisOrNull(transitions, "voided_at"), now});
+  if (!inserted.ok()) return std::move(inserted).error();
+  int64_t position = 0;
+  for (const auto& [description, amount] : ours) {
+    auto line = tx.Execute(
+        "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, description, quantity, unit_price, "
+        "amount_minor) VALUES ($1, $2, $3, 'adjustment', NULL, $4, 1, $5, $6)",
+        {NewId("il"), id, ++position, description, money::Decimal(amount, unit->exponent).ToString(), amount});
+    if (!line.ok()) return std::move(line).error();
+  }
+  Status audited = audit::Record(tx, clock,
+                                 {"stripe", "invoice.imported_from_stripe", customer_id,
+                                  "{\"invoice_id\":\"" + id + "\",\"stripe_invoice_id\":\"" + TextField(inv, "id") +
+                                      "\"}",
+                                  "", ""});
+  if (!audited.ok()) return std::move(audited).error();
+  return "applied: created " + id + " from " + TextField(inv, "id");
+}
+
+}  // namespace
+
+Result<StripeEvent> ParseStripeEvent(std::string_view payload) {
+  boost::system::error_code ec;
+  json::value doc = json::parse(payload, ec);
+  if (ec || !doc.is_object()) return InvalidArgument("the event is not a JSON object");
+  const json::object& o = doc.as_object();
+  StripeEvent event{TextField(o, "id"), TextField(o, "type"), IntField(o, "created").value_or(0), {}};
+  if (event.id.empty() || event.type.empty()) return InvalidArgument("the event has no id or type");
+  if (const auto* data = ObjectField(o, "data")) {
+    if (const auto* object = ObjectField(*data, "object")) event.object = *object;
+  }
+  return event;
+}
+
+bool WebhookHandlers::Handles(const std::string& type) {
+  return kInvoiceEvents.count(type) || kSubscriptionEvents.count(type) || type == "charge.refunded";
+}
+
+Result<ApplyStep> WebhookHandlers::Prepare(const StripeEvent& event) {
+  if (kInvoiceEvents.count(event.type)) return PrepareInvoice(event);
+  if (kSubscriptionEvents.count(event.type)) return PrepareSubscription(event);
+  if (event.type == "charge.refunded") return PrepareRefund(event);
+  return Ignore("unhandled event type");
+}
+
+Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
+  std::string stripe_id = TextField(event.object, "id");
+  if (stripe_id.empty()) return Ignore("the event names no invoice");
+  auto fetched = stripe_.Get("invoices/" + stripe_id);
+  if (!fetched.ok()) {
+    if (fetched.error().code == ErrorCode::kNotFound) return Ignore("Stripe no longer has " + stripe_id);
+    return std::move(fetched).error();
+  }
+  json::object inv = std::move(*fetched);
+  // All its lines (needed only when we create ours from it).
+  std::vector<json::object> lines;
+  if (const auto* first = ObjectField(inv, "lines")) {
+    const json::object* page = first;
+    json::object next;
+    while (true) {
+      std::string last;
+      if (const auto* data = page->if_contains("data"); data && data->is_array()) {
+        for (const auto& l : data->as_array()) {
+          if (!l.is_object()) continue;
+          lines.push_back(l.as_object());
+          last = TextField(l.as_object(), "id");
+        }
+      }
+      const auto* more = page->if_contains("has_more");
+      if (more == nullptr || !more->is_bool() || !more->as_bool() || last.empty()) break;
+      auto fetched_page = stripe_.Get("invoices/" + stripe_id + "/lines", {{"limit", "100"}, {"starting_after", last}});
+      if (!fetched_page.ok()) return std::move(fetched_page).error();
+      next = std::move(*fetched_page);
+      page = &next;
+    }
+  }
+
+  return ApplyStep([this, event, inv = std::move(inv), lines = std::move(lines),
+                    stripe_id](storage::Transaction& tx) -> Result<std::string> {
+    int64_t now = ToUnixMillis(clock_.Now());
+    auto found = tx.Execute(
+        "SELECT id, status, customer_id, amount_paid_minor FROM invoices WHERE stripe_invoice_id = $1", {stripe_id});
+    if (!found.ok()) return std::move(found).error();
+    if (found->rows.empty()) {
+      // Ours, pushed before we stored Stripe's id (or a crash in between)?
+      std::string ours = MetadataField(inv, "meterline_invoice_id");
+      if (!ours.empty()) {
+        auto linked = tx.Execute(
+            "UPDATE invoices SET stripe_invoice_id = $2, updated_at = $3 WHERE id = $1 AND stripe_invoice_id IS NULL",
+            {ours, stripe_id, now});
+        if (!linked.ok()) return std::move(linked).error();
+        if (linked->affected_rows != 1) return "ignored: metadata names " + ours + ", which is not ours to link";
+      } else {
+        auto customer = OurCustomer(tx, TextField(inv, "customer"));
+        if (!customer.ok()) return std::move(customer).error();
+        if (customer->empty()) return std::string("ignored: the invoice's customer is not linked to Meterline");
+        return CreateFromStripe(tx, clock_, inv, lines, *customer, event.created);
+      }
+      found = tx.Execute(
+          "SELECT id, status, customer_id, amount_paid_minor FROM invoices WHERE stripe_invoice_id = $1", {stripe_id});
+      if (!found.ok()) return std::move(found).error();
+    }
+    const storage::Row& row = found->rows.at(0);
+    std::string id = row.Text(0);
+    std::string customer_id = row.Text(2);
+    std::vector<std::string> done;
+
+    if (event.type == "invoice.payment_failed") {
+      auto counted = tx.Execute(
+          "UPDATE invoices SET failed_payment_count = failed_payment_count + 1, updated_at = $2 WHERE id = $1",
+          {id, now});
+      if (!counted.ok()) return std::move(counted).error();
+      auto queued = tx.Execute(
+          "INSERT INTO events (type, customer_id, payload, available_at, created_at) VALUES ($1, $2, $3, $4, $4)",
+          {std::string("invoice.payment_failed"), customer_id,
+           JsonText({{"invoice_id", id},
+                     {"stripe_invoice_id", stripe_id},
+                     {"attempt_count", IntField(inv, "attempt_count").value_or(0)}}),
+           now});
+      if (!queued.ok()) return std::move(queued).error();
+      done.push_back("payment failure counted");
+    }
+
+    auto from = invoicing::ParseStatus(row.Text(1));
+    auto to = invoicing::ParseStatus(TextField(inv, "status"));
+    int64_t paid = IntField(inv, "amount_paid").value_or(0);
+    const json::object* transitions = ObjectField(inv, "status_transitions");
+    if (from && to && *from != *to && invoicing::CanTransition(*from, *to)) {
+      std::string next = invoicing::StatusName(*to);
+      auto updated = tx.Execute(
+          "UPDATE invoices SET status = $2, amount_paid_minor = $3, "
+          "amount_due_minor = CASE WHEN $2 = 'void' THEN 0 ELSE total_minor - $3 END, "
+          "number = COALESCE(number, $4), "
+          "finalized_at = COALESCE(finalized_at, CAST($5 AS BIGINT)), "
+          "paid_at = CASE WHEN $2 = 'paid' THEN COALESCE(CAST($6 AS BIGINT), $8) ELSE paid_at END, "
+          "voided_at = CASE WHEN $2 = 'void' THEN COALESCE(CAST($7 AS BIGINT), $8) ELSE voided_at END, "
+          "stripe_status_at = $9, updated_at = $8 WHERE id = $1 AND status = $10",
+          {id, next, paid,
+           TextField(inv, "number").empty() ? storage::Value(nullptr) : storage::Value(TextField(inv, "number")),
+           MillisOrNull(transitions, "finalized_at"), MillisOrNull(transitions, "paid_at"),
+           MillisOrNull(transitions, "voided_at"), now, event.created, row.Text(1)});
+      if (!updated.ok()) return std::move(updated).error();
+      if (updated->affected_rows != 1) return Conflict("invoice " + id + " changed meanwhile");
+      Status audited = audit::Record(
+          tx, clock_,
+          {"stripe", "invoice.updated_from_stripe", customer_id,
+           JsonText({{"invoice_id", id}, {"event_id", event.id}, {"from", row.Text(1)}, {"to", next}}), "", ""});
+      if (!audited.ok()) return std::move(audited).error();
+      done.push_back(row.Text(1) + " -> " + next);
+    } else if (from && to && *from == *to && paid > row.Int(3)) {
+      // A partial payment on an open invoice: the amount only grows.
+      auto updated = tx.Execute(
+          "UPDATE invoices SET amount_paid_minor = $2, amount_due_minor = total_minor - $2, updated_at = $3 "
+          "WHERE id = $1 AND amount_paid_minor < $2",
+          {id, paid, now});
+      if (!updated.ok()) return std::move(updated).error();
+      done.push_back("amount paid " + std::to_string(paid));
+    } else if (from && to && *from != *to) {
+      done.push_back("kept " + row.Text(1) + " (Stripe says " + TextField(inv, "status") + ", an earlier state)");
+    }
+    if (done.empty()) return "ignored: invoice " + id + " already " + row.Text(1);
+    std::string outcome = "applied: invoice " + id;
+    for (const auto& d : done) outcome += ", " + d;
+    return outcome;
+  });
+}
+
+Result<ApplyStep> WebhookHandlers::PrepareRefund(const StripeEvent& event) {
+  std::string charge_id = TextField(event.object, "id");
+  if (charge_id.empty()) return Ignore("the event names no charge");
+  auto charge = stripe_.Get("charges/" + charge_id);
+  if (!charge.ok()) {
+    if (charge.error().code == ErrorCode::kNotFound) return Ignore("Stripe no longer has " + charge_id);
+    return std::move(charge).error();
+  }
+  // Since 2025-03-31 a charge does not name its invoice: the invoice payment
+  // of its PaymentIntent does.
+  std::string stripe_invoice;
+  std::string intent = TextField(*charge, "payment_intent");
+  if (!intent.empty()) {
+    auto payments = stripe_.Get("invoice_payments", {{"payment[type]", "payment_intent"},
+                                                     {"payment[payment_intent]", intent}});
+    if (!payments.ok()) return std::move(payments).error();
+    if (const auto* data = payments->if_contains("data"); data && data->is_array()) {
+      for (const auto& p : data->as_array()) {
+        if (p.is_object() && stripe_invoice.empty()) stripe_invoice = TextField(p.as_object(), "invoice");
+      }
+    }
+  }
+  int64_t refunded = IntField(*charge, "amount_refunded").value_or(0);
+  std::string stripe_customer = TextField(*charge, "customer");
+  return ApplyStep([this, event, charge_id, stripe_invoice, refunded,
+                    stripe_customer](storage::Transaction& tx) -> Result<std::string> {
+    int64_t now = ToUnixMillis(clock_.Now());
+    std::string invoice_id, customer_id;
+    if (!stripe_invoice.empty()) {
+      auto found = tx.Execute("SELECT id, customer_id FROM invoices WHERE stripe_invoice_id = $1", {stripe_invoice});
+      if (!found.ok()) return std::move(found).error();
+      if (!found->rows.empty()) {
+        invoice_id = found->rows[0].Text(0);
+        customer_id = found->rows[0].Text(1);
+      }
+    }
+    if (customer_id.empty()) {
+      auto customer = OurCustomer(tx, stripe_customer);
+      if (!customer.ok()) return std::move(customer).error();
+      customer_id = *customer;
+    }
+    if (customer_id.empty()) return std::string("ignored: the charge's customer is not linked to Meterline");
+    if (!invoice_id.empty()) {
+      // The refunded total only grows, whatever order the events come in.
+      auto updated = tx.Execute(
+          "UPDATE invoices SET amount_refunded_minor = $2, updated_at = $3 WHERE id = $1 AND amount_refunded_minor < $2",
+          {invoice_id, refunded, now});
+      if (!updated.ok()) return std::move(updated).error();
+    }
+    json::object data = {{"charge_id", charge_id}, {"event_id", event.id}, {"amount_refunded", refunded}};
+    data["invoice_id"] = invoice_id.empty() ? json::value(nullptr) : json::value(invoice_id);
+    Status audited = audit::Record(tx, clock_, {"stripe", "charge.refunded", customer_id, JsonText(data), "", ""});
+    if (!audited.ok()) return std::move(audited).error();
+    return "applied: refund of " + charge_id + " recorded" + (invoice_id.empty() ? "" : " on " + invoice_id);
+  });
+}
+
+Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event) {
+  std::string stripe_id = TextField(event.object, "id");
+  if (stripe_id.empty()) return Ignore("the event names no subscription");
+  auto fetched = stripe_.Get("subscriptions/" + stripe_id);
+  if (!fetched.ok()) {
+    if (fetched.error().code == ErrorCode::kNotFound) return Ignore("Stripe no longer has " + stripe_id);
+    return std::move(fetched).error();
+  }
+  return ApplyStep([this, event, sub = std::move(*fetched), stripe_id](storage::Transaction& tx) -> Result<std::string> {
+    int64_t now = ToUnixMillis(clock_.Now());
+    const char* kSelect =
+        "SELECT id, customer_id, status, stripe_status_at FROM subscriptions WHERE stripe_subscription_id = $1";
+    auto found = tx.Execute(kSelect, {stripe_id});
+    if (!found.ok()) return std::move(found).error();
+    if (found->rows.empty()) {
+      // Link it: by our id in its metadata, else the one subscription of its customer.
+      std::string ours = MetadataField(sub, "meterline_subscription_id");
+      if (ours.empty()) {
+        auto customer = OurCustomer(tx, TextField(sub, "customer"));
+        if (!customer.ok()) return std::move(customer).error();
+        if (customer->empty()) return std::string("ignored: the subscription's customer is not linked to Meterline");
+        auto by_customer = tx.Execute("SELECT id FROM subscriptions WHERE customer_id = $1", {*customer});
+        if (!by_customer.ok()) return std::move(by_customer).error();
+        if (by_customer->rows.empty()) return "ignored: customer " + *customer + " has no subscription";
+        ours = by_customer->rows[0].Text(0);
+      }
+      auto linked = tx.Execute(
+          "UPDATE subscriptions SET stripe_subscription_id = $2, updated_at = $3 "
+          "WHERE id = $1 AND stripe_subscription_id IS NULL",
+          {ours, stripe_id, now});
+      if (!linked.ok()) return std::move(linked).error();
+      if (linked->affected_rows != 1) return "ignored: subscription " + ours + " is linked to another";
+      found = tx.Execute(kSelect, {stripe_id});
+      if (!found.ok()) return std::move(found).error();
+    }
+    const storage::Row& row = found->rows.at(0);
+    std::string id = row.Text(0), customer_id = row.Text(1), status = row.Text(2);
+    storage::Value trial_end = MillisOrNull(&sub, "trial_end");
+
+    if (event.type == "customer.subscription.trial_will_end") {
+      auto updated = tx.Execute("UPDATE subscriptions SET trial_end = $2, updated_at = $3 WHERE id = $1",
+                                {id, trial_end, now});
+      if (!updated.ok()) return std::move(updated).error();
+      json::object payload = {{"subscription_id", id}, {"stripe_subscription_id", stripe_id}};
+      auto end = IntField(sub, "trial_end");
+      payload["trial_end"] = end ? json::value(FormatIso8601(FromUnixMillis(*end * 1000))) : json::value(nullptr);
+      auto queued = tx.Execute(
+          "INSERT INTO events (type, customer_id, payload, available_at, created_at) VALUES ($1, $2, $3, $4, $4)",
+          {std::string("subscription.trial_will_end"), customer_id, JsonText(payload), now});
+      if (!queued.ok()) return std::move(queued).error();
+      return "applied: trial end notice queued for " + id;
+    }
+
+    if (status == "canceled") return "ignored: subscription " + id + " is canceled, which is final";
+    if (auto last = row.OptInt(3); last && *last > event.created) {
+      return "ignored: a newer event was applied to " + id;
+    }
+    std::string theirs = TextField(sub, "status");
+    auto next = event.type == "customer.subscription.deleted" ? std::optional<std::string>("canceled")
+                                                              : OurSubscriptionStatus(theirs);
+    if (!next) return "ignored: Stripe status " + theirs + " has no Meterline equivalent";
+    storage::Value canceled_at = MillisOrNull(&sub, "canceled_at");
+    if (*next == "canceled" && std::holds_alternative<std::nullptr_t>(canceled_at)) canceled_at = now;
+    auto updated = tx.Execute(
+        "UPDATE subscriptions SET status = $2, trial_end = $3, "
+        "canceled_at = CASE WHEN $2 = 'canceled' THEN COALESCE(canceled_at, CAST($4 AS BIGINT)) ELSE canceled_at END, "
+        "stripe_status_at = $5, updated_at = $6 WHERE id = $1 AND status <> 'canceled'",
+        {id, *next, trial_end, canceled_at, event.created, now});
+    if (!updated.ok()) return std::move(updated).error();
+    if (updated->affected_rows != 1) return Conflict("subscription " + id + " changed meanwhile");
+    if (*next != status) {
+      Status audited = audit::Record(
+          tx, clock_,
+          {"stripe", "subscription.updated_from_stripe", customer_id,
+           JsonText({{"subscription_id", id}, {"event_id", event.id}, {"from", status}, {"to", *next}}), "", ""});
+      if (!audited.ok()) return std::move(audited).error();
+    }
+    return "applied: subscription " + id + " " + status + " -> " + *next;
+  });
+}
+
+}  // namespace meterline::stripe

@@ -1,0 +1,70 @@
+// WebhookHandlers: what a Stripe event changes in our data.
+//
+// An event is a hint, not the truth: each handler re-fetches the current
+// object from Stripe (invoice, charge, subscription) and applies that, so
+// events may arrive late, twice or out of order. Handling has two phases:
+//   Prepare  — the Stripe calls, outside any transaction; fails → retried;
+//   Apply    — our changes, inside the transaction that also marks the event
+//              processed, so they happen exactly once.
+// Order safety: invoice statuses only move forward (draft → open → paid |
+// void | uncollectible, invoicing::CanTransition); subscription changes
+// apply only when the event is not older (`created`) than the last one
+// applied (stripe_status_at), and canceled is final. An invoice we do not
+// know yet is linked by metadata[meterline_invoice_id] or, when its customer
+// is ours, created from Stripe's object.
+//
+// Handled: invoice.created, invoice.finalized, invoice.payment_succeeded,
+// invoice.payment_failed, invoice.paid, invoice.voided,
+// invoice.marked_uncollectible, charge.refunded,
+// customer.subscription.updated, customer.subscription.deleted,
+// customer.subscription.trial_will_end. Anything else: ignored.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <functional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "storage/database.hpp"
+#include "stripe/client.hpp"
+
+namespace meterline::stripe {
+
+struct StripeEvent {
+  std::string id;       // "evt_…"
+  std::string type;     // "invoice.paid"
+  int64_t created = 0;  // seconds since the epoch
+  boost::json::object object;  // data.object as sent (a hint)
+};
+
+// Parses a recorded payload. kInvalidArgument when it is not an event.
+Result<StripeEvent> ParseStripeEvent(std::string_view payload);
+
+// The transactional half of handling one event; returns the outcome text
+// ("applied: invoice inv_… open -> paid", "ignored: …").
+using ApplyStep = std::function<Result<std::string>(storage::Transaction&)>;
+
+class WebhookHandlers {
+ public:
+  WebhookHandlers(storage::Database& db, StripeClient& stripe, const Clock& clock)
+      : db_(db), stripe_(stripe), clock_(clock) {}
+
+  static bool Handles(const std::string& type);
+
+  // Fetches what the event is about from Stripe and returns the step that
+  // applies it. An object Stripe no longer has yields an "ignored" step.
+  Result<ApplyStep> Prepare(const StripeEvent& event);
+
+ private:
+  Result<ApplyStep> PrepareInvoice(const StripeEvent& event);
+  Result<ApplyStep> PrepareRefund(const StripeEvent& event);
+  Result<ApplyStep> PrepareSubscription(const StripeEvent& event);
+
+  storage::Database& db_;
+  StripeClient& stripe_;
+  const Clock& clock_;
+};
+
+}  // namespace meterline::stripe
