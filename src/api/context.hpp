@@ -18,6 +18,8 @@ namespace meterline::subscriptions { class SubscriptionService; }
 namespace meterline::invoicing { class InvoiceService; }
 namespace meterline::catalog { class Catalog; }
 namespace meterline::stripe { class WebhookInbox; class WebhookProcessor; }
+namespace meterline::reconciliation { class ReconciliationService; }
+namespace meterline::idempotency { class IdempotencyStore; }
 
 namespace meterline::api {
 
@@ -44,6 +46,8 @@ struct ApiContext {
   const catalog::Catalog& catalog;
   stripe::WebhookInbox& webhook_inbox;
   stripe::WebhookProcessor& webhook_processor;
+  reconciliation::ReconciliationService& reconciliations;
+  idempotency::IdempotencyStore& idempotency;
   // STRIPE_WEBHOOK_SECRET ("whsec_…"); empty = webhooks answer 503.
   std::string stripe_webhook_secret;
   // The invoice issuer (COMPANY_*), drawn on every PDF.

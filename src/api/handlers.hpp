@@ -41,6 +41,11 @@ http::Handler StripeWebhook(ApiContext& context);
 http::Handler ListStripeWebhookEvents(ApiContext& context);
 http::Handler RetryStripeWebhookEvent(ApiContext& context);
 
+// reconciliation.cpp
+http::Handler Reconcile(ApiContext& context);
+http::Handler ListReconciliations(ApiContext& context);
+http::Handler GetReconciliation(ApiContext& context);
+
 // invoices.cpp
 http::Handler ListInvoices(ApiContext& context);
 http::Handler GetInvoice(ApiContext& context);

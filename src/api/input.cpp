@@ -5,6 +5,8 @@
 
 #include <charconv>
 
+#include "money/money.hpp"
+
 namespace meterline::api {
 
 Result<boost::json::object> BodyObject(const http::Request& request) {
@@ -49,6 +51,11 @@ Result<int64_t> IntQuery(const http::Request& request, const char* name, int64_t
 
 http::Response JsonResponse(int status, const boost::json::value& value) {
   return http::Response::Json(status, boost::json::serialize(value));
+}
+
+boost::json::object AmountJson(int64_t minor, const std::string& currency) {
+  auto c = money::FindCurrency(currency).value_or(money::Currency{currency, 2});
+  return {{"minor", minor}, {"currency", currency}, {"formatted", money::FormatMajor(minor, c)}};
 }
 
 }  // namespace meterline::api

@@ -29,4 +29,7 @@ Result<int64_t> IntQuery(const http::Request& request, const char* name, int64_t
 // Serializes a JSON value into a response.
 http::Response JsonResponse(int status, const boost::json::value& value);
 
+// The API's Amount: {"minor": 61728, "currency": "USD", "formatted": "617.28"}.
+boost::json::object AmountJson(int64_t minor, const std::string& currency);
+
 }  // namespace meterline::api

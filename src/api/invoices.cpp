@@ -16,11 +16,6 @@ namespace {
 
 namespace json = boost::json;
 
-json::object Amount(int64_t minor, const std::string& currency) {
-  auto c = money::FindCurrency(currency).value_or(money::Currency{currency, 2});
-  return {{"minor", minor}, {"currency", currency}, {"formatted", money::FormatMajor(minor, c)}};
-}
-
 json::value OptTime(const std::optional<TimePoint>& t) {
   return t ? json::value(FormatIso8601(*t)) : json::value(nullptr);
 }
@@ -34,13 +29,13 @@ json::object InvoiceJson(const invoicing::Invoice& inv, bool with_lines) {
   o["status"] = invoicing::StatusName(inv.status);
   o["period"] = {{"start", FormatIso8601(inv.period.start)}, {"end", FormatIso8601(inv.period.end)}};
   o["currency"] = inv.currency;
-  o["subtotal"] = Amount(inv.subtotal_minor, inv.currency);
+  o["subtotal"] = AmountJson(inv.subtotal_minor, inv.currency);
   o["tax_rate"] = inv.tax_rate.empty() ? json::value(nullptr) : json::value(inv.tax_rate);
-  o["tax"] = Amount(inv.tax_minor, inv.currency);
-  o["total"] = Amount(inv.total_minor, inv.currency);
-  o["amount_due"] = Amount(inv.amount_due_minor, inv.currency);
-  o["amount_paid"] = Amount(inv.amount_paid_minor, inv.currency);
-  o["amount_refunded"] = Amount(inv.amount_refunded_minor, inv.currency);
+  o["tax"] = AmountJson(inv.tax_minor, inv.currency);
+  o["total"] = AmountJson(inv.total_minor, inv.currency);
+  o["amount_due"] = AmountJson(inv.amount_due_minor, inv.currency);
+  o["amount_paid"] = AmountJson(inv.amount_paid_minor, inv.currency);
+  o["amount_refunded"] = AmountJson(inv.amount_refunded_minor, inv.currency);
   o["due_at"] = OptTime(inv.due_at);
   o["stripe_invoice_id"] = inv.stripe_invoice_id.empty() ? json::value(nullptr) : json::value(inv.stripe_invoice_id);
   o["created_at"] = FormatIso8601(inv.created_at);
@@ -55,7 +50,7 @@ json::object InvoiceJson(const invoicing::Invoice& inv, bool with_lines) {
                        {"description", l.description},
                        {"quantity", l.quantity},
                        {"unit_price", l.unit_price},
-                       {"amount", Amount(l.amount_minor, inv.currency)}});
+                       {"amount", AmountJson(l.amount_minor, inv.currency)}});
     }
     o["lines"] = std::move(lines);
   }

@@ -60,6 +60,14 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
       {.method = Method::kGet, .pattern = "/api/v1/billing/invoices/:id/pdf", .handler = InvoicePdf(context),
        .feature = "billing", .roles = kUsers, .rate_group = "billing"},
 
+      // Reconciliation: admins only.
+      {.method = Method::kPost, .pattern = "/api/v1/billing/reconcile", .handler = Reconcile(context),
+       .feature = "billing", .roles = kAdmin, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/reconciliations", .handler = ListReconciliations(context),
+       .feature = "billing", .roles = kAdmin, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/reconciliations/:id", .handler = GetReconciliation(context),
+       .feature = "billing", .roles = kAdmin, .rate_group = "billing"},
+
       // Stripe: the signature on the raw body is the authentication.
       {.method = Method::kPost, .pattern = "/api/v1/webhooks/stripe", .handler = StripeWebhook(context),
        .rate_group = "webhook"},

@@ -240,6 +240,32 @@ const std::vector<Setting>& Settings() {
          }
          return OkStatus();
        }},
+      {"RECONCILE_TOLERANCE", "",
+       [](auto& n, auto& v, Config& c) {
+         auto rate = money::Decimal::Parse(v);
+         if (!rate || rate->units() < 0 || !(*rate < money::Decimal(1, 0))) {
+           return Status(InvalidArgument(n + ": '" + v + "' must be a fraction 0 <= x < 1, e.g. 0.005"));
+         }
+         c.reconcile_tolerance = *rate;
+         return OkStatus();
+       }},
+      {"RECONCILE_ALERT_THRESHOLD", "",
+       [](auto& n, auto& v, Config& c) {
+         auto amount = money::Decimal::Parse(v);
+         if (!amount || amount->units() < 0 || amount->scale() > 2 || amount->units() > INT64_MAX / 100) {
+           return Status(InvalidArgument(n + ": '" + v + "' must be an amount like 1000 or 1000.00"));
+         }
+         c.reconcile_alert_threshold_minor = amount->units() * (amount->scale() == 0 ? 100 : amount->scale() == 1 ? 10 : 1);
+         return OkStatus();
+       }},
+      {"ALERT_WEBHOOK_URL", "",
+       [](auto& n, auto& v, Config& c) {
+         if (!v.empty() && !StartsWith(v, "http://") && !StartsWith(v, "https://")) {
+           return Status(Invalid(n, "must be an http:// or https:// URL", v, /*secret=*/true));
+         }
+         c.alert_webhook_url = v;
+         return OkStatus();
+       }},
       {"COMPANY_NAME", "", [](auto&, auto& v, Config& c) { c.company_name = v; return OkStatus(); }},
       {"COMPANY_ADDRESS", "",
        [](auto&, auto& v, Config& c) {
@@ -277,6 +303,7 @@ std::string Config::Describe() const {
   out += " stripe_api_base=" + stripe_api_base;
   out += " stripe_secret_key=" + std::string(stripe_secret_key.empty() ? "unset" : "set");
   out += " stripe_webhook_secret=" + std::string(stripe_webhook_secret.empty() ? "unset" : "set");
+  out += " alert_webhook_url=" + std::string(alert_webhook_url.empty() ? "unset" : "set");
   out += " jwt_secret=" + std::string(jwt_secret.empty() ? "generated" : "set");
   out += " features=billing:" + std::string(features.billing ? "on" : "off") +
          ",transparency:" + (features.transparency ? "on" : "off") +

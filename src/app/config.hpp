@@ -116,6 +116,15 @@ struct Config {
   std::vector<std::string> company_address = {"Example Street 1", "10115 Berlin, Germany", "billing@meterline.dev"};
   std::string company_logo_path;
 
+  // Reconciliation (docs/reconciliation.md).
+  // RECONCILE_TOLERANCE: a line differing from what we computed by more than
+  // this fraction (and more than one minor unit) is a finding.
+  money::Decimal reconcile_tolerance{5, 3};
+  // RECONCILE_ALERT_THRESHOLD: major units ("1000.00"); above it a reconciliation raises an alert.
+  int64_t reconcile_alert_threshold_minor = 100'000;
+  // ALERT_WEBHOOK_URL: alerts are POSTed here as JSON when set (may hold a token: never logged).
+  std::string alert_webhook_url;
+
   // CONSOLE_DIR / --console-dir: the web console's build, served at "/".
   std::string console_dir = "console/dist";
   // LOG_LEVEL / --log-level: debug | info | warn | error | off.

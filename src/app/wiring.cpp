@@ -150,6 +150,11 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   app->invoice_sync = std::make_unique<stripe::InvoiceSync>(*app->db, *app->stripe, clock);
   app->webhook_handlers = std::make_unique<stripe::WebhookHandlers>(*app->db, *app->stripe, clock);
   app->webhook_processor = std::make_unique<stripe::WebhookProcessor>(*app->db, *app->webhook_handlers, clock);
+  app->reconciliations = std::make_unique<reconciliation::ReconciliationService>(
+      *app->db, *app->invoices, *app->stripe, app->metrics, clock,
+      reconciliation::Options{config.reconcile_tolerance, config.reconcile_alert_threshold_minor,
+                              config.alert_webhook_url});
+  app->idempotency = std::make_unique<idempotency::IdempotencyStore>(*app->db, clock);
 
   app->context.reset(new api::ApiContext{
       .features = config.features,
@@ -167,6 +172,8 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
       .catalog = *app->catalog,
       .webhook_inbox = *app->webhook_inbox,
       .webhook_processor = *app->webhook_processor,
+      .reconciliations = *app->reconciliations,
+      .idempotency = *app->idempotency,
       .stripe_webhook_secret = config.stripe_webhook_secret,
       .issuer = invoicing::LoadIssuer(config.company_name, config.company_address, config.company_logo_path,
                                       config.invoice_net_days),

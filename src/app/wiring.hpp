@@ -12,6 +12,8 @@
 #include "clickhouse/client.hpp"
 #include "clickhouse/schema.hpp"
 #include "invoicing/invoice_service.hpp"
+#include "idempotency/idempotency_store.hpp"
+#include "reconciliation/reconciliation_service.hpp"
 #include "stripe/client.hpp"
 #include "stripe/invoice_sync.hpp"
 #include "stripe/webhook_handlers.hpp"
@@ -56,6 +58,8 @@ struct App {
   std::unique_ptr<stripe::InvoiceSync> invoice_sync;
   std::unique_ptr<stripe::WebhookHandlers> webhook_handlers;
   std::unique_ptr<stripe::WebhookProcessor> webhook_processor;
+  std::unique_ptr<reconciliation::ReconciliationService> reconciliations;
+  std::unique_ptr<idempotency::IdempotencyStore> idempotency;
   std::unique_ptr<api::ApiContext> context;
   http::Router router;
   std::unique_ptr<http::StaticFiles> static_files;  // null when the console is not built

@@ -31,4 +31,13 @@ Period MonthlyPeriodContaining(TimePoint anchor, TimePoint t) {
 
 TimePoint HourStart(TimePoint t) { return floor<hours>(t); }
 
+std::optional<Period> ParseMonth(const std::string& text) {
+  if (text.size() != 7 || text[4] != '-') return std::nullopt;
+  auto start = ParseIso8601(text + "-01T00:00:00Z");
+  if (!start) return std::nullopt;
+  std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(*start)};
+  std::chrono::year_month next = std::chrono::year_month(ymd.year(), ymd.month()) + std::chrono::months(1);
+  return Period{*start, std::chrono::sys_days(next / std::chrono::day(1))};
+}
+
 }  // namespace meterline

@@ -4,6 +4,9 @@
 // Feb 28/29, Apr 30, ...), as Stripe does.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include "core/clock.hpp"
 
 namespace meterline {
@@ -22,5 +25,8 @@ Period MonthlyPeriodContaining(TimePoint anchor, TimePoint t);
 
 // The start of the UTC hour containing `t`.
 TimePoint HourStart(TimePoint t);
+
+// "2025-01" -> [2025-01-01T00:00Z, 2025-02-01T00:00Z); nullopt when malformed.
+std::optional<Period> ParseMonth(const std::string& text);
 
 }  // namespace meterline

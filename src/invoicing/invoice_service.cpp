@@ -250,26 +250,10 @@ Result<RunSummary> InvoiceService::Run(
     ~ReleaseLease() { (void)db.Execute("DELETE FROM job_leases WHERE name = $1 AND holder = $2", {kLease, holder}); }
   } release{db_, lease_holder_};
 
-  auto subs = db_.Execute(
-      "SELECT id, customer_id, plan_id, status, billing_anchor, created_at FROM subscriptions "
-      "WHERE status IN ('active', 'past_due') ORDER BY id");
-  if (!subs.ok()) return std::move(subs).error();
   RunSummary summary;
-  TimePoint closed_before = clock_.Now() - options_.grace;
-  std::vector<WorkItem> work;
-  for (const auto& row : subs->rows) {
-    subscriptions::Subscription sub{row.Text(0), row.Text(1), row.Text(2),
-                                    subscriptions::ParseStatus(row.Text(3)).value_or(subscriptions::Status::kActive),
-                                    FromUnixMillis(row.Int(4)), row.Int(5)};
-    ++summary.subscriptions;
-    for (const Period& period : periods_of(sub)) {
-      if (period.end > closed_before) {
-        ++summary.not_closed;
-      } else {
-        work.push_back({sub, period});
-      }
-    }
-  }
+  auto collected = CollectWork(periods_of, summary);
+  if (!collected.ok()) return std::move(collected).error();
+  std::vector<WorkItem>& work = *collected;
   // Chunks of invoices per transaction; a chunk that meets an invoice made
   // meanwhile by someone else is redone one invoice at a time.
   constexpr size_t kChunk = 1024;
@@ -465,17 +449,64 @@ std::optional<money::Decimal> InvoiceService::TaxRateFor(const std::string& cust
   return std::nullopt;
 }
 
+Result<std::vector<InvoiceService::WorkItem>> InvoiceService::CollectWork(
+    const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of, RunSummary& summary) {
+  auto subs = db_.Execute(
+      "SELECT id, customer_id, plan_id, status, billing_anchor, created_at FROM subscriptions "
+      "WHERE status IN ('active', 'past_due') ORDER BY id");
+  if (!subs.ok()) return std::move(subs).error();
+  TimePoint closed_before = clock_.Now() - options_.grace;
+  std::vector<WorkItem> work;
+  for (const auto& row : subs->rows) {
+    subscriptions::Subscription sub{row.Text(0), row.Text(1), row.Text(2),
+                                    subscriptions::ParseStatus(row.Text(3)).value_or(subscriptions::Status::kActive),
+                                    FromUnixMillis(row.Int(4)), row.Int(5)};
+    ++summary.subscriptions;
+    for (const Period& period : periods_of(sub)) {
+      if (period.end > closed_before) {
+        ++summary.not_closed;
+      } else {
+        work.push_back({sub, period});
+      }
+    }
+  }
+  return work;
+}
+
+std::vector<Period> InvoiceService::PeriodsStartingIn(const subscriptions::Subscription& sub, TimePoint from,
+                                                      TimePoint to) {
+  std::vector<Period> out;
+  Period p = MonthlyPeriodContaining(sub.billing_anchor, std::max(from, sub.billing_anchor));
+  if (p.start < from) p = MonthlyPeriodContaining(sub.billing_anchor, p.end);
+  for (; p.start < to; p = MonthlyPeriodContaining(sub.billing_anchor, p.end)) out.push_back(p);
+  return out;
+}
+
+Result<std::vector<ExpectedInvoice>> InvoiceService::ExpectedForPeriodsStartingIn(TimePoint from, TimePoint to) {
+  RunSummary ignored;
+  auto work = CollectWork([&](const subscriptions::Subscription& sub) { return PeriodsStartingIn(sub, from, to); },
+                          ignored);
+  if (!work.ok()) return std::move(work).error();
+  std::vector<ExpectedInvoice> out;
+  out.reserve(work->size());
+  constexpr size_t kChunk = 4096;
+  for (size_t at = 0; at < work->size(); at += kChunk) {
+    auto end = work->begin() + static_cast<std::ptrdiff_t>(std::min(at + kChunk, work->size()));
+    auto prepared = PrepareChunk(std::vector<WorkItem>(work->begin() + static_cast<std::ptrdiff_t>(at), end));
+    if (!prepared.ok()) return std::move(prepared).error();
+    for (size_t i = 0; i < prepared->items.size(); ++i) {
+      const WorkItem& item = prepared->items[i];
+      const catalog::Plan* plan = catalog_.FindPlan(item.subscription.plan_id);
+      out.push_back({item.subscription, item.period, std::move(prepared->amounts[i]),
+                     plan != nullptr ? plan->currency.code : ""});
+    }
+  }
+  return out;
+}
+
 Result<RunSummary> InvoiceService::RunPeriodsStartingIn(TimePoint from, TimePoint to,
                                                         const std::function<void(const RunProgress&)>& progress) {
-  return Run(
-      [&](const subscriptions::Subscription& sub) {
-        std::vector<Period> out;
-        Period p = MonthlyPeriodContaining(sub.billing_anchor, std::max(from, sub.billing_anchor));
-        if (p.start < from) p = MonthlyPeriodContaining(sub.billing_anchor, p.end);
-        for (; p.start < to; p = MonthlyPeriodContaining(sub.billing_anchor, p.end)) out.push_back(p);
-        return out;
-      },
-      progress);
+  return Run([&](const subscriptions::Subscription& sub) { return PeriodsStartingIn(sub, from, to); }, progress);
 }
 
 Result<RunSummary> InvoiceService::RunDue(const std::function<void(const RunProgress&)>& progress) {

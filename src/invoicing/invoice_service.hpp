@@ -69,6 +69,14 @@ struct InvoicePage {
   int64_t total = 0;              // matching the filter
 };
 
+// One subscription period as it would be invoiced now.
+struct ExpectedInvoice {
+  subscriptions::Subscription subscription;
+  Period period;
+  InvoiceAmounts amounts;
+  std::string currency;  // the plan's
+};
+
 class InvoiceService {
  public:
   InvoiceService(storage::Database& db, metering::UsageStore& usage, const catalog::Catalog& catalog,
@@ -80,6 +88,11 @@ class InvoiceService {
   // closed. kConflict "invoice_run_in_progress" when another run holds the lease.
   Result<RunSummary> RunPeriodsStartingIn(TimePoint from, TimePoint to,
                                           const std::function<void(const RunProgress&)>& progress = {});
+
+  // What the invoices of the closed periods starting in [from, to) of every
+  // active or past-due subscription come to from today's rollups (no writes):
+  // reconciliation compares this with what Stripe billed.
+  Result<std::vector<ExpectedInvoice>> ExpectedForPeriodsStartingIn(TimePoint from, TimePoint to);
 
   // Invoices every closed period since each subscription's anchor that has no
   // invoice yet (the scheduler inside billingd serve calls this).
@@ -123,6 +136,10 @@ class InvoiceService {
     std::vector<InvoiceAmounts> amounts;  // per item
     std::vector<std::optional<money::Decimal>> rates;
   };
+  // The closed periods periods_of names for every billable subscription.
+  Result<std::vector<WorkItem>> CollectWork(
+      const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of, RunSummary& summary);
+  static std::vector<Period> PeriodsStartingIn(const subscriptions::Subscription& sub, TimePoint from, TimePoint to);
   // Reads a chunk's usage and tax rates and builds its invoices (no writes).
   Result<PreparedChunk> PrepareChunk(std::vector<WorkItem> chunk);
   // Writes a prepared chunk in one transaction (multi-row inserts). kConflict

@@ -26,6 +26,8 @@ Control endpoints (not Stripe's):
   POST /_fake/subscription_status {"id": "sub_...", "status": "past_due"}
   POST /_fake/trial_will_end {"id": "sub_..."}
   POST /_fake/payment_failed {"invoice": "in_..."}
+  POST /_fake/alert_sink   any JSON: kept (an ALERT_WEBHOOK_URL for tests)
+  GET  /_fake/alerts       what alert_sink received
   POST /_fake/forget_keys  forget idempotency keys (Stripe keeps them 24 h)
   POST /_fake/reset     forget everything
 """
@@ -50,7 +52,8 @@ STATE = {}
 def reset():
     STATE.clear()
     STATE.update(customers={}, invoices={}, invoiceitems={}, idempotency={}, failures=[], requests=[],
-                 subscriptions={}, charges={}, invoice_payments={}, events=[], webhook=None, clock_offset=0)
+                 subscriptions={}, charges={}, invoice_payments={}, events=[], webhook=None, clock_offset=0,
+                 alerts=[])
 
 
 def stripe_now():
@@ -179,6 +182,9 @@ def handle(method, path, params):
         items = sorted(STATE["invoices"].values(), key=lambda i: (i["created"], i["id"]), reverse=True)
         if params.get("customer"):
             items = [i for i in items if i["customer"] == params["customer"]]
+        created = params.get("created")
+        if isinstance(created, dict) and created.get("gte"):
+            items = [i for i in items if i["created"] >= int(created["gte"])]
         if params.get("starting_after"):
             ids = [i["id"] for i in items]
             if params["starting_after"] in ids:
@@ -304,6 +310,9 @@ def handle(method, path, params):
 
 def control_action(path, body):
     """Changes only Stripe itself can make (a bank declines, time passes)."""
+    if path == "/_fake/alert_sink":
+        STATE["alerts"].append(body)
+        return {"ok": True}
     if path == "/_fake/webhook_endpoint":
         STATE["webhook"] = {"url": body["url"], "secret": body["secret"]}
         return {"ok": True}
@@ -419,6 +428,8 @@ class Handler(BaseHTTPRequestHandler):
                 answer = control_action(path, json.loads(body or "{}"))
                 if answer is not None:
                     return self.send(200, answer)
+            if path == "/_fake/alerts":
+                return self.send(200, {"alerts": STATE["alerts"]})
             if path == "/_fake/events":
                 return self.send(200, {"events": STATE["events"]})
             if path == "/_fake/fail" and method == "POST":

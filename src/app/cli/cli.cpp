@@ -1,11 +1,13 @@
 #include "app/cli/cli.hpp"
 
-#include "app/config.hpp"
-#include "app/wiring.hpp"
-#include "core/log.hpp"
+#include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
+
+#include "app/config.hpp"
+#include "app/wiring.hpp"
+#include "core/log.hpp"
 
 #ifndef MTL_VERSION
 #define MTL_VERSION "0.0.0"
@@ -32,6 +34,7 @@ Commands:
   subscription  Put a customer on a plan
   invoices  Invoice closed billing periods (invoices run [--period YYYY-MM])
   stripe    Send invoices to Stripe or fetch their state (stripe sync)
+  reconcile Compare computed charges with Stripe's invoices (reconcile [--period YYYY-MM])
   demo      Fill the database with demo customers, logins and usage
 
 Run 'billingd <command> --help' for a command's flags.
@@ -112,6 +115,7 @@ int RunCli(int argc, char** argv) {
   if (command == "demo") return RunDemo(args);
   if (command == "invoices") return RunInvoices(args);
   if (command == "stripe") return RunStripe(args);
+  if (command == "reconcile") return RunReconcile(args);
   if (command == "version" || command == "--version") {
     if (WantsHelp(args)) {
       std::cout << kVersionUsage;
@@ -126,6 +130,22 @@ int RunCli(int argc, char** argv) {
   }
   PrintError("unknown command '" + command + "'; run 'billingd --help'");
   return 2;
+}
+
+void ShowProgress(const char* what, int64_t done, int64_t total) {
+  static int64_t last_decile = -1;
+  if (total == 0) return;
+  int64_t percent = done * 100 / total;
+  if (isatty(STDERR_FILENO)) {
+    int filled = static_cast<int>(percent * 30 / 100);
+    std::fprintf(stderr, "\r[%.*s%.*s] %3lld%% %lld/%lld %s", filled, "##############################", 30 - filled,
+                 "..............................", static_cast<long long>(percent), static_cast<long long>(done),
+                 static_cast<long long>(total), what);
+    if (done == total) std::fprintf(stderr, "\n");
+  } else if (percent / 10 != last_decile) {
+    last_decile = percent / 10;
+    std::fprintf(stderr, "%s: %lld/%lld\n", what, static_cast<long long>(done), static_cast<long long>(total));
+  }
 }
 
 }  // namespace meterline::app

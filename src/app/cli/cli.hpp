@@ -24,6 +24,10 @@ int RunSubscription(const std::vector<std::string>& args);
 int RunDemo(const std::vector<std::string>& args);
 int RunInvoices(const std::vector<std::string>& args);
 int RunStripe(const std::vector<std::string>& args);
+int RunReconcile(const std::vector<std::string>& args);
+
+// A one-line progress bar on stderr when it is a terminal; else a line every 10 %.
+void ShowProgress(const char* what, int64_t done, int64_t total);
 
 // Prints "billingd: <message>" as one line on stderr.
 void PrintError(const std::string& message);

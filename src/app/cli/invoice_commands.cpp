@@ -23,32 +23,7 @@ Exit codes: 0 done, 1 failed (e.g. another run holds the lease), 2 bad usage.
 )";
 
 // "2025-01" -> [2025-01-01, 2025-02-01) in UTC.
-std::optional<Period> ParseMonth(const std::string& text) {
-  if (text.size() != 7 || text[4] != '-') return std::nullopt;
-  auto start = ParseIso8601(text + "-01T00:00:00Z");
-  if (!start) return std::nullopt;
-  std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(*start)};
-  std::chrono::year_month next = std::chrono::year_month(ymd.year(), ymd.month()) + std::chrono::months(1);
-  return Period{*start, std::chrono::sys_days(next / std::chrono::day(1))};
-}
-
-// A one-line progress bar on stderr when it is a terminal; else a line every 10 %.
-void ShowProgress(const invoicing::RunProgress& p) {
-  static int64_t last_decile = -1;
-  if (p.total == 0) return;
-  int64_t percent = p.done * 100 / p.total;
-  if (isatty(STDERR_FILENO)) {
-    int filled = static_cast<int>(percent * 30 / 100);
-    std::fprintf(stderr, "\r[%.*s%.*s] %3lld%% %lld/%lld subscriptions", filled, "##############################",
-                 30 - filled, "..............................", static_cast<long long>(percent),
-                 static_cast<long long>(p.done), static_cast<long long>(p.total));
-    if (p.done == p.total) std::fprintf(stderr, "\n");
-  } else if (percent / 10 != last_decile) {
-    last_decile = percent / 10;
-    std::fprintf(stderr, "invoices: %lld/%lld subscriptions\n", static_cast<long long>(p.done),
-                 static_cast<long long>(p.total));
-  }
-}
+void ShowRunProgress(const invoicing::RunProgress& p) { ShowProgress("invoices", p.done, p.total); }
 
 }  // namespace
 
@@ -71,8 +46,8 @@ int RunInvoices(const std::vector<std::string>& args) {
     }
   }
   return WithApp([&](App& app) {
-    auto summary = month ? app.invoices->RunPeriodsStartingIn(month->start, month->end, ShowProgress)
-                         : app.invoices->RunDue(ShowProgress);
+    auto summary = month ? app.invoices->RunPeriodsStartingIn(month->start, month->end, ShowRunProgress)
+                         : app.invoices->RunDue(ShowRunProgress);
     if (!summary.ok()) {
       PrintError(summary.error().message);
       return 1;

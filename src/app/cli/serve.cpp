@@ -97,6 +97,11 @@ int RunServe(const std::vector<std::string>& args) {
   } else if (!config->stripe_webhook_secret.empty()) {
     log::Warn("Stripe webhooks are recorded but not processed: STRIPE_SECRET_KEY is not set");
   }
+  idempotency::IdempotencyStore& keys = *(*app)->idempotency;
+  jobs.Every("idempotency-purge", std::chrono::hours(1), [&keys] {
+    auto purged = keys.Purge();
+    if (!purged.ok()) log::Error("purging idempotency keys failed", {{"error", purged.error().message}});
+  });
   (*server)->Run();
   jobs.Stop();
   log::Info("stopped");

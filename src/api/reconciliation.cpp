@@ -1,0 +1,109 @@
+// Reconciliation: run one (admin, with an Idempotency-Key) and read the
+// stored results (reconciliation/reconciliation_service.hpp).
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "api/handlers.hpp"
+#include "api/input.hpp"
+#include "core/digest.hpp"
+#include "idempotency/idempotency_store.hpp"
+#include "reconciliation/reconciliation_service.hpp"
+
+namespace meterline::api {
+
+namespace json = boost::json;
+
+namespace {
+
+json::value OrNull(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
+
+json::object ReconciliationJson(const reconciliation::Reconciliation& r, bool with_findings) {
+  json::object o;
+  o["id"] = r.id;
+  o["period"] = r.period;
+  o["status"] = r.status;
+  o["actor"] = r.actor;
+  o["created_at"] = FormatIso8601(r.created_at);
+  o["finished_at"] = FormatIso8601(r.finished_at);
+  o["subscriptions_checked"] = r.subscriptions_checked;
+  o["invoices_compared"] = r.invoices_compared;
+  o["findings_count"] = r.findings_count;
+  o["expected_total"] = AmountJson(r.expected_total_minor, r.currency);
+  o["billed_total"] = AmountJson(r.billed_total_minor, r.currency);
+  o["discrepancy_total"] = AmountJson(r.discrepancy_total_minor, r.currency);
+  o["currency"] = r.currency;
+  o["alert_raised"] = r.alert_raised;
+  o["tolerance"] = r.tolerance;
+  if (with_findings) {
+    json::array findings;
+    for (const auto& f : r.findings) {
+      findings.push_back({{"customer_id", OrNull(f.customer_id)},
+                          {"customer_name", OrNull(f.customer_name)},
+                          {"kind", f.kind},
+                          {"line", f.line},
+                          {"expected", AmountJson(f.expected_minor, f.currency)},
+                          {"billed", AmountJson(f.billed_minor, f.currency)},
+                          {"difference", AmountJson(f.difference_minor, f.currency)},
+                          {"invoice_id", OrNull(f.invoice_id)},
+                          {"stripe_invoice_id", OrNull(f.stripe_invoice_id)}});
+    }
+    o["findings"] = std::move(findings);
+  }
+  return o;
+}
+
+}  // namespace
+
+http::Handler Reconcile(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    std::string key(request.headers.Get("Idempotency-Key"));
+    if (key.size() < idempotency::kMinKeyLength || key.size() > idempotency::kMaxKeyLength) {
+      return Error(ErrorCode::kInvalidArgument, "idempotency_key_required",
+                   "an Idempotency-Key header of 16 to 255 characters is required");
+    }
+    std::string period;
+    if (!request.body.empty()) {
+      auto body = BodyObject(request);
+      if (!body.ok()) return std::move(body).error();
+      auto given = OptionalString(*body, "period", 7);
+      if (!given.ok()) return std::move(given).error();
+      period = *given;
+    }
+    if (period.empty()) period = reconciliation::ReconciliationService::LastClosedPeriod(context.clock.Now());
+    std::string actor = request.principal->id;
+    auto reply = context.idempotency.Once(
+        "reconcile", key, Sha256Hex("period=" + period), [&]() -> Result<idempotency::Reply> {
+          auto r = context.reconciliations.Run(period, actor);
+          if (!r.ok()) return std::move(r).error();
+          return idempotency::Reply{200, json::serialize(ReconciliationJson(*r, true)), false};
+        });
+    if (!reply.ok()) return std::move(reply).error();
+    http::Response response = http::Response::Json(reply->status, reply->body);
+    if (reply->replayed) response.headers.Set("Idempotent-Replayed", "true");
+    return response;
+  };
+}
+
+http::Handler ListReconciliations(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    auto limit = IntQuery(request, "limit", 20, 1, 100);
+    if (!limit.ok()) return std::move(limit).error();
+    auto list = context.reconciliations.List(*limit);
+    if (!list.ok()) return std::move(list).error();
+    json::array items;
+    for (const auto& r : *list) items.push_back(ReconciliationJson(r, false));
+    json::object out;
+    out["reconciliations"] = std::move(items);
+    return JsonResponse(200, out);
+  };
+}
+
+http::Handler GetReconciliation(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    auto r = context.reconciliations.Get(std::string(request.PathParam("id")));
+    if (!r.ok()) return std::move(r).error();
+    return JsonResponse(200, ReconciliationJson(*r, true));
+  };
+}
+
+}  // namespace meterline::api

@@ -1,0 +1,382 @@
+#include "reconciliation/reconciliation_service.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <curl/curl.h>
+
+#include <map>
+#include <set>
+
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "core/period.hpp"
+#include "net/curl_pool.hpp"
+#include "observability/metrics.hpp"
+#include "storage/bulk.hpp"
+#include "stripe/json_fields.hpp"
+
+namespace meterline::reconciliation {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr int64_t kTaxPosition = 10'000;  // as stripe/invoice_sync.cpp sends tax
+
+// |billed - expected| beyond max(one minor unit, tolerance x |expected|)?
+bool Beyond(int64_t expected, int64_t billed, const money::Decimal& tolerance) {
+  __int128 diff = static_cast<__int128>(billed) - expected;
+  if (diff < 0) diff = -diff;
+  if (diff <= 1) return false;
+  __int128 magnitude = expected < 0 ? -static_cast<__int128>(expected) : expected;
+  return diff * money::Pow10(tolerance.scale()) > magnitude * tolerance.units();
+}
+
+int64_t Abs(int64_t v) { return v < 0 ? -v : v; }
+
+struct OurInvoice {
+  std::string id;
+  std::string stripe_invoice_id;
+  std::string status;
+};
+
+// Stripe's amounts of one invoice: total and per line (by our position).
+struct Billed {
+  std::string id;
+  int64_t total = 0;
+  std::map<int64_t, int64_t> lines;
+  bool matched = false;
+};
+
+Reconciliation FromRow(const storage::Row& r) {
+  Reconciliation out;
+  out.id = r.Text(0);
+  out.period = r.Text(1);
+  out.status = r.Text(2);
+  out.actor = r.Text(3);
+  out.tolerance = r.Text(4);
+  out.currency = r.Text(5);
+  out.subscriptions_checked = r.Int(6);
+  out.invoices_compared = r.Int(7);
+  out.findings_count = r.Int(8);
+  out.expected_total_minor = r.Int(9);
+  out.billed_total_minor = r.Int(10);
+  out.discrepancy_total_minor = r.Int(11);
+  out.alert_raised = r.Int(12) != 0;
+  out.created_at = FromUnixMillis(r.Int(13));
+  out.finished_at = FromUnixMillis(r.Int(14));
+  return out;
+}
+
+constexpr const char* kColumns =
+    "id, period, status, actor, tolerance, currency, subscriptions_checked, invoices_compared, findings_count, "
+    "expected_total_minor, billed_total_minor, discrepancy_total_minor, alert_raised, created_at, finished_at";
+
+}  // namespace
+
+ReconciliationService::ReconciliationService(storage::Database& db, invoicing::InvoiceService& invoices,
+                                             stripe::StripeClient& stripe, observability::Registry& metrics,
+                                             const Clock& clock, Options options)
+    : db_(db),
+      invoices_(invoices),
+      stripe_(stripe),
+      alerts_(metrics.AddCounter("meterline_reconciliation_alerts_total",
+                                 "Reconciliations whose discrepancy crossed the alert threshold.", {})),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+std::string ReconciliationService::LastClosedPeriod(TimePoint now) {
+  std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(now)};
+  std::chrono::year_month last = std::chrono::year_month(today.year(), today.month()) - std::chrono::months(1);
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u", static_cast<int>(last.year()), static_cast<unsigned>(last.month()));
+  return text;
+}
+
+Result<Reconciliation> ReconciliationService::Run(const std::string& period, const std::string& actor,
+                                                  const std::function<void(const Progress&)>& progress) {
+  auto month = ParseMonth(period);
+  if (!month) return InvalidArgument("period must be a month like 2025-01, got '" + period + "'");
+  TimePoint started = clock_.Now();
+  if (month->start > started) return InvalidArgument("period " + period + " has not started yet");
+
+  Reconciliation r;
+  r.id = NewId("rec");
+  r.period = period;
+  r.actor = actor;
+  r.tolerance = options_.tolerance.ToString();
+  r.created_at = started;
+
+  auto expected = invoices_.ExpectedForPeriodsStartingIn(month->start, month->end);
+  if (!expected.ok()) return std::move(expected).error();
+  Progress p{0, static_cast<int64_t>(expected->size())};
+  if (progress) progress(p);
+
+  // Our invoices of those periods.
+  std::map<std::pair<std::string, int64_t>, OurInvoice> ours;
+  auto rows = db_.Execute(
+      "SELECT id, subscription_id, period_start, stripe_invoice_id, status FROM invoices "
+      "WHERE period_start >= $1 AND period_start < $2 AND subscription_id IS NOT NULL",
+      {ToUnixMillis(month->start), ToUnixMillis(month->end)});
+  if (!rows.ok()) return std::move(rows).error();
+  for (const auto& row : rows->rows) {
+    ours[{row.Text(1), row.Int(2)}] = {row.Text(0), row.OptText(3).value_or(""), row.Text(4)};
+  }
+
+  // What Stripe billed: every invoice created since the month began, a page
+  // of 100 at a time (ours are created after their period closes).
+  std::map<std::string, Billed> billed;            // by Stripe id
+  std::map<std::string, std::string> by_metadata;  // our invoice id -> Stripe id
+  std::string after;
+  for (bool more = true; more;) {
+    stripe::FormParams query = {{"limit", "100"},
+                                {"created[gte]", std::to_string(ToUnixMillis(month->start) / 1000)}};
+    if (!after.empty()) query.emplace_back("starting_after", after);
+    auto page = stripe_.Get("invoices", query);
+    if (!page.ok()) return std::move(page).error();
+    const auto* data = page->if_contains("data");
+    if (data == nullptr || !data->is_array()) return Unavailable("Stripe's invoice list has no data");
+    for (const auto& v : data->as_array()) {
+      if (!v.is_object()) continue;
+      const json::object& inv = v.as_object();
+      Billed b{stripe::TextField(inv, "id"), stripe::IntField(inv, "total").value_or(0), {}, false};
+      after = b.id;
+      if (const auto* lines = stripe::ObjectField(inv, "lines")) {
+        if (const auto* items = lines->if_contains("data"); items && items->is_array()) {
+          for (const auto& l : items->as_array()) {
+            if (!l.is_object()) continue;
+            std::string position = stripe::MetadataField(l.as_object(), "meterline_line");
+            if (position.empty()) continue;
+            b.lines[std::stoll(position)] += stripe::IntField(l.as_object(), "amount").value_or(0);
+          }
+        }
+      }
+      std::string meta = stripe::MetadataField(inv, "meterline_invoice_id");
+      if (!meta.empty()) by_metadata[meta] = b.id;
+      billed[b.id] = std::move(b);
+    }
+    const auto* has_more = page->if_contains("has_more");
+    more = has_more != nullptr && has_more->is_bool() && has_more->as_bool() && !data->as_array().empty();
+  }
+
+  r.currency = expected->empty() ? "USD" : expected->front().currency;
+  std::set<std::string> subscriptions;
+  auto add = [&](const invoicing::ExpectedInvoice& e, std::string kind, std::string line, int64_t exp,
+                 int64_t got, const std::string& invoice_id, const std::string& stripe_id) {
+    r.findings.push_back({e.subscription.customer_id, "", std::move(kind), std::move(line), exp, got, got - exp,
+                          e.currency, invoice_id, stripe_id});
+  };
+  for (const invoicing::ExpectedInvoice& e : *expected) {
+    ++p.done;
+    if (progress && (p.done % 1024 == 0 || p.done == p.total)) progress(p);
+    subscriptions.insert(e.subscription.id);
+    const int64_t total = e.amounts.total_minor;
+    bool counted = e.currency == r.currency;
+    auto found = ours.find({e.subscription.id, ToUnixMillis(e.period.start)});
+    if (found == ours.end()) {
+      if (counted) {
+        r.expected_total_minor += total;
+        r.discrepancy_total_minor += Abs(total);
+      }
+      add(e, "missing_internal", "total", total, 0, "", "");
+      continue;
+    }
+    const OurInvoice& mine = found->second;
+    if (mine.status == "void") continue;  // nothing is owed
+    if (counted) r.expected_total_minor += total;
+    std::string stripe_id = mine.stripe_invoice_id;
+    if (stripe_id.empty() || !billed.count(stripe_id)) {
+      auto meta = by_metadata.find(mine.id);
+      stripe_id = meta == by_metadata.end() ? "" : meta->second;
+    }
+    auto theirs = billed.find(stripe_id);
+    if (theirs == billed.end()) {
+      if (total != 0) {
+        if (counted) r.discrepancy_total_minor += Abs(total);
+        add(e, "missing_in_stripe", "total", total, 0, mine.id, "");
+      }
+      continue;
+    }
+    Billed& b = theirs->second;
+    b.matched = true;
+    ++r.invoices_compared;
+    if (counted) {
+      r.billed_total_minor += b.total;
+      r.discrepancy_total_minor += Abs(b.total - total);
+    }
+    // Line by line (positions as stored: 1.. in builder order; tax apart).
+    std::map<int64_t, std::pair<std::string, int64_t>> lines;
+    for (size_t i = 0; i < e.amounts.lines.size(); ++i) {
+      const invoicing::LineItem& l = e.amounts.lines[i];
+      lines[static_cast<int64_t>(i) + 1] = {l.kind == "overage" ? l.metric : l.kind, l.amount_minor};
+    }
+    if (e.amounts.tax_minor != 0) lines[kTaxPosition] = {"tax", e.amounts.tax_minor};
+    for (const auto& [position, amount] : b.lines) {
+      if (!lines.count(position)) lines[position] = {position == kTaxPosition ? "tax" : "line " + std::to_string(position), 0};
+    }
+    for (const auto& [position, named] : lines) {
+      auto got = b.lines.find(position);
+      int64_t amount = got == b.lines.end() ? 0 : got->second;
+      if (Beyond(named.second, amount, options_.tolerance)) {
+        add(e, "amount_mismatch", named.first, named.second, amount, mine.id, b.id);
+      }
+    }
+    if (Beyond(total, b.total, options_.tolerance)) add(e, "amount_mismatch", "total", total, b.total, mine.id, b.id);
+  }
+  r.subscriptions_checked = static_cast<int64_t>(subscriptions.size());
+
+  // Stripe invoices that name an invoice of ours we do not have.
+  std::vector<std::string> unmatched;
+  for (const auto& [meta, stripe_id] : by_metadata) {
+    if (!billed[stripe_id].matched) unmatched.push_back(meta);
+  }
+  std::set<std::string> known;
+  std::map<std::string, std::string> names;
+  std::vector<std::string> customers;
+  for (const Finding& f : r.findings) customers.push_back(f.customer_id);
+  Status read = db_.Transact(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) -> Status {
+    MTL_RETURN_IF_ERROR(storage::SelectIn(tx, "SELECT id FROM invoices WHERE id IN_LIST", {}, unmatched,
+                                          [&](const storage::Row& row) { known.insert(row.Text(0)); }));
+    return storage::SelectIn(tx, "SELECT id, name FROM customers WHERE id IN_LIST", {}, customers,
+                             [&](const storage::Row& row) { names[row.Text(0)] = row.Text(1); });
+  });
+  if (!read.ok()) return std::move(read).error();
+  for (const std::string& meta : unmatched) {
+    if (known.count(meta)) continue;
+    const Billed& b = billed[by_metadata[meta]];
+    r.findings.push_back({"", "", "missing_internal", "total", 0, b.total, b.total, r.currency, meta, b.id});
+    r.discrepancy_total_minor += Abs(b.total);
+    r.billed_total_minor += b.total;
+  }
+  for (Finding& f : r.findings) f.customer_name = names[f.customer_id];
+  r.findings_count = static_cast<int64_t>(r.findings.size());
+  r.alert_raised = r.discrepancy_total_minor > options_.alert_threshold_minor;
+  r.finished_at = clock_.Now();
+  MTL_RETURN_IF_ERROR(Store(r));
+  if (r.alert_raised) Alert(r);
+  log::Info("reconciliation finished", {{"id", r.id},
+                                        {"period", r.period},
+                                        {"findings", r.findings_count},
+                                        {"discrepancy_minor", r.discrepancy_total_minor}});
+  return r;
+}
+
+Status ReconciliationService::Store(const Reconciliation& r) {
+  int64_t now = ToUnixMillis(r.finished_at);
+  return db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    auto inserted = tx.Execute(
+        std::string("INSERT INTO reconciliations (") + kColumns +
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        {r.id, r.period, r.status, r.actor, r.tolerance, r.currency, r.subscriptions_checked, r.invoices_compared,
+         r.findings_count, r.expected_total_minor, r.billed_total_minor, r.discrepancy_total_minor,
+         int64_t{r.alert_raised ? 1 : 0}, ToUnixMillis(r.created_at), now});
+    if (!inserted.ok()) return std::move(inserted).error();
+    std::vector<storage::Value> findings, audits;
+    auto optional = [](const std::string& s) { return s.empty() ? storage::Value(nullptr) : storage::Value(s); };
+    for (const Finding& f : r.findings) {
+      for (storage::Value v : std::initializer_list<storage::Value>{
+               r.id, f.customer_id, f.kind, f.line, f.expected_minor, f.billed_minor, f.difference_minor,
+               f.currency, optional(f.invoice_id), optional(f.stripe_invoice_id)}) {
+        findings.push_back(std::move(v));
+      }
+      json::object data = {{"reconciliation_id", r.id}, {"period", r.period},         {"kind", f.kind},
+                           {"line", f.line},            {"expected", f.expected_minor}, {"billed", f.billed_minor},
+                           {"currency", f.currency}};
+      if (!f.invoice_id.empty()) data["invoice_id"] = f.invoice_id;
+      if (!f.stripe_invoice_id.empty()) data["stripe_invoice_id"] = f.stripe_invoice_id;
+      for (storage::Value v : std::initializer_list<storage::Value>{
+               r.actor, std::string("reconciliation.finding"), optional(f.customer_id), json::serialize(data),
+               nullptr, nullptr, now}) {
+        audits.push_back(std::move(v));
+      }
+    }
+    MTL_RETURN_IF_ERROR(storage::InsertRows(
+        tx,
+        "INSERT INTO reconciliation_findings (reconciliation_id, customer_id, kind, line, expected_minor, "
+        "billed_minor, difference_minor, currency, invoice_id, stripe_invoice_id)",
+        10, findings));
+    MTL_RETURN_IF_ERROR(storage::InsertRows(
+        tx, "INSERT INTO billing_audit (actor, action, customer_id, data, ip, user_agent, created_at)", 7, audits));
+    if (r.alert_raised) {
+      auto queued = tx.Execute(
+          "INSERT INTO events (type, customer_id, payload, available_at, created_at) VALUES ($1, NULL, $2, $3, $3)",
+          {std::string("reconciliation.alert"),
+           json::serialize(json::object{{"reconciliation_id", r.id},
+                                        {"period", r.period},
+                                        {"discrepancy_total_minor", r.discrepancy_total_minor},
+                                        {"threshold_minor", options_.alert_threshold_minor},
+                                        {"currency", r.currency}}),
+           now});
+      if (!queued.ok()) return std::move(queued).error();
+    }
+    return OkStatus();
+  });
+}
+
+void ReconciliationService::Alert(const Reconciliation& r) {
+  alerts_.WithLabels({}).Inc();
+  log::Error("reconciliation discrepancy over the alert threshold",
+             {{"id", r.id},
+              {"period", r.period},
+              {"discrepancy_minor", r.discrepancy_total_minor},
+              {"threshold_minor", options_.alert_threshold_minor},
+              {"currency", r.currency}});
+  if (options_.alert_webhook_url.empty()) return;
+  static net::CurlPool pool;
+  CURL* curl = pool.Take();
+  if (curl == nullptr) return;
+  std::string body = json::serialize(json::object{{"type", "reconciliation.alert"},
+                                                  {"reconciliation_id", r.id},
+                                                  {"period", r.period},
+                                                  {"discrepancy_total_minor", r.discrepancy_total_minor},
+                                                  {"threshold_minor", options_.alert_threshold_minor},
+                                                  {"findings", r.findings_count},
+                                                  {"currency", r.currency}});
+  std::string response;
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  curl_easy_setopt(curl, CURLOPT_URL, options_.alert_webhook_url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, net::AppendToString);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+  CURLcode code = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  pool.Give(curl);
+  if (code != CURLE_OK || status >= 300) {
+    // The URL may carry a token: log only that it failed.
+    log::Error("alert webhook failed", {{"status", static_cast<int64_t>(status)}, {"error", curl_easy_strerror(code)}});
+  }
+}
+
+Result<std::vector<Reconciliation>> ReconciliationService::List(int64_t limit) {
+  auto rows = db_.Execute(
+      std::string("SELECT ") + kColumns + " FROM reconciliations ORDER BY created_at DESC, id DESC LIMIT $1", {limit});
+  if (!rows.ok()) return std::move(rows).error();
+  std::vector<Reconciliation> out;
+  for (const auto& row : rows->rows) out.push_back(FromRow(row));
+  return out;
+}
+
+Result<Reconciliation> ReconciliationService::Get(const std::string& id) {
+  auto rows = db_.Execute(std::string("SELECT ") + kColumns + " FROM reconciliations WHERE id = $1", {id});
+  if (!rows.ok()) return std::move(rows).error();
+  if (rows->rows.empty()) return NotFound("no reconciliation " + id);
+  Reconciliation r = FromRow(rows->rows[0]);
+  auto findings = db_.Execute(
+      "SELECT f.customer_id, COALESCE(c.name, ''), f.kind, f.line, f.expected_minor, f.billed_minor, "
+      "f.difference_minor, f.currency, f.invoice_id, f.stripe_invoice_id FROM reconciliation_findings f "
+      "LEFT JOIN customers c ON c.id = f.customer_id WHERE f.reconciliation_id = $1 ORDER BY f.id",
+      {id});
+  if (!findings.ok()) return std::move(findings).error();
+  for (const auto& f : findings->rows) {
+    r.findings.push_back({f.Text(0), f.Text(1), f.Text(2), f.Text(3), f.Int(4), f.Int(5), f.Int(6), f.Text(7),
+                          f.OptText(8).value_or(""), f.OptText(9).value_or("")});
+  }
+  return r;
+}
+
+}  // namespace meterline::reconciliation

@@ -1,0 +1,111 @@
+// ReconciliationService: what we computed against what Stripe billed, for
+// the billing periods starting in one month (the spec's ReconciliationService).
+//
+// Expected: every active or past-due subscription's closed periods starting
+// in the month, priced now from the hourly rollups and the catalog
+// (InvoiceService::ExpectedForPeriodsStartingIn). Billed: the Stripe invoice
+// synced for our invoice of that period, read from Stripe's invoice list (a
+// page per 100 invoices) and matched by metadata[meterline_invoice_id]; its
+// lines matched to ours by metadata[meterline_line].
+// Findings, per customer and line ("base_fee", a metric, "tax", "total"):
+//   amount_mismatch    |billed - expected| > max(1 minor unit, tolerance x |expected|)
+//   missing_in_stripe  we expect a charge; Stripe has no invoice for it
+//   missing_internal   we have no invoice for the period (or Stripe has one
+//                      of ours that we do not)
+// Voided invoices are skipped. The discrepancy total is the sum of
+// |billed - expected| per invoice; above the alert threshold an alert is
+// raised (an `events` row, an error log line, a metric, and a POST to
+// ALERT_WEBHOOK_URL). Every finding is written to billing_audit; the result
+// is stored with an id (tables reconciliations, reconciliation_findings).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "invoicing/invoice_service.hpp"
+#include "money/decimal.hpp"
+#include "observability/metrics.hpp"
+#include "storage/database.hpp"
+#include "stripe/client.hpp"
+
+namespace meterline::reconciliation {
+
+struct Options {
+  money::Decimal tolerance{5, 3};        // RECONCILE_TOLERANCE, 0.5 %
+  int64_t alert_threshold_minor = 100'000;  // RECONCILE_ALERT_THRESHOLD, $1,000.00
+  std::string alert_webhook_url;         // ALERT_WEBHOOK_URL; empty = no POST
+};
+
+struct Finding {
+  std::string customer_id;
+  std::string customer_name;
+  std::string kind;  // amount_mismatch | missing_in_stripe | missing_internal
+  std::string line;  // total | base_fee | tax | <metric>
+  int64_t expected_minor = 0;
+  int64_t billed_minor = 0;
+  int64_t difference_minor = 0;  // billed - expected
+  std::string currency;
+  std::string invoice_id;         // "" when none
+  std::string stripe_invoice_id;  // "" when none
+};
+
+struct Reconciliation {
+  std::string id;      // "rec_…"
+  std::string period;  // "2025-01"
+  std::string status = "completed";
+  std::string actor;
+  std::string tolerance;  // "0.005"
+  std::string currency;
+  int64_t subscriptions_checked = 0;
+  int64_t invoices_compared = 0;
+  int64_t findings_count = 0;
+  int64_t expected_total_minor = 0;
+  int64_t billed_total_minor = 0;
+  int64_t discrepancy_total_minor = 0;
+  bool alert_raised = false;
+  TimePoint created_at;
+  TimePoint finished_at;
+  std::vector<Finding> findings;  // only from Run and Get
+};
+
+struct Progress {
+  int64_t done = 0;
+  int64_t total = 0;
+};
+
+class ReconciliationService {
+ public:
+  ReconciliationService(storage::Database& db, invoicing::InvoiceService& invoices, stripe::StripeClient& stripe,
+                        observability::Registry& metrics, const Clock& clock, Options options);
+
+  // "2025-01" for the month before the one `now` is in: the last closed one.
+  static std::string LastClosedPeriod(TimePoint now);
+
+  // Reconciles the periods starting in `period` ("YYYY-MM") and stores the result.
+  Result<Reconciliation> Run(const std::string& period, const std::string& actor,
+                             const std::function<void(const Progress&)>& progress = {});
+
+  // Stored results, newest first, without findings.
+  Result<std::vector<Reconciliation>> List(int64_t limit);
+  // One stored result with its findings.
+  Result<Reconciliation> Get(const std::string& id);
+
+  const Options& options() const { return options_; }
+
+ private:
+  Status Store(const Reconciliation& r);
+  void Alert(const Reconciliation& r);
+
+  storage::Database& db_;
+  invoicing::InvoiceService& invoices_;
+  stripe::StripeClient& stripe_;
+  observability::Family<observability::Counter>& alerts_;
+  const Clock& clock_;
+  Options options_;
+};
+
+}  // namespace meterline::reconciliation

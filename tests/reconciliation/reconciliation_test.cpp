@@ -1,0 +1,233 @@
+// Reconciliation against the fake Stripe, once per backend: agreement, the
+// tolerance boundary (just under and just over), a missing Stripe invoice,
+// the alert (events row, webhook POST, CLI exit code), and the API's
+// idempotency keys (replay, concurrency, other parameters, expiry).
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <thread>
+
+#include "core/ids.hpp"
+#include "core/period.hpp"
+#include "fake_stripe.hpp"
+#include "idempotency/idempotency_store.hpp"
+#include "reconciliation/reconciliation_service.hpp"
+#include "security/security_fixture.hpp"
+#include "stripe/invoice_sync.hpp"
+#include "support/child_process.hpp"
+
+namespace meterline::testing {
+namespace {
+
+namespace json = boost::json;
+
+class ReconciliationTest : public SecurityTest {
+ protected:
+  void SetUp() override {
+    StartBillingd({{"STRIPE_SECRET_KEY", "sk_test_rec"}, {"STRIPE_API_BASE", fake_.base_url()}});
+    SetUp2();
+    TimePoint now = SystemClock().Now();
+    std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(now)};
+    auto start = std::chrono::year_month(today.year(), today.month()) - std::chrono::months(2);
+    TimePoint anchor = std::chrono::sys_days(start / std::chrono::day(1));
+    period_ = FormatIso8601(anchor).substr(0, 7);
+    first_ = MonthlyPeriodContaining(anchor, anchor);
+    auto& subs = *billingd_->app().subscriptions;
+    ASSERT_TRUE(subs.Create(customer_a_, "starter", anchor, subscriptions::Status::kActive, "test").ok());
+    ASSERT_TRUE(subs.Create(customer_b_, "growth", anchor, subscriptions::Status::kActive, "test").ok());
+    Use(customer_a_, 1'250'001);  // Acme: 4,900 base + 12,500 overage = 17,400
+    ASSERT_EQ(billingd_->app().invoices->RunDue()->created, 4);
+    stripe::ClientOptions options;
+    options.api_base = fake_.base_url();
+    options.secret_key = "sk_test_rec";
+    options.sleep = [](std::chrono::milliseconds) {};
+    client_ = std::make_unique<stripe::StripeClient>(options);
+  }
+
+  void Use(const std::string& customer, int64_t impressions) {
+    metering::UsageEvent e{"ev-" + RandomHex(6), customer, "impressions", impressions,
+                           first_.start + std::chrono::hours(5), ""};
+    ASSERT_TRUE(billingd_->app().usage_store->Write({&e}, SystemClock().Now(), nullptr).ok());
+  }
+
+  void Push() {
+    stripe::InvoiceSync sync(db(), *client_, clock_);
+    auto run = sync.RunOutbox();
+    ASSERT_TRUE(run.ok());
+    ASSERT_EQ(run->failed, 0);
+  }
+
+  reconciliation::ReconciliationService Service(int64_t threshold_minor = 100'000, std::string webhook = "") {
+    // A registry per service: each registers its alert counter.
+    return reconciliation::ReconciliationService(db(), *billingd_->app().invoices, *client_,
+                                                 registries_.emplace_back(), clock_,
+                                                 {money::Decimal(5, 3), threshold_minor, std::move(webhook)});
+  }
+
+  storage::Database& db() { return billingd_->database().db(); }
+  int64_t Count(const std::string& sql) { return db().Execute(sql)->rows.at(0).Int(0); }
+
+  FakeStripe fake_;
+  SystemClock clock_;
+  std::deque<observability::Registry> registries_;
+  std::unique_ptr<stripe::StripeClient> client_;
+  std::string period_;
+  Period first_;
+};
+
+TEST_P(ReconciliationTest, AgreementWithinToleranceHasNoFindingsAndIsStored) {
+  Push();
+  auto service = Service();
+  auto r = service.Run(period_, "test");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->subscriptions_checked, 2);
+  EXPECT_EQ(r->invoices_compared, 2);
+  EXPECT_EQ(r->findings_count, 0);
+  EXPECT_EQ(r->expected_total_minor, 17'400 + 29'900);
+  EXPECT_EQ(r->billed_total_minor, r->expected_total_minor);
+  EXPECT_EQ(r->discrepancy_total_minor, 0);
+  EXPECT_FALSE(r->alert_raised);
+  auto listed = service.List(10);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, r->id);
+  EXPECT_EQ(service.Get(r->id)->expected_total_minor, r->expected_total_minor);
+  EXPECT_EQ(service.Get("rec_nope").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(service.Run("2025-13", "test").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(ReconciliationTest, ADriftJustOverTheToleranceIsAFindingJustUnderIsNot) {
+  Push();
+  // Late usage the invoice never saw: impressions line 12,500 -> 12,562 (62 < 0.5 % of 12,500).
+  Use(customer_a_, 1'240);
+  auto under = Service().Run(period_, "test");
+  ASSERT_TRUE(under.ok());
+  EXPECT_EQ(under->findings_count, 0);
+  EXPECT_EQ(under->discrepancy_total_minor, 62);
+  // 20 more: 12,563 (63 > 62.5). The total (63 of 17,463) stays within.
+  Use(customer_a_, 20);
+  auto over = Service().Run(period_, "test");
+  ASSERT_TRUE(over.ok());
+  ASSERT_EQ(over->findings_count, 1);
+  const auto& f = over->findings[0];
+  EXPECT_EQ(f.kind, "amount_mismatch");
+  EXPECT_EQ(f.line, "impressions");
+  EXPECT_EQ(f.customer_id, customer_a_);
+  EXPECT_EQ(f.customer_name, "Acme Ads");
+  EXPECT_EQ(f.expected_minor, 12'563);
+  EXPECT_EQ(f.billed_minor, 12'500);
+  EXPECT_EQ(f.difference_minor, -63);
+  EXPECT_FALSE(f.stripe_invoice_id.empty());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'reconciliation.finding'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM reconciliation_findings"), 1);
+}
+
+TEST_P(ReconciliationTest, AMissingStripeInvoiceIsAFindingAndCrossesTheAlertThreshold) {
+  // Beta's invoices never reach Stripe.
+  ASSERT_TRUE(db().Execute("UPDATE stripe_outbox SET status = 'done' WHERE object_id IN "
+                           "(SELECT id FROM invoices WHERE customer_id = $1)",
+                           {customer_b_})
+                  .ok());
+  Push();
+  auto r = Service(10'000, fake_.base_url() + "/_fake/alert_sink").Run(period_, "test");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->findings_count, 1);
+  EXPECT_EQ(r->findings[0].kind, "missing_in_stripe");
+  EXPECT_EQ(r->findings[0].customer_id, customer_b_);
+  EXPECT_EQ(r->findings[0].expected_minor, 29'900);
+  EXPECT_EQ(r->discrepancy_total_minor, 29'900);
+  EXPECT_TRUE(r->alert_raised);  // 299.00 > 100.00
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'reconciliation.alert'"), 1);
+  json::object alerts = json::parse(HttpClient(fake_.base_url()).Get("/_fake/alerts").body).as_object();
+  ASSERT_EQ(alerts.at("alerts").as_array().size(), 1u);
+  EXPECT_EQ(alerts.at("alerts").as_array()[0].at("reconciliation_id").as_string(), r->id);
+  // Under a higher threshold: no alert.
+  EXPECT_FALSE(Service(100'000).Run(period_, "test")->alert_raised);
+
+  // The command exits 1 when the alert is raised, for cron.
+  std::map<std::string, std::string> env = {{"DATABASE_URL", billingd_->database().url()},
+                                            {"DATA_DIR", "/tmp/mtl-rec-" + RandomHex(6)},
+                                            {"STRIPE_API_BASE", fake_.base_url()},
+                                            {"STRIPE_SECRET_KEY", "sk_test_rec"},
+                                            {"RECONCILE_ALERT_THRESHOLD", "100.00"}};
+  RunResult alerted = RunBillingd({"reconcile", "--period", period_}, env);
+  EXPECT_EQ(alerted.exit_code, 1) << alerted.err;
+  EXPECT_NE(alerted.out.find("RAISED"), std::string::npos) << alerted.out;
+  EXPECT_NE(alerted.out.find("missing_in_stripe"), std::string::npos) << alerted.out;
+  env["RECONCILE_ALERT_THRESHOLD"] = "1000";
+  RunResult calm = RunBillingd({"reconcile", "--period", period_}, env);
+  EXPECT_EQ(calm.exit_code, 0) << calm.err;
+  EXPECT_EQ(RunBillingd({"reconcile", "--period", "January"}, env).exit_code, 2);
+}
+
+TEST_P(ReconciliationTest, TheApiRunsOncePerIdempotencyKey) {
+  Push();
+  SignedIn admin = SignIn("root@meterline.test");
+  std::string body = R"({"period":")" + period_ + R"("})";
+  std::string key = "Idempotency-Key: rec-key-" + RandomHex(8);
+  HttpResult first = Client().Post("/api/v1/billing/reconcile", body, {admin.Bearer(), key});
+  ASSERT_EQ(first.status, 200) << first.body;
+  std::string id(json::parse(first.body).at("id").as_string());
+  HttpResult again = Client().Post("/api/v1/billing/reconcile", body, {admin.Bearer(), key});
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(json::parse(again.body).at("id").as_string(), id);
+  EXPECT_EQ(again.Header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM reconciliations"), 1);
+
+  HttpResult other = Client().Post("/api/v1/billing/reconcile", R"({"period":"2020-01"})", {admin.Bearer(), key});
+  EXPECT_EQ(other.status, 422);
+  EXPECT_EQ(ErrorCode(other), "idempotency_key_reused");
+  HttpResult short_key = Client().Post("/api/v1/billing/reconcile", body, {admin.Bearer(), "Idempotency-Key: short"});
+  EXPECT_EQ(short_key.status, 400);
+  EXPECT_EQ(ErrorCode(short_key), "idempotency_key_required");
+  EXPECT_EQ(Client().Post("/api/v1/billing/reconcile", body, {SignIn("alice@acme.test").Bearer(), key}).status, 403);
+  // A cookie session needs the CSRF header.
+  HttpResult no_csrf = Client().Post("/api/v1/billing/reconcile", body, {admin.Cookie(), key});
+  EXPECT_EQ(no_csrf.status, 403);
+
+  // Two at once with a new key: one run.
+  std::string key2 = "Idempotency-Key: rec-key-" + RandomHex(8);
+  HttpResult a, b;
+  std::thread ta([&] { a = Client().Post("/api/v1/billing/reconcile", body, {admin.Bearer(), key2}); });
+  std::thread tb([&] { b = Client().Post("/api/v1/billing/reconcile", body, {admin.Bearer(), key2}); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM reconciliations"), 2);
+  for (const HttpResult* r : {&a, &b}) EXPECT_TRUE(r->status == 200 || r->status == 409) << r->body;
+  if (a.status == 200 && b.status == 200) EXPECT_EQ(json::parse(a.body).at("id"), json::parse(b.body).at("id"));
+
+  HttpResult history = Client().Get("/api/v1/billing/reconciliations?limit=1", {admin.Bearer()});
+  ASSERT_EQ(history.status, 200);
+  EXPECT_EQ(json::parse(history.body).at("reconciliations").as_array().size(), 1u);
+  EXPECT_EQ(Client().Get("/api/v1/billing/reconciliations?limit=0", {admin.Bearer()}).status, 400);
+  HttpResult one = Client().Get("/api/v1/billing/reconciliations/" + id, {admin.Bearer()});
+  ASSERT_EQ(one.status, 200);
+  EXPECT_TRUE(json::parse(one.body).at("findings").is_array());
+  EXPECT_EQ(Client().Get("/api/v1/billing/reconciliations/" + id, {SignIn("bob@beta.test").Bearer()}).status, 403);
+}
+
+TEST_P(ReconciliationTest, KeysExpireAfter24HoursAndArePurged) {
+  FakeClock clock(SystemClock().Now());
+  idempotency::IdempotencyStore store(db(), clock);
+  int runs = 0;
+  auto work = [&]() -> Result<idempotency::Reply> { return idempotency::Reply{200, R"({"run":)" + std::to_string(++runs) + "}", false}; };
+  EXPECT_FALSE(store.Once("test", "key-0123456789abcdef", "h", work)->replayed);
+  EXPECT_TRUE(store.Once("test", "key-0123456789abcdef", "h", work)->replayed);
+  clock.Advance(std::chrono::hours(24) - std::chrono::seconds(1));
+  EXPECT_EQ(store.Once("test", "key-0123456789abcdef", "h", work)->body, R"({"run":1})");
+  clock.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(store.Once("test", "key-0123456789abcdef", "h", work)->body, R"({"run":2})");
+  EXPECT_EQ(runs, 2);
+  // A failed run releases its key.
+  auto failing = [&]() -> Result<idempotency::Reply> { return Internal("boom"); };
+  EXPECT_FALSE(store.Once("test", "key-failing-0123456", "h", failing).ok());
+  EXPECT_FALSE(store.Once("test", "key-failing-0123456", "h", work)->replayed);
+  clock.Advance(std::chrono::hours(25));
+  EXPECT_EQ(*store.Purge(), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_idempotency"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ReconciliationTest, ::testing::ValuesIn(TestBackends()),
+                         [](const auto& info) { return BackendParamName(info.param); });
+
+}  // namespace
+}  // namespace meterline::testing
