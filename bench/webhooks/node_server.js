@@ -51,4 +51,10 @@ app.post('/api/v1/webhooks/stripe', express.raw({ type: 'application/json' }), a
   res.json({ received: true });
 });
 
-app.listen(port, '127.0.0.1', () => console.error(`node_server: listening on 127.0.0.1:${port}`));
+app.listen(port, '127.0.0.1', (err) => {
+  if (err) {
+    console.error(`node_server: cannot listen on 127.0.0.1:${port}: ${err.message}`);
+    process.exit(1);
+  }
+  console.error(`node_server: listening on 127.0.0.1:${port}`);
+});
