@@ -406,6 +406,91 @@ describe('console', () => {
       await page.getByTestId('history-table').locator('tbody tr').first().waitFor();
       await shot('14-admin-reconciliation-result');
     }
+  });
+
+  test('the reconciliation page shows a result in the agreed shape (API answered by the browser)', async () => {
+    // Whatever billingd serves, this test answers the reconciliation routes
+    // itself with the agreed contract, so the result view, the 409 retry and
+    // the history are exercised before the API exists.
+    const usd = (minor) => ({ minor, currency: 'USD', formatted: (minor / 100).toFixed(2) });
+    const summary = {
+      id: 'rec_e2e1',
+      period: '2025-01',
+      status: 'completed',
+      created_at: '2025-02-02T03:00:00.000Z',
+      subscriptions_checked: 4,
+      invoices_compared: 4,
+      findings_count: 2,
+      expected_total: usd(1_234_567),
+      billed_total: usd(1_204_567),
+      discrepancy_total: usd(30_000),
+      currency: 'USD',
+      alert_raised: false,
+      tolerance: '0.005',
+    };
+    const result = {
+      ...summary,
+      findings: [
+        { customer_id: 'cus_a', customer_name: 'Delta Apps', kind: 'amount_mismatch', line: 'impressions', expected: usd(597_280), billed: usd(567_280), difference: usd(30_000), invoice_id: 'inv_a', stripe_invoice_id: 'in_1' },
+        { customer_id: 'cus_b', customer_name: 'Acme Ads', kind: 'missing_in_stripe', line: 'total', expected: usd(4_900), billed: usd(0), difference: usd(4_900), invoice_id: 'inv_b', stripe_invoice_id: null },
+      ],
+    };
+    const keys = [];
+    let runs = 0;
+    await page.route('**/api/v1/billing/reconcile', async (route) => {
+      keys.push(route.request().headers()['idempotency-key']);
+      runs += 1;
+      if (runs === 1) {
+        await route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: 'in_progress', message: 'a reconciliation is already running', request_id: 'req_e2e' } }) });
+      } else {
+        await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(result) });
+      }
+    });
+    await page.route('**/api/v1/billing/reconciliations?*', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ reconciliations: runs > 1 ? [summary] : [] }) }),
+    );
+    await page.route('**/api/v1/billing/reconciliations/rec_e2e1', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(result) }),
+    );
+    try {
+      await page.goto('/admin/reconciliation');
+      await page.getByRole('heading', { name: 'No reconciliations yet' }).waitFor();
+      await page.getByLabel('Billing period').fill('2025-01');
+      await page.getByRole('button', { name: 'Run reconciliation' }).click();
+      await page.getByRole('heading', { name: 'A reconciliation is already running' }).waitFor();
+      await page.getByRole('button', { name: 'Try again' }).click();
+      const panel = page.getByTestId('reconcile-result');
+      await panel.waitFor();
+      // The retry is the same request: same Idempotency-Key.
+      assert.equal(keys.length, 2);
+      assert.ok(keys[0].length >= 16);
+      assert.equal(keys[1], keys[0]);
+      assert.equal(await panel.getByRole('heading').first().textContent(), 'Reconciliation for January 2025');
+      const rows = page.getByTestId('findings-table').locator('tbody tr');
+      assert.equal(await rows.count(), 2);
+      assert.deepEqual(
+        (await rows.first().locator('td').allTextContents()).map((t) => t.trim()),
+        ['Amounts differ', 'Ad impressions', '$5,972.80', '$5,672.80', '$300.00', 'inv_aStripe in_1'],
+      );
+      assert.match(await panel.textContent(), /\$12,345\.67/);
+      assert.equal(new URL(page.url()).searchParams.get('run'), 'rec_e2e1');
+      await page.getByTestId('history-table').locator('tbody tr').first().waitFor();
+      await shot('16-admin-reconciliation-result-mocked');
+      // A shared link to the run opens it.
+      await page.reload();
+      await page.getByTestId('findings-table').waitFor();
+      // A new period is a new request: a new key.
+      await page.getByLabel('Billing period').fill('2025-02');
+      const [third] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/billing/reconcile')),
+        page.getByRole('button', { name: 'Run reconciliation' }).click(),
+      ]);
+      assert.equal(third.request().postData(), '{"period":"2025-02"}');
+      assert.equal(keys.length, 3);
+      assert.notEqual(keys[2], keys[0]);
+    } finally {
+      await page.unrouteAll();
+    }
     await logout();
   });
 

@@ -270,6 +270,13 @@ export function shiftDecimal(decimal: string, exponent: number): string {
   return `${sign}${intPart || '0'}${fracPart ? `.${fracPart}` : ''}`;
 }
 
+/** Names of the catalog's metrics, for places where the API gives only the id. */
+export const METRIC_NAMES: Record<string, string> = {
+  impressions: 'Ad impressions',
+  api_calls: 'API calls',
+  data_transfer: 'Data transfer',
+};
+
 /** Units of the catalog's metrics (invoice lines name the metric, not its unit). */
 export const METRIC_UNITS: Record<string, string> = {
   impressions: 'impression',

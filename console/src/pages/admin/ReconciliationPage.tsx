@@ -8,7 +8,7 @@ import { Link, useSearchParams } from 'react-router';
 import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
 import { ApiError } from '../../lib/api';
 import { api, newIdempotencyKey } from '../../lib/billing';
-import { formatDateTime, formatInteger, formatMoney, formatMonth, formatRate } from '../../lib/format';
+import { formatDateTime, formatInteger, formatMoney, formatMonth, formatRate, METRIC_NAMES } from '../../lib/format';
 import type { FindingKind, Reconciliation, ReconciliationSummary } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 
@@ -40,7 +40,7 @@ const KIND_LABELS: Record<FindingKind, string> = {
 function lineLabel(line: string): string {
   if (line === 'total') return 'Invoice total';
   if (line === 'base_fee') return 'Base fee';
-  return line.replace(/_/g, ' ');
+  return METRIC_NAMES[line] ?? line.replace(/_/g, ' ');
 }
 
 export function ReconciliationPage() {
