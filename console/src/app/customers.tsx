@@ -8,24 +8,7 @@ import type { Customer } from '../lib/types';
 import { useAsync, type AsyncState } from '../lib/useAsync';
 import { useUser } from './session';
 
-const REMEMBER_KEY = 'meterline.customer';
-
-export function rememberCustomer(id: string): void {
-  try {
-    if (id) sessionStorage.setItem(REMEMBER_KEY, id);
-    else sessionStorage.removeItem(REMEMBER_KEY);
-  } catch {
-    // storage may be unavailable (private mode): nothing to remember then
-  }
-}
-
-export function rememberedCustomer(): string {
-  try {
-    return sessionStorage.getItem(REMEMBER_KEY) ?? '';
-  } catch {
-    return '';
-  }
-}
+export { rememberCustomer, rememberedCustomer } from '../lib/viewState';
 
 export interface CustomerScope {
   isAdmin: boolean;

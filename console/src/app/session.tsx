@@ -4,6 +4,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError } from '../lib/api';
 import { DEFAULT_FEATURES, api, http } from '../lib/billing';
+import { forgetViewState } from '../lib/viewState';
 import type { FeatureFlags, User } from '../lib/types';
 
 export type SessionStatus = 'loading' | 'signed-out' | 'signed-in' | 'unavailable';
@@ -76,6 +77,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       // The cookie is cleared by the server; if it cannot be reached the
       // session still ends here, and the next request finds no session.
     }
+    forgetViewState();
     setUser(null);
     setNotice('You are signed out.');
     setStatus('signed-out');

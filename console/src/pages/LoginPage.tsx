@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Navigate, useSearchParams } from 'react-router';
 import { useSession } from '../app/session';
 import { ErrorState, LoadingState, Spinner } from '../components/states';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 /** Only paths inside the console are followed after login (no open redirect). */
 export function safeNext(next: string | null): string {
@@ -19,6 +20,7 @@ export function LoginPage() {
   const [submitting, setSubmitting] = useState(false);
   const emailRef = useRef<HTMLInputElement>(null);
   const next = safeNext(params.get('next'));
+  useDocumentTitle('Sign in');
 
   useEffect(() => {
     if (status === 'signed-out') emailRef.current?.focus();

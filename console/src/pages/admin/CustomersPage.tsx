@@ -3,9 +3,11 @@ import { Link } from 'react-router';
 import { rememberCustomer, useCustomers } from '../../app/customers';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states';
 import { formatDate } from '../../lib/format';
+import { useDocumentTitle } from '../../lib/useDocumentTitle';
 
 /** Admins: every customer, with a way into their usage and invoices. */
 export function CustomersPage() {
+  useDocumentTitle('Customers');
   const customers = useCustomers();
   if (customers.error) return <ErrorState error={customers.error} title="Customers could not be loaded" onRetry={customers.reload} />;
   if (!customers.data) return <LoadingState label="Loading customers…" rows={5} />;

@@ -11,6 +11,7 @@ import { api, newIdempotencyKey } from '../../lib/billing';
 import { formatDateTime, formatInteger, formatMoney, formatMonth, formatRate, METRIC_NAMES } from '../../lib/format';
 import type { FindingKind, Reconciliation, ReconciliationSummary } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
+import { useDocumentTitle } from '../../lib/useDocumentTitle';
 
 /**
  * The server has no reconciliation API (a billingd from before it): the
@@ -44,6 +45,7 @@ function lineLabel(line: string): string {
 }
 
 export function ReconciliationPage() {
+  useDocumentTitle('Reconciliation');
   const [params, setParams] = useSearchParams();
   const selectedId = params.get('run') ?? '';
   const history = useAsync((signal) => api.reconciliations(20, { signal }), []);

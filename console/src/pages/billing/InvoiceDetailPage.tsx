@@ -18,6 +18,7 @@ import {
 import { invoiceTitle, isOverdue, rememberedListSearch } from '../../lib/invoices';
 import type { InvoiceWithLines } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
+import { useDocumentTitle } from '../../lib/useDocumentTitle';
 
 export function InvoiceDetailPage() {
   const { id = '' } = useParams();
@@ -25,6 +26,7 @@ export function InvoiceDetailPage() {
   const scope = useCustomerScope();
   const invoice = useAsync((signal) => api.invoice(id, { signal }), [id]);
   const pdf = usePdfDownload();
+  useDocumentTitle(invoice.data ? invoiceTitle(invoice.data) : 'Invoice');
   const listSearch = (location.state as { listSearch?: string } | null)?.listSearch ?? (rememberedListSearch() || scope.query);
   const back = (
     <Link to={`/billing/invoices${listSearch}`} className="back-link">

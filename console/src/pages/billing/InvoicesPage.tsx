@@ -19,8 +19,10 @@ import {
 } from '../../lib/invoiceFilters';
 import { invoiceTitle, isOverdue, rememberListSearch } from '../../lib/invoices';
 import { useAsync } from '../../lib/useAsync';
+import { useDocumentTitle } from '../../lib/useDocumentTitle';
 
 export function InvoicesPage() {
+  useDocumentTitle('Invoices');
   const [params, setParams] = useSearchParams();
   const location = useLocation();
   const scope = useCustomerScope();

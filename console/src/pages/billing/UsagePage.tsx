@@ -17,8 +17,10 @@ import {
 } from '../../lib/format';
 import type { CurrentUsage, UsageHistory } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
+import { useDocumentTitle } from '../../lib/useDocumentTitle';
 
 export function UsagePage() {
+  useDocumentTitle('Usage');
   const scope = useCustomerScope();
   if (scope.isAdmin && !scope.customerId) {
     const remembered = rememberedCustomer();
