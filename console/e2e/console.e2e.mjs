@@ -257,6 +257,13 @@ describe('console', () => {
     await page.waitForURL((url) => !url.searchParams.has('from'));
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n, paid.total);
     await shot('07-invoices-paid');
+    // On a phone each invoice is a block with labelled fields, and its actions stay in reach.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const download = rows.first().getByRole('button', { name: /Download .* as PDF/ });
+    const box = await download.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `download button at ${JSON.stringify(box)}`);
+    await shot('07b-invoices-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
   });
 
   test('a member opens an invoice, downloads its PDF and goes back to the filtered list', async () => {
