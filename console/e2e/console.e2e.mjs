@@ -1,5 +1,6 @@
 // End-to-end tests of the web console: Debian's Chromium, driven by
-// playwright-core, against a real billingd with demo data (see billingd.mjs).
+// playwright-core, against a real billingd with demo data and the fake Stripe
+// (see billingd.mjs).
 // Screenshots of every page go to MTL_E2E_SCREENSHOTS (default build/e2e-screenshots).
 //
 //   node --test e2e/console.e2e.mjs        (after npm run build and building billingd)
@@ -18,6 +19,7 @@ const BILLINGD = process.env.MTL_BILLINGD ?? path.join(repo, 'build/src/billingd
 const CONSOLE_DIR = path.resolve(process.env.CONSOLE_DIR ?? path.join(here, '../dist'));
 const SHOTS = path.resolve(process.env.MTL_E2E_SCREENSHOTS ?? path.join(repo, 'build/e2e-screenshots'));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FAKE_STRIPE = process.env.MTL_FAKE_STRIPE ?? path.join(repo, 'tests/fakes/fake_stripe.py');
 
 const ADMIN = 'admin@meterline.demo';
 const MEMBER = 'member@bright.demo'; // Growth plan, around 82 % of its limits this period
@@ -99,7 +101,7 @@ async function checkMeters(usage) {
 
 before(async () => {
   await mkdir(SHOTS, { recursive: true });
-  server = await startBillingd({ billingd: BILLINGD, consoleDir: CONSOLE_DIR });
+  server = await startBillingd({ billingd: BILLINGD, consoleDir: CONSOLE_DIR, fakeStripe: FAKE_STRIPE });
   userDataDir = await mkdtemp(path.join(tmpdir(), 'mtl-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,

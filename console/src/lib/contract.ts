@@ -72,6 +72,14 @@ type DocumentedInvoicePage = Json<'/api/v1/billing/invoices', 'get', 200>;
 check<Conforms<T.InvoicePage, Omit<DocumentedInvoicePage, 'invoices'> & { invoices: Omit<Elem<DocumentedInvoicePage['invoices']>, 'lines'>[] }>>();
 check<Conforms<T.InvoiceWithLines, Json<'/api/v1/billing/invoices/{id}', 'get', 200>>>();
 
+// Reconciliation, once docs/openapi.yaml documents it (until then the
+// console follows the agreed contract, and these checks pass vacuously).
+type DocumentedReconciliation = Schemas extends { Reconciliation: infer R } ? R : never;
+check<[DocumentedReconciliation] extends [never] ? true : Conforms<T.Reconciliation, DocumentedReconciliation>>();
+check<
+  [DocumentedReconciliation] extends [never] ? true : Conforms<T.ReconciliationSummary, Omit<DocumentedReconciliation, 'findings'>>
+>();
+
 // The invoice status filter offers exactly the documented statuses.
 type DocumentedStatus = NonNull<paths['/api/v1/billing/invoices']['get']['parameters']['query']>['status'];
 check<[Exclude<NonNull<DocumentedStatus>, 'all' | T.InvoiceStatus>, Exclude<T.InvoiceStatus | 'all', NonNull<DocumentedStatus>>] extends [never, never] ? true : false>();

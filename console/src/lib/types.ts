@@ -151,15 +151,16 @@ export interface InvoicePage {
   next_offset: number | null;
 }
 
-// Reconciliation. Not in docs/openapi.yaml yet (the API is being built); these
-// follow the contract agreed for it and are not part of the contract check.
+// Reconciliation: the contract agreed for the API being built. contract.ts
+// checks these against docs/openapi.yaml as soon as the document has them.
 export type FindingKind = 'amount_mismatch' | 'missing_in_stripe' | 'missing_internal';
 
 export interface ReconciliationFinding {
-  customer_id: string;
-  customer_name: string;
+  /** null when Stripe has an invoice no customer of ours matches. */
+  customer_id: string | null;
+  customer_name: string | null;
   kind: FindingKind;
-  /** "total", "base_fee" or a metric name. */
+  /** "total", "base_fee", "tax" or a metric id. */
   line: string;
   expected: Amount;
   billed: Amount;
@@ -170,9 +171,13 @@ export interface ReconciliationFinding {
 
 export interface ReconciliationSummary {
   id: string;
+  /** "2025-01": the billing periods starting in that month. */
   period: string;
-  status: string;
+  status: 'completed';
+  /** Who ran it (a user or API key id); not in the first contract, so optional. */
+  actor?: string;
   created_at: string;
+  finished_at?: string;
   subscriptions_checked: number;
   invoices_compared: number;
   findings_count: number;

@@ -1,7 +1,7 @@
 // Runtime half of the contract check (contract.ts is the compile-time half):
 // every request the console makes goes to a path and method that
-// docs/openapi.yaml documents, except the reconciliation API, which is not
-// built yet.
+// docs/openapi.yaml documents. The reconciliation API may not be documented
+// yet (it is built in parallel); once it is, it is checked like the rest.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
@@ -15,9 +15,9 @@ const document = parse(readFileSync(fileURLToPath(new URL('../../../../docs/open
   components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
 };
 
-// TODO(reconciliation API): remove these once docs/openapi.yaml documents them;
-// the test below then fails until they are removed, so the list cannot go stale.
-const NOT_YET_DOCUMENTED = new Set(['POST /api/v1/billing/reconcile', 'GET /api/v1/billing/reconciliations', 'GET /api/v1/billing/reconciliations/{id}']);
+// TODO(reconciliation API): drop this list once docs/openapi.yaml on main
+// documents these operations (it does from the reconciliation merge on).
+const MAY_BE_UNDOCUMENTED = new Set(['POST /api/v1/billing/reconcile', 'GET /api/v1/billing/reconciliations', 'GET /api/v1/billing/reconciliations/{id}']);
 
 function documented(method: string, path: string): boolean {
   for (const [template, operations] of Object.entries(document.paths)) {
@@ -55,11 +55,8 @@ describe('the client against docs/openapi.yaml', () => {
     expect(seen).toHaveLength(13);
     for (const { method, path } of seen) {
       const key = `${method} ${templateOf(path)}`;
-      if (NOT_YET_DOCUMENTED.has(key)) {
-        expect(documented(method, path), `${key} is documented now: drop it from NOT_YET_DOCUMENTED`).toBe(false);
-      } else {
-        expect(documented(method, path), `${key} is not in docs/openapi.yaml`).toBe(true);
-      }
+      if (MAY_BE_UNDOCUMENTED.has(key) && !('/api/v1/billing/reconcile' in document.paths)) continue;
+      expect(documented(method, path), `${key} is not in docs/openapi.yaml`).toBe(true);
     }
   });
 

@@ -41,6 +41,7 @@ const KIND_LABELS: Record<FindingKind, string> = {
 function lineLabel(line: string): string {
   if (line === 'total') return 'Invoice total';
   if (line === 'base_fee') return 'Base fee';
+  if (line === 'tax') return 'Tax';
   return METRIC_NAMES[line] ?? line.replace(/_/g, ' ');
 }
 
@@ -253,7 +254,7 @@ function ResultPanel({ result }: { result: Reconciliation }) {
             <tbody>
               {result.findings.map((finding, index) => (
                 <tr key={index} data-kind={finding.kind}>
-                  <th scope="row">{finding.customer_name}</th>
+                  <th scope="row">{finding.customer_name ?? finding.customer_id ?? 'Unknown customer'}</th>
                   <td data-label="Finding">
                     <span className={`badge badge-finding-${finding.kind}`}>
                       {finding.kind === 'amount_mismatch' ? null : <AlertTriangle aria-hidden="true" size={12} />}
@@ -272,7 +273,9 @@ function ResultPanel({ result }: { result: Reconciliation }) {
                   </td>
                   <td data-label="Invoice">
                     {finding.invoice_id ? (
-                      <Link to={`/billing/invoices/${encodeURIComponent(finding.invoice_id)}?customer=${encodeURIComponent(finding.customer_id)}`}>
+                      <Link
+                        to={`/billing/invoices/${encodeURIComponent(finding.invoice_id)}${finding.customer_id ? `?customer=${encodeURIComponent(finding.customer_id)}` : ''}`}
+                      >
                         {finding.invoice_id}
                       </Link>
                     ) : (
