@@ -326,10 +326,12 @@ function HistoryTable({ runs, selectedId }: { runs: ReconciliationSummary[]; sel
         <tbody>
           {runs.map((run) => (
             <tr key={run.id} aria-current={run.id === selectedId ? 'true' : undefined} className={run.id === selectedId ? 'row-selected' : undefined}>
-              <th scope="row">
+              <th scope="row" className="nowrap">
                 <Link to={`?run=${encodeURIComponent(run.id)}`}>{formatDateTime(run.created_at)}</Link>
               </th>
-              <td data-label="Period">{formatMonth(run.period)}</td>
+              <td data-label="Period" className="nowrap">
+                {formatMonth(run.period)}
+              </td>
               <td data-label="Status">{run.status}</td>
               <td data-label="Subscriptions" className="num">
                 {formatInteger(run.subscriptions_checked)}
