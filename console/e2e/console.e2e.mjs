@@ -1,0 +1,529 @@
+// End-to-end tests of the web console: Debian's Chromium, driven by
+// playwright-core, against a real billingd with demo data and the fake Stripe
+// (see billingd.mjs).
+// Screenshots of every page go to MTL_E2E_SCREENSHOTS (default build/e2e-screenshots).
+//
+//   node --test e2e/console.e2e.mjs        (after npm run build and building billingd)
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { DEMO_PASSWORD, startBillingd } from './billingd.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const BILLINGD = process.env.MTL_BILLINGD ?? path.join(repo, 'build/src/billingd');
+const CONSOLE_DIR = path.resolve(process.env.CONSOLE_DIR ?? path.join(here, '../dist'));
+const SHOTS = path.resolve(process.env.MTL_E2E_SCREENSHOTS ?? path.join(repo, 'build/e2e-screenshots'));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FAKE_STRIPE = process.env.MTL_FAKE_STRIPE ?? path.join(repo, 'tests/fakes/fake_stripe.py');
+
+const ADMIN = 'admin@meterline.demo';
+const MEMBER = 'member@bright.demo'; // Growth plan, around 82 % of its limits this period
+const OTHER_MEMBER = 'member@acme.demo';
+
+// The colours of the usage bars (styles.css: --ok-fill, --warn-fill, --danger-fill).
+const LEVEL_COLOURS = { ok: 'rgb(34, 160, 90)', warning: 'rgb(230, 178, 10)', critical: 'rgb(220, 59, 50)' };
+
+/** The band a usage falls in: below 75 % green, 75-90 % yellow, above 90 % red (exact integers). */
+function expectedLevel(usage, limit) {
+  const used = BigInt(usage) * 100n;
+  const cap = BigInt(limit);
+  if (used > cap * 90n) return 'critical';
+  if (used >= cap * 75n) return 'warning';
+  return 'ok';
+}
+
+function money({ minor, currency }) {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
+  const negative = minor < 0;
+  const text = String(Math.abs(minor)).padStart(digits + 1, '0');
+  const decimal = `${negative ? '-' : ''}${text.slice(0, text.length - digits)}.${text.slice(text.length - digits)}`;
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: digits }).format(decimal);
+}
+
+let server;
+let context;
+let page;
+let userDataDir;
+
+async function shot(name) {
+  // Full-page shots from the top, so sticky parts sit where a reader sees them.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function api(pathname) {
+  const response = await context.request.get(pathname);
+  assert.equal(response.status(), 200, `GET ${pathname}: ${response.status()} ${await response.text()}`);
+  return response.json();
+}
+
+async function login(email) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
+
+async function logout() {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL((url) => url.pathname === '/login');
+}
+
+async function waitForMeters() {
+  await page.locator('.meter').first().waitFor();
+  await page.getByRole('table').first().waitFor();
+}
+
+/** The period has two days of demo usage, enough for the demo's targets to hold. */
+function settled(usage) {
+  return Date.now() - Date.parse(usage.period.start) >= 2 * 86_400_000;
+}
+
+/** Checks every usage bar against the API's numbers: level, colour, width. */
+async function checkMeters(usage) {
+  const meters = page.locator('.meter');
+  assert.equal(await meters.count(), usage.metrics.length);
+  const levels = [];
+  for (const metric of usage.metrics) {
+    const meter = page.locator(`.meter[data-metric="${metric.metric}"]`);
+    const level = expectedLevel(metric.usage, metric.limit);
+    levels.push(level);
+    assert.equal(await meter.getAttribute('data-level'), level, `${metric.metric}: ${metric.usage} of ${metric.limit}`);
+    const fill = meter.locator('.meter-fill');
+    const colour = await fill.evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.equal(colour, LEVEL_COLOURS[level], `${metric.metric} bar colour`);
+    const bar = meter.getByRole('progressbar');
+    assert.equal(Number(await bar.getAttribute('aria-valuenow')), Math.round(Math.min(100, metric.percent)));
+  }
+  return levels;
+}
+
+before(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  server = await startBillingd({ billingd: BILLINGD, consoleDir: CONSOLE_DIR, fakeStripe: FAKE_STRIPE });
+  userDataDir = await mkdtemp(path.join(tmpdir(), 'mtl-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    acceptDownloads: true,
+    baseURL: server.baseUrl,
+    viewport: { width: 1280, height: 860 },
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
+  context.setDefaultTimeout(15_000);
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (error) => console.error('page error:', error));
+});
+
+after(async () => {
+  await context?.close();
+  // billingd's log next to the screenshots, for when a test fails.
+  if (server) await writeFile(path.join(SHOTS, 'billingd.log'), server.log.join('\n') + '\n');
+  await server?.stop();
+  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+});
+
+describe('console', () => {
+  test('unknown client routes get the app; the login page is keyboard reachable', async () => {
+    await page.goto('/billing/usage');
+    await page.waitForURL((url) => url.pathname === '/login');
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/billing/usage');
+
+    // The email field has focus; Tab goes to the password, then to the button, with a visible focus ring.
+    await page.getByLabel('Email').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'email');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'password');
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      const style = el ? getComputedStyle(el) : null;
+      return { text: el?.textContent?.trim(), outline: style?.outlineStyle, width: style?.outlineWidth };
+    });
+    assert.equal(focused.text, 'Sign in');
+    assert.notEqual(focused.outline, 'none');
+    assert.notEqual(focused.width, '0px');
+
+    await page.getByLabel('Email').fill(MEMBER);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The email or password is not correct.' }).waitFor();
+    await shot('01-login-error');
+  });
+
+  test('a member sees usage bars in the right colours, the overage and the daily chart', async () => {
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/usage');
+    await waitForMeters();
+
+    // Navigation: Billing with its credit-card icon; no admin items for a member.
+    const billing = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' });
+    assert.equal(await billing.locator('svg.lucide-credit-card').count(), 1);
+    assert.equal(await page.getByRole('link', { name: 'Reconciliation' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'Customers' }).count(), 0);
+    // Flags that are off have no items.
+    const features = await api('/api/v1/meta/features');
+    assert.equal(features.transparency, false);
+    assert.equal(await page.getByRole('link', { name: 'Transparency' }).count(), 0);
+    assert.ok(await page.getByText(MEMBER).first().isVisible());
+
+    const usage = await api('/api/v1/billing/usage/current');
+    const levels = await checkMeters(usage);
+    // Bright Media runs at about 82 % this period: its bars are not green
+    // (once the period has a few days of demo usage; in its first hours the
+    // demo's hourly noise, or no usage at all, decides).
+    if (settled(usage)) assert.ok(!levels.includes('ok'), `levels ${levels}`);
+
+    // Overage per metric and in total, as the API computed it.
+    const table = page.getByTestId('overage-table');
+    for (const metric of usage.metrics) {
+      const row = table.locator(`tr[data-metric="${metric.metric}"]`);
+      assert.equal((await row.locator('td').last().textContent()).trim(), money(metric.overage_amount));
+    }
+    assert.equal((await page.getByTestId('total-overage').textContent()).trim(), money(usage.total_overage));
+
+    // The chart: one point per day so far, and the limit line.
+    const chart = page.locator('figure.chart svg');
+    await chart.waitFor();
+    assert.equal(await chart.getAttribute('data-mode'), 'cumulative');
+    assert.ok((await page.getByTestId('chart-limit').textContent()).startsWith('Limit'));
+    const days = Math.floor((Date.now() - Date.parse(usage.period.start)) / 86_400_000) + 1;
+    assert.equal(await chart.locator('.chart-area circle').count(), days);
+    await page.getByRole('button', { name: 'Per day' }).click();
+    assert.equal(await chart.locator('.chart-bars rect').count(), days);
+    assert.ok((await page.getByTestId('chart-limit').textContent()).startsWith('Even pace'));
+    await page.getByRole('button', { name: 'Running total' }).click();
+    await shot('02-usage-member-desktop');
+
+    // Responsive grid: three columns on a desktop, two on a tablet, one on a phone.
+    const columns = async () =>
+      new Set(await page.locator('.meter').evaluateAll((els) => els.map((el) => Math.round(el.getBoundingClientRect().left)))).size;
+    assert.equal(await columns(), 3);
+    await page.setViewportSize({ width: 800, height: 1000 });
+    assert.equal(await columns(), 2);
+    await shot('03-usage-tablet');
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.equal(await columns(), 1);
+    await shot('04-usage-phone');
+    await page.getByRole('button', { name: 'Open menu' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).waitFor();
+    await shot('05-phone-menu');
+    await page.getByRole('button', { name: 'Close menu' }).click();
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  test('a member filters invoices; the filters live in the URL and survive a reload', async () => {
+    await page.getByRole('link', { name: 'Invoices' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/invoices');
+    const rows = page.getByTestId('invoice-table').locator('tbody tr');
+    await rows.first().waitFor();
+    const all = await api('/api/v1/billing/invoices?limit=100');
+    assert.equal(await rows.count(), Math.min(all.total, 10));
+    assert.match(await page.getByTestId('page-info').textContent(), new RegExp(`of ${all.total}\\b`));
+
+    await page.getByLabel('Status').selectOption('paid');
+    await page.waitForURL((url) => url.searchParams.get('status') === 'paid');
+    const paid = await api('/api/v1/billing/invoices?status=paid&limit=100');
+    assert.ok(paid.total > 0, 'the demo member has paid invoices');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n, paid.total);
+    for (const status of await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-status')))) assert.equal(status, 'paid');
+    for (const badge of await rows.locator('.badge').allTextContents()) assert.equal(badge, 'Paid');
+
+    // Issued-from date: only invoices issued on or after the newest paid one's day.
+    const newest = paid.invoices[0];
+    const fromDay = newest.created_at.slice(0, 10);
+    await page.getByLabel('Issued from').fill(fromDay);
+    await page.waitForURL((url) => url.searchParams.get('from') === fromDay);
+    const since = await api(`/api/v1/billing/invoices?status=paid&from=${fromDay}&limit=100`);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n, since.total);
+    assert.equal(await rows.first().getAttribute('data-invoice'), newest.id);
+
+    // A date range that matches nothing shows the empty state.
+    await page.getByLabel('Issued to').fill('2001-01-31');
+    await page.getByRole('alert').filter({ hasText: 'The start date is after the end date.' }).waitFor();
+    await page.getByLabel('Issued from').fill('2001-01-01');
+    await page.getByRole('heading', { name: 'No invoices match these filters' }).waitFor();
+    await shot('06-invoices-empty');
+
+    await page.getByLabel('Issued to').fill('');
+    await page.getByLabel('Issued from').fill(fromDay);
+    await page.waitForURL((url) => url.searchParams.get('from') === fromDay && !url.searchParams.has('to'));
+    await page.reload();
+    await rows.first().waitFor();
+    assert.equal(await page.getByLabel('Status').inputValue(), 'paid');
+    assert.equal(await page.getByLabel('Issued from').inputValue(), fromDay);
+    assert.equal(await rows.count(), since.total);
+    await page.getByLabel('Issued from').fill('');
+    await page.waitForURL((url) => !url.searchParams.has('from'));
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n, paid.total);
+    await shot('07-invoices-paid');
+    // On a phone each invoice is a block with labelled fields, and its actions stay in reach.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const download = rows.first().getByRole('button', { name: /Download .* as PDF/ });
+    const box = await download.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `download button at ${JSON.stringify(box)}`);
+    await shot('07b-invoices-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  test('a member opens an invoice, downloads its PDF and goes back to the filtered list', async () => {
+    const first = page.getByTestId('invoice-table').locator('tbody tr').first();
+    const id = await first.getAttribute('data-invoice');
+    await first.getByRole('link').first().click();
+    await page.waitForURL((url) => url.pathname === `/billing/invoices/${id}`);
+    const invoice = await api(`/api/v1/billing/invoices/${id}`);
+    const lines = page.getByTestId('invoice-lines').locator('tbody tr');
+    await lines.first().waitFor();
+    assert.equal(await lines.count(), invoice.lines.length);
+    assert.equal((await page.getByTestId('invoice-subtotal').textContent()).trim(), money(invoice.subtotal));
+    assert.equal((await page.getByTestId('invoice-tax').textContent()).trim(), money(invoice.tax));
+    assert.equal((await page.getByTestId('invoice-total').textContent()).trim(), money(invoice.total));
+    assert.match(await page.getByTestId('invoice-status-message').textContent(), /^Paid/);
+    assert.ok(await page.getByRole('heading', { name: invoice.number }).isVisible());
+    await shot('08-invoice-detail');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PDF' }).click()]);
+    assert.equal(download.suggestedFilename(), `${invoice.number}.pdf`);
+    const file = await download.path();
+    const bytes = await readFile(file);
+    assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+    assert.ok(bytes.length > 1000);
+    await page.getByRole('button', { name: 'Download PDF' }).waitFor({ state: 'visible' });
+
+    await page.getByRole('link', { name: 'Back to invoices' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/invoices' && url.searchParams.get('status') === 'paid');
+    assert.equal(await page.getByLabel('Status').inputValue(), 'paid');
+  });
+
+  test('an open invoice says when it is due', async () => {
+    const open = await api('/api/v1/billing/invoices?status=open&limit=1');
+    assert.equal(open.total > 0, true, 'the demo member has an open invoice');
+    const invoice = open.invoices[0];
+    await page.goto(`/billing/invoices/${invoice.id}`);
+    const message = page.getByTestId('invoice-status-message');
+    await message.waitFor();
+    const overdue = Date.parse(invoice.due_at) < Date.now();
+    assert.match(await message.textContent(), overdue ? /^Overdue/ : new RegExp(`^${money(invoice.amount_due).replace('$', '\\$')} is due on`));
+    await shot('09-invoice-open');
+    // Without list state (a direct link), "back" still leads to the list.
+    await page.getByRole('link', { name: 'Back to invoices' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/invoices');
+  });
+
+  test('a lost session sends the user back to login, then to where they were', async () => {
+    await page.goto('/billing/usage');
+    await waitForMeters();
+    await context.clearCookies();
+    await page.getByRole('link', { name: 'Invoices' }).click();
+    await page.waitForURL((url) => url.pathname === '/login');
+    await page.getByText('Your session has ended. Please sign in again.').waitFor();
+    await shot('10-session-ended');
+    await page.getByLabel('Email').fill(MEMBER);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/invoices');
+    await logout();
+    await page.getByText('You are signed out.').waitFor();
+  });
+
+  test('an admin picks a customer and sees their usage and invoices', async () => {
+    await login(ADMIN);
+    await page.waitForURL((url) => url.pathname === '/admin/customers');
+    const customers = await api('/api/v1/billing/customers?limit=100');
+    const rows = page.getByTestId('customer-table').locator('tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), customers.data.length);
+    assert.ok(await page.getByRole('link', { name: 'Reconciliation' }).first().isVisible());
+    await shot('11-admin-customers');
+
+    const delta = customers.data.find((c) => c.name === 'Delta Apps');
+    await page.locator(`tr[data-customer="${delta.id}"]`).getByRole('link', { name: /Usage/ }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/usage' && url.searchParams.get('customer') === delta.id);
+    await page.locator(`[data-customer="${delta.id}"] .meter`).first().waitFor();
+    const usage = await api(`/api/v1/billing/usage/current?customer_id=${delta.id}`);
+    const levels = await checkMeters(usage);
+    // Delta Apps is past its limits (about 112 %): red bars and an overage charge.
+    if (settled(usage)) {
+      assert.ok(levels.includes('critical'), `levels ${levels}`);
+      assert.ok(usage.total_overage.minor > 0);
+    }
+    assert.equal((await page.getByTestId('total-overage').textContent()).trim(), money(usage.total_overage));
+    assert.equal(await page.getByLabel('Customer').inputValue(), delta.id);
+    await shot('12-admin-usage-over-limit');
+
+    // The picker switches customers and keeps the choice in the URL.
+    const acme = customers.data.find((c) => c.name === 'Acme Ads');
+    await page.getByLabel('Customer').selectOption(acme.id);
+    await page.waitForURL((url) => url.searchParams.get('customer') === acme.id);
+    await page.locator(`[data-customer="${acme.id}"] .meter`).first().waitFor();
+    await checkMeters(await api(`/api/v1/billing/usage/current?customer_id=${acme.id}`));
+
+    await page.getByRole('link', { name: 'Invoices' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/invoices' && url.searchParams.get('customer') === acme.id);
+    const acmeInvoices = await api(`/api/v1/billing/invoices?customer_id=${acme.id}&limit=100`);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n,
+      Math.min(acmeInvoices.total, 10),
+    );
+    // All customers: the list shows whose invoice each is, ten to a page.
+    await page.getByLabel('Customer').selectOption('');
+    const everyone = await api('/api/v1/billing/invoices?limit=100');
+    await page.getByRole('columnheader', { name: 'Customer' }).waitFor();
+    await page.getByTestId('page-info').filter({ hasText: `of ${everyone.total}` }).waitFor();
+    if (everyone.total > 10) {
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.waitForURL((url) => url.searchParams.get('page') === '2');
+      await page.getByTestId('page-info').filter({ hasText: `Showing 11–${Math.min(20, everyone.total)} of ${everyone.total}` }).waitFor();
+    }
+    await shot('13-admin-invoices-all');
+  });
+
+  test('an admin triggers a reconciliation', async () => {
+    await page.getByRole('link', { name: 'Reconciliation' }).click();
+    await page.waitForURL((url) => url.pathname === '/admin/reconciliation');
+    const run = page.getByRole('button', { name: 'Run reconciliation' });
+    await run.waitFor();
+    const [request, response] = await Promise.all([
+      page.waitForRequest((r) => r.url().endsWith('/api/v1/billing/reconcile') && r.method() === 'POST'),
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/billing/reconcile')),
+      run.click(),
+    ]);
+    const headers = request.headers();
+    assert.ok((headers['idempotency-key'] ?? '').length >= 16, 'Idempotency-Key of at least 16 characters');
+    assert.ok(headers['x-csrf-token'], 'cookie sessions send the CSRF token');
+
+    if (response.status() === 404) {
+      // TODO(reconciliation API): billingd does not serve POST /api/v1/billing/reconcile
+      // yet. Until it does, the page must say so clearly; once it does, the branch
+      // below checks the result table and this one stops running.
+      const error = page.getByTestId('reconcile-error');
+      await error.waitFor();
+      assert.match(await error.textContent(), /Reconciliation is not available on this server yet/);
+      await page.getByTestId('reconcile-unavailable').waitFor();
+      await shot('14-admin-reconciliation-unavailable');
+    } else {
+      assert.equal(response.status(), 200, await response.text());
+      const result = await response.json();
+      const panel = page.getByTestId('reconcile-result');
+      await panel.waitFor();
+      assert.equal(await panel.getAttribute('data-run'), result.id);
+      if (result.findings_count > 0) {
+        assert.equal(await page.getByTestId('findings-table').locator('tbody tr').count(), result.findings.length);
+      } else {
+        await panel.getByText('Every invoice matches').waitFor();
+      }
+      await page.getByTestId('history-table').locator('tbody tr').first().waitFor();
+      await shot('14-admin-reconciliation-result');
+    }
+  });
+
+  test('the reconciliation page shows a result in the agreed shape (API answered by the browser)', async () => {
+    // Whatever billingd serves, this test answers the reconciliation routes
+    // itself with the agreed contract, so the result view, the 409 retry and
+    // the history are exercised before the API exists.
+    const usd = (minor) => ({ minor, currency: 'USD', formatted: (minor / 100).toFixed(2) });
+    const summary = {
+      id: 'rec_e2e1',
+      period: '2025-01',
+      status: 'completed',
+      created_at: '2025-02-02T03:00:00.000Z',
+      subscriptions_checked: 4,
+      invoices_compared: 4,
+      findings_count: 2,
+      expected_total: usd(1_234_567),
+      billed_total: usd(1_204_567),
+      discrepancy_total: usd(30_000),
+      currency: 'USD',
+      alert_raised: false,
+      tolerance: '0.005',
+    };
+    const result = {
+      ...summary,
+      findings: [
+        { customer_id: 'cus_a', customer_name: 'Delta Apps', kind: 'amount_mismatch', line: 'impressions', expected: usd(597_280), billed: usd(567_280), difference: usd(30_000), invoice_id: 'inv_a', stripe_invoice_id: 'in_1' },
+        { customer_id: 'cus_b', customer_name: 'Acme Ads', kind: 'missing_in_stripe', line: 'total', expected: usd(4_900), billed: usd(0), difference: usd(4_900), invoice_id: 'inv_b', stripe_invoice_id: null },
+      ],
+    };
+    const keys = [];
+    let runs = 0;
+    await page.route('**/api/v1/billing/reconcile', async (route) => {
+      keys.push(route.request().headers()['idempotency-key']);
+      runs += 1;
+      if (runs === 1) {
+        await route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: 'in_progress', message: 'a reconciliation is already running', request_id: 'req_e2e' } }) });
+      } else {
+        await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(result) });
+      }
+    });
+    await page.route('**/api/v1/billing/reconciliations?*', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ reconciliations: runs > 1 ? [summary] : [] }) }),
+    );
+    await page.route('**/api/v1/billing/reconciliations/rec_e2e1', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(result) }),
+    );
+    try {
+      await page.goto('/admin/reconciliation');
+      await page.getByRole('heading', { name: 'No reconciliations yet' }).waitFor();
+      await page.getByLabel('Billing period').fill('2025-01');
+      await page.getByRole('button', { name: 'Run reconciliation' }).click();
+      await page.getByRole('heading', { name: 'A reconciliation is already running' }).waitFor();
+      await page.getByRole('button', { name: 'Try again' }).click();
+      const panel = page.getByTestId('reconcile-result');
+      await panel.waitFor();
+      // The retry is the same request: same Idempotency-Key.
+      assert.equal(keys.length, 2);
+      assert.ok(keys[0].length >= 16);
+      assert.equal(keys[1], keys[0]);
+      assert.equal(await panel.getByRole('heading').first().textContent(), 'Reconciliation for January 2025');
+      const rows = page.getByTestId('findings-table').locator('tbody tr');
+      assert.equal(await rows.count(), 2);
+      assert.deepEqual(
+        (await rows.first().locator('td').allTextContents()).map((t) => t.trim()),
+        ['Amounts differ', 'Ad impressions', '$5,972.80', '$5,672.80', '$300.00', 'inv_aStripe in_1'],
+      );
+      assert.match(await panel.textContent(), /\$12,345\.67/);
+      assert.equal(new URL(page.url()).searchParams.get('run'), 'rec_e2e1');
+      await page.getByTestId('history-table').locator('tbody tr').first().waitFor();
+      await shot('16-admin-reconciliation-result-mocked');
+      // A shared link to the run opens it.
+      await page.reload();
+      await page.getByTestId('findings-table').waitFor();
+      // A new period is a new request: a new key.
+      await page.getByLabel('Billing period').fill('2025-02');
+      const [third] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/billing/reconcile')),
+        page.getByRole('button', { name: 'Run reconciliation' }).click(),
+      ]);
+      assert.equal(third.request().postData(), '{"period":"2025-02"}');
+      assert.equal(keys.length, 3);
+      assert.notEqual(keys[2], keys[0]);
+    } finally {
+      await page.unrouteAll();
+    }
+    await logout();
+  });
+
+  test('a member cannot reach the admin pages', async () => {
+    await login(OTHER_MEMBER);
+    await page.goto('/admin/reconciliation');
+    await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Run reconciliation' }).count(), 0);
+    assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('heading', { name: 'Admin' }).count(), 0);
+    await shot('15-member-admin-forbidden');
+    await page.goto('/admin/customers');
+    await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
+    // And the API refuses too.
+    const response = await context.request.get('/api/v1/billing/customers');
+    assert.equal(response.status(), 403);
+    await logout();
+  });
+});

@@ -1,0 +1,83 @@
+import { Navigate, Route, Routes } from 'react-router';
+import { Shell } from '../components/Shell';
+import { AdminLayout } from '../pages/admin/AdminLayout';
+import { CustomersPage } from '../pages/admin/CustomersPage';
+import { ReconciliationPage } from '../pages/admin/ReconciliationPage';
+import { BillingLayout } from '../pages/billing/BillingLayout';
+import { InvoiceDetailPage } from '../pages/billing/InvoiceDetailPage';
+import { InvoicesPage } from '../pages/billing/InvoicesPage';
+import { UsagePage } from '../pages/billing/UsagePage';
+import { FeaturePlaceholderPage } from '../pages/FeaturePlaceholderPage';
+import { HomePage } from '../pages/HomePage';
+import { LoginPage } from '../pages/LoginPage';
+import { NotFoundPage } from '../pages/NotFoundPage';
+import { RequireAdmin, RequireAuth, RequireFeature } from './guards';
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route
+        element={
+          <RequireAuth>
+            <Shell />
+          </RequireAuth>
+        }
+      >
+        <Route index element={<HomePage />} />
+        <Route
+          path="billing"
+          element={
+            <RequireFeature feature="billing">
+              <BillingLayout />
+            </RequireFeature>
+          }
+        >
+          <Route index element={<Navigate to="usage" replace />} />
+          <Route path="usage" element={<UsagePage />} />
+          <Route path="invoices" element={<InvoicesPage />} />
+          <Route path="invoices/:id" element={<InvoiceDetailPage />} />
+        </Route>
+        <Route
+          path="admin"
+          element={
+            <RequireAdmin>
+              <RequireFeature feature="billing">
+                <AdminLayout />
+              </RequireFeature>
+            </RequireAdmin>
+          }
+        >
+          <Route index element={<Navigate to="customers" replace />} />
+          <Route path="customers" element={<CustomersPage />} />
+          <Route path="reconciliation" element={<ReconciliationPage />} />
+        </Route>
+        <Route
+          path="transparency"
+          element={
+            <RequireFeature feature="transparency">
+              <FeaturePlaceholderPage feature="transparency" />
+            </RequireFeature>
+          }
+        />
+        <Route
+          path="fraud"
+          element={
+            <RequireFeature feature="fraudDetection">
+              <FeaturePlaceholderPage feature="fraudDetection" />
+            </RequireFeature>
+          }
+        />
+        <Route
+          path="experiments"
+          element={
+            <RequireFeature feature="abTesting">
+              <FeaturePlaceholderPage feature="abTesting" />
+            </RequireFeature>
+          }
+        />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}

@@ -1,0 +1,72 @@
+// Route guards: signed in, admin, feature on. Each shows a page of its own
+// rather than an empty screen when the check fails.
+import { Lock } from 'lucide-react';
+import type { ReactNode } from 'react';
+import { Link, Navigate, useLocation } from 'react-router';
+import { EmptyState, ErrorState, LoadingState } from '../components/states';
+import type { FeatureFlags } from '../lib/types';
+import { useSession } from './session';
+
+export function RequireAuth({ children }: { children: ReactNode }) {
+  const { status, startupError, retry } = useSession();
+  const location = useLocation();
+  if (status === 'loading') {
+    return (
+      <div className="page-center">
+        <LoadingState label="Starting the console…" />
+      </div>
+    );
+  }
+  if (status === 'unavailable' && startupError) {
+    return (
+      <div className="page-center">
+        <ErrorState error={startupError} title="Meterline is not reachable" onRetry={retry} />
+      </div>
+    );
+  }
+  if (status !== 'signed-in') {
+    const next = location.pathname + location.search;
+    return <Navigate to={next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`} replace />;
+  }
+  return <>{children}</>;
+}
+
+export function RequireAdmin({ children }: { children: ReactNode }) {
+  const { user } = useSession();
+  if (user?.role !== 'admin') return <Forbidden />;
+  return <>{children}</>;
+}
+
+export function Forbidden() {
+  return (
+    <div className="page">
+      <EmptyState title="Administrators only" icon={<Lock className="state-icon" aria-hidden="true" />}>
+        <p>This page is for Meterline administrators. Your account can see its own usage and invoices.</p>
+        <p>
+          <Link to="/">Go to your overview</Link>
+        </p>
+      </EmptyState>
+    </div>
+  );
+}
+
+const FEATURE_NAMES: Record<keyof FeatureFlags, string> = {
+  billing: 'Billing',
+  transparency: 'Transparency',
+  fraudDetection: 'Fraud detection',
+  abTesting: 'A/B testing',
+};
+
+export function RequireFeature({ feature, children }: { feature: keyof FeatureFlags; children: ReactNode }) {
+  const { features } = useSession();
+  if (!features[feature]) {
+    return (
+      <div className="page">
+        <EmptyState title={`${FEATURE_NAMES[feature]} is turned off`}>
+          <p>This server runs with {FEATURE_NAMES[feature].toLowerCase()} disabled. An operator can turn it on in the server's configuration.</p>
+        </EmptyState>
+      </div>
+    );
+  }
+  return <>{children}</>;
+}

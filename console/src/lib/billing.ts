@@ -1,0 +1,171 @@
+// Typed calls to billingd's API, one function per operation the console uses.
+// Paths and shapes follow docs/openapi.yaml (checked in contract.ts); the
+// reconciliation calls follow the contract agreed for that API, which billingd
+// may not serve yet (then they fail with ApiError status 404).
+import { ApiClient, ApiError, type RequestOptions } from './api';
+import type {
+  CurrentUsage,
+  CustomerPage,
+  FeatureFlags,
+  Granularity,
+  InvoicePage,
+  InvoiceStatus,
+  InvoiceWithLines,
+  Me,
+  Reconciliation,
+  ReconciliationSummary,
+  Session,
+  UsageHistory,
+} from './types';
+
+/** What the console assumes when /meta/features cannot be read: billingd's defaults. */
+export const DEFAULT_FEATURES: FeatureFlags = { billing: true, transparency: false, fraudDetection: false, abTesting: false };
+
+export interface InvoiceQuery {
+  status?: InvoiceStatus | 'all';
+  /** Issue dates, YYYY-MM-DD, both inclusive. */
+  from?: string;
+  to?: string;
+  limit?: number;
+  offset?: number;
+  customerId?: string;
+}
+
+export interface ReconcileRequest {
+  /** "YYYY-MM"; omitted: the last closed period. */
+  period?: string;
+  /** At least 16 characters; a retry of the same request reuses it. */
+  idempotencyKey: string;
+}
+
+export const MIN_IDEMPOTENCY_KEY_LENGTH = 16;
+
+type Signal = Pick<RequestOptions, 'signal'>;
+
+export class BillingApi {
+  constructor(readonly http: ApiClient) {}
+
+  /** Feature flags; on any failure the server defaults, so navigation still works. */
+  async features(options: Signal = {}): Promise<{ flags: FeatureFlags; fallback: boolean }> {
+    try {
+      const flags = await this.http.request<FeatureFlags>('GET', '/api/v1/meta/features', options);
+      return { flags: { ...DEFAULT_FEATURES, ...flags }, fallback: false };
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'AbortError') throw error;
+      return { flags: DEFAULT_FEATURES, fallback: true };
+    }
+  }
+
+  async login(email: string, password: string): Promise<Session> {
+    const session = await this.http.request<Session>('POST', '/api/v1/auth/login', {
+      body: { email, password },
+      expectUnauthenticated: true,
+    });
+    this.http.rememberCsrfToken(session.csrf_token);
+    return session;
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await this.http.request<void>('POST', '/api/v1/auth/logout', { expectUnauthenticated: true });
+    } finally {
+      this.http.rememberCsrfToken(null);
+    }
+  }
+
+  /** The signed-in user, or null when there is no session. */
+  async me(options: Signal = {}): Promise<Me | null> {
+    try {
+      const me = await this.http.request<Me>('GET', '/api/v1/auth/me', { ...options, expectUnauthenticated: true });
+      this.http.rememberCsrfToken(me.csrf_token);
+      return me;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return null;
+      throw error;
+    }
+  }
+
+  customers(page: { limit?: number; offset?: number } = {}, options: Signal = {}): Promise<CustomerPage> {
+    return this.http.request('GET', '/api/v1/billing/customers', {
+      ...options,
+      query: { limit: page.limit ?? 100, offset: page.offset ?? 0 },
+    });
+  }
+
+  currentUsage(customerId?: string, options: Signal = {}): Promise<CurrentUsage> {
+    return this.http.request('GET', '/api/v1/billing/usage/current', { ...options, query: { customer_id: customerId } });
+  }
+
+  usageHistory(
+    params: { customerId?: string; granularity?: Granularity; from?: string; to?: string } = {},
+    options: Signal = {},
+  ): Promise<UsageHistory> {
+    return this.http.request('GET', '/api/v1/billing/usage/history', {
+      ...options,
+      query: {
+        customer_id: params.customerId,
+        granularity: params.granularity ?? 'day',
+        from: params.from,
+        to: params.to,
+      },
+    });
+  }
+
+  invoices(query: InvoiceQuery = {}, options: Signal = {}): Promise<InvoicePage> {
+    return this.http.request('GET', '/api/v1/billing/invoices', {
+      ...options,
+      query: {
+        status: query.status && query.status !== 'all' ? query.status : undefined,
+        from: query.from,
+        to: query.to,
+        limit: query.limit,
+        offset: query.offset,
+        customer_id: query.customerId,
+      },
+    });
+  }
+
+  invoice(id: string, options: Signal = {}): Promise<InvoiceWithLines> {
+    return this.http.request('GET', `/api/v1/billing/invoices/${encodeURIComponent(id)}`, options);
+  }
+
+  async invoicePdf(id: string, options: Signal = {}): Promise<{ blob: Blob; filename: string }> {
+    const { blob, filename } = await this.http.download(`/api/v1/billing/invoices/${encodeURIComponent(id)}/pdf`, {
+      ...options,
+      headers: { Accept: 'application/pdf' },
+    });
+    return { blob, filename: filename ?? `${id}.pdf` };
+  }
+
+  reconcile(request: ReconcileRequest, options: Signal = {}): Promise<Reconciliation> {
+    if (request.idempotencyKey.length < MIN_IDEMPOTENCY_KEY_LENGTH) {
+      return Promise.reject(new RangeError(`an idempotency key needs at least ${MIN_IDEMPOTENCY_KEY_LENGTH} characters`));
+    }
+    return this.http.request('POST', '/api/v1/billing/reconcile', {
+      ...options,
+      headers: { 'Idempotency-Key': request.idempotencyKey },
+      body: request.period ? { period: request.period } : {},
+    });
+  }
+
+  async reconciliations(limit = 20, options: Signal = {}): Promise<ReconciliationSummary[]> {
+    const page = await this.http.request<{ reconciliations: ReconciliationSummary[] }>(
+      'GET',
+      '/api/v1/billing/reconciliations',
+      { ...options, query: { limit } },
+    );
+    return page.reconciliations;
+  }
+
+  reconciliation(id: string, options: Signal = {}): Promise<Reconciliation> {
+    return this.http.request('GET', `/api/v1/billing/reconciliations/${encodeURIComponent(id)}`, options);
+  }
+}
+
+/** A fresh idempotency key for one reconciliation request. */
+export function newIdempotencyKey(): string {
+  return crypto.randomUUID();
+}
+
+export const http = new ApiClient();
+export const api = new BillingApi(http);

@@ -1,0 +1,35 @@
+import { useCallback, useState } from 'react';
+import { api } from './billing';
+
+/** Hands a blob to the browser as a file download. */
+export function saveBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.rel = 'noopener';
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  // Give the browser a moment to start the download before the URL goes away.
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
+/** Downloads invoice PDFs, tracking which one is in flight and the last error. */
+export function usePdfDownload() {
+  const [pendingId, setPendingId] = useState<string | null>(null);
+  const [error, setError] = useState<{ id: string; message: string } | null>(null);
+  const download = useCallback(async (id: string) => {
+    setPendingId(id);
+    setError(null);
+    try {
+      const { blob, filename } = await api.invoicePdf(id);
+      saveBlob(blob, filename);
+    } catch (caught) {
+      setError({ id, message: caught instanceof Error ? caught.message : String(caught) });
+    } finally {
+      setPendingId(null);
+    }
+  }, []);
+  return { download, pendingId, error };
+}

@@ -1,0 +1,352 @@
+// Admins: compare what Meterline expects to bill with what Stripe billed.
+// POST /billing/reconcile runs one (the console makes the Idempotency-Key, so
+// a retry after a lost answer does not run it twice); the history lists past
+// runs, and any run can be opened to see its findings.
+import { AlertTriangle, CheckCircle2, History, PlayCircle, PlugZap } from 'lucide-react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
+import { ApiError } from '../../lib/api';
+import { api, newIdempotencyKey } from '../../lib/billing';
+import { formatDateTime, formatInteger, formatMoney, formatMonth, formatRate, METRIC_NAMES } from '../../lib/format';
+import type { FindingKind, Reconciliation, ReconciliationSummary } from '../../lib/types';
+import { useAsync } from '../../lib/useAsync';
+import { useDocumentTitle } from '../../lib/useDocumentTitle';
+
+/**
+ * The server has no reconciliation API (a billingd from before it): the
+ * collection routes answer 404. (A missing single run is also a 404; callers
+ * ask this only of POST /reconcile and GET /reconciliations.)
+ */
+export function isUnavailable(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404 && error.code !== 'feature_disabled';
+}
+
+/**
+ * Whether a failed request should be retried with the same Idempotency-Key:
+ * yes when the answer was lost or the server failed or was busy (the run may
+ * have started), no when the request itself was refused.
+ */
+export function keepKeyAfter(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true;
+  return error.status === 0 || error.status === 409 || error.status === 429 || error.status >= 500;
+}
+
+const KIND_LABELS: Record<FindingKind, string> = {
+  amount_mismatch: 'Amounts differ',
+  missing_in_stripe: 'Missing in Stripe',
+  missing_internal: 'Missing in Meterline',
+};
+
+function lineLabel(line: string): string {
+  if (line === 'total') return 'Invoice total';
+  if (line === 'base_fee') return 'Base fee';
+  if (line === 'tax') return 'Tax';
+  return METRIC_NAMES[line] ?? line.replace(/_/g, ' ');
+}
+
+export function ReconciliationPage() {
+  useDocumentTitle('Reconciliation');
+  const [params, setParams] = useSearchParams();
+  const selectedId = params.get('run') ?? '';
+  const history = useAsync((signal) => api.reconciliations(20, { signal }), []);
+  const selected = useAsync(
+    async (signal) => (selectedId ? api.reconciliation(selectedId, { signal }) : null),
+    [selectedId],
+  );
+  const [latest, setLatest] = useState<Reconciliation | null>(null);
+
+  const unavailable = isUnavailable(history.error);
+  const shown = latest && (!selectedId || latest.id === selectedId) ? latest : (selected.data ?? null);
+
+  const onCompleted = (result: Reconciliation) => {
+    setLatest(result);
+    setParams({ run: result.id });
+    history.reload();
+  };
+
+  return (
+    <div className="stack">
+      {unavailable && (
+        <div className="callout callout-warning" role="status" data-testid="reconcile-unavailable">
+          <PlugZap aria-hidden="true" size={20} />
+          <p>
+            <strong>Reconciliation is not available on this server yet.</strong> This billingd does not serve the reconciliation API
+            (<code>/api/v1/billing/reconciliations</code> answered 404). Update the server to run reconciliations from here.
+          </p>
+        </div>
+      )}
+      <RunForm onCompleted={onCompleted} />
+      {selectedId && !shown && selected.loading && <LoadingState label="Loading the reconciliation…" />}
+      {selectedId && selected.error && !unavailable && (
+        <ErrorState error={selected.error} title="This reconciliation could not be loaded" onRetry={selected.reload} />
+      )}
+      {shown && <ResultPanel result={shown} />}
+      <section className="card card-flush" aria-labelledby="history-title">
+        <div className="card-head card-pad">
+          <h2 id="history-title">
+            <History aria-hidden="true" size={18} /> History
+          </h2>
+          <p className="muted">The latest runs, newest first.</p>
+        </div>
+        {unavailable ? (
+          <p className="card-pad muted">No history: the reconciliation API is not available.</p>
+        ) : history.error ? (
+          <div className="card-pad">
+            <ErrorState error={history.error} title="The history could not be loaded" onRetry={history.reload} />
+          </div>
+        ) : !history.data ? (
+          <div className="card-pad">
+            <LoadingState label="Loading the history…" />
+          </div>
+        ) : history.data.length === 0 ? (
+          <div className="card-pad">
+            <EmptyState title="No reconciliations yet">
+              <p>Run the first one above.</p>
+            </EmptyState>
+          </div>
+        ) : (
+          <HistoryTable runs={history.data} selectedId={shown?.id ?? selectedId} />
+        )}
+      </section>
+    </div>
+  );
+}
+
+function RunForm({ onCompleted }: { onCompleted: (result: Reconciliation) => void }) {
+  const periodId = useId();
+  const [period, setPeriod] = useState('');
+  const [running, setRunning] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const keyRef = useRef<string | null>(null);
+
+  // A different request gets a different key.
+  useEffect(() => {
+    keyRef.current = null;
+  }, [period]);
+
+  const run = async () => {
+    keyRef.current ??= newIdempotencyKey();
+    setRunning(true);
+    setError(null);
+    try {
+      const result = await api.reconcile({ period: period || undefined, idempotencyKey: keyRef.current });
+      keyRef.current = null;
+      onCompleted(result);
+    } catch (caught) {
+      if (!keepKeyAfter(caught)) keyRef.current = null;
+      setError(caught instanceof Error ? caught : new Error(String(caught)));
+    } finally {
+      setRunning(false);
+    }
+  };
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void run();
+  };
+
+  const inProgress = error instanceof ApiError && error.status === 409;
+  return (
+    <section className="card" aria-labelledby="run-title">
+      <div className="card-head">
+        <h2 id="run-title">Run a reconciliation</h2>
+        <p className="muted">
+          Compares every subscription's expected charges with the invoices in Stripe, line by line, and lists each difference above the
+          tolerance.
+        </p>
+      </div>
+      <form className="run-form" onSubmit={onSubmit}>
+        <div className="field">
+          <label htmlFor={periodId}>Billing period</label>
+          <input
+            id={periodId}
+            type="month"
+            value={period}
+            onChange={(event) => setPeriod(event.target.value)}
+            aria-describedby={`${periodId}-hint`}
+            placeholder="YYYY-MM"
+            pattern="\d{4}-\d{2}"
+          />
+          <span className="field-hint" id={`${periodId}-hint`}>
+            Leave empty for the last closed period.
+          </span>
+        </div>
+        <button type="submit" className="button button-primary" disabled={running} aria-busy={running}>
+          {running ? <Spinner /> : <PlayCircle aria-hidden="true" size={18} />}
+          {running ? 'Reconciling…' : 'Run reconciliation'}
+        </button>
+      </form>
+      {error &&
+        (isUnavailable(error) ? (
+          <div className="callout callout-danger" role="alert" data-testid="reconcile-error">
+            <PlugZap aria-hidden="true" size={20} />
+            <p>
+              <strong>Reconciliation is not available on this server yet.</strong> <code>POST /api/v1/billing/reconcile</code> answered 404 Not
+              Found, so nothing was run.
+            </p>
+          </div>
+        ) : (
+          <div data-testid="reconcile-error">
+            <ErrorState
+              error={error}
+              title={inProgress ? 'A reconciliation is already running' : 'The reconciliation did not run'}
+              onRetry={keepKeyAfter(error) ? () => void run() : undefined}
+            >
+              {inProgress && <p>Wait for it to finish; its result will appear in the history.</p>}
+            </ErrorState>
+          </div>
+        ))}
+    </section>
+  );
+}
+
+function ResultPanel({ result }: { result: Reconciliation }) {
+  const clean = result.findings_count === 0;
+  return (
+    <section className="card" aria-labelledby="result-title" data-testid="reconcile-result" data-run={result.id}>
+      <div className="card-head card-head-row">
+        <div>
+          <h2 id="result-title">Reconciliation for {formatMonth(result.period)}</h2>
+          <p className="muted">
+            Run {formatDateTime(result.created_at)} · tolerance {formatRate(result.tolerance)} · <code>{result.id}</code>
+          </p>
+        </div>
+        {result.alert_raised ? (
+          <span className="badge badge-uncollectible">Alert raised</span>
+        ) : (
+          <span className={`badge ${clean ? 'badge-paid' : 'badge-open'}`}>{clean ? 'In agreement' : 'Within alert threshold'}</span>
+        )}
+      </div>
+      <dl className="summary-grid summary-grid-tight">
+        <Stat label="Subscriptions checked" value={formatInteger(result.subscriptions_checked)} />
+        <Stat label="Invoices compared" value={formatInteger(result.invoices_compared)} />
+        <Stat label="Findings" value={formatInteger(result.findings_count)} />
+        <Stat label="Expected" value={formatMoney(result.expected_total)} />
+        <Stat label="Billed in Stripe" value={formatMoney(result.billed_total)} />
+        <Stat label="Discrepancy" value={formatMoney(result.discrepancy_total)} />
+      </dl>
+      {clean ? (
+        <div className="callout callout-success" role="status">
+          <CheckCircle2 aria-hidden="true" size={20} />
+          <p>Every invoice matches what was expected, within the tolerance.</p>
+        </div>
+      ) : (
+        <div className="table-wrap">
+          <table className="table table-stack" data-testid="findings-table">
+            <caption className="visually-hidden">Findings</caption>
+            <thead>
+              <tr>
+                <th scope="col">Customer</th>
+                <th scope="col">Finding</th>
+                <th scope="col">Line</th>
+                <th scope="col" className="num">
+                  Expected
+                </th>
+                <th scope="col" className="num">
+                  Billed
+                </th>
+                <th scope="col" className="num">
+                  Difference
+                </th>
+                <th scope="col">Invoice</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.findings.map((finding, index) => (
+                <tr key={index} data-kind={finding.kind}>
+                  <th scope="row">{finding.customer_name ?? finding.customer_id ?? 'Unknown customer'}</th>
+                  <td data-label="Finding">
+                    <span className={`badge badge-finding-${finding.kind}`}>
+                      {finding.kind === 'amount_mismatch' ? null : <AlertTriangle aria-hidden="true" size={12} />}
+                      {KIND_LABELS[finding.kind] ?? finding.kind}
+                    </span>
+                  </td>
+                  <td data-label="Line">{lineLabel(finding.line)}</td>
+                  <td data-label="Expected" className="num">
+                    {formatMoney(finding.expected)}
+                  </td>
+                  <td data-label="Billed" className="num">
+                    {formatMoney(finding.billed)}
+                  </td>
+                  <td data-label="Difference" className="num">
+                    {formatMoney(finding.difference)}
+                  </td>
+                  <td data-label="Invoice">
+                    {finding.invoice_id ? (
+                      <Link
+                        to={`/billing/invoices/${encodeURIComponent(finding.invoice_id)}${finding.customer_id ? `?customer=${encodeURIComponent(finding.customer_id)}` : ''}`}
+                      >
+                        {finding.invoice_id}
+                      </Link>
+                    ) : (
+                      '—'
+                    )}
+                    {finding.stripe_invoice_id && <span className="cell-sub">Stripe {finding.stripe_invoice_id}</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="stat stat-plain">
+      <dt className="stat-label">{label}</dt>
+      <dd className="stat-value">{value}</dd>
+    </div>
+  );
+}
+
+function HistoryTable({ runs, selectedId }: { runs: ReconciliationSummary[]; selectedId: string }) {
+  return (
+    <div className="table-wrap">
+      <table className="table table-stack" data-testid="history-table">
+        <thead>
+          <tr>
+            <th scope="col">Run</th>
+            <th scope="col">Period</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">
+              Subscriptions
+            </th>
+            <th scope="col" className="num">
+              Findings
+            </th>
+            <th scope="col" className="num">
+              Discrepancy
+            </th>
+            <th scope="col">Alert</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((run) => (
+            <tr key={run.id} aria-current={run.id === selectedId ? 'true' : undefined} className={run.id === selectedId ? 'row-selected' : undefined}>
+              <th scope="row" className="nowrap">
+                <Link to={`?run=${encodeURIComponent(run.id)}`}>{formatDateTime(run.created_at)}</Link>
+              </th>
+              <td data-label="Period" className="nowrap">
+                {formatMonth(run.period)}
+              </td>
+              <td data-label="Status">{run.status}</td>
+              <td data-label="Subscriptions" className="num">
+                {formatInteger(run.subscriptions_checked)}
+              </td>
+              <td data-label="Findings" className="num">
+                {formatInteger(run.findings_count)}
+              </td>
+              <td data-label="Discrepancy" className="num">
+                {formatMoney(run.discrepancy_total)}
+              </td>
+              <td data-label="Alert">{run.alert_raised ? <span className="badge badge-uncollectible">Alert</span> : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

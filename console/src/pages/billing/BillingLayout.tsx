@@ -1,0 +1,41 @@
+import { CreditCard } from 'lucide-react';
+import { Outlet, useLocation } from 'react-router';
+import { CustomersProvider, useCustomerScope } from '../../app/customers';
+import { CustomerPicker } from '../../components/CustomerPicker';
+import { Tabs } from '../../components/Tabs';
+
+/** Billing: a header, the Usage and Invoices tabs, and (for admins) the customer being viewed. */
+export function BillingLayout() {
+  return (
+    <CustomersProvider>
+      <BillingFrame />
+    </CustomersProvider>
+  );
+}
+
+function BillingFrame() {
+  const scope = useCustomerScope();
+  const location = useLocation();
+  const onInvoices = location.pathname.startsWith('/billing/invoices');
+  return (
+    <div className="page">
+      <div className="section-header">
+        <div className="section-title">
+          <CreditCard aria-hidden="true" size={22} />
+          <span>Billing</span>
+        </div>
+        {scope.isAdmin && <CustomerPicker allowAll={onInvoices} />}
+      </div>
+      <Tabs
+        label="Billing"
+        items={[
+          { to: `/billing/usage${scope.query}`, label: 'Usage' },
+          { to: `/billing/invoices${scope.query}`, label: 'Invoices' },
+        ]}
+      />
+      <div className="tab-panel">
+        <Outlet />
+      </div>
+    </div>
+  );
+}

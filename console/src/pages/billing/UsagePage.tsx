@@ -1,0 +1,198 @@
+import { CalendarDays, Receipt, Users } from 'lucide-react';
+import { useState } from 'react';
+import { Navigate } from 'react-router';
+import { rememberedCustomer, useCustomerScope } from '../../app/customers';
+import { EmptyState, ErrorState, LoadingState } from '../../components/states';
+import { UsageChart } from '../../components/UsageChart';
+import { UsageMeter } from '../../components/UsageMeter';
+import { api } from '../../lib/billing';
+import {
+  daysUntil,
+  formatMoney,
+  formatPer,
+  formatPeriod,
+  formatPrice,
+  formatQuantity,
+  sumAmounts,
+} from '../../lib/format';
+import type { CurrentUsage, UsageHistory } from '../../lib/types';
+import { useAsync } from '../../lib/useAsync';
+import { useDocumentTitle } from '../../lib/useDocumentTitle';
+
+export function UsagePage() {
+  useDocumentTitle('Usage');
+  const scope = useCustomerScope();
+  if (scope.isAdmin && !scope.customerId) {
+    const remembered = rememberedCustomer();
+    if (remembered) return <Navigate to={`?customer=${encodeURIComponent(remembered)}`} replace />;
+    return (
+      <EmptyState title="Choose a customer" icon={<Users className="state-icon" aria-hidden="true" />}>
+        <p>Pick a customer above to see their usage in the current period.</p>
+      </EmptyState>
+    );
+  }
+  return <UsageView customerId={scope.customerId} />;
+}
+
+function UsageView({ customerId }: { customerId: string | undefined }) {
+  const usage = useAsync((signal) => api.currentUsage(customerId, { signal }), [customerId]);
+  const history = useAsync((signal) => api.usageHistory({ customerId, granularity: 'day' }, { signal }), [customerId]);
+
+  if (usage.error) {
+    const noSubscription = 'status' in usage.error && usage.error.status === 404;
+    return (
+      <ErrorState
+        error={usage.error}
+        title={noSubscription ? 'No current subscription' : 'Usage could not be loaded'}
+        onRetry={usage.reload}
+      />
+    );
+  }
+  if (!usage.data) return <LoadingState label="Loading usage…" rows={4} />;
+  const current = usage.data;
+  return (
+    <div className="stack" aria-busy={usage.loading} data-customer={current.customer_id}>
+      <UsageSummary usage={current} />
+      <section aria-labelledby="meters-title">
+        <h2 id="meters-title" className="section-heading">
+          Usage this period
+        </h2>
+        <div className="grid grid-meters">
+          {current.metrics.map((metric) => (
+            <UsageMeter key={metric.metric} metric={metric} />
+          ))}
+        </div>
+      </section>
+      <OverageBreakdown usage={current} />
+      <UsageHistorySection usage={current} history={history} />
+    </div>
+  );
+}
+
+function UsageSummary({ usage }: { usage: CurrentUsage }) {
+  const left = daysUntil(usage.period.end);
+  const estimate = sumAmounts([usage.plan.base_fee, usage.total_overage]);
+  return (
+    <section className="summary-grid" aria-label="Current period">
+      <div className="card stat">
+        <span className="stat-label">Plan</span>
+        <span className="stat-value">{usage.plan.name}</span>
+        <span className="stat-note">{formatMoney(usage.plan.base_fee)} a month</span>
+      </div>
+      <div className="card stat">
+        <span className="stat-label">
+          <CalendarDays aria-hidden="true" size={16} /> Current period
+        </span>
+        <span className="stat-value">{formatPeriod(usage.period)}</span>
+        <span className="stat-note">{left > 0 ? `${left} day${left === 1 ? '' : 's'} left` : 'Ends today'}</span>
+      </div>
+      <div className="card stat">
+        <span className="stat-label">Overage so far</span>
+        <span className="stat-value" data-testid="total-overage-summary">
+          {formatMoney(usage.total_overage)}
+        </span>
+        <span className="stat-note">{usage.total_overage.minor > 0 ? 'Charged on the next invoice' : 'Nothing over the limits'}</span>
+      </div>
+      <div className="card stat">
+        <span className="stat-label">
+          <Receipt aria-hidden="true" size={16} /> Estimated bill
+        </span>
+        <span className="stat-value">{formatMoney(estimate)}</span>
+        <span className="stat-note">Base fee and overage so far, before tax</span>
+      </div>
+    </section>
+  );
+}
+
+function OverageBreakdown({ usage }: { usage: CurrentUsage }) {
+  return (
+    <section className="card" aria-labelledby="overage-title">
+      <div className="card-head">
+        <h2 id="overage-title">Overage</h2>
+        <p className="muted">Usage above a limit is charged at the plan's overage price.</p>
+      </div>
+      <div className="table-wrap">
+        <table className="table table-stack" data-testid="overage-table">
+          <thead>
+            <tr>
+              <th scope="col">Metric</th>
+              <th scope="col" className="num">
+                Units over
+              </th>
+              <th scope="col" className="num">
+                Price
+              </th>
+              <th scope="col" className="num">
+                Amount
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {usage.metrics.map((metric) => (
+              <tr key={metric.metric} data-metric={metric.metric}>
+                <th scope="row">{metric.name}</th>
+                <td data-label="Units over" className="num">
+                  {metric.overage_units > 0 ? formatQuantity(metric.overage_units, metric.unit) : '—'}
+                </td>
+                <td data-label="Price" className="num">
+                  {formatPrice(metric.overage_price.amount, usage.currency)} {formatPer(metric.overage_price.per, metric.unit)}
+                </td>
+                <td data-label="Amount" className="num">
+                  {formatMoney(metric.overage_amount)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row" colSpan={3}>
+                Total overage
+              </th>
+              <td className="num total" data-testid="total-overage">
+                {formatMoney(usage.total_overage)}
+              </td>
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function UsageHistorySection({ usage, history }: { usage: CurrentUsage; history: ReturnType<typeof useAsync<UsageHistory>> }) {
+  const [selected, setSelected] = useState(usage.metrics[0]?.metric ?? '');
+  const metric = usage.metrics.find((m) => m.metric === selected) ?? usage.metrics[0];
+  return (
+    <section className="card" aria-labelledby="history-title">
+      <div className="card-head card-head-row">
+        <div>
+          <h2 id="history-title">Daily usage this period</h2>
+          <p className="muted">{formatPeriod(usage.period)}, UTC days.</p>
+        </div>
+        <div className="field field-inline">
+          <label htmlFor="chart-metric">Metric</label>
+          <select id="chart-metric" value={metric?.metric ?? ''} onChange={(event) => setSelected(event.target.value)}>
+            {usage.metrics.map((m) => (
+              <option key={m.metric} value={m.metric}>
+                {m.name}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {history.error ? (
+        <ErrorState error={history.error} title="Usage history could not be loaded" onRetry={history.reload} />
+      ) : !history.data ? (
+        <LoadingState label="Loading usage history…" />
+      ) : metric ? (
+        <UsageChart
+          metric={metric}
+          period={usage.period}
+          points={history.data.series.find((series) => series.metric === metric.metric)?.points ?? []}
+        />
+      ) : (
+        <EmptyState title="No metrics on this plan" />
+      )}
+    </section>
+  );
+}
