@@ -187,8 +187,8 @@ Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
   return ApplyStep([this, event, inv = std::move(inv), lines = std::move(lines),
                     stripe_id](storage::Transaction& tx) -> Result<std::string> {
     int64_t now = ToUnixMillis(clock_.Now());
-    auto found = tx.Execute(
-        "SELECT id, status, customer_id, amount_paid_minor FROM invoices WHERE stripe_invoice_id = $1", {stripe_id});
+    const char* kSelect = "SELECT id, status, customer_id, amount_paid_minor FROM invoices WHERE stripe_invoice_id = $1";
+    auto found = tx.Execute(kSelect, {stripe_id});
     if (!found.ok()) return std::move(found).error();
     if (found->rows.empty()) {
       // Ours, pushed before we stored Stripe's id (or a crash in between)?
@@ -205,8 +205,7 @@ Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
         if (customer->empty()) return std::string("ignored: the invoice's customer is not linked to Meterline");
         return CreateFromStripe(tx, clock_, inv, lines, *customer, event.created);
       }
-      found = tx.Execute(
-          "SELECT id, status, customer_id, amount_paid_minor FROM invoices WHERE stripe_invoice_id = $1", {stripe_id});
+      found = tx.Execute(kSelect, {stripe_id});
       if (!found.ok()) return std::move(found).error();
     }
     const storage::Row& row = found->rows.at(0);
