@@ -25,7 +25,7 @@ json::object InvoiceJson(const invoicing::Invoice& inv, bool with_lines) {
   o["id"] = inv.id;
   o["number"] = inv.number.empty() ? json::value(nullptr) : json::value(inv.number);
   o["customer_id"] = inv.customer_id;
-  o["subscription_id"] = inv.subscription_id;
+  o["subscription_id"] = inv.subscription_id.empty() ? json::value(nullptr) : json::value(inv.subscription_id);
   o["status"] = invoicing::StatusName(inv.status);
   o["period"] = {{"start", FormatIso8601(inv.period.start)}, {"end", FormatIso8601(inv.period.end)}};
   o["currency"] = inv.currency;

@@ -145,8 +145,7 @@ http::Handler CurrentUsage(ApiContext& context) {
       o["overage_units"] = m.overage_units;
       o["overage_unit_price"] = money::PerUnitText(m.overage_price);
       o["overage_price"] = {{"amount", m.overage_price.amount.ToString()}, {"per", m.overage_price.per_units}};
-      o["overage_amount"] = {{"minor", m.overage_minor}, {"currency", currency.code},
-                             {"formatted", money::FormatMajor(m.overage_minor, currency)}};
+      o["overage_amount"] = AmountJson(m.overage_minor, currency.code);
       metrics.push_back(std::move(o));
     }
     json::object out;
@@ -155,12 +154,11 @@ http::Handler CurrentUsage(ApiContext& context) {
                            {"status", subscriptions::StatusName(usage->subscription.status)}};
     out["plan"] = {{"id", usage->plan->id},
                    {"name", usage->plan->name},
-                   {"base_fee", {{"minor", usage->plan->base_fee_minor}, {"currency", currency.code}}}};
+                   {"base_fee", AmountJson(usage->plan->base_fee_minor, currency.code)}};
     out["period"] = {{"start", FormatIso8601(usage->period.start)}, {"end", FormatIso8601(usage->period.end)}};
     out["currency"] = currency.code;
     out["metrics"] = std::move(metrics);
-    out["total_overage"] = {{"minor", usage->total_overage_minor}, {"currency", currency.code},
-                            {"formatted", money::FormatMajor(usage->total_overage_minor, currency)}};
+    out["total_overage"] = AmountJson(usage->total_overage_minor, currency.code);
     return JsonResponse(200, out);
   };
 }

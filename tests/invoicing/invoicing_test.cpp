@@ -180,6 +180,11 @@ TEST_P(InvoicingTest, TransitionsFollowTheLifecycle) {
   auto draft = invoices().CreateDraft(customer_b_, "USD", first_, {{"adjustment", "", "Setup", 1, "10.00", 1000}});
   ASSERT_TRUE(draft.ok());
   EXPECT_TRUE(draft->number.empty());
+  // The API names no subscription for it (null, not "").
+  SignedIn admin = SignIn("root@meterline.test");
+  auto shown = json::parse(Client().Get("/api/v1/billing/invoices/" + draft->id, {admin.Bearer()}).body).as_object();
+  EXPECT_TRUE(shown.at("subscription_id").is_null());
+  EXPECT_TRUE(shown.at("number").is_null());
   auto open = invoices().Finalize(draft->id);
   ASSERT_TRUE(open.ok());
   EXPECT_EQ(open->status, InvoiceStatus::kOpen);

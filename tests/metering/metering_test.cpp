@@ -295,6 +295,8 @@ TEST_P(MeteringTest, CurrentUsageShowsLimitsAndExactOverage) {
   ASSERT_EQ(r.status, 200) << r.body;
   auto usage = json::parse(r.body).as_object();
   EXPECT_EQ(usage.at("plan").as_object().at("id").as_string(), "starter");
+  // Every amount is an Amount with its exact text.
+  EXPECT_EQ(usage.at("plan").as_object().at("base_fee").as_object().at("formatted").as_string(), "49.00");
   const auto& metrics = usage.at("metrics").as_array();
   ASSERT_EQ(metrics.size(), 3u);
   const auto& imps = metrics[0].as_object();

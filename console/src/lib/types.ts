@@ -120,7 +120,7 @@ export interface Invoice {
   id: string;
   number: string | null;
   customer_id: string;
-  subscription_id: string;
+  subscription_id: string | null;
   status: InvoiceStatus;
   period: Period;
   currency: string;
