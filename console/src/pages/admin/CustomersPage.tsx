@@ -32,8 +32,7 @@ export function CustomersPage() {
             <tr>
               <th scope="col">Name</th>
               <th scope="col">Email</th>
-              <th scope="col">Country</th>
-              <th scope="col">Currency</th>
+              <th scope="col">Country · currency</th>
               <th scope="col">Since</th>
               <th scope="col" className="actions-col">
                 <span className="visually-hidden">Actions</span>
@@ -51,9 +50,10 @@ export function CustomersPage() {
                       <code>{customer.id}</code>
                     </span>
                   </th>
-                  <td data-label="Email">{customer.email ?? '—'}</td>
-                  <td data-label="Country">{customer.country ?? '—'}</td>
-                  <td data-label="Currency">{customer.currency}</td>
+                  <td data-label="Email">{customer.email ? <EmailAddress email={customer.email} /> : '—'}</td>
+                  <td data-label="Country · currency" className="nowrap">
+                    {customer.country ?? '—'} · {customer.currency}
+                  </td>
                   <td data-label="Since" className="nowrap">
                     {formatDate(customer.created_at)}
                   </td>
@@ -76,5 +76,18 @@ export function CustomersPage() {
         </table>
       </div>
     </section>
+  );
+}
+
+/** An e-mail address that may wrap after its "@" (and nowhere else) in a narrow column. */
+function EmailAddress({ email }: { email: string }) {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return <>{email}</>;
+  return (
+    <>
+      {email.slice(0, at + 1)}
+      <wbr />
+      {email.slice(at + 1)}
+    </>
   );
 }
