@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "storage/migrator.hpp"
+#include "storage/statement_cache.hpp"
 #include "support/test_database.hpp"
 
 namespace meterline::storage {
@@ -151,6 +152,45 @@ TEST_P(DatabaseTest, PreparedStatementsAreReused) {
   auto rows = db().Execute("SELECT COUNT(*), SUM(n) FROM t");
   EXPECT_EQ(rows->rows.at(0).Int(0), 500);
   EXPECT_EQ(rows->rows.at(0).Int(1), 249500);
+}
+
+// Each IN-list length is its own SQL text: more texts than a connection keeps
+// prepared. Evicted ones are prepared again when they come back, inside a
+// transaction as well as outside, and the server keeps no more than the cache.
+TEST_P(DatabaseTest, StatementCacheIsBoundedAndRefills) {
+  ASSERT_TRUE(db().Execute("INSERT INTO t (id, n) VALUES (1, 10), (2, 20)").ok());
+  auto in_list = [](size_t n) {
+    std::string sql = "SELECT COUNT(*) FROM t WHERE id IN (";
+    for (size_t i = 1; i <= n; ++i) sql += (i > 1 ? ", $" : "$") + std::to_string(i);
+    return sql + ")";
+  };
+  auto params = [](size_t n) { return std::vector<Value>(n, int64_t{1}); };
+  const size_t texts = kStatementCacheCapacity * 2 + 10;
+  Status s = db().Transact(TxMode::kReadWrite, [&](Transaction& tx) -> Status {
+    for (int round = 0; round < 2; ++round) {
+      for (size_t n = 1; n <= texts; ++n) {
+        auto r = tx.Execute(in_list(n), params(n));
+        if (!r.ok()) return std::move(r).error();
+        if (r->rows.at(0).Int(0) != 1) return Internal("wrong count for " + std::to_string(n));
+      }
+    }
+    if (db().backend() == Backend::kPostgres) {
+      auto prepared = tx.Execute("SELECT COUNT(*) FROM pg_prepared_statements");
+      if (!prepared.ok()) return std::move(prepared).error();
+      if (prepared->rows.at(0).Int(0) > static_cast<int64_t>(kStatementCacheCapacity)) {
+        return Internal("the server holds " + prepared->rows.at(0).Text(0) + " prepared statements");
+      }
+    }
+    return OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  // Outside a transaction too, on whichever connection the pool hands out.
+  for (size_t n = texts; n >= 1; n -= 7) {
+    auto r = db().Execute(in_list(n), params(n));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->rows.at(0).Int(0), 1);
+    if (n < 7) break;
+  }
 }
 
 TEST_P(DatabaseTest, MissingParameterIsAnError) {

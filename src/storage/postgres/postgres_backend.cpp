@@ -5,10 +5,11 @@
 
 #include <condition_variable>
 #include <mutex>
-#include <unordered_map>
+#include <string>
 
 #include "core/log.hpp"
 #include "storage/backends.hpp"
+#include "storage/statement_cache.hpp"
 
 namespace meterline::storage {
 
@@ -17,7 +18,10 @@ namespace {
 class PgConnection final : public Transaction {
  public:
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
-  ~PgConnection() override { PQfinish(conn_); }
+  ~PgConnection() override {
+    closing_ = true;  // the session's end frees its statements: no DEALLOCATE
+    PQfinish(conn_);
+  }
 
   bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 
@@ -94,19 +98,27 @@ class PgConnection final : public Transaction {
   }
 
   Result<std::string> Prepare(std::string_view sql) {
-    std::string key(sql);
-    auto it = statements_.find(key);
-    if (it != statements_.end()) return it->second;
-    std::string name = "mtl_" + std::to_string(statements_.size() + 1);
-    PGresult* res = PQprepare(conn_, name.c_str(), key.c_str(), 0, nullptr);
+    if (const std::string* cached = statements_.Find(sql)) return *cached;
+    // Names are never reused: an evicted statement whose DEALLOCATE failed
+    // (say, in an aborted transaction) keeps its name until the session ends.
+    std::string name = "mtl_" + std::to_string(++prepared_count_);
+    std::string text(sql);
+    PGresult* res = PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr);
     auto result = Collect(res, "prepare failed");
     if (!result.ok()) return std::move(result).error();
-    statements_.emplace(std::move(key), name);
-    return name;
+    return statements_.Insert(std::move(text), name);
+  }
+
+  // Frees an evicted statement on the server; best effort (see Prepare).
+  void Deallocate(const std::string& name) {
+    if (closing_ || PQstatus(conn_) != CONNECTION_OK) return;
+    PQclear(PQexec(conn_, ("DEALLOCATE " + name).c_str()));
   }
 
   PGconn* conn_;
-  std::unordered_map<std::string, std::string> statements_;
+  bool closing_ = false;  // declared before statements_, so it outlives it
+  uint64_t prepared_count_ = 0;
+  StatementCache<std::string> statements_{kStatementCacheCapacity, [this](std::string& name) { Deallocate(name); }};
 };
 
 class PostgresDatabase final : public Database {

@@ -8,10 +8,9 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
-#include <unordered_map>
-
 #include "core/log.hpp"
 #include "storage/backends.hpp"
+#include "storage/statement_cache.hpp"
 
 namespace meterline::storage {
 
@@ -35,7 +34,7 @@ class SqliteConnection final : public Transaction {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   ~SqliteConnection() override {
-    for (auto& [sql, prepared] : statements_) sqlite3_finalize(prepared.stmt);
+    statements_.Clear();  // finalized before the handle closes
     sqlite3_close_v2(db_);
   }
 
@@ -120,8 +119,7 @@ class SqliteConnection final : public Transaction {
   };
 
   Result<const Prepared*> Prepare(std::string_view sql) {
-    auto it = statements_.find(std::string(sql));
-    if (it != statements_.end()) return &it->second;
+    if (const Prepared* cached = statements_.Find(sql)) return cached;
     Prepared prepared;
     int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                                 &prepared.stmt, nullptr);
@@ -138,11 +136,12 @@ class SqliteConnection final : public Transaction {
       }
       prepared.numbers.push_back(number);
     }
-    return &statements_.emplace(std::string(sql), std::move(prepared)).first->second;
+    return &statements_.Insert(std::string(sql), std::move(prepared));
   }
 
   sqlite3* db_;
-  std::unordered_map<std::string, Prepared> statements_;
+  StatementCache<Prepared> statements_{kStatementCacheCapacity,
+                                       [](Prepared& p) { sqlite3_finalize(p.stmt); }};
 };
 
 bool IsReadOnlySql(std::string_view sql) {
