@@ -16,6 +16,7 @@
 #include "core/period.hpp"
 #include "security/security_fixture.hpp"
 #include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace meterline::testing {
 namespace {
@@ -278,14 +279,14 @@ TEST_P(InvoicingTest, PdfIsValidReadsBackItsTotalsAndHonoursIfNoneMatch) {
 }
 
 TEST_P(InvoicingTest, TwoCommandLineRunsAtOnceMakeEachInvoiceOnce) {
-  std::string data_dir = "/tmp/mtl-invoices-" + RandomHex(6);
-  std::map<std::string, std::string> env = {{"DATABASE_URL", billingd_->database().url()}, {"DATA_DIR", data_dir}};
+  TempDir data_dir("mtl-invoices");
+  std::map<std::string, std::string> env = {{"DATABASE_URL", billingd_->database().url()},
+                                            {"DATA_DIR", data_dir.path()}};
   RunResult first, second;
   std::thread a([&] { first = RunBillingd({"invoices", "run"}, env); });
   std::thread b([&] { second = RunBillingd({"invoices", "run"}, env); });
   a.join();
   b.join();
-  std::filesystem::remove_all(data_dir);
   // Each run either did the work or was refused because the other held the lease.
   for (const RunResult* r : {&first, &second}) {
     if (r->exit_code != 0) {

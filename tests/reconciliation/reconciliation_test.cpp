@@ -15,6 +15,7 @@
 #include "security/security_fixture.hpp"
 #include "stripe/invoice_sync.hpp"
 #include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace meterline::testing {
 namespace {
@@ -144,8 +145,9 @@ TEST_P(ReconciliationTest, AMissingStripeInvoiceIsAFindingAndCrossesTheAlertThre
   EXPECT_FALSE(Service(100'000).Run(period_, "test")->alert_raised);
 
   // The command exits 1 when the alert is raised, for cron.
+  TempDir data_dir("mtl-rec");
   std::map<std::string, std::string> env = {{"DATABASE_URL", billingd_->database().url()},
-                                            {"DATA_DIR", "/tmp/mtl-rec-" + RandomHex(6)},
+                                            {"DATA_DIR", data_dir.path()},
                                             {"STRIPE_API_BASE", fake_.base_url()},
                                             {"STRIPE_SECRET_KEY", "sk_test_rec"},
                                             {"RECONCILE_ALERT_THRESHOLD", "100.00"}};
@@ -193,7 +195,9 @@ TEST_P(ReconciliationTest, TheApiRunsOncePerIdempotencyKey) {
   tb.join();
   EXPECT_EQ(Count("SELECT COUNT(*) FROM reconciliations"), 2);
   for (const HttpResult* r : {&a, &b}) EXPECT_TRUE(r->status == 200 || r->status == 409) << r->body;
-  if (a.status == 200 && b.status == 200) EXPECT_EQ(json::parse(a.body).at("id"), json::parse(b.body).at("id"));
+  if (a.status == 200 && b.status == 200) {
+    EXPECT_EQ(json::parse(a.body).at("id"), json::parse(b.body).at("id"));
+  }
 
   HttpResult history = Client().Get("/api/v1/billing/reconciliations?limit=1", {admin.Bearer()});
   ASSERT_EQ(history.status, 200);

@@ -13,6 +13,7 @@
 #include "security/security_fixture.hpp"
 #include "stripe/invoice_sync.hpp"
 #include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace meterline::testing {
 namespace {
@@ -231,8 +232,9 @@ TEST_P(InvoiceSyncTest, PullingAppliesStripesPaymentButNeverMovesBackwards) {
 }
 
 TEST_P(InvoiceSyncTest, TheCommandSyncsTheOutboxAndOneInvoice) {
+  TempDir data_dir("mtl-stripe");
   std::map<std::string, std::string> env = {{"DATABASE_URL", billingd_->database().url()},
-                                            {"DATA_DIR", "/tmp/mtl-stripe-" + RandomHex(6)},
+                                            {"DATA_DIR", data_dir.path()},
                                             {"STRIPE_API_BASE", fake_.base_url()},
                                             {"STRIPE_SECRET_KEY", "sk_test_cli"}};
   RunResult all = RunBillingd({"stripe", "sync"}, env);
