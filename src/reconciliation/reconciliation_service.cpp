@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 
+#include <charconv>
 #include <map>
 #include <set>
 
@@ -13,6 +14,7 @@
 #include "net/curl_pool.hpp"
 #include "observability/metrics.hpp"
 #include "storage/bulk.hpp"
+#include "stripe/invoice_lines.hpp"
 #include "stripe/json_fields.hpp"
 
 namespace meterline::reconciliation {
@@ -141,15 +143,13 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
       const json::object& inv = v.as_object();
       Billed b{stripe::TextField(inv, "id"), stripe::IntField(inv, "total").value_or(0), {}, false};
       after = b.id;
-      if (const auto* lines = stripe::ObjectField(inv, "lines")) {
-        if (const auto* items = lines->if_contains("data"); items && items->is_array()) {
-          for (const auto& l : items->as_array()) {
-            if (!l.is_object()) continue;
-            std::string position = stripe::MetadataField(l.as_object(), "meterline_line");
-            if (position.empty()) continue;
-            b.lines[std::stoll(position)] += stripe::IntField(l.as_object(), "amount").value_or(0);
-          }
-        }
+      auto lines = stripe::InvoiceLines(stripe_, inv);  // a call of its own only past 10 lines
+      if (!lines.ok()) return std::move(lines).error();
+      for (const auto& l : *lines) {
+        std::string position = stripe::MetadataField(l, "meterline_line");
+        int64_t at = 0;
+        if (std::from_chars(position.data(), position.data() + position.size(), at).ec != std::errc()) continue;
+        b.lines[at] += stripe::IntField(l, "amount").value_or(0);
       }
       std::string meta = stripe::MetadataField(inv, "meterline_invoice_id");
       if (!meta.empty()) by_metadata[meta] = b.id;

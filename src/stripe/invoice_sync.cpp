@@ -6,6 +6,7 @@
 #include "audit/audit_log.hpp"
 #include "core/log.hpp"
 #include "invoicing/invoice.hpp"
+#include "stripe/invoice_lines.hpp"
 #include "stripe/json_fields.hpp"
 #include "stripe/retry_schedule.hpp"
 
@@ -93,16 +94,13 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
     if (!stored.ok()) return std::move(stored).error();
   }
 
-  // 3. Our lines as invoice items on it (an invoice holds our few lines, so
-  //    they all arrive in the invoice's first page of lines).
+  // 3. Our lines as invoice items on it, those not there yet.
   auto current = stripe_.Get("invoices/" + stripe_invoice);
   if (!current.ok()) return std::move(current).error();
+  auto their_lines = InvoiceLines(stripe_, *current);
+  if (!their_lines.ok()) return std::move(their_lines).error();
   std::set<std::string> present;
-  if (const auto* lines = current->if_contains("lines"); lines && lines->is_object()) {
-    for (const auto& l : lines->as_object().at("data").as_array()) {
-      if (l.is_object()) present.insert(MetadataField(l.as_object(), "meterline_line"));
-    }
-  }
+  for (const auto& l : *their_lines) present.insert(MetadataField(l, "meterline_line"));
   auto ours = db_.Execute(
       "SELECT position, description, amount_minor FROM invoice_line_items WHERE invoice_id = $1 ORDER BY position",
       {invoice_id});

@@ -11,6 +11,7 @@
 #include "invoicing/invoice.hpp"
 #include "money/decimal.hpp"
 #include "money/money.hpp"
+#include "stripe/invoice_lines.hpp"
 #include "stripe/json_fields.hpp"
 
 namespace meterline::stripe {
@@ -162,29 +163,10 @@ Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
   }
   json::object inv = std::move(*fetched);
   // All its lines (needed only when we create ours from it).
-  std::vector<json::object> lines;
-  if (const auto* first = ObjectField(inv, "lines")) {
-    const json::object* page = first;
-    json::object next;
-    while (true) {
-      std::string last;
-      if (const auto* data = page->if_contains("data"); data && data->is_array()) {
-        for (const auto& l : data->as_array()) {
-          if (!l.is_object()) continue;
-          lines.push_back(l.as_object());
-          last = TextField(l.as_object(), "id");
-        }
-      }
-      const auto* more = page->if_contains("has_more");
-      if (more == nullptr || !more->is_bool() || !more->as_bool() || last.empty()) break;
-      auto fetched_page = stripe_.Get("invoices/" + stripe_id + "/lines", {{"limit", "100"}, {"starting_after", last}});
-      if (!fetched_page.ok()) return std::move(fetched_page).error();
-      next = std::move(*fetched_page);
-      page = &next;
-    }
-  }
+  auto lines = InvoiceLines(stripe_, inv);
+  if (!lines.ok()) return std::move(lines).error();
 
-  return ApplyStep([this, event, inv = std::move(inv), lines = std::move(lines),
+  return ApplyStep([this, event, inv = std::move(inv), lines = std::move(*lines),
                     stripe_id](storage::Transaction& tx) -> Result<std::string> {
     int64_t now = ToUnixMillis(clock_.Now());
     const char* kSelect = "SELECT id, status, customer_id, amount_paid_minor FROM invoices WHERE stripe_invoice_id = $1";

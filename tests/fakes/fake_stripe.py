@@ -132,17 +132,26 @@ def error(status, type_, message, code=None, param=None):
     return status, body
 
 
+# Like Stripe, an invoice object embeds only the first 10 of its lines, with
+# has_more; the rest are read from /v1/invoices/{id}/lines.
+EMBEDDED_LINES = 10
+
+
+def line_views(inv):
+    return [{"id": "il_" + item["id"][3:], "object": "line_item", "amount": int(item["amount"]),
+             "currency": item["currency"], "description": item.get("description"),
+             "metadata": item.get("metadata", {}), "invoice_item": item["id"]}
+            for item in (STATE["invoiceitems"][i] for i in inv["item_ids"])]
+
+
 def invoice_view(inv):
-    lines = [STATE["invoiceitems"][i] for i in inv["item_ids"]]
+    lines = line_views(inv)
     view = {k: v for k, v in inv.items() if k != "item_ids"}
-    total = sum(int(item["amount"]) for item in lines)
+    total = sum(line["amount"] for line in lines)
     view.update(
         subtotal=total, total=total, total_taxes=[], amount_due=total - view.get("amount_paid", 0),
-        lines={"object": "list", "data": [{"id": "il_" + item["id"][3:], "object": "line_item",
-                                            "amount": int(item["amount"]), "currency": item["currency"],
-                                            "description": item.get("description"), "metadata": item.get("metadata", {}),
-                                            "invoice_item": item["id"]} for item in lines],
-               "has_more": False, "url": "/v1/invoices/%s/lines" % inv["id"]})
+        lines={"object": "list", "data": lines[:EMBEDDED_LINES], "has_more": len(lines) > EMBEDDED_LINES,
+               "total_count": len(lines), "url": "/v1/invoices/%s/lines" % inv["id"]})
     return view
 
 
@@ -198,6 +207,16 @@ def handle(method, path, params):
             return error(404, "invalid_request_error", "No such invoice: '%s'" % parts[1], "resource_missing", "id")
         if len(parts) == 2 and method == "GET":
             return 200, invoice_view(inv)
+        if parts[2:] == ["lines"] and method == "GET":
+            lines = line_views(inv)
+            if params.get("starting_after"):
+                ids = [line["id"] for line in lines]
+                if params["starting_after"] not in ids:
+                    return error(400, "invalid_request_error", "Invalid starting_after", param="starting_after")
+                lines = lines[ids.index(params["starting_after"]) + 1:]
+            limit = min(int(params.get("limit", 10)), 100)
+            return 200, {"object": "list", "url": "/v1/invoices/%s/lines" % inv["id"],
+                         "has_more": len(lines) > limit, "data": lines[:limit]}
         if parts[2:] == ["finalize"] and method == "POST":
             if inv["status"] != "draft":
                 return error(400, "invalid_request_error", "This invoice is already finalized.", "invoice_not_editable")

@@ -10,6 +10,7 @@
 #include "core/ids.hpp"
 #include "core/period.hpp"
 #include "fake_stripe.hpp"
+#include "invoicing/invoice.hpp"
 #include "security/security_fixture.hpp"
 #include "stripe/invoice_sync.hpp"
 #include "support/child_process.hpp"
@@ -172,6 +173,39 @@ TEST_P(InvoiceSyncTest, ACrashAfterAnyStepEndsWithExactlyOneStripeInvoice) {
   auto by = StripeInvoicesByOurs();
   ASSERT_EQ(by.size(), 6u);
   for (const auto& [ours, theirs] : by) EXPECT_EQ(theirs.size(), 1u) << ours;
+}
+
+// Stripe embeds only the first 10 lines in an invoice object. An invoice of
+// ours with more is complete after a resumed push, even once Stripe has
+// forgotten the idempotency keys: the lines already there are read page by page.
+TEST_P(InvoiceSyncTest, AnInvoiceWithMoreLinesThanStripeEmbedsGetsEachLineOnce) {
+  std::vector<invoicing::LineItem> lines;
+  for (int i = 1; i <= 12; ++i) {
+    lines.push_back({"adjustment", "", "Service " + std::to_string(i), 1, std::to_string(i) + ".00", i * 100});
+  }
+  Period period = MonthlyPeriodContaining(clock_.Now(), clock_.Now());
+  auto draft = billingd_->app().invoices->CreateDraft(customer_a_, "USD", period, lines);
+  ASSERT_TRUE(draft.ok()) << draft.error().message;
+  ASSERT_TRUE(billingd_->app().invoices->Finalize(draft->id).ok());
+  auto ours = db().Execute("SELECT total_minor, tax_minor FROM invoices WHERE id = $1", {draft->id})->rows.at(0);
+  const int64_t expected_lines = 12 + (ours.Int(1) != 0 ? 1 : 0);
+
+  // Every line is attached, then finalizing fails; Stripe forgets the keys.
+  HttpClient(fake_.base_url())
+      .Post("/_fake/fail", R"({"path":"/v1/invoices/in_","status":500,"times":100,"method":"POST"})");
+  ASSERT_FALSE(Sync().PushInvoice(draft->id).ok());
+  fake_.Heal();
+  fake_.ForgetIdempotencyKeys();
+  auto resumed = Sync().PushInvoice(draft->id);
+  ASSERT_TRUE(resumed.ok()) << resumed.error().message;
+
+  auto by = StripeInvoicesByOurs();
+  ASSERT_EQ(by[draft->id].size(), 1u);
+  const json::object& theirs = by[draft->id][0];
+  EXPECT_EQ(theirs.at("status").as_string(), "open");
+  EXPECT_EQ(theirs.at("lines").at("total_count").as_int64(), expected_lines);
+  EXPECT_EQ(theirs.at("lines").at("data").as_array().size(), 10u);  // as Stripe embeds them
+  EXPECT_EQ(theirs.at("total").as_int64(), ours.Int(0));
 }
 
 TEST_P(InvoiceSyncTest, FailuresBackOffAndEndDeadWithTheirError) {

@@ -1,0 +1,36 @@
+#include "stripe/invoice_lines.hpp"
+
+#include <string>
+
+#include "stripe/json_fields.hpp"
+
+namespace meterline::stripe {
+
+namespace json = boost::json;
+
+Result<std::vector<json::object>> InvoiceLines(StripeClient& stripe, const json::object& invoice) {
+  std::vector<json::object> lines;
+  const json::object* page = ObjectField(invoice, "lines");
+  if (page == nullptr) return lines;
+  const std::string id = TextField(invoice, "id");
+  json::object next;
+  while (true) {
+    std::string last;
+    if (const auto* data = page->if_contains("data"); data && data->is_array()) {
+      for (const auto& l : data->as_array()) {
+        if (!l.is_object()) continue;
+        lines.push_back(l.as_object());
+        last = TextField(l.as_object(), "id");
+      }
+    }
+    const auto* more = page->if_contains("has_more");
+    if (more == nullptr || !more->is_bool() || !more->as_bool() || last.empty() || id.empty()) break;
+    auto fetched = stripe.Get("invoices/" + id + "/lines", {{"limit", "100"}, {"starting_after", last}});
+    if (!fetched.ok()) return std::move(fetched).error();
+    next = std::move(*fetched);
+    page = &next;
+  }
+  return lines;
+}
+
+}  // namespace meterline::stripe
