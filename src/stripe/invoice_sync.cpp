@@ -1,6 +1,7 @@
 #include "stripe/invoice_sync.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "audit/audit_log.hpp"
@@ -25,6 +26,38 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
+Result<std::string> InvoiceSync::FindCustomer(const std::string& customer_id) {
+  // Our ids are [A-Za-z0-9_]; anything else is not put into a search query.
+  if (customer_id.empty() || customer_id.find_first_not_of(
+                                 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos) {
+    return std::string();
+  }
+  auto found = stripe_.Get("customers/search",
+                           {{"query", "metadata['meterline_customer_id']:'" + customer_id + "'"}, {"limit", "10"}});
+  if (!found.ok()) {
+    // Search is not offered everywhere (Stripe answers 400): go on and create.
+    // Anything else (Stripe down, rate limited) is retried later instead.
+    if (found.error().code != ErrorCode::kInvalidArgument) return std::move(found).error();
+    log::Warn("Stripe customer search unavailable; creating the customer",
+              {{"customer_id", customer_id}, {"error", found.error().message}});
+    return std::string();
+  }
+  const auto* data = found->if_contains("data");
+  if (data == nullptr || !data->is_array()) return std::string();
+  // The oldest, should there ever be two.
+  std::string id;
+  int64_t created = INT64_MAX;
+  for (const auto& v : data->as_array()) {
+    if (!v.is_object() || MetadataField(v.as_object(), "meterline_customer_id") != customer_id) continue;
+    int64_t at = IntField(v.as_object(), "created").value_or(0);
+    if (at < created) {
+      created = at;
+      id = TextField(v.as_object(), "id");
+    }
+  }
+  return id;
+}
+
 Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
   auto found = db_.Execute(
       "SELECT i.customer_id, i.status, i.currency, i.stripe_invoice_id, i.tax_minor, i.tax_rate, i.due_at, "
@@ -43,11 +76,18 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
   // 1. The Stripe customer.
   std::string stripe_customer = row.OptText(9).value_or("");
   if (stripe_customer.empty()) {
+    auto existing = FindCustomer(customer_id);
+    if (!existing.ok()) return std::move(existing).error();
+    stripe_customer = *existing;
+  }
+  if (stripe_customer.empty()) {
     FormParams params = {{"name", row.Text(7)}, {"metadata[meterline_customer_id]", customer_id}};
     if (auto email = row.OptText(8); email && !email->empty()) params.emplace_back("email", *email);
     auto created = stripe_.Post("customers", params, "customer-" + customer_id);
     if (!created.ok()) return std::move(created).error();
     stripe_customer = TextField(*created, "id");
+  }
+  if (row.OptText(9).value_or("").empty()) {
     auto stored = db_.Execute(
         "UPDATE customers SET stripe_customer_id = $2, updated_at = $3 WHERE id = $1 AND stripe_customer_id IS NULL",
         {customer_id, stripe_customer, now_ms});

@@ -53,6 +53,12 @@ class InvoiceSync {
   Result<std::string> PullInvoice(const std::string& invoice_id);
 
  private:
+  // The Stripe customer whose metadata names `customer_id` ("" if none), via
+  // GET /v1/customers/search: a push that created it and crashed before we
+  // stored its id is found even after the idempotency key expired (24 h).
+  // Search lags writes by up to a minute, which the key covers.
+  Result<std::string> FindCustomer(const std::string& customer_id);
+
   storage::Database& db_;
   StripeClient& stripe_;
   const Clock& clock_;

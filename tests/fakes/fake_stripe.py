@@ -36,6 +36,7 @@ import hashlib
 import hmac
 import json
 import random
+import re
 import string
 import sys
 import threading
@@ -170,6 +171,15 @@ def handle(method, path, params):
                "name": params.get("name"), "metadata": params.get("metadata", {})}
         STATE["customers"][cus["id"]] = cus
         return 200, cus
+    if parts == ["customers", "search"] and method == "GET":
+        # Only the one clause we send: metadata['key']:'value'.
+        match = re.fullmatch(r"metadata\['([^']+)'\]:'([^']*)'", params.get("query", ""))
+        if not match:
+            return error(400, "invalid_request_error", "Unsupported search query.", param="query")
+        key, value = match.groups()
+        found = [c for c in STATE["customers"].values() if c.get("metadata", {}).get(key) == value]
+        return 200, {"object": "search_result", "url": "/v1/customers/search", "has_more": False,
+                     "next_page": None, "data": found[:int(params.get("limit", 10))]}
     if len(parts) == 2 and parts[0] == "customers" and method == "GET":
         cus = STATE["customers"].get(parts[1])
         return (200, cus) if cus else error(404, "invalid_request_error", "No such customer: '%s'" % parts[1],

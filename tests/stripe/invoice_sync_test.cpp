@@ -175,6 +175,47 @@ TEST_P(InvoiceSyncTest, ACrashAfterAnyStepEndsWithExactlyOneStripeInvoice) {
   for (const auto& [ours, theirs] : by) EXPECT_EQ(theirs.size(), 1u) << ours;
 }
 
+// A push that created the Stripe customer and crashed before storing its id:
+// the customer is found by its metadata even after Stripe forgot the
+// idempotency key. Where Stripe offers no search (400), it is created.
+TEST_P(InvoiceSyncTest, ACustomerMadeBeforeACrashIsFoundAfterItsKeyExpired) {
+  std::vector<std::string> ids = InvoiceIds();  // three of Acme's, then three of Beta's
+  auto searches = [&] {
+    int64_t n = 0;
+    json::array requests = fake_.Requests();
+    for (const auto& r : requests) n += r.at("path").as_string() == "/v1/customers/search";
+    return n;
+  };
+  fake_.FailAfterDoing("/v1/customers", 10, "POST");
+  ASSERT_FALSE(Sync().PushInvoice(ids[0]).ok());
+  fake_.Heal();
+  fake_.ForgetIdempotencyKeys();
+  auto resumed = Sync().PushInvoice(ids[0]);
+  ASSERT_TRUE(resumed.ok()) << resumed.error().message;
+  EXPECT_EQ(fake_.State().at("customers").as_array().size(), 1u);
+  auto stored = db().Execute("SELECT stripe_customer_id FROM customers WHERE id = $1", {customer_a_});
+  EXPECT_EQ(stored->rows.at(0).Text(0), fake_.State().at("customers").as_array()[0].at("id").as_string());
+
+  // Stored now: Acme's next invoice neither searches nor creates.
+  int64_t before = searches();
+  ASSERT_TRUE(Sync().PushInvoice(ids[1]).ok());
+  EXPECT_EQ(searches(), before);
+  EXPECT_EQ(fake_.State().at("customers").as_array().size(), 1u);
+
+  // No search in this account: Beta's customer is created all the same.
+  fake_.Fail("/v1/customers/search", 400, 10);
+  auto beta = Sync().PushInvoice(ids[3]);
+  ASSERT_TRUE(beta.ok()) << beta.error().message;
+  EXPECT_EQ(fake_.State().at("customers").as_array().size(), 2u);
+  // Stripe unreachable for the search: nothing is created; it is retried later.
+  fake_.Heal();
+  ASSERT_TRUE(db().Execute("UPDATE customers SET stripe_customer_id = NULL WHERE id = $1", {customer_b_}).ok());
+  ASSERT_TRUE(db().Execute("UPDATE invoices SET stripe_invoice_id = NULL WHERE id = $1", {ids[4]}).ok());
+  fake_.Fail("/v1/customers/search", 503, 10);
+  EXPECT_FALSE(Sync().PushInvoice(ids[4]).ok());
+  EXPECT_EQ(fake_.State().at("customers").as_array().size(), 2u);
+}
+
 // Stripe embeds only the first 10 lines in an invoice object. An invoice of
 // ours with more is complete after a resumed push, even once Stripe has
 // forgotten the idempotency keys: the lines already there are read page by page.
