@@ -174,16 +174,16 @@ TEST_P(DatabaseTest, StatementCacheIsBoundedAndRefills) {
         if (r->rows.at(0).Int(0) != 1) return Internal("wrong count for " + std::to_string(n));
       }
     }
-    if (db().backend() == Backend::kPostgres) {
-      auto prepared = tx.Execute("SELECT COUNT(*) FROM pg_prepared_statements");
-      if (!prepared.ok()) return std::move(prepared).error();
-      if (prepared->rows.at(0).Int(0) > static_cast<int64_t>(kStatementCacheCapacity)) {
-        return Internal("the server holds " + prepared->rows.at(0).Text(0) + " prepared statements");
-      }
-    }
     return OkStatus();
   });
   ASSERT_TRUE(s.ok()) << s.error().message;
+  if (db().backend() == Backend::kPostgres) {
+    // Evicted statements are freed when the transaction is over (the pool has
+    // one connection here). Counting may push out one more, freed later.
+    auto prepared = db().Execute("SELECT COUNT(*) FROM pg_prepared_statements");
+    ASSERT_TRUE(prepared.ok()) << prepared.error().message;
+    EXPECT_LE(prepared->rows.at(0).Int(0), static_cast<int64_t>(kStatementCacheCapacity) + 1);
+  }
   // Outside a transaction too, on whichever connection the pool hands out.
   for (size_t n = texts; n >= 1; n -= 7) {
     auto r = db().Execute(in_list(n), params(n));

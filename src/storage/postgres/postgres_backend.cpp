@@ -18,10 +18,7 @@ namespace {
 class PgConnection final : public Transaction {
  public:
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
-  ~PgConnection() override {
-    closing_ = true;  // the session's end frees its statements: no DEALLOCATE
-    PQfinish(conn_);
-  }
+  ~PgConnection() override { PQfinish(conn_); }  // the session's end frees its statements
 
   bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 
@@ -53,6 +50,16 @@ class PgConnection final : public Transaction {
     auto result = Collect(res, "script failed");
     if (!result.ok()) return std::move(result).error();
     return OkStatus();
+  }
+
+  // Evicted statements are freed on the server only between transactions: a
+  // DEALLOCATE that failed inside one would abort the caller's transaction.
+  void DeallocateEvicted() {
+    if (evicted_.empty() || PQtransactionStatus(conn_) != PQTRANS_IDLE) return;
+    std::string sql;
+    for (const std::string& name : evicted_) sql += "DEALLOCATE " + name + ";";
+    evicted_.clear();
+    PQclear(PQexec(conn_, sql.c_str()));  // best effort; the session's end frees them anyway
   }
 
  private:
@@ -99,8 +106,9 @@ class PgConnection final : public Transaction {
 
   Result<std::string> Prepare(std::string_view sql) {
     if (const std::string* cached = statements_.Find(sql)) return *cached;
-    // Names are never reused: an evicted statement whose DEALLOCATE failed
-    // (say, in an aborted transaction) keeps its name until the session ends.
+    DeallocateEvicted();
+    // Names are never reused, so a DEALLOCATE that is late or lost cannot
+    // clash with a newer statement.
     std::string name = "mtl_" + std::to_string(++prepared_count_);
     std::string text(sql);
     PGresult* res = PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr);
@@ -109,16 +117,11 @@ class PgConnection final : public Transaction {
     return statements_.Insert(std::move(text), name);
   }
 
-  // Frees an evicted statement on the server; best effort (see Prepare).
-  void Deallocate(const std::string& name) {
-    if (closing_ || PQstatus(conn_) != CONNECTION_OK) return;
-    PQclear(PQexec(conn_, ("DEALLOCATE " + name).c_str()));
-  }
-
   PGconn* conn_;
-  bool closing_ = false;  // declared before statements_, so it outlives it
   uint64_t prepared_count_ = 0;
-  StatementCache<std::string> statements_{kStatementCacheCapacity, [this](std::string& name) { Deallocate(name); }};
+  std::vector<std::string> evicted_;  // declared before statements_, so it outlives it
+  StatementCache<std::string> statements_{kStatementCacheCapacity,
+                                          [this](std::string& name) { evicted_.push_back(name); }};
 };
 
 class PostgresDatabase final : public Database {
@@ -165,6 +168,7 @@ class PostgresDatabase final : public Database {
     } else {
       (void)connection->ExecuteScript("ROLLBACK");
     }
+    connection->DeallocateEvicted();
     Release(std::move(connection));
     return status;
   }
