@@ -24,7 +24,13 @@ Result<std::vector<json::object>> InvoiceLines(StripeClient& stripe, const json:
       }
     }
     const auto* more = page->if_contains("has_more");
-    if (more == nullptr || !more->is_bool() || !more->as_bool() || last.empty() || id.empty()) break;
+    if (more == nullptr || !more->is_bool() || !more->as_bool()) break;
+    // More to read but nothing to page from: a partial list must not pass
+    // for the whole (sync would add lines again, reconciliation misreport).
+    if (last.empty() || id.empty()) {
+      return Error(ErrorCode::kUnavailable, "stripe_bad_response",
+                   "Stripe's lines of invoice '" + id + "' say has_more but give nothing to page from");
+    }
     auto fetched = stripe.Get("invoices/" + id + "/lines", {{"limit", "100"}, {"starting_after", last}});
     if (!fetched.ok()) return std::move(fetched).error();
     next = std::move(*fetched);

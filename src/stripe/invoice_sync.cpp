@@ -35,9 +35,10 @@ Result<std::string> InvoiceSync::FindCustomer(const std::string& customer_id) {
   auto found = stripe_.Get("customers/search",
                            {{"query", "metadata['meterline_customer_id']:'" + customer_id + "'"}, {"limit", "10"}});
   if (!found.ok()) {
-    // Search is not offered everywhere (Stripe answers 400): go on and create.
-    // Anything else (Stripe down, rate limited) is retried later instead.
-    if (found.error().code != ErrorCode::kInvalidArgument) return std::move(found).error();
+    // Stripe down, rate limited, unreachable: retried later rather than guessed.
+    // Refused (search is not offered in every account or country; Stripe's
+    // answer for that is not documented): create, relying on the key as before.
+    if (found.error().code == ErrorCode::kUnavailable) return std::move(found).error();
     log::Warn("Stripe customer search unavailable; creating the customer",
               {{"customer_id", customer_id}, {"error", found.error().message}});
     return std::string();
@@ -92,6 +93,12 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
         "UPDATE customers SET stripe_customer_id = $2, updated_at = $3 WHERE id = $1 AND stripe_customer_id IS NULL",
         {customer_id, stripe_customer, now_ms});
     if (!stored.ok()) return std::move(stored).error();
+    if (stored->affected_rows == 0) {
+      // Another push stored one first: use that one, as every later push will.
+      auto kept = db_.Execute("SELECT stripe_customer_id FROM customers WHERE id = $1", {customer_id});
+      if (!kept.ok()) return std::move(kept).error();
+      if (!kept->rows.empty() && !kept->rows[0].OptText(0).value_or("").empty()) stripe_customer = kept->rows[0].Text(0);
+    }
   }
 
   // 2. The Stripe invoice: stored, found by our id in its metadata, or created.

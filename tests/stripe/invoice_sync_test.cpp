@@ -132,7 +132,7 @@ TEST_P(InvoiceSyncTest, FinalizingQueuesAndTheWorkerSendsEachInvoiceOnceWithItsL
 }
 
 TEST_P(InvoiceSyncTest, ACrashAfterAnyStepEndsWithExactlyOneStripeInvoice) {
-  std::vector<std::string> ids = InvoiceIds();  // three of Acme's, then three of Beta's
+  std::vector<std::string> ids = InvoiceIds();  // three of one customer's, then three of the other's (by id)
   // Stripe does the work, then the answer is lost on every attempt (libcurl
   // may resend once on a reused connection, hence more failures than attempts).
   struct Step {
@@ -145,7 +145,7 @@ TEST_P(InvoiceSyncTest, ACrashAfterAnyStepEndsWithExactlyOneStripeInvoice) {
                         {"/v1/invoices/in_", "finalize"}};
   for (size_t i = 0; i < 4; ++i) {
     SCOPED_TRACE(steps[i].name);
-    const std::string& id = ids[i];  // the first of Acme's makes its customer; [3] Beta's
+    const std::string& id = ids[i];  // [0] makes its customer, [3] the other one
     fake_.FailAfterDoing(steps[i].path, 10, "POST");
     auto crashed = Sync().PushInvoice(id);
     ASSERT_FALSE(crashed.ok());
@@ -179,7 +179,12 @@ TEST_P(InvoiceSyncTest, ACrashAfterAnyStepEndsWithExactlyOneStripeInvoice) {
 // the customer is found by its metadata even after Stripe forgot the
 // idempotency key. Where Stripe offers no search (400), it is created.
 TEST_P(InvoiceSyncTest, ACustomerMadeBeforeACrashIsFoundAfterItsKeyExpired) {
-  std::vector<std::string> ids = InvoiceIds();  // three of Acme's, then three of Beta's
+  std::vector<std::string> ids = InvoiceIds();  // three of one customer's, then three of the other's
+  auto customer_of = [&](const std::string& invoice) {
+    return db().Execute("SELECT customer_id FROM invoices WHERE id = $1", {invoice})->rows.at(0).Text(0);
+  };
+  const std::string first = customer_of(ids[0]), second = customer_of(ids[3]);
+  ASSERT_NE(first, second);
   auto searches = [&] {
     int64_t n = 0;
     json::array requests = fake_.Requests();
@@ -193,23 +198,23 @@ TEST_P(InvoiceSyncTest, ACustomerMadeBeforeACrashIsFoundAfterItsKeyExpired) {
   auto resumed = Sync().PushInvoice(ids[0]);
   ASSERT_TRUE(resumed.ok()) << resumed.error().message;
   EXPECT_EQ(fake_.State().at("customers").as_array().size(), 1u);
-  auto stored = db().Execute("SELECT stripe_customer_id FROM customers WHERE id = $1", {customer_a_});
+  auto stored = db().Execute("SELECT stripe_customer_id FROM customers WHERE id = $1", {first});
   EXPECT_EQ(stored->rows.at(0).Text(0), fake_.State().at("customers").as_array()[0].at("id").as_string());
 
-  // Stored now: Acme's next invoice neither searches nor creates.
+  // Stored now: that customer's next invoice neither searches nor creates.
   int64_t before = searches();
   ASSERT_TRUE(Sync().PushInvoice(ids[1]).ok());
   EXPECT_EQ(searches(), before);
   EXPECT_EQ(fake_.State().at("customers").as_array().size(), 1u);
 
-  // No search in this account: Beta's customer is created all the same.
+  // No search in this account: the other customer is created all the same.
   fake_.Fail("/v1/customers/search", 400, 10);
   auto beta = Sync().PushInvoice(ids[3]);
   ASSERT_TRUE(beta.ok()) << beta.error().message;
   EXPECT_EQ(fake_.State().at("customers").as_array().size(), 2u);
   // Stripe unreachable for the search: nothing is created; it is retried later.
   fake_.Heal();
-  ASSERT_TRUE(db().Execute("UPDATE customers SET stripe_customer_id = NULL WHERE id = $1", {customer_b_}).ok());
+  ASSERT_TRUE(db().Execute("UPDATE customers SET stripe_customer_id = NULL WHERE id = $1", {second}).ok());
   ASSERT_TRUE(db().Execute("UPDATE invoices SET stripe_invoice_id = NULL WHERE id = $1", {ids[4]}).ok());
   fake_.Fail("/v1/customers/search", 503, 10);
   EXPECT_FALSE(Sync().PushInvoice(ids[4]).ok());
