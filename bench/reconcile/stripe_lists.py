@@ -7,9 +7,10 @@ bench/reconcile/run.
 INVOICES_FILE has one invoice per line as reconcile_bench's setup phase writes
 it: {"id", "meta", "customer", "total", "lines": [[position, amount], ...]}.
 Every invoice becomes a Stripe invoice object (API version 2025-10-29.clover
-shapes: status, total_taxes, parent; lines embedded as a list object) and the
-pages of `limit=100` are serialized once at start, so a request costs a dict
-lookup and a write. Other limits are served too, built per request.
+shapes: status, total_taxes, parent; the first 10 lines embedded as a list
+object, all of them at /v1/invoices/{id}/lines) and the pages of `limit=100`
+are serialized once at start, so a request costs a dict lookup and a write.
+Other limits are served too, built per request.
 
 Listens on 127.0.0.1, a free port, and logs {"msg":"listening","port":N} on
 stderr; on SIGTERM logs {"msg":"served","requests":N} and exits. The tests'
@@ -26,6 +27,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 CREATED = int(time.time())
 
 
+EMBEDDED_LINES = 10  # as Stripe: an invoice embeds its first 10 lines
+LINES = {}  # invoice id -> every line, for GET /v1/invoices/{id}/lines
+
+
 def stripe_invoice(rec, number):
     lines = []
     for position, amount in rec["lines"]:
@@ -37,12 +42,13 @@ def stripe_invoice(rec, number):
                        "invoice_item_details": {"invoice_item": "ii_%s_%d" % (rec["id"][3:], position)}},
             "period": {"start": CREATED, "end": CREATED}, "quantity": 1,
         })
+    LINES[rec["id"]] = lines
     return {
         "id": rec["id"], "object": "invoice", "amount_due": rec["total"], "amount_paid": 0,
         "amount_remaining": rec["total"], "auto_advance": False, "collection_method": "charge_automatically",
         "created": CREATED, "currency": "usd", "customer": "cus_S" + rec["customer"][4:],
-        "lines": {"object": "list", "data": lines, "has_more": False, "total_count": len(lines),
-                  "url": "/v1/invoices/%s/lines" % rec["id"]},
+        "lines": {"object": "list", "data": lines[:EMBEDDED_LINES], "has_more": len(lines) > EMBEDDED_LINES,
+                  "total_count": len(lines), "url": "/v1/invoices/%s/lines" % rec["id"]},
         "livemode": False,
         "metadata": {"meterline_invoice_id": rec["meta"], "meterline_customer_id": rec["customer"]},
         "number": "BENCH-%06d" % number, "parent": None, "status": "open", "subtotal": rec["total"],
@@ -91,14 +97,34 @@ def main():
         def error(self, status, kind, message):
             self.reply(status, dumps({"error": {"type": kind, "message": message}}))
 
+        def lines(self, invoice, query):
+            if invoice not in LINES:
+                return self.error(404, "invalid_request_error", "No such invoice: '%s'" % invoice)
+            items = LINES[invoice]
+            after = query.get("starting_after", "")
+            if after:
+                ids = [line["id"] for line in items]
+                if after not in ids:
+                    return self.error(400, "invalid_request_error", "Invalid starting_after.")
+                items = items[ids.index(after) + 1:]
+            try:
+                limit = min(int(query.get("limit", "10")), 100)
+            except ValueError:
+                return self.error(400, "invalid_request_error", "Invalid integer.")
+            self.reply(200, dumps({"object": "list", "url": "/v1/invoices/%s/lines" % invoice,
+                                   "data": items[:limit], "has_more": len(items) > limit}))
+
         def do_GET(self):
             served[0] += 1
             url = urllib.parse.urlsplit(self.path)
             if not self.headers.get("Authorization", "").startswith("Bearer sk_"):
                 return self.error(401, "invalid_request_error", "Invalid API Key provided.")
+            query = dict(urllib.parse.parse_qsl(url.query))
+            parts = url.path.split("/")
+            if len(parts) == 5 and parts[:3] == ["", "v1", "invoices"] and parts[4] == "lines":
+                return self.lines(parts[3], query)
             if url.path != "/v1/invoices":
                 return self.error(404, "invalid_request_error", "Unrecognized request URL (GET: %s)." % url.path)
-            query = dict(urllib.parse.parse_qsl(url.query))
             try:
                 limit = int(query.get("limit", "10"))
                 created_gte = int(query.get("created[gte]", "0"))
