@@ -482,7 +482,8 @@ std::vector<Period> InvoiceService::PeriodsStartingIn(const subscriptions::Subsc
   return out;
 }
 
-Result<std::vector<ExpectedInvoice>> InvoiceService::ExpectedForPeriodsStartingIn(TimePoint from, TimePoint to) {
+Result<std::vector<ExpectedInvoice>> InvoiceService::ExpectedForPeriodsStartingIn(
+    TimePoint from, TimePoint to, const std::function<void(int64_t, int64_t)>& progress) {
   RunSummary ignored;
   auto work = CollectWork([&](const subscriptions::Subscription& sub) { return PeriodsStartingIn(sub, from, to); },
                           ignored);
@@ -490,6 +491,8 @@ Result<std::vector<ExpectedInvoice>> InvoiceService::ExpectedForPeriodsStartingI
   std::vector<ExpectedInvoice> out;
   out.reserve(work->size());
   constexpr size_t kChunk = 4096;
+  const auto total = static_cast<int64_t>(work->size());
+  if (progress) progress(0, total);
   for (size_t at = 0; at < work->size(); at += kChunk) {
     auto end = work->begin() + static_cast<std::ptrdiff_t>(std::min(at + kChunk, work->size()));
     auto prepared = PrepareChunk(std::vector<WorkItem>(work->begin() + static_cast<std::ptrdiff_t>(at), end));
@@ -500,6 +503,7 @@ Result<std::vector<ExpectedInvoice>> InvoiceService::ExpectedForPeriodsStartingI
       out.push_back({item.subscription, item.period, std::move(prepared->amounts[i]),
                      plan != nullptr ? plan->currency.code : ""});
     }
+    if (progress) progress(static_cast<int64_t>(out.size()), total);
   }
   return out;
 }

@@ -92,7 +92,9 @@ class InvoiceService {
   // What the invoices of the closed periods starting in [from, to) of every
   // active or past-due subscription come to from today's rollups (no writes):
   // reconciliation compares this with what Stripe billed.
-  Result<std::vector<ExpectedInvoice>> ExpectedForPeriodsStartingIn(TimePoint from, TimePoint to);
+  // `progress` gets (priced, total) after each chunk.
+  Result<std::vector<ExpectedInvoice>> ExpectedForPeriodsStartingIn(
+      TimePoint from, TimePoint to, const std::function<void(int64_t, int64_t)>& progress = {});
 
   // Invoices every closed period since each subscription's anchor that has no
   // invoice yet (the scheduler inside billingd serve calls this).

@@ -109,10 +109,12 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   r.tolerance = options_.tolerance.ToString();
   r.created_at = started;
 
-  auto expected = invoices_.ExpectedForPeriodsStartingIn(month->start, month->end);
+  auto report = [&](const char* stage, int64_t done, int64_t total) {
+    if (progress) progress({stage, done, total});
+  };
+  auto expected = invoices_.ExpectedForPeriodsStartingIn(
+      month->start, month->end, [&](int64_t done, int64_t total) { report("pricing", done, total); });
   if (!expected.ok()) return std::move(expected).error();
-  Progress p{0, static_cast<int64_t>(expected->size())};
-  if (progress) progress(p);
 
   // Our invoices of those periods.
   std::map<std::pair<std::string, int64_t>, OurInvoice> ours;
@@ -130,6 +132,8 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   std::map<std::string, Billed> billed;            // by Stripe id
   std::map<std::string, std::string> by_metadata;  // our invoice id -> Stripe id
   std::string after;
+  int64_t fetched = 0;
+  report("Stripe invoices", 0, 0);
   for (bool more = true; more;) {
     stripe::FormParams query = {{"limit", "100"},
                                 {"created[gte]", std::to_string(ToUnixMillis(month->start) / 1000)}};
@@ -157,6 +161,8 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     }
     const auto* has_more = page->if_contains("has_more");
     more = has_more != nullptr && has_more->is_bool() && has_more->as_bool() && !data->as_array().empty();
+    fetched += static_cast<int64_t>(data->as_array().size());
+    report("Stripe invoices", fetched, more ? 0 : fetched);
   }
 
   r.currency = expected->empty() ? "USD" : expected->front().currency;
@@ -166,9 +172,12 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     r.findings.push_back({e.subscription.customer_id, "", std::move(kind), std::move(line), exp, got, got - exp,
                           e.currency, invoice_id, stripe_id});
   };
+  const int64_t comparisons = static_cast<int64_t>(expected->size());
+  int64_t compared = 0;
+  report("comparing", 0, comparisons);
   for (const invoicing::ExpectedInvoice& e : *expected) {
-    ++p.done;
-    if (progress && (p.done % 1024 == 0 || p.done == p.total)) progress(p);
+    ++compared;
+    if (compared % 1024 == 0 || compared == comparisons) report("comparing", compared, comparisons);
     subscriptions.insert(e.subscription.id);
     const int64_t total = e.amounts.total_minor;
     bool counted = e.currency == r.currency;

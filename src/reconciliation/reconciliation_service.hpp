@@ -72,9 +72,12 @@ struct Reconciliation {
   std::vector<Finding> findings;  // only from Run and Get
 };
 
+// A run has three stages; the Stripe download is the long one against the
+// real API (a page of 100 invoices per request) and its total is unknown.
 struct Progress {
+  const char* stage = "";  // "pricing" | "Stripe invoices" | "comparing"
   int64_t done = 0;
-  int64_t total = 0;
+  int64_t total = 0;  // 0 while unknown
 };
 
 class ReconciliationService {

@@ -132,18 +132,40 @@ int RunCli(int argc, char** argv) {
   return 2;
 }
 
+// A bar per stage on a terminal (a counter while the total is unknown);
+// otherwise a line per tenth of the way (per 10,000 while unknown), so a
+// log of a cron run shows where a long job is without flooding it.
 void ShowProgress(const char* what, int64_t done, int64_t total) {
-  static int64_t last_decile = -1;
-  if (total == 0) return;
+  static std::string stage;
+  static int64_t last_step = -1;
+  static bool open_line = false;  // a terminal line ended with \r, not \n
+  const bool tty = isatty(STDERR_FILENO);
+  if (stage != what) {
+    if (open_line) std::fprintf(stderr, "\n");
+    stage = what;
+    last_step = -1;
+    open_line = false;
+  }
+  if (total <= 0) {
+    if (tty) {
+      std::fprintf(stderr, "\r%s: %lld", what, static_cast<long long>(done));
+      open_line = true;
+    } else if (done / 10'000 != last_step) {
+      last_step = done / 10'000;
+      std::fprintf(stderr, "%s: %lld\n", what, static_cast<long long>(done));
+    }
+    return;
+  }
   int64_t percent = done * 100 / total;
-  if (isatty(STDERR_FILENO)) {
+  if (tty) {
     int filled = static_cast<int>(percent * 30 / 100);
     std::fprintf(stderr, "\r[%.*s%.*s] %3lld%% %lld/%lld %s", filled, "##############################", 30 - filled,
                  "..............................", static_cast<long long>(percent), static_cast<long long>(done),
                  static_cast<long long>(total), what);
+    open_line = done != total;
     if (done == total) std::fprintf(stderr, "\n");
-  } else if (percent / 10 != last_decile) {
-    last_decile = percent / 10;
+  } else if (percent / 10 != last_step) {
+    last_step = percent / 10;
     std::fprintf(stderr, "%s: %lld/%lld\n", what, static_cast<long long>(done), static_cast<long long>(total));
   }
 }

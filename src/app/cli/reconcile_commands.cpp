@@ -55,7 +55,7 @@ int RunReconcile(const std::vector<std::string>& args) {
     std::string month = period.empty() ? reconciliation::ReconciliationService::LastClosedPeriod(SystemClock().Now())
                                         : period;
     auto r = app.reconciliations->Run(month, "cli", [](const reconciliation::Progress& p) {
-      ShowProgress("reconcile", p.done, p.total);
+      ShowProgress(p.stage, p.done, p.total);
     });
     if (!r.ok()) {
       PrintError(r.error().message);
