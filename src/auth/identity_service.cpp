@@ -248,13 +248,17 @@ Result<CreatedApiKey> IdentityService::CreateApiKey(const std::string& name, Rol
                                                     const RequestOrigin& origin) {
   if (name.empty() || name.size() > 100) return InvalidArgument("name must be 1-100 characters");
   if (role == Role::kMember) return InvalidArgument("API keys have role service or admin");
+  // An admin key reaches every customer; bound to one it would only look scoped.
+  if (role == Role::kAdmin && !customer_id.empty()) {
+    return InvalidArgument("an admin key belongs to no customer; use role service for one customer");
+  }
   if (!customer_id.empty()) {
     auto customer = GetCustomer(customer_id);
     if (!customer.ok()) return std::move(customer).error();
   }
   // "mk_<8 public>_<32 secret>": the prefix identifies the key in lists and logs.
-  std::string public_part = NewId("x").substr(2, 8);
-  std::string secret_part = NewId("x").substr(2);
+  std::string public_part = RandomHex(4);
+  std::string secret_part = RandomHex(16);  // 128 random bits
   CreatedApiKey created;
   created.secret = "mk_" + public_part + "_" + secret_part;
   created.key.id = NewId("key");
@@ -339,7 +343,7 @@ Result<Principal> IdentityService::AuthenticateJwt(std::string_view token, bool 
 
 Result<Principal> IdentityService::AuthenticateApiKey(std::string_view key) {
   if (key.size() > 128) return Error(ErrorCode::kUnauthenticated, "invalid_api_key", "API key is not valid");
-  // API keys carry ~190 bits of entropy, so a fast hash is enough to store them;
+  // API keys carry 128 random bits (160 with the prefix), so a fast hash is enough to store them;
   // the lookup is by that hash.
   auto found = db_.Execute(std::string("SELECT ") + kApiKeyColumns + " FROM api_keys WHERE key_hash = $1",
                            {Sha256Hex(key)});

@@ -203,6 +203,11 @@ TEST_P(SecurityTest, ApiKeysAuthenticateUntilRevoked) {
   ASSERT_EQ(service.status, 201);
   std::string service_secret(boost::json::parse(service.body).as_object().at("secret").as_string());
   EXPECT_EQ(client.Get("/api/v1/admin/api-keys", {"Authorization: Bearer " + service_secret}).status, 403);
+  // An admin key bound to a customer would look scoped but reach everyone.
+  HttpResult bound_admin = client.Post("/api/v1/admin/api-keys",
+                                       R"({"name":"x","role":"admin","customer_id":")" + customer_a_ + R"("})",
+                                       {root.Bearer()});
+  EXPECT_EQ(bound_admin.status, 400) << bound_admin.body;
 
   EXPECT_EQ(client.Send("DELETE", "/api/v1/admin/api-keys/" + id, "", {root.Bearer()}).status, 204);
   HttpResult revoked = client.Get("/api/v1/admin/api-keys", {"Authorization: Bearer " + secret});

@@ -33,7 +33,8 @@ constexpr const char* kApiKeyUsage = R"(Usage: billingd apikey create --name NAM
        billingd apikey revoke --id key_…
 
 API keys authenticate machine callers (Authorization: Bearer mk_…). The key is
-printed once by create; only its hash is stored.
+printed once by create; only its hash is stored. --customer limits a service
+key to one customer; an admin key reaches every customer and takes none.
 )";
 
 std::string ReadPassword() {
