@@ -22,7 +22,7 @@ http::Handler StripeWebhook(ApiContext& context) {
   return [&context, &outcomes](http::Request& request) -> Result<http::Response> {
     if (context.stripe_webhook_secret.empty()) {
       outcomes.WithLabels({"not_configured"}).Inc();
-      return Unavailable("Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)");
+      return Error(ErrorCode::kUnavailable, "not_configured", "Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)");
     }
     Status verified = stripe::VerifyWebhookSignature(request.headers.Get("Stripe-Signature"), request.body,
                                                      context.stripe_webhook_secret, context.clock.Now());

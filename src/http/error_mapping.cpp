@@ -23,9 +23,14 @@ int HttpStatus(ErrorCode code) {
 }
 
 Response ErrorResponse(const Error& error, const std::string& request_id) {
-  std::string message = error.code == ErrorCode::kInternal
-                            ? "internal error; quote request id " + request_id + " when reporting it"
-                            : error.message;
+  // A bug's or a dependency's message names internals (hosts, paths, driver
+  // text): the log has it (Pipeline), the client gets the request id to quote.
+  std::string message = error.message;
+  if (error.code == ErrorCode::kInternal) {
+    message = "internal error; quote request id " + request_id + " when reporting it";
+  } else if (error.code == ErrorCode::kUnavailable && error.reason.empty()) {
+    message = "a service billingd depends on is unavailable; retry later (request id " + request_id + ")";
+  }
   std::string body = "{\"error\":{\"code\":";
   log::AppendJsonString(body, error.Reason());
   body += ",\"message\":";

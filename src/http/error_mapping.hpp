@@ -11,7 +11,8 @@ namespace meterline::http {
 
 int HttpStatus(ErrorCode code);
 
-// Builds the error response. For kInternal the message is replaced by a generic
+// Builds the error response. For kInternal, and for kUnavailable without a
+// reason of its own (a dependency down), the message is replaced by a generic
 // one (the details belong in the log line, under the same request id).
 Response ErrorResponse(const Error& error, const std::string& request_id);
 

@@ -129,7 +129,8 @@ class Database {
   virtual PoolStats pool_stats() const = 0;
 };
 
-// Masks the password of a database URL for logs: postgresql://u:***@host/db.
+// Masks the password of a database URL for logs: postgresql://u:***@host/db,
+// and a password query parameter (?password=***).
 std::string RedactUrl(std::string_view url);
 
 }  // namespace meterline::storage

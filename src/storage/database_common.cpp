@@ -1,4 +1,5 @@
 // Parts of storage/database.hpp shared by both backends.
+#include <cctype>
 #include <charconv>
 #include <stdexcept>
 
@@ -31,7 +32,10 @@ std::optional<int64_t> Row::OptInt(size_t col) const {
   return Int(col);
 }
 
-std::string RedactUrl(std::string_view url) {
+namespace {
+
+// "user:secret@" in the authority -> "user:***@".
+std::string RedactUserInfo(std::string_view url) {
   auto scheme = url.find("://");
   if (scheme == std::string_view::npos) return std::string(url);
   auto authority_start = scheme + 3;
@@ -41,6 +45,30 @@ std::string RedactUrl(std::string_view url) {
   auto colon = url.find(':', authority_start);
   if (colon == std::string_view::npos || colon > at) return std::string(url);
   return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+}  // namespace
+
+std::string RedactUrl(std::string_view url) {
+  std::string out = RedactUserInfo(url);
+  // libpq also takes the password as a query parameter: "?password=…".
+  auto query = out.find('?');
+  if (query == std::string::npos) return out;
+  for (size_t at = query + 1; at < out.size();) {
+    size_t end = out.find('&', at);
+    if (end == std::string::npos) end = out.size();
+    size_t eq = out.find('=', at);
+    if (eq != std::string::npos && eq < end) {
+      std::string key = out.substr(at, eq - at);
+      for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (key == "password" || key == "sslpassword") {
+        out.replace(eq + 1, end - eq - 1, "***");
+        end = eq + 4;
+      }
+    }
+    at = end + 1;
+  }
+  return out;
 }
 
 Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {

@@ -109,7 +109,7 @@ Result<boost::json::object> StripeClient::Get(const std::string& path, const For
 
 Result<boost::json::object> StripeClient::Call(const char* method, const std::string& path, const FormParams& params,
                                                const std::string& idempotency_key, CallStats* stats) {
-  if (options_.secret_key.empty()) return Unavailable("Stripe is not configured (STRIPE_SECRET_KEY)");
+  if (options_.secret_key.empty()) return Error(ErrorCode::kUnavailable, "not_configured", "Stripe is not configured (STRIPE_SECRET_KEY)");
   bool post = std::string_view(method) == "POST";
   std::string form = FormEncode(params);
   std::string url = options_.api_base + "/v1/" + path + (!post && !form.empty() ? "?" + form : "");

@@ -78,7 +78,10 @@ TEST_P(ApiTest, ReadinessFailsWhenAMigrationWasEdited) {
   HttpClient client(billingd->base_url());
   HttpResult ready = client.Get("/ready");
   EXPECT_EQ(ready.status, 503);
-  EXPECT_NE(ready.body.find("not_ready"), std::string::npos);
+  auto body = boost::json::parse(ready.body).as_object();
+  EXPECT_EQ(body.at("status").as_string(), "not_ready");
+  // Public: which check failed, not the reason (that goes to the log).
+  EXPECT_EQ(body.at("checks").as_object().at("migrations").as_string(), "failed") << ready.body;
 }
 
 TEST_P(ApiTest, ErrorsUseTheErrorSchema) {
@@ -89,8 +92,22 @@ TEST_P(ApiTest, ErrorsUseTheErrorSchema) {
     echo.json_body = true;
     echo.handler = [](http::Request& r) -> Result<http::Response> { return http::Response::Json(200, r.body); };
     app.router.Add(std::move(echo));
+    http::Route down;
+    down.method = http::Method::kGet;
+    down.pattern = "/api/v1/test/down";
+    down.handler = [](http::Request&) -> Result<http::Response> {
+      return Unavailable("cannot connect to PostgreSQL at postgresql://db-7.internal/billing: timeout");
+    };
+    app.router.Add(std::move(down));
   });
   HttpClient client(billingd->base_url());
+
+  // A dependency's failure is a 503 that does not name our hosts.
+  HttpResult down = client.Get("/api/v1/test/down");
+  EXPECT_EQ(down.status, 503);
+  EXPECT_EQ(ErrorOf(down).at("code").as_string(), "unavailable");
+  EXPECT_EQ(down.body.find("db-7.internal"), std::string::npos) << down.body;
+  EXPECT_NE(std::string(ErrorOf(down).at("message").as_string()).find(down.Header("X-Request-Id")), std::string::npos);
 
   HttpResult missing = client.Get("/api/v1/no/such/route");
   EXPECT_EQ(missing.status, 404);

@@ -205,6 +205,9 @@ TEST(DatabaseUrlTest, RedactsPasswords) {
   EXPECT_EQ(RedactUrl("postgresql://user:hunter2@db:5432/billing"), "postgresql://user:***@db:5432/billing");
   EXPECT_EQ(RedactUrl("postgresql://user@db/billing"), "postgresql://user@db/billing");
   EXPECT_EQ(RedactUrl("sqlite:./data/meterline.db"), "sqlite:./data/meterline.db");
+  EXPECT_EQ(RedactUrl("postgresql://user@db/billing?sslmode=require&PassWord=hunter2&connect_timeout=5"),
+            "postgresql://user@db/billing?sslmode=require&PassWord=***&connect_timeout=5");
+  EXPECT_EQ(RedactUrl("postgresql://u:a@db/b?password=hunter2"), "postgresql://u:***@db/b?password=***");
 }
 
 TEST(DatabaseUrlTest, UnreachablePostgresIsUnavailableWithoutPassword) {

@@ -92,6 +92,9 @@ TEST_P(WebhookTest, WithoutASecretWebhooksAreUnavailable) {
   StartBillingd({});
   HttpResult r = Deliver(Event("evt_z"));
   EXPECT_EQ(r.status, 503);
+  // Configuration, not an outage: the message says what to set.
+  EXPECT_NE(r.body.find("\"code\":\"not_configured\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("STRIPE_WEBHOOK_SECRET"), std::string::npos) << r.body;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, WebhookTest, ::testing::ValuesIn(TestBackends()),

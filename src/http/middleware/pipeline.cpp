@@ -124,7 +124,7 @@ Response Pipeline::Terminal(Request& request) const {
     return ErrorResponse(NotFound("no route for " + std::string(MethodName(request.method)) + " " + request.path),
                          request.request_id);
   }
-  if (request.route->json_body) {
+  if (request.route->json_body || (request.route->json_body_optional && !request.body.empty())) {
     if (auto error = CheckJsonBody(request)) return ErrorResponse(*error, request.request_id);
   }
   try {
@@ -134,6 +134,9 @@ Response Pipeline::Terminal(Request& request) const {
       if (error.code == ErrorCode::kInternal) {
         log::Error("request failed", {{"request_id", request.request_id}, {"route", request.route->pattern},
                                       {"error", error.message}});
+      } else if (error.code == ErrorCode::kUnavailable) {
+        log::Warn("request failed: a dependency is unavailable",
+                  {{"request_id", request.request_id}, {"route", request.route->pattern}, {"error", error.message}});
       }
       return ErrorResponse(error, request.request_id);
     }
