@@ -62,7 +62,7 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
 
       // Reconciliation: admins only.
       {.method = Method::kPost, .pattern = "/api/v1/billing/reconcile", .handler = Reconcile(context),
-       .feature = "billing", .roles = kAdmin, .rate_group = "billing"},
+       .feature = "billing", .json_body_optional = true, .roles = kAdmin, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/reconciliations", .handler = ListReconciliations(context),
        .feature = "billing", .roles = kAdmin, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/reconciliations/:id", .handler = GetReconciliation(context),

@@ -33,6 +33,8 @@ struct Route {
   // True when the handler reads a JSON body: the pipeline parses it first and
   // answers 415/400 for a wrong Content-Type or malformed JSON.
   bool json_body = false;
+  // Like json_body for a route whose body may be left out: checked when sent.
+  bool json_body_optional = false;
   // Roles allowed to call the route; empty = public (no authentication needed).
   std::vector<Role> roles;
   // Rate-limit group ("billing", "auth", "ingest"; "" = not limited); limits per

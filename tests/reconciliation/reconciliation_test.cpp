@@ -185,6 +185,9 @@ TEST_P(ReconciliationTest, TheApiRunsOncePerIdempotencyKey) {
   HttpResult short_key = Client().Post("/api/v1/billing/reconcile", body, {admin.Bearer(), "Idempotency-Key: short"});
   EXPECT_EQ(short_key.status, 400);
   EXPECT_EQ(ErrorCode(short_key), "idempotency_key_required");
+  HttpResult form = Client().Post("/api/v1/billing/reconcile", "period=" + period_,
+                                  {admin.Bearer(), key, "Content-Type: application/x-www-form-urlencoded"});
+  EXPECT_EQ(form.status, 415) << form.body;
   EXPECT_EQ(Client().Post("/api/v1/billing/reconcile", body, {SignIn("alice@acme.test").Bearer(), key}).status, 403);
   // A cookie session needs the CSRF header.
   HttpResult no_csrf = Client().Post("/api/v1/billing/reconcile", body, {admin.Cookie(), key});
