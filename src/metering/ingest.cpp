@@ -33,9 +33,14 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
   TimePoint oldest = now - options_.max_age;
   TimePoint newest = now + options_.max_future;
 
-  // What we need to know about each customer in the batch, read once.
+  // What we need to know about each customer in the batch, read once; a key
+  // bound to one customer gets no lookups for the others it will be refused.
   std::map<std::string, CustomerFacts> customers;
-  for (const auto& [index, event] : events) customers.emplace(event.customer_id, CustomerFacts{});
+  for (const auto& [index, event] : events) {
+    if (only_customer.empty() || event.customer_id == only_customer) {
+      customers.emplace(event.customer_id, CustomerFacts{});
+    }
+  }
   for (auto& [customer_id, facts] : customers) {
     auto sub = db_.Execute("SELECT c.id, s.billing_anchor, s.plan_id FROM customers c "
                            "LEFT JOIN subscriptions s ON s.customer_id = c.id WHERE c.id = $1",
