@@ -175,16 +175,19 @@ Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
     if (found->rows.empty()) {
       // Ours, pushed before we stored Stripe's id (or a crash in between)?
       std::string ours = MetadataField(inv, "meterline_invoice_id");
+      auto customer = OurCustomer(tx, TextField(inv, "customer"));
+      if (!customer.ok()) return std::move(customer).error();
+      if (customer->empty()) return std::string("ignored: the invoice's customer is not linked to Meterline");
       if (!ours.empty()) {
+        // Metadata is editable in Stripe's dashboard: link only an invoice of
+        // the same customer (the sync links the customer before the invoice).
         auto linked = tx.Execute(
-            "UPDATE invoices SET stripe_invoice_id = $2, updated_at = $3 WHERE id = $1 AND stripe_invoice_id IS NULL",
-            {ours, stripe_id, now});
+            "UPDATE invoices SET stripe_invoice_id = $2, updated_at = $3 "
+            "WHERE id = $1 AND stripe_invoice_id IS NULL AND customer_id = $4",
+            {ours, stripe_id, now, *customer});
         if (!linked.ok()) return std::move(linked).error();
         if (linked->affected_rows != 1) return "ignored: metadata names " + ours + ", which is not ours to link";
       } else {
-        auto customer = OurCustomer(tx, TextField(inv, "customer"));
-        if (!customer.ok()) return std::move(customer).error();
-        if (customer->empty()) return std::string("ignored: the invoice's customer is not linked to Meterline");
         return CreateFromStripe(tx, clock_, inv, lines, *customer, event.created);
       }
       found = tx.Execute(kSelect, {stripe_id});
@@ -329,19 +332,21 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
     if (found->rows.empty()) {
       // Link it: by our id in its metadata, else the one subscription of its customer.
       std::string ours = MetadataField(sub, "meterline_subscription_id");
+      auto customer = OurCustomer(tx, TextField(sub, "customer"));
+      if (!customer.ok()) return std::move(customer).error();
       if (ours.empty()) {
-        auto customer = OurCustomer(tx, TextField(sub, "customer"));
-        if (!customer.ok()) return std::move(customer).error();
         if (customer->empty()) return std::string("ignored: the subscription's customer is not linked to Meterline");
         auto by_customer = tx.Execute("SELECT id FROM subscriptions WHERE customer_id = $1", {*customer});
         if (!by_customer.ok()) return std::move(by_customer).error();
         if (by_customer->rows.empty()) return "ignored: customer " + *customer + " has no subscription";
         ours = by_customer->rows[0].Text(0);
       }
+      // A subscription may be set up in Stripe before any invoice linked its
+      // customer; once the customer is linked, metadata must agree with it.
       auto linked = tx.Execute(
           "UPDATE subscriptions SET stripe_subscription_id = $2, updated_at = $3 "
-          "WHERE id = $1 AND stripe_subscription_id IS NULL",
-          {ours, stripe_id, now});
+          "WHERE id = $1 AND stripe_subscription_id IS NULL AND ($4 = '' OR customer_id = $4)",
+          {ours, stripe_id, now, *customer});
       if (!linked.ok()) return std::move(linked).error();
       if (linked->affected_rows != 1) return "ignored: subscription " + ours + " is linked to another";
       found = tx.Execute(kSelect, {stripe_id});

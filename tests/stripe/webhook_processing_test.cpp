@@ -178,6 +178,35 @@ TEST_P(WebhookProcessingTest, AnInvoiceMadeInStripeArrivesInAnyOrderAndEndsPaid)
   EXPECT_EQ(mine.status, 200) << mine.body;
 }
 
+TEST_P(WebhookProcessingTest, MetadataLinksOnlyAnInvoiceOfTheSameCustomer) {
+  // Acme's invoice as after a crash before its Stripe id was stored.
+  auto [ours, theirs] = AcmeInvoice();
+  ASSERT_TRUE(db().Execute("UPDATE invoices SET stripe_invoice_id = NULL WHERE id = $1", {ours}).ok());
+  // Someone edits an invoice of Globex in Stripe's dashboard to name it.
+  std::string globex = Scalar("SELECT stripe_customer_id FROM customers WHERE id = $1", {customer_b_});
+  auto forged = client_->Post("invoices",
+                              {{"customer", globex}, {"currency", "usd"}, {"metadata[meterline_invoice_id]", ours}},
+                              "forged-1");
+  ASSERT_TRUE(forged.ok());
+  std::vector<std::string> ids = fake_.EventIds("invoice.created");
+  fake_.Deliver({ids.back()});
+  EXPECT_EQ(Process().processed, 1);
+  EXPECT_NE(Outcome(ids.back()).find("not ours to link"), std::string::npos) << Outcome(ids.back());
+  EXPECT_EQ(Scalar("SELECT stripe_invoice_id FROM invoices WHERE id = $1", {ours}), "NULL");
+
+  // Acme's own Stripe invoice still links.
+  std::string own;
+  for (const auto& e : fake_.Events()) {
+    if (e.at("type").as_string() == "invoice.created" && e.at("data").at("object").at("id").as_string() == theirs) {
+      own = std::string(e.at("id").as_string());
+    }
+  }
+  ASSERT_FALSE(own.empty());
+  fake_.Deliver({own});
+  Process();
+  EXPECT_EQ(Scalar("SELECT stripe_invoice_id FROM invoices WHERE id = $1", {ours}), theirs);
+}
+
 TEST_P(WebhookProcessingTest, SubscriptionEventsApplyNewestAndCanceledIsFinal) {
   std::string stripe_customer = Scalar("SELECT stripe_customer_id FROM customers WHERE id = $1", {customer_a_});
   std::string ours = Scalar("SELECT id FROM subscriptions WHERE customer_id = $1", {customer_a_});
