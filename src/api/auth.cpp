@@ -72,7 +72,9 @@ http::Handler Login(ApiContext& context) {
 }
 
 http::Handler Logout(ApiContext& context) {
-  return [&context](http::Request&) -> Result<http::Response> {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    // The token itself stays signed until it expires: list it as revoked.
+    MTL_RETURN_IF_ERROR(context.identity.SignOut(*request.principal, Origin(request)));
     http::Response response = http::Response::NoContent(204);
     response.headers.Add("Set-Cookie", Cookie(http::kSessionCookie, "", 0, true, context.secure_cookies));
     response.headers.Add("Set-Cookie", Cookie(http::kCsrfCookie, "", 0, false, context.secure_cookies));

@@ -335,10 +335,36 @@ Result<Principal> IdentityService::AuthenticateJwt(std::string_view token, bool 
   p.customer_id = claims->customer_id;
   p.via_cookie = via_cookie;
   p.session_id = claims->jti;
+  p.session_expires_at = claims->exp;
   if (p.role == Role::kMember && p.customer_id.empty()) {
     return Error(ErrorCode::kUnauthenticated, "invalid_token", "member token without a customer");
   }
+  auto revoked = db_.Execute("SELECT 1 FROM revoked_sessions WHERE jti = $1", {p.session_id});
+  if (!revoked.ok()) return std::move(revoked).error();
+  if (!revoked->rows.empty()) {
+    return Error(ErrorCode::kUnauthenticated, "session_revoked", "the session was signed out; sign in again");
+  }
   return p;
+}
+
+Status IdentityService::SignOut(const Principal& principal, const RequestOrigin& origin) {
+  if (principal.kind != Principal::Kind::kUser || principal.session_id.empty()) return OkStatus();
+  int64_t now = ToUnixMillis(clock_.Now());
+  return db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    auto inserted = tx.Execute(
+        "INSERT INTO revoked_sessions (jti, user_id, expires_at, revoked_at) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (jti) DO NOTHING",
+        {principal.session_id, principal.id, principal.session_expires_at * 1000, now});
+    if (!inserted.ok()) return std::move(inserted).error();
+    return audit::Record(tx, clock_,
+                         {principal.id, "auth.logout", principal.customer_id, "{}", origin.ip, origin.user_agent});
+  });
+}
+
+Result<int64_t> IdentityService::PurgeRevokedSessions() {
+  auto deleted = db_.Execute("DELETE FROM revoked_sessions WHERE expires_at < $1", {ToUnixMillis(clock_.Now())});
+  if (!deleted.ok()) return std::move(deleted).error();
+  return deleted->affected_rows;
 }
 
 Result<Principal> IdentityService::AuthenticateApiKey(std::string_view key) {

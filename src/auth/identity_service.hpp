@@ -118,6 +118,12 @@ class IdentityService {
   // neither is present; kUnauthenticated when what is present does not verify.
   Result<std::optional<Principal>> Authenticate(std::string_view bearer, std::string_view session_cookie);
 
+  // Signs a session out before its token expires: its jti is refused from now
+  // on (kUnauthenticated "session_revoked"). Nothing to do for API keys.
+  Status SignOut(const Principal& principal, const RequestOrigin& origin);
+  // Forgets revoked sessions whose tokens have expired anyway; how many.
+  Result<int64_t> PurgeRevokedSessions();
+
   const CsrfGuard& csrf() const { return csrf_; }
 
  private:

@@ -45,9 +45,32 @@ TEST_P(SecurityTest, LoginSetsHardenedCookiesAndMeWorks) {
   EXPECT_EQ(audit->rows.at(0).Text(0), "127.0.0.1");
   EXPECT_EQ(audit->rows.at(0).Text(1), "security-test");
 
-  HttpResult logout = client.Post("/api/v1/auth/logout", "", {alice.Cookie()});
+  // Logout is a mutation of a cookie session: it needs the CSRF header.
+  EXPECT_EQ(client.Post("/api/v1/auth/logout", "", {alice.Cookie()}).status, 403);
+  HttpResult logout = client.Post("/api/v1/auth/logout", "", {alice.Cookie(), "X-CSRF-Token: " + alice.csrf});
   EXPECT_EQ(logout.status, 204);
   EXPECT_NE(logout.Header("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(AuditCount(*billingd_, "auth.logout"), 1);
+  // The token is refused from now on, as a cookie and as a bearer token,
+  // although its signature and expiry are still good.
+  HttpResult after = client.Get("/api/v1/auth/me", {alice.Cookie()});
+  EXPECT_EQ(after.status, 401);
+  EXPECT_EQ(ErrorCode(after), "session_revoked");
+  EXPECT_EQ(client.Get("/api/v1/billing/invoices", {alice.Bearer()}).status, 401);
+  // Other sessions of the same user go on.
+  SignedIn again = SignIn("alice@acme.test");
+  EXPECT_EQ(client.Get("/api/v1/auth/me", {again.Bearer()}).status, 200);
+  EXPECT_EQ(client.Post("/api/v1/auth/logout", "", {again.Bearer()}).status, 204);
+  EXPECT_EQ(client.Get("/api/v1/auth/me", {again.Bearer()}).status, 401);
+
+  // Rows go once their tokens have expired anyway.
+  auth::IdentityService& identity = *billingd_->app().identity;
+  ASSERT_TRUE(billingd_->database().db().Execute(
+      "INSERT INTO revoked_sessions (jti, user_id, expires_at, revoked_at) VALUES ('old', 'usr_x', 1000, 1000)").ok());
+  auto purged = identity.PurgeRevokedSessions();
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(*purged, 1);
+  EXPECT_EQ(client.Get("/api/v1/auth/me", {alice.Bearer()}).status, 401) << "unexpired revocations stay";
 }
 
 TEST_P(SecurityTest, ProductionCookiesAreSecure) {

@@ -98,9 +98,12 @@ int RunServe(const std::vector<std::string>& args) {
     log::Warn("Stripe webhooks are recorded but not processed: STRIPE_SECRET_KEY is not set");
   }
   idempotency::IdempotencyStore& keys = *(*app)->idempotency;
-  jobs.Every("idempotency-purge", std::chrono::hours(1), [&keys] {
+  auth::IdentityService& identity = *(*app)->identity;
+  jobs.Every("expiry-purge", std::chrono::hours(1), [&keys, &identity] {
     auto purged = keys.Purge();
     if (!purged.ok()) log::Error("purging idempotency keys failed", {{"error", purged.error().message}});
+    auto sessions = identity.PurgeRevokedSessions();
+    if (!sessions.ok()) log::Error("purging revoked sessions failed", {{"error", sessions.error().message}});
   });
   (*server)->Run();
   jobs.Stop();
