@@ -438,6 +438,7 @@ describe('console', () => {
     // itself with the agreed contract, so the result view, the 409 retry and
     // the history are exercised before the API exists.
     const usd = (minor) => ({ minor, currency: 'USD', formatted: (minor / 100).toFixed(2) });
+    const eur = (minor) => ({ minor, currency: 'EUR', formatted: (minor / 100).toFixed(2) });
     const summary = {
       id: 'rec_e2e1',
       period: '2025-01',
@@ -455,6 +456,10 @@ describe('console', () => {
     };
     const result = {
       ...summary,
+      totals: [
+        { currency: 'EUR', subscriptions_checked: 1, expected_total: eur(25_000), billed_total: eur(25_000), discrepancy_total: eur(0), alert_threshold: eur(100_000), alert_raised: false },
+        { currency: 'USD', subscriptions_checked: 3, expected_total: usd(1_234_567), billed_total: usd(1_204_567), discrepancy_total: usd(30_000), alert_threshold: usd(100_000), alert_raised: false },
+      ],
       findings: [
         { customer_id: 'cus_a', customer_name: 'Delta Apps', kind: 'amount_mismatch', line: 'impressions', expected: usd(597_280), billed: usd(567_280), difference: usd(-30_000), invoice_id: 'inv_a', stripe_invoice_id: 'in_1' },
         { customer_id: 'cus_b', customer_name: 'Acme Ads', kind: 'missing_in_stripe', line: 'total', expected: usd(4_900), billed: usd(0), difference: usd(-4_900), invoice_id: 'inv_b', stripe_invoice_id: null },
@@ -498,6 +503,12 @@ describe('console', () => {
         ['Amounts differ', 'Ad impressions', '$5,972.80', '$5,672.80', '-$300.00', 'inv_aStripe in_1'],
       );
       assert.match(await panel.textContent(), /\$12,345\.67/);
+      // Two currencies: the stats name the main one, the table has each.
+      await panel.getByText('Expected (USD)').waitFor();
+      assert.deepEqual(
+        (await page.getByTestId('currency-table').locator('tbody tr[data-currency="EUR"] td').allTextContents()).map((t) => t.trim()),
+        ['1', '€250.00', '€250.00', '€0.00', '€1,000.00', 'No'],
+      );
       assert.equal(new URL(page.url()).searchParams.get('run'), 'rec_e2e1');
       await page.getByTestId('history-table').locator('tbody tr').first().waitFor();
       await shot('16-admin-reconciliation-result-mocked');

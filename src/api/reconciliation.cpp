@@ -35,6 +35,17 @@ json::object ReconciliationJson(const reconciliation::Reconciliation& r, bool wi
   o["alert_raised"] = r.alert_raised;
   o["tolerance"] = r.tolerance;
   if (with_findings) {
+    json::array totals;
+    for (const auto& t : r.totals) {
+      totals.push_back({{"currency", t.currency},
+                        {"subscriptions_checked", t.subscriptions_checked},
+                        {"expected_total", AmountJson(t.expected_total_minor, t.currency)},
+                        {"billed_total", AmountJson(t.billed_total_minor, t.currency)},
+                        {"discrepancy_total", AmountJson(t.discrepancy_total_minor, t.currency)},
+                        {"alert_threshold", AmountJson(t.alert_threshold_minor, t.currency)},
+                        {"alert_raised", t.alert_raised}});
+    }
+    o["totals"] = std::move(totals);
     json::array findings;
     for (const auto& f : r.findings) {
       findings.push_back({{"customer_id", OrNull(f.customer_id)},

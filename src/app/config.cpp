@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "reconciliation/options.hpp"
 #include "storage/database.hpp"
 
 namespace meterline::app {
@@ -251,11 +252,13 @@ const std::vector<Setting>& Settings() {
        }},
       {"RECONCILE_ALERT_THRESHOLD", "",
        [](auto& n, auto& v, Config& c) {
-         auto amount = money::Decimal::Parse(v);
-         if (!amount || amount->units() < 0 || amount->scale() > 2 || amount->units() > INT64_MAX / 100) {
-           return Status(InvalidArgument(n + ": '" + v + "' must be an amount like 1000 or 1000.00"));
+         reconciliation::Options options;
+         Status parsed = reconciliation::ParseAlertThreshold(v, options);
+         if (!parsed.ok()) {
+           return Status(InvalidArgument(n + ": " + parsed.error().message +
+                                         " (expected e.g. 1000, 1000.00 or 1000,JPY=150000)"));
          }
-         c.reconcile_alert_threshold_minor = amount->units() * (amount->scale() == 0 ? 100 : amount->scale() == 1 ? 10 : 1);
+         c.reconcile_alert_threshold = v;
          return OkStatus();
        }},
       {"ALERT_WEBHOOK_URL", "",

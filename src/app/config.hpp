@@ -120,8 +120,10 @@ struct Config {
   // RECONCILE_TOLERANCE: a line differing from what we computed by more than
   // this fraction (and more than one minor unit) is a finding.
   money::Decimal reconcile_tolerance{5, 3};
-  // RECONCILE_ALERT_THRESHOLD: major units ("1000.00"); above it a reconciliation raises an alert.
-  int64_t reconcile_alert_threshold_minor = 100'000;
+  // RECONCILE_ALERT_THRESHOLD: a currency's discrepancy total above it raises
+  // an alert; major units of each currency ("1000.00"), with amounts of their
+  // own for some ("1000,JPY=150000"). Checked by reconciliation::ParseAlertThreshold.
+  std::string reconcile_alert_threshold = "1000";
   // ALERT_WEBHOOK_URL: alerts are POSTed here as JSON when set (may hold a token: never logged).
   std::string alert_webhook_url;
 

@@ -150,10 +150,13 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   app->invoice_sync = std::make_unique<stripe::InvoiceSync>(*app->db, *app->stripe, clock);
   app->webhook_handlers = std::make_unique<stripe::WebhookHandlers>(*app->db, *app->stripe, clock);
   app->webhook_processor = std::make_unique<stripe::WebhookProcessor>(*app->db, *app->webhook_handlers, clock);
+  reconciliation::Options reconcile;
+  reconcile.tolerance = config.reconcile_tolerance;
+  reconcile.alert_webhook_url = config.alert_webhook_url;
+  // Checked when the configuration was read.
+  (void)reconciliation::ParseAlertThreshold(config.reconcile_alert_threshold, reconcile);
   app->reconciliations = std::make_unique<reconciliation::ReconciliationService>(
-      *app->db, *app->invoices, *app->stripe, app->metrics, clock,
-      reconciliation::Options{config.reconcile_tolerance, config.reconcile_alert_threshold_minor,
-                              config.alert_webhook_url});
+      *app->db, *app->invoices, *app->stripe, app->metrics, clock, std::move(reconcile));
   app->idempotency = std::make_unique<idempotency::IdempotencyStore>(*app->db, clock);
 
   app->context.reset(new api::ApiContext{

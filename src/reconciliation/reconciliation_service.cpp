@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <set>
@@ -11,6 +12,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/period.hpp"
+#include "money/money.hpp"
 #include "net/curl_pool.hpp"
 #include "observability/metrics.hpp"
 #include "storage/bulk.hpp"
@@ -45,6 +47,7 @@ struct OurInvoice {
 // Stripe's amounts of one invoice: total and per line (by our position).
 struct Billed {
   std::string id;
+  std::string currency;  // upper case, as ours
   int64_t total = 0;
   std::map<int64_t, int64_t> lines;
   bool matched = false;
@@ -68,6 +71,28 @@ Reconciliation FromRow(const storage::Row& r) {
   out.created_at = FromUnixMillis(r.Int(13));
   out.finished_at = FromUnixMillis(r.Int(14));
   return out;
+}
+
+// What an alert says: the currencies over their thresholds. The top-level
+// amounts are the first such currency's (most alerts name one).
+json::object AlertPayload(const Reconciliation& r) {
+  json::array over;
+  const CurrencyTotals* first = nullptr;
+  for (const CurrencyTotals& t : r.totals) {
+    if (!t.alert_raised) continue;
+    if (first == nullptr) first = &t;
+    over.push_back({{"currency", t.currency},
+                    {"discrepancy_total_minor", t.discrepancy_total_minor},
+                    {"threshold_minor", t.alert_threshold_minor}});
+  }
+  json::object o{{"reconciliation_id", r.id}, {"period", r.period}, {"findings", r.findings_count}};
+  if (first != nullptr) {
+    o["discrepancy_total_minor"] = first->discrepancy_total_minor;
+    o["threshold_minor"] = first->alert_threshold_minor;
+    o["currency"] = first->currency;
+  }
+  o["currencies"] = std::move(over);
+  return o;
 }
 
 constexpr const char* kColumns =
@@ -145,7 +170,10 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     for (const auto& v : data->as_array()) {
       if (!v.is_object()) continue;
       const json::object& inv = v.as_object();
-      Billed b{stripe::TextField(inv, "id"), stripe::IntField(inv, "total").value_or(0), {}, false};
+      std::string currency = stripe::TextField(inv, "currency");
+      for (char& c : currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      Billed b{stripe::TextField(inv, "id"), std::move(currency), stripe::IntField(inv, "total").value_or(0), {},
+               false};
       after = b.id;
       auto lines = stripe::InvoiceLines(stripe_, inv);  // a call of its own only past 10 lines
       if (!lines.ok()) return std::move(lines).error();
@@ -165,7 +193,13 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     report("Stripe invoices", fetched, more ? 0 : fetched);
   }
 
-  r.currency = expected->empty() ? "USD" : expected->front().currency;
+  // Totals per currency: amounts in different currencies are never added.
+  std::map<std::string, CurrencyTotals> by_currency;
+  auto totals = [&](const std::string& currency) -> CurrencyTotals& {
+    CurrencyTotals& t = by_currency[currency];
+    t.currency = currency;
+    return t;
+  };
   std::set<std::string> subscriptions;
   auto add = [&](const invoicing::ExpectedInvoice& e, std::string kind, std::string line, int64_t exp,
                  int64_t got, const std::string& invoice_id, const std::string& stripe_id) {
@@ -178,21 +212,19 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   for (const invoicing::ExpectedInvoice& e : *expected) {
     ++compared;
     if (compared % 1024 == 0 || compared == comparisons) report("comparing", compared, comparisons);
-    subscriptions.insert(e.subscription.id);
+    CurrencyTotals& t = totals(e.currency);
+    if (subscriptions.insert(e.subscription.id).second) ++t.subscriptions_checked;
     const int64_t total = e.amounts.total_minor;
-    bool counted = e.currency == r.currency;
     auto found = ours.find({e.subscription.id, ToUnixMillis(e.period.start)});
     if (found == ours.end()) {
-      if (counted) {
-        r.expected_total_minor += total;
-        r.discrepancy_total_minor += Abs(total);
-      }
+      t.expected_total_minor += total;
+      t.discrepancy_total_minor += Abs(total);
       add(e, "missing_internal", "total", total, 0, "", "");
       continue;
     }
     const OurInvoice& mine = found->second;
     if (mine.status == "void") continue;  // nothing is owed
-    if (counted) r.expected_total_minor += total;
+    t.expected_total_minor += total;
     std::string stripe_id = mine.stripe_invoice_id;
     if (stripe_id.empty() || !billed.count(stripe_id)) {
       auto meta = by_metadata.find(mine.id);
@@ -201,7 +233,7 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     auto theirs = billed.find(stripe_id);
     if (theirs == billed.end()) {
       if (total != 0) {
-        if (counted) r.discrepancy_total_minor += Abs(total);
+        t.discrepancy_total_minor += Abs(total);
         add(e, "missing_in_stripe", "total", total, 0, mine.id, "");
       }
       continue;
@@ -209,10 +241,8 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     Billed& b = theirs->second;
     b.matched = true;
     ++r.invoices_compared;
-    if (counted) {
-      r.billed_total_minor += b.total;
-      r.discrepancy_total_minor += Abs(b.total - total);
-    }
+    t.billed_total_minor += b.total;
+    t.discrepancy_total_minor += Abs(b.total - total);
     // Line by line (positions as stored: 1.. in builder order; tax apart).
     std::map<int64_t, std::pair<std::string, int64_t>> lines;
     for (size_t i = 0; i < e.amounts.lines.size(); ++i) {
@@ -253,13 +283,34 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   for (const std::string& meta : unmatched) {
     if (known.count(meta)) continue;
     const Billed& b = billed[by_metadata[meta]];
-    r.findings.push_back({"", "", "missing_internal", "total", 0, b.total, b.total, r.currency, meta, b.id});
-    r.discrepancy_total_minor += Abs(b.total);
-    r.billed_total_minor += b.total;
+    r.findings.push_back({"", "", "missing_internal", "total", 0, b.total, b.total, b.currency, meta, b.id});
+    CurrencyTotals& t = totals(b.currency);
+    t.discrepancy_total_minor += Abs(b.total);
+    t.billed_total_minor += b.total;
   }
   for (Finding& f : r.findings) f.customer_name = names[f.customer_id];
+
+  // The main currency, whose totals the top-level fields carry: most
+  // subscriptions, then the larger expected total, then the code.
+  const CurrencyTotals* main = nullptr;
+  for (auto& [code, t] : by_currency) {
+    t.alert_threshold_minor = options_.AlertThresholdMinor(code);
+    t.alert_raised = t.discrepancy_total_minor > t.alert_threshold_minor;
+    r.alert_raised = r.alert_raised || t.alert_raised;
+    if (main == nullptr || t.subscriptions_checked > main->subscriptions_checked ||
+        (t.subscriptions_checked == main->subscriptions_checked &&
+         t.expected_total_minor > main->expected_total_minor)) {
+      main = &t;
+    }
+    r.totals.push_back(t);
+  }
+  r.currency = main == nullptr ? "USD" : main->currency;
+  if (main != nullptr) {
+    r.expected_total_minor = main->expected_total_minor;
+    r.billed_total_minor = main->billed_total_minor;
+    r.discrepancy_total_minor = main->discrepancy_total_minor;
+  }
   r.findings_count = static_cast<int64_t>(r.findings.size());
-  r.alert_raised = r.discrepancy_total_minor > options_.alert_threshold_minor;
   r.finished_at = clock_.Now();
   MTL_RETURN_IF_ERROR(Store(r));
   if (r.alert_raised) Alert(r);
@@ -306,16 +357,23 @@ Status ReconciliationService::Store(const Reconciliation& r) {
         10, findings));
     MTL_RETURN_IF_ERROR(storage::InsertRows(
         tx, "INSERT INTO billing_audit (actor, action, customer_id, data, ip, user_agent, created_at)", 7, audits));
+    std::vector<storage::Value> totals;
+    for (const CurrencyTotals& t : r.totals) {
+      for (storage::Value v : std::initializer_list<storage::Value>{
+               r.id, t.currency, t.subscriptions_checked, t.expected_total_minor, t.billed_total_minor,
+               t.discrepancy_total_minor, t.alert_threshold_minor, int64_t{t.alert_raised ? 1 : 0}}) {
+        totals.push_back(std::move(v));
+      }
+    }
+    MTL_RETURN_IF_ERROR(storage::InsertRows(
+        tx,
+        "INSERT INTO reconciliation_totals (reconciliation_id, currency, subscriptions_checked, expected_total_minor, "
+        "billed_total_minor, discrepancy_total_minor, alert_threshold_minor, alert_raised)",
+        8, totals));
     if (r.alert_raised) {
       auto queued = tx.Execute(
           "INSERT INTO events (type, customer_id, payload, available_at, created_at) VALUES ($1, NULL, $2, $3, $3)",
-          {std::string("reconciliation.alert"),
-           json::serialize(json::object{{"reconciliation_id", r.id},
-                                        {"period", r.period},
-                                        {"discrepancy_total_minor", r.discrepancy_total_minor},
-                                        {"threshold_minor", options_.alert_threshold_minor},
-                                        {"currency", r.currency}}),
-           now});
+          {std::string("reconciliation.alert"), json::serialize(AlertPayload(r)), now});
       if (!queued.ok()) return std::move(queued).error();
     }
     return OkStatus();
@@ -324,23 +382,22 @@ Status ReconciliationService::Store(const Reconciliation& r) {
 
 void ReconciliationService::Alert(const Reconciliation& r) {
   alerts_.WithLabels({}).Inc();
-  log::Error("reconciliation discrepancy over the alert threshold",
-             {{"id", r.id},
-              {"period", r.period},
-              {"discrepancy_minor", r.discrepancy_total_minor},
-              {"threshold_minor", options_.alert_threshold_minor},
-              {"currency", r.currency}});
+  for (const CurrencyTotals& t : r.totals) {
+    if (!t.alert_raised) continue;
+    log::Error("reconciliation discrepancy over the alert threshold",
+               {{"id", r.id},
+                {"period", r.period},
+                {"discrepancy_minor", t.discrepancy_total_minor},
+                {"threshold_minor", t.alert_threshold_minor},
+                {"currency", t.currency}});
+  }
   if (options_.alert_webhook_url.empty()) return;
   static net::CurlPool pool;
   CURL* curl = pool.Take();
   if (curl == nullptr) return;
-  std::string body = json::serialize(json::object{{"type", "reconciliation.alert"},
-                                                  {"reconciliation_id", r.id},
-                                                  {"period", r.period},
-                                                  {"discrepancy_total_minor", r.discrepancy_total_minor},
-                                                  {"threshold_minor", options_.alert_threshold_minor},
-                                                  {"findings", r.findings_count},
-                                                  {"currency", r.currency}});
+  json::object payload = AlertPayload(r);
+  payload["type"] = "reconciliation.alert";
+  std::string body = json::serialize(payload);
   std::string response;
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
   curl_easy_setopt(curl, CURLOPT_URL, options_.alert_webhook_url.c_str());
@@ -384,6 +441,19 @@ Result<Reconciliation> ReconciliationService::Get(const std::string& id) {
   for (const auto& f : findings->rows) {
     r.findings.push_back({f.Text(0), f.Text(1), f.Text(2), f.Text(3), f.Int(4), f.Int(5), f.Int(6), f.Text(7),
                           f.OptText(8).value_or(""), f.OptText(9).value_or("")});
+  }
+  auto totals = db_.Execute(
+      "SELECT currency, subscriptions_checked, expected_total_minor, billed_total_minor, discrepancy_total_minor, "
+      "alert_threshold_minor, alert_raised FROM reconciliation_totals WHERE reconciliation_id = $1 ORDER BY currency",
+      {id});
+  if (!totals.ok()) return std::move(totals).error();
+  for (const auto& t : totals->rows) {
+    r.totals.push_back({t.Text(0), t.Int(1), t.Int(2), t.Int(3), t.Int(4), t.Int(5), t.Int(6) != 0});
+  }
+  if (r.totals.empty() && r.subscriptions_checked + r.findings_count > 0) {
+    // Stored before totals were kept per currency: the one it had.
+    r.totals.push_back({r.currency, r.subscriptions_checked, r.expected_total_minor, r.billed_total_minor,
+                        r.discrepancy_total_minor, options_.AlertThresholdMinor(r.currency), r.alert_raised});
   }
   return r;
 }

@@ -12,11 +12,14 @@
 //   missing_in_stripe  we expect a charge; Stripe has no invoice for it
 //   missing_internal   we have no invoice for the period (or Stripe has one
 //                      of ours that we do not)
-// Voided invoices are skipped. The discrepancy total is the sum of
-// |billed - expected| per invoice; above the alert threshold an alert is
-// raised (an `events` row, an error log line, a metric, and a POST to
-// ALERT_WEBHOOK_URL). Every finding is written to billing_audit; the result
-// is stored with an id (tables reconciliations, reconciliation_findings).
+// Voided invoices are skipped. Totals are kept per currency (no exchange
+// rates: amounts in different currencies are never added). A currency's
+// discrepancy total is the sum of |billed - expected| per invoice; above the
+// alert threshold for that currency (the same amount in each currency's own
+// units unless configured per currency) an alert is raised (an `events` row,
+// an error log line, a metric, and a POST to ALERT_WEBHOOK_URL). Every finding
+// is written to billing_audit; the result is stored with an id (tables
+// reconciliations, reconciliation_totals, reconciliation_findings).
 #pragma once
 
 #include <functional>
@@ -27,18 +30,12 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "invoicing/invoice_service.hpp"
-#include "money/decimal.hpp"
 #include "observability/metrics.hpp"
+#include "reconciliation/options.hpp"
 #include "storage/database.hpp"
 #include "stripe/client.hpp"
 
 namespace meterline::reconciliation {
-
-struct Options {
-  money::Decimal tolerance{5, 3};        // RECONCILE_TOLERANCE, 0.5 %
-  int64_t alert_threshold_minor = 100'000;  // RECONCILE_ALERT_THRESHOLD, $1,000.00
-  std::string alert_webhook_url;         // ALERT_WEBHOOK_URL; empty = no POST
-};
 
 struct Finding {
   std::string customer_id;
@@ -53,12 +50,25 @@ struct Finding {
   std::string stripe_invoice_id;  // "" when none
 };
 
+// One currency's totals (amounts in its minor units).
+struct CurrencyTotals {
+  std::string currency;
+  int64_t subscriptions_checked = 0;
+  int64_t expected_total_minor = 0;
+  int64_t billed_total_minor = 0;
+  int64_t discrepancy_total_minor = 0;
+  int64_t alert_threshold_minor = 0;
+  bool alert_raised = false;
+};
+
 struct Reconciliation {
   std::string id;      // "rec_…"
   std::string period;  // "2025-01"
   std::string status = "completed";
   std::string actor;
   std::string tolerance;  // "0.005"
+  // The totals below are those of the main currency (most subscriptions);
+  // `totals` has every currency's. alert_raised: any currency's.
   std::string currency;
   int64_t subscriptions_checked = 0;
   int64_t invoices_compared = 0;
@@ -69,7 +79,8 @@ struct Reconciliation {
   bool alert_raised = false;
   TimePoint created_at;
   TimePoint finished_at;
-  std::vector<Finding> findings;  // only from Run and Get
+  std::vector<CurrencyTotals> totals;  // by currency code; only from Run and Get
+  std::vector<Finding> findings;       // only from Run and Get
 };
 
 // A run has three stages; the Stripe download is the long one against the

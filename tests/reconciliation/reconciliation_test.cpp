@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <fstream>
 #include <thread>
 
 #include "core/ids.hpp"
@@ -58,11 +59,15 @@ class ReconciliationTest : public SecurityTest {
     ASSERT_EQ(run->failed, 0);
   }
 
-  reconciliation::ReconciliationService Service(int64_t threshold_minor = 100'000, std::string webhook = "") {
+  // `threshold` as RECONCILE_ALERT_THRESHOLD takes it.
+  reconciliation::ReconciliationService Service(const std::string& threshold = "1000", std::string webhook = "") {
+    reconciliation::Options options;
+    options.tolerance = money::Decimal(5, 3);
+    options.alert_webhook_url = std::move(webhook);
+    EXPECT_TRUE(reconciliation::ParseAlertThreshold(threshold, options).ok()) << threshold;
     // A registry per service: each registers its alert counter.
     return reconciliation::ReconciliationService(db(), *billingd_->app().invoices, *client_,
-                                                 registries_.emplace_back(), clock_,
-                                                 {money::Decimal(5, 3), threshold_minor, std::move(webhook)});
+                                                 registries_.emplace_back(), clock_, std::move(options));
   }
 
   storage::Database& db() { return billingd_->database().db(); }
@@ -129,7 +134,7 @@ TEST_P(ReconciliationTest, AMissingStripeInvoiceIsAFindingAndCrossesTheAlertThre
                            {customer_b_})
                   .ok());
   Push();
-  auto r = Service(10'000, fake_.base_url() + "/_fake/alert_sink").Run(period_, "test");
+  auto r = Service("100", fake_.base_url() + "/_fake/alert_sink").Run(period_, "test");
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->findings_count, 1);
   EXPECT_EQ(r->findings[0].kind, "missing_in_stripe");
@@ -142,7 +147,7 @@ TEST_P(ReconciliationTest, AMissingStripeInvoiceIsAFindingAndCrossesTheAlertThre
   ASSERT_EQ(alerts.at("alerts").as_array().size(), 1u);
   EXPECT_EQ(alerts.at("alerts").as_array()[0].at("reconciliation_id").as_string(), r->id);
   // Under a higher threshold: no alert.
-  EXPECT_FALSE(Service(100'000).Run(period_, "test")->alert_raised);
+  EXPECT_FALSE(Service("1000").Run(period_, "test")->alert_raised);
 
   // The command exits 1 when the alert is raised, for cron.
   TempDir data_dir("mtl-rec");
@@ -163,6 +168,82 @@ TEST_P(ReconciliationTest, AMissingStripeInvoiceIsAFindingAndCrossesTheAlertThre
   RunResult calm = RunBillingd({"reconcile", "--period", period_}, env);
   EXPECT_EQ(calm.exit_code, 0) << calm.err;
   EXPECT_EQ(RunBillingd({"reconcile", "--period", "January"}, env).exit_code, 2);
+}
+
+TEST_P(ReconciliationTest, TotalsAndAlertsAreKeptPerCurrency) {
+  // A catalog with a plan in euros next to the dollar plans.
+  TempDir dir("mtl-rec-catalog");
+  std::string catalog = dir.path() + "/catalog.json";
+  std::ofstream(catalog) << R"({
+    "metrics": [{"id": "impressions", "name": "Ad impressions", "unit": "impression",
+                 "overage_price": {"amount": "0.50", "per": 1000}}],
+    "plans": [
+      {"id": "starter", "name": "Starter", "currency": "USD", "base_fee": "49.00", "limits": {"impressions": 1000000}},
+      {"id": "growth-eu", "name": "Growth EU", "currency": "EUR", "base_fee": "250.00",
+       "limits": {"impressions": 10000000}}]})";
+  billingd_.reset();
+  StartBillingd({{"STRIPE_SECRET_KEY", "sk_test_rec"}, {"STRIPE_API_BASE", fake_.base_url()},
+                 {"CATALOG_PATH", catalog}});
+  SetUp2();
+  TimePoint anchor = first_.start;
+  auto& subs = *billingd_->app().subscriptions;
+  ASSERT_TRUE(subs.Create(customer_a_, "starter", anchor, subscriptions::Status::kActive, "test").ok());
+  ASSERT_TRUE(subs.Create(customer_b_, "growth-eu", anchor, subscriptions::Status::kActive, "test").ok());
+  ASSERT_EQ(billingd_->app().invoices->RunDue()->created, 4);
+  // Beta's euro invoices never reach Stripe.
+  ASSERT_TRUE(db().Execute("UPDATE stripe_outbox SET status = 'done' WHERE object_id IN "
+                           "(SELECT id FROM invoices WHERE customer_id = $1)",
+                           {customer_b_})
+                  .ok());
+  Push();
+
+  // 250.00 EUR missing: over a 200 EUR threshold, while dollars agree.
+  auto r = Service("1000,EUR=200").Run(period_, "test");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->totals.size(), 2u);
+  const auto& eur = r->totals[0];
+  const auto& usd = r->totals[1];
+  EXPECT_EQ(eur.currency, "EUR");
+  EXPECT_EQ(eur.subscriptions_checked, 1);
+  EXPECT_EQ(eur.expected_total_minor, 25'000);
+  EXPECT_EQ(eur.billed_total_minor, 0);
+  EXPECT_EQ(eur.discrepancy_total_minor, 25'000);
+  EXPECT_EQ(eur.alert_threshold_minor, 20'000);
+  EXPECT_TRUE(eur.alert_raised);
+  EXPECT_EQ(usd.currency, "USD");
+  EXPECT_EQ(usd.expected_total_minor, 4'900);
+  EXPECT_EQ(usd.billed_total_minor, 4'900);
+  EXPECT_EQ(usd.discrepancy_total_minor, 0);
+  EXPECT_EQ(usd.alert_threshold_minor, 100'000);
+  EXPECT_FALSE(usd.alert_raised);
+  EXPECT_TRUE(r->alert_raised);
+  // Never added across currencies: the top-level totals are one currency's
+  // (a tie on subscriptions goes to the larger expected total).
+  EXPECT_EQ(r->currency, "EUR");
+  EXPECT_EQ(r->expected_total_minor, 25'000);
+  ASSERT_EQ(r->findings.size(), 1u);
+  EXPECT_EQ(r->findings[0].currency, "EUR");
+  auto alert = db().Execute("SELECT payload FROM events WHERE type = 'reconciliation.alert'");
+  ASSERT_EQ(alert->rows.size(), 1u);
+  json::object payload = json::parse(alert->rows[0].Text(0)).as_object();
+  EXPECT_EQ(payload.at("currency").as_string(), "EUR");
+  EXPECT_EQ(payload.at("currencies").as_array().size(), 1u);
+
+  // Stored, and read back through the API.
+  auto stored = Service().Get(r->id);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->totals.size(), 2u);
+  EXPECT_EQ(stored->totals[0].discrepancy_total_minor, 25'000);
+  EXPECT_TRUE(stored->totals[0].alert_raised);
+  HttpResult got = Client().Get("/api/v1/billing/reconciliations/" + r->id, {SignIn("root@meterline.test").Bearer()});
+  ASSERT_EQ(got.status, 200) << got.body;
+  json::array totals = json::parse(got.body).at("totals").as_array();
+  ASSERT_EQ(totals.size(), 2u);
+  EXPECT_EQ(totals[1].at("currency").as_string(), "USD");
+  EXPECT_EQ(totals[0].at("alert_threshold").at("minor").as_int64(), 20'000);
+
+  // One threshold for every currency, in its own units: 250 EUR < 1,000 EUR.
+  EXPECT_FALSE(Service("1000").Run(period_, "test")->alert_raised);
 }
 
 TEST_P(ReconciliationTest, TheApiRunsOncePerIdempotencyKey) {

@@ -72,13 +72,10 @@ type DocumentedInvoicePage = Json<'/api/v1/billing/invoices', 'get', 200>;
 check<Conforms<T.InvoicePage, Omit<DocumentedInvoicePage, 'invoices'> & { invoices: Omit<Elem<DocumentedInvoicePage['invoices']>, 'lines'>[] }>>();
 check<Conforms<T.InvoiceWithLines, Json<'/api/v1/billing/invoices/{id}', 'get', 200>>>();
 
-// Reconciliation, once docs/openapi.yaml documents it (until then the
-// console follows the agreed contract, and these checks pass vacuously).
-type DocumentedReconciliation = Schemas extends { Reconciliation: infer R } ? R : never;
-check<[DocumentedReconciliation] extends [never] ? true : Conforms<T.Reconciliation, DocumentedReconciliation>>();
-check<
-  [DocumentedReconciliation] extends [never] ? true : Conforms<T.ReconciliationSummary, Omit<DocumentedReconciliation, 'findings'>>
->();
+// Reconciliation: the history's items carry no totals or findings.
+check<Conforms<T.Reconciliation, Schemas['Reconciliation']>>();
+check<Conforms<T.ReconciliationSummary, Omit<Schemas['Reconciliation'], 'findings' | 'totals'>>>();
+check<Conforms<T.Reconciliation, Json<'/api/v1/billing/reconciliations/{id}', 'get', 200>>>();
 
 // The invoice status filter offers exactly the documented statuses.
 type DocumentedStatus = NonNull<paths['/api/v1/billing/invoices']['get']['parameters']['query']>['status'];

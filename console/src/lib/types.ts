@@ -151,8 +151,7 @@ export interface InvoicePage {
   next_offset: number | null;
 }
 
-// Reconciliation: the contract agreed for the API being built. contract.ts
-// checks these against docs/openapi.yaml as soon as the document has them.
+// Reconciliation (contract.ts checks these against docs/openapi.yaml).
 export type FindingKind = 'amount_mismatch' | 'missing_in_stripe' | 'missing_internal';
 
 export interface ReconciliationFinding {
@@ -190,6 +189,19 @@ export interface ReconciliationSummary {
   tolerance: string;
 }
 
+/** One currency's totals: amounts in different currencies are never added. */
+export interface ReconciliationTotals {
+  currency: string;
+  subscriptions_checked: number;
+  expected_total: Amount;
+  billed_total: Amount;
+  discrepancy_total: Amount;
+  alert_threshold: Amount;
+  alert_raised: boolean;
+}
+
 export interface Reconciliation extends ReconciliationSummary {
+  /** Every currency's totals, by code; the summary's totals are the main currency's. */
+  totals: ReconciliationTotals[];
   findings: ReconciliationFinding[];
 }

@@ -21,8 +21,11 @@ the synced Stripe invoices, line by line, with RECONCILE_TOLERANCE (0.005).
 Stores the result (GET /api/v1/billing/reconciliations), writes each finding
 to billing_audit, and prints a summary and the findings.
 Needs STRIPE_SECRET_KEY (and STRIPE_API_BASE for a non-default endpoint).
-Exit codes: 0 done, below the alert threshold; 1 the discrepancy crossed
-RECONCILE_ALERT_THRESHOLD (an alert was raised) or the run failed; 2 bad usage.
+Totals are kept per currency; each has its own alert threshold
+(RECONCILE_ALERT_THRESHOLD, e.g. 1000 or 1000,JPY=150000).
+Exit codes: 0 done, below the alert threshold; 1 a currency's discrepancy
+crossed RECONCILE_ALERT_THRESHOLD (an alert was raised) or the run failed;
+2 bad usage.
 )";
 
 std::string Money(int64_t minor, const std::string& currency) {
@@ -70,6 +73,16 @@ int RunReconcile(const std::vector<std::string>& args) {
     std::printf("%-22s %s\n", "discrepancy", Money(r->discrepancy_total_minor, r->currency).c_str());
     std::printf("%-22s %lld\n", "findings", static_cast<long long>(r->findings_count));
     std::printf("%-22s %s\n", "alert", r->alert_raised ? "RAISED" : "no");
+    if (r->totals.size() > 1) {  // the lines above are the main currency's
+      std::printf("\n%-8s %13s %20s %20s %20s %20s %6s\n", "currency", "subscriptions", "expected", "billed",
+                  "discrepancy", "alert threshold", "alert");
+      for (const auto& t : r->totals) {
+        std::printf("%-8s %13lld %20s %20s %20s %20s %6s\n", t.currency.c_str(),
+                    static_cast<long long>(t.subscriptions_checked), Money(t.expected_total_minor, t.currency).c_str(),
+                    Money(t.billed_total_minor, t.currency).c_str(), Money(t.discrepancy_total_minor, t.currency).c_str(),
+                    Money(t.alert_threshold_minor, t.currency).c_str(), t.alert_raised ? "RAISED" : "no");
+      }
+    }
     if (!r->findings.empty()) {
       std::printf("\n%-18s %-24s %-18s %-14s %16s %16s\n", "kind", "customer", "invoice", "line", "expected", "billed");
       size_t shown = 0;

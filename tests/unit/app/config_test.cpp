@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "reconciliation/options.hpp"
+
 namespace meterline::app {
 namespace {
 
@@ -54,11 +56,30 @@ TEST(ConfigTest, InvalidValuesNameTheVariable) {
                         Case{"MODE", "prod", "MODE must be development or production"},
                         Case{"DATABASE_URL", "mysql://x", "DATABASE_URL must start with"},
                         Case{"REDIS_URL", "http://x", "REDIS_URL must be a redis:// URL"},
-                        Case{"LOG_LEVEL", "loud", "LOG_LEVEL must be one of"}}) {
+                        Case{"LOG_LEVEL", "loud", "LOG_LEVEL must be one of"},
+                        Case{"RECONCILE_ALERT_THRESHOLD", "lots", "RECONCILE_ALERT_THRESHOLD: 'lots' is not one amount"},
+                        Case{"RECONCILE_ALERT_THRESHOLD", "1000,XYZ=5", "RECONCILE_ALERT_THRESHOLD: 'XYZ' is not a currency"},
+                        Case{"RECONCILE_ALERT_THRESHOLD", "1000,EUR=", "RECONCILE_ALERT_THRESHOLD: 'EUR=' needs an amount"},
+                        Case{"RECONCILE_ALERT_THRESHOLD", "1000,2000", "RECONCILE_ALERT_THRESHOLD: '2000' is not one amount"},
+                        Case{"RECONCILE_ALERT_THRESHOLD", "-5", "RECONCILE_ALERT_THRESHOLD: '-5' is not one amount"}}) {
     auto config = LoadConfig(Env({{c.name, c.value}}));
     ASSERT_FALSE(config.ok()) << c.name;
     EXPECT_EQ(config.error().message.rfind(c.expect, 0), 0u) << config.error().message;
   }
+}
+
+TEST(ConfigTest, AlertThresholdsAreInEachCurrencysOwnUnits) {
+  reconciliation::Options options;
+  ASSERT_TRUE(reconciliation::ParseAlertThreshold("1000.50,JPY=150000,EUR=900", options).ok());
+  EXPECT_EQ(options.AlertThresholdMinor("USD"), 100'050);
+  EXPECT_EQ(options.AlertThresholdMinor("EUR"), 90'000);
+  EXPECT_EQ(options.AlertThresholdMinor("JPY"), 150'000);  // no minor unit
+  ASSERT_TRUE(reconciliation::ParseAlertThreshold("1000.50", options).ok());
+  EXPECT_EQ(options.AlertThresholdMinor("JPY"), 1'000) << "finer than a yen: down to the yen";
+  EXPECT_EQ(options.AlertThresholdMinor("EUR"), 100'050) << "a new value replaces the old per-currency ones";
+  auto config = LoadConfig(Env({{"RECONCILE_ALERT_THRESHOLD", "250,JPY=40000"}}));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->reconcile_alert_threshold, "250,JPY=40000");
 }
 
 TEST(ConfigTest, ProductionNeedsAStrongJwtSecret) {

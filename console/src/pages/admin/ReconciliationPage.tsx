@@ -9,7 +9,7 @@ import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/
 import { ApiError } from '../../lib/api';
 import { api, newIdempotencyKey } from '../../lib/billing';
 import { formatDateTime, formatInteger, formatMoney, formatMonth, formatRate, METRIC_NAMES } from '../../lib/format';
-import type { FindingKind, Reconciliation, ReconciliationSummary } from '../../lib/types';
+import type { FindingKind, Reconciliation, ReconciliationSummary, ReconciliationTotals } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
 
@@ -202,6 +202,9 @@ function RunForm({ onCompleted }: { onCompleted: (result: Reconciliation) => voi
 
 function ResultPanel({ result }: { result: Reconciliation }) {
   const clean = result.findings_count === 0;
+  // Several currencies: the stats are the main currency's, the table has each.
+  const currencies = result.totals.length > 1;
+  const inMain = currencies ? ` (${result.currency})` : '';
   return (
     <section className="card" aria-labelledby="result-title" data-testid="reconcile-result" data-run={result.id}>
       <div className="card-head card-head-row">
@@ -221,10 +224,11 @@ function ResultPanel({ result }: { result: Reconciliation }) {
         <Stat label="Subscriptions checked" value={formatInteger(result.subscriptions_checked)} />
         <Stat label="Invoices compared" value={formatInteger(result.invoices_compared)} />
         <Stat label="Findings" value={formatInteger(result.findings_count)} />
-        <Stat label="Expected" value={formatMoney(result.expected_total)} />
-        <Stat label="Billed in Stripe" value={formatMoney(result.billed_total)} />
-        <Stat label="Discrepancy" value={formatMoney(result.discrepancy_total)} />
+        <Stat label={`Expected${inMain}`} value={formatMoney(result.expected_total)} />
+        <Stat label={`Billed in Stripe${inMain}`} value={formatMoney(result.billed_total)} />
+        <Stat label={`Discrepancy${inMain}`} value={formatMoney(result.discrepancy_total)} />
       </dl>
+      {currencies && <CurrencyTable totals={result.totals} />}
       {clean ? (
         <div className="callout callout-success" role="status">
           <CheckCircle2 aria-hidden="true" size={20} />
@@ -290,6 +294,62 @@ function ResultPanel({ result }: { result: Reconciliation }) {
         </div>
       )}
     </section>
+  );
+}
+
+function CurrencyTable({ totals }: { totals: ReconciliationTotals[] }) {
+  return (
+    <div className="table-wrap">
+      <table className="table table-stack" data-testid="currency-table">
+        <caption className="table-caption">By currency (amounts in different currencies are never added)</caption>
+        <thead>
+          <tr>
+            <th scope="col">Currency</th>
+            <th scope="col" className="num">
+              Subscriptions
+            </th>
+            <th scope="col" className="num">
+              Expected
+            </th>
+            <th scope="col" className="num">
+              Billed
+            </th>
+            <th scope="col" className="num">
+              Discrepancy
+            </th>
+            <th scope="col" className="num">
+              Alert above
+            </th>
+            <th scope="col">Alert</th>
+          </tr>
+        </thead>
+        <tbody>
+          {totals.map((t) => (
+            <tr key={t.currency} data-currency={t.currency}>
+              <th scope="row">{t.currency}</th>
+              <td data-label="Subscriptions" className="num">
+                {formatInteger(t.subscriptions_checked)}
+              </td>
+              <td data-label="Expected" className="num">
+                {formatMoney(t.expected_total)}
+              </td>
+              <td data-label="Billed" className="num">
+                {formatMoney(t.billed_total)}
+              </td>
+              <td data-label="Discrepancy" className="num">
+                {formatMoney(t.discrepancy_total)}
+              </td>
+              <td data-label="Alert above" className="num">
+                {formatMoney(t.alert_threshold)}
+              </td>
+              <td data-label="Alert">
+                {t.alert_raised ? <span className="badge badge-uncollectible">Raised</span> : <span className="muted">No</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
