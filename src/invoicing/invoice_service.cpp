@@ -1,7 +1,9 @@
 #include "invoicing/invoice_service.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <future>
+#include <iterator>
 #include <set>
 
 #include "audit/audit_log.hpp"
@@ -484,28 +486,44 @@ std::vector<Period> InvoiceService::PeriodsStartingIn(const subscriptions::Subsc
 
 Result<std::vector<ExpectedInvoice>> InvoiceService::ExpectedForPeriodsStartingIn(
     TimePoint from, TimePoint to, const std::function<void(int64_t, int64_t)>& progress) {
+  std::vector<ExpectedInvoice> out;
+  Status s = ForEachExpectedChunk(
+      from, to,
+      [&](std::vector<ExpectedInvoice>& chunk) {
+        std::move(chunk.begin(), chunk.end(), std::back_inserter(out));
+        return OkStatus();
+      },
+      progress);
+  if (!s.ok()) return std::move(s).error();
+  return out;
+}
+
+Status InvoiceService::ForEachExpectedChunk(TimePoint from, TimePoint to,
+                                            const std::function<Status(std::vector<ExpectedInvoice>&)>& visit,
+                                            const std::function<void(int64_t, int64_t)>& progress) {
   RunSummary ignored;
   auto work = CollectWork([&](const subscriptions::Subscription& sub) { return PeriodsStartingIn(sub, from, to); },
                           ignored);
   if (!work.ok()) return std::move(work).error();
-  std::vector<ExpectedInvoice> out;
-  out.reserve(work->size());
   constexpr size_t kChunk = 4096;
   const auto total = static_cast<int64_t>(work->size());
   if (progress) progress(0, total);
+  std::vector<ExpectedInvoice> chunk;
   for (size_t at = 0; at < work->size(); at += kChunk) {
     auto end = work->begin() + static_cast<std::ptrdiff_t>(std::min(at + kChunk, work->size()));
     auto prepared = PrepareChunk(std::vector<WorkItem>(work->begin() + static_cast<std::ptrdiff_t>(at), end));
     if (!prepared.ok()) return std::move(prepared).error();
+    chunk.clear();
     for (size_t i = 0; i < prepared->items.size(); ++i) {
-      const WorkItem& item = prepared->items[i];
+      WorkItem& item = prepared->items[i];
       const catalog::Plan* plan = catalog_.FindPlan(item.subscription.plan_id);
-      out.push_back({item.subscription, item.period, std::move(prepared->amounts[i]),
-                     plan != nullptr ? plan->currency.code : ""});
+      chunk.push_back({std::move(item.subscription), item.period, std::move(prepared->amounts[i]),
+                       plan != nullptr ? plan->currency.code : ""});
     }
-    if (progress) progress(static_cast<int64_t>(out.size()), total);
+    MTL_RETURN_IF_ERROR(visit(chunk));
+    if (progress) progress(static_cast<int64_t>(std::min(at + kChunk, work->size())), total);
   }
-  return out;
+  return OkStatus();
 }
 
 Result<RunSummary> InvoiceService::RunPeriodsStartingIn(TimePoint from, TimePoint to,

@@ -95,6 +95,12 @@ class InvoiceService {
   // `progress` gets (priced, total) after each chunk.
   Result<std::vector<ExpectedInvoice>> ExpectedForPeriodsStartingIn(
       TimePoint from, TimePoint to, const std::function<void(int64_t, int64_t)>& progress = {});
+  // The same a chunk at a time (a few thousand subscriptions' periods), so
+  // that a caller need not hold them all; stops at the first error `visit`
+  // returns. `progress` as above.
+  meterline::Status ForEachExpectedChunk(TimePoint from, TimePoint to,
+                                         const std::function<meterline::Status(std::vector<ExpectedInvoice>&)>& visit,
+                                         const std::function<void(int64_t, int64_t)>& progress = {});
 
   // Invoices every closed period since each subscription's anchor that has no
   // invoice yet (the scheduler inside billingd serve calls this).

@@ -137,10 +137,6 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   auto report = [&](const char* stage, int64_t done, int64_t total) {
     if (progress) progress({stage, done, total});
   };
-  auto expected = invoices_.ExpectedForPeriodsStartingIn(
-      month->start, month->end, [&](int64_t done, int64_t total) { report("pricing", done, total); });
-  if (!expected.ok()) return std::move(expected).error();
-
   // Our invoices of those periods.
   std::map<std::pair<std::string, int64_t>, OurInvoice> ours;
   auto rows = db_.Execute(
@@ -206,12 +202,9 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     r.findings.push_back({e.subscription.customer_id, "", std::move(kind), std::move(line), exp, got, got - exp,
                           e.currency, invoice_id, stripe_id});
   };
-  const int64_t comparisons = static_cast<int64_t>(expected->size());
-  int64_t compared = 0;
-  report("comparing", 0, comparisons);
-  for (const invoicing::ExpectedInvoice& e : *expected) {
-    ++compared;
-    if (compared % 1024 == 0 || compared == comparisons) report("comparing", compared, comparisons);
+  // Priced from the rollups and compared a chunk at a time, so that only
+  // Stripe's side and our invoice ids are held for the whole month.
+  auto compare = [&](const invoicing::ExpectedInvoice& e) {
     CurrencyTotals& t = totals(e.currency);
     if (subscriptions.insert(e.subscription.id).second) ++t.subscriptions_checked;
     const int64_t total = e.amounts.total_minor;
@@ -220,10 +213,10 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
       t.expected_total_minor += total;
       t.discrepancy_total_minor += Abs(total);
       add(e, "missing_internal", "total", total, 0, "", "");
-      continue;
+      return;
     }
     const OurInvoice& mine = found->second;
-    if (mine.status == "void") continue;  // nothing is owed
+    if (mine.status == "void") return;  // nothing is owed
     t.expected_total_minor += total;
     std::string stripe_id = mine.stripe_invoice_id;
     if (stripe_id.empty() || !billed.count(stripe_id)) {
@@ -236,7 +229,7 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
         t.discrepancy_total_minor += Abs(total);
         add(e, "missing_in_stripe", "total", total, 0, mine.id, "");
       }
-      continue;
+      return;
     }
     Billed& b = theirs->second;
     b.matched = true;
@@ -261,7 +254,15 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
       }
     }
     if (Beyond(total, b.total, options_.tolerance)) add(e, "amount_mismatch", "total", total, b.total, mine.id, b.id);
-  }
+  };
+  Status priced = invoices_.ForEachExpectedChunk(
+      month->start, month->end,
+      [&](std::vector<invoicing::ExpectedInvoice>& chunk) {
+        for (const invoicing::ExpectedInvoice& e : chunk) compare(e);
+        return OkStatus();
+      },
+      [&](int64_t done, int64_t total) { report("pricing and comparing", done, total); });
+  if (!priced.ok()) return std::move(priced).error();
   r.subscriptions_checked = static_cast<int64_t>(subscriptions.size());
 
   // Stripe invoices that name an invoice of ours we do not have.

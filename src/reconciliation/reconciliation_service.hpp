@@ -3,10 +3,12 @@
 //
 // Expected: every active or past-due subscription's closed periods starting
 // in the month, priced now from the hourly rollups and the catalog
-// (InvoiceService::ExpectedForPeriodsStartingIn). Billed: the Stripe invoice
-// synced for our invoice of that period, read from Stripe's invoice list (a
-// page per 100 invoices) and matched by metadata[meterline_invoice_id]; its
-// lines matched to ours by metadata[meterline_line].
+// (InvoiceService::ForEachExpectedChunk, a chunk at a time after Stripe's
+// side is read, so memory holds Stripe's amounts, not every expected
+// invoice). Billed: the Stripe invoice synced for our invoice of that period,
+// read from Stripe's invoice list (a page per 100 invoices) and matched by
+// metadata[meterline_invoice_id]; its lines matched to ours by
+// metadata[meterline_line].
 // Findings, per customer and line ("base_fee", a metric, "tax", "total"):
 //   amount_mismatch    |billed - expected| > max(1 minor unit, tolerance x |expected|)
 //   missing_in_stripe  we expect a charge; Stripe has no invoice for it
@@ -83,10 +85,10 @@ struct Reconciliation {
   std::vector<Finding> findings;       // only from Run and Get
 };
 
-// A run has three stages; the Stripe download is the long one against the
+// A run has two stages; the Stripe download is the long one against the
 // real API (a page of 100 invoices per request) and its total is unknown.
 struct Progress {
-  const char* stage = "";  // "pricing" | "Stripe invoices" | "comparing"
+  const char* stage = "";  // "Stripe invoices" | "pricing and comparing"
   int64_t done = 0;
   int64_t total = 0;  // 0 while unknown
 };
