@@ -6,6 +6,7 @@ import { AlertTriangle, CheckCircle2, History, PlayCircle, PlugZap } from 'lucid
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
+import { NumCell, NumHeader } from '../../components/table';
 import { ApiError } from '../../lib/api';
 import { api, newIdempotencyKey } from '../../lib/billing';
 import { formatDateTime, formatInteger, formatMoney, formatMonth, formatRate, METRIC_NAMES } from '../../lib/format';
@@ -243,15 +244,9 @@ function ResultPanel({ result }: { result: Reconciliation }) {
                 <th scope="col">Customer</th>
                 <th scope="col">Finding</th>
                 <th scope="col">Line</th>
-                <th scope="col" className="num">
-                  Expected
-                </th>
-                <th scope="col" className="num">
-                  Billed
-                </th>
-                <th scope="col" className="num">
-                  Difference
-                </th>
+                <NumHeader>Expected</NumHeader>
+                <NumHeader>Billed</NumHeader>
+                <NumHeader>Difference</NumHeader>
                 <th scope="col">Invoice</th>
               </tr>
             </thead>
@@ -266,15 +261,9 @@ function ResultPanel({ result }: { result: Reconciliation }) {
                     </span>
                   </td>
                   <td data-label="Line">{lineLabel(finding.line)}</td>
-                  <td data-label="Expected" className="num">
-                    {formatMoney(finding.expected)}
-                  </td>
-                  <td data-label="Billed" className="num">
-                    {formatMoney(finding.billed)}
-                  </td>
-                  <td data-label="Difference" className="num">
-                    {formatMoney(finding.difference)}
-                  </td>
+                  <NumCell label="Expected">{formatMoney(finding.expected)}</NumCell>
+                  <NumCell label="Billed">{formatMoney(finding.billed)}</NumCell>
+                  <NumCell label="Difference">{formatMoney(finding.difference)}</NumCell>
                   <td data-label="Invoice">
                     {finding.invoice_id ? (
                       <Link
@@ -305,21 +294,11 @@ function CurrencyTable({ totals }: { totals: ReconciliationTotals[] }) {
         <thead>
           <tr>
             <th scope="col">Currency</th>
-            <th scope="col" className="num">
-              Subscriptions
-            </th>
-            <th scope="col" className="num">
-              Expected
-            </th>
-            <th scope="col" className="num">
-              Billed
-            </th>
-            <th scope="col" className="num">
-              Discrepancy
-            </th>
-            <th scope="col" className="num">
-              Alert above
-            </th>
+            <NumHeader>Subscriptions</NumHeader>
+            <NumHeader>Expected</NumHeader>
+            <NumHeader>Billed</NumHeader>
+            <NumHeader>Discrepancy</NumHeader>
+            <NumHeader>Alert above</NumHeader>
             <th scope="col">Alert</th>
           </tr>
         </thead>
@@ -327,21 +306,11 @@ function CurrencyTable({ totals }: { totals: ReconciliationTotals[] }) {
           {totals.map((t) => (
             <tr key={t.currency} data-currency={t.currency}>
               <th scope="row">{t.currency}</th>
-              <td data-label="Subscriptions" className="num">
-                {formatInteger(t.subscriptions_checked)}
-              </td>
-              <td data-label="Expected" className="num">
-                {formatMoney(t.expected_total)}
-              </td>
-              <td data-label="Billed" className="num">
-                {formatMoney(t.billed_total)}
-              </td>
-              <td data-label="Discrepancy" className="num">
-                {formatMoney(t.discrepancy_total)}
-              </td>
-              <td data-label="Alert above" className="num">
-                {formatMoney(t.alert_threshold)}
-              </td>
+              <NumCell label="Subscriptions">{formatInteger(t.subscriptions_checked)}</NumCell>
+              <NumCell label="Expected">{formatMoney(t.expected_total)}</NumCell>
+              <NumCell label="Billed">{formatMoney(t.billed_total)}</NumCell>
+              <NumCell label="Discrepancy">{formatMoney(t.discrepancy_total)}</NumCell>
+              <NumCell label="Alert above">{formatMoney(t.alert_threshold)}</NumCell>
               <td data-label="Alert">
                 {t.alert_raised ? <span className="badge badge-uncollectible">Raised</span> : <span className="muted">No</span>}
               </td>
@@ -371,15 +340,9 @@ function HistoryTable({ runs, selectedId }: { runs: ReconciliationSummary[]; sel
             <th scope="col">Run</th>
             <th scope="col">Period</th>
             <th scope="col">Status</th>
-            <th scope="col" className="num">
-              Subscriptions
-            </th>
-            <th scope="col" className="num">
-              Findings
-            </th>
-            <th scope="col" className="num">
-              Discrepancy
-            </th>
+            <NumHeader>Subscriptions</NumHeader>
+            <NumHeader>Findings</NumHeader>
+            <NumHeader>Discrepancy</NumHeader>
             <th scope="col">Alert</th>
           </tr>
         </thead>
@@ -393,15 +356,9 @@ function HistoryTable({ runs, selectedId }: { runs: ReconciliationSummary[]; sel
                 {formatMonth(run.period)}
               </td>
               <td data-label="Status">{run.status}</td>
-              <td data-label="Subscriptions" className="num">
-                {formatInteger(run.subscriptions_checked)}
-              </td>
-              <td data-label="Findings" className="num">
-                {formatInteger(run.findings_count)}
-              </td>
-              <td data-label="Discrepancy" className="num">
-                {formatMoney(run.discrepancy_total)}
-              </td>
+              <NumCell label="Subscriptions">{formatInteger(run.subscriptions_checked)}</NumCell>
+              <NumCell label="Findings">{formatInteger(run.findings_count)}</NumCell>
+              <NumCell label="Discrepancy">{formatMoney(run.discrepancy_total)}</NumCell>
               <td data-label="Alert">{run.alert_raised ? <span className="badge badge-uncollectible">Alert</span> : '—'}</td>
             </tr>
           ))}

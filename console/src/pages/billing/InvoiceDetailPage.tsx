@@ -4,6 +4,7 @@ import { Link, useLocation, useParams } from 'react-router';
 import { customerName, useCustomerScope, useCustomers } from '../../app/customers';
 import { StatusBadge } from '../../components/StatusBadge';
 import { ErrorState, LoadingState, Spinner } from '../../components/states';
+import { NumCell, NumHeader } from '../../components/table';
 import { api } from '../../lib/billing';
 import { usePdfDownload } from '../../lib/download';
 import {
@@ -181,30 +182,18 @@ function LineItems({ invoice }: { invoice: InvoiceWithLines }) {
           <thead>
             <tr>
               <th scope="col">Description</th>
-              <th scope="col" className="num">
-                Quantity
-              </th>
-              <th scope="col" className="num">
-                Unit price
-              </th>
-              <th scope="col" className="num">
-                Amount
-              </th>
+              <NumHeader>Quantity</NumHeader>
+              <NumHeader>Unit price</NumHeader>
+              <NumHeader>Amount</NumHeader>
             </tr>
           </thead>
           <tbody>
             {invoice.lines.map((line, index) => (
               <tr key={index} data-kind={line.kind}>
                 <td className="cell-main">{line.description}</td>
-                <td data-label="Quantity" className="num">
-                  {formatLineQuantity(line.quantity, line.metric)}
-                </td>
-                <td data-label="Unit price" className="num">
-                  {formatLinePrice(line.unit_price, line.metric, invoice.currency)}
-                </td>
-                <td data-label="Amount" className="num">
-                  {formatMoney(line.amount)}
-                </td>
+                <NumCell label="Quantity">{formatLineQuantity(line.quantity, line.metric)}</NumCell>
+                <NumCell label="Unit price">{formatLinePrice(line.unit_price, line.metric, invoice.currency)}</NumCell>
+                <NumCell label="Amount">{formatMoney(line.amount)}</NumCell>
               </tr>
             ))}
             {invoice.lines.length === 0 && (

@@ -4,6 +4,7 @@ import { Link, useLocation, useSearchParams } from 'react-router';
 import { customerName, useCustomerScope, useCustomers } from '../../app/customers';
 import { StatusBadge, statusLabel } from '../../components/StatusBadge';
 import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
+import { NumCell, NumHeader } from '../../components/table';
 import { api } from '../../lib/billing';
 import { usePdfDownload } from '../../lib/download';
 import { formatDate, formatMoney, formatPeriod } from '../../lib/format';
@@ -133,9 +134,7 @@ export function InvoicesPage() {
                   <th scope="col">Issued</th>
                   <th scope="col">Due</th>
                   <th scope="col">Status</th>
-                  <th scope="col" className="num">
-                    Total
-                  </th>
+                  <NumHeader>Total</NumHeader>
                   <th scope="col" className="actions-col">
                     <span className="visually-hidden">Actions</span>
                   </th>
@@ -165,9 +164,7 @@ export function InvoicesPage() {
                       <td data-label="Status">
                         <StatusBadge status={invoice.status} overdue={isOverdue(invoice)} />
                       </td>
-                      <td data-label="Total" className="num">
-                        {formatMoney(invoice.total)}
-                      </td>
+                      <NumCell label="Total">{formatMoney(invoice.total)}</NumCell>
                       <td className="actions-cell">
                         <div className="actions">
                           <Link to={detail} state={{ listSearch: location.search }} className="icon-button" title={`View ${title}`}>

@@ -5,6 +5,7 @@ import { rememberedCustomer, useCustomerScope } from '../../app/customers';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states';
 import { UsageChart } from '../../components/UsageChart';
 import { UsageMeter } from '../../components/UsageMeter';
+import { NumCell, NumHeader } from '../../components/table';
 import { api } from '../../lib/billing';
 import {
   daysUntil,
@@ -116,30 +117,18 @@ function OverageBreakdown({ usage }: { usage: CurrentUsage }) {
           <thead>
             <tr>
               <th scope="col">Metric</th>
-              <th scope="col" className="num">
-                Units over
-              </th>
-              <th scope="col" className="num">
-                Price
-              </th>
-              <th scope="col" className="num">
-                Amount
-              </th>
+              <NumHeader>Units over</NumHeader>
+              <NumHeader>Price</NumHeader>
+              <NumHeader>Amount</NumHeader>
             </tr>
           </thead>
           <tbody>
             {usage.metrics.map((metric) => (
               <tr key={metric.metric} data-metric={metric.metric}>
                 <th scope="row">{metric.name}</th>
-                <td data-label="Units over" className="num">
-                  {metric.overage_units > 0 ? formatQuantity(metric.overage_units, metric.unit) : '—'}
-                </td>
-                <td data-label="Price" className="num">
-                  {formatPrice(metric.overage_price.amount, usage.currency)} {formatPer(metric.overage_price.per, metric.unit)}
-                </td>
-                <td data-label="Amount" className="num">
-                  {formatMoney(metric.overage_amount)}
-                </td>
+                <NumCell label="Units over">{metric.overage_units > 0 ? formatQuantity(metric.overage_units, metric.unit) : '—'}</NumCell>
+                <NumCell label="Price">{formatPrice(metric.overage_price.amount, usage.currency)} {formatPer(metric.overage_price.per, metric.unit)}</NumCell>
+                <NumCell label="Amount">{formatMoney(metric.overage_amount)}</NumCell>
               </tr>
             ))}
           </tbody>
