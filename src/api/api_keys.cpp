@@ -31,13 +31,19 @@ auth::RequestOrigin Origin(const http::Request& request) {
 }  // namespace
 
 http::Handler ListApiKeys(ApiContext& context) {
-  return [&context](http::Request&) -> Result<http::Response> {
-    auto keys = context.identity.ListApiKeys();
+  return [&context](http::Request& request) -> Result<http::Response> {
+    auto limit = IntQuery(request, "limit", 100, 1, 100);
+    if (!limit.ok()) return std::move(limit).error();
+    auto offset = IntQuery(request, "offset", 0, 0, 1'000'000);
+    if (!offset.ok()) return std::move(offset).error();
+    auto keys = context.identity.ListApiKeys(static_cast<int>(*limit), static_cast<int>(*offset));
     if (!keys.ok()) return std::move(keys).error();
     boost::json::array data;
     for (const auto& k : *keys) data.push_back(ApiKeyJson(k));
     boost::json::object out;
     out["data"] = std::move(data);
+    out["limit"] = *limit;
+    out["offset"] = *offset;
     return JsonResponse(200, out);
   };
 }

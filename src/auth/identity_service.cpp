@@ -298,8 +298,10 @@ Status IdentityService::RevokeApiKey(const std::string& id, const std::string& a
   });
 }
 
-Result<std::vector<ApiKey>> IdentityService::ListApiKeys() {
-  auto result = db_.Execute(std::string("SELECT ") + kApiKeyColumns + " FROM api_keys ORDER BY created_at DESC, id");
+Result<std::vector<ApiKey>> IdentityService::ListApiKeys(int limit, int offset) {
+  auto result = db_.Execute(
+      std::string("SELECT ") + kApiKeyColumns + " FROM api_keys ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
+      {int64_t{limit}, int64_t{offset}});
   if (!result.ok()) return std::move(result).error();
   std::vector<ApiKey> out;
   for (const auto& row : result->rows) out.push_back(ApiKeyFromRow(row));

@@ -111,7 +111,8 @@ class IdentityService {
                                      const std::string& actor, const RequestOrigin& origin);
   // kNotFound for an unknown id; revoking twice is fine.
   Status RevokeApiKey(const std::string& id, const std::string& actor, const RequestOrigin& origin);
-  Result<std::vector<ApiKey>> ListApiKeys();
+  // Newest first, a page at a time.
+  Result<std::vector<ApiKey>> ListApiKeys(int limit, int offset);
 
   // Credentials → Principal. `bearer` is the Authorization: Bearer value (a JWT
   // or an API key), `session_cookie` the session cookie. Returns nullopt when

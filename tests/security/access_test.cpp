@@ -217,6 +217,11 @@ TEST_P(SecurityTest, ApiKeysAuthenticateUntilRevoked) {
   HttpResult listed = client.Get("/api/v1/admin/api-keys", {"Authorization: Bearer " + secret});
   ASSERT_EQ(listed.status, 200);
   EXPECT_EQ(listed.body.find(secret), std::string::npos) << "secrets are never listed";
+  // Paged like every list.
+  EXPECT_EQ(client.Get("/api/v1/admin/api-keys?limit=101", {root.Bearer()}).status, 400);
+  HttpResult page = client.Get("/api/v1/admin/api-keys?limit=1&offset=1", {root.Bearer()});
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(boost::json::parse(page.body).at("data").as_array().size(), 0u) << "one key so far";
   auto stored = billingd_->database().db().Execute("SELECT key_hash, last_used_at FROM api_keys WHERE id = $1", {id});
   EXPECT_NE(stored->rows.at(0).Text(0), secret) << "only a hash is stored";
   EXPECT_FALSE(stored->rows.at(0).IsNull(1)) << "last use is recorded";

@@ -154,18 +154,21 @@ int RunApiKey(const std::vector<std::string>& args) {
       return 2;
     }
     return WithIdentity([&](auth::IdentityService& identity) {
-      auto keys = identity.ListApiKeys();
-      if (!keys.ok()) {
-        PrintError(keys.error().message);
-        return 1;
-      }
       std::printf("%-28s %-14s %-8s %-28s %s\n", "ID", "PREFIX", "ROLE", "CUSTOMER", "NAME");
-      for (const auto& k : *keys) {
-        std::printf("%-28s %-14s %-8s %-28s %s%s\n", k.id.c_str(), k.prefix.c_str(), RoleName(k.role),
-                    k.customer_id.empty() ? "-" : k.customer_id.c_str(), k.name.c_str(),
-                    k.revoked_at ? " (revoked)" : "");
+      constexpr int kPage = 100;
+      for (int offset = 0;; offset += kPage) {
+        auto keys = identity.ListApiKeys(kPage, offset);
+        if (!keys.ok()) {
+          PrintError(keys.error().message);
+          return 1;
+        }
+        for (const auto& k : *keys) {
+          std::printf("%-28s %-14s %-8s %-28s %s%s\n", k.id.c_str(), k.prefix.c_str(), RoleName(k.role),
+                      k.customer_id.empty() ? "-" : k.customer_id.c_str(), k.name.c_str(),
+                      k.revoked_at ? " (revoked)" : "");
+        }
+        if (keys->size() < kPage) return 0;
       }
-      return 0;
     });
   }
   if (sub == "revoke") {
