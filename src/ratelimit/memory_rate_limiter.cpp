@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <charconv>
 #include <mutex>
 #include <unordered_map>
@@ -19,8 +20,8 @@ Result<Limit> ParseLimit(std::string_view text) {
   auto [p2, e2] = std::from_chars(window.data(), window.data() + window.size() - 1, amount);
   int64_t unit_seconds = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : 0;
   if (e1 != std::errc() || p1 != text.data() + slash || e2 != std::errc() ||
-      p2 != window.data() + window.size() - 1 || unit_seconds == 0 || limit.requests < 1 || amount < 1 ||
-      amount > 24 * 3600) {
+      p2 != window.data() + window.size() - 1 || unit_seconds == 0 || limit.requests < 1 ||
+      limit.requests > 1'000'000'000 || amount < 1 || amount > 24 * 3600) {
     return InvalidArgument("rate limit must look like 100/15m (units s, m, h), got '" + std::string(text) + "'");
   }
   limit.window = std::chrono::seconds(amount * unit_seconds);
@@ -33,6 +34,38 @@ std::string FormatLimit(const Limit& limit) {
                        : s % 60 == 0 ? std::to_string(s / 60) + "m"
                                      : std::to_string(s) + "s";
   return std::to_string(limit.requests) + "/" + window;
+}
+
+Decision SlidingWindowDecision(int64_t previous, int64_t current, const Limit& limit, int64_t now_ms) {
+  // In request-milliseconds (counts x window): the previous window weighs
+  // (window - elapsed) / window.
+  const __int128 w = limit.window.count() * 1000;
+  const __int128 elapsed = now_ms % static_cast<int64_t>(w);
+  const __int128 budget = static_cast<__int128>(limit.requests) * w;
+  auto used = [&](__int128 prev, __int128 cur, __int128 at) { return prev * (w - at) + cur * w; };
+  Decision d;
+  d.limit = limit.requests;
+  d.allowed = used(previous, current + 1, elapsed) <= budget;
+  const int64_t counted = current + (d.allowed ? 1 : 0);
+  __int128 left = budget - used(previous, counted, elapsed);
+  d.remaining = left <= 0 ? 0 : static_cast<int64_t>(left / w);
+  __int128 wait_ms;
+  if (d.allowed) {
+    wait_ms = w - elapsed;  // the current window ends
+  } else if (counted + 1 <= limit.requests) {
+    // Later in this window, once the previous window weighs little enough:
+    // previous x (w - elapsed - t) <= (requests - counted - 1) x w.
+    __int128 room = static_cast<__int128>(limit.requests - counted - 1) * w;
+    wait_ms = (w - elapsed) - room / (previous == 0 ? 1 : previous);
+  } else {
+    // Only in the next window, where this one becomes the previous one:
+    // counted x (w - t') + w <= requests x w, t' into that window.
+    __int128 room = static_cast<__int128>(limit.requests - 1) * w;
+    wait_ms = (w - elapsed) + (counted == 0 ? 0 : w - room / counted);
+  }
+  if (wait_ms < 0) wait_ms = 0;
+  d.reset_seconds = std::max<int64_t>(1, static_cast<int64_t>((wait_ms + 999) / 1000));
+  return d;
 }
 
 namespace {
@@ -49,28 +82,27 @@ class MemoryRateLimiter final : public RateLimiter {
     if (++hits_since_sweep_ >= 10000) Sweep(now_ms);
     Counter& counter = counters_[std::string(key)];
     if (counter.window_index != window_index) {
-      counter = Counter{window_index, 0, (window_index + 1) * window_ms};
+      // The window before this one is the previous window only if it was the last one counted.
+      int64_t previous = counter.window_index == window_index - 1 ? counter.current : 0;
+      counter = Counter{window_index, previous, 0, (window_index + 2) * window_ms};
     }
-    ++counter.count;
-    Decision d;
-    d.limit = limit.requests;
-    d.allowed = counter.count <= limit.requests;
-    d.remaining = std::max<int64_t>(0, limit.requests - counter.count);
-    d.reset_seconds = std::max<int64_t>(1, (counter.window_end_ms - now_ms + 999) / 1000);
+    Decision d = SlidingWindowDecision(counter.previous, counter.current, limit, now_ms);
+    if (d.allowed) ++counter.current;
     return d;
   }
 
  private:
   struct Counter {
     int64_t window_index = -1;
-    int64_t count = 0;
-    int64_t window_end_ms = 0;
+    int64_t previous = 0;  // count of window_index - 1
+    int64_t current = 0;
+    int64_t forget_after_ms = 0;  // when neither count weighs any more
   };
 
-  // Drops counters of windows that have ended, so the map does not grow without bound.
+  // Drops counters that no longer weigh, so the map does not grow without bound.
   void Sweep(int64_t now_ms) {
     hits_since_sweep_ = 0;
-    std::erase_if(counters_, [now_ms](const auto& entry) { return entry.second.window_end_ms <= now_ms; });
+    std::erase_if(counters_, [now_ms](const auto& entry) { return entry.second.forget_after_ms <= now_ms; });
   }
 
   const Clock& clock_;

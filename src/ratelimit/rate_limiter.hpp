@@ -1,6 +1,11 @@
-// RateLimiter: fixed-window request counting per key ("usr_…", "key_…", "ip:…").
-// Windows are aligned to the clock (window index = now / window), so several
-// billingd instances sharing Redis agree on them.
+// RateLimiter: sliding-window request counting per key ("usr_…", "key_…", "ip:…").
+// Requests are counted in windows aligned to the clock (window index = now /
+// window), so several billingd instances sharing Redis agree on them, and a
+// request is allowed while the previous window's count, weighted by how much
+// of it still lies within the last `window`, plus the current window's count
+// stays within the limit. Unlike fixed windows this allows no burst of twice
+// the limit around a window boundary. Refused requests are not counted, so a
+// caller that keeps retrying is let in again as soon as the budget allows.
 //
 // Two backends: in process (default) and Redis (REDIS_URL), where the counters
 // are shared by every instance. A limiter never fails a request: when Redis is
@@ -26,17 +31,24 @@ struct Limit {
   std::chrono::seconds window{15 * 60};
 };
 
-// Parses "100/15m", "10000/1m", "5/30s", "1000/1h".
+// Parses "100/15m", "10000/1m", "5/30s", "1000/1h" (at most 10^9 requests
+// and 24 h).
 Result<Limit> ParseLimit(std::string_view text);
 std::string FormatLimit(const Limit& limit);
 
 struct Decision {
   bool allowed = true;
   int64_t limit = 0;
-  int64_t remaining = 0;      // requests left in this window after this one
-  int64_t reset_seconds = 0;  // until the window ends
+  int64_t remaining = 0;      // requests that would be allowed right after this one
+  int64_t reset_seconds = 0;  // allowed: until the current window ends; refused: until one more is allowed
   bool degraded = false;      // the backend failed and the request was let through
 };
+
+// The sliding-window decision for one request at `now_ms`, given the counts
+// of the previous and the current window before it (exact integer math; the
+// Redis backend runs the same test in Lua). The caller counts the request in
+// the current window when it is allowed.
+Decision SlidingWindowDecision(int64_t previous, int64_t current, const Limit& limit, int64_t now_ms);
 
 class RateLimiter {
  public:

@@ -12,12 +12,22 @@ namespace meterline::ratelimit {
 
 namespace {
 
-// INCR and PEXPIRE in one atomic step: the first hit of a window sets its
-// expiry, so a crash between the two commands cannot leave an immortal key.
+// The sliding-window test of SlidingWindowDecision and the count in one
+// atomic step. KEYS: the current and the previous window's counter. ARGV: the
+// previous window's weight (window - elapsed, ms), the window (ms), the budget
+// (requests x window) and the counter's time to live (two windows: it is the
+// previous window's counter next). The first hit of a window sets the expiry,
+// so no counter outlives its use. Returns {allowed, previous, current before}.
+// Lua numbers are doubles: exact for these products below 2^53.
 constexpr const char* kScript =
-    "local c = redis.call('INCR', KEYS[1]) "
-    "if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end "
-    "return c";
+    "local c = tonumber(redis.call('GET', KEYS[1]) or '0') "
+    "local p = tonumber(redis.call('GET', KEYS[2]) or '0') "
+    "if p * tonumber(ARGV[1]) + (c + 1) * tonumber(ARGV[2]) <= tonumber(ARGV[3]) then "
+    "  redis.call('INCR', KEYS[1]) "
+    "  if c == 0 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end "
+    "  return {1, p, c} "
+    "end "
+    "return {0, p, c}";
 
 struct RedisEndpoint {
   std::string host = "127.0.0.1";
@@ -73,13 +83,21 @@ class RedisRateLimiter final : public RateLimiter {
     d.limit = limit.requests;
     d.reset_seconds = std::max<int64_t>(1, ((window_index + 1) * window_ms - now_ms + 999) / 1000);
 
-    std::string redis_key = options_.key_prefix + std::string(key) + ":" + std::to_string(window_index);
-    std::string ttl = std::to_string(window_ms + 1000);
+    std::string base = options_.key_prefix + std::string(key) + ":";
+    std::string current_key = base + std::to_string(window_index);
+    std::string previous_key = base + std::to_string(window_index - 1);
+    std::string weight = std::to_string(window_ms - now_ms % window_ms);
+    std::string window = std::to_string(window_ms);
+    std::string budget = std::to_string(limit.requests * window_ms);
+    std::string ttl = std::to_string(2 * window_ms + 1000);
     redisContext* ctx = Acquire();
     if (ctx == nullptr) return FailOpen(d, "cannot connect to Redis");
-    auto* reply = static_cast<redisReply*>(
-        redisCommand(ctx, "EVAL %s 1 %b %s", kScript, redis_key.data(), redis_key.size(), ttl.c_str()));
-    if (reply == nullptr || reply->type != REDIS_REPLY_INTEGER) {
+    auto* reply = static_cast<redisReply*>(redisCommand(
+        ctx, "EVAL %s 2 %b %b %s %s %s %s", kScript, current_key.data(), current_key.size(), previous_key.data(),
+        previous_key.size(), weight.c_str(), window.c_str(), budget.c_str(), ttl.c_str()));
+    bool well_formed = reply != nullptr && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3;
+    for (size_t i = 0; well_formed && i < 3; ++i) well_formed = reply->element[i]->type == REDIS_REPLY_INTEGER;
+    if (!well_formed) {
       std::string why = reply == nullptr ? std::string(ctx->errstr)
                         : reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len)
                                                            : "unexpected reply";
@@ -87,11 +105,13 @@ class RedisRateLimiter final : public RateLimiter {
       redisFree(ctx);  // the connection may be broken: do not reuse it
       return FailOpen(d, why);
     }
-    int64_t count = reply->integer;
+    bool allowed = reply->element[0]->integer == 1;
+    int64_t previous = reply->element[1]->integer;
+    int64_t current = reply->element[2]->integer;
     freeReplyObject(reply);
     Release(ctx);
-    d.allowed = count <= limit.requests;
-    d.remaining = std::max<int64_t>(0, limit.requests - count);
+    d = SlidingWindowDecision(previous, current, limit, now_ms);
+    d.allowed = allowed;  // Redis decided, atomically; the figures around it are the same arithmetic
     return d;
   }
 

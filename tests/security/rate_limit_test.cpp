@@ -1,5 +1,6 @@
-// 100 requests per 15 minutes per caller on billing routes, in process and
-// shared through Redis by several instances; Redis down fails open.
+// 100 requests per 15 minutes per caller on billing routes, over a sliding
+// window, in process and shared through Redis by several instances; Redis
+// down fails open.
 #include <cstdlib>
 #include <thread>
 
@@ -9,7 +10,7 @@
 namespace meterline::testing {
 namespace {
 
-TEST(MemoryRateLimiterTest, CountsPerKeyAndResetsWithTheWindow) {
+TEST(MemoryRateLimiterTest, CountsPerKeyOverASlidingWindow) {
   FakeClock clock(FromUnixMillis(int64_t{16'666'667} * 60'000));  // aligned to a minute
   auto limiter = ratelimit::NewMemoryRateLimiter(clock);
   ratelimit::Limit limit{3, std::chrono::seconds(60)};
@@ -17,10 +18,51 @@ TEST(MemoryRateLimiterTest, CountsPerKeyAndResetsWithTheWindow) {
   auto fourth = limiter->Hit("a", limit);
   EXPECT_FALSE(fourth.allowed);
   EXPECT_EQ(fourth.remaining, 0);
-  EXPECT_EQ(fourth.reset_seconds, 60);
+  // The next one fits 20 s into the next window: 3 x 40/60 + 1 = 3.
+  EXPECT_EQ(fourth.reset_seconds, 80);
   EXPECT_TRUE(limiter->Hit("b", limit).allowed) << "keys are independent";
+
+  // A new window does not start afresh: no burst of twice the limit around
+  // the boundary. Refused requests are not counted.
   clock.Advance(std::chrono::seconds(60));
-  EXPECT_TRUE(limiter->Hit("a", limit).allowed) << "a new window starts afresh";
+  auto at_boundary = limiter->Hit("a", limit);
+  EXPECT_FALSE(at_boundary.allowed);
+  EXPECT_EQ(at_boundary.reset_seconds, 20);
+  clock.Advance(std::chrono::seconds(19));
+  EXPECT_FALSE(limiter->Hit("a", limit).allowed);
+  clock.Advance(std::chrono::seconds(1));
+  auto let_in = limiter->Hit("a", limit);
+  EXPECT_TRUE(let_in.allowed);
+  EXPECT_EQ(let_in.remaining, 0);
+  EXPECT_FALSE(limiter->Hit("a", limit).allowed);
+  // Half a window on, the previous window weighs 3 x 10/60 = 0.5 and this one has 1 (of 3).
+  clock.Advance(std::chrono::seconds(30));
+  EXPECT_TRUE(limiter->Hit("a", limit).allowed);
+  EXPECT_FALSE(limiter->Hit("a", limit).allowed) << "0.5 + 2 + 1 > 3";
+  // Two windows without requests: afresh.
+  clock.Advance(std::chrono::seconds(120));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter->Hit("a", limit).allowed) << i;
+}
+
+TEST(MemoryRateLimiterTest, ASteadyStreamUnderTheLimitIsNeverRefused) {
+  // Five a minute against six a minute, wherever the windows fall.
+  FakeClock clock(FromUnixMillis(int64_t{16'666'667} * 60'000 + 7'000));
+  auto limiter = ratelimit::NewMemoryRateLimiter(clock);
+  ratelimit::Limit limit{6, std::chrono::seconds(60)};
+  for (int i = 0; i < 60; ++i) {
+    EXPECT_TRUE(limiter->Hit("a", limit).allowed) << i;
+    clock.Advance(std::chrono::seconds(12));
+  }
+  // Twelve a minute for ten minutes: never more than the 60 the limit allows
+  // in that time (the estimate assumes the previous window's requests were
+  // spread evenly, so it lets somewhat fewer through).
+  int allowed = 0;
+  for (int i = 0; i < 120; ++i) {
+    allowed += limiter->Hit("a", limit).allowed;
+    clock.Advance(std::chrono::seconds(5));
+  }
+  EXPECT_GE(allowed, 48);
+  EXPECT_LE(allowed, 60);
 }
 
 TEST(RateLimitParseTest, ParsesAndFormats) {
@@ -29,7 +71,7 @@ TEST(RateLimitParseTest, ParsesAndFormats) {
   EXPECT_EQ(limit->requests, 100);
   EXPECT_EQ(limit->window, std::chrono::seconds(900));
   EXPECT_EQ(ratelimit::FormatLimit(*limit), "100/15m");
-  for (const char* bad : {"", "100", "/15m", "100/", "100/15x", "0/1m", "-1/1m", "abc/1m", "10/0s"}) {
+  for (const char* bad : {"", "100", "/15m", "100/", "100/15x", "0/1m", "-1/1m", "abc/1m", "10/0s", "1000000001/1m"}) {
     EXPECT_FALSE(ratelimit::ParseLimit(bad).ok()) << bad;
   }
 }
