@@ -334,21 +334,25 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
       std::string ours = MetadataField(sub, "meterline_subscription_id");
       auto customer = OurCustomer(tx, TextField(sub, "customer"));
       if (!customer.ok()) return std::move(customer).error();
+      // Metadata is editable in Stripe's dashboard: link only a subscription of
+      // the customer the Stripe customer is linked to (the first invoice sync
+      // links it; events before that are ignored, and the next one after it
+      // re-fetches the current state).
+      if (customer->empty()) return std::string("ignored: the subscription's customer is not linked to Meterline");
       if (ours.empty()) {
-        if (customer->empty()) return std::string("ignored: the subscription's customer is not linked to Meterline");
         auto by_customer = tx.Execute("SELECT id FROM subscriptions WHERE customer_id = $1", {*customer});
         if (!by_customer.ok()) return std::move(by_customer).error();
         if (by_customer->rows.empty()) return "ignored: customer " + *customer + " has no subscription";
         ours = by_customer->rows[0].Text(0);
       }
-      // A subscription may be set up in Stripe before any invoice linked its
-      // customer; once the customer is linked, metadata must agree with it.
       auto linked = tx.Execute(
           "UPDATE subscriptions SET stripe_subscription_id = $2, updated_at = $3 "
-          "WHERE id = $1 AND stripe_subscription_id IS NULL AND ($4 = '' OR customer_id = $4)",
+          "WHERE id = $1 AND stripe_subscription_id IS NULL AND customer_id = $4",
           {ours, stripe_id, now, *customer});
       if (!linked.ok()) return std::move(linked).error();
-      if (linked->affected_rows != 1) return "ignored: subscription " + ours + " is linked to another";
+      if (linked->affected_rows != 1) {
+        return "ignored: subscription " + ours + " is linked to another or is not this customer's";
+      }
       found = tx.Execute(kSelect, {stripe_id});
       if (!found.ok()) return std::move(found).error();
     }

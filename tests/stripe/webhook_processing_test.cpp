@@ -207,6 +207,30 @@ TEST_P(WebhookProcessingTest, MetadataLinksOnlyAnInvoiceOfTheSameCustomer) {
   EXPECT_EQ(Scalar("SELECT stripe_invoice_id FROM invoices WHERE id = $1", {ours}), theirs);
 }
 
+TEST_P(WebhookProcessingTest, MetadataLinksOnlyASubscriptionOfTheLinkedCustomer) {
+  std::string ours = Scalar("SELECT id FROM subscriptions WHERE customer_id = $1", {customer_a_});
+  // A Stripe customer nobody linked, and Globex's, each with a subscription
+  // whose metadata names Acme's.
+  auto stranger = client_->Post("customers", {{"name", "Stranger"}}, "stranger-1");
+  ASSERT_TRUE(stranger.ok());
+  std::string globex = Scalar("SELECT stripe_customer_id FROM customers WHERE id = $1", {customer_b_});
+  for (const std::string& customer : {std::string(stranger->at("id").as_string()), globex}) {
+    auto sub = client_->Post("subscriptions", {{"customer", customer}, {"metadata[meterline_subscription_id]", ours}},
+                             "forged-" + customer);
+    ASSERT_TRUE(sub.ok());
+    fake_.Advance(10);
+    fake_.Control("/_fake/subscription_status", {{"id", sub->at("id")}, {"status", "canceled"}});
+    fake_.Deliver({fake_.EventIds("customer.subscription.updated").back()});
+    EXPECT_EQ(Process().processed, 1);
+  }
+  auto updates = fake_.EventIds("customer.subscription.updated");
+  ASSERT_EQ(updates.size(), 2u);
+  EXPECT_NE(Outcome(updates[0]).find("not linked to Meterline"), std::string::npos) << Outcome(updates[0]);
+  EXPECT_NE(Outcome(updates[1]).find("linked to another"), std::string::npos) << Outcome(updates[1]);
+  EXPECT_EQ(Scalar("SELECT stripe_subscription_id FROM subscriptions WHERE id = $1", {ours}), "NULL");
+  EXPECT_EQ(Scalar("SELECT status FROM subscriptions WHERE id = $1", {ours}), "active");
+}
+
 TEST_P(WebhookProcessingTest, SubscriptionEventsApplyNewestAndCanceledIsFinal) {
   std::string stripe_customer = Scalar("SELECT stripe_customer_id FROM customers WHERE id = $1", {customer_a_});
   std::string ours = Scalar("SELECT id FROM subscriptions WHERE customer_id = $1", {customer_a_});
