@@ -28,7 +28,7 @@ Response ErrorResponse(const Error& error, const std::string& request_id) {
   std::string message = error.message;
   if (error.code == ErrorCode::kInternal) {
     message = "internal error; quote request id " + request_id + " when reporting it";
-  } else if (error.code == ErrorCode::kUnavailable && error.reason.empty()) {
+  } else if (error.code == ErrorCode::kUnavailable && error.reason != "not_configured") {
     message = "a service billingd depends on is unavailable; retry later (request id " + request_id + ")";
   }
   std::string body = "{\"error\":{\"code\":";

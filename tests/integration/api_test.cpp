@@ -96,7 +96,8 @@ TEST_P(ApiTest, ErrorsUseTheErrorSchema) {
     down.method = http::Method::kGet;
     down.pattern = "/api/v1/test/down";
     down.handler = [](http::Request&) -> Result<http::Response> {
-      return Unavailable("cannot connect to PostgreSQL at postgresql://db-7.internal/billing: timeout");
+      return Error(ErrorCode::kUnavailable, "database_unavailable",
+                   "cannot connect to PostgreSQL at postgresql://db-7.internal/billing: timeout");
     };
     app.router.Add(std::move(down));
   });
@@ -105,7 +106,7 @@ TEST_P(ApiTest, ErrorsUseTheErrorSchema) {
   // A dependency's failure is a 503 that does not name our hosts.
   HttpResult down = client.Get("/api/v1/test/down");
   EXPECT_EQ(down.status, 503);
-  EXPECT_EQ(ErrorOf(down).at("code").as_string(), "unavailable");
+  EXPECT_EQ(ErrorOf(down).at("code").as_string(), "database_unavailable");
   EXPECT_EQ(down.body.find("db-7.internal"), std::string::npos) << down.body;
   EXPECT_NE(std::string(ErrorOf(down).at("message").as_string()).find(down.Header("X-Request-Id")), std::string::npos);
 
