@@ -72,10 +72,36 @@ http::Handler Login(ApiContext& context) {
 }
 
 http::Handler Logout(ApiContext& context) {
+  // Public, so that a stale or revoked session still gets its cookies
+  // cleared; a live one is authenticated here (CSRF for a cookie session, so
+  // another site cannot sign a user out) and revoked: its token stays signed
+  // until it expires, so its jti is listed as revoked.
   return [&context](http::Request& request) -> Result<http::Response> {
-    // The token itself stays signed until it expires: list it as revoked.
-    MTL_RETURN_IF_ERROR(context.identity.SignOut(*request.principal, Origin(request)));
-    http::Response response = http::Response::NoContent(204);
+    std::string_view authorization = request.headers.Get("Authorization");
+    std::string_view bearer;
+    if (authorization.size() > 7 && http::EqualsIgnoreCase(authorization.substr(0, 7), "Bearer ")) {
+      bearer = authorization.substr(7);
+    }
+    std::optional<std::string> session_cookie = request.Cookie(http::kSessionCookie);
+    auto principal = context.identity.Authenticate(bearer, session_cookie ? *session_cookie : std::string_view());
+    std::optional<Error> failed;
+    if (principal.ok() && principal->has_value()) {
+      const Principal& p = **principal;
+      if (p.via_cookie) {
+        std::optional<std::string> csrf_cookie = request.Cookie(http::kCsrfCookie);
+        if (!csrf_cookie ||
+            !context.identity.csrf().Verify(p.session_id, *csrf_cookie, request.headers.Get("X-CSRF-Token"))) {
+          return Error(ErrorCode::kPermissionDenied, "csrf_failed",
+                       "missing or invalid X-CSRF-Token header for a cookie-authenticated request");
+        }
+      }
+      Status revoked = context.identity.SignOut(p, Origin(request));
+      if (!revoked.ok()) failed = std::move(revoked).error();
+    } else if (!principal.ok() && principal.error().code != ErrorCode::kUnauthenticated) {
+      failed = std::move(principal).error();  // e.g. the database is down: cannot tell, cannot revoke
+    }
+    http::Response response =
+        failed ? http::ErrorResponse(*failed, request.request_id) : http::Response::NoContent(204);
     response.headers.Add("Set-Cookie", Cookie(http::kSessionCookie, "", 0, true, context.secure_cookies));
     response.headers.Add("Set-Cookie", Cookie(http::kCsrfCookie, "", 0, false, context.secure_cookies));
     return response;

@@ -29,8 +29,7 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
       // Sessions.
       {.method = Method::kPost, .pattern = "/api/v1/auth/login", .handler = Login(context), .json_body = true,
        .rate_group = "auth"},
-      {.method = Method::kPost, .pattern = "/api/v1/auth/logout", .handler = Logout(context), .roles = kUsers,
-       .rate_group = "auth"},
+      {.method = Method::kPost, .pattern = "/api/v1/auth/logout", .handler = Logout(context), .rate_group = "auth"},
       {.method = Method::kGet, .pattern = "/api/v1/auth/me", .handler = Me(context), .roles = kUsers,
        .rate_group = "auth"},
 

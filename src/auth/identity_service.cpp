@@ -364,7 +364,11 @@ Status IdentityService::SignOut(const Principal& principal, const RequestOrigin&
 }
 
 Result<int64_t> IdentityService::PurgeRevokedSessions() {
-  auto deleted = db_.Execute("DELETE FROM revoked_sessions WHERE expires_at < $1", {ToUnixMillis(clock_.Now())});
+  // Tokens are accepted a little past exp (clock skew leeway): keep the rows
+  // well beyond that.
+  constexpr int64_t kMarginMs = 10 * 60 * 1000;
+  auto deleted = db_.Execute("DELETE FROM revoked_sessions WHERE expires_at < $1",
+                             {ToUnixMillis(clock_.Now()) - kMarginMs});
   if (!deleted.ok()) return std::move(deleted).error();
   return deleted->affected_rows;
 }

@@ -57,6 +57,11 @@ TEST_P(SecurityTest, LoginSetsHardenedCookiesAndMeWorks) {
   EXPECT_EQ(after.status, 401);
   EXPECT_EQ(ErrorCode(after), "session_revoked");
   EXPECT_EQ(client.Get("/api/v1/billing/invoices", {alice.Bearer()}).status, 401);
+  // A stale session's cookies are cleared all the same (no CSRF to check).
+  HttpResult stale = client.Post("/api/v1/auth/logout", "", {alice.Cookie()});
+  EXPECT_EQ(stale.status, 204);
+  EXPECT_NE(stale.Header("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(AuditCount(*billingd_, "auth.logout"), 1);
   // Other sessions of the same user go on.
   SignedIn again = SignIn("alice@acme.test");
   EXPECT_EQ(client.Get("/api/v1/auth/me", {again.Bearer()}).status, 200);

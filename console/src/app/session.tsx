@@ -71,15 +71,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const logout = useCallback(async () => {
+    let notice = 'You are signed out.';
     try {
       await api.logout();
-    } catch {
-      // The cookie is cleared by the server; if it cannot be reached the
-      // session still ends here, and the next request finds no session.
+    } catch (error) {
+      // The server clears the cookies and ends the session; when it could not,
+      // say so rather than claim the session is over.
+      const why = error instanceof Error ? ` (${error.message})` : '';
+      notice = `You are signed out in this window, but the server could not end the session${why}. Sign in and out again to end it.`;
     }
     forgetViewState();
     setUser(null);
-    setNotice('You are signed out.');
+    setNotice(notice);
     setStatus('signed-out');
   }, []);
 
