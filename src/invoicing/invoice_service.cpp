@@ -452,12 +452,13 @@ std::optional<money::Decimal> InvoiceService::TaxRateFor(const std::string& cust
 }
 
 Result<std::vector<InvoiceService::WorkItem>> InvoiceService::CollectWork(
-    const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of, RunSummary& summary) {
+    const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of, RunSummary& summary,
+    std::optional<TimePoint> as_of) {
   auto subs = db_.Execute(
       "SELECT id, customer_id, plan_id, status, billing_anchor, created_at FROM subscriptions "
       "WHERE status IN ('active', 'past_due') ORDER BY id");
   if (!subs.ok()) return std::move(subs).error();
-  TimePoint closed_before = clock_.Now() - options_.grace;
+  TimePoint closed_before = as_of.value_or(clock_.Now()) - options_.grace;
   std::vector<WorkItem> work;
   for (const auto& row : subs->rows) {
     subscriptions::Subscription sub{row.Text(0), row.Text(1), row.Text(2),
@@ -488,7 +489,7 @@ Result<std::vector<ExpectedInvoice>> InvoiceService::ExpectedForPeriodsStartingI
     TimePoint from, TimePoint to, const std::function<void(int64_t, int64_t)>& progress) {
   std::vector<ExpectedInvoice> out;
   Status s = ForEachExpectedChunk(
-      from, to,
+      from, to, clock_.Now(),
       [&](std::vector<ExpectedInvoice>& chunk) {
         std::move(chunk.begin(), chunk.end(), std::back_inserter(out));
         return OkStatus();
@@ -498,12 +499,12 @@ Result<std::vector<ExpectedInvoice>> InvoiceService::ExpectedForPeriodsStartingI
   return out;
 }
 
-Status InvoiceService::ForEachExpectedChunk(TimePoint from, TimePoint to,
+Status InvoiceService::ForEachExpectedChunk(TimePoint from, TimePoint to, TimePoint as_of,
                                             const std::function<Status(std::vector<ExpectedInvoice>&)>& visit,
                                             const std::function<void(int64_t, int64_t)>& progress) {
   RunSummary ignored;
   auto work = CollectWork([&](const subscriptions::Subscription& sub) { return PeriodsStartingIn(sub, from, to); },
-                          ignored);
+                          ignored, as_of);
   if (!work.ok()) return std::move(work).error();
   constexpr size_t kChunk = 4096;
   const auto total = static_cast<int64_t>(work->size());

@@ -97,8 +97,10 @@ class InvoiceService {
       TimePoint from, TimePoint to, const std::function<void(int64_t, int64_t)>& progress = {});
   // The same a chunk at a time (a few thousand subscriptions' periods), so
   // that a caller need not hold them all; stops at the first error `visit`
-  // returns. `progress` as above.
-  meterline::Status ForEachExpectedChunk(TimePoint from, TimePoint to,
+  // returns. `progress` as above. Periods count as closed as of `as_of`
+  // (a run that started earlier passes its start, so that a period closing
+  // while it runs is left out consistently).
+  meterline::Status ForEachExpectedChunk(TimePoint from, TimePoint to, TimePoint as_of,
                                          const std::function<meterline::Status(std::vector<ExpectedInvoice>&)>& visit,
                                          const std::function<void(int64_t, int64_t)>& progress = {});
 
@@ -145,8 +147,10 @@ class InvoiceService {
     std::vector<std::optional<money::Decimal>> rates;
   };
   // The closed periods periods_of names for every billable subscription.
+  // `as_of`: when periods must have closed (less the grace); default now.
   Result<std::vector<WorkItem>> CollectWork(
-      const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of, RunSummary& summary);
+      const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of, RunSummary& summary,
+      std::optional<TimePoint> as_of = std::nullopt);
   static std::vector<Period> PeriodsStartingIn(const subscriptions::Subscription& sub, TimePoint from, TimePoint to);
   // Reads a chunk's usage and tax rates and builds its invoices (no writes).
   Result<PreparedChunk> PrepareChunk(std::vector<WorkItem> chunk);

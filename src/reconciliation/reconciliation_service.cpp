@@ -137,24 +137,13 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   auto report = [&](const char* stage, int64_t done, int64_t total) {
     if (progress) progress({stage, done, total});
   };
-  // Our invoices of those periods.
-  std::map<std::pair<std::string, int64_t>, OurInvoice> ours;
-  auto rows = db_.Execute(
-      "SELECT id, subscription_id, period_start, stripe_invoice_id, status FROM invoices "
-      "WHERE period_start >= $1 AND period_start < $2 AND subscription_id IS NOT NULL",
-      {ToUnixMillis(month->start), ToUnixMillis(month->end)});
-  if (!rows.ok()) return std::move(rows).error();
-  for (const auto& row : rows->rows) {
-    ours[{row.Text(1), row.Int(2)}] = {row.Text(0), row.OptText(3).value_or(""), row.Text(4)};
-  }
-
   // What Stripe billed: every invoice created since the month began, a page
   // of 100 at a time (ours are created after their period closes).
   std::map<std::string, Billed> billed;            // by Stripe id
   std::map<std::string, std::string> by_metadata;  // our invoice id -> Stripe id
   std::string after;
   int64_t fetched = 0;
-  report("Stripe invoices", 0, 0);
+  report("Stripe invoices", 0, -1);
   for (bool more = true; more;) {
     stripe::FormParams query = {{"limit", "100"},
                                 {"created[gte]", std::to_string(ToUnixMillis(month->start) / 1000)}};
@@ -186,8 +175,23 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     const auto* has_more = page->if_contains("has_more");
     more = has_more != nullptr && has_more->is_bool() && has_more->as_bool() && !data->as_array().empty();
     fetched += static_cast<int64_t>(data->as_array().size());
-    report("Stripe invoices", fetched, more ? 0 : fetched);
+    report("Stripe invoices", fetched, more ? -1 : fetched);
   }
+
+  // Our invoices of those periods, read after Stripe's side (which can take
+  // minutes): an invoice we made meanwhile is then ours rather than missing.
+  // The periods expected are those closed when the run started.
+  std::map<std::pair<std::string, int64_t>, OurInvoice> ours;
+  {
+    auto rows = db_.Execute(
+        "SELECT id, subscription_id, period_start, stripe_invoice_id, status FROM invoices "
+        "WHERE period_start >= $1 AND period_start < $2 AND subscription_id IS NOT NULL",
+        {ToUnixMillis(month->start), ToUnixMillis(month->end)});
+    if (!rows.ok()) return std::move(rows).error();
+    for (const auto& row : rows->rows) {
+      ours[{row.Text(1), row.Int(2)}] = {row.Text(0), row.OptText(3).value_or(""), row.Text(4)};
+    }
+  }  // the rows go before pricing begins
 
   // Totals per currency: amounts in different currencies are never added.
   std::map<std::string, CurrencyTotals> by_currency;
@@ -234,6 +238,12 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     Billed& b = theirs->second;
     b.matched = true;
     ++r.invoices_compared;
+    if (!b.currency.empty() && b.currency != e.currency) {
+      // Billed in another currency: nothing to compare, nothing to add up.
+      t.discrepancy_total_minor += Abs(total);
+      add(e, "amount_mismatch", "currency " + b.currency, total, 0, mine.id, b.id);
+      return;
+    }
     t.billed_total_minor += b.total;
     t.discrepancy_total_minor += Abs(b.total - total);
     // Line by line (positions as stored: 1.. in builder order; tax apart).
@@ -256,7 +266,7 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     if (Beyond(total, b.total, options_.tolerance)) add(e, "amount_mismatch", "total", total, b.total, mine.id, b.id);
   };
   Status priced = invoices_.ForEachExpectedChunk(
-      month->start, month->end,
+      month->start, month->end, started,
       [&](std::vector<invoicing::ExpectedInvoice>& chunk) {
         for (const invoicing::ExpectedInvoice& e : chunk) compare(e);
         return OkStatus();

@@ -90,7 +90,7 @@ struct Reconciliation {
 struct Progress {
   const char* stage = "";  // "Stripe invoices" | "pricing and comparing"
   int64_t done = 0;
-  int64_t total = 0;  // 0 while unknown
+  int64_t total = 0;  // -1 while unknown
 };
 
 class ReconciliationService {

@@ -135,10 +135,24 @@ int RunCli(int argc, char** argv) {
 // A bar per stage on a terminal (a counter while the total is unknown);
 // otherwise a line per tenth of the way (per 10,000 while unknown), so a
 // log of a cron run shows where a long job is without flooding it.
+namespace {
+// The command line's progress state (one job at a time per process).
+std::string progress_stage;
+int64_t progress_last_step = -1;
+bool progress_open_line = false;  // a terminal line ended with \r, not \n
+}  // namespace
+
+void FinishProgress() {
+  if (progress_open_line) std::fprintf(stderr, "\n");
+  progress_open_line = false;
+  progress_stage.clear();
+  progress_last_step = -1;
+}
+
 void ShowProgress(const char* what, int64_t done, int64_t total) {
-  static std::string stage;
-  static int64_t last_step = -1;
-  static bool open_line = false;  // a terminal line ended with \r, not \n
+  std::string& stage = progress_stage;
+  int64_t& last_step = progress_last_step;
+  bool& open_line = progress_open_line;
   const bool tty = isatty(STDERR_FILENO);
   if (stage != what) {
     if (open_line) std::fprintf(stderr, "\n");
@@ -146,7 +160,8 @@ void ShowProgress(const char* what, int64_t done, int64_t total) {
     last_step = -1;
     open_line = false;
   }
-  if (total <= 0) {
+  if (total == 0) return;  // nothing to do
+  if (total < 0) {          // unknown: count
     if (tty) {
       std::fprintf(stderr, "\r%s: %lld", what, static_cast<long long>(done));
       open_line = true;

@@ -26,8 +26,12 @@ int RunInvoices(const std::vector<std::string>& args);
 int RunStripe(const std::vector<std::string>& args);
 int RunReconcile(const std::vector<std::string>& args);
 
-// A one-line progress bar on stderr when it is a terminal; else a line every 10 %.
+// A one-line progress bar on stderr when it is a terminal (a counter while
+// `total` is -1: unknown); else a line every 10 % (every 10,000 while unknown).
+// Nothing for a total of 0.
 void ShowProgress(const char* what, int64_t done, int64_t total);
+// Ends a progress line left open on the terminal, before the summary.
+void FinishProgress();
 
 // Prints "billingd: <message>" as one line on stderr.
 void PrintError(const std::string& message);

@@ -48,6 +48,7 @@ int RunInvoices(const std::vector<std::string>& args) {
   return WithApp([&](App& app) {
     auto summary = month ? app.invoices->RunPeriodsStartingIn(month->start, month->end, ShowRunProgress)
                          : app.invoices->RunDue(ShowRunProgress);
+    FinishProgress();
     if (!summary.ok()) {
       PrintError(summary.error().message);
       return 1;

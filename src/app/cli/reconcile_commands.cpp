@@ -60,6 +60,7 @@ int RunReconcile(const std::vector<std::string>& args) {
     auto r = app.reconciliations->Run(month, "cli", [](const reconciliation::Progress& p) {
       ShowProgress(p.stage, p.done, p.total);
     });
+    FinishProgress();
     if (!r.ok()) {
       PrintError(r.error().message);
       return 1;
