@@ -201,7 +201,8 @@ export interface ReconciliationTotals {
 }
 
 export interface Reconciliation extends ReconciliationSummary {
-  /** Every currency's totals, by code; the summary's totals are the main currency's. */
-  totals: ReconciliationTotals[];
+  /** Every currency's totals, by code; the summary's totals are the main currency's.
+   *  Absent from results stored by a billingd before per-currency totals. */
+  totals?: ReconciliationTotals[];
   findings: ReconciliationFinding[];
 }

@@ -204,7 +204,8 @@ function RunForm({ onCompleted }: { onCompleted: (result: Reconciliation) => voi
 function ResultPanel({ result }: { result: Reconciliation }) {
   const clean = result.findings_count === 0;
   // Several currencies: the stats are the main currency's, the table has each.
-  const currencies = result.totals.length > 1;
+  const totals = result.totals ?? [];
+  const currencies = totals.length > 1;
   const inMain = currencies ? ` (${result.currency})` : '';
   return (
     <section className="card" aria-labelledby="result-title" data-testid="reconcile-result" data-run={result.id}>
@@ -229,7 +230,7 @@ function ResultPanel({ result }: { result: Reconciliation }) {
         <Stat label={`Billed in Stripe${inMain}`} value={formatMoney(result.billed_total)} />
         <Stat label={`Discrepancy${inMain}`} value={formatMoney(result.discrepancy_total)} />
       </dl>
-      {currencies && <CurrencyTable totals={result.totals} />}
+      {currencies && <CurrencyTable totals={totals} />}
       {clean ? (
         <div className="callout callout-success" role="status">
           <CheckCircle2 aria-hidden="true" size={20} />
