@@ -36,14 +36,18 @@ http::Handler ListApiKeys(ApiContext& context) {
     if (!limit.ok()) return std::move(limit).error();
     auto offset = IntQuery(request, "offset", 0, 0, 1'000'000);
     if (!offset.ok()) return std::move(offset).error();
-    auto keys = context.identity.ListApiKeys(static_cast<int>(*limit), static_cast<int>(*offset));
+    // One more than asked tells whether there is a next page.
+    auto keys = context.identity.ListApiKeys(static_cast<int>(*limit) + 1, static_cast<int>(*offset));
     if (!keys.ok()) return std::move(keys).error();
+    bool more = static_cast<int64_t>(keys->size()) > *limit;
+    if (more) keys->pop_back();
     boost::json::array data;
     for (const auto& k : *keys) data.push_back(ApiKeyJson(k));
     boost::json::object out;
     out["data"] = std::move(data);
     out["limit"] = *limit;
     out["offset"] = *offset;
+    out["next_offset"] = more ? boost::json::value(*offset + *limit) : boost::json::value(nullptr);
     return JsonResponse(200, out);
   };
 }

@@ -1,6 +1,7 @@
 // Logins, roles, customer scoping, CSRF, API keys, audit, injection and timing.
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "security/security_fixture.hpp"
 #include "support/child_process.hpp"
@@ -222,11 +223,19 @@ TEST_P(SecurityTest, ApiKeysAuthenticateUntilRevoked) {
   HttpResult listed = client.Get("/api/v1/admin/api-keys", {"Authorization: Bearer " + secret});
   ASSERT_EQ(listed.status, 200);
   EXPECT_EQ(listed.body.find(secret), std::string::npos) << "secrets are never listed";
-  // Paged like every list.
+  // Paged like every list (newest first: a later millisecond).
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(client.Post("/api/v1/admin/api-keys", R"({"name":"second"})", {root.Bearer()}).status, 201);
   EXPECT_EQ(client.Get("/api/v1/admin/api-keys?limit=101", {root.Bearer()}).status, 400);
-  HttpResult page = client.Get("/api/v1/admin/api-keys?limit=1&offset=1", {root.Bearer()});
-  ASSERT_EQ(page.status, 200) << page.body;
-  EXPECT_EQ(boost::json::parse(page.body).at("data").as_array().size(), 0u) << "one key so far";
+  auto first_page = boost::json::parse(client.Get("/api/v1/admin/api-keys?limit=1", {root.Bearer()}).body).as_object();
+  ASSERT_EQ(first_page.at("data").as_array().size(), 1u);
+  EXPECT_EQ(first_page.at("data").as_array()[0].at("name").as_string(), "second") << "newest first";
+  EXPECT_EQ(first_page.at("next_offset").as_int64(), 1);
+  auto last_page =
+      boost::json::parse(client.Get("/api/v1/admin/api-keys?limit=1&offset=1", {root.Bearer()}).body).as_object();
+  ASSERT_EQ(last_page.at("data").as_array().size(), 1u);
+  EXPECT_EQ(last_page.at("data").as_array()[0].at("name").as_string(), "ops");
+  EXPECT_TRUE(last_page.at("next_offset").is_null());
   auto stored = billingd_->database().db().Execute("SELECT key_hash, last_used_at FROM api_keys WHERE id = $1", {id});
   EXPECT_NE(stored->rows.at(0).Text(0), secret) << "only a hash is stored";
   EXPECT_FALSE(stored->rows.at(0).IsNull(1)) << "last use is recorded";
@@ -247,7 +256,7 @@ TEST_P(SecurityTest, ApiKeysAuthenticateUntilRevoked) {
   EXPECT_EQ(revoked.status, 401);
   EXPECT_EQ(ErrorCode(revoked), "invalid_api_key");
   EXPECT_EQ(client.Get("/api/v1/admin/api-keys", {"Authorization: Bearer mk_made_up_key"}).status, 401);
-  EXPECT_EQ(AuditCount(*billingd_, "api_key.create"), 2);
+  EXPECT_EQ(AuditCount(*billingd_, "api_key.create"), 3);
   EXPECT_EQ(AuditCount(*billingd_, "api_key.revoke"), 1);
 }
 
