@@ -408,35 +408,29 @@ describe('console', () => {
     assert.ok((headers['idempotency-key'] ?? '').length >= 16, 'Idempotency-Key of at least 16 characters');
     assert.ok(headers['x-csrf-token'], 'cookie sessions send the CSRF token');
 
-    if (response.status() === 404) {
-      // TODO(reconciliation API): billingd does not serve POST /api/v1/billing/reconcile
-      // yet. Until it does, the page must say so clearly; once it does, the branch
-      // below checks the result table and this one stops running.
-      const error = page.getByTestId('reconcile-error');
-      await error.waitFor();
-      assert.match(await error.textContent(), /Reconciliation is not available on this server yet/);
-      await page.getByTestId('reconcile-unavailable').waitFor();
-      await shot('14-admin-reconciliation-unavailable');
+    // The last closed month is preselected, and sent.
+    const now = new Date();
+    const closed = now.getUTCMonth() === 0 ? `${now.getUTCFullYear() - 1}-12` : `${now.getUTCFullYear()}-${String(now.getUTCMonth()).padStart(2, '0')}`;
+    assert.equal(request.postData(), JSON.stringify({ period: closed }));
+    assert.equal(response.status(), 200, await response.text());
+    const result = await response.json();
+    assert.equal(result.period, closed);
+    const panel = page.getByTestId('reconcile-result');
+    await panel.waitFor();
+    assert.equal(await panel.getAttribute('data-run'), result.id);
+    if (result.findings_count > 0) {
+      assert.equal(await page.getByTestId('findings-table').locator('tbody tr').count(), result.findings.length);
     } else {
-      assert.equal(response.status(), 200, await response.text());
-      const result = await response.json();
-      const panel = page.getByTestId('reconcile-result');
-      await panel.waitFor();
-      assert.equal(await panel.getAttribute('data-run'), result.id);
-      if (result.findings_count > 0) {
-        assert.equal(await page.getByTestId('findings-table').locator('tbody tr').count(), result.findings.length);
-      } else {
-        await panel.getByText('Every invoice matches').waitFor();
-      }
-      await page.getByTestId('history-table').locator('tbody tr').first().waitFor();
-      await shot('14-admin-reconciliation-result');
+      await panel.getByText('Every invoice matches').waitFor();
     }
+    await page.getByTestId('history-table').locator('tbody tr').first().waitFor();
+    await shot('14-admin-reconciliation-result');
   });
 
   test('the reconciliation page shows a result in the agreed shape (API answered by the browser)', async () => {
-    // Whatever billingd serves, this test answers the reconciliation routes
-    // itself with the agreed contract, so the result view, the 409 retry and
-    // the history are exercised before the API exists.
+    // This test answers the reconciliation routes itself, so that a result
+    // with findings in two currencies, a 409 and its retry, and the history
+    // are shown whatever the demo data holds.
     const usd = (minor) => ({ minor, currency: 'USD', formatted: (minor / 100).toFixed(2) });
     const eur = (minor) => ({ minor, currency: 'EUR', formatted: (minor / 100).toFixed(2) });
     const summary = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { visibleNavItems } from '../../components/Shell';
-import { isUnavailable, keepKeyAfter } from '../../pages/admin/ReconciliationPage';
+import { keepKeyAfter, lastClosedMonth } from '../../pages/admin/ReconciliationPage';
 import { safeNext } from '../../pages/LoginPage';
 import { ApiError } from '../api';
 import { isOverdue, invoiceTitle } from '../invoices';
@@ -44,11 +44,11 @@ describe('reconciliation requests', () => {
     expect(keepKeyAfter(apiError(404))).toBe(false);
   });
 
-  it('recognises a server without the reconciliation API', () => {
-    expect(isUnavailable(apiError(404, 'not_found', 'no route for POST /api/v1/billing/reconcile'))).toBe(true);
-    expect(isUnavailable(apiError(404, 'feature_disabled'))).toBe(false);
-    expect(isUnavailable(apiError(500))).toBe(false);
-    expect(isUnavailable(new Error('x'))).toBe(false);
+  it('preselects the last closed month in UTC, as the server defaults to', () => {
+    expect(lastClosedMonth(new Date('2025-02-10T00:00:00Z'))).toBe('2025-01');
+    expect(lastClosedMonth(new Date('2025-01-01T00:30:00Z'))).toBe('2024-12');
+    expect(lastClosedMonth(new Date('2025-10-31T23:59:59Z'))).toBe('2025-09');
+    expect(lastClosedMonth(new Date('2025-11-01T00:00:00Z'))).toBe('2025-10');
   });
 });
 

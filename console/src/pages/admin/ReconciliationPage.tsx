@@ -2,7 +2,7 @@
 // POST /billing/reconcile runs one (the console makes the Idempotency-Key, so
 // a retry after a lost answer does not run it twice); the history lists past
 // runs, and any run can be opened to see its findings.
-import { AlertTriangle, CheckCircle2, History, PlayCircle, PlugZap } from 'lucide-react';
+import { AlertTriangle, CheckCircle2, History, PlayCircle } from 'lucide-react';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
@@ -13,15 +13,6 @@ import { formatDateTime, formatInteger, formatMoney, formatMonth, formatRate, ME
 import type { FindingKind, Reconciliation, ReconciliationSummary, ReconciliationTotals } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
-
-/**
- * The server has no reconciliation API (a billingd from before it): the
- * collection routes answer 404. (A missing single run is also a 404; callers
- * ask this only of POST /reconcile and GET /reconciliations.)
- */
-export function isUnavailable(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404 && error.code !== 'feature_disabled';
-}
 
 /**
  * Whether a failed request should be retried with the same Idempotency-Key:
@@ -38,6 +29,13 @@ const KIND_LABELS: Record<FindingKind, string> = {
   missing_in_stripe: 'Missing in Stripe',
   missing_internal: 'Missing in Meterline',
 };
+
+/** "2025-01" for any day of February 2025 (UTC), as the server's default. */
+export function lastClosedMonth(now: Date): string {
+  const year = now.getUTCFullYear();
+  const month = now.getUTCMonth(); // 0-based: the previous month's 1-based number
+  return month === 0 ? `${year - 1}-12` : `${year}-${String(month).padStart(2, '0')}`;
+}
 
 function lineLabel(line: string): string {
   if (line === 'total') return 'Invoice total';
@@ -57,7 +55,6 @@ export function ReconciliationPage() {
   );
   const [latest, setLatest] = useState<Reconciliation | null>(null);
 
-  const unavailable = isUnavailable(history.error);
   const shown = latest && (!selectedId || latest.id === selectedId) ? latest : (selected.data ?? null);
 
   const onCompleted = (result: Reconciliation) => {
@@ -68,18 +65,9 @@ export function ReconciliationPage() {
 
   return (
     <div className="stack">
-      {unavailable && (
-        <div className="callout callout-warning" role="status" data-testid="reconcile-unavailable">
-          <PlugZap aria-hidden="true" size={20} />
-          <p>
-            <strong>Reconciliation is not available on this server yet.</strong> This billingd does not serve the reconciliation API
-            (<code>/api/v1/billing/reconciliations</code> answered 404). Update the server to run reconciliations from here.
-          </p>
-        </div>
-      )}
       <RunForm onCompleted={onCompleted} />
       {selectedId && !shown && selected.loading && <LoadingState label="Loading the reconciliation…" />}
-      {selectedId && selected.error && !unavailable && (
+      {selectedId && selected.error && (
         <ErrorState error={selected.error} title="This reconciliation could not be loaded" onRetry={selected.reload} />
       )}
       {shown && <ResultPanel result={shown} />}
@@ -90,9 +78,7 @@ export function ReconciliationPage() {
           </h2>
           <p className="muted">The latest runs, newest first.</p>
         </div>
-        {unavailable ? (
-          <p className="card-pad muted">No history: the reconciliation API is not available.</p>
-        ) : history.error ? (
+        {history.error ? (
           <div className="card-pad">
             <ErrorState error={history.error} title="The history could not be loaded" onRetry={history.reload} />
           </div>
@@ -116,7 +102,8 @@ export function ReconciliationPage() {
 
 function RunForm({ onCompleted }: { onCompleted: (result: Reconciliation) => void }) {
   const periodId = useId();
-  const [period, setPeriod] = useState('');
+  // The last closed month, which the server also takes when none is sent.
+  const [period, setPeriod] = useState(() => lastClosedMonth(new Date()));
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const keyRef = useRef<string | null>(null);
@@ -169,7 +156,7 @@ function RunForm({ onCompleted }: { onCompleted: (result: Reconciliation) => voi
             pattern="\d{4}-\d{2}"
           />
           <span className="field-hint" id={`${periodId}-hint`}>
-            Leave empty for the last closed period.
+            Billing periods starting in this month (UTC).
           </span>
         </div>
         <button type="submit" className="button button-primary" disabled={running} aria-busy={running}>
@@ -177,26 +164,17 @@ function RunForm({ onCompleted }: { onCompleted: (result: Reconciliation) => voi
           {running ? 'Reconciling…' : 'Run reconciliation'}
         </button>
       </form>
-      {error &&
-        (isUnavailable(error) ? (
-          <div className="callout callout-danger" role="alert" data-testid="reconcile-error">
-            <PlugZap aria-hidden="true" size={20} />
-            <p>
-              <strong>Reconciliation is not available on this server yet.</strong> <code>POST /api/v1/billing/reconcile</code> answered 404 Not
-              Found, so nothing was run.
-            </p>
-          </div>
-        ) : (
-          <div data-testid="reconcile-error">
-            <ErrorState
-              error={error}
-              title={inProgress ? 'A reconciliation is already running' : 'The reconciliation did not run'}
-              onRetry={keepKeyAfter(error) ? () => void run() : undefined}
-            >
-              {inProgress && <p>Wait for it to finish; its result will appear in the history.</p>}
-            </ErrorState>
-          </div>
-        ))}
+      {error && (
+        <div data-testid="reconcile-error">
+          <ErrorState
+            error={error}
+            title={inProgress ? 'A reconciliation is already running' : 'The reconciliation did not run'}
+            onRetry={keepKeyAfter(error) ? () => void run() : undefined}
+          >
+            {inProgress && <p>Wait for it to finish; its result will appear in the history.</p>}
+          </ErrorState>
+        </div>
+      )}
     </section>
   );
 }
