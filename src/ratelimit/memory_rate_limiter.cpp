@@ -25,6 +25,11 @@ Result<Limit> ParseLimit(std::string_view text) {
     return InvalidArgument("rate limit must look like 100/15m (units s, m, h), got '" + std::string(text) + "'");
   }
   limit.window = std::chrono::seconds(amount * unit_seconds);
+  // The Redis script compares requests x window (ms) as Lua doubles: exact
+  // only below 2^52 (1,000,000 requests an hour is 3.6 x 10^12).
+  if (static_cast<__int128>(limit.requests) * limit.window.count() * 1000 > (int64_t{1} << 52)) {
+    return InvalidArgument("rate limit " + std::string(text) + " is too large (requests x window in ms must stay below 2^52)");
+  }
   return limit;
 }
 
@@ -75,10 +80,12 @@ class MemoryRateLimiter final : public RateLimiter {
   explicit MemoryRateLimiter(const Clock& clock) : clock_(clock) {}
 
   Decision Hit(std::string_view key, const Limit& limit) override {
+    // The clock is read under the lock: a request stamped before another one
+    // moved the counter into the next window would move it back.
+    std::lock_guard lock(mutex_);
     int64_t now_ms = ToUnixMillis(clock_.Now());
     int64_t window_ms = limit.window.count() * 1000;
     int64_t window_index = now_ms / window_ms;
-    std::lock_guard lock(mutex_);
     if (++hits_since_sweep_ >= 10000) Sweep(now_ms);
     Counter& counter = counters_[std::string(key)];
     if (counter.window_index != window_index) {

@@ -31,8 +31,8 @@ struct Limit {
   std::chrono::seconds window{15 * 60};
 };
 
-// Parses "100/15m", "10000/1m", "5/30s", "1000/1h" (at most 10^9 requests
-// and 24 h).
+// Parses "100/15m", "10000/1m", "5/30s", "1000/1h" (at most 10^9 requests,
+// 24 h, and requests x window in ms below 2^52).
 Result<Limit> ParseLimit(std::string_view text);
 std::string FormatLimit(const Limit& limit);
 

@@ -18,7 +18,9 @@ namespace {
 // (requests x window) and the counter's time to live (two windows: it is the
 // previous window's counter next). The first hit of a window sets the expiry,
 // so no counter outlives its use. Returns {allowed, previous, current before}.
-// Lua numbers are doubles: exact for these products below 2^53.
+// Lua numbers are doubles: exact for these products, which ParseLimit keeps
+// below 2^52. The caller key is a hash tag ({…}), so both counters live in one
+// Redis Cluster slot.
 constexpr const char* kScript =
     "local c = tonumber(redis.call('GET', KEYS[1]) or '0') "
     "local p = tonumber(redis.call('GET', KEYS[2]) or '0') "
@@ -83,7 +85,7 @@ class RedisRateLimiter final : public RateLimiter {
     d.limit = limit.requests;
     d.reset_seconds = std::max<int64_t>(1, ((window_index + 1) * window_ms - now_ms + 999) / 1000);
 
-    std::string base = options_.key_prefix + std::string(key) + ":";
+    std::string base = options_.key_prefix + "{" + std::string(key) + "}:";
     std::string current_key = base + std::to_string(window_index);
     std::string previous_key = base + std::to_string(window_index - 1);
     std::string weight = std::to_string(window_ms - now_ms % window_ms);
