@@ -1,9 +1,12 @@
 // Login, logout and "who am I".
 #include <boost/json/value.hpp>
 
+#include <vector>
+
 #include "api/handlers.hpp"
 #include "api/input.hpp"
 #include "auth/identity_service.hpp"
+#include "core/log.hpp"
 #include "http/error_mapping.hpp"
 #include "http/middleware/authenticate.hpp"
 
@@ -73,37 +76,53 @@ http::Handler Login(ApiContext& context) {
 
 http::Handler Logout(ApiContext& context) {
   // Public, so that a stale or revoked session still gets its cookies
-  // cleared; a live one is authenticated here (CSRF for a cookie session, so
-  // another site cannot sign a user out) and revoked: its token stays signed
-  // until it expires, so its jti is listed as revoked.
+  // cleared. A live session, from the cookie and from a bearer token alike,
+  // is authenticated here and revoked: its token stays signed until it
+  // expires, so its jti is listed as revoked. A cookie session needs its CSRF
+  // token, and the cookies are cleared only when the request carried them:
+  // a cross-site form post arrives without them (SameSite=Lax), so another
+  // site can neither revoke a session nor clear its cookies.
   return [&context](http::Request& request) -> Result<http::Response> {
+    std::optional<std::string> session_cookie = request.Cookie(http::kSessionCookie);
+    std::optional<std::string> csrf_cookie = request.Cookie(http::kCsrfCookie);
     std::string_view authorization = request.headers.Get("Authorization");
     std::string_view bearer;
     if (authorization.size() > 7 && http::EqualsIgnoreCase(authorization.substr(0, 7), "Bearer ")) {
       bearer = authorization.substr(7);
     }
-    std::optional<std::string> session_cookie = request.Cookie(http::kSessionCookie);
-    auto principal = context.identity.Authenticate(bearer, session_cookie ? *session_cookie : std::string_view());
+
     std::optional<Error> failed;
-    if (principal.ok() && principal->has_value()) {
-      const Principal& p = **principal;
-      if (p.via_cookie) {
-        std::optional<std::string> csrf_cookie = request.Cookie(http::kCsrfCookie);
-        if (!csrf_cookie ||
-            !context.identity.csrf().Verify(p.session_id, *csrf_cookie, request.headers.Get("X-CSRF-Token"))) {
-          return Error(ErrorCode::kPermissionDenied, "csrf_failed",
-                       "missing or invalid X-CSRF-Token header for a cookie-authenticated request");
-        }
+    std::vector<Principal> live;
+    auto consider = [&](Result<std::optional<Principal>> principal) {
+      if (principal.ok()) {
+        if (principal->has_value()) live.push_back(std::move(**principal));
+      } else if (principal.error().code != ErrorCode::kUnauthenticated && !failed) {
+        failed = std::move(principal).error();  // e.g. the database is down: cannot tell, cannot revoke
       }
+    };
+    if (!bearer.empty()) consider(context.identity.Authenticate(bearer, {}));
+    if (session_cookie) consider(context.identity.Authenticate({}, *session_cookie));
+    for (const Principal& p : live) {
+      if (p.via_cookie && (!csrf_cookie || !context.identity.csrf().Verify(p.session_id, *csrf_cookie,
+                                                                            request.headers.Get("X-CSRF-Token")))) {
+        return Error(ErrorCode::kPermissionDenied, "csrf_failed",
+                     "missing or invalid X-CSRF-Token header for a cookie-authenticated request");
+      }
+    }
+    for (const Principal& p : live) {
       Status revoked = context.identity.SignOut(p, Origin(request));
-      if (!revoked.ok()) failed = std::move(revoked).error();
-    } else if (!principal.ok() && principal.error().code != ErrorCode::kUnauthenticated) {
-      failed = std::move(principal).error();  // e.g. the database is down: cannot tell, cannot revoke
+      if (!revoked.ok() && !failed) failed = std::move(revoked).error();
+    }
+    if (failed) {
+      log::Warn("logout could not revoke the session",
+                {{"request_id", request.request_id}, {"error", failed->message}});
     }
     http::Response response =
         failed ? http::ErrorResponse(*failed, request.request_id) : http::Response::NoContent(204);
-    response.headers.Add("Set-Cookie", Cookie(http::kSessionCookie, "", 0, true, context.secure_cookies));
-    response.headers.Add("Set-Cookie", Cookie(http::kCsrfCookie, "", 0, false, context.secure_cookies));
+    if (session_cookie || csrf_cookie) {
+      response.headers.Add("Set-Cookie", Cookie(http::kSessionCookie, "", 0, true, context.secure_cookies));
+      response.headers.Add("Set-Cookie", Cookie(http::kCsrfCookie, "", 0, false, context.secure_cookies));
+    }
     return response;
   };
 }

@@ -46,8 +46,15 @@ TEST_P(SecurityTest, LoginSetsHardenedCookiesAndMeWorks) {
   EXPECT_EQ(audit->rows.at(0).Text(0), "127.0.0.1");
   EXPECT_EQ(audit->rows.at(0).Text(1), "security-test");
 
-  // Logout is a mutation of a cookie session: it needs the CSRF header.
-  EXPECT_EQ(client.Post("/api/v1/auth/logout", "", {alice.Cookie()}).status, 403);
+  // Logout is a mutation of a cookie session: it needs the CSRF header, and
+  // without it the cookies stay.
+  HttpResult forged = client.Post("/api/v1/auth/logout", "", {alice.Cookie()});
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_EQ(forged.Header("Set-Cookie"), "");
+  // A cross-site form post carries no SameSite=Lax cookie: nothing to clear.
+  HttpResult cookieless = client.Post("/api/v1/auth/logout", "", {});
+  EXPECT_EQ(cookieless.status, 204);
+  EXPECT_EQ(cookieless.Header("Set-Cookie"), "");
   HttpResult logout = client.Post("/api/v1/auth/logout", "", {alice.Cookie(), "X-CSRF-Token: " + alice.csrf});
   EXPECT_EQ(logout.status, 204);
   EXPECT_NE(logout.Header("Set-Cookie").find("Max-Age=0"), std::string::npos);
@@ -68,6 +75,15 @@ TEST_P(SecurityTest, LoginSetsHardenedCookiesAndMeWorks) {
   EXPECT_EQ(client.Get("/api/v1/auth/me", {again.Bearer()}).status, 200);
   EXPECT_EQ(client.Post("/api/v1/auth/logout", "", {again.Bearer()}).status, 204);
   EXPECT_EQ(client.Get("/api/v1/auth/me", {again.Bearer()}).status, 401);
+  // A bearer token and a cookie session in one logout: both end.
+  SignedIn by_bearer = SignIn("alice@acme.test");
+  SignedIn by_cookie = SignIn("alice@acme.test");
+  EXPECT_EQ(client.Post("/api/v1/auth/logout", "",
+                        {by_bearer.Bearer(), by_cookie.Cookie(), "X-CSRF-Token: " + by_cookie.csrf})
+                .status,
+            204);
+  EXPECT_EQ(client.Get("/api/v1/auth/me", {by_bearer.Bearer()}).status, 401);
+  EXPECT_EQ(client.Get("/api/v1/auth/me", {by_cookie.Cookie()}).status, 401);
 
   // Rows go once their tokens have expired anyway.
   auth::IdentityService& identity = *billingd_->app().identity;

@@ -78,7 +78,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       // The server clears the cookies and ends the session; when it could not,
       // say so rather than claim the session is over.
       const why = error instanceof Error ? ` (${error.message})` : '';
-      notice = `You are signed out in this window, but the server could not end the session${why}. Sign in and out again to end it.`;
+      notice = `You are signed out in this window, but the server could not revoke the session${why}; it stays valid until it expires.`;
     }
     forgetViewState();
     setUser(null);

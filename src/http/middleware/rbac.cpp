@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/log.hpp"
 #include "http/error_mapping.hpp"
 #include "http/router.hpp"
 
@@ -12,6 +13,11 @@ Response RbacMiddleware::Handle(Request& request, const Next& next) {
   if (!request.principal) {
     Error error = request.auth_error.value_or(
         Error(ErrorCode::kUnauthenticated, "unauthenticated", "sign in or send an Authorization header"));
+    if (error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kInternal) {
+      // The answer hides the details (error_mapping): the log keeps them.
+      log::Warn("authentication could not be checked",
+                {{"request_id", request.request_id}, {"route", request.route->pattern}, {"error", error.message}});
+    }
     Response response = ErrorResponse(error, request.request_id);
     response.headers.Set("WWW-Authenticate", "Bearer");
     return response;
