@@ -178,15 +178,18 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     report("Stripe invoices", fetched, more ? -1 : fetched);
   }
 
-  // Our invoices of those periods, read after Stripe's side (which can take
-  // minutes): an invoice we made meanwhile is then ours rather than missing.
-  // The periods expected are those closed when the run started.
+  // Our invoices of those periods as they were when the run started, the
+  // moment the expected periods (closed by then) describe too; Stripe's list
+  // is read newest first, so an invoice pushed during the download would not
+  // be in it. An invoice made during a long run (a scheduler behind) thus
+  // shows as missing_internal, as it was at the start, and the next run sees
+  // both sides of it.
   std::map<std::pair<std::string, int64_t>, OurInvoice> ours;
   {
     auto rows = db_.Execute(
         "SELECT id, subscription_id, period_start, stripe_invoice_id, status FROM invoices "
-        "WHERE period_start >= $1 AND period_start < $2 AND subscription_id IS NOT NULL",
-        {ToUnixMillis(month->start), ToUnixMillis(month->end)});
+        "WHERE period_start >= $1 AND period_start < $2 AND subscription_id IS NOT NULL AND created_at < $3",
+        {ToUnixMillis(month->start), ToUnixMillis(month->end), ToUnixMillis(started)});
     if (!rows.ok()) return std::move(rows).error();
     for (const auto& row : rows->rows) {
       ours[{row.Text(1), row.Int(2)}] = {row.Text(0), row.OptText(3).value_or(""), row.Text(4)};
