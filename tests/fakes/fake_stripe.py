@@ -26,6 +26,8 @@ Control endpoints (not Stripe's):
   POST /_fake/subscription_status {"id": "sub_...", "status": "past_due"}
   POST /_fake/trial_will_end {"id": "sub_..."}
   POST /_fake/payment_failed {"invoice": "in_..."}
+  POST /_fake/invoice_currency {"invoice": "in_...", "currency": "eur"}: a
+                        mistake made in Stripe (for reconciliation tests)
   POST /_fake/alert_sink   any JSON: kept (an ALERT_WEBHOOK_URL for tests)
   GET  /_fake/alerts       what alert_sink received
   POST /_fake/forget_keys  forget idempotency keys (Stripe keeps them 24 h)
@@ -355,6 +357,9 @@ def control_action(path, body):
         return {"ok": True}
     if path == "/_fake/trial_will_end":
         emit("customer.subscription.trial_will_end", STATE["subscriptions"][body["id"]])
+        return {"ok": True}
+    if path == "/_fake/invoice_currency":
+        STATE["invoices"][body["invoice"]]["currency"] = body["currency"]
         return {"ok": True}
     if path == "/_fake/payment_failed":
         inv = STATE["invoices"][body["invoice"]]

@@ -169,6 +169,25 @@ TEST_P(ReconciliationTest, AMissingStripeInvoiceIsAFindingAndCrossesTheAlertThre
   EXPECT_EQ(RunBillingd({"reconcile", "--period", "January"}, env).exit_code, 2);
 }
 
+TEST_P(ReconciliationTest, AStripeInvoiceInAnotherCurrencyIsAFindingNotASum) {
+  Push();
+  std::string theirs = db().Execute("SELECT stripe_invoice_id FROM invoices WHERE customer_id = $1 AND period_start = $2",
+                                    {customer_a_, ToUnixMillis(first_.start)})
+                           ->rows.at(0)
+                           .Text(0);
+  fake_.Control("/_fake/invoice_currency", {{"invoice", theirs}, {"currency", "eur"}});
+  auto r = Service().Run(period_, "test");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->findings_count, 1);
+  EXPECT_EQ(r->findings[0].kind, "amount_mismatch");
+  EXPECT_EQ(r->findings[0].line, "currency EUR");
+  EXPECT_EQ(r->findings[0].stripe_invoice_id, theirs);
+  ASSERT_EQ(r->totals.size(), 1u) << "no EUR totals from a USD invoice";
+  EXPECT_EQ(r->totals[0].currency, "USD");
+  EXPECT_EQ(r->billed_total_minor, 29'900) << "Beta's only: Acme's euros are not added to dollars";
+  EXPECT_EQ(r->discrepancy_total_minor, 17'400);
+}
+
 TEST_P(ReconciliationTest, TotalsAndAlertsAreKeptPerCurrency) {
   // A catalog with a plan in euros next to the dollar plans.
   TempDir dir("mtl-rec-catalog");
