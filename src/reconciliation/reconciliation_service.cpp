@@ -53,6 +53,75 @@ struct Billed {
   bool matched = false;
 };
 
+// What Stripe billed: every invoice created since `since` (ours are created
+// after their period closes), a page of 100 at a time.
+struct StripeSide {
+  std::map<std::string, Billed> billed;            // by Stripe id
+  std::map<std::string, std::string> by_metadata;  // our invoice id -> Stripe id
+};
+
+Result<StripeSide> ReadStripeSide(stripe::StripeClient& stripe, TimePoint since,
+                                  const std::function<void(const char*, int64_t, int64_t)>& report) {
+  StripeSide side;
+  std::string after;
+  int64_t fetched = 0;
+  report("Stripe invoices", 0, -1);
+  for (bool more = true; more;) {
+    stripe::FormParams query = {{"limit", "100"}, {"created[gte]", std::to_string(ToUnixMillis(since) / 1000)}};
+    if (!after.empty()) query.emplace_back("starting_after", after);
+    auto page = stripe.Get("invoices", query);
+    if (!page.ok()) return std::move(page).error();
+    const auto* data = page->if_contains("data");
+    if (data == nullptr || !data->is_array()) return Unavailable("Stripe's invoice list has no data");
+    for (const auto& v : data->as_array()) {
+      if (!v.is_object()) continue;
+      const json::object& inv = v.as_object();
+      std::string currency = stripe::TextField(inv, "currency");
+      for (char& c : currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      Billed b{stripe::TextField(inv, "id"), std::move(currency), stripe::IntField(inv, "total").value_or(0), {},
+               false};
+      after = b.id;
+      auto lines = stripe::InvoiceLines(stripe, inv);  // a call of its own only past 10 lines
+      if (!lines.ok()) return std::move(lines).error();
+      for (const auto& l : *lines) {
+        std::string position = stripe::MetadataField(l, "meterline_line");
+        int64_t at = 0;
+        if (std::from_chars(position.data(), position.data() + position.size(), at).ec != std::errc()) continue;
+        b.lines[at] += stripe::IntField(l, "amount").value_or(0);
+      }
+      std::string meta = stripe::MetadataField(inv, "meterline_invoice_id");
+      if (!meta.empty()) side.by_metadata[meta] = b.id;
+      side.billed[b.id] = std::move(b);
+    }
+    const auto* has_more = page->if_contains("has_more");
+    more = has_more != nullptr && has_more->is_bool() && has_more->as_bool() && !data->as_array().empty();
+    fetched += static_cast<int64_t>(data->as_array().size());
+    report("Stripe invoices", fetched, more ? -1 : fetched);
+  }
+  return side;
+}
+
+// Our invoices of the periods starting in [from, to), by (subscription,
+// period start), as they were at `as_of`: the moment the expected periods
+// (closed by then) describe too. Stripe's list is read newest first, so an
+// invoice pushed during the download would not be in it; an invoice made
+// during a long run (a scheduler behind) thus shows as missing_internal, as
+// it was at the start, and the next run sees both sides of it.
+using OurInvoices = std::map<std::pair<std::string, int64_t>, OurInvoice>;
+
+Result<OurInvoices> ReadOurInvoices(storage::Database& db, TimePoint from, TimePoint to, TimePoint as_of) {
+  auto rows = db.Execute(
+      "SELECT id, subscription_id, period_start, stripe_invoice_id, status FROM invoices "
+      "WHERE period_start >= $1 AND period_start < $2 AND subscription_id IS NOT NULL AND created_at < $3",
+      {ToUnixMillis(from), ToUnixMillis(to), ToUnixMillis(as_of)});
+  if (!rows.ok()) return std::move(rows).error();
+  OurInvoices ours;
+  for (const auto& row : rows->rows) {
+    ours[{row.Text(1), row.Int(2)}] = {row.Text(0), row.OptText(3).value_or(""), row.Text(4)};
+  }
+  return ours;
+}
+
 Reconciliation FromRow(const storage::Row& r) {
   Reconciliation out;
   out.id = r.Text(0);
@@ -137,64 +206,13 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   auto report = [&](const char* stage, int64_t done, int64_t total) {
     if (progress) progress({stage, done, total});
   };
-  // What Stripe billed: every invoice created since the month began, a page
-  // of 100 at a time (ours are created after their period closes).
-  std::map<std::string, Billed> billed;            // by Stripe id
-  std::map<std::string, std::string> by_metadata;  // our invoice id -> Stripe id
-  std::string after;
-  int64_t fetched = 0;
-  report("Stripe invoices", 0, -1);
-  for (bool more = true; more;) {
-    stripe::FormParams query = {{"limit", "100"},
-                                {"created[gte]", std::to_string(ToUnixMillis(month->start) / 1000)}};
-    if (!after.empty()) query.emplace_back("starting_after", after);
-    auto page = stripe_.Get("invoices", query);
-    if (!page.ok()) return std::move(page).error();
-    const auto* data = page->if_contains("data");
-    if (data == nullptr || !data->is_array()) return Unavailable("Stripe's invoice list has no data");
-    for (const auto& v : data->as_array()) {
-      if (!v.is_object()) continue;
-      const json::object& inv = v.as_object();
-      std::string currency = stripe::TextField(inv, "currency");
-      for (char& c : currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      Billed b{stripe::TextField(inv, "id"), std::move(currency), stripe::IntField(inv, "total").value_or(0), {},
-               false};
-      after = b.id;
-      auto lines = stripe::InvoiceLines(stripe_, inv);  // a call of its own only past 10 lines
-      if (!lines.ok()) return std::move(lines).error();
-      for (const auto& l : *lines) {
-        std::string position = stripe::MetadataField(l, "meterline_line");
-        int64_t at = 0;
-        if (std::from_chars(position.data(), position.data() + position.size(), at).ec != std::errc()) continue;
-        b.lines[at] += stripe::IntField(l, "amount").value_or(0);
-      }
-      std::string meta = stripe::MetadataField(inv, "meterline_invoice_id");
-      if (!meta.empty()) by_metadata[meta] = b.id;
-      billed[b.id] = std::move(b);
-    }
-    const auto* has_more = page->if_contains("has_more");
-    more = has_more != nullptr && has_more->is_bool() && has_more->as_bool() && !data->as_array().empty();
-    fetched += static_cast<int64_t>(data->as_array().size());
-    report("Stripe invoices", fetched, more ? -1 : fetched);
-  }
+  auto stripe_side = ReadStripeSide(stripe_, month->start, report);
+  if (!stripe_side.ok()) return std::move(stripe_side).error();
+  std::map<std::string, Billed>& billed = stripe_side->billed;
+  const std::map<std::string, std::string>& by_metadata = stripe_side->by_metadata;
 
-  // Our invoices of those periods as they were when the run started, the
-  // moment the expected periods (closed by then) describe too; Stripe's list
-  // is read newest first, so an invoice pushed during the download would not
-  // be in it. An invoice made during a long run (a scheduler behind) thus
-  // shows as missing_internal, as it was at the start, and the next run sees
-  // both sides of it.
-  std::map<std::pair<std::string, int64_t>, OurInvoice> ours;
-  {
-    auto rows = db_.Execute(
-        "SELECT id, subscription_id, period_start, stripe_invoice_id, status FROM invoices "
-        "WHERE period_start >= $1 AND period_start < $2 AND subscription_id IS NOT NULL AND created_at < $3",
-        {ToUnixMillis(month->start), ToUnixMillis(month->end), ToUnixMillis(started)});
-    if (!rows.ok()) return std::move(rows).error();
-    for (const auto& row : rows->rows) {
-      ours[{row.Text(1), row.Int(2)}] = {row.Text(0), row.OptText(3).value_or(""), row.Text(4)};
-    }
-  }  // the rows go before pricing begins
+  auto ours = ReadOurInvoices(db_, month->start, month->end, started);
+  if (!ours.ok()) return std::move(ours).error();
 
   // Totals per currency: amounts in different currencies are never added.
   std::map<std::string, CurrencyTotals> by_currency;
@@ -215,8 +233,8 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     CurrencyTotals& t = totals(e.currency);
     if (subscriptions.insert(e.subscription.id).second) ++t.subscriptions_checked;
     const int64_t total = e.amounts.total_minor;
-    auto found = ours.find({e.subscription.id, ToUnixMillis(e.period.start)});
-    if (found == ours.end()) {
+    auto found = ours->find({e.subscription.id, ToUnixMillis(e.period.start)});
+    if (found == ours->end()) {
       t.expected_total_minor += total;
       t.discrepancy_total_minor += Abs(total);
       add(e, "missing_internal", "total", total, 0, "", "");
@@ -281,7 +299,7 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   // Stripe invoices that name an invoice of ours we do not have.
   std::vector<std::string> unmatched;
   for (const auto& [meta, stripe_id] : by_metadata) {
-    if (!billed[stripe_id].matched) unmatched.push_back(meta);
+    if (!billed.at(stripe_id).matched) unmatched.push_back(meta);
   }
   std::set<std::string> known;
   std::map<std::string, std::string> names;
@@ -296,7 +314,7 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   if (!read.ok()) return std::move(read).error();
   for (const std::string& meta : unmatched) {
     if (known.count(meta)) continue;
-    const Billed& b = billed[by_metadata[meta]];
+    const Billed& b = billed.at(by_metadata.at(meta));
     r.findings.push_back({"", "", "missing_internal", "total", 0, b.total, b.total, b.currency, meta, b.id});
     CurrencyTotals& t = totals(b.currency);
     t.discrepancy_total_minor += Abs(b.total);
