@@ -1,5 +1,7 @@
 #include "invoicing/invoice_builder.hpp"
 
+#include "core/checked_math.hpp"
+
 namespace meterline::invoicing {
 
 std::string GroupThousands(int64_t value) {
@@ -27,7 +29,7 @@ Result<int64_t> TaxMinor(int64_t subtotal_minor, const money::Decimal& rate) {
   if (rate.units() < 0) return InvalidArgument("tax rate must not be negative");
   __int128 tax = money::DivideRoundHalfEven(static_cast<__int128>(subtotal_minor) * rate.units(),
                                             money::Pow10(rate.scale()));
-  if (tax > INT64_MAX || tax < INT64_MIN) return Internal("tax overflow");
+  if (tax > INT64_MAX || tax < INT64_MIN) return OverflowError("the tax");
   return static_cast<int64_t>(tax);
 }
 
@@ -53,9 +55,7 @@ Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catal
                          over, money::PerUnitText(price), *amount});
   }
   for (const LineItem& line : out.lines) {
-    if (__builtin_add_overflow(out.subtotal_minor, line.amount_minor, &out.subtotal_minor)) {
-      return Internal("invoice subtotal overflow");
-    }
+    MTL_RETURN_IF_ERROR(AddChecked(out.subtotal_minor, line.amount_minor, "the invoice subtotal"));
   }
   if (tax_rate) {
     if (money::Decimal(1, 0) < *tax_rate || *tax_rate == money::Decimal(1, 0) || tax_rate->units() < 0) {
@@ -65,9 +65,9 @@ Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catal
     if (!tax.ok()) return std::move(tax).error();
     out.tax_minor = *tax;
   }
-  if (__builtin_add_overflow(out.subtotal_minor, out.tax_minor, &out.total_minor)) {
-    return Internal("invoice total overflow");
-  }
+  auto total = TryAdd(out.subtotal_minor, out.tax_minor);
+  if (!total) return OverflowError("the invoice total");
+  out.total_minor = *total;
   return out;
 }
 

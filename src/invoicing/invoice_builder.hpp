@@ -29,7 +29,7 @@ struct InvoiceAmounts {
 
 // `usage`: metric id -> units used in the period (missing = 0).
 // `tax_rate`: nullopt for no tax; else 0 <= rate < 1.
-// kInvalidArgument for a negative usage or a bad rate; kInternal on overflow.
+// kInvalidArgument for a negative usage or a bad rate; OverflowError (422) when an amount does not fit.
 Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catalog::Plan& plan,
                                     const std::map<std::string, int64_t>& usage,
                                     const std::optional<money::Decimal>& tax_rate);

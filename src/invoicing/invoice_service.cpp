@@ -7,6 +7,7 @@
 #include <set>
 
 #include "audit/audit_log.hpp"
+#include "core/checked_math.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "invoicing/invoice_builder.hpp"
@@ -185,7 +186,7 @@ Result<Invoice> InvoiceService::CreateDraft(const std::string& customer_id, cons
                                             const Period& period, const std::vector<LineItem>& lines) {
   int64_t subtotal = 0;
   for (const LineItem& l : lines) {
-    if (__builtin_add_overflow(subtotal, l.amount_minor, &subtotal)) return Internal("invoice subtotal overflow");
+    MTL_RETURN_IF_ERROR(AddChecked(subtotal, l.amount_minor, "the invoice subtotal"));
   }
   std::string id = NewId("inv");
   int64_t now_ms = ToUnixMillis(clock_.Now());
@@ -290,7 +291,8 @@ Result<RunSummary> InvoiceService::Run(
         }
         if (made->created) {
           ++part.created;
-          part.total_minor[made->invoice.currency] += made->invoice.total_minor;
+          MTL_RETURN_IF_ERROR(AddChecked(part.total_minor[made->invoice.currency], made->invoice.total_minor,
+                                         "the run's " + made->invoice.currency + " total"));
         } else {
           ++part.existing;
         }
@@ -301,7 +303,9 @@ Result<RunSummary> InvoiceService::Run(
     }
     summary.created += part.created;
     summary.existing += part.existing;
-    for (const auto& [currency, minor] : part.total_minor) summary.total_minor[currency] += minor;
+    for (const auto& [currency, minor] : part.total_minor) {
+      MTL_RETURN_IF_ERROR(AddChecked(summary.total_minor[currency], minor, "the run's " + currency + " total"));
+    }
     p.done += static_cast<int64_t>(chunk.size());
     if (progress) progress(p);
   }
@@ -415,7 +419,8 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
                                                                       now_ms}) {
         outbox.push_back(std::move(v));
       }
-      summary.total_minor[plan.currency.code] += a.total_minor;
+      MTL_RETURN_IF_ERROR(
+          AddChecked(summary.total_minor[plan.currency.code], a.total_minor, "the run's " + plan.currency.code + " total"));
     }
     auto inserted = storage::InsertRows(
         tx,

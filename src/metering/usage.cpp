@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "core/checked_math.hpp"
+
 namespace meterline::metering {
 
 UsageService::UsageService(UsageStore& store, const catalog::Catalog& catalog,
@@ -30,9 +32,7 @@ Result<CurrentUsage> UsageService::Current(const std::string& customer_id) {
     if (!charge.ok()) return std::move(charge).error();
     m.overage_minor = *charge;
     m.permille = m.limit > 0 ? static_cast<int64_t>(static_cast<__int128>(m.usage) * 1000 / m.limit) : 0;
-    if (__builtin_add_overflow(out.total_overage_minor, m.overage_minor, &out.total_overage_minor)) {
-      return Internal("overage total overflow");
-    }
+    MTL_RETURN_IF_ERROR(AddChecked(out.total_overage_minor, m.overage_minor, "the overage total"));
     out.metrics.push_back(m);
   }
   return out;

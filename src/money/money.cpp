@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "core/checked_math.hpp"
+
 namespace meterline::money {
 
 std::optional<Currency> FindCurrency(std::string_view code) {
@@ -18,7 +20,7 @@ Result<Money> Add(const Money& a, const Money& b) {
     return InvalidArgument("cannot add " + a.currency + " and " + b.currency);
   }
   int64_t sum = 0;
-  if (__builtin_add_overflow(a.minor, b.minor, &sum)) return Internal("money overflow adding " + a.currency);
+  if (__builtin_add_overflow(a.minor, b.minor, &sum)) return OverflowError("a sum of " + a.currency + " amounts");
   return Money{sum, a.currency};
 }
 
@@ -44,11 +46,11 @@ Result<int64_t> ChargeMinor(const UnitPrice& price, int64_t quantity, const Curr
   if (__builtin_mul_overflow(static_cast<__int128>(quantity), static_cast<__int128>(price.amount.units()),
                              &numerator) ||
       __builtin_mul_overflow(numerator, Pow10(currency.exponent), &numerator)) {
-    return Internal("charge overflow");
+    return OverflowError("a charge");
   }
   __int128 denominator = Pow10(price.amount.scale()) * price.per_units;
   __int128 charge = DivideRoundHalfEven(numerator, denominator);
-  if (charge > INT64_MAX || charge < INT64_MIN) return Internal("charge does not fit in 64 bits");
+  if (charge > INT64_MAX || charge < INT64_MIN) return OverflowError("a charge");
   return static_cast<int64_t>(charge);
 }
 

@@ -29,7 +29,7 @@ struct Money {
   friend bool operator==(const Money&, const Money&) = default;
 };
 
-// a + b. kInvalidArgument when the currencies differ, kInternal on overflow.
+// a + b. kInvalidArgument when the currencies differ, OverflowError (422) on overflow.
 Result<Money> Add(const Money& a, const Money& b);
 
 // "1234.5" USD -> "$1,234.50"-free plain form "1234.50" (exponent digits).
@@ -45,8 +45,8 @@ struct UnitPrice {
 
 // The charge for `quantity` units at `price`, in minor units of `currency`:
 // quantity * amount / per_units, rounded half to even once.
-// kInvalidArgument for a negative quantity or per_units < 1; kInternal when the
-// result does not fit in 64 bits.
+// kInvalidArgument for a negative quantity or per_units < 1; OverflowError
+// (422, core/checked_math.hpp) when the result does not fit in 64 bits.
 Result<int64_t> ChargeMinor(const UnitPrice& price, int64_t quantity, const Currency& currency);
 
 // The exact price of one unit in major units, as text ("0.0005"), for invoice lines.

@@ -49,6 +49,24 @@ TEST(InvoiceBuilder, RefusesNegativeUsageAndBadRates) {
   EXPECT_FALSE(BuildInvoice(catalog, plan, {}, money::Decimal::Parse("-0.1")).ok());
 }
 
+// A charge or a sum that does not fit in 64 bits is a 422 "overflow", never a wrap.
+TEST(InvoiceBuilder, AmountsPastInt64AreAnOverflowErrorNotAWrap) {
+  catalog::Catalog catalog = catalog::Catalog::Default();
+  catalog::Plan plan = *catalog.FindPlan("starter");
+  plan.overage["impressions"] = {money::Decimal(9'000'000'000'000'000'000, 0), 1};  // 9 x 10^18 USD a unit
+  auto inv = BuildInvoice(catalog, plan, {{"impressions", 1'000'002}}, std::nullopt);
+  ASSERT_FALSE(inv.ok());
+  EXPECT_EQ(inv.error().code, ErrorCode::kUnprocessable);
+  EXPECT_EQ(inv.error().Reason(), "overflow");
+  // Two lines that fit alone but not together.
+  plan.overage["impressions"] = {money::Decimal(46'200'000'000'000'000, 0), 1};  // 4.62 x 10^18 cents a unit
+  plan.overage["api_calls"] = {money::Decimal(46'200'000'000'000'000, 0), 1};
+  auto sum = BuildInvoice(catalog, plan, {{"impressions", 1'000'001}, {"api_calls", 100'001}}, std::nullopt);
+  ASSERT_FALSE(sum.ok());
+  EXPECT_EQ(sum.error().Reason(), "overflow");
+  EXPECT_NE(sum.error().message.find("subtotal"), std::string::npos) << sum.error().message;
+}
+
 // Property: for any usage and tax rate, the lines add up to the subtotal and
 // subtotal + tax = total, to the cent; every amount is non-negative.
 TEST(InvoiceBuilder, AmountsAddUpForRandomUsage) {

@@ -55,7 +55,8 @@ TEST(ChargeTest, RefusesBadInputAndOverflow) {
   EXPECT_FALSE(ChargeMinor(UnitPrice{D("1"), 0}, 1, kUsd).ok());
   auto huge = ChargeMinor(UnitPrice{D("9223372036854775807"), 1}, INT64_MAX, kUsd);
   ASSERT_FALSE(huge.ok());
-  EXPECT_EQ(huge.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(huge.error().code, ErrorCode::kUnprocessable);
+  EXPECT_EQ(huge.error().Reason(), "overflow");
 }
 
 TEST(ChargeTest, SplittingQuantityNeverGainsMoreThanRoundingPerPart) {
@@ -74,7 +75,8 @@ TEST(ChargeTest, SplittingQuantityNeverGainsMoreThanRoundingPerPart) {
 TEST(MoneyTest, AddChecksCurrencyAndOverflow) {
   EXPECT_EQ(*Add({150, "USD"}, {250, "USD"}), (Money{400, "USD"}));
   EXPECT_EQ(Add({1, "USD"}, {1, "EUR"}).error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(Add({INT64_MAX, "USD"}, {1, "USD"}).error().code, ErrorCode::kInternal);
+  EXPECT_EQ(Add({INT64_MAX, "USD"}, {1, "USD"}).error().code, ErrorCode::kUnprocessable);
+  EXPECT_EQ(Add({INT64_MAX, "USD"}, {1, "USD"}).error().Reason(), "overflow");
 }
 
 TEST(MoneyTest, FormatsMajorUnits) {
