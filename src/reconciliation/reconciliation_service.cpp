@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "core/checked_math.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/period.hpp"
@@ -25,38 +26,10 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int64_t kTaxPosition = 10'000;  // as stripe/invoice_sync.cpp sends tax
-
-// |billed - expected| beyond max(one minor unit, tolerance x |expected|)?
-bool Beyond(int64_t expected, int64_t billed, const money::Decimal& tolerance) {
-  __int128 diff = static_cast<__int128>(billed) - expected;
-  if (diff < 0) diff = -diff;
-  if (diff <= 1) return false;
-  __int128 magnitude = expected < 0 ? -static_cast<__int128>(expected) : expected;
-  return diff * money::Pow10(tolerance.scale()) > magnitude * tolerance.units();
-}
-
-int64_t Abs(int64_t v) { return v < 0 ? -v : v; }
-
-struct OurInvoice {
-  std::string id;
-  std::string stripe_invoice_id;
-  std::string status;
-};
-
-// Stripe's amounts of one invoice: total and per line (by our position).
-struct Billed {
-  std::string id;
-  std::string currency;  // upper case, as ours
-  int64_t total = 0;
-  std::map<int64_t, int64_t> lines;
-  bool matched = false;
-};
-
 // What Stripe billed: every invoice created since `since` (ours are created
 // after their period closes), a page of 100 at a time.
 struct StripeSide {
-  std::map<std::string, Billed> billed;            // by Stripe id
+  std::map<std::string, BilledInvoice> billed;     // by Stripe id
   std::map<std::string, std::string> by_metadata;  // our invoice id -> Stripe id
 };
 
@@ -78,8 +51,8 @@ Result<StripeSide> ReadStripeSide(stripe::StripeClient& stripe, TimePoint since,
       const json::object& inv = v.as_object();
       std::string currency = stripe::TextField(inv, "currency");
       for (char& c : currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      Billed b{stripe::TextField(inv, "id"), std::move(currency), stripe::IntField(inv, "total").value_or(0), {},
-               false};
+      BilledInvoice b{stripe::TextField(inv, "id"), std::move(currency), stripe::IntField(inv, "total").value_or(0),
+                      {}};
       after = b.id;
       auto lines = stripe::InvoiceLines(stripe, inv);  // a call of its own only past 10 lines
       if (!lines.ok()) return std::move(lines).error();
@@ -87,7 +60,8 @@ Result<StripeSide> ReadStripeSide(stripe::StripeClient& stripe, TimePoint since,
         std::string position = stripe::MetadataField(l, "meterline_line");
         int64_t at = 0;
         if (std::from_chars(position.data(), position.data() + position.size(), at).ec != std::errc()) continue;
-        b.lines[at] += stripe::IntField(l, "amount").value_or(0);
+        MTL_RETURN_IF_ERROR(AddChecked(b.lines[at], stripe::IntField(l, "amount").value_or(0),
+                                       "line " + position + " of Stripe invoice " + b.id));
       }
       std::string meta = stripe::MetadataField(inv, "meterline_invoice_id");
       if (!meta.empty()) side.by_metadata[meta] = b.id;
@@ -208,98 +182,53 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   };
   auto stripe_side = ReadStripeSide(stripe_, month->start, report);
   if (!stripe_side.ok()) return std::move(stripe_side).error();
-  std::map<std::string, Billed>& billed = stripe_side->billed;
+  std::map<std::string, BilledInvoice>& billed = stripe_side->billed;
   const std::map<std::string, std::string>& by_metadata = stripe_side->by_metadata;
 
   auto ours = ReadOurInvoices(db_, month->start, month->end, started);
   if (!ours.ok()) return std::move(ours).error();
 
-  // Totals per currency: amounts in different currencies are never added.
-  std::map<std::string, CurrencyTotals> by_currency;
-  auto totals = [&](const std::string& currency) -> CurrencyTotals& {
-    CurrencyTotals& t = by_currency[currency];
-    t.currency = currency;
-    return t;
-  };
-  std::set<std::string> subscriptions;
-  auto add = [&](const invoicing::ExpectedInvoice& e, std::string kind, std::string line, int64_t exp,
-                 int64_t got, const std::string& invoice_id, const std::string& stripe_id) {
-    r.findings.push_back({e.subscription.customer_id, "", std::move(kind), std::move(line), exp, got, got - exp,
-                          e.currency, invoice_id, stripe_id});
-  };
   // Priced from the rollups and compared a chunk at a time, so that only
   // Stripe's side and our invoice ids are held for the whole month.
-  auto compare = [&](const invoicing::ExpectedInvoice& e) {
-    CurrencyTotals& t = totals(e.currency);
-    if (subscriptions.insert(e.subscription.id).second) ++t.subscriptions_checked;
-    const int64_t total = e.amounts.total_minor;
+  TotalsByCurrency totals;
+  std::set<std::string> matched;  // Stripe ids compared with an invoice of ours
+  auto compare = [&](const invoicing::ExpectedInvoice& e) -> Status {
+    const OurInvoice* mine = nullptr;
+    const BilledInvoice* theirs = nullptr;
     auto found = ours->find({e.subscription.id, ToUnixMillis(e.period.start)});
-    if (found == ours->end()) {
-      t.expected_total_minor += total;
-      t.discrepancy_total_minor += Abs(total);
-      add(e, "missing_internal", "total", total, 0, "", "");
-      return;
-    }
-    const OurInvoice& mine = found->second;
-    if (mine.status == "void") return;  // nothing is owed
-    t.expected_total_minor += total;
-    std::string stripe_id = mine.stripe_invoice_id;
-    if (stripe_id.empty() || !billed.count(stripe_id)) {
-      auto meta = by_metadata.find(mine.id);
-      stripe_id = meta == by_metadata.end() ? "" : meta->second;
-    }
-    auto theirs = billed.find(stripe_id);
-    if (theirs == billed.end()) {
-      if (total != 0) {
-        t.discrepancy_total_minor += Abs(total);
-        add(e, "missing_in_stripe", "total", total, 0, mine.id, "");
+    if (found != ours->end()) {
+      mine = &found->second;
+      std::string stripe_id = mine->stripe_invoice_id;
+      if (stripe_id.empty() || !billed.count(stripe_id)) {
+        auto meta = by_metadata.find(mine->id);
+        stripe_id = meta == by_metadata.end() ? "" : meta->second;
       }
-      return;
+      auto it = billed.find(stripe_id);
+      if (it != billed.end() && mine->status != "void") theirs = &it->second;
     }
-    Billed& b = theirs->second;
-    b.matched = true;
-    ++r.invoices_compared;
-    if (!b.currency.empty() && b.currency != e.currency) {
-      // Billed in another currency: nothing to compare, nothing to add up.
-      t.discrepancy_total_minor += Abs(total);
-      add(e, "amount_mismatch", "currency " + b.currency, total, 0, mine.id, b.id);
-      return;
+    auto compared = CompareInvoice(e, mine, theirs, options_.tolerance);
+    if (!compared.ok()) return std::move(compared).error();
+    if (compared->stripe_matched) {
+      matched.insert(theirs->id);
+      ++r.invoices_compared;
     }
-    t.billed_total_minor += b.total;
-    t.discrepancy_total_minor += Abs(b.total - total);
-    // Line by line (positions as stored: 1.. in builder order; tax apart).
-    std::map<int64_t, std::pair<std::string, int64_t>> lines;
-    for (size_t i = 0; i < e.amounts.lines.size(); ++i) {
-      const invoicing::LineItem& l = e.amounts.lines[i];
-      lines[static_cast<int64_t>(i) + 1] = {l.kind == "overage" ? l.metric : l.kind, l.amount_minor};
-    }
-    if (e.amounts.tax_minor != 0) lines[kTaxPosition] = {"tax", e.amounts.tax_minor};
-    for (const auto& [position, amount] : b.lines) {
-      if (!lines.count(position)) lines[position] = {position == kTaxPosition ? "tax" : "line " + std::to_string(position), 0};
-    }
-    for (const auto& [position, named] : lines) {
-      auto got = b.lines.find(position);
-      int64_t amount = got == b.lines.end() ? 0 : got->second;
-      if (Beyond(named.second, amount, options_.tolerance)) {
-        add(e, "amount_mismatch", named.first, named.second, amount, mine.id, b.id);
-      }
-    }
-    if (Beyond(total, b.total, options_.tolerance)) add(e, "amount_mismatch", "total", total, b.total, mine.id, b.id);
+    for (Finding& f : compared->findings) r.findings.push_back(std::move(f));
+    return totals.Add(e.currency, e.subscription.id, *compared);
   };
   Status priced = invoices_.ForEachExpectedChunk(
       month->start, month->end, started,
-      [&](std::vector<invoicing::ExpectedInvoice>& chunk) {
-        for (const invoicing::ExpectedInvoice& e : chunk) compare(e);
+      [&](std::vector<invoicing::ExpectedInvoice>& chunk) -> Status {
+        for (const invoicing::ExpectedInvoice& e : chunk) MTL_RETURN_IF_ERROR(compare(e));
         return OkStatus();
       },
       [&](int64_t done, int64_t total) { report("pricing and comparing", done, total); });
   if (!priced.ok()) return std::move(priced).error();
-  r.subscriptions_checked = static_cast<int64_t>(subscriptions.size());
+  r.subscriptions_checked = totals.subscriptions();
 
   // Stripe invoices that name an invoice of ours we do not have.
   std::vector<std::string> unmatched;
   for (const auto& [meta, stripe_id] : by_metadata) {
-    if (!billed.at(stripe_id).matched) unmatched.push_back(meta);
+    if (!matched.count(stripe_id)) unmatched.push_back(meta);
   }
   std::set<std::string> known;
   std::map<std::string, std::string> names;
@@ -314,28 +243,15 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   if (!read.ok()) return std::move(read).error();
   for (const std::string& meta : unmatched) {
     if (known.count(meta)) continue;
-    const Billed& b = billed.at(by_metadata.at(meta));
-    r.findings.push_back({"", "", "missing_internal", "total", 0, b.total, b.total, b.currency, meta, b.id});
-    CurrencyTotals& t = totals(b.currency);
-    t.discrepancy_total_minor += Abs(b.total);
-    t.billed_total_minor += b.total;
+    const BilledInvoice& b = billed.at(by_metadata.at(meta));
+    r.findings.push_back(UnknownToUs(meta, b));
+    MTL_RETURN_IF_ERROR(totals.AddUnmatched(b));
   }
   for (Finding& f : r.findings) f.customer_name = names[f.customer_id];
 
-  // The main currency, whose totals the top-level fields carry: most
-  // subscriptions, then the larger expected total, then the code.
-  const CurrencyTotals* main = nullptr;
-  for (auto& [code, t] : by_currency) {
-    t.alert_threshold_minor = options_.AlertThresholdMinor(code);
-    t.alert_raised = t.discrepancy_total_minor > t.alert_threshold_minor;
-    r.alert_raised = r.alert_raised || t.alert_raised;
-    if (main == nullptr || t.subscriptions_checked > main->subscriptions_checked ||
-        (t.subscriptions_checked == main->subscriptions_checked &&
-         t.expected_total_minor > main->expected_total_minor)) {
-      main = &t;
-    }
-    r.totals.push_back(t);
-  }
+  r.totals = totals.Finish(options_);
+  for (const CurrencyTotals& t : r.totals) r.alert_raised = r.alert_raised || t.alert_raised;
+  const CurrencyTotals* main = MainCurrency(r.totals);
   r.currency = main == nullptr ? "USD" : main->currency;
   if (main != nullptr) {
     r.expected_total_minor = main->expected_total_minor;

@@ -32,36 +32,13 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "invoicing/invoice_service.hpp"
+#include "reconciliation/compare.hpp"
 #include "observability/metrics.hpp"
 #include "reconciliation/options.hpp"
 #include "storage/database.hpp"
 #include "stripe/client.hpp"
 
 namespace meterline::reconciliation {
-
-struct Finding {
-  std::string customer_id;
-  std::string customer_name;
-  std::string kind;  // amount_mismatch | missing_in_stripe | missing_internal
-  std::string line;  // total | base_fee | tax | <metric>
-  int64_t expected_minor = 0;
-  int64_t billed_minor = 0;
-  int64_t difference_minor = 0;  // billed - expected
-  std::string currency;
-  std::string invoice_id;         // "" when none
-  std::string stripe_invoice_id;  // "" when none
-};
-
-// One currency's totals (amounts in its minor units).
-struct CurrencyTotals {
-  std::string currency;
-  int64_t subscriptions_checked = 0;
-  int64_t expected_total_minor = 0;
-  int64_t billed_total_minor = 0;
-  int64_t discrepancy_total_minor = 0;
-  int64_t alert_threshold_minor = 0;
-  bool alert_raised = false;
-};
 
 struct Reconciliation {
   std::string id;      // "rec_…"
