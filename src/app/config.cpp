@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "metering/usage_limits.hpp"
 #include "reconciliation/options.hpp"
 #include "storage/database.hpp"
 
@@ -211,6 +212,10 @@ const std::vector<Setting>& Settings() {
        [](auto& n, auto& v, Config& c) { return Assign(ParseInt(n, v, 1024, int64_t{1} << 30), c.ingest_max_body_bytes); }},
       IntSetting("INGEST_MAX_AGE_DAYS", "", &Config::ingest_max_age_days, 1, 3650),
       IntSetting("INGEST_MAX_FUTURE_MINUTES", "", &Config::ingest_max_future_minutes, 0, 24 * 60),
+      {"INGEST_MAX_EVENT_VALUE", "",
+       [](auto& n, auto& v, Config& c) {
+         return Assign(ParseInt(n, v, 1, metering::kMaxHourlyUsage), c.ingest_max_event_value);
+       }},
       {"INVOICE_NUMBER_PREFIX", "",
        [](auto& n, auto& v, Config& c) {
          if (v.empty() || v.size() > 16 ||

@@ -97,6 +97,10 @@ struct Config {
   // event's timestamp may be (Stripe's meter events allow 35 days / 5 minutes).
   int ingest_max_age_days = 35;
   int ingest_max_future_minutes = 5;
+  // INGEST_MAX_EVENT_VALUE: the largest value one event may carry (10^15);
+  // at most 1,050,019,585,252,137, the most one hour's rollup may hold
+  // (docs/metering.md, "Limits").
+  int64_t ingest_max_event_value = 1'000'000'000'000'000;
 
   // Invoicing (docs/invoicing.md).
   // INVOICE_NUMBER_PREFIX: numbers read PREFIX-YYYY-NNNNNN, gap-free per prefix and year.

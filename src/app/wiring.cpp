@@ -116,6 +116,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   ingest_options.max_age = std::chrono::hours(24 * config.ingest_max_age_days);
   ingest_options.max_future = std::chrono::minutes(config.ingest_max_future_minutes);
   ingest_options.closed_after = std::chrono::minutes(config.invoice_grace_minutes);
+  ingest_options.max_event_value = config.ingest_max_event_value;
   // Usage events: in the transactional database, or in ClickHouse when configured.
   if (config.clickhouse_url.empty()) {
     app->usage_store = std::make_unique<metering::SqlUsageStore>(*app->db);

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/period.hpp"
+#include "metering/usage_limits.hpp"
 
 namespace meterline::metering {
 
@@ -18,6 +19,19 @@ Result<int64_t> ParseInt(const std::string& text) {
 }
 
 std::string Ms(int64_t ms) { return std::to_string(ms); }
+
+// Sums of rollup totals as two halves that cannot overflow (see JoinSplitSum):
+// ClickHouse's sum() of Int64 wraps silently.
+constexpr const char* kSplitSum = "sum(intDiv(total, 4294967296)), sum(total % 4294967296)";
+
+// Joins the two halves at `column` and `column + 1` of a row.
+Result<int64_t> JoinSums(const std::vector<std::string>& row, size_t column, const std::string& what) {
+  auto high = ParseInt(row.at(column));
+  if (!high.ok()) return std::move(high).error();
+  auto low = ParseInt(row.at(column + 1));
+  if (!low.ok()) return std::move(low).error();
+  return JoinSplitSum(*high, *low, what);
+}
 
 }  // namespace
 
@@ -56,23 +70,69 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
       if (!stored.ok()) return std::move(stored).error();
       for (auto& row : *stored) seen.emplace(std::move(row.at(0)), std::move(row.at(1)));
     }
-    // Insert the rest as one block; a repeat within the batch is a duplicate too.
-    std::string rows;
-    std::string received_ms = Ms(ToUnixMillis(received));
+    // The new events of each rollup, in batch order; a repeat within the
+    // batch is a duplicate too.
     std::set<RollupKey> touched;
+    std::map<RollupKey, std::pair<std::vector<size_t>, std::vector<int64_t>>> pending;  // -> (positions, values)
     for (size_t i = 0; i < events.size(); ++i) {
       const UsageEvent& e = *events[i];
+      RollupKey key{e.customer_id, e.metric, ToUnixMillis(HourStart(e.timestamp))};
       // Duplicates touch their rollup too: re-checking alerts after a resend
       // repairs one lost to a crash between the insert and the commit below.
-      touched.insert({e.customer_id, e.metric, ToUnixMillis(HourStart(e.timestamp))});
+      touched.insert(key);
       if (!seen.emplace(e.customer_id, e.id).second) {
         outcome.duplicates.push_back(i);
         continue;
       }
-      ++outcome.accepted;
-      clickhouse::AppendTsvRow(rows, {e.customer_id, e.id, e.metric, Ms(e.value), Ms(ToUnixMillis(e.timestamp)),
-                                      received_ms, e.properties_json});
+      auto& slot = pending[key];
+      slot.first.push_back(i);
+      slot.second.push_back(e.value);
     }
+    // What those rollups hold: under the customer lock nothing else adds to
+    // them, so the events that fit are known before the insert.
+    std::map<RollupKey, int64_t> stored_totals;
+    if (!pending.empty()) {
+      clickhouse::ExternalTable keys{"batch_keys", "customer_id String, metric String, hour_start Int64", ""};
+      for (const auto& [key, unused] : pending) {
+        clickhouse::AppendTsvRow(keys.tsv, {std::get<0>(key), std::get<1>(key), Ms(std::get<2>(key))});
+      }
+      auto totals = Select(
+          "SELECT customer_id, metric, hour_start, " + std::string(kSplitSum) +
+              " FROM usage_rollups_hourly WHERE customer_id IN (SELECT customer_id FROM batch_keys) AND "
+              "(customer_id, metric, hour_start) IN (SELECT customer_id, metric, hour_start FROM batch_keys) "
+              "GROUP BY customer_id, metric, hour_start",
+          {keys});
+      if (!totals.ok()) return std::move(totals).error();
+      for (const auto& row : *totals) {
+        auto hour = ParseInt(row.at(2));
+        auto high = ParseInt(row.at(3));
+        auto low = ParseInt(row.at(4));
+        if (!hour.ok() || !high.ok() || !low.ok()) return Internal("ClickHouse: bad rollup total");
+        // A sum past int64 (rows from before the limit) refuses every new event.
+        auto joined = JoinSplitSum(*high, *low, "usage");
+        stored_totals[{row.at(0), row.at(1), *hour}] = joined.ok() ? *joined : INT64_MAX;
+      }
+    }
+    std::string rows;
+    std::string received_ms = Ms(ToUnixMillis(received));
+    for (const auto& [key, slot] : pending) {
+      auto found = stored_totals.find(key);
+      RollupFit fit = FitIntoRollup(found == stored_totals.end() ? 0 : found->second, slot.second);
+      outcome.accepted += fit.taken;
+      size_t next_refused = 0;
+      for (size_t j = 0; j < slot.first.size(); ++j) {
+        const UsageEvent& e = *events[slot.first[j]];
+        if (next_refused < fit.refused.size() && fit.refused[next_refused] == j) {
+          ++next_refused;
+          outcome.refused.push_back({slot.first[j], HourlyLimitReason(e.metric, FromUnixMillis(std::get<2>(key)))});
+          continue;
+        }
+        clickhouse::AppendTsvRow(rows, {e.customer_id, e.id, e.metric, Ms(e.value), Ms(ToUnixMillis(e.timestamp)),
+                                        received_ms, e.properties_json});
+      }
+    }
+    std::sort(outcome.refused.begin(), outcome.refused.end(),
+              [](const StoreRefusal& a, const StoreRefusal& b) { return a.position < b.position; });
     if (!rows.empty()) {
       std::vector<std::pair<std::string, std::string>> settings;
       if (distributed_) settings.emplace_back("insert_distributed_sync", "1");
@@ -80,12 +140,12 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
     }
     TotalFn total = [this](const std::string& customer_id, const std::string& metric, int64_t from_ms,
                            int64_t to_ms) -> Result<int64_t> {
-      auto r = Select("SELECT sum(total) FROM usage_rollups_hourly WHERE customer_id = " + Quote(customer_id) +
-                      " AND metric = " + Quote(metric) + " AND hour_start >= " + Ms(from_ms) +
+      auto r = Select(std::string("SELECT ") + kSplitSum + " FROM usage_rollups_hourly WHERE customer_id = " +
+                      Quote(customer_id) + " AND metric = " + Quote(metric) + " AND hour_start >= " + Ms(from_ms) +
                       " AND hour_start < " + Ms(to_ms));
       if (!r.ok()) return std::move(r).error();
       if (r->empty()) return int64_t{0};
-      return ParseInt(r->at(0).at(0));
+      return JoinSums(r->at(0), 0, "usage of " + metric);
     };
     return after ? after(tx, touched, total) : OkStatus();
   });
@@ -95,13 +155,13 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
 
 Result<std::map<std::string, int64_t>> ClickHouseUsageStore::Totals(const std::string& customer_id, TimePoint from,
                                                                     TimePoint to) {
-  auto rows = Select("SELECT metric, sum(total) FROM usage_rollups_hourly WHERE customer_id = " + Quote(customer_id) +
-                     " AND hour_start >= " + Ms(ToUnixMillis(from)) + " AND hour_start < " + Ms(ToUnixMillis(to)) +
-                     " GROUP BY metric");
+  auto rows = Select(std::string("SELECT metric, ") + kSplitSum + " FROM usage_rollups_hourly WHERE customer_id = " +
+                     Quote(customer_id) + " AND hour_start >= " + Ms(ToUnixMillis(from)) +
+                     " AND hour_start < " + Ms(ToUnixMillis(to)) + " GROUP BY metric");
   if (!rows.ok()) return std::move(rows).error();
   std::map<std::string, int64_t> out;
   for (const auto& row : *rows) {
-    auto value = ParseInt(row.at(1));
+    auto value = JoinSums(row, 1, "usage of " + row.at(0));
     if (!value.ok()) return std::move(value).error();
     out[row.at(0)] = *value;
   }
@@ -112,14 +172,15 @@ Result<std::map<std::string, std::map<std::string, int64_t>>> ClickHouseUsageSto
     const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) {
   clickhouse::ExternalTable batch{"batch", "customer_id String", ""};
   for (const std::string& id : customer_ids) clickhouse::AppendTsvRow(batch.tsv, {id});
-  auto rows = Select("SELECT customer_id, metric, sum(total) FROM usage_rollups_hourly WHERE customer_id IN "
-                     "(SELECT customer_id FROM batch) AND hour_start >= " + Ms(ToUnixMillis(from)) +
+  auto rows = Select(std::string("SELECT customer_id, metric, ") + kSplitSum +
+                         " FROM usage_rollups_hourly WHERE customer_id IN "
+                         "(SELECT customer_id FROM batch) AND hour_start >= " + Ms(ToUnixMillis(from)) +
                          " AND hour_start < " + Ms(ToUnixMillis(to)) + " GROUP BY customer_id, metric",
                      {batch});
   if (!rows.ok()) return std::move(rows).error();
   std::map<std::string, std::map<std::string, int64_t>> out;
   for (const auto& row : *rows) {
-    auto value = ParseInt(row.at(2));
+    auto value = JoinSums(row, 2, "usage of " + row.at(1) + " by " + row.at(0));
     if (!value.ok()) return std::move(value).error();
     out[row.at(0)][row.at(1)] = *value;
   }
@@ -129,14 +190,14 @@ Result<std::map<std::string, std::map<std::string, int64_t>>> ClickHouseUsageSto
 Result<std::vector<RollupBucket>> ClickHouseUsageStore::Buckets(const std::string& customer_id, TimePoint from,
                                                                 TimePoint to, int64_t bucket_ms) {
   auto rows = Select("SELECT metric, intDiv(hour_start, " + Ms(bucket_ms) + ") * " + Ms(bucket_ms) +
-                     " AS bucket, sum(total) FROM usage_rollups_hourly WHERE customer_id = " + Quote(customer_id) +
+                     " AS bucket, " + kSplitSum + " FROM usage_rollups_hourly WHERE customer_id = " + Quote(customer_id) +
                      " AND hour_start >= " + Ms(ToUnixMillis(from)) + " AND hour_start < " + Ms(ToUnixMillis(to)) +
                      " GROUP BY metric, bucket ORDER BY metric, bucket");
   if (!rows.ok()) return std::move(rows).error();
   std::vector<RollupBucket> out;
   for (const auto& row : *rows) {
     auto start = ParseInt(row.at(1));
-    auto total = ParseInt(row.at(2));
+    auto total = JoinSums(row, 2, "usage of " + row.at(0));
     if (!start.ok()) return std::move(start).error();
     if (!total.ok()) return std::move(total).error();
     out.push_back({row.at(0), *start, *total});
@@ -147,15 +208,17 @@ Result<std::vector<RollupBucket>> ClickHouseUsageStore::Buckets(const std::strin
 Result<UsageStore::Audit> ClickHouseUsageStore::AuditMetric(const std::string& customer_id,
                                                             const std::string& metric) {
   std::string where = " WHERE customer_id = " + Quote(customer_id) + " AND metric = " + Quote(metric);
-  auto rollups = Select("SELECT sum(total) FROM usage_rollups_hourly" + where);
+  auto rollups = Select(std::string("SELECT ") + kSplitSum + " FROM usage_rollups_hourly" + where);
   if (!rollups.ok()) return std::move(rollups).error();
-  auto raw = Select("SELECT sum(value), count() FROM usage_events FINAL" + where);
+  auto raw = Select("SELECT sum(intDiv(value, 4294967296)), sum(value % 4294967296), count() FROM usage_events FINAL" +
+                    where);
   if (!raw.ok()) return std::move(raw).error();
-  Audit audit;
-  auto rollup_total = ParseInt(rollups->at(0).at(0));
-  auto event_total = ParseInt(raw->at(0).at(0));
-  auto count = ParseInt(raw->at(0).at(1));
-  if (!rollup_total.ok() || !event_total.ok() || !count.ok()) return Internal("ClickHouse: bad audit answer");
+  auto rollup_total = JoinSums(rollups->at(0), 0, "usage of " + metric);
+  auto event_total = JoinSums(raw->at(0), 0, "events of " + metric);
+  auto count = ParseInt(raw->at(0).at(2));
+  if (!rollup_total.ok()) return std::move(rollup_total).error();
+  if (!event_total.ok()) return std::move(event_total).error();
+  if (!count.ok()) return std::move(count).error();
   return Audit{*rollup_total, *event_total, *count};
 }
 

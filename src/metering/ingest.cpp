@@ -71,6 +71,8 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
       reject("unknown customer " + event.customer_id);
     } else if (catalog_.FindMetric(event.metric) == nullptr) {
       reject("unknown metric '" + event.metric + "'");
+    } else if (event.value > options_.max_event_value) {
+      reject("value must be at most " + std::to_string(options_.max_event_value));
     } else if (event.timestamp < oldest) {
       reject("timestamp is more than " + std::to_string(options_.max_age.count() / 24) + " days in the past");
     } else if (event.timestamp > newest) {
@@ -110,6 +112,10 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
       int64_t limit = plan->limits.at(metric);
       Period period = MonthlyPeriodContaining(*facts.anchor, FromUnixMillis(period_start));
       auto used = total(customer_id, metric, period_start, ToUnixMillis(period.end));
+      // A period total past int64 can only come from rows written before the
+      // hourly limit existed; it is past every threshold, and must not make
+      // every later batch of this metric fail.
+      if (!used.ok() && used.error().Reason() == "overflow") used = INT64_MAX;
       if (!used.ok()) return std::move(used).error();
       for (int threshold : kThresholds) {
         // used / limit >= threshold / 100, in integers.
@@ -143,6 +149,9 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
   result.accepted = written->accepted;
   for (size_t position : written->duplicates) {
     result.duplicates.push_back({valid[position].first, valid[position].second->id, ""});
+  }
+  for (const StoreRefusal& refusal : written->refused) {
+    rejected.push_back({valid[refusal.position].first, valid[refusal.position].second->id, refusal.reason});
   }
   std::sort(rejected.begin(), rejected.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
   result.rejected = std::move(rejected);

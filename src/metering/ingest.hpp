@@ -16,6 +16,7 @@
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "metering/usage_limits.hpp"
 #include "metering/usage_store.hpp"
 #include "storage/database.hpp"
 
@@ -40,6 +41,9 @@ struct IngestOptions {
   // refused: the invoice run may have read the period's totals
   // (INVOICE_GRACE_MINUTES). nullopt: no such check (loading history).
   std::optional<std::chrono::minutes> closed_after = std::chrono::minutes(60);
+  // Events with a larger value are refused (INGEST_MAX_EVENT_VALUE).
+  // REQUIRES: at most kMaxHourlyUsage.
+  int64_t max_event_value = kDefaultMaxEventValue;
 };
 
 class IngestService {

@@ -4,10 +4,56 @@
 #include <string_view>
 
 #include "core/period.hpp"
+#include "metering/usage_limits.hpp"
 #include "storage/bulk.hpp"
 
 namespace meterline::metering {
 
+
+namespace {
+
+// Sums of rollup totals as two halves that cannot overflow (see JoinSplitSum).
+constexpr const char* kSplitSum = "COALESCE(SUM(total / 4294967296), 0), COALESCE(SUM(total % 4294967296), 0)";
+
+// Adds the values of new events to one hourly rollup, taking those that keep
+// it within kMaxHourlyUsage. One guarded upsert when the whole batch fits (the
+// usual case); near the limit, the stored total is read (and locked on
+// PostgreSQL) and the events are fitted against it.
+Result<RollupFit> AddToRollup(storage::Transaction& tx, storage::Backend backend, const RollupKey& key,
+                              const std::vector<int64_t>& values) {
+  const auto& [customer_id, metric, hour] = key;
+  __int128 sum = 0;
+  for (int64_t v : values) sum += v;
+  RollupFit fit;
+  fit.taken = static_cast<int64_t>(values.size());
+  bool sum_fits = sum <= kMaxHourlyUsage;
+  if (sum_fits) fit.taken_sum = static_cast<int64_t>(sum);
+  // A concurrent writer may create the row between our read and our upsert;
+  // its lock then holds and the next read sees its total, so two rounds do.
+  for (int round = 0; round < 4; ++round) {
+    if (fit.taken == 0) return fit;
+    if (sum_fits) {
+      auto upserted = tx.Execute(
+          "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
+          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id, metric, hour_start) DO UPDATE SET "
+          "total = usage_rollups_hourly.total + excluded.total, events = usage_rollups_hourly.events + excluded.events "
+          "WHERE usage_rollups_hourly.total <= $6 - excluded.total",
+          {customer_id, metric, hour, fit.taken_sum, fit.taken, kMaxHourlyUsage});
+      if (!upserted.ok()) return std::move(upserted).error();
+      if (upserted->affected_rows > 0) return fit;
+    }
+    auto stored = tx.Execute(std::string("SELECT total FROM usage_rollups_hourly WHERE customer_id = $1 AND "
+                                         "metric = $2 AND hour_start = $3") +
+                                 (backend == storage::Backend::kPostgres ? " FOR UPDATE" : ""),
+                             {customer_id, metric, hour});
+    if (!stored.ok()) return std::move(stored).error();
+    fit = FitIntoRollup(stored->rows.empty() ? 0 : stored->rows[0].Int(0), values);
+    sum_fits = true;
+  }
+  return Error(ErrorCode::kConflict, "serialization_failure", "an hourly rollup kept changing under this write");
+}
+
+}  // namespace
 
 Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& events, TimePoint received,
                                           const AfterWrite& after) {
@@ -51,39 +97,44 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
           7, values, "ON CONFLICT (customer_id, event_id) DO NOTHING RETURNING customer_id, event_id",
           [&](const storage::Row& row) { stored.emplace(row.Text(0), row.Text(1)); });
       if (!inserted.ok()) return std::move(inserted).error();
-      std::map<RollupKey, std::pair<int64_t, int64_t>> rollups;  // -> (total, events)
+      // The new events of each rollup, in batch order.
+      std::map<RollupKey, std::pair<std::vector<size_t>, std::vector<int64_t>>> rollups;  // -> (positions, values)
       for (size_t i : unique) {
         const UsageEvent& event = *events[i];
         if (!stored.count({event.customer_id, event.id})) {
           outcome.duplicates.push_back(i);
           continue;
         }
-        ++outcome.accepted;
         auto& slot = rollups[{event.customer_id, event.metric, ToUnixMillis(HourStart(event.timestamp))}];
-        slot.first += event.value;
-        slot.second += 1;
+        slot.first.push_back(i);
+        slot.second.push_back(event.value);
       }
       std::sort(outcome.duplicates.begin(), outcome.duplicates.end());
       // Rollups in key order, so concurrent batches lock rows in one order.
       std::set<RollupKey> touched;
-      for (const auto& [key, sums] : rollups) {
-        const auto& [customer_id, metric, hour] = key;
-        auto upserted = tx.Execute(
-            "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
-            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id, metric, hour_start) DO UPDATE SET "
-            "total = usage_rollups_hourly.total + excluded.total, events = usage_rollups_hourly.events + excluded.events",
-            {customer_id, metric, hour, sums.first, sums.second});
-        if (!upserted.ok()) return std::move(upserted).error();
-        touched.insert(key);
+      for (const auto& [key, pending] : rollups) {
+        auto fit = AddToRollup(tx, db_.backend(), key, pending.second);
+        if (!fit.ok()) return std::move(fit).error();
+        outcome.accepted += fit->taken;
+        if (fit->taken > 0) touched.insert(key);
+        // A refused event was inserted above: take it out again.
+        for (size_t refused : fit->refused) {
+          const UsageEvent& event = *events[pending.first[refused]];
+          auto deleted = tx.Execute("DELETE FROM usage_events WHERE customer_id = $1 AND event_id = $2",
+                                    {event.customer_id, event.id});
+          if (!deleted.ok()) return std::move(deleted).error();
+          outcome.refused.push_back(
+              {pending.first[refused], HourlyLimitReason(event.metric, FromUnixMillis(std::get<2>(key)))});
+        }
       }
       TotalFn total = [&tx](const std::string& customer_id, const std::string& metric, int64_t from_ms,
                             int64_t to_ms) -> Result<int64_t> {
-        auto usage = tx.Execute(
-            "SELECT COALESCE(SUM(total), 0) FROM usage_rollups_hourly WHERE customer_id = $1 AND metric = $2 "
-            "AND hour_start >= $3 AND hour_start < $4",
-            {customer_id, metric, from_ms, to_ms});
+        auto usage = tx.Execute(std::string("SELECT ") + kSplitSum +
+                                    " FROM usage_rollups_hourly WHERE customer_id = $1 AND metric = $2 "
+                                    "AND hour_start >= $3 AND hour_start < $4",
+                                {customer_id, metric, from_ms, to_ms});
         if (!usage.ok()) return std::move(usage).error();
-        return usage->rows[0].Int(0);
+        return JoinSplitSum(usage->rows[0].Int(0), usage->rows[0].Int(1), "usage of " + metric);
       };
       return after ? after(tx, touched, total) : OkStatus();
     });
@@ -91,59 +142,83 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
     bool retryable = s.error().code == ErrorCode::kConflict && s.error().Reason() == "serialization_failure";
     if (!retryable || attempt >= 5) return std::move(s).error();
   }
+  std::sort(outcome.refused.begin(), outcome.refused.end(),
+            [](const StoreRefusal& a, const StoreRefusal& b) { return a.position < b.position; });
   return outcome;
 }
 
 Result<std::map<std::string, int64_t>> SqlUsageStore::Totals(const std::string& customer_id, TimePoint from,
                                                              TimePoint to) {
-  auto sums = db_.Execute(
-      "SELECT metric, SUM(total) FROM usage_rollups_hourly WHERE customer_id = $1 AND hour_start >= $2 "
-      "AND hour_start < $3 GROUP BY metric",
-      {customer_id, ToUnixMillis(from), ToUnixMillis(to)});
+  auto sums = db_.Execute(std::string("SELECT metric, ") + kSplitSum +
+                             " FROM usage_rollups_hourly WHERE customer_id = $1 AND hour_start >= $2 "
+                             "AND hour_start < $3 GROUP BY metric",
+                         {customer_id, ToUnixMillis(from), ToUnixMillis(to)});
   if (!sums.ok()) return std::move(sums).error();
   std::map<std::string, int64_t> out;
-  for (const auto& row : sums->rows) out[row.Text(0)] = row.Int(1);
+  for (const auto& row : sums->rows) {
+    auto sum = JoinSplitSum(row.Int(1), row.Int(2), "usage of " + row.Text(0));
+    if (!sum.ok()) return std::move(sum).error();
+    out[row.Text(0)] = *sum;
+  }
   return out;
 }
 
 Result<std::map<std::string, std::map<std::string, int64_t>>> SqlUsageStore::TotalsForCustomers(
     const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) {
   std::map<std::string, std::map<std::string, int64_t>> out;
+  Status overflow;
   Status s = db_.Transact(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) {
     return storage::SelectIn(
         tx,
-        "SELECT customer_id, metric, SUM(total) FROM usage_rollups_hourly WHERE hour_start >= $1 "
-        "AND hour_start < $2 AND customer_id IN_LIST GROUP BY customer_id, metric",
-        {ToUnixMillis(from), ToUnixMillis(to)}, customer_ids,
-        [&](const storage::Row& row) { out[row.Text(0)][row.Text(1)] = row.Int(2); });
+        std::string("SELECT customer_id, metric, ") + kSplitSum +
+            " FROM usage_rollups_hourly WHERE hour_start >= $1 "
+            "AND hour_start < $2 AND customer_id IN_LIST GROUP BY customer_id, metric",
+        {ToUnixMillis(from), ToUnixMillis(to)}, customer_ids, [&](const storage::Row& row) {
+          auto sum = JoinSplitSum(row.Int(2), row.Int(3), "usage of " + row.Text(1) + " by " + row.Text(0));
+          if (sum.ok()) {
+            out[row.Text(0)][row.Text(1)] = *sum;
+          } else if (overflow.ok()) {
+            overflow = std::move(sum).error();
+          }
+        });
   });
   if (!s.ok()) return std::move(s).error();
+  if (!overflow.ok()) return std::move(overflow).error();
   return out;
 }
 
 Result<std::vector<RollupBucket>> SqlUsageStore::Buckets(const std::string& customer_id, TimePoint from,
                                                          TimePoint to, int64_t bucket_ms) {
   // Rollups are hourly; days are whole UTC days (integer division in both dialects).
-  auto rows = db_.Execute(
-      "SELECT metric, (hour_start / $4) * $4 AS bucket, SUM(total) FROM usage_rollups_hourly "
-      "WHERE customer_id = $1 AND hour_start >= $2 AND hour_start < $3 GROUP BY metric, bucket ORDER BY metric, bucket",
-      {customer_id, ToUnixMillis(from), ToUnixMillis(to), bucket_ms});
+  auto rows = db_.Execute(std::string("SELECT metric, (hour_start / $4) * $4 AS bucket, ") + kSplitSum +
+                             " FROM usage_rollups_hourly WHERE customer_id = $1 AND hour_start >= $2 AND "
+                             "hour_start < $3 GROUP BY metric, bucket ORDER BY metric, bucket",
+                         {customer_id, ToUnixMillis(from), ToUnixMillis(to), bucket_ms});
   if (!rows.ok()) return std::move(rows).error();
   std::vector<RollupBucket> out;
-  for (const auto& row : rows->rows) out.push_back({row.Text(0), row.Int(1), row.Int(2)});
+  for (const auto& row : rows->rows) {
+    auto sum = JoinSplitSum(row.Int(2), row.Int(3), "usage of " + row.Text(0));
+    if (!sum.ok()) return std::move(sum).error();
+    out.push_back({row.Text(0), row.Int(1), *sum});
+  }
   return out;
 }
 
 Result<UsageStore::Audit> SqlUsageStore::AuditMetric(const std::string& customer_id, const std::string& metric) {
-  auto rollups = db_.Execute(
-      "SELECT COALESCE(SUM(total), 0) FROM usage_rollups_hourly WHERE customer_id = $1 AND metric = $2",
-      {customer_id, metric});
+  auto rollups = db_.Execute(std::string("SELECT ") + kSplitSum +
+                                 " FROM usage_rollups_hourly WHERE customer_id = $1 AND metric = $2",
+                             {customer_id, metric});
   if (!rollups.ok()) return std::move(rollups).error();
   auto raw = db_.Execute(
-      "SELECT COALESCE(SUM(value), 0), COUNT(*) FROM usage_events WHERE customer_id = $1 AND metric = $2",
+      "SELECT COALESCE(SUM(value / 4294967296), 0), COALESCE(SUM(value % 4294967296), 0), COUNT(*) "
+      "FROM usage_events WHERE customer_id = $1 AND metric = $2",
       {customer_id, metric});
   if (!raw.ok()) return std::move(raw).error();
-  return Audit{rollups->rows[0].Int(0), raw->rows[0].Int(0), raw->rows[0].Int(1)};
+  auto rollup_total = JoinSplitSum(rollups->rows[0].Int(0), rollups->rows[0].Int(1), "usage of " + metric);
+  if (!rollup_total.ok()) return std::move(rollup_total).error();
+  auto event_total = JoinSplitSum(raw->rows[0].Int(0), raw->rows[0].Int(1), "events of " + metric);
+  if (!event_total.ok()) return std::move(event_total).error();
+  return Audit{*rollup_total, *event_total, raw->rows[0].Int(2)};
 }
 
 }  // namespace meterline::metering

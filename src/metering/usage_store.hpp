@@ -39,9 +39,17 @@ using TotalFn = std::function<Result<int64_t>(const std::string& customer_id, co
 using AfterWrite =
     std::function<Status(storage::Executor& tx, const std::set<RollupKey>& touched, const TotalFn& total)>;
 
+// An event the store would not take, and why.
+struct StoreRefusal {
+  size_t position = 0;  // in the written vector
+  std::string reason;
+};
+
 struct WriteOutcome {
   int64_t accepted = 0;
-  std::vector<size_t> duplicates;  // positions in the written vector, ascending
+  std::vector<size_t> duplicates;     // positions in the written vector, ascending
+  std::vector<StoreRefusal> refused;  // new events that would push their hour's rollup
+                                      // past kMaxHourlyUsage (usage_limits.hpp)
 };
 
 struct RollupBucket {
@@ -56,7 +64,10 @@ class UsageStore {
 
   // Stores each event whose (customer_id, id) is not stored yet, exactly once
   // even against concurrent writers, and adds it to its hourly rollup; then
-  // runs `after`. When this returns OK, the accepted events are durable.
+  // runs `after`. When this returns OK, the accepted events are durable. An
+  // event whose rollup would pass kMaxHourlyUsage is refused, not stored.
+  // Sums read back from a store never wrap: one that does not fit in int64
+  // is OverflowError.
   virtual Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
                                      const AfterWrite& after) = 0;
 

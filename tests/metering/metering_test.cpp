@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <limits>
 #include <thread>
 
 #include "core/period.hpp"
@@ -348,6 +349,139 @@ TEST_P(MeteringTest, HistoryByHourAndDay) {
                                        "&from=2025-01-01&to=2025-03-01",
                                    {platform_key_});
   EXPECT_EQ(too_long.status, 400);
+}
+
+// Usage sums never wrap: two events near 2^63 once made a customer's usage 0
+// or -2, and a near-limit total then failed every batch of its period.
+TEST_P(MeteringTest, ValuesThatWouldOverflowAreRefusedEventByEvent) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  auto huge = Send(Batch({Event("max", customer_a_, "impressions", kMax),
+                          Event("max-u", customer_a_, "impressions", kMax - 1'000'000 + 2)}),
+                   key_a_);
+  EXPECT_EQ(huge.at("accepted").as_int64(), 0);
+  ASSERT_EQ(huge.at("rejected").as_array().size(), 2u);
+  EXPECT_EQ(huge.at("rejected").as_array()[0].as_object().at("reason").as_string(),
+            "value must be at most 1000000000000000");
+  EXPECT_EQ(Total(customer_a_, "impressions"), 0);
+
+  // 10^15 is allowed per event; an hour holds at most metering::kMaxHourlyUsage
+  // (1.05 x 10^15), so a second one in that hour is refused, a small one still fits.
+  TimePoint hour = HourStart(SystemClock().Now()) - std::chrono::hours(2);
+  std::string at = FormatIso8601(hour + std::chrono::minutes(10));
+  constexpr int64_t kPeta = 1'000'000'000'000'000;
+  auto full = Send(Batch({Event("p1", customer_a_, "impressions", kPeta, at),
+                          Event("p2", customer_a_, "impressions", kPeta, at),
+                          Event("small", customer_a_, "impressions", 7, at)}),
+                   platform_key_);
+  EXPECT_EQ(full.at("accepted").as_int64(), 2);
+  ASSERT_EQ(full.at("rejected").as_array().size(), 1u);
+  const auto& refused = full.at("rejected").as_array()[0].as_object();
+  EXPECT_EQ(refused.at("index").as_int64(), 1);
+  EXPECT_EQ(refused.at("id").as_string(), "p2");
+  EXPECT_EQ(refused.at("reason").as_string(),
+            "usage of impressions in the hour from " + FormatIso8601(hour) +
+                " would exceed 1050019585252137, the most one hour may hold");
+  // The refused event was not stored: sent again into another hour it counts.
+  auto moved = Send(Batch({Event("p2", customer_a_, "impressions", kPeta,
+                                 FormatIso8601(hour - std::chrono::minutes(30)))}),
+                    platform_key_);
+  EXPECT_EQ(moved.at("accepted").as_int64(), 1);
+  EXPECT_EQ(Total(customer_a_, "impressions"), 2 * kPeta + 7);
+
+  // Reads and alerts see the exact sum; nothing answers 500.
+  auto usage = billingd_->app().usage->Current(customer_a_);
+  ASSERT_TRUE(usage.ok()) << usage.error().message;
+  EXPECT_EQ(usage->metrics[0].usage, 2 * kPeta + 7);
+  EXPECT_EQ(usage->metrics[0].overage_units, 2 * kPeta + 7 - 1'000'000);
+  HttpClient client(billingd_->base_url());
+  HttpResult history = client.Get("/api/v1/billing/usage/history?granularity=day&customer_id=" + customer_a_,
+                                  {platform_key_});
+  ASSERT_EQ(history.status, 200) << history.body;
+  int64_t summed = 0;
+  json::value series = json::parse(history.body);
+  for (const auto& p : series.as_object().at("series").as_array()[0].as_object().at("points").as_array()) {
+    summed += p.as_object().at("value").as_int64();
+  }
+  EXPECT_EQ(summed, 2 * kPeta + 7);
+  auto alerts = billingd_->database().db().Execute(
+      "SELECT COUNT(*) FROM usage_alerts WHERE customer_id = $1 AND metric = 'impressions'", {customer_a_});
+  EXPECT_EQ(alerts->rows[0].Int(0), 3);
+  // Later batches of the metric and period still go through.
+  auto later = Send(Batch({Event("later", customer_a_, "impressions", 1)}), platform_key_);
+  EXPECT_EQ(later.at("accepted").as_int64(), 1);
+}
+
+// Concurrent batches filling one hour: exactly as many events as fit are
+// taken, whichever request carries them, and the rollup stays the events' sum.
+TEST_P(MeteringTest, ConcurrentBatchesNeverPushAnHourPastItsLimit) {
+  std::string at = FormatIso8601(HourStart(SystemClock().Now()) - std::chrono::minutes(30));
+  constexpr int64_t kTenth = 100'000'000'000'000;  // 10^14: ten fit in an hour, eleven do not
+  std::atomic<int64_t> accepted{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::string> events;
+      for (int i = 0; i < 4; ++i) {
+        events.push_back(Event("t" + std::to_string(t) + "-" + std::to_string(i), customer_a_, "impressions", kTenth, at));
+      }
+      HttpClient client(billingd_->base_url());
+      HttpResult r = client.Post("/api/v1/usage/events", Batch(events), {platform_key_});
+      EXPECT_EQ(r.status, 200) << r.body;
+      if (r.status != 200) return;
+      auto body = json::parse(r.body).as_object();
+      accepted += body.at("accepted").as_int64();
+      refused += static_cast<int64_t>(body.at("rejected").as_array().size());
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(accepted.load(), 10);
+  EXPECT_EQ(refused.load(), 14);
+  EXPECT_EQ(Total(customer_a_, "impressions"), 10 * kTenth);
+}
+
+// Rollups written before the hourly limit existed may already hold sums past
+// int64: reads say so (422 "overflow") instead of wrapping, and ingestion of
+// the period goes on.
+TEST_P(MeteringTest, RollupsPastTheLimitFromOlderVersionsNeverWrapOrBlockIngestion) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  // Two hours of yesterday (UTC), so that one daily bucket holds both.
+  TimePoint hour = std::chrono::floor<std::chrono::days>(SystemClock().Now()) - std::chrono::hours(23);
+  for (TimePoint h : {hour, hour + std::chrono::hours(1)}) {
+    if (GetParam().usage_store == UsageStoreKind::kSql) {
+      ASSERT_TRUE(billingd_->database().db()
+                      .Execute("INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
+                               "VALUES ($1, 'impressions', $2, $3, 1)",
+                               {customer_a_, ToUnixMillis(h), kMax})
+                      .ok());
+    } else {
+      std::string row = customer_a_ + "\timpressions\t" + std::to_string(ToUnixMillis(h)) + "\t" +
+                        std::to_string(kMax) + "\t1\n";
+      std::vector<std::pair<std::string, std::string>> settings;
+      if (GetParam().usage_store == UsageStoreKind::kClickHouseCluster) {
+        settings.emplace_back("insert_distributed_sync", "1");
+      }
+      ASSERT_TRUE(billingd_->app().clickhouse->InsertTsv("usage_rollups_hourly", row, settings).ok());
+    }
+  }
+  auto usage = billingd_->app().usage->Current(customer_a_);
+  ASSERT_FALSE(usage.ok());
+  EXPECT_EQ(usage.error().code, ErrorCode::kUnprocessable);
+  EXPECT_EQ(usage.error().Reason(), "overflow");
+  HttpClient client(billingd_->base_url());
+  std::string range = "&from=" + FormatIso8601(hour) + "&to=" + FormatIso8601(hour + std::chrono::hours(2));
+  HttpResult hourly = client.Get(
+      "/api/v1/billing/usage/history?granularity=hour&customer_id=" + customer_a_ + range, {platform_key_});
+  EXPECT_EQ(hourly.status, 200) << hourly.body;
+  HttpResult daily = client.Get(
+      "/api/v1/billing/usage/history?granularity=day&customer_id=" + customer_a_ + range, {platform_key_});
+  EXPECT_EQ(daily.status, 422) << daily.body;
+  EXPECT_NE(daily.body.find("\"overflow\""), std::string::npos) << daily.body;
+  // The full hour takes nothing more; another hour of the period takes events.
+  auto same_hour = Send(Batch({Event("x1", customer_a_, "impressions", 1, FormatIso8601(hour))}), platform_key_);
+  EXPECT_EQ(same_hour.at("accepted").as_int64(), 0);
+  EXPECT_EQ(same_hour.at("rejected").as_array().size(), 1u);
+  auto other_hour = Send(Batch({Event("x2", customer_a_, "impressions", 1)}), platform_key_);
+  EXPECT_EQ(other_hour.at("accepted").as_int64(), 1);
 }
 
 TEST_P(MeteringTest, RunsOnTheConfiguredUsageStore) {

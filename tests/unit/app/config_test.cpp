@@ -61,7 +61,9 @@ TEST(ConfigTest, InvalidValuesNameTheVariable) {
                         Case{"RECONCILE_ALERT_THRESHOLD", "1000,XYZ=5", "RECONCILE_ALERT_THRESHOLD: 'XYZ' is not a currency"},
                         Case{"RECONCILE_ALERT_THRESHOLD", "1000,EUR=", "RECONCILE_ALERT_THRESHOLD: 'EUR=' needs an amount"},
                         Case{"RECONCILE_ALERT_THRESHOLD", "1000,2000", "RECONCILE_ALERT_THRESHOLD: '2000' is not one amount"},
-                        Case{"RECONCILE_ALERT_THRESHOLD", "-5", "RECONCILE_ALERT_THRESHOLD: '-5' is not one amount"}}) {
+                        Case{"RECONCILE_ALERT_THRESHOLD", "-5", "RECONCILE_ALERT_THRESHOLD: '-5' is not one amount"},
+                        Case{"INGEST_MAX_EVENT_VALUE", "1050019585252138",
+                             "INGEST_MAX_EVENT_VALUE must be an integer between 1 and 1050019585252137"}}) {
     auto config = LoadConfig(Env({{c.name, c.value}}));
     ASSERT_FALSE(config.ok()) << c.name;
     EXPECT_EQ(config.error().message.rfind(c.expect, 0), 0u) << config.error().message;
