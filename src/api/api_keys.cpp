@@ -24,31 +24,17 @@ boost::json::object ApiKeyJson(const auth::ApiKey& k) {
   return o;
 }
 
-auth::RequestOrigin Origin(const http::Request& request) {
-  return {request.remote_address, std::string(request.headers.Get("User-Agent"))};
-}
-
 }  // namespace
 
 http::Handler ListApiKeys(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    auto limit = IntQuery(request, "limit", 100, 1, 100);
-    if (!limit.ok()) return std::move(limit).error();
-    auto offset = IntQuery(request, "offset", 0, 0, 1'000'000);
-    if (!offset.ok()) return std::move(offset).error();
-    // One more than asked tells whether there is a next page.
-    auto keys = context.identity.ListApiKeys(static_cast<int>(*limit) + 1, static_cast<int>(*offset));
+    auto page = PageOf(request);
+    if (!page.ok()) return std::move(page).error();
+    auto keys = context.identity.ListApiKeys(static_cast<int>(page->limit) + 1, static_cast<int>(page->offset));
     if (!keys.ok()) return std::move(keys).error();
-    bool more = static_cast<int64_t>(keys->size()) > *limit;
-    if (more) keys->pop_back();
     boost::json::array data;
     for (const auto& k : *keys) data.push_back(ApiKeyJson(k));
-    boost::json::object out;
-    out["data"] = std::move(data);
-    out["limit"] = *limit;
-    out["offset"] = *offset;
-    out["next_offset"] = more ? boost::json::value(*offset + *limit) : boost::json::value(nullptr);
-    return JsonResponse(200, out);
+    return JsonResponse(200, PageJson(std::move(data), *page));
   };
 }
 
@@ -64,7 +50,7 @@ http::Handler CreateApiKey(ApiContext& context) {
     if (!role || *role == Role::kMember) return InvalidArgument("role must be service or admin");
     auto customer_id = OptionalString(*body, "customer_id", 64);
     if (!customer_id.ok()) return std::move(customer_id).error();
-    auto created = context.identity.CreateApiKey(*name, *role, *customer_id, request.principal->id, Origin(request));
+    auto created = context.identity.CreateApiKey(*name, *role, *customer_id, request.principal->id, OriginOf(request));
     if (!created.ok()) return std::move(created).error();
     boost::json::object out = ApiKeyJson(created->key);
     out["secret"] = created->secret;  // shown once
@@ -77,7 +63,7 @@ http::Handler CreateApiKey(ApiContext& context) {
 http::Handler RevokeApiKey(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     Status s = context.identity.RevokeApiKey(std::string(request.PathParam("id")), request.principal->id,
-                                             Origin(request));
+                                             OriginOf(request));
     if (!s.ok()) return std::move(s).error();
     return http::Response::NoContent(204);
   };

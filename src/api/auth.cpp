@@ -14,28 +14,11 @@ namespace meterline::api {
 
 namespace {
 
-boost::json::object UserJson(const auth::User& user) {
-  boost::json::object u;
-  u["id"] = user.id;
-  u["email"] = user.email;
-  u["role"] = RoleName(user.role);
-  if (user.customer_id.empty()) {
-    u["customer_id"] = nullptr;
-  } else {
-    u["customer_id"] = user.customer_id;
-  }
-  return u;
-}
-
 std::string Cookie(const char* name, const std::string& value, int64_t max_age, bool http_only, bool secure) {
   std::string c = std::string(name) + "=" + value + "; Path=/; Max-Age=" + std::to_string(max_age) + "; SameSite=Lax";
   if (http_only) c += "; HttpOnly";
   if (secure) c += "; Secure";
   return c;
-}
-
-auth::RequestOrigin Origin(const http::Request& request) {
-  return {request.remote_address, std::string(request.headers.Get("User-Agent"))};
 }
 
 }  // namespace
@@ -49,11 +32,11 @@ http::Handler Login(ApiContext& context) {
     auto password = RequiredString(*body, "password", 1024);
     if (!password.ok()) return std::move(password).error();
 
-    auto session = context.identity.Login(*email, *password, Origin(request));
+    auto session = context.identity.Login(*email, *password, OriginOf(request));
     if (!session.ok()) {
       if (session.error().code == ErrorCode::kRateLimited) {
         http::Response locked = http::ErrorResponse(session.error(), request.request_id);
-        int64_t retry = context.identity.LoginRetryAfter(*email, Origin(request));
+        int64_t retry = context.identity.LoginRetryAfter(*email, OriginOf(request));
         locked.headers.Set("Retry-After", std::to_string(std::max<int64_t>(retry, 1)));
         return locked;
       }
@@ -110,7 +93,7 @@ http::Handler Logout(ApiContext& context) {
       }
     }
     for (const Principal& p : live) {
-      Status revoked = context.identity.SignOut(p, Origin(request));
+      Status revoked = context.identity.SignOut(p, OriginOf(request));
       if (!revoked.ok() && !failed) failed = std::move(revoked).error();
     }
     if (failed) {

@@ -69,7 +69,7 @@ http::Handler CreateCustomer(ApiContext& context) {
     if (!currency.ok()) return std::move(currency).error();
     if (!currency->empty()) input.currency = *currency;
     auto customer = context.identity.CreateCustomer(
-        input, request.principal->id, {request.remote_address, std::string(request.headers.Get("User-Agent"))});
+        input, request.principal->id, OriginOf(request));
     if (!customer.ok()) return std::move(customer).error();
     return JsonResponse(201, CustomerJson(*customer));
   };

@@ -30,6 +30,11 @@ http::Handler ListApiKeys(ApiContext& context);
 http::Handler CreateApiKey(ApiContext& context);
 http::Handler RevokeApiKey(ApiContext& context);
 
+// users.cpp
+http::Handler ListUsers(ApiContext& context);
+http::Handler UpdateUser(ApiContext& context);
+http::Handler RevokeUserSessions(ApiContext& context);
+
 // usage.cpp
 http::Handler IngestUsage(ApiContext& context);
 http::Handler CurrentUsage(ApiContext& context);

@@ -58,4 +58,39 @@ boost::json::object AmountJson(int64_t minor, const std::string& currency) {
   return {{"minor", minor}, {"currency", currency}, {"formatted", money::FormatMajor(minor, c)}};
 }
 
+auth::RequestOrigin OriginOf(const http::Request& request) {
+  return {request.remote_address, std::string(request.headers.Get("User-Agent"))};
+}
+
+Result<PageQuery> PageOf(const http::Request& request) {
+  auto limit = IntQuery(request, "limit", 100, 1, 100);
+  if (!limit.ok()) return std::move(limit).error();
+  auto offset = IntQuery(request, "offset", 0, 0, 1'000'000);
+  if (!offset.ok()) return std::move(offset).error();
+  return PageQuery{*limit, *offset};
+}
+
+boost::json::object PageJson(boost::json::array items, const PageQuery& page) {
+  bool more = static_cast<int64_t>(items.size()) > page.limit;
+  if (more) items.pop_back();
+  boost::json::object out;
+  out["data"] = std::move(items);
+  out["limit"] = page.limit;
+  out["offset"] = page.offset;
+  out["next_offset"] = more ? boost::json::value(page.offset + page.limit) : boost::json::value(nullptr);
+  return out;
+}
+
+boost::json::object UserJson(const auth::User& user) {
+  boost::json::object u;
+  u["id"] = user.id;
+  u["email"] = user.email;
+  u["role"] = RoleName(user.role);
+  u["customer_id"] = user.customer_id.empty() ? boost::json::value(nullptr) : boost::json::value(user.customer_id);
+  u["created_at"] = FormatIso8601(FromUnixMillis(user.created_at));
+  u["disabled"] = user.disabled_at.has_value();
+  if (user.disabled_at) u["disabled_at"] = FormatIso8601(FromUnixMillis(*user.disabled_at));
+  return u;
+}
+
 }  // namespace meterline::api

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/identity_service.hpp"
 #include "core/result.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
@@ -26,8 +27,26 @@ Result<std::string> OptionalString(const boost::json::object& obj, const char* n
 // "<name> must be an integer between min and max".
 Result<int64_t> IntQuery(const http::Request& request, const char* name, int64_t fallback, int64_t min, int64_t max);
 
+// Where the request came from (the client address as resolved by the
+// server, the User-Agent), for the audit log and login throttling.
+auth::RequestOrigin OriginOf(const http::Request& request);
+
+// A page of a list: `limit` (1..100, default 100) and `offset` query parameters.
+struct PageQuery {
+  int64_t limit = 100;
+  int64_t offset = 0;
+};
+Result<PageQuery> PageOf(const http::Request& request);
+// {"data": items, "limit", "offset", "next_offset"}: `items` holds up to
+// limit + 1 entries (one more than asked tells whether a next page exists).
+boost::json::object PageJson(boost::json::array items, const PageQuery& page);
+
 // Serializes a JSON value into a response.
 http::Response JsonResponse(int status, const boost::json::value& value);
+
+// The API's User: id, email, role, customer_id (null for admins), created_at,
+// disabled (and disabled_at when it is).
+boost::json::object UserJson(const auth::User& user);
 
 // The API's Amount: {"minor": 61728, "currency": "USD", "formatted": "617.28"}.
 boost::json::object AmountJson(int64_t minor, const std::string& currency);

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "http/client_address.hpp"
 #include "metering/usage_limits.hpp"
 #include "reconciliation/options.hpp"
 #include "storage/database.hpp"
@@ -76,6 +77,13 @@ const std::vector<Setting>& Settings() {
   static const std::vector<Setting> kSettings = {
       {"MODE", "--mode", [](auto& n, auto& v, Config& c) { return Assign(ParseMode(n, v), c.mode); }},
       {"HOST", "--host", [](auto&, auto& v, Config& c) { c.host = v; return OkStatus(); }},
+      {"TRUSTED_PROXIES", "",
+       [](auto& n, auto& v, Config& c) {
+         auto parsed = http::TrustedProxies::Parse(v);
+         if (!parsed.ok()) return Status(InvalidArgument(n + ": " + parsed.error().message));
+         c.trusted_proxies = v;
+         return OkStatus();
+       }},
       IntSetting("PORT", "--port", &Config::port, 0, 65535),
       IntSetting("IO_THREADS", "", &Config::io_threads, 0, 256),
       IntSetting("WORKER_THREADS", "", &Config::worker_threads, 1, 1024),
@@ -190,6 +198,7 @@ const std::vector<Setting>& Settings() {
        }},
       IntSetting("SESSION_TTL_MINUTES", "", &Config::session_ttl_minutes, 5, 30 * 24 * 60),
       IntSetting("LOGIN_LOCKOUT_AFTER", "", &Config::login_lockout_after, 1, 1000000),
+      IntSetting("LOGIN_ADDRESS_LOCKOUT_AFTER", "", &Config::login_address_lockout_after, 1, 1000000),
       {"RATE_LIMITS", "",
        [](auto& n, auto& v, Config& c) {
          std::string_view rest = v;

@@ -30,6 +30,11 @@ struct Config {
   // defaults and does not migrate on start unless MIGRATE_ON_START=true.
   Mode mode = Mode::kDevelopment;
 
+  // TRUSTED_PROXIES: reverse proxies (CIDR blocks or addresses, comma-separated)
+  // whose X-Forwarded-For / Forwarded name the client; default none, and then
+  // those headers are ignored (README, "Access").
+  std::string trusted_proxies;
+
   // HOST / --host: interface to listen on.
   std::string host = "0.0.0.0";
   // PORT / --port: TCP port (0 picks a free one; the chosen port is logged).
@@ -78,9 +83,14 @@ struct Config {
   std::string jwt_secret;
   // SESSION_TTL_MINUTES: how long a login lasts.
   int session_ttl_minutes = 8 * 60;
-  // LOGIN_LOCKOUT_AFTER: consecutive failed logins (per email, per address)
-  // before further attempts are refused with back-off.
+  // LOGIN_LOCKOUT_AFTER: consecutive failed logins of one account before
+  // attempts from addresses its user never signed in from are refused with
+  // back-off (a correct password from a known address still works).
   int login_lockout_after = 5;
+  // LOGIN_ADDRESS_LOCKOUT_AFTER: consecutive failed logins from one address,
+  // for any accounts, before it is refused with back-off; generous, as many
+  // people may share one address behind a NAT.
+  int login_address_lockout_after = 50;
   // RATE_LIMITS: per route group, "billing=100/15m,auth=30/1m,admin=1000/15m,ingest=60000/1m".
   // A group set here replaces its default; the others keep theirs.
   std::map<std::string, ratelimit::Limit> rate_limits = DefaultRateLimits();

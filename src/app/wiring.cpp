@@ -7,6 +7,7 @@
 #include "http/middleware/access_log.hpp"
 #include "http/middleware/admin_audit.hpp"
 #include "http/middleware/authenticate.hpp"
+#include "http/middleware/client_address.hpp"
 #include "http/middleware/csrf.hpp"
 #include "http/middleware/feature_flag.hpp"
 #include "http/middleware/rate_limit.hpp"
@@ -82,6 +83,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   auth::IdentityOptions identity_options;
   identity_options.session_ttl = std::chrono::minutes(config.session_ttl_minutes);
   identity_options.max_failures_before_lockout = config.login_lockout_after;
+  identity_options.max_address_failures_before_lockout = config.login_address_lockout_after;
   app->identity = std::make_unique<auth::IdentityService>(*app->db, clock, *app->hasher, *app->jwt, *app->csrf,
                                                           identity_options);
 
@@ -196,30 +198,35 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   app->pipeline = std::make_unique<http::Pipeline>(app->router, app->static_files.get());
   // 1. Request id first: every later step, log line and error body carries it.
   app->pipeline->Use(std::make_unique<http::RequestIdMiddleware>());
-  // 2. Access log + metrics next, so they see every response, including the
+  // 2. The client's address behind trusted proxies, before anything logs,
+  //    counts or audits it.
+  auto trusted_proxies = http::TrustedProxies::Parse(config.trusted_proxies);
+  if (!trusted_proxies.ok()) return InvalidArgument("TRUSTED_PROXIES: " + trusted_proxies.error().message);
+  app->pipeline->Use(std::make_unique<http::ClientAddressMiddleware>(std::move(trusted_proxies).value()));
+  // 3. Access log + metrics next, so they see every response, including the
   //    errors produced by the steps below.
   app->pipeline->Use(std::make_unique<http::AccessLogMiddleware>(app->metrics));
-  // 3. Authentication identifies the caller but never answers by itself, so
+  // 4. Authentication identifies the caller but never answers by itself, so
   //    that the rate limiter can count failed attempts too.
   auth::IdentityService& identity = *app->identity;
   app->pipeline->Use(std::make_unique<http::AuthenticateMiddleware>(
       [&identity](std::string_view bearer, std::string_view cookie) { return identity.Authenticate(bearer, cookie); }));
-  // 4. Rate limit per caller (user, API key, else client address), before any
+  // 5. Rate limit per caller (user, API key, else client address), before any
   //    work that costs.
   app->pipeline->Use(
       std::make_unique<http::RateLimitMiddleware>(*app->rate_limiter, config.rate_limits, app->metrics));
-  // 5. Feature flags before authorization: a disabled feature is a 404 for
+  // 6. Feature flags before authorization: a disabled feature is a 404 for
   //    everyone and reveals nothing about credentials or roles.
   app->pipeline->Use(std::make_unique<http::FeatureFlagMiddleware>(config.features));
-  // 6. RBAC: 401 without a principal, 403 for a role the route does not allow.
+  // 7. RBAC: 401 without a principal, 403 for a role the route does not allow.
   app->pipeline->Use(std::make_unique<http::RbacMiddleware>());
-  // 7. CSRF for cookie sessions, once we know the request is otherwise allowed.
+  // 8. CSRF for cookie sessions, once we know the request is otherwise allowed.
   auth::CsrfGuard& csrf = *app->csrf;
   app->pipeline->Use(std::make_unique<http::CsrfMiddleware>(
       [&csrf](std::string_view session, std::string_view cookie, std::string_view header) {
         return csrf.Verify(session, cookie, header);
       }));
-  // 8. Admin actions are audited after they are answered.
+  // 9. Admin actions are audited after they are answered.
   storage::Database& audit_db = *app->db;
   app->pipeline->Use(std::make_unique<http::AdminAuditMiddleware>(
       [&audit_db, &clock](const http::Request& request, const http::Response& response) {

@@ -1,5 +1,8 @@
 #include "auth/identity_service.hpp"
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
 #include <algorithm>
 #include <cctype>
 
@@ -12,6 +15,7 @@ namespace meterline::auth {
 
 namespace {
 
+namespace json = boost::json;
 using storage::Value;
 
 std::string Lower(std::string_view s) {
@@ -68,6 +72,13 @@ ApiKey ApiKeyFromRow(const storage::Row& row) {
   key.last_used_at = row.OptInt(6);
   key.revoked_at = row.OptInt(7);
   return key;
+}
+
+constexpr const char* kUserColumns = "id, email, role, customer_id, created_at, disabled_at";
+
+User UserFromRow(const storage::Row& row) {
+  return User{row.Text(0), row.Text(1), ParseRole(row.Text(2)).value_or(Role::kMember), row.OptText(3).value_or(""),
+              row.Int(4), row.OptInt(5)};
 }
 
 constexpr const char* kCustomerColumns = "id, name, email, country, currency, created_at";
@@ -157,16 +168,38 @@ Result<User> IdentityService::CreateUser(const std::string& email, const std::st
   return user;
 }
 
-int64_t IdentityService::LoginRetryAfter(const std::string& email, const RequestOrigin& origin) {
+int64_t IdentityService::LockedUntil(const std::string& normalized_email, const std::string& user_id,
+                                     const RequestOrigin& origin) {
   int64_t now = ToUnixMillis(clock_.Now());
-  auto result = db_.Execute("SELECT MAX(locked_until) FROM login_throttle WHERE key = $1 OR key = $2",
-                            {"email:" + Lower(email), "ip:" + origin.ip});
-  if (!result.ok() || result->rows.empty() || result->rows[0].IsNull(0)) return 0;
-  int64_t until = result->rows[0].Int(0);
+  auto locks = db_.Execute("SELECT key, locked_until FROM login_throttle WHERE (key = $1 OR key = $2) AND locked_until > $3",
+                           {"email:" + normalized_email, "ip:" + origin.ip, now});
+  if (!locks.ok()) return 0;  // throttling fails open; the password check still runs
+  int64_t address_until = 0, account_until = 0;
+  for (const auto& row : locks->rows) {
+    (row.Text(0).rfind("ip:", 0) == 0 ? address_until : account_until) = row.Int(1);
+  }
+  if (address_until > 0 && !origin.ip.empty()) return address_until;
+  if (account_until == 0) return 0;
+  // The account is locked: not for an address its user signed in from lately.
+  if (!user_id.empty() && !origin.ip.empty()) {
+    auto known = db_.Execute(
+        "SELECT 1 FROM login_known_addresses WHERE user_id = $1 AND ip = $2 AND last_success_at > $3",
+        {user_id, origin.ip, now - std::chrono::duration_cast<std::chrono::milliseconds>(options_.known_address_ttl).count()});
+    if (known.ok() && !known->rows.empty()) return 0;
+  }
+  return account_until;
+}
+
+int64_t IdentityService::LoginRetryAfter(const std::string& email, const RequestOrigin& origin) {
+  std::string normalized = Lower(email);
+  auto found = db_.Execute("SELECT id FROM users WHERE email = $1", {normalized});
+  std::string user_id = found.ok() && !found->rows.empty() ? found->rows[0].Text(0) : "";
+  int64_t until = LockedUntil(normalized, user_id, origin);
+  int64_t now = ToUnixMillis(clock_.Now());
   return until > now ? (until - now + 999) / 1000 : 0;
 }
 
-void IdentityService::RecordFailure(const std::string& throttle_key) {
+void IdentityService::RecordFailure(const std::string& throttle_key, int max_failures) {
   int64_t now = ToUnixMillis(clock_.Now());
   // Failures older than the longest lockout start a new count.
   int64_t stale_before = now - 2 * options_.lockout_max.count() * 1000;
@@ -180,7 +213,7 @@ void IdentityService::RecordFailure(const std::string& throttle_key) {
     return;
   }
   int64_t failures = result->rows[0].Int(0);
-  int64_t over = failures - options_.max_failures_before_lockout;
+  int64_t over = failures - max_failures;
   if (over < 0) return;
   int64_t lock_ms = options_.lockout_base.count() * 1000 * (int64_t{1} << std::min<int64_t>(over, 20));
   lock_ms = std::min<int64_t>(lock_ms, options_.lockout_max.count() * 1000);
@@ -190,16 +223,19 @@ void IdentityService::RecordFailure(const std::string& throttle_key) {
 Result<Session> IdentityService::Login(const std::string& email, const std::string& password,
                                        const RequestOrigin& origin) {
   std::string normalized = Lower(email);
-  if (LoginRetryAfter(normalized, origin) > 0) {
+  auto found = db_.Execute(
+      "SELECT id, password_hash, role, customer_id, created_at, disabled_at, session_version FROM users "
+      "WHERE email = $1",
+      {normalized});
+  if (!found.ok()) return std::move(found).error();
+  std::string user_id = found->rows.empty() ? "" : found->rows[0].Text(0);
+  if (LockedUntil(normalized, user_id, origin) > ToUnixMillis(clock_.Now())) {
     (void)audit::Record(db_, clock_,
                         {"anonymous", "auth.login_locked", "", JsonObject({{"email", normalized}}), origin.ip,
                          origin.user_agent});
     return Error(ErrorCode::kRateLimited, "too_many_attempts",
                  "too many failed logins; try again later");
   }
-  auto found = db_.Execute(
-      "SELECT id, password_hash, role, customer_id, created_at FROM users WHERE email = $1", {normalized});
-  if (!found.ok()) return std::move(found).error();
   bool ok = false;
   if (found->rows.empty()) {
     hasher_.VerifyAgainstDummy(password);  // same time as a real check
@@ -207,8 +243,8 @@ Result<Session> IdentityService::Login(const std::string& email, const std::stri
     ok = hasher_.Verify(found->rows[0].Text(1), password);
   }
   if (!ok) {
-    RecordFailure("email:" + normalized);
-    if (!origin.ip.empty()) RecordFailure("ip:" + origin.ip);
+    RecordFailure("email:" + normalized, options_.max_failures_before_lockout);
+    if (!origin.ip.empty()) RecordFailure("ip:" + origin.ip, options_.max_address_failures_before_lockout);
     (void)audit::Record(db_, clock_,
                         {"anonymous", "auth.login_failed", "", JsonObject({{"email", normalized}}), origin.ip,
                          origin.user_agent});
@@ -216,10 +252,26 @@ Result<Session> IdentityService::Login(const std::string& email, const std::stri
   }
   const storage::Row& row = found->rows[0];
   User user{row.Text(0), normalized, ParseRole(row.Text(2)).value_or(Role::kMember), row.OptText(3).value_or(""),
-            row.Int(4)};
-  (void)db_.Execute("DELETE FROM login_throttle WHERE key = $1", {"email:" + normalized});
+            row.Int(4), row.OptInt(5)};
+  if (user.disabled_at) {
+    (void)audit::Record(db_, clock_,
+                        {user.id, "auth.login_disabled", user.customer_id, JsonObject({{"email", normalized}}),
+                         origin.ip, origin.user_agent});
+    return Error(ErrorCode::kUnauthenticated, "account_disabled", "this account is disabled");
+  }
+  int64_t now_ms = ToUnixMillis(clock_.Now());
+  // A success ends the account's failure count, unless it is locked now: a
+  // sign-in from a known address must not hand a guesser a fresh round.
+  (void)db_.Execute("DELETE FROM login_throttle WHERE key = $1 AND locked_until <= $2",
+                    {"email:" + normalized, now_ms});
+  if (!origin.ip.empty()) {
+    (void)db_.Execute(
+        "INSERT INTO login_known_addresses (user_id, ip, last_success_at) VALUES ($1, $2, $3) "
+        "ON CONFLICT (user_id, ip) DO UPDATE SET last_success_at = excluded.last_success_at",
+        {user.id, origin.ip, now_ms});
+  }
 
-  int64_t now_s = ToUnixMillis(clock_.Now()) / 1000;
+  int64_t now_s = now_ms / 1000;
   JwtClaims claims;
   claims.sub = user.id;
   claims.customer_id = user.customer_id;
@@ -227,6 +279,7 @@ Result<Session> IdentityService::Login(const std::string& email, const std::stri
   claims.iat = now_s;
   claims.exp = now_s + options_.session_ttl.count();
   claims.jti = RandomHex(16);
+  claims.session_version = row.Int(6);
   Session session{user, jwt_.Sign(claims), csrf_.TokenFor(claims.jti), claims.exp};
   (void)audit::Record(db_, clock_,
                       {user.id, "auth.login", user.customer_id, JsonObject({{"email", normalized}}), origin.ip,
@@ -235,12 +288,96 @@ Result<Session> IdentityService::Login(const std::string& email, const std::stri
 }
 
 Result<User> IdentityService::GetUser(const std::string& id) {
-  auto found = db_.Execute("SELECT id, email, role, customer_id, created_at FROM users WHERE id = $1", {id});
+  auto found = db_.Execute(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = $1", {id});
   if (!found.ok()) return std::move(found).error();
   if (found->rows.empty()) return NotFound("no user " + id);
-  const auto& row = found->rows[0];
-  return User{row.Text(0), row.Text(1), ParseRole(row.Text(2)).value_or(Role::kMember), row.OptText(3).value_or(""),
-              row.Int(4)};
+  return UserFromRow(found->rows[0]);
+}
+
+Result<User> IdentityService::GetUserByEmail(const std::string& email) {
+  auto found = db_.Execute(std::string("SELECT ") + kUserColumns + " FROM users WHERE email = $1", {Lower(email)});
+  if (!found.ok()) return std::move(found).error();
+  if (found->rows.empty()) return NotFound("no user with email " + Lower(email));
+  return UserFromRow(found->rows[0]);
+}
+
+Result<std::vector<User>> IdentityService::ListUsers(int limit, int offset) {
+  auto result = db_.Execute(
+      std::string("SELECT ") + kUserColumns + " FROM users ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
+      {int64_t{limit}, int64_t{offset}});
+  if (!result.ok()) return std::move(result).error();
+  std::vector<User> out;
+  for (const auto& row : result->rows) out.push_back(UserFromRow(row));
+  return out;
+}
+
+Result<User> IdentityService::UpdateUser(const std::string& id, const UserChange& change, const std::string& actor,
+                                         const RequestOrigin& origin) {
+  if (change.role == Role::kService) return InvalidArgument("users are admin or member; services use API keys");
+  User updated;
+  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    auto found = tx.Execute(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = $1", {id});
+    if (!found.ok()) return std::move(found).error();
+    if (found->rows.empty()) return NotFound("no user " + id);
+    const User before = UserFromRow(found->rows[0]);
+    updated = before;
+    if (change.role) updated.role = *change.role;
+    if (change.customer_id) updated.customer_id = *change.customer_id;
+    // Becoming an admin drops the customer unless one is named.
+    if (change.role == Role::kAdmin && !change.customer_id) updated.customer_id.clear();
+    if (updated.role == Role::kMember && updated.customer_id.empty()) return InvalidArgument("a member needs a customer");
+    if (updated.role == Role::kAdmin && !updated.customer_id.empty()) {
+      return InvalidArgument("an admin belongs to no customer");
+    }
+    if (updated.role == Role::kMember && updated.customer_id != before.customer_id) {
+      auto customer = tx.Execute("SELECT 1 FROM customers WHERE id = $1", {updated.customer_id});
+      if (!customer.ok()) return std::move(customer).error();
+      if (customer->rows.empty()) return NotFound("no customer " + updated.customer_id);
+    }
+    int64_t now = ToUnixMillis(clock_.Now());
+    if (change.disabled) updated.disabled_at = *change.disabled ? before.disabled_at.value_or(now) : std::optional<int64_t>();
+    bool was_enabled_admin = before.role == Role::kAdmin && !before.disabled_at;
+    bool is_enabled_admin = updated.role == Role::kAdmin && !updated.disabled_at;
+    if (was_enabled_admin && !is_enabled_admin) {
+      // Never leave the platform without an admin who can sign in.
+      auto admins = tx.Execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1",
+                               {id});
+      if (!admins.ok()) return std::move(admins).error();
+      if (admins->rows[0].Int(0) == 0) return Conflict("this is the last enabled admin; make another admin first");
+    }
+    bool disabling = updated.disabled_at && !before.disabled_at;
+    auto written = tx.Execute(
+        "UPDATE users SET role = $1, customer_id = $2, disabled_at = $3, updated_at = $4, "
+        "session_version = session_version + $5 WHERE id = $6",
+        {RoleName(updated.role), Nullable(updated.customer_id),
+         updated.disabled_at ? Value(*updated.disabled_at) : Value(nullptr), now, int64_t{disabling ? 1 : 0}, id});
+    if (!written.ok()) return std::move(written).error();
+    json::object data{{"user_id", id}};
+    if (updated.role != before.role) data["role"] = {{"from", RoleName(before.role)}, {"to", RoleName(updated.role)}};
+    if (updated.customer_id != before.customer_id) {
+      data["customer_id"] = {{"from", before.customer_id}, {"to", updated.customer_id}};
+    }
+    if (updated.disabled_at.has_value() != before.disabled_at.has_value()) data["disabled"] = updated.disabled_at.has_value();
+    return audit::Record(tx, clock_,
+                         {actor, "user.update", updated.customer_id.empty() ? before.customer_id : updated.customer_id,
+                          json::serialize(data), origin.ip, origin.user_agent});
+  });
+  if (!s.ok()) return std::move(s).error();
+  return updated;
+}
+
+Status IdentityService::RevokeUserSessions(const std::string& id, const std::string& actor,
+                                           const RequestOrigin& origin) {
+  return db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    auto bumped = tx.Execute(
+        "UPDATE users SET session_version = session_version + 1, updated_at = $1 WHERE id = $2 RETURNING customer_id",
+        {ToUnixMillis(clock_.Now()), id});
+    if (!bumped.ok()) return std::move(bumped).error();
+    if (bumped->rows.empty()) return NotFound("no user " + id);
+    return audit::Record(tx, clock_,
+                         {actor, "user.revoke_sessions", bumped->rows[0].OptText(0).value_or(""),
+                          JsonObject({{"user_id", id}}), origin.ip, origin.user_agent});
+  });
 }
 
 Result<CreatedApiKey> IdentityService::CreateApiKey(const std::string& name, Role role,
@@ -338,14 +475,28 @@ Result<Principal> IdentityService::AuthenticateJwt(std::string_view token, bool 
   p.via_cookie = via_cookie;
   p.session_id = claims->jti;
   p.session_expires_at = claims->exp;
-  if (p.role == Role::kMember && p.customer_id.empty()) {
-    return Error(ErrorCode::kUnauthenticated, "invalid_token", "member token without a customer");
+  // The user as they are now: deleted, disabled, revoked or changed since
+  // sign-in all count (one primary-key read, the revocation list with it).
+  auto current = db_.Execute(
+      "SELECT role, customer_id, disabled_at, session_version, "
+      "(SELECT COUNT(*) FROM revoked_sessions WHERE jti = $2) FROM users WHERE id = $1",
+      {p.id, p.session_id});
+  if (!current.ok()) return std::move(current).error();
+  if (current->rows.empty()) {
+    return Error(ErrorCode::kUnauthenticated, "session_revoked", "the user of this session no longer exists");
   }
-  auto revoked = db_.Execute("SELECT 1 FROM revoked_sessions WHERE jti = $1", {p.session_id});
-  if (!revoked.ok()) return std::move(revoked).error();
-  if (!revoked->rows.empty()) {
+  const storage::Row& user = current->rows[0];
+  if (user.Int(4) > 0) {
     return Error(ErrorCode::kUnauthenticated, "session_revoked", "the session was signed out; sign in again");
   }
+  if (!user.IsNull(2)) return Error(ErrorCode::kUnauthenticated, "account_disabled", "this account is disabled");
+  if (user.Int(3) != claims->session_version) {
+    return Error(ErrorCode::kUnauthenticated, "session_revoked", "the session was ended; sign in again");
+  }
+  auto current_role = ParseRole(user.Text(0));
+  if (!current_role) return Internal("user " + p.id + " has an unknown role");
+  p.role = *current_role;
+  p.customer_id = user.OptText(1).value_or("");
   return p;
 }
 

@@ -118,6 +118,7 @@ std::string JwtCodec::Sign(const JwtClaims& claims) const {
   payload["iss"] = options_.issuer;
   payload["aud"] = options_.audience;
   if (!claims.jti.empty()) payload["jti"] = claims.jti;
+  if (claims.session_version != 0) payload["sv"] = claims.session_version;
   std::string signing_input = Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})") + "." +
                               Base64UrlEncode(boost::json::serialize(payload));
   return signing_input + "." + Base64UrlEncode(HmacSha256(secret_, signing_input));
@@ -185,6 +186,7 @@ Result<JwtClaims> JwtCodec::Verify(std::string_view token) const {
   claims.iss = *iss;
   claims.aud = *aud;
   claims.jti = StringClaim(obj, "jti").value_or("");
+  claims.session_version = IntClaim(obj, "sv").value_or(0);
   return claims;
 }
 

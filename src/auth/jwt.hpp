@@ -28,6 +28,7 @@ struct JwtClaims {
   std::string iss;
   std::string aud;
   std::string jti;          // unique token id (binds the CSRF token to this session)
+  int64_t session_version = 0;  // "sv": the user's session version at sign-in; 0 = absent
 };
 
 struct JwtOptions {

@@ -29,6 +29,10 @@ export interface User {
   email: string;
   role: Role;
   customer_id: string | null;
+  created_at: string;
+  disabled: boolean;
+  /** Only while disabled. */
+  disabled_at?: string;
 }
 
 export interface Session {

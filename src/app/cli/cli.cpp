@@ -29,7 +29,7 @@ Commands:
   migrate   Apply database migrations (--status lists them)
   version   Print the version and exit
   customer  Create customers
-  user      Create logins (admin or member)
+  user      Create, list, disable/enable logins, set roles, revoke sessions
   apikey    Create, list and revoke API keys for machine callers
   subscription  Put a customer on a plan
   invoices  Invoice closed billing periods (invoices run [--period YYYY-MM])

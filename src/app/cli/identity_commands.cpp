@@ -21,11 +21,19 @@ Creates a customer and prints its id.
 )";
 
 constexpr const char* kUserUsage = R"(Usage: billingd user create --email EMAIL --role admin|member [--customer cus_…]
+       billingd user list
+       billingd user disable|enable (--id usr_… | --email EMAIL)
+       billingd user set-role (--id usr_… | --email EMAIL) --role admin|member [--customer cus_…]
+       billingd user revoke-sessions (--id usr_… | --email EMAIL)
 
-Creates a login. The password is read from standard input (one line), or
+create: a login. The password is read from standard input (one line), or
 asked for at a prompt when standard input is a terminal; it is never taken
 from the command line, where other users could see it.
 Members belong to a customer; admins to none.
+disable: the user can no longer sign in and every session of theirs ends;
+enable undoes it (old sessions stay ended). set-role takes effect on the
+user's next request. revoke-sessions signs the user out everywhere.
+The last enabled admin cannot be disabled or made a member. Every change is audited.
 )";
 
 constexpr const char* kApiKeyUsage = R"(Usage: billingd apikey create --name NAME [--role service|admin] [--customer cus_…]
@@ -92,12 +100,16 @@ int RunCustomer(const std::vector<std::string>& args) {
   });
 }
 
-int RunUser(const std::vector<std::string>& args) {
-  if (WantsHelp(args) || args.empty() || args[0] != "create") {
-    (WantsHelp(args) ? std::cout : std::cerr) << kUserUsage;
-    return WantsHelp(args) ? 0 : 2;
-  }
-  auto flags = ParseFlags({args.begin() + 1, args.end()}, {"--email", "--role", "--customer"});
+namespace {
+
+// The user named by --id or --email.
+Result<auth::User> FindUser(auth::IdentityService& identity, std::map<std::string, std::string>& flags) {
+  if (flags.count("--id")) return identity.GetUser(flags["--id"]);
+  return identity.GetUserByEmail(flags["--email"]);
+}
+
+int CreateUser(const std::vector<std::string>& rest) {
+  auto flags = ParseFlags(rest, {"--email", "--role", "--customer"});
   if (!flags.ok()) {
     PrintError(flags.error().message);
     return 2;
@@ -117,6 +129,100 @@ int RunUser(const std::vector<std::string>& args) {
     std::printf("%s\n", user->id.c_str());
     return 0;
   });
+}
+
+int ListUsers() {
+  return WithIdentity([&](auth::IdentityService& identity) {
+    std::printf("%-28s %-7s %-28s %-9s %s\n", "ID", "ROLE", "CUSTOMER", "STATE", "EMAIL");
+    constexpr int kPage = 100;
+    for (int offset = 0;; offset += kPage) {
+      auto users = identity.ListUsers(kPage, offset);
+      if (!users.ok()) {
+        PrintError(users.error().message);
+        return 1;
+      }
+      for (const auto& u : *users) {
+        std::printf("%-28s %-7s %-28s %-9s %s\n", u.id.c_str(), RoleName(u.role),
+                    u.customer_id.empty() ? "-" : u.customer_id.c_str(), u.disabled_at ? "disabled" : "enabled",
+                    u.email.c_str());
+      }
+      if (users->size() < kPage) return 0;
+    }
+  });
+}
+
+// disable | enable | set-role | revoke-sessions
+int ChangeUser(const std::string& sub, const std::vector<std::string>& rest) {
+  bool set_role = sub == "set-role";
+  auto flags = set_role ? ParseFlags(rest, {"--id", "--email", "--role", "--customer"})
+                        : ParseFlags(rest, {"--id", "--email"});
+  if (!flags.ok()) {
+    PrintError(flags.error().message);
+    return 2;
+  }
+  if (flags->count("--id") == flags->count("--email")) {
+    PrintError("user " + sub + " needs --id or --email (one of them)");
+    return 2;
+  }
+  auth::UserChange change;
+  if (set_role) {
+    auto role = ParseRole((*flags)["--role"]);
+    if (!role || *role == Role::kService) {
+      PrintError("user set-role needs --role admin|member");
+      return 2;
+    }
+    change.role = *role;
+    if (flags->count("--customer")) change.customer_id = (*flags)["--customer"];
+  } else if (sub != "revoke-sessions") {
+    change.disabled = sub == "disable";
+  }
+  return WithIdentity([&](auth::IdentityService& identity) {
+    auto user = FindUser(identity, *flags);
+    if (!user.ok()) {
+      PrintError(user.error().message);
+      return 1;
+    }
+    if (sub == "revoke-sessions") {
+      Status s = identity.RevokeUserSessions(user->id, "cli", kCliOrigin);
+      if (!s.ok()) {
+        PrintError(s.error().message);
+        return 1;
+      }
+      std::printf("signed %s out everywhere\n", user->email.c_str());
+      return 0;
+    }
+    auto updated = identity.UpdateUser(user->id, change, "cli", kCliOrigin);
+    if (!updated.ok()) {
+      PrintError(updated.error().message);
+      return 1;
+    }
+    std::printf("%s: %s%s, %s\n", updated->email.c_str(), RoleName(updated->role),
+                updated->customer_id.empty() ? "" : (" of " + updated->customer_id).c_str(),
+                updated->disabled_at ? "disabled" : "enabled");
+    return 0;
+  });
+}
+
+}  // namespace
+
+int RunUser(const std::vector<std::string>& args) {
+  if (WantsHelp(args) || args.empty()) {
+    (WantsHelp(args) ? std::cout : std::cerr) << kUserUsage;
+    return WantsHelp(args) ? 0 : 2;
+  }
+  const std::string& sub = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (sub == "create") return CreateUser(rest);
+  if (sub == "list") {
+    if (!rest.empty()) {
+      PrintError("user list takes no flags");
+      return 2;
+    }
+    return ListUsers();
+  }
+  if (sub == "disable" || sub == "enable" || sub == "set-role" || sub == "revoke-sessions") return ChangeUser(sub, rest);
+  PrintError("unknown user command '" + sub + "'; run 'billingd user --help'");
+  return 2;
 }
 
 int RunApiKey(const std::vector<std::string>& args) {
