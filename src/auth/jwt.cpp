@@ -38,6 +38,9 @@ std::optional<int64_t> IntClaim(const boost::json::object& obj, const char* name
   return std::nullopt;  // doubles and strings are not NumericDates we accept
 }
 
+// a + b exactly: the claims are the sender's, and exp = 2^63-1 plus the leeway does not fit in 64 bits.
+__int128 Plus(int64_t a, int64_t b) { return static_cast<__int128>(a) + b; }
+
 }  // namespace
 
 std::string Base64UrlEncode(std::string_view bytes) {
@@ -170,10 +173,10 @@ Result<JwtClaims> JwtCodec::Verify(std::string_view token) const {
   if (!aud || *aud != options_.audience) return Invalid("wrong audience");
 
   int64_t now = ToUnixMillis(clock_.Now()) / 1000;
-  if (now >= *exp + options_.leeway_seconds) return Invalid("token expired");
-  if (*iat > now + options_.leeway_seconds) return Invalid("token issued in the future");
+  if (now >= Plus(*exp, options_.leeway_seconds)) return Invalid("token expired");
+  if (*iat > Plus(now, options_.leeway_seconds)) return Invalid("token issued in the future");
   if (auto nbf = IntClaim(obj, "nbf")) {
-    if (now + options_.leeway_seconds < *nbf) return Invalid("token not yet valid");
+    if (Plus(now, options_.leeway_seconds) < *nbf) return Invalid("token not yet valid");
     claims.nbf = *nbf;
   } else if (obj.contains("nbf")) {
     return Invalid("nbf is not a number");

@@ -3,9 +3,10 @@
 // verify, that are expired or not yet valid, or whose iss/aud differ, are
 // refused. Signatures are compared in constant time.
 //
-// Why not libjwt (Debian libjwt 1.10): its HMAC verification compares with
-// strcmp (not constant time). We use OpenSSL's HMAC and CRYPTO_memcmp and
-// Boost.JSON for the claims, and cross-check tokens with python3-jwt in tests.
+// Why not libjwt (Debian libjwt 1.10)? Not timing: its jwt_verify_sha_hmac
+// compares with jwt_strcmp, a constant-time loop. This codec pins the algorithm
+// before any signature work, needs no library beyond OpenSSL and Boost.JSON, and
+// is small enough to cross-check with python3-jwt (tests/security) and to fuzz.
 #pragma once
 
 #include <cstdint>

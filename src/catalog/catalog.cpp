@@ -110,10 +110,14 @@ Result<Catalog> Catalog::Parse(std::string_view text) {
       return Bad(path + ".base_fee", "must be a non-negative amount with at most " +
                                          std::to_string(currency->exponent) + " decimals");
     }
+    // "373940100000000000" dollars fits as a decimal but not as 64-bit cents: refuse it, never wrap.
+    if (__builtin_mul_overflow(fee->units(), static_cast<int64_t>(money::Pow10(currency->exponent - fee->scale())),
+                               &plan.base_fee_minor)) {
+      return Bad(path + ".base_fee", "must be at most " + money::FormatMajor(INT64_MAX, *currency));
+    }
     plan.id = *id;
     plan.name = *name;
     plan.currency = *currency;
-    plan.base_fee_minor = fee->units() * static_cast<int64_t>(money::Pow10(currency->exponent - fee->scale()));
     auto limits_it = obj.find("limits");
     if (limits_it == obj.end() || !limits_it->value().is_object()) return Bad(path + ".limits", "must be an object");
     for (const auto& [metric_id, limit] : limits_it->value().as_object()) {

@@ -103,6 +103,11 @@ std::optional<TimePoint> ParseIso8601(std::string_view text) {
   if (pos != text.size()) return std::nullopt;
   result += std::chrono::hours(*hour) + std::chrono::minutes(*minute) + std::chrono::seconds(*second) +
             milliseconds(millis) - std::chrono::minutes(offset_minutes);
+  // An offset can carry 0000-01-01 into year -1 and 9999-12-31 into 10000, which FormatIso8601 cannot
+  // write as RFC 3339: every instant we accept must be one we can print and read back.
+  static const TimePoint kFirst = std::chrono::sys_days(std::chrono::year(0) / 1 / 1);
+  static const TimePoint kEnd = std::chrono::sys_days(std::chrono::year(10000) / 1 / 1);
+  if (result < kFirst || result >= kEnd) return std::nullopt;
   return result;
 }
 

@@ -46,7 +46,8 @@ std::string FormatIso8601(TimePoint t);
 
 // Parses RFC 3339 timestamps ("2025-01-31T23:59:59Z", fractional seconds and
 // "+hh:mm" offsets allowed) and plain dates ("2025-01-31", midnight UTC).
-// Returns nullopt when the text is not a valid timestamp.
+// Returns nullopt when the text is not a valid timestamp, or names an instant
+// outside the years 0000-9999 in UTC (what FormatIso8601 writes).
 std::optional<TimePoint> ParseIso8601(std::string_view text);
 
 }  // namespace meterline

@@ -53,7 +53,8 @@ std::optional<Decimal> Decimal::Parse(std::string_view text) {
     seen_digit = true;
     units = units * 10 + (c - '0');
     if (seen_point && ++scale > 18) return std::nullopt;
-    if (units > INT64_MAX) return std::nullopt;
+    // A negative number may reach -2^63, so that every Decimal (and FormatMajor's INT64_MIN) reads back.
+    if (units > static_cast<__int128>(INT64_MAX) + (negative ? 1 : 0)) return std::nullopt;
   }
   if (!seen_digit || text.back() == '.') return std::nullopt;
   return Decimal(static_cast<int64_t>(negative ? -units : units), scale);

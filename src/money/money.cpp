@@ -25,17 +25,18 @@ Result<Money> Add(const Money& a, const Money& b) {
 }
 
 std::string FormatMajor(int64_t minor, const Currency& currency) {
-  __int128 value = minor;
-  bool negative = value < 0;
-  if (negative) value = -value;
-  __int128 scale = Pow10(currency.exponent);
-  std::string whole = Decimal(static_cast<int64_t>(value / scale), 0).ToString();
-  std::string text = (negative ? "-" : "") + whole;
-  if (currency.exponent > 0) {
-    std::string fraction = Decimal(static_cast<int64_t>(value % scale), 0).ToString();
-    text += "." + std::string(currency.exponent - fraction.size(), '0') + fraction;
+  // Digits of the magnitude, written from the right; the magnitude of INT64_MIN does not fit in an int64, so it
+  // is never turned back into one (that printed "--9223372036854775808" for JPY).
+  bool negative = minor < 0;
+  unsigned __int128 magnitude = negative ? -static_cast<__int128>(minor) : minor;
+  std::string digits;
+  for (int i = 0; i <= currency.exponent || magnitude > 0; ++i) {
+    if (i == currency.exponent && i > 0) digits += '.';
+    digits += static_cast<char>('0' + static_cast<int>(magnitude % 10));
+    magnitude /= 10;
   }
-  return text;
+  if (negative) digits += '-';
+  return std::string(digits.rbegin(), digits.rend());
 }
 
 Result<int64_t> ChargeMinor(const UnitPrice& price, int64_t quantity, const Currency& currency) {

@@ -45,9 +45,11 @@ Status VerifyWebhookSignature(std::string_view header, std::string_view payload,
     }
     start = end + 1;
   }
+  // The whole field must be the number: the signed payload starts with t's text, so "t=1764000000ef"
+  // must not pass as 1764000000.
   int64_t t = 0;
-  if (timestamp.empty() ||
-      std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), t).ec != std::errc()) {
+  auto [t_end, t_error] = std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), t);
+  if (timestamp.empty() || t_error != std::errc() || t_end != timestamp.data() + timestamp.size()) {
     return Unauthenticated("signature_missing", "Stripe-Signature has no timestamp");
   }
   if (v1.empty()) return Unauthenticated("signature_missing", "Stripe-Signature has no v1 signature");
@@ -59,7 +61,9 @@ Status VerifyWebhookSignature(std::string_view header, std::string_view payload,
   }
   if (!match) return Unauthenticated("signature_mismatch", "no v1 signature matches the payload");
   int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  if (now_s - t > tolerance.count() || t - now_s > tolerance.count()) {
+  // t is the sender's: now_s - t may not fit in 64 bits (t=-9223372036854775808), and then it is far outside.
+  int64_t age = 0;
+  if (__builtin_sub_overflow(now_s, t, &age) || age > tolerance.count() || age < -tolerance.count()) {
     return Unauthenticated("signature_expired", "the signature's timestamp is outside the tolerance");
   }
   return OkStatus();

@@ -82,6 +82,21 @@ TEST_F(JwtCodecTest, TimeClaimsAreEnforced) {
   EXPECT_EQ(Reason(Forge(h, Claims(now_ - 60, now_ - 10))), "accepted");
 }
 
+TEST_F(JwtCodecTest, ExtremeTimeClaimsAreComparedWithoutOverflow) {
+  // exp + leeway and now + leeway do not fit in 64 bits here (UBSan found the first); the claims are signed, so
+  // they are compared as the numbers they are.
+  std::string h = R"({"alg":"HS256"})";
+  const std::string max = std::to_string(INT64_MAX), min = std::to_string(INT64_MIN);
+  EXPECT_EQ(Reason(Forge(h, Claims(now_, INT64_MAX))), "accepted");
+  EXPECT_EQ(Reason(Forge(h, Claims(now_, INT64_MIN))), "token expired");
+  EXPECT_EQ(Reason(Forge(h, Claims(INT64_MAX, INT64_MAX))), "token issued in the future");
+  EXPECT_EQ(Reason(Forge(h, Claims(INT64_MIN, now_ + 60))), "accepted");
+  EXPECT_EQ(Reason(Forge(h, Claims(now_, now_ + 60, R"(,"nbf":)" + max))), "token not yet valid");
+  EXPECT_EQ(Reason(Forge(h, Claims(now_, now_ + 60, R"(,"nbf":)" + min))), "accepted");
+  auth::JwtCodec lenient{kSecret, auth::JwtOptions{.leeway_seconds = INT64_MAX}, clock_};
+  EXPECT_TRUE(lenient.Verify(Forge(h, Claims(INT64_MAX, INT64_MAX, R"(,"nbf":)" + max))).ok());
+}
+
 TEST_F(JwtCodecTest, IssuerAndAudienceMustMatch) {
   std::string h = R"({"alg":"HS256"})";
   EXPECT_EQ(Reason(Forge(h, Claims(now_, now_ + 60, "", "someone-else"))), "wrong issuer");

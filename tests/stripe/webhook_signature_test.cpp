@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "auth/jwt.hpp"
 #include "core/ids.hpp"
 #include "stripe/webhook_signature.hpp"
 
@@ -55,6 +56,31 @@ TEST(WebhookSignature, AnyV1MatchesDuringSecretRotationAndOnlyV1Counts) {
   EXPECT_EQ(Reason(VerifyWebhookSignature("v1=" + v1, kPayload, kSecret, At(1764000000))), "signature_missing");
   EXPECT_EQ(Reason(VerifyWebhookSignature("t=abc,v1=" + v1, kPayload, kSecret, At(1764000000))),
             "signature_missing");
+}
+
+TEST(WebhookSignature, TimestampMustBeOneWholeNumber) {
+  // A valid HMAC over "1764000000ef.{payload}": the timestamp text is signed, but it is not a number.
+  std::string mac = auth::HmacSha256(kSecret, "1764000000ef." + kPayload);
+  std::string hex;
+  for (unsigned char c : mac) {
+    hex += "0123456789abcdef"[c >> 4];
+    hex += "0123456789abcdef"[c & 15];
+  }
+  EXPECT_EQ(Reason(VerifyWebhookSignature("t=1764000000ef,v1=" + hex, kPayload, kSecret, At(1764000000))),
+            "signature_missing");
+  EXPECT_EQ(Reason(VerifyWebhookSignature("t=,v1=" + hex, kPayload, kSecret, At(1764000000))), "signature_missing");
+}
+
+TEST(WebhookSignature, ExtremeTimestampsAreExpiredWithoutOverflow) {
+  // now - t does not fit in 64 bits for these (UBSan found it); both are far outside the tolerance.
+  for (int64_t t : {INT64_MIN, INT64_MIN + 1, INT64_MAX}) {
+    std::string header = SignWebhookPayload(kPayload, kSecret, t);
+    EXPECT_EQ(Reason(VerifyWebhookSignature(header, kPayload, kSecret, At(1764000000))), "signature_expired") << t;
+    EXPECT_EQ(Reason(VerifyWebhookSignature(header, kPayload, kSecret, At(-1764000000))), "signature_expired") << t;
+  }
+  EXPECT_EQ(Reason(VerifyWebhookSignature(SignWebhookPayload(kPayload, kSecret, -1764000000), kPayload, kSecret,
+                                          At(-1764000000))),
+            "ok");
 }
 
 // ---- Cross-check with stripe-node (tests/fakes, installed by ./scripts/test) ----

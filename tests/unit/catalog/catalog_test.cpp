@@ -63,11 +63,22 @@ TEST(CatalogTest, ErrorsNameThePath) {
            {R"("plans": [{"id": "p", "name": "P", "currency": "USD", "base_fee": "1", "limits": {"m": 1, "x": 2}}])",
             "catalog: plans[0].limits.x names no metric in metrics"},
            {R"("plans": [])", "catalog: plans must be a non-empty array"},
+           // Found by fuzzing: the fee in cents does not fit in 64 bits and used to wrap to another fee.
+           {R"("plans": [{"id": "p", "name": "P", "currency": "USD", "base_fee": "373940100000000000",)"
+            R"( "limits": {"m": 1}}])",
+            "catalog: plans[0].base_fee must be at most 92233720368547758.07"},
+           {R"("plans": [{"id": "p", "name": "P", "currency": "EUR", "base_fee": "92233720368547759",)"
+            R"( "limits": {"m": 1}}])",
+            "catalog: plans[0].base_fee must be at most 92233720368547758.07"},
        }) {
     auto result = parse(c.plans);
     ASSERT_FALSE(result.ok()) << c.plans;
     EXPECT_EQ(result.error().message, c.message);
   }
+  auto largest = parse(R"("plans": [{"id": "p", "name": "P", "currency": "USD", "base_fee": "92233720368547758.07",
+                                      "limits": {"m": 1}}])");
+  ASSERT_TRUE(largest.ok()) << largest.error().message;
+  EXPECT_EQ(largest->plans()[0].base_fee_minor, INT64_MAX);
   EXPECT_EQ(Catalog::Parse("{nope").error().message.rfind("catalog: not valid JSON", 0), 0u);
 }
 

@@ -18,6 +18,11 @@ TEST(DecimalTest, ParsesAndPrintsExactly) {
   EXPECT_EQ(D("0.000000001").ToString(), "0.000000001");
   EXPECT_EQ(D("0.50"), D("0.5"));
   EXPECT_LT(D("0.05"), D("0.5"));
+  // The whole int64 range reads back, -2^63 included; one more is refused.
+  EXPECT_EQ(D("-9223372036854775808").units(), INT64_MIN);
+  EXPECT_EQ(D("-9.223372036854775808").ToString(), "-9.223372036854775808");
+  EXPECT_FALSE(Decimal::Parse("-9223372036854775809").has_value());
+  EXPECT_FALSE(Decimal::Parse("9223372036854775808").has_value());
   for (const char* bad : {"", "-", ".5", "5.", "1e3", "+1", " 1", "1 ", "1.2.3", "0.1234567890123456789",
                           "99999999999999999999"}) {
     EXPECT_FALSE(Decimal::Parse(bad).has_value()) << bad;
@@ -84,6 +89,21 @@ TEST(MoneyTest, FormatsMajorUnits) {
   EXPECT_EQ(FormatMajor(5, kUsd), "0.05");
   EXPECT_EQ(FormatMajor(-1205, kUsd), "-12.05");
   EXPECT_EQ(FormatMajor(617, kJpy), "617");
+  EXPECT_EQ(FormatMajor(0, kJpy), "0");
+  EXPECT_EQ(FormatMajor(-5, kUsd), "-0.05");
+  // Found by fuzzing: INT64_MIN's magnitude does not fit in 64 bits and printed "--9223372036854775808".
+  EXPECT_EQ(FormatMajor(INT64_MIN, kJpy), "-9223372036854775808");
+  EXPECT_EQ(FormatMajor(INT64_MIN, kUsd), "-92233720368547758.08");
+  EXPECT_EQ(FormatMajor(INT64_MAX, kJpy), "9223372036854775807");
+  for (int exponent = 0; exponent <= 18; ++exponent) {
+    Currency currency{"XTS", exponent};
+    for (int64_t minor : {INT64_MIN, INT64_MIN + 1, int64_t{-1}, int64_t{0}, int64_t{7}, INT64_MAX}) {
+      std::string text = FormatMajor(minor, currency);
+      EXPECT_EQ(text.find("--"), std::string::npos) << text;
+      ASSERT_TRUE(Decimal::Parse(text).has_value()) << text;
+      EXPECT_EQ(*Decimal::Parse(text), Decimal(minor, exponent)) << text;
+    }
+  }
   EXPECT_EQ(PerUnitText(UnitPrice{D("0.50"), 1000}), "0.0005");
   EXPECT_EQ(PerUnitText(UnitPrice{D("0.05"), 1000000000}), "0.00000000005");
   EXPECT_EQ(PerUnitText(UnitPrice{D("1"), 3}), "1/3");

@@ -1,0 +1,31 @@
+// The parse step of POST /api/v1/usage/events: a request body (our JSON batch, one
+// CloudEvent or a CloudEvents batch) into usage events and per-event rejections.
+// Apart from the handler so the fuzz target (tests/fuzz/usage_events_fuzz.cpp) runs
+// the very code the handler does; it links only this small library.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+#include "metering/ingest.hpp"
+
+namespace meterline::api {
+
+struct ParsedUsageBatch {
+  std::vector<std::pair<size_t, metering::UsageEvent>> events;  // (position in the batch, event)
+  std::vector<metering::Rejection> rejected;                     // malformed events, with the reason
+};
+
+// `content_type` is the request's Content-Type: application/cloudevents+json (one
+// event), application/cloudevents-batch+json (an array), anything else our
+// {"events": [...]}. Every position of the batch ends up in exactly one of the two
+// lists. kInvalidArgument when the body has the wrong shape or no events;
+// kPayloadTooLarge "batch_too_large" for more than `max_batch` events.
+Result<ParsedUsageBatch> ParseUsageEvents(std::string_view content_type, const boost::json::value& body,
+                                          size_t max_batch);
+
+}  // namespace meterline::api
