@@ -7,10 +7,10 @@
 // the event loop.
 //
 // Connections: every admitted connection is in `connections_`; those waiting
-// for their next request (from the time they start waiting with nothing of it
-// buffered until its header is in) are also in the idle lists (all, and per
-// client address), least recently active first, so that making room
-// at a cap or when descriptors run out closes the one idle longest, in O(1).
+// for their next request (until its header is complete) are also in the idle
+// lists (all, and per client address), least recently active first, so that
+// making room at a cap or when descriptors run out finds the one idle longest
+// in O(1).
 //
 // Shutdown: stop accepting; close connections that wait for a request; let a
 // connection with a request in flight finish it (answered with
@@ -103,7 +103,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   // True while a request is being handled or its response written; an idle
   // connection (waiting for a request) may be closed at once on shutdown.
   std::atomic<bool> busy{false};
-  // Chosen to be closed to make room. A request that arrived just before is
+  // Chosen to be closed to make room. A request that arrived meanwhile is
   // still answered, with Connection: close.
   std::atomic<bool> evicted{false};
   // Guarded by BeastServer::mutex_.
@@ -294,7 +294,7 @@ class BeastServer final : public Server {
         log::Warn(descriptors ? "out of file descriptors; pausing accept" : "accept failed; pausing accept",
                   {{"error", ec.message()},
                    {"pause_ms", static_cast<int64_t>(pause.count())},
-                   {"closed_idle_connection", freed},
+                   {"closing_idle_connection", freed},
                    {"suppressed", *suppressed}});
       }
       accept_pause_.expires_after(pause);
@@ -419,11 +419,16 @@ class BeastServer final : public Server {
     return victim.shared_from_this();
   }
 
-  // Cancels the evicted connection's wait for a request; if a request came in
-  // meanwhile, it is answered and the connection closed after it.
+  // Cancels the evicted connection's wait for a request, unless a request came
+  // in meanwhile (being handled, or bytes the kernel holds for us): that one is
+  // answered, and the connection closed after it. A header that has been
+  // trickling in for a while is cut: holding it would let slow clients pass the caps.
   static void CloseEvicted(std::shared_ptr<Connection> victim) {
     asio::post(victim->stream.get_executor(), [victim] {
-      if (!victim->busy) CancelQuietly(*victim);
+      if (victim->busy) return;
+      boost::system::error_code ec;
+      if (victim->stream.socket().available(ec) > 0) return;
+      CancelQuietly(*victim);
     });
   }
 
@@ -448,7 +453,7 @@ class BeastServer final : public Server {
 
       // Wait for the next request with the idle timeout, then read it with the read timeout.
       stream.expires_after(buffer.size() > 0 ? options_.read_timeout : options_.idle_timeout);
-      // With nothing of the next request received, this connection may be closed to make room.
+      // Waiting for the next request: this connection may be chosen to make room.
       if (buffer.size() == 0) SetIdle(*connection, true);
       auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
       (void)header_bytes;
