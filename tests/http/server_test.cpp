@@ -312,7 +312,16 @@ class ServerConnectionCapTest : public ::testing::Test {
     return text.substr(start, text.find('\n', start) - start);
   }
   // Lets a connection's server side settle (back to waiting) so the idle order is the test's.
-  static void Settle() { std::this_thread::sleep_for(std::chrono::milliseconds(30)); }
+  static void Settle() { std::this_thread::sleep_for(std::chrono::milliseconds(100)); }
+  // Waits (5 s at most) until the server has `n` connections open.
+  void WaitForOpen(int n) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (Metric("meterline_http_connections_open") != std::to_string(n) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(Metric("meterline_http_connections_open"), std::to_string(n));
+  }
   // Waits (5 s at most) until `n` /slow requests are being handled.
   void WaitForSlow(int n) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -364,7 +373,8 @@ TEST_F(ServerConnectionCapTest, AtTheTotalCapWithEveryConnectionBusyTheNewOneIsR
   EXPECT_EQ(first.status, 200) << first.error;
   EXPECT_EQ(second.status, 200) << second.error;
   EXPECT_EQ(Metric(R"(meterline_http_connections_refused_total{reason="total_cap"})"), "1");
-  // Once they are idle, a newcomer gets in again.
+  // Once the clients are gone, a newcomer gets in again.
+  WaitForOpen(0);
   Socket later(port());
   EXPECT_EQ(later.Get("/cheap"), "echo:");
 }

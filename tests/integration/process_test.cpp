@@ -249,10 +249,10 @@ TEST_F(ProcessTest, SigtermUnderLoadFinishesInFlightRequestsAndExitsZero) {
 // 300 connections against 256 descriptors, with MAX_CONNECTIONS above what they
 // allow: accept() runs out of descriptors. billingd must not spin on it (it used
 // to log accept failures 100,000 times a second and burn a core), must warn a
-// bounded number of times, and must answer again once they are released. Each
-// connection sends a request header and holds back the body it announced, so
-// it is busy, not idle: billingd cannot free descriptors by closing idle
-// connections, and the exhaustion lasts until the clients leave.
+// bounded number of times, and must answer again once they are released. A few
+// idle connections come first: billingd closes them to free descriptors. The
+// 300 send a request header and hold back the body they announced, so they are
+// busy, not idle, and the exhaustion lasts until the clients leave.
 TEST_F(ProcessTest, RunningOutOfDescriptorsPausesAcceptingWithoutSpinningAndRecovers) {
   ChildProcess billingd(BillingdPath(), {"serve", "--port", "0", "--host", "127.0.0.1"},
                         Env({{"MAX_CONNECTIONS", "1000"}, {"MAX_CONNECTIONS_PER_ADDRESS", "0"}}), "",
@@ -263,6 +263,7 @@ TEST_F(ProcessTest, RunningOutOfDescriptorsPausesAcceptingWithoutSpinningAndReco
   ASSERT_EQ(HealthWithin(base, std::chrono::seconds(5)), 200);
   EXPECT_NE(billingd.Stderr().find("max_connections exceeds what the descriptor limit leaves"), std::string::npos);
 
+  std::vector<int> idle = OpenConnections(*port, 10);
   std::vector<int> held =
       OpenConnections(*port, 300, "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
   ASSERT_EQ(held.size(), 300u);
@@ -283,7 +284,13 @@ TEST_F(ProcessTest, RunningOutOfDescriptorsPausesAcceptingWithoutSpinningAndReco
   EXPECT_LT(cpu, 0.5 * elapsed) << "billingd used " << cpu << " s of CPU in " << elapsed << " s";
   // One warning per 10 s interval, whatever the number of failed accepts.
   EXPECT_LE(Count(billingd.Stderr(), "out of file descriptors"), 2) << billingd.Stderr();
+  // The connection idle longest was closed to free a descriptor.
+  timeval wait{5, 0};
+  ::setsockopt(idle[0], SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  char byte;
+  EXPECT_EQ(::recv(idle[0], &byte, 1, 0), 0);
 
+  for (int fd : idle) ::close(fd);
   for (int fd : held) ::close(fd);
   ASSERT_EQ(HealthWithin(base, std::chrono::seconds(15)), 200) << billingd.Stderr();
   HttpClient client(base);
@@ -291,6 +298,7 @@ TEST_F(ProcessTest, RunningOutOfDescriptorsPausesAcceptingWithoutSpinningAndReco
   ASSERT_EQ(metrics.status, 200);
   EXPECT_GT(MetricValue(metrics.body, R"(meterline_http_connections_refused_total{reason="descriptors"})"), 0)
       << metrics.body;
+  EXPECT_GT(MetricValue(metrics.body, R"(meterline_http_connections_evicted_total{reason="descriptors"})"), 0);
   EXPECT_EQ(MetricValue(metrics.body, "meterline_http_connections_limit"), 1000);
 
   billingd.Signal(SIGTERM);
