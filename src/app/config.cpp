@@ -87,6 +87,8 @@ const std::vector<Setting>& Settings() {
       IntSetting("PORT", "--port", &Config::port, 0, 65535),
       IntSetting("IO_THREADS", "", &Config::io_threads, 0, 256),
       IntSetting("WORKER_THREADS", "", &Config::worker_threads, 1, 1024),
+      IntSetting("MAX_CONNECTIONS", "", &Config::max_connections, 0, 1000000),
+      IntSetting("MAX_CONNECTIONS_PER_ADDRESS", "", &Config::max_connections_per_address, 0, 1000000),
       {"MAX_BODY_BYTES", "",
        [](auto& n, auto& v, Config& c) { return Assign(ParseInt(n, v, 1024, int64_t{1} << 30), c.max_body_bytes); }},
       {"DATA_DIR", "--data-dir",

@@ -43,6 +43,13 @@ struct Config {
   int io_threads = 0;
   // WORKER_THREADS: threads for handlers that touch the database or the network.
   int worker_threads = 16;
+  // MAX_CONNECTIONS: most client connections open at once; 0 = 10,000, or fewer when the descriptor
+  // limit (RLIMIT_NOFILE, less what the database and files need) is lower. At the cap the connection
+  // idle longest is closed to make room; when all are busy, the new one is closed at once.
+  int max_connections = 0;
+  // MAX_CONNECTIONS_PER_ADDRESS: most from one client address, with the same policy; 0 = no such cap
+  // (behind a proxy or load balancer every client has its address).
+  int max_connections_per_address = 256;
   // MAX_BODY_BYTES: largest accepted request body; larger gets 413.
   int64_t max_body_bytes = 1 << 20;
 

@@ -44,6 +44,22 @@ Result<clickhouse::Layout> ClickHouseLayout(const Config& config) {
   return layout;
 }
 
+http::ServerOptions ServerOptionsFor(const Config& config, App& app) {
+  http::ServerOptions options;
+  options.address = config.host;
+  options.port = static_cast<uint16_t>(config.port);
+  options.io_threads = config.io_threads;
+  options.worker_threads = config.worker_threads;
+  options.body_limit = static_cast<size_t>(config.max_body_bytes);
+  options.max_connections = static_cast<size_t>(config.max_connections);
+  options.max_connections_per_address = static_cast<size_t>(config.max_connections_per_address);
+  // Up to three descriptors per pooled database connection (SQLite's database,
+  // WAL and shared-memory files), plus logs, outgoing HTTP, Redis and the event loop.
+  options.reserved_descriptors = 64 + 3 * static_cast<size_t>(config.database_pool_size);
+  options.metrics = app.connection_metrics.get();
+  return options;
+}
+
 Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) {
   auto app = std::make_unique<App>();
   app->config = config;
@@ -63,6 +79,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
                  current.error().message + "; run 'billingd migrate' first");
   }
 
+  app->connection_metrics = std::make_unique<http::ConnectionMetrics>(app->metrics);
   storage::Database& database = *app->db;
   app->metrics.AddCallbackGauge("meterline_db_pool_connections_in_use", "Database connections lent out now.",
                                 [&database] { return int64_t{database.pool_stats().in_use}; });

@@ -27,6 +27,7 @@
 #include "core/result.hpp"
 #include "http/middleware/pipeline.hpp"
 #include "http/router.hpp"
+#include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "observability/metrics.hpp"
 #include "ratelimit/rate_limiter.hpp"
@@ -41,6 +42,7 @@ struct App {
   Config config;
   std::unique_ptr<storage::Database> db;
   observability::Registry metrics;
+  std::unique_ptr<http::ConnectionMetrics> connection_metrics;
   std::unique_ptr<auth::PasswordHasher> hasher;
   std::unique_ptr<auth::JwtCodec> jwt;
   std::unique_ptr<auth::CsrfGuard> csrf;
@@ -71,6 +73,10 @@ struct App {
 // Fails with a message fit for one line on stderr.
 // REQUIRES: `clock` outlives the App.
 Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock);
+
+// The HTTP server's options from the config, reporting to the app's metrics.
+// REQUIRES: `app` outlives the server.
+http::ServerOptions ServerOptionsFor(const Config& config, App& app);
 
 // The ClickHouse layout CLICKHOUSE_URL / _CLUSTER / _SHARD_URLS describe.
 // REQUIRES: config.clickhouse_url is set.

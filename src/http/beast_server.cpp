@@ -6,6 +6,12 @@
 // on its strand when the response is ready, so a slow database never stalls
 // the event loop.
 //
+// Connections: every admitted connection is in `connections_`; those waiting
+// for their next request (until its header is complete) are also in the idle
+// lists (all, and per client address), least recently active first, so that
+// making room at a cap or when descriptors run out finds the one idle longest
+// in O(1).
+//
 // Shutdown: stop accepting; close connections that wait for a request; let a
 // connection with a request in flight finish it (answered with
 // Connection: close); Run() returns when no connection is left, or force-closes
@@ -25,13 +31,17 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <sys/resource.h>
 
 #include <array>
 #include <atomic>
 #include <limits>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 
 #include "core/log.hpp"
 #include "http/server.hpp"
@@ -67,18 +77,96 @@ std::string DecodePath(std::string_view path) {
   return out;
 }
 
+constexpr size_t kDefaultMaxConnections = 10000;
+// After accept() fails (no descriptors, or anything else), wait this long
+// before the next attempt, doubling up to the last; a success starts over.
+constexpr std::chrono::milliseconds kFirstAcceptPause{50};
+constexpr std::chrono::milliseconds kLastAcceptPause{1000};
+
 class BeastServer;
 struct Connection;
 void CancelQuietly(Connection& connection);
 
+// Connections from one client address. Guarded by BeastServer::mutex_.
+struct Peer {
+  size_t open = 0;              // admitted and not ended yet
+  size_t leaving = 0;           // of those, evicted (chosen to be closed) and not ended yet
+  std::list<Connection*> idle;  // least recently active first
+};
+
 // One accepted connection. Lives in BeastServer::connections_ until its coroutine ends.
-struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+struct Connection : std::enable_shared_from_this<Connection> {
+  Connection(tcp::socket socket, std::string remote, Peer& from)
+      : stream(std::move(socket)), address(std::move(remote)), peer(from) {}
   beast::tcp_stream stream;
+  const std::string address;  // the client's
   // True while a request is being handled or its response written; an idle
   // connection (waiting for a request) may be closed at once on shutdown.
   std::atomic<bool> busy{false};
+  // Chosen to be closed to make room. A request that arrived meanwhile is
+  // still answered, with Connection: close.
+  std::atomic<bool> evicted{false};
+  // Guarded by BeastServer::mutex_.
+  Peer& peer;
+  bool idle = false;  // in the idle lists
+  std::list<Connection*>::iterator idle_pos, peer_idle_pos;
 };
+
+// Lets a repeated warning through at most once per interval; the next one
+// that gets through says how many were left out. Used on one strand only.
+class ThrottledWarning {
+ public:
+  explicit ThrottledWarning(std::chrono::steady_clock::duration interval) : interval_(interval) {}
+  // The number of repeats left out since the last warning when this one may be logged.
+  std::optional<int64_t> Due() {
+    auto now = std::chrono::steady_clock::now();
+    if (logged_ && now - last_ < interval_) {
+      ++suppressed_;
+      return std::nullopt;
+    }
+    logged_ = true;
+    last_ = now;
+    return std::exchange(suppressed_, 0);
+  }
+
+ private:
+  std::chrono::steady_clock::duration interval_;
+  bool logged_ = false;
+  std::chrono::steady_clock::time_point last_;
+  int64_t suppressed_ = 0;
+};
+
+bool OutOfDescriptors(const boost::system::error_code& ec) {
+  return ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system;
+}
+
+// The cap on open connections: the configured one, else the default within
+// what RLIMIT_NOFILE leaves after the reserve. Logs when the two disagree.
+size_t EffectiveMaxConnections(const ServerOptions& options) {
+  rlimit limit{};
+  std::optional<size_t> room;
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    auto descriptors = static_cast<size_t>(limit.rlim_cur);
+    room = descriptors > options.reserved_descriptors + 1 ? descriptors - options.reserved_descriptors : 1;
+  }
+  if (options.max_connections > 0) {
+    if (room && options.max_connections > *room) {
+      log::Warn("max_connections exceeds what the descriptor limit leaves; accepting will pause when they run out",
+                {{"max_connections", static_cast<uint64_t>(options.max_connections)},
+                 {"descriptor_limit", static_cast<uint64_t>(limit.rlim_cur)},
+                 {"reserved_descriptors", static_cast<uint64_t>(options.reserved_descriptors)}});
+    }
+    return options.max_connections;
+  }
+  if (room && *room < kDefaultMaxConnections) {
+    log::Info("max_connections lowered to fit the descriptor limit",
+              {{"max_connections", static_cast<uint64_t>(*room)},
+               {"descriptor_limit", static_cast<uint64_t>(limit.rlim_cur)},
+               {"reserved_descriptors", static_cast<uint64_t>(options.reserved_descriptors)}});
+    return *room;
+  }
+  return kDefaultMaxConnections;
+}
 
 // Cancels pending I/O; the connection may already be closed, which is fine.
 void CancelQuietly(Connection& connection) {
@@ -95,8 +183,16 @@ class BeastServer final : public Server {
                                            : std::max(1u, std::thread::hardware_concurrency())),
         ioc_(io_threads_),
         acceptor_(asio::make_strand(ioc_)),
+        accept_pause_(acceptor_.get_executor()),
         workers_(static_cast<size_t>(std::max(1, options.worker_threads))),
-        signals_(ioc_) {}
+        signals_(ioc_),
+        max_connections_(EffectiveMaxConnections(options)),
+        descriptor_warning_(options.warning_interval),
+        accept_error_warning_(options.warning_interval),
+        total_cap_warning_(options.warning_interval),
+        per_address_cap_warning_(options.warning_interval) {
+    if (options_.metrics != nullptr) options_.metrics->limit.Set(static_cast<int64_t>(max_connections_));
+  }
 
   ~BeastServer() override {
     workers_.join();
@@ -118,6 +214,7 @@ class BeastServer final : public Server {
   }
 
   uint16_t port() const override { return port_; }
+  size_t max_connections() const override { return max_connections_; }
 
   void Run() override {
     if (options_.handle_signals) {
@@ -154,6 +251,7 @@ class BeastServer final : public Server {
     asio::post(acceptor_.get_executor(), [this] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
+      accept_pause_.cancel();
       signals_.cancel(ignored);
       CloseIdleConnections();
       StartGraceTimer();
@@ -163,51 +261,188 @@ class BeastServer final : public Server {
 
  private:
   asio::awaitable<void> Accept() {
+    auto pause = kFirstAcceptPause;
     while (!stopping_) {
       auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kTuple);
-      if (ec) {
-        if (stopping_ || ec == asio::error::operation_aborted) break;
-        log::Debug("accept failed", {{"error", ec.message()}});
+      if (!ec) {
+        pause = kFirstAcceptPause;
+        Admit(std::move(socket));
         continue;
       }
-      boost::system::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      std::list<std::shared_ptr<Connection>>::iterator it;
-      {
-        std::lock_guard lock(mutex_);
-        connections_.push_front(std::make_shared<Connection>(std::move(socket)));
-        it = connections_.begin();
+      if (stopping_ || ec == asio::error::operation_aborted) break;
+      if (ec == asio::error::connection_aborted) continue;  // that client left; the next one may be waiting
+      // Retrying at once would fail again at once (the listening socket stays
+      // readable) and spin a core, so pause; without descriptors, first close
+      // the connection idle longest so that the next attempt can succeed.
+      bool descriptors = OutOfDescriptors(ec);
+      bool freed = false;
+      if (descriptors) {
+        Count(/*evicted=*/false, "descriptors");
+        std::shared_ptr<Connection> victim;
+        {
+          std::lock_guard lock(mutex_);
+          victim = EvictLocked(idle_);
+        }
+        if (victim) {
+          freed = true;
+          Count(/*evicted=*/true, "descriptors");
+          CloseEvicted(std::move(victim));
+        }
       }
-      auto connection = *it;
-      asio::co_spawn(connection->stream.get_executor(), Serve(connection),
-                     [this, it](std::exception_ptr e) {
-                       if (e) {
-                         try {
-                           std::rethrow_exception(e);
-                         } catch (const std::exception& ex) {
-                           log::Error("connection failed", {{"error", ex.what()}});
-                         }
-                       }
-                       {
-                         std::lock_guard lock(mutex_);
-                         connections_.erase(it);
-                       }
-                       MaybeFinish();
-                     });
+      ThrottledWarning& warning = descriptors ? descriptor_warning_ : accept_error_warning_;
+      if (auto suppressed = warning.Due()) {
+        log::Warn(descriptors ? "out of file descriptors; pausing accept" : "accept failed; pausing accept",
+                  {{"error", ec.message()},
+                   {"pause_ms", static_cast<int64_t>(pause.count())},
+                   {"closing_idle_connection", freed},
+                   {"suppressed", *suppressed}});
+      }
+      accept_pause_.expires_after(pause);
+      co_await accept_pause_.async_wait(kTuple);
+      pause = std::min(pause * 2, kLastAcceptPause);
     }
     MaybeFinish();
+  }
+
+  // Takes an accepted connection in, within the caps: over one, the connection
+  // idle longest (of the same address, for the per-address cap) is closed to
+  // make room; when there is none, the new connection is closed at once.
+  void Admit(tcp::socket socket) {
+    boost::system::error_code ec;
+    auto endpoint = socket.remote_endpoint(ec);
+    if (ec) return;  // the client is gone already; the socket closes here
+    socket.set_option(tcp::no_delay(true), ec);
+    std::string address = endpoint.address().to_string();
+
+    const char* cap = nullptr;  // the cap this connection met, if any
+    std::shared_ptr<Connection> connection, victim;
+    std::list<std::shared_ptr<Connection>>::iterator it;
+    {
+      std::lock_guard lock(mutex_);
+      auto [peer_it, inserted] = peers_.try_emplace(address);
+      Peer& peer = peer_it->second;
+      size_t per_address = options_.max_connections_per_address;
+      if (per_address > 0 && peer.open - peer.leaving >= per_address) {
+        cap = "per_address_cap";
+        victim = EvictLocked(peer.idle);
+      } else if (connections_.size() - leaving_ >= max_connections_) {
+        cap = "total_cap";
+        victim = EvictLocked(idle_);
+      }
+      if (cap == nullptr || victim) {
+        connection = std::make_shared<Connection>(std::move(socket), address, peer);
+        connections_.push_front(connection);
+        it = connections_.begin();
+        ++peer.open;
+      } else if (peer.open == 0) {
+        peers_.erase(peer_it);
+      }
+    }
+    if (cap != nullptr) {
+      Count(victim != nullptr, cap);
+      const char* action = victim ? "closed the connection idle longest" : "refused the new connection";
+      if (cap == std::string_view("per_address_cap")) {
+        if (auto suppressed = per_address_cap_warning_.Due()) {
+          log::Warn("connections from one address at their cap",
+                    {{"limit", static_cast<uint64_t>(options_.max_connections_per_address)},
+                     {"address", address},
+                     {"action", action},
+                     {"suppressed", *suppressed}});
+        }
+      } else if (auto suppressed = total_cap_warning_.Due()) {
+        log::Warn("connections at their cap", {{"limit", static_cast<uint64_t>(max_connections_)},
+                                               {"action", action},
+                                               {"suppressed", *suppressed}});
+      }
+      if (victim) CloseEvicted(std::move(victim));
+    }
+    if (!connection) return;  // refused: the socket closes here
+    if (options_.metrics != nullptr) options_.metrics->open.Inc();
+    asio::co_spawn(connection->stream.get_executor(), Serve(connection),
+                   [this, it](std::exception_ptr e) {
+                     if (e) {
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         log::Error("connection failed", {{"error", ex.what()}});
+                       }
+                     }
+                     Release(it);
+                     MaybeFinish();
+                   });
+  }
+
+  // Forgets an ended connection.
+  void Release(std::list<std::shared_ptr<Connection>>::iterator it) {
+    {
+      std::lock_guard lock(mutex_);
+      Connection& connection = **it;
+      SetIdleLocked(connection, false);
+      if (connection.evicted) {
+        --leaving_;
+        --connection.peer.leaving;
+      }
+      if (--connection.peer.open == 0) peers_.erase(connection.address);
+      connections_.erase(it);
+    }
+    if (options_.metrics != nullptr) options_.metrics->open.Dec();
+  }
+
+  // Enters the idle lists (as their most recently active) or leaves them.
+  void SetIdleLocked(Connection& connection, bool idle) {
+    if (idle == connection.idle) return;
+    if (idle) {
+      if (connection.evicted) return;  // closing anyway
+      connection.idle_pos = idle_.insert(idle_.end(), &connection);
+      connection.peer_idle_pos = connection.peer.idle.insert(connection.peer.idle.end(), &connection);
+    } else {
+      idle_.erase(connection.idle_pos);
+      connection.peer.idle.erase(connection.peer_idle_pos);
+    }
+    connection.idle = idle;
+  }
+
+  void SetIdle(Connection& connection, bool idle) {
+    std::lock_guard lock(mutex_);
+    SetIdleLocked(connection, idle);
+  }
+
+  // Takes the least recently active connection off `idle` (idle_ or a peer's)
+  // and marks it to be closed; null when there is none. CloseEvicted() closes it.
+  std::shared_ptr<Connection> EvictLocked(std::list<Connection*>& idle) {
+    if (idle.empty()) return nullptr;
+    Connection& victim = *idle.front();
+    SetIdleLocked(victim, false);
+    victim.evicted = true;
+    ++leaving_;
+    ++victim.peer.leaving;
+    return victim.shared_from_this();
+  }
+
+  // Cancels the evicted connection's wait for a request, unless a request came
+  // in meanwhile (being handled, or bytes the kernel holds for us): that one is
+  // answered, and the connection closed after it. A header that has been
+  // trickling in for a while is cut: holding it would let slow clients pass the caps.
+  static void CloseEvicted(std::shared_ptr<Connection> victim) {
+    asio::post(victim->stream.get_executor(), [victim] {
+      if (victim->busy) return;
+      boost::system::error_code ec;
+      if (victim->stream.socket().available(ec) > 0) return;
+      CancelQuietly(*victim);
+    });
+  }
+
+  // Counts a connection evicted or refused (or a failed accept) when the server has metrics.
+  void Count(bool evicted, const char* reason) {
+    if (options_.metrics == nullptr) return;
+    (evicted ? options_.metrics->evicted : options_.metrics->refused).WithLabels({reason}).Inc();
   }
 
   // Reads requests on one connection until it closes, it errs, or shutdown.
   asio::awaitable<void> Serve(std::shared_ptr<Connection> connection) {
     beast::tcp_stream& stream = connection->stream;
     beast::flat_buffer buffer;
-    std::string remote;
-    {
-      boost::system::error_code ec;
-      auto endpoint = stream.socket().remote_endpoint(ec);
-      if (!ec) remote = endpoint.address().to_string();
-    }
+    const std::string& remote = connection->address;
     bool unread_input = false;  // the last request may have left bytes unread
     while (!stopping_) {
       bhttp::request_parser<bhttp::string_body> parser;
@@ -218,9 +453,12 @@ class BeastServer final : public Server {
 
       // Wait for the next request with the idle timeout, then read it with the read timeout.
       stream.expires_after(buffer.size() > 0 ? options_.read_timeout : options_.idle_timeout);
+      // Waiting for the next request: this connection may be chosen to make room.
+      if (buffer.size() == 0) SetIdle(*connection, true);
       auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
       (void)header_bytes;
       connection->busy = true;
+      SetIdle(*connection, false);
       Request request;
       request.remote_address = remote;
       bool keep_alive = false;
@@ -287,7 +525,7 @@ class BeastServer final : public Server {
             asio::bind_executor(stream.get_executor(), asio::use_awaitable));
       }
 
-      bool close = !keep_alive || response.close_connection || stopping_;
+      bool close = !keep_alive || response.close_connection || stopping_ || connection->evicted;
       bhttp::response<bhttp::string_body> out;
       out.version(11);
       out.result(static_cast<unsigned>(response.status));
@@ -389,16 +627,40 @@ class BeastServer final : public Server {
   int io_threads_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
+  asio::steady_timer accept_pause_;  // on the acceptor's strand
   asio::thread_pool workers_;
   asio::signal_set signals_;
   std::unique_ptr<asio::steady_timer> grace_timer_;
   uint16_t port_ = 0;
+  const size_t max_connections_;
   std::atomic<bool> stopping_{false};
+  // Used by the accept loop only.
+  ThrottledWarning descriptor_warning_, accept_error_warning_, total_cap_warning_, per_address_cap_warning_;
   std::mutex mutex_;
-  std::list<std::shared_ptr<Connection>> connections_;
+  std::list<std::shared_ptr<Connection>> connections_;  // newest first
+  std::list<Connection*> idle_;                         // least recently active first
+  std::unordered_map<std::string, Peer> peers_;         // by client address
+  size_t leaving_ = 0;                                  // connections evicted and not ended yet
 };
 
 }  // namespace
+
+ConnectionMetrics::ConnectionMetrics(observability::Registry& registry)
+    : open(registry.AddGauge("meterline_http_connections_open", "Client connections open now.", {}).WithLabels({})),
+      limit(registry.AddGauge("meterline_http_connections_limit", "Most client connections open at once.", {})
+                .WithLabels({})),
+      refused(registry.AddCounter("meterline_http_connections_refused_total",
+                                  "New connections closed at once at a cap (total_cap, per_address_cap), and accept "
+                                  "failures for lack of file descriptors (descriptors).",
+                                  {"reason"})),
+      evicted(registry.AddCounter("meterline_http_connections_evicted_total",
+                                  "Idle connections closed to make room for new ones.", {"reason"})) {
+  // Every reason from the start, so that rate() sees the first increase.
+  for (const char* reason : {"total_cap", "per_address_cap", "descriptors"}) {
+    refused.WithLabels({reason});
+    evicted.WithLabels({reason});
+  }
+}
 
 Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, RequestHandler& handler) {
   auto server = std::make_unique<BeastServer>(options, handler);

@@ -1,10 +1,11 @@
 // The Beast transport against a fake handler: keep-alive, limits, thread
-// placement and graceful shutdown.
+// placement, graceful shutdown and the connection caps.
 #include "http/server.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "observability/metrics.hpp"
 #include "support/http_client.hpp"
 
 namespace meterline::http {
@@ -36,7 +38,9 @@ class FakeHandler final : public RequestHandler {
       return r;
     }
     bool on_io_thread = request.path == "/cheap";
+    if (request.path == "/slow") ++slow_in_flight;
     lock_released_run(request);
+    if (request.path == "/slow") --slow_in_flight;
     Response r = Response::Text(200, request.method == Method::kHead ? "head body" : "echo:" + request.body);
     r.headers.Set("X-Path", request.path);
     r.headers.Set("X-Query", request.query);
@@ -51,6 +55,7 @@ class FakeHandler final : public RequestHandler {
     return last_;
   }
   std::atomic<int> slow_ms{0};
+  std::atomic<int> slow_in_flight{0};
 
  private:
   void lock_released_run(const Request& request) {
@@ -212,6 +217,229 @@ TEST_F(ServerTest, ShutdownFinishesInFlightRequestsAndRefusesNewOnes) {
   HttpClient after(Base());
   after.set_timeout_ms(1000);
   EXPECT_EQ(after.Get("/cheap").status, 0);
+}
+
+// A client connection kept open across requests, from a chosen loopback address.
+class Socket {
+ public:
+  Socket(uint16_t port, const char* from = "127.0.0.1") {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, from, &local.sin_addr);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0 &&
+                 ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~Socket() { ::close(fd_); }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  bool connected() const { return connected_; }
+
+  // Sends a GET and reads one response: its body, or "closed" when the
+  // connection was closed before a whole response came (2 s at most).
+  std::string Get(const std::string& path) {
+    std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+      return "closed";
+    }
+    SetTimeout(std::chrono::seconds(2));
+    std::string in;
+    char buf[4096];
+    while (true) {
+      size_t end = in.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t at = in.find("Content-Length: ");
+        size_t length = at == std::string::npos ? 0 : std::stoul(in.substr(at + 16));
+        if (in.size() >= end + 4 + length) return in.substr(end + 4, length);
+      }
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return "closed";
+      in.append(buf, static_cast<size_t>(n));
+    }
+  }
+
+  // True when the server closes the connection within `timeout`.
+  bool ClosedWithin(std::chrono::milliseconds timeout) {
+    SetTimeout(timeout);
+    char c;
+    ssize_t n = ::recv(fd_, &c, 1, 0);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+  }
+
+ private:
+  void SetTimeout(std::chrono::milliseconds timeout) {
+    timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+// A server with connection caps and metrics, one per test.
+class ServerConnectionCapTest : public ::testing::Test {
+ protected:
+  void SetUp() override { log::Init(log::Level::kOff); }
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+    if (thread_.joinable()) thread_.join();
+  }
+  void Start(size_t max_connections, size_t per_address) {
+    ServerOptions options;
+    options.address = "127.0.0.1";
+    options.port = 0;
+    options.io_threads = 2;
+    options.worker_threads = 4;
+    options.handle_signals = false;
+    options.max_connections = max_connections;
+    options.max_connections_per_address = per_address;
+    options.metrics = &metrics_;
+    auto server = Server::Start(options, handler_);
+    ASSERT_TRUE(server.ok()) << server.error().message;
+    server_ = std::move(server).value();
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+  uint16_t port() const { return server_->port(); }
+  // One line of /metrics, e.g. Metric("meterline_http_connections_evicted_total{reason=\"total_cap\"}").
+  std::string Metric(const std::string& name) {
+    std::string text = registry_.Render();
+    size_t at = text.find("\n" + name + " ");
+    if (at == std::string::npos) return "missing";
+    size_t start = at + name.size() + 2;
+    return text.substr(start, text.find('\n', start) - start);
+  }
+  // Lets a connection's server side settle (back to waiting) so the idle order is the test's.
+  static void Settle() { std::this_thread::sleep_for(std::chrono::milliseconds(100)); }
+  // Waits (5 s at most) until the server has `n` connections open.
+  void WaitForOpen(int n) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (Metric("meterline_http_connections_open") != std::to_string(n) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(Metric("meterline_http_connections_open"), std::to_string(n));
+  }
+  // Waits (5 s at most) until `n` /slow requests are being handled.
+  void WaitForSlow(int n) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (handler_.slow_in_flight < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(handler_.slow_in_flight.load(), n);
+  }
+
+  observability::Registry registry_;
+  ConnectionMetrics metrics_{registry_};
+  FakeHandler handler_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+};
+
+TEST_F(ServerConnectionCapTest, AtTheTotalCapTheConnectionIdleLongestMakesRoom) {
+  Start(/*max_connections=*/3, /*per_address=*/0);
+  Socket a(port()), b(port(), "127.0.0.2"), c(port(), "127.0.0.3");
+  for (Socket* s : {&a, &b, &c}) {
+    ASSERT_EQ(s->Get("/cheap"), "echo:");
+    Settle();
+  }
+  EXPECT_EQ(Metric("meterline_http_connections_open"), "3");
+  // A used its connection longest ago: it is closed for the newcomer.
+  Socket d(port());
+  EXPECT_EQ(d.Get("/cheap"), "echo:");
+  EXPECT_TRUE(a.ClosedWithin(std::chrono::seconds(2)));
+  EXPECT_EQ(b.Get("/cheap"), "echo:");
+  EXPECT_EQ(c.Get("/cheap"), "echo:");
+  EXPECT_EQ(Metric(R"(meterline_http_connections_evicted_total{reason="total_cap"})"), "1");
+  EXPECT_EQ(Metric(R"(meterline_http_connections_refused_total{reason="total_cap"})"), "0");
+  EXPECT_EQ(Metric("meterline_http_connections_open"), "3");
+  EXPECT_EQ(Metric("meterline_http_connections_limit"), "3");
+}
+
+TEST_F(ServerConnectionCapTest, AtTheTotalCapWithEveryConnectionBusyTheNewOneIsRefused) {
+  Start(/*max_connections=*/2, /*per_address=*/0);
+  handler_.slow_ms = 600;
+  HttpResult first, second;
+  std::thread t1([&] { first = HttpClient("http://127.0.0.1:" + std::to_string(port())).Get("/slow"); });
+  std::thread t2([&] { second = HttpClient("http://127.0.0.1:" + std::to_string(port())).Get("/slow"); });
+  WaitForSlow(2);
+  Socket refused(port());
+  EXPECT_EQ(refused.Get("/cheap"), "closed");
+  t1.join();
+  t2.join();
+  // The busy connections were not disturbed.
+  EXPECT_EQ(first.status, 200) << first.error;
+  EXPECT_EQ(second.status, 200) << second.error;
+  EXPECT_EQ(Metric(R"(meterline_http_connections_refused_total{reason="total_cap"})"), "1");
+  // Once the clients are gone, a newcomer gets in again.
+  WaitForOpen(0);
+  Socket later(port());
+  EXPECT_EQ(later.Get("/cheap"), "echo:");
+}
+
+TEST_F(ServerConnectionCapTest, PerAddressCapClosesThatAddresssConnectionIdleLongest) {
+  Start(/*max_connections=*/100, /*per_address=*/2);
+  Socket other(port(), "127.0.0.2");  // idle longest of all, but from another address
+  ASSERT_EQ(other.Get("/cheap"), "echo:");
+  Settle();
+  Socket a1(port()), a2(port());
+  ASSERT_EQ(a1.Get("/cheap"), "echo:");
+  Settle();
+  ASSERT_EQ(a2.Get("/cheap"), "echo:");
+  Settle();
+  Socket a3(port());
+  EXPECT_EQ(a3.Get("/cheap"), "echo:");
+  EXPECT_TRUE(a1.ClosedWithin(std::chrono::seconds(2)));
+  EXPECT_EQ(a2.Get("/cheap"), "echo:");
+  EXPECT_EQ(other.Get("/cheap"), "echo:");
+  EXPECT_EQ(Metric(R"(meterline_http_connections_evicted_total{reason="per_address_cap"})"), "1");
+  EXPECT_EQ(Metric(R"(meterline_http_connections_evicted_total{reason="total_cap"})"), "0");
+}
+
+TEST_F(ServerConnectionCapTest, PerAddressCapRefusesThatAddressOnlyWhenItsConnectionsAreBusy) {
+  Start(/*max_connections=*/100, /*per_address=*/1);
+  handler_.slow_ms = 600;
+  HttpResult slow;
+  std::thread t([&] { slow = HttpClient("http://127.0.0.1:" + std::to_string(port())).Get("/slow"); });
+  WaitForSlow(1);
+  Socket same(port());
+  Socket other(port(), "127.0.0.2");
+  EXPECT_EQ(same.Get("/cheap"), "closed");
+  EXPECT_EQ(other.Get("/cheap"), "echo:");
+  t.join();
+  EXPECT_EQ(slow.status, 200) << slow.error;
+  EXPECT_EQ(Metric(R"(meterline_http_connections_refused_total{reason="per_address_cap"})"), "1");
+}
+
+TEST(ServerStartTest, DefaultConnectionCapFitsTheDescriptorLimit) {
+  FakeHandler handler;
+  ServerOptions options;
+  options.address = "127.0.0.1";
+  options.port = 0;
+  options.handle_signals = false;
+  options.reserved_descriptors = 100;
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_GE(saved.rlim_max, 300u);
+  rlimit low = saved;
+  low.rlim_cur = 300;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  auto lowered = Server::Start(options, handler);
+  options.max_connections = 5000;  // an explicit value is kept
+  auto explicit_cap = Server::Start(options, handler);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_TRUE(lowered.ok());
+  EXPECT_EQ((*lowered)->max_connections(), 200u);
+  ASSERT_TRUE(explicit_cap.ok());
+  EXPECT_EQ((*explicit_cap)->max_connections(), 5000u);
+  if (saved.rlim_cur >= 10100 && saved.rlim_cur != RLIM_INFINITY) {
+    options.max_connections = 0;
+    auto roomy = Server::Start(options, handler);
+    ASSERT_TRUE(roomy.ok());
+    EXPECT_EQ((*roomy)->max_connections(), 10000u);
+  }
 }
 
 TEST(ServerStartTest, BusyPortIsAClearError) {

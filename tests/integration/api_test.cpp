@@ -148,6 +148,10 @@ TEST_P(ApiTest, MetricsPassPromtool) {
       << metrics.body;
   EXPECT_NE(metrics.body.find("meterline_db_pool_connections_limit"), std::string::npos);
   EXPECT_NE(metrics.body.find("meterline_http_request_duration_seconds_bucket"), std::string::npos);
+  // The transport's connection metrics.
+  EXPECT_NE(metrics.body.find("\nmeterline_http_connections_open "), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find(R"(meterline_http_connections_refused_total{reason="descriptors"} 0)"),
+            std::string::npos);
 
   std::string path = ::testing::TempDir() + "/metrics_" + std::to_string(::getpid()) + ".txt";
   std::ofstream(path) << metrics.body;

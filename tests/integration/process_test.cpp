@@ -1,10 +1,18 @@
 // The billingd binary as an operator meets it: CLI, start-up errors, migrate,
-// graceful shutdown under load.
+// graceful shutdown under load, running out of descriptors.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "support/child_process.hpp"
@@ -20,6 +28,67 @@ int CountLines(const std::string& text) {
   int lines = 0;
   for (char c : text) lines += c == '\n';
   return lines;
+}
+
+// Occurrences of `text` in `haystack`.
+int Count(const std::string& haystack, const std::string& text) {
+  int n = 0;
+  for (size_t at = haystack.find(text); at != std::string::npos; at = haystack.find(text, at + 1)) ++n;
+  return n;
+}
+
+// CPU time the process has used so far (user + system), from /proc/<pid>/stat.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
+  std::string field;
+  long ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stol(field);  // utime, stime
+  }
+  return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// Opens `n` TCP connections to 127.0.0.1:port that send `bytes` and then
+// nothing. The kernel completes them from the listen backlog whether or not
+// billingd accepts them.
+std::vector<int> OpenConnections(int port, int n, const std::string& bytes = "") {
+  std::vector<int> fds;
+  for (int i = 0; i < n; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ADD_FAILURE() << "connection " << i << " failed: " << std::strerror(errno);
+      if (fd >= 0) ::close(fd);
+      break;
+    }
+    fds.push_back(fd);
+    if (!bytes.empty()) (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+  return fds;
+}
+
+// The value of one sample in a /metrics body, or -1 when absent.
+long MetricValue(const std::string& body, const std::string& sample) {
+  size_t at = body.find("\n" + sample + " ");
+  if (at == std::string::npos) return -1;
+  return std::stol(body.substr(at + sample.size() + 2));
+}
+
+// Asks for /health on new connections until one answers 200 or `timeout` passes.
+long HealthWithin(const std::string& base, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  long status = 0;
+  while (status != 200 && std::chrono::steady_clock::now() < deadline) {
+    HttpClient client(base);
+    client.set_timeout_ms(2000);
+    status = client.Get("/health").status;
+  }
+  return status;
 }
 
 class ProcessTest : public ::testing::Test {
@@ -175,6 +244,99 @@ TEST_F(ProcessTest, SigtermUnderLoadFinishesInFlightRequestsAndExitsZero) {
   EXPECT_GT(before, 0);
   EXPECT_EQ(cut.load(), 0);
   EXPECT_NE(billingd.Stderr().find("\"msg\":\"stopped\""), std::string::npos);
+}
+
+// 300 connections against 256 descriptors, with MAX_CONNECTIONS above what they
+// allow: accept() runs out of descriptors. billingd must not spin on it (it used
+// to log accept failures 100,000 times a second and burn a core), must warn a
+// bounded number of times, and must answer again once they are released. A few
+// idle connections come first: billingd closes them to free descriptors. The
+// 300 send a request header and hold back the body they announced, so they are
+// busy, not idle, and the exhaustion lasts until the clients leave.
+TEST_F(ProcessTest, RunningOutOfDescriptorsPausesAcceptingWithoutSpinningAndRecovers) {
+  ChildProcess billingd(BillingdPath(), {"serve", "--port", "0", "--host", "127.0.0.1"},
+                        Env({{"MAX_CONNECTIONS", "1000"}, {"MAX_CONNECTIONS_PER_ADDRESS", "0"}}), "",
+                        /*max_open_files=*/256);
+  auto port = billingd.WaitForListeningPort(std::chrono::seconds(15));
+  ASSERT_TRUE(port.has_value()) << billingd.Stderr();
+  std::string base = "http://127.0.0.1:" + std::to_string(*port);
+  ASSERT_EQ(HealthWithin(base, std::chrono::seconds(5)), 200);
+  EXPECT_NE(billingd.Stderr().find("max_connections exceeds what the descriptor limit leaves"), std::string::npos);
+
+  std::vector<int> idle = OpenConnections(*port, 10);
+  std::vector<int> held =
+      OpenConnections(*port, 300, "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+  ASSERT_EQ(held.size(), 300u);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (billingd.Stderr().find("out of file descriptors") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_NE(billingd.Stderr().find("out of file descriptors"), std::string::npos) << billingd.Stderr();
+
+  // Exhausted for over a second: a generous bound on CPU (half a core) tells
+  // a paused accept loop from a spinning one, which uses a whole core.
+  double cpu_before = CpuSeconds(billingd.pid());
+  auto started = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  double cpu = CpuSeconds(billingd.pid()) - cpu_before;
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_LT(cpu, 0.5 * elapsed) << "billingd used " << cpu << " s of CPU in " << elapsed << " s";
+  // One warning per 10 s interval, whatever the number of failed accepts.
+  EXPECT_LE(Count(billingd.Stderr(), "out of file descriptors"), 2) << billingd.Stderr();
+  // The connection idle longest was closed to free a descriptor.
+  timeval wait{5, 0};
+  ::setsockopt(idle[0], SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  char byte;
+  EXPECT_EQ(::recv(idle[0], &byte, 1, 0), 0);
+
+  for (int fd : idle) ::close(fd);
+  for (int fd : held) ::close(fd);
+  ASSERT_EQ(HealthWithin(base, std::chrono::seconds(15)), 200) << billingd.Stderr();
+  HttpClient client(base);
+  HttpResult metrics = client.Get("/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_GT(MetricValue(metrics.body, R"(meterline_http_connections_refused_total{reason="descriptors"})"), 0)
+      << metrics.body;
+  EXPECT_GT(MetricValue(metrics.body, R"(meterline_http_connections_evicted_total{reason="descriptors"})"), 0);
+  EXPECT_EQ(MetricValue(metrics.body, "meterline_http_connections_limit"), 1000);
+
+  billingd.Signal(SIGTERM);
+  auto code = billingd.Wait(std::chrono::seconds(20));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << billingd.Stderr();
+}
+
+// The same 300 idle connections with the default cap, which fits the 256
+// descriptors: descriptors never run out, the connections idle longest make
+// room for new ones, and a new client is answered while the others stay open.
+TEST_F(ProcessTest, DefaultConnectionCapFitsTheDescriptorLimitAndMakesRoomForNewClients) {
+  ChildProcess billingd(BillingdPath(), {"serve", "--port", "0", "--host", "127.0.0.1"},
+                        Env({{"MAX_CONNECTIONS_PER_ADDRESS", "0"}}), "", /*max_open_files=*/256);
+  auto port = billingd.WaitForListeningPort(std::chrono::seconds(15));
+  ASSERT_TRUE(port.has_value()) << billingd.Stderr();
+  std::string base = "http://127.0.0.1:" + std::to_string(*port);
+  ASSERT_EQ(HealthWithin(base, std::chrono::seconds(5)), 200);
+  EXPECT_NE(billingd.Stderr().find("max_connections lowered to fit the descriptor limit"), std::string::npos)
+      << billingd.Stderr();
+
+  std::vector<int> idle = OpenConnections(*port, 300);
+  ASSERT_EQ(idle.size(), 300u);
+  EXPECT_EQ(HealthWithin(base, std::chrono::seconds(10)), 200) << billingd.Stderr();
+  HttpClient client(base);
+  HttpResult metrics = client.Get("/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  long limit = MetricValue(metrics.body, "meterline_http_connections_limit");
+  EXPECT_GT(limit, 0);
+  EXPECT_LT(limit, 256);
+  // The connection this request came on made room; the one it closed may not have ended yet.
+  EXPECT_LE(MetricValue(metrics.body, "meterline_http_connections_open"), limit + 1);
+  EXPECT_GE(MetricValue(metrics.body, R"(meterline_http_connections_evicted_total{reason="total_cap"})"),
+            300 - limit);
+  EXPECT_EQ(MetricValue(metrics.body, R"(meterline_http_connections_refused_total{reason="descriptors"})"), 0);
+  EXPECT_EQ(billingd.Stderr().find("out of file descriptors"), std::string::npos);
+  EXPECT_LE(Count(billingd.Stderr(), "connections at their cap"), 2) << billingd.Stderr();
+  for (int fd : idle) ::close(fd);
 }
 
 }  // namespace

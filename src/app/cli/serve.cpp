@@ -52,12 +52,7 @@ int RunServe(const std::vector<std::string>& args) {
     return 1;
   }
 
-  http::ServerOptions options;
-  options.address = config->host;
-  options.port = static_cast<uint16_t>(config->port);
-  options.io_threads = config->io_threads;
-  options.worker_threads = config->worker_threads;
-  options.body_limit = static_cast<size_t>(config->max_body_bytes);
+  http::ServerOptions options = ServerOptionsFor(*config, **app);
   auto server = http::Server::Start(options, *(*app)->pipeline);
   if (!server.ok()) {
     PrintError(server.error().message);

@@ -31,12 +31,11 @@ BillingdHarness::BillingdHarness(Options options) {
   app_ = std::move(app).value();
   if (options.customize) options.customize(*app_);
 
-  http::ServerOptions server_options;
+  http::ServerOptions server_options = app::ServerOptionsFor(*config, *app_);
   server_options.address = "127.0.0.1";
   server_options.port = 0;
   server_options.io_threads = 2;
   server_options.worker_threads = 4;
-  server_options.body_limit = static_cast<size_t>(config->max_body_bytes);
   server_options.handle_signals = false;
   auto server = http::Server::Start(server_options, *app_->pipeline);
   if (!server.ok()) throw std::runtime_error("harness server: " + server.error().message);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,7 +39,8 @@ std::string BillingdPath() {
 }
 
 ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args,
-                           const std::map<std::string, std::string>& env, const std::string& stdin_data)
+                           const std::map<std::string, std::string>& env, const std::string& stdin_data,
+                           std::optional<int> max_open_files)
     : stdin_path_(TempPath(".in")), stdout_path_(TempPath(".out")), stderr_path_(TempPath(".err")) {
   std::ofstream(stdin_path_) << stdin_data;
   std::vector<std::string> env_strings;
@@ -53,6 +55,10 @@ ChildProcess::ChildProcess(const std::string& program, const std::vector<std::st
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
+    if (max_open_files) {
+      rlimit limit{static_cast<rlim_t>(*max_open_files), static_cast<rlim_t>(*max_open_files)};
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
+    }
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(program.c_str()));
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));

@@ -17,9 +17,11 @@ std::string BillingdPath();
 
 class ChildProcess {
  public:
-  // Starts `program args...` with exactly `env` as its environment (plus PATH).
+  // Starts `program args...` with exactly `env` as its environment (plus PATH);
+  // with `max_open_files`, under that RLIMIT_NOFILE (soft and hard).
   ChildProcess(const std::string& program, const std::vector<std::string>& args,
-               const std::map<std::string, std::string>& env, const std::string& stdin_data = "");
+               const std::map<std::string, std::string>& env, const std::string& stdin_data = "",
+               std::optional<int> max_open_files = std::nullopt);
   ~ChildProcess();  // kills the child if it is still running
 
   // Waits for exit; returns the exit code, or 128+signal, or nullopt on timeout.

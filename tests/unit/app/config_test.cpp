@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "app/wiring.hpp"
 #include "reconciliation/options.hpp"
 
 namespace meterline::app {
@@ -121,6 +122,32 @@ TEST(ConfigTest, SecretsNeverAppearInErrorsOrDescriptions) {
   EXPECT_EQ(described.find("topsecret"), std::string::npos);
   EXPECT_EQ(described.find("hunter2"), std::string::npos);
   EXPECT_NE(described.find("stripe_secret_key=set"), std::string::npos);
+}
+
+TEST(ConfigTest, ConnectionCapsAreConfigurable) {
+  auto defaults = LoadConfig(Env({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->max_connections, 0);  // 10,000, or fewer to fit the descriptor limit
+  EXPECT_EQ(defaults->max_connections_per_address, 256);
+  auto config = LoadConfig(Env({{"MAX_CONNECTIONS", "500"}, {"MAX_CONNECTIONS_PER_ADDRESS", "0"}}));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->max_connections, 500);
+  EXPECT_EQ(config->max_connections_per_address, 0);
+  auto negative = LoadConfig(Env({{"MAX_CONNECTIONS", "-1"}}));
+  ASSERT_FALSE(negative.ok());
+  EXPECT_EQ(negative.error().message, "MAX_CONNECTIONS must be an integer between 0 and 1000000, got '-1'");
+  EXPECT_FALSE(LoadConfig(Env({{"MAX_CONNECTIONS_PER_ADDRESS", "many"}})).ok());
+
+  // The server gets them, a descriptor reserve that grows with the database
+  // pool, and the app's connection metrics.
+  App app;
+  app.connection_metrics = std::make_unique<http::ConnectionMetrics>(app.metrics);
+  config->database_pool_size = 10;
+  http::ServerOptions options = ServerOptionsFor(*config, app);
+  EXPECT_EQ(options.max_connections, 500u);
+  EXPECT_EQ(options.max_connections_per_address, 0u);
+  EXPECT_EQ(options.reserved_descriptors, 64u + 30u);
+  EXPECT_EQ(options.metrics, app.connection_metrics.get());
 }
 
 TEST(ConfigTest, FlagsOverrideEnvironment) {
