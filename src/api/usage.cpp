@@ -95,6 +95,13 @@ http::Handler UsageHistory(ApiContext& context) {
     }
     // Default range: the current billing period up to now.
     auto sub = context.subscriptions.ForCustomer(customer_id);
+    if (!sub.ok() && sub.error().code == ErrorCode::kNotFound) {
+      // Without a subscription there is still history, but not for a customer that does not exist.
+      auto customer = context.identity.GetCustomer(customer_id);
+      if (!customer.ok()) return std::move(customer).error();
+    } else if (!sub.ok()) {
+      return std::move(sub).error();
+    }
     TimePoint now = context.clock.Now();
     TimePoint from = sub.ok() ? subscriptions::SubscriptionService::PeriodAt(*sub, now).start
                               : now - std::chrono::hours(24 * 30);

@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "http/client_address.hpp"
 #include "metering/usage_limits.hpp"
@@ -48,6 +51,23 @@ Result<log::Level> ParseLogLevel(const std::string& name, const std::string& tex
 }
 
 bool StartsWith(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+
+// A whole file, or nullopt when it cannot be read.
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return text.str();
+}
+
+// The secrets that may also be given as a file (NAME_FILE), as container
+// platforms mount them.
+bool IsSecretFromFile(const std::string& name) {
+  return name == "JWT_SECRET" || name == "STRIPE_SECRET_KEY" || name == "STRIPE_WEBHOOK_SECRET" ||
+         name == "DATABASE_URL";
+}
 
 // One settable field: its environment name, its flag (or ""), and how to set it.
 struct Setting {
@@ -103,6 +123,15 @@ const std::vector<Setting>& Settings() {
              !StartsWith(v, "sqlite:") && !StartsWith(v, "file:")) {
            return Status(InvalidArgument(
                n + " must start with postgresql://, postgres:// or sqlite:, got '" + storage::RedactUrl(v) + "'"));
+         }
+         if (StartsWith(v, "sqlite:") || StartsWith(v, "file:")) {
+           // An explicit file goes where it is told, or nowhere: a typo in its
+           // folder must not start an empty database somewhere else.
+           std::filesystem::path folder = std::filesystem::path(v.substr(v.find(':') + 1)).parent_path();
+           std::error_code ec;
+           if (!folder.empty() && !std::filesystem::is_directory(folder, ec)) {
+             return Status(InvalidArgument(n + ": folder " + folder.string() + " does not exist"));
+           }
          }
          c.database_url = v;
          return OkStatus();
@@ -211,13 +240,31 @@ const std::vector<Setting>& Settings() {
            if (eq == std::string_view::npos || eq == 0) {
              return Status(Invalid(n, "must look like billing=100/15m,auth=30/1m", v));
            }
+           std::string group(item.substr(0, eq));
+           const auto defaults = DefaultRateLimits();
+           if (!defaults.count(group)) {
+             std::string known;
+             for (const auto& [name, unused] : defaults) known += (known.empty() ? "" : ", ") + name;
+             return Status(InvalidArgument(n + ": unknown group '" + group + "'; the groups are " + known));
+           }
            auto limit = ratelimit::ParseLimit(item.substr(eq + 1));
            if (!limit.ok()) return Status(InvalidArgument(n + ": " + limit.error().message));
-           c.rate_limits[std::string(item.substr(0, eq))] = *limit;
+           c.rate_limits[group] = *limit;
          }
          return OkStatus();
        }},
-      {"CATALOG_PATH", "", [](auto&, auto& v, Config& c) { c.catalog_path = v; return OkStatus(); }},
+      {"CATALOG_PATH", "",
+       [](auto& n, auto& v, Config& c) {
+         c.catalog_path = v;
+         c.catalog.reset();
+         if (v.empty()) return OkStatus();
+         auto text = ReadFile(v);
+         if (!text) return Status(InvalidArgument(n + ": cannot read " + v));
+         auto parsed = catalog::Catalog::Parse(*text);
+         if (!parsed.ok()) return Status(InvalidArgument(n + " " + v + ": " + parsed.error().message));
+         c.catalog = std::make_shared<const catalog::Catalog>(std::move(parsed).value());
+         return OkStatus();
+       }},
       IntSetting("INGEST_MAX_BATCH", "", &Config::ingest_max_batch, 1, 100000),
       {"INGEST_MAX_BODY_BYTES", "",
        [](auto& n, auto& v, Config& c) { return Assign(ParseInt(n, v, 1024, int64_t{1} << 30), c.ingest_max_body_bytes); }},
@@ -343,8 +390,20 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   Config config;
   for (const Setting& setting : Settings()) {
     std::optional<std::string> value = env(setting.env);
+    std::string name = setting.env;
+    if (IsSecretFromFile(name)) {
+      std::optional<std::string> file = env(name + "_FILE");
+      if (file && value) return InvalidArgument("set " + name + " or " + name + "_FILE, not both");
+      if (file) {
+        value = ReadFile(*file);
+        if (!value) return InvalidArgument(name + "_FILE: cannot read " + *file);
+        if (!value->empty() && value->back() == '\n') value->pop_back();
+        if (!value->empty() && value->back() == '\r') value->pop_back();
+        name += "_FILE";
+      }
+    }
     if (!value) continue;
-    MTL_RETURN_IF_ERROR(setting.apply(setting.env, *value, config));
+    MTL_RETURN_IF_ERROR(setting.apply(name, *value, config));
   }
   MTL_RETURN_IF_ERROR(Validate(config));
   return config;

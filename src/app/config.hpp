@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "catalog/catalog.hpp"
 #include "core/feature_flags.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
@@ -103,8 +105,10 @@ struct Config {
   std::map<std::string, ratelimit::Limit> rate_limits = DefaultRateLimits();
 
   // CATALOG_PATH: a JSON plan catalog (see src/catalog/default_catalog.json);
-  // empty = the built-in catalog with the spec's tiers.
+  // empty = the built-in catalog with the spec's tiers. Read and validated
+  // with the rest of the configuration, before anything touches the database.
   std::string catalog_path;
+  std::shared_ptr<const catalog::Catalog> catalog;  // CATALOG_PATH's, parsed; null for the built-in one
   // INGEST_MAX_BATCH: most events in one ingestion request.
   int ingest_max_batch = 10000;
   // INGEST_MAX_BODY_BYTES: body limit of the ingestion route (10,000 events of
@@ -165,7 +169,11 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 EnvLookup ProcessEnvironment();
 
 // Builds the config from the environment. Errors name the variable:
-// "PORT must be an integer between 0 and 65535, got 'abc'".
+// "PORT must be an integer between 0 and 65535, got 'abc'". Secrets may come
+// from files, as container platforms mount them: JWT_SECRET_FILE,
+// STRIPE_SECRET_KEY_FILE, STRIPE_WEBHOOK_SECRET_FILE and DATABASE_URL_FILE
+// hold the value (one trailing newline is dropped); setting both a variable
+// and its _FILE is an error.
 Result<Config> LoadConfig(const EnvLookup& env);
 
 // Applies `billingd serve` flags (--port 4001, --port=4001, --host, --data-dir,

@@ -15,7 +15,10 @@ namespace meterline::app {
 Result<std::string> LoadOrCreateSecret(const std::string& data_dir, const std::string& name) {
   std::filesystem::path path = std::filesystem::path(data_dir) / name;
   std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
+  if (!std::filesystem::exists(data_dir, ec)) {
+    std::filesystem::create_directories(data_dir, ec);
+    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);  // 0700: it holds secrets
+  }
   if (std::filesystem::exists(path, ec)) {
     std::ifstream in(path);
     std::stringstream ss;

@@ -118,17 +118,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   }
 
   // Plans: the catalog file or the built-in one, mirrored into the plans table.
-  if (config.catalog_path.empty()) {
-    app->catalog = std::make_unique<catalog::Catalog>(catalog::Catalog::Default());
-  } else {
-    std::ifstream in(config.catalog_path);
-    if (!in) return InvalidArgument("CATALOG_PATH: cannot read " + config.catalog_path);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto parsed = catalog::Catalog::Parse(text.str());
-    if (!parsed.ok()) return InvalidArgument("CATALOG_PATH " + config.catalog_path + ": " + parsed.error().message);
-    app->catalog = std::make_unique<catalog::Catalog>(std::move(parsed).value());
-  }
+  app->catalog = std::make_unique<catalog::Catalog>(config.catalog ? *config.catalog : catalog::Catalog::Default());
   app->subscriptions = std::make_unique<subscriptions::SubscriptionService>(*app->db, *app->catalog, clock);
   MTL_RETURN_IF_ERROR(app->subscriptions->SyncPlans());
   metering::IngestOptions ingest_options;

@@ -11,6 +11,7 @@ const char* DefaultReason(ErrorCode code) {
     case ErrorCode::kMethodNotAllowed: return "method_not_allowed";
     case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kPayloadTooLarge: return "payload_too_large";
+    case ErrorCode::kHeadersTooLarge: return "header_too_large";
     case ErrorCode::kUnsupportedMediaType: return "unsupported_media_type";
     case ErrorCode::kUnprocessable: return "unprocessable";
     case ErrorCode::kRateLimited: return "rate_limited";

@@ -22,6 +22,7 @@ enum class ErrorCode {
   kMethodNotAllowed,      // 405: route exists, method does not
   kConflict,              // 409: state conflict (duplicate, in progress)
   kPayloadTooLarge,       // 413: request body over the limit
+  kHeadersTooLarge,       // 431: request line and headers over the limit
   kUnsupportedMediaType,  // 415: Content-Type not accepted
   kUnprocessable,         // 422: well-formed but semantically refused
   kRateLimited,           // 429: too many requests

@@ -469,7 +469,7 @@ class BeastServer final : public Server {
           break;  // closed, timed out or shut down between requests: nothing to answer
         }
         if (header_ec == bhttp::error::header_limit) {
-          request.transport_error = Error(ErrorCode::kInvalidArgument, "header_too_large",
+          request.transport_error = Error(ErrorCode::kHeadersTooLarge, "header_too_large",
                                           "request headers exceed the " + std::to_string(options_.header_limit) +
                                               "-byte limit");
         } else {

@@ -13,6 +13,7 @@ int HttpStatus(ErrorCode code) {
     case ErrorCode::kMethodNotAllowed: return 405;
     case ErrorCode::kConflict: return 409;
     case ErrorCode::kPayloadTooLarge: return 413;
+    case ErrorCode::kHeadersTooLarge: return 431;
     case ErrorCode::kUnsupportedMediaType: return 415;
     case ErrorCode::kUnprocessable: return 422;
     case ErrorCode::kRateLimited: return 429;

@@ -1,5 +1,6 @@
 // The Beast transport against a fake handler: keep-alive, limits, thread
 // placement, graceful shutdown and the connection caps.
+#include "http/error_mapping.hpp"
 #include "http/server.hpp"
 
 #include <arpa/inet.h>
@@ -32,8 +33,7 @@ class FakeHandler final : public RequestHandler {
       last_ = request;
     }
     if (request.transport_error) {
-      Response r = Response::Text(request.transport_error->code == ErrorCode::kPayloadTooLarge ? 413 : 400,
-                                  request.transport_error->Reason());
+      Response r = Response::Text(HttpStatus(request.transport_error->code), request.transport_error->Reason());
       r.close_connection = true;
       return r;
     }
@@ -155,7 +155,7 @@ TEST_F(ServerTest, OversizedBodyIs413AndClosesTheConnection) {
 TEST_F(ServerTest, OversizedHeadersAreRefused) {
   std::string request = "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(8000, 'a') + "\r\n\r\n";
   std::string raw = Raw(request);
-  EXPECT_EQ(raw.rfind("HTTP/1.1 400", 0), 0u) << raw.substr(0, 100);
+  EXPECT_EQ(raw.rfind("HTTP/1.1 431", 0), 0u) << raw.substr(0, 100);
   EXPECT_NE(raw.find("header_too_large"), std::string::npos);
 }
 

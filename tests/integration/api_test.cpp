@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include "support/billingd_harness.hpp"
 #include "support/http_client.hpp"
@@ -183,6 +185,22 @@ TEST_P(ApiTest, RootWithoutConsoleIs404Json) {
   HttpResult r = client.Get("/");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(ErrorOf(r).at("code").as_string(), "not_found");
+}
+
+// "/API/V1/…" is no route, but it is the API's: a JSON 404, never the console's page.
+TEST_P(ApiTest, ApiPathsInAnyCaseAreNeverTheConsole) {
+  std::string console = ::testing::TempDir() + "mtl-console-" + std::to_string(::getpid());
+  std::filesystem::create_directories(console);
+  std::ofstream(console + "/index.html") << "<!doctype html><title>console</title>";
+  auto billingd = Start({{"CONSOLE_DIR", console}});
+  HttpClient client(billingd->base_url());
+  EXPECT_NE(client.Get("/invoices").body.find("<title>console</title>"), std::string::npos);
+  for (const char* path : {"/API/V1/meta/features", "/Api/v1/billing/invoices", "/API", "/api/V1/nothing"}) {
+    HttpResult r = client.Get(path);
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(r.Header("Content-Type").rfind("application/json", 0), 0u) << path << ": " << r.body.substr(0, 60);
+  }
+  std::filesystem::remove_all(console);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::ValuesIn(TestBackends()),

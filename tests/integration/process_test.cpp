@@ -141,6 +141,63 @@ TEST_F(ProcessTest, InvalidEnvironmentStopsStartupNamingTheVariable) {
   EXPECT_NE(secret.err.find("STRIPE_SECRET_KEY"), std::string::npos);
 }
 
+// A wrong setting stops start-up (and every command) with exit 2 and one line
+// naming the variable, before any migration runs.
+TEST_F(ProcessTest, ConfigurationMistakesFoundLateStillStopStartupWithExit2) {
+  auto one_line_exit_2 = [&](const RunResult& r, const std::string& expect) {
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(CountLines(r.err), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("billingd: " + expect, 0), 0u) << r.err;
+  };
+  one_line_exit_2(RunBillingd({"serve"}, Env({{"RATE_LIMITS", "biling=100000/15m"}})),
+                  "RATE_LIMITS: unknown group 'biling'; the groups are admin, auth, billing, ingest, webhook");
+  fs::path catalog = data_dir_ / "catalog.json";
+  std::ofstream(catalog) << R"({"metrics": [], "plans": 7})";
+  one_line_exit_2(RunBillingd({"serve"}, Env({{"CATALOG_PATH", catalog.string()}})), "CATALOG_PATH " + catalog.string() + ": catalog:");
+  one_line_exit_2(RunBillingd({"migrate"}, Env({{"CATALOG_PATH", (data_dir_ / "missing.json").string()}})),
+                  "CATALOG_PATH: cannot read");
+  one_line_exit_2(RunBillingd({"serve"}, Env({{"DATABASE_URL", "sqlite:" + (data_dir_ / "typo" / "m.db").string()}})),
+                  "DATABASE_URL: folder " + (data_dir_ / "typo").string() + " does not exist");
+  one_line_exit_2(RunBillingd({"serve"}, Env({{"TRUSTED_PROXIES", "10.0.0.0/99"}})), "TRUSTED_PROXIES:");
+  EXPECT_FALSE(fs::exists(data_dir_ / "meterline.db")) << "nothing was migrated";
+}
+
+TEST_F(ProcessTest, SecretsMayComeFromFiles) {
+  fs::path jwt = data_dir_ / "jwt.secret";
+  std::ofstream(jwt) << std::string(40, 'j') << "\n";
+  fs::path url = data_dir_ / "database.url";
+  std::ofstream(url) << "sqlite:" << (data_dir_ / "from-file.db").string() << "\n";
+  RunResult r = RunBillingd({"customer", "create", "--name", "Files"},
+                            Env({{"JWT_SECRET_FILE", jwt.string()}, {"DATABASE_URL_FILE", url.string()}}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(data_dir_ / "from-file.db"));
+  EXPECT_FALSE(fs::exists(data_dir_ / "jwt_secret")) << "the file's secret is used, none generated";
+  std::ofstream(jwt, std::ios::trunc) << "short\n";
+  RunResult weak = RunBillingd({"serve"}, Env({{"JWT_SECRET_FILE", jwt.string()}}));
+  EXPECT_EQ(weak.exit_code, 2);
+  EXPECT_EQ(weak.err, "billingd: JWT_SECRET_FILE must be at least 32 bytes\n");
+  RunResult both = RunBillingd({"serve"}, Env({{"JWT_SECRET_FILE", jwt.string()}, {"JWT_SECRET", std::string(40, 'k')}}));
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_EQ(both.err, "billingd: set JWT_SECRET or JWT_SECRET_FILE, not both\n");
+  RunResult missing = RunBillingd({"serve"}, Env({{"STRIPE_SECRET_KEY_FILE", (data_dir_ / "nope").string()}}));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.err, "billingd: STRIPE_SECRET_KEY_FILE: cannot read " + (data_dir_ / "nope").string() + "\n");
+}
+
+TEST_F(ProcessTest, TheEmbeddedDatabaseAndItsFolderAreTheOwnersAlone) {
+  fs::path fresh = data_dir_ / "fresh";
+  std::map<std::string, std::string> env = Env();
+  env["DATA_DIR"] = fresh.string();
+  RunResult r = RunBillingd({"customer", "create", "--name", "Private"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(fs::status(fresh).permissions() & fs::perms::all, fs::perms::owner_all);
+  for (const char* name : {"meterline.db", "jwt_secret"}) {
+    ASSERT_TRUE(fs::exists(fresh / name)) << name;
+    EXPECT_EQ(fs::status(fresh / name).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write)
+        << name;
+  }
+}
+
 TEST_F(ProcessTest, MigrateAppliesAndReportsStatus) {
   RunResult before = RunBillingd({"migrate", "--status"}, Env());
   EXPECT_EQ(before.exit_code, 0) << before.err;

@@ -484,6 +484,16 @@ TEST_P(MeteringTest, RollupsPastTheLimitFromOlderVersionsNeverWrapOrBlockIngesti
   EXPECT_EQ(other_hour.at("accepted").as_int64(), 1);
 }
 
+TEST_P(MeteringTest, HistoryAndCurrentUsageOfAnUnknownCustomerAre404) {
+  HttpClient client(billingd_->base_url());
+  EXPECT_EQ(client.Get("/api/v1/billing/usage/history?customer_id=cus_nobody", {platform_key_}).status, 404);
+  EXPECT_EQ(client.Get("/api/v1/billing/usage/current?customer_id=cus_nobody", {platform_key_}).status, 404);
+  // A customer without a subscription has no current period, but it has a history.
+  auto& identity = *billingd_->app().identity;
+  std::string unsubscribed = identity.CreateCustomer({"Gamma", "", "FR", "EUR"}, "test", {"", "test"})->id;
+  EXPECT_EQ(client.Get("/api/v1/billing/usage/history?customer_id=" + unsubscribed, {platform_key_}).status, 200);
+}
+
 TEST_P(MeteringTest, RunsOnTheConfiguredUsageStore) {
   std::string expected = GetParam().usage_store == UsageStoreKind::kSql ? BackendParamName(GetParam().backend)
                                                                           : "clickhouse";

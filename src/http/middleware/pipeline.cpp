@@ -14,7 +14,10 @@ namespace meterline::http {
 
 namespace {
 
-bool IsApiPath(std::string_view path) { return path == "/api" || path.starts_with("/api/"); }
+// Any case: "/API/V1/…" matches no route, and must get the API's JSON 404, not the console.
+bool IsApiPath(std::string_view path) {
+  return EqualsIgnoreCase(path, "/api") || (path.size() > 4 && EqualsIgnoreCase(path.substr(0, 5), "/api/"));
+}
 
 bool IsJsonContentType(std::string_view content_type) {
   std::string_view base = content_type.substr(0, content_type.find(';'));

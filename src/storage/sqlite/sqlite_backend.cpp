@@ -1,7 +1,9 @@
 // SQLite backend: one writer connection (writes are serialized, as SQLite
 // requires) and a pool of reader connections that run concurrently with it
 // under WAL. synchronous=FULL: a committed transaction survives power loss.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <cstring>
@@ -168,7 +170,18 @@ class SqliteDatabase final : public Database {
   Status Init() {
     std::error_code ec;
     auto parent = std::filesystem::path(path_).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (!parent.empty() && !std::filesystem::exists(parent, ec)) {
+      // Only its owner reads the folder that holds the database (and, in
+      // DATA_DIR, the generated secrets).
+      std::filesystem::create_directories(parent, ec);
+      std::filesystem::permissions(parent, std::filesystem::perms::owner_all, ec);
+    }
+    // The database file is the owner's alone; SQLite gives its -wal and -shm
+    // files the same mode.
+    if (path_ != ":memory:") {
+      int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd >= 0) ::close(fd);
+    }
     auto writer = OpenConnection();
     if (!writer.ok()) return std::move(writer).error();
     writer_ = std::move(writer).value();
