@@ -53,6 +53,9 @@ http::ServerOptions ServerOptionsFor(const Config& config, App& app) {
   options.body_limit = static_cast<size_t>(config.max_body_bytes);
   options.max_connections = static_cast<size_t>(config.max_connections);
   options.max_connections_per_address = static_cast<size_t>(config.max_connections_per_address);
+  if (auto proxies = http::TrustedProxies::Parse(config.trusted_proxies); proxies.ok()) {
+    options.uncapped_peers = std::move(proxies).value();  // checked by LoadConfig
+  }
   // Up to three descriptors per pooled database connection (SQLite's database,
   // WAL and shared-memory files), plus logs, outgoing HTTP, Redis and the event loop.
   options.reserved_descriptors = 64 + 3 * static_cast<size_t>(config.database_pool_size);

@@ -322,7 +322,7 @@ class BeastServer final : public Server {
       auto [peer_it, inserted] = peers_.try_emplace(address);
       Peer& peer = peer_it->second;
       size_t per_address = options_.max_connections_per_address;
-      if (per_address > 0 && peer.open - peer.leaving >= per_address) {
+      if (per_address > 0 && peer.open - peer.leaving >= per_address && !options_.uncapped_peers.Contains(address)) {
         cap = "per_address_cap";
         victim = EvictLocked(peer.idle);
       } else if (connections_.size() - leaving_ >= max_connections_) {

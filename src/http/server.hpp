@@ -24,6 +24,7 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "http/client_address.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
 #include "observability/metrics.hpp"
@@ -72,6 +73,9 @@ struct ServerOptions {
   // kept even above that (with a warning at start): accepting then pauses when descriptors run out.
   size_t max_connections = 0;
   size_t max_connections_per_address = 256;  // 0: no per-address cap
+  // Peers the per-address cap leaves alone: trusted reverse proxies, which
+  // carry many clients' connections (TRUSTED_PROXIES).
+  TrustedProxies uncapped_peers;
   size_t reserved_descriptors = 64;          // left for the database, files and outgoing HTTP
   // Warnings about a cap or descriptors: at most one per interval and kind, counting the ones left out.
   std::chrono::seconds warning_interval{10};

@@ -287,8 +287,9 @@ class ServerConnectionCapTest : public ::testing::Test {
     if (server_) server_->Shutdown();
     if (thread_.joinable()) thread_.join();
   }
-  void Start(size_t max_connections, size_t per_address) {
+  void Start(size_t max_connections, size_t per_address, std::string_view uncapped = "") {
     ServerOptions options;
+    options.uncapped_peers = *TrustedProxies::Parse(uncapped);
     options.address = "127.0.0.1";
     options.port = 0;
     options.io_threads = 2;
@@ -411,6 +412,21 @@ TEST_F(ServerConnectionCapTest, PerAddressCapRefusesThatAddressOnlyWhenItsConnec
   t.join();
   EXPECT_EQ(slow.status, 200) << slow.error;
   EXPECT_EQ(Metric(R"(meterline_http_connections_refused_total{reason="per_address_cap"})"), "1");
+}
+
+// A trusted proxy carries every client's connections: the per-address cap
+// leaves it alone, and still holds for everyone else.
+TEST_F(ServerConnectionCapTest, TrustedProxiesAreNotCappedPerAddress) {
+  Start(/*max_connections=*/100, /*per_address=*/1, /*uncapped=*/"127.0.0.2");
+  handler_.slow_ms = 600;
+  HttpResult slow;
+  std::thread t([&] { slow = HttpClient("http://127.0.0.1:" + std::to_string(port())).Get("/slow"); });
+  WaitForSlow(1);
+  EXPECT_EQ(Socket(port()).Get("/cheap"), "closed");
+  Socket p1(port(), "127.0.0.2"), p2(port(), "127.0.0.2"), p3(port(), "127.0.0.2");
+  for (Socket* s : {&p1, &p2, &p3}) EXPECT_EQ(s->Get("/cheap"), "echo:");
+  t.join();
+  EXPECT_EQ(slow.status, 200) << slow.error;
 }
 
 TEST(ServerStartTest, DefaultConnectionCapFitsTheDescriptorLimit) {
