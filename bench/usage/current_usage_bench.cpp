@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   }
   app::App& a = **built;
   auth::RequestOrigin origin{"", "bench"};
-  auto customer = a.identity->CreateCustomer({"Bench Corp", "", "US", "USD"}, "bench", origin);
+  auto customer = a.customers->Create({"Bench Corp", "", "US", "USD"}, "bench", origin);
   TimePoint now = clock.Now();
   TimePoint anchor = now - std::chrono::hours(24 * 20);  // period started 20 days ago
   auto sub = a.subscriptions->Create(customer->id, "enterprise", anchor, subscriptions::Status::kActive, "bench");

@@ -13,6 +13,7 @@
 namespace meterline::observability { class Registry; }
 namespace meterline::storage { class Database; }
 namespace meterline::auth { class IdentityService; }
+namespace meterline::customers { class CustomerStore; }
 namespace meterline::metering { class IngestService; class UsageService; class UsageStore; }
 namespace meterline::subscriptions { class SubscriptionService; }
 namespace meterline::invoicing { class InvoiceService; }
@@ -38,6 +39,7 @@ struct ApiContext {
   storage::Database& db;
   observability::Registry& metrics;
   auth::IdentityService& identity;
+  customers::CustomerStore& customers;
   subscriptions::SubscriptionService& subscriptions;
   metering::IngestService& ingest;
   metering::UsageService& usage;

@@ -4,20 +4,20 @@
 #include "api/handlers.hpp"
 #include "api/input.hpp"
 #include "api/scope.hpp"
-#include "auth/identity_service.hpp"
+#include "customers/customer_store.hpp"
 
 namespace meterline::api {
 
 namespace {
 
-boost::json::object CustomerJson(const auth::Customer& c) {
+boost::json::object CustomerJson(const customers::Customer& c) {
   boost::json::object o;
   o["id"] = c.id;
   o["name"] = c.name;
   o["email"] = c.email.empty() ? boost::json::value(nullptr) : boost::json::value(c.email);
   o["country"] = c.country.empty() ? boost::json::value(nullptr) : boost::json::value(c.country);
   o["currency"] = c.currency;
-  o["created_at"] = FormatIso8601(FromUnixMillis(c.created_at));
+  o["created_at"] = FormatIso8601(c.created_at);
   return o;
 }
 
@@ -29,7 +29,7 @@ http::Handler ListCustomers(ApiContext& context) {
     if (!limit.ok()) return std::move(limit).error();
     auto offset = IntQuery(request, "offset", 0, 0, 1'000'000);
     if (!offset.ok()) return std::move(offset).error();
-    auto customers = context.identity.ListCustomers(static_cast<int>(*limit), static_cast<int>(*offset));
+    auto customers = context.customers.List(static_cast<int>(*limit), static_cast<int>(*offset));
     if (!customers.ok()) return std::move(customers).error();
     boost::json::array data;
     for (const auto& c : *customers) data.push_back(CustomerJson(c));
@@ -45,7 +45,7 @@ http::Handler GetCustomer(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     std::string id(request.PathParam("id"));
     if (!CanSeeCustomer(*request.principal, id)) return NotVisible("customer", id);
-    auto customer = context.identity.GetCustomer(id);
+    auto customer = context.customers.Get(id);
     if (!customer.ok()) return std::move(customer).error();
     return JsonResponse(200, CustomerJson(*customer));
   };
@@ -55,7 +55,7 @@ http::Handler CreateCustomer(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     auto body = BodyObject(request);
     if (!body.ok()) return std::move(body).error();
-    auth::NewCustomer input;
+    customers::NewCustomer input;
     auto name = RequiredString(*body, "name", 200);
     if (!name.ok()) return std::move(name).error();
     input.name = *name;
@@ -68,7 +68,7 @@ http::Handler CreateCustomer(ApiContext& context) {
     auto currency = OptionalString(*body, "currency", 3);
     if (!currency.ok()) return std::move(currency).error();
     if (!currency->empty()) input.currency = *currency;
-    auto customer = context.identity.CreateCustomer(
+    auto customer = context.customers.Create(
         input, request.principal->id, OriginOf(request));
     if (!customer.ok()) return std::move(customer).error();
     return JsonResponse(201, CustomerJson(*customer));

@@ -5,7 +5,7 @@
 #include "api/handlers.hpp"
 #include "api/input.hpp"
 #include "api/scope.hpp"
-#include "auth/identity_service.hpp"
+#include "customers/customer_store.hpp"
 #include "invoicing/invoice_pdf_document.hpp"
 #include "invoicing/invoice_service.hpp"
 #include "money/money.hpp"
@@ -134,7 +134,7 @@ http::Handler InvoicePdf(ApiContext& context) {
     auto inv = context.invoices.Get(id, caller.role == Role::kAdmin ? "" : caller.customer_id);
     if (!inv.ok()) return std::move(inv).error();
     if (!CanSeeCustomer(caller, inv->customer_id)) return NotVisible("invoice", id);
-    auto customer = context.identity.GetCustomer(inv->customer_id);
+    auto customer = context.customers.Get(inv->customer_id);
     if (!customer.ok()) return std::move(customer).error();
     invoicing::PdfInvoice document = invoicing::PdfDocumentFor(
         *inv, {customer->name, customer->email, customer->country}, context.issuer, context.catalog);

@@ -5,6 +5,7 @@
 #include "api/handlers.hpp"
 #include "api/input.hpp"
 #include "api/scope.hpp"
+#include "customers/customer_store.hpp"
 #include "api/usage_events.hpp"
 #include "http/error_mapping.hpp"
 #include "metering/ingest.hpp"
@@ -97,7 +98,7 @@ http::Handler UsageHistory(ApiContext& context) {
     auto sub = context.subscriptions.ForCustomer(customer_id);
     if (!sub.ok() && sub.error().code == ErrorCode::kNotFound) {
       // Without a subscription there is still history, but not for a customer that does not exist.
-      auto customer = context.identity.GetCustomer(customer_id);
+      auto customer = context.customers.Get(customer_id);
       if (!customer.ok()) return std::move(customer).error();
     } else if (!sub.ok()) {
       return std::move(sub).error();

@@ -104,6 +104,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   identity_options.session_ttl = std::chrono::minutes(config.session_ttl_minutes);
   identity_options.max_failures_before_lockout = config.login_lockout_after;
   identity_options.max_address_failures_before_lockout = config.login_address_lockout_after;
+  app->customers = std::make_unique<customers::CustomerStore>(*app->db, clock);
   app->identity = std::make_unique<auth::IdentityService>(*app->db, clock, *app->hasher, *app->jwt, *app->csrf,
                                                           identity_options);
 
@@ -144,7 +145,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
                                                                         !layout->cluster.empty());
   }
   app->ingest = std::make_unique<metering::IngestService>(*app->db, *app->usage_store, *app->catalog, clock,
-                                                          ingest_options);
+                                                          &invoicing::InvoiceStore::InvoicedPeriods, ingest_options);
   app->usage = std::make_unique<metering::UsageService>(*app->usage_store, *app->catalog, *app->subscriptions, clock);
 
   invoicing::InvoiceOptions invoice_options;
@@ -180,6 +181,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
       .db = *app->db,
       .metrics = app->metrics,
       .identity = *app->identity,
+      .customers = *app->customers,
       .subscriptions = *app->subscriptions,
       .ingest = *app->ingest,
       .usage = *app->usage,
@@ -240,14 +242,13 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   storage::Database& audit_db = *app->db;
   app->pipeline->Use(std::make_unique<http::AdminAuditMiddleware>(
       [&audit_db, &clock](const http::Request& request, const http::Response& response) {
-        std::string data = "{\"route\":";
-        log::AppendJsonString(data, request.route ? request.route->pattern : request.path);
-        data += ",\"status\":" + std::to_string(response.status) + ",\"request_id\":";
-        log::AppendJsonString(data, request.request_id);
-        data += "}";
         Status s = audit::Record(audit_db, clock,
                                  {request.principal->id, std::string("admin.") + http::MethodName(request.method),
-                                  "", data, request.remote_address, std::string(request.headers.Get("User-Agent"))});
+                                  "",
+                                  {{"route", request.route ? request.route->pattern : request.path},
+                                   {"status", response.status},
+                                   {"request_id", request.request_id}},
+                                  {request.remote_address, std::string(request.headers.Get("User-Agent"))}});
         if (!s.ok()) log::Warn("audit write failed", {{"request_id", request.request_id}, {"error", s.error().message}});
       }));
   return app;

@@ -11,6 +11,7 @@
 #include "catalog/catalog.hpp"
 #include "clickhouse/client.hpp"
 #include "clickhouse/schema.hpp"
+#include "customers/customer_store.hpp"
 #include "invoicing/invoice_service.hpp"
 #include "idempotency/idempotency_store.hpp"
 #include "reconciliation/reconciliation_service.hpp"
@@ -46,6 +47,7 @@ struct App {
   std::unique_ptr<auth::PasswordHasher> hasher;
   std::unique_ptr<auth::JwtCodec> jwt;
   std::unique_ptr<auth::CsrfGuard> csrf;
+  std::unique_ptr<customers::CustomerStore> customers;
   std::unique_ptr<auth::IdentityService> identity;
   std::unique_ptr<ratelimit::RateLimiter> rate_limiter;
   std::unique_ptr<catalog::Catalog> catalog;

@@ -1,34 +1,56 @@
 #include "audit/audit_log.hpp"
 
+#include <boost/json/serialize.hpp>
+
+#include "storage/bulk.hpp"
+
 namespace meterline::audit {
 
 namespace {
 
-constexpr const char* kInsert =
-    "INSERT INTO billing_audit (actor, action, customer_id, data, ip, user_agent, created_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7)";
+constexpr const char* kInsert = "INSERT INTO billing_audit (actor, action, customer_id, data, ip, user_agent, created_at)";
+constexpr size_t kColumns = 7;
 
-std::vector<storage::Value> Params(const Clock& clock, const AuditEntry& e) {
+void AppendParams(std::vector<storage::Value>& out, int64_t now_ms, const AuditEntry& e) {
   auto nullable = [](const std::string& s) -> storage::Value {
     if (s.empty()) return nullptr;
     return s;
   };
+  out.emplace_back(e.actor);
+  out.emplace_back(e.action);
+  out.push_back(nullable(e.customer_id));
+  out.emplace_back(boost::json::serialize(e.data));
+  out.push_back(nullable(e.origin.ip));
   // User agents are client-controlled: keep them bounded.
-  std::string agent = e.user_agent.substr(0, 512);
-  return {e.actor, e.action, nullable(e.customer_id), e.data_json, nullable(e.ip), nullable(agent),
-          ToUnixMillis(clock.Now())};
+  out.push_back(nullable(e.origin.user_agent.substr(0, 512)));
+  out.emplace_back(now_ms);
 }
 
 }  // namespace
 
+Status RecordMany(storage::Executor& tx, const Clock& clock, const std::vector<AuditEntry>& entries) {
+  if (entries.empty()) return OkStatus();
+  int64_t now_ms = ToUnixMillis(clock.Now());
+  std::vector<storage::Value> values;
+  values.reserve(entries.size() * kColumns);
+  for (const AuditEntry& e : entries) AppendParams(values, now_ms, e);
+  auto inserted = storage::InsertRows(tx, kInsert, kColumns, values);
+  if (!inserted.ok()) return std::move(inserted).error();
+  return OkStatus();
+}
+
 Status Record(storage::Executor& tx, const Clock& clock, const AuditEntry& entry) {
-  auto result = tx.Execute(kInsert, Params(clock, entry));
+  std::vector<storage::Value> values;
+  AppendParams(values, ToUnixMillis(clock.Now()), entry);
+  auto result = tx.Execute(std::string(kInsert) + " VALUES ($1, $2, $3, $4, $5, $6, $7)", values);
   if (!result.ok()) return std::move(result).error();
   return OkStatus();
 }
 
 Status Record(storage::Database& db, const Clock& clock, const AuditEntry& entry) {
-  auto result = db.Execute(kInsert, Params(clock, entry));
+  std::vector<storage::Value> values;
+  AppendParams(values, ToUnixMillis(clock.Now()), entry);
+  auto result = db.Execute(std::string(kInsert) + " VALUES ($1, $2, $3, $4, $5, $6, $7)", values);
   if (!result.ok()) return std::move(result).error();
   return OkStatus();
 }

@@ -1,9 +1,14 @@
 // AuditLog: appends to billing_audit (actor, action, customer, data, IP, user agent).
-// Logins, failed logins, API-key changes, admin actions and reconciliation
-// findings are recorded here. Entries are never updated or deleted.
+// Logins, failed logins, user and API-key changes, admin actions, invoice
+// finalization, Stripe events and reconciliation findings are recorded here.
+// Entries are never updated or deleted; this is the one module that writes
+// the table.
 #pragma once
 
+#include <boost/json/object.hpp>
+
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
@@ -11,18 +16,26 @@
 
 namespace meterline::audit {
 
-struct AuditEntry {
-  std::string actor;        // "usr_…", "key_…", "system", or "anonymous"
-  std::string action;       // dotted verb, e.g. "auth.login", "auth.login_failed", "api_key.create"
-  std::string customer_id;  // "" when not about one customer
-  std::string data_json = "{}";  // a JSON object with details; never secrets
+// Where a request came from: the client address (as the server resolved it)
+// and its user agent. Empty for the CLI and background jobs.
+struct Origin {
   std::string ip;
   std::string user_agent;
+};
+
+struct AuditEntry {
+  std::string actor;        // "usr_…", "key_…", "system", "cli" or "anonymous"
+  std::string action;       // dotted verb, e.g. "auth.login", "auth.login_failed", "api_key.create"
+  std::string customer_id;  // "" when not about one customer
+  boost::json::object data;  // details; never secrets
+  Origin origin;
 };
 
 // Records inside an open transaction, so the entry commits with the change it describes.
 Status Record(storage::Executor& tx, const Clock& clock, const AuditEntry& entry);
 // Records in its own transaction.
 Status Record(storage::Database& db, const Clock& clock, const AuditEntry& entry);
+// Records many in a few multi-row statements (invoice runs, reconciliation findings).
+Status RecordMany(storage::Executor& tx, const Clock& clock, const std::vector<AuditEntry>& entries);
 
 }  // namespace meterline::audit

@@ -8,6 +8,7 @@
 
 #include "audit/audit_log.hpp"
 #include "core/digest.hpp"
+#include "customers/customer_store.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 
@@ -29,15 +30,10 @@ Value Nullable(const std::string& s) {
   return s;
 }
 
-std::string JsonObject(std::initializer_list<std::pair<const char*, std::string>> fields) {
-  std::string out = "{";
-  for (const auto& [k, v] : fields) {
-    if (out.size() > 1) out += ',';
-    log::AppendJsonString(out, k);
-    out += ':';
-    log::AppendJsonString(out, v);
-  }
-  return out + "}";
+json::object JsonObject(std::initializer_list<std::pair<const char*, std::string>> fields) {
+  json::object out;
+  for (const auto& [k, v] : fields) out[k] = v;
+  return out;
 }
 
 bool ValidEmail(const std::string& email) {
@@ -45,20 +41,6 @@ bool ValidEmail(const std::string& email) {
   return email.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < email.size() &&
          email.find('@', at + 1) == std::string::npos &&
          std::none_of(email.begin(), email.end(), [](unsigned char c) { return std::isspace(c) || c < 0x20; });
-}
-
-bool ValidCurrency(const std::string& c) {
-  return c.size() == 3 && std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
-}
-
-bool ValidCountry(const std::string& c) {
-  return c.empty() ||
-         (c.size() == 2 && std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }));
-}
-
-Customer CustomerFromRow(const storage::Row& row) {
-  return Customer{row.Text(0), row.Text(1), row.OptText(2).value_or(""), row.OptText(3).value_or(""),
-                  row.Text(4), row.Int(5)};
 }
 
 ApiKey ApiKeyFromRow(const storage::Row& row) {
@@ -81,8 +63,16 @@ User UserFromRow(const storage::Row& row) {
               row.Int(4), row.OptInt(5)};
 }
 
-constexpr const char* kCustomerColumns = "id, name, email, country, currency, created_at";
 constexpr const char* kApiKeyColumns = "id, name, prefix, role, customer_id, created_at, last_used_at, revoked_at";
+
+// kNotFound unless `customer_id` is "" (none) or an existing customer.
+Status RequireCustomer(storage::Executor& tx, const std::string& customer_id) {
+  if (customer_id.empty()) return OkStatus();
+  auto exists = customers::CustomerStore::Exists(tx, customer_id);
+  if (!exists.ok()) return std::move(exists).error();
+  if (!*exists) return NotFound("no customer " + customer_id);
+  return OkStatus();
+}
 
 Error InvalidCredentials() {
   return Error(ErrorCode::kUnauthenticated, "invalid_credentials", "email or password is incorrect");
@@ -96,46 +86,6 @@ IdentityService::IdentityService(storage::Database& db, const Clock& clock, cons
                                  const JwtCodec& jwt, const CsrfGuard& csrf, IdentityOptions options)
     : db_(db), clock_(clock), hasher_(hasher), jwt_(jwt), csrf_(csrf), options_(options) {}
 
-Result<Customer> IdentityService::CreateCustomer(const NewCustomer& input, const std::string& actor,
-                                                 const RequestOrigin& origin) {
-  if (input.name.empty() || input.name.size() > 200) return InvalidArgument("name must be 1-200 characters");
-  if (!input.email.empty() && !ValidEmail(input.email)) return InvalidArgument("email is not a valid address");
-  if (!ValidCountry(input.country)) return InvalidArgument("country must be an ISO 3166-1 alpha-2 code like DE");
-  if (!ValidCurrency(input.currency)) return InvalidArgument("currency must be an ISO 4217 code like USD");
-  Customer customer{NewId("cus"), input.name, Lower(input.email), input.country, input.currency,
-                    ToUnixMillis(clock_.Now())};
-  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto inserted = tx.Execute(
-        "INSERT INTO customers (id, name, email, country, currency, created_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $6)",
-        {customer.id, customer.name, Nullable(customer.email), Nullable(customer.country), customer.currency,
-         customer.created_at});
-    if (!inserted.ok()) return std::move(inserted).error();
-    return audit::Record(tx, clock_,
-                         {actor, "customer.create", customer.id, JsonObject({{"name", customer.name}}), origin.ip,
-                          origin.user_agent});
-  });
-  if (!s.ok()) return std::move(s).error();
-  return customer;
-}
-
-Result<Customer> IdentityService::GetCustomer(const std::string& id) {
-  auto result = db_.Execute(std::string("SELECT ") + kCustomerColumns + " FROM customers WHERE id = $1", {id});
-  if (!result.ok()) return std::move(result).error();
-  if (result->rows.empty()) return NotFound("no customer " + id);
-  return CustomerFromRow(result->rows[0]);
-}
-
-Result<std::vector<Customer>> IdentityService::ListCustomers(int limit, int offset) {
-  auto result = db_.Execute(
-      std::string("SELECT ") + kCustomerColumns + " FROM customers ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
-      {int64_t{limit}, int64_t{offset}});
-  if (!result.ok()) return std::move(result).error();
-  std::vector<Customer> out;
-  for (const auto& row : result->rows) out.push_back(CustomerFromRow(row));
-  return out;
-}
-
 Result<User> IdentityService::CreateUser(const std::string& email, const std::string& password, Role role,
                                          const std::string& customer_id, const std::string& actor,
                                          const RequestOrigin& origin) {
@@ -143,14 +93,11 @@ Result<User> IdentityService::CreateUser(const std::string& email, const std::st
   if (role == Role::kService) return InvalidArgument("users are admin or member; services use API keys");
   if (role == Role::kMember && customer_id.empty()) return InvalidArgument("a member needs a customer");
   if (role == Role::kAdmin && !customer_id.empty()) return InvalidArgument("an admin belongs to no customer");
-  if (role == Role::kMember) {
-    auto customer = GetCustomer(customer_id);
-    if (!customer.ok()) return std::move(customer).error();
-  }
   auto hash = hasher_.Hash(password);
   if (!hash.ok()) return std::move(hash).error();
   User user{NewId("usr"), Lower(email), role, customer_id, ToUnixMillis(clock_.Now())};
   Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    MTL_RETURN_IF_ERROR(RequireCustomer(tx, customer_id));
     auto inserted = tx.Execute(
         "INSERT INTO users (id, email, password_hash, role, customer_id, created_at, updated_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -162,7 +109,7 @@ Result<User> IdentityService::CreateUser(const std::string& email, const std::st
     return audit::Record(tx, clock_,
                          {actor, "user.create", customer_id,
                           JsonObject({{"user_id", user.id}, {"email", user.email}, {"role", RoleName(role)}}),
-                          origin.ip, origin.user_agent});
+                          origin});
   });
   if (!s.ok()) return std::move(s).error();
   return user;
@@ -231,8 +178,7 @@ Result<Session> IdentityService::Login(const std::string& email, const std::stri
   std::string user_id = found->rows.empty() ? "" : found->rows[0].Text(0);
   if (LockedUntil(normalized, user_id, origin) > ToUnixMillis(clock_.Now())) {
     (void)audit::Record(db_, clock_,
-                        {"anonymous", "auth.login_locked", "", JsonObject({{"email", normalized}}), origin.ip,
-                         origin.user_agent});
+                        {"anonymous", "auth.login_locked", "", JsonObject({{"email", normalized}}), origin});
     return Error(ErrorCode::kRateLimited, "too_many_attempts",
                  "too many failed logins; try again later");
   }
@@ -246,8 +192,7 @@ Result<Session> IdentityService::Login(const std::string& email, const std::stri
     RecordFailure("email:" + normalized, options_.max_failures_before_lockout);
     if (!origin.ip.empty()) RecordFailure("ip:" + origin.ip, options_.max_address_failures_before_lockout);
     (void)audit::Record(db_, clock_,
-                        {"anonymous", "auth.login_failed", "", JsonObject({{"email", normalized}}), origin.ip,
-                         origin.user_agent});
+                        {"anonymous", "auth.login_failed", "", JsonObject({{"email", normalized}}), origin});
     return InvalidCredentials();
   }
   const storage::Row& row = found->rows[0];
@@ -256,7 +201,7 @@ Result<Session> IdentityService::Login(const std::string& email, const std::stri
   if (user.disabled_at) {
     (void)audit::Record(db_, clock_,
                         {user.id, "auth.login_disabled", user.customer_id, JsonObject({{"email", normalized}}),
-                         origin.ip, origin.user_agent});
+                         origin});
     return Error(ErrorCode::kUnauthenticated, "account_disabled", "this account is disabled");
   }
   int64_t now_ms = ToUnixMillis(clock_.Now());
@@ -282,8 +227,7 @@ Result<Session> IdentityService::Login(const std::string& email, const std::stri
   claims.session_version = row.Int(6);
   Session session{user, jwt_.Sign(claims), csrf_.TokenFor(claims.jti), claims.exp};
   (void)audit::Record(db_, clock_,
-                      {user.id, "auth.login", user.customer_id, JsonObject({{"email", normalized}}), origin.ip,
-                       origin.user_agent});
+                      {user.id, "auth.login", user.customer_id, JsonObject({{"email", normalized}}), origin});
   return session;
 }
 
@@ -329,11 +273,7 @@ Result<User> IdentityService::UpdateUser(const std::string& id, const UserChange
     if (updated.role == Role::kAdmin && !updated.customer_id.empty()) {
       return InvalidArgument("an admin belongs to no customer");
     }
-    if (updated.role == Role::kMember && updated.customer_id != before.customer_id) {
-      auto customer = tx.Execute("SELECT 1 FROM customers WHERE id = $1", {updated.customer_id});
-      if (!customer.ok()) return std::move(customer).error();
-      if (customer->rows.empty()) return NotFound("no customer " + updated.customer_id);
-    }
+    if (updated.customer_id != before.customer_id) MTL_RETURN_IF_ERROR(RequireCustomer(tx, updated.customer_id));
     int64_t now = ToUnixMillis(clock_.Now());
     if (change.disabled) updated.disabled_at = *change.disabled ? before.disabled_at.value_or(now) : std::optional<int64_t>();
     bool was_enabled_admin = before.role == Role::kAdmin && !before.disabled_at;
@@ -360,7 +300,7 @@ Result<User> IdentityService::UpdateUser(const std::string& id, const UserChange
     if (updated.disabled_at.has_value() != before.disabled_at.has_value()) data["disabled"] = updated.disabled_at.has_value();
     return audit::Record(tx, clock_,
                          {actor, "user.update", updated.customer_id.empty() ? before.customer_id : updated.customer_id,
-                          json::serialize(data), origin.ip, origin.user_agent});
+                          std::move(data), origin});
   });
   if (!s.ok()) return std::move(s).error();
   return updated;
@@ -376,7 +316,7 @@ Status IdentityService::RevokeUserSessions(const std::string& id, const std::str
     if (bumped->rows.empty()) return NotFound("no user " + id);
     return audit::Record(tx, clock_,
                          {actor, "user.revoke_sessions", bumped->rows[0].OptText(0).value_or(""),
-                          JsonObject({{"user_id", id}}), origin.ip, origin.user_agent});
+                          JsonObject({{"user_id", id}}), origin});
   });
 }
 
@@ -388,10 +328,6 @@ Result<CreatedApiKey> IdentityService::CreateApiKey(const std::string& name, Rol
   // An admin key reaches every customer; bound to one it would only look scoped.
   if (role == Role::kAdmin && !customer_id.empty()) {
     return InvalidArgument("an admin key belongs to no customer; use role service for one customer");
-  }
-  if (!customer_id.empty()) {
-    auto customer = GetCustomer(customer_id);
-    if (!customer.ok()) return std::move(customer).error();
   }
   // "mk_<8 public>_<32 secret>": the prefix identifies the key in lists and logs.
   std::string public_part = RandomHex(4);
@@ -405,6 +341,7 @@ Result<CreatedApiKey> IdentityService::CreateApiKey(const std::string& name, Rol
   created.key.customer_id = customer_id;
   created.key.created_at = ToUnixMillis(clock_.Now());
   Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    MTL_RETURN_IF_ERROR(RequireCustomer(tx, customer_id));
     auto inserted = tx.Execute(
         "INSERT INTO api_keys (id, name, prefix, key_hash, role, customer_id, created_by, created_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -415,7 +352,7 @@ Result<CreatedApiKey> IdentityService::CreateApiKey(const std::string& name, Rol
                          {actor, "api_key.create", customer_id,
                           JsonObject({{"api_key_id", created.key.id}, {"name", name}, {"role", RoleName(role)},
                                       {"prefix", created.key.prefix}}),
-                          origin.ip, origin.user_agent});
+                          origin});
   });
   if (!s.ok()) return std::move(s).error();
   return created;
@@ -431,7 +368,7 @@ Status IdentityService::RevokeApiKey(const std::string& id, const std::string& a
     if (!updated.ok()) return std::move(updated).error();
     return audit::Record(tx, clock_,
                          {actor, "api_key.revoke", found->rows[0].OptText(0).value_or(""),
-                          JsonObject({{"api_key_id", id}}), origin.ip, origin.user_agent});
+                          JsonObject({{"api_key_id", id}}), origin});
   });
 }
 
@@ -510,7 +447,7 @@ Status IdentityService::SignOut(const Principal& principal, const RequestOrigin&
         {principal.session_id, principal.id, principal.session_expires_at * 1000, now});
     if (!inserted.ok()) return std::move(inserted).error();
     return audit::Record(tx, clock_,
-                         {principal.id, "auth.logout", principal.customer_id, "{}", origin.ip, origin.user_agent});
+                         {principal.id, "auth.logout", principal.customer_id, {}, origin});
   });
 }
 

@@ -1,5 +1,5 @@
-// IdentityService: customers, users, logins, API keys, and turning request
-// credentials into a Principal. Every change is audited in billing_audit.
+// IdentityService: users, logins, API keys, and turning request credentials
+// into a Principal (customers are customers/customer_store.hpp). Every change is audited in billing_audit.
 // Thread-safe.
 #pragma once
 
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/audit_log.hpp"
 #include "auth/csrf.hpp"
 #include "auth/jwt.hpp"
 #include "auth/password.hpp"
@@ -17,22 +18,6 @@
 #include "storage/database.hpp"
 
 namespace meterline::auth {
-
-struct Customer {
-  std::string id;  // "cus_…"
-  std::string name;
-  std::string email;
-  std::string country;   // ISO 3166-1 alpha-2, may be empty
-  std::string currency;  // ISO 4217
-  int64_t created_at = 0;
-};
-
-struct NewCustomer {
-  std::string name;
-  std::string email;
-  std::string country;
-  std::string currency = "USD";
-};
 
 struct User {
   std::string id;  // "usr_…"
@@ -67,10 +52,7 @@ struct CreatedApiKey {
 };
 
 // Where a request came from, for the audit log and login throttling.
-struct RequestOrigin {
-  std::string ip;
-  std::string user_agent;
-};
+using RequestOrigin = audit::Origin;
 
 struct Session {
   User user;
@@ -101,11 +83,6 @@ class IdentityService {
   // All references must outlive the service.
   IdentityService(storage::Database& db, const Clock& clock, const PasswordHasher& hasher, const JwtCodec& jwt,
                   const CsrfGuard& csrf, IdentityOptions options = {});
-
-  Result<Customer> CreateCustomer(const NewCustomer& input, const std::string& actor, const RequestOrigin& origin);
-  // kNotFound when there is no such customer.
-  Result<Customer> GetCustomer(const std::string& id);
-  Result<std::vector<Customer>> ListCustomers(int limit, int offset);
 
   // Email is case-insensitive (stored lower-cased) and unique: kConflict when taken.
   // REQUIRES: role is admin or member; members need an existing customer.

@@ -11,6 +11,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "invoicing/invoice_builder.hpp"
+#include "outbox/stripe_outbox.hpp"
 #include "storage/bulk.hpp"
 
 namespace meterline::invoicing {
@@ -18,65 +19,20 @@ namespace meterline::invoicing {
 namespace {
 
 constexpr const char* kLease = "invoice-run";
+// The Stripe outbox operation that pushes a finalized invoice (stripe/invoice_sync.hpp).
+constexpr const char* kSyncInvoice = "sync_invoice";
 constexpr auto kLeaseTtl = std::chrono::minutes(10);
-
-constexpr const char* kInvoiceColumns =
-    "id, number, customer_id, subscription_id, period_start, period_end, status, currency, subtotal_minor, "
-    "tax_minor, total_minor, amount_due_minor, amount_paid_minor, amount_refunded_minor, tax_rate, due_at, "
-    "stripe_invoice_id, failed_payment_count, created_at, finalized_at, paid_at, voided_at, updated_at";
-
-std::optional<TimePoint> OptTime(const storage::Row& row, size_t col) {
-  auto v = row.OptInt(col);
-  return v ? std::optional<TimePoint>(FromUnixMillis(*v)) : std::nullopt;
-}
-
-Invoice FromRow(const storage::Row& row) {
-  Invoice inv;
-  inv.id = row.Text(0);
-  inv.number = row.OptText(1).value_or("");
-  inv.customer_id = row.Text(2);
-  inv.subscription_id = row.OptText(3).value_or("");
-  inv.period = {FromUnixMillis(row.Int(4)), FromUnixMillis(row.Int(5))};
-  inv.status = ParseStatus(row.Text(6)).value_or(InvoiceStatus::kDraft);
-  inv.currency = row.Text(7);
-  inv.subtotal_minor = row.Int(8);
-  inv.tax_minor = row.Int(9);
-  inv.total_minor = row.Int(10);
-  inv.amount_due_minor = row.Int(11);
-  inv.amount_paid_minor = row.Int(12);
-  inv.amount_refunded_minor = row.Int(13);
-  inv.tax_rate = row.OptText(14).value_or("");
-  inv.due_at = OptTime(row, 15);
-  inv.stripe_invoice_id = row.OptText(16).value_or("");
-  inv.failed_payment_count = row.Int(17);
-  inv.created_at = FromUnixMillis(row.Int(18));
-  inv.finalized_at = OptTime(row, 19);
-  inv.paid_at = OptTime(row, 20);
-  inv.voided_at = OptTime(row, 21);
-  inv.updated_at = FromUnixMillis(row.Int(22));
-  return inv;
-}
 
 int UtcYear(TimePoint t) {
   std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(t)};
   return static_cast<int>(ymd.year());
 }
 
-template <typename Executor>
-Result<Invoice> LoadInvoice(Executor& ex, const std::string& id) {
-  auto rows = ex.Execute(std::string("SELECT ") + kInvoiceColumns + " FROM invoices WHERE id = $1", {id});
-  if (!rows.ok()) return std::move(rows).error();
-  if (rows->rows.empty()) return NotFound("no invoice " + id);
-  Invoice inv = FromRow(rows->rows[0]);
-  auto lines = ex.Execute(
-      "SELECT kind, metric, description, quantity, unit_price, amount_minor FROM invoice_line_items "
-      "WHERE invoice_id = $1 ORDER BY position",
-      {id});
-  if (!lines.ok()) return std::move(lines).error();
-  for (const auto& l : lines->rows) {
-    inv.lines.push_back({l.Text(0), l.OptText(1).value_or(""), l.Text(2), l.Int(3), l.Text(4), l.Int(5)});
-  }
-  return inv;
+// "INV-2025-000042".
+std::string FormatNumber(const std::string& prefix, int year, int64_t n) {
+  char number[64];
+  std::snprintf(number, sizeof number, "%s-%04d-%06lld", prefix.c_str(), year, static_cast<long long>(n));
+  return number;
 }
 
 }  // namespace
@@ -102,39 +58,32 @@ Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::
 
   Made made;
   TimePoint now = clock_.Now();
-  int64_t now_ms = ToUnixMillis(now);
-  std::string id = NewId("inv");
+  NewInvoice draft{.id = NewId("inv"),
+                   .customer_id = subscription.customer_id,
+                   .subscription_id = subscription.id,
+                   .period = period,
+                   .currency = plan->currency.code,
+                   .subtotal_minor = amounts->subtotal_minor,
+                   .tax_minor = amounts->tax_minor,
+                   .total_minor = amounts->total_minor,
+                   .amount_due_minor = amounts->total_minor,
+                   .tax_rate = tax_rate ? tax_rate->ToString() : "",
+                   .created_at = now,
+                   .lines = amounts->lines};
   Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto inserted = tx.Execute(
-        "INSERT INTO invoices (id, customer_id, subscription_id, period_start, period_end, status, currency, "
-        "subtotal_minor, tax_minor, total_minor, amount_due_minor, tax_rate, created_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $9, $10, $11, $11) "
-        "ON CONFLICT (subscription_id, period_start) DO NOTHING",
-        {id, subscription.customer_id, subscription.id, ToUnixMillis(period.start), ToUnixMillis(period.end),
-         plan->currency.code, amounts->subtotal_minor, amounts->tax_minor, amounts->total_minor,
-         tax_rate ? storage::Value(tax_rate->ToString()) : storage::Value(nullptr), now_ms});
+    auto inserted = InvoiceStore::Insert(tx, draft);
     if (!inserted.ok()) return std::move(inserted).error();
-    if (inserted->affected_rows == 0) {
-      auto existing = tx.Execute("SELECT id FROM invoices WHERE subscription_id = $1 AND period_start = $2",
-                                 {subscription.id, ToUnixMillis(period.start)});
+    if (!*inserted) {
+      auto existing = InvoiceStore::FindForPeriod(tx, subscription.id, period.start);
       if (!existing.ok()) return std::move(existing).error();
-      auto inv = LoadInvoice(tx, existing->rows.at(0).Text(0));
+      if (!*existing) return Conflict("the invoice of this period disappeared; retry");
+      auto inv = InvoiceStore::Load(tx, **existing);
       if (!inv.ok()) return std::move(inv).error();
       made.invoice = std::move(inv).value();
       return OkStatus();
     }
-    for (size_t i = 0; i < amounts->lines.size(); ++i) {
-      const LineItem& line = amounts->lines[i];
-      auto added = tx.Execute(
-          "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, description, quantity, "
-          "unit_price, amount_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-          {NewId("il"), id, static_cast<int64_t>(i + 1), line.kind,
-           line.metric.empty() ? storage::Value(nullptr) : storage::Value(line.metric), line.description,
-           line.quantity, line.unit_price, line.amount_minor});
-      if (!added.ok()) return std::move(added).error();
-    }
-    MTL_RETURN_IF_ERROR(FinalizeIn(tx, id, subscription.customer_id, amounts->total_minor, now));
-    auto inv = LoadInvoice(tx, id);
+    MTL_RETURN_IF_ERROR(FinalizeIn(tx, draft.id, subscription.customer_id, amounts->total_minor, now));
+    auto inv = InvoiceStore::Load(tx, draft.id);
     if (!inv.ok()) return std::move(inv).error();
     made.invoice = std::move(inv).value();
     made.created = true;
@@ -146,40 +95,18 @@ Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::
 
 Status InvoiceService::FinalizeIn(storage::Transaction& tx, const std::string& id, const std::string& customer_id,
                                   int64_t total_minor, TimePoint now) {
-  int64_t now_ms = ToUnixMillis(now);
-  {
-    // Finalize: the next number of this issuer and year, in this transaction.
-    int year = UtcYear(now);
-    auto next = tx.Execute(
-        "INSERT INTO invoice_number_sequences (issuer, year, next_value) VALUES ($1, $2, 2) "
-        "ON CONFLICT (issuer, year) DO UPDATE SET next_value = invoice_number_sequences.next_value + 1 "
-        "RETURNING next_value - 1",
-        {options_.number_prefix, int64_t{year}});
-    if (!next.ok()) return std::move(next).error();
-    char number[64];
-    std::snprintf(number, sizeof number, "%s-%04d-%06lld", options_.number_prefix.c_str(), year,
-                  static_cast<long long>(next->rows.at(0).Int(0)));
-    int64_t due_ms = ToUnixMillis(now + std::chrono::hours(24 * options_.net_days));
-    auto finalized = tx.Execute(
-        "UPDATE invoices SET status = 'open', number = $2, finalized_at = $3, due_at = $4, updated_at = $3 "
-        "WHERE id = $1 AND status = 'draft'",
-        {id, std::string(number), now_ms, due_ms});
-    if (!finalized.ok()) return std::move(finalized).error();
-    if (finalized->affected_rows != 1) {
-      return Error(ErrorCode::kConflict, "illegal_transition", "invoice " + id + " is not a draft");
-    }
-    // The Stripe sync, queued in the same transaction (stripe/invoice_sync.hpp).
-    auto queued = tx.Execute(
-        "INSERT INTO stripe_outbox (operation, object_id, next_attempt_at, created_at, updated_at) "
-        "VALUES ('sync_invoice', $1, $2, $2, $2) ON CONFLICT (operation, object_id) DO NOTHING",
-        {id, now_ms});
-    if (!queued.ok()) return std::move(queued).error();
-    return audit::Record(tx, clock_,
-                         {"system", "invoice.finalize", customer_id,
-                          "{\"invoice_id\":\"" + id + "\",\"number\":\"" + number +
-                              "\",\"total_minor\":" + std::to_string(total_minor) + "}",
-                          "", ""});
-  }
+  // The next number of this issuer and year, in this transaction.
+  int year = UtcYear(now);
+  auto first = InvoiceStore::ReserveNumbers(tx, options_.number_prefix, year, 1);
+  if (!first.ok()) return std::move(first).error();
+  std::string number = FormatNumber(options_.number_prefix, year, *first);
+  MTL_RETURN_IF_ERROR(
+      InvoiceStore::Finalize(tx, id, number, now, now + std::chrono::hours(24 * options_.net_days)));
+  // The Stripe sync, queued in the same transaction (stripe/invoice_sync.hpp).
+  MTL_RETURN_IF_ERROR(outbox::StripeOutbox::Enqueue(tx, kSyncInvoice, {id}, now));
+  return audit::Record(tx, clock_,
+                       {"system", "invoice.finalize", customer_id,
+                        {{"invoice_id", id}, {"number", number}, {"total_minor", total_minor}}, {}});
 }
 
 Result<Invoice> InvoiceService::CreateDraft(const std::string& customer_id, const std::string& currency,
@@ -188,27 +115,20 @@ Result<Invoice> InvoiceService::CreateDraft(const std::string& customer_id, cons
   for (const LineItem& l : lines) {
     MTL_RETURN_IF_ERROR(AddChecked(subtotal, l.amount_minor, "the invoice subtotal"));
   }
-  std::string id = NewId("inv");
-  int64_t now_ms = ToUnixMillis(clock_.Now());
+  NewInvoice draft{.id = NewId("inv"),
+                   .customer_id = customer_id,
+                   .period = period,
+                   .currency = currency,
+                   .subtotal_minor = subtotal,
+                   .total_minor = subtotal,
+                   .amount_due_minor = subtotal,
+                   .created_at = clock_.Now(),
+                   .lines = lines};
   Invoice out;
   Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto inserted = tx.Execute(
-        "INSERT INTO invoices (id, customer_id, period_start, period_end, status, currency, subtotal_minor, "
-        "total_minor, amount_due_minor, created_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6, $6, $7, $7)",
-        {id, customer_id, ToUnixMillis(period.start), ToUnixMillis(period.end), currency, subtotal, now_ms});
+    auto inserted = InvoiceStore::Insert(tx, draft);
     if (!inserted.ok()) return std::move(inserted).error();
-    for (size_t i = 0; i < lines.size(); ++i) {
-      const LineItem& line = lines[i];
-      auto added = tx.Execute(
-          "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, description, quantity, "
-          "unit_price, amount_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-          {NewId("il"), id, static_cast<int64_t>(i + 1), line.kind,
-           line.metric.empty() ? storage::Value(nullptr) : storage::Value(line.metric), line.description,
-           line.quantity, line.unit_price, line.amount_minor});
-      if (!added.ok()) return std::move(added).error();
-    }
-    auto inv = LoadInvoice(tx, id);
+    auto inv = InvoiceStore::Load(tx, draft.id);
     if (!inv.ok()) return std::move(inv).error();
     out = std::move(inv).value();
     return OkStatus();
@@ -220,10 +140,10 @@ Result<Invoice> InvoiceService::CreateDraft(const std::string& customer_id, cons
 Result<Invoice> InvoiceService::Finalize(const std::string& id) {
   Invoice out;
   Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto inv = LoadInvoice(tx, id);
+    auto inv = InvoiceStore::Load(tx, id);
     if (!inv.ok()) return std::move(inv).error();
     MTL_RETURN_IF_ERROR(FinalizeIn(tx, id, inv->customer_id, inv->total_minor, clock_.Now()));
-    auto reloaded = LoadInvoice(tx, id);
+    auto reloaded = InvoiceStore::Load(tx, id);
     if (!reloaded.ok()) return std::move(reloaded).error();
     out = std::move(reloaded).value();
     return OkStatus();
@@ -355,16 +275,14 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
   const std::vector<InvoiceAmounts>& amounts = prepared.amounts;
   const std::vector<std::optional<money::Decimal>>& rates = prepared.rates;
   TimePoint now = clock_.Now();
-  int64_t now_ms = ToUnixMillis(now);
-  int64_t due_ms = ToUnixMillis(now + std::chrono::hours(24 * options_.net_days));
+  TimePoint due = now + std::chrono::hours(24 * options_.net_days);
   int year = UtcYear(now);
   return db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
     std::vector<std::string> sub_ids;
     for (const WorkItem& item : chunk) sub_ids.push_back(item.subscription.id);
-    std::set<std::pair<std::string, int64_t>> existing;
-    MTL_RETURN_IF_ERROR(storage::SelectIn(
-        tx, "SELECT subscription_id, period_start FROM invoices WHERE subscription_id IN_LIST", {}, sub_ids,
-        [&](const storage::Row& row) { existing.emplace(row.Text(0), row.Int(1)); }));
+    auto invoiced = InvoiceStore::PeriodsOf(tx, sub_ids);
+    if (!invoiced.ok()) return std::move(invoiced).error();
+    std::set<std::pair<std::string, int64_t>> existing(invoiced->begin(), invoiced->end());
     std::vector<size_t> fresh;
     for (size_t i = 0; i < chunk.size(); ++i) {
       if (existing.count({chunk[i].subscription.id, ToUnixMillis(chunk[i].period.start)})) {
@@ -375,75 +293,49 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
     }
     if (fresh.empty()) return OkStatus();
     // Numbers for all of them at once, from the gap-free counter.
-    auto reserved = tx.Execute(
-        "INSERT INTO invoice_number_sequences (issuer, year, next_value) VALUES ($1, $2, CAST($3 AS BIGINT) + 1) "
-        "ON CONFLICT (issuer, year) DO UPDATE SET next_value = invoice_number_sequences.next_value + "
-        "CAST($3 AS BIGINT) RETURNING next_value - CAST($3 AS BIGINT)",
-        {options_.number_prefix, int64_t{year}, static_cast<int64_t>(fresh.size())});
-    if (!reserved.ok()) return std::move(reserved).error();
-    int64_t first_number = reserved->rows.at(0).Int(0);
-    std::vector<storage::Value> invoices, lines, audits, outbox;
+    auto first_number =
+        InvoiceStore::ReserveNumbers(tx, options_.number_prefix, year, static_cast<int64_t>(fresh.size()));
+    if (!first_number.ok()) return std::move(first_number).error();
+    std::vector<NewInvoice> invoices;
+    std::vector<audit::AuditEntry> audits;
+    std::vector<std::string> synced;
+    invoices.reserve(fresh.size());
     for (size_t n = 0; n < fresh.size(); ++n) {
       const WorkItem& item = chunk[fresh[n]];
       const InvoiceAmounts& a = amounts[fresh[n]];
       const catalog::Plan& plan = *catalog_.FindPlan(item.subscription.plan_id);
-      std::string id = NewId("inv");
-      char number[64];
-      std::snprintf(number, sizeof number, "%s-%04d-%06lld", options_.number_prefix.c_str(), year,
-                    static_cast<long long>(first_number + static_cast<int64_t>(n)));
       const auto& rate = rates[fresh[n]];
-      for (storage::Value v : std::initializer_list<storage::Value>{
-               id, std::string(number), item.subscription.customer_id, item.subscription.id,
-               ToUnixMillis(item.period.start), ToUnixMillis(item.period.end), std::string("open"),
-               plan.currency.code, a.subtotal_minor, a.tax_minor, a.total_minor, a.total_minor,
-               rate ? storage::Value(rate->ToString()) : storage::Value(nullptr), due_ms, now_ms, now_ms, now_ms}) {
-        invoices.push_back(std::move(v));
-      }
-      for (size_t l = 0; l < a.lines.size(); ++l) {
-        const LineItem& line = a.lines[l];
-        for (storage::Value v : std::initializer_list<storage::Value>{
-                 NewId("il"), id, static_cast<int64_t>(l + 1), line.kind,
-                 line.metric.empty() ? storage::Value(nullptr) : storage::Value(line.metric), line.description,
-                 line.quantity, line.unit_price, line.amount_minor}) {
-          lines.push_back(std::move(v));
-        }
-      }
-      for (storage::Value v : std::initializer_list<storage::Value>{
-               std::string("system"), std::string("invoice.finalize"), item.subscription.customer_id,
-               "{\"invoice_id\":\"" + id + "\",\"number\":\"" + number +
-                   "\",\"total_minor\":" + std::to_string(a.total_minor) + "}",
-               nullptr, nullptr, now_ms}) {
-        audits.push_back(std::move(v));
-      }
-      for (storage::Value v : std::initializer_list<storage::Value>{std::string("sync_invoice"), id, now_ms, now_ms,
-                                                                      now_ms}) {
-        outbox.push_back(std::move(v));
-      }
+      NewInvoice invoice{.id = NewId("inv"),
+                         .number = FormatNumber(options_.number_prefix, year, *first_number + static_cast<int64_t>(n)),
+                         .customer_id = item.subscription.customer_id,
+                         .subscription_id = item.subscription.id,
+                         .period = item.period,
+                         .status = InvoiceStatus::kOpen,
+                         .currency = plan.currency.code,
+                         .subtotal_minor = a.subtotal_minor,
+                         .tax_minor = a.tax_minor,
+                         .total_minor = a.total_minor,
+                         .amount_due_minor = a.total_minor,
+                         .tax_rate = rate ? rate->ToString() : "",
+                         .due_at = due,
+                         .created_at = now,
+                         .finalized_at = now,
+                         .lines = a.lines};
+      audits.push_back({"system", "invoice.finalize", item.subscription.customer_id,
+                        {{"invoice_id", invoice.id}, {"number", invoice.number}, {"total_minor", a.total_minor}}, {}});
+      synced.push_back(invoice.id);
       MTL_RETURN_IF_ERROR(
           AddChecked(summary.total_minor[plan.currency.code], a.total_minor, "the run's " + plan.currency.code + " total"));
+      invoices.push_back(std::move(invoice));
     }
-    auto inserted = storage::InsertRows(
-        tx,
-        "INSERT INTO invoices (id, number, customer_id, subscription_id, period_start, period_end, status, currency, "
-        "subtotal_minor, tax_minor, total_minor, amount_due_minor, tax_rate, due_at, created_at, finalized_at, "
-        "updated_at)",
-        17, invoices, "ON CONFLICT (subscription_id, period_start) DO NOTHING");
+    auto inserted = InvoiceStore::InsertMany(tx, invoices);
     if (!inserted.ok()) return std::move(inserted).error();
     if (*inserted != static_cast<int64_t>(fresh.size())) {
       // Someone invoiced one of these meanwhile: roll back (numbers included).
       return Error(ErrorCode::kConflict, "chunk_conflict", "an invoice of this chunk appeared meanwhile");
     }
-    auto added = storage::InsertRows(tx,
-                                     "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, "
-                                     "description, quantity, unit_price, amount_minor)",
-                                     9, lines);
-    if (!added.ok()) return std::move(added).error();
-    auto audited = storage::InsertRows(
-        tx, "INSERT INTO billing_audit (actor, action, customer_id, data, ip, user_agent, created_at)", 7, audits);
-    if (!audited.ok()) return std::move(audited).error();
-    auto queued = storage::InsertRows(
-        tx, "INSERT INTO stripe_outbox (operation, object_id, next_attempt_at, created_at, updated_at)", 5, outbox);
-    if (!queued.ok()) return std::move(queued).error();
+    MTL_RETURN_IF_ERROR(audit::RecordMany(tx, clock_, audits));
+    MTL_RETURN_IF_ERROR(outbox::StripeOutbox::Enqueue(tx, kSyncInvoice, synced, now));
     summary.created += static_cast<int64_t>(fresh.size());
     return OkStatus();
   });
@@ -555,63 +447,28 @@ Result<RunSummary> InvoiceService::RunDue(const std::function<void(const RunProg
 }
 
 Result<Invoice> InvoiceService::Get(const std::string& id, const std::string& customer_id) {
-  auto inv = LoadInvoice(db_, id);
+  auto inv = InvoiceStore::Load(db_, id);
   if (!inv.ok()) return std::move(inv).error();
   if (!customer_id.empty() && inv->customer_id != customer_id) return NotFound("no invoice " + id);
   return inv;
 }
 
 Result<InvoicePage> InvoiceService::List(const InvoiceFilter& filter) {
-  // One statement for every filter combination: a NULL parameter disables its condition.
-  std::string where =
-      " WHERE (CAST($1 AS TEXT) IS NULL OR customer_id = $1) AND (CAST($2 AS TEXT) IS NULL OR status = $2) "
-      "AND (CAST($3 AS BIGINT) IS NULL OR created_at >= $3) AND (CAST($4 AS BIGINT) IS NULL OR created_at < $4)";
-  std::vector<storage::Value> params = {
-      filter.customer_id.empty() ? storage::Value(nullptr) : storage::Value(filter.customer_id),
-      filter.status ? storage::Value(std::string(StatusName(*filter.status))) : storage::Value(nullptr),
-      filter.from ? storage::Value(ToUnixMillis(*filter.from)) : storage::Value(nullptr),
-      filter.to ? storage::Value(ToUnixMillis(*filter.to)) : storage::Value(nullptr)};
-  auto count = db_.Execute("SELECT COUNT(*) FROM invoices" + where, params);
-  if (!count.ok()) return std::move(count).error();
-  params.emplace_back(filter.limit);
-  params.emplace_back(filter.offset);
-  auto rows = db_.Execute(std::string("SELECT ") + kInvoiceColumns + " FROM invoices" + where +
-                              " ORDER BY created_at DESC, period_start DESC, id DESC LIMIT $5 OFFSET $6",
-                          params);
-  if (!rows.ok()) return std::move(rows).error();
-  InvoicePage page;
-  page.total = count->rows[0].Int(0);
-  for (const auto& row : rows->rows) page.invoices.push_back(FromRow(row));
-  return page;
+  return InvoiceStore::List(db_, filter);
 }
 
 Result<Invoice> InvoiceService::Transition(const std::string& id, InvoiceStatus to, TimePoint at,
                                            const std::string& actor) {
   Invoice out;
   Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto inv = LoadInvoice(tx, id);
+    auto inv = InvoiceStore::Load(tx, id);
     if (!inv.ok()) return std::move(inv).error();
-    if (!CanTransition(inv->status, to)) {
-      return Error(ErrorCode::kConflict, "illegal_transition",
-                   std::string("invoice ") + id + " cannot go from " + StatusName(inv->status) + " to " +
-                       StatusName(to));
-    }
-    int64_t at_ms = ToUnixMillis(at);
-    auto updated = tx.Execute(
-        "UPDATE invoices SET status = $2, updated_at = $3, "
-        "paid_at = CASE WHEN $2 = 'paid' THEN $3 ELSE paid_at END, "
-        "voided_at = CASE WHEN $2 = 'void' THEN $3 ELSE voided_at END, "
-        "amount_paid_minor = CASE WHEN $2 = 'paid' THEN total_minor ELSE amount_paid_minor END, "
-        "amount_due_minor = CASE WHEN $2 IN ('paid', 'void') THEN 0 ELSE amount_due_minor END "
-        "WHERE id = $1 AND status = $4",
-        {id, std::string(StatusName(to)), at_ms, std::string(StatusName(inv->status))});
-    if (!updated.ok()) return std::move(updated).error();
-    if (updated->affected_rows != 1) return Conflict("invoice " + id + " changed concurrently; retry");
+    MTL_RETURN_IF_ERROR(InvoiceStore::ApplyTransition(
+        tx, {.invoice_id = id, .from = inv->status, .to = to, .at = at, .source = TransitionSource::kManual}));
     MTL_RETURN_IF_ERROR(audit::Record(tx, clock_,
                                       {actor, std::string("invoice.") + StatusName(to), inv->customer_id,
-                                       "{\"invoice_id\":\"" + id + "\",\"from\":\"" + StatusName(inv->status) + "\"}",
-                                       "", ""}));
-    auto reloaded = LoadInvoice(tx, id);
+                                       {{"invoice_id", id}, {"from", StatusName(inv->status)}}, {}}));
+    auto reloaded = InvoiceStore::Load(tx, id);
     if (!reloaded.ok()) return std::move(reloaded).error();
     out = std::move(reloaded).value();
     return OkStatus();

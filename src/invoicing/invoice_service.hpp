@@ -27,6 +27,7 @@
 #include "core/result.hpp"
 #include "invoicing/invoice.hpp"
 #include "invoicing/invoice_builder.hpp"
+#include "invoicing/invoice_store.hpp"
 #include "metering/usage_store.hpp"
 #include "money/decimal.hpp"
 #include "storage/database.hpp"
@@ -54,19 +55,6 @@ struct RunSummary {
   int64_t existing = 0;       // already invoiced before
   int64_t not_closed = 0;     // period not yet closed: left for later
   std::map<std::string, int64_t> total_minor;  // by currency, of the invoices made
-};
-
-struct InvoiceFilter {
-  std::string customer_id;  // "" = all customers (admins)
-  std::optional<InvoiceStatus> status;
-  std::optional<TimePoint> from, to;  // created_at in [from, to)
-  int64_t limit = 20;
-  int64_t offset = 0;
-};
-
-struct InvoicePage {
-  std::vector<Invoice> invoices;  // newest first, without lines
-  int64_t total = 0;              // matching the filter
 };
 
 // One subscription period as it would be invoiced now.

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/period.hpp"
+#include "customers/customer_store.hpp"
 #include "metering/usage_limits.hpp"
 
 namespace meterline::metering {
@@ -50,13 +51,10 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
     // The per-customer lock, taken in id order so two writers never wait on
     // each other in a cycle. SQLite's BEGIN IMMEDIATE already excludes every
     // other writer.
-    std::set<std::string> customers;
-    for (const UsageEvent* e : events) customers.insert(e->customer_id);
-    if (db_.backend() == storage::Backend::kPostgres) {
-      for (const std::string& customer_id : customers) {
-        auto locked = tx.Execute("SELECT id FROM customers WHERE id = $1 FOR UPDATE", {customer_id});
-        if (!locked.ok()) return std::move(locked).error();
-      }
+    std::set<std::string> customer_ids;
+    for (const UsageEvent* e : events) customer_ids.insert(e->customer_id);
+    for (const std::string& customer_id : customer_ids) {
+      MTL_RETURN_IF_ERROR(customers::CustomerStore::LockForUpdate(tx, db_.backend(), customer_id));
     }
     // Which of these are stored already?
     clickhouse::ExternalTable batch{"batch", "customer_id String, event_id String", ""};

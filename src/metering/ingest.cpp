@@ -7,6 +7,9 @@
 
 #include "core/log.hpp"
 #include "core/period.hpp"
+#include "customers/customer_store.hpp"
+#include "outbox/events.hpp"
+#include "subscriptions/subscription_service.hpp"
 
 namespace meterline::metering {
 
@@ -24,8 +27,9 @@ struct CustomerFacts {
 }  // namespace
 
 IngestService::IngestService(storage::Database& db, UsageStore& store, const catalog::Catalog& catalog,
-                             const Clock& clock, IngestOptions options)
-    : db_(db), store_(store), catalog_(catalog), clock_(clock), options_(options) {}
+                             const Clock& clock, InvoicedPeriodsFn invoiced_periods, IngestOptions options)
+    : db_(db), store_(store), catalog_(catalog), clock_(clock), invoiced_periods_(std::move(invoiced_periods)),
+      options_(options) {}
 
 Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, UsageEvent>>& events,
                                            std::vector<Rejection> rejected, const std::string& only_customer) {
@@ -35,36 +39,32 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
 
   // What we need to know about each customer in the batch, read once; a key
   // bound to one customer gets no lookups for the others it will be refused.
-  std::map<std::string, CustomerFacts> customers;
+  std::map<std::string, CustomerFacts> facts_of;
   for (const auto& [index, event] : events) {
     if (only_customer.empty() || event.customer_id == only_customer) {
-      customers.emplace(event.customer_id, CustomerFacts{});
+      facts_of.emplace(event.customer_id, CustomerFacts{});
     }
   }
-  for (auto& [customer_id, facts] : customers) {
-    auto sub = db_.Execute("SELECT c.id, s.billing_anchor, s.plan_id FROM customers c "
-                           "LEFT JOIN subscriptions s ON s.customer_id = c.id WHERE c.id = $1",
-                           {customer_id});
-    if (!sub.ok()) return std::move(sub).error();
-    if (sub->rows.empty()) continue;
+  for (auto& [customer_id, facts] : facts_of) {
+    auto exists = customers::CustomerStore::Exists(db_, customer_id);
+    if (!exists.ok()) return std::move(exists).error();
+    if (!*exists) continue;
     facts.exists = true;
-    if (!sub->rows[0].IsNull(1)) {
-      facts.anchor = FromUnixMillis(sub->rows[0].Int(1));
-      facts.plan_id = sub->rows[0].Text(2);
+    auto sub = subscriptions::SubscriptionService::Find(db_, customer_id);
+    if (!sub.ok()) return std::move(sub).error();
+    if (*sub) {
+      facts.anchor = (*sub)->billing_anchor;
+      facts.plan_id = (*sub)->plan_id;
     }
-    auto invoiced = db_.Execute(
-        "SELECT period_start, period_end FROM invoices WHERE customer_id = $1 AND status <> 'draft' AND period_end > $2",
-        {customer_id, ToUnixMillis(oldest)});
+    auto invoiced = invoiced_periods_(db_, customer_id, oldest);
     if (!invoiced.ok()) return std::move(invoiced).error();
-    for (const auto& row : invoiced->rows) {
-      facts.invoiced.push_back({FromUnixMillis(row.Int(0)), FromUnixMillis(row.Int(1))});
-    }
+    facts.invoiced = std::move(invoiced).value();
   }
 
   std::vector<std::pair<size_t, const UsageEvent*>> valid;
   for (const auto& [index, event] : events) {
     auto reject = [&](std::string reason) { rejected.push_back({index, event.id, std::move(reason)}); };
-    const CustomerFacts& facts = customers[event.customer_id];
+    const CustomerFacts& facts = facts_of[event.customer_id];
     if (!only_customer.empty() && event.customer_id != only_customer) {
       reject("this API key may only send usage for customer " + only_customer);
     } else if (!facts.exists) {
@@ -99,14 +99,14 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
                                  const TotalFn& total) -> Status {
     std::set<std::tuple<std::string, std::string, int64_t>> periods;  // customer, metric, period start
     for (const auto& [customer_id, metric, hour] : touched) {
-      const CustomerFacts& facts = customers[customer_id];
+      const CustomerFacts& facts = facts_of[customer_id];
       if (facts.anchor) {
         periods.insert(
             {customer_id, metric, ToUnixMillis(MonthlyPeriodContaining(*facts.anchor, FromUnixMillis(hour)).start)});
       }
     }
     for (const auto& [customer_id, metric, period_start] : periods) {
-      const CustomerFacts& facts = customers[customer_id];
+      const CustomerFacts& facts = facts_of[customer_id];
       const catalog::Plan* plan = catalog_.FindPlan(facts.plan_id);
       if (plan == nullptr || !plan->limits.count(metric) || plan->limits.at(metric) == 0) continue;
       int64_t limit = plan->limits.at(metric);
@@ -127,17 +127,14 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
             {customer_id, metric, period_start, int64_t{threshold}, *used, limit, received});
         if (!alert.ok()) return std::move(alert).error();
         if (alert->affected_rows == 0) continue;
-        std::string payload = "{\"customer_id\":";
-        log::AppendJsonString(payload, customer_id);
-        payload += ",\"metric\":";
-        log::AppendJsonString(payload, metric);
-        payload += ",\"threshold_percent\":" + std::to_string(threshold) + ",\"usage\":" + std::to_string(*used) +
-                   ",\"limit\":" + std::to_string(limit) + ",\"period_start\":\"" + FormatIso8601(period.start) +
-                   "\"}";
-        auto queued = tx.Execute(
-            "INSERT INTO events (type, customer_id, payload, available_at, created_at) VALUES ($1, $2, $3, $4, $4)",
-            {"usage.threshold_crossed", customer_id, payload, received});
-        if (!queued.ok()) return std::move(queued).error();
+        MTL_RETURN_IF_ERROR(outbox::Publish(tx, {"usage.threshold_crossed", customer_id,
+                                                 {{"customer_id", customer_id},
+                                                  {"metric", metric},
+                                                  {"threshold_percent", threshold},
+                                                  {"usage", *used},
+                                                  {"limit", limit},
+                                                  {"period_start", FormatIso8601(period.start)}},
+                                                 now}));
       }
     }
     return OkStatus();

@@ -9,12 +9,14 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
+#include "core/period.hpp"
 #include "core/result.hpp"
 #include "metering/usage_limits.hpp"
 #include "metering/usage_store.hpp"
@@ -46,11 +48,17 @@ struct IngestOptions {
   int64_t max_event_value = kDefaultMaxEventValue;
 };
 
+// A customer's periods with a non-draft invoice ending after a time: events in
+// them are refused. Invoices belong to invoicing, above this module, so wiring
+// passes invoicing::InvoiceStore::InvoicedPeriods.
+using InvoicedPeriodsFn =
+    std::function<Result<std::vector<Period>>(storage::Executor& ex, const std::string& customer_id, TimePoint after)>;
+
 class IngestService {
  public:
   // `db` holds customers, subscriptions, invoices and alerts; `store` the events.
   IngestService(storage::Database& db, UsageStore& store, const catalog::Catalog& catalog, const Clock& clock,
-                IngestOptions options);
+                InvoicedPeriodsFn invoiced_periods, IngestOptions options);
 
   // Validates each event and stores the valid ones. Events already rejected
   // while parsing are passed in `rejected` and returned with the rest.
@@ -64,6 +72,7 @@ class IngestService {
   UsageStore& store_;
   const catalog::Catalog& catalog_;
   const Clock& clock_;
+  InvoicedPeriodsFn invoiced_periods_;
   IngestOptions options_;
 };
 

@@ -51,7 +51,7 @@ Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expec
     MTL_RETURN_IF_ERROR(add("missing_internal", "total", total, 0, "", ""));
     return out;
   }
-  if (ours->status == "void") return out;  // nothing is owed
+  if (ours->status == invoicing::InvoiceStatus::kVoid) return out;  // nothing is owed
   out.expected_minor = total;
   if (billed == nullptr) {
     if (total != 0) {

@@ -45,7 +45,7 @@ struct CurrencyTotals {
 struct OurInvoice {
   std::string id;
   std::string stripe_invoice_id;
-  std::string status;  // draft | open | paid | void | uncollectible
+  invoicing::InvoiceStatus status = invoicing::InvoiceStatus::kOpen;
 };
 
 // What Stripe billed on one invoice: its total and, per line, the amounts

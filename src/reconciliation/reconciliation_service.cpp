@@ -9,7 +9,9 @@
 #include <map>
 #include <set>
 
+#include "audit/audit_log.hpp"
 #include "core/checked_math.hpp"
+#include "customers/customer_store.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/period.hpp"
@@ -17,6 +19,7 @@
 #include "net/curl_pool.hpp"
 #include "observability/metrics.hpp"
 #include "storage/bulk.hpp"
+#include "outbox/events.hpp"
 #include "stripe/invoice_lines.hpp"
 #include "stripe/json_fields.hpp"
 
@@ -84,14 +87,12 @@ Result<StripeSide> ReadStripeSide(stripe::StripeClient& stripe, TimePoint since,
 using OurInvoices = std::map<std::pair<std::string, int64_t>, OurInvoice>;
 
 Result<OurInvoices> ReadOurInvoices(storage::Database& db, TimePoint from, TimePoint to, TimePoint as_of) {
-  auto rows = db.Execute(
-      "SELECT id, subscription_id, period_start, stripe_invoice_id, status FROM invoices "
-      "WHERE period_start >= $1 AND period_start < $2 AND subscription_id IS NOT NULL AND created_at < $3",
-      {ToUnixMillis(from), ToUnixMillis(to), ToUnixMillis(as_of)});
+  auto rows = invoicing::InvoiceStore::ForPeriodsStartingIn(db, from, to, as_of);
   if (!rows.ok()) return std::move(rows).error();
   OurInvoices ours;
-  for (const auto& row : rows->rows) {
-    ours[{row.Text(1), row.Int(2)}] = {row.Text(0), row.OptText(3).value_or(""), row.Text(4)};
+  for (auto& row : *rows) {
+    ours[{row.subscription_id, ToUnixMillis(row.period_start)}] = {std::move(row.id),
+                                                                   std::move(row.stripe_invoice_id), row.status};
   }
   return ours;
 }
@@ -204,7 +205,7 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
         stripe_id = meta == by_metadata.end() ? "" : meta->second;
       }
       auto it = billed.find(stripe_id);
-      if (it != billed.end() && mine->status != "void") theirs = &it->second;
+      if (it != billed.end() && mine->status != invoicing::InvoiceStatus::kVoid) theirs = &it->second;
     }
     auto compared = CompareInvoice(e, mine, theirs, options_.tolerance);
     if (!compared.ok()) return std::move(compared).error();
@@ -232,13 +233,16 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   }
   std::set<std::string> known;
   std::map<std::string, std::string> names;
-  std::vector<std::string> customers;
-  for (const Finding& f : r.findings) customers.push_back(f.customer_id);
+  std::vector<std::string> customer_ids;
+  for (const Finding& f : r.findings) customer_ids.push_back(f.customer_id);
   Status read = db_.Transact(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) -> Status {
-    MTL_RETURN_IF_ERROR(storage::SelectIn(tx, "SELECT id FROM invoices WHERE id IN_LIST", {}, unmatched,
-                                          [&](const storage::Row& row) { known.insert(row.Text(0)); }));
-    return storage::SelectIn(tx, "SELECT id, name FROM customers WHERE id IN_LIST", {}, customers,
-                             [&](const storage::Row& row) { names[row.Text(0)] = row.Text(1); });
+    auto existing = invoicing::InvoiceStore::Existing(tx, unmatched);
+    if (!existing.ok()) return std::move(existing).error();
+    known.insert(existing->begin(), existing->end());
+    auto named = customers::CustomerStore::Names(tx, customer_ids);
+    if (!named.ok()) return std::move(named).error();
+    names = std::move(named).value();
+    return OkStatus();
   });
   if (!read.ok()) return std::move(read).error();
   for (const std::string& meta : unmatched) {
@@ -279,7 +283,8 @@ Status ReconciliationService::Store(const Reconciliation& r) {
          r.findings_count, r.expected_total_minor, r.billed_total_minor, r.discrepancy_total_minor,
          int64_t{r.alert_raised ? 1 : 0}, ToUnixMillis(r.created_at), now});
     if (!inserted.ok()) return std::move(inserted).error();
-    std::vector<storage::Value> findings, audits;
+    std::vector<storage::Value> findings;
+    std::vector<audit::AuditEntry> audits;
     auto optional = [](const std::string& s) { return s.empty() ? storage::Value(nullptr) : storage::Value(s); };
     for (const Finding& f : r.findings) {
       for (storage::Value v : std::initializer_list<storage::Value>{
@@ -292,19 +297,14 @@ Status ReconciliationService::Store(const Reconciliation& r) {
                            {"currency", f.currency}};
       if (!f.invoice_id.empty()) data["invoice_id"] = f.invoice_id;
       if (!f.stripe_invoice_id.empty()) data["stripe_invoice_id"] = f.stripe_invoice_id;
-      for (storage::Value v : std::initializer_list<storage::Value>{
-               r.actor, std::string("reconciliation.finding"), optional(f.customer_id), json::serialize(data),
-               nullptr, nullptr, now}) {
-        audits.push_back(std::move(v));
-      }
+      audits.push_back({r.actor, "reconciliation.finding", f.customer_id, std::move(data), {}});
     }
     MTL_RETURN_IF_ERROR(storage::InsertRows(
         tx,
         "INSERT INTO reconciliation_findings (reconciliation_id, customer_id, kind, line, expected_minor, "
         "billed_minor, difference_minor, currency, invoice_id, stripe_invoice_id)",
         10, findings));
-    MTL_RETURN_IF_ERROR(storage::InsertRows(
-        tx, "INSERT INTO billing_audit (actor, action, customer_id, data, ip, user_agent, created_at)", 7, audits));
+    MTL_RETURN_IF_ERROR(audit::RecordMany(tx, clock_, audits));
     std::vector<storage::Value> totals;
     for (const CurrencyTotals& t : r.totals) {
       for (storage::Value v : std::initializer_list<storage::Value>{
@@ -319,10 +319,7 @@ Status ReconciliationService::Store(const Reconciliation& r) {
         "billed_total_minor, discrepancy_total_minor, alert_threshold_minor, alert_raised)",
         8, totals));
     if (r.alert_raised) {
-      auto queued = tx.Execute(
-          "INSERT INTO events (type, customer_id, payload, available_at, created_at) VALUES ($1, NULL, $2, $3, $3)",
-          {std::string("reconciliation.alert"), json::serialize(AlertPayload(r)), now});
-      if (!queued.ok()) return std::move(queued).error();
+      MTL_RETURN_IF_ERROR(outbox::Publish(tx, {"reconciliation.alert", "", AlertPayload(r), r.finished_at}));
     }
     return OkStatus();
   });
@@ -381,14 +378,19 @@ Result<Reconciliation> ReconciliationService::Get(const std::string& id) {
   if (rows->rows.empty()) return NotFound("no reconciliation " + id);
   Reconciliation r = FromRow(rows->rows[0]);
   auto findings = db_.Execute(
-      "SELECT f.customer_id, COALESCE(c.name, ''), f.kind, f.line, f.expected_minor, f.billed_minor, "
-      "f.difference_minor, f.currency, f.invoice_id, f.stripe_invoice_id FROM reconciliation_findings f "
-      "LEFT JOIN customers c ON c.id = f.customer_id WHERE f.reconciliation_id = $1 ORDER BY f.id",
+      "SELECT customer_id, kind, line, expected_minor, billed_minor, difference_minor, currency, invoice_id, "
+      "stripe_invoice_id FROM reconciliation_findings WHERE reconciliation_id = $1 ORDER BY id",
       {id});
   if (!findings.ok()) return std::move(findings).error();
+  std::vector<std::string> customer_ids;
+  for (const auto& f : findings->rows) customer_ids.push_back(f.OptText(0).value_or(""));
+  auto names = customers::CustomerStore::Names(db_, customer_ids);
+  if (!names.ok()) return std::move(names).error();
   for (const auto& f : findings->rows) {
-    r.findings.push_back({f.Text(0), f.Text(1), f.Text(2), f.Text(3), f.Int(4), f.Int(5), f.Int(6), f.Text(7),
-                          f.OptText(8).value_or(""), f.OptText(9).value_or("")});
+    std::string customer_id = f.OptText(0).value_or("");
+    auto name = names->find(customer_id);
+    r.findings.push_back({customer_id, name == names->end() ? "" : name->second, f.Text(1), f.Text(2), f.Int(3),
+                          f.Int(4), f.Int(5), f.Text(6), f.OptText(7).value_or(""), f.OptText(8).value_or("")});
   }
   auto totals = db_.Execute(
       "SELECT currency, subscriptions_checked, expected_total_minor, billed_total_minor, discrepancy_total_minor, "

@@ -58,7 +58,9 @@ struct QueryResult {
   int64_t affected_rows = 0;  // for INSERT/UPDATE/DELETE
 };
 
-// Something that runs statements: a transaction (or, internally, a connection).
+// Something that runs statements: a transaction, a database (each statement
+// in its own transaction), or, internally, a connection. Stores take one, so
+// that the caller decides whether a read joins its transaction.
 class Executor {
  public:
   virtual ~Executor() = default;
@@ -101,9 +103,8 @@ struct DatabaseOptions {
   int busy_timeout_ms = 5000;
 };
 
-class Database {
+class Database : public Executor {
  public:
-  virtual ~Database() = default;
 
   // Opens a database per options.url. SQLite creates the file and its parent
   // directory when missing and turns on WAL, foreign keys and the busy timeout.
@@ -113,11 +114,8 @@ class Database {
 
   virtual Backend backend() const = 0;
 
-  // Runs one statement in its own (autocommit) transaction on a pooled connection.
-  virtual Result<QueryResult> Execute(std::string_view sql, const std::vector<Value>& params) = 0;
-  Result<QueryResult> Execute(std::string_view sql, std::initializer_list<Value> params = {}) {
-    return Execute(sql, std::vector<Value>(params));
-  }
+  // Execute() runs one statement in its own (autocommit) transaction on a pooled connection.
+  using Executor::Execute;
 
   // Runs `body` inside one transaction: commits when it returns OK, rolls back
   // when it returns an error or throws (the exception is rethrown).

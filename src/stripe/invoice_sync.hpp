@@ -26,6 +26,8 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "customers/customer_store.hpp"
+#include "outbox/stripe_outbox.hpp"
 #include "storage/database.hpp"
 #include "stripe/client.hpp"
 
@@ -38,7 +40,8 @@ struct OutboxRun {
 
 class InvoiceSync {
  public:
-  InvoiceSync(storage::Database& db, StripeClient& stripe, const Clock& clock) : db_(db), stripe_(stripe), clock_(clock) {}
+  InvoiceSync(storage::Database& db, StripeClient& stripe, const Clock& clock)
+      : db_(db), outbox_(db), customers_(db, clock), stripe_(stripe), clock_(clock) {}
 
   // Runs the four steps for one finalized invoice; returns the Stripe invoice id.
   Result<std::string> PushInvoice(const std::string& invoice_id);
@@ -60,6 +63,8 @@ class InvoiceSync {
   Result<std::string> FindCustomer(const std::string& customer_id);
 
   storage::Database& db_;
+  outbox::StripeOutbox outbox_;
+  customers::CustomerStore customers_;
   StripeClient& stripe_;
   const Clock& clock_;
 };

@@ -7,10 +7,14 @@
 #include <set>
 
 #include "audit/audit_log.hpp"
+#include "core/checked_math.hpp"
 #include "core/ids.hpp"
+#include "customers/customer_store.hpp"
 #include "invoicing/invoice.hpp"
+#include "invoicing/invoice_store.hpp"
 #include "money/decimal.hpp"
 #include "money/money.hpp"
+#include "outbox/events.hpp"
 #include "stripe/invoice_lines.hpp"
 #include "stripe/json_fields.hpp"
 
@@ -31,18 +35,22 @@ std::string Upper(std::string s) {
   return s;
 }
 
-// Seconds (Stripe) to our milliseconds, or NULL.
-storage::Value MillisOrNull(const json::object* o, const char* key) {
-  if (o == nullptr) return nullptr;
+// A time Stripe sends in unix seconds; nullopt when absent.
+std::optional<TimePoint> TimeField(const json::object* o, const char* key) {
+  if (o == nullptr) return std::nullopt;
   auto v = IntField(*o, key);
-  return v ? storage::Value(*v * 1000) : storage::Value(nullptr);
+  return v ? std::optional<TimePoint>(FromUnixMillis(*v * 1000)) : std::nullopt;
+}
+
+// The same as a column value: milliseconds, or NULL.
+storage::Value MillisOrNull(const json::object* o, const char* key) {
+  auto at = TimeField(o, key);
+  return at ? storage::Value(ToUnixMillis(*at)) : storage::Value(nullptr);
 }
 
 ApplyStep Ignore(std::string why) {
   return [why = std::move(why)](storage::Transaction&) -> Result<std::string> { return "ignored: " + why; };
 }
-
-std::string JsonText(const json::object& o) { return json::serialize(o); }
 
 // Our subscription statuses for Stripe's; nullopt: no equivalent (incomplete, paused).
 std::optional<std::string> OurSubscriptionStatus(const std::string& stripe_status) {
@@ -53,14 +61,6 @@ std::optional<std::string> OurSubscriptionStatus(const std::string& stripe_statu
   if (stripe_status == "unpaid") return "past_due";
   if (stripe_status == "incomplete_expired") return "canceled";
   return std::nullopt;
-}
-
-// Our customer for a Stripe customer id, or "".
-Result<std::string> OurCustomer(storage::Transaction& tx, const std::string& stripe_customer) {
-  if (stripe_customer.empty()) return std::string();
-  auto found = tx.Execute("SELECT id FROM customers WHERE stripe_customer_id = $1", {stripe_customer});
-  if (!found.ok()) return std::move(found).error();
-  return found->rows.empty() ? std::string() : found->rows[0].Text(0);
 }
 
 // An invoice created in Stripe that we do not have: ours is made from it, its
@@ -78,7 +78,7 @@ Result<std::string> CreateFromStripe(storage::Transaction& tx, const Clock& cloc
   int64_t tax = 0;
   if (const auto* taxes = inv.if_contains("total_taxes"); taxes && taxes->is_array()) {
     for (const auto& t : taxes->as_array()) {
-      if (t.is_object()) tax += IntField(t.as_object(), "amount").value_or(0);
+      if (t.is_object()) MTL_RETURN_IF_ERROR(AddChecked(tax, IntField(t.as_object(), "amount").value_or(0), "the tax"));
     }
   }
   std::string id = NewId("inv");
@@ -90,39 +90,47 @@ Result<std::string> CreateFromStripe(storage::Transaction& tx, const Clock& cloc
   for (const auto& line : lines) {
     std::string description = TextField(line, "description");
     ours.emplace_back(description.empty() ? "Stripe line" : description, IntField(line, "amount").value_or(0));
-    subtotal += std::get<1>(ours.back());
+    MTL_RETURN_IF_ERROR(AddChecked(subtotal, std::get<1>(ours.back()), "the subtotal"));
   }
-  if (subtotal + tax != total) {
-    ours.emplace_back("Discounts and adjustments (Stripe)", total - tax - subtotal);
-    subtotal = total - tax;
+  // Stripe's amounts, checked: what does not add up is a line of its own.
+  auto with_tax = TryAdd(subtotal, tax);
+  auto rest = with_tax ? TrySub(total, *with_tax) : std::nullopt;
+  auto before_tax = TrySub(total, tax);
+  if (!rest || !before_tax) return OverflowError("the amounts of Stripe invoice " + TextField(inv, "id"));
+  if (*rest != 0) {
+    ours.emplace_back("Discounts and adjustments (Stripe)", *rest);
+    subtotal = *before_tax;
   }
-  std::string number = TextField(inv, "number");
-  auto inserted = tx.Execute(
-      "INSERT INTO invoices (id, number, customer_id, period_start, period_end, status, currency, subtotal_minor, "
-      "tax_minor, total_minor, amount_due_minor, amount_paid_minor, due_at, stripe_invoice_id, stripe_status_at, "
-      "created_at, finalized_at, paid_at, voided_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-      {id, number.empty() ? storage::Value(nullptr) : storage::Value(number), customer_id,
-       IntField(inv, "period_start").value_or(created / 1000) * 1000,
-       IntField(inv, "period_end").value_or(created / 1000) * 1000, invoicing::StatusName(*status), currency,
-       subtotal, tax, total, IntField(inv, "amount_due").value_or(0), IntField(inv, "amount_paid").value_or(0),
-       MillisOrNull(&inv, "due_date"), TextField(inv, "id"), event_created, created,
-       MillisOrNull(transitions, "finalized_at"), MillisOrNull(transitions, "paid_at"),
-       MillisOrNull(transitions, "voided_at"), now});
-  if (!inserted.ok()) return std::move(inserted).error();
-  int64_t position = 0;
+  invoicing::NewInvoice invoice{
+      .id = id,
+      .number = TextField(inv, "number"),
+      .customer_id = customer_id,
+      .period = {FromUnixMillis(IntField(inv, "period_start").value_or(created / 1000) * 1000),
+                 FromUnixMillis(IntField(inv, "period_end").value_or(created / 1000) * 1000)},
+      .status = *status,
+      .currency = currency,
+      .subtotal_minor = subtotal,
+      .tax_minor = tax,
+      .total_minor = total,
+      .amount_due_minor = IntField(inv, "amount_due").value_or(0),
+      .amount_paid_minor = IntField(inv, "amount_paid").value_or(0),
+      .due_at = TimeField(&inv, "due_date"),
+      .stripe_invoice_id = TextField(inv, "id"),
+      .stripe_event_created = event_created,
+      .created_at = FromUnixMillis(created),
+      .updated_at = FromUnixMillis(now),
+      .finalized_at = TimeField(transitions, "finalized_at"),
+      .paid_at = TimeField(transitions, "paid_at"),
+      .voided_at = TimeField(transitions, "voided_at"),
+  };
   for (const auto& [description, amount] : ours) {
-    auto line = tx.Execute(
-        "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, description, quantity, unit_price, "
-        "amount_minor) VALUES ($1, $2, $3, 'adjustment', NULL, $4, 1, $5, $6)",
-        {NewId("il"), id, ++position, description, money::Decimal(amount, unit->exponent).ToString(), amount});
-    if (!line.ok()) return std::move(line).error();
+    invoice.lines.push_back({"adjustment", "", description, 1, money::Decimal(amount, unit->exponent).ToString(), amount});
   }
+  auto inserted = invoicing::InvoiceStore::Insert(tx, invoice);
+  if (!inserted.ok()) return std::move(inserted).error();
   Status audited = audit::Record(tx, clock,
                                  {"stripe", "invoice.imported_from_stripe", customer_id,
-                                  "{\"invoice_id\":\"" + id + "\",\"stripe_invoice_id\":\"" + TextField(inv, "id") +
-                                      "\"}",
-                                  "", ""});
+                                  {{"invoice_id", id}, {"stripe_invoice_id", TextField(inv, "id")}}, {}});
   if (!audited.ok()) return std::move(audited).error();
   return "applied: created " + id + " from " + TextField(inv, "id");
 }
@@ -168,90 +176,73 @@ Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
 
   return ApplyStep([this, event, inv = std::move(inv), lines = std::move(*lines),
                     stripe_id](storage::Transaction& tx) -> Result<std::string> {
-    int64_t now = ToUnixMillis(clock_.Now());
-    const char* kSelect = "SELECT id, status, customer_id, amount_paid_minor FROM invoices WHERE stripe_invoice_id = $1";
-    auto found = tx.Execute(kSelect, {stripe_id});
+    TimePoint now = clock_.Now();
+    auto found = invoicing::InvoiceStore::FindByStripeId(tx, stripe_id);
     if (!found.ok()) return std::move(found).error();
-    if (found->rows.empty()) {
+    if (!*found) {
       // Ours, pushed before we stored Stripe's id (or a crash in between)?
       std::string ours = MetadataField(inv, "meterline_invoice_id");
-      auto customer = OurCustomer(tx, TextField(inv, "customer"));
+      auto customer = customers::CustomerStore::ForStripeCustomer(tx, TextField(inv, "customer"));
       if (!customer.ok()) return std::move(customer).error();
       if (customer->empty()) return std::string("ignored: the invoice's customer is not linked to Meterline");
-      if (!ours.empty()) {
-        // Metadata is editable in Stripe's dashboard: link only an invoice of
-        // the same customer (the sync links the customer before the invoice).
-        auto linked = tx.Execute(
-            "UPDATE invoices SET stripe_invoice_id = $2, updated_at = $3 "
-            "WHERE id = $1 AND stripe_invoice_id IS NULL AND customer_id = $4",
-            {ours, stripe_id, now, *customer});
-        if (!linked.ok()) return std::move(linked).error();
-        if (linked->affected_rows != 1) return "ignored: metadata names " + ours + ", which is not ours to link";
-      } else {
-        return CreateFromStripe(tx, clock_, inv, lines, *customer, event.created);
-      }
-      found = tx.Execute(kSelect, {stripe_id});
+      if (ours.empty()) return CreateFromStripe(tx, clock_, inv, lines, *customer, event.created);
+      // Metadata is editable in Stripe's dashboard: link only an invoice of
+      // the same customer (the sync links the customer before the invoice).
+      auto linked = invoicing::InvoiceStore::LinkStripe(tx, ours, stripe_id, *customer, now);
+      if (!linked.ok()) return std::move(linked).error();
+      if (!*linked) return "ignored: metadata names " + ours + ", which is not ours to link";
+      found = invoicing::InvoiceStore::FindByStripeId(tx, stripe_id);
       if (!found.ok()) return std::move(found).error();
+      if (!*found) return Conflict("invoice " + ours + " changed meanwhile");
     }
-    const storage::Row& row = found->rows.at(0);
-    std::string id = row.Text(0);
-    std::string customer_id = row.Text(2);
+    const invoicing::InvoiceRef& ref = **found;
+    const std::string& id = ref.id;
+    const std::string& customer_id = ref.customer_id;
+    std::string status = invoicing::StatusName(ref.status);
     std::vector<std::string> done;
 
     if (event.type == "invoice.payment_failed") {
-      auto counted = tx.Execute(
-          "UPDATE invoices SET failed_payment_count = failed_payment_count + 1, updated_at = $2 WHERE id = $1",
-          {id, now});
-      if (!counted.ok()) return std::move(counted).error();
-      auto queued = tx.Execute(
-          "INSERT INTO events (type, customer_id, payload, available_at, created_at) VALUES ($1, $2, $3, $4, $4)",
-          {std::string("invoice.payment_failed"), customer_id,
-           JsonText({{"invoice_id", id},
-                     {"stripe_invoice_id", stripe_id},
-                     {"attempt_count", IntField(inv, "attempt_count").value_or(0)}}),
-           now});
-      if (!queued.ok()) return std::move(queued).error();
+      MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::CountFailedPayment(tx, id, now));
+      MTL_RETURN_IF_ERROR(outbox::Publish(tx, {"invoice.payment_failed", customer_id,
+                                               {{"invoice_id", id},
+                                                {"stripe_invoice_id", stripe_id},
+                                                {"attempt_count", IntField(inv, "attempt_count").value_or(0)}},
+                                               now}));
       done.push_back("payment failure counted");
     }
 
-    auto from = invoicing::ParseStatus(row.Text(1));
+    invoicing::InvoiceStatus from = ref.status;
     auto to = invoicing::ParseStatus(TextField(inv, "status"));
     int64_t paid = IntField(inv, "amount_paid").value_or(0);
     const json::object* transitions = ObjectField(inv, "status_transitions");
-    if (from && to && *from != *to && invoicing::CanTransition(*from, *to)) {
+    if (to && from != *to && invoicing::CanTransition(from, *to)) {
       std::string next = invoicing::StatusName(*to);
-      auto updated = tx.Execute(
-          "UPDATE invoices SET status = $2, amount_paid_minor = $3, "
-          "amount_due_minor = CASE WHEN $2 = 'void' THEN 0 ELSE total_minor - $3 END, "
-          "number = COALESCE(number, $4), "
-          "finalized_at = COALESCE(finalized_at, CAST($5 AS BIGINT)), "
-          "paid_at = CASE WHEN $2 = 'paid' THEN COALESCE(CAST($6 AS BIGINT), $8) ELSE paid_at END, "
-          "voided_at = CASE WHEN $2 = 'void' THEN COALESCE(CAST($7 AS BIGINT), $8) ELSE voided_at END, "
-          "stripe_status_at = $9, updated_at = $8 WHERE id = $1 AND status = $10",
-          {id, next, paid,
-           TextField(inv, "number").empty() ? storage::Value(nullptr) : storage::Value(TextField(inv, "number")),
-           MillisOrNull(transitions, "finalized_at"), MillisOrNull(transitions, "paid_at"),
-           MillisOrNull(transitions, "voided_at"), now, event.created, row.Text(1)});
-      if (!updated.ok()) return std::move(updated).error();
-      if (updated->affected_rows != 1) return Conflict("invoice " + id + " changed meanwhile");
+      MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::ApplyTransition(
+          tx, {.invoice_id = id,
+               .from = from,
+               .to = *to,
+               .at = now,
+               .source = invoicing::TransitionSource::kStripe,
+               .stripe_amount_paid = paid,
+               .stripe_number = TextField(inv, "number"),
+               .stripe_finalized_at = TimeField(transitions, "finalized_at"),
+               .stripe_paid_at = TimeField(transitions, "paid_at"),
+               .stripe_voided_at = TimeField(transitions, "voided_at"),
+               .stripe_event_created = event.created}));
       Status audited = audit::Record(
           tx, clock_,
           {"stripe", "invoice.updated_from_stripe", customer_id,
-           JsonText({{"invoice_id", id}, {"event_id", event.id}, {"from", row.Text(1)}, {"to", next}}), "", ""});
+           {{"invoice_id", id}, {"event_id", event.id}, {"from", status}, {"to", next}}, {}});
       if (!audited.ok()) return std::move(audited).error();
-      done.push_back(row.Text(1) + " -> " + next);
-    } else if (from && to && *from == *to && paid > row.Int(3)) {
+      done.push_back(status + " -> " + next);
+    } else if (to && from == *to && paid > ref.amount_paid_minor) {
       // A partial payment on an open invoice: the amount only grows.
-      auto updated = tx.Execute(
-          "UPDATE invoices SET amount_paid_minor = $2, amount_due_minor = total_minor - $2, updated_at = $3 "
-          "WHERE id = $1 AND amount_paid_minor < $2",
-          {id, paid, now});
-      if (!updated.ok()) return std::move(updated).error();
+      MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::RecordPartialPayment(tx, id, paid, now));
       done.push_back("amount paid " + std::to_string(paid));
-    } else if (from && to && *from != *to) {
-      done.push_back("kept " + row.Text(1) + " (Stripe says " + TextField(inv, "status") + ", an earlier state)");
+    } else if (to && from != *to) {
+      done.push_back("kept " + status + " (Stripe says " + TextField(inv, "status") + ", an earlier state)");
     }
-    if (done.empty()) return "ignored: invoice " + id + " already " + row.Text(1);
+    if (done.empty()) return "ignored: invoice " + id + " already " + status;
     std::string outcome = "applied: invoice " + id;
     for (const auto& d : done) outcome += ", " + d;
     return outcome;
@@ -284,32 +275,28 @@ Result<ApplyStep> WebhookHandlers::PrepareRefund(const StripeEvent& event) {
   std::string stripe_customer = TextField(*charge, "customer");
   return ApplyStep([this, event, charge_id, stripe_invoice, refunded,
                     stripe_customer](storage::Transaction& tx) -> Result<std::string> {
-    int64_t now = ToUnixMillis(clock_.Now());
     std::string invoice_id, customer_id;
     if (!stripe_invoice.empty()) {
-      auto found = tx.Execute("SELECT id, customer_id FROM invoices WHERE stripe_invoice_id = $1", {stripe_invoice});
+      auto found = invoicing::InvoiceStore::FindByStripeId(tx, stripe_invoice);
       if (!found.ok()) return std::move(found).error();
-      if (!found->rows.empty()) {
-        invoice_id = found->rows[0].Text(0);
-        customer_id = found->rows[0].Text(1);
+      if (*found) {
+        invoice_id = (*found)->id;
+        customer_id = (*found)->customer_id;
       }
     }
     if (customer_id.empty()) {
-      auto customer = OurCustomer(tx, stripe_customer);
+      auto customer = customers::CustomerStore::ForStripeCustomer(tx, stripe_customer);
       if (!customer.ok()) return std::move(customer).error();
       customer_id = *customer;
     }
     if (customer_id.empty()) return std::string("ignored: the charge's customer is not linked to Meterline");
     if (!invoice_id.empty()) {
       // The refunded total only grows, whatever order the events come in.
-      auto updated = tx.Execute(
-          "UPDATE invoices SET amount_refunded_minor = $2, updated_at = $3 WHERE id = $1 AND amount_refunded_minor < $2",
-          {invoice_id, refunded, now});
-      if (!updated.ok()) return std::move(updated).error();
+      MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::RecordRefund(tx, invoice_id, refunded, clock_.Now()));
     }
     json::object data = {{"charge_id", charge_id}, {"event_id", event.id}, {"amount_refunded", refunded}};
     data["invoice_id"] = invoice_id.empty() ? json::value(nullptr) : json::value(invoice_id);
-    Status audited = audit::Record(tx, clock_, {"stripe", "charge.refunded", customer_id, JsonText(data), "", ""});
+    Status audited = audit::Record(tx, clock_, {"stripe", "charge.refunded", customer_id, data, {}});
     if (!audited.ok()) return std::move(audited).error();
     return "applied: refund of " + charge_id + " recorded" + (invoice_id.empty() ? "" : " on " + invoice_id);
   });
@@ -332,7 +319,7 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
     if (found->rows.empty()) {
       // Link it: by our id in its metadata, else the one subscription of its customer.
       std::string ours = MetadataField(sub, "meterline_subscription_id");
-      auto customer = OurCustomer(tx, TextField(sub, "customer"));
+      auto customer = customers::CustomerStore::ForStripeCustomer(tx, TextField(sub, "customer"));
       if (!customer.ok()) return std::move(customer).error();
       // Metadata is editable in Stripe's dashboard: link only a subscription of
       // the customer the Stripe customer is linked to (the first invoice sync
@@ -367,10 +354,8 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
       json::object payload = {{"subscription_id", id}, {"stripe_subscription_id", stripe_id}};
       auto end = IntField(sub, "trial_end");
       payload["trial_end"] = end ? json::value(FormatIso8601(FromUnixMillis(*end * 1000))) : json::value(nullptr);
-      auto queued = tx.Execute(
-          "INSERT INTO events (type, customer_id, payload, available_at, created_at) VALUES ($1, $2, $3, $4, $4)",
-          {std::string("subscription.trial_will_end"), customer_id, JsonText(payload), now});
-      if (!queued.ok()) return std::move(queued).error();
+      MTL_RETURN_IF_ERROR(
+          outbox::Publish(tx, {"subscription.trial_will_end", customer_id, std::move(payload), FromUnixMillis(now)}));
       return "applied: trial end notice queued for " + id;
     }
 
@@ -395,7 +380,7 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
       Status audited = audit::Record(
           tx, clock_,
           {"stripe", "subscription.updated_from_stripe", customer_id,
-           JsonText({{"subscription_id", id}, {"event_id", event.id}, {"from", status}, {"to", *next}}), "", ""});
+           {{"subscription_id", id}, {"event_id", event.id}, {"from", status}, {"to", *next}}, {}});
       if (!audited.ok()) return std::move(audited).error();
     }
     return "applied: subscription " + id + " " + status + " -> " + *next;

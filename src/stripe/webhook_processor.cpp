@@ -103,8 +103,7 @@ Status WebhookProcessor::Retry(int64_t id, const std::string& actor, const std::
     if (updated->affected_rows != 1) return Conflict("the event changed meanwhile; try again");
     return audit::Record(tx, clock_,
                          {actor, "stripe_event.retry", "",
-                          "{\"stripe_event_id\":\"" + found->rows[0].Text(1) + "\",\"was\":\"" + status + "\"}",
-                          ip, user_agent});
+                          {{"stripe_event_id", found->rows[0].Text(1)}, {"was", status}}, {ip, user_agent}});
   });
 }
 

@@ -4,6 +4,7 @@
 
 #include "audit/audit_log.hpp"
 #include "core/ids.hpp"
+#include "customers/customer_store.hpp"
 #include "core/log.hpp"
 
 namespace meterline::subscriptions {
@@ -68,9 +69,9 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
   Subscription sub{NewId("sub"), customer_id, plan_id, status, anchor, ToUnixMillis(clock_.Now())};
   Period period = PeriodAt(sub, clock_.Now());
   meterline::Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {
-    auto customer = tx.Execute("SELECT 1 FROM customers WHERE id = $1", {customer_id});
-    if (!customer.ok()) return std::move(customer).error();
-    if (customer->rows.empty()) return NotFound("no customer " + customer_id);
+    auto exists = customers::CustomerStore::Exists(tx, customer_id);
+    if (!exists.ok()) return std::move(exists).error();
+    if (!*exists) return NotFound("no customer " + customer_id);
     auto inserted = tx.Execute(
         "INSERT INTO subscriptions (id, customer_id, plan_id, status, billing_anchor, current_period_start, "
         "current_period_end, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
@@ -82,21 +83,29 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
     }
     return audit::Record(tx, clock_,
                          {actor, "subscription.create", customer_id,
-                          "{\"subscription_id\":\"" + sub.id + "\",\"plan\":\"" + plan_id + "\"}", "", ""});
+                          {{"subscription_id", sub.id}, {"plan", plan_id}}, {}});
   });
   if (!s.ok()) return std::move(s).error();
   return sub;
 }
 
-Result<Subscription> SubscriptionService::ForCustomer(const std::string& customer_id) {
-  auto rows = db_.Execute(
+Result<std::optional<Subscription>> SubscriptionService::Find(storage::Executor& ex, const std::string& customer_id) {
+  auto rows = ex.Execute(
       "SELECT id, customer_id, plan_id, status, billing_anchor, created_at FROM subscriptions WHERE customer_id = $1",
       {customer_id});
   if (!rows.ok()) return std::move(rows).error();
-  if (rows->rows.empty()) return NotFound("customer " + customer_id + " has no subscription");
+  if (rows->rows.empty()) return std::optional<Subscription>();
   const auto& row = rows->rows[0];
-  return Subscription{row.Text(0), row.Text(1), row.Text(2), ParseStatus(row.Text(3)).value_or(Status::kActive),
-                      FromUnixMillis(row.Int(4)), row.Int(5)};
+  return std::optional<Subscription>(Subscription{row.Text(0), row.Text(1), row.Text(2),
+                                                  ParseStatus(row.Text(3)).value_or(Status::kActive),
+                                                  FromUnixMillis(row.Int(4)), row.Int(5)});
+}
+
+Result<Subscription> SubscriptionService::ForCustomer(const std::string& customer_id) {
+  auto found = Find(db_, customer_id);
+  if (!found.ok()) return std::move(found).error();
+  if (!*found) return NotFound("customer " + customer_id + " has no subscription");
+  return **std::move(found);
 }
 
 }  // namespace meterline::subscriptions

@@ -44,6 +44,8 @@ class SubscriptionService {
 
   // The customer's subscription; kNotFound when it has none.
   Result<Subscription> ForCustomer(const std::string& customer_id);
+  // The same inside the caller's transaction; nullopt when it has none.
+  static Result<std::optional<Subscription>> Find(storage::Executor& ex, const std::string& customer_id);
 
   // The billing period containing `t`.
   static Period PeriodAt(const Subscription& subscription, TimePoint t) {

@@ -47,8 +47,8 @@ class MeteringTest : public ::testing::TestWithParam<StoreSetup> {
         BillingdHarness::Options{.backend = GetParam().backend, .usage_store = GetParam().usage_store});
     auto& app = billingd_->app();
     auth::RequestOrigin origin{"", "test"};
-    customer_a_ = app.identity->CreateCustomer({"Acme Ads", "", "DE", "USD"}, "test", origin)->id;
-    customer_b_ = app.identity->CreateCustomer({"Beta Media", "", "US", "USD"}, "test", origin)->id;
+    customer_a_ = app.customers->Create({"Acme Ads", "", "DE", "USD"}, "test", origin)->id;
+    customer_b_ = app.customers->Create({"Beta Media", "", "US", "USD"}, "test", origin)->id;
     TimePoint anchor = SystemClock().Now() - std::chrono::hours(24 * 10);
     ASSERT_TRUE(app.subscriptions->Create(customer_a_, "starter", anchor, subscriptions::Status::kActive, "test").ok());
     ASSERT_TRUE(app.subscriptions->Create(customer_b_, "growth", anchor, subscriptions::Status::kActive, "test").ok());
@@ -489,8 +489,7 @@ TEST_P(MeteringTest, HistoryAndCurrentUsageOfAnUnknownCustomerAre404) {
   EXPECT_EQ(client.Get("/api/v1/billing/usage/history?customer_id=cus_nobody", {platform_key_}).status, 404);
   EXPECT_EQ(client.Get("/api/v1/billing/usage/current?customer_id=cus_nobody", {platform_key_}).status, 404);
   // A customer without a subscription has no current period, but it has a history.
-  auto& identity = *billingd_->app().identity;
-  std::string unsubscribed = identity.CreateCustomer({"Gamma", "", "FR", "EUR"}, "test", {"", "test"})->id;
+  std::string unsubscribed = billingd_->app().customers->Create({"Gamma", "", "FR", "EUR"}, "test", {"", "test"})->id;
   EXPECT_EQ(client.Get("/api/v1/billing/usage/history?customer_id=" + unsubscribed, {platform_key_}).status, 200);
 }
 

@@ -142,7 +142,7 @@ TEST_P(SecurityTest, LoginTimingDoesNotRevealWhichEmailsExist) {
   StartBillingd({{"LOGIN_LOCKOUT_AFTER", "100000"}, {"RATE_LIMITS", "auth=100000/1m"}});
   auth::RequestOrigin origin{"", "test"};
   auto& identity = *billingd_->app().identity;
-  auto customer = identity.CreateCustomer({"Timing", "", "", "USD"}, "test", origin);
+  auto customer = billingd_->app().customers->Create({"Timing", "", "", "USD"}, "test", origin);
   ASSERT_TRUE(identity.CreateUser("known@timing.test", kPassword, Role::kMember, customer->id, "test", origin).ok());
   HttpClient client = Client();
   auto time_login = [&](const std::string& email) {

@@ -140,11 +140,12 @@ int FillDemo(App& app) {
   metering::IngestOptions history_options;
   history_options.max_age = std::chrono::hours(24 * 130);
   history_options.closed_after = std::nullopt;
-  metering::IngestService history(*app.db, *app.usage_store, *app.catalog, clock, history_options);
+  metering::IngestService history(*app.db, *app.usage_store, *app.catalog, clock,
+                                  &invoicing::InvoiceStore::InvoicedPeriods, history_options);
   std::mt19937_64 rng(7);
   int64_t total_events = 0;
   for (const DemoCustomer& demo : kDemoCustomers) {
-    auto customer = app.identity->CreateCustomer({demo.name, demo.email, demo.country, "USD"}, "demo", origin);
+    auto customer = app.customers->Create({demo.name, demo.email, demo.country, "USD"}, "demo", origin);
     if (!customer.ok()) {
       PrintError(customer.error().message);
       return 1;

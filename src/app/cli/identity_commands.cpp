@@ -87,10 +87,10 @@ int RunCustomer(const std::vector<std::string>& args) {
     PrintError("customer create needs --name");
     return 2;
   }
-  return WithIdentity([&](auth::IdentityService& identity) {
-    auth::NewCustomer input{(*flags)["--name"], (*flags)["--email"], (*flags)["--country"],
-                            flags->count("--currency") ? (*flags)["--currency"] : "USD"};
-    auto customer = identity.CreateCustomer(input, "cli", kCliOrigin);
+  return WithApp([&](App& app) {
+    customers::NewCustomer input{(*flags)["--name"], (*flags)["--email"], (*flags)["--country"],
+                                 flags->count("--currency") ? (*flags)["--currency"] : "USD"};
+    auto customer = app.customers->Create(input, "cli", kCliOrigin);
     if (!customer.ok()) {
       PrintError(customer.error().message);
       return 1;

@@ -48,7 +48,7 @@ std::string Describe(const Finding& f) {
          std::to_string(f.difference_minor);
 }
 
-const OurInvoice kOpen{"inv_1", "in_1", "open"};
+const OurInvoice kOpen{"inv_1", "in_1", invoicing::InvoiceStatus::kOpen};
 
 TEST(CompareInvoice, GoldenCases) {
   BilledInvoice extra_line = Billed(4900, 12500);
@@ -60,7 +60,7 @@ TEST(CompareInvoice, GoldenCases) {
   const std::vector<Golden> cases = {
       {"no invoice of ours", std::nullopt, std::nullopt, 0,
        {"missing_internal/total/17400/0/-17400"}, false, 17400, 0, 17400},
-      {"ours void: nothing owed", OurInvoice{"inv_1", "in_1", "void"}, std::nullopt, 0, {}, false, 0, 0, 0},
+      {"ours void: nothing owed", OurInvoice{"inv_1", "in_1", invoicing::InvoiceStatus::kVoid}, std::nullopt, 0, {}, false, 0, 0, 0},
       {"not in Stripe", kOpen, std::nullopt, 0, {"missing_in_stripe/total/17400/0/-17400"}, false, 17400, 0, 17400},
       {"equal", kOpen, Billed(4900, 12500), 0, {}, true, 17400, 17400, 0},
       // 0.5 % of 12500 is 62.5: 62 off is within, 63 is beyond (the total's own 0.5 % is 87).
