@@ -8,6 +8,7 @@ import { useSearchParams } from 'react-router';
 import { customerName, useCustomers } from '../../app/customers';
 import { useSession, useUser } from '../../app/session';
 import { CustomerSelect } from '../../components/CustomerPicker';
+import { EmailAddress } from '../../components/EmailAddress';
 import { ConfirmDialog, Dialog } from '../../components/Dialog';
 import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
 import { api } from '../../lib/billing';
@@ -28,7 +29,14 @@ import {
 } from '../../lib/users';
 
 /** What a row says after its last action: the API's error, or what was done. */
-type RowMessage = { kind: 'error'; error: Error } | { kind: 'done'; text: string };
+type RowMessage = { kind: 'error'; action: UserAction; error: Error } | { kind: 'done'; text: string };
+
+const FAILED: Record<UserAction, string> = {
+  disable: 'Not disabled:',
+  enable: 'Not enabled:',
+  role: 'Role not changed:',
+  revoke: 'Not signed out:',
+};
 
 export function UsersPage() {
   useDocumentTitle('Users');
@@ -70,7 +78,7 @@ export function UsersPage() {
       if (endsOwnAccess(action, self, updated)) reloadSession();
     } catch (caught) {
       setDialog(null);
-      setMessages((all) => ({ ...all, [user.id]: { kind: 'error', error: caught instanceof Error ? caught : new Error(String(caught)) } }));
+      setMessages((all) => ({ ...all, [user.id]: { kind: 'error', action, error: caught instanceof Error ? caught : new Error(String(caught)) } }));
     } finally {
       setPending(null);
     }
@@ -133,11 +141,13 @@ export function UsersPage() {
                   <tr data-user={user.id} data-email={user.email} data-state={user.disabled ? 'disabled' : 'enabled'} className={user.disabled ? 'row-muted' : undefined}>
                     <th scope="row">
                       <span className="cell-title">
-                        {user.email}
-                        {user.id === me.id && <span className="you-tag">You</span>}
-                      </span>
-                      <span className="cell-sub">
-                        <code>{user.id}</code>
+                        <EmailAddress email={user.email} />
+                        {user.id === me.id && (
+                          <>
+                            {' '}
+                            <span className="you-tag">You</span>
+                          </>
+                        )}
                       </span>
                     </th>
                     <td data-label="Role">
@@ -156,23 +166,33 @@ export function UsersPage() {
                     <td className="actions-cell">
                       <div className="actions actions-text">
                         {user.disabled ? (
-                          <button type="button" className="button button-secondary button-small" disabled={rowBusy} onClick={() => void run('enable', user, { disabled: false })}>
-                            {busy(user, 'enable') ? <Spinner /> : <UserCheck aria-hidden="true" size={16} />} Enable
+                          <button type="button" className="button button-secondary button-small" disabled={rowBusy} onClick={() => void run('enable', user, { disabled: false })} title="Enable">
+                            {busy(user, 'enable') ? <Spinner /> : <UserCheck aria-hidden="true" size={16} />}
+                            <span className="button-label">Enable</span>
                             <span className="visually-hidden"> {user.email}</span>
                           </button>
                         ) : (
-                          <button type="button" className="button button-secondary button-small" disabled={rowBusy} onClick={() => setDialog({ action: 'disable', user })}>
-                            <UserX aria-hidden="true" size={16} /> Disable
+                          <button type="button" className="button button-secondary button-small" disabled={rowBusy} onClick={() => setDialog({ action: 'disable', user })} title="Disable">
+                            <UserX aria-hidden="true" size={16} />
+                            <span className="button-label">Disable</span>
                             <span className="visually-hidden"> {user.email}</span>
                           </button>
                         )}
-                        <button type="button" className="button button-secondary button-small" disabled={rowBusy} onClick={() => setDialog({ action: 'role', user })}>
-                          <UserCog aria-hidden="true" size={16} /> Role
+                        <button type="button" className="button button-secondary button-small" disabled={rowBusy} onClick={() => setDialog({ action: 'role', user })} title="Change role">
+                          <UserCog aria-hidden="true" size={16} />
+                          <span className="button-label">Role</span>
                           <span className="visually-hidden"> of {user.email}</span>
                         </button>
-                        <button type="button" className="button button-secondary button-small" disabled={rowBusy} onClick={() => setDialog({ action: 'revoke', user })}>
-                          <LogOut aria-hidden="true" size={16} /> Sign out everywhere
-                          <span className="visually-hidden"> {user.email}</span>
+                        <button
+                          type="button"
+                          className="button button-secondary button-small"
+                          disabled={rowBusy}
+                          onClick={() => setDialog({ action: 'revoke', user })}
+                          title="Sign out everywhere"
+                        >
+                          <LogOut aria-hidden="true" size={16} />
+                          <span className="button-label">Sign out</span>
+                          <span className="visually-hidden"> everywhere {user.email}</span>
                         </button>
                       </div>
                     </td>
@@ -182,7 +202,7 @@ export function UsersPage() {
                       <td colSpan={6}>
                         {message.kind === 'error' ? (
                           <p className="form-error" role="alert" data-testid="user-error">
-                            {message.error.message}
+                            <strong>{FAILED[message.action]}</strong> {message.error.message}
                           </p>
                         ) : (
                           <p className="row-done" role="status" data-testid="user-done">
