@@ -24,6 +24,7 @@ const FAKE_STRIPE = process.env.MTL_FAKE_STRIPE ?? path.join(repo, 'tests/fakes/
 const ADMIN = 'admin@meterline.demo';
 const MEMBER = 'member@bright.demo'; // Growth plan, around 82 % of its limits this period
 const OTHER_MEMBER = 'member@acme.demo';
+const USERS_MEMBER = 'member@cobalt.demo'; // disabled and enabled again by the Users test
 
 // The colours of the usage bars (styles.css: --ok-fill, --warn-fill, --danger-fill).
 const LEVEL_COLOURS = { ok: 'rgb(34, 160, 90)', warning: 'rgb(230, 178, 10)', critical: 'rgb(220, 59, 50)' };
@@ -71,7 +72,7 @@ async function login(email) {
 }
 
 async function logout() {
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.waitForURL((url) => url.pathname === '/login');
 }
 
@@ -524,6 +525,154 @@ describe('console', () => {
     await logout();
   });
 
+  test('an admin disables, enables and signs out a member, and changes roles on the Users page', async () => {
+    const DISABLED_MESSAGE = 'This account is disabled. Ask an administrator to enable it.';
+    // The member signs in in a browser of their own, to see the admin's changes arrive.
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const memberContext = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 860 }, locale: 'en-US', timezoneId: 'UTC' });
+      const memberPage = await memberContext.newPage();
+      memberPage.setDefaultTimeout(15_000);
+      const memberSignIn = async () => {
+        await memberPage.goto('/login');
+        await memberPage.getByLabel('Email').fill(USERS_MEMBER);
+        await memberPage.getByLabel('Password').fill(DEMO_PASSWORD);
+        await memberPage.getByRole('button', { name: 'Sign in' }).click();
+      };
+      await memberSignIn();
+      await memberPage.waitForURL((url) => url.pathname === '/billing/usage');
+
+      await login(ADMIN);
+      const listRequests = [];
+      const onRequest = (request) => {
+        if (new URL(request.url()).pathname === '/api/v1/admin/users') listRequests.push(request.url());
+      };
+      page.on('request', onRequest);
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+      await page.waitForURL((url) => url.pathname === '/admin/users');
+      const table = page.getByTestId('user-table');
+      const rows = table.locator('tbody tr[data-user]');
+      await rows.first().waitFor();
+      const users = await api('/api/v1/admin/users?limit=100');
+      assert.equal(await rows.count(), users.data.length);
+      const customers = await api('/api/v1/billing/customers?limit=100');
+      const cobalt = customers.data.find((c) => c.name === 'Cobalt Games');
+      const member = users.data.find((u) => u.email === USERS_MEMBER);
+      const admin = users.data.find((u) => u.email === ADMIN);
+      const row = page.locator(`tr[data-user="${member.id}"]`);
+      const adminRow = page.locator(`tr[data-user="${admin.id}"]`);
+      assert.equal((await row.getByTestId('user-customer').textContent()).trim(), 'Cobalt Games');
+      assert.equal((await adminRow.getByTestId('user-customer').textContent()).trim(), '—');
+      assert.equal((await row.getByTestId('user-state').textContent()).trim(), 'Enabled');
+      // On a desktop the table fits its card: the actions need no sideways scrolling.
+      const overflow = await table.evaluate((el) => el.parentElement.scrollWidth - el.parentElement.clientWidth);
+      assert.equal(overflow, 0, 'the user table scrolls sideways');
+      await shot('17-admin-users');
+
+      // Disable: asked first, then the row shows the API's answer (no reload of the list).
+      await row.getByRole('button', { name: /^Disable/ }).click();
+      const confirmDisable = page.getByTestId('confirm-disable');
+      await confirmDisable.getByRole('heading', { name: `Disable ${USERS_MEMBER}?` }).waitFor();
+      await shot('18-admin-users-confirm-disable');
+      const [patch] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith(`/api/v1/admin/users/${member.id}`) && r.request().method() === 'PATCH'),
+        confirmDisable.getByRole('button', { name: 'Disable' }).click(),
+      ]);
+      assert.equal(patch.status(), 200);
+      assert.equal(patch.request().postData(), '{"disabled":true}');
+      assert.ok(patch.request().headers()['x-csrf-token'], 'cookie sessions send the CSRF token');
+      await row.and(page.locator('[data-state="disabled"]')).waitFor();
+      assert.match(await row.getByTestId('user-state').textContent(), /^Disabled/);
+      assert.equal(await confirmDisable.count(), 0);
+      await shot('18b-admin-users-disabled');
+
+      // The member's session ends on its next request, and they cannot sign in again.
+      await memberPage.getByRole('link', { name: 'Invoices' }).click();
+      await memberPage.waitForURL((url) => url.pathname === '/login');
+      await memberPage.getByText(DISABLED_MESSAGE).waitFor();
+      await memberSignIn();
+      await memberPage.getByRole('alert').filter({ hasText: DISABLED_MESSAGE }).waitFor();
+      await memberPage.screenshot({ path: path.join(SHOTS, '19-disabled-member-login.png'), fullPage: true });
+      const refused = await memberContext.request.post('/api/v1/auth/login', { data: { email: USERS_MEMBER, password: DEMO_PASSWORD } });
+      assert.equal(refused.status(), 401);
+      assert.equal((await refused.json()).error.code, 'account_disabled');
+
+      // Enable (no question asked): the member signs in again.
+      await row.getByRole('button', { name: /^Enable/ }).click();
+      await row.and(page.locator('[data-state="enabled"]')).waitFor();
+      await page.locator(`tr[data-message-for="${member.id}"]`).getByText('Enabled: they can sign in again.').waitFor();
+      await memberSignIn();
+      await memberPage.waitForURL((url) => url.pathname === '/billing/usage');
+
+      // Sign out everywhere: the member's window is sent to the login page on its next request.
+      await row.getByRole('button', { name: /^Sign out everywhere/ }).click();
+      const confirmRevoke = page.getByTestId('confirm-revoke');
+      await confirmRevoke.getByRole('button', { name: 'Sign out everywhere' }).click();
+      await page.locator(`tr[data-message-for="${member.id}"]`).getByText('Signed out everywhere.').waitFor();
+      await memberPage.getByRole('link', { name: 'Invoices' }).click();
+      await memberPage.waitForURL((url) => url.pathname === '/login');
+      await memberPage.getByText('Your session has ended. Please sign in again.').waitFor();
+
+      // The last enabled admin cannot disable themselves: the API's 409, in the row.
+      await adminRow.getByRole('button', { name: /^Disable/ }).click();
+      const confirmSelf = page.getByTestId('confirm-disable');
+      await confirmSelf.getByText('This is your own account: you will be signed out.').waitFor();
+      await confirmSelf.getByRole('button', { name: 'Disable' }).click();
+      const error = page.locator(`tr[data-message-for="${admin.id}"]`).getByTestId('user-error');
+      await error.waitFor();
+      assert.equal((await error.textContent()).trim(), 'Not disabled: This is the last enabled admin; make another admin first.');
+      assert.equal(await adminRow.getAttribute('data-state'), 'enabled');
+      await shot('20-admin-users-last-admin');
+
+      // Role: member to admin (the customer goes), and back to a member of Cobalt Games.
+      await row.getByRole('button', { name: /^Role/ }).click();
+      let dialog = page.getByTestId('role-dialog');
+      await dialog.getByRole('radio', { name: /^Admin/ }).check();
+      await dialog.getByRole('button', { name: 'Change role' }).click();
+      await row.locator('.badge-role-admin').waitFor();
+      assert.equal((await row.getByTestId('user-customer').textContent()).trim(), '—');
+      await row.getByRole('button', { name: /^Role/ }).click();
+      dialog = page.getByTestId('role-dialog');
+      await dialog.getByRole('radio', { name: /^Member/ }).check();
+      // A member needs a customer: no change until one is chosen.
+      assert.equal(await dialog.getByRole('button', { name: 'Change role' }).isDisabled(), true);
+      await dialog.getByLabel('Customer', { exact: true }).selectOption(cobalt.id);
+      await shot('21-admin-users-role-dialog');
+      const [rolePatch] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith(`/api/v1/admin/users/${member.id}`) && r.request().method() === 'PATCH'),
+        dialog.getByRole('button', { name: 'Change role' }).click(),
+      ]);
+      assert.equal(rolePatch.request().postData(), JSON.stringify({ role: 'member', customer_id: cobalt.id }));
+      await row.locator('.badge-role-member').waitFor();
+      assert.equal((await row.getByTestId('user-customer').textContent()).trim(), 'Cobalt Games');
+
+      // Every change came back in its own answer: the list was loaded once.
+      assert.equal(listRequests.length, 1, listRequests.join('\n'));
+      page.off('request', onRequest);
+      const after = (await api('/api/v1/admin/users?limit=100')).data.find((u) => u.id === member.id);
+      assert.deepEqual(
+        { role: after.role, customer_id: after.customer_id, disabled: after.disabled },
+        { role: 'member', customer_id: cobalt.id, disabled: false },
+      );
+
+      // Narrower screens: a tablet keeps the table, a phone shows one block per
+      // user; neither scrolls sideways.
+      const sideways = () => table.evaluate((el) => el.parentElement.scrollWidth - el.parentElement.clientWidth);
+      await page.setViewportSize({ width: 800, height: 1000 });
+      assert.equal(await sideways(), 0, 'the user table scrolls sideways on a tablet');
+      await shot('22-admin-users-tablet');
+      await page.setViewportSize({ width: 390, height: 844 });
+      assert.equal(await sideways(), 0, 'the user table scrolls sideways on a phone');
+      assert.ok(await row.getByRole('button', { name: /^Sign out everywhere/ }).isVisible());
+      await shot('23-admin-users-phone');
+      await page.setViewportSize({ width: 1280, height: 860 });
+      await memberContext.close();
+    } finally {
+      await browser.close();
+    }
+    await logout();
+  });
+
   test('a member cannot reach the admin pages', async () => {
     await login(OTHER_MEMBER);
     await page.goto('/admin/reconciliation');
@@ -533,9 +682,12 @@ describe('console', () => {
     await shot('15-member-admin-forbidden');
     await page.goto('/admin/customers');
     await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
+    await page.goto('/admin/users');
+    await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
     // And the API refuses too.
     const response = await context.request.get('/api/v1/billing/customers');
     assert.equal(response.status(), 403);
+    assert.equal((await context.request.get('/api/v1/admin/users')).status(), 403);
     await logout();
   });
 });

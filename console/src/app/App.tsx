@@ -1,8 +1,9 @@
 import { Navigate, Route, Routes } from 'react-router';
 import { Shell } from '../components/Shell';
-import { AdminLayout } from '../pages/admin/AdminLayout';
+import { AdminIndex, AdminLayout } from '../pages/admin/AdminLayout';
 import { CustomersPage } from '../pages/admin/CustomersPage';
 import { ReconciliationPage } from '../pages/admin/ReconciliationPage';
+import { UsersPage } from '../pages/admin/UsersPage';
 import { BillingLayout } from '../pages/billing/BillingLayout';
 import { InvoiceDetailPage } from '../pages/billing/InvoiceDetailPage';
 import { InvoicesPage } from '../pages/billing/InvoicesPage';
@@ -42,15 +43,29 @@ export function App() {
           path="admin"
           element={
             <RequireAdmin>
-              <RequireFeature feature="billing">
-                <AdminLayout />
-              </RequireFeature>
+              <AdminLayout />
             </RequireAdmin>
           }
         >
-          <Route index element={<Navigate to="customers" replace />} />
-          <Route path="customers" element={<CustomersPage />} />
-          <Route path="reconciliation" element={<ReconciliationPage />} />
+          <Route index element={<AdminIndex />} />
+          <Route
+            path="customers"
+            element={
+              <RequireFeature feature="billing">
+                <CustomersPage />
+              </RequireFeature>
+            }
+          />
+          <Route
+            path="reconciliation"
+            element={
+              <RequireFeature feature="billing">
+                <ReconciliationPage />
+              </RequireFeature>
+            }
+          />
+          {/* Users are not billing's: the page works with billing turned off. */}
+          <Route path="users" element={<UsersPage />} />
         </Route>
         <Route
           path="transparency"

@@ -6,7 +6,7 @@ import { useSearchParams } from 'react-router';
 import { api } from '../lib/billing';
 import type { Customer } from '../lib/types';
 import { useAsync, type AsyncState } from '../lib/useAsync';
-import { useUser } from './session';
+import { useSession, useUser } from './session';
 
 export { rememberCustomer, rememberedCustomer } from '../lib/viewState';
 
@@ -28,14 +28,15 @@ export function useCustomerScope(): CustomerScope {
 
 const CustomersContext = createContext<AsyncState<Customer[]> | null>(null);
 
-/** Loads the customer list once for admins (members get an empty, settled state). */
+/**
+ * Loads the customer list once for admins (members, and everyone while billing
+ * is turned off, get an empty, settled state).
+ */
 export function CustomersProvider({ children }: { children: ReactNode }) {
   const user = useUser();
-  const isAdmin = user.role === 'admin';
-  const state = useAsync(
-    async (signal) => (isAdmin ? (await api.customers({ limit: 100 }, { signal })).data : []),
-    [isAdmin],
-  );
+  const { features } = useSession();
+  const load = user.role === 'admin' && features.billing;
+  const state = useAsync(async (signal) => (load ? (await api.customers({ limit: 100 }, { signal })).data : []), [load]);
   return <CustomersContext.Provider value={state}>{children}</CustomersContext.Provider>;
 }
 

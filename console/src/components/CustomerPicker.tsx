@@ -7,8 +7,6 @@ import { rememberCustomer, useCustomers } from '../app/customers';
  * URL (and drops the page number, which belonged to the previous customer).
  */
 export function CustomerPicker({ allowAll = false }: { allowAll?: boolean }) {
-  const id = useId();
-  const { data: customers, error, loading } = useCustomers();
   const [params, setParams] = useSearchParams();
   const current = params.get('customer') ?? '';
 
@@ -21,19 +19,40 @@ export function CustomerPicker({ allowAll = false }: { allowAll?: boolean }) {
     setParams(next);
   };
 
+  return <CustomerSelect value={current} onChange={onChange} emptyLabel={allowAll ? 'All customers' : undefined} />;
+}
+
+/**
+ * A labelled select of the customers (from CustomersProvider), controlled by
+ * `value` ("" for none). `emptyLabel` names the empty choice; by default it
+ * asks to choose one.
+ */
+export function CustomerSelect({
+  value,
+  onChange,
+  label = 'Customer',
+  emptyLabel,
+  disabled = false,
+}: {
+  value: string;
+  onChange: (customerId: string) => void;
+  label?: string;
+  emptyLabel?: string;
+  disabled?: boolean;
+}) {
+  const id = useId();
+  const { data: customers, error, loading } = useCustomers();
   return (
     <div className="customer-picker">
-      <label htmlFor={id}>Customer</label>
-      <select id={id} value={current} onChange={(event) => onChange(event.target.value)} disabled={loading && !customers}>
-        <option value="">{allowAll ? 'All customers' : loading ? 'Loading customers…' : 'Choose a customer…'}</option>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(event) => onChange(event.target.value)} disabled={disabled || (loading && !customers)}>
+        <option value="">{emptyLabel ?? (loading ? 'Loading customers…' : 'Choose a customer…')}</option>
         {customers?.map((customer) => (
           <option key={customer.id} value={customer.id}>
             {customer.name}
           </option>
         ))}
-        {current && customers && !customers.some((customer) => customer.id === current) && (
-          <option value={current}>{current}</option>
-        )}
+        {value && customers && !customers.some((customer) => customer.id === value) && <option value={value}>{value}</option>}
       </select>
       {error && (
         <span className="field-error" role="alert">

@@ -9,6 +9,7 @@ import {
   Menu,
   Scale,
   ShieldAlert,
+  UserCog,
   Users,
   X,
   type LucideIcon,
@@ -35,6 +36,7 @@ export const NAV_ITEMS: NavItem[] = [
   { to: '/experiments', label: 'A/B testing', icon: FlaskConical, feature: 'abTesting', section: 'main' },
   { to: '/admin/customers', label: 'Customers', icon: Users, feature: 'billing', adminOnly: true, section: 'admin' },
   { to: '/admin/reconciliation', label: 'Reconciliation', icon: Scale, feature: 'billing', adminOnly: true, section: 'admin' },
+  { to: '/admin/users', label: 'Users', icon: UserCog, adminOnly: true, section: 'admin' },
 ];
 
 /** The navigation items this user sees with these flags. */

@@ -66,6 +66,7 @@ export function friendlyMessage(status: number, code: string, serverMessage: str
   if (status === 0) return 'Cannot reach Meterline. Check your connection and try again.';
   if (code === 'csrf_failed') return 'Your session could not be verified. Reload the page and try again.';
   if (code === 'feature_disabled') return 'This part of Meterline is turned off on this server.';
+  if (code === 'account_disabled') return 'This account is disabled. Ask an administrator to enable it.';
   switch (status) {
     case 400:
     case 422:

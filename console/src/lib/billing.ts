@@ -16,6 +16,9 @@ import type {
   ReconciliationSummary,
   Session,
   UsageHistory,
+  User,
+  UserPage,
+  UserUpdate,
 } from './types';
 
 /** What the console assumes when /meta/features cannot be read: billingd's defaults. */
@@ -159,6 +162,30 @@ export class BillingApi {
 
   reconciliation(id: string, options: Signal = {}): Promise<Reconciliation> {
     return this.http.request('GET', `/api/v1/billing/reconciliations/${encodeURIComponent(id)}`, options);
+  }
+
+  // Console users (admins). A change takes effect on the user's next request.
+
+  users(page: { limit?: number; offset?: number } = {}, options: Signal = {}): Promise<UserPage> {
+    return this.http.request('GET', '/api/v1/admin/users', {
+      ...options,
+      query: { limit: page.limit ?? 100, offset: page.offset ?? 0 },
+    });
+  }
+
+  /** Changes role, customer or disabled; answers the user as changed. An empty change is refused without a request. */
+  updateUser(id: string, change: UserUpdate, options: Signal = {}): Promise<User> {
+    const body: UserUpdate = {};
+    if (change.role !== undefined) body.role = change.role;
+    if (change.customer_id !== undefined) body.customer_id = change.customer_id;
+    if (change.disabled !== undefined) body.disabled = change.disabled;
+    if (Object.keys(body).length === 0) return Promise.reject(new RangeError('nothing to change'));
+    return this.http.request('PATCH', `/api/v1/admin/users/${encodeURIComponent(id)}`, { ...options, body });
+  }
+
+  /** Ends every session the user has ("sign out everywhere"); they may sign in again. */
+  revokeUserSessions(id: string, options: Signal = {}): Promise<void> {
+    return this.http.request('POST', `/api/v1/admin/users/${encodeURIComponent(id)}/revoke-sessions`, options);
   }
 }
 

@@ -17,6 +17,12 @@ type Json<P extends keyof paths, M extends keyof paths[P], S extends number> = p
   ? B
   : never;
 
+type JsonBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  requestBody: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+
 type Obj = object;
 type NonNull<X> = Exclude<X, null | undefined>;
 type Elem<X> = X extends readonly (infer E)[] ? E : X;
@@ -76,6 +82,11 @@ check<Conforms<T.InvoiceWithLines, Json<'/api/v1/billing/invoices/{id}', 'get', 
 check<Conforms<T.Reconciliation, Schemas['Reconciliation']>>();
 check<Conforms<T.ReconciliationSummary, Omit<Schemas['Reconciliation'], 'findings' | 'totals'>>>();
 check<Conforms<T.Reconciliation, Json<'/api/v1/billing/reconciliations/{id}', 'get', 200>>>();
+
+// Admin: console users.
+check<Conforms<T.UserPage, Json<'/api/v1/admin/users', 'get', 200>>>();
+check<Conforms<T.User, Json<'/api/v1/admin/users/{id}', 'patch', 200>>>();
+check<Conforms<T.UserUpdate, JsonBody<'/api/v1/admin/users/{id}', 'patch'>>>();
 
 // The invoice status filter offers exactly the documented statuses.
 type DocumentedStatus = NonNull<paths['/api/v1/billing/invoices']['get']['parameters']['query']>['status'];

@@ -35,6 +35,22 @@ export interface User {
   disabled_at?: string;
 }
 
+/** GET /admin/users: a page of console users, newest first. */
+export interface UserPage {
+  data: User[];
+  limit: number;
+  offset: number;
+  /** null on the last page. */
+  next_offset: number | null;
+}
+
+/** PATCH /admin/users/{id}: any of these (at least one). A member needs a customer. */
+export interface UserUpdate {
+  role?: Role;
+  customer_id?: string | null;
+  disabled?: boolean;
+}
+
 export interface Session {
   user: User;
   csrf_token: string;

@@ -23,7 +23,7 @@ function documented(method: string, path: string): boolean {
 }
 
 function templateOf(path: string): string {
-  return path.replace(/\/(inv|rec|cus)_[^/]+/g, '/{id}');
+  return path.replace(/\/(inv|rec|cus|usr)_[^/]+/g, '/{id}');
 }
 
 describe('the client against docs/openapi.yaml', () => {
@@ -47,7 +47,10 @@ describe('the client against docs/openapi.yaml', () => {
     await api.reconcile({ idempotencyKey: '0123456789abcdef' });
     await api.reconciliations();
     await api.reconciliation('rec_1');
-    expect(seen).toHaveLength(13);
+    await api.users({ limit: 20, offset: 0 });
+    await api.updateUser('usr_1', { disabled: true });
+    await api.revokeUserSessions('usr_1');
+    expect(seen).toHaveLength(16);
     for (const { method, path } of seen) {
       const key = `${method} ${templateOf(path)}`;
       expect(documented(method, path), `${key} is not in docs/openapi.yaml`).toBe(true);

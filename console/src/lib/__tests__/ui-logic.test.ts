@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { visibleNavItems } from '../../components/Shell';
+import { adminTabs } from '../../pages/admin/AdminLayout';
 import { keepKeyAfter, lastClosedMonth } from '../../pages/admin/ReconciliationPage';
 import { safeNext } from '../../pages/LoginPage';
 import { ApiError } from '../api';
@@ -14,11 +15,15 @@ function apiError(status: number, code = 'x', detail = ''): ApiError {
 describe('navigation', () => {
   it('shows Billing when billing is on, admin items only to admins', () => {
     expect(visibleNavItems(flags, { role: 'member' }).map((i) => i.label)).toEqual(['Billing']);
-    expect(visibleNavItems(flags, { role: 'admin' }).map((i) => i.label)).toEqual(['Billing', 'Customers', 'Reconciliation']);
+    expect(visibleNavItems(flags, { role: 'admin' }).map((i) => i.label)).toEqual(['Billing', 'Customers', 'Reconciliation', 'Users']);
   });
 
   it('follows every feature flag', () => {
-    expect(visibleNavItems({ ...flags, billing: false }, { role: 'admin' })).toEqual([]);
+    expect(visibleNavItems({ ...flags, billing: false }, { role: 'member' })).toEqual([]);
+    // Users are not billing's: admins manage them with billing off too.
+    expect(visibleNavItems({ ...flags, billing: false }, { role: 'admin' }).map((i) => i.label)).toEqual(['Users']);
+    expect(adminTabs({ ...flags, billing: false }).map((t) => t.to)).toEqual(['/admin/users']);
+    expect(adminTabs(flags).map((t) => t.label)).toEqual(['Customers', 'Reconciliation', 'Users']);
     const all = { billing: true, transparency: true, fraudDetection: true, abTesting: true };
     expect(visibleNavItems(all, { role: 'member' }).map((i) => i.label)).toEqual(['Billing', 'Transparency', 'Fraud detection', 'A/B testing']);
   });

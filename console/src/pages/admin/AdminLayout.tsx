@@ -1,9 +1,31 @@
 import { ShieldCheck } from 'lucide-react';
-import { Outlet } from 'react-router';
+import { Navigate, Outlet } from 'react-router';
 import { CustomersProvider } from '../../app/customers';
-import { Tabs } from '../../components/Tabs';
+import { useSession } from '../../app/session';
+import { Tabs, type TabItem } from '../../components/Tabs';
+import type { FeatureFlags } from '../../lib/types';
+
+/** The admin tabs with these flags: Customers and Reconciliation need billing, Users do not. */
+export function adminTabs(features: FeatureFlags): TabItem[] {
+  return [
+    ...(features.billing
+      ? [
+          { to: '/admin/customers', label: 'Customers' },
+          { to: '/admin/reconciliation', label: 'Reconciliation' },
+        ]
+      : []),
+    { to: '/admin/users', label: 'Users' },
+  ];
+}
+
+/** /admin: the first tab there is. */
+export function AdminIndex() {
+  const { features } = useSession();
+  return <Navigate to={adminTabs(features)[0]!.to} replace />;
+}
 
 export function AdminLayout() {
+  const { features } = useSession();
   return (
     <CustomersProvider>
       <div className="page">
@@ -13,13 +35,7 @@ export function AdminLayout() {
             <span>Admin</span>
           </div>
         </div>
-        <Tabs
-          label="Admin"
-          items={[
-            { to: '/admin/customers', label: 'Customers' },
-            { to: '/admin/reconciliation', label: 'Reconciliation' },
-          ]}
-        />
+        <Tabs label="Admin" items={adminTabs(features)} />
         <div className="tab-panel">
           <Outlet />
         </div>

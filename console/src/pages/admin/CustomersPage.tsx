@@ -1,6 +1,7 @@
 import { BarChart3, FileText } from 'lucide-react';
 import { Link } from 'react-router';
 import { rememberCustomer, useCustomers } from '../../app/customers';
+import { EmailAddress } from '../../components/EmailAddress';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states';
 import { formatDate } from '../../lib/format';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
@@ -76,18 +77,5 @@ export function CustomersPage() {
         </table>
       </div>
     </section>
-  );
-}
-
-/** An e-mail address that may wrap after its "@" (and nowhere else) in a narrow column. */
-function EmailAddress({ email }: { email: string }) {
-  const at = email.lastIndexOf('@');
-  if (at <= 0) return <>{email}</>;
-  return (
-    <>
-      {email.slice(0, at + 1)}
-      <wbr />
-      {email.slice(at + 1)}
-    </>
   );
 }

@@ -1,0 +1,104 @@
+// A modal dialog on the native <dialog> element: the browser keeps focus
+// inside it and Escape cancels. Mount it to open it; it calls `onClose` when
+// cancelled (Escape, Cancel), and the parent unmounts it.
+import { useEffect, useId, useRef, type FormEvent, type ReactNode } from 'react';
+import { Spinner } from './states';
+
+export function Dialog({
+  title,
+  children,
+  actions,
+  onClose,
+  onSubmit,
+  busy = false,
+  testId,
+}: {
+  title: string;
+  children: ReactNode;
+  /** The buttons; a submit button submits `onSubmit`. */
+  actions: ReactNode;
+  onClose: () => void;
+  onSubmit: () => void;
+  /** While the request runs, Escape does not close it. */
+  busy?: boolean;
+  testId?: string;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!busy) onSubmit();
+  };
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby={titleId}
+      aria-busy={busy}
+      data-testid={testId}
+      onCancel={(event) => {
+        event.preventDefault();
+        if (!busy) onClose();
+      }}
+    >
+      <form onSubmit={submit}>
+        <div className="dialog-body">
+          <h2 id={titleId} className="dialog-title">
+            {title}
+          </h2>
+          {children}
+        </div>
+        <div className="dialog-actions">{actions}</div>
+      </form>
+    </dialog>
+  );
+}
+
+/** Asks before an action that takes something away; the confirm button is red and Cancel has focus. */
+export function ConfirmDialog({
+  title,
+  body,
+  confirmLabel,
+  busy,
+  onConfirm,
+  onCancel,
+  testId,
+}: {
+  title: string;
+  body: string[];
+  confirmLabel: string;
+  busy: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+  testId?: string;
+}) {
+  return (
+    <Dialog
+      title={title}
+      onClose={onCancel}
+      onSubmit={onConfirm}
+      busy={busy}
+      testId={testId}
+      actions={
+        <>
+          <button type="button" className="button button-secondary" onClick={onCancel} disabled={busy} autoFocus>
+            Cancel
+          </button>
+          <button type="submit" className="button button-danger" disabled={busy} aria-busy={busy}>
+            {busy && <Spinner />}
+            {confirmLabel}
+          </button>
+        </>
+      }
+    >
+      {body.map((paragraph) => (
+        <p key={paragraph}>{paragraph}</p>
+      ))}
+    </Dialog>
+  );
+}
