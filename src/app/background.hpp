@@ -1,5 +1,6 @@
 // BackgroundJobs: work that 'billingd serve' runs on a timer beside the HTTP
-// server (the invoice scheduler; later the Stripe outbox and webhook workers).
+// server: the invoice scheduler, the Stripe outbox, Stripe webhook processing
+// and the hourly purge of expired idempotency keys and revoked sessions.
 // Each job has its own thread; Stop() wakes and joins them all.
 #pragma once
 

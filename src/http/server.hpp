@@ -2,7 +2,7 @@
 //
 // Accepts connections, reads requests within limits, hands each to the
 // RequestHandler and writes the response, with keep-alive. All Beast and Asio
-// types stay inside server.cpp so that the rest of the code compiles fast.
+// types stay inside beast_server.cpp so that the rest of the code compiles fast.
 //
 // Threads: `io_threads` threads run the event loop (default: one per core).
 // Handlers that may block (database, Stripe) run on a separate pool of
