@@ -191,8 +191,8 @@ int Run(const std::string& file) {
   std::map<std::string, int64_t> kinds;
   std::map<std::string, std::set<std::string>> flagged;  // kind -> invoice ids
   for (const auto& f : result->findings) {
-    ++kinds[f.kind];
-    flagged[f.kind].insert(f.invoice_id);
+    ++kinds[reconciliation::FindingKindName(f.kind)];
+    flagged[reconciliation::FindingKindName(f.kind)].insert(f.invoice_id);
   }
   const auto& r = *result;
   std::printf("store=%s subscriptions=%lld invoices_compared=%lld stripe_invoices=%lld stripe_pages=%lld "

@@ -16,10 +16,10 @@ boost::json::object ApiKeyJson(const auth::ApiKey& k) {
   o["prefix"] = k.prefix;
   o["role"] = RoleName(k.role);
   o["customer_id"] = k.customer_id.empty() ? boost::json::value(nullptr) : boost::json::value(k.customer_id);
-  o["created_at"] = FormatIso8601(FromUnixMillis(k.created_at));
-  o["last_used_at"] = k.last_used_at ? boost::json::value(FormatIso8601(FromUnixMillis(*k.last_used_at)))
+  o["created_at"] = FormatIso8601(k.created_at);
+  o["last_used_at"] = k.last_used_at ? boost::json::value(FormatIso8601(*k.last_used_at))
                                      : boost::json::value(nullptr);
-  o["revoked_at"] = k.revoked_at ? boost::json::value(FormatIso8601(FromUnixMillis(*k.revoked_at)))
+  o["revoked_at"] = k.revoked_at ? boost::json::value(FormatIso8601(*k.revoked_at))
                                  : boost::json::value(nullptr);
   return o;
 }

@@ -42,11 +42,11 @@ http::Handler Login(ApiContext& context) {
       }
       return std::move(session).error();
     }
-    int64_t max_age = session->expires_at - ToUnixMillis(context.clock.Now()) / 1000;
+    int64_t max_age = std::chrono::duration_cast<std::chrono::seconds>(session->expires_at - context.clock.Now()).count();
     boost::json::object out;
     out["user"] = UserJson(session->user);
     out["csrf_token"] = session->csrf_token;
-    out["expires_at"] = FormatIso8601(FromUnixMillis(session->expires_at * 1000));
+    out["expires_at"] = FormatIso8601(session->expires_at);
     http::Response response = JsonResponse(200, out);
     response.headers.Add("Set-Cookie",
                          Cookie(http::kSessionCookie, session->token, max_age, true, context.secure_cookies));

@@ -87,9 +87,9 @@ boost::json::object UserJson(const auth::User& user) {
   u["email"] = user.email;
   u["role"] = RoleName(user.role);
   u["customer_id"] = user.customer_id.empty() ? boost::json::value(nullptr) : boost::json::value(user.customer_id);
-  u["created_at"] = FormatIso8601(FromUnixMillis(user.created_at));
+  u["created_at"] = FormatIso8601(user.created_at);
   u["disabled"] = user.disabled_at.has_value();
-  if (user.disabled_at) u["disabled_at"] = FormatIso8601(FromUnixMillis(*user.disabled_at));
+  if (user.disabled_at) u["disabled_at"] = FormatIso8601(*user.disabled_at);
   return u;
 }
 

@@ -50,7 +50,7 @@ json::object ReconciliationJson(const reconciliation::Reconciliation& r, bool wi
     for (const auto& f : r.findings) {
       findings.push_back({{"customer_id", OrNull(f.customer_id)},
                           {"customer_name", OrNull(f.customer_name)},
-                          {"kind", f.kind},
+                          {"kind", reconciliation::FindingKindName(f.kind)},
                           {"line", f.line},
                           {"expected", AmountJson(f.expected_minor, f.currency)},
                           {"billed", AmountJson(f.billed_minor, f.currency)},

@@ -47,10 +47,10 @@ http::Handler StripeWebhook(ApiContext& context) {
 
 http::Handler ListStripeWebhookEvents(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    std::string status = request.QueryParam("status").value_or("");
-    if (!status.empty() && status != "pending" && status != "processing" && status != "processed" &&
-        status != "failed" && status != "dead") {
-      return InvalidArgument("status must be one of pending, processing, processed, failed, dead");
+    std::optional<stripe::EventStatus> status;
+    if (auto text = request.QueryParam("status"); text && !text->empty()) {
+      status = stripe::ParseEventStatus(*text);
+      if (!status) return InvalidArgument("status must be one of pending, processing, processed, failed, dead");
     }
     auto limit = IntQuery(request, "limit", 50, 1, 500);
     if (!limit.ok()) return std::move(limit).error();
@@ -62,7 +62,7 @@ http::Handler ListStripeWebhookEvents(ApiContext& context) {
                        {"stripe_event_id", e.stripe_event_id},
                        {"type", e.type},
                        {"event_created", e.event_created},
-                       {"status", e.status},
+                       {"status", stripe::EventStatusName(e.status)},
                        {"attempts", e.attempts},
                        {"last_error", e.last_error.empty() ? json::value(nullptr) : json::value(e.last_error)},
                        {"outcome", e.outcome.empty() ? json::value(nullptr) : json::value(e.outcome)},

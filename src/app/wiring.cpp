@@ -170,7 +170,8 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
   // Checked when the configuration was read.
   (void)reconciliation::ParseAlertThreshold(config.reconcile_alert_threshold, reconcile);
   app->reconciliations = std::make_unique<reconciliation::ReconciliationService>(
-      *app->db, *app->invoices, *app->stripe, app->metrics, clock, std::move(reconcile));
+      *app->db, *app->invoices, *app->stripe, app->metrics, clock, std::move(reconcile),
+      config.alert_webhook_url.empty() ? nullptr : reconciliation::NewWebhookAlertSink(config.alert_webhook_url));
   app->idempotency = std::make_unique<idempotency::IdempotencyStore>(*app->db, clock);
 
   app->context.reset(new api::ApiContext{

@@ -43,6 +43,13 @@ bool ValidEmail(const std::string& email) {
          std::none_of(email.begin(), email.end(), [](unsigned char c) { return std::isspace(c) || c < 0x20; });
 }
 
+std::optional<TimePoint> OptTime(const storage::Row& row, size_t col) {
+  auto ms = row.OptInt(col);
+  return ms ? std::optional<TimePoint>(FromUnixMillis(*ms)) : std::nullopt;
+}
+
+Value OptMillis(const std::optional<TimePoint>& t) { return t ? Value(ToUnixMillis(*t)) : Value(nullptr); }
+
 ApiKey ApiKeyFromRow(const storage::Row& row) {
   ApiKey key;
   key.id = row.Text(0);
@@ -50,9 +57,9 @@ ApiKey ApiKeyFromRow(const storage::Row& row) {
   key.prefix = row.Text(2);
   key.role = ParseRole(row.Text(3)).value_or(Role::kService);
   key.customer_id = row.OptText(4).value_or("");
-  key.created_at = row.Int(5);
-  key.last_used_at = row.OptInt(6);
-  key.revoked_at = row.OptInt(7);
+  key.created_at = FromUnixMillis(row.Int(5));
+  key.last_used_at = OptTime(row, 6);
+  key.revoked_at = OptTime(row, 7);
   return key;
 }
 
@@ -60,7 +67,7 @@ constexpr const char* kUserColumns = "id, email, role, customer_id, created_at, 
 
 User UserFromRow(const storage::Row& row) {
   return User{row.Text(0), row.Text(1), ParseRole(row.Text(2)).value_or(Role::kMember), row.OptText(3).value_or(""),
-              row.Int(4), row.OptInt(5)};
+              FromUnixMillis(row.Int(4)), OptTime(row, 5)};
 }
 
 constexpr const char* kApiKeyColumns = "id, name, prefix, role, customer_id, created_at, last_used_at, revoked_at";
@@ -95,13 +102,13 @@ Result<User> IdentityService::CreateUser(const std::string& email, const std::st
   if (role == Role::kAdmin && !customer_id.empty()) return InvalidArgument("an admin belongs to no customer");
   auto hash = hasher_.Hash(password);
   if (!hash.ok()) return std::move(hash).error();
-  User user{NewId("usr"), Lower(email), role, customer_id, ToUnixMillis(clock_.Now())};
+  User user{NewId("usr"), Lower(email), role, customer_id, clock_.Now(), std::nullopt};
   Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
     MTL_RETURN_IF_ERROR(RequireCustomer(tx, customer_id));
     auto inserted = tx.Execute(
         "INSERT INTO users (id, email, password_hash, role, customer_id, created_at, updated_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $6)",
-        {user.id, user.email, *hash, RoleName(role), Nullable(customer_id), user.created_at});
+        {user.id, user.email, *hash, RoleName(role), Nullable(customer_id), ToUnixMillis(user.created_at)});
     if (!inserted.ok()) {
       if (inserted.error().code == ErrorCode::kConflict) return Conflict("a user with this email already exists");
       return std::move(inserted).error();
@@ -197,7 +204,7 @@ Result<Session> IdentityService::Login(const std::string& email, const std::stri
   }
   const storage::Row& row = found->rows[0];
   User user{row.Text(0), normalized, ParseRole(row.Text(2)).value_or(Role::kMember), row.OptText(3).value_or(""),
-            row.Int(4), row.OptInt(5)};
+            FromUnixMillis(row.Int(4)), OptTime(row, 5)};
   if (user.disabled_at) {
     (void)audit::Record(db_, clock_,
                         {user.id, "auth.login_disabled", user.customer_id, JsonObject({{"email", normalized}}),
@@ -225,7 +232,7 @@ Result<Session> IdentityService::Login(const std::string& email, const std::stri
   claims.exp = now_s + options_.session_ttl.count();
   claims.jti = RandomHex(16);
   claims.session_version = row.Int(6);
-  Session session{user, jwt_.Sign(claims), csrf_.TokenFor(claims.jti), claims.exp};
+  Session session{user, jwt_.Sign(claims), csrf_.TokenFor(claims.jti), FromUnixMillis(claims.exp * 1000)};
   (void)audit::Record(db_, clock_,
                       {user.id, "auth.login", user.customer_id, JsonObject({{"email", normalized}}), origin});
   return session;
@@ -275,7 +282,9 @@ Result<User> IdentityService::UpdateUser(const std::string& id, const UserChange
     }
     if (updated.customer_id != before.customer_id) MTL_RETURN_IF_ERROR(RequireCustomer(tx, updated.customer_id));
     int64_t now = ToUnixMillis(clock_.Now());
-    if (change.disabled) updated.disabled_at = *change.disabled ? before.disabled_at.value_or(now) : std::optional<int64_t>();
+    if (change.disabled) {
+      updated.disabled_at = *change.disabled ? before.disabled_at.value_or(FromUnixMillis(now)) : std::optional<TimePoint>();
+    }
     bool was_enabled_admin = before.role == Role::kAdmin && !before.disabled_at;
     bool is_enabled_admin = updated.role == Role::kAdmin && !updated.disabled_at;
     if (was_enabled_admin && !is_enabled_admin) {
@@ -290,7 +299,7 @@ Result<User> IdentityService::UpdateUser(const std::string& id, const UserChange
         "UPDATE users SET role = $1, customer_id = $2, disabled_at = $3, updated_at = $4, "
         "session_version = session_version + $5 WHERE id = $6",
         {RoleName(updated.role), Nullable(updated.customer_id),
-         updated.disabled_at ? Value(*updated.disabled_at) : Value(nullptr), now, int64_t{disabling ? 1 : 0}, id});
+         OptMillis(updated.disabled_at), now, int64_t{disabling ? 1 : 0}, id});
     if (!written.ok()) return std::move(written).error();
     json::object data{{"user_id", id}};
     if (updated.role != before.role) data["role"] = {{"from", RoleName(before.role)}, {"to", RoleName(updated.role)}};
@@ -339,14 +348,14 @@ Result<CreatedApiKey> IdentityService::CreateApiKey(const std::string& name, Rol
   created.key.prefix = "mk_" + public_part;
   created.key.role = role;
   created.key.customer_id = customer_id;
-  created.key.created_at = ToUnixMillis(clock_.Now());
+  created.key.created_at = clock_.Now();
   Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
     MTL_RETURN_IF_ERROR(RequireCustomer(tx, customer_id));
     auto inserted = tx.Execute(
         "INSERT INTO api_keys (id, name, prefix, key_hash, role, customer_id, created_by, created_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         {created.key.id, name, created.key.prefix, Sha256Hex(created.secret), RoleName(role),
-         Nullable(customer_id), actor, created.key.created_at});
+         Nullable(customer_id), actor, ToUnixMillis(created.key.created_at)});
     if (!inserted.ok()) return std::move(inserted).error();
     return audit::Record(tx, clock_,
                          {actor, "api_key.create", customer_id,
@@ -411,7 +420,7 @@ Result<Principal> IdentityService::AuthenticateJwt(std::string_view token, bool 
   p.customer_id = claims->customer_id;
   p.via_cookie = via_cookie;
   p.session_id = claims->jti;
-  p.session_expires_at = claims->exp;
+  p.session_expires_at = FromUnixMillis(claims->exp * 1000);
   // The user as they are now: deleted, disabled, revoked or changed since
   // sign-in all count (one primary-key read, the revocation list with it).
   auto current = db_.Execute(
@@ -444,7 +453,7 @@ Status IdentityService::SignOut(const Principal& principal, const RequestOrigin&
     auto inserted = tx.Execute(
         "INSERT INTO revoked_sessions (jti, user_id, expires_at, revoked_at) VALUES ($1, $2, $3, $4) "
         "ON CONFLICT (jti) DO NOTHING",
-        {principal.session_id, principal.id, principal.session_expires_at * 1000, now});
+        {principal.session_id, principal.id, ToUnixMillis(principal.session_expires_at), now});
     if (!inserted.ok()) return std::move(inserted).error();
     return audit::Record(tx, clock_,
                          {principal.id, "auth.logout", principal.customer_id, {}, origin});
@@ -473,7 +482,7 @@ Result<Principal> IdentityService::AuthenticateApiKey(std::string_view key) {
   if (api_key.revoked_at) return Error(ErrorCode::kUnauthenticated, "invalid_api_key", "API key was revoked");
   int64_t now = ToUnixMillis(clock_.Now());
   // Record use at most once a minute per key: the ingestion hot path must not write on every request.
-  if (!api_key.last_used_at || *api_key.last_used_at < now - 60'000) {
+  if (!api_key.last_used_at || ToUnixMillis(*api_key.last_used_at) < now - 60'000) {
     (void)db_.Execute("UPDATE api_keys SET last_used_at = $1 WHERE id = $2", {now, api_key.id});
   }
   Principal p;

@@ -24,8 +24,8 @@ struct User {
   std::string email;
   Role role = Role::kMember;
   std::string customer_id;  // "" for admins
-  int64_t created_at = 0;
-  std::optional<int64_t> disabled_at;  // set while the user may not sign in
+  TimePoint created_at;
+  std::optional<TimePoint> disabled_at;  // set while the user may not sign in
 };
 
 // A change to a user by an admin; fields left empty stay as they are.
@@ -41,9 +41,9 @@ struct ApiKey {
   std::string prefix;  // the key's public beginning, "mk_ab12cd34", to recognise it
   Role role = Role::kService;
   std::string customer_id;  // "" = may act for any customer (platform service)
-  int64_t created_at = 0;
-  std::optional<int64_t> last_used_at;
-  std::optional<int64_t> revoked_at;
+  TimePoint created_at;
+  std::optional<TimePoint> last_used_at;
+  std::optional<TimePoint> revoked_at;
 };
 
 struct CreatedApiKey {
@@ -58,7 +58,7 @@ struct Session {
   User user;
   std::string token;       // signed JWT for the session cookie
   std::string csrf_token;  // bound to this session
-  int64_t expires_at = 0;  // seconds since epoch
+  TimePoint expires_at;
 };
 
 struct IdentityOptions {

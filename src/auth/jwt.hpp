@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "core/clock.hpp"
+#include "core/digest.hpp"
 #include "core/result.hpp"
 
 namespace meterline::auth {
@@ -61,9 +62,8 @@ class JwtCodec {
 std::string Base64UrlEncode(std::string_view bytes);
 std::optional<std::string> Base64UrlDecode(std::string_view text);
 
-// HMAC-SHA256 of `data` under `key`, raw 32 bytes.
-std::string HmacSha256(std::string_view key, std::string_view data);
-// Constant-time equality (length is not secret).
-bool ConstantTimeEquals(std::string_view a, std::string_view b);
+// core/digest.hpp's, where the codec's users have always found them.
+using meterline::ConstantTimeEquals;
+using meterline::HmacSha256;
 
 }  // namespace meterline::auth

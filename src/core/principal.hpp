@@ -2,6 +2,8 @@
 #pragma once
 
 #include <optional>
+
+#include "core/clock.hpp"
 #include <string>
 #include <string_view>
 
@@ -25,7 +27,7 @@ struct Principal {
   std::string customer_id;  // "" for platform admins and platform-wide keys
   bool via_cookie = false;  // credentials came from the session cookie (CSRF applies)
   std::string session_id;   // the JWT's jti (binds the CSRF token)
-  int64_t session_expires_at = 0;  // the JWT's exp, seconds since epoch
+  TimePoint session_expires_at;     // the JWT's exp
 };
 
 }  // namespace meterline

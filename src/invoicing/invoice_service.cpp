@@ -360,7 +360,7 @@ Result<std::vector<InvoiceService::WorkItem>> InvoiceService::CollectWork(
   for (const auto& row : subs->rows) {
     subscriptions::Subscription sub{row.Text(0), row.Text(1), row.Text(2),
                                     subscriptions::ParseStatus(row.Text(3)).value_or(subscriptions::Status::kActive),
-                                    FromUnixMillis(row.Int(4)), row.Int(5)};
+                                    FromUnixMillis(row.Int(4)), FromUnixMillis(row.Int(5))};
     ++summary.subscriptions;
     for (const Period& period : periods_of(sub)) {
       if (period.end > closed_before) {

@@ -74,7 +74,7 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
     std::map<RollupKey, std::pair<std::vector<size_t>, std::vector<int64_t>>> pending;  // -> (positions, values)
     for (size_t i = 0; i < events.size(); ++i) {
       const UsageEvent& e = *events[i];
-      RollupKey key{e.customer_id, e.metric, ToUnixMillis(HourStart(e.timestamp))};
+      RollupKey key{e.customer_id, e.metric, HourStart(e.timestamp)};
       // Duplicates touch their rollup too: re-checking alerts after a resend
       // repairs one lost to a crash between the insert and the commit below.
       touched.insert(key);
@@ -92,7 +92,7 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
     if (!pending.empty()) {
       clickhouse::ExternalTable keys{"batch_keys", "customer_id String, metric String, hour_start Int64", ""};
       for (const auto& [key, unused] : pending) {
-        clickhouse::AppendTsvRow(keys.tsv, {std::get<0>(key), std::get<1>(key), Ms(std::get<2>(key))});
+        clickhouse::AppendTsvRow(keys.tsv, {std::get<0>(key), std::get<1>(key), Ms(ToUnixMillis(std::get<2>(key)))});
       }
       auto totals = Select(
           "SELECT customer_id, metric, hour_start, " + std::string(kSplitSum) +
@@ -108,7 +108,7 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
         if (!hour.ok() || !high.ok() || !low.ok()) return Internal("ClickHouse: bad rollup total");
         // A sum past int64 (rows from before the limit) refuses every new event.
         auto joined = JoinSplitSum(*high, *low, "usage");
-        stored_totals[{row.at(0), row.at(1), *hour}] = joined.ok() ? *joined : INT64_MAX;
+        stored_totals[{row.at(0), row.at(1), FromUnixMillis(*hour)}] = joined.ok() ? *joined : INT64_MAX;
       }
     }
     std::string rows;
@@ -122,7 +122,7 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
         const UsageEvent& e = *events[slot.first[j]];
         if (next_refused < fit.refused.size() && fit.refused[next_refused] == j) {
           ++next_refused;
-          outcome.refused.push_back({slot.first[j], HourlyLimitReason(e.metric, FromUnixMillis(std::get<2>(key)))});
+          outcome.refused.push_back({slot.first[j], HourlyLimitReason(e.metric, std::get<2>(key))});
           continue;
         }
         clickhouse::AppendTsvRow(rows, {e.customer_id, e.id, e.metric, Ms(e.value), Ms(ToUnixMillis(e.timestamp)),
@@ -136,11 +136,11 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
       if (distributed_) settings.emplace_back("insert_distributed_sync", "1");
       MTL_RETURN_IF_ERROR(client_.InsertTsv("usage_events", rows, settings));
     }
-    TotalFn total = [this](const std::string& customer_id, const std::string& metric, int64_t from_ms,
-                           int64_t to_ms) -> Result<int64_t> {
+    TotalFn total = [this](const std::string& customer_id, const std::string& metric, TimePoint from,
+                           TimePoint to) -> Result<int64_t> {
       auto r = Select(std::string("SELECT ") + kSplitSum + " FROM usage_rollups_hourly WHERE customer_id = " +
-                      Quote(customer_id) + " AND metric = " + Quote(metric) + " AND hour_start >= " + Ms(from_ms) +
-                      " AND hour_start < " + Ms(to_ms));
+                      Quote(customer_id) + " AND metric = " + Quote(metric) + " AND hour_start >= " + Ms(ToUnixMillis(from)) +
+                      " AND hour_start < " + Ms(ToUnixMillis(to)));
       if (!r.ok()) return std::move(r).error();
       if (r->empty()) return int64_t{0};
       return JoinSums(r->at(0), 0, "usage of " + metric);
@@ -186,8 +186,9 @@ Result<std::map<std::string, std::map<std::string, int64_t>>> ClickHouseUsageSto
 }
 
 Result<std::vector<RollupBucket>> ClickHouseUsageStore::Buckets(const std::string& customer_id, TimePoint from,
-                                                                TimePoint to, int64_t bucket_ms) {
-  auto rows = Select("SELECT metric, intDiv(hour_start, " + Ms(bucket_ms) + ") * " + Ms(bucket_ms) +
+                                                                TimePoint to, std::chrono::milliseconds bucket) {
+  std::string bucket_ms = Ms(bucket.count());
+  auto rows = Select("SELECT metric, intDiv(hour_start, " + bucket_ms + ") * " + bucket_ms +
                      " AS bucket, " + kSplitSum + " FROM usage_rollups_hourly WHERE customer_id = " + Quote(customer_id) +
                      " AND hour_start >= " + Ms(ToUnixMillis(from)) + " AND hour_start < " + Ms(ToUnixMillis(to)) +
                      " GROUP BY metric, bucket ORDER BY metric, bucket");
@@ -198,7 +199,7 @@ Result<std::vector<RollupBucket>> ClickHouseUsageStore::Buckets(const std::strin
     auto total = JoinSums(row, 2, "usage of " + row.at(0));
     if (!start.ok()) return std::move(start).error();
     if (!total.ok()) return std::move(total).error();
-    out.push_back({row.at(0), *start, *total});
+    out.push_back({row.at(0), FromUnixMillis(*start), *total});
   }
   return out;
 }

@@ -97,12 +97,12 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
   // exactly once thanks to the unique constraint, each with a queued event.
   AfterWrite record_alerts = [&](storage::Executor& tx, const std::set<RollupKey>& touched,
                                  const TotalFn& total) -> Status {
-    std::set<std::tuple<std::string, std::string, int64_t>> periods;  // customer, metric, period start
+    std::set<std::tuple<std::string, std::string, TimePoint>> periods;  // customer, metric, period start
     for (const auto& [customer_id, metric, hour] : touched) {
       const CustomerFacts& facts = facts_of[customer_id];
       if (facts.anchor) {
         periods.insert(
-            {customer_id, metric, ToUnixMillis(MonthlyPeriodContaining(*facts.anchor, FromUnixMillis(hour)).start)});
+            {customer_id, metric, MonthlyPeriodContaining(*facts.anchor, hour).start});
       }
     }
     for (const auto& [customer_id, metric, period_start] : periods) {
@@ -110,8 +110,8 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
       const catalog::Plan* plan = catalog_.FindPlan(facts.plan_id);
       if (plan == nullptr || !plan->limits.count(metric) || plan->limits.at(metric) == 0) continue;
       int64_t limit = plan->limits.at(metric);
-      Period period = MonthlyPeriodContaining(*facts.anchor, FromUnixMillis(period_start));
-      auto used = total(customer_id, metric, period_start, ToUnixMillis(period.end));
+      Period period = MonthlyPeriodContaining(*facts.anchor, period_start);
+      auto used = total(customer_id, metric, period_start, period.end);
       // A period total past int64 can only come from rows written before the
       // hourly limit existed; it is past every threshold, and must not make
       // every later batch of this metric fail.
@@ -124,7 +124,7 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
             "INSERT INTO usage_alerts (customer_id, metric, period_start, threshold_percent, usage, usage_limit, "
             "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
             "ON CONFLICT (customer_id, metric, period_start, threshold_percent) DO NOTHING",
-            {customer_id, metric, period_start, int64_t{threshold}, *used, limit, received});
+            {customer_id, metric, ToUnixMillis(period_start), int64_t{threshold}, *used, limit, received});
         if (!alert.ok()) return std::move(alert).error();
         if (alert->affected_rows == 0) continue;
         MTL_RETURN_IF_ERROR(outbox::Publish(tx, {"usage.threshold_crossed", customer_id,

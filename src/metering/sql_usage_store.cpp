@@ -38,14 +38,14 @@ Result<RollupFit> AddToRollup(storage::Transaction& tx, storage::Backend backend
           "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id, metric, hour_start) DO UPDATE SET "
           "total = usage_rollups_hourly.total + excluded.total, events = usage_rollups_hourly.events + excluded.events "
           "WHERE usage_rollups_hourly.total <= $6 - excluded.total",
-          {customer_id, metric, hour, fit.taken_sum, fit.taken, kMaxHourlyUsage});
+          {customer_id, metric, ToUnixMillis(hour), fit.taken_sum, fit.taken, kMaxHourlyUsage});
       if (!upserted.ok()) return std::move(upserted).error();
       if (upserted->affected_rows > 0) return fit;
     }
     auto stored = tx.Execute(std::string("SELECT total FROM usage_rollups_hourly WHERE customer_id = $1 AND "
                                          "metric = $2 AND hour_start = $3") +
                                  (backend == storage::Backend::kPostgres ? " FOR UPDATE" : ""),
-                             {customer_id, metric, hour});
+                             {customer_id, metric, ToUnixMillis(hour)});
     if (!stored.ok()) return std::move(stored).error();
     fit = FitIntoRollup(stored->rows.empty() ? 0 : stored->rows[0].Int(0), values);
     sum_fits = true;
@@ -105,7 +105,7 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
           outcome.duplicates.push_back(i);
           continue;
         }
-        auto& slot = rollups[{event.customer_id, event.metric, ToUnixMillis(HourStart(event.timestamp))}];
+        auto& slot = rollups[{event.customer_id, event.metric, HourStart(event.timestamp)}];
         slot.first.push_back(i);
         slot.second.push_back(event.value);
       }
@@ -124,15 +124,15 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
                                     {event.customer_id, event.id});
           if (!deleted.ok()) return std::move(deleted).error();
           outcome.refused.push_back(
-              {pending.first[refused], HourlyLimitReason(event.metric, FromUnixMillis(std::get<2>(key)))});
+              {pending.first[refused], HourlyLimitReason(event.metric, std::get<2>(key))});
         }
       }
-      TotalFn total = [&tx](const std::string& customer_id, const std::string& metric, int64_t from_ms,
-                            int64_t to_ms) -> Result<int64_t> {
+      TotalFn total = [&tx](const std::string& customer_id, const std::string& metric, TimePoint from,
+                            TimePoint to) -> Result<int64_t> {
         auto usage = tx.Execute(std::string("SELECT ") + kSplitSum +
                                     " FROM usage_rollups_hourly WHERE customer_id = $1 AND metric = $2 "
                                     "AND hour_start >= $3 AND hour_start < $4",
-                                {customer_id, metric, from_ms, to_ms});
+                                {customer_id, metric, ToUnixMillis(from), ToUnixMillis(to)});
         if (!usage.ok()) return std::move(usage).error();
         return JoinSplitSum(usage->rows[0].Int(0), usage->rows[0].Int(1), "usage of " + metric);
       };
@@ -188,18 +188,18 @@ Result<std::map<std::string, std::map<std::string, int64_t>>> SqlUsageStore::Tot
 }
 
 Result<std::vector<RollupBucket>> SqlUsageStore::Buckets(const std::string& customer_id, TimePoint from,
-                                                         TimePoint to, int64_t bucket_ms) {
+                                                         TimePoint to, std::chrono::milliseconds bucket) {
   // Rollups are hourly; days are whole UTC days (integer division in both dialects).
   auto rows = db_.Execute(std::string("SELECT metric, (hour_start / $4) * $4 AS bucket, ") + kSplitSum +
                              " FROM usage_rollups_hourly WHERE customer_id = $1 AND hour_start >= $2 AND "
                              "hour_start < $3 GROUP BY metric, bucket ORDER BY metric, bucket",
-                         {customer_id, ToUnixMillis(from), ToUnixMillis(to), bucket_ms});
+                         {customer_id, ToUnixMillis(from), ToUnixMillis(to), int64_t{bucket.count()}});
   if (!rows.ok()) return std::move(rows).error();
   std::vector<RollupBucket> out;
   for (const auto& row : rows->rows) {
     auto sum = JoinSplitSum(row.Int(2), row.Int(3), "usage of " + row.Text(0));
     if (!sum.ok()) return std::move(sum).error();
-    out.push_back({row.Text(0), row.Int(1), *sum});
+    out.push_back({row.Text(0), FromUnixMillis(row.Int(1)), *sum});
   }
   return out;
 }

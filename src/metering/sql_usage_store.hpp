@@ -23,7 +23,7 @@ class SqlUsageStore final : public UsageStore {
   Result<std::map<std::string, std::map<std::string, int64_t>>> TotalsForCustomers(
       const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) override;
   Result<std::vector<RollupBucket>> Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
-                                            int64_t bucket_ms) override;
+                                            std::chrono::milliseconds bucket) override;
   Result<Audit> AuditMetric(const std::string& customer_id, const std::string& metric) override;
   Status Ping() override { return db_.Ping(); }
   const char* name() const override { return storage::BackendName(db_.backend()); }

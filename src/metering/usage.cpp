@@ -40,15 +40,15 @@ Result<CurrentUsage> UsageService::Current(const std::string& customer_id) {
 
 Result<std::vector<UsageSeries>> UsageService::History(const std::string& customer_id, TimePoint from, TimePoint to,
                                                       Granularity granularity) {
-  int64_t bucket_ms = granularity == Granularity::kDay ? 86'400'000 : 3'600'000;
-  auto buckets = store_.Buckets(customer_id, from, to, bucket_ms);
+  std::chrono::milliseconds bucket = granularity == Granularity::kDay ? std::chrono::hours(24) : std::chrono::hours(1);
+  auto buckets = store_.Buckets(customer_id, from, to, bucket);
   if (!buckets.ok()) return std::move(buckets).error();
   std::map<std::string, UsageSeries> by_metric;
   for (const catalog::Metric& m : catalog_.metrics()) by_metric[m.id].metric = m.id;
   for (const RollupBucket& b : *buckets) {
     auto& series = by_metric[b.metric];
     series.metric = b.metric;
-    series.points.push_back({FromUnixMillis(b.start_ms), b.total});
+    series.points.push_back({b.start, b.total});
   }
   std::vector<UsageSeries> out;
   for (const catalog::Metric& m : catalog_.metrics()) out.push_back(std::move(by_metric[m.id]));

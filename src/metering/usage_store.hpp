@@ -26,12 +26,12 @@ struct UsageEvent {
   std::string properties_json;  // "" or a JSON object, stored as given
 };
 
-// (customer, metric, hour start in ms) whose rollup a write changed.
-using RollupKey = std::tuple<std::string, std::string, int64_t>;
+// (customer, metric, hour start) whose rollup a write changed.
+using RollupKey = std::tuple<std::string, std::string, TimePoint>;
 
-// Sum of a metric's rollups for a customer in [from_ms, to_ms).
-using TotalFn = std::function<Result<int64_t>(const std::string& customer_id, const std::string& metric,
-                                              int64_t from_ms, int64_t to_ms)>;
+// Sum of a metric's rollups for a customer with hour starts in [from, to).
+using TotalFn =
+    std::function<Result<int64_t>(const std::string& customer_id, const std::string& metric, TimePoint from, TimePoint to)>;
 
 // Runs inside the store's write transaction on the transactional database,
 // after the events are stored: records threshold alerts. `total` reads the
@@ -54,7 +54,7 @@ struct WriteOutcome {
 
 struct RollupBucket {
   std::string metric;
-  int64_t start_ms = 0;
+  TimePoint start;
   int64_t total = 0;
 };
 
@@ -80,9 +80,9 @@ class UsageStore {
   virtual Result<std::map<std::string, std::map<std::string, int64_t>>> TotalsForCustomers(
       const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) = 0;
 
-  // Per-metric sums in buckets of `bucket_ms` (hour or UTC day), oldest first.
+  // Per-metric sums in buckets of `bucket` (an hour or a UTC day), oldest first.
   virtual Result<std::vector<RollupBucket>> Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
-                                                    int64_t bucket_ms) = 0;
+                                                    std::chrono::milliseconds bucket) = 0;
 
   // For checks: the rollup total and the raw event sum of one metric over all
   // time (they must agree), and the number of stored events.

@@ -4,6 +4,22 @@
 
 namespace meterline::reconciliation {
 
+const char* FindingKindName(FindingKind kind) {
+  switch (kind) {
+    case FindingKind::kAmountMismatch: return "amount_mismatch";
+    case FindingKind::kMissingInStripe: return "missing_in_stripe";
+    case FindingKind::kMissingInternal: return "missing_internal";
+  }
+  return "amount_mismatch";
+}
+
+std::optional<FindingKind> ParseFindingKind(std::string_view text) {
+  for (FindingKind kind : {FindingKind::kAmountMismatch, FindingKind::kMissingInStripe, FindingKind::kMissingInternal}) {
+    if (text == FindingKindName(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
 bool Beyond(int64_t expected, int64_t billed, const money::Decimal& tolerance) {
   __int128 diff = static_cast<__int128>(billed) - expected;
   if (diff < 0) diff = -diff;
@@ -21,12 +37,12 @@ Result<int64_t> CheckedAbs(int64_t value, const std::string& what) {
 }
 
 // A finding about `expected`'s invoice; its difference is checked.
-Result<Finding> MakeFinding(const invoicing::ExpectedInvoice& expected, std::string kind, std::string line,
+Result<Finding> MakeFinding(const invoicing::ExpectedInvoice& expected, FindingKind kind, std::string line,
                             int64_t expected_minor, int64_t billed_minor, const std::string& invoice_id,
                             const std::string& stripe_id) {
   auto difference = TrySub(billed_minor, expected_minor);
   if (!difference) return OverflowError("the difference on " + line + " of Stripe invoice " + stripe_id);
-  return Finding{expected.subscription.customer_id, "", std::move(kind), std::move(line), expected_minor,
+  return Finding{expected.subscription.customer_id, "", kind, std::move(line), expected_minor,
                  billed_minor, *difference, expected.currency, invoice_id, stripe_id};
 }
 
@@ -36,9 +52,9 @@ Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expec
                                          const BilledInvoice* billed, const money::Decimal& tolerance) {
   InvoiceComparison out;
   const int64_t total = expected.amounts.total_minor;
-  auto add = [&](std::string kind, std::string line, int64_t exp, int64_t got, const std::string& invoice_id,
+  auto add = [&](FindingKind kind, std::string line, int64_t exp, int64_t got, const std::string& invoice_id,
                  const std::string& stripe_id) -> Status {
-    auto finding = MakeFinding(expected, std::move(kind), std::move(line), exp, got, invoice_id, stripe_id);
+    auto finding = MakeFinding(expected, kind, std::move(line), exp, got, invoice_id, stripe_id);
     if (!finding.ok()) return std::move(finding).error();
     out.findings.push_back(std::move(finding).value());
     return OkStatus();
@@ -48,7 +64,7 @@ Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expec
     auto magnitude = CheckedAbs(total, "an expected total");
     if (!magnitude.ok()) return std::move(magnitude).error();
     out.discrepancy_minor = *magnitude;
-    MTL_RETURN_IF_ERROR(add("missing_internal", "total", total, 0, "", ""));
+    MTL_RETURN_IF_ERROR(add(FindingKind::kMissingInternal, "total", total, 0, "", ""));
     return out;
   }
   if (ours->status == invoicing::InvoiceStatus::kVoid) return out;  // nothing is owed
@@ -58,7 +74,7 @@ Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expec
       auto magnitude = CheckedAbs(total, "an expected total");
       if (!magnitude.ok()) return std::move(magnitude).error();
       out.discrepancy_minor = *magnitude;
-      MTL_RETURN_IF_ERROR(add("missing_in_stripe", "total", total, 0, ours->id, ""));
+      MTL_RETURN_IF_ERROR(add(FindingKind::kMissingInStripe, "total", total, 0, ours->id, ""));
     }
     return out;
   }
@@ -68,7 +84,7 @@ Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expec
     auto magnitude = CheckedAbs(total, "an expected total");
     if (!magnitude.ok()) return std::move(magnitude).error();
     out.discrepancy_minor = *magnitude;
-    MTL_RETURN_IF_ERROR(add("amount_mismatch", "currency " + billed->currency, total, 0, ours->id, billed->id));
+    MTL_RETURN_IF_ERROR(add(FindingKind::kAmountMismatch, "currency " + billed->currency, total, 0, ours->id, billed->id));
     return out;
   }
   out.billed_minor = billed->total;
@@ -91,17 +107,17 @@ Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expec
     auto got = billed->lines.find(position);
     int64_t amount = got == billed->lines.end() ? 0 : got->second;
     if (Beyond(named.second, amount, tolerance)) {
-      MTL_RETURN_IF_ERROR(add("amount_mismatch", named.first, named.second, amount, ours->id, billed->id));
+      MTL_RETURN_IF_ERROR(add(FindingKind::kAmountMismatch, named.first, named.second, amount, ours->id, billed->id));
     }
   }
   if (Beyond(total, billed->total, tolerance)) {
-    MTL_RETURN_IF_ERROR(add("amount_mismatch", "total", total, billed->total, ours->id, billed->id));
+    MTL_RETURN_IF_ERROR(add(FindingKind::kAmountMismatch, "total", total, billed->total, ours->id, billed->id));
   }
   return out;
 }
 
 Finding UnknownToUs(const std::string& our_invoice_id, const BilledInvoice& billed) {
-  return Finding{"", "", "missing_internal", "total", 0, billed.total, billed.total, billed.currency, our_invoice_id,
+  return Finding{"", "", FindingKind::kMissingInternal, "total", 0, billed.total, billed.total, billed.currency, our_invoice_id,
                  billed.id};
 }
 

@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -17,10 +19,19 @@
 
 namespace meterline::reconciliation {
 
+enum class FindingKind {
+  kAmountMismatch,   // |billed - expected| beyond the tolerance, or billed in another currency
+  kMissingInStripe,  // we expect a charge; Stripe has no invoice for it
+  kMissingInternal,  // we have no invoice for the period, or Stripe has one of ours we do not
+};
+// "amount_mismatch" | "missing_in_stripe" | "missing_internal", as stored and in the API.
+const char* FindingKindName(FindingKind kind);
+std::optional<FindingKind> ParseFindingKind(std::string_view text);
+
 struct Finding {
   std::string customer_id;
   std::string customer_name;
-  std::string kind;  // amount_mismatch | missing_in_stripe | missing_internal
+  FindingKind kind = FindingKind::kAmountMismatch;
   std::string line;  // total | base_fee | tax | <metric> | currency XYZ
   int64_t expected_minor = 0;
   int64_t billed_minor = 0;

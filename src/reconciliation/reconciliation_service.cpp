@@ -2,8 +2,6 @@
 
 #include <boost/json/serialize.hpp>
 
-#include <curl/curl.h>
-
 #include <cctype>
 #include <charconv>
 #include <map>
@@ -16,7 +14,6 @@
 #include "core/log.hpp"
 #include "core/period.hpp"
 #include "money/money.hpp"
-#include "net/curl_pool.hpp"
 #include "observability/metrics.hpp"
 #include "storage/bulk.hpp"
 #include "outbox/events.hpp"
@@ -147,14 +144,20 @@ constexpr const char* kColumns =
 
 ReconciliationService::ReconciliationService(storage::Database& db, invoicing::InvoiceService& invoices,
                                              stripe::StripeClient& stripe, observability::Registry& metrics,
-                                             const Clock& clock, Options options)
+                                             const Clock& clock, Options options,
+                                             std::unique_ptr<AlertSink> alert_sink)
     : db_(db),
       invoices_(invoices),
       stripe_(stripe),
       alerts_(metrics.AddCounter("meterline_reconciliation_alerts_total",
                                  "Reconciliations whose discrepancy crossed the alert threshold.", {})),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      alert_sink_(std::move(alert_sink)) {
+  if (alert_sink_ == nullptr && !options_.alert_webhook_url.empty()) {
+    alert_sink_ = NewWebhookAlertSink(options_.alert_webhook_url);
+  }
+}
 
 std::string ReconciliationService::LastClosedPeriod(TimePoint now) {
   std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(now)};
@@ -288,11 +291,11 @@ Status ReconciliationService::Store(const Reconciliation& r) {
     auto optional = [](const std::string& s) { return s.empty() ? storage::Value(nullptr) : storage::Value(s); };
     for (const Finding& f : r.findings) {
       for (storage::Value v : std::initializer_list<storage::Value>{
-               r.id, f.customer_id, f.kind, f.line, f.expected_minor, f.billed_minor, f.difference_minor,
+               r.id, f.customer_id, std::string(FindingKindName(f.kind)), f.line, f.expected_minor, f.billed_minor, f.difference_minor,
                f.currency, optional(f.invoice_id), optional(f.stripe_invoice_id)}) {
         findings.push_back(std::move(v));
       }
-      json::object data = {{"reconciliation_id", r.id}, {"period", r.period},         {"kind", f.kind},
+      json::object data = {{"reconciliation_id", r.id}, {"period", r.period},         {"kind", FindingKindName(f.kind)},
                            {"line", f.line},            {"expected", f.expected_minor}, {"billed", f.billed_minor},
                            {"currency", f.currency}};
       if (!f.invoice_id.empty()) data["invoice_id"] = f.invoice_id;
@@ -336,31 +339,10 @@ void ReconciliationService::Alert(const Reconciliation& r) {
                 {"threshold_minor", t.alert_threshold_minor},
                 {"currency", t.currency}});
   }
-  if (options_.alert_webhook_url.empty()) return;
-  static net::CurlPool pool;
-  CURL* curl = pool.Take();
-  if (curl == nullptr) return;
+  if (alert_sink_ == nullptr) return;
   json::object payload = AlertPayload(r);
   payload["type"] = "reconciliation.alert";
-  std::string body = json::serialize(payload);
-  std::string response;
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  curl_easy_setopt(curl, CURLOPT_URL, options_.alert_webhook_url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, net::AppendToString);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
-  CURLcode code = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  pool.Give(curl);
-  if (code != CURLE_OK || status >= 300) {
-    // The URL may carry a token: log only that it failed.
-    log::Error("alert webhook failed", {{"status", static_cast<int64_t>(status)}, {"error", curl_easy_strerror(code)}});
-  }
+  alert_sink_->Send(payload);
 }
 
 Result<std::vector<Reconciliation>> ReconciliationService::List(int64_t limit) {
@@ -389,7 +371,8 @@ Result<Reconciliation> ReconciliationService::Get(const std::string& id) {
   for (const auto& f : findings->rows) {
     std::string customer_id = f.OptText(0).value_or("");
     auto name = names->find(customer_id);
-    r.findings.push_back({customer_id, name == names->end() ? "" : name->second, f.Text(1), f.Text(2), f.Int(3),
+    r.findings.push_back({customer_id, name == names->end() ? "" : name->second,
+                          ParseFindingKind(f.Text(1)).value_or(FindingKind::kAmountMismatch), f.Text(2), f.Int(3),
                           f.Int(4), f.Int(5), f.Text(6), f.OptText(7).value_or(""), f.OptText(8).value_or("")});
   }
   auto totals = db_.Execute(

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "invoicing/invoice_service.hpp"
+#include "reconciliation/alert_sink.hpp"
 #include "reconciliation/compare.hpp"
 #include "observability/metrics.hpp"
 #include "reconciliation/options.hpp"
@@ -72,8 +74,11 @@ struct Progress {
 
 class ReconciliationService {
  public:
+  // `alert_sink` gets every raised alert; null: a webhook sink for
+  // options.alert_webhook_url when it is set, else none.
   ReconciliationService(storage::Database& db, invoicing::InvoiceService& invoices, stripe::StripeClient& stripe,
-                        observability::Registry& metrics, const Clock& clock, Options options);
+                        observability::Registry& metrics, const Clock& clock, Options options,
+                        std::unique_ptr<AlertSink> alert_sink = nullptr);
 
   // "2025-01" for the month before the one `now` is in: the last closed one.
   static std::string LastClosedPeriod(TimePoint now);
@@ -99,6 +104,7 @@ class ReconciliationService {
   observability::Family<observability::Counter>& alerts_;
   const Clock& clock_;
   Options options_;
+  std::unique_ptr<AlertSink> alert_sink_;  // null: alerts go to the log, the metric and events only
 };
 
 }  // namespace meterline::reconciliation

@@ -49,7 +49,7 @@ storage::Value MillisOrNull(const json::object* o, const char* key) {
 }
 
 ApplyStep Ignore(std::string why) {
-  return [why = std::move(why)](storage::Transaction&) -> Result<std::string> { return "ignored: " + why; };
+  return [why = std::move(why)](storage::Transaction&) -> Result<Outcome> { return Ignored(why); };
 }
 
 // Our subscription statuses for Stripe's; nullopt: no equivalent (incomplete, paused).
@@ -66,14 +66,14 @@ std::optional<std::string> OurSubscriptionStatus(const std::string& stripe_statu
 // An invoice created in Stripe that we do not have: ours is made from it, its
 // lines as adjustment lines (quantity 1, so the unit price is exact), plus one
 // line for whatever makes subtotal + tax = total hold (discounts).
-Result<std::string> CreateFromStripe(storage::Transaction& tx, const Clock& clock, const json::object& inv,
+Result<Outcome> CreateFromStripe(storage::Transaction& tx, const Clock& clock, const json::object& inv,
                                      const std::vector<json::object>& lines, const std::string& customer_id,
                                      int64_t event_created) {
   auto status = invoicing::ParseStatus(TextField(inv, "status"));
-  if (!status) return "ignored: Stripe invoice status " + TextField(inv, "status") + " is unknown";
+  if (!status) return Ignored("Stripe invoice status " + TextField(inv, "status") + " is unknown");
   std::string currency = Upper(TextField(inv, "currency"));
   auto unit = money::FindCurrency(currency);
-  if (!unit) return "ignored: currency " + currency + " is not supported";
+  if (!unit) return Ignored("currency " + currency + " is not supported");
   int64_t total = IntField(inv, "total").value_or(0);
   int64_t tax = 0;
   if (const auto* taxes = inv.if_contains("total_taxes"); taxes && taxes->is_array()) {
@@ -132,10 +132,15 @@ Result<std::string> CreateFromStripe(storage::Transaction& tx, const Clock& cloc
                                  {"stripe", "invoice.imported_from_stripe", customer_id,
                                   {{"invoice_id", id}, {"stripe_invoice_id", TextField(inv, "id")}}, {}});
   if (!audited.ok()) return std::move(audited).error();
-  return "applied: created " + id + " from " + TextField(inv, "id");
+  return Applied("created " + id + " from " + TextField(inv, "id"));
 }
 
 }  // namespace
+
+std::string Outcome::Text() const { return (kind == OutcomeKind::kApplied ? "applied: " : "ignored: ") + detail; }
+
+Outcome Applied(std::string detail) { return {OutcomeKind::kApplied, std::move(detail)}; }
+Outcome Ignored(std::string detail) { return {OutcomeKind::kIgnored, std::move(detail)}; }
 
 Result<StripeEvent> ParseStripeEvent(std::string_view payload) {
   boost::system::error_code ec;
@@ -175,7 +180,7 @@ Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
   if (!lines.ok()) return std::move(lines).error();
 
   return ApplyStep([this, event, inv = std::move(inv), lines = std::move(*lines),
-                    stripe_id](storage::Transaction& tx) -> Result<std::string> {
+                    stripe_id](storage::Transaction& tx) -> Result<Outcome> {
     TimePoint now = clock_.Now();
     auto found = invoicing::InvoiceStore::FindByStripeId(tx, stripe_id);
     if (!found.ok()) return std::move(found).error();
@@ -184,13 +189,13 @@ Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
       std::string ours = MetadataField(inv, "meterline_invoice_id");
       auto customer = customers::CustomerStore::ForStripeCustomer(tx, TextField(inv, "customer"));
       if (!customer.ok()) return std::move(customer).error();
-      if (customer->empty()) return std::string("ignored: the invoice's customer is not linked to Meterline");
+      if (customer->empty()) return Ignored("the invoice's customer is not linked to Meterline");
       if (ours.empty()) return CreateFromStripe(tx, clock_, inv, lines, *customer, event.created);
       // Metadata is editable in Stripe's dashboard: link only an invoice of
       // the same customer (the sync links the customer before the invoice).
       auto linked = invoicing::InvoiceStore::LinkStripe(tx, ours, stripe_id, *customer, now);
       if (!linked.ok()) return std::move(linked).error();
-      if (!*linked) return "ignored: metadata names " + ours + ", which is not ours to link";
+      if (!*linked) return Ignored("metadata names " + ours + ", which is not ours to link");
       found = invoicing::InvoiceStore::FindByStripeId(tx, stripe_id);
       if (!found.ok()) return std::move(found).error();
       if (!*found) return Conflict("invoice " + ours + " changed meanwhile");
@@ -242,10 +247,10 @@ Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
     } else if (to && from != *to) {
       done.push_back("kept " + status + " (Stripe says " + TextField(inv, "status") + ", an earlier state)");
     }
-    if (done.empty()) return "ignored: invoice " + id + " already " + status;
-    std::string outcome = "applied: invoice " + id;
-    for (const auto& d : done) outcome += ", " + d;
-    return outcome;
+    if (done.empty()) return Ignored("invoice " + id + " already " + status);
+    std::string detail = "invoice " + id;
+    for (const auto& d : done) detail += ", " + d;
+    return Applied(detail);
   });
 }
 
@@ -274,7 +279,7 @@ Result<ApplyStep> WebhookHandlers::PrepareRefund(const StripeEvent& event) {
   int64_t refunded = IntField(*charge, "amount_refunded").value_or(0);
   std::string stripe_customer = TextField(*charge, "customer");
   return ApplyStep([this, event, charge_id, stripe_invoice, refunded,
-                    stripe_customer](storage::Transaction& tx) -> Result<std::string> {
+                    stripe_customer](storage::Transaction& tx) -> Result<Outcome> {
     std::string invoice_id, customer_id;
     if (!stripe_invoice.empty()) {
       auto found = invoicing::InvoiceStore::FindByStripeId(tx, stripe_invoice);
@@ -289,7 +294,7 @@ Result<ApplyStep> WebhookHandlers::PrepareRefund(const StripeEvent& event) {
       if (!customer.ok()) return std::move(customer).error();
       customer_id = *customer;
     }
-    if (customer_id.empty()) return std::string("ignored: the charge's customer is not linked to Meterline");
+    if (customer_id.empty()) return Ignored("the charge's customer is not linked to Meterline");
     if (!invoice_id.empty()) {
       // The refunded total only grows, whatever order the events come in.
       MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::RecordRefund(tx, invoice_id, refunded, clock_.Now()));
@@ -298,7 +303,7 @@ Result<ApplyStep> WebhookHandlers::PrepareRefund(const StripeEvent& event) {
     data["invoice_id"] = invoice_id.empty() ? json::value(nullptr) : json::value(invoice_id);
     Status audited = audit::Record(tx, clock_, {"stripe", "charge.refunded", customer_id, data, {}});
     if (!audited.ok()) return std::move(audited).error();
-    return "applied: refund of " + charge_id + " recorded" + (invoice_id.empty() ? "" : " on " + invoice_id);
+    return Applied("refund of " + charge_id + " recorded" + (invoice_id.empty() ? "" : " on " + invoice_id));
   });
 }
 
@@ -310,7 +315,7 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
     if (fetched.error().code == ErrorCode::kNotFound) return Ignore("Stripe no longer has " + stripe_id);
     return std::move(fetched).error();
   }
-  return ApplyStep([this, event, sub = std::move(*fetched), stripe_id](storage::Transaction& tx) -> Result<std::string> {
+  return ApplyStep([this, event, sub = std::move(*fetched), stripe_id](storage::Transaction& tx) -> Result<Outcome> {
     int64_t now = ToUnixMillis(clock_.Now());
     const char* kSelect =
         "SELECT id, customer_id, status, stripe_status_at FROM subscriptions WHERE stripe_subscription_id = $1";
@@ -325,11 +330,11 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
       // the customer the Stripe customer is linked to (the first invoice sync
       // links it; events before that are ignored, and the next one after it
       // re-fetches the current state).
-      if (customer->empty()) return std::string("ignored: the subscription's customer is not linked to Meterline");
+      if (customer->empty()) return Ignored("the subscription's customer is not linked to Meterline");
       if (ours.empty()) {
         auto by_customer = tx.Execute("SELECT id FROM subscriptions WHERE customer_id = $1", {*customer});
         if (!by_customer.ok()) return std::move(by_customer).error();
-        if (by_customer->rows.empty()) return "ignored: customer " + *customer + " has no subscription";
+        if (by_customer->rows.empty()) return Ignored("customer " + *customer + " has no subscription");
         ours = by_customer->rows[0].Text(0);
       }
       auto linked = tx.Execute(
@@ -338,7 +343,7 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
           {ours, stripe_id, now, *customer});
       if (!linked.ok()) return std::move(linked).error();
       if (linked->affected_rows != 1) {
-        return "ignored: subscription " + ours + " is linked to another or is not this customer's";
+        return Ignored("subscription " + ours + " is linked to another or is not this customer's");
       }
       found = tx.Execute(kSelect, {stripe_id});
       if (!found.ok()) return std::move(found).error();
@@ -356,17 +361,17 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
       payload["trial_end"] = end ? json::value(FormatIso8601(FromUnixMillis(*end * 1000))) : json::value(nullptr);
       MTL_RETURN_IF_ERROR(
           outbox::Publish(tx, {"subscription.trial_will_end", customer_id, std::move(payload), FromUnixMillis(now)}));
-      return "applied: trial end notice queued for " + id;
+      return Applied("trial end notice queued for " + id);
     }
 
-    if (status == "canceled") return "ignored: subscription " + id + " is canceled, which is final";
+    if (status == "canceled") return Ignored("subscription " + id + " is canceled, which is final");
     if (auto last = row.OptInt(3); last && *last > event.created) {
-      return "ignored: a newer event was applied to " + id;
+      return Ignored("a newer event was applied to " + id);
     }
     std::string theirs = TextField(sub, "status");
     auto next = event.type == "customer.subscription.deleted" ? std::optional<std::string>("canceled")
                                                               : OurSubscriptionStatus(theirs);
-    if (!next) return "ignored: Stripe status " + theirs + " has no Meterline equivalent";
+    if (!next) return Ignored("Stripe status " + theirs + " has no Meterline equivalent");
     storage::Value canceled_at = MillisOrNull(&sub, "canceled_at");
     if (*next == "canceled" && std::holds_alternative<std::nullptr_t>(canceled_at)) canceled_at = now;
     auto updated = tx.Execute(
@@ -383,7 +388,7 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
            {{"subscription_id", id}, {"event_id", event.id}, {"from", status}, {"to", *next}}, {}});
       if (!audited.ok()) return std::move(audited).error();
     }
-    return "applied: subscription " + id + " " + status + " -> " + *next;
+    return Applied("subscription " + id + " " + status + " -> " + *next);
   });
 }
 

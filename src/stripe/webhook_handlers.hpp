@@ -42,9 +42,19 @@ struct StripeEvent {
 // Parses a recorded payload. kInvalidArgument when it is not an event.
 Result<StripeEvent> ParseStripeEvent(std::string_view payload);
 
-// The transactional half of handling one event; returns the outcome text
-// ("applied: invoice inv_… open -> paid", "ignored: …").
-using ApplyStep = std::function<Result<std::string>(storage::Transaction&)>;
+// What handling an event did: a change, or nothing and why.
+enum class OutcomeKind { kApplied, kIgnored };
+struct Outcome {
+  OutcomeKind kind = OutcomeKind::kIgnored;
+  std::string detail;  // "invoice inv_… open -> paid", "the event names no invoice"
+  // As stored and shown to admins: "applied: …" or "ignored: …".
+  std::string Text() const;
+};
+Outcome Applied(std::string detail);
+Outcome Ignored(std::string detail);
+
+// The transactional half of handling one event.
+using ApplyStep = std::function<Result<Outcome>(storage::Transaction&)>;
 
 class WebhookHandlers {
  public:

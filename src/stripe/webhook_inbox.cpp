@@ -30,12 +30,31 @@ Result<Accepted> WebhookInbox::Record(std::string_view payload) {
   return out;
 }
 
-Result<std::vector<RecordedEvent>> WebhookInbox::List(const std::string& status, int64_t limit) {
+const char* EventStatusName(EventStatus status) {
+  switch (status) {
+    case EventStatus::kPending: return "pending";
+    case EventStatus::kProcessing: return "processing";
+    case EventStatus::kProcessed: return "processed";
+    case EventStatus::kFailed: return "failed";
+    case EventStatus::kDead: return "dead";
+  }
+  return "pending";
+}
+
+std::optional<EventStatus> ParseEventStatus(std::string_view text) {
+  for (EventStatus s : {EventStatus::kPending, EventStatus::kProcessing, EventStatus::kProcessed, EventStatus::kFailed,
+                        EventStatus::kDead}) {
+    if (text == EventStatusName(s)) return s;
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<RecordedEvent>> WebhookInbox::List(std::optional<EventStatus> status, int64_t limit) {
   auto rows = db_.Execute(
       "SELECT id, stripe_event_id, type, event_created, status, attempts, last_error, created_at, processed_at, "
       "outcome "
       "FROM stripe_webhook_events WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
-      {status.empty() ? storage::Value(nullptr) : storage::Value(status), limit});
+      {status ? storage::Value(std::string(EventStatusName(*status))) : storage::Value(nullptr), limit});
   if (!rows.ok()) return std::move(rows).error();
   std::vector<RecordedEvent> out;
   for (const auto& r : rows->rows) {
@@ -44,7 +63,7 @@ Result<std::vector<RecordedEvent>> WebhookInbox::List(const std::string& status,
     e.stripe_event_id = r.Text(1);
     e.type = r.Text(2);
     e.event_created = r.Int(3);
-    e.status = r.Text(4);
+    e.status = ParseEventStatus(r.Text(4)).value_or(EventStatus::kPending);
     e.attempts = r.Int(5);
     e.last_error = r.OptText(6).value_or("");
     e.received_at = FromUnixMillis(r.Int(7));

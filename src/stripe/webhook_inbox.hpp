@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -18,12 +19,24 @@
 
 namespace meterline::stripe {
 
+// Where a recorded event is in its processing.
+enum class EventStatus {
+  kPending,     // recorded, not tried yet
+  kProcessing,  // claimed by a worker (until its lease ends)
+  kProcessed,   // done: its change committed, or nothing to do
+  kFailed,      // tried; tried again after a back-off
+  kDead,        // failed too often: waits for an admin's retry
+};
+// "pending" | "processing" | "processed" | "failed" | "dead", as stored and in the API.
+const char* EventStatusName(EventStatus status);
+std::optional<EventStatus> ParseEventStatus(std::string_view text);
+
 struct RecordedEvent {
   int64_t id = 0;
   std::string stripe_event_id;  // "evt_…"
   std::string type;             // "invoice.paid"
   int64_t event_created = 0;    // Stripe's `created`, seconds since the epoch
-  std::string status;           // pending | processing | processed | failed | dead
+  EventStatus status = EventStatus::kPending;
   int64_t attempts = 0;
   std::string last_error;
   std::string outcome;  // what processing did ("applied: …", "ignored: …"); "" until processed
@@ -45,8 +58,8 @@ class WebhookInbox {
   // event (JSON object with string id and type and integer created).
   Result<Accepted> Record(std::string_view payload);
 
-  // Newest first; `status` empty for all.
-  Result<std::vector<RecordedEvent>> List(const std::string& status, int64_t limit);
+  // Newest first; all of them when `status` is empty.
+  Result<std::vector<RecordedEvent>> List(std::optional<EventStatus> status, int64_t limit);
 
  private:
   storage::Database& db_;

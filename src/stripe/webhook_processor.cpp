@@ -3,6 +3,7 @@
 #include "audit/audit_log.hpp"
 #include "core/log.hpp"
 #include "stripe/retry_schedule.hpp"
+#include "stripe/webhook_inbox.hpp"
 
 namespace meterline::stripe {
 
@@ -51,7 +52,7 @@ Result<bool> WebhookProcessor::ProcessClaimed(int64_t id, int64_t attempt, const
   Status applied = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
     auto result = (*step)(tx);
     if (!result.ok()) return std::move(result).error();
-    outcome = std::move(*result);
+    outcome = result->Text();
     auto marked = tx.Execute(
         "UPDATE stripe_webhook_events SET status = 'processed', processed = 1, outcome = $3, last_error = NULL, "
         "processed_at = $4, next_attempt_at = NULL WHERE id = $1 AND attempts = $2 AND status = 'processing'",
@@ -74,7 +75,7 @@ Result<bool> WebhookProcessor::ProcessClaimed(int64_t id, int64_t attempt, const
 
 Status WebhookProcessor::RecordFailure(int64_t id, int64_t attempt, const std::string& message) {
   int64_t now = ToUnixMillis(clock_.Now());
-  std::string status = attempt >= kMaxAttempts ? "dead" : "failed";
+  std::string status = EventStatusName(attempt >= kMaxAttempts ? EventStatus::kDead : EventStatus::kFailed);
   log::Warn("stripe event failed", {{"id", id}, {"attempt", attempt}, {"status", status}, {"error", message}});
   auto updated = db_.Execute(
       "UPDATE stripe_webhook_events SET status = $3, last_error = $4, next_attempt_at = $5 "
@@ -91,7 +92,8 @@ Status WebhookProcessor::Retry(int64_t id, const std::string& actor, const std::
     if (!found.ok()) return std::move(found).error();
     if (found->rows.empty()) return NotFound("no Stripe event " + std::to_string(id));
     std::string status = found->rows[0].Text(0);
-    if (status != "failed" && status != "dead") {
+    auto parsed = ParseEventStatus(status);
+    if (parsed != EventStatus::kFailed && parsed != EventStatus::kDead) {
       return Error(ErrorCode::kConflict, "not_retryable",
                    "the event is " + status + "; only failed or dead events can be retried");
     }

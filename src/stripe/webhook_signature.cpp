@@ -3,7 +3,7 @@
 #include <charconv>
 #include <vector>
 
-#include "auth/jwt.hpp"
+#include "core/digest.hpp"
 
 namespace meterline::stripe {
 
@@ -53,11 +53,11 @@ Status VerifyWebhookSignature(std::string_view header, std::string_view payload,
     return Unauthenticated("signature_missing", "Stripe-Signature has no timestamp");
   }
   if (v1.empty()) return Unauthenticated("signature_missing", "Stripe-Signature has no v1 signature");
-  std::string expected = Hex(auth::HmacSha256(secret, std::string(timestamp) + "." + std::string(payload)));
+  std::string expected = Hex(HmacSha256(secret, std::string(timestamp) + "." + std::string(payload)));
   bool match = false;
   for (std::string_view candidate : v1) {
     // Every candidate is compared, in constant time, so timing says nothing about which matched.
-    match = auth::ConstantTimeEquals(candidate, expected) || match;
+    match = ConstantTimeEquals(candidate, expected) || match;
   }
   if (!match) return Unauthenticated("signature_mismatch", "no v1 signature matches the payload");
   int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
@@ -71,7 +71,7 @@ Status VerifyWebhookSignature(std::string_view header, std::string_view payload,
 
 std::string SignWebhookPayload(std::string_view payload, std::string_view secret, int64_t timestamp) {
   std::string t = std::to_string(timestamp);
-  return "t=" + t + ",v1=" + Hex(auth::HmacSha256(secret, t + "." + std::string(payload)));
+  return "t=" + t + ",v1=" + Hex(HmacSha256(secret, t + "." + std::string(payload)));
 }
 
 }  // namespace meterline::stripe

@@ -66,7 +66,7 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
                                                  TimePoint anchor, Status status, const std::string& actor) {
   if (catalog_.FindPlan(plan_id) == nullptr) return InvalidArgument("no plan '" + plan_id + "' in the catalog");
   anchor = HourStart(anchor);
-  Subscription sub{NewId("sub"), customer_id, plan_id, status, anchor, ToUnixMillis(clock_.Now())};
+  Subscription sub{NewId("sub"), customer_id, plan_id, status, anchor, clock_.Now()};
   Period period = PeriodAt(sub, clock_.Now());
   meterline::Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {
     auto exists = customers::CustomerStore::Exists(tx, customer_id);
@@ -76,7 +76,7 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
         "INSERT INTO subscriptions (id, customer_id, plan_id, status, billing_anchor, current_period_start, "
         "current_period_end, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
         {sub.id, customer_id, plan_id, StatusName(status), ToUnixMillis(anchor), ToUnixMillis(period.start),
-         ToUnixMillis(period.end), sub.created_at});
+         ToUnixMillis(period.end), ToUnixMillis(sub.created_at)});
     if (!inserted.ok()) {
       if (inserted.error().code == ErrorCode::kConflict) return Conflict("customer " + customer_id + " already has a subscription");
       return std::move(inserted).error();
@@ -98,7 +98,7 @@ Result<std::optional<Subscription>> SubscriptionService::Find(storage::Executor&
   const auto& row = rows->rows[0];
   return std::optional<Subscription>(Subscription{row.Text(0), row.Text(1), row.Text(2),
                                                   ParseStatus(row.Text(3)).value_or(Status::kActive),
-                                                  FromUnixMillis(row.Int(4)), row.Int(5)});
+                                                  FromUnixMillis(row.Int(4)), FromUnixMillis(row.Int(5))});
 }
 
 Result<Subscription> SubscriptionService::ForCustomer(const std::string& customer_id) {

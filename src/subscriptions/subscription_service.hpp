@@ -23,7 +23,7 @@ struct Subscription {
   std::string plan_id;
   Status status = Status::kActive;
   TimePoint billing_anchor;
-  int64_t created_at = 0;
+  TimePoint created_at;
 };
 
 class SubscriptionService {

@@ -115,7 +115,7 @@ TEST_P(ReconciliationTest, ADriftJustOverTheToleranceIsAFindingJustUnderIsNot) {
   ASSERT_TRUE(over.ok());
   ASSERT_EQ(over->findings_count, 1);
   const auto& f = over->findings[0];
-  EXPECT_EQ(f.kind, "amount_mismatch");
+  EXPECT_EQ(f.kind, reconciliation::FindingKind::kAmountMismatch);
   EXPECT_EQ(f.line, "impressions");
   EXPECT_EQ(f.customer_id, customer_a_);
   EXPECT_EQ(f.customer_name, "Acme Ads");
@@ -137,7 +137,7 @@ TEST_P(ReconciliationTest, AMissingStripeInvoiceIsAFindingAndCrossesTheAlertThre
   auto r = Service("100", fake_.base_url() + "/_fake/alert_sink").Run(period_, "test");
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->findings_count, 1);
-  EXPECT_EQ(r->findings[0].kind, "missing_in_stripe");
+  EXPECT_EQ(r->findings[0].kind, reconciliation::FindingKind::kMissingInStripe);
   EXPECT_EQ(r->findings[0].customer_id, customer_b_);
   EXPECT_EQ(r->findings[0].expected_minor, 29'900);
   EXPECT_EQ(r->discrepancy_total_minor, 29'900);
@@ -179,7 +179,7 @@ TEST_P(ReconciliationTest, AStripeInvoiceInAnotherCurrencyIsAFindingNotASum) {
   auto r = Service().Run(period_, "test");
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->findings_count, 1);
-  EXPECT_EQ(r->findings[0].kind, "amount_mismatch");
+  EXPECT_EQ(r->findings[0].kind, reconciliation::FindingKind::kAmountMismatch);
   EXPECT_EQ(r->findings[0].line, "currency EUR");
   EXPECT_EQ(r->findings[0].stripe_invoice_id, theirs);
   ASSERT_EQ(r->totals.size(), 1u) << "no EUR totals from a USD invoice";

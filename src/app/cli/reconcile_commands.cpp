@@ -92,7 +92,7 @@ int RunReconcile(const std::vector<std::string>& args) {
           std::printf("… %zu more (GET /api/v1/billing/reconciliations/%s)\n", r->findings.size() - 50, r->id.c_str());
           break;
         }
-        std::printf("%-18s %-24.24s %-18.18s %-14.14s %16s %16s\n", f.kind.c_str(),
+        std::printf("%-18s %-24.24s %-18.18s %-14.14s %16s %16s\n", reconciliation::FindingKindName(f.kind),
                     (f.customer_name.empty() ? f.customer_id : f.customer_name).c_str(), f.invoice_id.c_str(),
                     f.line.c_str(), Money(f.expected_minor, f.currency).c_str(),
                     Money(f.billed_minor, f.currency).c_str());

@@ -44,7 +44,7 @@ struct Golden {
 };
 
 std::string Describe(const Finding& f) {
-  return f.kind + "/" + f.line + "/" + std::to_string(f.expected_minor) + "/" + std::to_string(f.billed_minor) + "/" +
+  return std::string(FindingKindName(f.kind)) + "/" + f.line + "/" + std::to_string(f.expected_minor) + "/" + std::to_string(f.billed_minor) + "/" +
          std::to_string(f.difference_minor);
 }
 
