@@ -38,7 +38,7 @@ class HttpClient {
  private:
   std::string base_url_;
   void* curl_;  // CURL*
-  long timeout_ms_ = 10000;
+  long timeout_ms_ = 60000;  // a ceiling for a hung server; sanitizer builds are slow
 };
 
 }  // namespace meterline::testing

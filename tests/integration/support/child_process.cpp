@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -25,7 +26,9 @@ std::string ReadFile(const std::string& path) {
 }
 
 std::string TempPath(const std::string& suffix) {
-  static int counter = 0;
+  // Atomic: tests start children from several threads at once, and two
+  // children given the same number would share their stdout and stderr files.
+  static std::atomic<int> counter{0};
   return std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/mtl_child_" +
          std::to_string(::getpid()) + "_" + std::to_string(++counter) + suffix;
 }
@@ -121,7 +124,9 @@ RunResult RunBillingd(const std::vector<std::string>& args, const std::map<std::
                       const std::string& stdin_data) {
   ChildProcess child(BillingdPath(), args, env, stdin_data);
   RunResult result;
-  auto code = child.Wait(std::chrono::seconds(10));
+  // A ceiling for a hung child, not a speed test: `demo` takes a few seconds,
+  // but nearly 20 under ThreadSanitizer on a busy machine.
+  auto code = child.Wait(std::chrono::seconds(60));
   result.exit_code = code.value_or(-1);
   result.out = child.Stdout();
   result.err = child.Stderr();

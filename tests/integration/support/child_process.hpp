@@ -43,7 +43,7 @@ class ChildProcess {
   std::string stderr_path_;
 };
 
-// Runs to completion (10 s limit) and returns {exit code, stdout, stderr}.
+// Runs to completion (60 s limit) and returns {exit code, stdout, stderr}.
 struct RunResult {
   int exit_code = -1;
   std::string out;
