@@ -1,19 +1,6 @@
 // The frame around every signed-in page: navigation (items depend on the
 // feature flags and the user's role), the signed-in user and sign-out.
-import {
-  CreditCard,
-  Eye,
-  FlaskConical,
-  Gauge,
-  LogOut,
-  Menu,
-  Scale,
-  ShieldAlert,
-  UserCog,
-  Users,
-  X,
-  type LucideIcon,
-} from 'lucide-react';
+import { CreditCard, Eye, FlaskConical, Gauge, LogOut, Menu, Scale, ShieldAlert, UserCog, Users, X, type LucideIcon } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { useSession, useUser } from '../app/session';

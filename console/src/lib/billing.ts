@@ -99,10 +99,7 @@ export class BillingApi {
     return this.http.request('GET', '/api/v1/billing/usage/current', { ...options, query: { customer_id: customerId } });
   }
 
-  usageHistory(
-    params: { customerId?: string; granularity?: Granularity; from?: string; to?: string } = {},
-    options: Signal = {},
-  ): Promise<UsageHistory> {
+  usageHistory(params: { customerId?: string; granularity?: Granularity; from?: string; to?: string } = {}, options: Signal = {}): Promise<UsageHistory> {
     return this.http.request('GET', '/api/v1/billing/usage/history', {
       ...options,
       query: {
@@ -152,11 +149,10 @@ export class BillingApi {
   }
 
   async reconciliations(limit = 20, options: Signal = {}): Promise<ReconciliationSummary[]> {
-    const page = await this.http.request<{ reconciliations: ReconciliationSummary[] }>(
-      'GET',
-      '/api/v1/billing/reconciliations',
-      { ...options, query: { limit } },
-    );
+    const page = await this.http.request<{ reconciliations: ReconciliationSummary[] }>('GET', '/api/v1/billing/reconciliations', {
+      ...options,
+      query: { limit },
+    });
     return page.reconciliations;
   }
 

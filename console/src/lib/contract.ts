@@ -38,10 +38,7 @@ type DeepSameKeys<A, B> =
     ? NonNull<Elem<B>> extends Obj
       ? SameKeys<NonNull<Elem<A>>, NonNull<Elem<B>>> extends true
         ? {
-            [K in keyof NonNull<Elem<A>> & keyof NonNull<Elem<B>>]: DeepSameKeys<
-              NonNull<Elem<A>>[K],
-              NonNull<Elem<B>>[K]
-            >;
+            [K in keyof NonNull<Elem<A>> & keyof NonNull<Elem<B>>]: DeepSameKeys<NonNull<Elem<A>>[K], NonNull<Elem<B>>[K]>;
           }[keyof NonNull<Elem<A>> & keyof NonNull<Elem<B>>] extends true
           ? true
           : { nested: { [K in keyof NonNull<Elem<A>> & keyof NonNull<Elem<B>>]: DeepSameKeys<NonNull<Elem<A>>[K], NonNull<Elem<B>>[K]> } }
@@ -90,6 +87,10 @@ check<Conforms<T.UserUpdate, JsonBody<'/api/v1/admin/users/{id}', 'patch'>>>();
 
 // The invoice status filter offers exactly the documented statuses.
 type DocumentedStatus = NonNull<paths['/api/v1/billing/invoices']['get']['parameters']['query']>['status'];
-check<[Exclude<NonNull<DocumentedStatus>, 'all' | T.InvoiceStatus>, Exclude<T.InvoiceStatus | 'all', NonNull<DocumentedStatus>>] extends [never, never] ? true : false>();
+check<
+  [Exclude<NonNull<DocumentedStatus>, 'all' | T.InvoiceStatus>, Exclude<T.InvoiceStatus | 'all', NonNull<DocumentedStatus>>] extends [never, never]
+    ? true
+    : false
+>();
 
 export {};

@@ -55,9 +55,7 @@ describe('BillingApi', () => {
   });
 
   it('reports a missing reconciliation API as a 404 ApiError', async () => {
-    const { api } = setup(() =>
-      json(404, { error: { code: 'not_found', message: 'no route for POST /api/v1/billing/reconcile', request_id: 'r' } }),
-    );
+    const { api } = setup(() => json(404, { error: { code: 'not_found', message: 'no route for POST /api/v1/billing/reconcile', request_id: 'r' } }));
     const error = await api.reconcile({ idempotencyKey: newIdempotencyKey() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).isNotFound).toBe(true);

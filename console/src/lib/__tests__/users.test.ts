@@ -2,16 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ApiClient, ApiError } from '../api';
 import { BillingApi } from '../billing';
 import type { User } from '../types';
-import {
-  confirmationFor,
-  endsOwnAccess,
-  parseUsersPage,
-  replaceUser,
-  roleChange,
-  USERS_PAGE_SIZE,
-  usersPageInfo,
-  usersPageQuery,
-} from '../users';
+import { confirmationFor, endsOwnAccess, parseUsersPage, replaceUser, roleChange, USERS_PAGE_SIZE, usersPageInfo, usersPageQuery } from '../users';
 
 interface Call {
   url: string;
@@ -148,7 +139,7 @@ describe('users page logic', () => {
     expect(roleChange(admin, 'member', 'cus_acme')).toEqual({ kind: 'change', change: { role: 'member', customer_id: 'cus_acme' } });
   });
 
-  it('confirms what takes access away, and warns about one\'s own account', () => {
+  it("confirms what takes access away, and warns about one's own account", () => {
     expect(confirmationFor('enable', member, false)).toBeNull();
     expect(confirmationFor('role', member, false)).toBeNull();
     const disable = confirmationFor('disable', member, false)!;
