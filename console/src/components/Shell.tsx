@@ -44,9 +44,10 @@ export function Shell() {
   const main = items.filter((item) => item.section === 'main');
   const admin = items.filter((item) => item.section === 'admin');
 
-  const onLogout = async () => {
+  // logout() never rejects: a failed revocation becomes the login page's notice.
+  const onLogout = () => {
     setSigningOut(true);
-    await logout();
+    void logout();
   };
 
   return (

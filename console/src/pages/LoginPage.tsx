@@ -52,7 +52,7 @@ export function LoginPage() {
         {status === 'loading' && <LoadingState label="Checking your session…" rows={2} />}
         {status === 'unavailable' && startupError && <ErrorState error={startupError} title="Meterline is not reachable" onRetry={retry} />}
         {status === 'signed-out' && (
-          <form onSubmit={onSubmit} className="form">
+          <form onSubmit={(event) => void onSubmit(event)} className="form">
             {notice && !error && (
               <p className="notice" role="status">
                 {notice}

@@ -59,7 +59,7 @@ export function InvoiceDetailPage() {
           </div>
           <div className="invoice-head-side">
             <StatusBadge status={inv.status} overdue={isOverdue(inv)} />
-            <button type="button" className="button button-primary" onClick={() => pdf.download(inv.id)} disabled={downloading} aria-busy={downloading}>
+            <button type="button" className="button button-primary" onClick={() => void pdf.download(inv.id)} disabled={downloading} aria-busy={downloading}>
               {downloading ? <Spinner /> : <Download aria-hidden="true" size={18} />}
               {downloading ? 'Preparing PDF…' : 'Download PDF'}
             </button>
