@@ -4,9 +4,9 @@ import { BillingApi, DEFAULT_FEATURES, newIdempotencyKey } from '../billing';
 
 function setup(responder: (url: string, init: RequestInit) => Response) {
   const calls: { url: string; init: RequestInit }[] = [];
-  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    calls.push({ url: String(input), init: init ?? {} });
-    return responder(String(input), init ?? {});
+  const fetch = vi.fn((url: string, init?: RequestInit) => {
+    calls.push({ url, init: init ?? {} });
+    return Promise.resolve(responder(url, init ?? {}));
   }) as unknown as typeof globalThis.fetch;
   const http = new ApiClient({ fetch, csrfToken: () => null });
   return { api: new BillingApi(http), http, calls };

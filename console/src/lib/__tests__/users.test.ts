@@ -11,10 +11,10 @@ interface Call {
 
 function setup(responder: (call: Call) => Response) {
   const calls: Call[] = [];
-  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const call = { url: String(input), init: init ?? {} };
+  const fetch = vi.fn((url: string, init?: RequestInit) => {
+    const call = { url, init: init ?? {} };
     calls.push(call);
-    return responder(call);
+    return Promise.resolve(responder(call));
   }) as unknown as typeof globalThis.fetch;
   const http = new ApiClient({ fetch, csrfToken: () => 'csrf-users' });
   return { api: new BillingApi(http), calls };
