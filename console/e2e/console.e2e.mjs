@@ -218,6 +218,13 @@ describe('console', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).waitFor();
     await shot('05-phone-menu');
     await page.getByRole('button', { name: 'Close menu' }).click();
+    // Going to another page closes the menu.
+    await page.getByRole('button', { name: 'Open menu' }).click();
+    await page.getByRole('link', { name: 'Invoices' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/invoices');
+    await page.getByRole('button', { name: 'Open menu' }).waitFor();
+    await page.goBack();
+    await page.waitForURL((url) => url.pathname === '/billing/usage');
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
