@@ -206,8 +206,7 @@ describe('console', () => {
     await shot('02-usage-member-desktop');
 
     // Responsive grid: three columns on a desktop, two on a tablet, one on a phone.
-    const columns = async () =>
-      new Set(await page.locator('.meter').evaluateAll((els) => els.map((el) => Math.round(el.getBoundingClientRect().left)))).size;
+    const columns = async () => new Set(await page.locator('.meter').evaluateAll((els) => els.map((el) => Math.round(el.getBoundingClientRect().left)))).size;
     assert.equal(await columns(), 3);
     await page.setViewportSize({ width: 800, height: 1000 });
     assert.equal(await columns(), 2);
@@ -219,6 +218,13 @@ describe('console', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).waitFor();
     await shot('05-phone-menu');
     await page.getByRole('button', { name: 'Close menu' }).click();
+    // Going to another page closes the menu.
+    await page.getByRole('button', { name: 'Open menu' }).click();
+    await page.getByRole('link', { name: 'Invoices' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/invoices');
+    await page.getByRole('button', { name: 'Open menu' }).waitFor();
+    await page.goBack();
+    await page.waitForURL((url) => url.pathname === '/billing/usage');
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
@@ -378,19 +384,22 @@ describe('console', () => {
     await page.getByRole('link', { name: 'Invoices' }).click();
     await page.waitForURL((url) => url.pathname === '/billing/invoices' && url.searchParams.get('customer') === acme.id);
     const acmeInvoices = await api(`/api/v1/billing/invoices?customer_id=${acme.id}&limit=100`);
-    await page.waitForFunction(
-      (n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n,
-      Math.min(acmeInvoices.total, 10),
-    );
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n, Math.min(acmeInvoices.total, 10));
     // All customers: the list shows whose invoice each is, ten to a page.
     await page.getByLabel('Customer').selectOption('');
     const everyone = await api('/api/v1/billing/invoices?limit=100');
     await page.getByRole('columnheader', { name: 'Customer' }).waitFor();
-    await page.getByTestId('page-info').filter({ hasText: `of ${everyone.total}` }).waitFor();
+    await page
+      .getByTestId('page-info')
+      .filter({ hasText: `of ${everyone.total}` })
+      .waitFor();
     if (everyone.total > 10) {
       await page.getByRole('button', { name: 'Next' }).click();
       await page.waitForURL((url) => url.searchParams.get('page') === '2');
-      await page.getByTestId('page-info').filter({ hasText: `Showing 11–${Math.min(20, everyone.total)} of ${everyone.total}` }).waitFor();
+      await page
+        .getByTestId('page-info')
+        .filter({ hasText: `Showing 11–${Math.min(20, everyone.total)} of ${everyone.total}` })
+        .waitFor();
     }
     await shot('13-admin-invoices-all');
   });
@@ -452,12 +461,48 @@ describe('console', () => {
     const result = {
       ...summary,
       totals: [
-        { currency: 'EUR', subscriptions_checked: 1, expected_total: eur(25_000), billed_total: eur(25_000), discrepancy_total: eur(0), alert_threshold: eur(100_000), alert_raised: false },
-        { currency: 'USD', subscriptions_checked: 3, expected_total: usd(1_234_567), billed_total: usd(1_204_567), discrepancy_total: usd(30_000), alert_threshold: usd(100_000), alert_raised: false },
+        {
+          currency: 'EUR',
+          subscriptions_checked: 1,
+          expected_total: eur(25_000),
+          billed_total: eur(25_000),
+          discrepancy_total: eur(0),
+          alert_threshold: eur(100_000),
+          alert_raised: false,
+        },
+        {
+          currency: 'USD',
+          subscriptions_checked: 3,
+          expected_total: usd(1_234_567),
+          billed_total: usd(1_204_567),
+          discrepancy_total: usd(30_000),
+          alert_threshold: usd(100_000),
+          alert_raised: false,
+        },
       ],
       findings: [
-        { customer_id: 'cus_a', customer_name: 'Delta Apps', kind: 'amount_mismatch', line: 'impressions', expected: usd(597_280), billed: usd(567_280), difference: usd(-30_000), invoice_id: 'inv_a', stripe_invoice_id: 'in_1' },
-        { customer_id: 'cus_b', customer_name: 'Acme Ads', kind: 'missing_in_stripe', line: 'total', expected: usd(4_900), billed: usd(0), difference: usd(-4_900), invoice_id: 'inv_b', stripe_invoice_id: null },
+        {
+          customer_id: 'cus_a',
+          customer_name: 'Delta Apps',
+          kind: 'amount_mismatch',
+          line: 'impressions',
+          expected: usd(597_280),
+          billed: usd(567_280),
+          difference: usd(-30_000),
+          invoice_id: 'inv_a',
+          stripe_invoice_id: 'in_1',
+        },
+        {
+          customer_id: 'cus_b',
+          customer_name: 'Acme Ads',
+          kind: 'missing_in_stripe',
+          line: 'total',
+          expected: usd(4_900),
+          billed: usd(0),
+          difference: usd(-4_900),
+          invoice_id: 'inv_b',
+          stripe_invoice_id: null,
+        },
       ],
     };
     const keys = [];
@@ -466,7 +511,11 @@ describe('console', () => {
       keys.push(route.request().headers()['idempotency-key']);
       runs += 1;
       if (runs === 1) {
-        await route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: 'in_progress', message: 'a reconciliation is already running', request_id: 'req_e2e' } }) });
+        await route.fulfill({
+          status: 409,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'in_progress', message: 'a reconciliation is already running', request_id: 'req_e2e' } }),
+        });
       } else {
         await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(result) });
       }

@@ -37,7 +37,6 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     const controller = new AbortController();
-    setStatus('loading');
     Promise.all([api.features({ signal: controller.signal }), api.me({ signal: controller.signal })]).then(
       ([flags, me]) => {
         setFeatures(flags.flags);
@@ -86,7 +85,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setStatus('signed-out');
   }, []);
 
-  const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  // The status starts as 'loading'; a retry sets it again before loading anew.
+  const retry = useCallback(() => {
+    setStatus('loading');
+    setAttempt((n) => n + 1);
+  }, []);
 
   const value = useMemo<SessionState>(
     () => ({ status, user, features, featuresFallback, notice, startupError, login, logout, retry }),

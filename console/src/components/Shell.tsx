@@ -1,20 +1,7 @@
 // The frame around every signed-in page: navigation (items depend on the
 // feature flags and the user's role), the signed-in user and sign-out.
-import {
-  CreditCard,
-  Eye,
-  FlaskConical,
-  Gauge,
-  LogOut,
-  Menu,
-  Scale,
-  ShieldAlert,
-  UserCog,
-  Users,
-  X,
-  type LucideIcon,
-} from 'lucide-react';
-import { useEffect, useState } from 'react';
+import { CreditCard, Eye, FlaskConical, Gauge, LogOut, Menu, Scale, ShieldAlert, UserCog, Users, X, type LucideIcon } from 'lucide-react';
+import { useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { useSession, useUser } from '../app/session';
 import type { FeatureFlags, User } from '../lib/types';
@@ -49,17 +36,23 @@ export function Shell() {
   const user = useUser();
   const location = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
+  // Going to another page closes the menu (set during render, as React
+  // recommends for state that follows a prop, rather than in an effect).
+  const [menuPath, setMenuPath] = useState(location.pathname);
+  if (menuPath !== location.pathname) {
+    setMenuPath(location.pathname);
+    setMenuOpen(false);
+  }
   const [signingOut, setSigningOut] = useState(false);
-
-  useEffect(() => setMenuOpen(false), [location.pathname]);
 
   const items = visibleNavItems(features, user);
   const main = items.filter((item) => item.section === 'main');
   const admin = items.filter((item) => item.section === 'admin');
 
-  const onLogout = async () => {
+  // logout() never rejects: a failed revocation becomes the login page's notice.
+  const onLogout = () => {
     setSigningOut(true);
-    await logout();
+    void logout();
   };
 
   return (

@@ -11,17 +11,7 @@ type Mode = 'cumulative' | 'daily';
 
 const PAD = { top: 20, right: 12, bottom: 32, left: 52 };
 
-export function UsageChart({
-  metric,
-  points,
-  period,
-  now = new Date(),
-}: {
-  metric: MetricUsage;
-  points: UsagePoint[];
-  period: Period;
-  now?: Date;
-}) {
+export function UsageChart({ metric, points, period, now = new Date() }: { metric: MetricUsage; points: UsagePoint[]; period: Period; now?: Date }) {
   const [mode, setMode] = useState<Mode>('cumulative');
   const titleId = useId();
   const frameRef = useRef<HTMLDivElement>(null);
@@ -82,7 +72,11 @@ export function UsageChart({
                 {formatShortDate(new Date(Date.parse(period.start) + index * 86_400_000).toISOString())}
               </text>
             ))}
-          {mode === 'daily' ? <Bars days={days} x={x} y={y} slot={slot} unit={metric.unit} /> : <Area days={days} x={x} y={y} slot={slot} unit={metric.unit} baseline={y(0)} />}
+          {mode === 'daily' ? (
+            <Bars days={days} x={x} y={y} slot={slot} unit={metric.unit} />
+          ) : (
+            <Area days={days} x={x} y={y} slot={slot} unit={metric.unit} baseline={y(0)} />
+          )}
           <g className="chart-limit" data-testid="chart-limit">
             <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(reference)} y2={y(reference)} />
             <text x={WIDTH - PAD.right} y={y(reference) - 6} textAnchor="end">

@@ -42,7 +42,11 @@ export function ErrorState({
         <h2 className="state-title">{title}</h2>
         <p>{error.message}</p>
         {children}
-        {requestId && <p className="state-meta">Request id: <code>{requestId}</code></p>}
+        {requestId && (
+          <p className="state-meta">
+            Request id: <code>{requestId}</code>
+          </p>
+        )}
         {onRetry && (
           <button type="button" className="button button-secondary" onClick={onRetry}>
             <RotateCw aria-hidden="true" size={16} /> Try again

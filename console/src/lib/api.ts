@@ -31,14 +31,7 @@ export class ApiError extends Error {
   readonly detail: string;
   readonly retryAfterSeconds: number | null;
 
-  constructor(init: {
-    status: number;
-    code: string;
-    message: string;
-    detail: string;
-    requestId: string | null;
-    retryAfterSeconds?: number | null;
-  }) {
+  constructor(init: { status: number; code: string; message: string; detail: string; requestId: string | null; retryAfterSeconds?: number | null }) {
     super(init.message);
     this.name = 'ApiError';
     this.status = init.status;
@@ -72,9 +65,7 @@ export function friendlyMessage(status: number, code: string, serverMessage: str
     case 422:
       return serverMessage ? capitalize(serverMessage) + '.' : 'The request was not valid.';
     case 401:
-      return code === 'invalid_credentials'
-        ? 'The email or password is not correct.'
-        : 'Your session has ended. Please sign in again.';
+      return code === 'invalid_credentials' ? 'The email or password is not correct.' : 'Your session has ended. Please sign in again.';
     case 403:
       return 'You do not have access to this.';
     case 404:
@@ -145,8 +136,7 @@ export class ApiClient {
 
   constructor(options: ClientOptions = {}) {
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.csrfSource =
-      options.csrfToken ?? (() => (typeof document === 'undefined' ? null : csrfFromCookie(document.cookie)));
+    this.csrfSource = options.csrfToken ?? (() => (typeof document === 'undefined' ? null : csrfFromCookie(document.cookie)));
   }
 
   /** Called with the error whenever a request answers 401 unexpectedly (the session is gone). */

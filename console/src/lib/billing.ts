@@ -1,9 +1,10 @@
 // Typed calls to billingd's API, one function per operation the console uses.
-// Paths and shapes follow docs/openapi.yaml (checked in contract.ts); the
+// Paths and shapes follow docs/openapi.yaml (types.ts, contract.ts); the
 // reconciliation calls follow the contract agreed for that API, which billingd
 // may not serve yet (then they fail with ApiError status 404).
 import { ApiClient, ApiError, type RequestOptions } from './api';
 import type {
+  Answer,
   CurrentUsage,
   CustomerPage,
   FeatureFlags,
@@ -99,10 +100,7 @@ export class BillingApi {
     return this.http.request('GET', '/api/v1/billing/usage/current', { ...options, query: { customer_id: customerId } });
   }
 
-  usageHistory(
-    params: { customerId?: string; granularity?: Granularity; from?: string; to?: string } = {},
-    options: Signal = {},
-  ): Promise<UsageHistory> {
+  usageHistory(params: { customerId?: string; granularity?: Granularity; from?: string; to?: string } = {}, options: Signal = {}): Promise<UsageHistory> {
     return this.http.request('GET', '/api/v1/billing/usage/history', {
       ...options,
       query: {
@@ -152,11 +150,10 @@ export class BillingApi {
   }
 
   async reconciliations(limit = 20, options: Signal = {}): Promise<ReconciliationSummary[]> {
-    const page = await this.http.request<{ reconciliations: ReconciliationSummary[] }>(
-      'GET',
-      '/api/v1/billing/reconciliations',
-      { ...options, query: { limit } },
-    );
+    const page = await this.http.request<{ reconciliations: ReconciliationSummary[] }>('GET', '/api/v1/billing/reconciliations', {
+      ...options,
+      query: { limit },
+    });
     return page.reconciliations;
   }
 
@@ -180,7 +177,8 @@ export class BillingApi {
     if (change.customer_id !== undefined) body.customer_id = change.customer_id;
     if (change.disabled !== undefined) body.disabled = change.disabled;
     if (Object.keys(body).length === 0) return Promise.reject(new RangeError('nothing to change'));
-    return this.http.request('PATCH', `/api/v1/admin/users/${encodeURIComponent(id)}`, { ...options, body });
+    // The documented answer, which must be a User (tsc checks it).
+    return this.http.request<Answer<'/api/v1/admin/users/{id}', 'patch'>>('PATCH', `/api/v1/admin/users/${encodeURIComponent(id)}`, { ...options, body });
   }
 
   /** Ends every session the user has ("sign out everywhere"); they may sign in again. */

@@ -15,7 +15,8 @@ export function saveBlob(blob: Blob, filename: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
 
-/** Downloads invoice PDFs, tracking which one is in flight and the last error. */
+/** Downloads invoice PDFs, tracking which one is in flight and the last error
+ *  (`download` never rejects: a failure is kept in `error`). */
 export function usePdfDownload() {
   const [pendingId, setPendingId] = useState<string | null>(null);
   const [error, setError] = useState<{ id: string; message: string } | null>(null);

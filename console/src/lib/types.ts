@@ -1,115 +1,86 @@
-// The API's JSON shapes as the console uses them. Written by hand (strict: the
-// fields billingd always sends are required here) and checked against the
-// types generated from docs/openapi.yaml in contract.ts, so a change to the
-// document that these do not follow fails `npm run typecheck`.
+// The API's JSON shapes as the console uses them.
+//
+// Most are the types generated from docs/openapi.yaml (`npm run gen:api`, into
+// the git-ignored generated/), named here: a response, a request body or a
+// schema, exactly as the document has it.
+//
+// A few are written by hand because the console deliberately narrows the
+// document: fields the document leaves optional but billingd always sends,
+// and which the console relies on, are required here. contract.ts checks each
+// of them against the document (the same fields at every level, each
+// assignable to the documented type), so a change to the document that they
+// do not follow fails `npm run typecheck`.
+import type { components, paths } from './generated/openapi';
 
-/** Money: exact integer minor units (cents for USD) with an ISO 4217 currency. */
-export interface Amount {
-  minor: number;
-  currency: string;
-  /** Major units as exact text, e.g. "617.28" (not sent for every amount). */
-  formatted?: string;
+type Schemas = components['schemas'];
+
+/** The JSON body of an operation's 200 answer, as docs/openapi.yaml has it. */
+export type Answer<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  responses: { 200: { content: { 'application/json': infer B } } };
 }
+  ? B
+  : never;
 
-export interface ApiErrorBody {
-  error: { code: string; message: string; request_id: string };
+/** The JSON request body of an operation, as docs/openapi.yaml has it. */
+export type RequestBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  requestBody: { content: { 'application/json': infer B } };
 }
+  ? B
+  : never;
 
-export interface FeatureFlags {
-  billing: boolean;
-  transparency: boolean;
-  fraudDetection: boolean;
-  abTesting: boolean;
-}
+// Generated.
 
-export type Role = 'admin' | 'member';
+/** Money: exact integer minor units (cents for USD) with an ISO 4217 currency; `formatted` is not sent for every amount. */
+export type Amount = Schemas['Amount'];
 
-export interface User {
-  id: string;
-  email: string;
-  role: Role;
-  customer_id: string | null;
-  created_at: string;
-  disabled: boolean;
-  /** Only while disabled. */
-  disabled_at?: string;
-}
+export type ApiErrorBody = Schemas['ErrorResponse'];
 
-/** GET /admin/users: a page of console users, newest first. */
-export interface UserPage {
-  data: User[];
-  limit: number;
-  offset: number;
-  /** null on the last page. */
-  next_offset: number | null;
-}
+/** GET /meta/features */
+export type FeatureFlags = Answer<'/api/v1/meta/features', 'get'>;
+
+export type User = Schemas['User'];
+export type Role = User['role'];
+
+/** GET /admin/users: a page of console users, newest first; `next_offset` is null on the last page. */
+export type UserPage = Answer<'/api/v1/admin/users', 'get'>;
 
 /** PATCH /admin/users/{id}: any of these (at least one). A member needs a customer. */
-export interface UserUpdate {
-  role?: Role;
-  customer_id?: string | null;
-  disabled?: boolean;
-}
+export type UserUpdate = RequestBody<'/api/v1/admin/users/{id}', 'patch'>;
 
-export interface Session {
-  user: User;
-  csrf_token: string;
-  expires_at: string;
-}
+/** POST /auth/login */
+export type Session = Answer<'/api/v1/auth/login', 'post'>;
 
-export interface Me {
-  user: User;
-  csrf_token?: string;
-}
+/** GET /auth/me */
+export type Me = Answer<'/api/v1/auth/me', 'get'>;
 
-export interface Customer {
-  id: string;
-  name: string;
-  email: string | null;
-  country: string | null;
-  currency: string;
-  created_at: string;
-}
+export type Customer = Schemas['Customer'];
 
-export interface CustomerPage {
-  data: Customer[];
-  limit: number;
-  offset: number;
-}
+/** GET /billing/customers */
+export type CustomerPage = Answer<'/api/v1/billing/customers', 'get'>;
 
-export interface Period {
-  start: string;
-  end: string;
-}
+/** GET /billing/usage/current */
+export type CurrentUsage = Answer<'/api/v1/billing/usage/current', 'get'>;
 
-export interface MetricUsage {
-  metric: string;
-  name: string;
-  unit: string;
-  usage: number;
-  limit: number;
-  /** usage / limit in percent, one decimal; for display only. */
-  percent: number;
-  overage_units: number;
-  /** Exact price of one unit, e.g. "0.0005". */
-  overage_unit_price: string;
-  /** The price as the catalog states it: `amount` per `per` units. */
-  overage_price: { amount: string; per: number };
-  overage_amount: Amount;
-}
+/** One metric of the current period: `percent` is for display only; the price as the catalog states it is `overage_price` (`amount` per `per` units). */
+export type MetricUsage = CurrentUsage['metrics'][number];
 
-export interface CurrentUsage {
-  customer_id: string;
-  subscription: { id: string; status: string };
-  plan: { id: string; name: string; base_fee: Amount };
-  period: Period;
-  currency: string;
-  metrics: MetricUsage[];
-  total_overage: Amount;
-}
+export type Period = CurrentUsage['period'];
 
-export type Granularity = 'hour' | 'day';
+export type Granularity = NonNullable<NonNullable<paths['/api/v1/billing/usage/history']['get']['parameters']['query']>['granularity']>;
 
+/** One line of an invoice; `unit_price` is an exact decimal, major units per unit. */
+export type InvoiceLine = NonNullable<Schemas['Invoice']['lines']>[number];
+
+/** One currency's totals of a reconciliation: amounts in different currencies are never added. */
+export type ReconciliationTotals = NonNullable<Schemas['Reconciliation']['totals']>[number];
+
+type DocumentedFinding = NonNullable<Schemas['Reconciliation']['findings']>[number];
+export type FindingKind = NonNullable<DocumentedFinding['kind']>;
+
+// Written by hand: each narrows the document (see the top of this file).
+
+// GET /billing/usage/history: the document marks every field optional; billingd
+// sends them all, one series per metric, and the chart reads them unchecked.
 export interface UsagePoint {
   start: string;
   value: number;
@@ -123,19 +94,13 @@ export interface UsageHistory {
   series: { metric: string; points: UsagePoint[] }[];
 }
 
+/** The statuses the invoice filter offers (a value the page iterates; contract.ts checks it is the document's list). */
 export const INVOICE_STATUSES = ['draft', 'open', 'paid', 'void', 'uncollectible'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-export interface InvoiceLine {
-  kind: 'base_fee' | 'overage' | 'adjustment';
-  metric: string | null;
-  description: string;
-  quantity: number;
-  /** Exact decimal, major units per unit. */
-  unit_price: string;
-  amount: Amount;
-}
-
+// The document leaves number, subscription_id, tax_rate, amount_refunded,
+// due_at, stripe_invoice_id, created_at and the *_at dates optional; billingd
+// always sends them (null when not set), and the pages show them unchecked.
 export interface Invoice {
   id: string;
   number: string | null;
@@ -159,10 +124,12 @@ export interface Invoice {
   voided_at: string | null;
 }
 
+/** GET /billing/invoices/{id}: the document sends `lines` "only on GET /invoices/{id}", so it is optional there. */
 export interface InvoiceWithLines extends Invoice {
   lines: InvoiceLine[];
 }
 
+/** GET /billing/invoices: items without `lines`; the document leaves `next_offset` optional, billingd always sends it. */
 export interface InvoicePage {
   invoices: Invoice[];
   total: number;
@@ -171,9 +138,11 @@ export interface InvoicePage {
   next_offset: number | null;
 }
 
-// Reconciliation (contract.ts checks these against docs/openapi.yaml).
-export type FindingKind = 'amount_mismatch' | 'missing_in_stripe' | 'missing_internal';
-
+// Reconciliation: the document leaves every field of a finding, and the summary's
+// subscriptions_checked, invoices_compared, currency, alert_raised and
+// tolerance, optional; billingd always sends them. `findings` is documented as
+// "only on POST /reconcile and GET /reconciliations/{id}", the two calls that
+// answer a Reconciliation; the history's items are ReconciliationSummary.
 export interface ReconciliationFinding {
   /** null when Stripe has an invoice no customer of ours matches. */
   customer_id: string | null;
@@ -207,17 +176,6 @@ export interface ReconciliationSummary {
   alert_raised: boolean;
   /** Relative tolerance as exact decimal text, e.g. "0.005". */
   tolerance: string;
-}
-
-/** One currency's totals: amounts in different currencies are never added. */
-export interface ReconciliationTotals {
-  currency: string;
-  subscriptions_checked: number;
-  expected_total: Amount;
-  billed_total: Amount;
-  discrepancy_total: Amount;
-  alert_threshold: Amount;
-  alert_raised: boolean;
 }
 
 export interface Reconciliation extends ReconciliationSummary {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useEffectEvent, useState } from 'react';
 import { ApiError } from './api';
 
 export interface AsyncState<T> {
@@ -19,35 +19,32 @@ export interface AsyncState<T> {
  */
 export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: readonly unknown[]): AsyncState<T> {
   const key = JSON.stringify(deps);
-  const [state, setState] = useState<{ key: string; data?: T; error?: ApiError | Error; loading: boolean }>({
-    key,
-    loading: true,
-  });
-  const [attempt, setAttempt] = useState(0);
-  const loadRef = useRef(load);
-  loadRef.current = load;
+  // Each request (new inputs, or a reload) has its own number; an answer is
+  // stored with the number of the request it answers.
+  const [request, setRequest] = useState({ key, number: 0 });
+  if (request.key !== key) setRequest({ key, number: request.number + 1 });
+  const [answer, setAnswer] = useState<{ key: string; number: number; data?: T; error?: ApiError | Error } | null>(null);
+  // The latest `load`, called by the effect without being one of its inputs.
+  const start = useEffectEvent(load);
 
   useEffect(() => {
+    const { key, number } = request;
     const controller = new AbortController();
-    setState((previous) => ({ key, data: previous.key === key ? previous.data : undefined, loading: true }));
-    loadRef.current(controller.signal).then(
+    start(controller.signal).then(
       (data) => {
-        if (!controller.signal.aborted) setState({ key, data, loading: false });
+        if (!controller.signal.aborted) setAnswer({ key, number, data });
       },
       (error: unknown) => {
         if (controller.signal.aborted) return;
-        setState({ key, error: error instanceof Error ? error : new Error(String(error)), loading: false });
+        setAnswer({ key, number, error: error instanceof Error ? error : new Error(String(error)) });
       },
     );
     return () => controller.abort();
-  }, [key, attempt]);
+  }, [request]);
 
-  const reload = useCallback(() => setAttempt((n) => n + 1), []);
-  const current = state.key === key;
-  return {
-    data: current ? state.data : undefined,
-    error: current ? state.error : undefined,
-    loading: current ? state.loading : true,
-    reload,
-  };
+  const reload = useCallback(() => setRequest((current) => ({ key: current.key, number: current.number + 1 })), []);
+  if (answer && answer.number === request.number && answer.key === key) {
+    return { data: answer.data, error: answer.error, loading: false, reload };
+  }
+  return { data: answer?.key === key ? answer.data : undefined, error: undefined, loading: true, reload };
 }

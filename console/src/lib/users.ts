@@ -26,10 +26,7 @@ export function replaceUser(users: readonly User[], updated: User): User[] {
   return users.map((user) => (user.id === updated.id ? updated : user));
 }
 
-export type RoleChange =
-  | { kind: 'change'; change: UserUpdate }
-  | { kind: 'unchanged' }
-  | { kind: 'invalid'; problem: string };
+export type RoleChange = { kind: 'change'; change: UserUpdate } | { kind: 'unchanged' } | { kind: 'invalid'; problem: string };
 
 /**
  * The request that makes `user` an admin, or a member of `customerId`.

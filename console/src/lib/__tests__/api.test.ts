@@ -8,8 +8,9 @@ interface Call {
 
 function fakeFetch(responder: (call: Call) => Response | Promise<Response>) {
   const calls: Call[] = [];
-  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const call = { url: String(input), init: init ?? {} };
+  // ApiClient always passes fetch the URL as a string (buildUrl).
+  const fetch = vi.fn(async (url: string, init?: RequestInit) => {
+    const call = { url, init: init ?? {} };
     calls.push(call);
     return responder(call);
   });
@@ -69,7 +70,7 @@ describe('ApiClient', () => {
   it('reports an unexpected 401 to the handler (back to login), but not an expected one', async () => {
     const { fetch } = fakeFetch(() => json(401, errorBody('unauthenticated', 'no session')));
     const client = new ApiClient({ fetch, csrfToken: () => null });
-    const onUnauthorized = vi.fn();
+    const onUnauthorized = vi.fn<(error: ApiError) => void>();
     client.onUnauthorized(onUnauthorized);
     await expect(client.request('GET', '/api/v1/billing/usage/current')).rejects.toMatchObject({ status: 401 });
     expect(onUnauthorized).toHaveBeenCalledTimes(1);

@@ -4,9 +4,9 @@ import { BillingApi, DEFAULT_FEATURES, newIdempotencyKey } from '../billing';
 
 function setup(responder: (url: string, init: RequestInit) => Response) {
   const calls: { url: string; init: RequestInit }[] = [];
-  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    calls.push({ url: String(input), init: init ?? {} });
-    return responder(String(input), init ?? {});
+  const fetch = vi.fn((url: string, init?: RequestInit) => {
+    calls.push({ url, init: init ?? {} });
+    return Promise.resolve(responder(url, init ?? {}));
   }) as unknown as typeof globalThis.fetch;
   const http = new ApiClient({ fetch, csrfToken: () => null });
   return { api: new BillingApi(http), http, calls };
@@ -55,9 +55,7 @@ describe('BillingApi', () => {
   });
 
   it('reports a missing reconciliation API as a 404 ApiError', async () => {
-    const { api } = setup(() =>
-      json(404, { error: { code: 'not_found', message: 'no route for POST /api/v1/billing/reconcile', request_id: 'r' } }),
-    );
+    const { api } = setup(() => json(404, { error: { code: 'not_found', message: 'no route for POST /api/v1/billing/reconcile', request_id: 'r' } }));
     const error = await api.reconcile({ idempotencyKey: newIdempotencyKey() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).isNotFound).toBe(true);

@@ -29,9 +29,9 @@ function templateOf(path: string): string {
 describe('the client against docs/openapi.yaml', () => {
   it('calls only documented operations', async () => {
     const seen: { method: string; path: string }[] = [];
-    const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-      seen.push({ method: init?.method ?? 'GET', path: new URL(String(input), 'http://x').pathname });
-      return new Response(JSON.stringify({ user: {}, csrf_token: 't', reconciliations: [] }), { status: 200 });
+    const fetch = vi.fn((url: string, init?: RequestInit) => {
+      seen.push({ method: init?.method ?? 'GET', path: new URL(url, 'http://x').pathname });
+      return Promise.resolve(new Response(JSON.stringify({ user: {}, csrf_token: 't', reconciliations: [] }), { status: 200 }));
     }) as unknown as typeof globalThis.fetch;
     const api = new BillingApi(new ApiClient({ fetch, csrfToken: () => 't' }));
     await api.features();

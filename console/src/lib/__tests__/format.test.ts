@@ -53,11 +53,31 @@ describe('money', () => {
   });
 
   it('adds amounts exactly and refuses to mix currencies', () => {
-    expect(sumAmounts([{ minor: 299_900, currency: 'USD' }, { minor: 612_405, currency: 'USD' }])).toEqual({ minor: 912_305, currency: 'USD' });
+    expect(
+      sumAmounts([
+        { minor: 299_900, currency: 'USD' },
+        { minor: 612_405, currency: 'USD' },
+      ]),
+    ).toEqual({ minor: 912_305, currency: 'USD' });
     // 0.1 + 0.2 style sums stay exact in minor units.
-    expect(sumAmounts([{ minor: 10, currency: 'USD' }, { minor: 20, currency: 'USD' }]).minor).toBe(30);
-    expect(() => sumAmounts([{ minor: 1, currency: 'USD' }, { minor: 1, currency: 'EUR' }])).toThrow(RangeError);
-    expect(() => sumAmounts([{ minor: Number.MAX_SAFE_INTEGER, currency: 'USD' }, { minor: 1, currency: 'USD' }])).toThrow(RangeError);
+    expect(
+      sumAmounts([
+        { minor: 10, currency: 'USD' },
+        { minor: 20, currency: 'USD' },
+      ]).minor,
+    ).toBe(30);
+    expect(() =>
+      sumAmounts([
+        { minor: 1, currency: 'USD' },
+        { minor: 1, currency: 'EUR' },
+      ]),
+    ).toThrow(RangeError);
+    expect(() =>
+      sumAmounts([
+        { minor: Number.MAX_SAFE_INTEGER, currency: 'USD' },
+        { minor: 1, currency: 'USD' },
+      ]),
+    ).toThrow(RangeError);
   });
 
   it('formats exact prices, keeping sub-cent digits', () => {

@@ -2,16 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ApiClient, ApiError } from '../api';
 import { BillingApi } from '../billing';
 import type { User } from '../types';
-import {
-  confirmationFor,
-  endsOwnAccess,
-  parseUsersPage,
-  replaceUser,
-  roleChange,
-  USERS_PAGE_SIZE,
-  usersPageInfo,
-  usersPageQuery,
-} from '../users';
+import { confirmationFor, endsOwnAccess, parseUsersPage, replaceUser, roleChange, USERS_PAGE_SIZE, usersPageInfo, usersPageQuery } from '../users';
 
 interface Call {
   url: string;
@@ -20,10 +11,10 @@ interface Call {
 
 function setup(responder: (call: Call) => Response) {
   const calls: Call[] = [];
-  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const call = { url: String(input), init: init ?? {} };
+  const fetch = vi.fn((url: string, init?: RequestInit) => {
+    const call = { url, init: init ?? {} };
     calls.push(call);
-    return responder(call);
+    return Promise.resolve(responder(call));
   }) as unknown as typeof globalThis.fetch;
   const http = new ApiClient({ fetch, csrfToken: () => 'csrf-users' });
   return { api: new BillingApi(http), calls };
@@ -148,7 +139,7 @@ describe('users page logic', () => {
     expect(roleChange(admin, 'member', 'cus_acme')).toEqual({ kind: 'change', change: { role: 'member', customer_id: 'cus_acme' } });
   });
 
-  it('confirms what takes access away, and warns about one\'s own account', () => {
+  it("confirms what takes access away, and warns about one's own account", () => {
     expect(confirmationFor('enable', member, false)).toBeNull();
     expect(confirmationFor('role', member, false)).toBeNull();
     const disable = confirmationFor('disable', member, false)!;

@@ -49,10 +49,7 @@ export function ReconciliationPage() {
   const [params, setParams] = useSearchParams();
   const selectedId = params.get('run') ?? '';
   const history = useAsync((signal) => api.reconciliations(20, { signal }), []);
-  const selected = useAsync(
-    async (signal) => (selectedId ? api.reconciliation(selectedId, { signal }) : null),
-    [selectedId],
-  );
+  const selected = useAsync(async (signal) => (selectedId ? api.reconciliation(selectedId, { signal }) : null), [selectedId]);
   const [latest, setLatest] = useState<Reconciliation | null>(null);
 
   const shown = latest && (!selectedId || latest.id === selectedId) ? latest : (selected.data ?? null);
@@ -67,9 +64,7 @@ export function ReconciliationPage() {
     <div className="stack">
       <RunForm onCompleted={onCompleted} />
       {selectedId && !shown && selected.loading && <LoadingState label="Loading the reconciliation…" />}
-      {selectedId && selected.error && (
-        <ErrorState error={selected.error} title="This reconciliation could not be loaded" onRetry={selected.reload} />
-      )}
+      {selectedId && selected.error && <ErrorState error={selected.error} title="This reconciliation could not be loaded" onRetry={selected.reload} />}
       {shown && <ResultPanel result={shown} />}
       <section className="card card-flush" aria-labelledby="history-title">
         <div className="card-head card-pad">
@@ -139,8 +134,7 @@ function RunForm({ onCompleted }: { onCompleted: (result: Reconciliation) => voi
       <div className="card-head">
         <h2 id="run-title">Run a reconciliation</h2>
         <p className="muted">
-          Compares every subscription's expected charges with the invoices in Stripe, line by line, and lists each difference above the
-          tolerance.
+          Compares every subscription's expected charges with the invoices in Stripe, line by line, and lists each difference above the tolerance.
         </p>
       </div>
       <form className="run-form" onSubmit={onSubmit}>
@@ -290,9 +284,7 @@ function CurrencyTable({ totals }: { totals: ReconciliationTotals[] }) {
               <NumCell label="Billed">{formatMoney(t.billed_total)}</NumCell>
               <NumCell label="Discrepancy">{formatMoney(t.discrepancy_total)}</NumCell>
               <NumCell label="Alert above">{formatMoney(t.alert_threshold)}</NumCell>
-              <td data-label="Alert">
-                {t.alert_raised ? <span className="badge badge-uncollectible">Raised</span> : <span className="muted">No</span>}
-              </td>
+              <td data-label="Alert">{t.alert_raised ? <span className="badge badge-uncollectible">Raised</span> : <span className="muted">No</span>}</td>
             </tr>
           ))}
         </tbody>

@@ -114,9 +114,7 @@ export function UsersPage() {
     <section className="card card-flush" aria-labelledby="users-title">
       <div className="card-head card-pad">
         <h2 id="users-title">Users</h2>
-        <p className="muted">
-          Who can sign in to the console. Changes take effect on the user's next request; disabling an account also ends its sessions.
-        </p>
+        <p className="muted">Who can sign in to the console. Changes take effect on the user's next request; disabling an account also ends its sessions.</p>
       </div>
       <div className="table-wrap">
         <table className="table table-stack table-users" data-testid="user-table">
@@ -138,7 +136,12 @@ export function UsersPage() {
               const rowBusy = pending?.id === user.id;
               return (
                 <Fragment key={user.id}>
-                  <tr data-user={user.id} data-email={user.email} data-state={user.disabled ? 'disabled' : 'enabled'} className={user.disabled ? 'row-muted' : undefined}>
+                  <tr
+                    data-user={user.id}
+                    data-email={user.email}
+                    data-state={user.disabled ? 'disabled' : 'enabled'}
+                    className={user.disabled ? 'row-muted' : undefined}
+                  >
                     <th scope="row">
                       <span className="cell-title">
                         <EmailAddress email={user.email} />
@@ -166,19 +169,37 @@ export function UsersPage() {
                     <td className="actions-cell">
                       <div className="actions actions-text">
                         {user.disabled ? (
-                          <button type="button" className="button button-secondary button-small" disabled={rowBusy} onClick={() => void run('enable', user, { disabled: false })} title="Enable">
+                          <button
+                            type="button"
+                            className="button button-secondary button-small"
+                            disabled={rowBusy}
+                            onClick={() => void run('enable', user, { disabled: false })}
+                            title="Enable"
+                          >
                             {busy(user, 'enable') ? <Spinner /> : <UserCheck aria-hidden="true" size={16} />}
                             <span className="button-label">Enable</span>
                             <span className="visually-hidden"> {user.email}</span>
                           </button>
                         ) : (
-                          <button type="button" className="button button-secondary button-small" disabled={rowBusy} onClick={() => setDialog({ action: 'disable', user })} title="Disable">
+                          <button
+                            type="button"
+                            className="button button-secondary button-small"
+                            disabled={rowBusy}
+                            onClick={() => setDialog({ action: 'disable', user })}
+                            title="Disable"
+                          >
                             <UserX aria-hidden="true" size={16} />
                             <span className="button-label">Disable</span>
                             <span className="visually-hidden"> {user.email}</span>
                           </button>
                         )}
-                        <button type="button" className="button button-secondary button-small" disabled={rowBusy} onClick={() => setDialog({ action: 'role', user })} title="Change role">
+                        <button
+                          type="button"
+                          className="button button-secondary button-small"
+                          disabled={rowBusy}
+                          onClick={() => setDialog({ action: 'role', user })}
+                          title="Change role"
+                        >
                           <UserCog aria-hidden="true" size={16} />
                           <span className="button-label">Role</span>
                           <span className="visually-hidden"> of {user.email}</span>
@@ -334,9 +355,7 @@ function RoleDialog({
       {role === 'admin' && user.role === 'member' && user.customer_id && (
         <p className="muted">An admin belongs to no customer: the account leaves {customerName(customers.data, user.customer_id)}.</p>
       )}
-      {self && role === 'member' && (
-        <p className="callout callout-warning">This is your own account: you will lose access to the admin pages.</p>
-      )}
+      {self && role === 'member' && <p className="callout callout-warning">This is your own account: you will lose access to the admin pages.</p>}
     </Dialog>
   );
 }

@@ -7,15 +7,7 @@ import { ErrorState, LoadingState, Spinner } from '../../components/states';
 import { NumCell, NumHeader } from '../../components/table';
 import { api } from '../../lib/billing';
 import { usePdfDownload } from '../../lib/download';
-import {
-  daysUntil,
-  formatDate,
-  formatLinePrice,
-  formatLineQuantity,
-  formatMoney,
-  formatPeriod,
-  formatRate,
-} from '../../lib/format';
+import { daysUntil, formatDate, formatLinePrice, formatLineQuantity, formatMoney, formatPeriod, formatRate } from '../../lib/format';
 import { invoiceTitle, isOverdue, rememberedListSearch } from '../../lib/invoices';
 import type { InvoiceWithLines } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
@@ -67,7 +59,7 @@ export function InvoiceDetailPage() {
           </div>
           <div className="invoice-head-side">
             <StatusBadge status={inv.status} overdue={isOverdue(inv)} />
-            <button type="button" className="button button-primary" onClick={() => pdf.download(inv.id)} disabled={downloading} aria-busy={downloading}>
+            <button type="button" className="button button-primary" onClick={() => void pdf.download(inv.id)} disabled={downloading} aria-busy={downloading}>
               {downloading ? <Spinner /> : <Download aria-hidden="true" size={18} />}
               {downloading ? 'Preparing PDF…' : 'Download PDF'}
             </button>
@@ -109,7 +101,9 @@ function StatusMessage({ invoice }: { invoice: InvoiceWithLines }) {
         const days = invoice.due_at ? daysUntil(invoice.due_at) : null;
         text = invoice.due_at ? (
           <>
-            <strong>{formatMoney(invoice.amount_due)} is due on {formatDate(invoice.due_at)}</strong>
+            <strong>
+              {formatMoney(invoice.amount_due)} is due on {formatDate(invoice.due_at)}
+            </strong>
             {days !== null && days >= 0 && ` (in ${days} day${days === 1 ? '' : 's'})`}.
           </>
         ) : (

@@ -174,7 +174,7 @@ export function InvoicesPage() {
                           <button
                             type="button"
                             className="icon-button"
-                            onClick={() => pdf.download(invoice.id)}
+                            onClick={() => void pdf.download(invoice.id)}
                             disabled={pdf.pendingId === invoice.id}
                             title={`Download ${title} as PDF`}
                           >

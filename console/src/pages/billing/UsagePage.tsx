@@ -7,15 +7,7 @@ import { UsageChart } from '../../components/UsageChart';
 import { UsageMeter } from '../../components/UsageMeter';
 import { NumCell, NumHeader } from '../../components/table';
 import { api } from '../../lib/billing';
-import {
-  daysUntil,
-  formatMoney,
-  formatPer,
-  formatPeriod,
-  formatPrice,
-  formatQuantity,
-  sumAmounts,
-} from '../../lib/format';
+import { daysUntil, formatMoney, formatPer, formatPeriod, formatPrice, formatQuantity, sumAmounts } from '../../lib/format';
 import type { CurrentUsage, UsageHistory } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
@@ -41,13 +33,7 @@ function UsageView({ customerId }: { customerId: string | undefined }) {
 
   if (usage.error) {
     const noSubscription = 'status' in usage.error && usage.error.status === 404;
-    return (
-      <ErrorState
-        error={usage.error}
-        title={noSubscription ? 'No current subscription' : 'Usage could not be loaded'}
-        onRetry={usage.reload}
-      />
-    );
+    return <ErrorState error={usage.error} title={noSubscription ? 'No current subscription' : 'Usage could not be loaded'} onRetry={usage.reload} />;
   }
   if (!usage.data) return <LoadingState label="Loading usage…" rows={4} />;
   const current = usage.data;
@@ -127,7 +113,9 @@ function OverageBreakdown({ usage }: { usage: CurrentUsage }) {
               <tr key={metric.metric} data-metric={metric.metric}>
                 <th scope="row">{metric.name}</th>
                 <NumCell label="Units over">{metric.overage_units > 0 ? formatQuantity(metric.overage_units, metric.unit) : '—'}</NumCell>
-                <NumCell label="Price">{formatPrice(metric.overage_price.amount, usage.currency)} {formatPer(metric.overage_price.per, metric.unit)}</NumCell>
+                <NumCell label="Price">
+                  {formatPrice(metric.overage_price.amount, usage.currency)} {formatPer(metric.overage_price.per, metric.unit)}
+                </NumCell>
                 <NumCell label="Amount">{formatMoney(metric.overage_amount)}</NumCell>
               </tr>
             ))}
@@ -174,11 +162,7 @@ function UsageHistorySection({ usage, history }: { usage: CurrentUsage; history:
       ) : !history.data ? (
         <LoadingState label="Loading usage history…" />
       ) : metric ? (
-        <UsageChart
-          metric={metric}
-          period={usage.period}
-          points={history.data.series.find((series) => series.metric === metric.metric)?.points ?? []}
-        />
+        <UsageChart metric={metric} period={usage.period} points={history.data.series.find((series) => series.metric === metric.metric)?.points ?? []} />
       ) : (
         <EmptyState title="No metrics on this plan" />
       )}
