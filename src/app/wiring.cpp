@@ -63,7 +63,10 @@ http::ServerOptions ServerOptionsFor(const Config& config, App& app) {
   return options;
 }
 
-Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) {
+Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, const BuildOptions& options) {
+  if (options.password_cost == auth::PasswordCost::kTestsOnlyMinimum && config.mode == Mode::kProduction) {
+    return InvalidArgument("the minimum password hashing cost is for tests only, not for production mode");
+  }
   auto app = std::make_unique<App>();
   app->config = config;
 
@@ -97,7 +100,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock) 
     if (!generated.ok()) return std::move(generated).error();
     jwt_secret = std::move(generated).value();
   }
-  app->hasher = std::make_unique<auth::PasswordHasher>();
+  app->hasher = std::make_unique<auth::PasswordHasher>(options.password_cost);
   app->jwt = std::make_unique<auth::JwtCodec>(jwt_secret, auth::JwtOptions{}, clock);
   app->csrf = std::make_unique<auth::CsrfGuard>(auth::HmacSha256(jwt_secret, "meterline csrf key v1"));
   auth::IdentityOptions identity_options;

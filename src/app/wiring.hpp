@@ -70,11 +70,20 @@ struct App {
   std::unique_ptr<http::Pipeline> pipeline;
 };
 
+// What only code can choose, never the environment or the command line:
+// billingd itself always builds with the defaults.
+struct BuildOptions {
+  // The Argon2id cost of new password hashes (and of the dummy hash that
+  // unknown accounts are checked against). Test harnesses pick
+  // kTestsOnlyMinimum to save time; BuildApp refuses it in production mode.
+  auth::PasswordCost password_cost = auth::PasswordCost::kInteractive;
+};
+
 // Opens the database, applies migrations when the config says so (else
 // requires them to be current), registers the routes and builds the pipeline.
 // Fails with a message fit for one line on stderr.
 // REQUIRES: `clock` outlives the App.
-Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock);
+Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, const BuildOptions& options = {});
 
 // The HTTP server's options from the config, reporting to the app's metrics.
 // REQUIRES: `app` outlives the server.

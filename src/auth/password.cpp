@@ -20,6 +20,9 @@ PasswordHasher::PasswordHasher(PasswordCost cost) {
   if (cost == PasswordCost::kModerate) {
     opslimit_ = crypto_pwhash_OPSLIMIT_MODERATE;
     memlimit_ = crypto_pwhash_MEMLIMIT_MODERATE;
+  } else if (cost == PasswordCost::kTestsOnlyMinimum) {
+    opslimit_ = crypto_pwhash_OPSLIMIT_MIN;
+    memlimit_ = crypto_pwhash_MEMLIMIT_MIN;
   } else {
     opslimit_ = crypto_pwhash_OPSLIMIT_INTERACTIVE;
     memlimit_ = crypto_pwhash_MEMLIMIT_INTERACTIVE;

@@ -14,6 +14,9 @@ namespace meterline::auth {
 enum class PasswordCost {
   kInteractive,  // libsodium INTERACTIVE: 64 MiB, 2 passes (~50-100 ms here)
   kModerate,     // libsodium MODERATE: 256 MiB, 3 passes
+  // libsodium's minimum (8 KiB, 1 pass: microseconds). For tests only: no
+  // setting reaches it, and BuildApp refuses it in production mode.
+  kTestsOnlyMinimum,
 };
 
 class PasswordHasher {

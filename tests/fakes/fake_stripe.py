@@ -23,6 +23,8 @@ Control endpoints (not Stripe's):
                         that order, signed like Stripe (Stripe-Signature t=,v1=);
                         answers {"results": [{"id", "status", "body"}]}
   POST /_fake/advance   {"seconds": N}: Stripe's clock moves on (event `created`)
+  POST /_fake/clock     {"now": unix seconds}: Stripe's clock reads that now
+                        (and ticks on), for tests whose billingd runs on a fake clock
   POST /_fake/subscription_status {"id": "sub_...", "status": "past_due"}
   POST /_fake/trial_will_end {"id": "sub_..."}
   POST /_fake/payment_failed {"invoice": "in_..."}
@@ -60,7 +62,7 @@ def reset():
 
 
 def stripe_now():
-    """Stripe's clock: real time plus what /_fake/advance added."""
+    """Stripe's clock: real time plus what /_fake/advance and /_fake/clock added."""
     return int(time.time()) + STATE["clock_offset"]
 
 
@@ -349,6 +351,9 @@ def control_action(path, body):
         return {"ok": True}
     if path == "/_fake/advance":
         STATE["clock_offset"] += int(body["seconds"])
+        return {"ok": True}
+    if path == "/_fake/clock":
+        STATE["clock_offset"] = int(body["now"]) - int(time.time())
         return {"ok": True}
     if path == "/_fake/subscription_status":
         sub = STATE["subscriptions"][body["id"]]

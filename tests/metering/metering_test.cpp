@@ -1,6 +1,7 @@
 // Usage ingestion end to end, once per usage store — SQLite, PostgreSQL,
-// ClickHouse on one node and ClickHouse Distributed over two shards: exactly-once
-// counting, validation, scoping, CloudEvents, concurrency, alerts and current usage.
+// ClickHouse on one node and ClickHouse Distributed over two shards — on a
+// FakeClock (at MTL_TEST_NOW when set): exactly-once counting, validation,
+// scoping, CloudEvents, concurrency, alerts and current usage.
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
@@ -11,6 +12,7 @@
 #include "core/period.hpp"
 #include "support/billingd_harness.hpp"
 #include "support/http_client.hpp"
+#include "support/test_clock.hpp"
 
 namespace meterline::testing {
 namespace {
@@ -43,13 +45,13 @@ std::vector<StoreSetup> UsageStores() {
 class MeteringTest : public ::testing::TestWithParam<StoreSetup> {
  protected:
   void SetUp() override {
-    billingd_ = std::make_unique<BillingdHarness>(
-        BillingdHarness::Options{.backend = GetParam().backend, .usage_store = GetParam().usage_store});
+    billingd_ = std::make_unique<BillingdHarness>(BillingdHarness::Options{
+        .backend = GetParam().backend, .usage_store = GetParam().usage_store, .fake_now = TestNow()});
     auto& app = billingd_->app();
     auth::RequestOrigin origin{"", "test"};
     customer_a_ = app.customers->Create({"Acme Ads", "", "DE", "USD"}, "test", origin)->id;
     customer_b_ = app.customers->Create({"Beta Media", "", "US", "USD"}, "test", origin)->id;
-    TimePoint anchor = SystemClock().Now() - std::chrono::hours(24 * 10);
+    TimePoint anchor = ClockNow() - std::chrono::hours(24 * 10);
     ASSERT_TRUE(app.subscriptions->Create(customer_a_, "starter", anchor, subscriptions::Status::kActive, "test").ok());
     ASSERT_TRUE(app.subscriptions->Create(customer_b_, "growth", anchor, subscriptions::Status::kActive, "test").ok());
     platform_key_ = "Authorization: Bearer " + app.identity->CreateApiKey("edge", Role::kService, "", "test", origin)->secret;
@@ -57,13 +59,15 @@ class MeteringTest : public ::testing::TestWithParam<StoreSetup> {
     ASSERT_TRUE(app.identity->CreateUser("alice@acme.test", "a-long-password", Role::kMember, customer_a_, "test", origin).ok());
   }
 
-  static std::string Now(int minutes_ago = 1) {
-    return FormatIso8601(SystemClock().Now() - std::chrono::minutes(minutes_ago));
-  }
-  static std::string Event(const std::string& id, const std::string& customer, const std::string& metric,
-                           int64_t value, const std::string& timestamp = Now()) {
+  // What billingd takes for now.
+  TimePoint ClockNow() const { return billingd_->clock().Now(); }
+  std::string Now(int minutes_ago = 1) const { return FormatIso8601(ClockNow() - std::chrono::minutes(minutes_ago)); }
+  // An event a minute ago unless `timestamp` says when.
+  std::string Event(const std::string& id, const std::string& customer, const std::string& metric, int64_t value,
+                    const std::string& timestamp = "") const {
     return R"({"id":")" + id + R"(","customer_id":")" + customer + R"(","metric":")" + metric +
-           R"(","value":)" + std::to_string(value) + R"(,"timestamp":")" + timestamp + "\"}";
+           R"(","value":)" + std::to_string(value) + R"(,"timestamp":")" + (timestamp.empty() ? Now() : timestamp) +
+           "\"}";
   }
   static std::string Batch(const std::vector<std::string>& events) {
     std::string out = R"({"events":[)";
@@ -107,8 +111,8 @@ TEST_P(MeteringTest, EachEventCountsOnceWhateverItsTimestamp) {
 }
 
 TEST_P(MeteringTest, InvalidEventsAreRejectedOneByOne) {
-  std::string old_time = FormatIso8601(SystemClock().Now() - std::chrono::hours(24 * 36));
-  std::string future = FormatIso8601(SystemClock().Now() + std::chrono::minutes(30));
+  std::string old_time = FormatIso8601(ClockNow() - std::chrono::hours(24 * 36));
+  std::string future = FormatIso8601(ClockNow() + std::chrono::minutes(30));
   auto r = Send(Batch({Event("ok", customer_a_, "api_calls", 5), Event("m", customer_a_, "clicks", 1),
                        Event("c", "cus_nobody", "api_calls", 1), Event("old", customer_a_, "api_calls", 1, old_time),
                        Event("fut", customer_a_, "api_calls", 1, future),
@@ -133,7 +137,7 @@ TEST_P(MeteringTest, InvalidEventsAreRejectedOneByOne) {
 }
 
 TEST_P(MeteringTest, EventsInAnInvoicedPeriodAreRefused) {
-  TimePoint now = SystemClock().Now();
+  TimePoint now = ClockNow();
   ASSERT_TRUE(billingd_->database().db()
                   .Execute("INSERT INTO invoices (id, customer_id, period_start, period_end, status, currency, "
                            "created_at, updated_at) VALUES ('inv_1', $1, $2, $3, 'open', 'USD', 0, 0)",
@@ -202,7 +206,8 @@ TEST_P(MeteringTest, ConcurrentResendsCountOnce) {
 
 TEST_P(MeteringTest, TwoInstancesReceivingTheSameEventsCountThemOnce) {
   // A second billingd of the same deployment: same database, same usage store.
-  BillingdHarness::Options second{.backend = GetParam().backend, .shared_database = &billingd_->database()};
+  BillingdHarness::Options second{
+      .backend = GetParam().backend, .shared_database = &billingd_->database(), .clock = &billingd_->clock()};
   if (billingd_->clickhouse() != nullptr) second.env = billingd_->clickhouse()->env();
   BillingdHarness other(second);
   std::vector<std::string> events;
@@ -265,7 +270,7 @@ TEST_P(MeteringTest, PeriodsStartOnWholeHoursSoTheirFirstHourCounts) {
   auto sub = billingd_->app().subscriptions->ForCustomer(customer_a_);
   ASSERT_TRUE(sub.ok());
   EXPECT_EQ(sub->billing_anchor, HourStart(sub->billing_anchor));
-  auto period = subscriptions::SubscriptionService::PeriodAt(*sub, SystemClock().Now());
+  auto period = subscriptions::SubscriptionService::PeriodAt(*sub, ClockNow());
   // An event half a minute into the period belongs to it.
   Send(Batch({Event("first", customer_a_, "api_calls", 7, FormatIso8601(period.start + std::chrono::seconds(30)))}),
        platform_key_);
@@ -320,7 +325,7 @@ TEST_P(MeteringTest, CurrentUsageShowsLimitsAndExactOverage) {
 }
 
 TEST_P(MeteringTest, HistoryByHourAndDay) {
-  TimePoint now = SystemClock().Now();
+  TimePoint now = ClockNow();
   TimePoint hour = HourStart(now) - std::chrono::hours(3);
   Send(Batch({Event("h1", customer_a_, "api_calls", 10, FormatIso8601(hour + std::chrono::minutes(5))),
               Event("h2", customer_a_, "api_calls", 20, FormatIso8601(hour + std::chrono::minutes(50))),
@@ -366,7 +371,7 @@ TEST_P(MeteringTest, ValuesThatWouldOverflowAreRefusedEventByEvent) {
 
   // 10^15 is allowed per event; an hour holds at most metering::kMaxHourlyUsage
   // (1.05 x 10^15), so a second one in that hour is refused, a small one still fits.
-  TimePoint hour = HourStart(SystemClock().Now()) - std::chrono::hours(2);
+  TimePoint hour = HourStart(ClockNow()) - std::chrono::hours(2);
   std::string at = FormatIso8601(hour + std::chrono::minutes(10));
   constexpr int64_t kPeta = 1'000'000'000'000'000;
   auto full = Send(Batch({Event("p1", customer_a_, "impressions", kPeta, at),
@@ -414,7 +419,7 @@ TEST_P(MeteringTest, ValuesThatWouldOverflowAreRefusedEventByEvent) {
 // Concurrent batches filling one hour: exactly as many events as fit are
 // taken, whichever request carries them, and the rollup stays the events' sum.
 TEST_P(MeteringTest, ConcurrentBatchesNeverPushAnHourPastItsLimit) {
-  std::string at = FormatIso8601(HourStart(SystemClock().Now()) - std::chrono::minutes(30));
+  std::string at = FormatIso8601(HourStart(ClockNow()) - std::chrono::minutes(30));
   constexpr int64_t kTenth = 100'000'000'000'000;  // 10^14: ten fit in an hour, eleven do not
   std::atomic<int64_t> accepted{0}, refused{0};
   std::vector<std::thread> threads;
@@ -445,7 +450,7 @@ TEST_P(MeteringTest, ConcurrentBatchesNeverPushAnHourPastItsLimit) {
 TEST_P(MeteringTest, RollupsPastTheLimitFromOlderVersionsNeverWrapOrBlockIngestion) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   // Two hours of yesterday (UTC), so that one daily bucket holds both.
-  TimePoint hour = std::chrono::floor<std::chrono::days>(SystemClock().Now()) - std::chrono::hours(23);
+  TimePoint hour = std::chrono::floor<std::chrono::days>(ClockNow()) - std::chrono::hours(23);
   for (TimePoint h : {hour, hour + std::chrono::hours(1)}) {
     if (GetParam().usage_store == UsageStoreKind::kSql) {
       ASSERT_TRUE(billingd_->database().db()

@@ -181,7 +181,7 @@ TEST_F(JwtCodecTest, AgreesWithPythonJwt) {
 
 // The same attacks over HTTP, against a running server.
 TEST_P(SecurityTest, ForgedTokensAreRefusedOverHttp) {
-  int64_t now = ToUnixMillis(SystemClock().Now()) / 1000;
+  int64_t now = ToUnixMillis(clock().Now()) / 1000;
   std::string claims = Claims(now, now + 600);
   HttpClient client = Client();
   auto status_with = [&](const std::string& token) {
@@ -206,7 +206,7 @@ TEST_P(SecurityTest, TamperedSessionCookieIsRefused) {
   // Promote ourselves to admin in the payload, keep the signature.
   std::string header = alice.session.substr(0, alice.session.find('.'));
   std::string signature = alice.session.substr(alice.session.rfind('.') + 1);
-  int64_t now = ToUnixMillis(SystemClock().Now()) / 1000;
+  int64_t now = ToUnixMillis(clock().Now()) / 1000;
   std::string forged = header + "." + Base64UrlEncode(Claims(now, now + 600)) + "." + signature;
   HttpResult r = client.Get("/api/v1/auth/me", {"Cookie: mtl_session=" + forged});
   EXPECT_EQ(r.status, 401);

@@ -8,6 +8,7 @@
 
 #include "support/billingd_harness.hpp"
 #include "support/http_client.hpp"
+#include "support/test_clock.hpp"
 
 namespace meterline::testing {
 
@@ -38,9 +39,15 @@ constexpr const char* kPassword = "correct horse battery staple";
 class SecurityTest : public ::testing::TestWithParam<storage::Backend> {
  protected:
   void StartBillingd(std::map<std::string, std::string> env = {}, TestDatabase* shared = nullptr) {
-    billingd_ = std::make_unique<BillingdHarness>(
-        BillingdHarness::Options{.backend = GetParam(), .env = std::move(env), .shared_database = shared});
+    billingd_ = std::make_unique<BillingdHarness>(BillingdHarness::Options{.backend = GetParam(),
+                                                                           .env = std::move(env),
+                                                                           .shared_database = shared,
+                                                                           .fake_now = fake_now_,
+                                                                           .password_cost = password_cost_});
   }
+
+  // What billingd takes for now.
+  const Clock& clock() const { return billingd_->clock(); }
 
   void SetUp() override {
     StartBillingd();
@@ -71,6 +78,11 @@ class SecurityTest : public ::testing::TestWithParam<storage::Backend> {
     return SignedIn{CookieValue(r, "mtl_session"), CookieValue(r, "mtl_csrf")};
   }
 
+  // For the next StartBillingd: set (e.g. in a fixture's constructor) to run
+  // billingd on a FakeClock that starts there; unset: the system clock.
+  std::optional<TimePoint> fake_now_;
+  // For the next StartBillingd: unset, the harness's cheap test cost.
+  std::optional<auth::PasswordCost> password_cost_;
   std::unique_ptr<BillingdHarness> billingd_;
   std::string customer_a_, customer_b_;
 };

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
 
@@ -97,6 +98,12 @@ class FakeStripe {
 
   // Stripe's clock moves on: later events get a later `created`.
   void Advance(int seconds) { Control("/_fake/advance", {{"seconds", seconds}}); }
+
+  // Stripe's clock reads `now` from here on, and ticks on: for a test whose
+  // billingd runs on a FakeClock, so that what Stripe makes is not created
+  // before (or long after) what billingd makes. Webhook signatures keep the
+  // real time, as real deliveries would.
+  void SetNow(TimePoint now) { Control("/_fake/clock", {{"now", ToUnixMillis(now) / 1000}}); }
 
   boost::json::array Requests() {
     return boost::json::parse(HttpClient(base_url_).Get("/_fake/requests").body).at("requests").as_array();

@@ -27,9 +27,12 @@ class WebhookProcessingTest : public SecurityTest {
                    {"STRIPE_SECRET_KEY", "sk_test_processing"},
                    {"STRIPE_API_BASE", fake_.base_url()}});
     SetUp2();
-    TimePoint now = SystemClock().Now();
-    std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(now)};
-    auto start = std::chrono::year_month(today.year(), today.month()) - std::chrono::months(2);
+    // Subscribed on the 1st two months before the last closed period ends
+    // (periods close an hour after their end): two closed periods each.
+    TimePoint now = clock().Now();
+    std::chrono::year_month_day closed{
+        std::chrono::floor<std::chrono::days>(now - billingd_->app().invoices->options().grace)};
+    auto start = std::chrono::year_month(closed.year(), closed.month()) - std::chrono::months(2);
     TimePoint anchor = std::chrono::sys_days(start / std::chrono::day(1));
     auto& subs = *billingd_->app().subscriptions;
     ASSERT_TRUE(subs.Create(customer_a_, "starter", anchor, subscriptions::Status::kActive, "test").ok());

@@ -25,7 +25,7 @@ class WebhookTest : public SecurityTest {
            R"(","created":1764000000,"data":{"object":{"id":"in_1","object":"invoice"}}})";
   }
   HttpResult Deliver(const std::string& body, const std::string& secret = kWebhookSecret) {
-    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(SystemClock().Now().time_since_epoch()).count();
+    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(clock().Now().time_since_epoch()).count();
     return Client().Post("/api/v1/webhooks/stripe", body,
                          {"Stripe-Signature: " + stripe::SignWebhookPayload(body, secret, now),
                           "Content-Type: application/json; charset=utf-8"});
@@ -60,7 +60,7 @@ TEST_P(WebhookTest, BadSignaturesAre401AndRecordNothing) {
   std::string body = Event("evt_d");
   std::string stale = stripe::SignWebhookPayload(
       body, kWebhookSecret,
-      std::chrono::duration_cast<std::chrono::seconds>(SystemClock().Now().time_since_epoch()).count() - 600);
+      std::chrono::duration_cast<std::chrono::seconds>(clock().Now().time_since_epoch()).count() - 600);
   HttpResult old = Client().Post("/api/v1/webhooks/stripe", body, {"Stripe-Signature: " + stale});
   EXPECT_EQ(old.status, 401);
   EXPECT_EQ(ErrorCode(old), "signature_expired");

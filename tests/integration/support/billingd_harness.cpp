@@ -10,6 +10,9 @@ BillingdHarness::BillingdHarness(Options options) {
   log::Init(log::Level::kError);
   shared_ = options.shared_database;
   if (shared_ == nullptr) database_ = TestDatabase::Create(options.backend);
+  if (options.fake_now && options.clock) throw std::invalid_argument("harness: fake_now or clock, not both");
+  if (options.fake_now) fake_clock_ = std::make_unique<FakeClock>(*options.fake_now);
+  clock_ = fake_clock_ ? fake_clock_.get() : options.clock ? options.clock : &system_clock_;
   std::map<std::string, std::string> env = options.env;
   env["DATABASE_URL"] = database().url();
   if (options.usage_store != Options::UsageStore::kSql) {
@@ -26,7 +29,11 @@ BillingdHarness::BillingdHarness(Options options) {
   if (!config.ok()) throw std::runtime_error("harness config: " + config.error().message);
   config->host = "127.0.0.1";
   config->port = 0;
-  auto app = app::BuildApp(*config, clock_);
+  app::BuildOptions build;
+  build.password_cost = options.password_cost.value_or(config->mode == app::Mode::kProduction
+                                                           ? auth::PasswordCost::kInteractive
+                                                           : auth::PasswordCost::kTestsOnlyMinimum);
+  auto app = app::BuildApp(*config, *clock_, build);
   if (!app.ok()) throw std::runtime_error("harness wiring: " + app.error().message);
   app_ = std::move(app).value();
   if (options.customize) options.customize(*app_);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -28,6 +29,17 @@ class BillingdHarness {
     // Keep usage events in a fresh ClickHouse database (one node, or the
     // two-shard test cluster), with the transactional data in `backend`.
     enum class UsageStore { kSql, kClickHouse, kClickHouseCluster } usage_store = UsageStore::kSql;
+    // The clock billingd runs on. Set `fake_now` for a FakeClock of the
+    // harness's own that starts there and moves only when the test advances
+    // it (fake_clock(); pass TestNow() to honour MTL_TEST_NOW), or `clock`
+    // for one the test owns (e.g. another harness's, for a second instance),
+    // which must outlive the harness. Neither: the system clock.
+    std::optional<TimePoint> fake_now;
+    const Clock* clock = nullptr;
+    // New password hashes (and the dummy one) at libsodium's minimum cost,
+    // which saves most of a test's time; unset: that, except in production
+    // mode (MODE=production in `env`), which keeps the real cost.
+    std::optional<auth::PasswordCost> password_cost;
   };
 
   explicit BillingdHarness(Options options);
@@ -35,6 +47,10 @@ class BillingdHarness {
 
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
   app::App& app() { return *app_; }
+  // What billingd takes for now: compute test times from this, not SystemClock.
+  const Clock& clock() const { return *clock_; }
+  // The harness's FakeClock (Options::fake_now), or null.
+  FakeClock* fake_clock() { return fake_clock_.get(); }
   TestDatabase& database() { return shared_ ? *shared_ : *database_; }
   // The ClickHouse database this harness made, or null.
   const TestClickHouse* clickhouse() const { return clickhouse_.get(); }
@@ -45,7 +61,9 @@ class BillingdHarness {
   std::unique_ptr<TestDatabase> database_;
   std::unique_ptr<TestClickHouse> clickhouse_;
   TestDatabase* shared_ = nullptr;
-  SystemClock clock_;
+  SystemClock system_clock_;
+  std::unique_ptr<FakeClock> fake_clock_;
+  const Clock* clock_ = nullptr;
   std::unique_ptr<app::App> app_;
   std::unique_ptr<http::Server> server_;
   std::thread thread_;

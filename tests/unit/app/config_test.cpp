@@ -162,5 +162,18 @@ TEST(ConfigTest, FlagsOverrideEnvironment) {
   EXPECT_FALSE(ApplyServeFlags({"--port"}, *config).ok());
 }
 
+// The tests' cheap password hashing is code's choice alone, and never in
+// production mode (before anything is opened).
+TEST(ConfigTest, TheTestsOnlyPasswordCostIsRefusedInProduction) {
+  auto config = LoadConfig(Env({{"MODE", "production"}, {"JWT_SECRET", std::string(32, 'k')},
+                                {"DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none"}}));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  SystemClock clock;
+  auto app = BuildApp(*config, clock, {.password_cost = auth::PasswordCost::kTestsOnlyMinimum});
+  ASSERT_FALSE(app.ok());
+  EXPECT_EQ(app.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(app.error().message.find("for tests only"), std::string::npos) << app.error().message;
+}
+
 }  // namespace
 }  // namespace meterline::app

@@ -1,0 +1,236 @@
+// InvoiceService on its own, once per backend, on a FakeClock (at MTL_TEST_NOW
+// when set): exactly-once runs (concurrently, and from two instances), exact
+// lines, gap-free numbers per year, the grace before a period is invoiced,
+// closed periods refusing events, and the invoice lifecycle. What the API and
+// the PDF make of invoices is in invoicing_test.cpp.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include "core/ids.hpp"
+#include "core/period.hpp"
+#include "support/billing_services.hpp"
+
+namespace meterline::testing {
+namespace {
+
+using invoicing::InvoiceStatus;
+
+class InvoiceServiceTest : public ::testing::TestWithParam<storage::Backend> {
+ protected:
+  void SetUp() override {
+    services_ = std::make_unique<BillingServices>(BillingServices::Options{.backend = GetParam()});
+    customer_a_ = services_->AddCustomer("Acme Ads", "DE", "EUR");
+    customer_b_ = services_->AddCustomer("Beta Media", "US", "USD");
+    // Both customers subscribed on the 1st three months before the last
+    // closed period ends: periods close `grace` after their end, so in the
+    // first hour of a month the month before is not closed yet.
+    now_ = services_->clock().Now();
+    std::chrono::year_month_day closed{std::chrono::floor<std::chrono::days>(now_ - grace())};
+    auto start = std::chrono::year_month(closed.year(), closed.month()) - std::chrono::months(3);
+    anchor_ = std::chrono::sys_days(start / std::chrono::day(1));
+    auto& subs = services_->subscriptions();
+    ASSERT_TRUE(subs.Create(customer_a_, "starter", anchor_, subscriptions::Status::kActive, "test").ok());
+    ASSERT_TRUE(subs.Create(customer_b_, "growth", anchor_, subscriptions::Status::kActive, "test").ok());
+    // Usage in the first period: Acme goes 250,001 impressions over its 1M.
+    first_ = MonthlyPeriodContaining(anchor_, anchor_);
+    Store(customer_a_, "impressions", 1'250'001, first_.start + std::chrono::hours(5));
+    Store(customer_b_, "api_calls", 10, first_.start + std::chrono::hours(5));
+  }
+
+  void Store(const std::string& customer, const std::string& metric, int64_t value, TimePoint at) {
+    metering::UsageEvent e{"ev-" + RandomHex(6), customer, metric, value, at, ""};
+    auto r = services_->usage_store().Write({&e}, now_, nullptr);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+
+  int64_t InvoiceCount() { return services_->db().Execute("SELECT COUNT(*) FROM invoices")->rows[0].Int(0); }
+  std::vector<std::string> Numbers() {
+    std::vector<std::string> out;
+    auto rows = services_->db().Execute("SELECT number FROM invoices ORDER BY number");
+    EXPECT_TRUE(rows.ok());
+    if (rows.ok()) {
+      for (const auto& row : rows->rows) out.push_back(row.Text(0));
+    }
+    return out;
+  }
+
+  invoicing::InvoiceService& invoices() { return services_->invoices(); }
+  std::chrono::minutes grace() { return invoices().options().grace; }
+
+  std::unique_ptr<BillingServices> services_;
+  std::string customer_a_, customer_b_;
+  TimePoint now_, anchor_;
+  Period first_;
+};
+
+TEST_P(InvoiceServiceTest, ARunInvoicesEachClosedPeriodOnceWithExactLines) {
+  auto run = invoices().RunDue();
+  ASSERT_TRUE(run.ok()) << run.error().message;
+  EXPECT_EQ(run->created, 6);  // 2 subscriptions x 3 closed periods
+  auto again = invoices().RunDue();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->created, 0);
+  EXPECT_EQ(again->existing, 6);
+  EXPECT_EQ(InvoiceCount(), 6);
+
+  auto page = invoices().List({.customer_id = customer_a_, .limit = 100});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->total, 3);
+  const invoicing::Invoice& oldest = page->invoices.back();
+  auto full = invoices().Get(oldest.id, customer_a_);
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(full->status, InvoiceStatus::kOpen);
+  EXPECT_EQ(full->period.start, first_.start);
+  ASSERT_EQ(full->lines.size(), 2u);
+  EXPECT_EQ(full->lines[1].quantity, 250'001);
+  EXPECT_EQ(full->lines[1].amount_minor, 12500);
+  EXPECT_EQ(full->subtotal_minor, 4900 + 12500);
+  EXPECT_EQ(full->total_minor, full->subtotal_minor);
+  EXPECT_EQ(full->amount_due_minor, full->total_minor);
+  ASSERT_TRUE(full->due_at.has_value());
+  EXPECT_EQ(*full->due_at - *full->finalized_at, std::chrono::hours(24 * 30));
+}
+
+TEST_P(InvoiceServiceTest, APeriodIsInvoicedOnceItsGraceHasPassed) {
+  ASSERT_TRUE(invoices().RunDue().ok());
+  // The period after the last closed one: its end plus the grace, to the millisecond.
+  Period next = MonthlyPeriodContaining(anchor_, now_ - grace());
+  services_->clock().Set(next.end + grace() - std::chrono::milliseconds(1));
+  auto early = invoices().RunDue();
+  ASSERT_TRUE(early.ok()) << early.error().message;
+  EXPECT_EQ(early->created, 0);
+  EXPECT_EQ(early->existing, 6);
+  services_->clock().Advance(std::chrono::milliseconds(1));
+  auto due = invoices().RunDue();
+  ASSERT_TRUE(due.ok()) << due.error().message;
+  EXPECT_EQ(due->created, 2);
+  EXPECT_EQ(due->existing, 4);  // a run looks at the last three closed periods
+  EXPECT_EQ(InvoiceCount(), 8);
+}
+
+TEST_P(InvoiceServiceTest, NumbersAreSequentialAndGapFree) {
+  ASSERT_TRUE(invoices().RunDue().ok());
+  std::vector<std::string> numbers = Numbers();
+  ASSERT_EQ(numbers.size(), 6u);
+  std::string year = FormatIso8601(now_).substr(0, 4);
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    char expected[32];
+    std::snprintf(expected, sizeof expected, "INV-%s-%06zu", year.c_str(), i + 1);
+    EXPECT_EQ(numbers[i], expected);
+  }
+}
+
+TEST_P(InvoiceServiceTest, NumbersStartAfreshInTheYearAnInvoiceIsFinalized) {
+  // The last millisecond of a year, then the first of the next.
+  std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(now_)};
+  std::chrono::year next_year = today.year() + std::chrono::years(1);
+  TimePoint new_year = std::chrono::sys_days(next_year / std::chrono::January / 1);
+  services_->clock().Set(new_year - std::chrono::milliseconds(1));
+  auto draft = [&] {
+    auto d = invoices().CreateDraft(customer_b_, "USD", first_, {{"adjustment", "", "Setup", 1, "10.00", 1000}});
+    EXPECT_TRUE(d.ok());
+    return d.ok() ? d->id : "";
+  };
+  std::string last = draft(), first = draft(), second = draft();
+  auto old_year = invoices().Finalize(last);
+  ASSERT_TRUE(old_year.ok()) << old_year.error().message;
+  services_->clock().Advance(std::chrono::milliseconds(1));
+  auto new_one = invoices().Finalize(first);
+  auto new_two = invoices().Finalize(second);
+  ASSERT_TRUE(new_one.ok() && new_two.ok());
+  std::string y0 = std::to_string(static_cast<int>(today.year()));
+  std::string y1 = std::to_string(static_cast<int>(next_year));
+  EXPECT_EQ(old_year->number, "INV-" + y0 + "-000001");
+  EXPECT_EQ(new_one->number, "INV-" + y1 + "-000001");
+  EXPECT_EQ(new_two->number, "INV-" + y1 + "-000002");
+}
+
+TEST_P(InvoiceServiceTest, ConcurrentInvoicingOfOnePeriodMakesOneInvoice) {
+  auto sub = services_->subscriptions().ForCustomer(customer_a_);
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0}, failed{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      auto made = invoices().InvoicePeriod(*sub, first_);
+      if (!made.ok()) {
+        ++failed;
+      } else if (made->created) {
+        ++created;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(InvoiceCount(), 1);
+}
+
+TEST_P(InvoiceServiceTest, TwoInstancesRunningAtOnceNeverMakeASecondInvoice) {
+  BillingServices other({.same_deployment_as = services_.get()});
+  std::atomic<int64_t> created{0};
+  std::atomic<int> refused{0};
+  auto run = [&](invoicing::InvoiceService& service) {
+    for (int i = 0; i < 3; ++i) {
+      auto r = service.RunDue();
+      if (r.ok()) {
+        created += r->created;
+      } else {
+        EXPECT_EQ(r.error().Reason(), "invoice_run_in_progress") << r.error().message;
+        ++refused;
+      }
+    }
+  };
+  std::thread a([&] { run(invoices()); });
+  std::thread b([&] { run(other.invoices()); });
+  a.join();
+  b.join();
+  EXPECT_EQ(created.load(), 6);
+  EXPECT_EQ(InvoiceCount(), 6);
+}
+
+TEST_P(InvoiceServiceTest, EventsForAnInvoicedOrClosedPeriodAreRefused) {
+  ASSERT_TRUE(invoices().RunDue().ok());
+  // Two hours before the end of the last invoiced period.
+  Period open = MonthlyPeriodContaining(anchor_, now_ - grace());
+  metering::UsageEvent late{"late-1", customer_a_, "api_calls", 1, open.start - std::chrono::hours(2), ""};
+  auto r = services_->ingest().Ingest({{0, late}}, {}, "");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->rejected.size(), 1u);
+  EXPECT_EQ(r->rejected[0].reason, "the billing period of this timestamp is already invoiced");
+  // The period after it takes events until it closes (in the first hour of
+  // a month, that is the month before).
+  metering::UsageEvent current{"open-1", customer_a_, "api_calls", 1, open.start + std::chrono::hours(1), ""};
+  auto taken = services_->ingest().Ingest({{0, current}}, {}, "");
+  ASSERT_TRUE(taken.ok()) << taken.error().message;
+  EXPECT_TRUE(taken->rejected.empty()) << taken->rejected[0].reason;
+}
+
+TEST_P(InvoiceServiceTest, TransitionsFollowTheLifecycle) {
+  ASSERT_TRUE(invoices().RunDue().ok());
+  auto page = invoices().List({.customer_id = customer_b_, .limit = 1});
+  std::string id = page->invoices.at(0).id;
+  auto paid = invoices().Transition(id, InvoiceStatus::kPaid, now_, "test");
+  ASSERT_TRUE(paid.ok());
+  EXPECT_EQ(paid->amount_due_minor, 0);
+  EXPECT_EQ(paid->amount_paid_minor, paid->total_minor);
+  auto again = invoices().Transition(id, InvoiceStatus::kVoid, now_, "test");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().Reason(), "illegal_transition");
+  auto draft = invoices().CreateDraft(customer_b_, "USD", first_, {{"adjustment", "", "Setup", 1, "10.00", 1000}});
+  ASSERT_TRUE(draft.ok());
+  EXPECT_TRUE(draft->number.empty());
+  auto open = invoices().Finalize(draft->id);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(open->status, InvoiceStatus::kOpen);
+  EXPECT_FALSE(open->number.empty());
+  EXPECT_FALSE(invoices().Finalize(draft->id).ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, InvoiceServiceTest, ::testing::ValuesIn(TestBackends()),
+                         [](const auto& info) { return BackendParamName(info.param); });
+
+}  // namespace
+}  // namespace meterline::testing

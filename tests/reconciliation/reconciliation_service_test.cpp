@@ -1,0 +1,235 @@
+// ReconciliationService against the fake Stripe, once per backend, on the
+// billing services without billingd's HTTP server and on a FakeClock (at
+// MTL_TEST_NOW when set; the fake Stripe's clock follows it): agreement, the
+// tolerance boundary (just under and just over), a missing Stripe invoice and
+// the alert (events row, webhook POST, CLI exit code), another currency, and
+// idempotency keys expiring. What the API does is in reconciliation_test.cpp.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include <deque>
+
+#include "core/ids.hpp"
+#include "core/period.hpp"
+#include "fake_stripe.hpp"
+#include "idempotency/idempotency_store.hpp"
+#include "reconciliation/reconciliation_service.hpp"
+#include "stripe/invoice_sync.hpp"
+#include "support/billing_services.hpp"
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace meterline::testing {
+namespace {
+
+namespace json = boost::json;
+
+class ReconciliationServiceTest : public ::testing::TestWithParam<storage::Backend> {
+ protected:
+  void SetUp() override {
+    services_ = std::make_unique<BillingServices>(BillingServices::Options{.backend = GetParam()});
+    fake_.SetNow(clock().Now());
+    customer_a_ = services_->AddCustomer("Acme Ads", "DE", "EUR");
+    customer_b_ = services_->AddCustomer("Beta Media", "US", "USD");
+    // Subscribed on the 1st two months before the last closed period ends
+    // (periods close an hour after their end): two closed periods each.
+    std::chrono::year_month_day closed{
+        std::chrono::floor<std::chrono::days>(clock().Now() - services_->invoices().options().grace)};
+    auto start = std::chrono::year_month(closed.year(), closed.month()) - std::chrono::months(2);
+    TimePoint anchor = std::chrono::sys_days(start / std::chrono::day(1));
+    period_ = FormatIso8601(anchor).substr(0, 7);
+    first_ = MonthlyPeriodContaining(anchor, anchor);
+    auto& subs = services_->subscriptions();
+    ASSERT_TRUE(subs.Create(customer_a_, "starter", anchor, subscriptions::Status::kActive, "test").ok());
+    ASSERT_TRUE(subs.Create(customer_b_, "growth", anchor, subscriptions::Status::kActive, "test").ok());
+    Use(customer_a_, 1'250'001);  // Acme: 4,900 base + 12,500 overage = 17,400
+    ASSERT_EQ(services_->invoices().RunDue()->created, 4);
+    // A reconciliation leaves out invoices made once it started; these were
+    // made before (the clock stands still until told).
+    clock().Advance(std::chrono::minutes(1));
+    stripe::ClientOptions options;
+    options.api_base = fake_.base_url();
+    options.secret_key = "sk_test_rec";
+    options.sleep = [](std::chrono::milliseconds) {};
+    client_ = std::make_unique<stripe::StripeClient>(options);
+  }
+
+  void Use(const std::string& customer, int64_t impressions) {
+    metering::UsageEvent e{"ev-" + RandomHex(6), customer, "impressions", impressions,
+                           first_.start + std::chrono::hours(5), ""};
+    ASSERT_TRUE(services_->usage_store().Write({&e}, clock().Now(), nullptr).ok());
+  }
+
+  void Push() {
+    stripe::InvoiceSync sync(db(), *client_, clock());
+    auto run = sync.RunOutbox();
+    ASSERT_TRUE(run.ok());
+    ASSERT_EQ(run->failed, 0);
+  }
+
+  // Beta's invoices never reach Stripe.
+  void KeepBetaFromStripe() {
+    ASSERT_TRUE(db().Execute("UPDATE stripe_outbox SET status = 'done' WHERE object_id IN "
+                             "(SELECT id FROM invoices WHERE customer_id = $1)",
+                             {customer_b_})
+                    .ok());
+  }
+
+  // `threshold` as RECONCILE_ALERT_THRESHOLD takes it.
+  reconciliation::ReconciliationService Service(const std::string& threshold = "1000", std::string webhook = "") {
+    reconciliation::Options options;
+    options.tolerance = money::Decimal(5, 3);
+    options.alert_webhook_url = std::move(webhook);
+    EXPECT_TRUE(reconciliation::ParseAlertThreshold(threshold, options).ok()) << threshold;
+    // A registry per service: each registers its alert counter.
+    return reconciliation::ReconciliationService(db(), services_->invoices(), *client_, registries_.emplace_back(),
+                                                 clock(), std::move(options));
+  }
+
+  FakeClock& clock() { return services_->clock(); }
+  storage::Database& db() { return services_->db(); }
+  int64_t Count(const std::string& sql) { return db().Execute(sql)->rows.at(0).Int(0); }
+
+  FakeStripe fake_;
+  std::unique_ptr<BillingServices> services_;
+  std::deque<observability::Registry> registries_;
+  std::unique_ptr<stripe::StripeClient> client_;
+  std::string customer_a_, customer_b_;
+  std::string period_;
+  Period first_;
+};
+
+TEST_P(ReconciliationServiceTest, AgreementWithinToleranceHasNoFindingsAndIsStored) {
+  Push();
+  auto service = Service();
+  auto r = service.Run(period_, "test");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->subscriptions_checked, 2);
+  EXPECT_EQ(r->invoices_compared, 2);
+  EXPECT_EQ(r->findings_count, 0);
+  EXPECT_EQ(r->expected_total_minor, 17'400 + 29'900);
+  EXPECT_EQ(r->billed_total_minor, r->expected_total_minor);
+  EXPECT_EQ(r->discrepancy_total_minor, 0);
+  EXPECT_FALSE(r->alert_raised);
+  auto listed = service.List(10);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, r->id);
+  EXPECT_EQ(service.Get(r->id)->expected_total_minor, r->expected_total_minor);
+  EXPECT_EQ(service.Get("rec_nope").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(service.Run("2025-13", "test").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(ReconciliationServiceTest, ADriftJustOverTheToleranceIsAFindingJustUnderIsNot) {
+  Push();
+  // Late usage the invoice never saw: impressions line 12,500 -> 12,562 (62 < 0.5 % of 12,500).
+  Use(customer_a_, 1'240);
+  auto under = Service().Run(period_, "test");
+  ASSERT_TRUE(under.ok());
+  EXPECT_EQ(under->findings_count, 0);
+  EXPECT_EQ(under->discrepancy_total_minor, 62);
+  // 20 more: 12,563 (63 > 62.5). The total (63 of 17,463) stays within.
+  Use(customer_a_, 20);
+  auto over = Service().Run(period_, "test");
+  ASSERT_TRUE(over.ok());
+  ASSERT_EQ(over->findings_count, 1);
+  const auto& f = over->findings[0];
+  EXPECT_EQ(f.kind, reconciliation::FindingKind::kAmountMismatch);
+  EXPECT_EQ(f.line, "impressions");
+  EXPECT_EQ(f.customer_id, customer_a_);
+  EXPECT_EQ(f.customer_name, "Acme Ads");
+  EXPECT_EQ(f.expected_minor, 12'563);
+  EXPECT_EQ(f.billed_minor, 12'500);
+  EXPECT_EQ(f.difference_minor, -63);
+  EXPECT_FALSE(f.stripe_invoice_id.empty());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'reconciliation.finding'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM reconciliation_findings"), 1);
+}
+
+TEST_P(ReconciliationServiceTest, AMissingStripeInvoiceIsAFindingAndCrossesTheAlertThreshold) {
+  KeepBetaFromStripe();
+  Push();
+  auto r = Service("100", fake_.base_url() + "/_fake/alert_sink").Run(period_, "test");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->findings_count, 1);
+  EXPECT_EQ(r->findings[0].kind, reconciliation::FindingKind::kMissingInStripe);
+  EXPECT_EQ(r->findings[0].customer_id, customer_b_);
+  EXPECT_EQ(r->findings[0].expected_minor, 29'900);
+  EXPECT_EQ(r->discrepancy_total_minor, 29'900);
+  EXPECT_TRUE(r->alert_raised);  // 299.00 > 100.00
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'reconciliation.alert'"), 1);
+  json::object alerts = json::parse(HttpClient(fake_.base_url()).Get("/_fake/alerts").body).as_object();
+  ASSERT_EQ(alerts.at("alerts").as_array().size(), 1u);
+  EXPECT_EQ(alerts.at("alerts").as_array()[0].at("reconciliation_id").as_string(), r->id);
+  // Under a higher threshold: no alert.
+  EXPECT_FALSE(Service("1000").Run(period_, "test")->alert_raised);
+}
+
+// The command exits 1 when the alert is raised, for cron.
+TEST_P(ReconciliationServiceTest, TheCommandExitsOneWhenTheAlertIsRaised) {
+  MTL_SKIP_WHEN_PINNED();  // the child billingd runs on the system clock
+  KeepBetaFromStripe();
+  Push();
+  TempDir data_dir("mtl-rec");
+  std::map<std::string, std::string> env = {{"DATABASE_URL", services_->database().url()},
+                                            {"DATA_DIR", data_dir.path()},
+                                            {"STRIPE_API_BASE", fake_.base_url()},
+                                            {"STRIPE_SECRET_KEY", "sk_test_rec"},
+                                            {"RECONCILE_ALERT_THRESHOLD", "100.00"}};
+  RunResult alerted = RunBillingd({"reconcile", "--period", period_}, env);
+  EXPECT_EQ(alerted.exit_code, 1) << alerted.err;
+  EXPECT_NE(alerted.out.find("RAISED"), std::string::npos) << alerted.out;
+  EXPECT_NE(alerted.out.find("missing_in_stripe"), std::string::npos) << alerted.out;
+  // Progress on stderr names each stage, the Stripe download with its count.
+  EXPECT_NE(alerted.err.find("Stripe invoices: 0\n"), std::string::npos) << alerted.err;
+  EXPECT_NE(alerted.err.find("pricing and comparing: 0/"), std::string::npos) << alerted.err;
+  env["RECONCILE_ALERT_THRESHOLD"] = "1000";
+  RunResult calm = RunBillingd({"reconcile", "--period", period_}, env);
+  EXPECT_EQ(calm.exit_code, 0) << calm.err;
+  EXPECT_EQ(RunBillingd({"reconcile", "--period", "January"}, env).exit_code, 2);
+}
+
+TEST_P(ReconciliationServiceTest, AStripeInvoiceInAnotherCurrencyIsAFindingNotASum) {
+  Push();
+  std::string theirs = db().Execute("SELECT stripe_invoice_id FROM invoices WHERE customer_id = $1 AND period_start = $2",
+                                    {customer_a_, ToUnixMillis(first_.start)})
+                           ->rows.at(0)
+                           .Text(0);
+  fake_.Control("/_fake/invoice_currency", {{"invoice", theirs}, {"currency", "eur"}});
+  auto r = Service().Run(period_, "test");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->findings_count, 1);
+  EXPECT_EQ(r->findings[0].kind, reconciliation::FindingKind::kAmountMismatch);
+  EXPECT_EQ(r->findings[0].line, "currency EUR");
+  EXPECT_EQ(r->findings[0].stripe_invoice_id, theirs);
+  ASSERT_EQ(r->totals.size(), 1u) << "no EUR totals from a USD invoice";
+  EXPECT_EQ(r->totals[0].currency, "USD");
+  EXPECT_EQ(r->billed_total_minor, 29'900) << "Beta's only: Acme's euros are not added to dollars";
+  EXPECT_EQ(r->discrepancy_total_minor, 17'400);
+}
+
+TEST_P(ReconciliationServiceTest, KeysExpireAfter24HoursAndArePurged) {
+  idempotency::IdempotencyStore store(db(), clock());
+  int runs = 0;
+  auto work = [&]() -> Result<idempotency::Reply> { return idempotency::Reply{200, R"({"run":)" + std::to_string(++runs) + "}", false}; };
+  EXPECT_FALSE(store.Once("test", "key-0123456789abcdef", "h", work)->replayed);
+  EXPECT_TRUE(store.Once("test", "key-0123456789abcdef", "h", work)->replayed);
+  clock().Advance(std::chrono::hours(24) - std::chrono::seconds(1));
+  EXPECT_EQ(store.Once("test", "key-0123456789abcdef", "h", work)->body, R"({"run":1})");
+  clock().Advance(std::chrono::seconds(2));
+  EXPECT_EQ(store.Once("test", "key-0123456789abcdef", "h", work)->body, R"({"run":2})");
+  EXPECT_EQ(runs, 2);
+  // A failed run releases its key.
+  auto failing = [&]() -> Result<idempotency::Reply> { return Internal("boom"); };
+  EXPECT_FALSE(store.Once("test", "key-failing-0123456", "h", failing).ok());
+  EXPECT_FALSE(store.Once("test", "key-failing-0123456", "h", work)->replayed);
+  clock().Advance(std::chrono::hours(25));
+  EXPECT_EQ(*store.Purge(), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_idempotency"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ReconciliationServiceTest, ::testing::ValuesIn(TestBackends()),
+                         [](const auto& info) { return BackendParamName(info.param); });
+
+}  // namespace
+}  // namespace meterline::testing
