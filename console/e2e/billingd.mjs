@@ -81,7 +81,8 @@ export async function startBillingd({ billingd, consoleDir, fakeStripe }) {
     RATE_LIMITS: 'billing=100000/15m,auth=10000/1m,admin=100000/15m',
     LOG_LEVEL: 'info',
   };
-  for (const name of ['CLICKHOUSE_URL', 'CLICKHOUSE_CLUSTER', 'REDIS_URL', 'STRIPE_WEBHOOK_SECRET', 'PORT', 'HOST']) delete env[name];
+  for (const name of ['CLICKHOUSE_URL', 'CLICKHOUSE_CLUSTER', 'REDIS_URL', 'STRIPE_WEBHOOK_SECRET', 'PORT', 'HOST'])
+    delete env[name];
   env.STRIPE_API_BASE = `http://127.0.0.1:${stripe.port}`;
   env.STRIPE_SECRET_KEY = 'sk_test_meterline_e2e';
 
@@ -89,7 +90,12 @@ export async function startBillingd({ billingd, consoleDir, fakeStripe }) {
   try {
     await run(billingd, ['migrate'], { env });
     await run(billingd, ['demo'], { env, maxBuffer: 16 << 20 });
-    server = await startListening('billingd', billingd, ['serve', '--host', '127.0.0.1', '--port', '0', '--console-dir', consoleDir], env);
+    server = await startListening(
+      'billingd',
+      billingd,
+      ['serve', '--host', '127.0.0.1', '--port', '0', '--console-dir', consoleDir],
+      env,
+    );
   } catch (error) {
     await stopChild(stripe.child);
     await rm(dataDir, { recursive: true, force: true });

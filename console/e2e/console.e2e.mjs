@@ -112,7 +112,14 @@ before(async () => {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     acceptDownloads: true,
     baseURL: server.baseUrl,
     viewport: { width: 1280, height: 860 },
@@ -206,7 +213,10 @@ describe('console', () => {
     await shot('02-usage-member-desktop');
 
     // Responsive grid: three columns on a desktop, two on a tablet, one on a phone.
-    const columns = async () => new Set(await page.locator('.meter').evaluateAll((els) => els.map((el) => Math.round(el.getBoundingClientRect().left)))).size;
+    const columns = async () =>
+      new Set(
+        await page.locator('.meter').evaluateAll((els) => els.map((el) => Math.round(el.getBoundingClientRect().left))),
+      ).size;
     assert.equal(await columns(), 3);
     await page.setViewportSize({ width: 800, height: 1000 });
     assert.equal(await columns(), 2);
@@ -241,8 +251,12 @@ describe('console', () => {
     await page.waitForURL((url) => url.searchParams.get('status') === 'paid');
     const paid = await api('/api/v1/billing/invoices?status=paid&limit=100');
     assert.ok(paid.total > 0, 'the demo member has paid invoices');
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n, paid.total);
-    for (const status of await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-status')))) assert.equal(status, 'paid');
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n,
+      paid.total,
+    );
+    for (const status of await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-status'))))
+      assert.equal(status, 'paid');
     for (const badge of await rows.locator('.badge').allTextContents()) assert.equal(badge, 'Paid');
 
     // Issued-from date: only invoices issued on or after the newest paid one's day.
@@ -251,7 +265,10 @@ describe('console', () => {
     await page.getByLabel('Issued from').fill(fromDay);
     await page.waitForURL((url) => url.searchParams.get('from') === fromDay);
     const since = await api(`/api/v1/billing/invoices?status=paid&from=${fromDay}&limit=100`);
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n, since.total);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n,
+      since.total,
+    );
     assert.equal(await rows.first().getAttribute('data-invoice'), newest.id);
 
     // A date range that matches nothing shows the empty state.
@@ -271,7 +288,10 @@ describe('console', () => {
     assert.equal(await rows.count(), since.total);
     await page.getByLabel('Issued from').fill('');
     await page.waitForURL((url) => !url.searchParams.has('from'));
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n, paid.total);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n,
+      paid.total,
+    );
     await shot('07-invoices-paid');
     // On a phone each invoice is a block with labelled fields, and its actions stay in reach.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -298,7 +318,10 @@ describe('console', () => {
     assert.ok(await page.getByRole('heading', { name: invoice.number }).isVisible());
     await shot('08-invoice-detail');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PDF' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download PDF' }).click(),
+    ]);
     assert.equal(download.suggestedFilename(), `${invoice.number}.pdf`);
     const file = await download.path();
     const bytes = await readFile(file);
@@ -319,7 +342,10 @@ describe('console', () => {
     const message = page.getByTestId('invoice-status-message');
     await message.waitFor();
     const overdue = Date.parse(invoice.due_at) < Date.now();
-    assert.match(await message.textContent(), overdue ? /^Overdue/ : new RegExp(`^${money(invoice.amount_due).replace('$', '\\$')} is due on`));
+    assert.match(
+      await message.textContent(),
+      overdue ? /^Overdue/ : new RegExp(`^${money(invoice.amount_due).replace('$', '\\$')} is due on`),
+    );
     await shot('09-invoice-open');
     // Without list state (a direct link), "back" still leads to the list.
     await page.getByRole('link', { name: 'Back to invoices' }).click();
@@ -351,7 +377,9 @@ describe('console', () => {
     assert.equal(await rows.count(), customers.data.length);
     assert.ok(await page.getByRole('link', { name: 'Reconciliation' }).first().isVisible());
     // On a desktop the table fits its card: no sideways scrolling to reach the actions.
-    const overflow = await page.getByTestId('customer-table').evaluate((table) => table.parentElement.scrollWidth - table.parentElement.clientWidth);
+    const overflow = await page
+      .getByTestId('customer-table')
+      .evaluate((table) => table.parentElement.scrollWidth - table.parentElement.clientWidth);
     assert.equal(overflow, 0, 'the customer table scrolls sideways');
     await shot('11-admin-customers');
 
@@ -382,9 +410,14 @@ describe('console', () => {
     await shot('12b-admin-usage-within-limits');
 
     await page.getByRole('link', { name: 'Invoices' }).click();
-    await page.waitForURL((url) => url.pathname === '/billing/invoices' && url.searchParams.get('customer') === acme.id);
+    await page.waitForURL(
+      (url) => url.pathname === '/billing/invoices' && url.searchParams.get('customer') === acme.id,
+    );
     const acmeInvoices = await api(`/api/v1/billing/invoices?customer_id=${acme.id}&limit=100`);
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n, Math.min(acmeInvoices.total, 10));
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=invoice-table] tbody tr').length === n,
+      Math.min(acmeInvoices.total, 10),
+    );
     // All customers: the list shows whose invoice each is, ten to a page.
     await page.getByLabel('Customer').selectOption('');
     const everyone = await api('/api/v1/billing/invoices?limit=100');
@@ -420,7 +453,10 @@ describe('console', () => {
 
     // The last closed month is preselected, and sent.
     const now = new Date();
-    const closed = now.getUTCMonth() === 0 ? `${now.getUTCFullYear() - 1}-12` : `${now.getUTCFullYear()}-${String(now.getUTCMonth()).padStart(2, '0')}`;
+    const closed =
+      now.getUTCMonth() === 0
+        ? `${now.getUTCFullYear() - 1}-12`
+        : `${now.getUTCFullYear()}-${String(now.getUTCMonth()).padStart(2, '0')}`;
     assert.equal(request.postData(), JSON.stringify({ period: closed }));
     assert.equal(response.status(), 200, await response.text());
     const result = await response.json();
@@ -514,14 +550,20 @@ describe('console', () => {
         await route.fulfill({
           status: 409,
           contentType: 'application/json',
-          body: JSON.stringify({ error: { code: 'in_progress', message: 'a reconciliation is already running', request_id: 'req_e2e' } }),
+          body: JSON.stringify({
+            error: { code: 'in_progress', message: 'a reconciliation is already running', request_id: 'req_e2e' },
+          }),
         });
       } else {
         await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(result) });
       }
     });
     await page.route('**/api/v1/billing/reconciliations?*', (route) =>
-      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ reconciliations: runs > 1 ? [summary] : [] }) }),
+      route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ reconciliations: runs > 1 ? [summary] : [] }),
+      }),
     );
     await page.route('**/api/v1/billing/reconciliations/rec_e2e1', (route) =>
       route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(result) }),
@@ -550,7 +592,9 @@ describe('console', () => {
       // Two currencies: the stats name the main one, the table has each.
       await panel.getByText('Expected (USD)').waitFor();
       assert.deepEqual(
-        (await page.getByTestId('currency-table').locator('tbody tr[data-currency="EUR"] td').allTextContents()).map((t) => t.trim()),
+        (await page.getByTestId('currency-table').locator('tbody tr[data-currency="EUR"] td').allTextContents()).map(
+          (t) => t.trim(),
+        ),
         ['1', '€250.00', '€250.00', '€0.00', '€1,000.00', 'No'],
       );
       assert.equal(new URL(page.url()).searchParams.get('run'), 'rec_e2e1');
@@ -577,9 +621,18 @@ describe('console', () => {
   test('an admin disables, enables and signs out a member, and changes roles on the Users page', async () => {
     const DISABLED_MESSAGE = 'This account is disabled. Ask an administrator to enable it.';
     // The member signs in in a browser of their own, to see the admin's changes arrive.
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
     try {
-      const memberContext = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 860 }, locale: 'en-US', timezoneId: 'UTC' });
+      const memberContext = await browser.newContext({
+        baseURL: server.baseUrl,
+        viewport: { width: 1280, height: 860 },
+        locale: 'en-US',
+        timezoneId: 'UTC',
+      });
       const memberPage = await memberContext.newPage();
       memberPage.setDefaultTimeout(15_000);
       const memberSignIn = async () => {
@@ -624,7 +677,9 @@ describe('console', () => {
       await confirmDisable.getByRole('heading', { name: `Disable ${USERS_MEMBER}?` }).waitFor();
       await shot('18-admin-users-confirm-disable');
       const [patch] = await Promise.all([
-        page.waitForResponse((r) => r.url().endsWith(`/api/v1/admin/users/${member.id}`) && r.request().method() === 'PATCH'),
+        page.waitForResponse(
+          (r) => r.url().endsWith(`/api/v1/admin/users/${member.id}`) && r.request().method() === 'PATCH',
+        ),
         confirmDisable.getByRole('button', { name: 'Disable' }).click(),
       ]);
       assert.equal(patch.status(), 200);
@@ -642,7 +697,9 @@ describe('console', () => {
       await memberSignIn();
       await memberPage.getByRole('alert').filter({ hasText: DISABLED_MESSAGE }).waitFor();
       await memberPage.screenshot({ path: path.join(SHOTS, '19-disabled-member-login.png'), fullPage: true });
-      const refused = await memberContext.request.post('/api/v1/auth/login', { data: { email: USERS_MEMBER, password: DEMO_PASSWORD } });
+      const refused = await memberContext.request.post('/api/v1/auth/login', {
+        data: { email: USERS_MEMBER, password: DEMO_PASSWORD },
+      });
       assert.equal(refused.status(), 401);
       assert.equal((await refused.json()).error.code, 'account_disabled');
 
@@ -669,7 +726,10 @@ describe('console', () => {
       await confirmSelf.getByRole('button', { name: 'Disable' }).click();
       const error = page.locator(`tr[data-message-for="${admin.id}"]`).getByTestId('user-error');
       await error.waitFor();
-      assert.equal((await error.textContent()).trim(), 'Not disabled: This is the last enabled admin; make another admin first.');
+      assert.equal(
+        (await error.textContent()).trim(),
+        'Not disabled: This is the last enabled admin; make another admin first.',
+      );
       assert.equal(await adminRow.getAttribute('data-state'), 'enabled');
       await shot('20-admin-users-last-admin');
 
@@ -688,7 +748,9 @@ describe('console', () => {
       await dialog.getByLabel('Customer', { exact: true }).selectOption(cobalt.id);
       await shot('21-admin-users-role-dialog');
       const [rolePatch] = await Promise.all([
-        page.waitForResponse((r) => r.url().endsWith(`/api/v1/admin/users/${member.id}`) && r.request().method() === 'PATCH'),
+        page.waitForResponse(
+          (r) => r.url().endsWith(`/api/v1/admin/users/${member.id}`) && r.request().method() === 'PATCH',
+        ),
         dialog.getByRole('button', { name: 'Change role' }).click(),
       ]);
       assert.equal(rolePatch.request().postData(), JSON.stringify({ role: 'member', customer_id: cobalt.id }));
@@ -727,7 +789,10 @@ describe('console', () => {
     await page.goto('/admin/reconciliation');
     await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Run reconciliation' }).count(), 0);
-    assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('heading', { name: 'Admin' }).count(), 0);
+    assert.equal(
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('heading', { name: 'Admin' }).count(),
+      0,
+    );
     await shot('15-member-admin-forbidden');
     await page.goto('/admin/customers');
     await page.getByRole('heading', { name: 'Administrators only' }).waitFor();

@@ -36,7 +36,10 @@ export function CustomersProvider({ children }: { children: ReactNode }) {
   const user = useUser();
   const { features } = useSession();
   const load = user.role === 'admin' && features.billing;
-  const state = useAsync(async (signal) => (load ? (await api.customers({ limit: 100 }, { signal })).data : []), [load]);
+  const state = useAsync(
+    async (signal) => (load ? (await api.customers({ limit: 100 }, { signal })).data : []),
+    [load],
+  );
   return <CustomersContext.Provider value={state}>{children}</CustomersContext.Provider>;
 }
 

@@ -63,7 +63,10 @@ export function RequireFeature({ feature, children }: { feature: keyof FeatureFl
     return (
       <div className="page">
         <EmptyState title={`${FEATURE_NAMES[feature]} is turned off`}>
-          <p>This server runs with {FEATURE_NAMES[feature].toLowerCase()} disabled. An operator can turn it on in the server's configuration.</p>
+          <p>
+            This server runs with {FEATURE_NAMES[feature].toLowerCase()} disabled. An operator can turn it on in the
+            server's configuration.
+          </p>
         </EmptyState>
       </div>
     );

@@ -45,14 +45,21 @@ export function CustomerSelect({
   return (
     <div className="customer-picker">
       <label htmlFor={id}>{label}</label>
-      <select id={id} value={value} onChange={(event) => onChange(event.target.value)} disabled={disabled || (loading && !customers)}>
+      <select
+        id={id}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        disabled={disabled || (loading && !customers)}
+      >
         <option value="">{emptyLabel ?? (loading ? 'Loading customers…' : 'Choose a customer…')}</option>
         {customers?.map((customer) => (
           <option key={customer.id} value={customer.id}>
             {customer.name}
           </option>
         ))}
-        {value && customers && !customers.some((customer) => customer.id === value) && <option value={value}>{value}</option>}
+        {value && customers && !customers.some((customer) => customer.id === value) && (
+          <option value={value}>{value}</option>
+        )}
       </select>
       {error && (
         <span className="field-error" role="alert">

@@ -1,6 +1,16 @@
 import type { ReactNode } from 'react';
 
-export function PageHeader({ title, subtitle, actions, icon }: { title: string; subtitle?: ReactNode; actions?: ReactNode; icon?: ReactNode }) {
+export function PageHeader({
+  title,
+  subtitle,
+  actions,
+  icon,
+}: {
+  title: string;
+  subtitle?: ReactNode;
+  actions?: ReactNode;
+  icon?: ReactNode;
+}) {
   return (
     <header className="page-header">
       <div className="page-header-text">

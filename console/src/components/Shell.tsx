@@ -1,6 +1,19 @@
 // The frame around every signed-in page: navigation (items depend on the
 // feature flags and the user's role), the signed-in user and sign-out.
-import { CreditCard, Eye, FlaskConical, Gauge, LogOut, Menu, Scale, ShieldAlert, UserCog, Users, X, type LucideIcon } from 'lucide-react';
+import {
+  CreditCard,
+  Eye,
+  FlaskConical,
+  Gauge,
+  LogOut,
+  Menu,
+  Scale,
+  ShieldAlert,
+  UserCog,
+  Users,
+  X,
+  type LucideIcon,
+} from 'lucide-react';
 import { useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { useSession, useUser } from '../app/session';
@@ -22,13 +35,22 @@ export const NAV_ITEMS: NavItem[] = [
   { to: '/fraud', label: 'Fraud detection', icon: ShieldAlert, feature: 'fraudDetection', section: 'main' },
   { to: '/experiments', label: 'A/B testing', icon: FlaskConical, feature: 'abTesting', section: 'main' },
   { to: '/admin/customers', label: 'Customers', icon: Users, feature: 'billing', adminOnly: true, section: 'admin' },
-  { to: '/admin/reconciliation', label: 'Reconciliation', icon: Scale, feature: 'billing', adminOnly: true, section: 'admin' },
+  {
+    to: '/admin/reconciliation',
+    label: 'Reconciliation',
+    icon: Scale,
+    feature: 'billing',
+    adminOnly: true,
+    section: 'admin',
+  },
   { to: '/admin/users', label: 'Users', icon: UserCog, adminOnly: true, section: 'admin' },
 ];
 
 /** The navigation items this user sees with these flags. */
 export function visibleNavItems(features: FeatureFlags, user: Pick<User, 'role'>): NavItem[] {
-  return NAV_ITEMS.filter((item) => (!item.feature || features[item.feature]) && (!item.adminOnly || user.role === 'admin'));
+  return NAV_ITEMS.filter(
+    (item) => (!item.feature || features[item.feature]) && (!item.adminOnly || user.role === 'admin'),
+  );
 }
 
 export function Shell() {
@@ -131,7 +153,11 @@ function NavEntry({ item }: { item: NavItem }) {
   const Icon = item.icon;
   return (
     <li>
-      <NavLink to={item.to} className={({ isActive }) => `nav-link${isActive ? ' nav-link-active' : ''}`} data-nav={item.label}>
+      <NavLink
+        to={item.to}
+        className={({ isActive }) => `nav-link${isActive ? ' nav-link-active' : ''}`}
+        data-nav={item.label}
+      >
         <Icon aria-hidden="true" size={18} />
         <span>{item.label}</span>
       </NavLink>

@@ -12,7 +12,12 @@ export function Tabs({ items, label }: { items: TabItem[]; label: string }) {
   return (
     <nav className="tabs" aria-label={label}>
       {items.map((item) => (
-        <NavLink key={item.to} to={item.to} end={item.end} className={({ isActive }) => `tab${isActive ? ' tab-active' : ''}`}>
+        <NavLink
+          key={item.to}
+          to={item.to}
+          end={item.end}
+          className={({ isActive }) => `tab${isActive ? ' tab-active' : ''}`}
+        >
           {item.label}
         </NavLink>
       ))}

@@ -11,7 +11,17 @@ type Mode = 'cumulative' | 'daily';
 
 const PAD = { top: 20, right: 12, bottom: 32, left: 52 };
 
-export function UsageChart({ metric, points, period, now = new Date() }: { metric: MetricUsage; points: UsagePoint[]; period: Period; now?: Date }) {
+export function UsageChart({
+  metric,
+  points,
+  period,
+  now = new Date(),
+}: {
+  metric: MetricUsage;
+  points: UsagePoint[];
+  period: Period;
+  now?: Date;
+}) {
   const [mode, setMode] = useState<Mode>('cumulative');
   const titleId = useId();
   const frameRef = useRef<HTMLDivElement>(null);
@@ -56,7 +66,15 @@ export function UsageChart({ metric, points, period, now = new Date() }: { metri
         </div>
       </div>
       <div ref={frameRef} className="chart-frame">
-        <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width={WIDTH} height={HEIGHT} className="chart-svg" role="img" aria-label={summary} data-mode={mode}>
+        <svg
+          viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+          width={WIDTH}
+          height={HEIGHT}
+          className="chart-svg"
+          role="img"
+          aria-label={summary}
+          data-mode={mode}
+        >
           {ticks.map((tick) => (
             <g key={tick} className="chart-grid">
               <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(tick)} y2={y(tick)} />
@@ -80,7 +98,9 @@ export function UsageChart({ metric, points, period, now = new Date() }: { metri
           <g className="chart-limit" data-testid="chart-limit">
             <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(reference)} y2={y(reference)} />
             <text x={WIDTH - PAD.right} y={y(reference) - 6} textAnchor="end">
-              {mode === 'cumulative' ? `Limit ${formatQuantityShort(metric.limit, metric.unit)}` : `Even pace ${formatQuantityShort(pace, metric.unit)}/day`}
+              {mode === 'cumulative'
+                ? `Limit ${formatQuantityShort(metric.limit, metric.unit)}`
+                : `Even pace ${formatQuantityShort(pace, metric.unit)}/day`}
             </text>
           </g>
         </svg>
@@ -129,7 +149,14 @@ function Bars({ days, x, y, slot, unit }: SeriesProps) {
   return (
     <g className="chart-bars">
       {days.map((day, index) => (
-        <rect key={day.start} x={x(index) + (slot - width) / 2} y={y(day.value)} width={width} height={Math.max(0, y(0) - y(day.value))} rx={2}>
+        <rect
+          key={day.start}
+          x={x(index) + (slot - width) / 2}
+          y={y(day.value)}
+          width={width}
+          height={Math.max(0, y(0) - y(day.value))}
+          rx={2}
+        >
           <title>{`${formatDate(day.start)}: ${formatQuantity(day.value, unit)}`}</title>
         </rect>
       ))}

@@ -28,7 +28,9 @@ export function UsageMeter({ metric }: { metric: MetricUsage }) {
         <div className="meter-fill" style={{ width: `${width}%` }} />
       </div>
       <p className="meter-detail">{formatUsageOfLimit(metric.usage, metric.limit, metric.unit)}</p>
-      {metric.overage_units > 0 && <p className="meter-over">{formatQuantity(metric.overage_units, metric.unit)} over the limit</p>}
+      {metric.overage_units > 0 && (
+        <p className="meter-over">{formatQuantity(metric.overage_units, metric.unit)} over the limit</p>
+      )}
     </article>
   );
 }

@@ -31,7 +31,14 @@ export class ApiError extends Error {
   readonly detail: string;
   readonly retryAfterSeconds: number | null;
 
-  constructor(init: { status: number; code: string; message: string; detail: string; requestId: string | null; retryAfterSeconds?: number | null }) {
+  constructor(init: {
+    status: number;
+    code: string;
+    message: string;
+    detail: string;
+    requestId: string | null;
+    retryAfterSeconds?: number | null;
+  }) {
     super(init.message);
     this.name = 'ApiError';
     this.status = init.status;
@@ -55,7 +62,12 @@ export function isNetworkError(error: unknown): boolean {
 // The message shown for a failed request. Server messages are precise but
 // written for developers ("limit must be between 1 and 100"); validation
 // messages are shown as they are, the rest in plain words.
-export function friendlyMessage(status: number, code: string, serverMessage: string, retryAfter: number | null): string {
+export function friendlyMessage(
+  status: number,
+  code: string,
+  serverMessage: string,
+  retryAfter: number | null,
+): string {
   if (status === 0) return 'Cannot reach Meterline. Check your connection and try again.';
   if (code === 'csrf_failed') return 'Your session could not be verified. Reload the page and try again.';
   if (code === 'feature_disabled') return 'This part of Meterline is turned off on this server.';
@@ -65,7 +77,9 @@ export function friendlyMessage(status: number, code: string, serverMessage: str
     case 422:
       return serverMessage ? capitalize(serverMessage) + '.' : 'The request was not valid.';
     case 401:
-      return code === 'invalid_credentials' ? 'The email or password is not correct.' : 'Your session has ended. Please sign in again.';
+      return code === 'invalid_credentials'
+        ? 'The email or password is not correct.'
+        : 'Your session has ended. Please sign in again.';
     case 403:
       return 'You do not have access to this.';
     case 404:
@@ -136,7 +150,8 @@ export class ApiClient {
 
   constructor(options: ClientOptions = {}) {
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.csrfSource = options.csrfToken ?? (() => (typeof document === 'undefined' ? null : csrfFromCookie(document.cookie)));
+    this.csrfSource =
+      options.csrfToken ?? (() => (typeof document === 'undefined' ? null : csrfFromCookie(document.cookie)));
   }
 
   /** Called with the error whenever a request answers 401 unexpectedly (the session is gone). */
@@ -172,7 +187,10 @@ export class ApiClient {
   }
 
   /** A binary download (e.g. an invoice PDF): the bytes and the file name the server suggests. */
-  async download(path: string, options: RequestOptions = {}): Promise<{ blob: Blob; filename: string | null; contentType: string }> {
+  async download(
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<{ blob: Blob; filename: string | null; contentType: string }> {
     const response = await this.send('GET', path, options, '*/*');
     const blob = await response.blob();
     return {

@@ -1,7 +1,5 @@
 // Typed calls to billingd's API, one function per operation the console uses.
-// Paths and shapes follow docs/openapi.yaml (types.ts, contract.ts); the
-// reconciliation calls follow the contract agreed for that API, which billingd
-// may not serve yet (then they fail with ApiError status 404).
+// Paths and shapes follow docs/openapi.yaml (types.ts, contract.ts).
 import { ApiClient, ApiError, type RequestOptions } from './api';
 import type {
   Answer,
@@ -23,7 +21,12 @@ import type {
 } from './types';
 
 /** What the console assumes when /meta/features cannot be read: billingd's defaults. */
-export const DEFAULT_FEATURES: FeatureFlags = { billing: true, transparency: false, fraudDetection: false, abTesting: false };
+export const DEFAULT_FEATURES: FeatureFlags = {
+  billing: true,
+  transparency: false,
+  fraudDetection: false,
+  abTesting: false,
+};
 
 export interface InvoiceQuery {
   status?: InvoiceStatus | 'all';
@@ -97,10 +100,16 @@ export class BillingApi {
   }
 
   currentUsage(customerId?: string, options: Signal = {}): Promise<CurrentUsage> {
-    return this.http.request('GET', '/api/v1/billing/usage/current', { ...options, query: { customer_id: customerId } });
+    return this.http.request('GET', '/api/v1/billing/usage/current', {
+      ...options,
+      query: { customer_id: customerId },
+    });
   }
 
-  usageHistory(params: { customerId?: string; granularity?: Granularity; from?: string; to?: string } = {}, options: Signal = {}): Promise<UsageHistory> {
+  usageHistory(
+    params: { customerId?: string; granularity?: Granularity; from?: string; to?: string } = {},
+    options: Signal = {},
+  ): Promise<UsageHistory> {
     return this.http.request('GET', '/api/v1/billing/usage/history', {
       ...options,
       query: {
@@ -140,7 +149,9 @@ export class BillingApi {
 
   reconcile(request: ReconcileRequest, options: Signal = {}): Promise<Reconciliation> {
     if (request.idempotencyKey.length < MIN_IDEMPOTENCY_KEY_LENGTH) {
-      return Promise.reject(new RangeError(`an idempotency key needs at least ${MIN_IDEMPOTENCY_KEY_LENGTH} characters`));
+      return Promise.reject(
+        new RangeError(`an idempotency key needs at least ${MIN_IDEMPOTENCY_KEY_LENGTH} characters`),
+      );
     }
     return this.http.request('POST', '/api/v1/billing/reconcile', {
       ...options,
@@ -150,10 +161,14 @@ export class BillingApi {
   }
 
   async reconciliations(limit = 20, options: Signal = {}): Promise<ReconciliationSummary[]> {
-    const page = await this.http.request<{ reconciliations: ReconciliationSummary[] }>('GET', '/api/v1/billing/reconciliations', {
-      ...options,
-      query: { limit },
-    });
+    const page = await this.http.request<{ reconciliations: ReconciliationSummary[] }>(
+      'GET',
+      '/api/v1/billing/reconciliations',
+      {
+        ...options,
+        query: { limit },
+      },
+    );
     return page.reconciliations;
   }
 
@@ -178,7 +193,11 @@ export class BillingApi {
     if (change.disabled !== undefined) body.disabled = change.disabled;
     if (Object.keys(body).length === 0) return Promise.reject(new RangeError('nothing to change'));
     // The documented answer, which must be a User (tsc checks it).
-    return this.http.request<Answer<'/api/v1/admin/users/{id}', 'patch'>>('PATCH', `/api/v1/admin/users/${encodeURIComponent(id)}`, { ...options, body });
+    return this.http.request<Answer<'/api/v1/admin/users/{id}', 'patch'>>(
+      'PATCH',
+      `/api/v1/admin/users/${encodeURIComponent(id)}`,
+      { ...options, body },
+    );
   }
 
   /** Ends every session the user has ("sign out everywhere"); they may sign in again. */

@@ -28,15 +28,27 @@ type DeepSameKeys<A, B> =
     ? NonNull<Elem<B>> extends Obj
       ? SameKeys<NonNull<Elem<A>>, NonNull<Elem<B>>> extends true
         ? {
-            [K in keyof NonNull<Elem<A>> & keyof NonNull<Elem<B>>]: DeepSameKeys<NonNull<Elem<A>>[K], NonNull<Elem<B>>[K]>;
+            [K in keyof NonNull<Elem<A>> & keyof NonNull<Elem<B>>]: DeepSameKeys<
+              NonNull<Elem<A>>[K],
+              NonNull<Elem<B>>[K]
+            >;
           }[keyof NonNull<Elem<A>> & keyof NonNull<Elem<B>>] extends true
           ? true
-          : { nested: { [K in keyof NonNull<Elem<A>> & keyof NonNull<Elem<B>>]: DeepSameKeys<NonNull<Elem<A>>[K], NonNull<Elem<B>>[K]> } }
+          : {
+              nested: {
+                [K in keyof NonNull<Elem<A>> & keyof NonNull<Elem<B>>]: DeepSameKeys<
+                  NonNull<Elem<A>>[K],
+                  NonNull<Elem<B>>[K]
+                >;
+              };
+            }
         : SameKeys<NonNull<Elem<A>>, NonNull<Elem<B>>>
       : true
     : true;
 
-type Conforms<Ours, Documented> = [Ours] extends [Documented] ? DeepSameKeys<Ours, Documented> : { not_assignable: Ours };
+type Conforms<Ours, Documented> = [Ours] extends [Documented]
+  ? DeepSameKeys<Ours, Documented>
+  : { not_assignable: Ours };
 
 function check<X extends true>(): X | undefined {
   return undefined;
@@ -47,7 +59,12 @@ function check<X extends true>(): X | undefined {
 check<Conforms<T.InvoiceWithLines, Schemas['Invoice']>>();
 check<Conforms<T.Invoice, Omit<Schemas['Invoice'], 'lines'>>>();
 type DocumentedInvoicePage = T.Answer<'/api/v1/billing/invoices', 'get'>;
-check<Conforms<T.InvoicePage, Omit<DocumentedInvoicePage, 'invoices'> & { invoices: Omit<Elem<DocumentedInvoicePage['invoices']>, 'lines'>[] }>>();
+check<
+  Conforms<
+    T.InvoicePage,
+    Omit<DocumentedInvoicePage, 'invoices'> & { invoices: Omit<Elem<DocumentedInvoicePage['invoices']>, 'lines'>[] }
+  >
+>();
 check<Conforms<T.InvoiceWithLines, T.Answer<'/api/v1/billing/invoices/{id}', 'get'>>>();
 
 // Usage history: every field is optional in the document.
@@ -61,13 +78,19 @@ check<Conforms<T.Reconciliation, T.Answer<'/api/v1/billing/reconcile', 'post'>>>
 check<Conforms<T.Reconciliation, T.Answer<'/api/v1/billing/reconciliations/{id}', 'get'>>>();
 type DocumentedHistory = T.Answer<'/api/v1/billing/reconciliations', 'get'>;
 check<
-  Conforms<{ reconciliations: T.ReconciliationSummary[] }, { reconciliations: Omit<Elem<DocumentedHistory['reconciliations']>, 'findings' | 'totals'>[] }>
+  Conforms<
+    { reconciliations: T.ReconciliationSummary[] },
+    { reconciliations: Omit<Elem<DocumentedHistory['reconciliations']>, 'findings' | 'totals'>[] }
+  >
 >();
 
 // The invoice status filter offers exactly the documented statuses (INVOICE_STATUSES is a runtime list).
 type DocumentedStatus = NonNull<paths['/api/v1/billing/invoices']['get']['parameters']['query']>['status'];
 check<
-  [Exclude<NonNull<DocumentedStatus>, 'all' | T.InvoiceStatus>, Exclude<T.InvoiceStatus | 'all', NonNull<DocumentedStatus>>] extends [never, never]
+  [
+    Exclude<NonNull<DocumentedStatus>, 'all' | T.InvoiceStatus>,
+    Exclude<T.InvoiceStatus | 'all', NonNull<DocumentedStatus>>,
+  ] extends [never, never]
     ? true
     : false
 >();

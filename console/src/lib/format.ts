@@ -12,7 +12,8 @@ export function currencyDigits(currency: string): number {
   let digits = currencyDigitsCache.get(currency);
   if (digits === undefined) {
     try {
-      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+      digits =
+        new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
     } catch {
       digits = 2; // not a currency Intl knows: cents
     }
@@ -96,7 +97,9 @@ const BYTE_UNITS: [number, string][] = [
 export function formatBytes(bytes: number, fractionDigits = 2): string {
   for (const [size, unit] of BYTE_UNITS) {
     if (Math.abs(bytes) >= size) {
-      const value = new Intl.NumberFormat(DISPLAY_LOCALE, { maximumFractionDigits: fractionDigits }).format(bytes / size);
+      const value = new Intl.NumberFormat(DISPLAY_LOCALE, { maximumFractionDigits: fractionDigits }).format(
+        bytes / size,
+      );
       return `${value} ${unit}`;
     }
   }
@@ -168,7 +171,12 @@ export function formatPercent(percent: number): string {
   return `${new Intl.NumberFormat(DISPLAY_LOCALE, { maximumFractionDigits: 1, minimumFractionDigits: 0 }).format(percent)}%`;
 }
 
-const dateFormat = new Intl.DateTimeFormat(DISPLAY_LOCALE, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
+const dateFormat = new Intl.DateTimeFormat(DISPLAY_LOCALE, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  timeZone: 'UTC',
+});
 const shortDateFormat = new Intl.DateTimeFormat(DISPLAY_LOCALE, { month: 'short', day: 'numeric', timeZone: 'UTC' });
 const dateTimeFormat = new Intl.DateTimeFormat(DISPLAY_LOCALE, {
   year: 'numeric',

@@ -66,7 +66,9 @@ export type MetricUsage = CurrentUsage['metrics'][number];
 
 export type Period = CurrentUsage['period'];
 
-export type Granularity = NonNullable<NonNullable<paths['/api/v1/billing/usage/history']['get']['parameters']['query']>['granularity']>;
+export type Granularity = NonNullable<
+  NonNullable<paths['/api/v1/billing/usage/history']['get']['parameters']['query']>['granularity']
+>;
 
 /** One line of an invoice; `unit_price` is an exact decimal, major units per unit. */
 export type InvoiceLine = NonNullable<Schemas['Invoice']['lines']>[number];

@@ -23,7 +23,9 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: rea
   // stored with the number of the request it answers.
   const [request, setRequest] = useState({ key, number: 0 });
   if (request.key !== key) setRequest({ key, number: request.number + 1 });
-  const [answer, setAnswer] = useState<{ key: string; number: number; data?: T; error?: ApiError | Error } | null>(null);
+  const [answer, setAnswer] = useState<{ key: string; number: number; data?: T; error?: ApiError | Error } | null>(
+    null,
+  );
   // The latest `load`, called by the effect without being one of its inputs.
   const start = useEffectEvent(load);
 

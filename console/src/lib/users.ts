@@ -18,7 +18,13 @@ export function usersPageQuery(page: number): { limit: number; offset: number } 
 /** "Showing 21–34" for page 2 with 14 users; the API sends no total, only whether a next page exists. */
 export function usersPageInfo(page: number, count: number, nextOffset: number | null) {
   const first = count === 0 ? 0 : (page - 1) * USERS_PAGE_SIZE + 1;
-  return { page, first, last: count === 0 ? 0 : first + count - 1, hasPrevious: page > 1, hasNext: nextOffset !== null };
+  return {
+    page,
+    first,
+    last: count === 0 ? 0 : first + count - 1,
+    hasPrevious: page > 1,
+    hasNext: nextOffset !== null,
+  };
 }
 
 /** The list with `updated` in place of the user with the same id (the others, and their order, kept). */
@@ -26,14 +32,16 @@ export function replaceUser(users: readonly User[], updated: User): User[] {
   return users.map((user) => (user.id === updated.id ? updated : user));
 }
 
-export type RoleChange = { kind: 'change'; change: UserUpdate } | { kind: 'unchanged' } | { kind: 'invalid'; problem: string };
+export type RoleChange =
+  { kind: 'change'; change: UserUpdate } | { kind: 'unchanged' } | { kind: 'invalid'; problem: string };
 
 /**
  * The request that makes `user` an admin, or a member of `customerId`.
  * An admin belongs to no customer (the server drops it); a member needs one.
  */
 export function roleChange(user: User, role: Role, customerId: string): RoleChange {
-  if (role === 'admin') return user.role === 'admin' ? { kind: 'unchanged' } : { kind: 'change', change: { role: 'admin' } };
+  if (role === 'admin')
+    return user.role === 'admin' ? { kind: 'unchanged' } : { kind: 'change', change: { role: 'admin' } };
   if (!customerId) return { kind: 'invalid', problem: 'Choose the customer this member belongs to.' };
   if (user.role === 'member' && user.customer_id === customerId) return { kind: 'unchanged' };
   return { kind: 'change', change: { role: 'member', customer_id: customerId } };

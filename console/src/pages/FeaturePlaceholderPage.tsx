@@ -4,8 +4,16 @@ import { EmptyState } from '../components/states';
 import type { FeatureFlags } from '../lib/types';
 
 const PAGES: Record<Exclude<keyof FeatureFlags, 'billing'>, { title: string; icon: typeof Eye; text: string }> = {
-  transparency: { title: 'Transparency', icon: Eye, text: 'Reports on where impressions were served and what they cost.' },
-  fraudDetection: { title: 'Fraud detection', icon: ShieldAlert, text: 'Suspicious traffic flagged before it is billed.' },
+  transparency: {
+    title: 'Transparency',
+    icon: Eye,
+    text: 'Reports on where impressions were served and what they cost.',
+  },
+  fraudDetection: {
+    title: 'Fraud detection',
+    icon: ShieldAlert,
+    text: 'Suspicious traffic flagged before it is billed.',
+  },
   abTesting: { title: 'A/B testing', icon: FlaskConical, text: 'Experiments on placements and pricing.' },
 };
 

@@ -50,7 +50,9 @@ export function LoginPage() {
         <h1 id="login-title">Sign in</h1>
         <p className="muted">Usage, invoices and billing for your account.</p>
         {status === 'loading' && <LoadingState label="Checking your session…" rows={2} />}
-        {status === 'unavailable' && startupError && <ErrorState error={startupError} title="Meterline is not reachable" onRetry={retry} />}
+        {status === 'unavailable' && startupError && (
+          <ErrorState error={startupError} title="Meterline is not reachable" onRetry={retry} />
+        )}
         {status === 'signed-out' && (
           <form onSubmit={(event) => void onSubmit(event)} className="form">
             {notice && !error && (

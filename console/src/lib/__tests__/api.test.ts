@@ -1,5 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiClient, ApiError, buildUrl, csrfFromCookie, filenameFromDisposition, friendlyMessage, isNetworkError } from '../api';
+import {
+  ApiClient,
+  ApiError,
+  buildUrl,
+  csrfFromCookie,
+  filenameFromDisposition,
+  friendlyMessage,
+  isNetworkError,
+} from '../api';
 
 interface Call {
   url: string;
@@ -55,7 +63,9 @@ describe('ApiClient', () => {
   });
 
   it('turns the error shape into an ApiError with a friendly message and the request id', async () => {
-    const { fetch } = fakeFetch(() => json(400, errorBody('invalid_request', 'limit must be between 1 and 100', 'req_abc')));
+    const { fetch } = fakeFetch(() =>
+      json(400, errorBody('invalid_request', 'limit must be between 1 and 100', 'req_abc')),
+    );
     const client = new ApiClient({ fetch, csrfToken: () => null });
     const error = await client.request('GET', '/x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
@@ -75,7 +85,9 @@ describe('ApiClient', () => {
     await expect(client.request('GET', '/api/v1/billing/usage/current')).rejects.toMatchObject({ status: 401 });
     expect(onUnauthorized).toHaveBeenCalledTimes(1);
     expect(onUnauthorized.mock.calls[0]![0].message).toBe('Your session has ended. Please sign in again.');
-    await expect(client.request('POST', '/api/v1/auth/login', { expectUnauthenticated: true })).rejects.toMatchObject({ status: 401 });
+    await expect(client.request('POST', '/api/v1/auth/login', { expectUnauthenticated: true })).rejects.toMatchObject({
+      status: 401,
+    });
     expect(onUnauthorized).toHaveBeenCalledTimes(1);
   });
 
@@ -90,7 +102,9 @@ describe('ApiClient', () => {
   });
 
   it('keeps the status when the error body is not JSON (a proxy page)', async () => {
-    const { fetch } = fakeFetch(() => new Response('<html>Bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }));
+    const { fetch } = fakeFetch(
+      () => new Response('<html>Bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }),
+    );
     const client = new ApiClient({ fetch, csrfToken: () => null });
     const error = (await client.request('GET', '/x').catch((e: unknown) => e)) as ApiError;
     expect(error.status).toBe(502);
@@ -121,7 +135,10 @@ describe('ApiClient', () => {
       () =>
         new Response(pdf, {
           status: 200,
-          headers: { 'Content-Type': 'application/pdf', 'Content-Disposition': 'attachment; filename="INV-2025-000001.pdf"' },
+          headers: {
+            'Content-Type': 'application/pdf',
+            'Content-Disposition': 'attachment; filename="INV-2025-000001.pdf"',
+          },
         }),
     );
     const client = new ApiClient({ fetch, csrfToken: () => 'tok' });
@@ -142,7 +159,9 @@ describe('helpers', () => {
   });
 
   it('builds query strings, leaving out empty values', () => {
-    expect(buildUrl('/p', { status: 'paid', from: '', to: undefined, limit: 10, customer_id: null })).toBe('/p?status=paid&limit=10');
+    expect(buildUrl('/p', { status: 'paid', from: '', to: undefined, limit: 10, customer_id: null })).toBe(
+      '/p?status=paid&limit=10',
+    );
     expect(buildUrl('/p', {})).toBe('/p');
     expect(buildUrl('/p', { q: 'a b&c' })).toBe('/p?q=a+b%26c');
   });
@@ -155,13 +174,19 @@ describe('helpers', () => {
   });
 
   it('words messages for people', () => {
-    expect(friendlyMessage(401, 'invalid_credentials', 'email or password is incorrect', null)).toBe('The email or password is not correct.');
+    expect(friendlyMessage(401, 'invalid_credentials', 'email or password is incorrect', null)).toBe(
+      'The email or password is not correct.',
+    );
     expect(friendlyMessage(403, 'csrf_failed', 'missing header', null)).toMatch(/could not be verified/);
     expect(friendlyMessage(403, 'forbidden', 'role', null)).toBe('You do not have access to this.');
     expect(friendlyMessage(404, 'feature_disabled', 'billing is disabled', null)).toMatch(/turned off/);
     expect(friendlyMessage(404, 'not_found', 'invoice inv_1 not found', null)).toMatch(/could not be found/);
-    expect(friendlyMessage(409, 'in_progress', 'a reconciliation is running', null)).toBe('A reconciliation is running.');
-    expect(friendlyMessage(429, 'too_many_attempts', 'locked', 300)).toBe('Too many failed sign-ins. Try again in 5 minutes.');
+    expect(friendlyMessage(409, 'in_progress', 'a reconciliation is running', null)).toBe(
+      'A reconciliation is running.',
+    );
+    expect(friendlyMessage(429, 'too_many_attempts', 'locked', 300)).toBe(
+      'Too many failed sign-ins. Try again in 5 minutes.',
+    );
     expect(friendlyMessage(500, 'internal_error', 'boom', null)).not.toMatch(/boom/);
   });
 });

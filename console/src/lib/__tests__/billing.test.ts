@@ -12,7 +12,8 @@ function setup(responder: (url: string, init: RequestInit) => Response) {
   return { api: new BillingApi(http), http, calls };
 }
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
 describe('BillingApi', () => {
   it('falls back to the server defaults when the flags cannot be read', async () => {
@@ -28,7 +29,11 @@ describe('BillingApi', () => {
   it('remembers the CSRF token from login and sends it on the next mutation', async () => {
     const { api, calls } = setup((url) =>
       url.endsWith('/login')
-        ? json(200, { user: { id: 'u', email: 'a@b', role: 'admin', customer_id: null }, csrf_token: 'csrf-1', expires_at: 'x' })
+        ? json(200, {
+            user: { id: 'u', email: 'a@b', role: 'admin', customer_id: null },
+            csrf_token: 'csrf-1',
+            expires_at: 'x',
+          })
         : json(200, { id: 'rec_1' }),
     );
     await api.login('a@b', 'pw');
@@ -43,7 +48,9 @@ describe('BillingApi', () => {
     const { api, calls } = setup(() => json(200, { id: 'rec_1' }));
     await api.reconcile({ period: '2025-01', idempotencyKey: newIdempotencyKey() });
     expect(calls[0]!.init.body).toBe('{"period":"2025-01"}');
-    expect(((calls[0]!.init.headers as Record<string, string>)['Idempotency-Key'] ?? '').length).toBeGreaterThanOrEqual(16);
+    expect(((calls[0]!.init.headers as Record<string, string>)['Idempotency-Key'] ?? '').length).toBeGreaterThanOrEqual(
+      16,
+    );
     await expect(api.reconcile({ idempotencyKey: 'short' })).rejects.toBeInstanceOf(RangeError);
     expect(calls).toHaveLength(1);
   });
@@ -55,7 +62,11 @@ describe('BillingApi', () => {
   });
 
   it('reports a missing reconciliation API as a 404 ApiError', async () => {
-    const { api } = setup(() => json(404, { error: { code: 'not_found', message: 'no route for POST /api/v1/billing/reconcile', request_id: 'r' } }));
+    const { api } = setup(() =>
+      json(404, {
+        error: { code: 'not_found', message: 'no route for POST /api/v1/billing/reconcile', request_id: 'r' },
+      }),
+    );
     const error = await api.reconcile({ idempotencyKey: newIdempotencyKey() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).isNotFound).toBe(true);

@@ -9,7 +9,9 @@ import { ApiClient } from '../api';
 import { BillingApi } from '../billing';
 import { INVOICE_STATUSES } from '../types';
 
-const document = parse(readFileSync(fileURLToPath(new URL('../../../../docs/openapi.yaml', import.meta.url)), 'utf8')) as {
+const document = parse(
+  readFileSync(fileURLToPath(new URL('../../../../docs/openapi.yaml', import.meta.url)), 'utf8'),
+) as {
   paths: Record<string, Record<string, unknown>>;
   components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
 };
@@ -31,7 +33,9 @@ describe('the client against docs/openapi.yaml', () => {
     const seen: { method: string; path: string }[] = [];
     const fetch = vi.fn((url: string, init?: RequestInit) => {
       seen.push({ method: init?.method ?? 'GET', path: new URL(url, 'http://x').pathname });
-      return Promise.resolve(new Response(JSON.stringify({ user: {}, csrf_token: 't', reconciliations: [] }), { status: 200 }));
+      return Promise.resolve(
+        new Response(JSON.stringify({ user: {}, csrf_token: 't', reconciliations: [] }), { status: 200 }),
+      );
     }) as unknown as typeof globalThis.fetch;
     const api = new BillingApi(new ApiClient({ fetch, csrfToken: () => 't' }));
     await api.features();
@@ -58,7 +62,9 @@ describe('the client against docs/openapi.yaml', () => {
   });
 
   it('filters invoices by exactly the documented statuses', () => {
-    const parameters = (document.paths['/api/v1/billing/invoices']!.get as { parameters: { name: string; schema: { enum?: string[] } }[] }).parameters;
+    const parameters = (
+      document.paths['/api/v1/billing/invoices']!.get as { parameters: { name: string; schema: { enum?: string[] } }[] }
+    ).parameters;
     const status = parameters.find((p) => p.name === 'status');
     expect(status?.schema.enum).toEqual(['all', ...INVOICE_STATUSES]);
   });

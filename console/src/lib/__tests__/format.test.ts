@@ -177,8 +177,12 @@ describe('dates', () => {
   });
 
   it('shows a half-open period by its first and last day', () => {
-    expect(formatPeriod({ start: '2025-01-01T00:00:00.000Z', end: '2025-02-01T00:00:00.000Z' })).toBe('Jan 1 – Jan 31, 2025');
-    expect(formatPeriod({ start: '2024-12-15T00:00:00.000Z', end: '2025-01-15T00:00:00.000Z' })).toBe('Dec 15, 2024 – Jan 14, 2025');
+    expect(formatPeriod({ start: '2025-01-01T00:00:00.000Z', end: '2025-02-01T00:00:00.000Z' })).toBe(
+      'Jan 1 – Jan 31, 2025',
+    );
+    expect(formatPeriod({ start: '2024-12-15T00:00:00.000Z', end: '2025-01-15T00:00:00.000Z' })).toBe(
+      'Dec 15, 2024 – Jan 14, 2025',
+    );
   });
 
   it('counts days until a date', () => {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_FILTERS, filtersToParams, filtersToQuery, PAGE_SIZE, pageInfo, parseFilters, rangeProblem, STATUS_FILTERS } from '../invoiceFilters';
+import {
+  EMPTY_FILTERS,
+  filtersToParams,
+  filtersToQuery,
+  PAGE_SIZE,
+  pageInfo,
+  parseFilters,
+  rangeProblem,
+  STATUS_FILTERS,
+} from '../invoiceFilters';
 
 describe('invoice filters in the URL', () => {
   it('round-trips through the query string', () => {

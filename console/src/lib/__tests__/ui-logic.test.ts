@@ -15,7 +15,12 @@ function apiError(status: number, code = 'x', detail = ''): ApiError {
 describe('navigation', () => {
   it('shows Billing when billing is on, admin items only to admins', () => {
     expect(visibleNavItems(flags, { role: 'member' }).map((i) => i.label)).toEqual(['Billing']);
-    expect(visibleNavItems(flags, { role: 'admin' }).map((i) => i.label)).toEqual(['Billing', 'Customers', 'Reconciliation', 'Users']);
+    expect(visibleNavItems(flags, { role: 'admin' }).map((i) => i.label)).toEqual([
+      'Billing',
+      'Customers',
+      'Reconciliation',
+      'Users',
+    ]);
   });
 
   it('follows every feature flag', () => {
@@ -25,7 +30,12 @@ describe('navigation', () => {
     expect(adminTabs({ ...flags, billing: false }).map((t) => t.to)).toEqual(['/admin/users']);
     expect(adminTabs(flags).map((t) => t.label)).toEqual(['Customers', 'Reconciliation', 'Users']);
     const all = { billing: true, transparency: true, fraudDetection: true, abTesting: true };
-    expect(visibleNavItems(all, { role: 'member' }).map((i) => i.label)).toEqual(['Billing', 'Transparency', 'Fraud detection', 'A/B testing']);
+    expect(visibleNavItems(all, { role: 'member' }).map((i) => i.label)).toEqual([
+      'Billing',
+      'Transparency',
+      'Fraud detection',
+      'A/B testing',
+    ]);
   });
 });
 

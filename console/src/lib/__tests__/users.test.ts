@@ -2,7 +2,16 @@ import { describe, expect, it, vi } from 'vitest';
 import { ApiClient, ApiError } from '../api';
 import { BillingApi } from '../billing';
 import type { User } from '../types';
-import { confirmationFor, endsOwnAccess, parseUsersPage, replaceUser, roleChange, USERS_PAGE_SIZE, usersPageInfo, usersPageQuery } from '../users';
+import {
+  confirmationFor,
+  endsOwnAccess,
+  parseUsersPage,
+  replaceUser,
+  roleChange,
+  USERS_PAGE_SIZE,
+  usersPageInfo,
+  usersPageQuery,
+} from '../users';
 
 interface Call {
   url: string;
@@ -20,7 +29,8 @@ function setup(responder: (call: Call) => Response) {
   return { api: new BillingApi(http), calls };
 }
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 const errorBody = (code: string, message: string) => ({ error: { code, message, request_id: 'req_u' } });
 const header = (call: Call, name: string) => (call.init.headers as Record<string, string>)[name];
 
@@ -32,7 +42,14 @@ const member: User = {
   created_at: '2025-01-02T00:00:00Z',
   disabled: false,
 };
-const admin: User = { id: 'usr_a', email: 'admin@meterline.demo', role: 'admin', customer_id: null, created_at: '2025-01-01T00:00:00Z', disabled: false };
+const admin: User = {
+  id: 'usr_a',
+  email: 'admin@meterline.demo',
+  role: 'admin',
+  customer_id: null,
+  created_at: '2025-01-01T00:00:00Z',
+  disabled: false,
+};
 
 describe('users API', () => {
   it('lists a page of users with limit and offset', async () => {
@@ -72,7 +89,9 @@ describe('users API', () => {
   });
 
   it('reports the last-admin conflict with the server message, for the page to show', async () => {
-    const { api } = setup(() => json(409, errorBody('conflict', 'this is the last enabled admin; make another admin first')));
+    const { api } = setup(() =>
+      json(409, errorBody('conflict', 'this is the last enabled admin; make another admin first')),
+    );
     const error = (await api.updateUser('usr_a', { disabled: true }).catch((e: unknown) => e)) as ApiError;
     expect(error).toBeInstanceOf(ApiError);
     expect(error.status).toBe(409);
@@ -109,7 +128,8 @@ describe('users API', () => {
 describe('users page logic', () => {
   it('reads the page from the URL and turns it into limit and offset', () => {
     expect(parseUsersPage(new URLSearchParams('page=3'))).toBe(3);
-    for (const bad of ['', 'page=0', 'page=-1', 'page=1.5', 'page=x', 'page=99999999']) expect(parseUsersPage(new URLSearchParams(bad))).toBe(1);
+    for (const bad of ['', 'page=0', 'page=-1', 'page=1.5', 'page=x', 'page=99999999'])
+      expect(parseUsersPage(new URLSearchParams(bad))).toBe(1);
     expect(usersPageQuery(1)).toEqual({ limit: USERS_PAGE_SIZE, offset: 0 });
     expect(usersPageQuery(3)).toEqual({ limit: USERS_PAGE_SIZE, offset: 2 * USERS_PAGE_SIZE });
   });
@@ -133,10 +153,19 @@ describe('users page logic', () => {
   it('asks for exactly the role change, and a customer for a member', () => {
     expect(roleChange(member, 'admin', 'cus_cobalt')).toEqual({ kind: 'change', change: { role: 'admin' } });
     expect(roleChange(member, 'member', 'cus_cobalt')).toEqual({ kind: 'unchanged' });
-    expect(roleChange(member, 'member', 'cus_acme')).toEqual({ kind: 'change', change: { role: 'member', customer_id: 'cus_acme' } });
+    expect(roleChange(member, 'member', 'cus_acme')).toEqual({
+      kind: 'change',
+      change: { role: 'member', customer_id: 'cus_acme' },
+    });
     expect(roleChange(admin, 'admin', '')).toEqual({ kind: 'unchanged' });
-    expect(roleChange(admin, 'member', '')).toEqual({ kind: 'invalid', problem: 'Choose the customer this member belongs to.' });
-    expect(roleChange(admin, 'member', 'cus_acme')).toEqual({ kind: 'change', change: { role: 'member', customer_id: 'cus_acme' } });
+    expect(roleChange(admin, 'member', '')).toEqual({
+      kind: 'invalid',
+      problem: 'Choose the customer this member belongs to.',
+    });
+    expect(roleChange(admin, 'member', 'cus_acme')).toEqual({
+      kind: 'change',
+      change: { role: 'member', customer_id: 'cus_acme' },
+    });
   });
 
   it("confirms what takes access away, and warns about one's own account", () => {

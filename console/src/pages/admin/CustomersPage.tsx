@@ -10,7 +10,8 @@ import { useDocumentTitle } from '../../lib/useDocumentTitle';
 export function CustomersPage() {
   useDocumentTitle('Customers');
   const customers = useCustomers();
-  if (customers.error) return <ErrorState error={customers.error} title="Customers could not be loaded" onRetry={customers.reload} />;
+  if (customers.error)
+    return <ErrorState error={customers.error} title="Customers could not be loaded" onRetry={customers.reload} />;
   if (!customers.data) return <LoadingState label="Loading customers…" rows={5} />;
   if (customers.data.length === 0) {
     return (
@@ -60,11 +61,19 @@ export function CustomersPage() {
                   </td>
                   <td className="actions-cell">
                     <div className="actions actions-text">
-                      <Link to={`/billing/usage${query}`} className="button button-secondary button-small" onClick={() => rememberCustomer(customer.id)}>
+                      <Link
+                        to={`/billing/usage${query}`}
+                        className="button button-secondary button-small"
+                        onClick={() => rememberCustomer(customer.id)}
+                      >
                         <BarChart3 aria-hidden="true" size={16} /> Usage
                         <span className="visually-hidden"> of {customer.name}</span>
                       </Link>
-                      <Link to={`/billing/invoices${query}`} className="button button-secondary button-small" onClick={() => rememberCustomer(customer.id)}>
+                      <Link
+                        to={`/billing/invoices${query}`}
+                        className="button button-secondary button-small"
+                        onClick={() => rememberCustomer(customer.id)}
+                      >
                         <FileText aria-hidden="true" size={16} /> Invoices
                         <span className="visually-hidden"> of {customer.name}</span>
                       </Link>

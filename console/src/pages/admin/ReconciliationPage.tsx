@@ -49,7 +49,10 @@ export function ReconciliationPage() {
   const [params, setParams] = useSearchParams();
   const selectedId = params.get('run') ?? '';
   const history = useAsync((signal) => api.reconciliations(20, { signal }), []);
-  const selected = useAsync(async (signal) => (selectedId ? api.reconciliation(selectedId, { signal }) : null), [selectedId]);
+  const selected = useAsync(
+    async (signal) => (selectedId ? api.reconciliation(selectedId, { signal }) : null),
+    [selectedId],
+  );
   const [latest, setLatest] = useState<Reconciliation | null>(null);
 
   const shown = latest && (!selectedId || latest.id === selectedId) ? latest : (selected.data ?? null);
@@ -64,7 +67,9 @@ export function ReconciliationPage() {
     <div className="stack">
       <RunForm onCompleted={onCompleted} />
       {selectedId && !shown && selected.loading && <LoadingState label="Loading the reconciliation…" />}
-      {selectedId && selected.error && <ErrorState error={selected.error} title="This reconciliation could not be loaded" onRetry={selected.reload} />}
+      {selectedId && selected.error && (
+        <ErrorState error={selected.error} title="This reconciliation could not be loaded" onRetry={selected.reload} />
+      )}
       {shown && <ResultPanel result={shown} />}
       <section className="card card-flush" aria-labelledby="history-title">
         <div className="card-head card-pad">
@@ -134,7 +139,8 @@ function RunForm({ onCompleted }: { onCompleted: (result: Reconciliation) => voi
       <div className="card-head">
         <h2 id="run-title">Run a reconciliation</h2>
         <p className="muted">
-          Compares every subscription's expected charges with the invoices in Stripe, line by line, and lists each difference above the tolerance.
+          Compares every subscription's expected charges with the invoices in Stripe, line by line, and lists each
+          difference above the tolerance.
         </p>
       </div>
       <form className="run-form" onSubmit={onSubmit}>
@@ -185,13 +191,16 @@ function ResultPanel({ result }: { result: Reconciliation }) {
         <div>
           <h2 id="result-title">Reconciliation for {formatMonth(result.period)}</h2>
           <p className="muted">
-            Run {formatDateTime(result.created_at)} · tolerance {formatRate(result.tolerance)} · <code>{result.id}</code>
+            Run {formatDateTime(result.created_at)} · tolerance {formatRate(result.tolerance)} ·{' '}
+            <code>{result.id}</code>
           </p>
         </div>
         {result.alert_raised ? (
           <span className="badge badge-uncollectible">Alert raised</span>
         ) : (
-          <span className={`badge ${clean ? 'badge-paid' : 'badge-open'}`}>{clean ? 'In agreement' : 'Within alert threshold'}</span>
+          <span className={`badge ${clean ? 'badge-paid' : 'badge-open'}`}>
+            {clean ? 'In agreement' : 'Within alert threshold'}
+          </span>
         )}
       </div>
       <dl className="summary-grid summary-grid-tight">
@@ -284,7 +293,13 @@ function CurrencyTable({ totals }: { totals: ReconciliationTotals[] }) {
               <NumCell label="Billed">{formatMoney(t.billed_total)}</NumCell>
               <NumCell label="Discrepancy">{formatMoney(t.discrepancy_total)}</NumCell>
               <NumCell label="Alert above">{formatMoney(t.alert_threshold)}</NumCell>
-              <td data-label="Alert">{t.alert_raised ? <span className="badge badge-uncollectible">Raised</span> : <span className="muted">No</span>}</td>
+              <td data-label="Alert">
+                {t.alert_raised ? (
+                  <span className="badge badge-uncollectible">Raised</span>
+                ) : (
+                  <span className="muted">No</span>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -319,7 +334,11 @@ function HistoryTable({ runs, selectedId }: { runs: ReconciliationSummary[]; sel
         </thead>
         <tbody>
           {runs.map((run) => (
-            <tr key={run.id} aria-current={run.id === selectedId ? 'true' : undefined} className={run.id === selectedId ? 'row-selected' : undefined}>
+            <tr
+              key={run.id}
+              aria-current={run.id === selectedId ? 'true' : undefined}
+              className={run.id === selectedId ? 'row-selected' : undefined}
+            >
               <th scope="row" className="nowrap">
                 <Link to={`?run=${encodeURIComponent(run.id)}`}>{formatDateTime(run.created_at)}</Link>
               </th>
@@ -330,7 +349,9 @@ function HistoryTable({ runs, selectedId }: { runs: ReconciliationSummary[]; sel
               <NumCell label="Subscriptions">{formatInteger(run.subscriptions_checked)}</NumCell>
               <NumCell label="Findings">{formatInteger(run.findings_count)}</NumCell>
               <NumCell label="Discrepancy">{formatMoney(run.discrepancy_total)}</NumCell>
-              <td data-label="Alert">{run.alert_raised ? <span className="badge badge-uncollectible">Alert</span> : '—'}</td>
+              <td data-label="Alert">
+                {run.alert_raised ? <span className="badge badge-uncollectible">Alert</span> : '—'}
+              </td>
             </tr>
           ))}
         </tbody>

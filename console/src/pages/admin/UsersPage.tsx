@@ -78,7 +78,10 @@ export function UsersPage() {
       if (endsOwnAccess(action, self, updated)) reloadSession();
     } catch (caught) {
       setDialog(null);
-      setMessages((all) => ({ ...all, [user.id]: { kind: 'error', action, error: caught instanceof Error ? caught : new Error(String(caught)) } }));
+      setMessages((all) => ({
+        ...all,
+        [user.id]: { kind: 'error', action, error: caught instanceof Error ? caught : new Error(String(caught)) },
+      }));
     } finally {
       setPending(null);
     }
@@ -108,13 +111,17 @@ export function UsersPage() {
   }
 
   const busy = (user: User, action: UserAction) => pending?.id === user.id && pending.action === action;
-  const confirmation = dialog && dialog.action !== 'role' ? confirmationFor(dialog.action, dialog.user, dialog.user.id === me.id) : null;
+  const confirmation =
+    dialog && dialog.action !== 'role' ? confirmationFor(dialog.action, dialog.user, dialog.user.id === me.id) : null;
 
   return (
     <section className="card card-flush" aria-labelledby="users-title">
       <div className="card-head card-pad">
         <h2 id="users-title">Users</h2>
-        <p className="muted">Who can sign in to the console. Changes take effect on the user's next request; disabling an account also ends its sessions.</p>
+        <p className="muted">
+          Who can sign in to the console. Changes take effect on the user's next request; disabling an account also ends
+          its sessions.
+        </p>
       </div>
       <div className="table-wrap">
         <table className="table table-stack table-users" data-testid="user-table">
@@ -160,8 +167,12 @@ export function UsersPage() {
                       {user.customer_id ? customerName(customers.data, user.customer_id) : '—'}
                     </td>
                     <td data-label="State" data-testid="user-state">
-                      <span className={`badge ${user.disabled ? 'badge-disabled' : 'badge-enabled'}`}>{user.disabled ? 'Disabled' : 'Enabled'}</span>
-                      {user.disabled && user.disabled_at && <span className="cell-sub">since {formatDate(user.disabled_at)}</span>}
+                      <span className={`badge ${user.disabled ? 'badge-disabled' : 'badge-enabled'}`}>
+                        {user.disabled ? 'Disabled' : 'Enabled'}
+                      </span>
+                      {user.disabled && user.disabled_at && (
+                        <span className="cell-sub">since {formatDate(user.disabled_at)}</span>
+                      )}
                     </td>
                     <td data-label="Created" className="nowrap">
                       {formatDate(user.created_at)}
@@ -245,10 +256,20 @@ export function UsersPage() {
             Showing {info.first}–{info.last} · Page {info.page}
           </p>
           <div className="pagination-buttons">
-            <button type="button" className="button button-secondary" disabled={!info.hasPrevious} onClick={() => toPage(page - 1)}>
+            <button
+              type="button"
+              className="button button-secondary"
+              disabled={!info.hasPrevious}
+              onClick={() => toPage(page - 1)}
+            >
               <ChevronLeft aria-hidden="true" size={16} /> Previous
             </button>
-            <button type="button" className="button button-secondary" disabled={!info.hasNext} onClick={() => toPage(page + 1)}>
+            <button
+              type="button"
+              className="button button-secondary"
+              disabled={!info.hasNext}
+              onClick={() => toPage(page + 1)}
+            >
               Next <ChevronRight aria-hidden="true" size={16} />
             </button>
           </div>
@@ -262,7 +283,9 @@ export function UsersPage() {
           busy={pending !== null}
           testId={`confirm-${dialog.action}`}
           onCancel={() => setDialog(null)}
-          onConfirm={() => void run(dialog.action, dialog.user, dialog.action === 'disable' ? { disabled: true } : undefined)}
+          onConfirm={() =>
+            void run(dialog.action, dialog.user, dialog.action === 'disable' ? { disabled: true } : undefined)
+          }
         />
       )}
       {dialog?.action === 'role' && (
@@ -327,7 +350,12 @@ function RoleDialog({
           <button type="button" className="button button-secondary" onClick={onCancel} disabled={busy}>
             Cancel
           </button>
-          <button type="submit" className="button button-primary" disabled={busy || result.kind !== 'change'} aria-busy={busy}>
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={busy || result.kind !== 'change'}
+            aria-busy={busy}
+          >
             {busy && <Spinner />}
             Change role
           </button>
@@ -338,7 +366,13 @@ function RoleDialog({
         <legend>Role</legend>
         {choices.map((choice) => (
           <label key={choice.role} className="choice">
-            <input type="radio" name={name} value={choice.role} checked={role === choice.role} onChange={() => setRole(choice.role)} />
+            <input
+              type="radio"
+              name={name}
+              value={choice.role}
+              checked={role === choice.role}
+              onChange={() => setRole(choice.role)}
+            />
             <span>
               <span className="choice-title">{roleLabel(choice.role)}</span>
               <span className="choice-hint">{choice.hint}</span>
@@ -353,9 +387,13 @@ function RoleDialog({
         </div>
       )}
       {role === 'admin' && user.role === 'member' && user.customer_id && (
-        <p className="muted">An admin belongs to no customer: the account leaves {customerName(customers.data, user.customer_id)}.</p>
+        <p className="muted">
+          An admin belongs to no customer: the account leaves {customerName(customers.data, user.customer_id)}.
+        </p>
       )}
-      {self && role === 'member' && <p className="callout callout-warning">This is your own account: you will lose access to the admin pages.</p>}
+      {self && role === 'member' && (
+        <p className="callout callout-warning">This is your own account: you will lose access to the admin pages.</p>
+      )}
     </Dialog>
   );
 }

@@ -7,7 +7,15 @@ import { ErrorState, LoadingState, Spinner } from '../../components/states';
 import { NumCell, NumHeader } from '../../components/table';
 import { api } from '../../lib/billing';
 import { usePdfDownload } from '../../lib/download';
-import { daysUntil, formatDate, formatLinePrice, formatLineQuantity, formatMoney, formatPeriod, formatRate } from '../../lib/format';
+import {
+  daysUntil,
+  formatDate,
+  formatLinePrice,
+  formatLineQuantity,
+  formatMoney,
+  formatPeriod,
+  formatRate,
+} from '../../lib/format';
 import { invoiceTitle, isOverdue, rememberedListSearch } from '../../lib/invoices';
 import type { InvoiceWithLines } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
@@ -20,7 +28,8 @@ export function InvoiceDetailPage() {
   const invoice = useAsync((signal) => api.invoice(id, { signal }), [id]);
   const pdf = usePdfDownload();
   useDocumentTitle(invoice.data ? invoiceTitle(invoice.data) : 'Invoice');
-  const listSearch = (location.state as { listSearch?: string } | null)?.listSearch ?? (rememberedListSearch() || scope.query);
+  const listSearch =
+    (location.state as { listSearch?: string } | null)?.listSearch ?? (rememberedListSearch() || scope.query);
   const back = (
     <Link to={`/billing/invoices${listSearch}`} className="back-link">
       <ArrowLeft aria-hidden="true" size={16} /> Back to invoices
@@ -59,7 +68,13 @@ export function InvoiceDetailPage() {
           </div>
           <div className="invoice-head-side">
             <StatusBadge status={inv.status} overdue={isOverdue(inv)} />
-            <button type="button" className="button button-primary" onClick={() => void pdf.download(inv.id)} disabled={downloading} aria-busy={downloading}>
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() => void pdf.download(inv.id)}
+              disabled={downloading}
+              aria-busy={downloading}
+            >
               {downloading ? <Spinner /> : <Download aria-hidden="true" size={18} />}
               {downloading ? 'Preparing PDF…' : 'Download PDF'}
             </button>
@@ -92,7 +107,8 @@ function StatusMessage({ invoice }: { invoice: InvoiceWithLines }) {
         icon = <AlertCircle aria-hidden="true" size={20} />;
         text = (
           <>
-            <strong>Overdue.</strong> {formatMoney(invoice.amount_due)} was due on {formatDate(invoice.due_at)}. Please pay as soon as possible.
+            <strong>Overdue.</strong> {formatMoney(invoice.amount_due)} was due on {formatDate(invoice.due_at)}. Please
+            pay as soon as possible.
           </>
         );
       } else {

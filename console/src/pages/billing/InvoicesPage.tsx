@@ -51,10 +51,19 @@ export function InvoicesPage() {
 
   return (
     <div className="stack">
-      <form className="filters card" role="search" aria-label="Filter invoices" onSubmit={(event) => event.preventDefault()}>
+      <form
+        className="filters card"
+        role="search"
+        aria-label="Filter invoices"
+        onSubmit={(event) => event.preventDefault()}
+      >
         <div className="field">
           <label htmlFor={ids.status}>Status</label>
-          <select id={ids.status} value={filters.status} onChange={(event) => update({ status: event.target.value as InvoiceFilters['status'] })}>
+          <select
+            id={ids.status}
+            value={filters.status}
+            onChange={(event) => update({ status: event.target.value as InvoiceFilters['status'] })}
+          >
             {STATUS_FILTERS.map((status) => (
               <option key={status} value={status}>
                 {status === 'all' ? 'All statuses' : statusLabel(status)}
@@ -64,11 +73,23 @@ export function InvoicesPage() {
         </div>
         <div className="field">
           <label htmlFor={ids.from}>Issued from</label>
-          <input id={ids.from} type="date" value={filters.from} max={filters.to || undefined} onChange={(event) => update({ from: event.target.value })} />
+          <input
+            id={ids.from}
+            type="date"
+            value={filters.from}
+            max={filters.to || undefined}
+            onChange={(event) => update({ from: event.target.value })}
+          />
         </div>
         <div className="field">
           <label htmlFor={ids.to}>Issued to</label>
-          <input id={ids.to} type="date" value={filters.to} min={filters.from || undefined} onChange={(event) => update({ to: event.target.value })} />
+          <input
+            id={ids.to}
+            type="date"
+            value={filters.to}
+            min={filters.from || undefined}
+            onChange={(event) => update({ to: event.target.value })}
+          />
         </div>
         <div className="filters-actions">
           <button
@@ -100,7 +121,11 @@ export function InvoicesPage() {
       ) : page.invoices.length === 0 && page.total > 0 ? (
         <EmptyState title="This page is past the last invoice">
           <p>
-            <button type="button" className="link-button" onClick={() => setParams(filtersToParams({ ...filters, page: 1 }))}>
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => setParams(filtersToParams({ ...filters, page: 1 }))}
+            >
               Go to the first page
             </button>
           </p>
@@ -110,7 +135,11 @@ export function InvoicesPage() {
           {filtered ? (
             <p>
               Try another status or date range, or{' '}
-              <button type="button" className="link-button" onClick={() => setParams(filtersToParams({ ...EMPTY_FILTERS, customer: filters.customer }))}>
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => setParams(filtersToParams({ ...EMPTY_FILTERS, customer: filters.customer }))}
+              >
                 clear the filters
               </button>
               .
@@ -151,7 +180,9 @@ export function InvoicesPage() {
                           {title}
                         </Link>
                       </th>
-                      {showCustomer && <td data-label="Customer">{customerName(customers.data, invoice.customer_id)}</td>}
+                      {showCustomer && (
+                        <td data-label="Customer">{customerName(customers.data, invoice.customer_id)}</td>
+                      )}
                       <td data-label="Period" className="nowrap">
                         {formatPeriod(invoice.period)}
                       </td>
@@ -167,7 +198,12 @@ export function InvoicesPage() {
                       <NumCell label="Total">{formatMoney(invoice.total)}</NumCell>
                       <td className="actions-cell">
                         <div className="actions">
-                          <Link to={detail} state={{ listSearch: location.search }} className="icon-button" title={`View ${title}`}>
+                          <Link
+                            to={detail}
+                            state={{ listSearch: location.search }}
+                            className="icon-button"
+                            title={`View ${title}`}
+                          >
                             <Eye aria-hidden="true" size={18} />
                             <span className="visually-hidden">View {title}</span>
                           </Link>
@@ -178,7 +214,11 @@ export function InvoicesPage() {
                             disabled={pdf.pendingId === invoice.id}
                             title={`Download ${title} as PDF`}
                           >
-                            {pdf.pendingId === invoice.id ? <Spinner label="Downloading" /> : <Download aria-hidden="true" size={18} />}
+                            {pdf.pendingId === invoice.id ? (
+                              <Spinner label="Downloading" />
+                            ) : (
+                              <Download aria-hidden="true" size={18} />
+                            )}
                             <span className="visually-hidden">Download {title} as PDF</span>
                           </button>
                         </div>

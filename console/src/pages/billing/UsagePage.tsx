@@ -7,7 +7,15 @@ import { UsageChart } from '../../components/UsageChart';
 import { UsageMeter } from '../../components/UsageMeter';
 import { NumCell, NumHeader } from '../../components/table';
 import { api } from '../../lib/billing';
-import { daysUntil, formatMoney, formatPer, formatPeriod, formatPrice, formatQuantity, sumAmounts } from '../../lib/format';
+import {
+  daysUntil,
+  formatMoney,
+  formatPer,
+  formatPeriod,
+  formatPrice,
+  formatQuantity,
+  sumAmounts,
+} from '../../lib/format';
 import type { CurrentUsage, UsageHistory } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
@@ -33,7 +41,13 @@ function UsageView({ customerId }: { customerId: string | undefined }) {
 
   if (usage.error) {
     const noSubscription = 'status' in usage.error && usage.error.status === 404;
-    return <ErrorState error={usage.error} title={noSubscription ? 'No current subscription' : 'Usage could not be loaded'} onRetry={usage.reload} />;
+    return (
+      <ErrorState
+        error={usage.error}
+        title={noSubscription ? 'No current subscription' : 'Usage could not be loaded'}
+        onRetry={usage.reload}
+      />
+    );
   }
   if (!usage.data) return <LoadingState label="Loading usage…" rows={4} />;
   const current = usage.data;
@@ -78,7 +92,9 @@ function UsageSummary({ usage }: { usage: CurrentUsage }) {
         <span className="stat-value" data-testid="total-overage-summary">
           {formatMoney(usage.total_overage)}
         </span>
-        <span className="stat-note">{usage.total_overage.minor > 0 ? 'Charged on the next invoice' : 'Nothing over the limits'}</span>
+        <span className="stat-note">
+          {usage.total_overage.minor > 0 ? 'Charged on the next invoice' : 'Nothing over the limits'}
+        </span>
       </div>
       <div className="card stat">
         <span className="stat-label">
@@ -112,9 +128,12 @@ function OverageBreakdown({ usage }: { usage: CurrentUsage }) {
             {usage.metrics.map((metric) => (
               <tr key={metric.metric} data-metric={metric.metric}>
                 <th scope="row">{metric.name}</th>
-                <NumCell label="Units over">{metric.overage_units > 0 ? formatQuantity(metric.overage_units, metric.unit) : '—'}</NumCell>
+                <NumCell label="Units over">
+                  {metric.overage_units > 0 ? formatQuantity(metric.overage_units, metric.unit) : '—'}
+                </NumCell>
                 <NumCell label="Price">
-                  {formatPrice(metric.overage_price.amount, usage.currency)} {formatPer(metric.overage_price.per, metric.unit)}
+                  {formatPrice(metric.overage_price.amount, usage.currency)}{' '}
+                  {formatPer(metric.overage_price.per, metric.unit)}
                 </NumCell>
                 <NumCell label="Amount">{formatMoney(metric.overage_amount)}</NumCell>
               </tr>
@@ -136,7 +155,13 @@ function OverageBreakdown({ usage }: { usage: CurrentUsage }) {
   );
 }
 
-function UsageHistorySection({ usage, history }: { usage: CurrentUsage; history: ReturnType<typeof useAsync<UsageHistory>> }) {
+function UsageHistorySection({
+  usage,
+  history,
+}: {
+  usage: CurrentUsage;
+  history: ReturnType<typeof useAsync<UsageHistory>>;
+}) {
   const [selected, setSelected] = useState(usage.metrics[0]?.metric ?? '');
   const metric = usage.metrics.find((m) => m.metric === selected) ?? usage.metrics[0];
   return (
@@ -162,7 +187,11 @@ function UsageHistorySection({ usage, history }: { usage: CurrentUsage; history:
       ) : !history.data ? (
         <LoadingState label="Loading usage history…" />
       ) : metric ? (
-        <UsageChart metric={metric} period={usage.period} points={history.data.series.find((series) => series.metric === metric.metric)?.points ?? []} />
+        <UsageChart
+          metric={metric}
+          period={usage.period}
+          points={history.data.series.find((series) => series.metric === metric.metric)?.points ?? []}
+        />
       ) : (
         <EmptyState title="No metrics on this plan" />
       )}
