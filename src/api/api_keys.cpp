@@ -17,10 +17,8 @@ boost::json::object ApiKeyJson(const auth::ApiKey& k) {
   o["role"] = RoleName(k.role);
   o["customer_id"] = k.customer_id.empty() ? boost::json::value(nullptr) : boost::json::value(k.customer_id);
   o["created_at"] = FormatIso8601(k.created_at);
-  o["last_used_at"] = k.last_used_at ? boost::json::value(FormatIso8601(*k.last_used_at))
-                                     : boost::json::value(nullptr);
-  o["revoked_at"] = k.revoked_at ? boost::json::value(FormatIso8601(*k.revoked_at))
-                                 : boost::json::value(nullptr);
+  o["last_used_at"] = k.last_used_at ? boost::json::value(FormatIso8601(*k.last_used_at)) : boost::json::value(nullptr);
+  o["revoked_at"] = k.revoked_at ? boost::json::value(FormatIso8601(*k.revoked_at)) : boost::json::value(nullptr);
   return o;
 }
 
@@ -28,32 +26,27 @@ boost::json::object ApiKeyJson(const auth::ApiKey& k) {
 
 http::Handler ListApiKeys(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    auto page = PageOf(request);
-    if (!page.ok()) return std::move(page).error();
-    auto keys = context.identity.ListApiKeys(static_cast<int>(page->limit) + 1, static_cast<int>(page->offset));
-    if (!keys.ok()) return std::move(keys).error();
+    MTL_ASSIGN_OR_RETURN(auto page, PageOf(request));
+    MTL_ASSIGN_OR_RETURN(auto keys,
+                         context.identity.ListApiKeys(static_cast<int>(page.limit) + 1, static_cast<int>(page.offset)));
     boost::json::array data;
-    for (const auto& k : *keys) data.push_back(ApiKeyJson(k));
-    return JsonResponse(200, PageJson(std::move(data), *page));
+    for (const auto& k : keys) data.push_back(ApiKeyJson(k));
+    return JsonResponse(200, PageJson(std::move(data), page));
   };
 }
 
 http::Handler CreateApiKey(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    auto body = BodyObject(request);
-    if (!body.ok()) return std::move(body).error();
-    auto name = RequiredString(*body, "name", 100);
-    if (!name.ok()) return std::move(name).error();
-    auto role_text = OptionalString(*body, "role", 20);
-    if (!role_text.ok()) return std::move(role_text).error();
-    auto role = ParseRole(role_text->empty() ? "service" : *role_text);
+    MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+    MTL_ASSIGN_OR_RETURN(auto name, RequiredString(body, "name", 100));
+    MTL_ASSIGN_OR_RETURN(auto role_text, OptionalString(body, "role", 20));
+    auto role = ParseRole(role_text.empty() ? "service" : role_text);
     if (!role || *role == Role::kMember) return InvalidArgument("role must be service or admin");
-    auto customer_id = OptionalString(*body, "customer_id", 64);
-    if (!customer_id.ok()) return std::move(customer_id).error();
-    auto created = context.identity.CreateApiKey(*name, *role, *customer_id, request.principal->id, OriginOf(request));
-    if (!created.ok()) return std::move(created).error();
-    boost::json::object out = ApiKeyJson(created->key);
-    out["secret"] = created->secret;  // shown once
+    MTL_ASSIGN_OR_RETURN(auto customer_id, OptionalString(body, "customer_id", 64));
+    MTL_ASSIGN_OR_RETURN(auto created, context.identity.CreateApiKey(name, *role, customer_id, request.principal->id,
+                                                                     OriginOf(request)));
+    boost::json::object out = ApiKeyJson(created.key);
+    out["secret"] = created.secret;  // shown once
     http::Response response = JsonResponse(201, out);
     response.headers.Set("Cache-Control", "no-store");
     return response;
@@ -62,9 +55,8 @@ http::Handler CreateApiKey(ApiContext& context) {
 
 http::Handler RevokeApiKey(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    Status s = context.identity.RevokeApiKey(std::string(request.PathParam("id")), request.principal->id,
-                                             OriginOf(request));
-    if (!s.ok()) return std::move(s).error();
+    MTL_RETURN_IF_ERROR(
+        context.identity.RevokeApiKey(std::string(request.PathParam("id")), request.principal->id, OriginOf(request)));
     return http::Response::NoContent(204);
   };
 }

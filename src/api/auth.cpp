@@ -25,24 +25,22 @@ std::string Cookie(const char* name, const std::string& value, int64_t max_age, 
 
 http::Handler Login(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    auto body = BodyObject(request);
-    if (!body.ok()) return std::move(body).error();
-    auto email = RequiredString(*body, "email", 254);
-    if (!email.ok()) return std::move(email).error();
-    auto password = RequiredString(*body, "password", 1024);
-    if (!password.ok()) return std::move(password).error();
+    MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+    MTL_ASSIGN_OR_RETURN(auto email, RequiredString(body, "email", 254));
+    MTL_ASSIGN_OR_RETURN(auto password, RequiredString(body, "password", 1024));
 
-    auto session = context.identity.Login(*email, *password, OriginOf(request));
+    auto session = context.identity.Login(email, password, OriginOf(request));
     if (!session.ok()) {
       if (session.error().code == ErrorCode::kRateLimited) {
         http::Response locked = http::ErrorResponse(session.error(), request.request_id);
-        int64_t retry = context.identity.LoginRetryAfter(*email, OriginOf(request));
+        int64_t retry = context.identity.LoginRetryAfter(email, OriginOf(request));
         locked.headers.Set("Retry-After", std::to_string(std::max<int64_t>(retry, 1)));
         return locked;
       }
       return std::move(session).error();
     }
-    int64_t max_age = std::chrono::duration_cast<std::chrono::seconds>(session->expires_at - context.clock.Now()).count();
+    int64_t max_age =
+        std::chrono::duration_cast<std::chrono::seconds>(session->expires_at - context.clock.Now()).count();
     boost::json::object out;
     out["user"] = UserJson(session->user);
     out["csrf_token"] = session->csrf_token;
@@ -87,7 +85,7 @@ http::Handler Logout(ApiContext& context) {
     if (session_cookie) consider(context.identity.Authenticate({}, *session_cookie));
     for (const Principal& p : live) {
       if (p.via_cookie && (!csrf_cookie || !context.identity.csrf().Verify(p.session_id, *csrf_cookie,
-                                                                            request.headers.Get("X-CSRF-Token")))) {
+                                                                           request.headers.Get("X-CSRF-Token")))) {
         return Error(ErrorCode::kPermissionDenied, "csrf_failed",
                      "missing or invalid X-CSRF-Token header for a cookie-authenticated request");
       }

@@ -10,25 +10,50 @@
 #include "core/feature_flags.hpp"
 #include "invoicing/invoice_pdf_document.hpp"
 
-namespace meterline::observability { class Registry; }
-namespace meterline::storage { class Database; }
-namespace meterline::auth { class IdentityService; }
-namespace meterline::customers { class CustomerStore; }
-namespace meterline::metering { class IngestService; class UsageService; class UsageStore; }
-namespace meterline::subscriptions { class SubscriptionService; }
-namespace meterline::invoicing { class InvoiceService; }
-namespace meterline::catalog { class Catalog; }
-namespace meterline::stripe { class WebhookInbox; class WebhookProcessor; }
-namespace meterline::reconciliation { class ReconciliationService; }
-namespace meterline::idempotency { class IdempotencyStore; }
+namespace meterline::observability {
+class Registry;
+}
+namespace meterline::storage {
+class Database;
+}
+namespace meterline::auth {
+class IdentityService;
+}
+namespace meterline::customers {
+class CustomerStore;
+}
+namespace meterline::metering {
+class IngestService;
+class UsageService;
+class UsageStore;
+}  // namespace meterline::metering
+namespace meterline::subscriptions {
+class SubscriptionService;
+}
+namespace meterline::invoicing {
+class InvoiceService;
+}
+namespace meterline::catalog {
+class Catalog;
+}
+namespace meterline::stripe {
+class WebhookInbox;
+class WebhookProcessor;
+}  // namespace meterline::stripe
+namespace meterline::reconciliation {
+class ReconciliationService;
+}
+namespace meterline::idempotency {
+class IdempotencyStore;
+}
 
 namespace meterline::api {
 
 struct BuildInfo {
   std::string name = "meterline";
-  std::string version;      // semantic version of billingd
+  std::string version;  // semantic version of billingd
   std::string api_version = "v1";
-  std::string git_commit;   // short hash the binary was built from
+  std::string git_commit;  // short hash the binary was built from
 };
 
 struct ApiContext {

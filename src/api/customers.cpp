@@ -29,10 +29,9 @@ http::Handler ListCustomers(ApiContext& context) {
     if (!limit.ok()) return std::move(limit).error();
     auto offset = IntQuery(request, "offset", 0, 0, 1'000'000);
     if (!offset.ok()) return std::move(offset).error();
-    auto customers = context.customers.List(static_cast<int>(*limit), static_cast<int>(*offset));
-    if (!customers.ok()) return std::move(customers).error();
+    MTL_ASSIGN_OR_RETURN(auto customers, context.customers.List(static_cast<int>(*limit), static_cast<int>(*offset)));
     boost::json::array data;
-    for (const auto& c : *customers) data.push_back(CustomerJson(c));
+    for (const auto& c : customers) data.push_back(CustomerJson(c));
     boost::json::object out;
     out["data"] = std::move(data);
     out["limit"] = *limit;
@@ -45,33 +44,25 @@ http::Handler GetCustomer(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     std::string id(request.PathParam("id"));
     if (!CanSeeCustomer(*request.principal, id)) return NotVisible("customer", id);
-    auto customer = context.customers.Get(id);
-    if (!customer.ok()) return std::move(customer).error();
-    return JsonResponse(200, CustomerJson(*customer));
+    MTL_ASSIGN_OR_RETURN(auto customer, context.customers.Get(id));
+    return JsonResponse(200, CustomerJson(customer));
   };
 }
 
 http::Handler CreateCustomer(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    auto body = BodyObject(request);
-    if (!body.ok()) return std::move(body).error();
+    MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
     customers::NewCustomer input;
-    auto name = RequiredString(*body, "name", 200);
-    if (!name.ok()) return std::move(name).error();
-    input.name = *name;
-    auto email = OptionalString(*body, "email", 254);
-    if (!email.ok()) return std::move(email).error();
-    input.email = *email;
-    auto country = OptionalString(*body, "country", 2);
-    if (!country.ok()) return std::move(country).error();
-    input.country = *country;
-    auto currency = OptionalString(*body, "currency", 3);
-    if (!currency.ok()) return std::move(currency).error();
-    if (!currency->empty()) input.currency = *currency;
-    auto customer = context.customers.Create(
-        input, request.principal->id, OriginOf(request));
-    if (!customer.ok()) return std::move(customer).error();
-    return JsonResponse(201, CustomerJson(*customer));
+    MTL_ASSIGN_OR_RETURN(auto name, RequiredString(body, "name", 200));
+    input.name = name;
+    MTL_ASSIGN_OR_RETURN(auto email, OptionalString(body, "email", 254));
+    input.email = email;
+    MTL_ASSIGN_OR_RETURN(auto country, OptionalString(body, "country", 2));
+    input.country = country;
+    MTL_ASSIGN_OR_RETURN(auto currency, OptionalString(body, "currency", 3));
+    if (!currency.empty()) input.currency = currency;
+    MTL_ASSIGN_OR_RETURN(auto customer, context.customers.Create(input, request.principal->id, OriginOf(request)));
+    return JsonResponse(201, CustomerJson(customer));
   };
 }
 

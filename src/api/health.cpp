@@ -24,7 +24,7 @@ http::Handler Ready(ApiContext& context) {
     bool ready = true;
     // The probe is public: it says which check failed, the log says why
     // (the reasons name hosts and schema state).
-    auto check = [&](const char* name, const Status& status, std::string ok_text = "ok") {
+    auto check = [&](const char* name, const Status& status, const std::string& ok_text = "ok") {
       if (status.ok()) {
         checks[name] = ok_text;
         return;

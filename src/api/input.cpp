@@ -36,8 +36,7 @@ Result<std::string> RequiredString(const boost::json::object& obj, const char* n
   return value;
 }
 
-Result<int64_t> IntQuery(const http::Request& request, const char* name, int64_t fallback, int64_t min,
-                         int64_t max) {
+Result<int64_t> IntQuery(const http::Request& request, const char* name, int64_t fallback, int64_t min, int64_t max) {
   auto text = request.QueryParam(name);
   if (!text) return fallback;
   int64_t value = 0;
@@ -63,11 +62,9 @@ auth::RequestOrigin OriginOf(const http::Request& request) {
 }
 
 Result<PageQuery> PageOf(const http::Request& request) {
-  auto limit = IntQuery(request, "limit", 100, 1, 100);
-  if (!limit.ok()) return std::move(limit).error();
-  auto offset = IntQuery(request, "offset", 0, 0, 1'000'000);
-  if (!offset.ok()) return std::move(offset).error();
-  return PageQuery{*limit, *offset};
+  MTL_ASSIGN_OR_RETURN(auto limit, IntQuery(request, "limit", 100, 1, 100));
+  MTL_ASSIGN_OR_RETURN(auto offset, IntQuery(request, "offset", 0, 0, 1'000'000));
+  return PageQuery{limit, offset};
 }
 
 boost::json::object PageJson(boost::json::array items, const PageQuery& page) {

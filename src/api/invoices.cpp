@@ -78,10 +78,9 @@ Result<std::optional<TimePoint>> DateQuery(const http::Request& request, const c
 
 http::Handler ListInvoices(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    auto customer = ScopeCustomer(request);
-    if (!customer.ok()) return std::move(customer).error();
+    MTL_ASSIGN_OR_RETURN(auto customer, ScopeCustomer(request));
     invoicing::InvoiceFilter filter;
-    filter.customer_id = *customer;
+    filter.customer_id = customer;
     if (auto status = request.QueryParam("status"); status && !status->empty() && *status != "all") {
       auto parsed = invoicing::ParseStatus(*status);
       if (!parsed) return InvalidArgument("status must be one of draft, open, paid, void, uncollectible");
@@ -100,18 +99,18 @@ http::Handler ListInvoices(ApiContext& context) {
     if (*from && *to && **from > **to) return InvalidArgument("from must not be after to");
     filter.from = *from;
     // A date `to` includes that whole day.
-    if (*to) filter.to = **to + (request.QueryParam("to")->size() == 10 ? std::chrono::hours(24) : std::chrono::hours(0));
-    auto page = context.invoices.List(filter);
-    if (!page.ok()) return std::move(page).error();
+    if (*to)
+      filter.to = **to + (request.QueryParam("to")->size() == 10 ? std::chrono::hours(24) : std::chrono::hours(0));
+    MTL_ASSIGN_OR_RETURN(auto page, context.invoices.List(filter));
     json::array items;
-    for (const auto& inv : page->invoices) items.push_back(InvoiceJson(inv, false));
+    for (const auto& inv : page.invoices) items.push_back(InvoiceJson(inv, false));
     json::object out;
     out["invoices"] = std::move(items);
-    out["total"] = page->total;
+    out["total"] = page.total;
     out["limit"] = filter.limit;
     out["offset"] = filter.offset;
-    int64_t next = filter.offset + static_cast<int64_t>(page->invoices.size());
-    out["next_offset"] = next < page->total ? json::value(next) : json::value(nullptr);
+    int64_t next = filter.offset + static_cast<int64_t>(page.invoices.size());
+    out["next_offset"] = next < page.total ? json::value(next) : json::value(nullptr);
     return JsonResponse(200, out);
   };
 }
@@ -120,10 +119,9 @@ http::Handler GetInvoice(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     std::string id(request.PathParam("id"));
     const Principal& caller = *request.principal;
-    auto inv = context.invoices.Get(id, caller.role == Role::kAdmin ? "" : caller.customer_id);
-    if (!inv.ok()) return std::move(inv).error();
-    if (!CanSeeCustomer(caller, inv->customer_id)) return NotVisible("invoice", id);
-    return JsonResponse(200, InvoiceJson(*inv, true));
+    MTL_ASSIGN_OR_RETURN(auto inv, context.invoices.Get(id, caller.role == Role::kAdmin ? "" : caller.customer_id));
+    if (!CanSeeCustomer(caller, inv.customer_id)) return NotVisible("invoice", id);
+    return JsonResponse(200, InvoiceJson(inv, true));
   };
 }
 
@@ -131,13 +129,11 @@ http::Handler InvoicePdf(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     std::string id(request.PathParam("id"));
     const Principal& caller = *request.principal;
-    auto inv = context.invoices.Get(id, caller.role == Role::kAdmin ? "" : caller.customer_id);
-    if (!inv.ok()) return std::move(inv).error();
-    if (!CanSeeCustomer(caller, inv->customer_id)) return NotVisible("invoice", id);
-    auto customer = context.customers.Get(inv->customer_id);
-    if (!customer.ok()) return std::move(customer).error();
-    invoicing::PdfInvoice document = invoicing::PdfDocumentFor(
-        *inv, {customer->name, customer->email, customer->country}, context.issuer, context.catalog);
+    MTL_ASSIGN_OR_RETURN(auto inv, context.invoices.Get(id, caller.role == Role::kAdmin ? "" : caller.customer_id));
+    if (!CanSeeCustomer(caller, inv.customer_id)) return NotVisible("invoice", id);
+    MTL_ASSIGN_OR_RETURN(auto customer, context.customers.Get(inv.customer_id));
+    invoicing::PdfInvoice document = invoicing::PdfDocumentFor(inv, {customer.name, customer.email, customer.country},
+                                                               context.issuer, context.catalog);
     // Strong ETag: a digest of exactly what is drawn and of the template version.
     std::string etag = "\"" + invoicing::PdfEtag(document, context.issuer.logo_digest) + "\"";
     std::string_view if_none_match = request.headers.Get("If-None-Match");
@@ -153,7 +149,7 @@ http::Handler InvoicePdf(ApiContext& context) {
     response.status = 200;
     response.body = std::move(pdf).value();
     response.headers.Set("Content-Type", "application/pdf");
-    std::string name = inv->number.empty() ? inv->id : inv->number;
+    std::string name = inv.number.empty() ? inv.id : inv.number;
     response.headers.Set("Content-Disposition", "attachment; filename=\"" + name + ".pdf\"");
     response.headers.Set("ETag", etag);
     response.headers.Set("Cache-Control", "private, no-cache");

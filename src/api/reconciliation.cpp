@@ -74,19 +74,16 @@ http::Handler Reconcile(ApiContext& context) {
     }
     std::string period;
     if (!request.body.empty()) {
-      auto body = BodyObject(request);
-      if (!body.ok()) return std::move(body).error();
-      auto given = OptionalString(*body, "period", 7);
-      if (!given.ok()) return std::move(given).error();
-      period = *given;
+      MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+      MTL_ASSIGN_OR_RETURN(auto given, OptionalString(body, "period", 7));
+      period = given;
     }
     if (period.empty()) period = reconciliation::ReconciliationService::LastClosedPeriod(context.clock.Now());
     std::string actor = request.principal->id;
-    auto reply = context.idempotency.Once(
-        "reconcile", key, Sha256Hex("period=" + period), [&]() -> Result<idempotency::Reply> {
-          auto r = context.reconciliations.Run(period, actor);
-          if (!r.ok()) return std::move(r).error();
-          return idempotency::Reply{200, json::serialize(ReconciliationJson(*r, true)), false};
+    auto reply =
+        context.idempotency.Once("reconcile", key, Sha256Hex("period=" + period), [&]() -> Result<idempotency::Reply> {
+          MTL_ASSIGN_OR_RETURN(auto r, context.reconciliations.Run(period, actor));
+          return idempotency::Reply{200, json::serialize(ReconciliationJson(r, true)), false};
         });
     if (!reply.ok()) return std::move(reply).error();
     http::Response response = http::Response::Json(reply->status, reply->body);
@@ -97,12 +94,10 @@ http::Handler Reconcile(ApiContext& context) {
 
 http::Handler ListReconciliations(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    auto limit = IntQuery(request, "limit", 20, 1, 100);
-    if (!limit.ok()) return std::move(limit).error();
-    auto list = context.reconciliations.List(*limit);
-    if (!list.ok()) return std::move(list).error();
+    MTL_ASSIGN_OR_RETURN(auto limit, IntQuery(request, "limit", 20, 1, 100));
+    MTL_ASSIGN_OR_RETURN(auto list, context.reconciliations.List(limit));
     json::array items;
-    for (const auto& r : *list) items.push_back(ReconciliationJson(r, false));
+    for (const auto& r : list) items.push_back(ReconciliationJson(r, false));
     json::object out;
     out["reconciliations"] = std::move(items);
     return JsonResponse(200, out);
@@ -111,9 +106,8 @@ http::Handler ListReconciliations(ApiContext& context) {
 
 http::Handler GetReconciliation(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    auto r = context.reconciliations.Get(std::string(request.PathParam("id")));
-    if (!r.ok()) return std::move(r).error();
-    return JsonResponse(200, ReconciliationJson(*r, true));
+    MTL_ASSIGN_OR_RETURN(auto r, context.reconciliations.Get(std::string(request.PathParam("id"))));
+    return JsonResponse(200, ReconciliationJson(r, true));
   };
 }
 

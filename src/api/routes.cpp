@@ -15,6 +15,8 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
   // Each route: method, pattern, handler; the feature flag that must be on;
   // `cheap` = never blocks (runs on the I/O thread); `json_body` = the pipeline
   // checks the JSON body; the roles allowed (none = public); the rate-limit group.
+  // Kept as written (one route per entry, not one field per line):
+  // clang-format off
   const http::Route table[] = {
       // Operations: probes and metrics, public.
       {.method = Method::kGet, .pattern = "/health", .handler = Health(), .cheap = true},
@@ -90,6 +92,7 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
       {.method = Method::kPost, .pattern = "/api/v1/admin/webhooks/stripe/:id/retry",
        .handler = RetryStripeWebhookEvent(context), .roles = kAdmin, .rate_group = "admin"},
   };
+  // clang-format on
   for (const http::Route& route : table) router.Add(route);
 }
 

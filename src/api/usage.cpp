@@ -5,8 +5,8 @@
 #include "api/handlers.hpp"
 #include "api/input.hpp"
 #include "api/scope.hpp"
-#include "customers/customer_store.hpp"
 #include "api/usage_events.hpp"
+#include "customers/customer_store.hpp"
 #include "http/error_mapping.hpp"
 #include "metering/ingest.hpp"
 #include "metering/usage.hpp"
@@ -23,17 +23,16 @@ namespace json = boost::json;
 http::Handler IngestUsage(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     json::value body = json::parse(request.body);  // syntax already checked by the pipeline
-    auto batch = ParseUsageEvents(request.headers.Get("Content-Type"), body, context.ingest_max_batch);
-    if (!batch.ok()) return std::move(batch).error();
+    MTL_ASSIGN_OR_RETURN(auto batch,
+                         ParseUsageEvents(request.headers.Get("Content-Type"), body, context.ingest_max_batch));
     const Principal& caller = *request.principal;
     std::string only_customer = caller.role == Role::kAdmin ? "" : caller.customer_id;
-    auto result = context.ingest.Ingest(batch->events, std::move(batch->rejected), only_customer);
-    if (!result.ok()) return std::move(result).error();
+    MTL_ASSIGN_OR_RETURN(auto result, context.ingest.Ingest(batch.events, std::move(batch.rejected), only_customer));
     json::object out;
-    out["accepted"] = result->accepted;
+    out["accepted"] = result.accepted;
     json::array duplicates, refused;
-    for (const auto& d : result->duplicates) duplicates.push_back({{"index", d.index}, {"id", d.id}});
-    for (const auto& r : result->rejected) refused.push_back({{"index", r.index}, {"id", r.id}, {"reason", r.reason}});
+    for (const auto& d : result.duplicates) duplicates.push_back({{"index", d.index}, {"id", d.id}});
+    for (const auto& r : result.rejected) refused.push_back({{"index", r.index}, {"id", r.id}, {"reason", r.reason}});
     out["duplicates"] = std::move(duplicates);
     out["rejected"] = std::move(refused);
     return JsonResponse(200, out);
@@ -98,14 +97,13 @@ http::Handler UsageHistory(ApiContext& context) {
     auto sub = context.subscriptions.ForCustomer(customer_id);
     if (!sub.ok() && sub.error().code == ErrorCode::kNotFound) {
       // Without a subscription there is still history, but not for a customer that does not exist.
-      auto customer = context.customers.Get(customer_id);
-      if (!customer.ok()) return std::move(customer).error();
+      MTL_RETURN_IF_ERROR(context.customers.Get(customer_id));
     } else if (!sub.ok()) {
       return std::move(sub).error();
     }
     TimePoint now = context.clock.Now();
-    TimePoint from = sub.ok() ? subscriptions::SubscriptionService::PeriodAt(*sub, now).start
-                              : now - std::chrono::hours(24 * 30);
+    TimePoint from =
+        sub.ok() ? subscriptions::SubscriptionService::PeriodAt(*sub, now).start : now - std::chrono::hours(24 * 30);
     TimePoint to = now;
     if (auto text = request.QueryParam("from")) {
       auto parsed = ParseIso8601(*text);
@@ -118,16 +116,15 @@ http::Handler UsageHistory(ApiContext& context) {
       to = *parsed;
     }
     if (from >= to) return InvalidArgument("from must be before to");
-    auto max_span = granularity == metering::Granularity::kHour ? std::chrono::hours(24 * 31)
-                                                                 : std::chrono::hours(24 * 366);
+    auto max_span =
+        granularity == metering::Granularity::kHour ? std::chrono::hours(24 * 31) : std::chrono::hours(24 * 366);
     if (to - from > max_span) {
       return InvalidArgument(granularity == metering::Granularity::kHour ? "hourly history covers at most 31 days"
-                                                                          : "daily history covers at most 366 days");
+                                                                         : "daily history covers at most 366 days");
     }
-    auto history = context.usage.History(customer_id, from, to, granularity);
-    if (!history.ok()) return std::move(history).error();
+    MTL_ASSIGN_OR_RETURN(auto history, context.usage.History(customer_id, from, to, granularity));
     json::array series;
-    for (const auto& s : *history) {
+    for (const auto& s : history) {
       json::array points;
       for (const auto& p : s.points) points.push_back({{"start", FormatIso8601(p.start)}, {"value", p.value}});
       series.push_back({{"metric", s.metric}, {"points", std::move(points)}});
@@ -143,32 +140,29 @@ http::Handler UsageHistory(ApiContext& context) {
 
 http::Handler CreateSubscription(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    auto body = BodyObject(request);
-    if (!body.ok()) return std::move(body).error();
-    auto customer_id = RequiredString(*body, "customer_id", 64);
+    MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+    auto customer_id = RequiredString(body, "customer_id", 64);
     if (!customer_id.ok()) return std::move(customer_id).error();
-    auto plan_id = RequiredString(*body, "plan_id", 64);
+    auto plan_id = RequiredString(body, "plan_id", 64);
     if (!plan_id.ok()) return std::move(plan_id).error();
-    auto anchor_text = OptionalString(*body, "billing_anchor", 40);
-    if (!anchor_text.ok()) return std::move(anchor_text).error();
+    MTL_ASSIGN_OR_RETURN(auto anchor_text, OptionalString(body, "billing_anchor", 40));
     TimePoint anchor = context.clock.Now();
-    if (!anchor_text->empty()) {
-      auto parsed = ParseIso8601(*anchor_text);
+    if (!anchor_text.empty()) {
+      auto parsed = ParseIso8601(anchor_text);
       if (!parsed) return InvalidArgument("billing_anchor must be an RFC 3339 timestamp");
       anchor = *parsed;
     }
-    auto status_text = OptionalString(*body, "status", 20);
-    if (!status_text.ok()) return std::move(status_text).error();
-    auto status = subscriptions::ParseStatus(status_text->empty() ? "active" : *status_text);
+    MTL_ASSIGN_OR_RETURN(auto status_text, OptionalString(body, "status", 20));
+    auto status = subscriptions::ParseStatus(status_text.empty() ? "active" : status_text);
     if (!status) return InvalidArgument("status must be trialing, active, past_due or canceled");
-    auto sub = context.subscriptions.Create(*customer_id, *plan_id, anchor, *status, request.principal->id);
-    if (!sub.ok()) return std::move(sub).error();
-    Period period = subscriptions::SubscriptionService::PeriodAt(*sub, context.clock.Now());
-    json::object out{{"id", sub->id},
-                     {"customer_id", sub->customer_id},
-                     {"plan_id", sub->plan_id},
-                     {"status", subscriptions::StatusName(sub->status)},
-                     {"billing_anchor", FormatIso8601(sub->billing_anchor)},
+    MTL_ASSIGN_OR_RETURN(auto sub,
+                         context.subscriptions.Create(*customer_id, *plan_id, anchor, *status, request.principal->id));
+    Period period = subscriptions::SubscriptionService::PeriodAt(sub, context.clock.Now());
+    json::object out{{"id", sub.id},
+                     {"customer_id", sub.customer_id},
+                     {"plan_id", sub.plan_id},
+                     {"status", subscriptions::StatusName(sub.status)},
+                     {"billing_anchor", FormatIso8601(sub.billing_anchor)},
                      {"current_period", {{"start", FormatIso8601(period.start)}, {"end", FormatIso8601(period.end)}}}};
     return JsonResponse(201, out);
   };

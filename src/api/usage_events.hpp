@@ -17,7 +17,7 @@ namespace meterline::api {
 
 struct ParsedUsageBatch {
   std::vector<std::pair<size_t, metering::UsageEvent>> events;  // (position in the batch, event)
-  std::vector<metering::Rejection> rejected;                     // malformed events, with the reason
+  std::vector<metering::Rejection> rejected;                    // malformed events, with the reason
 };
 
 // `content_type` is the request's Content-Type: application/cloudevents+json (one

@@ -22,7 +22,8 @@ http::Handler StripeWebhook(ApiContext& context) {
   return [&context, &outcomes](http::Request& request) -> Result<http::Response> {
     if (context.stripe_webhook_secret.empty()) {
       outcomes.WithLabels({"not_configured"}).Inc();
-      return Error(ErrorCode::kUnavailable, "not_configured", "Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)");
+      return Error(ErrorCode::kUnavailable, "not_configured",
+                   "Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)");
     }
     Status verified = stripe::VerifyWebhookSignature(request.headers.Get("Stripe-Signature"), request.body,
                                                      context.stripe_webhook_secret, context.clock.Now());
@@ -52,23 +53,22 @@ http::Handler ListStripeWebhookEvents(ApiContext& context) {
       status = stripe::ParseEventStatus(*text);
       if (!status) return InvalidArgument("status must be one of pending, processing, processed, failed, dead");
     }
-    auto limit = IntQuery(request, "limit", 50, 1, 500);
-    if (!limit.ok()) return std::move(limit).error();
-    auto events = context.webhook_inbox.List(status, *limit);
+    MTL_ASSIGN_OR_RETURN(auto limit, IntQuery(request, "limit", 50, 1, 500));
+    auto events = context.webhook_inbox.List(status, limit);
     if (!events.ok()) return std::move(events).error();
     json::array items;
     for (const auto& e : *events) {
-      items.push_back({{"id", e.id},
-                       {"stripe_event_id", e.stripe_event_id},
-                       {"type", e.type},
-                       {"event_created", e.event_created},
-                       {"status", stripe::EventStatusName(e.status)},
-                       {"attempts", e.attempts},
-                       {"last_error", e.last_error.empty() ? json::value(nullptr) : json::value(e.last_error)},
-                       {"outcome", e.outcome.empty() ? json::value(nullptr) : json::value(e.outcome)},
-                       {"received_at", FormatIso8601(e.received_at)},
-                       {"processed_at", e.processed_at ? json::value(FormatIso8601(*e.processed_at))
-                                                       : json::value(nullptr)}});
+      items.push_back(
+          {{"id", e.id},
+           {"stripe_event_id", e.stripe_event_id},
+           {"type", e.type},
+           {"event_created", e.event_created},
+           {"status", stripe::EventStatusName(e.status)},
+           {"attempts", e.attempts},
+           {"last_error", e.last_error.empty() ? json::value(nullptr) : json::value(e.last_error)},
+           {"outcome", e.outcome.empty() ? json::value(nullptr) : json::value(e.outcome)},
+           {"received_at", FormatIso8601(e.received_at)},
+           {"processed_at", e.processed_at ? json::value(FormatIso8601(*e.processed_at)) : json::value(nullptr)}});
     }
     json::object out;
     out["events"] = std::move(items);
@@ -81,10 +81,10 @@ http::Handler RetryStripeWebhookEvent(ApiContext& context) {
     std::string_view text = request.PathParam("id");
     int64_t id = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return NotFound("no Stripe event " + std::string(text));
-    Status s = context.webhook_processor.Retry(id, request.principal->id, request.remote_address,
-                                               std::string(request.headers.Get("User-Agent")));
-    if (!s.ok()) return std::move(s).error();
+    if (ec != std::errc() || end != text.data() + text.size() || id <= 0)
+      return NotFound("no Stripe event " + std::string(text));
+    MTL_RETURN_IF_ERROR(context.webhook_processor.Retry(id, request.principal->id, request.remote_address,
+                                                        std::string(request.headers.Get("User-Agent"))));
     json::object out;
     out["id"] = id;
     out["status"] = "failed";

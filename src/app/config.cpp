@@ -1,8 +1,8 @@
 #include "app/config.hpp"
 
-#include <charconv>
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -96,7 +96,11 @@ Setting IntSetting(const char* env, const char* flag, int Config::*field, int64_
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> kSettings = {
       {"MODE", "--mode", [](auto& n, auto& v, Config& c) { return Assign(ParseMode(n, v), c.mode); }},
-      {"HOST", "--host", [](auto&, auto& v, Config& c) { c.host = v; return OkStatus(); }},
+      {"HOST", "--host",
+       [](auto&, auto& v, Config& c) {
+         c.host = v;
+         return OkStatus();
+       }},
       {"TRUSTED_PROXIES", "",
        [](auto& n, auto& v, Config& c) {
          auto parsed = http::TrustedProxies::Parse(v);
@@ -121,8 +125,8 @@ const std::vector<Setting>& Settings() {
        [](auto& n, auto& v, Config& c) {
          if (!v.empty() && !StartsWith(v, "postgresql://") && !StartsWith(v, "postgres://") &&
              !StartsWith(v, "sqlite:") && !StartsWith(v, "file:")) {
-           return Status(InvalidArgument(
-               n + " must start with postgresql://, postgres:// or sqlite:, got '" + storage::RedactUrl(v) + "'"));
+           return Status(InvalidArgument(n + " must start with postgresql://, postgres:// or sqlite:, got '" +
+                                         storage::RedactUrl(v) + "'"));
          }
          if (StartsWith(v, "sqlite:") || StartsWith(v, "file:")) {
            // An explicit file goes where it is told, or nowhere: a typo in its
@@ -147,8 +151,8 @@ const std::vector<Setting>& Settings() {
       {"CLICKHOUSE_URL", "",
        [](auto& n, auto& v, Config& c) {
          if (!v.empty() && !StartsWith(v, "http://") && !StartsWith(v, "https://")) {
-           return Status(InvalidArgument(n + " must be an http:// or https:// URL, got '" +
-                                         storage::RedactUrl(v) + "'"));
+           return Status(
+               InvalidArgument(n + " must be an http:// or https:// URL, got '" + storage::RedactUrl(v) + "'"));
          }
          c.clickhouse_url = v;
          return OkStatus();
@@ -182,8 +186,7 @@ const std::vector<Setting>& Settings() {
       {"REDIS_URL", "",
        [](auto& n, auto& v, Config& c) {
          if (!v.empty() && !StartsWith(v, "redis://") && !StartsWith(v, "rediss://")) {
-           return Status(
-               InvalidArgument(n + " must be a redis:// URL, got '" + storage::RedactUrl(v) + "'"));
+           return Status(InvalidArgument(n + " must be a redis:// URL, got '" + storage::RedactUrl(v) + "'"));
          }
          c.redis_url = v;
          return OkStatus();
@@ -213,8 +216,7 @@ const std::vector<Setting>& Settings() {
          while (!c.stripe_api_base.empty() && c.stripe_api_base.back() == '/') c.stripe_api_base.pop_back();
          return OkStatus();
        }},
-      {"BILLING_ENABLED", "",
-       [](auto& n, auto& v, Config& c) { return Assign(ParseBool(n, v), c.features.billing); }},
+      {"BILLING_ENABLED", "", [](auto& n, auto& v, Config& c) { return Assign(ParseBool(n, v), c.features.billing); }},
       {"TRANSPARENCY_ENABLED", "",
        [](auto& n, auto& v, Config& c) { return Assign(ParseBool(n, v), c.features.transparency); }},
       {"FRAUD_DETECTION_ENABLED", "",
@@ -227,7 +229,7 @@ const std::vector<Setting>& Settings() {
          c.jwt_secret = v;
          return OkStatus();
        }},
-      IntSetting("SESSION_TTL_MINUTES", "", &Config::session_ttl_minutes, 5, 30 * 24 * 60),
+      IntSetting("SESSION_TTL_MINUTES", "", &Config::session_ttl_minutes, 5, int64_t{30} * 24 * 60),
       IntSetting("LOGIN_LOCKOUT_AFTER", "", &Config::login_lockout_after, 1, 1000000),
       IntSetting("LOGIN_ADDRESS_LOCKOUT_AFTER", "", &Config::login_address_lockout_after, 1, 1000000),
       {"RATE_LIMITS", "",
@@ -267,26 +269,29 @@ const std::vector<Setting>& Settings() {
        }},
       IntSetting("INGEST_MAX_BATCH", "", &Config::ingest_max_batch, 1, 100000),
       {"INGEST_MAX_BODY_BYTES", "",
-       [](auto& n, auto& v, Config& c) { return Assign(ParseInt(n, v, 1024, int64_t{1} << 30), c.ingest_max_body_bytes); }},
+       [](auto& n, auto& v, Config& c) {
+         return Assign(ParseInt(n, v, 1024, int64_t{1} << 30), c.ingest_max_body_bytes);
+       }},
       IntSetting("INGEST_MAX_AGE_DAYS", "", &Config::ingest_max_age_days, 1, 3650),
-      IntSetting("INGEST_MAX_FUTURE_MINUTES", "", &Config::ingest_max_future_minutes, 0, 24 * 60),
+      IntSetting("INGEST_MAX_FUTURE_MINUTES", "", &Config::ingest_max_future_minutes, 0, int64_t{24} * 60),
       {"INGEST_MAX_EVENT_VALUE", "",
        [](auto& n, auto& v, Config& c) {
          return Assign(ParseInt(n, v, 1, metering::kMaxHourlyUsage), c.ingest_max_event_value);
        }},
       {"INVOICE_NUMBER_PREFIX", "",
        [](auto& n, auto& v, Config& c) {
-         if (v.empty() || v.size() > 16 ||
-             !std::all_of(v.begin(), v.end(), [](char ch) { return std::isupper(static_cast<unsigned char>(ch)) || std::isdigit(static_cast<unsigned char>(ch)); })) {
+         if (v.empty() || v.size() > 16 || !std::all_of(v.begin(), v.end(), [](char ch) {
+               return std::isupper(static_cast<unsigned char>(ch)) || std::isdigit(static_cast<unsigned char>(ch));
+             })) {
            return Status(InvalidArgument(n + " must be 1-16 capital letters or digits, got '" + v + "'"));
          }
          c.invoice_number_prefix = v;
          return OkStatus();
        }},
       IntSetting("INVOICE_NET_DAYS", "", &Config::invoice_net_days, 0, 365),
-      IntSetting("INVOICE_GRACE_MINUTES", "", &Config::invoice_grace_minutes, 0, 7 * 24 * 60),
-      IntSetting("INVOICE_SCHEDULE_SECONDS", "", &Config::invoice_schedule_seconds, 0, 24 * 3600),
-      IntSetting("STRIPE_SYNC_SECONDS", "", &Config::stripe_sync_seconds, 0, 24 * 3600),
+      IntSetting("INVOICE_GRACE_MINUTES", "", &Config::invoice_grace_minutes, 0, int64_t{7} * 24 * 60),
+      IntSetting("INVOICE_SCHEDULE_SECONDS", "", &Config::invoice_schedule_seconds, 0, int64_t{24} * 3600),
+      IntSetting("STRIPE_SYNC_SECONDS", "", &Config::stripe_sync_seconds, 0, int64_t{24} * 3600),
       {"TAX_RATES", "",
        [](auto& n, auto& v, Config& c) {
          c.tax_rates.clear();
@@ -332,7 +337,11 @@ const std::vector<Setting>& Settings() {
          c.alert_webhook_url = v;
          return OkStatus();
        }},
-      {"COMPANY_NAME", "", [](auto&, auto& v, Config& c) { c.company_name = v; return OkStatus(); }},
+      {"COMPANY_NAME", "",
+       [](auto&, auto& v, Config& c) {
+         c.company_name = v;
+         return OkStatus();
+       }},
       {"COMPANY_ADDRESS", "",
        [](auto&, auto& v, Config& c) {
          c.company_address.clear();
@@ -344,8 +353,16 @@ const std::vector<Setting>& Settings() {
          }
          return OkStatus();
        }},
-      {"COMPANY_LOGO_PATH", "", [](auto&, auto& v, Config& c) { c.company_logo_path = v; return OkStatus(); }},
-      {"CONSOLE_DIR", "--console-dir", [](auto&, auto& v, Config& c) { c.console_dir = v; return OkStatus(); }},
+      {"COMPANY_LOGO_PATH", "",
+       [](auto&, auto& v, Config& c) {
+         c.company_logo_path = v;
+         return OkStatus();
+       }},
+      {"CONSOLE_DIR", "--console-dir",
+       [](auto&, auto& v, Config& c) {
+         c.console_dir = v;
+         return OkStatus();
+       }},
       {"LOG_LEVEL", "--log-level",
        [](auto& n, auto& v, Config& c) { return Assign(ParseLogLevel(n, v), c.log_level); }},
   };

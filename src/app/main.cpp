@@ -1,6 +1,6 @@
 // billingd: Meterline's one server binary. See app/cli/cli.hpp.
-#include <exception>
 #include <cstdio>
+#include <exception>
 
 #include "app/cli/cli.hpp"
 

@@ -25,7 +25,8 @@ Result<std::string> LoadOrCreateSecret(const std::string& data_dir, const std::s
     ss << in.rdbuf();
     std::string secret = ss.str();
     while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-    if (!in || secret.size() < 32) return Internal("cannot use " + path.string() + ": unreadable or shorter than 32 bytes");
+    if (!in || secret.size() < 32)
+      return Internal("cannot use " + path.string() + ": unreadable or shorter than 32 bytes");
     return secret;
   }
   std::string secret = RandomHex(32);

@@ -70,16 +70,14 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   auto app = std::make_unique<App>();
   app->config = config;
 
-  auto db = OpenDatabase(config);
-  if (!db.ok()) return std::move(db).error();
-  app->db = std::move(db).value();
+  MTL_ASSIGN_OR_RETURN(auto db, OpenDatabase(config));
+  app->db = std::move(db);
 
   storage::Migrator migrator(*app->db);
   if (config.ShouldMigrateOnStart()) {
-    auto applied = migrator.Apply([](const storage::MigrationStatus& m) {
+    MTL_RETURN_IF_ERROR(migrator.Apply([](const storage::MigrationStatus& m) {
       log::Info("migration applied", {{"version", m.version}, {"name", m.name}});
-    });
-    if (!applied.ok()) return std::move(applied).error();
+    }));
   } else if (Status current = migrator.CheckCurrent(); !current.ok()) {
     return Error(current.error().code, current.error().Reason(),
                  current.error().message + "; run 'billingd migrate' first");
@@ -96,9 +94,8 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   // generated file; the CSRF key is derived from it so one secret is enough.
   std::string jwt_secret = config.jwt_secret;
   if (jwt_secret.empty()) {
-    auto generated = LoadOrCreateSecret(config.data_dir, "jwt_secret");
-    if (!generated.ok()) return std::move(generated).error();
-    jwt_secret = std::move(generated).value();
+    MTL_ASSIGN_OR_RETURN(auto generated, LoadOrCreateSecret(config.data_dir, "jwt_secret"));
+    jwt_secret = std::move(generated);
   }
   app->hasher = std::make_unique<auth::PasswordHasher>(options.password_cost);
   app->jwt = std::make_unique<auth::JwtCodec>(jwt_secret, auth::JwtOptions{}, clock);
@@ -108,8 +105,8 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   identity_options.max_failures_before_lockout = config.login_lockout_after;
   identity_options.max_address_failures_before_lockout = config.login_address_lockout_after;
   app->customers = std::make_unique<customers::CustomerStore>(*app->db, clock);
-  app->identity = std::make_unique<auth::IdentityService>(*app->db, clock, *app->hasher, *app->jwt, *app->csrf,
-                                                          identity_options);
+  app->identity =
+      std::make_unique<auth::IdentityService>(*app->db, clock, *app->hasher, *app->jwt, *app->csrf, identity_options);
 
   if (config.redis_url.empty()) {
     app->rate_limiter = ratelimit::NewMemoryRateLimiter(clock);
@@ -118,10 +115,10 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
                                                    "Rate-limit checks that failed open because Redis failed.", {});
     ratelimit::RedisOptions redis_options;
     redis_options.url = config.redis_url;
-    auto limiter = ratelimit::NewRedisRateLimiter(redis_options, clock,
-                                                  [&backend_errors] { backend_errors.WithLabels({}).Inc(); });
-    if (!limiter.ok()) return std::move(limiter).error();
-    app->rate_limiter = std::move(limiter).value();
+    MTL_ASSIGN_OR_RETURN(auto limiter, ratelimit::NewRedisRateLimiter(redis_options, clock, [&backend_errors] {
+                           backend_errors.WithLabels({}).Inc();
+                         }));
+    app->rate_limiter = std::move(limiter);
   }
 
   // Plans: the catalog file or the built-in one, mirrored into the plans table.
@@ -137,15 +134,14 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   if (config.clickhouse_url.empty()) {
     app->usage_store = std::make_unique<metering::SqlUsageStore>(*app->db);
   } else {
-    auto layout = ClickHouseLayout(config);
-    if (!layout.ok()) return std::move(layout).error();
+    MTL_ASSIGN_OR_RETURN(auto layout, ClickHouseLayout(config));
     if (config.ShouldMigrateOnStart()) {
-      MTL_RETURN_IF_ERROR(clickhouse::ApplySchema(*layout));
+      MTL_RETURN_IF_ERROR(clickhouse::ApplySchema(layout));
     }
-    app->clickhouse = std::make_unique<clickhouse::Client>(layout->front);
+    app->clickhouse = std::make_unique<clickhouse::Client>(layout.front);
     if (Status schema = clickhouse::CheckSchema(*app->clickhouse); !schema.ok()) return std::move(schema).error();
-    app->usage_store = std::make_unique<metering::ClickHouseUsageStore>(*app->db, *app->clickhouse,
-                                                                        !layout->cluster.empty());
+    app->usage_store =
+        std::make_unique<metering::ClickHouseUsageStore>(*app->db, *app->clickhouse, !layout.cluster.empty());
   }
   app->ingest = std::make_unique<metering::IngestService>(*app->db, *app->usage_store, *app->catalog, clock,
                                                           &invoicing::InvoiceStore::InvoicedPeriods, ingest_options);
@@ -156,8 +152,8 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   invoice_options.net_days = config.invoice_net_days;
   invoice_options.grace = std::chrono::minutes(config.invoice_grace_minutes);
   invoice_options.tax_rates = config.tax_rates;
-  app->invoices = std::make_unique<invoicing::InvoiceService>(*app->db, *app->usage_store, *app->catalog, clock,
-                                                              invoice_options);
+  app->invoices =
+      std::make_unique<invoicing::InvoiceService>(*app->db, *app->usage_store, *app->catalog, clock, invoice_options);
 
   app->webhook_inbox = std::make_unique<stripe::WebhookInbox>(*app->db, clock);
   stripe::ClientOptions stripe_options;
@@ -177,6 +173,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
       config.alert_webhook_url.empty() ? nullptr : reconciliation::NewWebhookAlertSink(config.alert_webhook_url));
   app->idempotency = std::make_unique<idempotency::IdempotencyStore>(*app->db, clock);
 
+  // NOLINTNEXTLINE(modernize-make-unique): designated initializers need braces
   app->context.reset(new api::ApiContext{
       .features = config.features,
       .build = api::CurrentBuildInfo(),
@@ -229,8 +226,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
       [&identity](std::string_view bearer, std::string_view cookie) { return identity.Authenticate(bearer, cookie); }));
   // 5. Rate limit per caller (user, API key, else client address), before any
   //    work that costs.
-  app->pipeline->Use(
-      std::make_unique<http::RateLimitMiddleware>(*app->rate_limiter, config.rate_limits, app->metrics));
+  app->pipeline->Use(std::make_unique<http::RateLimitMiddleware>(*app->rate_limiter, config.rate_limits, app->metrics));
   // 6. Feature flags before authorization: a disabled feature is a 404 for
   //    everyone and reveals nothing about credentials or roles.
   app->pipeline->Use(std::make_unique<http::FeatureFlagMiddleware>(config.features));
@@ -247,13 +243,15 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   app->pipeline->Use(std::make_unique<http::AdminAuditMiddleware>(
       [&audit_db, &clock](const http::Request& request, const http::Response& response) {
         Status s = audit::Record(audit_db, clock,
-                                 {request.principal->id, std::string("admin.") + http::MethodName(request.method),
+                                 {request.principal->id,
+                                  std::string("admin.") + http::MethodName(request.method),
                                   "",
                                   {{"route", request.route ? request.route->pattern : request.path},
                                    {"status", response.status},
                                    {"request_id", request.request_id}},
                                   {request.remote_address, std::string(request.headers.Get("User-Agent"))}});
-        if (!s.ok()) log::Warn("audit write failed", {{"request_id", request.request_id}, {"error", s.error().message}});
+        if (!s.ok())
+          log::Warn("audit write failed", {{"request_id", request.request_id}, {"error", s.error().message}});
       }));
   return app;
 }

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "api/context.hpp"
+#include "app/config.hpp"
 #include "auth/csrf.hpp"
 #include "auth/identity_service.hpp"
 #include "auth/jwt.hpp"
@@ -11,28 +12,27 @@
 #include "catalog/catalog.hpp"
 #include "clickhouse/client.hpp"
 #include "clickhouse/schema.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
 #include "customers/customer_store.hpp"
-#include "invoicing/invoice_service.hpp"
+#include "http/middleware/pipeline.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "http/static_files.hpp"
 #include "idempotency/idempotency_store.hpp"
+#include "invoicing/invoice_service.hpp"
+#include "metering/ingest.hpp"
+#include "metering/usage.hpp"
+#include "metering/usage_store.hpp"
+#include "observability/metrics.hpp"
+#include "ratelimit/rate_limiter.hpp"
 #include "reconciliation/reconciliation_service.hpp"
+#include "storage/database.hpp"
 #include "stripe/client.hpp"
 #include "stripe/invoice_sync.hpp"
 #include "stripe/webhook_handlers.hpp"
 #include "stripe/webhook_inbox.hpp"
 #include "stripe/webhook_processor.hpp"
-#include "metering/ingest.hpp"
-#include "metering/usage_store.hpp"
-#include "metering/usage.hpp"
-#include "app/config.hpp"
-#include "core/clock.hpp"
-#include "core/result.hpp"
-#include "http/middleware/pipeline.hpp"
-#include "http/router.hpp"
-#include "http/server.hpp"
-#include "http/static_files.hpp"
-#include "observability/metrics.hpp"
-#include "ratelimit/rate_limiter.hpp"
-#include "storage/database.hpp"
 #include "subscriptions/subscription_service.hpp"
 
 namespace meterline::app {
@@ -58,7 +58,7 @@ struct App {
   std::unique_ptr<metering::UsageService> usage;
   std::unique_ptr<invoicing::InvoiceService> invoices;
   std::unique_ptr<stripe::WebhookInbox> webhook_inbox;
-  std::unique_ptr<stripe::StripeClient> stripe;       // answers 503 without STRIPE_SECRET_KEY
+  std::unique_ptr<stripe::StripeClient> stripe;  // answers 503 without STRIPE_SECRET_KEY
   std::unique_ptr<stripe::InvoiceSync> invoice_sync;
   std::unique_ptr<stripe::WebhookHandlers> webhook_handlers;
   std::unique_ptr<stripe::WebhookProcessor> webhook_processor;

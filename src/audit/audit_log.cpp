@@ -8,7 +8,8 @@ namespace meterline::audit {
 
 namespace {
 
-constexpr const char* kInsert = "INSERT INTO billing_audit (actor, action, customer_id, data, ip, user_agent, created_at)";
+constexpr const char* kInsert =
+    "INSERT INTO billing_audit (actor, action, customer_id, data, ip, user_agent, created_at)";
 constexpr size_t kColumns = 7;
 
 void AppendParams(std::vector<storage::Value>& out, int64_t now_ms, const AuditEntry& e) {
@@ -34,24 +35,21 @@ Status RecordMany(storage::Executor& tx, const Clock& clock, const std::vector<A
   std::vector<storage::Value> values;
   values.reserve(entries.size() * kColumns);
   for (const AuditEntry& e : entries) AppendParams(values, now_ms, e);
-  auto inserted = storage::InsertRows(tx, kInsert, kColumns, values);
-  if (!inserted.ok()) return std::move(inserted).error();
+  MTL_RETURN_IF_ERROR(storage::InsertRows(tx, kInsert, kColumns, values));
   return OkStatus();
 }
 
 Status Record(storage::Executor& tx, const Clock& clock, const AuditEntry& entry) {
   std::vector<storage::Value> values;
   AppendParams(values, ToUnixMillis(clock.Now()), entry);
-  auto result = tx.Execute(std::string(kInsert) + " VALUES ($1, $2, $3, $4, $5, $6, $7)", values);
-  if (!result.ok()) return std::move(result).error();
+  MTL_RETURN_IF_ERROR(tx.Execute(std::string(kInsert) + " VALUES ($1, $2, $3, $4, $5, $6, $7)", values));
   return OkStatus();
 }
 
 Status Record(storage::Database& db, const Clock& clock, const AuditEntry& entry) {
   std::vector<storage::Value> values;
   AppendParams(values, ToUnixMillis(clock.Now()), entry);
-  auto result = db.Execute(std::string(kInsert) + " VALUES ($1, $2, $3, $4, $5, $6, $7)", values);
-  if (!result.ok()) return std::move(result).error();
+  MTL_RETURN_IF_ERROR(db.Execute(std::string(kInsert) + " VALUES ($1, $2, $3, $4, $5, $6, $7)", values));
   return OkStatus();
 }
 

@@ -24,9 +24,9 @@ struct Origin {
 };
 
 struct AuditEntry {
-  std::string actor;        // "usr_…", "key_…", "system", "cli" or "anonymous"
-  std::string action;       // dotted verb, e.g. "auth.login", "auth.login_failed", "api_key.create"
-  std::string customer_id;  // "" when not about one customer
+  std::string actor;         // "usr_…", "key_…", "system", "cli" or "anonymous"
+  std::string action;        // dotted verb, e.g. "auth.login", "auth.login_failed", "api_key.create"
+  std::string customer_id;   // "" when not about one customer
   boost::json::object data;  // details; never secrets
   Origin origin;
 };

@@ -8,9 +8,9 @@
 
 #include "audit/audit_log.hpp"
 #include "core/digest.hpp"
-#include "customers/customer_store.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "customers/customer_store.hpp"
 
 namespace meterline::auth {
 
@@ -66,8 +66,12 @@ ApiKey ApiKeyFromRow(const storage::Row& row) {
 constexpr const char* kUserColumns = "id, email, role, customer_id, created_at, disabled_at";
 
 User UserFromRow(const storage::Row& row) {
-  return User{row.Text(0), row.Text(1), ParseRole(row.Text(2)).value_or(Role::kMember), row.OptText(3).value_or(""),
-              FromUnixMillis(row.Int(4)), OptTime(row, 5)};
+  return User{row.Text(0),
+              row.Text(1),
+              ParseRole(row.Text(2)).value_or(Role::kMember),
+              row.OptText(3).value_or(""),
+              FromUnixMillis(row.Int(4)),
+              OptTime(row, 5)};
 }
 
 constexpr const char* kApiKeyColumns = "id, name, prefix, role, customer_id, created_at, last_used_at, revoked_at";
@@ -75,9 +79,8 @@ constexpr const char* kApiKeyColumns = "id, name, prefix, role, customer_id, cre
 // kNotFound unless `customer_id` is "" (none) or an existing customer.
 Status RequireCustomer(storage::Executor& tx, const std::string& customer_id) {
   if (customer_id.empty()) return OkStatus();
-  auto exists = customers::CustomerStore::Exists(tx, customer_id);
-  if (!exists.ok()) return std::move(exists).error();
-  if (!*exists) return NotFound("no customer " + customer_id);
+  MTL_ASSIGN_OR_RETURN(auto exists, customers::CustomerStore::Exists(tx, customer_id));
+  if (!exists) return NotFound("no customer " + customer_id);
   return OkStatus();
 }
 
@@ -100,33 +103,31 @@ Result<User> IdentityService::CreateUser(const std::string& email, const std::st
   if (role == Role::kService) return InvalidArgument("users are admin or member; services use API keys");
   if (role == Role::kMember && customer_id.empty()) return InvalidArgument("a member needs a customer");
   if (role == Role::kAdmin && !customer_id.empty()) return InvalidArgument("an admin belongs to no customer");
-  auto hash = hasher_.Hash(password);
-  if (!hash.ok()) return std::move(hash).error();
+  MTL_ASSIGN_OR_RETURN(auto hash, hasher_.Hash(password));
   User user{NewId("usr"), Lower(email), role, customer_id, clock_.Now(), std::nullopt};
-  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
     MTL_RETURN_IF_ERROR(RequireCustomer(tx, customer_id));
     auto inserted = tx.Execute(
         "INSERT INTO users (id, email, password_hash, role, customer_id, created_at, updated_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $6)",
-        {user.id, user.email, *hash, RoleName(role), Nullable(customer_id), ToUnixMillis(user.created_at)});
+        {user.id, user.email, hash, RoleName(role), Nullable(customer_id), ToUnixMillis(user.created_at)});
     if (!inserted.ok()) {
       if (inserted.error().code == ErrorCode::kConflict) return Conflict("a user with this email already exists");
       return std::move(inserted).error();
     }
     return audit::Record(tx, clock_,
                          {actor, "user.create", customer_id,
-                          JsonObject({{"user_id", user.id}, {"email", user.email}, {"role", RoleName(role)}}),
-                          origin});
-  });
-  if (!s.ok()) return std::move(s).error();
+                          JsonObject({{"user_id", user.id}, {"email", user.email}, {"role", RoleName(role)}}), origin});
+  }));
   return user;
 }
 
 int64_t IdentityService::LockedUntil(const std::string& normalized_email, const std::string& user_id,
                                      const RequestOrigin& origin) {
   int64_t now = ToUnixMillis(clock_.Now());
-  auto locks = db_.Execute("SELECT key, locked_until FROM login_throttle WHERE (key = $1 OR key = $2) AND locked_until > $3",
-                           {"email:" + normalized_email, "ip:" + origin.ip, now});
+  auto locks =
+      db_.Execute("SELECT key, locked_until FROM login_throttle WHERE (key = $1 OR key = $2) AND locked_until > $3",
+                  {"email:" + normalized_email, "ip:" + origin.ip, now});
   if (!locks.ok()) return 0;  // throttling fails open; the password check still runs
   int64_t address_until = 0, account_until = 0;
   for (const auto& row : locks->rows) {
@@ -136,9 +137,10 @@ int64_t IdentityService::LockedUntil(const std::string& normalized_email, const 
   if (account_until == 0) return 0;
   // The account is locked: not for an address its user signed in from lately.
   if (!user_id.empty() && !origin.ip.empty()) {
-    auto known = db_.Execute(
-        "SELECT 1 FROM login_known_addresses WHERE user_id = $1 AND ip = $2 AND last_success_at > $3",
-        {user_id, origin.ip, now - std::chrono::duration_cast<std::chrono::milliseconds>(options_.known_address_ttl).count()});
+    auto known =
+        db_.Execute("SELECT 1 FROM login_known_addresses WHERE user_id = $1 AND ip = $2 AND last_success_at > $3",
+                    {user_id, origin.ip,
+                     now - std::chrono::duration_cast<std::chrono::milliseconds>(options_.known_address_ttl).count()});
     if (known.ok() && !known->rows.empty()) return 0;
   }
   return account_until;
@@ -177,23 +179,22 @@ void IdentityService::RecordFailure(const std::string& throttle_key, int max_fai
 Result<Session> IdentityService::Login(const std::string& email, const std::string& password,
                                        const RequestOrigin& origin) {
   std::string normalized = Lower(email);
-  auto found = db_.Execute(
-      "SELECT id, password_hash, role, customer_id, created_at, disabled_at, session_version FROM users "
-      "WHERE email = $1",
-      {normalized});
-  if (!found.ok()) return std::move(found).error();
-  std::string user_id = found->rows.empty() ? "" : found->rows[0].Text(0);
+  MTL_ASSIGN_OR_RETURN(
+      auto found,
+      db_.Execute("SELECT id, password_hash, role, customer_id, created_at, disabled_at, session_version FROM users "
+                  "WHERE email = $1",
+                  {normalized}));
+  std::string user_id = found.rows.empty() ? "" : found.rows[0].Text(0);
   if (LockedUntil(normalized, user_id, origin) > ToUnixMillis(clock_.Now())) {
     (void)audit::Record(db_, clock_,
                         {"anonymous", "auth.login_locked", "", JsonObject({{"email", normalized}}), origin});
-    return Error(ErrorCode::kRateLimited, "too_many_attempts",
-                 "too many failed logins; try again later");
+    return Error(ErrorCode::kRateLimited, "too_many_attempts", "too many failed logins; try again later");
   }
   bool ok = false;
-  if (found->rows.empty()) {
+  if (found.rows.empty()) {
     hasher_.VerifyAgainstDummy(password);  // same time as a real check
   } else {
-    ok = hasher_.Verify(found->rows[0].Text(1), password);
+    ok = hasher_.Verify(found.rows[0].Text(1), password);
   }
   if (!ok) {
     RecordFailure("email:" + normalized, options_.max_failures_before_lockout);
@@ -202,13 +203,16 @@ Result<Session> IdentityService::Login(const std::string& email, const std::stri
                         {"anonymous", "auth.login_failed", "", JsonObject({{"email", normalized}}), origin});
     return InvalidCredentials();
   }
-  const storage::Row& row = found->rows[0];
-  User user{row.Text(0), normalized, ParseRole(row.Text(2)).value_or(Role::kMember), row.OptText(3).value_or(""),
-            FromUnixMillis(row.Int(4)), OptTime(row, 5)};
+  const storage::Row& row = found.rows[0];
+  User user{row.Text(0),
+            normalized,
+            ParseRole(row.Text(2)).value_or(Role::kMember),
+            row.OptText(3).value_or(""),
+            FromUnixMillis(row.Int(4)),
+            OptTime(row, 5)};
   if (user.disabled_at) {
-    (void)audit::Record(db_, clock_,
-                        {user.id, "auth.login_disabled", user.customer_id, JsonObject({{"email", normalized}}),
-                         origin});
+    (void)audit::Record(
+        db_, clock_, {user.id, "auth.login_disabled", user.customer_id, JsonObject({{"email", normalized}}), origin});
     return Error(ErrorCode::kUnauthenticated, "account_disabled", "this account is disabled");
   }
   int64_t now_ms = ToUnixMillis(clock_.Now());
@@ -239,26 +243,25 @@ Result<Session> IdentityService::Login(const std::string& email, const std::stri
 }
 
 Result<User> IdentityService::GetUser(const std::string& id) {
-  auto found = db_.Execute(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = $1", {id});
-  if (!found.ok()) return std::move(found).error();
-  if (found->rows.empty()) return NotFound("no user " + id);
-  return UserFromRow(found->rows[0]);
+  MTL_ASSIGN_OR_RETURN(auto found,
+                       db_.Execute(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = $1", {id}));
+  if (found.rows.empty()) return NotFound("no user " + id);
+  return UserFromRow(found.rows[0]);
 }
 
 Result<User> IdentityService::GetUserByEmail(const std::string& email) {
-  auto found = db_.Execute(std::string("SELECT ") + kUserColumns + " FROM users WHERE email = $1", {Lower(email)});
-  if (!found.ok()) return std::move(found).error();
-  if (found->rows.empty()) return NotFound("no user with email " + Lower(email));
-  return UserFromRow(found->rows[0]);
+  MTL_ASSIGN_OR_RETURN(
+      auto found, db_.Execute(std::string("SELECT ") + kUserColumns + " FROM users WHERE email = $1", {Lower(email)}));
+  if (found.rows.empty()) return NotFound("no user with email " + Lower(email));
+  return UserFromRow(found.rows[0]);
 }
 
 Result<std::vector<User>> IdentityService::ListUsers(int limit, int offset) {
-  auto result = db_.Execute(
-      std::string("SELECT ") + kUserColumns + " FROM users ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
-      {int64_t{limit}, int64_t{offset}});
-  if (!result.ok()) return std::move(result).error();
+  MTL_ASSIGN_OR_RETURN(auto result, db_.Execute(std::string("SELECT ") + kUserColumns +
+                                                    " FROM users ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
+                                                {int64_t{limit}, int64_t{offset}}));
   std::vector<User> out;
-  for (const auto& row : result->rows) out.push_back(UserFromRow(row));
+  for (const auto& row : result.rows) out.push_back(UserFromRow(row));
   return out;
 }
 
@@ -266,72 +269,71 @@ Result<User> IdentityService::UpdateUser(const std::string& id, const UserChange
                                          const RequestOrigin& origin) {
   if (change.role == Role::kService) return InvalidArgument("users are admin or member; services use API keys");
   User updated;
-  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto found = tx.Execute(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = $1", {id});
-    if (!found.ok()) return std::move(found).error();
-    if (found->rows.empty()) return NotFound("no user " + id);
-    const User before = UserFromRow(found->rows[0]);
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    MTL_ASSIGN_OR_RETURN(auto found,
+                         tx.Execute(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = $1", {id}));
+    if (found.rows.empty()) return NotFound("no user " + id);
+    const User before = UserFromRow(found.rows[0]);
     updated = before;
     if (change.role) updated.role = *change.role;
     if (change.customer_id) updated.customer_id = *change.customer_id;
     // Becoming an admin drops the customer unless one is named.
     if (change.role == Role::kAdmin && !change.customer_id) updated.customer_id.clear();
-    if (updated.role == Role::kMember && updated.customer_id.empty()) return InvalidArgument("a member needs a customer");
+    if (updated.role == Role::kMember && updated.customer_id.empty())
+      return InvalidArgument("a member needs a customer");
     if (updated.role == Role::kAdmin && !updated.customer_id.empty()) {
       return InvalidArgument("an admin belongs to no customer");
     }
     if (updated.customer_id != before.customer_id) MTL_RETURN_IF_ERROR(RequireCustomer(tx, updated.customer_id));
     int64_t now = ToUnixMillis(clock_.Now());
     if (change.disabled) {
-      updated.disabled_at = *change.disabled ? before.disabled_at.value_or(FromUnixMillis(now)) : std::optional<TimePoint>();
+      updated.disabled_at =
+          *change.disabled ? before.disabled_at.value_or(FromUnixMillis(now)) : std::optional<TimePoint>();
     }
     bool was_enabled_admin = before.role == Role::kAdmin && !before.disabled_at;
     bool is_enabled_admin = updated.role == Role::kAdmin && !updated.disabled_at;
     if (was_enabled_admin && !is_enabled_admin) {
       // Never leave the platform without an admin who can sign in.
-      auto admins = tx.Execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1",
-                               {id});
-      if (!admins.ok()) return std::move(admins).error();
-      if (admins->rows[0].Int(0) == 0) return Conflict("this is the last enabled admin; make another admin first");
+      MTL_ASSIGN_OR_RETURN(
+          auto admins,
+          tx.Execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1", {id}));
+      if (admins.rows[0].Int(0) == 0) return Conflict("this is the last enabled admin; make another admin first");
     }
     bool disabling = updated.disabled_at && !before.disabled_at;
-    auto written = tx.Execute(
-        "UPDATE users SET role = $1, customer_id = $2, disabled_at = $3, updated_at = $4, "
-        "session_version = session_version + $5 WHERE id = $6",
-        {RoleName(updated.role), Nullable(updated.customer_id),
-         OptMillis(updated.disabled_at), now, int64_t{disabling ? 1 : 0}, id});
-    if (!written.ok()) return std::move(written).error();
+    MTL_RETURN_IF_ERROR(
+        tx.Execute("UPDATE users SET role = $1, customer_id = $2, disabled_at = $3, updated_at = $4, "
+                   "session_version = session_version + $5 WHERE id = $6",
+                   {RoleName(updated.role), Nullable(updated.customer_id), OptMillis(updated.disabled_at), now,
+                    int64_t{disabling ? 1 : 0}, id}));
     json::object data{{"user_id", id}};
     if (updated.role != before.role) data["role"] = {{"from", RoleName(before.role)}, {"to", RoleName(updated.role)}};
     if (updated.customer_id != before.customer_id) {
       data["customer_id"] = {{"from", before.customer_id}, {"to", updated.customer_id}};
     }
-    if (updated.disabled_at.has_value() != before.disabled_at.has_value()) data["disabled"] = updated.disabled_at.has_value();
+    if (updated.disabled_at.has_value() != before.disabled_at.has_value())
+      data["disabled"] = updated.disabled_at.has_value();
     return audit::Record(tx, clock_,
                          {actor, "user.update", updated.customer_id.empty() ? before.customer_id : updated.customer_id,
                           std::move(data), origin});
-  });
-  if (!s.ok()) return std::move(s).error();
+  }));
   return updated;
 }
 
 Status IdentityService::RevokeUserSessions(const std::string& id, const std::string& actor,
                                            const RequestOrigin& origin) {
   return db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto bumped = tx.Execute(
-        "UPDATE users SET session_version = session_version + 1, updated_at = $1 WHERE id = $2 RETURNING customer_id",
-        {ToUnixMillis(clock_.Now()), id});
-    if (!bumped.ok()) return std::move(bumped).error();
-    if (bumped->rows.empty()) return NotFound("no user " + id);
-    return audit::Record(tx, clock_,
-                         {actor, "user.revoke_sessions", bumped->rows[0].OptText(0).value_or(""),
-                          JsonObject({{"user_id", id}}), origin});
+    MTL_ASSIGN_OR_RETURN(auto bumped, tx.Execute("UPDATE users SET session_version = session_version + 1, updated_at = "
+                                                 "$1 WHERE id = $2 RETURNING customer_id",
+                                                 {ToUnixMillis(clock_.Now()), id}));
+    if (bumped.rows.empty()) return NotFound("no user " + id);
+    return audit::Record(
+        tx, clock_,
+        {actor, "user.revoke_sessions", bumped.rows[0].OptText(0).value_or(""), JsonObject({{"user_id", id}}), origin});
   });
 }
 
-Result<CreatedApiKey> IdentityService::CreateApiKey(const std::string& name, Role role,
-                                                    const std::string& customer_id, const std::string& actor,
-                                                    const RequestOrigin& origin) {
+Result<CreatedApiKey> IdentityService::CreateApiKey(const std::string& name, Role role, const std::string& customer_id,
+                                                    const std::string& actor, const RequestOrigin& origin) {
   if (name.empty() || name.size() > 100) return InvalidArgument("name must be 1-100 characters");
   if (role == Role::kMember) return InvalidArgument("API keys have role service or admin");
   // An admin key reaches every customer; bound to one it would only look scoped.
@@ -349,94 +351,88 @@ Result<CreatedApiKey> IdentityService::CreateApiKey(const std::string& name, Rol
   created.key.role = role;
   created.key.customer_id = customer_id;
   created.key.created_at = clock_.Now();
-  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
     MTL_RETURN_IF_ERROR(RequireCustomer(tx, customer_id));
-    auto inserted = tx.Execute(
-        "INSERT INTO api_keys (id, name, prefix, key_hash, role, customer_id, created_by, created_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        {created.key.id, name, created.key.prefix, Sha256Hex(created.secret), RoleName(role),
-         Nullable(customer_id), actor, ToUnixMillis(created.key.created_at)});
-    if (!inserted.ok()) return std::move(inserted).error();
+    MTL_RETURN_IF_ERROR(
+        tx.Execute("INSERT INTO api_keys (id, name, prefix, key_hash, role, customer_id, created_by, created_at) "
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                   {created.key.id, name, created.key.prefix, Sha256Hex(created.secret), RoleName(role),
+                    Nullable(customer_id), actor, ToUnixMillis(created.key.created_at)}));
     return audit::Record(tx, clock_,
                          {actor, "api_key.create", customer_id,
-                          JsonObject({{"api_key_id", created.key.id}, {"name", name}, {"role", RoleName(role)},
+                          JsonObject({{"api_key_id", created.key.id},
+                                      {"name", name},
+                                      {"role", RoleName(role)},
                                       {"prefix", created.key.prefix}}),
                           origin});
-  });
-  if (!s.ok()) return std::move(s).error();
+  }));
   return created;
 }
 
 Status IdentityService::RevokeApiKey(const std::string& id, const std::string& actor, const RequestOrigin& origin) {
   return db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto found = tx.Execute("SELECT customer_id FROM api_keys WHERE id = $1", {id});
-    if (!found.ok()) return std::move(found).error();
-    if (found->rows.empty()) return NotFound("no API key " + id);
-    auto updated = tx.Execute("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-                              {ToUnixMillis(clock_.Now()), id});
-    if (!updated.ok()) return std::move(updated).error();
-    return audit::Record(tx, clock_,
-                         {actor, "api_key.revoke", found->rows[0].OptText(0).value_or(""),
-                          JsonObject({{"api_key_id", id}}), origin});
+    MTL_ASSIGN_OR_RETURN(auto found, tx.Execute("SELECT customer_id FROM api_keys WHERE id = $1", {id}));
+    if (found.rows.empty()) return NotFound("no API key " + id);
+    MTL_RETURN_IF_ERROR(tx.Execute("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                                   {ToUnixMillis(clock_.Now()), id}));
+    return audit::Record(
+        tx, clock_,
+        {actor, "api_key.revoke", found.rows[0].OptText(0).value_or(""), JsonObject({{"api_key_id", id}}), origin});
   });
 }
 
 Result<std::vector<ApiKey>> IdentityService::ListApiKeys(int limit, int offset) {
-  auto result = db_.Execute(
-      std::string("SELECT ") + kApiKeyColumns + " FROM api_keys ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
-      {int64_t{limit}, int64_t{offset}});
-  if (!result.ok()) return std::move(result).error();
+  MTL_ASSIGN_OR_RETURN(auto result, db_.Execute(std::string("SELECT ") + kApiKeyColumns +
+                                                    " FROM api_keys ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
+                                                {int64_t{limit}, int64_t{offset}}));
   std::vector<ApiKey> out;
-  for (const auto& row : result->rows) out.push_back(ApiKeyFromRow(row));
+  for (const auto& row : result.rows) out.push_back(ApiKeyFromRow(row));
   return out;
 }
 
 Result<std::optional<Principal>> IdentityService::Authenticate(std::string_view bearer,
                                                                std::string_view session_cookie) {
   if (!bearer.empty()) {
-    auto principal = LooksLikeApiKey(bearer) ? AuthenticateApiKey(bearer) : AuthenticateJwt(bearer, false);
-    if (!principal.ok()) return std::move(principal).error();
-    return std::optional<Principal>(std::move(principal).value());
+    MTL_ASSIGN_OR_RETURN(auto principal,
+                         LooksLikeApiKey(bearer) ? AuthenticateApiKey(bearer) : AuthenticateJwt(bearer, false));
+    return std::optional<Principal>(std::move(principal));
   }
   if (!session_cookie.empty()) {
-    auto principal = AuthenticateJwt(session_cookie, true);
-    if (!principal.ok()) return std::move(principal).error();
-    return std::optional<Principal>(std::move(principal).value());
+    MTL_ASSIGN_OR_RETURN(auto principal, AuthenticateJwt(session_cookie, true));
+    return std::optional<Principal>(std::move(principal));
   }
   return std::optional<Principal>();
 }
 
 Result<Principal> IdentityService::AuthenticateJwt(std::string_view token, bool via_cookie) {
-  auto claims = jwt_.Verify(token);
-  if (!claims.ok()) return std::move(claims).error();
-  auto role = ParseRole(claims->role);
+  MTL_ASSIGN_OR_RETURN(auto claims, jwt_.Verify(token));
+  auto role = ParseRole(claims.role);
   if (!role || *role == Role::kService) {
     return Error(ErrorCode::kUnauthenticated, "invalid_token", "token has an unknown role");
   }
   Principal p;
   p.kind = Principal::Kind::kUser;
-  p.id = claims->sub;
+  p.id = claims.sub;
   p.role = *role;
-  p.customer_id = claims->customer_id;
+  p.customer_id = claims.customer_id;
   p.via_cookie = via_cookie;
-  p.session_id = claims->jti;
-  p.session_expires_at = FromUnixMillis(claims->exp * 1000);
+  p.session_id = claims.jti;
+  p.session_expires_at = FromUnixMillis(claims.exp * 1000);
   // The user as they are now: deleted, disabled, revoked or changed since
   // sign-in all count (one primary-key read, the revocation list with it).
-  auto current = db_.Execute(
-      "SELECT role, customer_id, disabled_at, session_version, "
-      "(SELECT COUNT(*) FROM revoked_sessions WHERE jti = $2) FROM users WHERE id = $1",
-      {p.id, p.session_id});
-  if (!current.ok()) return std::move(current).error();
-  if (current->rows.empty()) {
+  MTL_ASSIGN_OR_RETURN(auto current,
+                       db_.Execute("SELECT role, customer_id, disabled_at, session_version, "
+                                   "(SELECT COUNT(*) FROM revoked_sessions WHERE jti = $2) FROM users WHERE id = $1",
+                                   {p.id, p.session_id}));
+  if (current.rows.empty()) {
     return Error(ErrorCode::kUnauthenticated, "session_revoked", "the user of this session no longer exists");
   }
-  const storage::Row& user = current->rows[0];
+  const storage::Row& user = current.rows[0];
   if (user.Int(4) > 0) {
     return Error(ErrorCode::kUnauthenticated, "session_revoked", "the session was signed out; sign in again");
   }
   if (!user.IsNull(2)) return Error(ErrorCode::kUnauthenticated, "account_disabled", "this account is disabled");
-  if (user.Int(3) != claims->session_version) {
+  if (user.Int(3) != claims.session_version) {
     return Error(ErrorCode::kUnauthenticated, "session_revoked", "the session was ended; sign in again");
   }
   auto current_role = ParseRole(user.Text(0));
@@ -450,35 +446,32 @@ Status IdentityService::SignOut(const Principal& principal, const RequestOrigin&
   if (principal.kind != Principal::Kind::kUser || principal.session_id.empty()) return OkStatus();
   int64_t now = ToUnixMillis(clock_.Now());
   return db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto inserted = tx.Execute(
-        "INSERT INTO revoked_sessions (jti, user_id, expires_at, revoked_at) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (jti) DO NOTHING",
-        {principal.session_id, principal.id, ToUnixMillis(principal.session_expires_at), now});
-    if (!inserted.ok()) return std::move(inserted).error();
-    return audit::Record(tx, clock_,
-                         {principal.id, "auth.logout", principal.customer_id, {}, origin});
+    MTL_RETURN_IF_ERROR(
+        tx.Execute("INSERT INTO revoked_sessions (jti, user_id, expires_at, revoked_at) VALUES ($1, $2, $3, $4) "
+                   "ON CONFLICT (jti) DO NOTHING",
+                   {principal.session_id, principal.id, ToUnixMillis(principal.session_expires_at), now}));
+    return audit::Record(tx, clock_, {principal.id, "auth.logout", principal.customer_id, {}, origin});
   });
 }
 
 Result<int64_t> IdentityService::PurgeRevokedSessions() {
   // Tokens are accepted a little past exp (clock skew leeway): keep the rows
   // well beyond that.
-  constexpr int64_t kMarginMs = 10 * 60 * 1000;
-  auto deleted = db_.Execute("DELETE FROM revoked_sessions WHERE expires_at < $1",
-                             {ToUnixMillis(clock_.Now()) - kMarginMs});
-  if (!deleted.ok()) return std::move(deleted).error();
-  return deleted->affected_rows;
+  constexpr int64_t kMarginMs = int64_t{10} * 60 * 1000;
+  MTL_ASSIGN_OR_RETURN(auto deleted, db_.Execute("DELETE FROM revoked_sessions WHERE expires_at < $1",
+                                                 {ToUnixMillis(clock_.Now()) - kMarginMs}));
+  return deleted.affected_rows;
 }
 
 Result<Principal> IdentityService::AuthenticateApiKey(std::string_view key) {
   if (key.size() > 128) return Error(ErrorCode::kUnauthenticated, "invalid_api_key", "API key is not valid");
   // API keys carry 128 random bits (160 with the prefix), so a fast hash is enough to store them;
   // the lookup is by that hash.
-  auto found = db_.Execute(std::string("SELECT ") + kApiKeyColumns + " FROM api_keys WHERE key_hash = $1",
-                           {Sha256Hex(key)});
-  if (!found.ok()) return std::move(found).error();
-  if (found->rows.empty()) return Error(ErrorCode::kUnauthenticated, "invalid_api_key", "API key is not valid");
-  ApiKey api_key = ApiKeyFromRow(found->rows[0]);
+  MTL_ASSIGN_OR_RETURN(
+      auto found,
+      db_.Execute(std::string("SELECT ") + kApiKeyColumns + " FROM api_keys WHERE key_hash = $1", {Sha256Hex(key)}));
+  if (found.rows.empty()) return Error(ErrorCode::kUnauthenticated, "invalid_api_key", "API key is not valid");
+  ApiKey api_key = ApiKeyFromRow(found.rows[0]);
   if (api_key.revoked_at) return Error(ErrorCode::kUnauthenticated, "invalid_api_key", "API key was revoked");
   int64_t now = ToUnixMillis(clock_.Now());
   // Record use at most once a minute per key: the ingestion hot path must not write on every request.

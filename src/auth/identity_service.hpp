@@ -36,7 +36,7 @@ struct UserChange {
 };
 
 struct ApiKey {
-  std::string id;      // "key_…"
+  std::string id;  // "key_…"
   std::string name;
   std::string prefix;  // the key's public beginning, "mk_ab12cd34", to recognise it
   Role role = Role::kService;

@@ -19,9 +19,7 @@ namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-Error Invalid(std::string message) {
-  return Error(ErrorCode::kUnauthenticated, "invalid_token", std::move(message));
-}
+Error Invalid(std::string message) { return Error(ErrorCode::kUnauthenticated, "invalid_token", std::move(message)); }
 
 std::optional<std::string> StringClaim(const boost::json::object& obj, const char* name) {
   auto it = obj.find(name);
@@ -110,8 +108,8 @@ std::string JwtCodec::Sign(const JwtClaims& claims) const {
   payload["aud"] = options_.audience;
   if (!claims.jti.empty()) payload["jti"] = claims.jti;
   if (claims.session_version != 0) payload["sv"] = claims.session_version;
-  std::string signing_input = Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})") + "." +
-                              Base64UrlEncode(boost::json::serialize(payload));
+  std::string signing_input =
+      Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})") + "." + Base64UrlEncode(boost::json::serialize(payload));
   return signing_input + "." + Base64UrlEncode(HmacSha256(secret_, signing_input));
 }
 

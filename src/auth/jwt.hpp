@@ -29,7 +29,7 @@ struct JwtClaims {
   int64_t nbf = 0;          // seconds since epoch; 0 = absent
   std::string iss;
   std::string aud;
-  std::string jti;          // unique token id (binds the CSRF token to this session)
+  std::string jti;              // unique token id (binds the CSRF token to this session)
   int64_t session_version = 0;  // "sv": the user's session version at sign-in; 0 = absent
 };
 

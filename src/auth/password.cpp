@@ -29,8 +29,7 @@ PasswordHasher::PasswordHasher(PasswordCost cost) {
   }
   char out[crypto_pwhash_STRBYTES];
   static constexpr char kDummy[] = "dummy password for timing equality";
-  if (crypto_pwhash_str_alg(out, kDummy, sizeof kDummy - 1, opslimit_, memlimit_, crypto_pwhash_ALG_ARGON2ID13) !=
-      0) {
+  if (crypto_pwhash_str_alg(out, kDummy, sizeof kDummy - 1, opslimit_, memlimit_, crypto_pwhash_ALG_ARGON2ID13) != 0) {
     throw std::runtime_error("Argon2id hashing failed (out of memory?)");
   }
   dummy_hash_ = out;

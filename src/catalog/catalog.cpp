@@ -17,9 +17,7 @@ namespace {
 
 namespace json = boost::json;
 
-Error Bad(const std::string& path, const std::string& what) {
-  return InvalidArgument("catalog: " + path + " " + what);
-}
+Error Bad(const std::string& path, const std::string& what) { return InvalidArgument("catalog: " + path + " " + what); }
 
 Result<std::string> Text(const json::object& obj, const char* key, const std::string& path) {
   auto it = obj.find(key);
@@ -38,16 +36,14 @@ Result<int64_t> NonNegative(const json::value& v, const std::string& path) {
 Result<money::UnitPrice> Price(const json::value& v, const std::string& path) {
   if (!v.is_object()) return Bad(path, "must be an object like {\"amount\": \"0.50\", \"per\": 1000}");
   const auto& obj = v.as_object();
-  auto amount_text = Text(obj, "amount", path);
-  if (!amount_text.ok()) return std::move(amount_text).error();
-  auto amount = money::Decimal::Parse(*amount_text);
+  MTL_ASSIGN_OR_RETURN(auto amount_text, Text(obj, "amount", path));
+  auto amount = money::Decimal::Parse(amount_text);
   if (!amount || amount->IsNegative()) return Bad(path + ".amount", "must be a non-negative decimal string");
   auto per_it = obj.find("per");
   if (per_it == obj.end()) return Bad(path + ".per", "is required");
-  auto per = NonNegative(per_it->value(), path + ".per");
-  if (!per.ok()) return std::move(per).error();
-  if (*per < 1) return Bad(path + ".per", "must be at least 1");
-  return money::UnitPrice{*amount, *per};
+  MTL_ASSIGN_OR_RETURN(auto per, NonNegative(per_it->value(), path + ".per"));
+  if (per < 1) return Bad(path + ".per", "must be at least 1");
+  return money::UnitPrice{*amount, per};
 }
 
 }  // namespace
@@ -70,18 +66,14 @@ Result<Catalog> Catalog::Parse(std::string_view text) {
     const auto& v = metrics_it->value().as_array()[i];
     if (!v.is_object()) return Bad(path, "must be an object");
     Metric metric;
-    auto id = Text(v.as_object(), "id", path);
-    if (!id.ok()) return std::move(id).error();
-    auto name = Text(v.as_object(), "name", path);
-    if (!name.ok()) return std::move(name).error();
-    auto unit = Text(v.as_object(), "unit", path);
-    if (!unit.ok()) return std::move(unit).error();
+    MTL_ASSIGN_OR_RETURN(auto id, Text(v.as_object(), "id", path));
+    MTL_ASSIGN_OR_RETURN(auto name, Text(v.as_object(), "name", path));
+    MTL_ASSIGN_OR_RETURN(auto unit, Text(v.as_object(), "unit", path));
     auto price_it = v.as_object().find("overage_price");
     if (price_it == v.as_object().end()) return Bad(path + ".overage_price", "is required");
-    auto price = Price(price_it->value(), path + ".overage_price");
-    if (!price.ok()) return std::move(price).error();
-    if (!metric_ids.insert(*id).second) return Bad(path + ".id", "repeats metric '" + *id + "'");
-    catalog.metrics_.push_back({*id, *name, *unit, *price});
+    MTL_ASSIGN_OR_RETURN(auto price, Price(price_it->value(), path + ".overage_price"));
+    if (!metric_ids.insert(id).second) return Bad(path + ".id", "repeats metric '" + id + "'");
+    catalog.metrics_.push_back({id, name, unit, price});
   }
 
   auto plans_it = root.find("plans");
@@ -95,37 +87,32 @@ Result<Catalog> Catalog::Parse(std::string_view text) {
     if (!v.is_object()) return Bad(path, "must be an object");
     const auto& obj = v.as_object();
     Plan plan;
-    auto id = Text(obj, "id", path);
-    if (!id.ok()) return std::move(id).error();
-    auto name = Text(obj, "name", path);
-    if (!name.ok()) return std::move(name).error();
-    auto currency_code = Text(obj, "currency", path);
-    if (!currency_code.ok()) return std::move(currency_code).error();
-    auto currency = money::FindCurrency(*currency_code);
-    if (!currency) return Bad(path + ".currency", "'" + *currency_code + "' is not a supported ISO 4217 code");
-    auto fee_text = Text(obj, "base_fee", path);
-    if (!fee_text.ok()) return std::move(fee_text).error();
-    auto fee = money::Decimal::Parse(*fee_text);
+    MTL_ASSIGN_OR_RETURN(auto id, Text(obj, "id", path));
+    MTL_ASSIGN_OR_RETURN(auto name, Text(obj, "name", path));
+    MTL_ASSIGN_OR_RETURN(auto currency_code, Text(obj, "currency", path));
+    auto currency = money::FindCurrency(currency_code);
+    if (!currency) return Bad(path + ".currency", "'" + currency_code + "' is not a supported ISO 4217 code");
+    MTL_ASSIGN_OR_RETURN(auto fee_text, Text(obj, "base_fee", path));
+    auto fee = money::Decimal::Parse(fee_text);
     if (!fee || fee->IsNegative() || fee->scale() > currency->exponent) {
-      return Bad(path + ".base_fee", "must be a non-negative amount with at most " +
-                                         std::to_string(currency->exponent) + " decimals");
+      return Bad(path + ".base_fee",
+                 "must be a non-negative amount with at most " + std::to_string(currency->exponent) + " decimals");
     }
     // "373940100000000000" dollars fits as a decimal but not as 64-bit cents: refuse it, never wrap.
     if (__builtin_mul_overflow(fee->units(), static_cast<int64_t>(money::Pow10(currency->exponent - fee->scale())),
                                &plan.base_fee_minor)) {
       return Bad(path + ".base_fee", "must be at most " + money::FormatMajor(INT64_MAX, *currency));
     }
-    plan.id = *id;
-    plan.name = *name;
+    plan.id = id;
+    plan.name = name;
     plan.currency = *currency;
     auto limits_it = obj.find("limits");
     if (limits_it == obj.end() || !limits_it->value().is_object()) return Bad(path + ".limits", "must be an object");
     for (const auto& [metric_id, limit] : limits_it->value().as_object()) {
       std::string key(metric_id);
       if (!metric_ids.count(key)) return Bad(path + ".limits." + key, "names no metric in metrics");
-      auto n = NonNegative(limit, path + ".limits." + key);
-      if (!n.ok()) return std::move(n).error();
-      plan.limits[key] = *n;
+      MTL_ASSIGN_OR_RETURN(auto n, NonNegative(limit, path + ".limits." + key));
+      plan.limits[key] = n;
     }
     for (const Metric& m : catalog.metrics_) {
       if (!plan.limits.count(m.id)) return Bad(path + ".limits." + m.id, "is missing");
@@ -136,9 +123,8 @@ Result<Catalog> Catalog::Parse(std::string_view text) {
       for (const auto& [metric_id, price_value] : overrides->value().as_object()) {
         std::string key(metric_id);
         if (!metric_ids.count(key)) return Bad(path + ".overage_prices." + key, "names no metric in metrics");
-        auto price = Price(price_value, path + ".overage_prices." + key);
-        if (!price.ok()) return std::move(price).error();
-        plan.overage[key] = *price;
+        MTL_ASSIGN_OR_RETURN(auto price, Price(price_value, path + ".overage_prices." + key));
+        plan.overage[key] = price;
       }
     }
     if (!plan_ids.insert(plan.id).second) return Bad(path + ".id", "repeats plan '" + plan.id + "'");

@@ -16,9 +16,9 @@
 namespace meterline::catalog {
 
 struct Metric {
-  std::string id;    // "impressions", "api_calls", "data_transfer"
-  std::string name;  // "Ad impressions"
-  std::string unit;  // "impression", "call", "byte"
+  std::string id;                  // "impressions", "api_calls", "data_transfer"
+  std::string name;                // "Ad impressions"
+  std::string unit;                // "impression", "call", "byte"
   money::UnitPrice overage_price;  // default price of usage over a plan's limit
 };
 
@@ -26,9 +26,9 @@ struct Plan {
   std::string id;    // "starter"
   std::string name;  // "Starter"
   money::Currency currency;
-  int64_t base_fee_minor = 0;                      // monthly
-  std::map<std::string, int64_t> limits;           // metric id -> included units per period
-  std::map<std::string, money::UnitPrice> overage; // metric id -> price (plan override or metric default)
+  int64_t base_fee_minor = 0;                       // monthly
+  std::map<std::string, int64_t> limits;            // metric id -> included units per period
+  std::map<std::string, money::UnitPrice> overage;  // metric id -> price (plan override or metric default)
 };
 
 class Catalog {

@@ -104,7 +104,8 @@ Result<std::string> Client::Query(std::string_view sql, const std::vector<Extern
   if (mime != nullptr) curl_mime_free(mime);
   pool_->Give(curl);
   if (code != CURLE_OK) {
-    return Unavailable(std::string("ClickHouse at ") + endpoint_.base_url + " did not answer: " + curl_easy_strerror(code));
+    return Unavailable(std::string("ClickHouse at ") + endpoint_.base_url +
+                       " did not answer: " + curl_easy_strerror(code));
   }
   if (status != 200) return Internal("ClickHouse: " + ServerMessage(body));
   return body;
@@ -115,14 +116,12 @@ Status Client::InsertTsv(std::string_view table, std::string_view tsv,
   if (!IsIdentifier(table)) return InvalidArgument("not a table name: " + std::string(table));
   auto query_settings = settings;
   query_settings.emplace_back("query", "INSERT INTO " + std::string(table) + " FORMAT TabSeparated");
-  auto r = Query(tsv, {}, query_settings);
-  if (!r.ok()) return std::move(r).error();
+  MTL_RETURN_IF_ERROR(Query(tsv, {}, query_settings));
   return OkStatus();
 }
 
 Status Client::Ping() {
-  auto r = Query("SELECT 1");
-  if (!r.ok()) return std::move(r).error();
+  MTL_RETURN_IF_ERROR(Query("SELECT 1"));
   return OkStatus();
 }
 

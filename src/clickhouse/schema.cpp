@@ -19,8 +19,7 @@ void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
 
 Status Run(const Endpoint& node, const std::string& statement) {
   Client client(node);
-  auto r = client.Query(statement);
-  if (!r.ok()) return std::move(r).error();
+  MTL_RETURN_IF_ERROR(client.Query(statement));
   return OkStatus();
 }
 
@@ -100,10 +99,10 @@ Status ApplySchema(const Layout& layout, const std::function<void(const std::str
 }
 
 Status CheckSchema(Client& front) {
-  auto r = front.Query("SELECT count() FROM system.tables WHERE database = " + Quote(front.endpoint().database) +
-                       " AND name IN ('usage_events', 'usage_rollups_hourly')");
-  if (!r.ok()) return std::move(r).error();
-  if (r->substr(0, r->find('\n')) != "2") {
+  MTL_ASSIGN_OR_RETURN(
+      auto r, front.Query("SELECT count() FROM system.tables WHERE database = " + Quote(front.endpoint().database) +
+                          " AND name IN ('usage_events', 'usage_rollups_hourly')"));
+  if (r.substr(0, r.find('\n')) != "2") {
     return Unavailable("ClickHouse database " + front.endpoint().database +
                        " has no usage tables; run 'billingd migrate'");
   }

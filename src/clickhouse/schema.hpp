@@ -14,9 +14,9 @@
 namespace meterline::clickhouse {
 
 struct Layout {
-  Endpoint front;               // CLICKHOUSE_URL: where billingd reads and writes
-  std::string cluster;          // CLICKHOUSE_CLUSTER: empty for a single node
-  std::vector<Endpoint> shards; // CLICKHOUSE_SHARD_URLS: one node per shard (cluster only)
+  Endpoint front;                // CLICKHOUSE_URL: where billingd reads and writes
+  std::string cluster;           // CLICKHOUSE_CLUSTER: empty for a single node
+  std::vector<Endpoint> shards;  // CLICKHOUSE_SHARD_URLS: one node per shard (cluster only)
 };
 
 // Creates the database(s) and tables. `on_step` gets one line per statement.

@@ -48,8 +48,7 @@ std::string FormatIso8601(TimePoint t) {
   int milli = static_cast<int>(ms % 1000);
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hour, minute, second,
-                milli);
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hour, minute, second, milli);
   return buf;
 }
 
@@ -96,7 +95,7 @@ std::optional<TimePoint> ParseIso8601(std::string_view text) {
     if (!off_h || !Expect(text, pos, ':')) return std::nullopt;
     auto off_m = ReadDigits(text, pos, 2);
     if (!off_m || *off_h > 23 || *off_m > 59) return std::nullopt;
-    offset_minutes = sign * (*off_h * 60 + *off_m);
+    offset_minutes = int64_t{sign} * (int64_t{*off_h} * 60 + *off_m);
   } else {
     return std::nullopt;  // a timestamp must say its offset
   }

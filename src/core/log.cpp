@@ -42,12 +42,18 @@ const char* LevelName(Level level) {
 }  // namespace
 
 bool ParseLevel(std::string_view text, Level& out) {
-  if (text == "debug") out = Level::kDebug;
-  else if (text == "info") out = Level::kInfo;
-  else if (text == "warn") out = Level::kWarn;
-  else if (text == "error") out = Level::kError;
-  else if (text == "off") out = Level::kOff;
-  else return false;
+  if (text == "debug")
+    out = Level::kDebug;
+  else if (text == "info")
+    out = Level::kInfo;
+  else if (text == "warn")
+    out = Level::kWarn;
+  else if (text == "error")
+    out = Level::kError;
+  else if (text == "off")
+    out = Level::kOff;
+  else
+    return false;
   return true;
 }
 

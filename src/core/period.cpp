@@ -2,9 +2,17 @@
 
 namespace meterline {
 
-namespace {
+using std::chrono::day;
+using std::chrono::days;
+using std::chrono::floor;
+using std::chrono::hours;
+using std::chrono::month_day_last;
+using std::chrono::sys_days;
+using std::chrono::year_month;
+using std::chrono::year_month_day;
+using std::chrono::year_month_day_last;
 
-using namespace std::chrono;
+namespace {
 
 // The anchor's day and time of day, placed in the month `months` after the anchor's month.
 TimePoint AnchorInMonth(TimePoint anchor, int months) {
@@ -21,8 +29,9 @@ TimePoint AnchorInMonth(TimePoint anchor, int months) {
 
 Period MonthlyPeriodContaining(TimePoint anchor, TimePoint t) {
   year_month_day a{floor<days>(anchor)}, b{floor<days>(t)};
-  int months = (static_cast<int>(b.year()) - static_cast<int>(a.year())) * 12 +
-               (static_cast<int>(static_cast<unsigned>(b.month())) - static_cast<int>(static_cast<unsigned>(a.month())));
+  int months =
+      (static_cast<int>(b.year()) - static_cast<int>(a.year())) * 12 +
+      (static_cast<int>(static_cast<unsigned>(b.month())) - static_cast<int>(static_cast<unsigned>(a.month())));
   // The guess is off by at most one in either direction.
   while (AnchorInMonth(anchor, months) > t) --months;
   while (AnchorInMonth(anchor, months + 1) <= t) ++months;

@@ -3,9 +3,9 @@
 
 #include <optional>
 
-#include "core/clock.hpp"
 #include <string>
 #include <string_view>
+#include "core/clock.hpp"
 
 namespace meterline {
 
@@ -21,13 +21,13 @@ std::optional<Role> ParseRole(std::string_view text);
 struct Principal {
   enum class Kind { kUser, kApiKey };
   Kind kind = Kind::kUser;
-  std::string id;           // "usr_…" or "key_…"
-  std::string display;      // email or key name, for logs
+  std::string id;       // "usr_…" or "key_…"
+  std::string display;  // email or key name, for logs
   Role role = Role::kMember;
-  std::string customer_id;  // "" for platform admins and platform-wide keys
-  bool via_cookie = false;  // credentials came from the session cookie (CSRF applies)
-  std::string session_id;   // the JWT's jti (binds the CSRF token)
-  TimePoint session_expires_at;     // the JWT's exp
+  std::string customer_id;       // "" for platform admins and platform-wide keys
+  bool via_cookie = false;       // credentials came from the session cookie (CSRF applies)
+  std::string session_id;        // the JWT's jti (binds the CSRF token)
+  TimePoint session_expires_at;  // the JWT's exp
 };
 
 }  // namespace meterline

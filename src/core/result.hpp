@@ -38,13 +38,12 @@ const char* DefaultReason(ErrorCode code);
 // The message must never contain secrets; it may be shown to clients.
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
-  std::string reason;   // empty means DefaultReason(code)
+  std::string reason;  // empty means DefaultReason(code)
   std::string message;
 
   Error() = default;
   Error(ErrorCode c, std::string msg) : code(c), message(std::move(msg)) {}
-  Error(ErrorCode c, std::string why, std::string msg)
-      : code(c), reason(std::move(why)), message(std::move(msg)) {}
+  Error(ErrorCode c, std::string why, std::string msg) : code(c), reason(std::move(why)), message(std::move(msg)) {}
 
   std::string Reason() const { return reason.empty() ? DefaultReason(code) : reason; }
 };
@@ -61,23 +60,38 @@ inline Error Unavailable(std::string msg) { return {ErrorCode::kUnavailable, std
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { assert(ok()); return std::get<0>(state_); }
-  const T& value() const& { assert(ok()); return std::get<0>(state_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(state_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(state_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(state_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(state_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
   // REQUIRES: !ok()
-  const Error& error() const& { assert(!ok()); return std::get<1>(state_); }
-  Error&& error() && { assert(!ok()); return std::get<1>(std::move(state_)); }
+  const Error& error() const& {
+    assert(!ok());
+    return std::get<1>(state_);
+  }
+  Error&& error() && {
+    assert(!ok());
+    return std::get<1>(std::move(state_));
+  }
 
  private:
   std::variant<T, Error> state_;
@@ -92,8 +106,14 @@ class [[nodiscard]] Result<void> {
 
   bool ok() const { return !failed_; }
   explicit operator bool() const { return ok(); }
-  const Error& error() const& { assert(failed_); return error_; }
-  Error&& error() && { assert(failed_); return std::move(error_); }
+  const Error& error() const& {
+    assert(failed_);
+    return error_;
+  }
+  Error&& error() && {
+    assert(failed_);
+    return std::move(error_);
+  }
 
  private:
   Error error_;
@@ -105,9 +125,23 @@ inline Status OkStatus() { return {}; }
 
 }  // namespace meterline
 
-// Returns the error of a failed Result/Status expression from the enclosing function.
-#define MTL_RETURN_IF_ERROR(expr)                 \
-  do {                                            \
-    auto mtl_status_ = (expr);                    \
+// Returns the error of a failed Result/Status expression from the enclosing
+// function. Variadic so that braced arguments with commas need no parentheses.
+#define MTL_RETURN_IF_ERROR(...)                                  \
+  do {                                                            \
+    auto mtl_status_ = (__VA_ARGS__);                             \
     if (!mtl_status_.ok()) return std::move(mtl_status_).error(); \
   } while (0)
+
+// `MTL_ASSIGN_OR_RETURN(auto rows, db.Execute(sql, {a, b}));` declares `rows`
+// as the value of a successful Result, or returns its error from the enclosing
+// function. Expands to several statements: use it as one, never as the body of
+// an unbraced if or loop.
+#define MTL_ASSIGN_OR_RETURN(lhs, ...) \
+  MTL_ASSIGN_OR_RETURN_IMPL_(MTL_RESULT_CONCAT_(mtl_result_, __LINE__), lhs, __VA_ARGS__)
+#define MTL_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, ...) \
+  auto tmp = (__VA_ARGS__);                       \
+  if (!tmp.ok()) return std::move(tmp).error();   \
+  lhs = std::move(tmp).value()
+#define MTL_RESULT_CONCAT_INNER_(a, b) a##b
+#define MTL_RESULT_CONCAT_(a, b) MTL_RESULT_CONCAT_INNER_(a, b)

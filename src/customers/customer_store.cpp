@@ -37,7 +37,11 @@ bool Upper(const std::string& c, size_t size) {
 }
 
 Customer FromRow(const storage::Row& row) {
-  return Customer{row.Text(0), row.Text(1), row.OptText(2).value_or(""), row.OptText(3).value_or(""), row.Text(4),
+  return Customer{row.Text(0),
+                  row.Text(1),
+                  row.OptText(2).value_or(""),
+                  row.OptText(3).value_or(""),
+                  row.Text(4),
                   FromUnixMillis(row.Int(5))};
 }
 
@@ -45,9 +49,8 @@ Customer FromRow(const storage::Row& row) {
 Result<std::map<std::string, std::string>> TextById(storage::Executor& ex, const char* sql,
                                                     const std::vector<std::string>& ids) {
   std::map<std::string, std::string> out;
-  Status s = storage::SelectIn(ex, sql, {}, ids,
-                               [&](const storage::Row& row) { out[row.Text(0)] = row.OptText(1).value_or(""); });
-  if (!s.ok()) return std::move(s).error();
+  MTL_RETURN_IF_ERROR(storage::SelectIn(
+      ex, sql, {}, ids, [&](const storage::Row& row) { out[row.Text(0)] = row.OptText(1).value_or(""); }));
   return out;
 }
 
@@ -63,39 +66,35 @@ Result<Customer> CustomerStore::Create(const NewCustomer& input, const std::stri
   if (!Upper(input.currency, 3)) return InvalidArgument("currency must be an ISO 4217 code like USD");
   Customer customer{NewId("cus"), input.name, Lower(input.email), input.country, input.currency, clock_.Now()};
   int64_t now = ToUnixMillis(customer.created_at);
-  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto inserted = tx.Execute(
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    MTL_RETURN_IF_ERROR(tx.Execute(
         "INSERT INTO customers (id, name, email, country, currency, created_at, updated_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $6)",
-        {customer.id, customer.name, Nullable(customer.email), Nullable(customer.country), customer.currency, now});
-    if (!inserted.ok()) return std::move(inserted).error();
+        {customer.id, customer.name, Nullable(customer.email), Nullable(customer.country), customer.currency, now}));
     return audit::Record(tx, clock_, {actor, "customer.create", customer.id, {{"name", customer.name}}, origin});
-  });
-  if (!s.ok()) return std::move(s).error();
+  }));
   return customer;
 }
 
 Result<Customer> CustomerStore::Get(const std::string& id) {
-  auto result = db_.Execute(std::string("SELECT ") + kColumns + " FROM customers WHERE id = $1", {id});
-  if (!result.ok()) return std::move(result).error();
-  if (result->rows.empty()) return NotFound("no customer " + id);
-  return FromRow(result->rows[0]);
+  MTL_ASSIGN_OR_RETURN(auto result,
+                       db_.Execute(std::string("SELECT ") + kColumns + " FROM customers WHERE id = $1", {id}));
+  if (result.rows.empty()) return NotFound("no customer " + id);
+  return FromRow(result.rows[0]);
 }
 
 Result<std::vector<Customer>> CustomerStore::List(int limit, int offset) {
-  auto result = db_.Execute(
-      std::string("SELECT ") + kColumns + " FROM customers ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
-      {int64_t{limit}, int64_t{offset}});
-  if (!result.ok()) return std::move(result).error();
+  MTL_ASSIGN_OR_RETURN(auto result, db_.Execute(std::string("SELECT ") + kColumns +
+                                                    " FROM customers ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
+                                                {int64_t{limit}, int64_t{offset}}));
   std::vector<Customer> out;
-  for (const auto& row : result->rows) out.push_back(FromRow(row));
+  for (const auto& row : result.rows) out.push_back(FromRow(row));
   return out;
 }
 
 Result<bool> CustomerStore::Exists(storage::Executor& ex, const std::string& id) {
-  auto found = ex.Execute("SELECT 1 FROM customers WHERE id = $1", {id});
-  if (!found.ok()) return std::move(found).error();
-  return !found->rows.empty();
+  MTL_ASSIGN_OR_RETURN(auto found, ex.Execute("SELECT 1 FROM customers WHERE id = $1", {id}));
+  return !found.rows.empty();
 }
 
 Result<std::map<std::string, std::string>> CustomerStore::Names(storage::Executor& ex,
@@ -110,16 +109,15 @@ Result<std::map<std::string, std::string>> CustomerStore::Countries(storage::Exe
 
 Status CustomerStore::LockForUpdate(storage::Transaction& tx, storage::Backend backend, const std::string& id) {
   if (backend != storage::Backend::kPostgres) return OkStatus();
-  auto locked = tx.Execute("SELECT id FROM customers WHERE id = $1 FOR UPDATE", {id});
-  if (!locked.ok()) return std::move(locked).error();
+  MTL_RETURN_IF_ERROR(tx.Execute("SELECT id FROM customers WHERE id = $1 FOR UPDATE", {id}));
   return OkStatus();
 }
 
 Result<CustomerStore::StripeContact> CustomerStore::StripeContactOf(const std::string& id) {
-  auto found = db_.Execute("SELECT name, email, stripe_customer_id FROM customers WHERE id = $1", {id});
-  if (!found.ok()) return std::move(found).error();
-  if (found->rows.empty()) return NotFound("no customer " + id);
-  const storage::Row& row = found->rows[0];
+  MTL_ASSIGN_OR_RETURN(auto found,
+                       db_.Execute("SELECT name, email, stripe_customer_id FROM customers WHERE id = $1", {id}));
+  if (found.rows.empty()) return NotFound("no customer " + id);
+  const storage::Row& row = found.rows[0];
   return StripeContact{row.Text(0), row.OptText(1).value_or(""), row.OptText(2).value_or("")};
 }
 
@@ -130,17 +128,16 @@ Result<std::string> CustomerStore::LinkStripe(const std::string& id, const std::
   if (!stored.ok()) return std::move(stored).error();
   if (stored->affected_rows == 1) return stripe_customer_id;
   // Another push stored one first: use that one, as every later push will.
-  auto kept = db_.Execute("SELECT stripe_customer_id FROM customers WHERE id = $1", {id});
-  if (!kept.ok()) return std::move(kept).error();
-  if (!kept->rows.empty() && !kept->rows[0].OptText(0).value_or("").empty()) return kept->rows[0].Text(0);
+  MTL_ASSIGN_OR_RETURN(auto kept, db_.Execute("SELECT stripe_customer_id FROM customers WHERE id = $1", {id}));
+  if (!kept.rows.empty() && !kept.rows[0].OptText(0).value_or("").empty()) return kept.rows[0].Text(0);
   return stripe_customer_id;
 }
 
 Result<std::string> CustomerStore::ForStripeCustomer(storage::Executor& ex, const std::string& stripe_customer_id) {
   if (stripe_customer_id.empty()) return std::string();
-  auto found = ex.Execute("SELECT id FROM customers WHERE stripe_customer_id = $1", {stripe_customer_id});
-  if (!found.ok()) return std::move(found).error();
-  return found->rows.empty() ? std::string() : found->rows[0].Text(0);
+  MTL_ASSIGN_OR_RETURN(auto found,
+                       ex.Execute("SELECT id FROM customers WHERE stripe_customer_id = $1", {stripe_customer_id}));
+  return found.rows.empty() ? std::string() : found.rows[0].Text(0);
 }
 
 }  // namespace meterline::customers

@@ -16,6 +16,7 @@
 // connection with a request in flight finish it (answered with
 // Connection: close); Run() returns when no connection is left, or force-closes
 // what remains after `shutdown_grace`.
+#include <sys/resource.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -31,7 +32,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <sys/resource.h>
 
 #include <array>
 #include <atomic>
@@ -179,8 +179,7 @@ class BeastServer final : public Server {
   BeastServer(const ServerOptions& options, RequestHandler& handler)
       : options_(options),
         handler_(handler),
-        io_threads_(options.io_threads > 0 ? options.io_threads
-                                           : std::max(1u, std::thread::hardware_concurrency())),
+        io_threads_(options.io_threads > 0 ? options.io_threads : std::max(1u, std::thread::hardware_concurrency())),
         ioc_(io_threads_),
         acceptor_(asio::make_strand(ioc_)),
         accept_pause_(acceptor_.get_executor()),
@@ -194,9 +193,7 @@ class BeastServer final : public Server {
     if (options_.metrics != nullptr) options_.metrics->limit.Set(static_cast<int64_t>(max_connections_));
   }
 
-  ~BeastServer() override {
-    workers_.join();
-  }
+  ~BeastServer() override { workers_.join(); }
 
   Status Listen() {
     boost::system::error_code ec;
@@ -286,7 +283,7 @@ class BeastServer final : public Server {
         if (victim) {
           freed = true;
           Count(/*evicted=*/true, "descriptors");
-          CloseEvicted(std::move(victim));
+          CloseEvicted(victim);
         }
       }
       ThrottledWarning& warning = descriptors ? descriptor_warning_ : accept_error_warning_;
@@ -350,26 +347,25 @@ class BeastServer final : public Server {
                      {"suppressed", *suppressed}});
         }
       } else if (auto suppressed = total_cap_warning_.Due()) {
-        log::Warn("connections at their cap", {{"limit", static_cast<uint64_t>(max_connections_)},
-                                               {"action", action},
-                                               {"suppressed", *suppressed}});
+        log::Warn(
+            "connections at their cap",
+            {{"limit", static_cast<uint64_t>(max_connections_)}, {"action", action}, {"suppressed", *suppressed}});
       }
-      if (victim) CloseEvicted(std::move(victim));
+      if (victim) CloseEvicted(victim);
     }
     if (!connection) return;  // refused: the socket closes here
     if (options_.metrics != nullptr) options_.metrics->open.Inc();
-    asio::co_spawn(connection->stream.get_executor(), Serve(connection),
-                   [this, it](std::exception_ptr e) {
-                     if (e) {
-                       try {
-                         std::rethrow_exception(e);
-                       } catch (const std::exception& ex) {
-                         log::Error("connection failed", {{"error", ex.what()}});
-                       }
-                     }
-                     Release(it);
-                     MaybeFinish();
-                   });
+    asio::co_spawn(connection->stream.get_executor(), Serve(connection), [this, it](const std::exception_ptr& e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log::Error("connection failed", {{"error", ex.what()}});
+        }
+      }
+      Release(it);
+      MaybeFinish();
+    });
   }
 
   // Forgets an ended connection.
@@ -423,7 +419,7 @@ class BeastServer final : public Server {
   // in meanwhile (being handled, or bytes the kernel holds for us): that one is
   // answered, and the connection closed after it. A header that has been
   // trickling in for a while is cut: holding it would let slow clients pass the caps.
-  static void CloseEvicted(std::shared_ptr<Connection> victim) {
+  static void CloseEvicted(const std::shared_ptr<Connection>& victim) {
     asio::post(victim->stream.get_executor(), [victim] {
       if (victim->busy) return;
       boost::system::error_code ec;
@@ -469,9 +465,9 @@ class BeastServer final : public Server {
           break;  // closed, timed out or shut down between requests: nothing to answer
         }
         if (header_ec == bhttp::error::header_limit) {
-          request.transport_error = Error(ErrorCode::kHeadersTooLarge, "header_too_large",
-                                          "request headers exceed the " + std::to_string(options_.header_limit) +
-                                              "-byte limit");
+          request.transport_error =
+              Error(ErrorCode::kHeadersTooLarge, "header_too_large",
+                    "request headers exceed the " + std::to_string(options_.header_limit) + "-byte limit");
         } else {
           request.transport_error =
               Error(ErrorCode::kInvalidArgument, "bad_request", "malformed HTTP request: " + header_ec.message());
@@ -561,7 +557,7 @@ class BeastServer final : public Server {
   static asio::awaitable<void> DrainBeforeClose(beast::tcp_stream& stream) {
     constexpr size_t kMaxDrainBytes = 64u << 20;
     stream.expires_after(std::chrono::seconds(2));
-    std::array<char, 64 * 1024> sink;
+    std::array<char, size_t{64} * 1024> sink;
     size_t drained = 0;
     while (drained < kMaxDrainBytes) {
       auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);

@@ -121,8 +121,7 @@ Result<TrustedProxies> TrustedProxies::Parse(std::string_view list) {
     if (slash != std::string_view::npos) {
       std::string_view length = entry.substr(slash + 1);
       int parsed = -1;
-      if (!length.empty() && length.size() <= 3 &&
-          length.find_first_not_of("0123456789") == std::string_view::npos) {
+      if (!length.empty() && length.size() <= 3 && length.find_first_not_of("0123456789") == std::string_view::npos) {
         parsed = std::stoi(std::string(length));
       }
       if (parsed < 0 || parsed > bits) {

@@ -27,7 +27,9 @@ void Headers::Set(std::string_view name, std::string value) {
   fields_.emplace_back(std::string(name), std::move(value));
 }
 
-void Headers::Add(std::string_view name, std::string value) { fields_.emplace_back(std::string(name), std::move(value)); }
+void Headers::Add(std::string_view name, std::string value) {
+  fields_.emplace_back(std::string(name), std::move(value));
+}
 
 void Headers::Remove(std::string_view name) {
   std::erase_if(fields_, [&](const auto& f) { return EqualsIgnoreCase(f.first, name); });

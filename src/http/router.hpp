@@ -52,9 +52,9 @@ class Router {
   void Add(Route route);
 
   struct Match {
-    const Route* route = nullptr;                      // nullptr: no route for this method
+    const Route* route = nullptr;  // nullptr: no route for this method
     std::unordered_map<std::string, std::string> params;
-    std::vector<Method> allowed;                       // methods the path has (for 405)
+    std::vector<Method> allowed;  // methods the path has (for 405)
   };
   Match Find(Method method, std::string_view path) const;
 

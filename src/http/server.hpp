@@ -42,7 +42,10 @@ class RequestHandler {
   virtual bool IsCheap(const Request& request) const = 0;
   // The largest body this request may carry, judged from its method, path and
   // headers (the body is not read yet); 0 means ServerOptions::body_limit.
-  virtual size_t BodyLimit(const Request& request) const { (void)request; return 0; }
+  virtual size_t BodyLimit(const Request& request) const {
+    (void)request;
+    return 0;
+  }
 };
 
 // The transport's connection metrics. Built at wiring time, since a registry
@@ -59,16 +62,16 @@ struct ConnectionMetrics {
 };
 
 struct ServerOptions {
-  std::string address = "0.0.0.0";  // interface to listen on
-  uint16_t port = 4000;              // 0 picks a free port (see Server::port())
-  int io_threads = 0;                // 0 = one per core
-  int worker_threads = 16;           // pool for handlers that may block
-  size_t body_limit = 1 << 20;       // bytes, unless the handler says otherwise; a larger body gets 413
-  size_t header_limit = 16 * 1024;   // bytes of request line + headers; more gets 431
-  std::chrono::seconds read_timeout{30};   // to read one whole request once it started
-  std::chrono::seconds idle_timeout{75};   // keep-alive connection with no request
-  std::chrono::seconds shutdown_grace{30}; // in-flight requests get this long on shutdown
-  bool handle_signals = true;        // SIGINT/SIGTERM start a graceful shutdown
+  std::string address = "0.0.0.0";          // interface to listen on
+  uint16_t port = 4000;                     // 0 picks a free port (see Server::port())
+  int io_threads = 0;                       // 0 = one per core
+  int worker_threads = 16;                  // pool for handlers that may block
+  size_t body_limit = 1 << 20;              // bytes, unless the handler says otherwise; a larger body gets 413
+  size_t header_limit = size_t{16} * 1024;  // bytes of request line + headers; more gets 431
+  std::chrono::seconds read_timeout{30};    // to read one whole request once it started
+  std::chrono::seconds idle_timeout{75};    // keep-alive connection with no request
+  std::chrono::seconds shutdown_grace{30};  // in-flight requests get this long on shutdown
+  bool handle_signals = true;               // SIGINT/SIGTERM start a graceful shutdown
   // 0: 10,000, or fewer when RLIMIT_NOFILE minus `reserved_descriptors` is smaller. An explicit value is
   // kept even above that (with a warning at start): accepting then pauses when descriptors run out.
   size_t max_connections = 0;
@@ -76,10 +79,10 @@ struct ServerOptions {
   // Peers the per-address cap leaves alone: trusted reverse proxies, which
   // carry many clients' connections (TRUSTED_PROXIES).
   TrustedProxies uncapped_peers;
-  size_t reserved_descriptors = 64;          // left for the database, files and outgoing HTTP
+  size_t reserved_descriptors = 64;  // left for the database, files and outgoing HTTP
   // Warnings about a cap or descriptors: at most one per interval and kind, counting the ones left out.
   std::chrono::seconds warning_interval{10};
-  ConnectionMetrics* metrics = nullptr;      // must outlive the server when set
+  ConnectionMetrics* metrics = nullptr;  // must outlive the server when set
 };
 
 class Server {

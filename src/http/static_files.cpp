@@ -89,9 +89,8 @@ std::optional<Response> StaticFiles::ServeFile(const fs::path& file, const Reque
   response.headers.Set("ETag", etag.str());
   std::string name = file.filename().string();
   bool immutable = !is_spa_fallback && file.parent_path().filename() == "assets" && HasHashInName(name);
-  response.headers.Set("Cache-Control",
-                       immutable ? "public, max-age=31536000, immutable"
-                                 : (name == "index.html" ? "no-cache" : "public, max-age=300"));
+  response.headers.Set("Cache-Control", immutable ? "public, max-age=31536000, immutable"
+                                                  : (name == "index.html" ? "no-cache" : "public, max-age=300"));
   response.headers.Set("Content-Type", ContentType(file));
   response.headers.Set("X-Content-Type-Options", "nosniff");
   if (request.headers.Get("If-None-Match") == etag.str()) {

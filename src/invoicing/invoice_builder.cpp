@@ -27,8 +27,8 @@ std::string DisplayAmount(int64_t units, const catalog::Metric& metric) {
 
 Result<int64_t> TaxMinor(int64_t subtotal_minor, const money::Decimal& rate) {
   if (rate.units() < 0) return InvalidArgument("tax rate must not be negative");
-  __int128 tax = money::DivideRoundHalfEven(static_cast<__int128>(subtotal_minor) * rate.units(),
-                                            money::Pow10(rate.scale()));
+  __int128 tax =
+      money::DivideRoundHalfEven(static_cast<__int128>(subtotal_minor) * rate.units(), money::Pow10(rate.scale()));
   if (tax > INT64_MAX || tax < INT64_MIN) return OverflowError("the tax");
   return static_cast<int64_t>(tax);
 }
@@ -47,12 +47,11 @@ Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catal
     if (used <= limit) continue;
     int64_t over = used - limit;
     const money::UnitPrice& price = plan.overage.at(metric.id);
-    auto amount = money::ChargeMinor(price, over, plan.currency);
-    if (!amount.ok()) return std::move(amount).error();
-    out.lines.push_back({"overage", metric.id,
-                         metric.name + " over " + DisplayAmount(limit, metric) + " included (" +
-                             DisplayAmount(used, metric) + " used)",
-                         over, money::PerUnitText(price), *amount});
+    MTL_ASSIGN_OR_RETURN(auto amount, money::ChargeMinor(price, over, plan.currency));
+    out.lines.push_back(
+        {"overage", metric.id,
+         metric.name + " over " + DisplayAmount(limit, metric) + " included (" + DisplayAmount(used, metric) + " used)",
+         over, money::PerUnitText(price), amount});
   }
   for (const LineItem& line : out.lines) {
     MTL_RETURN_IF_ERROR(AddChecked(out.subtotal_minor, line.amount_minor, "the invoice subtotal"));
@@ -61,9 +60,8 @@ Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catal
     if (money::Decimal(1, 0) < *tax_rate || *tax_rate == money::Decimal(1, 0) || tax_rate->units() < 0) {
       return InvalidArgument("tax rate must be at least 0 and below 1, got " + tax_rate->ToString());
     }
-    auto tax = TaxMinor(out.subtotal_minor, *tax_rate);
-    if (!tax.ok()) return std::move(tax).error();
-    out.tax_minor = *tax;
+    MTL_ASSIGN_OR_RETURN(auto tax, TaxMinor(out.subtotal_minor, *tax_rate));
+    out.tax_minor = tax;
   }
   auto total = TryAdd(out.subtotal_minor, out.tax_minor);
   if (!total) return OverflowError("the invoice total");

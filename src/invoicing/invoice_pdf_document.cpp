@@ -54,8 +54,8 @@ PdfInvoice PdfDocumentFor(const Invoice& inv, const BillTo& customer, const Issu
     if (metric != nullptr && metric->overage_price.per_units > 1) {
       // The catalog's block price; the per-unit figure it implies is l.unit_price.
       const money::UnitPrice& block = metric->overage_price;
-      std::string per = block.per_units == 1'000'000'000 && metric->unit == "byte" ? "GB"
-                                                                                    : GroupThousands(block.per_units);
+      std::string per =
+          block.per_units == 1'000'000'000 && metric->unit == "byte" ? "GB" : GroupThousands(block.per_units);
       if (money::PerUnitText(block) == l.unit_price) {
         std::string amount = block.amount.ToString();
         size_t dot = amount.find('.');
@@ -80,9 +80,7 @@ PdfInvoice PdfDocumentFor(const Invoice& inv, const BillTo& customer, const Issu
     case InvoiceStatus::kPaid:
       doc.payment_terms = "Paid" + (inv.paid_at ? " on " + Date(*inv.paid_at) : std::string()) + ". Thank you.";
       break;
-    case InvoiceStatus::kVoid:
-      doc.payment_terms = "This invoice was voided; nothing is due.";
-      break;
+    case InvoiceStatus::kVoid: doc.payment_terms = "This invoice was voided; nothing is due."; break;
     default:
       doc.payment_terms = "Net " + std::to_string(issuer.net_days) + ": please pay " + doc.amount_due +
                           (doc.due_date.empty() ? "." : " by " + doc.due_date + ".");
@@ -103,9 +101,9 @@ Issuer LoadIssuer(std::string name, std::vector<std::string> address, std::strin
 
 std::string PdfEtag(const PdfInvoice& d, const std::string& logo_digest) {
   std::string canonical = "template:" + std::to_string(kInvoiceTemplateVersion) + ";logo:" + logo_digest + ";";
-  for (const std::string* f : {&d.number, &d.status, &d.issue_date, &d.due_date, &d.period, &d.issuer.name,
-                               &d.logo_png_path, &d.customer.name, &d.subtotal, &d.tax_label, &d.tax, &d.total,
-                               &d.amount_paid, &d.amount_due, &d.currency, &d.payment_terms}) {
+  for (const std::string* f :
+       {&d.number, &d.status, &d.issue_date, &d.due_date, &d.period, &d.issuer.name, &d.logo_png_path, &d.customer.name,
+        &d.subtotal, &d.tax_label, &d.tax, &d.total, &d.amount_paid, &d.amount_due, &d.currency, &d.payment_terms}) {
     Field(canonical, *f);
   }
   for (const auto& l : d.issuer.lines) Field(canonical, l);

@@ -39,7 +39,11 @@ std::string FormatNumber(const std::string& prefix, int year, int64_t n) {
 
 InvoiceService::InvoiceService(storage::Database& db, metering::UsageStore& usage, const catalog::Catalog& catalog,
                                const Clock& clock, InvoiceOptions options)
-    : db_(db), usage_(usage), catalog_(catalog), clock_(clock), options_(std::move(options)),
+    : db_(db),
+      usage_(usage),
+      catalog_(catalog),
+      clock_(clock),
+      options_(std::move(options)),
       lease_holder_(NewId("run")) {}
 
 Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::Subscription& subscription,
@@ -51,10 +55,8 @@ Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::
   if (customer->rows.empty()) return NotFound("no customer " + subscription.customer_id);
   std::string country = customer->rows[0].OptText(0).value_or("");
   std::optional<money::Decimal> tax_rate = TaxRateFor(subscription.customer_id, country);
-  auto usage = usage_.Totals(subscription.customer_id, period.start, period.end);
-  if (!usage.ok()) return std::move(usage).error();
-  auto amounts = BuildInvoice(catalog_, *plan, *usage, tax_rate);
-  if (!amounts.ok()) return std::move(amounts).error();
+  MTL_ASSIGN_OR_RETURN(auto usage, usage_.Totals(subscription.customer_id, period.start, period.end));
+  MTL_ASSIGN_OR_RETURN(auto amounts, BuildInvoice(catalog_, *plan, usage, tax_rate));
 
   Made made;
   TimePoint now = clock_.Now();
@@ -63,33 +65,28 @@ Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::
                    .subscription_id = subscription.id,
                    .period = period,
                    .currency = plan->currency.code,
-                   .subtotal_minor = amounts->subtotal_minor,
-                   .tax_minor = amounts->tax_minor,
-                   .total_minor = amounts->total_minor,
-                   .amount_due_minor = amounts->total_minor,
+                   .subtotal_minor = amounts.subtotal_minor,
+                   .tax_minor = amounts.tax_minor,
+                   .total_minor = amounts.total_minor,
+                   .amount_due_minor = amounts.total_minor,
                    .tax_rate = tax_rate ? tax_rate->ToString() : "",
                    .created_at = now,
-                   .lines = amounts->lines};
-  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto inserted = InvoiceStore::Insert(tx, draft);
-    if (!inserted.ok()) return std::move(inserted).error();
-    if (!*inserted) {
-      auto existing = InvoiceStore::FindForPeriod(tx, subscription.id, period.start);
-      if (!existing.ok()) return std::move(existing).error();
-      if (!*existing) return Conflict("the invoice of this period disappeared; retry");
-      auto inv = InvoiceStore::Load(tx, **existing);
-      if (!inv.ok()) return std::move(inv).error();
-      made.invoice = std::move(inv).value();
+                   .lines = amounts.lines};
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    MTL_ASSIGN_OR_RETURN(auto inserted, InvoiceStore::Insert(tx, draft));
+    if (!inserted) {
+      MTL_ASSIGN_OR_RETURN(auto existing, InvoiceStore::FindForPeriod(tx, subscription.id, period.start));
+      if (!existing) return Conflict("the invoice of this period disappeared; retry");
+      MTL_ASSIGN_OR_RETURN(auto inv, InvoiceStore::Load(tx, *existing));
+      made.invoice = std::move(inv);
       return OkStatus();
     }
-    MTL_RETURN_IF_ERROR(FinalizeIn(tx, draft.id, subscription.customer_id, amounts->total_minor, now));
-    auto inv = InvoiceStore::Load(tx, draft.id);
-    if (!inv.ok()) return std::move(inv).error();
-    made.invoice = std::move(inv).value();
+    MTL_RETURN_IF_ERROR(FinalizeIn(tx, draft.id, subscription.customer_id, amounts.total_minor, now));
+    MTL_ASSIGN_OR_RETURN(auto inv, InvoiceStore::Load(tx, draft.id));
+    made.invoice = std::move(inv);
     made.created = true;
     return OkStatus();
-  });
-  if (!s.ok()) return std::move(s).error();
+  }));
   return made;
 }
 
@@ -97,16 +94,17 @@ Status InvoiceService::FinalizeIn(storage::Transaction& tx, const std::string& i
                                   int64_t total_minor, TimePoint now) {
   // The next number of this issuer and year, in this transaction.
   int year = UtcYear(now);
-  auto first = InvoiceStore::ReserveNumbers(tx, options_.number_prefix, year, 1);
-  if (!first.ok()) return std::move(first).error();
-  std::string number = FormatNumber(options_.number_prefix, year, *first);
-  MTL_RETURN_IF_ERROR(
-      InvoiceStore::Finalize(tx, id, number, now, now + std::chrono::hours(24 * options_.net_days)));
+  MTL_ASSIGN_OR_RETURN(auto first, InvoiceStore::ReserveNumbers(tx, options_.number_prefix, year, 1));
+  std::string number = FormatNumber(options_.number_prefix, year, first);
+  MTL_RETURN_IF_ERROR(InvoiceStore::Finalize(tx, id, number, now, now + std::chrono::hours(24 * options_.net_days)));
   // The Stripe sync, queued in the same transaction (stripe/invoice_sync.hpp).
   MTL_RETURN_IF_ERROR(outbox::StripeOutbox::Enqueue(tx, kSyncInvoice, {id}, now));
   return audit::Record(tx, clock_,
-                       {"system", "invoice.finalize", customer_id,
-                        {{"invoice_id", id}, {"number", number}, {"total_minor", total_minor}}, {}});
+                       {"system",
+                        "invoice.finalize",
+                        customer_id,
+                        {{"invoice_id", id}, {"number", number}, {"total_minor", total_minor}},
+                        {}});
 }
 
 Result<Invoice> InvoiceService::CreateDraft(const std::string& customer_id, const std::string& currency,
@@ -125,30 +123,24 @@ Result<Invoice> InvoiceService::CreateDraft(const std::string& customer_id, cons
                    .created_at = clock_.Now(),
                    .lines = lines};
   Invoice out;
-  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto inserted = InvoiceStore::Insert(tx, draft);
-    if (!inserted.ok()) return std::move(inserted).error();
-    auto inv = InvoiceStore::Load(tx, draft.id);
-    if (!inv.ok()) return std::move(inv).error();
-    out = std::move(inv).value();
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    MTL_RETURN_IF_ERROR(InvoiceStore::Insert(tx, draft));
+    MTL_ASSIGN_OR_RETURN(auto inv, InvoiceStore::Load(tx, draft.id));
+    out = std::move(inv);
     return OkStatus();
-  });
-  if (!s.ok()) return std::move(s).error();
+  }));
   return out;
 }
 
 Result<Invoice> InvoiceService::Finalize(const std::string& id) {
   Invoice out;
-  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto inv = InvoiceStore::Load(tx, id);
-    if (!inv.ok()) return std::move(inv).error();
-    MTL_RETURN_IF_ERROR(FinalizeIn(tx, id, inv->customer_id, inv->total_minor, clock_.Now()));
-    auto reloaded = InvoiceStore::Load(tx, id);
-    if (!reloaded.ok()) return std::move(reloaded).error();
-    out = std::move(reloaded).value();
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    MTL_ASSIGN_OR_RETURN(auto inv, InvoiceStore::Load(tx, id));
+    MTL_RETURN_IF_ERROR(FinalizeIn(tx, id, inv.customer_id, inv.total_minor, clock_.Now()));
+    MTL_ASSIGN_OR_RETURN(auto reloaded, InvoiceStore::Load(tx, id));
+    out = std::move(reloaded);
     return OkStatus();
-  });
-  if (!s.ok()) return std::move(s).error();
+  }));
   return out;
 }
 
@@ -174,9 +166,8 @@ Result<RunSummary> InvoiceService::Run(
   } release{db_, lease_holder_};
 
   RunSummary summary;
-  auto collected = CollectWork(periods_of, summary);
-  if (!collected.ok()) return std::move(collected).error();
-  std::vector<WorkItem>& work = *collected;
+  MTL_ASSIGN_OR_RETURN(auto collected, CollectWork(periods_of, summary));
+  std::vector<WorkItem>& work = collected;
   // Chunks of invoices per transaction; a chunk that meets an invoice made
   // meanwhile by someone else is redone one invoice at a time.
   constexpr size_t kChunk = 1024;
@@ -251,9 +242,9 @@ Result<InvoiceService::PreparedChunk> InvoiceService::PrepareChunk(std::vector<W
   }));
   std::map<std::pair<int64_t, int64_t>, std::map<std::string, std::map<std::string, int64_t>>> usage;
   for (const auto& [bounds, ids] : by_period) {
-    auto totals = usage_.TotalsForCustomers(ids, FromUnixMillis(bounds.first), FromUnixMillis(bounds.second));
-    if (!totals.ok()) return std::move(totals).error();
-    usage[bounds] = std::move(totals).value();
+    MTL_ASSIGN_OR_RETURN(auto totals,
+                         usage_.TotalsForCustomers(ids, FromUnixMillis(bounds.first), FromUnixMillis(bounds.second)));
+    usage[bounds] = std::move(totals);
   }
   std::vector<InvoiceAmounts>& amounts = out.amounts;
   std::vector<std::optional<money::Decimal>>& rates = out.rates;
@@ -262,9 +253,9 @@ Result<InvoiceService::PreparedChunk> InvoiceService::PrepareChunk(std::vector<W
     if (plan == nullptr) return Internal("subscription " + item.subscription.id + " names an unknown plan");
     rates.push_back(TaxRateFor(item.subscription.customer_id, countries[item.subscription.customer_id]));
     auto& period_usage = usage[{ToUnixMillis(item.period.start), ToUnixMillis(item.period.end)}];
-    auto built = BuildInvoice(catalog_, *plan, period_usage[item.subscription.customer_id], rates.back());
-    if (!built.ok()) return std::move(built).error();
-    amounts.push_back(std::move(built).value());
+    MTL_ASSIGN_OR_RETURN(auto built,
+                         BuildInvoice(catalog_, *plan, period_usage[item.subscription.customer_id], rates.back()));
+    amounts.push_back(std::move(built));
   }
 
   return out;
@@ -279,6 +270,7 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
   int year = UtcYear(now);
   return db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
     std::vector<std::string> sub_ids;
+    sub_ids.reserve(chunk.size());
     for (const WorkItem& item : chunk) sub_ids.push_back(item.subscription.id);
     auto invoiced = InvoiceStore::PeriodsOf(tx, sub_ids);
     if (!invoiced.ok()) return std::move(invoiced).error();
@@ -321,16 +313,18 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
                          .created_at = now,
                          .finalized_at = now,
                          .lines = a.lines};
-      audits.push_back({"system", "invoice.finalize", item.subscription.customer_id,
-                        {{"invoice_id", invoice.id}, {"number", invoice.number}, {"total_minor", a.total_minor}}, {}});
+      audits.push_back({"system",
+                        "invoice.finalize",
+                        item.subscription.customer_id,
+                        {{"invoice_id", invoice.id}, {"number", invoice.number}, {"total_minor", a.total_minor}},
+                        {}});
       synced.push_back(invoice.id);
-      MTL_RETURN_IF_ERROR(
-          AddChecked(summary.total_minor[plan.currency.code], a.total_minor, "the run's " + plan.currency.code + " total"));
+      MTL_RETURN_IF_ERROR(AddChecked(summary.total_minor[plan.currency.code], a.total_minor,
+                                     "the run's " + plan.currency.code + " total"));
       invoices.push_back(std::move(invoice));
     }
-    auto inserted = InvoiceStore::InsertMany(tx, invoices);
-    if (!inserted.ok()) return std::move(inserted).error();
-    if (*inserted != static_cast<int64_t>(fresh.size())) {
+    MTL_ASSIGN_OR_RETURN(auto inserted, InvoiceStore::InsertMany(tx, invoices));
+    if (inserted != static_cast<int64_t>(fresh.size())) {
       // Someone invoiced one of these meanwhile: roll back (numbers included).
       return Error(ErrorCode::kConflict, "chunk_conflict", "an invoice of this chunk appeared meanwhile");
     }
@@ -351,16 +345,18 @@ std::optional<money::Decimal> InvoiceService::TaxRateFor(const std::string& cust
 Result<std::vector<InvoiceService::WorkItem>> InvoiceService::CollectWork(
     const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of, RunSummary& summary,
     std::optional<TimePoint> as_of) {
-  auto subs = db_.Execute(
-      "SELECT id, customer_id, plan_id, status, billing_anchor, created_at FROM subscriptions "
-      "WHERE status IN ('active', 'past_due') ORDER BY id");
-  if (!subs.ok()) return std::move(subs).error();
+  MTL_ASSIGN_OR_RETURN(
+      auto subs, db_.Execute("SELECT id, customer_id, plan_id, status, billing_anchor, created_at FROM subscriptions "
+                             "WHERE status IN ('active', 'past_due') ORDER BY id"));
   TimePoint closed_before = as_of.value_or(clock_.Now()) - options_.grace;
   std::vector<WorkItem> work;
-  for (const auto& row : subs->rows) {
-    subscriptions::Subscription sub{row.Text(0), row.Text(1), row.Text(2),
+  for (const auto& row : subs.rows) {
+    subscriptions::Subscription sub{row.Text(0),
+                                    row.Text(1),
+                                    row.Text(2),
                                     subscriptions::ParseStatus(row.Text(3)).value_or(subscriptions::Status::kActive),
-                                    FromUnixMillis(row.Int(4)), FromUnixMillis(row.Int(5))};
+                                    FromUnixMillis(row.Int(4)),
+                                    FromUnixMillis(row.Int(5))};
     ++summary.subscriptions;
     for (const Period& period : periods_of(sub)) {
       if (period.end > closed_before) {
@@ -385,14 +381,13 @@ std::vector<Period> InvoiceService::PeriodsStartingIn(const subscriptions::Subsc
 Result<std::vector<ExpectedInvoice>> InvoiceService::ExpectedForPeriodsStartingIn(
     TimePoint from, TimePoint to, const std::function<void(int64_t, int64_t)>& progress) {
   std::vector<ExpectedInvoice> out;
-  Status s = ForEachExpectedChunk(
+  MTL_RETURN_IF_ERROR(ForEachExpectedChunk(
       from, to, clock_.Now(),
       [&](std::vector<ExpectedInvoice>& chunk) {
         std::move(chunk.begin(), chunk.end(), std::back_inserter(out));
         return OkStatus();
       },
-      progress);
-  if (!s.ok()) return std::move(s).error();
+      progress));
   return out;
 }
 
@@ -400,26 +395,26 @@ Status InvoiceService::ForEachExpectedChunk(TimePoint from, TimePoint to, TimePo
                                             const std::function<Status(std::vector<ExpectedInvoice>&)>& visit,
                                             const std::function<void(int64_t, int64_t)>& progress) {
   RunSummary ignored;
-  auto work = CollectWork([&](const subscriptions::Subscription& sub) { return PeriodsStartingIn(sub, from, to); },
-                          ignored, as_of);
-  if (!work.ok()) return std::move(work).error();
+  MTL_ASSIGN_OR_RETURN(
+      auto work, CollectWork([&](const subscriptions::Subscription& sub) { return PeriodsStartingIn(sub, from, to); },
+                             ignored, as_of));
   constexpr size_t kChunk = 4096;
-  const auto total = static_cast<int64_t>(work->size());
+  const auto total = static_cast<int64_t>(work.size());
   if (progress) progress(0, total);
   std::vector<ExpectedInvoice> chunk;
-  for (size_t at = 0; at < work->size(); at += kChunk) {
-    auto end = work->begin() + static_cast<std::ptrdiff_t>(std::min(at + kChunk, work->size()));
-    auto prepared = PrepareChunk(std::vector<WorkItem>(work->begin() + static_cast<std::ptrdiff_t>(at), end));
-    if (!prepared.ok()) return std::move(prepared).error();
+  for (size_t at = 0; at < work.size(); at += kChunk) {
+    auto end = work.begin() + static_cast<std::ptrdiff_t>(std::min(at + kChunk, work.size()));
+    MTL_ASSIGN_OR_RETURN(auto prepared,
+                         PrepareChunk(std::vector<WorkItem>(work.begin() + static_cast<std::ptrdiff_t>(at), end)));
     chunk.clear();
-    for (size_t i = 0; i < prepared->items.size(); ++i) {
-      WorkItem& item = prepared->items[i];
+    for (size_t i = 0; i < prepared.items.size(); ++i) {
+      WorkItem& item = prepared.items[i];
       const catalog::Plan* plan = catalog_.FindPlan(item.subscription.plan_id);
-      chunk.push_back({std::move(item.subscription), item.period, std::move(prepared->amounts[i]),
+      chunk.push_back({std::move(item.subscription), item.period, std::move(prepared.amounts[i]),
                        plan != nullptr ? plan->currency.code : ""});
     }
     MTL_RETURN_IF_ERROR(visit(chunk));
-    if (progress) progress(static_cast<int64_t>(std::min(at + kChunk, work->size())), total);
+    if (progress) progress(static_cast<int64_t>(std::min(at + kChunk, work.size())), total);
   }
   return OkStatus();
 }
@@ -453,27 +448,25 @@ Result<Invoice> InvoiceService::Get(const std::string& id, const std::string& cu
   return inv;
 }
 
-Result<InvoicePage> InvoiceService::List(const InvoiceFilter& filter) {
-  return InvoiceStore::List(db_, filter);
-}
+Result<InvoicePage> InvoiceService::List(const InvoiceFilter& filter) { return InvoiceStore::List(db_, filter); }
 
 Result<Invoice> InvoiceService::Transition(const std::string& id, InvoiceStatus to, TimePoint at,
                                            const std::string& actor) {
   Invoice out;
-  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto inv = InvoiceStore::Load(tx, id);
-    if (!inv.ok()) return std::move(inv).error();
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    MTL_ASSIGN_OR_RETURN(auto inv, InvoiceStore::Load(tx, id));
     MTL_RETURN_IF_ERROR(InvoiceStore::ApplyTransition(
-        tx, {.invoice_id = id, .from = inv->status, .to = to, .at = at, .source = TransitionSource::kManual}));
+        tx, {.invoice_id = id, .from = inv.status, .to = to, .at = at, .source = TransitionSource::kManual}));
     MTL_RETURN_IF_ERROR(audit::Record(tx, clock_,
-                                      {actor, std::string("invoice.") + StatusName(to), inv->customer_id,
-                                       {{"invoice_id", id}, {"from", StatusName(inv->status)}}, {}}));
-    auto reloaded = InvoiceStore::Load(tx, id);
-    if (!reloaded.ok()) return std::move(reloaded).error();
-    out = std::move(reloaded).value();
+                                      {actor,
+                                       std::string("invoice.") + StatusName(to),
+                                       inv.customer_id,
+                                       {{"invoice_id", id}, {"from", StatusName(inv.status)}},
+                                       {}}));
+    MTL_ASSIGN_OR_RETURN(auto reloaded, InvoiceStore::Load(tx, id));
+    out = std::move(reloaded);
     return OkStatus();
-  });
-  if (!s.ok()) return std::move(s).error();
+  }));
   return out;
 }
 

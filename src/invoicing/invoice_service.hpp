@@ -37,8 +37,8 @@ namespace meterline::invoicing {
 
 struct InvoiceOptions {
   std::string number_prefix = "INV";  // numbers read PREFIX-YYYY-NNNNNN
-  int net_days = 30;                   // due date = finalized + net days
-  std::chrono::minutes grace{60};      // a period is invoiced this long after its end
+  int net_days = 30;                  // due date = finalized + net days
+  std::chrono::minutes grace{60};     // a period is invoiced this long after its end
   // Tax rate by customer id ("cus_…") or by ISO country code ("DE"); the
   // customer's own entry wins. No entry: no tax.
   std::map<std::string, money::Decimal> tax_rates;
@@ -50,10 +50,10 @@ struct RunProgress {
 };
 
 struct RunSummary {
-  int64_t subscriptions = 0;  // looked at
-  int64_t created = 0;        // invoices made by this run
-  int64_t existing = 0;       // already invoiced before
-  int64_t not_closed = 0;     // period not yet closed: left for later
+  int64_t subscriptions = 0;                   // looked at
+  int64_t created = 0;                         // invoices made by this run
+  int64_t existing = 0;                        // already invoiced before
+  int64_t not_closed = 0;                      // period not yet closed: left for later
   std::map<std::string, int64_t> total_minor;  // by currency, of the invoices made
 };
 

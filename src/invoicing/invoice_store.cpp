@@ -63,12 +63,28 @@ Invoice FromRow(const storage::Row& row) {
 
 void AppendInvoice(std::vector<Value>& out, const NewInvoice& i) {
   int64_t created = ToUnixMillis(i.created_at);
-  for (Value v : std::initializer_list<Value>{
-           i.id, Text(i.number), i.customer_id, Text(i.subscription_id), ToUnixMillis(i.period.start),
-           ToUnixMillis(i.period.end), std::string(StatusName(i.status)), i.currency, i.subtotal_minor, i.tax_minor,
-           i.total_minor, i.amount_due_minor, i.amount_paid_minor, Text(i.tax_rate), Millis(i.due_at),
-           Text(i.stripe_invoice_id), OptInt(i.stripe_event_created), created, Millis(i.finalized_at), Millis(i.paid_at),
-           Millis(i.voided_at), ToUnixMillis(i.updated_at.value_or(i.created_at))}) {
+  for (Value v : std::initializer_list<Value>{i.id,
+                                              Text(i.number),
+                                              i.customer_id,
+                                              Text(i.subscription_id),
+                                              ToUnixMillis(i.period.start),
+                                              ToUnixMillis(i.period.end),
+                                              std::string(StatusName(i.status)),
+                                              i.currency,
+                                              i.subtotal_minor,
+                                              i.tax_minor,
+                                              i.total_minor,
+                                              i.amount_due_minor,
+                                              i.amount_paid_minor,
+                                              Text(i.tax_rate),
+                                              Millis(i.due_at),
+                                              Text(i.stripe_invoice_id),
+                                              OptInt(i.stripe_event_created),
+                                              created,
+                                              Millis(i.finalized_at),
+                                              Millis(i.paid_at),
+                                              Millis(i.voided_at),
+                                              ToUnixMillis(i.updated_at.value_or(i.created_at))}) {
     out.push_back(std::move(v));
   }
 }
@@ -76,17 +92,17 @@ void AppendInvoice(std::vector<Value>& out, const NewInvoice& i) {
 void AppendLines(std::vector<Value>& out, const NewInvoice& i) {
   for (size_t n = 0; n < i.lines.size(); ++n) {
     const LineItem& line = i.lines[n];
-    for (Value v : std::initializer_list<Value>{NewId("il"), i.id, static_cast<int64_t>(n + 1), line.kind,
-                                                Text(line.metric), line.description, line.quantity, line.unit_price,
-                                                line.amount_minor}) {
+    for (Value v :
+         std::initializer_list<Value>{NewId("il"), i.id, static_cast<int64_t>(n + 1), line.kind, Text(line.metric),
+                                      line.description, line.quantity, line.unit_price, line.amount_minor}) {
       out.push_back(std::move(v));
     }
   }
 }
 
 InvoiceRef RefFromRow(const storage::Row& row) {
-  return InvoiceRef{row.Text(0), row.Text(1), ParseStatus(row.Text(2)).value_or(InvoiceStatus::kDraft), row.Int(3),
-                    row.Int(4), row.OptText(5).value_or("")};
+  return InvoiceRef{row.Text(0), row.Text(1), ParseStatus(row.Text(2)).value_or(InvoiceStatus::kDraft),
+                    row.Int(3),  row.Int(4),  row.OptText(5).value_or("")};
 }
 
 Status OneRowOrConflict(const Result<storage::QueryResult>& updated, const std::string& id) {
@@ -98,16 +114,16 @@ Status OneRowOrConflict(const Result<storage::QueryResult>& updated, const std::
 }  // namespace
 
 Result<Invoice> InvoiceStore::Load(storage::Executor& ex, const std::string& id) {
-  auto rows = ex.Execute(std::string("SELECT ") + kInvoiceColumns + " FROM invoices WHERE id = $1", {id});
-  if (!rows.ok()) return std::move(rows).error();
-  if (rows->rows.empty()) return NotFound("no invoice " + id);
-  Invoice inv = FromRow(rows->rows[0]);
-  auto lines = ex.Execute(
-      "SELECT kind, metric, description, quantity, unit_price, amount_minor FROM invoice_line_items "
-      "WHERE invoice_id = $1 ORDER BY position",
-      {id});
-  if (!lines.ok()) return std::move(lines).error();
-  for (const auto& l : lines->rows) {
+  MTL_ASSIGN_OR_RETURN(auto rows,
+                       ex.Execute(std::string("SELECT ") + kInvoiceColumns + " FROM invoices WHERE id = $1", {id}));
+  if (rows.rows.empty()) return NotFound("no invoice " + id);
+  Invoice inv = FromRow(rows.rows[0]);
+  MTL_ASSIGN_OR_RETURN(
+      auto lines,
+      ex.Execute("SELECT kind, metric, description, quantity, unit_price, amount_minor FROM invoice_line_items "
+                 "WHERE invoice_id = $1 ORDER BY position",
+                 {id}));
+  for (const auto& l : lines.rows) {
     inv.lines.push_back({l.Text(0), l.OptText(1).value_or(""), l.Text(2), l.Int(3), l.Text(4), l.Int(5)});
   }
   return inv;
@@ -115,57 +131,55 @@ Result<Invoice> InvoiceStore::Load(storage::Executor& ex, const std::string& id)
 
 Result<std::optional<InvoiceRef>> InvoiceStore::FindByStripeId(storage::Executor& ex,
                                                                const std::string& stripe_invoice_id) {
-  auto found = ex.Execute(
-      "SELECT id, customer_id, status, amount_paid_minor, total_minor, stripe_invoice_id FROM invoices "
-      "WHERE stripe_invoice_id = $1",
-      {stripe_invoice_id});
-  if (!found.ok()) return std::move(found).error();
-  if (found->rows.empty()) return std::optional<InvoiceRef>();
-  return std::optional<InvoiceRef>(RefFromRow(found->rows[0]));
+  MTL_ASSIGN_OR_RETURN(
+      auto found,
+      ex.Execute("SELECT id, customer_id, status, amount_paid_minor, total_minor, stripe_invoice_id FROM invoices "
+                 "WHERE stripe_invoice_id = $1",
+                 {stripe_invoice_id}));
+  if (found.rows.empty()) return std::optional<InvoiceRef>();
+  return std::optional<InvoiceRef>(RefFromRow(found.rows[0]));
 }
 
 Result<std::optional<std::string>> InvoiceStore::FindForPeriod(storage::Executor& ex,
                                                                const std::string& subscription_id,
                                                                TimePoint period_start) {
-  auto found = ex.Execute("SELECT id FROM invoices WHERE subscription_id = $1 AND period_start = $2",
-                          {subscription_id, ToUnixMillis(period_start)});
-  if (!found.ok()) return std::move(found).error();
-  if (found->rows.empty()) return std::optional<std::string>();
-  return std::optional<std::string>(found->rows[0].Text(0));
+  MTL_ASSIGN_OR_RETURN(auto found,
+                       ex.Execute("SELECT id FROM invoices WHERE subscription_id = $1 AND period_start = $2",
+                                  {subscription_id, ToUnixMillis(period_start)}));
+  if (found.rows.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(found.rows[0].Text(0));
 }
 
 Result<std::vector<std::pair<std::string, int64_t>>> InvoiceStore::PeriodsOf(
     storage::Executor& ex, const std::vector<std::string>& subscription_ids) {
   std::vector<std::pair<std::string, int64_t>> out;
-  Status s = storage::SelectIn(ex, "SELECT subscription_id, period_start FROM invoices WHERE subscription_id IN_LIST",
-                               {}, subscription_ids,
-                               [&](const storage::Row& row) { out.emplace_back(row.Text(0), row.Int(1)); });
-  if (!s.ok()) return std::move(s).error();
+  MTL_RETURN_IF_ERROR(
+      storage::SelectIn(ex, "SELECT subscription_id, period_start FROM invoices WHERE subscription_id IN_LIST", {},
+                        subscription_ids, [&](const storage::Row& row) { out.emplace_back(row.Text(0), row.Int(1)); }));
   return out;
 }
 
 Result<std::vector<Period>> InvoiceStore::InvoicedPeriods(storage::Executor& ex, const std::string& customer_id,
                                                           TimePoint after) {
-  auto rows = ex.Execute(
-      "SELECT period_start, period_end FROM invoices WHERE customer_id = $1 AND status <> 'draft' AND period_end > $2",
-      {customer_id, ToUnixMillis(after)});
-  if (!rows.ok()) return std::move(rows).error();
+  MTL_ASSIGN_OR_RETURN(auto rows, ex.Execute("SELECT period_start, period_end FROM invoices WHERE customer_id = $1 AND "
+                                             "status <> 'draft' AND period_end > $2",
+                                             {customer_id, ToUnixMillis(after)}));
   std::vector<Period> out;
-  for (const auto& row : rows->rows) out.push_back({FromUnixMillis(row.Int(0)), FromUnixMillis(row.Int(1))});
+  for (const auto& row : rows.rows) out.push_back({FromUnixMillis(row.Int(0)), FromUnixMillis(row.Int(1))});
   return out;
 }
 
 Result<std::vector<InvoiceStore::PeriodInvoice>> InvoiceStore::ForPeriodsStartingIn(storage::Executor& ex,
                                                                                     TimePoint from, TimePoint to,
                                                                                     TimePoint created_before) {
-  auto rows = ex.Execute(
-      "SELECT id, subscription_id, period_start, stripe_invoice_id, status FROM invoices "
-      "WHERE period_start >= $1 AND period_start < $2 AND subscription_id IS NOT NULL AND created_at < $3",
-      {ToUnixMillis(from), ToUnixMillis(to), ToUnixMillis(created_before)});
-  if (!rows.ok()) return std::move(rows).error();
+  MTL_ASSIGN_OR_RETURN(
+      auto rows,
+      ex.Execute("SELECT id, subscription_id, period_start, stripe_invoice_id, status FROM invoices "
+                 "WHERE period_start >= $1 AND period_start < $2 AND subscription_id IS NOT NULL AND created_at < $3",
+                 {ToUnixMillis(from), ToUnixMillis(to), ToUnixMillis(created_before)}));
   std::vector<PeriodInvoice> out;
-  out.reserve(rows->rows.size());
-  for (const auto& row : rows->rows) {
+  out.reserve(rows.rows.size());
+  for (const auto& row : rows.rows) {
     out.push_back({row.Text(0), row.Text(1), FromUnixMillis(row.Int(2)), row.OptText(3).value_or(""),
                    ParseStatus(row.Text(4)).value_or(InvoiceStatus::kDraft)});
   }
@@ -180,25 +194,23 @@ Result<InvoicePage> InvoiceStore::List(storage::Executor& ex, const InvoiceFilte
   std::vector<Value> params = {Text(filter.customer_id),
                                filter.status ? Value(std::string(StatusName(*filter.status))) : Value(nullptr),
                                Millis(filter.from), Millis(filter.to)};
-  auto count = ex.Execute("SELECT COUNT(*) FROM invoices" + where, params);
-  if (!count.ok()) return std::move(count).error();
+  MTL_ASSIGN_OR_RETURN(auto count, ex.Execute("SELECT COUNT(*) FROM invoices" + where, params));
   params.emplace_back(filter.limit);
   params.emplace_back(filter.offset);
-  auto rows = ex.Execute(std::string("SELECT ") + kInvoiceColumns + " FROM invoices" + where +
-                             " ORDER BY created_at DESC, period_start DESC, id DESC LIMIT $5 OFFSET $6",
-                         params);
-  if (!rows.ok()) return std::move(rows).error();
+  MTL_ASSIGN_OR_RETURN(auto rows,
+                       ex.Execute(std::string("SELECT ") + kInvoiceColumns + " FROM invoices" + where +
+                                      " ORDER BY created_at DESC, period_start DESC, id DESC LIMIT $5 OFFSET $6",
+                                  params));
   InvoicePage page;
-  page.total = count->rows[0].Int(0);
-  for (const auto& row : rows->rows) page.invoices.push_back(FromRow(row));
+  page.total = count.rows[0].Int(0);
+  for (const auto& row : rows.rows) page.invoices.push_back(FromRow(row));
   return page;
 }
 
 Result<std::vector<std::string>> InvoiceStore::Existing(storage::Executor& ex, const std::vector<std::string>& ids) {
   std::vector<std::string> out;
-  Status s = storage::SelectIn(ex, "SELECT id FROM invoices WHERE id IN_LIST", {}, ids,
-                               [&](const storage::Row& row) { out.push_back(row.Text(0)); });
-  if (!s.ok()) return std::move(s).error();
+  MTL_RETURN_IF_ERROR(storage::SelectIn(ex, "SELECT id FROM invoices WHERE id IN_LIST", {}, ids,
+                                        [&](const storage::Row& row) { out.push_back(row.Text(0)); }));
   return out;
 }
 
@@ -207,15 +219,13 @@ Result<bool> InvoiceStore::Insert(storage::Executor& tx, const NewInvoice& invoi
   AppendInvoice(values, invoice);
   std::string placeholders;
   for (size_t i = 1; i <= kInvoiceParams; ++i) placeholders += (i > 1 ? ", $" : "$") + std::to_string(i);
-  auto inserted = tx.Execute(std::string(kInsertInvoice) + " VALUES (" + placeholders +
-                                 ") ON CONFLICT (subscription_id, period_start) DO NOTHING",
-                             values);
-  if (!inserted.ok()) return std::move(inserted).error();
-  if (inserted->affected_rows == 0) return false;
+  MTL_ASSIGN_OR_RETURN(auto inserted, tx.Execute(std::string(kInsertInvoice) + " VALUES (" + placeholders +
+                                                     ") ON CONFLICT (subscription_id, period_start) DO NOTHING",
+                                                 values));
+  if (inserted.affected_rows == 0) return false;
   std::vector<Value> lines;
   AppendLines(lines, invoice);
-  auto added = storage::InsertRows(tx, kInsertLine, kLineParams, lines);
-  if (!added.ok()) return std::move(added).error();
+  MTL_RETURN_IF_ERROR(storage::InsertRows(tx, kInsertLine, kLineParams, lines));
   return true;
 }
 
@@ -225,34 +235,33 @@ Result<int64_t> InvoiceStore::InsertMany(storage::Executor& tx, const std::vecto
     AppendInvoice(rows, invoice);
     AppendLines(lines, invoice);
   }
-  auto inserted = storage::InsertRows(tx, kInsertInvoice, kInvoiceParams, rows,
-                                      "ON CONFLICT (subscription_id, period_start) DO NOTHING");
-  if (!inserted.ok()) return std::move(inserted).error();
-  if (*inserted != static_cast<int64_t>(invoices.size())) return *inserted;  // the caller rolls back
-  auto added = storage::InsertRows(tx, kInsertLine, kLineParams, lines);
-  if (!added.ok()) return std::move(added).error();
-  return *inserted;
+  MTL_ASSIGN_OR_RETURN(auto inserted, storage::InsertRows(tx, kInsertInvoice, kInvoiceParams, rows,
+                                                          "ON CONFLICT (subscription_id, period_start) DO NOTHING"));
+  if (inserted != static_cast<int64_t>(invoices.size())) return inserted;  // the caller rolls back
+  MTL_RETURN_IF_ERROR(storage::InsertRows(tx, kInsertLine, kLineParams, lines));
+  return inserted;
 }
 
 Result<int64_t> InvoiceStore::ReserveNumbers(storage::Executor& tx, const std::string& prefix, int year,
                                              int64_t count) {
-  auto reserved = tx.Execute(
-      "INSERT INTO invoice_number_sequences (issuer, year, next_value) VALUES ($1, $2, CAST($3 AS BIGINT) + 1) "
-      "ON CONFLICT (issuer, year) DO UPDATE SET next_value = invoice_number_sequences.next_value + "
-      "CAST($3 AS BIGINT) RETURNING next_value - CAST($3 AS BIGINT)",
-      {prefix, int64_t{year}, count});
-  if (!reserved.ok()) return std::move(reserved).error();
-  return reserved->rows.at(0).Int(0);
+  MTL_ASSIGN_OR_RETURN(
+      auto reserved,
+      tx.Execute(
+          "INSERT INTO invoice_number_sequences (issuer, year, next_value) VALUES ($1, $2, CAST($3 AS BIGINT) + 1) "
+          "ON CONFLICT (issuer, year) DO UPDATE SET next_value = invoice_number_sequences.next_value + "
+          "CAST($3 AS BIGINT) RETURNING next_value - CAST($3 AS BIGINT)",
+          {prefix, int64_t{year}, count}));
+  return reserved.rows.at(0).Int(0);
 }
 
 Status InvoiceStore::Finalize(storage::Executor& tx, const std::string& id, const std::string& number, TimePoint at,
                               TimePoint due_at) {
-  auto finalized = tx.Execute(
-      "UPDATE invoices SET status = 'open', number = $2, finalized_at = $3, due_at = $4, updated_at = $3 "
-      "WHERE id = $1 AND status = 'draft'",
-      {id, number, ToUnixMillis(at), ToUnixMillis(due_at)});
-  if (!finalized.ok()) return std::move(finalized).error();
-  if (finalized->affected_rows != 1) {
+  MTL_ASSIGN_OR_RETURN(
+      auto finalized,
+      tx.Execute("UPDATE invoices SET status = 'open', number = $2, finalized_at = $3, due_at = $4, updated_at = $3 "
+                 "WHERE id = $1 AND status = 'draft'",
+                 {id, number, ToUnixMillis(at), ToUnixMillis(due_at)}));
+  if (finalized.affected_rows != 1) {
     return Error(ErrorCode::kConflict, "illegal_transition", "invoice " + id + " is not a draft");
   }
   return OkStatus();
@@ -293,39 +302,34 @@ Status InvoiceStore::ApplyTransition(storage::Executor& tx, const Transition& t)
 
 Status InvoiceStore::RecordPartialPayment(storage::Executor& tx, const std::string& id, int64_t amount_paid,
                                           TimePoint at) {
-  auto updated = tx.Execute(
-      "UPDATE invoices SET amount_paid_minor = $2, amount_due_minor = total_minor - $2, updated_at = $3 "
-      "WHERE id = $1 AND amount_paid_minor < $2",
-      {id, amount_paid, ToUnixMillis(at)});
-  if (!updated.ok()) return std::move(updated).error();
+  MTL_RETURN_IF_ERROR(
+      tx.Execute("UPDATE invoices SET amount_paid_minor = $2, amount_due_minor = total_minor - $2, updated_at = $3 "
+                 "WHERE id = $1 AND amount_paid_minor < $2",
+                 {id, amount_paid, ToUnixMillis(at)}));
   return OkStatus();
 }
 
 Status InvoiceStore::RecordRefund(storage::Executor& tx, const std::string& id, int64_t amount_refunded, TimePoint at) {
-  auto updated = tx.Execute(
+  MTL_RETURN_IF_ERROR(tx.Execute(
       "UPDATE invoices SET amount_refunded_minor = $2, updated_at = $3 WHERE id = $1 AND amount_refunded_minor < $2",
-      {id, amount_refunded, ToUnixMillis(at)});
-  if (!updated.ok()) return std::move(updated).error();
+      {id, amount_refunded, ToUnixMillis(at)}));
   return OkStatus();
 }
 
 Status InvoiceStore::CountFailedPayment(storage::Executor& tx, const std::string& id, TimePoint at) {
-  auto counted = tx.Execute(
-      "UPDATE invoices SET failed_payment_count = failed_payment_count + 1, updated_at = $2 WHERE id = $1",
-      {id, ToUnixMillis(at)});
-  if (!counted.ok()) return std::move(counted).error();
+  MTL_RETURN_IF_ERROR(
+      tx.Execute("UPDATE invoices SET failed_payment_count = failed_payment_count + 1, updated_at = $2 WHERE id = $1",
+                 {id, ToUnixMillis(at)}));
   return OkStatus();
 }
 
 Result<bool> InvoiceStore::LinkStripe(storage::Executor& tx, const std::string& id,
                                       const std::string& stripe_invoice_id, const std::string& customer_id,
                                       TimePoint at) {
-  auto linked = tx.Execute(
-      "UPDATE invoices SET stripe_invoice_id = $2, updated_at = $3 "
-      "WHERE id = $1 AND stripe_invoice_id IS NULL AND customer_id = $4",
-      {id, stripe_invoice_id, ToUnixMillis(at), customer_id});
-  if (!linked.ok()) return std::move(linked).error();
-  return linked->affected_rows == 1;
+  MTL_ASSIGN_OR_RETURN(auto linked, tx.Execute("UPDATE invoices SET stripe_invoice_id = $2, updated_at = $3 "
+                                               "WHERE id = $1 AND stripe_invoice_id IS NULL AND customer_id = $4",
+                                               {id, stripe_invoice_id, ToUnixMillis(at), customer_id}));
+  return linked.affected_rows == 1;
 }
 
 }  // namespace meterline::invoicing

@@ -20,7 +20,7 @@ namespace meterline::invoicing {
 // An invoice to insert with its lines.
 struct NewInvoice {
   std::string id;
-  std::string number;           // "" for a draft
+  std::string number;  // "" for a draft
   std::string customer_id;
   std::string subscription_id;  // "" for one outside the subscription runs
   Period period;
@@ -95,8 +95,8 @@ class InvoiceStore {
   static Result<std::optional<std::string>> FindForPeriod(storage::Executor& ex, const std::string& subscription_id,
                                                           TimePoint period_start);
   // (subscription id, period start in ms) of every invoice of these subscriptions.
-  static Result<std::vector<std::pair<std::string, int64_t>>> PeriodsOf(storage::Executor& ex,
-                                                                        const std::vector<std::string>& subscription_ids);
+  static Result<std::vector<std::pair<std::string, int64_t>>> PeriodsOf(
+      storage::Executor& ex, const std::vector<std::string>& subscription_ids);
   // A customer's periods with a non-draft invoice that end after `after`
   // (ingestion refuses events inside them).
   static Result<std::vector<Period>> InvoicedPeriods(storage::Executor& ex, const std::string& customer_id,

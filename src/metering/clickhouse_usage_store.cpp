@@ -27,26 +27,23 @@ constexpr const char* kSplitSum = "sum(intDiv(total, 4294967296)), sum(total % 4
 
 // Joins the two halves at `column` and `column + 1` of a row.
 Result<int64_t> JoinSums(const std::vector<std::string>& row, size_t column, const std::string& what) {
-  auto high = ParseInt(row.at(column));
-  if (!high.ok()) return std::move(high).error();
-  auto low = ParseInt(row.at(column + 1));
-  if (!low.ok()) return std::move(low).error();
-  return JoinSplitSum(*high, *low, what);
+  MTL_ASSIGN_OR_RETURN(auto high, ParseInt(row.at(column)));
+  MTL_ASSIGN_OR_RETURN(auto low, ParseInt(row.at(column + 1)));
+  return JoinSplitSum(high, low, what);
 }
 
 }  // namespace
 
 Result<std::vector<std::vector<std::string>>> ClickHouseUsageStore::Select(
     const std::string& sql, const std::vector<clickhouse::ExternalTable>& tables) {
-  auto body = client_.Query(sql + " FORMAT TabSeparated", tables);
-  if (!body.ok()) return std::move(body).error();
-  return clickhouse::ParseTsv(*body);
+  MTL_ASSIGN_OR_RETURN(auto body, client_.Query(sql + " FORMAT TabSeparated", tables));
+  return clickhouse::ParseTsv(body);
 }
 
 Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEvent*>& events, TimePoint received,
                                                  const AfterWrite& after) {
   WriteOutcome outcome;
-  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
     outcome = WriteOutcome{};
     // The per-customer lock, taken in id order so two writers never wait on
     // each other in a cycle. SQLite's BEGIN IMMEDIATE already excludes every
@@ -61,12 +58,12 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
     for (const UsageEvent* e : events) clickhouse::AppendTsvRow(batch.tsv, {e->customer_id, e->id});
     std::set<std::pair<std::string, std::string>> seen;
     if (!events.empty()) {
-      auto stored = Select(
-          "SELECT customer_id, event_id FROM usage_events WHERE customer_id IN (SELECT customer_id FROM batch) "
-          "AND (customer_id, event_id) IN (SELECT customer_id, event_id FROM batch)",
-          {batch});
-      if (!stored.ok()) return std::move(stored).error();
-      for (auto& row : *stored) seen.emplace(std::move(row.at(0)), std::move(row.at(1)));
+      MTL_ASSIGN_OR_RETURN(
+          auto stored,
+          Select("SELECT customer_id, event_id FROM usage_events WHERE customer_id IN (SELECT customer_id FROM batch) "
+                 "AND (customer_id, event_id) IN (SELECT customer_id, event_id FROM batch)",
+                 {batch}));
+      for (auto& row : stored) seen.emplace(std::move(row.at(0)), std::move(row.at(1)));
     }
     // The new events of each rollup, in batch order; a repeat within the
     // batch is a duplicate too.
@@ -94,14 +91,14 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
       for (const auto& [key, unused] : pending) {
         clickhouse::AppendTsvRow(keys.tsv, {std::get<0>(key), std::get<1>(key), Ms(ToUnixMillis(std::get<2>(key)))});
       }
-      auto totals = Select(
-          "SELECT customer_id, metric, hour_start, " + std::string(kSplitSum) +
-              " FROM usage_rollups_hourly WHERE customer_id IN (SELECT customer_id FROM batch_keys) AND "
-              "(customer_id, metric, hour_start) IN (SELECT customer_id, metric, hour_start FROM batch_keys) "
-              "GROUP BY customer_id, metric, hour_start",
-          {keys});
-      if (!totals.ok()) return std::move(totals).error();
-      for (const auto& row : *totals) {
+      MTL_ASSIGN_OR_RETURN(
+          auto totals,
+          Select("SELECT customer_id, metric, hour_start, " + std::string(kSplitSum) +
+                     " FROM usage_rollups_hourly WHERE customer_id IN (SELECT customer_id FROM batch_keys) AND "
+                     "(customer_id, metric, hour_start) IN (SELECT customer_id, metric, hour_start FROM batch_keys) "
+                     "GROUP BY customer_id, metric, hour_start",
+                 {keys}));
+      for (const auto& row : totals) {
         auto hour = ParseInt(row.at(2));
         auto high = ParseInt(row.at(3));
         auto low = ParseInt(row.at(4));
@@ -138,30 +135,28 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
     }
     TotalFn total = [this](const std::string& customer_id, const std::string& metric, TimePoint from,
                            TimePoint to) -> Result<int64_t> {
-      auto r = Select(std::string("SELECT ") + kSplitSum + " FROM usage_rollups_hourly WHERE customer_id = " +
-                      Quote(customer_id) + " AND metric = " + Quote(metric) + " AND hour_start >= " + Ms(ToUnixMillis(from)) +
-                      " AND hour_start < " + Ms(ToUnixMillis(to)));
-      if (!r.ok()) return std::move(r).error();
-      if (r->empty()) return int64_t{0};
-      return JoinSums(r->at(0), 0, "usage of " + metric);
+      MTL_ASSIGN_OR_RETURN(
+          auto r, Select(std::string("SELECT ") + kSplitSum + " FROM usage_rollups_hourly WHERE customer_id = " +
+                         Quote(customer_id) + " AND metric = " + Quote(metric) +
+                         " AND hour_start >= " + Ms(ToUnixMillis(from)) + " AND hour_start < " + Ms(ToUnixMillis(to))));
+      if (r.empty()) return int64_t{0};
+      return JoinSums(r.at(0), 0, "usage of " + metric);
     };
     return after ? after(tx, touched, total) : OkStatus();
-  });
-  if (!s.ok()) return std::move(s).error();
+  }));
   return outcome;
 }
 
 Result<std::map<std::string, int64_t>> ClickHouseUsageStore::Totals(const std::string& customer_id, TimePoint from,
                                                                     TimePoint to) {
-  auto rows = Select(std::string("SELECT metric, ") + kSplitSum + " FROM usage_rollups_hourly WHERE customer_id = " +
-                     Quote(customer_id) + " AND hour_start >= " + Ms(ToUnixMillis(from)) +
-                     " AND hour_start < " + Ms(ToUnixMillis(to)) + " GROUP BY metric");
-  if (!rows.ok()) return std::move(rows).error();
+  MTL_ASSIGN_OR_RETURN(auto rows, Select(std::string("SELECT metric, ") + kSplitSum +
+                                         " FROM usage_rollups_hourly WHERE customer_id = " + Quote(customer_id) +
+                                         " AND hour_start >= " + Ms(ToUnixMillis(from)) + " AND hour_start < " +
+                                         Ms(ToUnixMillis(to)) + " GROUP BY metric"));
   std::map<std::string, int64_t> out;
-  for (const auto& row : *rows) {
-    auto value = JoinSums(row, 1, "usage of " + row.at(0));
-    if (!value.ok()) return std::move(value).error();
-    out[row.at(0)] = *value;
+  for (const auto& row : rows) {
+    MTL_ASSIGN_OR_RETURN(auto value, JoinSums(row, 1, "usage of " + row.at(0)));
+    out[row.at(0)] = value;
   }
   return out;
 }
@@ -170,17 +165,16 @@ Result<std::map<std::string, std::map<std::string, int64_t>>> ClickHouseUsageSto
     const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) {
   clickhouse::ExternalTable batch{"batch", "customer_id String", ""};
   for (const std::string& id : customer_ids) clickhouse::AppendTsvRow(batch.tsv, {id});
-  auto rows = Select(std::string("SELECT customer_id, metric, ") + kSplitSum +
-                         " FROM usage_rollups_hourly WHERE customer_id IN "
-                         "(SELECT customer_id FROM batch) AND hour_start >= " + Ms(ToUnixMillis(from)) +
-                         " AND hour_start < " + Ms(ToUnixMillis(to)) + " GROUP BY customer_id, metric",
-                     {batch});
-  if (!rows.ok()) return std::move(rows).error();
+  MTL_ASSIGN_OR_RETURN(auto rows, Select(std::string("SELECT customer_id, metric, ") + kSplitSum +
+                                             " FROM usage_rollups_hourly WHERE customer_id IN "
+                                             "(SELECT customer_id FROM batch) AND hour_start >= " +
+                                             Ms(ToUnixMillis(from)) + " AND hour_start < " + Ms(ToUnixMillis(to)) +
+                                             " GROUP BY customer_id, metric",
+                                         {batch}));
   std::map<std::string, std::map<std::string, int64_t>> out;
-  for (const auto& row : *rows) {
-    auto value = JoinSums(row, 2, "usage of " + row.at(1) + " by " + row.at(0));
-    if (!value.ok()) return std::move(value).error();
-    out[row.at(0)][row.at(1)] = *value;
+  for (const auto& row : rows) {
+    MTL_ASSIGN_OR_RETURN(auto value, JoinSums(row, 2, "usage of " + row.at(1) + " by " + row.at(0)));
+    out[row.at(0)][row.at(1)] = value;
   }
   return out;
 }
@@ -188,33 +182,30 @@ Result<std::map<std::string, std::map<std::string, int64_t>>> ClickHouseUsageSto
 Result<std::vector<RollupBucket>> ClickHouseUsageStore::Buckets(const std::string& customer_id, TimePoint from,
                                                                 TimePoint to, std::chrono::milliseconds bucket) {
   std::string bucket_ms = Ms(bucket.count());
-  auto rows = Select("SELECT metric, intDiv(hour_start, " + bucket_ms + ") * " + bucket_ms +
-                     " AS bucket, " + kSplitSum + " FROM usage_rollups_hourly WHERE customer_id = " + Quote(customer_id) +
-                     " AND hour_start >= " + Ms(ToUnixMillis(from)) + " AND hour_start < " + Ms(ToUnixMillis(to)) +
-                     " GROUP BY metric, bucket ORDER BY metric, bucket");
-  if (!rows.ok()) return std::move(rows).error();
+  MTL_ASSIGN_OR_RETURN(
+      auto rows, Select("SELECT metric, intDiv(hour_start, " + bucket_ms + ") * " + bucket_ms + " AS bucket, " +
+                        kSplitSum + " FROM usage_rollups_hourly WHERE customer_id = " + Quote(customer_id) +
+                        " AND hour_start >= " + Ms(ToUnixMillis(from)) + " AND hour_start < " + Ms(ToUnixMillis(to)) +
+                        " GROUP BY metric, bucket ORDER BY metric, bucket"));
   std::vector<RollupBucket> out;
-  for (const auto& row : *rows) {
-    auto start = ParseInt(row.at(1));
-    auto total = JoinSums(row, 2, "usage of " + row.at(0));
-    if (!start.ok()) return std::move(start).error();
-    if (!total.ok()) return std::move(total).error();
-    out.push_back({row.at(0), FromUnixMillis(*start), *total});
+  for (const auto& row : rows) {
+    MTL_ASSIGN_OR_RETURN(auto start, ParseInt(row.at(1)));
+    MTL_ASSIGN_OR_RETURN(auto total, JoinSums(row, 2, "usage of " + row.at(0)));
+    out.push_back({row.at(0), FromUnixMillis(start), total});
   }
   return out;
 }
 
-Result<UsageStore::Audit> ClickHouseUsageStore::AuditMetric(const std::string& customer_id,
-                                                            const std::string& metric) {
+Result<UsageStore::Audit> ClickHouseUsageStore::AuditMetric(const std::string& customer_id, const std::string& metric) {
   std::string where = " WHERE customer_id = " + Quote(customer_id) + " AND metric = " + Quote(metric);
-  auto rollups = Select(std::string("SELECT ") + kSplitSum + " FROM usage_rollups_hourly" + where);
-  if (!rollups.ok()) return std::move(rollups).error();
-  auto raw = Select("SELECT sum(intDiv(value, 4294967296)), sum(value % 4294967296), count() FROM usage_events FINAL" +
-                    where);
-  if (!raw.ok()) return std::move(raw).error();
-  auto rollup_total = JoinSums(rollups->at(0), 0, "usage of " + metric);
-  auto event_total = JoinSums(raw->at(0), 0, "events of " + metric);
-  auto count = ParseInt(raw->at(0).at(2));
+  MTL_ASSIGN_OR_RETURN(auto rollups, Select(std::string("SELECT ") + kSplitSum + " FROM usage_rollups_hourly" + where));
+  MTL_ASSIGN_OR_RETURN(
+      auto raw,
+      Select("SELECT sum(intDiv(value, 4294967296)), sum(value % 4294967296), count() FROM usage_events FINAL" +
+             where));
+  auto rollup_total = JoinSums(rollups.at(0), 0, "usage of " + metric);
+  auto event_total = JoinSums(raw.at(0), 0, "events of " + metric);
+  auto count = ParseInt(raw.at(0).at(2));
   if (!rollup_total.ok()) return std::move(rollup_total).error();
   if (!event_total.ok()) return std::move(event_total).error();
   if (!count.ok()) return std::move(count).error();

@@ -19,8 +19,8 @@ constexpr int kThresholds[] = {75, 90, 100};
 
 struct CustomerFacts {
   bool exists = false;
-  std::vector<Period> invoiced;          // periods with a non-draft invoice
-  std::optional<TimePoint> anchor;       // subscription billing anchor
+  std::vector<Period> invoiced;     // periods with a non-draft invoice
+  std::optional<TimePoint> anchor;  // subscription billing anchor
   std::string plan_id;
 };
 
@@ -28,7 +28,11 @@ struct CustomerFacts {
 
 IngestService::IngestService(storage::Database& db, UsageStore& store, const catalog::Catalog& catalog,
                              const Clock& clock, InvoicedPeriodsFn invoiced_periods, IngestOptions options)
-    : db_(db), store_(store), catalog_(catalog), clock_(clock), invoiced_periods_(std::move(invoiced_periods)),
+    : db_(db),
+      store_(store),
+      catalog_(catalog),
+      clock_(clock),
+      invoiced_periods_(std::move(invoiced_periods)),
       options_(options) {}
 
 Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, UsageEvent>>& events,
@@ -46,23 +50,23 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     }
   }
   for (auto& [customer_id, facts] : facts_of) {
-    auto exists = customers::CustomerStore::Exists(db_, customer_id);
-    if (!exists.ok()) return std::move(exists).error();
-    if (!*exists) continue;
+    MTL_ASSIGN_OR_RETURN(auto exists, customers::CustomerStore::Exists(db_, customer_id));
+    if (!exists) continue;
     facts.exists = true;
-    auto sub = subscriptions::SubscriptionService::Find(db_, customer_id);
-    if (!sub.ok()) return std::move(sub).error();
-    if (*sub) {
-      facts.anchor = (*sub)->billing_anchor;
-      facts.plan_id = (*sub)->plan_id;
+    MTL_ASSIGN_OR_RETURN(auto sub, subscriptions::SubscriptionService::Find(db_, customer_id));
+    if (sub) {
+      facts.anchor = sub->billing_anchor;
+      facts.plan_id = sub->plan_id;
     }
-    auto invoiced = invoiced_periods_(db_, customer_id, oldest);
-    if (!invoiced.ok()) return std::move(invoiced).error();
-    facts.invoiced = std::move(invoiced).value();
+    MTL_ASSIGN_OR_RETURN(auto invoiced, invoiced_periods_(db_, customer_id, oldest));
+    facts.invoiced = std::move(invoiced);
   }
 
   std::vector<std::pair<size_t, const UsageEvent*>> valid;
-  for (const auto& [index, event] : events) {
+  for (const auto& entry : events) {
+    // Named, not structured bindings: lambdas below capture them.
+    const size_t index = entry.first;
+    const UsageEvent& event = entry.second;
     auto reject = [&](std::string reason) { rejected.push_back({index, event.id, std::move(reason)}); };
     const CustomerFacts& facts = facts_of[event.customer_id];
     if (!only_customer.empty() && event.customer_id != only_customer) {
@@ -101,8 +105,7 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     for (const auto& [customer_id, metric, hour] : touched) {
       const CustomerFacts& facts = facts_of[customer_id];
       if (facts.anchor) {
-        periods.insert(
-            {customer_id, metric, MonthlyPeriodContaining(*facts.anchor, hour).start});
+        periods.insert({customer_id, metric, MonthlyPeriodContaining(*facts.anchor, hour).start});
       }
     }
     for (const auto& [customer_id, metric, period_start] : periods) {
@@ -120,14 +123,16 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
       for (int threshold : kThresholds) {
         // used / limit >= threshold / 100, in integers.
         if (static_cast<__int128>(*used) * 100 < static_cast<__int128>(limit) * threshold) break;
-        auto alert = tx.Execute(
-            "INSERT INTO usage_alerts (customer_id, metric, period_start, threshold_percent, usage, usage_limit, "
-            "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-            "ON CONFLICT (customer_id, metric, period_start, threshold_percent) DO NOTHING",
-            {customer_id, metric, ToUnixMillis(period_start), int64_t{threshold}, *used, limit, received});
-        if (!alert.ok()) return std::move(alert).error();
-        if (alert->affected_rows == 0) continue;
-        MTL_RETURN_IF_ERROR(outbox::Publish(tx, {"usage.threshold_crossed", customer_id,
+        MTL_ASSIGN_OR_RETURN(
+            auto alert,
+            tx.Execute(
+                "INSERT INTO usage_alerts (customer_id, metric, period_start, threshold_percent, usage, usage_limit, "
+                "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                "ON CONFLICT (customer_id, metric, period_start, threshold_percent) DO NOTHING",
+                {customer_id, metric, ToUnixMillis(period_start), int64_t{threshold}, *used, limit, received}));
+        if (alert.affected_rows == 0) continue;
+        MTL_RETURN_IF_ERROR(outbox::Publish(tx, {"usage.threshold_crossed",
+                                                 customer_id,
                                                  {{"customer_id", customer_id},
                                                   {"metric", metric},
                                                   {"threshold_percent", threshold},
@@ -140,14 +145,13 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     return OkStatus();
   };
 
-  auto written = store_.Write(to_write, now, record_alerts);
-  if (!written.ok()) return std::move(written).error();
+  MTL_ASSIGN_OR_RETURN(auto written, store_.Write(to_write, now, record_alerts));
   IngestResult result;
-  result.accepted = written->accepted;
-  for (size_t position : written->duplicates) {
+  result.accepted = written.accepted;
+  for (size_t position : written.duplicates) {
     result.duplicates.push_back({valid[position].first, valid[position].second->id, ""});
   }
-  for (const StoreRefusal& refusal : written->refused) {
+  for (const StoreRefusal& refusal : written.refused) {
     rejected.push_back({valid[refusal.position].first, valid[refusal.position].second->id, refusal.reason});
   }
   std::sort(rejected.begin(), rejected.end(), [](const auto& a, const auto& b) { return a.index < b.index; });

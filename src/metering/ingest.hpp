@@ -37,8 +37,8 @@ struct IngestResult {
 };
 
 struct IngestOptions {
-  std::chrono::hours max_age{35 * 24};       // older events are refused
-  std::chrono::minutes max_future{5};        // events this far ahead are refused
+  std::chrono::hours max_age{35 * 24};  // older events are refused
+  std::chrono::minutes max_future{5};   // events this far ahead are refused
   // Events in a subscription period that ended longer ago than this are
   // refused: the invoice run may have read the period's totals
   // (INVOICE_GRACE_MINUTES). nullopt: no such check (loading history).
@@ -64,8 +64,8 @@ class IngestService {
   // while parsing are passed in `rejected` and returned with the rest.
   // `only_customer`: when not empty, events for other customers are rejected
   // (a customer-bound API key). Fails as a whole only when storage fails.
-  Result<IngestResult> Ingest(const std::vector<std::pair<size_t, UsageEvent>>& events,
-                              std::vector<Rejection> rejected, const std::string& only_customer);
+  Result<IngestResult> Ingest(const std::vector<std::pair<size_t, UsageEvent>>& events, std::vector<Rejection> rejected,
+                              const std::string& only_customer);
 
  private:
   storage::Database& db_;

@@ -9,7 +9,6 @@
 
 namespace meterline::metering {
 
-
 namespace {
 
 // Sums of rollup totals as two halves that cannot overflow (see JoinSplitSum).
@@ -33,21 +32,22 @@ Result<RollupFit> AddToRollup(storage::Transaction& tx, storage::Backend backend
   for (int round = 0; round < 4; ++round) {
     if (fit.taken == 0) return fit;
     if (sum_fits) {
-      auto upserted = tx.Execute(
-          "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
-          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id, metric, hour_start) DO UPDATE SET "
-          "total = usage_rollups_hourly.total + excluded.total, events = usage_rollups_hourly.events + excluded.events "
-          "WHERE usage_rollups_hourly.total <= $6 - excluded.total",
-          {customer_id, metric, ToUnixMillis(hour), fit.taken_sum, fit.taken, kMaxHourlyUsage});
-      if (!upserted.ok()) return std::move(upserted).error();
-      if (upserted->affected_rows > 0) return fit;
+      MTL_ASSIGN_OR_RETURN(
+          auto upserted,
+          tx.Execute("INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
+                     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id, metric, hour_start) DO UPDATE SET "
+                     "total = usage_rollups_hourly.total + excluded.total, events = usage_rollups_hourly.events + "
+                     "excluded.events "
+                     "WHERE usage_rollups_hourly.total <= $6 - excluded.total",
+                     {customer_id, metric, ToUnixMillis(hour), fit.taken_sum, fit.taken, kMaxHourlyUsage}));
+      if (upserted.affected_rows > 0) return fit;
     }
-    auto stored = tx.Execute(std::string("SELECT total FROM usage_rollups_hourly WHERE customer_id = $1 AND "
-                                         "metric = $2 AND hour_start = $3") +
-                                 (backend == storage::Backend::kPostgres ? " FOR UPDATE" : ""),
-                             {customer_id, metric, ToUnixMillis(hour)});
-    if (!stored.ok()) return std::move(stored).error();
-    fit = FitIntoRollup(stored->rows.empty() ? 0 : stored->rows[0].Int(0), values);
+    MTL_ASSIGN_OR_RETURN(auto stored,
+                         tx.Execute(std::string("SELECT total FROM usage_rollups_hourly WHERE customer_id = $1 AND "
+                                                "metric = $2 AND hour_start = $3") +
+                                        (backend == storage::Backend::kPostgres ? " FOR UPDATE" : ""),
+                                    {customer_id, metric, ToUnixMillis(hour)}));
+    fit = FitIntoRollup(stored.rows.empty() ? 0 : stored.rows[0].Int(0), values);
     sum_fits = true;
   }
   return Error(ErrorCode::kConflict, "serialization_failure", "an hourly rollup kept changing under this write");
@@ -113,18 +113,15 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
       // Rollups in key order, so concurrent batches lock rows in one order.
       std::set<RollupKey> touched;
       for (const auto& [key, pending] : rollups) {
-        auto fit = AddToRollup(tx, db_.backend(), key, pending.second);
-        if (!fit.ok()) return std::move(fit).error();
-        outcome.accepted += fit->taken;
-        if (fit->taken > 0) touched.insert(key);
+        MTL_ASSIGN_OR_RETURN(auto fit, AddToRollup(tx, db_.backend(), key, pending.second));
+        outcome.accepted += fit.taken;
+        if (fit.taken > 0) touched.insert(key);
         // A refused event was inserted above: take it out again.
-        for (size_t refused : fit->refused) {
+        for (size_t refused : fit.refused) {
           const UsageEvent& event = *events[pending.first[refused]];
-          auto deleted = tx.Execute("DELETE FROM usage_events WHERE customer_id = $1 AND event_id = $2",
-                                    {event.customer_id, event.id});
-          if (!deleted.ok()) return std::move(deleted).error();
-          outcome.refused.push_back(
-              {pending.first[refused], HourlyLimitReason(event.metric, std::get<2>(key))});
+          MTL_RETURN_IF_ERROR(tx.Execute("DELETE FROM usage_events WHERE customer_id = $1 AND event_id = $2",
+                                         {event.customer_id, event.id}));
+          outcome.refused.push_back({pending.first[refused], HourlyLimitReason(event.metric, std::get<2>(key))});
         }
       }
       TotalFn total = [&tx](const std::string& customer_id, const std::string& metric, TimePoint from,
@@ -149,16 +146,15 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
 
 Result<std::map<std::string, int64_t>> SqlUsageStore::Totals(const std::string& customer_id, TimePoint from,
                                                              TimePoint to) {
-  auto sums = db_.Execute(std::string("SELECT metric, ") + kSplitSum +
-                             " FROM usage_rollups_hourly WHERE customer_id = $1 AND hour_start >= $2 "
-                             "AND hour_start < $3 GROUP BY metric",
-                         {customer_id, ToUnixMillis(from), ToUnixMillis(to)});
-  if (!sums.ok()) return std::move(sums).error();
+  MTL_ASSIGN_OR_RETURN(auto sums,
+                       db_.Execute(std::string("SELECT metric, ") + kSplitSum +
+                                       " FROM usage_rollups_hourly WHERE customer_id = $1 AND hour_start >= $2 "
+                                       "AND hour_start < $3 GROUP BY metric",
+                                   {customer_id, ToUnixMillis(from), ToUnixMillis(to)}));
   std::map<std::string, int64_t> out;
-  for (const auto& row : sums->rows) {
-    auto sum = JoinSplitSum(row.Int(1), row.Int(2), "usage of " + row.Text(0));
-    if (!sum.ok()) return std::move(sum).error();
-    out[row.Text(0)] = *sum;
+  for (const auto& row : sums.rows) {
+    MTL_ASSIGN_OR_RETURN(auto sum, JoinSplitSum(row.Int(1), row.Int(2), "usage of " + row.Text(0)));
+    out[row.Text(0)] = sum;
   }
   return out;
 }
@@ -167,58 +163,55 @@ Result<std::map<std::string, std::map<std::string, int64_t>>> SqlUsageStore::Tot
     const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) {
   std::map<std::string, std::map<std::string, int64_t>> out;
   Status overflow;
-  Status s = db_.Transact(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) {
-    return storage::SelectIn(
-        tx,
-        std::string("SELECT customer_id, metric, ") + kSplitSum +
-            " FROM usage_rollups_hourly WHERE hour_start >= $1 "
-            "AND hour_start < $2 AND customer_id IN_LIST GROUP BY customer_id, metric",
-        {ToUnixMillis(from), ToUnixMillis(to)}, customer_ids, [&](const storage::Row& row) {
-          auto sum = JoinSplitSum(row.Int(2), row.Int(3), "usage of " + row.Text(1) + " by " + row.Text(0));
-          if (sum.ok()) {
-            out[row.Text(0)][row.Text(1)] = *sum;
-          } else if (overflow.ok()) {
-            overflow = std::move(sum).error();
-          }
-        });
-  });
-  if (!s.ok()) return std::move(s).error();
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) {
+    return storage::SelectIn(tx,
+                             std::string("SELECT customer_id, metric, ") + kSplitSum +
+                                 " FROM usage_rollups_hourly WHERE hour_start >= $1 "
+                                 "AND hour_start < $2 AND customer_id IN_LIST GROUP BY customer_id, metric",
+                             {ToUnixMillis(from), ToUnixMillis(to)}, customer_ids, [&](const storage::Row& row) {
+                               auto sum = JoinSplitSum(row.Int(2), row.Int(3),
+                                                       "usage of " + row.Text(1) + " by " + row.Text(0));
+                               if (sum.ok()) {
+                                 out[row.Text(0)][row.Text(1)] = *sum;
+                               } else if (overflow.ok()) {
+                                 overflow = std::move(sum).error();
+                               }
+                             });
+  }));
   if (!overflow.ok()) return std::move(overflow).error();
   return out;
 }
 
-Result<std::vector<RollupBucket>> SqlUsageStore::Buckets(const std::string& customer_id, TimePoint from,
-                                                         TimePoint to, std::chrono::milliseconds bucket) {
+Result<std::vector<RollupBucket>> SqlUsageStore::Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
+                                                         std::chrono::milliseconds bucket) {
   // Rollups are hourly; days are whole UTC days (integer division in both dialects).
-  auto rows = db_.Execute(std::string("SELECT metric, (hour_start / $4) * $4 AS bucket, ") + kSplitSum +
-                             " FROM usage_rollups_hourly WHERE customer_id = $1 AND hour_start >= $2 AND "
-                             "hour_start < $3 GROUP BY metric, bucket ORDER BY metric, bucket",
-                         {customer_id, ToUnixMillis(from), ToUnixMillis(to), int64_t{bucket.count()}});
-  if (!rows.ok()) return std::move(rows).error();
+  MTL_ASSIGN_OR_RETURN(auto rows,
+                       db_.Execute(std::string("SELECT metric, (hour_start / $4) * $4 AS bucket, ") + kSplitSum +
+                                       " FROM usage_rollups_hourly WHERE customer_id = $1 AND hour_start >= $2 AND "
+                                       "hour_start < $3 GROUP BY metric, bucket ORDER BY metric, bucket",
+                                   {customer_id, ToUnixMillis(from), ToUnixMillis(to), int64_t{bucket.count()}}));
   std::vector<RollupBucket> out;
-  for (const auto& row : rows->rows) {
-    auto sum = JoinSplitSum(row.Int(2), row.Int(3), "usage of " + row.Text(0));
-    if (!sum.ok()) return std::move(sum).error();
-    out.push_back({row.Text(0), FromUnixMillis(row.Int(1)), *sum});
+  for (const auto& row : rows.rows) {
+    MTL_ASSIGN_OR_RETURN(auto sum, JoinSplitSum(row.Int(2), row.Int(3), "usage of " + row.Text(0)));
+    out.push_back({row.Text(0), FromUnixMillis(row.Int(1)), sum});
   }
   return out;
 }
 
 Result<UsageStore::Audit> SqlUsageStore::AuditMetric(const std::string& customer_id, const std::string& metric) {
-  auto rollups = db_.Execute(std::string("SELECT ") + kSplitSum +
-                                 " FROM usage_rollups_hourly WHERE customer_id = $1 AND metric = $2",
-                             {customer_id, metric});
-  if (!rollups.ok()) return std::move(rollups).error();
-  auto raw = db_.Execute(
-      "SELECT COALESCE(SUM(value / 4294967296), 0), COALESCE(SUM(value % 4294967296), 0), COUNT(*) "
-      "FROM usage_events WHERE customer_id = $1 AND metric = $2",
-      {customer_id, metric});
-  if (!raw.ok()) return std::move(raw).error();
-  auto rollup_total = JoinSplitSum(rollups->rows[0].Int(0), rollups->rows[0].Int(1), "usage of " + metric);
-  if (!rollup_total.ok()) return std::move(rollup_total).error();
-  auto event_total = JoinSplitSum(raw->rows[0].Int(0), raw->rows[0].Int(1), "events of " + metric);
-  if (!event_total.ok()) return std::move(event_total).error();
-  return Audit{*rollup_total, *event_total, raw->rows[0].Int(2)};
+  MTL_ASSIGN_OR_RETURN(auto rollups,
+                       db_.Execute(std::string("SELECT ") + kSplitSum +
+                                       " FROM usage_rollups_hourly WHERE customer_id = $1 AND metric = $2",
+                                   {customer_id, metric}));
+  MTL_ASSIGN_OR_RETURN(
+      auto raw,
+      db_.Execute("SELECT COALESCE(SUM(value / 4294967296), 0), COALESCE(SUM(value % 4294967296), 0), COUNT(*) "
+                  "FROM usage_events WHERE customer_id = $1 AND metric = $2",
+                  {customer_id, metric}));
+  MTL_ASSIGN_OR_RETURN(auto rollup_total,
+                       JoinSplitSum(rollups.rows[0].Int(0), rollups.rows[0].Int(1), "usage of " + metric));
+  MTL_ASSIGN_OR_RETURN(auto event_total, JoinSplitSum(raw.rows[0].Int(0), raw.rows[0].Int(1), "events of " + metric));
+  return Audit{rollup_total, event_total, raw.rows[0].Int(2)};
 }
 
 }  // namespace meterline::metering

@@ -18,8 +18,7 @@ class SqlUsageStore final : public UsageStore {
 
   Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
                              const AfterWrite& after) override;
-  Result<std::map<std::string, int64_t>> Totals(const std::string& customer_id, TimePoint from,
-                                                TimePoint to) override;
+  Result<std::map<std::string, int64_t>> Totals(const std::string& customer_id, TimePoint from, TimePoint to) override;
   Result<std::map<std::string, std::map<std::string, int64_t>>> TotalsForCustomers(
       const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) override;
   Result<std::vector<RollupBucket>> Buckets(const std::string& customer_id, TimePoint from, TimePoint to,

@@ -6,21 +6,20 @@
 
 namespace meterline::metering {
 
-UsageService::UsageService(UsageStore& store, const catalog::Catalog& catalog,
-                           subscriptions::SubscriptionService& subs, const Clock& clock)
+UsageService::UsageService(UsageStore& store, const catalog::Catalog& catalog, subscriptions::SubscriptionService& subs,
+                           const Clock& clock)
     : store_(store), catalog_(catalog), subscriptions_(subs), clock_(clock) {}
 
 Result<CurrentUsage> UsageService::Current(const std::string& customer_id) {
-  auto sub = subscriptions_.ForCustomer(customer_id);
-  if (!sub.ok()) return std::move(sub).error();
+  MTL_ASSIGN_OR_RETURN(auto sub, subscriptions_.ForCustomer(customer_id));
   CurrentUsage out;
-  out.subscription = *sub;
-  out.plan = catalog_.FindPlan(sub->plan_id);
-  if (out.plan == nullptr) return Internal("subscription " + sub->id + " names plan '" + sub->plan_id + "' not in the catalog");
-  out.period = subscriptions::SubscriptionService::PeriodAt(*sub, clock_.Now());
-  auto totals = store_.Totals(customer_id, out.period.start, out.period.end);
-  if (!totals.ok()) return std::move(totals).error();
-  std::map<std::string, int64_t>& used = *totals;
+  out.subscription = sub;
+  out.plan = catalog_.FindPlan(sub.plan_id);
+  if (out.plan == nullptr)
+    return Internal("subscription " + sub.id + " names plan '" + sub.plan_id + "' not in the catalog");
+  out.period = subscriptions::SubscriptionService::PeriodAt(sub, clock_.Now());
+  MTL_ASSIGN_OR_RETURN(auto totals, store_.Totals(customer_id, out.period.start, out.period.end));
+  std::map<std::string, int64_t>& used = totals;
   for (const catalog::Metric& metric : catalog_.metrics()) {
     MetricUsage m;
     m.metric = &metric;
@@ -28,9 +27,8 @@ Result<CurrentUsage> UsageService::Current(const std::string& customer_id) {
     m.limit = out.plan->limits.at(metric.id);
     m.overage_units = std::max<int64_t>(0, m.usage - m.limit);
     m.overage_price = out.plan->overage.at(metric.id);
-    auto charge = money::ChargeMinor(m.overage_price, m.overage_units, out.plan->currency);
-    if (!charge.ok()) return std::move(charge).error();
-    m.overage_minor = *charge;
+    MTL_ASSIGN_OR_RETURN(auto charge, money::ChargeMinor(m.overage_price, m.overage_units, out.plan->currency));
+    m.overage_minor = charge;
     m.permille = m.limit > 0 ? static_cast<int64_t>(static_cast<__int128>(m.usage) * 1000 / m.limit) : 0;
     MTL_RETURN_IF_ERROR(AddChecked(out.total_overage_minor, m.overage_minor, "the overage total"));
     out.metrics.push_back(m);
@@ -39,13 +37,12 @@ Result<CurrentUsage> UsageService::Current(const std::string& customer_id) {
 }
 
 Result<std::vector<UsageSeries>> UsageService::History(const std::string& customer_id, TimePoint from, TimePoint to,
-                                                      Granularity granularity) {
+                                                       Granularity granularity) {
   std::chrono::milliseconds bucket = granularity == Granularity::kDay ? std::chrono::hours(24) : std::chrono::hours(1);
-  auto buckets = store_.Buckets(customer_id, from, to, bucket);
-  if (!buckets.ok()) return std::move(buckets).error();
+  MTL_ASSIGN_OR_RETURN(auto buckets, store_.Buckets(customer_id, from, to, bucket));
   std::map<std::string, UsageSeries> by_metric;
   for (const catalog::Metric& m : catalog_.metrics()) by_metric[m.id].metric = m.id;
-  for (const RollupBucket& b : *buckets) {
+  for (const RollupBucket& b : buckets) {
     auto& series = by_metric[b.metric];
     series.metric = b.metric;
     series.points.push_back({b.start, b.total});

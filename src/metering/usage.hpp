@@ -20,9 +20,9 @@ struct MetricUsage {
   const catalog::Metric* metric = nullptr;
   int64_t usage = 0;
   int64_t limit = 0;
-  int64_t overage_units = 0;   // max(0, usage - limit)
+  int64_t overage_units = 0;  // max(0, usage - limit)
   money::UnitPrice overage_price;
-  int64_t overage_minor = 0;   // overage_units at overage_price, rounded half to even
+  int64_t overage_minor = 0;  // overage_units at overage_price, rounded half to even
   // usage / limit in tenths of a percent (753 = 75.3 %); 0 when the limit is 0.
   int64_t permille = 0;
 };

@@ -17,7 +17,7 @@
 namespace meterline::metering {
 
 // floor((2^63 - 1) / (366 * 24)) = 1,050,019,585,252,137 units per hour.
-inline constexpr int64_t kMaxHourlyUsage = INT64_MAX / (366 * 24);
+inline constexpr int64_t kMaxHourlyUsage = INT64_MAX / (int64_t{366} * 24);
 
 // The default most one event may carry (INGEST_MAX_EVENT_VALUE): 10^15, far
 // above any real event (a petabyte in bytes), below kMaxHourlyUsage.
@@ -27,10 +27,10 @@ inline constexpr int64_t kDefaultMaxEventValue = 1'000'000'000'000'000;
 // given order, each event that keeps the total within kMaxHourlyUsage is
 // taken, each that would not is refused (a smaller one after it may fit).
 struct RollupFit {
-  int64_t total = 0;             // stored + the taken values
-  int64_t taken_sum = 0;         // the taken values alone
-  int64_t taken = 0;             // how many were taken
-  std::vector<size_t> refused;   // positions in `values`, ascending
+  int64_t total = 0;            // stored + the taken values
+  int64_t taken_sum = 0;        // the taken values alone
+  int64_t taken = 0;            // how many were taken
+  std::vector<size_t> refused;  // positions in `values`, ascending
 };
 // A rollup already past the limit (written before it existed) refuses every
 // new event but those of value 0.

@@ -18,11 +18,11 @@
 namespace meterline::metering {
 
 struct UsageEvent {
-  std::string id;           // idempotency key, unique per customer
+  std::string id;  // idempotency key, unique per customer
   std::string customer_id;
-  std::string metric;       // a catalog metric id
-  int64_t value = 0;        // units: impressions, calls, bytes
-  TimePoint timestamp;      // when the usage happened
+  std::string metric;           // a catalog metric id
+  int64_t value = 0;            // units: impressions, calls, bytes
+  TimePoint timestamp;          // when the usage happened
   std::string properties_json;  // "" or a JSON object, stored as given
 };
 
@@ -30,8 +30,8 @@ struct UsageEvent {
 using RollupKey = std::tuple<std::string, std::string, TimePoint>;
 
 // Sum of a metric's rollups for a customer with hour starts in [from, to).
-using TotalFn =
-    std::function<Result<int64_t>(const std::string& customer_id, const std::string& metric, TimePoint from, TimePoint to)>;
+using TotalFn = std::function<Result<int64_t>(const std::string& customer_id, const std::string& metric, TimePoint from,
+                                              TimePoint to)>;
 
 // Runs inside the store's write transaction on the transactional database,
 // after the events are stored: records threshold alerts. `total` reads the

@@ -68,7 +68,8 @@ std::string Decimal::ToString() const {
     --scale;
   }
   bool negative = units < 0;
-  unsigned __int128 magnitude = negative ? static_cast<unsigned __int128>(-units) : static_cast<unsigned __int128>(units);
+  unsigned __int128 magnitude =
+      negative ? static_cast<unsigned __int128>(-units) : static_cast<unsigned __int128>(units);
   std::string digits;
   do {
     digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));

@@ -7,8 +7,16 @@
 namespace meterline::money {
 
 std::optional<Currency> FindCurrency(std::string_view code) {
-  static const std::array<Currency, 10> kCurrencies = {{{"USD", 2}, {"EUR", 2}, {"GBP", 2}, {"JPY", 0}, {"CHF", 2},
-                                                        {"CAD", 2}, {"AUD", 2}, {"SEK", 2}, {"NOK", 2}, {"DKK", 2}}};
+  static const std::array<Currency, 10> kCurrencies = {{{"USD", 2},
+                                                        {"EUR", 2},
+                                                        {"GBP", 2},
+                                                        {"JPY", 0},
+                                                        {"CHF", 2},
+                                                        {"CAD", 2},
+                                                        {"AUD", 2},
+                                                        {"SEK", 2},
+                                                        {"NOK", 2},
+                                                        {"DKK", 2}}};
   for (const auto& c : kCurrencies) {
     if (c.code == code) return c;
   }

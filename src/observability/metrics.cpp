@@ -1,6 +1,7 @@
 #include "observability/metrics.hpp"
 
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <mutex>
 #include <stdexcept>
@@ -12,10 +13,14 @@ namespace {
 
 void AppendLabelValue(std::string& out, const std::string& value) {
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
 }
 
@@ -153,7 +158,7 @@ Family<Histogram>& Registry::AddHistogram(std::string name, std::string help, st
   entry->help = std::move(help);
   entry->type = "histogram";
   entry->label_names = std::move(label_names);
-  for (double b : bounds_seconds) entry->bounds_us.push_back(static_cast<int64_t>(b * 1e6 + 0.5));
+  for (double b : bounds_seconds) entry->bounds_us.push_back(std::llround(b * 1e6));
   auto family = std::unique_ptr<Family<Histogram>>(new Family<Histogram>(&entry->bounds_us));
   auto& ref = *family;
   entry->metric = std::move(family);
@@ -198,8 +203,8 @@ std::string Registry::Render() const {
                  std::to_string(counts[i]) + "\n";
         }
         out += entry->name + "_sum" + LabelText(entry->label_names, labels) + " " + Seconds(child->sum_us()) + "\n";
-        out += entry->name + "_count" + LabelText(entry->label_names, labels) + " " +
-               std::to_string(counts.back()) + "\n";
+        out +=
+            entry->name + "_count" + LabelText(entry->label_names, labels) + " " + std::to_string(counts.back()) + "\n";
       }
     }
   }
@@ -207,8 +212,8 @@ std::string Registry::Render() const {
 }
 
 const std::vector<double>& DefaultLatencyBuckets() {
-  static const std::vector<double> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                               0.05,   0.1,   0.25,   0.5,   1,    2.5, 5, 10};
+  static const std::vector<double> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                               0.1,    0.25,  0.5,    1,     2.5,  5,     10};
   return kBuckets;
 }
 

@@ -68,6 +68,7 @@ class Family {
  private:
   friend class Registry;
   template <typename... Args>
+  // NOLINTNEXTLINE(modernize-use-equals-delete): not a copy constructor
   explicit Family(Args&&... child_args) : make_([=] { return std::make_unique<Child>(child_args...); }) {}
   std::function<std::unique_ptr<Child>()> make_;
   mutable std::shared_mutex mutex_;

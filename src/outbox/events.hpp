@@ -16,10 +16,10 @@
 namespace meterline::outbox {
 
 struct Event {
-  std::string type;          // "usage.threshold_crossed", "invoice.payment_failed", …
-  std::string customer_id;   // "" for platform-wide events (reconciliation alerts)
+  std::string type;         // "usage.threshold_crossed", "invoice.payment_failed", …
+  std::string customer_id;  // "" for platform-wide events (reconciliation alerts)
   boost::json::object payload;
-  TimePoint at;              // when it happened; it may be delivered from then on
+  TimePoint at;  // when it happened; it may be delivered from then on
 };
 
 // Appends `event` inside the caller's transaction.

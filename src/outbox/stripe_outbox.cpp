@@ -15,10 +15,9 @@ Status StripeOutbox::Enqueue(storage::Executor& tx, const std::string& operation
       values.push_back(std::move(v));
     }
   }
-  auto inserted = storage::InsertRows(
+  MTL_RETURN_IF_ERROR(storage::InsertRows(
       tx, "INSERT INTO stripe_outbox (operation, object_id, next_attempt_at, created_at, updated_at)", 5, values,
-      "ON CONFLICT (operation, object_id) DO NOTHING");
-  if (!inserted.ok()) return std::move(inserted).error();
+      "ON CONFLICT (operation, object_id) DO NOTHING"));
   return OkStatus();
 }
 
@@ -34,33 +33,31 @@ Result<std::vector<StripeWork>> StripeOutbox::Claim(const std::string& operation
   std::vector<StripeWork> claimed;
   for (const auto& row : due->rows) {
     // Taken only if it is still due: another worker may have claimed it since.
-    auto taken = db_.Execute(std::string("UPDATE stripe_outbox SET status = 'processing', locked_until = $3, "
-                                         "updated_at = $2 WHERE id = $4 AND operation = $1 AND ") +
-                                 kDue,
-                             {operation, now_ms, now_ms + lease.count(), row.Int(0)});
-    if (!taken.ok()) return std::move(taken).error();
-    if (taken->affected_rows == 1) claimed.push_back({row.Int(0), operation, row.Text(1), row.Int(2)});
+    MTL_ASSIGN_OR_RETURN(auto taken,
+                         db_.Execute(std::string("UPDATE stripe_outbox SET status = 'processing', locked_until = $3, "
+                                                 "updated_at = $2 WHERE id = $4 AND operation = $1 AND ") +
+                                         kDue,
+                                     {operation, now_ms, now_ms + lease.count(), row.Int(0)}));
+    if (taken.affected_rows == 1) claimed.push_back({row.Int(0), operation, row.Text(1), row.Int(2)});
   }
   return claimed;
 }
 
 Status StripeOutbox::Done(const StripeWork& work, TimePoint at) {
-  auto done = db_.Execute(
-      "UPDATE stripe_outbox SET status = 'done', attempts = $2, last_error = NULL, locked_until = NULL, "
-      "updated_at = $3 WHERE id = $1",
-      {work.id, work.attempts + 1, ToUnixMillis(at)});
-  if (!done.ok()) return std::move(done).error();
+  MTL_RETURN_IF_ERROR(
+      db_.Execute("UPDATE stripe_outbox SET status = 'done', attempts = $2, last_error = NULL, locked_until = NULL, "
+                  "updated_at = $3 WHERE id = $1",
+                  {work.id, work.attempts + 1, ToUnixMillis(at)}));
   return OkStatus();
 }
 
 Status StripeOutbox::Failed(const StripeWork& work, const std::string& error, TimePoint retry_at, bool dead,
                             TimePoint at) {
-  auto failed = db_.Execute(
-      "UPDATE stripe_outbox SET status = $2, attempts = $3, last_error = $4, next_attempt_at = $5, "
-      "locked_until = NULL, updated_at = $6 WHERE id = $1",
-      {work.id, std::string(dead ? "dead" : "failed"), work.attempts + 1, error.substr(0, 500), ToUnixMillis(retry_at),
-       ToUnixMillis(at)});
-  if (!failed.ok()) return std::move(failed).error();
+  MTL_RETURN_IF_ERROR(
+      db_.Execute("UPDATE stripe_outbox SET status = $2, attempts = $3, last_error = $4, next_attempt_at = $5, "
+                  "locked_until = NULL, updated_at = $6 WHERE id = $1",
+                  {work.id, std::string(dead ? "dead" : "failed"), work.attempts + 1, error.substr(0, 500),
+                   ToUnixMillis(retry_at), ToUnixMillis(at)}));
   return OkStatus();
 }
 

@@ -19,16 +19,17 @@ Result<Limit> ParseLimit(std::string_view text) {
   int64_t amount = 0;
   auto [p2, e2] = std::from_chars(window.data(), window.data() + window.size() - 1, amount);
   int64_t unit_seconds = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : 0;
-  if (e1 != std::errc() || p1 != text.data() + slash || e2 != std::errc() ||
-      p2 != window.data() + window.size() - 1 || unit_seconds == 0 || limit.requests < 1 ||
-      limit.requests > 1'000'000'000 || amount < 1 || amount > 24 * 3600) {
+  if (e1 != std::errc() || p1 != text.data() + slash || e2 != std::errc() || p2 != window.data() + window.size() - 1 ||
+      unit_seconds == 0 || limit.requests < 1 || limit.requests > 1'000'000'000 || amount < 1 ||
+      amount > int64_t{24} * 3600) {
     return InvalidArgument("rate limit must look like 100/15m (units s, m, h), got '" + std::string(text) + "'");
   }
   limit.window = std::chrono::seconds(amount * unit_seconds);
   // The Redis script compares requests x window (ms) as Lua doubles: exact
   // only below 2^52 (1,000,000 requests an hour is 3.6 x 10^12).
   if (static_cast<__int128>(limit.requests) * limit.window.count() * 1000 > (int64_t{1} << 52)) {
-    return InvalidArgument("rate limit " + std::string(text) + " is too large (requests x window in ms must stay below 2^52)");
+    return InvalidArgument("rate limit " + std::string(text) +
+                           " is too large (requests x window in ms must stay below 2^52)");
   }
   return limit;
 }
@@ -44,7 +45,7 @@ std::string FormatLimit(const Limit& limit) {
 Decision SlidingWindowDecision(int64_t previous, int64_t current, const Limit& limit, int64_t now_ms) {
   // In request-milliseconds (counts x window): the previous window weighs
   // (window - elapsed) / window.
-  const __int128 w = limit.window.count() * 1000;
+  const __int128 w = static_cast<__int128>(limit.window.count()) * 1000;
   const __int128 elapsed = now_ms % static_cast<int64_t>(w);
   const __int128 budget = static_cast<__int128>(limit.requests) * w;
   auto used = [&](__int128 prev, __int128 cur, __int128 at) { return prev * (w - at) + cur * w; };

@@ -94,13 +94,13 @@ class RedisRateLimiter final : public RateLimiter {
     std::string ttl = std::to_string(2 * window_ms + 1000);
     redisContext* ctx = Acquire();
     if (ctx == nullptr) return FailOpen(d, "cannot connect to Redis");
-    auto* reply = static_cast<redisReply*>(redisCommand(
-        ctx, "EVAL %s 2 %b %b %s %s %s %s", kScript, current_key.data(), current_key.size(), previous_key.data(),
-        previous_key.size(), weight.c_str(), window.c_str(), budget.c_str(), ttl.c_str()));
+    auto* reply = static_cast<redisReply*>(redisCommand(ctx, "EVAL %s 2 %b %b %s %s %s %s", kScript, current_key.data(),
+                                                        current_key.size(), previous_key.data(), previous_key.size(),
+                                                        weight.c_str(), window.c_str(), budget.c_str(), ttl.c_str()));
     bool well_formed = reply != nullptr && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3;
     for (size_t i = 0; well_formed && i < 3; ++i) well_formed = reply->element[i]->type == REDIS_REPLY_INTEGER;
     if (!well_formed) {
-      std::string why = reply == nullptr ? std::string(ctx->errstr)
+      std::string why = reply == nullptr                   ? std::string(ctx->errstr)
                         : reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len)
                                                            : "unexpected reply";
       if (reply) freeReplyObject(reply);
@@ -184,10 +184,9 @@ class RedisRateLimiter final : public RateLimiter {
 
 Result<std::unique_ptr<RateLimiter>> NewRedisRateLimiter(const RedisOptions& options, const Clock& clock,
                                                          std::function<void()> on_backend_error) {
-  auto endpoint = ParseRedisUrl(options.url);
-  if (!endpoint.ok()) return std::move(endpoint).error();
+  MTL_ASSIGN_OR_RETURN(auto endpoint, ParseRedisUrl(options.url));
   return std::unique_ptr<RateLimiter>(
-      new RedisRateLimiter(std::move(endpoint).value(), options, clock, std::move(on_backend_error)));
+      new RedisRateLimiter(std::move(endpoint), options, clock, std::move(on_backend_error)));
 }
 
 }  // namespace meterline::ratelimit

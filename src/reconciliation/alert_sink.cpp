@@ -35,7 +35,8 @@ class WebhookAlertSink final : public AlertSink {
     pool_.Give(curl);
     if (code != CURLE_OK || status >= 300) {
       // The URL may carry a token: log only that it failed.
-      log::Error("alert webhook failed", {{"status", static_cast<int64_t>(status)}, {"error", curl_easy_strerror(code)}});
+      log::Error("alert webhook failed",
+                 {{"status", static_cast<int64_t>(status)}, {"error", curl_easy_strerror(code)}});
     }
   }
 

@@ -14,7 +14,8 @@ const char* FindingKindName(FindingKind kind) {
 }
 
 std::optional<FindingKind> ParseFindingKind(std::string_view text) {
-  for (FindingKind kind : {FindingKind::kAmountMismatch, FindingKind::kMissingInStripe, FindingKind::kMissingInternal}) {
+  for (FindingKind kind :
+       {FindingKind::kAmountMismatch, FindingKind::kMissingInStripe, FindingKind::kMissingInternal}) {
     if (text == FindingKindName(kind)) return kind;
   }
   return std::nullopt;
@@ -42,8 +43,16 @@ Result<Finding> MakeFinding(const invoicing::ExpectedInvoice& expected, FindingK
                             const std::string& stripe_id) {
   auto difference = TrySub(billed_minor, expected_minor);
   if (!difference) return OverflowError("the difference on " + line + " of Stripe invoice " + stripe_id);
-  return Finding{expected.subscription.customer_id, "", kind, std::move(line), expected_minor,
-                 billed_minor, *difference, expected.currency, invoice_id, stripe_id};
+  return Finding{expected.subscription.customer_id,
+                 "",
+                 kind,
+                 std::move(line),
+                 expected_minor,
+                 billed_minor,
+                 *difference,
+                 expected.currency,
+                 invoice_id,
+                 stripe_id};
 }
 
 }  // namespace
@@ -54,16 +63,14 @@ Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expec
   const int64_t total = expected.amounts.total_minor;
   auto add = [&](FindingKind kind, std::string line, int64_t exp, int64_t got, const std::string& invoice_id,
                  const std::string& stripe_id) -> Status {
-    auto finding = MakeFinding(expected, kind, std::move(line), exp, got, invoice_id, stripe_id);
-    if (!finding.ok()) return std::move(finding).error();
-    out.findings.push_back(std::move(finding).value());
+    MTL_ASSIGN_OR_RETURN(auto finding, MakeFinding(expected, kind, std::move(line), exp, got, invoice_id, stripe_id));
+    out.findings.push_back(std::move(finding));
     return OkStatus();
   };
   if (ours == nullptr) {
     out.expected_minor = total;
-    auto magnitude = CheckedAbs(total, "an expected total");
-    if (!magnitude.ok()) return std::move(magnitude).error();
-    out.discrepancy_minor = *magnitude;
+    MTL_ASSIGN_OR_RETURN(auto magnitude, CheckedAbs(total, "an expected total"));
+    out.discrepancy_minor = magnitude;
     MTL_RETURN_IF_ERROR(add(FindingKind::kMissingInternal, "total", total, 0, "", ""));
     return out;
   }
@@ -71,9 +78,8 @@ Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expec
   out.expected_minor = total;
   if (billed == nullptr) {
     if (total != 0) {
-      auto magnitude = CheckedAbs(total, "an expected total");
-      if (!magnitude.ok()) return std::move(magnitude).error();
-      out.discrepancy_minor = *magnitude;
+      MTL_ASSIGN_OR_RETURN(auto magnitude, CheckedAbs(total, "an expected total"));
+      out.discrepancy_minor = magnitude;
       MTL_RETURN_IF_ERROR(add(FindingKind::kMissingInStripe, "total", total, 0, ours->id, ""));
     }
     return out;
@@ -81,10 +87,10 @@ Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expec
   out.stripe_matched = true;
   if (!billed->currency.empty() && billed->currency != expected.currency) {
     // Billed in another currency: nothing to compare, nothing to add up.
-    auto magnitude = CheckedAbs(total, "an expected total");
-    if (!magnitude.ok()) return std::move(magnitude).error();
-    out.discrepancy_minor = *magnitude;
-    MTL_RETURN_IF_ERROR(add(FindingKind::kAmountMismatch, "currency " + billed->currency, total, 0, ours->id, billed->id));
+    MTL_ASSIGN_OR_RETURN(auto magnitude, CheckedAbs(total, "an expected total"));
+    out.discrepancy_minor = magnitude;
+    MTL_RETURN_IF_ERROR(
+        add(FindingKind::kAmountMismatch, "currency " + billed->currency, total, 0, ours->id, billed->id));
     return out;
   }
   out.billed_minor = billed->total;
@@ -117,7 +123,15 @@ Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expec
 }
 
 Finding UnknownToUs(const std::string& our_invoice_id, const BilledInvoice& billed) {
-  return Finding{"", "", FindingKind::kMissingInternal, "total", 0, billed.total, billed.total, billed.currency, our_invoice_id,
+  return Finding{"",
+                 "",
+                 FindingKind::kMissingInternal,
+                 "total",
+                 0,
+                 billed.total,
+                 billed.total,
+                 billed.currency,
+                 our_invoice_id,
                  billed.id};
 }
 
@@ -140,7 +154,8 @@ Status TotalsByCurrency::AddUnmatched(const BilledInvoice& billed) {
   CurrencyTotals& t = For(billed.currency);
   auto magnitude = TryAbs(billed.total);
   if (!magnitude) return OverflowError("the total of Stripe invoice " + billed.id);
-  MTL_RETURN_IF_ERROR(AddChecked(t.discrepancy_total_minor, *magnitude, "the " + billed.currency + " discrepancy total"));
+  MTL_RETURN_IF_ERROR(
+      AddChecked(t.discrepancy_total_minor, *magnitude, "the " + billed.currency + " discrepancy total"));
   return AddChecked(t.billed_total_minor, billed.total, "the billed " + billed.currency + " total");
 }
 

@@ -77,11 +77,11 @@ bool Beyond(int64_t expected, int64_t billed, const money::Decimal& tolerance);
 
 // What comparing one expected invoice found, and adds to its currency's totals.
 struct InvoiceComparison {
-  std::vector<Finding> findings;   // customer names left empty
-  bool stripe_matched = false;     // a Stripe invoice was found for it (counts as compared)
-  int64_t expected_minor = 0;      // to the expected total (0 when ours is void)
-  int64_t billed_minor = 0;        // to the billed total
-  int64_t discrepancy_minor = 0;   // to the discrepancy total: |billed - expected|, or |expected| if unbilled
+  std::vector<Finding> findings;  // customer names left empty
+  bool stripe_matched = false;    // a Stripe invoice was found for it (counts as compared)
+  int64_t expected_minor = 0;     // to the expected total (0 when ours is void)
+  int64_t billed_minor = 0;       // to the billed total
+  int64_t discrepancy_minor = 0;  // to the discrepancy total: |billed - expected|, or |expected| if unbilled
 };
 
 // Compares `expected` with `ours` (our invoice of its period; null: none) and

@@ -17,7 +17,7 @@ struct Options {
   // of each currency, unless the currency has an amount of its own.
   money::Decimal alert_threshold{1000, 0};
   std::map<std::string, money::Decimal> alert_thresholds;  // by currency code
-  std::string alert_webhook_url;  // ALERT_WEBHOOK_URL; empty = no POST
+  std::string alert_webhook_url;                           // ALERT_WEBHOOK_URL; empty = no POST
 
   // The threshold for `currency` in its minor units (JPY: 0 decimals).
   int64_t AlertThresholdMinor(const std::string& currency) const;

@@ -9,14 +9,14 @@
 
 #include "audit/audit_log.hpp"
 #include "core/checked_math.hpp"
-#include "customers/customer_store.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/period.hpp"
+#include "customers/customer_store.hpp"
 #include "money/money.hpp"
 #include "observability/metrics.hpp"
-#include "storage/bulk.hpp"
 #include "outbox/events.hpp"
+#include "storage/bulk.hpp"
 #include "stripe/invoice_lines.hpp"
 #include "stripe/json_fields.hpp"
 
@@ -42,17 +42,16 @@ Result<StripeSide> ReadStripeSide(stripe::StripeClient& stripe, TimePoint since,
   for (bool more = true; more;) {
     stripe::FormParams query = {{"limit", "100"}, {"created[gte]", std::to_string(ToUnixMillis(since) / 1000)}};
     if (!after.empty()) query.emplace_back("starting_after", after);
-    auto page = stripe.Get("invoices", query);
-    if (!page.ok()) return std::move(page).error();
-    const auto* data = page->if_contains("data");
+    MTL_ASSIGN_OR_RETURN(auto page, stripe.Get("invoices", query));
+    const auto* data = page.if_contains("data");
     if (data == nullptr || !data->is_array()) return Unavailable("Stripe's invoice list has no data");
     for (const auto& v : data->as_array()) {
       if (!v.is_object()) continue;
       const json::object& inv = v.as_object();
       std::string currency = stripe::TextField(inv, "currency");
       for (char& c : currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      BilledInvoice b{stripe::TextField(inv, "id"), std::move(currency), stripe::IntField(inv, "total").value_or(0),
-                      {}};
+      BilledInvoice b{
+          stripe::TextField(inv, "id"), std::move(currency), stripe::IntField(inv, "total").value_or(0), {}};
       after = b.id;
       auto lines = stripe::InvoiceLines(stripe, inv);  // a call of its own only past 10 lines
       if (!lines.ok()) return std::move(lines).error();
@@ -67,7 +66,7 @@ Result<StripeSide> ReadStripeSide(stripe::StripeClient& stripe, TimePoint since,
       if (!meta.empty()) side.by_metadata[meta] = b.id;
       side.billed[b.id] = std::move(b);
     }
-    const auto* has_more = page->if_contains("has_more");
+    const auto* has_more = page.if_contains("has_more");
     more = has_more != nullptr && has_more->is_bool() && has_more->as_bool() && !data->as_array().empty();
     fetched += static_cast<int64_t>(data->as_array().size());
     report("Stripe invoices", fetched, more ? -1 : fetched);
@@ -84,12 +83,11 @@ Result<StripeSide> ReadStripeSide(stripe::StripeClient& stripe, TimePoint since,
 using OurInvoices = std::map<std::pair<std::string, int64_t>, OurInvoice>;
 
 Result<OurInvoices> ReadOurInvoices(storage::Database& db, TimePoint from, TimePoint to, TimePoint as_of) {
-  auto rows = invoicing::InvoiceStore::ForPeriodsStartingIn(db, from, to, as_of);
-  if (!rows.ok()) return std::move(rows).error();
+  MTL_ASSIGN_OR_RETURN(auto rows, invoicing::InvoiceStore::ForPeriodsStartingIn(db, from, to, as_of));
   OurInvoices ours;
-  for (auto& row : *rows) {
-    ours[{row.subscription_id, ToUnixMillis(row.period_start)}] = {std::move(row.id),
-                                                                   std::move(row.stripe_invoice_id), row.status};
+  for (auto& row : rows) {
+    ours[{row.subscription_id, ToUnixMillis(row.period_start)}] = {std::move(row.id), std::move(row.stripe_invoice_id),
+                                                                   row.status};
   }
   return ours;
 }
@@ -144,8 +142,7 @@ constexpr const char* kColumns =
 
 ReconciliationService::ReconciliationService(storage::Database& db, invoicing::InvoiceService& invoices,
                                              stripe::StripeClient& stripe, observability::Registry& metrics,
-                                             const Clock& clock, Options options,
-                                             std::unique_ptr<AlertSink> alert_sink)
+                                             const Clock& clock, Options options, std::unique_ptr<AlertSink> alert_sink)
     : db_(db),
       invoices_(invoices),
       stripe_(stripe),
@@ -184,10 +181,9 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   auto report = [&](const char* stage, int64_t done, int64_t total) {
     if (progress) progress({stage, done, total});
   };
-  auto stripe_side = ReadStripeSide(stripe_, month->start, report);
-  if (!stripe_side.ok()) return std::move(stripe_side).error();
-  std::map<std::string, BilledInvoice>& billed = stripe_side->billed;
-  const std::map<std::string, std::string>& by_metadata = stripe_side->by_metadata;
+  MTL_ASSIGN_OR_RETURN(auto stripe_side, ReadStripeSide(stripe_, month->start, report));
+  std::map<std::string, BilledInvoice>& billed = stripe_side.billed;
+  const std::map<std::string, std::string>& by_metadata = stripe_side.by_metadata;
 
   auto ours = ReadOurInvoices(db_, month->start, month->end, started);
   if (!ours.ok()) return std::move(ours).error();
@@ -210,23 +206,21 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
       auto it = billed.find(stripe_id);
       if (it != billed.end() && mine->status != invoicing::InvoiceStatus::kVoid) theirs = &it->second;
     }
-    auto compared = CompareInvoice(e, mine, theirs, options_.tolerance);
-    if (!compared.ok()) return std::move(compared).error();
-    if (compared->stripe_matched) {
+    MTL_ASSIGN_OR_RETURN(auto compared, CompareInvoice(e, mine, theirs, options_.tolerance));
+    if (compared.stripe_matched) {
       matched.insert(theirs->id);
       ++r.invoices_compared;
     }
-    for (Finding& f : compared->findings) r.findings.push_back(std::move(f));
-    return totals.Add(e.currency, e.subscription.id, *compared);
+    for (Finding& f : compared.findings) r.findings.push_back(std::move(f));
+    return totals.Add(e.currency, e.subscription.id, compared);
   };
-  Status priced = invoices_.ForEachExpectedChunk(
+  MTL_RETURN_IF_ERROR(invoices_.ForEachExpectedChunk(
       month->start, month->end, started,
       [&](std::vector<invoicing::ExpectedInvoice>& chunk) -> Status {
         for (const invoicing::ExpectedInvoice& e : chunk) MTL_RETURN_IF_ERROR(compare(e));
         return OkStatus();
       },
-      [&](int64_t done, int64_t total) { report("pricing and comparing", done, total); });
-  if (!priced.ok()) return std::move(priced).error();
+      [&](int64_t done, int64_t total) { report("pricing and comparing", done, total); }));
   r.subscriptions_checked = totals.subscriptions();
 
   // Stripe invoices that name an invoice of ours we do not have.
@@ -238,16 +232,13 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
   std::map<std::string, std::string> names;
   std::vector<std::string> customer_ids;
   for (const Finding& f : r.findings) customer_ids.push_back(f.customer_id);
-  Status read = db_.Transact(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) -> Status {
-    auto existing = invoicing::InvoiceStore::Existing(tx, unmatched);
-    if (!existing.ok()) return std::move(existing).error();
-    known.insert(existing->begin(), existing->end());
-    auto named = customers::CustomerStore::Names(tx, customer_ids);
-    if (!named.ok()) return std::move(named).error();
-    names = std::move(named).value();
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) -> Status {
+    MTL_ASSIGN_OR_RETURN(auto existing, invoicing::InvoiceStore::Existing(tx, unmatched));
+    known.insert(existing.begin(), existing.end());
+    MTL_ASSIGN_OR_RETURN(auto named, customers::CustomerStore::Names(tx, customer_ids));
+    names = std::move(named);
     return OkStatus();
-  });
-  if (!read.ok()) return std::move(read).error();
+  }));
   for (const std::string& meta : unmatched) {
     if (known.count(meta)) continue;
     const BilledInvoice& b = billed.at(by_metadata.at(meta));
@@ -279,24 +270,24 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
 Status ReconciliationService::Store(const Reconciliation& r) {
   int64_t now = ToUnixMillis(r.finished_at);
   return db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto inserted = tx.Execute(
-        std::string("INSERT INTO reconciliations (") + kColumns +
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        {r.id, r.period, r.status, r.actor, r.tolerance, r.currency, r.subscriptions_checked, r.invoices_compared,
-         r.findings_count, r.expected_total_minor, r.billed_total_minor, r.discrepancy_total_minor,
-         int64_t{r.alert_raised ? 1 : 0}, ToUnixMillis(r.created_at), now});
-    if (!inserted.ok()) return std::move(inserted).error();
+    MTL_RETURN_IF_ERROR(
+        tx.Execute(std::string("INSERT INTO reconciliations (") + kColumns +
+                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                   {r.id, r.period, r.status, r.actor, r.tolerance, r.currency, r.subscriptions_checked,
+                    r.invoices_compared, r.findings_count, r.expected_total_minor, r.billed_total_minor,
+                    r.discrepancy_total_minor, int64_t{r.alert_raised ? 1 : 0}, ToUnixMillis(r.created_at), now}));
     std::vector<storage::Value> findings;
     std::vector<audit::AuditEntry> audits;
     auto optional = [](const std::string& s) { return s.empty() ? storage::Value(nullptr) : storage::Value(s); };
     for (const Finding& f : r.findings) {
       for (storage::Value v : std::initializer_list<storage::Value>{
-               r.id, f.customer_id, std::string(FindingKindName(f.kind)), f.line, f.expected_minor, f.billed_minor, f.difference_minor,
-               f.currency, optional(f.invoice_id), optional(f.stripe_invoice_id)}) {
+               r.id, f.customer_id, std::string(FindingKindName(f.kind)), f.line, f.expected_minor, f.billed_minor,
+               f.difference_minor, f.currency, optional(f.invoice_id), optional(f.stripe_invoice_id)}) {
         findings.push_back(std::move(v));
       }
-      json::object data = {{"reconciliation_id", r.id}, {"period", r.period},         {"kind", FindingKindName(f.kind)},
-                           {"line", f.line},            {"expected", f.expected_minor}, {"billed", f.billed_minor},
+      json::object data = {{"reconciliation_id", r.id},       {"period", r.period},
+                           {"kind", FindingKindName(f.kind)}, {"line", f.line},
+                           {"expected", f.expected_minor},    {"billed", f.billed_minor},
                            {"currency", f.currency}};
       if (!f.invoice_id.empty()) data["invoice_id"] = f.invoice_id;
       if (!f.stripe_invoice_id.empty()) data["stripe_invoice_id"] = f.stripe_invoice_id;
@@ -332,12 +323,11 @@ void ReconciliationService::Alert(const Reconciliation& r) {
   alerts_.WithLabels({}).Inc();
   for (const CurrencyTotals& t : r.totals) {
     if (!t.alert_raised) continue;
-    log::Error("reconciliation discrepancy over the alert threshold",
-               {{"id", r.id},
-                {"period", r.period},
-                {"discrepancy_minor", t.discrepancy_total_minor},
-                {"threshold_minor", t.alert_threshold_minor},
-                {"currency", t.currency}});
+    log::Error("reconciliation discrepancy over the alert threshold", {{"id", r.id},
+                                                                       {"period", r.period},
+                                                                       {"discrepancy_minor", t.discrepancy_total_minor},
+                                                                       {"threshold_minor", t.alert_threshold_minor},
+                                                                       {"currency", t.currency}});
   }
   if (alert_sink_ == nullptr) return;
   json::object payload = AlertPayload(r);
@@ -346,32 +336,32 @@ void ReconciliationService::Alert(const Reconciliation& r) {
 }
 
 Result<std::vector<Reconciliation>> ReconciliationService::List(int64_t limit) {
-  auto rows = db_.Execute(
-      std::string("SELECT ") + kColumns + " FROM reconciliations ORDER BY created_at DESC, id DESC LIMIT $1", {limit});
-  if (!rows.ok()) return std::move(rows).error();
+  MTL_ASSIGN_OR_RETURN(auto rows, db_.Execute(std::string("SELECT ") + kColumns +
+                                                  " FROM reconciliations ORDER BY created_at DESC, id DESC LIMIT $1",
+                                              {limit}));
   std::vector<Reconciliation> out;
-  for (const auto& row : rows->rows) out.push_back(FromRow(row));
+  for (const auto& row : rows.rows) out.push_back(FromRow(row));
   return out;
 }
 
 Result<Reconciliation> ReconciliationService::Get(const std::string& id) {
-  auto rows = db_.Execute(std::string("SELECT ") + kColumns + " FROM reconciliations WHERE id = $1", {id});
-  if (!rows.ok()) return std::move(rows).error();
-  if (rows->rows.empty()) return NotFound("no reconciliation " + id);
-  Reconciliation r = FromRow(rows->rows[0]);
-  auto findings = db_.Execute(
-      "SELECT customer_id, kind, line, expected_minor, billed_minor, difference_minor, currency, invoice_id, "
-      "stripe_invoice_id FROM reconciliation_findings WHERE reconciliation_id = $1 ORDER BY id",
-      {id});
-  if (!findings.ok()) return std::move(findings).error();
+  MTL_ASSIGN_OR_RETURN(auto rows,
+                       db_.Execute(std::string("SELECT ") + kColumns + " FROM reconciliations WHERE id = $1", {id}));
+  if (rows.rows.empty()) return NotFound("no reconciliation " + id);
+  Reconciliation r = FromRow(rows.rows[0]);
+  MTL_ASSIGN_OR_RETURN(
+      auto findings,
+      db_.Execute(
+          "SELECT customer_id, kind, line, expected_minor, billed_minor, difference_minor, currency, invoice_id, "
+          "stripe_invoice_id FROM reconciliation_findings WHERE reconciliation_id = $1 ORDER BY id",
+          {id}));
   std::vector<std::string> customer_ids;
-  for (const auto& f : findings->rows) customer_ids.push_back(f.OptText(0).value_or(""));
-  auto names = customers::CustomerStore::Names(db_, customer_ids);
-  if (!names.ok()) return std::move(names).error();
-  for (const auto& f : findings->rows) {
+  for (const auto& f : findings.rows) customer_ids.push_back(f.OptText(0).value_or(""));
+  MTL_ASSIGN_OR_RETURN(auto names, customers::CustomerStore::Names(db_, customer_ids));
+  for (const auto& f : findings.rows) {
     std::string customer_id = f.OptText(0).value_or("");
-    auto name = names->find(customer_id);
-    r.findings.push_back({customer_id, name == names->end() ? "" : name->second,
+    auto name = names.find(customer_id);
+    r.findings.push_back({customer_id, name == names.end() ? "" : name->second,
                           ParseFindingKind(f.Text(1)).value_or(FindingKind::kAmountMismatch), f.Text(2), f.Int(3),
                           f.Int(4), f.Int(5), f.Text(6), f.OptText(7).value_or(""), f.OptText(8).value_or("")});
   }

@@ -14,8 +14,8 @@ constexpr size_t kInChunk = 256;
 const std::string& InsertSql(std::string_view head, size_t columns, std::string_view tail, size_t rows) {
   static std::mutex mu;
   static std::map<std::string, std::string> cache;
-  std::string key = std::string(head) + '\x1f' + std::string(tail) + '\x1f' + std::to_string(columns) + '\x1f' +
-                    std::to_string(rows);
+  std::string key =
+      std::string(head) + '\x1f' + std::string(tail) + '\x1f' + std::to_string(columns) + '\x1f' + std::to_string(rows);
   std::lock_guard lock(mu);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
@@ -51,11 +51,10 @@ Result<int64_t> InsertRows(Executor& ex, std::string_view head, size_t columns, 
     }
     std::vector<Value> params(values.begin() + static_cast<std::ptrdiff_t>(done * columns),
                               values.begin() + static_cast<std::ptrdiff_t>((done + rows) * columns));
-    auto r = ex.Execute(InsertSql(head, columns, tail, rows), params);
-    if (!r.ok()) return std::move(r).error();
-    affected += r->affected_rows;
+    MTL_ASSIGN_OR_RETURN(auto r, ex.Execute(InsertSql(head, columns, tail, rows), params));
+    affected += r.affected_rows;
     if (on_row) {
-      for (const Row& row : r->rows) on_row(row);
+      for (const Row& row : r.rows) on_row(row);
     }
     done += rows;
   }
@@ -73,9 +72,8 @@ Status SelectIn(Executor& ex, std::string_view sql_with_in, const std::vector<Va
   for (size_t done = 0; done < keys.size(); done += kInChunk) {
     std::vector<Value> params = leading;
     for (size_t i = 0; i < kInChunk; ++i) params.emplace_back(keys[std::min(done + i, keys.size() - 1)]);
-    auto r = ex.Execute(sql, params);
-    if (!r.ok()) return std::move(r).error();
-    for (const Row& row : r->rows) on_row(row);
+    MTL_ASSIGN_OR_RETURN(auto r, ex.Execute(sql, params));
+    for (const Row& row : r.rows) on_row(row);
   }
   return OkStatus();
 }

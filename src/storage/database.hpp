@@ -105,7 +105,6 @@ struct DatabaseOptions {
 
 class Database : public Executor {
  public:
-
   // Opens a database per options.url. SQLite creates the file and its parent
   // directory when missing and turns on WAL, foreign keys and the busy timeout.
   // PostgreSQL connects once to check the URL. Fails with kUnavailable when the

@@ -3,8 +3,8 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "storage/database.hpp"
 #include "storage/backends.hpp"
+#include "storage/database.hpp"
 
 namespace meterline::storage {
 

@@ -18,10 +18,10 @@ namespace meterline::storage {
 
 struct MigrationStatus {
   int version = 0;
-  std::string name;       // file name, e.g. "0001_init.sql"
+  std::string name;  // file name, e.g. "0001_init.sql"
   bool applied = false;
-  std::string applied_at;  // ISO 8601, empty when not applied
-  bool checksum_ok = true; // false when the applied file was edited since
+  std::string applied_at;   // ISO 8601, empty when not applied
+  bool checksum_ok = true;  // false when the applied file was edited since
 };
 
 class Migrator {

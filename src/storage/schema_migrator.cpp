@@ -58,10 +58,11 @@ struct Applied {
 };
 
 Result<std::map<int, Applied>> LoadApplied(Database& executor) {
-  auto rows = executor.Execute("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version");
-  if (!rows.ok()) return std::move(rows).error();
+  MTL_ASSIGN_OR_RETURN(
+      auto rows,
+      executor.Execute("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version"));
   std::map<int, Applied> out;
-  for (const auto& row : rows->rows) {
+  for (const auto& row : rows.rows) {
     out[static_cast<int>(row.Int(0))] = Applied{row.Text(1), row.Text(2), row.Int(3)};
   }
   return out;
@@ -73,22 +74,22 @@ Result<std::map<int, Applied>> LoadApplied(Database& executor) {
 meterline::Status EnsureTable(Database& db) {
   return db.Transact(TxMode::kReadWrite, [&](Transaction& tx) -> meterline::Status {
     if (db.backend() == Backend::kPostgres) {
-      auto locked = tx.Execute("SELECT pg_advisory_xact_lock($1)", {kMigrationLockKey});
-      if (!locked.ok()) return std::move(locked).error();
+      MTL_RETURN_IF_ERROR(tx.Execute("SELECT pg_advisory_xact_lock($1)", {kMigrationLockKey}));
     }
-    auto created = tx.Execute(kCreateTable);
-    if (!created.ok()) return std::move(created).error();
+    MTL_RETURN_IF_ERROR(tx.Execute(kCreateTable));
     return OkStatus();
   });
 }
 
 // The first problem with what is applied, if any: an edited file or an unknown version.
 std::optional<Error> CheckApplied(const std::vector<KnownMigration>& known, const std::map<int, Applied>& applied) {
-  for (const auto& [version, record] : applied) {
+  for (const auto& [version_key, record] : applied) {
+    const int version = version_key;  // a lambda captures it; clang-tidy 14 cannot see structured bindings there
     auto it = std::find_if(known.begin(), known.end(), [&](const auto& k) { return k.version == version; });
     if (it == known.end()) {
-      return Error(ErrorCode::kConflict, "unknown_migration",
-                   "the database has migration " + record.name + ", which this billingd does not know (newer release?)");
+      return Error(
+          ErrorCode::kConflict, "unknown_migration",
+          "the database has migration " + record.name + ", which this billingd does not know (newer release?)");
     }
     if (it->checksum != record.checksum) {
       return Error(ErrorCode::kConflict, "migration_checksum_mismatch",
@@ -104,15 +105,14 @@ Migrator::Migrator(Database& db) : db_(db) {}
 
 Result<std::vector<MigrationStatus>> Migrator::Status() {
   MTL_RETURN_IF_ERROR(EnsureTable(db_));
-  auto applied = LoadApplied(db_);
-  if (!applied.ok()) return std::move(applied).error();
+  MTL_ASSIGN_OR_RETURN(auto applied, LoadApplied(db_));
   std::vector<MigrationStatus> out;
   for (const auto& k : Known(db_.backend())) {
     MigrationStatus s;
     s.version = k.version;
     s.name = k.name;
-    auto it = applied->find(k.version);
-    if (it != applied->end()) {
+    auto it = applied.find(k.version);
+    if (it != applied.end()) {
       s.applied = true;
       s.applied_at = FormatIso8601(FromUnixMillis(it->second.applied_at));
       s.checksum_ok = it->second.checksum == k.checksum;
@@ -126,9 +126,8 @@ Result<int> Migrator::Apply(const std::function<void(const MigrationStatus&)>& o
   MTL_RETURN_IF_ERROR(EnsureTable(db_));
   const std::vector<KnownMigration>& known = Known(db_.backend());
   {
-    auto applied = LoadApplied(db_);
-    if (!applied.ok()) return std::move(applied).error();
-    if (auto problem = CheckApplied(known, *applied)) return *problem;
+    MTL_ASSIGN_OR_RETURN(auto applied, LoadApplied(db_));
+    if (auto problem = CheckApplied(known, applied)) return *problem;
   }
   int count = 0;
   for (const auto& migration : known) {
@@ -137,20 +136,17 @@ Result<int> Migrator::Apply(const std::function<void(const MigrationStatus&)>& o
     meterline::Status s = db_.Transact(TxMode::kReadWrite, [&](Transaction& tx) -> meterline::Status {
       if (db_.backend() == Backend::kPostgres) {
         // Serializes concurrent migrators; the lock ends with the transaction.
-        auto locked = tx.Execute("SELECT pg_advisory_xact_lock($1)", {kMigrationLockKey});
-        if (!locked.ok()) return std::move(locked).error();
+        MTL_RETURN_IF_ERROR(tx.Execute("SELECT pg_advisory_xact_lock($1)", {kMigrationLockKey}));
       }
       // Re-check inside the lock: another instance may have applied it meanwhile.
-      auto exists = tx.Execute("SELECT checksum FROM schema_migrations WHERE version = $1",
-                               {int64_t{migration.version}});
-      if (!exists.ok()) return std::move(exists).error();
-      if (!exists->rows.empty()) return OkStatus();
+      MTL_ASSIGN_OR_RETURN(auto exists, tx.Execute("SELECT checksum FROM schema_migrations WHERE version = $1",
+                                                   {int64_t{migration.version}}));
+      if (!exists.rows.empty()) return OkStatus();
       MTL_RETURN_IF_ERROR(tx.ExecuteScript(migration.sql));
       applied_at = ToUnixMillis(SystemClock().Now());
-      auto recorded = tx.Execute(
-          "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
-          {int64_t{migration.version}, migration.name, migration.checksum, applied_at});
-      if (!recorded.ok()) return std::move(recorded).error();
+      MTL_RETURN_IF_ERROR(
+          tx.Execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
+                     {int64_t{migration.version}, migration.name, migration.checksum, applied_at}));
       did_apply = true;
       return OkStatus();
     });
@@ -162,8 +158,8 @@ Result<int> Migrator::Apply(const std::function<void(const MigrationStatus&)>& o
     if (did_apply) {
       ++count;
       if (on_applied) {
-        on_applied(MigrationStatus{migration.version, migration.name, true,
-                                   FormatIso8601(FromUnixMillis(applied_at)), true});
+        on_applied(
+            MigrationStatus{migration.version, migration.name, true, FormatIso8601(FromUnixMillis(applied_at)), true});
       }
     }
   }
@@ -171,14 +167,12 @@ Result<int> Migrator::Apply(const std::function<void(const MigrationStatus&)>& o
 }
 
 meterline::Status Migrator::CheckCurrent() {
-  auto statuses = Status();
-  if (!statuses.ok()) return std::move(statuses).error();
-  auto applied = LoadApplied(db_);
-  if (!applied.ok()) return std::move(applied).error();
-  if (auto problem = CheckApplied(Known(db_.backend()), *applied)) return *problem;
+  MTL_ASSIGN_OR_RETURN(auto statuses, Status());
+  MTL_ASSIGN_OR_RETURN(auto applied, LoadApplied(db_));
+  if (auto problem = CheckApplied(Known(db_.backend()), applied)) return *problem;
   int pending = 0;
   std::string first;
-  for (const auto& s : *statuses) {
+  for (const auto& s : statuses) {
     if (!s.applied) {
       if (pending++ == 0) first = s.name;
     }

@@ -49,7 +49,7 @@ std::string HeaderValue(const std::string& headers, std::string_view name) {
 ErrorCode CodeFor(long status) {
   switch (status) {
     case 400: return ErrorCode::kInvalidArgument;
-    case 402: return ErrorCode::kUnprocessable;   // card errors
+    case 402: return ErrorCode::kUnprocessable;  // card errors
     case 404: return ErrorCode::kNotFound;
     case 409: return ErrorCode::kConflict;
     case 429: return ErrorCode::kUnavailable;
@@ -109,7 +109,8 @@ Result<boost::json::object> StripeClient::Get(const std::string& path, const For
 
 Result<boost::json::object> StripeClient::Call(const char* method, const std::string& path, const FormParams& params,
                                                const std::string& idempotency_key, CallStats* stats) {
-  if (options_.secret_key.empty()) return Error(ErrorCode::kUnavailable, "not_configured", "Stripe is not configured (STRIPE_SECRET_KEY)");
+  if (options_.secret_key.empty())
+    return Error(ErrorCode::kUnavailable, "not_configured", "Stripe is not configured (STRIPE_SECRET_KEY)");
   bool post = std::string_view(method) == "POST";
   std::string form = FormEncode(params);
   std::string url = options_.api_base + "/v1/" + path + (!post && !form.empty() ? "?" + form : "");
@@ -164,12 +165,15 @@ Result<boost::json::object> StripeClient::Call(const char* method, const std::st
       if (should_retry == "true") retry = true;
       if (should_retry == "false") retry = false;
     }
-    log::Warn("stripe call failed", {{"method", method}, {"path", path}, {"status", static_cast<int64_t>(status)},
-                                     {"attempt", static_cast<int64_t>(attempt)}, {"error", last.message}});
+    log::Warn("stripe call failed", {{"method", method},
+                                     {"path", path},
+                                     {"status", static_cast<int64_t>(status)},
+                                     {"attempt", static_cast<int64_t>(attempt)},
+                                     {"error", last.message}});
     if (!retry || attempt == options_.max_attempts) break;
     // Exponential back-off with full jitter in [delay/2, delay].
-    std::chrono::milliseconds delay = std::min<std::chrono::milliseconds>(
-        options_.max_delay, options_.base_delay * (int64_t{1} << (attempt - 1)));
+    std::chrono::milliseconds delay =
+        std::min<std::chrono::milliseconds>(options_.max_delay, options_.base_delay * (int64_t{1} << (attempt - 1)));
     auto jittered = delay / 2 + std::chrono::milliseconds(rng() % static_cast<uint64_t>(delay.count() / 2 + 1));
     options_.sleep(jittered);
   }

@@ -42,8 +42,8 @@ struct ClientOptions {
   std::string api_base = "https://api.stripe.com";
   std::string secret_key;
   int timeout_ms = 30'000;
-  int max_attempts = 4;                              // first try included
-  std::chrono::milliseconds base_delay{500};         // doubled per retry, with jitter
+  int max_attempts = 4;                       // first try included
+  std::chrono::milliseconds base_delay{500};  // doubled per retry, with jitter
   std::chrono::milliseconds max_delay{8'000};
   // Sleeps between retries; tests replace it to run without waiting.
   std::function<void(std::chrono::milliseconds)> sleep;
@@ -66,8 +66,7 @@ class StripeClient {
                                    const std::string& idempotency_key, CallStats* stats = nullptr);
 
   // GET /v1/<path>?<query>.
-  Result<boost::json::object> Get(const std::string& path, const FormParams& query = {},
-                                  CallStats* stats = nullptr);
+  Result<boost::json::object> Get(const std::string& path, const FormParams& query = {}, CallStats* stats = nullptr);
 
  private:
   Result<boost::json::object> Call(const char* method, const std::string& path, const FormParams& params,

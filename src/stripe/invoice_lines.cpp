@@ -31,9 +31,9 @@ Result<std::vector<json::object>> InvoiceLines(StripeClient& stripe, const json:
       return Error(ErrorCode::kUnavailable, "stripe_bad_response",
                    "Stripe's lines of invoice '" + id + "' say has_more but give nothing to page from");
     }
-    auto fetched = stripe.Get("invoices/" + id + "/lines", {{"limit", "100"}, {"starting_after", last}});
-    if (!fetched.ok()) return std::move(fetched).error();
-    next = std::move(*fetched);
+    MTL_ASSIGN_OR_RETURN(auto fetched,
+                         stripe.Get("invoices/" + id + "/lines", {{"limit", "100"}, {"starting_after", last}}));
+    next = std::move(fetched);
     page = &next;
   }
   return lines;

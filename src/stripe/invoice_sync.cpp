@@ -30,8 +30,9 @@ std::string Lower(std::string s) {
 
 Result<std::string> InvoiceSync::FindCustomer(const std::string& customer_id) {
   // Our ids are [A-Za-z0-9_]; anything else is not put into a search query.
-  if (customer_id.empty() || customer_id.find_first_not_of(
-                                 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos) {
+  if (customer_id.empty() ||
+      customer_id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+          std::string::npos) {
     return std::string();
   }
   auto found = stripe_.Get("customers/search",
@@ -68,31 +69,27 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
   if (invoice->status == invoicing::InvoiceStatus::kDraft) {
     return Error(ErrorCode::kConflict, "not_finalized", "invoice " + invoice_id + " is a draft");
   }
-  auto contact = customers_.StripeContactOf(customer_id);
-  if (!contact.ok()) return std::move(contact).error();
+  MTL_ASSIGN_OR_RETURN(auto contact, customers_.StripeContactOf(customer_id));
   std::string currency = Lower(invoice->currency);
   std::string stripe_invoice = invoice->stripe_invoice_id;
   TimePoint now = clock_.Now();
 
   // 1. The Stripe customer.
-  std::string stripe_customer = contact->stripe_customer_id;
+  std::string stripe_customer = contact.stripe_customer_id;
   if (stripe_customer.empty()) {
-    auto existing = FindCustomer(customer_id);
-    if (!existing.ok()) return std::move(existing).error();
-    stripe_customer = *existing;
+    MTL_ASSIGN_OR_RETURN(auto existing, FindCustomer(customer_id));
+    stripe_customer = existing;
   }
   if (stripe_customer.empty()) {
-    FormParams params = {{"name", contact->name}, {"metadata[meterline_customer_id]", customer_id}};
-    if (!contact->email.empty()) params.emplace_back("email", contact->email);
-    auto created = stripe_.Post("customers", params, "customer-" + customer_id);
-    if (!created.ok()) return std::move(created).error();
-    stripe_customer = TextField(*created, "id");
+    FormParams params = {{"name", contact.name}, {"metadata[meterline_customer_id]", customer_id}};
+    if (!contact.email.empty()) params.emplace_back("email", contact.email);
+    MTL_ASSIGN_OR_RETURN(auto created, stripe_.Post("customers", params, "customer-" + customer_id));
+    stripe_customer = TextField(created, "id");
   }
-  if (contact->stripe_customer_id.empty()) {
+  if (contact.stripe_customer_id.empty()) {
     // Another push may have stored one first: every push uses that one.
-    auto linked = customers_.LinkStripe(customer_id, stripe_customer);
-    if (!linked.ok()) return std::move(linked).error();
-    stripe_customer = *linked;
+    MTL_ASSIGN_OR_RETURN(auto linked, customers_.LinkStripe(customer_id, stripe_customer));
+    stripe_customer = linked;
   }
 
   // 2. The Stripe invoice: stored, found by our id in its metadata, or created.
@@ -102,16 +99,16 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
     for (bool more = true; more && stripe_invoice.empty();) {
       FormParams query = {{"customer", stripe_customer}, {"limit", "100"}};
       if (!after.empty()) query.emplace_back("starting_after", after);
-      auto listed = stripe_.Get("invoices", query);
-      if (!listed.ok()) return std::move(listed).error();
-      const auto* data = listed->if_contains("data");
-      if (data == nullptr || !data->is_array()) return Error(ErrorCode::kUnavailable, "stripe_bad_response", "invoice list without data");
+      MTL_ASSIGN_OR_RETURN(auto listed, stripe_.Get("invoices", query));
+      const auto* data = listed.if_contains("data");
+      if (data == nullptr || !data->is_array())
+        return Error(ErrorCode::kUnavailable, "stripe_bad_response", "invoice list without data");
       for (const auto& v : data->as_array()) {
         if (!v.is_object()) continue;
         after = TextField(v.as_object(), "id");
         if (MetadataField(v.as_object(), "meterline_invoice_id") == invoice_id) stripe_invoice = after;
       }
-      const auto* has_more = listed->if_contains("has_more");
+      const auto* has_more = listed.if_contains("has_more");
       more = has_more != nullptr && has_more->is_bool() && has_more->as_bool() && !data->as_array().empty();
     }
     if (stripe_invoice.empty()) {
@@ -119,67 +116,61 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
       if (invoice->due_at && *invoice->due_at > now) {
         days = (ToUnixMillis(*invoice->due_at) - ToUnixMillis(now) + 86'399'999) / 86'400'000;
       }
-      auto created = stripe_.Post("invoices",
-                                  {{"customer", stripe_customer},
-                                   {"auto_advance", "false"},
-                                   {"collection_method", "send_invoice"},
-                                   {"days_until_due", std::to_string(days)},
-                                   {"currency", currency},
-                                   {"metadata[meterline_invoice_id]", invoice_id},
-                                   {"metadata[meterline_customer_id]", customer_id}},
-                                  "invoice-" + invoice_id);
-      if (!created.ok()) return std::move(created).error();
-      stripe_invoice = TextField(*created, "id");
+      MTL_ASSIGN_OR_RETURN(auto created, stripe_.Post("invoices",
+                                                      {{"customer", stripe_customer},
+                                                       {"auto_advance", "false"},
+                                                       {"collection_method", "send_invoice"},
+                                                       {"days_until_due", std::to_string(days)},
+                                                       {"currency", currency},
+                                                       {"metadata[meterline_invoice_id]", invoice_id},
+                                                       {"metadata[meterline_customer_id]", customer_id}},
+                                                      "invoice-" + invoice_id));
+      stripe_invoice = TextField(created, "id");
     }
-    auto stored = invoicing::InvoiceStore::LinkStripe(db_, invoice_id, stripe_invoice, customer_id, now);
-    if (!stored.ok()) return std::move(stored).error();
+    MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::LinkStripe(db_, invoice_id, stripe_invoice, customer_id, now));
   }
 
   // 3. Our lines as invoice items on it, those not there yet.
-  auto current = stripe_.Get("invoices/" + stripe_invoice);
-  if (!current.ok()) return std::move(current).error();
-  auto their_lines = InvoiceLines(stripe_, *current);
-  if (!their_lines.ok()) return std::move(their_lines).error();
+  MTL_ASSIGN_OR_RETURN(auto current, stripe_.Get("invoices/" + stripe_invoice));
+  MTL_ASSIGN_OR_RETURN(auto their_lines, InvoiceLines(stripe_, current));
   std::set<std::string> present;
-  for (const auto& l : *their_lines) present.insert(MetadataField(l, "meterline_line"));
+  for (const auto& l : their_lines) present.insert(MetadataField(l, "meterline_line"));
   std::vector<std::tuple<int64_t, std::string, int64_t>> items;
   for (size_t i = 0; i < invoice->lines.size(); ++i) {
     items.emplace_back(static_cast<int64_t>(i) + 1, invoice->lines[i].description, invoice->lines[i].amount_minor);
   }
   if (invoice->tax_minor != 0) {
-    items.emplace_back(kTaxPosition, "Tax" + (invoice->tax_rate.empty() ? std::string() : " (" + invoice->tax_rate + ")"),
+    items.emplace_back(kTaxPosition,
+                       "Tax" + (invoice->tax_rate.empty() ? std::string() : " (" + invoice->tax_rate + ")"),
                        invoice->tax_minor);
   }
-  bool draft = TextField(*current, "status") == "draft";
+  bool draft = TextField(current, "status") == "draft";
   for (const auto& [position, description, amount] : items) {
     std::string line = std::to_string(position);
     if (present.count(line) || !draft) continue;
-    auto added = stripe_.Post("invoiceitems",
-                              {{"customer", stripe_customer},
-                               {"invoice", stripe_invoice},
-                               {"amount", std::to_string(amount)},
-                               {"currency", currency},
-                               {"description", description},
-                               {"metadata[meterline_invoice_id]", invoice_id},
-                               {"metadata[meterline_line]", line}},
-                              "invoiceitem-" + invoice_id + "-" + line);
-    if (!added.ok()) return std::move(added).error();
+    MTL_RETURN_IF_ERROR(stripe_.Post("invoiceitems",
+                                     {{"customer", stripe_customer},
+                                      {"invoice", stripe_invoice},
+                                      {"amount", std::to_string(amount)},
+                                      {"currency", currency},
+                                      {"description", description},
+                                      {"metadata[meterline_invoice_id]", invoice_id},
+                                      {"metadata[meterline_line]", line}},
+                                     "invoiceitem-" + invoice_id + "-" + line));
   }
 
   // 4. Finalize.
   if (draft) {
-    auto finalized = stripe_.Post("invoices/" + stripe_invoice + "/finalize", {{"auto_advance", "false"}},
-                                  "finalize-" + invoice_id);
-    if (!finalized.ok()) return std::move(finalized).error();
+    MTL_RETURN_IF_ERROR(stripe_.Post("invoices/" + stripe_invoice + "/finalize", {{"auto_advance", "false"}},
+                                     "finalize-" + invoice_id));
   }
   return stripe_invoice;
 }
 
 Result<OutboxRun> InvoiceSync::RunOutbox(int limit) {
-  auto claimed = outbox_.Claim(kSyncInvoice, clock_.Now(), kClaim, limit);
-  if (!claimed.ok()) return std::move(claimed).error();
+  MTL_ASSIGN_OR_RETURN(auto claimed, outbox_.Claim(kSyncInvoice, clock_.Now(), kClaim, limit));
   OutboxRun run;
-  for (const outbox::StripeWork& work : *claimed) {
+  for (const outbox::StripeWork& work : claimed) {
     auto pushed = PushInvoice(work.object_id);
     TimePoint at = clock_.Now();
     if (pushed.ok()) {
@@ -190,10 +181,12 @@ Result<OutboxRun> InvoiceSync::RunOutbox(int limit) {
     ++run.failed;
     int64_t attempts = work.attempts + 1;
     bool dead = attempts >= kMaxAttempts;
-    log::Warn("stripe sync failed", {{"invoice_id", work.object_id}, {"attempt", attempts},
-                                     {"status", dead ? "dead" : "failed"}, {"error", pushed.error().message.substr(0, 500)}});
-    MTL_RETURN_IF_ERROR(outbox_.Failed(work, pushed.error().message, at + std::chrono::milliseconds(RetryDelayMs(attempts)),
-                                       dead, at));
+    log::Warn("stripe sync failed", {{"invoice_id", work.object_id},
+                                     {"attempt", attempts},
+                                     {"status", dead ? "dead" : "failed"},
+                                     {"error", pushed.error().message.substr(0, 500)}});
+    MTL_RETURN_IF_ERROR(
+        outbox_.Failed(work, pushed.error().message, at + std::chrono::milliseconds(RetryDelayMs(attempts)), dead, at));
   }
   return run;
 }
@@ -205,29 +198,30 @@ Result<std::string> InvoiceSync::PullInvoice(const std::string& invoice_id) {
   if (invoice->stripe_invoice_id.empty()) {
     return Error(ErrorCode::kConflict, "not_synced", "invoice " + invoice_id + " is not in Stripe yet");
   }
-  auto theirs = stripe_.Get("invoices/" + invoice->stripe_invoice_id);
-  if (!theirs.ok()) return std::move(theirs).error();
-  auto to = invoicing::ParseStatus(TextField(*theirs, "status"));
+  MTL_ASSIGN_OR_RETURN(auto theirs, stripe_.Get("invoices/" + invoice->stripe_invoice_id));
+  auto to = invoicing::ParseStatus(TextField(theirs, "status"));
   if (!to || invoice->status == *to || !invoicing::CanTransition(invoice->status, *to)) return ours;  // never backwards
   std::optional<TimePoint> paid_at;
-  if (const auto* st = ObjectField(*theirs, "status_transitions")) {
+  if (const auto* st = ObjectField(theirs, "status_transitions")) {
     if (auto at = IntField(*st, "paid_at")) paid_at = FromUnixMillis(*at * 1000);
   }
   std::string next = invoicing::StatusName(*to);
-  Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::ApplyTransition(
-        tx, {.invoice_id = invoice_id,
-             .from = invoice->status,
-             .to = *to,
-             .at = clock_.Now(),
-             .source = invoicing::TransitionSource::kStripe,
-             .stripe_amount_paid = IntField(*theirs, "amount_paid").value_or(0),
-             .stripe_paid_at = paid_at}));
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    MTL_RETURN_IF_ERROR(
+        invoicing::InvoiceStore::ApplyTransition(tx, {.invoice_id = invoice_id,
+                                                      .from = invoice->status,
+                                                      .to = *to,
+                                                      .at = clock_.Now(),
+                                                      .source = invoicing::TransitionSource::kStripe,
+                                                      .stripe_amount_paid = IntField(theirs, "amount_paid").value_or(0),
+                                                      .stripe_paid_at = paid_at}));
     return audit::Record(tx, clock_,
-                         {"stripe", "invoice.synced_from_stripe", invoice->customer_id,
-                          {{"invoice_id", invoice_id}, {"from", ours}, {"to", next}}, {}});
-  });
-  if (!s.ok()) return std::move(s).error();
+                         {"stripe",
+                          "invoice.synced_from_stripe",
+                          invoice->customer_id,
+                          {{"invoice_id", invoice_id}, {"from", ours}, {"to", next}},
+                          {}});
+  }));
   return next;
 }
 

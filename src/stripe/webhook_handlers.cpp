@@ -25,10 +25,10 @@ namespace json = boost::json;
 namespace {
 
 const std::set<std::string> kInvoiceEvents = {
-    "invoice.created",  "invoice.finalized", "invoice.payment_succeeded",   "invoice.payment_failed",
-    "invoice.paid",     "invoice.voided",    "invoice.marked_uncollectible"};
-const std::set<std::string> kSubscriptionEvents = {
-    "customer.subscription.updated", "customer.subscription.deleted", "customer.subscription.trial_will_end"};
+    "invoice.created", "invoice.finalized", "invoice.payment_succeeded",   "invoice.payment_failed",
+    "invoice.paid",    "invoice.voided",    "invoice.marked_uncollectible"};
+const std::set<std::string> kSubscriptionEvents = {"customer.subscription.updated", "customer.subscription.deleted",
+                                                   "customer.subscription.trial_will_end"};
 
 std::string Upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -67,8 +67,8 @@ std::optional<std::string> OurSubscriptionStatus(const std::string& stripe_statu
 // lines as adjustment lines (quantity 1, so the unit price is exact), plus one
 // line for whatever makes subtotal + tax = total hold (discounts).
 Result<Outcome> CreateFromStripe(storage::Transaction& tx, const Clock& clock, const json::object& inv,
-                                     const std::vector<json::object>& lines, const std::string& customer_id,
-                                     int64_t event_created) {
+                                 const std::vector<json::object>& lines, const std::string& customer_id,
+                                 int64_t event_created) {
   auto status = invoicing::ParseStatus(TextField(inv, "status"));
   if (!status) return Ignored("Stripe invoice status " + TextField(inv, "status") + " is unknown");
   std::string currency = Upper(TextField(inv, "currency"));
@@ -124,14 +124,16 @@ Result<Outcome> CreateFromStripe(storage::Transaction& tx, const Clock& clock, c
       .voided_at = TimeField(transitions, "voided_at"),
   };
   for (const auto& [description, amount] : ours) {
-    invoice.lines.push_back({"adjustment", "", description, 1, money::Decimal(amount, unit->exponent).ToString(), amount});
+    invoice.lines.push_back(
+        {"adjustment", "", description, 1, money::Decimal(amount, unit->exponent).ToString(), amount});
   }
-  auto inserted = invoicing::InvoiceStore::Insert(tx, invoice);
-  if (!inserted.ok()) return std::move(inserted).error();
-  Status audited = audit::Record(tx, clock,
-                                 {"stripe", "invoice.imported_from_stripe", customer_id,
-                                  {{"invoice_id", id}, {"stripe_invoice_id", TextField(inv, "id")}}, {}});
-  if (!audited.ok()) return std::move(audited).error();
+  MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::Insert(tx, invoice));
+  MTL_RETURN_IF_ERROR(audit::Record(tx, clock,
+                                    {"stripe",
+                                     "invoice.imported_from_stripe",
+                                     customer_id,
+                                     {{"invoice_id", id}, {"stripe_invoice_id", TextField(inv, "id")}},
+                                     {}}));
   return Applied("created " + id + " from " + TextField(inv, "id"));
 }
 
@@ -193,9 +195,8 @@ Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
       if (ours.empty()) return CreateFromStripe(tx, clock_, inv, lines, *customer, event.created);
       // Metadata is editable in Stripe's dashboard: link only an invoice of
       // the same customer (the sync links the customer before the invoice).
-      auto linked = invoicing::InvoiceStore::LinkStripe(tx, ours, stripe_id, *customer, now);
-      if (!linked.ok()) return std::move(linked).error();
-      if (!*linked) return Ignored("metadata names " + ours + ", which is not ours to link");
+      MTL_ASSIGN_OR_RETURN(auto linked, invoicing::InvoiceStore::LinkStripe(tx, ours, stripe_id, *customer, now));
+      if (!linked) return Ignored("metadata names " + ours + ", which is not ours to link");
       found = invoicing::InvoiceStore::FindByStripeId(tx, stripe_id);
       if (!found.ok()) return std::move(found).error();
       if (!*found) return Conflict("invoice " + ours + " changed meanwhile");
@@ -208,12 +209,13 @@ Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
 
     if (event.type == "invoice.payment_failed") {
       MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::CountFailedPayment(tx, id, now));
-      MTL_RETURN_IF_ERROR(outbox::Publish(tx, {"invoice.payment_failed", customer_id,
+      MTL_RETURN_IF_ERROR(outbox::Publish(tx, {"invoice.payment_failed",
+                                               customer_id,
                                                {{"invoice_id", id},
                                                 {"stripe_invoice_id", stripe_id},
                                                 {"attempt_count", IntField(inv, "attempt_count").value_or(0)}},
                                                now}));
-      done.push_back("payment failure counted");
+      done.emplace_back("payment failure counted");
     }
 
     invoicing::InvoiceStatus from = ref.status;
@@ -222,23 +224,24 @@ Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
     const json::object* transitions = ObjectField(inv, "status_transitions");
     if (to && from != *to && invoicing::CanTransition(from, *to)) {
       std::string next = invoicing::StatusName(*to);
-      MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::ApplyTransition(
-          tx, {.invoice_id = id,
-               .from = from,
-               .to = *to,
-               .at = now,
-               .source = invoicing::TransitionSource::kStripe,
-               .stripe_amount_paid = paid,
-               .stripe_number = TextField(inv, "number"),
-               .stripe_finalized_at = TimeField(transitions, "finalized_at"),
-               .stripe_paid_at = TimeField(transitions, "paid_at"),
-               .stripe_voided_at = TimeField(transitions, "voided_at"),
-               .stripe_event_created = event.created}));
-      Status audited = audit::Record(
-          tx, clock_,
-          {"stripe", "invoice.updated_from_stripe", customer_id,
-           {{"invoice_id", id}, {"event_id", event.id}, {"from", status}, {"to", next}}, {}});
-      if (!audited.ok()) return std::move(audited).error();
+      MTL_RETURN_IF_ERROR(
+          invoicing::InvoiceStore::ApplyTransition(tx, {.invoice_id = id,
+                                                        .from = from,
+                                                        .to = *to,
+                                                        .at = now,
+                                                        .source = invoicing::TransitionSource::kStripe,
+                                                        .stripe_amount_paid = paid,
+                                                        .stripe_number = TextField(inv, "number"),
+                                                        .stripe_finalized_at = TimeField(transitions, "finalized_at"),
+                                                        .stripe_paid_at = TimeField(transitions, "paid_at"),
+                                                        .stripe_voided_at = TimeField(transitions, "voided_at"),
+                                                        .stripe_event_created = event.created}));
+      MTL_RETURN_IF_ERROR(audit::Record(tx, clock_,
+                                        {"stripe",
+                                         "invoice.updated_from_stripe",
+                                         customer_id,
+                                         {{"invoice_id", id}, {"event_id", event.id}, {"from", status}, {"to", next}},
+                                         {}}));
       done.push_back(status + " -> " + next);
     } else if (to && from == *to && paid > ref.amount_paid_minor) {
       // A partial payment on an open invoice: the amount only grows.
@@ -267,10 +270,9 @@ Result<ApplyStep> WebhookHandlers::PrepareRefund(const StripeEvent& event) {
   std::string stripe_invoice;
   std::string intent = TextField(*charge, "payment_intent");
   if (!intent.empty()) {
-    auto payments = stripe_.Get("invoice_payments", {{"payment[type]", "payment_intent"},
-                                                     {"payment[payment_intent]", intent}});
-    if (!payments.ok()) return std::move(payments).error();
-    if (const auto* data = payments->if_contains("data"); data && data->is_array()) {
+    MTL_ASSIGN_OR_RETURN(auto payments, stripe_.Get("invoice_payments", {{"payment[type]", "payment_intent"},
+                                                                         {"payment[payment_intent]", intent}}));
+    if (const auto* data = payments.if_contains("data"); data && data->is_array()) {
       for (const auto& p : data->as_array()) {
         if (p.is_object() && stripe_invoice.empty()) stripe_invoice = TextField(p.as_object(), "invoice");
       }
@@ -278,33 +280,30 @@ Result<ApplyStep> WebhookHandlers::PrepareRefund(const StripeEvent& event) {
   }
   int64_t refunded = IntField(*charge, "amount_refunded").value_or(0);
   std::string stripe_customer = TextField(*charge, "customer");
-  return ApplyStep([this, event, charge_id, stripe_invoice, refunded,
-                    stripe_customer](storage::Transaction& tx) -> Result<Outcome> {
-    std::string invoice_id, customer_id;
-    if (!stripe_invoice.empty()) {
-      auto found = invoicing::InvoiceStore::FindByStripeId(tx, stripe_invoice);
-      if (!found.ok()) return std::move(found).error();
-      if (*found) {
-        invoice_id = (*found)->id;
-        customer_id = (*found)->customer_id;
-      }
-    }
-    if (customer_id.empty()) {
-      auto customer = customers::CustomerStore::ForStripeCustomer(tx, stripe_customer);
-      if (!customer.ok()) return std::move(customer).error();
-      customer_id = *customer;
-    }
-    if (customer_id.empty()) return Ignored("the charge's customer is not linked to Meterline");
-    if (!invoice_id.empty()) {
-      // The refunded total only grows, whatever order the events come in.
-      MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::RecordRefund(tx, invoice_id, refunded, clock_.Now()));
-    }
-    json::object data = {{"charge_id", charge_id}, {"event_id", event.id}, {"amount_refunded", refunded}};
-    data["invoice_id"] = invoice_id.empty() ? json::value(nullptr) : json::value(invoice_id);
-    Status audited = audit::Record(tx, clock_, {"stripe", "charge.refunded", customer_id, data, {}});
-    if (!audited.ok()) return std::move(audited).error();
-    return Applied("refund of " + charge_id + " recorded" + (invoice_id.empty() ? "" : " on " + invoice_id));
-  });
+  return ApplyStep(
+      [this, event, charge_id, stripe_invoice, refunded, stripe_customer](storage::Transaction& tx) -> Result<Outcome> {
+        std::string invoice_id, customer_id;
+        if (!stripe_invoice.empty()) {
+          MTL_ASSIGN_OR_RETURN(auto found, invoicing::InvoiceStore::FindByStripeId(tx, stripe_invoice));
+          if (found) {
+            invoice_id = found->id;
+            customer_id = found->customer_id;
+          }
+        }
+        if (customer_id.empty()) {
+          MTL_ASSIGN_OR_RETURN(auto customer, customers::CustomerStore::ForStripeCustomer(tx, stripe_customer));
+          customer_id = customer;
+        }
+        if (customer_id.empty()) return Ignored("the charge's customer is not linked to Meterline");
+        if (!invoice_id.empty()) {
+          // The refunded total only grows, whatever order the events come in.
+          MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::RecordRefund(tx, invoice_id, refunded, clock_.Now()));
+        }
+        json::object data = {{"charge_id", charge_id}, {"event_id", event.id}, {"amount_refunded", refunded}};
+        data["invoice_id"] = invoice_id.empty() ? json::value(nullptr) : json::value(invoice_id);
+        MTL_RETURN_IF_ERROR(audit::Record(tx, clock_, {"stripe", "charge.refunded", customer_id, data, {}}));
+        return Applied("refund of " + charge_id + " recorded" + (invoice_id.empty() ? "" : " on " + invoice_id));
+      });
 }
 
 Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event) {
@@ -332,10 +331,10 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
       // re-fetches the current state).
       if (customer->empty()) return Ignored("the subscription's customer is not linked to Meterline");
       if (ours.empty()) {
-        auto by_customer = tx.Execute("SELECT id FROM subscriptions WHERE customer_id = $1", {*customer});
-        if (!by_customer.ok()) return std::move(by_customer).error();
-        if (by_customer->rows.empty()) return Ignored("customer " + *customer + " has no subscription");
-        ours = by_customer->rows[0].Text(0);
+        MTL_ASSIGN_OR_RETURN(auto by_customer,
+                             tx.Execute("SELECT id FROM subscriptions WHERE customer_id = $1", {*customer}));
+        if (by_customer.rows.empty()) return Ignored("customer " + *customer + " has no subscription");
+        ours = by_customer.rows[0].Text(0);
       }
       auto linked = tx.Execute(
           "UPDATE subscriptions SET stripe_subscription_id = $2, updated_at = $3 "
@@ -353,9 +352,8 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
     storage::Value trial_end = MillisOrNull(&sub, "trial_end");
 
     if (event.type == "customer.subscription.trial_will_end") {
-      auto updated = tx.Execute("UPDATE subscriptions SET trial_end = $2, updated_at = $3 WHERE id = $1",
-                                {id, trial_end, now});
-      if (!updated.ok()) return std::move(updated).error();
+      MTL_RETURN_IF_ERROR(
+          tx.Execute("UPDATE subscriptions SET trial_end = $2, updated_at = $3 WHERE id = $1", {id, trial_end, now}));
       json::object payload = {{"subscription_id", id}, {"stripe_subscription_id", stripe_id}};
       auto end = IntField(sub, "trial_end");
       payload["trial_end"] = end ? json::value(FormatIso8601(FromUnixMillis(*end * 1000))) : json::value(nullptr);
@@ -374,19 +372,21 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
     if (!next) return Ignored("Stripe status " + theirs + " has no Meterline equivalent");
     storage::Value canceled_at = MillisOrNull(&sub, "canceled_at");
     if (*next == "canceled" && std::holds_alternative<std::nullptr_t>(canceled_at)) canceled_at = now;
-    auto updated = tx.Execute(
-        "UPDATE subscriptions SET status = $2, trial_end = $3, "
-        "canceled_at = CASE WHEN $2 = 'canceled' THEN COALESCE(canceled_at, CAST($4 AS BIGINT)) ELSE canceled_at END, "
-        "stripe_status_at = $5, updated_at = $6 WHERE id = $1 AND status <> 'canceled'",
-        {id, *next, trial_end, canceled_at, event.created, now});
-    if (!updated.ok()) return std::move(updated).error();
-    if (updated->affected_rows != 1) return Conflict("subscription " + id + " changed meanwhile");
+    MTL_ASSIGN_OR_RETURN(auto updated,
+                         tx.Execute("UPDATE subscriptions SET status = $2, trial_end = $3, "
+                                    "canceled_at = CASE WHEN $2 = 'canceled' THEN COALESCE(canceled_at, CAST($4 AS "
+                                    "BIGINT)) ELSE canceled_at END, "
+                                    "stripe_status_at = $5, updated_at = $6 WHERE id = $1 AND status <> 'canceled'",
+                                    {id, *next, trial_end, canceled_at, event.created, now}));
+    if (updated.affected_rows != 1) return Conflict("subscription " + id + " changed meanwhile");
     if (*next != status) {
-      Status audited = audit::Record(
-          tx, clock_,
-          {"stripe", "subscription.updated_from_stripe", customer_id,
-           {{"subscription_id", id}, {"event_id", event.id}, {"from", status}, {"to", *next}}, {}});
-      if (!audited.ok()) return std::move(audited).error();
+      MTL_RETURN_IF_ERROR(
+          audit::Record(tx, clock_,
+                        {"stripe",
+                         "subscription.updated_from_stripe",
+                         customer_id,
+                         {{"subscription_id", id}, {"event_id", event.id}, {"from", status}, {"to", *next}},
+                         {}}));
     }
     return Applied("subscription " + id + " " + status + " -> " + *next);
   });

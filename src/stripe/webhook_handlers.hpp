@@ -33,9 +33,9 @@
 namespace meterline::stripe {
 
 struct StripeEvent {
-  std::string id;       // "evt_…"
-  std::string type;     // "invoice.paid"
-  int64_t created = 0;  // seconds since the epoch
+  std::string id;              // "evt_…"
+  std::string type;            // "invoice.paid"
+  int64_t created = 0;         // seconds since the epoch
   boost::json::object object;  // data.object as sent (a hint)
 };
 

@@ -21,12 +21,13 @@ Result<Accepted> WebhookInbox::Record(std::string_view payload) {
   if (created == nullptr || !created->is_int64()) return InvalidArgument("the event has no integer created");
   Accepted out{std::string(id->as_string()), std::string(type->as_string()), false};
   int64_t now = ToUnixMillis(clock_.Now());
-  auto inserted = db_.Execute(
-      "INSERT INTO stripe_webhook_events (stripe_event_id, type, payload, event_created, status, next_attempt_at, "
-      "created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5) ON CONFLICT (stripe_event_id) DO NOTHING",
-      {out.stripe_event_id, out.type, std::string(payload), created->as_int64(), now});
-  if (!inserted.ok()) return std::move(inserted).error();
-  out.duplicate = inserted->affected_rows == 0;
+  MTL_ASSIGN_OR_RETURN(
+      auto inserted,
+      db_.Execute(
+          "INSERT INTO stripe_webhook_events (stripe_event_id, type, payload, event_created, status, next_attempt_at, "
+          "created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5) ON CONFLICT (stripe_event_id) DO NOTHING",
+          {out.stripe_event_id, out.type, std::string(payload), created->as_int64(), now}));
+  out.duplicate = inserted.affected_rows == 0;
   return out;
 }
 
@@ -50,14 +51,15 @@ std::optional<EventStatus> ParseEventStatus(std::string_view text) {
 }
 
 Result<std::vector<RecordedEvent>> WebhookInbox::List(std::optional<EventStatus> status, int64_t limit) {
-  auto rows = db_.Execute(
-      "SELECT id, stripe_event_id, type, event_created, status, attempts, last_error, created_at, processed_at, "
-      "outcome "
-      "FROM stripe_webhook_events WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
-      {status ? storage::Value(std::string(EventStatusName(*status))) : storage::Value(nullptr), limit});
-  if (!rows.ok()) return std::move(rows).error();
+  MTL_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Execute(
+          "SELECT id, stripe_event_id, type, event_created, status, attempts, last_error, created_at, processed_at, "
+          "outcome "
+          "FROM stripe_webhook_events WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
+          {status ? storage::Value(std::string(EventStatusName(*status))) : storage::Value(nullptr), limit}));
   std::vector<RecordedEvent> out;
-  for (const auto& r : rows->rows) {
+  for (const auto& r : rows.rows) {
     RecordedEvent e;
     e.id = r.Int(0);
     e.stripe_event_id = r.Text(1);

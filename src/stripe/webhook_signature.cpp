@@ -26,8 +26,8 @@ Error Unauthenticated(const char* reason, std::string message) {
 
 }  // namespace
 
-Status VerifyWebhookSignature(std::string_view header, std::string_view payload, std::string_view secret,
-                              TimePoint now, std::chrono::seconds tolerance) {
+Status VerifyWebhookSignature(std::string_view header, std::string_view payload, std::string_view secret, TimePoint now,
+                              std::chrono::seconds tolerance) {
   if (header.empty()) return Unauthenticated("signature_missing", "no Stripe-Signature header");
   std::string_view timestamp;
   std::vector<std::string_view> v1;

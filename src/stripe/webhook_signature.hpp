@@ -23,8 +23,8 @@ namespace meterline::stripe {
 // `tolerance` of `now`. Otherwise kUnauthenticated with reason
 // "signature_missing" (no header, no t, or no v1), "signature_expired" (t
 // outside the tolerance) or "signature_mismatch".
-Status VerifyWebhookSignature(std::string_view header, std::string_view payload, std::string_view secret,
-                              TimePoint now, std::chrono::seconds tolerance = std::chrono::seconds(300));
+Status VerifyWebhookSignature(std::string_view header, std::string_view payload, std::string_view secret, TimePoint now,
+                              std::chrono::seconds tolerance = std::chrono::seconds(300));
 
 // The header Stripe would send for `payload` at `timestamp` (for tests and the
 // fake Stripe): "t={timestamp},v1={hex hmac}".

@@ -1,11 +1,14 @@
 #include "subscriptions/subscription_service.hpp"
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "core/period.hpp"
 
 #include "audit/audit_log.hpp"
 #include "core/ids.hpp"
-#include "customers/customer_store.hpp"
 #include "core/log.hpp"
+#include "customers/customer_store.hpp"
 
 namespace meterline::subscriptions {
 
@@ -34,29 +37,18 @@ meterline::Status SubscriptionService::SyncPlans() {
   int64_t now = ToUnixMillis(clock_.Now());
   return db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {
     for (const catalog::Plan& plan : catalog_.plans()) {
-      std::string definition = "{\"limits\":{";
-      bool first = true;
-      for (const auto& [metric, limit] : plan.limits) {
-        if (!first) definition += ',';
-        first = false;
-        log::AppendJsonString(definition, metric);
-        definition += ':' + std::to_string(limit);
-      }
-      definition += "},\"overage\":{";
-      first = true;
+      boost::json::object limits, overage;
+      for (const auto& [metric, limit] : plan.limits) limits[metric] = limit;
       for (const auto& [metric, price] : plan.overage) {
-        if (!first) definition += ',';
-        first = false;
-        log::AppendJsonString(definition, metric);
-        definition += ":{\"amount\":\"" + price.amount.ToString() + "\",\"per\":" + std::to_string(price.per_units) + "}";
+        overage[metric] = {{"amount", price.amount.ToString()}, {"per", price.per_units}};
       }
-      definition += "}}";
-      auto r = tx.Execute(
-          "INSERT INTO plans (id, name, currency, base_fee_minor, definition, created_at, updated_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO UPDATE SET name = $2, currency = $3, "
-          "base_fee_minor = $4, definition = $5, updated_at = $6",
-          {plan.id, plan.name, plan.currency.code, plan.base_fee_minor, definition, now});
-      if (!r.ok()) return std::move(r).error();
+      std::string definition =
+          boost::json::serialize(boost::json::object{{"limits", std::move(limits)}, {"overage", std::move(overage)}});
+      MTL_RETURN_IF_ERROR(
+          tx.Execute("INSERT INTO plans (id, name, currency, base_fee_minor, definition, created_at, updated_at) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO UPDATE SET name = $2, currency = $3, "
+                     "base_fee_minor = $4, definition = $5, updated_at = $6",
+                     {plan.id, plan.name, plan.currency.code, plan.base_fee_minor, definition, now}));
     }
     return OkStatus();
   });
@@ -69,33 +61,31 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
   Subscription sub{NewId("sub"), customer_id, plan_id, status, anchor, clock_.Now()};
   Period period = PeriodAt(sub, clock_.Now());
   meterline::Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {
-    auto exists = customers::CustomerStore::Exists(tx, customer_id);
-    if (!exists.ok()) return std::move(exists).error();
-    if (!*exists) return NotFound("no customer " + customer_id);
+    MTL_ASSIGN_OR_RETURN(auto exists, customers::CustomerStore::Exists(tx, customer_id));
+    if (!exists) return NotFound("no customer " + customer_id);
     auto inserted = tx.Execute(
         "INSERT INTO subscriptions (id, customer_id, plan_id, status, billing_anchor, current_period_start, "
         "current_period_end, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
         {sub.id, customer_id, plan_id, StatusName(status), ToUnixMillis(anchor), ToUnixMillis(period.start),
          ToUnixMillis(period.end), ToUnixMillis(sub.created_at)});
     if (!inserted.ok()) {
-      if (inserted.error().code == ErrorCode::kConflict) return Conflict("customer " + customer_id + " already has a subscription");
+      if (inserted.error().code == ErrorCode::kConflict)
+        return Conflict("customer " + customer_id + " already has a subscription");
       return std::move(inserted).error();
     }
-    return audit::Record(tx, clock_,
-                         {actor, "subscription.create", customer_id,
-                          {{"subscription_id", sub.id}, {"plan", plan_id}}, {}});
+    return audit::Record(
+        tx, clock_, {actor, "subscription.create", customer_id, {{"subscription_id", sub.id}, {"plan", plan_id}}, {}});
   });
   if (!s.ok()) return std::move(s).error();
   return sub;
 }
 
 Result<std::optional<Subscription>> SubscriptionService::Find(storage::Executor& ex, const std::string& customer_id) {
-  auto rows = ex.Execute(
-      "SELECT id, customer_id, plan_id, status, billing_anchor, created_at FROM subscriptions WHERE customer_id = $1",
-      {customer_id});
-  if (!rows.ok()) return std::move(rows).error();
-  if (rows->rows.empty()) return std::optional<Subscription>();
-  const auto& row = rows->rows[0];
+  MTL_ASSIGN_OR_RETURN(auto rows, ex.Execute("SELECT id, customer_id, plan_id, status, billing_anchor, created_at FROM "
+                                             "subscriptions WHERE customer_id = $1",
+                                             {customer_id}));
+  if (rows.rows.empty()) return std::optional<Subscription>();
+  const auto& row = rows.rows[0];
   return std::optional<Subscription>(Subscription{row.Text(0), row.Text(1), row.Text(2),
                                                   ParseStatus(row.Text(3)).value_or(Status::kActive),
                                                   FromUnixMillis(row.Int(4)), FromUnixMillis(row.Int(5))});

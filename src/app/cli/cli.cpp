@@ -161,7 +161,7 @@ void ShowProgress(const char* what, int64_t done, int64_t total) {
     open_line = false;
   }
   if (total == 0) return;  // nothing to do
-  if (total < 0) {          // unknown: count
+  if (total < 0) {         // unknown: count
     if (tty) {
       std::fprintf(stderr, "\r%s: %lld", what, static_cast<long long>(done));
       open_line = true;

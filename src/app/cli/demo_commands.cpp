@@ -1,7 +1,7 @@
 // billingd subscription create | demo
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
-#include <algorithm>
 #include <map>
 #include <random>
 
@@ -14,7 +14,8 @@ namespace meterline::app {
 
 namespace {
 
-constexpr const char* kSubscriptionUsage = R"(Usage: billingd subscription create --customer cus_… --plan starter|growth|scale|enterprise
+constexpr const char* kSubscriptionUsage =
+    R"(Usage: billingd subscription create --customer cus_… --plan starter|growth|scale|enterprise
                                   [--anchor 2025-01-01T00:00:00Z] [--status active|trialing|past_due|canceled]
 
 Puts a customer on a plan. Periods are monthly from the anchor (default: now), in UTC.
@@ -174,7 +175,8 @@ int FillDemo(App& app) {
         // Past periods: 60-119 % of the limit, fixed per customer and period, so
         // some past invoices carry overage lines.
         int past = 60 + static_cast<int>((ToUnixMillis(period.start) / 3'600'000 + demo.percent_of_limit +
-                                          static_cast<int64_t>(metric.size())) % 60);
+                                          static_cast<int64_t>(metric.size())) %
+                                         60);
         int percent = in_current ? demo.percent_of_limit : past;
         int64_t hours = in_current ? std::max<int64_t>(hours_now, 1) : period_hours;
         // Spread the target over the hours with +/-20 % noise.
@@ -247,9 +249,8 @@ int FillDemo(App& app) {
   }
   if (!by_customer.empty()) {
     const std::string& customer_id = by_customer.begin()->first;
-    auto draft = app.invoices->CreateDraft(
-        customer_id, "USD", MonthlyPeriodContaining(anchor, now),
-        {{"adjustment", "", "Onboarding workshop (2 hours)", 2, "150.00", 30000}});
+    auto draft = app.invoices->CreateDraft(customer_id, "USD", MonthlyPeriodContaining(anchor, now),
+                                           {{"adjustment", "", "Onboarding workshop (2 hours)", 2, "150.00", 30000}});
     if (!draft.ok()) {
       PrintError(draft.error().message);
       return 1;
@@ -257,7 +258,7 @@ int FillDemo(App& app) {
   }
   std::printf("Demo data created: 1 admin, %zu customers, %lld usage events, %lld invoices.\n",
               std::size(kDemoCustomers), static_cast<long long>(total_events),
-              static_cast<long long>(run.created + (by_customer.empty() ? 0 : 1)));
+              static_cast<long long>(run.created) + (by_customer.empty() ? 0 : 1));
   PrintLogins();
   return 0;
 }

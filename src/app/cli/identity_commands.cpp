@@ -15,7 +15,8 @@ namespace meterline::app {
 
 namespace {
 
-constexpr const char* kCustomerUsage = R"(Usage: billingd customer create --name NAME [--email EMAIL] [--country CC] [--currency USD]
+constexpr const char* kCustomerUsage =
+    R"(Usage: billingd customer create --name NAME [--email EMAIL] [--country CC] [--currency USD]
 
 Creates a customer and prints its id.
 )";
@@ -36,7 +37,8 @@ user's next request. revoke-sessions signs the user out everywhere.
 The last enabled admin cannot be disabled or made a member. Every change is audited.
 )";
 
-constexpr const char* kApiKeyUsage = R"(Usage: billingd apikey create --name NAME [--role service|admin] [--customer cus_…]
+constexpr const char* kApiKeyUsage =
+    R"(Usage: billingd apikey create --name NAME [--role service|admin] [--customer cus_…]
        billingd apikey list
        billingd apikey revoke --id key_…
 
@@ -154,8 +156,8 @@ int ListUsers() {
 // disable | enable | set-role | revoke-sessions
 int ChangeUser(const std::string& sub, const std::vector<std::string>& rest) {
   bool set_role = sub == "set-role";
-  auto flags = set_role ? ParseFlags(rest, {"--id", "--email", "--role", "--customer"})
-                        : ParseFlags(rest, {"--id", "--email"});
+  auto flags =
+      set_role ? ParseFlags(rest, {"--id", "--email", "--role", "--customer"}) : ParseFlags(rest, {"--id", "--email"});
   if (!flags.ok()) {
     PrintError(flags.error().message);
     return 2;
@@ -220,7 +222,8 @@ int RunUser(const std::vector<std::string>& args) {
     }
     return ListUsers();
   }
-  if (sub == "disable" || sub == "enable" || sub == "set-role" || sub == "revoke-sessions") return ChangeUser(sub, rest);
+  if (sub == "disable" || sub == "enable" || sub == "set-role" || sub == "revoke-sessions")
+    return ChangeUser(sub, rest);
   PrintError("unknown user command '" + sub + "'; run 'billingd user --help'");
   return 2;
 }
@@ -230,7 +233,7 @@ int RunApiKey(const std::vector<std::string>& args) {
     (WantsHelp(args) ? std::cout : std::cerr) << kApiKeyUsage;
     return WantsHelp(args) ? 0 : 2;
   }
-  std::string sub = args[0];
+  const std::string& sub = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (sub == "create") {
     auto flags = ParseFlags(rest, {"--name", "--role", "--customer"});

@@ -55,11 +55,10 @@ int RunReconcile(const std::vector<std::string>& args) {
       PrintError("STRIPE_SECRET_KEY is not set");
       return 1;
     }
-    std::string month = period.empty() ? reconciliation::ReconciliationService::LastClosedPeriod(SystemClock().Now())
-                                        : period;
-    auto r = app.reconciliations->Run(month, "cli", [](const reconciliation::Progress& p) {
-      ShowProgress(p.stage, p.done, p.total);
-    });
+    std::string month =
+        period.empty() ? reconciliation::ReconciliationService::LastClosedPeriod(SystemClock().Now()) : period;
+    auto r = app.reconciliations->Run(
+        month, "cli", [](const reconciliation::Progress& p) { ShowProgress(p.stage, p.done, p.total); });
     FinishProgress();
     if (!r.ok()) {
       PrintError(r.error().message);
@@ -80,7 +79,8 @@ int RunReconcile(const std::vector<std::string>& args) {
       for (const auto& t : r->totals) {
         std::printf("%-8s %13lld %20s %20s %20s %20s %6s\n", t.currency.c_str(),
                     static_cast<long long>(t.subscriptions_checked), Money(t.expected_total_minor, t.currency).c_str(),
-                    Money(t.billed_total_minor, t.currency).c_str(), Money(t.discrepancy_total_minor, t.currency).c_str(),
+                    Money(t.billed_total_minor, t.currency).c_str(),
+                    Money(t.discrepancy_total_minor, t.currency).c_str(),
                     Money(t.alert_threshold_minor, t.currency).c_str(), t.alert_raised ? "RAISED" : "no");
       }
     }

@@ -1,8 +1,8 @@
 #include <iostream>
 
+#include "app/background.hpp"
 #include "app/cli/cli.hpp"
 #include "app/config.hpp"
-#include "app/background.hpp"
 #include "app/wiring.hpp"
 #include "core/log.hpp"
 #include "http/server.hpp"

@@ -20,8 +20,8 @@ AccessLogMiddleware::AccessLogMiddleware(observability::Registry& registry)
       latency_(registry.AddHistogram("meterline_http_request_duration_seconds",
                                      "Time from reading a request to having its response.", {"route", "method"},
                                      observability::DefaultLatencyBuckets())),
-      in_flight_(registry.AddGauge("meterline_http_requests_in_flight", "HTTP requests being handled.", {})
-                     .WithLabels({})) {}
+      in_flight_(
+          registry.AddGauge("meterline_http_requests_in_flight", "HTTP requests being handled.", {}).WithLabels({})) {}
 
 Response AccessLogMiddleware::Handle(Request& request, const Next& next) {
   struct InFlight {

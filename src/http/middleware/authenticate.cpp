@@ -12,8 +12,8 @@ Response AuthenticateMiddleware::Handle(Request& request, const Next& next) {
   if (authorization.size() > 7 && EqualsIgnoreCase(authorization.substr(0, 7), "Bearer ")) {
     bearer = authorization.substr(7);
   } else if (!authorization.empty()) {
-    request.auth_error = Error(ErrorCode::kUnauthenticated, "unauthenticated",
-                               "Authorization must be 'Bearer <token>'");
+    request.auth_error =
+        Error(ErrorCode::kUnauthenticated, "unauthenticated", "Authorization must be 'Bearer <token>'");
     return next(request);
   }
   std::optional<std::string> cookie = request.Cookie(kSessionCookie);

@@ -13,7 +13,8 @@ class ClientAddressMiddleware final : public Middleware {
  public:
   explicit ClientAddressMiddleware(TrustedProxies trusted) : trusted_(std::move(trusted)) {}
   Response Handle(Request& request, const Next& next) override {
-    if (!trusted_.empty()) request.remote_address = ResolveClientAddress(request.remote_address, request.headers, trusted_);
+    if (!trusted_.empty())
+      request.remote_address = ResolveClientAddress(request.remote_address, request.headers, trusted_);
     return next(request);
   }
 

@@ -29,10 +29,10 @@ bool IsJsonContentType(std::string_view content_type) {
 // Checks a JSON body before the handler sees it, so every JSON route answers
 // the same way: 415 for another media type, 400 naming the parse problem.
 std::optional<Error> CheckJsonBody(const Request& request) {
-  if (request.body.empty()) return Error(ErrorCode::kInvalidArgument, "invalid_json", "request body is empty; expected JSON");
+  if (request.body.empty())
+    return Error(ErrorCode::kInvalidArgument, "invalid_json", "request body is empty; expected JSON");
   if (!IsJsonContentType(request.headers.Get("Content-Type"))) {
-    return Error(ErrorCode::kUnsupportedMediaType, "unsupported_media_type",
-                 "Content-Type must be application/json");
+    return Error(ErrorCode::kUnsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json");
   }
   boost::system::error_code ec;
   boost::json::parse(request.body, ec);
@@ -50,9 +50,9 @@ std::optional<Error> CheckJsonBody(const Request& request) {
         ++column;
       }
     }
-    return Error(ErrorCode::kInvalidArgument, "invalid_json",
-                 "malformed JSON at line " + std::to_string(line) + " column " + std::to_string(column) + ": " +
-                     ec.message());
+    return Error(
+        ErrorCode::kInvalidArgument, "invalid_json",
+        "malformed JSON at line " + std::to_string(line) + " column " + std::to_string(column) + ": " + ec.message());
   }
   return std::nullopt;
 }
@@ -118,8 +118,8 @@ Response Pipeline::Terminal(Request& request) const {
         allow += MethodName(m);
       }
       Response response = ErrorResponse(
-          Error(ErrorCode::kMethodNotAllowed, std::string(MethodName(request.method)) + " is not allowed on " +
-                                                  request.path + "; allowed: " + allow),
+          Error(ErrorCode::kMethodNotAllowed,
+                std::string(MethodName(request.method)) + " is not allowed on " + request.path + "; allowed: " + allow),
           request.request_id);
       response.headers.Set("Allow", allow);
       return response;
@@ -135,8 +135,8 @@ Response Pipeline::Terminal(Request& request) const {
     if (!result.ok()) {
       const Error& error = result.error();
       if (error.code == ErrorCode::kInternal) {
-        log::Error("request failed", {{"request_id", request.request_id}, {"route", request.route->pattern},
-                                      {"error", error.message}});
+        log::Error("request failed",
+                   {{"request_id", request.request_id}, {"route", request.route->pattern}, {"error", error.message}});
       } else if (error.code == ErrorCode::kUnavailable) {
         log::Warn("request failed: a dependency is unavailable",
                   {{"request_id", request.request_id}, {"route", request.route->pattern}, {"error", error.message}});

@@ -28,11 +28,10 @@ Response RateLimitMiddleware::Handle(Request& request, const Next& next) {
   };
   if (!d.allowed) {
     limited_.WithLabels({request.route->rate_group}).Inc();
-    Response response = ErrorResponse(
-        Error(ErrorCode::kRateLimited, "rate_limited",
-              "rate limit of " + ratelimit::FormatLimit(limit) + " exceeded; retry in " +
-                  std::to_string(d.reset_seconds) + " s"),
-        request.request_id);
+    Response response = ErrorResponse(Error(ErrorCode::kRateLimited, "rate_limited",
+                                            "rate limit of " + ratelimit::FormatLimit(limit) + " exceeded; retry in " +
+                                                std::to_string(d.reset_seconds) + " s"),
+                                      request.request_id);
     response.headers.Set("Retry-After", std::to_string(d.reset_seconds));
     add_headers(response);
     return response;

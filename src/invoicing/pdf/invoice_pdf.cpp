@@ -246,20 +246,25 @@ bool IsIsoDate(std::string_view text) {
 
 // ---- Validation -----------------------------------------------------------------
 
-bool IsUtf8(const std::string& text) {
-  return g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr);
-}
+bool IsUtf8(const std::string& text) { return g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr); }
 
 // Names the first text field that is not valid UTF-8, or returns "".
 std::string FirstInvalidField(const PdfInvoice& invoice) {
   const std::pair<const char*, const std::string*> fields[] = {
-      {"number", &invoice.number},         {"status", &invoice.status},
-      {"issue_date", &invoice.issue_date}, {"due_date", &invoice.due_date},
-      {"period", &invoice.period},         {"issuer.name", &invoice.issuer.name},
-      {"customer.name", &invoice.customer.name}, {"subtotal", &invoice.subtotal},
-      {"tax_label", &invoice.tax_label},   {"tax", &invoice.tax},
-      {"total", &invoice.total},           {"amount_paid", &invoice.amount_paid},
-      {"amount_due", &invoice.amount_due}, {"currency", &invoice.currency},
+      {"number", &invoice.number},
+      {"status", &invoice.status},
+      {"issue_date", &invoice.issue_date},
+      {"due_date", &invoice.due_date},
+      {"period", &invoice.period},
+      {"issuer.name", &invoice.issuer.name},
+      {"customer.name", &invoice.customer.name},
+      {"subtotal", &invoice.subtotal},
+      {"tax_label", &invoice.tax_label},
+      {"tax", &invoice.tax},
+      {"total", &invoice.total},
+      {"amount_paid", &invoice.amount_paid},
+      {"amount_due", &invoice.amount_due},
+      {"currency", &invoice.currency},
       {"payment_terms", &invoice.payment_terms},
   };
   for (const auto& [name, value] : fields) {
@@ -333,7 +338,8 @@ class InvoiceDocument {
       wordmark_ = type_.Make(invoice_.issuer.name, Font::kWordmark,
                              {.width = kContentWidth - kIssuerWidth - 20, .max_height = 2 * kLogoMaxHeight});
     }
-    issuer_name_ = type_.Make(invoice_.issuer.name, Font::kBodyBold, {.width = kIssuerWidth, .align = PANGO_ALIGN_RIGHT});
+    issuer_name_ =
+        type_.Make(invoice_.issuer.name, Font::kBodyBold, {.width = kIssuerWidth, .align = PANGO_ALIGN_RIGHT});
     issuer_lines_ = type_.Make(JoinLines(invoice_.issuer.lines), Font::kSmall,
                                {.width = kIssuerWidth, .align = PANGO_ALIGN_RIGHT, .max_height = kMaxPartyLinesHeight});
     title_ = type_.Make("Invoice", Font::kTitle);
@@ -353,13 +359,15 @@ class InvoiceDocument {
     };
     for (const auto& [label, value] : details) {
       if (value->empty()) continue;
+      // NOLINTNEXTLINE(modernize-use-emplace): a braced pair
       details_.push_back({type_.Make(label, Font::kBody, {.width = kDetailsLabelWidth}),
                           type_.Make(*value, Font::kBody, {.width = kContentWidth / 2 - kDetailsLabelWidth})});
     }
 
     // Vertical positions on the first page.
-    double header_height = std::max(logo_ ? logo_height_ : wordmark_.height,
-                                    issuer_name_.height + (invoice_.issuer.lines.empty() ? 0 : 2 + issuer_lines_.height));
+    double header_height =
+        std::max(logo_ ? logo_height_ : wordmark_.height,
+                 issuer_name_.height + (invoice_.issuer.lines.empty() ? 0 : 2 + issuer_lines_.height));
     rule_y_ = kMargin + header_height + 14;
     title_y_ = rule_y_ + 16;
     number_y_ = title_y_ + title_.height + 1;
@@ -371,8 +379,8 @@ class InvoiceDocument {
     first_table_y_ = blocks_y_ + std::max(bill_to_height, details_height) + 24;
 
     // Pages after the first: a one-line reminder of whose invoice this is.
-    continuation_left_ = type_.Make(invoice_.issuer.name, Font::kBodyBold,
-                                    {.width = kContentWidth / 2, .max_height = 14});
+    continuation_left_ =
+        type_.Make(invoice_.issuer.name, Font::kBodyBold, {.width = kContentWidth / 2, .max_height = 14});
     continuation_right_ = type_.Make("Invoice " + invoice_.number + " (continued)", Font::kBody,
                                      {.width = kContentWidth / 2, .align = PANGO_ALIGN_RIGHT, .max_height = 14});
     double continuation_height = std::max(continuation_left_.height, continuation_right_.height);
@@ -406,12 +414,13 @@ class InvoiceDocument {
     rows_.reserve(invoice_.lines.size());
     for (const PdfLine& line : invoice_.lines) {
       Row row;
-      row.cells[0] = type_.Make(line.description, Font::kBody,
-                                {.width = kDescriptionWidth, .max_height = kMaxRowTextHeight});
+      row.cells[0] =
+          type_.Make(line.description, Font::kBody, {.width = kDescriptionWidth, .max_height = kMaxRowTextHeight});
       row.cells[1] = type_.Make(line.quantity, Font::kBody,
                                 {.width = kQuantityWidth, .align = PANGO_ALIGN_RIGHT, .max_height = kMaxRowTextHeight});
-      row.cells[2] = type_.Make(line.unit_price, Font::kBody,
-                                {.width = kUnitPriceWidth, .align = PANGO_ALIGN_RIGHT, .max_height = kMaxRowTextHeight});
+      row.cells[2] =
+          type_.Make(line.unit_price, Font::kBody,
+                     {.width = kUnitPriceWidth, .align = PANGO_ALIGN_RIGHT, .max_height = kMaxRowTextHeight});
       row.cells[3] = type_.Make(line.amount, Font::kBody,
                                 {.width = kAmountWidth, .align = PANGO_ALIGN_RIGHT, .max_height = kMaxRowTextHeight});
       for (const Text& cell : row.cells) row.height = std::max(row.height, cell.height);
@@ -427,8 +436,8 @@ class InvoiceDocument {
     const TextOptions label_options{.width = kTotalsWidth - kTotalsValueWidth - 10};
     const TextOptions value_options{.width = kTotalsValueWidth, .align = PANGO_ALIGN_RIGHT};
     auto add = [&](std::string_view label, const std::string& value, Font font, bool emphasised, bool rule_above) {
-      totals_.push_back({type_.Make(label, font, label_options), type_.Make(value, font, value_options), emphasised,
-                         rule_above});
+      totals_.push_back(
+          {type_.Make(label, font, label_options), type_.Make(value, font, value_options), emphasised, rule_above});
     };
     add("Subtotal", invoice_.subtotal, Font::kBody, false, false);
     if (!invoice_.tax_label.empty() || !invoice_.tax.empty()) {
@@ -450,8 +459,7 @@ class InvoiceDocument {
   }
 
   static double TotalsRowHeight(const TotalsRow& row) {
-    return std::max(row.label.height, row.value.height) + (row.emphasised ? 2 * 7 : 2 * 3.5) +
-           (row.rule_above ? 4 : 0);
+    return std::max(row.label.height, row.value.height) + (row.emphasised ? 2 * 7 : 2 * 3.5) + (row.rule_above ? 4 : 0);
   }
 
   // Rows go on a page while they fit above the footer; the table header
@@ -588,8 +596,8 @@ class InvoiceDocument {
 
   void DrawFooter(int page_number, int page_count) {
     HorizontalRule(cr_, kMargin, kRight, kFooterRuleY, 0.5, kRuleColor);
-    const std::string right = "Invoice " + invoice_.number + "  ·  Page " + std::to_string(page_number) + " of " +
-                              std::to_string(page_count);
+    const std::string right =
+        "Invoice " + invoice_.number + "  ·  Page " + std::to_string(page_number) + " of " + std::to_string(page_count);
     Text page_text = type_.Make(right, Font::kFooter, {.width = kContentWidth / 2, .align = PANGO_ALIGN_RIGHT});
     Draw(cr_, footer_left_, kMargin, kFooterRuleY + 8, kMuted);
     Draw(cr_, page_text, kMargin + kContentWidth / 2, kFooterRuleY + 8, kMuted);

@@ -32,8 +32,8 @@ struct PdfParty {
 };
 
 struct PdfInvoice {
-  std::string number;  // e.g. "INV-2025-000123"
-  std::string status;  // "draft", "open", "paid", "void", "uncollectible"
+  std::string number;      // e.g. "INV-2025-000123"
+  std::string status;      // "draft", "open", "paid", "void", "uncollectible"
   std::string issue_date;  // preformatted, e.g. "2025-01-31"
   std::string due_date;    // preformatted
   std::string period;      // preformatted, e.g. "2025-01-01 – 2025-02-01"

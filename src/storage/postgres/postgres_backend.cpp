@@ -23,8 +23,7 @@ class PgConnection final : public Transaction {
   bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 
   Result<QueryResult> Execute(std::string_view sql, const std::vector<Value>& params) override {
-    auto name = Prepare(sql);
-    if (!name.ok()) return std::move(name).error();
+    MTL_ASSIGN_OR_RETURN(auto name, Prepare(sql));
     std::vector<std::string> storage;
     storage.reserve(params.size());
     std::vector<const char*> values;
@@ -39,16 +38,15 @@ class PgConnection final : public Transaction {
         values.push_back(std::get<std::string>(v).c_str());
       }
     }
-    PGresult* res = PQexecPrepared(conn_, name->c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                                   nullptr, 0);
+    PGresult* res =
+        PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
     return Collect(res, "query failed");
   }
 
   Status ExecuteScript(std::string_view sql) override {
     std::string script(sql);
     PGresult* res = PQexec(conn_, script.c_str());
-    auto result = Collect(res, "script failed");
-    if (!result.ok()) return std::move(result).error();
+    MTL_RETURN_IF_ERROR(Collect(res, "script failed"));
     return OkStatus();
   }
 
@@ -112,8 +110,7 @@ class PgConnection final : public Transaction {
     std::string name = "mtl_" + std::to_string(++prepared_count_);
     std::string text(sql);
     PGresult* res = PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr);
-    auto result = Collect(res, "prepare failed");
-    if (!result.ok()) return std::move(result).error();
+    MTL_RETURN_IF_ERROR(Collect(res, "prepare failed"));
     return statements_.Insert(std::move(text), name);
   }
 
@@ -129,9 +126,8 @@ class PostgresDatabase final : public Database {
   PostgresDatabase(std::string url, const DatabaseOptions& options) : url_(std::move(url)), options_(options) {}
 
   Status Init() {
-    auto connection = Connect();
-    if (!connection.ok()) return std::move(connection).error();
-    idle_.push_back(std::move(connection).value());
+    MTL_ASSIGN_OR_RETURN(auto connection, Connect());
+    idle_.push_back(std::move(connection));
     ++open_;
     return OkStatus();
   }
@@ -139,17 +135,15 @@ class PostgresDatabase final : public Database {
   Backend backend() const override { return Backend::kPostgres; }
 
   Result<QueryResult> Execute(std::string_view sql, const std::vector<Value>& params) override {
-    auto connection = Acquire();
-    if (!connection.ok()) return std::move(connection).error();
-    auto result = (*connection)->Execute(sql, params);
-    Release(std::move(connection).value());
+    MTL_ASSIGN_OR_RETURN(auto connection, Acquire());
+    auto result = connection->Execute(sql, params);
+    Release(std::move(connection));
     return result;
   }
 
   Status Transact(TxMode mode, const std::function<Status(Transaction&)>& body) override {
-    auto acquired = Acquire();
-    if (!acquired.ok()) return std::move(acquired).error();
-    std::unique_ptr<PgConnection> connection = std::move(acquired).value();
+    MTL_ASSIGN_OR_RETURN(auto acquired, Acquire());
+    std::unique_ptr<PgConnection> connection = std::move(acquired);
     Status begin = connection->ExecuteScript(mode == TxMode::kReadOnly ? "BEGIN READ ONLY" : "BEGIN");
     if (!begin.ok()) {
       Release(std::move(connection));
@@ -174,8 +168,7 @@ class PostgresDatabase final : public Database {
   }
 
   Status Ping() override {
-    auto result = Execute("SELECT 1", {});
-    if (!result.ok()) return std::move(result).error();
+    MTL_RETURN_IF_ERROR(Execute("SELECT 1", {}));
     return OkStatus();
   }
 
@@ -192,7 +185,11 @@ class PostgresDatabase final : public Database {
     }
     // Server NOTICEs ("already exists, skipping") go to the debug log, not stderr.
     PQsetNoticeProcessor(
-        conn, [](void*, const char* message) { log::Debug("postgres notice", {{"notice", message}}); }, nullptr);
+        conn,
+        [](void*, const char* message) {
+          log::Debug("postgres notice", {{"notice", message}});
+        },
+        nullptr);
     auto connection = std::make_unique<PgConnection>(conn);
     MTL_RETURN_IF_ERROR(connection->ExecuteScript(
         "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET application_name = 'billingd'"));
@@ -203,8 +200,7 @@ class PostgresDatabase final : public Database {
     std::unique_lock lock(mutex_);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.acquire_timeout_ms);
     while (idle_.empty() && open_ >= options_.pool_size) {
-      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-          open_ >= options_.pool_size) {
+      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= options_.pool_size) {
         return Unavailable("no free PostgreSQL connection within " + std::to_string(options_.acquire_timeout_ms) +
                            " ms (pool size " + std::to_string(options_.pool_size) + ")");
       }

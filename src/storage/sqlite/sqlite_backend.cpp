@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include "core/log.hpp"
@@ -41,10 +41,9 @@ class SqliteConnection final : public Transaction {
   }
 
   Result<QueryResult> Execute(std::string_view sql, const std::vector<Value>& params) override {
-    auto prepared = Prepare(sql);
-    if (!prepared.ok()) return std::move(prepared).error();
-    sqlite3_stmt* stmt = (*prepared)->stmt;
-    const std::vector<size_t>& numbers = (*prepared)->numbers;
+    MTL_ASSIGN_OR_RETURN(auto prepared, Prepare(sql));
+    sqlite3_stmt* stmt = prepared->stmt;
+    const std::vector<size_t>& numbers = prepared->numbers;
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
     int count = static_cast<int>(numbers.size());
@@ -142,8 +141,7 @@ class SqliteConnection final : public Transaction {
   }
 
   sqlite3* db_;
-  StatementCache<Prepared> statements_{kStatementCacheCapacity,
-                                       [](Prepared& p) { sqlite3_finalize(p.stmt); }};
+  StatementCache<Prepared> statements_{kStatementCacheCapacity, [](Prepared& p) { sqlite3_finalize(p.stmt); }};
 };
 
 bool IsReadOnlySql(std::string_view sql) {
@@ -194,10 +192,9 @@ class SqliteDatabase final : public Database {
 
   Result<QueryResult> Execute(std::string_view sql, const std::vector<Value>& params) override {
     if (IsReadOnlySql(sql)) {
-      auto reader = AcquireReader();
-      if (!reader.ok()) return std::move(reader).error();
-      auto result = (*reader)->Execute(sql, params);
-      ReleaseReader(std::move(reader).value());
+      MTL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+      auto result = reader->Execute(sql, params);
+      ReleaseReader(std::move(reader));
       return result;
     }
     std::lock_guard lock(writer_mutex_);
@@ -207,9 +204,8 @@ class SqliteDatabase final : public Database {
 
   Status Transact(TxMode mode, const std::function<Status(Transaction&)>& body) override {
     if (mode == TxMode::kReadOnly) {
-      auto reader = AcquireReader();
-      if (!reader.ok()) return std::move(reader).error();
-      std::unique_ptr<SqliteConnection> connection = std::move(reader).value();
+      MTL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+      std::unique_ptr<SqliteConnection> connection = std::move(reader);
       Status status;
       try {
         status = RunTransaction(*connection, "BEGIN", body);
@@ -226,8 +222,7 @@ class SqliteDatabase final : public Database {
   }
 
   Status Ping() override {
-    auto result = Execute("SELECT 1", {});
-    if (!result.ok()) return std::move(result).error();
+    MTL_RETURN_IF_ERROR(Execute("SELECT 1", {}));
     return OkStatus();
   }
 
@@ -255,11 +250,11 @@ class SqliteDatabase final : public Database {
 
   Result<std::unique_ptr<SqliteConnection>> OpenConnection() {
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
-      Error error = Unavailable("cannot open SQLite database " + path_ + ": " +
-                                (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+      Error error =
+          Unavailable("cannot open SQLite database " + path_ + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
       sqlite3_close_v2(db);
       return error;
     }
@@ -279,8 +274,8 @@ class SqliteDatabase final : public Database {
     while (idle_readers_.empty() && open_readers_ >= options_.pool_size) {
       if (readers_cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_readers_.empty() &&
           open_readers_ >= options_.pool_size) {
-        return Unavailable("no free SQLite reader connection within " +
-                           std::to_string(options_.acquire_timeout_ms) + " ms");
+        return Unavailable("no free SQLite reader connection within " + std::to_string(options_.acquire_timeout_ms) +
+                           " ms");
       }
     }
     ++in_use_;
