@@ -14,10 +14,17 @@ namespace {
 
 Router MakeRouter() {
   Router router;
-  const char* patterns[] = {"/health", "/ready", "/metrics", "/api/v1/meta/features", "/api/v1/meta/info",
-                            "/api/v1/billing/usage/current", "/api/v1/billing/invoices",
-                            "/api/v1/billing/invoices/:id", "/api/v1/billing/invoices/:id/pdf",
-                            "/api/v1/billing/reconcile", "/api/v1/webhooks/stripe"};
+  const char* patterns[] = {"/health",
+                            "/ready",
+                            "/metrics",
+                            "/api/v1/meta/features",
+                            "/api/v1/meta/info",
+                            "/api/v1/billing/usage/current",
+                            "/api/v1/billing/invoices",
+                            "/api/v1/billing/invoices/:id",
+                            "/api/v1/billing/invoices/:id/pdf",
+                            "/api/v1/billing/reconcile",
+                            "/api/v1/webhooks/stripe"};
   for (const char* p : patterns) {
     Route route;
     route.pattern = p;

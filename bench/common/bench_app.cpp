@@ -42,26 +42,29 @@ Status SeedSubscriptionsWithUsage(storage::Database& db, int64_t subscriptions, 
   // Recursive CTEs work in SQLite and PostgreSQL alike.
   const std::string seq = "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < $1) ";
   MTL_RETURN_IF_ERROR(db.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    auto r = tx.Execute(seq + "INSERT INTO customers (id, name, country, currency, created_at, updated_at) "
-                              "SELECT 'cus_bench_' || n, 'Bench customer ' || n, 'DE', 'USD', $2, $2 FROM seq",
+    auto r = tx.Execute(seq +
+                            "INSERT INTO customers (id, name, country, currency, created_at, updated_at) "
+                            "SELECT 'cus_bench_' || n, 'Bench customer ' || n, 'DE', 'USD', $2, $2 FROM seq",
                         {subscriptions, anchor_ms});
     if (!r.ok()) return std::move(r).error();
-    r = tx.Execute(seq + "INSERT INTO subscriptions (id, customer_id, plan_id, status, billing_anchor, "
-                         "current_period_start, current_period_end, created_at, updated_at) "
-                         "SELECT 'sub_bench_' || n, 'cus_bench_' || n, CASE n % 4 WHEN 0 THEN $2 WHEN 1 THEN $3 "
-                         "WHEN 2 THEN $4 ELSE $5 END, 'active', $6, $6, $7, $6, $6 FROM seq",
+    r = tx.Execute(seq +
+                       "INSERT INTO subscriptions (id, customer_id, plan_id, status, billing_anchor, "
+                       "current_period_start, current_period_end, created_at, updated_at) "
+                       "SELECT 'sub_bench_' || n, 'cus_bench_' || n, CASE n % 4 WHEN 0 THEN $2 WHEN 1 THEN $3 "
+                       "WHEN 2 THEN $4 ELSE $5 END, 'active', $6, $6, $7, $6, $6 FROM seq",
                    {subscriptions, plans[0], plans[1], plans[2], plans[3], anchor_ms, ToUnixMillis(month.end)});
     if (!r.ok()) return std::move(r).error();
     // A day of hourly rollups per metric per customer (the SQL usage store;
     // enough usage on the big hours to go over some limits).
     r = tx.Execute(
-        seq + ", hours(h) AS (SELECT 0 UNION ALL SELECT h + 1 FROM hours WHERE h < 23) "
-              "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
-              "SELECT 'cus_bench_' || n, m.metric, CAST($2 AS BIGINT) + h * 3600000, "
-              "CASE m.metric WHEN 'impressions' THEN 50000 + (n * 7919 + h * 104729) % 60000 "
-              "WHEN 'api_calls' THEN 4000 + (n * 31 + h) % 6000 ELSE 2000000000 + (n * 17 + h) % 1000000000 END, 1 "
-              "FROM seq CROSS JOIN hours CROSS JOIN (SELECT 'impressions' AS metric UNION ALL SELECT 'api_calls' "
-              "UNION ALL SELECT 'data_transfer') m",
+        seq +
+            ", hours(h) AS (SELECT 0 UNION ALL SELECT h + 1 FROM hours WHERE h < 23) "
+            "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
+            "SELECT 'cus_bench_' || n, m.metric, CAST($2 AS BIGINT) + h * 3600000, "
+            "CASE m.metric WHEN 'impressions' THEN 50000 + (n * 7919 + h * 104729) % 60000 "
+            "WHEN 'api_calls' THEN 4000 + (n * 31 + h) % 6000 ELSE 2000000000 + (n * 17 + h) % 1000000000 END, 1 "
+            "FROM seq CROSS JOIN hours CROSS JOIN (SELECT 'impressions' AS metric UNION ALL SELECT 'api_calls' "
+            "UNION ALL SELECT 'data_transfer') m",
         {subscriptions, anchor_ms + 3'600'000});
     if (!r.ok()) return std::move(r).error();
     return OkStatus();

@@ -98,8 +98,9 @@ int main(int argc, char** argv) {
   }
   for (auto& t : threads) t.join();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("clients=%d batches=%d batch=%d events=%ld body_bytes_per_event=%zu seconds=%.2f events_per_second=%.0f\n",
-              clients, clients * batches, batch, accepted.load(), bytes / (size_t(clients) * batches * batch),
-              seconds, accepted.load() / seconds);
+  std::printf(
+      "clients=%d batches=%d batch=%d events=%ld body_bytes_per_event=%zu seconds=%.2f events_per_second=%.0f\n",
+      clients, clients * batches, batch, accepted.load(), bytes / (size_t(clients) * batches * batch), seconds,
+      accepted.load() / seconds);
   return failed ? 1 : 0;
 }

@@ -35,11 +35,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto count = db.Execute("SELECT COUNT(*), COUNT(DISTINCT number), SUM(total_minor) FROM invoices");
-  std::printf("store=%s subscriptions=%lld rollup_rows=%lld setup_seconds=%.1f run_seconds=%.2f "
-              "invoices_per_second=%.0f created=%lld distinct_numbers=%lld total_minor=%lld\n",
-              storage::BackendName(db.backend()), static_cast<long long>(subscriptions),
-              static_cast<long long>(subscriptions * 72), setup_seconds, seconds, summary->created / seconds,
-              static_cast<long long>(summary->created), static_cast<long long>(count->rows[0].Int(1)),
-              static_cast<long long>(count->rows[0].Int(2)));
+  std::printf(
+      "store=%s subscriptions=%lld rollup_rows=%lld setup_seconds=%.1f run_seconds=%.2f "
+      "invoices_per_second=%.0f created=%lld distinct_numbers=%lld total_minor=%lld\n",
+      storage::BackendName(db.backend()), static_cast<long long>(subscriptions),
+      static_cast<long long>(subscriptions * 72), setup_seconds, seconds, summary->created / seconds,
+      static_cast<long long>(summary->created), static_cast<long long>(count->rows[0].Int(1)),
+      static_cast<long long>(count->rows[0].Int(2)));
   return summary->created == subscriptions ? 0 : 1;
 }

@@ -68,8 +68,8 @@ int Setup(int64_t subscriptions, const std::string& file) {
   // Ids are [a-z0-9_] only, so they go into JSON without escaping.
   auto write = [&](const std::string& meta, const std::string& customer, const std::string& stripe_id, int64_t total,
                    const std::vector<std::pair<int64_t, int64_t>>& lines) {
-    out << R"({"id":")" << stripe_id << R"(","meta":")" << meta << R"(","customer":")" << customer
-        << R"(","total":)" << total << R"(,"lines":[)";
+    out << R"({"id":")" << stripe_id << R"(","meta":")" << meta << R"(","customer":")" << customer << R"(","total":)"
+        << total << R"(,"lines":[)";
     for (size_t i = 0; i < lines.size(); ++i) {
       out << (i ? "," : "") << '[' << lines[i].first << ',' << lines[i].second << ']';
     }
@@ -116,11 +116,12 @@ int Setup(int64_t subscriptions, const std::string& file) {
                                   std::pair{"extra", &planted.extra}}) {
     for (const std::string& id : *ids) expect << kind << ' ' << id << '\n';
   }
-  std::printf("setup: subscriptions=%lld invoices=%lld drifted=%lld missing_in_stripe=%lld extra_in_stripe=%lld "
-              "seconds=%.1f\n",
-              static_cast<long long>(subscriptions), static_cast<long long>(planted.invoices),
-              static_cast<long long>(planted.drifted.size()), static_cast<long long>(planted.missing.size()),
-              static_cast<long long>(planted.extra.size()), bench::SecondsSince(start));
+  std::printf(
+      "setup: subscriptions=%lld invoices=%lld drifted=%lld missing_in_stripe=%lld extra_in_stripe=%lld "
+      "seconds=%.1f\n",
+      static_cast<long long>(subscriptions), static_cast<long long>(planted.invoices),
+      static_cast<long long>(planted.drifted.size()), static_cast<long long>(planted.missing.size()),
+      static_cast<long long>(planted.extra.size()), bench::SecondsSince(start));
   return 0;
 }
 
@@ -139,9 +140,12 @@ Memory MemoryNow() {
   double kib = 0;
   std::string unit;
   while (status >> key) {
-    if (key == "VmHWM:" && status >> kib >> unit) m.peak_rss_mib = kib / 1024;
-    else if (key == "RssFile:" && status >> kib >> unit) m.file_rss_mib = kib / 1024;
-    else status.ignore(1 << 12, '\n');
+    if (key == "VmHWM:" && status >> kib >> unit)
+      m.peak_rss_mib = kib / 1024;
+    else if (key == "RssFile:" && status >> kib >> unit)
+      m.file_rss_mib = kib / 1024;
+    else
+      status.ignore(1 << 12, '\n');
   }
   return m;
 }
@@ -176,8 +180,7 @@ int Run(const std::string& file) {
   int64_t pages = 0, listed = 0;
   std::string after;
   for (bool more = true; more; ++pages) {
-    stripe::FormParams query = {{"limit", "100"},
-                                {"created[gte]", std::to_string(ToUnixMillis(month.start) / 1000)}};
+    stripe::FormParams query = {{"limit", "100"}, {"created[gte]", std::to_string(ToUnixMillis(month.start) / 1000)}};
     if (!after.empty()) query.emplace_back("starting_after", after);
     auto page = a->stripe->Get("invoices", query);
     if (!page.ok()) return Fail("list", page.error());
@@ -195,17 +198,18 @@ int Run(const std::string& file) {
     flagged[reconciliation::FindingKindName(f.kind)].insert(f.invoice_id);
   }
   const auto& r = *result;
-  std::printf("store=%s subscriptions=%lld invoices_compared=%lld stripe_invoices=%lld stripe_pages=%lld "
-              "run_seconds=%.2f subscriptions_per_second=%.0f pricing_seconds=%.2f stripe_list_seconds=%.2f "
-              "peak_rss_mib=%.0f (file pages %.0f) findings=%lld amount_mismatch=%lld (invoices %zu) missing_in_stripe=%lld "
-              "missing_internal=%lld discrepancy_minor=%lld alert=%s\n",
-              storage::BackendName(a->db->backend()), static_cast<long long>(r.subscriptions_checked),
-              static_cast<long long>(r.invoices_compared), static_cast<long long>(listed),
-              static_cast<long long>(pages), seconds, static_cast<double>(r.subscriptions_checked) / seconds,
-              pricing_seconds, list_seconds, memory.peak_rss_mib, memory.file_rss_mib, static_cast<long long>(r.findings_count),
-              static_cast<long long>(kinds["amount_mismatch"]), flagged["amount_mismatch"].size(),
-              static_cast<long long>(kinds["missing_in_stripe"]), static_cast<long long>(kinds["missing_internal"]),
-              static_cast<long long>(r.discrepancy_total_minor), r.alert_raised ? "raised" : "no");
+  std::printf(
+      "store=%s subscriptions=%lld invoices_compared=%lld stripe_invoices=%lld stripe_pages=%lld "
+      "run_seconds=%.2f subscriptions_per_second=%.0f pricing_seconds=%.2f stripe_list_seconds=%.2f "
+      "peak_rss_mib=%.0f (file pages %.0f) findings=%lld amount_mismatch=%lld (invoices %zu) missing_in_stripe=%lld "
+      "missing_internal=%lld discrepancy_minor=%lld alert=%s\n",
+      storage::BackendName(a->db->backend()), static_cast<long long>(r.subscriptions_checked),
+      static_cast<long long>(r.invoices_compared), static_cast<long long>(listed), static_cast<long long>(pages),
+      seconds, static_cast<double>(r.subscriptions_checked) / seconds, pricing_seconds, list_seconds,
+      memory.peak_rss_mib, memory.file_rss_mib, static_cast<long long>(r.findings_count),
+      static_cast<long long>(kinds["amount_mismatch"]), flagged["amount_mismatch"].size(),
+      static_cast<long long>(kinds["missing_in_stripe"]), static_cast<long long>(kinds["missing_internal"]),
+      static_cast<long long>(r.discrepancy_total_minor), r.alert_raised ? "raised" : "no");
   bool ok = r.subscriptions_checked == planted.invoices &&
             r.invoices_compared == planted.invoices - static_cast<int64_t>(planted.missing.size()) &&
             flagged["amount_mismatch"] == planted.drifted && flagged["missing_in_stripe"] == planted.missing &&

@@ -92,9 +92,10 @@ int main(int argc, char** argv) {
   }
   std::sort(micros.begin(), micros.end());
   auto pct = [&](double p) { return micros[std::min(micros.size() - 1, static_cast<size_t>(p * micros.size()))]; };
-  std::printf("store=%s events=%lld load_seconds=%.1f load_events_per_second=%.0f repeat=%d "
-              "current_usage_p50_ms=%.2f p99_ms=%.2f max_ms=%.2f usage_sum=%lld\n",
-              a.usage_store->name(), static_cast<long long>(events), load_seconds, events / load_seconds, repeat,
-              pct(0.50) / 1000, pct(0.99) / 1000, micros.back() / 1000, static_cast<long long>(seen));
+  std::printf(
+      "store=%s events=%lld load_seconds=%.1f load_events_per_second=%.0f repeat=%d "
+      "current_usage_p50_ms=%.2f p99_ms=%.2f max_ms=%.2f usage_sum=%lld\n",
+      a.usage_store->name(), static_cast<long long>(events), load_seconds, events / load_seconds, repeat,
+      pct(0.50) / 1000, pct(0.99) / 1000, micros.back() / 1000, static_cast<long long>(seen));
   return 0;
 }

@@ -64,27 +64,34 @@ std::string InvoicePaidEvent(const std::string& tag, int n, long long now) {
          "\",\"object\":\"event\",\"api_version\":\"2025-10-29.clover\",\"created\":" + created +
          ",\"data\":{\"object\":{\"id\":\"" + invoice +
          "\",\"object\":\"invoice\",\"account_country\":\"US\",\"account_name\":\"Meterline Bench\","
-         "\"amount_due\":" + amount + ",\"amount_overpaid\":0,\"amount_paid\":" + amount +
+         "\"amount_due\":" +
+         amount + ",\"amount_overpaid\":0,\"amount_paid\":" + amount +
          ",\"amount_remaining\":0,\"amount_shipping\":0,\"attempt_count\":1,\"attempted\":true,"
          "\"auto_advance\":false,\"automatic_tax\":{\"enabled\":false,\"liability\":null,\"status\":null},"
          "\"billing_reason\":\"subscription_cycle\",\"collection_method\":\"charge_automatically\","
-         "\"created\":" + created + ",\"currency\":\"usd\",\"customer\":\"" + customer +
-         "\",\"customer_email\":\"billing+" + id + "@example.com\",\"customer_name\":\"Bench Customer " + id +
+         "\"created\":" +
+         created + ",\"currency\":\"usd\",\"customer\":\"" + customer + "\",\"customer_email\":\"billing+" + id +
+         "@example.com\",\"customer_name\":\"Bench Customer " + id +
          "\",\"default_payment_method\":null,\"description\":null,\"discounts\":[],\"due_date\":null,"
-         "\"ending_balance\":0,\"lines\":{\"object\":\"list\",\"data\":[{\"id\":\"il_" + tag + "_" + id +
-         "\",\"object\":\"line_item\",\"amount\":" + amount +
+         "\"ending_balance\":0,\"lines\":{\"object\":\"list\",\"data\":[{\"id\":\"il_" +
+         tag + "_" + id + "\",\"object\":\"line_item\",\"amount\":" + amount +
          ",\"currency\":\"usd\",\"description\":\"API calls (usage, Pro plan)\",\"discountable\":true,"
-         "\"invoice\":\"" + invoice + "\",\"livemode\":false,\"metadata\":{\"meterline_line\":\"usage\"},"
-         "\"period\":{\"end\":" + period_end + ",\"start\":" + period_start +
+         "\"invoice\":\"" +
+         invoice +
+         "\",\"livemode\":false,\"metadata\":{\"meterline_line\":\"usage\"},"
+         "\"period\":{\"end\":" +
+         period_end + ",\"start\":" + period_start +
          "},\"quantity\":1}],\"has_more\":false,\"total_count\":1,\"url\":\"/v1/invoices/" + invoice +
          "/lines\"},\"livemode\":false,\"metadata\":{\"meterline_invoice_id\":\"inv_bench_" + id +
          "\"},\"next_payment_attempt\":null,\"number\":\"MTL-" + id +
          "\",\"on_behalf_of\":null,\"period_end\":" + period_end + ",\"period_start\":" + period_start +
          ",\"receipt_number\":null,\"starting_balance\":0,\"statement_descriptor\":null,\"status\":\"paid\","
-         "\"status_transitions\":{\"finalized_at\":" + created + ",\"marked_uncollectible_at\":null,\"paid_at\":" +
-         created + ",\"voided_at\":null},\"subtotal\":" + amount + ",\"subtotal_excluding_tax\":" + amount +
-         ",\"test_clock\":null,\"total\":" + amount + ",\"total_discount_amounts\":[],\"total_excluding_tax\":" +
-         amount + ",\"total_taxes\":[],\"webhooks_delivered_at\":" + created +
+         "\"status_transitions\":{\"finalized_at\":" +
+         created + ",\"marked_uncollectible_at\":null,\"paid_at\":" + created +
+         ",\"voided_at\":null},\"subtotal\":" + amount + ",\"subtotal_excluding_tax\":" + amount +
+         ",\"test_clock\":null,\"total\":" + amount +
+         ",\"total_discount_amounts\":[],\"total_excluding_tax\":" + amount +
+         ",\"total_taxes\":[],\"webhooks_delivered_at\":" + created +
          "}},\"livemode\":false,\"pending_webhooks\":1,\"request\":{\"id\":null,\"idempotency_key\":null},"
          "\"type\":\"invoice.paid\"}";
 }
@@ -173,7 +180,8 @@ int main(int argc, char** argv) {
           failed = true;
           break;
         }
-        latencies[c].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent).count());
+        latencies[c].push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent).count());
       }
       curl_easy_cleanup(curl);
     });

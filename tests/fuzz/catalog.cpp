@@ -33,7 +33,8 @@ json::object PriceJson(const money::UnitPrice& price) {
 std::string Write(const Catalog& c) {
   json::array metrics, plans;
   for (const auto& m : c.metrics()) {
-    metrics.push_back({{"id", m.id}, {"name", m.name}, {"unit", m.unit}, {"overage_price", PriceJson(m.overage_price)}});
+    metrics.push_back(
+        {{"id", m.id}, {"name", m.name}, {"unit", m.unit}, {"overage_price", PriceJson(m.overage_price)}});
   }
   for (const auto& p : c.plans()) {
     json::object limits, prices;

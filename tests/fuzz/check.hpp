@@ -4,10 +4,10 @@
 
 #include <cstdio>
 
-#define FUZZ_CHECK(condition)                                                                         \
-  do {                                                                                                \
-    if (!(condition)) {                                                                               \
-      std::fprintf(stderr, "property broken at %s:%d: %s\n", __FILE__, __LINE__, #condition);        \
-      __builtin_trap();                                                                               \
-    }                                                                                                 \
+#define FUZZ_CHECK(condition)                                                                 \
+  do {                                                                                        \
+    if (!(condition)) {                                                                       \
+      std::fprintf(stderr, "property broken at %s:%d: %s\n", __FILE__, __LINE__, #condition); \
+      __builtin_trap();                                                                       \
+    }                                                                                         \
   } while (0)

@@ -75,9 +75,9 @@ void CheckCharges(FuzzedDataProvider& in) {
 
   __int128 numerator = 0;
   __int128 denominator = Pow10(price.amount.scale()) * price.per_units;
-  bool fits = !__builtin_mul_overflow(static_cast<__int128>(q1), static_cast<__int128>(price.amount.units()),
-                                      &numerator) &&
-              !__builtin_mul_overflow(numerator, Pow10(currency.exponent), &numerator);
+  bool fits =
+      !__builtin_mul_overflow(static_cast<__int128>(q1), static_cast<__int128>(price.amount.units()), &numerator) &&
+      !__builtin_mul_overflow(numerator, Pow10(currency.exponent), &numerator);
   if (!fits) {
     FUZZ_CHECK(!c1.ok());
     return;
@@ -101,18 +101,10 @@ void CheckCharges(FuzzedDataProvider& in) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   switch (in.ConsumeIntegralInRange<int>(0, 3)) {
-    case 0:
-      CheckText(in.ConsumeRemainingBytesAsString());
-      break;
-    case 1:
-      CheckRoundTrips(in);
-      break;
-    case 2:
-      CheckRounding(in);
-      break;
-    default:
-      CheckCharges(in);
-      break;
+    case 0: CheckText(in.ConsumeRemainingBytesAsString()); break;
+    case 1: CheckRoundTrips(in); break;
+    case 2: CheckRounding(in); break;
+    default: CheckCharges(in); break;
   }
   return 0;
 }

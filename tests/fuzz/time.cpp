@@ -83,21 +83,15 @@ void CheckMonth(FuzzedDataProvider& in) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   switch (in.ConsumeIntegralInRange<int>(0, 3)) {
-    case 0:
-      CheckText(in.ConsumeRemainingBytesAsString());
-      break;
+    case 0: CheckText(in.ConsumeRemainingBytesAsString()); break;
     case 1: {
       TimePoint t = FromUnixMillis(in.ConsumeIntegralInRange<int64_t>(kFirstMs, kLastMs));
       std::string text = FormatIso8601(t);
       FUZZ_CHECK(text.size() == 24 && ParseIso8601(text) == t);
       break;
     }
-    case 2:
-      CheckPeriods(in);
-      break;
-    default:
-      CheckMonth(in);
-      break;
+    case 2: CheckPeriods(in); break;
+    default: CheckMonth(in); break;
   }
   return 0;
 }

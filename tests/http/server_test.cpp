@@ -1,7 +1,7 @@
 // The Beast transport against a fake handler: keep-alive, limits, thread
 // placement, graceful shutdown and the connection caps.
-#include "http/error_mapping.hpp"
 #include "http/server.hpp"
+#include "http/error_mapping.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -126,10 +126,10 @@ TEST_F(ServerTest, PassesRequestThroughDecoded) {
 }
 
 TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
-  std::string responses = Raw(
-      "GET /one HTTP/1.1\r\nHost: x\r\n\r\n"
-      "GET /two HTTP/1.1\r\nHost: x\r\n\r\n"
-      "GET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string responses =
+      Raw("GET /one HTTP/1.1\r\nHost: x\r\n\r\n"
+          "GET /two HTTP/1.1\r\nHost: x\r\n\r\n"
+          "GET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_NE(responses.find("X-Path: /one"), std::string::npos) << responses;
   EXPECT_NE(responses.find("X-Path: /two"), std::string::npos);
   EXPECT_NE(responses.find("X-Path: /three"), std::string::npos);

@@ -1,11 +1,11 @@
 // billingd end to end through the real transport and pipeline, once per backend.
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
+#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "support/billingd_harness.hpp"
 #include "support/http_client.hpp"
@@ -145,8 +145,9 @@ TEST_P(ApiTest, MetricsPassPromtool) {
   client.Get("/nope");
   HttpResult metrics = client.Get("/metrics");
   ASSERT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find(R"(meterline_http_requests_total{route="/api/v1/meta/features",method="GET",status="200"} 1)"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.body.find(R"(meterline_http_requests_total{route="/api/v1/meta/features",method="GET",status="200"} 1)"),
+      std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("meterline_db_pool_connections_limit"), std::string::npos);
   EXPECT_NE(metrics.body.find("meterline_http_request_duration_seconds_bucket"), std::string::npos);

@@ -38,12 +38,13 @@ TEST(CrashTest, SigkillAtRandomPointsLosesAndDoublesNothing) {
   fs::path dir = fs::temp_directory_path() / ("mtl_crash_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::map<std::string, std::string> env = {{"DATA_DIR", dir.string()}, {"CONSOLE_DIR", "/nonexistent"},
-                                            {"RATE_LIMITS", "ingest=1000000/1m"}};
+  std::map<std::string, std::string> env = {
+      {"DATA_DIR", dir.string()}, {"CONSOLE_DIR", "/nonexistent"}, {"RATE_LIMITS", "ingest=1000000/1m"}};
   RunResult customer = RunBillingd({"customer", "create", "--name", "Crash Corp"}, env);
   ASSERT_EQ(customer.exit_code, 0) << customer.err;
   std::string customer_id = customer.out.substr(0, customer.out.find('\n'));
-  ASSERT_EQ(RunBillingd({"subscription", "create", "--customer", customer_id, "--plan", "enterprise"}, env).exit_code, 0);
+  ASSERT_EQ(RunBillingd({"subscription", "create", "--customer", customer_id, "--plan", "enterprise"}, env).exit_code,
+            0);
   RunResult key = RunBillingd({"apikey", "create", "--name", "crash", "--role", "service"}, env);
   ASSERT_EQ(key.exit_code, 0);
   std::string auth = "Authorization: Bearer " + key.out.substr(0, key.out.find('\n'));
@@ -105,8 +106,8 @@ TEST(CrashTest, SigkillAtRandomPointsLosesAndDoublesNothing) {
   auto db = storage::Database::Open({.url = "sqlite:" + (dir / "meterline.db").string()});
   ASSERT_TRUE(db.ok());
   auto events = (*db)->Execute("SELECT COUNT(*), SUM(value) FROM usage_events WHERE customer_id = $1", {customer_id});
-  auto rollups = (*db)->Execute("SELECT SUM(total), SUM(events) FROM usage_rollups_hourly WHERE customer_id = $1",
-                                {customer_id});
+  auto rollups =
+      (*db)->Execute("SELECT SUM(total), SUM(events) FROM usage_rollups_hourly WHERE customer_id = $1", {customer_id});
   EXPECT_EQ(events->rows[0].Int(0), kBatches * kEventsPerBatch);
   EXPECT_EQ(events->rows[0].Int(1), kBatches * kEventsPerBatch);
   EXPECT_EQ(rollups->rows[0].Int(0), kBatches * kEventsPerBatch) << "rollups must match the events exactly";

@@ -108,8 +108,8 @@ class ProcessTest : public ::testing::Test {
 };
 
 TEST_F(ProcessTest, HelpForEveryCommand) {
-  for (std::vector<std::string> args : {std::vector<std::string>{"--help"}, {"serve", "--help"},
-                                        {"migrate", "--help"}, {"version", "--help"}}) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"version", "--help"}}) {
     RunResult r = RunBillingd(args, Env());
     EXPECT_EQ(r.exit_code, 0) << args[0];
     EXPECT_NE(r.out.find("Usage: billingd"), std::string::npos) << args[0];
@@ -153,7 +153,8 @@ TEST_F(ProcessTest, ConfigurationMistakesFoundLateStillStopStartupWithExit2) {
                   "RATE_LIMITS: unknown group 'biling'; the groups are admin, auth, billing, ingest, webhook");
   fs::path catalog = data_dir_ / "catalog.json";
   std::ofstream(catalog) << R"({"metrics": [], "plans": 7})";
-  one_line_exit_2(RunBillingd({"serve"}, Env({{"CATALOG_PATH", catalog.string()}})), "CATALOG_PATH " + catalog.string() + ": catalog:");
+  one_line_exit_2(RunBillingd({"serve"}, Env({{"CATALOG_PATH", catalog.string()}})),
+                  "CATALOG_PATH " + catalog.string() + ": catalog:");
   one_line_exit_2(RunBillingd({"migrate"}, Env({{"CATALOG_PATH", (data_dir_ / "missing.json").string()}})),
                   "CATALOG_PATH: cannot read");
   one_line_exit_2(RunBillingd({"serve"}, Env({{"DATABASE_URL", "sqlite:" + (data_dir_ / "typo" / "m.db").string()}})),
@@ -176,7 +177,8 @@ TEST_F(ProcessTest, SecretsMayComeFromFiles) {
   RunResult weak = RunBillingd({"serve"}, Env({{"JWT_SECRET_FILE", jwt.string()}}));
   EXPECT_EQ(weak.exit_code, 2);
   EXPECT_EQ(weak.err, "billingd: JWT_SECRET_FILE must be at least 32 bytes\n");
-  RunResult both = RunBillingd({"serve"}, Env({{"JWT_SECRET_FILE", jwt.string()}, {"JWT_SECRET", std::string(40, 'k')}}));
+  RunResult both =
+      RunBillingd({"serve"}, Env({{"JWT_SECRET_FILE", jwt.string()}, {"JWT_SECRET", std::string(40, 'k')}}));
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_EQ(both.err, "billingd: set JWT_SECRET or JWT_SECRET_FILE, not both\n");
   RunResult missing = RunBillingd({"serve"}, Env({{"STRIPE_SECRET_KEY_FILE", (data_dir_ / "nope").string()}}));
@@ -255,8 +257,8 @@ TEST_F(ProcessTest, DemoFillsTheDatabaseOnce) {
 }
 
 TEST_F(ProcessTest, ProductionRefusesAnUnmigratedDatabase) {
-  RunResult r = RunBillingd({"serve", "--port", "0"},
-                            Env({{"MODE", "production"}, {"JWT_SECRET", std::string(40, 's')}}));
+  RunResult r =
+      RunBillingd({"serve", "--port", "0"}, Env({{"MODE", "production"}, {"JWT_SECRET", std::string(40, 's')}}));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("billingd migrate"), std::string::npos) << r.err;
 }
@@ -278,8 +280,8 @@ TEST_F(ProcessTest, SigtermUnderLoadFinishesInFlightRequestsAndExitsZero) {
         HttpResult r = client.Get(t % 2 == 0 ? "/ready" : "/api/v1/meta/features");
         if (r.status == 200 && !r.body.empty() && r.body.back() == '}') {
           ++complete;
-        } else if (r.status == 0 && (r.error.find("partial") != std::string::npos ||
-                                     r.error.find("Transferred") != std::string::npos)) {
+        } else if (r.status == 0 &&
+                   (r.error.find("partial") != std::string::npos || r.error.find("Transferred") != std::string::npos)) {
           ++cut;  // a response that started and was not finished
         } else if (r.status == 0) {
           ++refused;
@@ -388,8 +390,7 @@ TEST_F(ProcessTest, DefaultConnectionCapFitsTheDescriptorLimitAndMakesRoomForNew
   EXPECT_LT(limit, 256);
   // The connection this request came on made room; the one it closed may not have ended yet.
   EXPECT_LE(MetricValue(metrics.body, "meterline_http_connections_open"), limit + 1);
-  EXPECT_GE(MetricValue(metrics.body, R"(meterline_http_connections_evicted_total{reason="total_cap"})"),
-            300 - limit);
+  EXPECT_GE(MetricValue(metrics.body, R"(meterline_http_connections_evicted_total{reason="total_cap"})"), 300 - limit);
   EXPECT_EQ(MetricValue(metrics.body, R"(meterline_http_connections_refused_total{reason="descriptors"})"), 0);
   EXPECT_EQ(billingd.Stderr().find("out of file descriptors"), std::string::npos);
   EXPECT_LE(Count(billingd.Stderr(), "connections at their cap"), 2) << billingd.Stderr();

@@ -36,8 +36,8 @@ TEST(InvoiceBuilder, BaseFeeAndOneOverageLinePerMetricOverItsLimit) {
 TEST(InvoiceBuilder, TaxIsRoundedHalfToEvenOnce) {
   EXPECT_EQ(*TaxMinor(1000, *money::Decimal::Parse("0.19")), 190);
   EXPECT_EQ(*TaxMinor(1050, *money::Decimal::Parse("0.1")), 105);
-  EXPECT_EQ(*TaxMinor(25, *money::Decimal::Parse("0.1")), 2);   // 2.5 -> 2
-  EXPECT_EQ(*TaxMinor(35, *money::Decimal::Parse("0.1")), 4);   // 3.5 -> 4
+  EXPECT_EQ(*TaxMinor(25, *money::Decimal::Parse("0.1")), 2);  // 2.5 -> 2
+  EXPECT_EQ(*TaxMinor(35, *money::Decimal::Parse("0.1")), 4);  // 3.5 -> 4
   EXPECT_EQ(*TaxMinor(0, *money::Decimal::Parse("0.19")), 0);
 }
 
@@ -128,7 +128,6 @@ TEST(InvoiceBuilder, GroupsThousands) {
   EXPECT_EQ(DisplayAmount(5'596'917'337'973, bytes), "5,596.92 GB");
   EXPECT_EQ(DisplayAmount(15'000'000, bytes), "0.02 GB");  // 1.5 hundredths -> 2 (half to even)
   EXPECT_EQ(DisplayAmount(5'000'000, bytes), "0 GB");      // 0.5 hundredths -> 0
-
 }
 
 }  // namespace

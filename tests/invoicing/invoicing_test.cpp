@@ -64,9 +64,7 @@ class InvoicingTest : public SecurityTest {
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
 
-  int64_t InvoiceCount() {
-    return billingd_->database().db().Execute("SELECT COUNT(*) FROM invoices")->rows[0].Int(0);
-  }
+  int64_t InvoiceCount() { return billingd_->database().db().Execute("SELECT COUNT(*) FROM invoices")->rows[0].Int(0); }
 
   invoicing::InvoiceService& invoices() { return *billingd_->app().invoices; }
 

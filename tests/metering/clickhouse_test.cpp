@@ -56,8 +56,13 @@ TEST_F(ClickHouseServerTest, HostileStringsRoundTripThroughInsertsQuotesAndExter
   clickhouse::Layout layout{*ParseUrl(db->env().at("CLICKHOUSE_URL")), "", {}};
   ASSERT_TRUE(clickhouse::ApplySchema(layout).ok());
   Client client(layout.front);
-  const std::vector<std::string> ids = {"plain", "tab\there", "new\nline", "quote'); DROP TABLE usage_events; --",
-                                        "back\\slash", "ünïcødé ✓", std::string("nul\0byte", 8)};
+  const std::vector<std::string> ids = {"plain",
+                                        "tab\there",
+                                        "new\nline",
+                                        "quote'); DROP TABLE usage_events; --",
+                                        "back\\slash",
+                                        "ünïcødé ✓",
+                                        std::string("nul\0byte", 8)};
   std::string rows;
   for (const std::string& id : ids) {
     clickhouse::AppendTsvRow(rows, {"cus_1", id, "api_calls", "1", "1764050000000", "1764050000000", "{\"k\":\"v\"}"});
@@ -136,9 +141,9 @@ TEST(ClickHouseDown, AnswersUnavailable) {
 
 TEST(ClickHouseDown, BillingdRefusesToStartAndSaysWhy) {
   std::string data_dir = "/tmp/mtl-ch-down-" + RandomHex(6);
-  RunResult r = RunBillingd({"serve", "--port", "0"},
-                            {{"DATA_DIR", data_dir}, {"CLICKHOUSE_URL", "http://127.0.0.1:1/meterline"},
-                             {"CONSOLE_DIR", "/nonexistent"}});
+  RunResult r = RunBillingd(
+      {"serve", "--port", "0"},
+      {{"DATA_DIR", data_dir}, {"CLICKHOUSE_URL", "http://127.0.0.1:1/meterline"}, {"CONSOLE_DIR", "/nonexistent"}});
   std::filesystem::remove_all(data_dir);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("ClickHouse at http://127.0.0.1:1 did not answer"), std::string::npos) << r.err;

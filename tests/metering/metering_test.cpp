@@ -2,8 +2,8 @@
 // ClickHouse on one node and ClickHouse Distributed over two shards — on a
 // FakeClock (at MTL_TEST_NOW when set): exactly-once counting, validation,
 // scoping, CloudEvents, concurrency, alerts and current usage.
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <atomic>
 #include <limits>
@@ -54,9 +54,13 @@ class MeteringTest : public ::testing::TestWithParam<StoreSetup> {
     TimePoint anchor = ClockNow() - std::chrono::hours(24 * 10);
     ASSERT_TRUE(app.subscriptions->Create(customer_a_, "starter", anchor, subscriptions::Status::kActive, "test").ok());
     ASSERT_TRUE(app.subscriptions->Create(customer_b_, "growth", anchor, subscriptions::Status::kActive, "test").ok());
-    platform_key_ = "Authorization: Bearer " + app.identity->CreateApiKey("edge", Role::kService, "", "test", origin)->secret;
-    key_a_ = "Authorization: Bearer " + app.identity->CreateApiKey("acme", Role::kService, customer_a_, "test", origin)->secret;
-    ASSERT_TRUE(app.identity->CreateUser("alice@acme.test", "a-long-password", Role::kMember, customer_a_, "test", origin).ok());
+    platform_key_ =
+        "Authorization: Bearer " + app.identity->CreateApiKey("edge", Role::kService, "", "test", origin)->secret;
+    key_a_ = "Authorization: Bearer " +
+             app.identity->CreateApiKey("acme", Role::kService, customer_a_, "test", origin)->secret;
+    ASSERT_TRUE(
+        app.identity->CreateUser("alice@acme.test", "a-long-password", Role::kMember, customer_a_, "test", origin)
+            .ok());
   }
 
   // What billingd takes for now.
@@ -65,9 +69,8 @@ class MeteringTest : public ::testing::TestWithParam<StoreSetup> {
   // An event a minute ago unless `timestamp` says when.
   std::string Event(const std::string& id, const std::string& customer, const std::string& metric, int64_t value,
                     const std::string& timestamp = "") const {
-    return R"({"id":")" + id + R"(","customer_id":")" + customer + R"(","metric":")" + metric +
-           R"(","value":)" + std::to_string(value) + R"(,"timestamp":")" + (timestamp.empty() ? Now() : timestamp) +
-           "\"}";
+    return R"({"id":")" + id + R"(","customer_id":")" + customer + R"(","metric":")" + metric + R"(","value":)" +
+           std::to_string(value) + R"(,"timestamp":")" + (timestamp.empty() ? Now() : timestamp) + "\"}";
   }
   static std::string Batch(const std::vector<std::string>& events) {
     std::string out = R"({"events":[)";
@@ -113,13 +116,16 @@ TEST_P(MeteringTest, EachEventCountsOnceWhateverItsTimestamp) {
 TEST_P(MeteringTest, InvalidEventsAreRejectedOneByOne) {
   std::string old_time = FormatIso8601(ClockNow() - std::chrono::hours(24 * 36));
   std::string future = FormatIso8601(ClockNow() + std::chrono::minutes(30));
-  auto r = Send(Batch({Event("ok", customer_a_, "api_calls", 5), Event("m", customer_a_, "clicks", 1),
-                       Event("c", "cus_nobody", "api_calls", 1), Event("old", customer_a_, "api_calls", 1, old_time),
-                       Event("fut", customer_a_, "api_calls", 1, future),
-                       R"({"id":"neg","customer_id":")" + customer_a_ + R"(","metric":"api_calls","value":-1,"timestamp":")" + Now() + "\"}",
-                       R"({"customer_id":")" + customer_a_ + R"(","metric":"api_calls","value":1,"timestamp":")" + Now() + "\"}",
-                       R"({"id":"t","customer_id":")" + customer_a_ + R"(","metric":"api_calls","value":1,"timestamp":"yesterday"})"}),
-                platform_key_);
+  auto r = Send(
+      Batch({Event("ok", customer_a_, "api_calls", 5), Event("m", customer_a_, "clicks", 1),
+             Event("c", "cus_nobody", "api_calls", 1), Event("old", customer_a_, "api_calls", 1, old_time),
+             Event("fut", customer_a_, "api_calls", 1, future),
+             R"({"id":"neg","customer_id":")" + customer_a_ + R"(","metric":"api_calls","value":-1,"timestamp":")" +
+                 Now() + "\"}",
+             R"({"customer_id":")" + customer_a_ + R"(","metric":"api_calls","value":1,"timestamp":")" + Now() + "\"}",
+             R"({"id":"t","customer_id":")" + customer_a_ +
+                 R"(","metric":"api_calls","value":1,"timestamp":"yesterday"})"}),
+      platform_key_);
   EXPECT_EQ(r.at("accepted").as_int64(), 1);
   const auto& rejected = r.at("rejected").as_array();
   ASSERT_EQ(rejected.size(), 7u);
@@ -138,10 +144,12 @@ TEST_P(MeteringTest, InvalidEventsAreRejectedOneByOne) {
 
 TEST_P(MeteringTest, EventsInAnInvoicedPeriodAreRefused) {
   TimePoint now = ClockNow();
-  ASSERT_TRUE(billingd_->database().db()
+  ASSERT_TRUE(billingd_->database()
+                  .db()
                   .Execute("INSERT INTO invoices (id, customer_id, period_start, period_end, status, currency, "
                            "created_at, updated_at) VALUES ('inv_1', $1, $2, $3, 'open', 'USD', 0, 0)",
-                           {customer_a_, ToUnixMillis(now - std::chrono::hours(48)), ToUnixMillis(now - std::chrono::hours(24))})
+                           {customer_a_, ToUnixMillis(now - std::chrono::hours(48)),
+                            ToUnixMillis(now - std::chrono::hours(24))})
                   .ok());
   auto r = Send(Batch({Event("late", customer_a_, "api_calls", 1, Now(36 * 60))}), platform_key_);
   ASSERT_EQ(r.at("rejected").as_array().size(), 1u);
@@ -177,8 +185,8 @@ TEST_P(MeteringTest, CloudEventsSingleAndBatch) {
            customer_a_ + R"(","time":")" + Now() + R"(","data":{"value":)" + std::to_string(value) + "}}";
   };
   EXPECT_EQ(Send(ce("ce1", 1000), platform_key_, 200, "application/cloudevents+json").at("accepted").as_int64(), 1);
-  auto batch = Send("[" + ce("ce2", 10) + "," + ce("ce1", 1000) + "]", platform_key_, 200,
-                    "application/cloudevents-batch+json");
+  auto batch =
+      Send("[" + ce("ce2", 10) + "," + ce("ce1", 1000) + "]", platform_key_, 200, "application/cloudevents-batch+json");
   EXPECT_EQ(batch.at("accepted").as_int64(), 1);
   EXPECT_EQ(batch.at("duplicates").as_array().size(), 1u);
   EXPECT_EQ(Total(customer_a_, "data_transfer"), 1010);
@@ -250,14 +258,14 @@ TEST_P(MeteringTest, AFullBatchOfTenThousandEventsFitsItsOwnBodyLimit) {
 
 TEST_P(MeteringTest, ThresholdAlertsFireOnceEach) {
   // Starter: 1,000,000 impressions.
-  Send(Batch({Event("i1", customer_a_, "impressions", 800'000)}), platform_key_);   // 80 %
-  Send(Batch({Event("i2", customer_a_, "impressions", 150'000)}), platform_key_);   // 95 %
+  Send(Batch({Event("i1", customer_a_, "impressions", 800'000)}), platform_key_);  // 80 %
+  Send(Batch({Event("i2", customer_a_, "impressions", 150'000)}), platform_key_);  // 95 %
   Send(Batch({Event("i3", customer_a_, "impressions", 100'000), Event("i4", customer_a_, "impressions", 1)}),
-       platform_key_);                                                                // 105 %
-  Send(Batch({Event("i3", customer_a_, "impressions", 100'000)}), platform_key_);   // duplicate
+       platform_key_);                                                             // 105 %
+  Send(Batch({Event("i3", customer_a_, "impressions", 100'000)}), platform_key_);  // duplicate
   auto& db = billingd_->database().db();
-  auto alerts = db.Execute("SELECT threshold_percent FROM usage_alerts WHERE customer_id = $1 ORDER BY threshold_percent",
-                           {customer_a_});
+  auto alerts = db.Execute(
+      "SELECT threshold_percent FROM usage_alerts WHERE customer_id = $1 ORDER BY threshold_percent", {customer_a_});
   ASSERT_EQ(alerts->rows.size(), 3u);
   EXPECT_EQ(alerts->rows[0].Int(0), 75);
   EXPECT_EQ(alerts->rows[2].Int(0), 100);
@@ -333,8 +341,8 @@ TEST_P(MeteringTest, HistoryByHourAndDay) {
        platform_key_);
   HttpClient client(billingd_->base_url());
   std::string range = "&from=" + FormatIso8601(hour) + "&to=" + FormatIso8601(now);
-  HttpResult r = client.Get("/api/v1/billing/usage/history?granularity=hour&customer_id=" + customer_a_ + range,
-                            {platform_key_});
+  HttpResult r =
+      client.Get("/api/v1/billing/usage/history?granularity=hour&customer_id=" + customer_a_ + range, {platform_key_});
   ASSERT_EQ(r.status, 200) << r.body;
   auto series = json::parse(r.body).as_object().at("series").as_array();
   const auto& calls = series[1].as_object();
@@ -342,17 +350,16 @@ TEST_P(MeteringTest, HistoryByHourAndDay) {
   ASSERT_EQ(calls.at("points").as_array().size(), 2u);
   EXPECT_EQ(calls.at("points").as_array()[0].as_object().at("value").as_int64(), 30);
   EXPECT_EQ(calls.at("points").as_array()[0].as_object().at("start").as_string(), FormatIso8601(hour));
-  HttpResult bad = client.Get("/api/v1/billing/usage/history?granularity=week&customer_id=" + customer_a_,
-                              {platform_key_});
+  HttpResult bad =
+      client.Get("/api/v1/billing/usage/history?granularity=week&customer_id=" + customer_a_, {platform_key_});
   EXPECT_EQ(bad.status, 400);
-  HttpResult reversed = client.Get("/api/v1/billing/usage/history?customer_id=" + customer_a_ +
-                                       "&from=2025-02-01&to=2025-01-01",
-                                   {platform_key_});
+  HttpResult reversed = client.Get(
+      "/api/v1/billing/usage/history?customer_id=" + customer_a_ + "&from=2025-02-01&to=2025-01-01", {platform_key_});
   EXPECT_EQ(reversed.status, 400);
   EXPECT_NE(reversed.body.find("from must be before to"), std::string::npos);
-  HttpResult too_long = client.Get("/api/v1/billing/usage/history?granularity=hour&customer_id=" + customer_a_ +
-                                       "&from=2025-01-01&to=2025-03-01",
-                                   {platform_key_});
+  HttpResult too_long = client.Get(
+      "/api/v1/billing/usage/history?granularity=hour&customer_id=" + customer_a_ + "&from=2025-01-01&to=2025-03-01",
+      {platform_key_});
   EXPECT_EQ(too_long.status, 400);
 }
 
@@ -374,22 +381,21 @@ TEST_P(MeteringTest, ValuesThatWouldOverflowAreRefusedEventByEvent) {
   TimePoint hour = HourStart(ClockNow()) - std::chrono::hours(2);
   std::string at = FormatIso8601(hour + std::chrono::minutes(10));
   constexpr int64_t kPeta = 1'000'000'000'000'000;
-  auto full = Send(Batch({Event("p1", customer_a_, "impressions", kPeta, at),
-                          Event("p2", customer_a_, "impressions", kPeta, at),
-                          Event("small", customer_a_, "impressions", 7, at)}),
-                   platform_key_);
+  auto full = Send(
+      Batch({Event("p1", customer_a_, "impressions", kPeta, at), Event("p2", customer_a_, "impressions", kPeta, at),
+             Event("small", customer_a_, "impressions", 7, at)}),
+      platform_key_);
   EXPECT_EQ(full.at("accepted").as_int64(), 2);
   ASSERT_EQ(full.at("rejected").as_array().size(), 1u);
   const auto& refused = full.at("rejected").as_array()[0].as_object();
   EXPECT_EQ(refused.at("index").as_int64(), 1);
   EXPECT_EQ(refused.at("id").as_string(), "p2");
-  EXPECT_EQ(refused.at("reason").as_string(),
-            "usage of impressions in the hour from " + FormatIso8601(hour) +
-                " would exceed 1050019585252137, the most one hour may hold");
+  EXPECT_EQ(refused.at("reason").as_string(), "usage of impressions in the hour from " + FormatIso8601(hour) +
+                                                  " would exceed 1050019585252137, the most one hour may hold");
   // The refused event was not stored: sent again into another hour it counts.
-  auto moved = Send(Batch({Event("p2", customer_a_, "impressions", kPeta,
-                                 FormatIso8601(hour - std::chrono::minutes(30)))}),
-                    platform_key_);
+  auto moved =
+      Send(Batch({Event("p2", customer_a_, "impressions", kPeta, FormatIso8601(hour - std::chrono::minutes(30)))}),
+           platform_key_);
   EXPECT_EQ(moved.at("accepted").as_int64(), 1);
   EXPECT_EQ(Total(customer_a_, "impressions"), 2 * kPeta + 7);
 
@@ -399,8 +405,8 @@ TEST_P(MeteringTest, ValuesThatWouldOverflowAreRefusedEventByEvent) {
   EXPECT_EQ(usage->metrics[0].usage, 2 * kPeta + 7);
   EXPECT_EQ(usage->metrics[0].overage_units, 2 * kPeta + 7 - 1'000'000);
   HttpClient client(billingd_->base_url());
-  HttpResult history = client.Get("/api/v1/billing/usage/history?granularity=day&customer_id=" + customer_a_,
-                                  {platform_key_});
+  HttpResult history =
+      client.Get("/api/v1/billing/usage/history?granularity=day&customer_id=" + customer_a_, {platform_key_});
   ASSERT_EQ(history.status, 200) << history.body;
   int64_t summed = 0;
   json::value series = json::parse(history.body);
@@ -427,7 +433,8 @@ TEST_P(MeteringTest, ConcurrentBatchesNeverPushAnHourPastItsLimit) {
     threads.emplace_back([&, t] {
       std::vector<std::string> events;
       for (int i = 0; i < 4; ++i) {
-        events.push_back(Event("t" + std::to_string(t) + "-" + std::to_string(i), customer_a_, "impressions", kTenth, at));
+        events.push_back(
+            Event("t" + std::to_string(t) + "-" + std::to_string(i), customer_a_, "impressions", kTenth, at));
       }
       HttpClient client(billingd_->base_url());
       HttpResult r = client.Post("/api/v1/usage/events", Batch(events), {platform_key_});
@@ -453,14 +460,15 @@ TEST_P(MeteringTest, RollupsPastTheLimitFromOlderVersionsNeverWrapOrBlockIngesti
   TimePoint hour = std::chrono::floor<std::chrono::days>(ClockNow()) - std::chrono::hours(23);
   for (TimePoint h : {hour, hour + std::chrono::hours(1)}) {
     if (GetParam().usage_store == UsageStoreKind::kSql) {
-      ASSERT_TRUE(billingd_->database().db()
+      ASSERT_TRUE(billingd_->database()
+                      .db()
                       .Execute("INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
                                "VALUES ($1, 'impressions', $2, $3, 1)",
                                {customer_a_, ToUnixMillis(h), kMax})
                       .ok());
     } else {
-      std::string row = customer_a_ + "\timpressions\t" + std::to_string(ToUnixMillis(h)) + "\t" +
-                        std::to_string(kMax) + "\t1\n";
+      std::string row =
+          customer_a_ + "\timpressions\t" + std::to_string(ToUnixMillis(h)) + "\t" + std::to_string(kMax) + "\t1\n";
       std::vector<std::pair<std::string, std::string>> settings;
       if (GetParam().usage_store == UsageStoreKind::kClickHouseCluster) {
         settings.emplace_back("insert_distributed_sync", "1");
@@ -474,11 +482,11 @@ TEST_P(MeteringTest, RollupsPastTheLimitFromOlderVersionsNeverWrapOrBlockIngesti
   EXPECT_EQ(usage.error().Reason(), "overflow");
   HttpClient client(billingd_->base_url());
   std::string range = "&from=" + FormatIso8601(hour) + "&to=" + FormatIso8601(hour + std::chrono::hours(2));
-  HttpResult hourly = client.Get(
-      "/api/v1/billing/usage/history?granularity=hour&customer_id=" + customer_a_ + range, {platform_key_});
+  HttpResult hourly =
+      client.Get("/api/v1/billing/usage/history?granularity=hour&customer_id=" + customer_a_ + range, {platform_key_});
   EXPECT_EQ(hourly.status, 200) << hourly.body;
-  HttpResult daily = client.Get(
-      "/api/v1/billing/usage/history?granularity=day&customer_id=" + customer_a_ + range, {platform_key_});
+  HttpResult daily =
+      client.Get("/api/v1/billing/usage/history?granularity=day&customer_id=" + customer_a_ + range, {platform_key_});
   EXPECT_EQ(daily.status, 422) << daily.body;
   EXPECT_NE(daily.body.find("\"overflow\""), std::string::npos) << daily.body;
   // The full hour takes nothing more; another hour of the period takes events.
@@ -499,8 +507,8 @@ TEST_P(MeteringTest, HistoryAndCurrentUsageOfAnUnknownCustomerAre404) {
 }
 
 TEST_P(MeteringTest, RunsOnTheConfiguredUsageStore) {
-  std::string expected = GetParam().usage_store == UsageStoreKind::kSql ? BackendParamName(GetParam().backend)
-                                                                          : "clickhouse";
+  std::string expected =
+      GetParam().usage_store == UsageStoreKind::kSql ? BackendParamName(GetParam().backend) : "clickhouse";
   EXPECT_EQ(billingd_->app().usage_store->name(), expected);
 }
 

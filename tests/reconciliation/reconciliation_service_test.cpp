@@ -56,8 +56,8 @@ class ReconciliationServiceTest : public ::testing::TestWithParam<storage::Backe
   }
 
   void Use(const std::string& customer, int64_t impressions) {
-    metering::UsageEvent e{"ev-" + RandomHex(6), customer, "impressions", impressions,
-                           first_.start + std::chrono::hours(5), ""};
+    metering::UsageEvent e{
+        "ev-" + RandomHex(6), customer, "impressions", impressions, first_.start + std::chrono::hours(5), ""};
     ASSERT_TRUE(services_->usage_store().Write({&e}, clock().Now(), nullptr).ok());
   }
 
@@ -191,10 +191,11 @@ TEST_P(ReconciliationServiceTest, TheCommandExitsOneWhenTheAlertIsRaised) {
 
 TEST_P(ReconciliationServiceTest, AStripeInvoiceInAnotherCurrencyIsAFindingNotASum) {
   Push();
-  std::string theirs = db().Execute("SELECT stripe_invoice_id FROM invoices WHERE customer_id = $1 AND period_start = $2",
-                                    {customer_a_, ToUnixMillis(first_.start)})
-                           ->rows.at(0)
-                           .Text(0);
+  std::string theirs =
+      db().Execute("SELECT stripe_invoice_id FROM invoices WHERE customer_id = $1 AND period_start = $2",
+                   {customer_a_, ToUnixMillis(first_.start)})
+          ->rows.at(0)
+          .Text(0);
   fake_.Control("/_fake/invoice_currency", {{"invoice", theirs}, {"currency", "eur"}});
   auto r = Service().Run(period_, "test");
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -211,7 +212,9 @@ TEST_P(ReconciliationServiceTest, AStripeInvoiceInAnotherCurrencyIsAFindingNotAS
 TEST_P(ReconciliationServiceTest, KeysExpireAfter24HoursAndArePurged) {
   idempotency::IdempotencyStore store(db(), clock());
   int runs = 0;
-  auto work = [&]() -> Result<idempotency::Reply> { return idempotency::Reply{200, R"({"run":)" + std::to_string(++runs) + "}", false}; };
+  auto work = [&]() -> Result<idempotency::Reply> {
+    return idempotency::Reply{200, R"({"run":)" + std::to_string(++runs) + "}", false};
+  };
   EXPECT_FALSE(store.Once("test", "key-0123456789abcdef", "h", work)->replayed);
   EXPECT_TRUE(store.Once("test", "key-0123456789abcdef", "h", work)->replayed);
   clock().Advance(std::chrono::hours(24) - std::chrono::seconds(1));

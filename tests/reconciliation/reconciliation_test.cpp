@@ -53,8 +53,8 @@ class ReconciliationTest : public SecurityTest {
   }
 
   void Use(const std::string& customer, int64_t impressions) {
-    metering::UsageEvent e{"ev-" + RandomHex(6), customer, "impressions", impressions,
-                           first_.start + std::chrono::hours(5), ""};
+    metering::UsageEvent e{
+        "ev-" + RandomHex(6), customer, "impressions", impressions, first_.start + std::chrono::hours(5), ""};
     ASSERT_TRUE(billingd_->app().usage_store->Write({&e}, clock().Now(), nullptr).ok());
   }
 
@@ -72,8 +72,8 @@ class ReconciliationTest : public SecurityTest {
     options.alert_webhook_url = std::move(webhook);
     EXPECT_TRUE(reconciliation::ParseAlertThreshold(threshold, options).ok()) << threshold;
     // A registry per service: each registers its alert counter.
-    return reconciliation::ReconciliationService(db(), *billingd_->app().invoices, *client_,
-                                                 registries_.emplace_back(), clock(), std::move(options));
+    return reconciliation::ReconciliationService(db(), *billingd_->app().invoices, *client_, registries_.emplace_back(),
+                                                 clock(), std::move(options));
   }
 
   // A reconciliation leaves out invoices made once it started: the clock
@@ -102,8 +102,8 @@ TEST_P(ReconciliationTest, TotalsAndAlertsAreKeptPerCurrency) {
       {"id": "growth-eu", "name": "Growth EU", "currency": "EUR", "base_fee": "250.00",
        "limits": {"impressions": 10000000}}]})";
   billingd_.reset();
-  StartBillingd({{"STRIPE_SECRET_KEY", "sk_test_rec"}, {"STRIPE_API_BASE", fake_.base_url()},
-                 {"CATALOG_PATH", catalog}});
+  StartBillingd(
+      {{"STRIPE_SECRET_KEY", "sk_test_rec"}, {"STRIPE_API_BASE", fake_.base_url()}, {"CATALOG_PATH", catalog}});
   SetUp2();
   TimePoint anchor = first_.start;
   auto& subs = *billingd_->app().subscriptions;

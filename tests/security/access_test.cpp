@@ -16,9 +16,9 @@ int64_t AuditCount(BillingdHarness& b, const std::string& action) {
 
 TEST_P(SecurityTest, LoginSetsHardenedCookiesAndMeWorks) {
   HttpClient client = Client();
-  HttpResult r = client.Post("/api/v1/auth/login", R"({"email":"Alice@Acme.test","password":")" +
-                                                       std::string(kPassword) + R"("})",
-                             {"User-Agent: security-test"});
+  HttpResult r =
+      client.Post("/api/v1/auth/login", R"({"email":"Alice@Acme.test","password":")" + std::string(kPassword) + R"("})",
+                  {"User-Agent: security-test"});
   ASSERT_EQ(r.status, 200) << r.body;
   std::string session_cookie, csrf_cookie;
   for (const auto& [k, v] : r.headers) {
@@ -78,17 +78,22 @@ TEST_P(SecurityTest, LoginSetsHardenedCookiesAndMeWorks) {
   // A bearer token and a cookie session in one logout: both end.
   SignedIn by_bearer = SignIn("alice@acme.test");
   SignedIn by_cookie = SignIn("alice@acme.test");
-  EXPECT_EQ(client.Post("/api/v1/auth/logout", "",
-                        {by_bearer.Bearer(), by_cookie.Cookie(), "X-CSRF-Token: " + by_cookie.csrf})
-                .status,
-            204);
+  EXPECT_EQ(
+      client
+          .Post("/api/v1/auth/logout", "", {by_bearer.Bearer(), by_cookie.Cookie(), "X-CSRF-Token: " + by_cookie.csrf})
+          .status,
+      204);
   EXPECT_EQ(client.Get("/api/v1/auth/me", {by_bearer.Bearer()}).status, 401);
   EXPECT_EQ(client.Get("/api/v1/auth/me", {by_cookie.Cookie()}).status, 401);
 
   // Rows go once their tokens have expired anyway.
   auth::IdentityService& identity = *billingd_->app().identity;
-  ASSERT_TRUE(billingd_->database().db().Execute(
-      "INSERT INTO revoked_sessions (jti, user_id, expires_at, revoked_at) VALUES ('old', 'usr_x', 1000, 1000)").ok());
+  ASSERT_TRUE(
+      billingd_->database()
+          .db()
+          .Execute(
+              "INSERT INTO revoked_sessions (jti, user_id, expires_at, revoked_at) VALUES ('old', 'usr_x', 1000, 1000)")
+          .ok());
   auto purged = identity.PurgeRevokedSessions();
   ASSERT_TRUE(purged.ok());
   EXPECT_EQ(*purged, 1);
@@ -100,8 +105,8 @@ TEST_P(SecurityTest, ProductionCookiesAreSecure) {
   StartBillingd({{"MODE", "production"}, {"MIGRATE_ON_START", "true"}});
   SetUp2();
   HttpClient client = Client();
-  HttpResult r = client.Post("/api/v1/auth/login",
-                             R"({"email":"alice@acme.test","password":")" + std::string(kPassword) + "\"}");
+  HttpResult r =
+      client.Post("/api/v1/auth/login", R"({"email":"alice@acme.test","password":")" + std::string(kPassword) + "\"}");
   ASSERT_EQ(r.status, 200);
   int secure = 0;
   for (const auto& [k, v] : r.headers) {
@@ -217,9 +222,9 @@ TEST_P(SecurityTest, CookieMutationsNeedTheCsrfToken) {
   HttpResult wrong = client.Post("/api/v1/billing/customers", body, {root.Cookie(), "X-CSRF-Token: forged"});
   EXPECT_EQ(wrong.status, 403);
   // Another session's token (even a valid one) does not fit this session.
-  HttpResult other_session = client.Post(
-      "/api/v1/billing/customers", body,
-      {"Cookie: mtl_session=" + root.session + "; mtl_csrf=" + alice.csrf, "X-CSRF-Token: " + alice.csrf});
+  HttpResult other_session =
+      client.Post("/api/v1/billing/customers", body,
+                  {"Cookie: mtl_session=" + root.session + "; mtl_csrf=" + alice.csrf, "X-CSRF-Token: " + alice.csrf});
   EXPECT_EQ(other_session.status, 403);
   HttpResult ok = client.Post("/api/v1/billing/customers", body, {root.Cookie(), "X-CSRF-Token: " + root.csrf});
   EXPECT_EQ(ok.status, 201) << ok.body;
@@ -258,15 +263,15 @@ TEST_P(SecurityTest, ApiKeysAuthenticateUntilRevoked) {
   EXPECT_NE(stored->rows.at(0).Text(0), secret) << "only a hash is stored";
   EXPECT_FALSE(stored->rows.at(0).IsNull(1)) << "last use is recorded";
 
-  HttpResult service = client.Post("/api/v1/admin/api-keys", R"({"name":"ingest","customer_id":")" + customer_a_ +
-                                                                 R"("})", {root.Bearer()});
+  HttpResult service = client.Post("/api/v1/admin/api-keys",
+                                   R"({"name":"ingest","customer_id":")" + customer_a_ + R"("})", {root.Bearer()});
   ASSERT_EQ(service.status, 201);
   std::string service_secret(boost::json::parse(service.body).as_object().at("secret").as_string());
   EXPECT_EQ(client.Get("/api/v1/admin/api-keys", {"Authorization: Bearer " + service_secret}).status, 403);
   // An admin key bound to a customer would look scoped but reach everyone.
-  HttpResult bound_admin = client.Post("/api/v1/admin/api-keys",
-                                       R"({"name":"x","role":"admin","customer_id":")" + customer_a_ + R"("})",
-                                       {root.Bearer()});
+  HttpResult bound_admin =
+      client.Post("/api/v1/admin/api-keys", R"({"name":"x","role":"admin","customer_id":")" + customer_a_ + R"("})",
+                  {root.Bearer()});
   EXPECT_EQ(bound_admin.status, 400) << bound_admin.body;
 
   EXPECT_EQ(client.Send("DELETE", "/api/v1/admin/api-keys/" + id, "", {root.Bearer()}).status, 204);
@@ -282,12 +287,11 @@ TEST_P(SecurityTest, SqlMetacharactersAreJustData) {
   SignedIn root = SignIn("root@meterline.test");
   HttpClient client = Client();
   const std::string evil = "x' OR '1'='1'; DROP TABLE customers; --";
-  EXPECT_EQ(client.Post("/api/v1/auth/login", R"({"email":")" + evil + R"(","password":")" + evil + "\"}").status,
-            401);
+  EXPECT_EQ(client.Post("/api/v1/auth/login", R"({"email":")" + evil + R"(","password":")" + evil + "\"}").status, 401);
   EXPECT_EQ(client.Get("/api/v1/billing/customers/cus_x'%20OR%20'1'='1", {root.Bearer()}).status, 404);
   EXPECT_EQ(client.Get("/api/v1/billing/customers?limit=1;DROP%20TABLE%20customers", {root.Bearer()}).status, 400);
-  HttpResult created = client.Post("/api/v1/billing/customers", R"({"name":"x'); DROP TABLE customers; --"})",
-                                   {root.Bearer()});
+  HttpResult created =
+      client.Post("/api/v1/billing/customers", R"({"name":"x'); DROP TABLE customers; --"})", {root.Bearer()});
   ASSERT_EQ(created.status, 201);
   std::string id(boost::json::parse(created.body).as_object().at("id").as_string());
   HttpResult read = client.Get("/api/v1/billing/customers/" + id, {root.Bearer()});
@@ -305,12 +309,13 @@ TEST_P(SecurityTest, CliCreatesCustomersUsersAndKeys) {
   ASSERT_EQ(customer.exit_code, 0) << customer.err;
   std::string customer_id = customer.out.substr(0, customer.out.find('\n'));
   EXPECT_EQ(customer_id.rfind("cus_", 0), 0u);
-  RunResult user = RunBillingd({"user", "create", "--email", "cli@corp.test", "--role", "member", "--customer",
-                                customer_id},
-                               env, "a-long-cli-password\n");
+  RunResult user =
+      RunBillingd({"user", "create", "--email", "cli@corp.test", "--role", "member", "--customer", customer_id}, env,
+                  "a-long-cli-password\n");
   ASSERT_EQ(user.exit_code, 0) << user.err;
   EXPECT_EQ(SignIn("cli@corp.test", "a-long-cli-password").session.empty(), false);
-  RunResult short_password = RunBillingd({"user", "create", "--email", "x@corp.test", "--role", "admin"}, env, "short\n");
+  RunResult short_password =
+      RunBillingd({"user", "create", "--email", "x@corp.test", "--role", "admin"}, env, "short\n");
   EXPECT_EQ(short_password.exit_code, 1);
   EXPECT_EQ(short_password.err, "billingd: password must be at least 10 characters\n");
   RunResult key = RunBillingd({"apikey", "create", "--name", "edge", "--role", "service"}, env);

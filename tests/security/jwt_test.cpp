@@ -19,10 +19,10 @@ std::string Forge(const std::string& header, const std::string& payload, const s
   return input + "." + Base64UrlEncode(HmacSha256(key, input));
 }
 
-std::string Claims(int64_t iat, int64_t exp, const std::string& extra = "",
-                   const std::string& iss = "meterline", const std::string& aud = "meterline-api") {
-  return R"({"sub":"usr_x","customer_id":"","role":"admin","iat":)" + std::to_string(iat) +
-         R"(,"exp":)" + std::to_string(exp) + R"(,"iss":")" + iss + R"(","aud":")" + aud + "\"" + extra + "}";
+std::string Claims(int64_t iat, int64_t exp, const std::string& extra = "", const std::string& iss = "meterline",
+                   const std::string& aud = "meterline-api") {
+  return R"({"sub":"usr_x","customer_id":"","role":"admin","iat":)" + std::to_string(iat) + R"(,"exp":)" +
+         std::to_string(exp) + R"(,"iss":")" + iss + R"(","aud":")" + aud + "\"" + extra + "}";
 }
 
 class JwtCodecTest : public ::testing::Test {
@@ -131,9 +131,11 @@ TEST_F(JwtCodecTest, AgreesWithPythonJwt) {
   int status = 0;
   std::string decoded = Python(
       "import jwt\n"
-      "c = jwt.decode('" + ours + "', '" + kSecret + "', algorithms=['HS256'], audience='meterline-api', "
-      "issuer='meterline', options={'verify_exp': False, 'verify_iat': False})\n"
-      "print(c['sub'], c['customer_id'], c['role'])\n",
+      "c = jwt.decode('" +
+          ours + "', '" + kSecret +
+          "', algorithms=['HS256'], audience='meterline-api', "
+          "issuer='meterline', options={'verify_exp': False, 'verify_iat': False})\n"
+          "print(c['sub'], c['customer_id'], c['role'])\n",
       status);
   ASSERT_EQ(status, 0) << decoded << " (is python3-jwt installed? scripts/install-deps)";
   EXPECT_EQ(decoded, "usr_cross cus_1 member");
@@ -141,9 +143,9 @@ TEST_F(JwtCodecTest, AgreesWithPythonJwt) {
   // PyJWT's token, checked by us.
   std::string theirs = Python(
       "import jwt\n"
-      "print(jwt.encode({'sub':'usr_py','customer_id':'','role':'admin','iat':" + std::to_string(now_) +
-          ",'exp':" + std::to_string(now_ + 600) + ",'iss':'meterline','aud':'meterline-api'}, '" + kSecret +
-          "', algorithm='HS256'))\n",
+      "print(jwt.encode({'sub':'usr_py','customer_id':'','role':'admin','iat':" +
+          std::to_string(now_) + ",'exp':" + std::to_string(now_ + 600) +
+          ",'iss':'meterline','aud':'meterline-api'}, '" + kSecret + "', algorithm='HS256'))\n",
       status);
   ASSERT_EQ(status, 0) << theirs;
   auto verified = codec_.Verify(theirs);
@@ -153,28 +155,32 @@ TEST_F(JwtCodecTest, AgreesWithPythonJwt) {
   // PyJWT with HS512 and with the wrong key: both refused by us.
   std::string hs512 = Python(
       "import jwt\n"
-      "print(jwt.encode({'sub':'usr_py','role':'admin','iat':" + std::to_string(now_) + ",'exp':" +
-          std::to_string(now_ + 600) + ",'iss':'meterline','aud':'meterline-api'}, '" + kSecret +
-          "', algorithm='HS512'))\n",
+      "print(jwt.encode({'sub':'usr_py','role':'admin','iat':" +
+          std::to_string(now_) + ",'exp':" + std::to_string(now_ + 600) +
+          ",'iss':'meterline','aud':'meterline-api'}, '" + kSecret + "', algorithm='HS512'))\n",
       status);
   EXPECT_EQ(Reason(hs512), "algorithm must be HS256");
   std::string wrong_key = Python(
       "import jwt\n"
-      "print(jwt.encode({'sub':'usr_py','role':'admin','iat':" + std::to_string(now_) + ",'exp':" +
-          std::to_string(now_ + 600) + ",'iss':'meterline','aud':'meterline-api'}, 'x'*40, algorithm='HS256'))\n",
+      "print(jwt.encode({'sub':'usr_py','role':'admin','iat':" +
+          std::to_string(now_) + ",'exp':" + std::to_string(now_ + 600) +
+          ",'iss':'meterline','aud':'meterline-api'}, 'x'*40, algorithm='HS256'))\n",
       status);
   EXPECT_EQ(Reason(wrong_key), "bad signature");
 
   // And PyJWT refuses what we refuse: a tampered token of ours.
   std::string tampered = ours.substr(0, ours.size() - 2) + (ours.back() == 'A' ? "BB" : "AA");
-  Python("import jwt, sys\n"
-         "try:\n"
-         "  jwt.decode('" + tampered + "', '" + kSecret + "', algorithms=['HS256'], audience='meterline-api', "
-         "options={'verify_exp': False, 'verify_iat': False})\n"
-         "  sys.exit(0)\n"
-         "except jwt.InvalidSignatureError:\n"
-         "  sys.exit(3)\n",
-         status);
+  Python(
+      "import jwt, sys\n"
+      "try:\n"
+      "  jwt.decode('" +
+          tampered + "', '" + kSecret +
+          "', algorithms=['HS256'], audience='meterline-api', "
+          "options={'verify_exp': False, 'verify_iat': False})\n"
+          "  sys.exit(0)\n"
+          "except jwt.InvalidSignatureError:\n"
+          "  sys.exit(3)\n",
+      status);
   EXPECT_EQ(WEXITSTATUS(status), 3);
   EXPECT_NE(Reason(tampered), "accepted");
 }

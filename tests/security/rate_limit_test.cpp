@@ -70,7 +70,8 @@ TEST(RateLimitParseTest, ParsesAndFormats) {
   EXPECT_EQ(limit->requests, 100);
   EXPECT_EQ(limit->window, std::chrono::seconds(900));
   EXPECT_EQ(ratelimit::FormatLimit(*limit), "100/15m");
-  for (const char* bad : {"", "100", "/15m", "100/", "100/15x", "0/1m", "-1/1m", "abc/1m", "10/0s", "1000000001/1m", "100000000/24h"}) {
+  for (const char* bad :
+       {"", "100", "/15m", "100/", "100/15x", "0/1m", "-1/1m", "abc/1m", "10/0s", "1000000001/1m", "100000000/24h"}) {
     EXPECT_FALSE(ratelimit::ParseLimit(bad).ok()) << bad;
   }
 }

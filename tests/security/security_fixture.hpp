@@ -72,8 +72,8 @@ class SecurityTest : public ::testing::TestWithParam<storage::Backend> {
 
   SignedIn SignIn(const std::string& email, const std::string& password = kPassword) {
     HttpClient client = Client();
-    HttpResult r = client.Post("/api/v1/auth/login",
-                               R"({"email":")" + email + R"(","password":")" + password + R"("})");
+    HttpResult r =
+        client.Post("/api/v1/auth/login", R"({"email":")" + email + R"(","password":")" + password + R"("})");
     EXPECT_EQ(r.status, 200) << r.body;
     return SignedIn{CookieValue(r, "mtl_session"), CookieValue(r, "mtl_csrf")};
   }

@@ -41,7 +41,8 @@ TEST_P(SecurityTest, DeletedDisabledAndDemotedUsersAreRefusedOnTheirNextRequest)
   std::string root_id = UserId(*billingd_, "root@meterline.test");
 
   // Demoted to a member of customer A: admin routes are 403, A's data readable, B's 404.
-  ASSERT_TRUE(db.Execute("UPDATE users SET role = 'member', customer_id = $1 WHERE id = $2", {customer_a_, root_id}).ok());
+  ASSERT_TRUE(
+      db.Execute("UPDATE users SET role = 'member', customer_id = $1 WHERE id = $2", {customer_a_, root_id}).ok());
   EXPECT_EQ(client.Get("/api/v1/admin/api-keys", {root.Bearer()}).status, 403);
   EXPECT_EQ(client.Get("/api/v1/billing/customers/" + customer_a_, {root.Bearer()}).status, 200);
   EXPECT_EQ(client.Get("/api/v1/billing/customers/" + customer_b_, {root.Bearer()}).status, 404);
@@ -49,7 +50,8 @@ TEST_P(SecurityTest, DeletedDisabledAndDemotedUsersAreRefusedOnTheirNextRequest)
   EXPECT_NE(me.body.find("\"member\""), std::string::npos) << me.body;
 
   // Disabled.
-  ASSERT_TRUE(db.Execute("UPDATE users SET role = 'admin', customer_id = NULL, disabled_at = 1 WHERE id = $1", {root_id}).ok());
+  ASSERT_TRUE(
+      db.Execute("UPDATE users SET role = 'admin', customer_id = NULL, disabled_at = 1 WHERE id = $1", {root_id}).ok());
   HttpResult disabled = client.Get("/api/v1/admin/api-keys", {root.Bearer()});
   EXPECT_EQ(disabled.status, 401);
   EXPECT_EQ(ErrorCode(disabled), "account_disabled");
@@ -85,10 +87,12 @@ TEST_P(SecurityTest, AdminsManageUsersThroughTheApiAndEveryChangeIsAudited) {
 
   // Disabling ends alice's sessions and her logins; enabling lets her sign in
   // again but does not bring the old session back.
-  EXPECT_EQ(client.Send("PATCH", "/api/v1/admin/users/" + alice_id, R"({"disabled":true})",
-                        {root.Cookie(), "Content-Type: application/json"})
+  EXPECT_EQ(client
+                .Send("PATCH", "/api/v1/admin/users/" + alice_id, R"({"disabled":true})",
+                      {root.Cookie(), "Content-Type: application/json"})
                 .status,
-            403) << "a cookie mutation needs the CSRF token";
+            403)
+      << "a cookie mutation needs the CSRF token";
   HttpResult disable = client.Send("PATCH", "/api/v1/admin/users/" + alice_id, R"({"disabled":true})", Mutating(root));
   ASSERT_EQ(disable.status, 200) << disable.body;
   EXPECT_EQ(json::parse(disable.body).as_object().at("disabled").as_bool(), true);
@@ -177,7 +181,8 @@ TEST_P(SecurityTest, CliManagesUsers) {
   ASSERT_EQ(RunBillingd({"user", "enable", "--email", "bob@beta.test"}, env).exit_code, 0);
   SignedIn bob_again = SignIn("bob@beta.test");
 
-  RunResult promote = RunBillingd({"user", "set-role", "--id", UserId(*billingd_, "bob@beta.test"), "--role", "admin"}, env);
+  RunResult promote =
+      RunBillingd({"user", "set-role", "--id", UserId(*billingd_, "bob@beta.test"), "--role", "admin"}, env);
   ASSERT_EQ(promote.exit_code, 0) << promote.err;
   EXPECT_EQ(client.Get("/api/v1/admin/api-keys", {bob_again.Bearer()}).status, 200);
   ASSERT_EQ(RunBillingd({"user", "revoke-sessions", "--email", "bob@beta.test"}, env).exit_code, 0);
@@ -206,9 +211,10 @@ TEST_P(SecurityTest, LockoutStaysWithTheAccountAndSparesKnownAddresses) {
   ASSERT_EQ(client.Post("/api/v1/auth/login", Login("bob@beta.test", kPassword), from("198.51.100.7")).status, 200);
   // Someone behind a shared NAT guesses bob's password.
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(client.Post("/api/v1/auth/login", Login("bob@beta.test", "guess-" + std::to_string(i)),
-                          from("203.0.113.9")).status,
-              401);
+    EXPECT_EQ(
+        client.Post("/api/v1/auth/login", Login("bob@beta.test", "guess-" + std::to_string(i)), from("203.0.113.9"))
+            .status,
+        401);
   }
   HttpResult locked = client.Post("/api/v1/auth/login", Login("bob@beta.test", kPassword), from("203.0.113.9"));
   EXPECT_EQ(locked.status, 429);
@@ -222,8 +228,8 @@ TEST_P(SecurityTest, LockoutStaysWithTheAccountAndSparesKnownAddresses) {
 }
 
 TEST_P(SecurityTest, AnAddressIsLockedOnlyAfterManyFailuresForAnyAccounts) {
-  StartBillingd({{"TRUSTED_PROXIES", "127.0.0.1"}, {"LOGIN_ADDRESS_LOCKOUT_AFTER", "8"},
-                 {"RATE_LIMITS", "auth=1000/1m"}});
+  StartBillingd(
+      {{"TRUSTED_PROXIES", "127.0.0.1"}, {"LOGIN_ADDRESS_LOCKOUT_AFTER", "8"}, {"RATE_LIMITS", "auth=1000/1m"}});
   SetUp2();
   HttpClient client = Client();
   std::vector<std::string> nat = {"X-Forwarded-For: 203.0.113.50"};
@@ -233,9 +239,9 @@ TEST_P(SecurityTest, AnAddressIsLockedOnlyAfterManyFailuresForAnyAccounts) {
   }
   HttpResult locked = client.Post("/api/v1/auth/login", Login("alice@acme.test", kPassword), nat);
   EXPECT_EQ(locked.status, 429) << "the address, not the account";
-  EXPECT_EQ(client.Post("/api/v1/auth/login", Login("alice@acme.test", kPassword),
-                        {"X-Forwarded-For: 203.0.113.51"}).status,
-            200);
+  EXPECT_EQ(
+      client.Post("/api/v1/auth/login", Login("alice@acme.test", kPassword), {"X-Forwarded-For: 203.0.113.51"}).status,
+      200);
 }
 
 // The rate limiter, the lockout and the audit log see the client behind a
@@ -243,8 +249,8 @@ TEST_P(SecurityTest, AnAddressIsLockedOnlyAfterManyFailuresForAnyAccounts) {
 TEST_P(SecurityTest, TrustedProxiesNameTheClientAndSpoofedHeadersAreIgnored) {
   HttpClient client = Client();
   // No TRUSTED_PROXIES: X-Forwarded-For from the peer is ignored.
-  ASSERT_EQ(client.Post("/api/v1/auth/login", Login("alice@acme.test", "nope-nope"),
-                        {"X-Forwarded-For: 198.51.100.1"}).status,
+  ASSERT_EQ(client.Post("/api/v1/auth/login", Login("alice@acme.test", "nope-nope"), {"X-Forwarded-For: 198.51.100.1"})
+                .status,
             401);
   auto address = [&](const std::string& action) {
     auto r = billingd_->database().db().Execute(
@@ -257,24 +263,28 @@ TEST_P(SecurityTest, TrustedProxiesNameTheClientAndSpoofedHeadersAreIgnored) {
   SetUp2();
   HttpClient proxied = Client();
   // Right-most untrusted hop: the client's own claim on the left is skipped.
-  ASSERT_EQ(proxied.Post("/api/v1/auth/login", Login("bob@beta.test", kPassword),
-                         {"X-Forwarded-For: 6.6.6.6, 198.51.100.23, 10.1.2.3"}).status,
+  ASSERT_EQ(proxied
+                .Post("/api/v1/auth/login", Login("bob@beta.test", kPassword),
+                      {"X-Forwarded-For: 6.6.6.6, 198.51.100.23, 10.1.2.3"})
+                .status,
             200);
   EXPECT_EQ(address("auth.login"), "198.51.100.23");
-  ASSERT_EQ(proxied.Post("/api/v1/auth/login", Login("bob@beta.test", kPassword),
-                         {"Forwarded: for=\"[2001:DB8::17]:4711\";proto=https, for=10.0.0.2"}).status,
+  ASSERT_EQ(proxied
+                .Post("/api/v1/auth/login", Login("bob@beta.test", kPassword),
+                      {"Forwarded: for=\"[2001:DB8::17]:4711\";proto=https, for=10.0.0.2"})
+                .status,
             200);
   EXPECT_EQ(address("auth.login"), "2001:db8::17");
   // Each client has its own auth budget (3 a minute): a fourth from one is 429, another client is not.
   for (int i = 0; i < 2; ++i) {
     proxied.Post("/api/v1/auth/login", Login("bob@beta.test", kPassword), {"X-Forwarded-For: 198.51.100.23"});
   }
-  EXPECT_EQ(proxied.Post("/api/v1/auth/login", Login("bob@beta.test", kPassword),
-                         {"X-Forwarded-For: 198.51.100.23"}).status,
-            429);
-  EXPECT_EQ(proxied.Post("/api/v1/auth/login", Login("bob@beta.test", kPassword),
-                         {"X-Forwarded-For: 198.51.100.24"}).status,
-            200);
+  EXPECT_EQ(
+      proxied.Post("/api/v1/auth/login", Login("bob@beta.test", kPassword), {"X-Forwarded-For: 198.51.100.23"}).status,
+      429);
+  EXPECT_EQ(
+      proxied.Post("/api/v1/auth/login", Login("bob@beta.test", kPassword), {"X-Forwarded-For: 198.51.100.24"}).status,
+      200);
 }
 
 }  // namespace

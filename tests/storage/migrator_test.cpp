@@ -89,9 +89,9 @@ TEST_P(MigratorTest, ConcurrentMigratorsApplyEachFileOnce) {
 
 TEST_P(MigratorTest, SpecTablesExistWithTheirConstraints) {
   ASSERT_TRUE(Migrator(db()).Apply().ok());
-  for (const char* table : {"customers", "plans", "subscriptions", "invoices", "invoice_line_items", "billing_audit",
-                            "billing_idempotency", "usage_alerts", "events", "stripe_webhook_events", "users",
-                            "api_keys"}) {
+  for (const char* table :
+       {"customers", "plans", "subscriptions", "invoices", "invoice_line_items", "billing_audit", "billing_idempotency",
+        "usage_alerts", "events", "stripe_webhook_events", "users", "api_keys"}) {
     auto r = db().Execute(std::string("SELECT COUNT(*) FROM ") + table);
     EXPECT_TRUE(r.ok()) << table << ": " << (r.ok() ? "" : r.error().message);
   }
@@ -102,8 +102,8 @@ TEST_P(MigratorTest, SpecTablesExistWithTheirConstraints) {
   auto duplicate = db().Execute(insert, {"evt_1"});
   ASSERT_FALSE(duplicate.ok());
   EXPECT_EQ(duplicate.error().code, ErrorCode::kConflict);
-  auto bad_status = db().Execute(
-      "INSERT INTO customers (id, name, created_at, updated_at) VALUES ('cus_1', 'A', 1, 1)");
+  auto bad_status =
+      db().Execute("INSERT INTO customers (id, name, created_at, updated_at) VALUES ('cus_1', 'A', 1, 1)");
   ASSERT_TRUE(bad_status.ok());
   auto bad_invoice = db().Execute(
       "INSERT INTO invoices (id, customer_id, period_start, period_end, status, currency, created_at, updated_at) "

@@ -74,7 +74,8 @@ TEST(SchemaParityTest, SqliteAndPostgresHaveTheSameTablesAndColumns) {
     ASSERT_TRUE(pg.count(table)) << "table " << table << " is only in SQLite";
     EXPECT_EQ(columns, pg.at(table)) << "table " << table << " differs";
   }
-  for (const auto& [table, unused] : pg) EXPECT_TRUE(lite.count(table)) << "table " << table << " is only in PostgreSQL";
+  for (const auto& [table, unused] : pg)
+    EXPECT_TRUE(lite.count(table)) << "table " << table << " is only in PostgreSQL";
 }
 
 }  // namespace

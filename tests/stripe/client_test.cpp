@@ -4,8 +4,8 @@
 // Stripe's error object, and no secret in the logs.
 #include <gtest/gtest.h>
 
-#include "fake_stripe.hpp"
 #include "core/log.hpp"
+#include "fake_stripe.hpp"
 #include "stripe/client.hpp"
 
 namespace meterline::testing {
@@ -15,8 +15,8 @@ using stripe::FormParams;
 using stripe::StripeClient;
 
 TEST(StripeForm, EncodesNestedKeysTheWayStripeDoes) {
-  EXPECT_EQ(stripe::FormEncode({{"metadata[invoice_id]", "inv_1"}, {"lines[0][amount]", "100"},
-                                {"description", "A & B = c/d"}}),
+  EXPECT_EQ(stripe::FormEncode(
+                {{"metadata[invoice_id]", "inv_1"}, {"lines[0][amount]", "100"}, {"description", "A & B = c/d"}}),
             "metadata%5Binvoice_id%5D=inv_1&lines%5B0%5D%5Bamount%5D=100&description=A%20%26%20B%20%3D%20c%2Fd");
 }
 

@@ -18,10 +18,9 @@ namespace meterline::testing {
 class FakeStripe {
  public:
   FakeStripe() {
-    process_ = std::make_unique<ChildProcess>("/usr/bin/python3",
-                                              std::vector<std::string>{std::string(MTL_SOURCE_DIR) +
-                                                                       "/tests/fakes/fake_stripe.py"},
-                                              std::map<std::string, std::string>{});
+    process_ = std::make_unique<ChildProcess>(
+        "/usr/bin/python3", std::vector<std::string>{std::string(MTL_SOURCE_DIR) + "/tests/fakes/fake_stripe.py"},
+        std::map<std::string, std::string>{});
     auto port = process_->WaitForListeningPort(std::chrono::seconds(10));
     if (!port) throw std::runtime_error("fake Stripe did not start: " + process_->Stderr());
     base_url_ = "http://127.0.0.1:" + std::to_string(*port);
@@ -31,10 +30,9 @@ class FakeStripe {
 
   // The next `times` requests under `path` fail with `status` (0: the
   // connection is dropped), optionally with Stripe-Should-Retry.
-  void Fail(const std::string& path, int status, int times, const std::string& should_retry = "",
-            int delay_ms = 0) {
-    std::string body = R"({"path":")" + path + R"(","status":)" + std::to_string(status) +
-                       R"(,"times":)" + std::to_string(times) + R"(,"delay_ms":)" + std::to_string(delay_ms) +
+  void Fail(const std::string& path, int status, int times, const std::string& should_retry = "", int delay_ms = 0) {
+    std::string body = R"({"path":")" + path + R"(","status":)" + std::to_string(status) + R"(,"times":)" +
+                       std::to_string(times) + R"(,"delay_ms":)" + std::to_string(delay_ms) +
                        (should_retry.empty() ? "" : R"(,"should_retry":")" + should_retry + "\"") + "}";
     HttpClient(base_url_).Post("/_fake/fail", body);
   }
@@ -55,9 +53,7 @@ class FakeStripe {
   void ForgetIdempotencyKeys() { HttpClient(base_url_).Post("/_fake/forget_keys", ""); }
 
   // Stripe's invoices and customers as the fake holds them.
-  boost::json::object State() {
-    return boost::json::parse(HttpClient(base_url_).Get("/_fake/state").body).as_object();
-  }
+  boost::json::object State() { return boost::json::parse(HttpClient(base_url_).Get("/_fake/state").body).as_object(); }
 
   // A control endpoint of the fake with a JSON body; its JSON answer.
   boost::json::object Control(const std::string& path, const boost::json::object& body) {

@@ -266,8 +266,8 @@ TEST_P(InvoiceSyncTest, FailuresBackOffAndEndDeadWithTheirError) {
   auto run = Sync(1).RunOutbox();
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->failed, 6);
-  auto row = db().Execute("SELECT status, attempts, last_error, next_attempt_at FROM stripe_outbox ORDER BY id")
-                 ->rows.at(0);
+  auto row =
+      db().Execute("SELECT status, attempts, last_error, next_attempt_at FROM stripe_outbox ORDER BY id")->rows.at(0);
   EXPECT_EQ(row.Text(0), "failed");
   EXPECT_EQ(row.Int(1), 1);
   EXPECT_NE(row.Text(2).find("Injected failure"), std::string::npos) << row.Text(2);
@@ -299,20 +299,21 @@ TEST_P(InvoiceSyncTest, PullingAppliesStripesPaymentButNeverMovesBackwards) {
   auto paid = sync_->PullInvoice(ids[0]);
   ASSERT_TRUE(paid.ok()) << paid.error().message;
   EXPECT_EQ(*paid, "paid");
-  auto row = db().Execute("SELECT status, amount_paid_minor, total_minor, amount_due_minor, paid_at FROM invoices "
-                          "WHERE id = $1",
-                          {ids[0]})
+  auto row = db().Execute(
+                     "SELECT status, amount_paid_minor, total_minor, amount_due_minor, paid_at FROM invoices "
+                     "WHERE id = $1",
+                     {ids[0]})
                  ->rows[0];
   EXPECT_EQ(row.Int(1), row.Int(2));
   EXPECT_EQ(row.Int(3), 0);
   EXPECT_FALSE(row.IsNull(4));
-  EXPECT_EQ(db().Execute("SELECT COUNT(*) FROM billing_audit WHERE action = 'invoice.synced_from_stripe'")
-                ->rows[0]
-                .Int(0),
-            1);
+  EXPECT_EQ(
+      db().Execute("SELECT COUNT(*) FROM billing_audit WHERE action = 'invoice.synced_from_stripe'")->rows[0].Int(0),
+      1);
 
   // Ours was voided here while Stripe still says open: void stays.
-  ASSERT_TRUE(billingd_->app().invoices->Transition(ids[1], invoicing::InvoiceStatus::kVoid, clock_.Now(), "test").ok());
+  ASSERT_TRUE(
+      billingd_->app().invoices->Transition(ids[1], invoicing::InvoiceStatus::kVoid, clock_.Now(), "test").ok());
   EXPECT_EQ(*sync_->PullInvoice(ids[1]), "void");
   // An invoice we do not have.
   EXPECT_EQ(sync_->PullInvoice("inv_missing").error().code, ErrorCode::kNotFound);
@@ -335,8 +336,8 @@ TEST_P(InvoiceSyncTest, TheCommandSyncsTheOutboxAndOneInvoice) {
   EXPECT_EQ(one.out, id + " open\n");
   RunResult missing = RunBillingd({"stripe", "sync", "--invoice", "inv_nope"}, env);
   EXPECT_EQ(missing.exit_code, 1);
-  RunResult no_key = RunBillingd({"stripe", "sync"}, {{"DATABASE_URL", billingd_->database().url()},
-                                                      {"DATA_DIR", env["DATA_DIR"]}});
+  RunResult no_key =
+      RunBillingd({"stripe", "sync"}, {{"DATABASE_URL", billingd_->database().url()}, {"DATA_DIR", env["DATA_DIR"]}});
   EXPECT_EQ(no_key.exit_code, 1);
   EXPECT_NE(no_key.err.find("STRIPE_SECRET_KEY is not set"), std::string::npos) << no_key.err;
   EXPECT_EQ(RunBillingd({"stripe", "push"}, env).exit_code, 2);

@@ -81,9 +81,9 @@ class WebhookProcessingTest : public SecurityTest {
 
   // Our first invoice of Acme and its Stripe id.
   std::pair<std::string, std::string> AcmeInvoice() {
-    auto r = db().Execute(
-        "SELECT id, stripe_invoice_id FROM invoices WHERE customer_id = $1 ORDER BY period_start LIMIT 1",
-        {customer_a_});
+    auto r =
+        db().Execute("SELECT id, stripe_invoice_id FROM invoices WHERE customer_id = $1 ORDER BY period_start LIMIT 1",
+                     {customer_a_});
     return {r->rows.at(0).Text(0), r->rows.at(0).Text(1)};
   }
 
@@ -140,14 +140,18 @@ TEST_P(WebhookProcessingTest, DeliveriesAreRecordedOnceAndAPaymentIsAppliedOnce)
 
 TEST_P(WebhookProcessingTest, AnInvoiceMadeInStripeArrivesInAnyOrderAndEndsPaid) {
   // Made in Stripe's dashboard for Acme, which Stripe knows from the sync.
-  std::string stripe_customer =
-      Scalar("SELECT stripe_customer_id FROM customers WHERE id = $1", {customer_a_});
+  std::string stripe_customer = Scalar("SELECT stripe_customer_id FROM customers WHERE id = $1", {customer_a_});
   auto created = client_->Post("invoices", {{"customer", stripe_customer}, {"currency", "usd"}}, "dash-1");
   ASSERT_TRUE(created.ok());
   std::string theirs(created->at("id").as_string());
-  ASSERT_TRUE(client_->Post("invoiceitems", {{"customer", stripe_customer}, {"invoice", theirs}, {"amount", "2500"},
-                                             {"currency", "usd"}, {"description", "Setup – ünïcode"}},
-                            "dash-2")
+  ASSERT_TRUE(client_
+                  ->Post("invoiceitems",
+                         {{"customer", stripe_customer},
+                          {"invoice", theirs},
+                          {"amount", "2500"},
+                          {"currency", "usd"},
+                          {"description", "Setup – ünïcode"}},
+                         "dash-2")
                   .ok());
   ASSERT_TRUE(client_->Post("invoices/" + theirs + "/finalize", {}, "dash-3").ok());
   fake_.Advance(30);
@@ -162,7 +166,8 @@ TEST_P(WebhookProcessingTest, AnInvoiceMadeInStripeArrivesInAnyOrderAndEndsPaid)
     EXPECT_EQ(Process().processed, 1);
   }
   auto ours = db().Execute(
-      "SELECT id, status, total_minor, amount_paid_minor, customer_id, number FROM invoices WHERE stripe_invoice_id = $1",
+      "SELECT id, status, total_minor, amount_paid_minor, customer_id, number FROM invoices WHERE stripe_invoice_id = "
+      "$1",
       {theirs});
   ASSERT_EQ(ours->rows.size(), 1u);
   const auto& row = ours->rows[0];
@@ -187,9 +192,8 @@ TEST_P(WebhookProcessingTest, MetadataLinksOnlyAnInvoiceOfTheSameCustomer) {
   ASSERT_TRUE(db().Execute("UPDATE invoices SET stripe_invoice_id = NULL WHERE id = $1", {ours}).ok());
   // Someone edits an invoice of Globex in Stripe's dashboard to name it.
   std::string globex = Scalar("SELECT stripe_customer_id FROM customers WHERE id = $1", {customer_b_});
-  auto forged = client_->Post("invoices",
-                              {{"customer", globex}, {"currency", "usd"}, {"metadata[meterline_invoice_id]", ours}},
-                              "forged-1");
+  auto forged = client_->Post(
+      "invoices", {{"customer", globex}, {"currency", "usd"}, {"metadata[meterline_invoice_id]", ours}}, "forged-1");
   ASSERT_TRUE(forged.ok());
   std::vector<std::string> ids = fake_.EventIds("invoice.created");
   fake_.Deliver({ids.back()});
@@ -268,7 +272,8 @@ TEST_P(WebhookProcessingTest, SubscriptionEventsApplyNewestAndCanceledIsFinal) {
 
   fake_.Advance(10);
   HttpClient stripe_http(fake_.base_url());
-  ASSERT_EQ(stripe_http.Send("DELETE", "/v1/subscriptions/" + sub_id, "", {"Authorization: Bearer sk_test_x"}).status, 200);
+  ASSERT_EQ(stripe_http.Send("DELETE", "/v1/subscriptions/" + sub_id, "", {"Authorization: Bearer sk_test_x"}).status,
+            200);
   fake_.Deliver(fake_.EventIds("customer.subscription.deleted"));
   Process();
   EXPECT_EQ(Scalar("SELECT status FROM subscriptions WHERE id = $1", {ours}), "canceled");
@@ -291,9 +296,9 @@ TEST_P(WebhookProcessingTest, FailedPaymentsAreCountedAndRefundsRecordedOnce) {
   fake_.Deliver({failures[0], failures[1], failures[0]});
   Process();
   EXPECT_EQ(Scalar("SELECT failed_payment_count FROM invoices WHERE id = $1", {ours}), "2");
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'invoice.payment_failed' AND customer_id = $1",
-                  {customer_a_}),
-            2);
+  EXPECT_EQ(
+      Count("SELECT COUNT(*) FROM events WHERE type = 'invoice.payment_failed' AND customer_id = $1", {customer_a_}),
+      2);
 
   ASSERT_TRUE(client_->Post("invoices/" + theirs + "/pay", {}, "pay-r").ok());
   std::string charge;
@@ -309,9 +314,9 @@ TEST_P(WebhookProcessingTest, FailedPaymentsAreCountedAndRefundsRecordedOnce) {
   // The later refund event was processed too, but the total only grows.
   EXPECT_EQ(Scalar("SELECT amount_refunded_minor FROM invoices WHERE id = $1", {ours}),
             Scalar("SELECT total_minor FROM invoices WHERE id = $1", {ours}));
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'charge.refunded' AND customer_id = $1",
-                  {customer_a_}),
-            2);
+  EXPECT_EQ(
+      Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'charge.refunded' AND customer_id = $1", {customer_a_}),
+      2);
   EXPECT_NE(Outcome(refunds[0]).find("on " + ours), std::string::npos) << Outcome(refunds[0]);
 }
 
@@ -340,8 +345,8 @@ TEST_P(WebhookProcessingTest, FailuresRetryThenDieAndAnAdminCanRetry) {
   std::string id = std::to_string(events[0].at("id").as_int64());
   EXPECT_EQ(events[0].at("attempts").as_int64(), 10);
 
-  HttpResult member = Client().Post("/api/v1/admin/webhooks/stripe/" + id + "/retry", "",
-                                    {SignIn("alice@acme.test").Bearer()});
+  HttpResult member =
+      Client().Post("/api/v1/admin/webhooks/stripe/" + id + "/retry", "", {SignIn("alice@acme.test").Bearer()});
   EXPECT_EQ(member.status, 403);
   EXPECT_EQ(Client().Post("/api/v1/admin/webhooks/stripe/999999/retry", "", {admin.Bearer()}).status, 404);
   fake_.Heal();

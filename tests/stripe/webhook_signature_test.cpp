@@ -35,8 +35,7 @@ TEST(WebhookSignature, RefusesTamperingWrongSecretsAndStaleTimestamps) {
   EXPECT_EQ(Reason(VerifyWebhookSignature(header, kPayload, "whsec_other", At(1764000000))), "signature_mismatch");
   EXPECT_EQ(Reason(VerifyWebhookSignature(header, kPayload, kSecret, At(1764000301))), "signature_expired");
   EXPECT_EQ(Reason(VerifyWebhookSignature(header, kPayload, kSecret, At(1763999699))), "signature_expired");
-  EXPECT_EQ(Reason(VerifyWebhookSignature(header, kPayload, kSecret, At(1764000400), std::chrono::seconds(600))),
-            "ok");
+  EXPECT_EQ(Reason(VerifyWebhookSignature(header, kPayload, kSecret, At(1764000400), std::chrono::seconds(600))), "ok");
 }
 
 TEST(WebhookSignature, AnyV1MatchesDuringSecretRotationAndOnlyV1Counts) {
@@ -49,13 +48,12 @@ TEST(WebhookSignature, AnyV1MatchesDuringSecretRotationAndOnlyV1Counts) {
   // The right signature under v0 (or any other scheme) is not trusted.
   EXPECT_EQ(Reason(VerifyWebhookSignature("t=1764000000,v0=" + v1, kPayload, kSecret, At(1764000000))),
             "signature_missing");
-  EXPECT_EQ(Reason(VerifyWebhookSignature("t=1764000000,v2=" + v1 + ",v1=" + old_v1, kPayload, kSecret,
-                                          At(1764000000))),
-            "signature_mismatch");
+  EXPECT_EQ(
+      Reason(VerifyWebhookSignature("t=1764000000,v2=" + v1 + ",v1=" + old_v1, kPayload, kSecret, At(1764000000))),
+      "signature_mismatch");
   EXPECT_EQ(Reason(VerifyWebhookSignature("", kPayload, kSecret, At(1764000000))), "signature_missing");
   EXPECT_EQ(Reason(VerifyWebhookSignature("v1=" + v1, kPayload, kSecret, At(1764000000))), "signature_missing");
-  EXPECT_EQ(Reason(VerifyWebhookSignature("t=abc,v1=" + v1, kPayload, kSecret, At(1764000000))),
-            "signature_missing");
+  EXPECT_EQ(Reason(VerifyWebhookSignature("t=abc,v1=" + v1, kPayload, kSecret, At(1764000000))), "signature_missing");
 }
 
 TEST(WebhookSignature, TimestampMustBeOneWholeNumber) {
@@ -119,8 +117,7 @@ TEST_F(StripeNodeCrossCheck, HeadersFromStripeNodeVerifyHere) {
   EXPECT_EQ(Reason(VerifyWebhookSignature(header, kPayload, kSecret, SystemClock().Now())), "ok");
   std::string tampered = kPayload + " ";
   EXPECT_EQ(Reason(VerifyWebhookSignature(header, tampered, kSecret, SystemClock().Now())), "signature_mismatch");
-  EXPECT_EQ(Reason(VerifyWebhookSignature(header, kPayload, "whsec_wrong", SystemClock().Now())),
-            "signature_mismatch");
+  EXPECT_EQ(Reason(VerifyWebhookSignature(header, kPayload, "whsec_wrong", SystemClock().Now())), "signature_mismatch");
   std::string stale = Node(std::string("sign ") + kSecret + " " + payload_file_ + " " + std::to_string(now - 301));
   EXPECT_EQ(Reason(VerifyWebhookSignature(stale, kPayload, kSecret, SystemClock().Now())), "signature_expired");
 }

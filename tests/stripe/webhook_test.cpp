@@ -54,7 +54,8 @@ TEST_P(WebhookTest, BadSignaturesAre401AndRecordNothing) {
   HttpResult wrong = Deliver(Event("evt_b"), "whsec_not_ours");
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(ErrorCode(wrong), "signature_mismatch");
-  HttpResult unsigned_body = Client().Post("/api/v1/webhooks/stripe", Event("evt_c"), {"Content-Type: application/json"});
+  HttpResult unsigned_body =
+      Client().Post("/api/v1/webhooks/stripe", Event("evt_c"), {"Content-Type: application/json"});
   EXPECT_EQ(unsigned_body.status, 401);
   EXPECT_EQ(ErrorCode(unsigned_body), "signature_missing");
   std::string body = Event("evt_d");

@@ -10,8 +10,8 @@
 namespace meterline::testing {
 
 struct HttpResult {
-  long status = 0;       // 0 when the request failed at the transport level
-  std::string error;     // libcurl's message when status == 0
+  long status = 0;    // 0 when the request failed at the transport level
+  std::string error;  // libcurl's message when status == 0
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // of the final response
 
@@ -37,7 +37,7 @@ class HttpClient {
 
  private:
   std::string base_url_;
-  void* curl_;  // CURL*
+  void* curl_;               // CURL*
   long timeout_ms_ = 60000;  // a ceiling for a hung server; sanitizer builds are slow
 };
 

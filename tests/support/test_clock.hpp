@@ -26,7 +26,7 @@ TimePoint TestNow();
 // For a test that cannot run at a pinned instant, e.g. because it starts a
 // child billingd, which keeps the system clock: skipped when MTL_TEST_NOW is
 // set (the unpinned run covers it).
-#define MTL_SKIP_WHEN_PINNED()                                                                 \
-  do {                                                                                         \
+#define MTL_SKIP_WHEN_PINNED()                                                              \
+  do {                                                                                      \
     if (::meterline::testing::PinnedNow()) GTEST_SKIP() << "runs on the system clock only"; \
   } while (false)

@@ -30,9 +30,9 @@ BillingdHarness::BillingdHarness(Options options) {
   config->host = "127.0.0.1";
   config->port = 0;
   app::BuildOptions build;
-  build.password_cost = options.password_cost.value_or(config->mode == app::Mode::kProduction
-                                                           ? auth::PasswordCost::kInteractive
-                                                           : auth::PasswordCost::kTestsOnlyMinimum);
+  build.password_cost =
+      options.password_cost.value_or(config->mode == app::Mode::kProduction ? auth::PasswordCost::kInteractive
+                                                                            : auth::PasswordCost::kTestsOnlyMinimum);
   auto app = app::BuildApp(*config, *clock_, build);
   if (!app.ok()) throw std::runtime_error("harness wiring: " + app.error().message);
   app_ = std::move(app).value();

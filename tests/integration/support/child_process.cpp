@@ -48,7 +48,8 @@ ChildProcess::ChildProcess(const std::string& program, const std::vector<std::st
   std::ofstream(stdin_path_) << stdin_data;
   std::vector<std::string> env_strings;
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  if (!env.count("PATH")) env_strings.push_back(std::string("PATH=") + (std::getenv("PATH") ? std::getenv("PATH") : ""));
+  if (!env.count("PATH"))
+    env_strings.push_back(std::string("PATH=") + (std::getenv("PATH") ? std::getenv("PATH") : ""));
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {

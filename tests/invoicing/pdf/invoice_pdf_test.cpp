@@ -103,7 +103,8 @@ PdfInvoice SampleInvoice() {
   invoice.issue_date = "2025-01-31";
   invoice.due_date = "2025-03-02";
   invoice.period = "2025-01-01 – 2025-02-01";
-  invoice.issuer = {"Meterline Inc.", {"100 Market Street, Suite 300", "San Francisco, CA 94105", "billing@meterline.example"}};
+  invoice.issuer = {"Meterline Inc.",
+                    {"100 Market Street, Suite 300", "San Francisco, CA 94105", "billing@meterline.example"}};
   invoice.customer = {"Café Ünïcode — Łódź Straße Ltd", {"Königstraße 12", "70173 Stuttgart", "VAT DE123456789"}};
   invoice.lines = {
       {"Growth plan — base fee", "1", "$499.00", "$499.00"},
@@ -128,7 +129,8 @@ PdfInvoice LongInvoice(int line_count) {
   for (int line_idx = 1; line_idx <= line_count; ++line_idx) {
     char description[64];
     std::snprintf(description, sizeof description, "Usage line %03d — résumé", line_idx);
-    invoice.lines.push_back({description, std::to_string(line_idx * 10), "$1.00", "$" + std::to_string(line_idx * 10) + ".00"});
+    invoice.lines.push_back(
+        {description, std::to_string(line_idx * 10), "$1.00", "$" + std::to_string(line_idx * 10) + ".00"});
   }
   return invoice;
 }
@@ -354,7 +356,8 @@ TEST_F(InvoicePdfTest, RendersFromSeveralThreadsAtOnce) {
     });
   }
   for (std::thread& thread : threads) thread.join();
-  for (int thread_idx = 0; thread_idx < kThreads; ++thread_idx) EXPECT_EQ(mismatches[static_cast<size_t>(thread_idx)], 0);
+  for (int thread_idx = 0; thread_idx < kThreads; ++thread_idx)
+    EXPECT_EQ(mismatches[static_cast<size_t>(thread_idx)], 0);
 }
 
 }  // namespace

@@ -51,20 +51,21 @@ TEST(ConfigTest, InvalidValuesNameTheVariable) {
     const char* value;
     const char* expect;
   };
-  for (const Case& c : {Case{"PORT", "abc", "PORT must be an integer between 0 and 65535, got 'abc'"},
-                        Case{"PORT", "70000", "PORT must be an integer"},
-                        Case{"BILLING_ENABLED", "maybe", "BILLING_ENABLED must be true or false, got 'maybe'"},
-                        Case{"MODE", "prod", "MODE must be development or production"},
-                        Case{"DATABASE_URL", "mysql://x", "DATABASE_URL must start with"},
-                        Case{"REDIS_URL", "http://x", "REDIS_URL must be a redis:// URL"},
-                        Case{"LOG_LEVEL", "loud", "LOG_LEVEL must be one of"},
-                        Case{"RECONCILE_ALERT_THRESHOLD", "lots", "RECONCILE_ALERT_THRESHOLD: 'lots' is not one amount"},
-                        Case{"RECONCILE_ALERT_THRESHOLD", "1000,XYZ=5", "RECONCILE_ALERT_THRESHOLD: 'XYZ' is not a currency"},
-                        Case{"RECONCILE_ALERT_THRESHOLD", "1000,EUR=", "RECONCILE_ALERT_THRESHOLD: 'EUR=' needs an amount"},
-                        Case{"RECONCILE_ALERT_THRESHOLD", "1000,2000", "RECONCILE_ALERT_THRESHOLD: '2000' is not one amount"},
-                        Case{"RECONCILE_ALERT_THRESHOLD", "-5", "RECONCILE_ALERT_THRESHOLD: '-5' is not one amount"},
-                        Case{"INGEST_MAX_EVENT_VALUE", "1050019585252138",
-                             "INGEST_MAX_EVENT_VALUE must be an integer between 1 and 1050019585252137"}}) {
+  for (const Case& c :
+       {Case{"PORT", "abc", "PORT must be an integer between 0 and 65535, got 'abc'"},
+        Case{"PORT", "70000", "PORT must be an integer"},
+        Case{"BILLING_ENABLED", "maybe", "BILLING_ENABLED must be true or false, got 'maybe'"},
+        Case{"MODE", "prod", "MODE must be development or production"},
+        Case{"DATABASE_URL", "mysql://x", "DATABASE_URL must start with"},
+        Case{"REDIS_URL", "http://x", "REDIS_URL must be a redis:// URL"},
+        Case{"LOG_LEVEL", "loud", "LOG_LEVEL must be one of"},
+        Case{"RECONCILE_ALERT_THRESHOLD", "lots", "RECONCILE_ALERT_THRESHOLD: 'lots' is not one amount"},
+        Case{"RECONCILE_ALERT_THRESHOLD", "1000,XYZ=5", "RECONCILE_ALERT_THRESHOLD: 'XYZ' is not a currency"},
+        Case{"RECONCILE_ALERT_THRESHOLD", "1000,EUR=", "RECONCILE_ALERT_THRESHOLD: 'EUR=' needs an amount"},
+        Case{"RECONCILE_ALERT_THRESHOLD", "1000,2000", "RECONCILE_ALERT_THRESHOLD: '2000' is not one amount"},
+        Case{"RECONCILE_ALERT_THRESHOLD", "-5", "RECONCILE_ALERT_THRESHOLD: '-5' is not one amount"},
+        Case{"INGEST_MAX_EVENT_VALUE", "1050019585252138",
+             "INGEST_MAX_EVENT_VALUE must be an integer between 1 and 1050019585252137"}}) {
     auto config = LoadConfig(Env({{c.name, c.value}}));
     ASSERT_FALSE(config.ok()) << c.name;
     EXPECT_EQ(config.error().message.rfind(c.expect, 0), 0u) << config.error().message;
@@ -165,7 +166,8 @@ TEST(ConfigTest, FlagsOverrideEnvironment) {
 // The tests' cheap password hashing is code's choice alone, and never in
 // production mode (before anything is opened).
 TEST(ConfigTest, TheTestsOnlyPasswordCostIsRefusedInProduction) {
-  auto config = LoadConfig(Env({{"MODE", "production"}, {"JWT_SECRET", std::string(32, 'k')},
+  auto config = LoadConfig(Env({{"MODE", "production"},
+                                {"JWT_SECRET", std::string(32, 'k')},
                                 {"DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none"}}));
   ASSERT_TRUE(config.ok()) << config.error().message;
   SystemClock clock;

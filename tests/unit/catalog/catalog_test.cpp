@@ -12,10 +12,10 @@ TEST(CatalogTest, DefaultHasTheSpecTiers) {
     const char* id;
     int64_t impressions, api_calls, bytes;
   };
-  for (const Tier& t : {Tier{"starter", 1'000'000, 100'000, 50'000'000'000},
-                        Tier{"growth", 10'000'000, 1'000'000, 500'000'000'000},
-                        Tier{"scale", 50'000'000, 5'000'000, 2'500'000'000'000},
-                        Tier{"enterprise", 100'000'000, 10'000'000, 5'000'000'000'000}}) {
+  for (const Tier& t :
+       {Tier{"starter", 1'000'000, 100'000, 50'000'000'000}, Tier{"growth", 10'000'000, 1'000'000, 500'000'000'000},
+        Tier{"scale", 50'000'000, 5'000'000, 2'500'000'000'000},
+        Tier{"enterprise", 100'000'000, 10'000'000, 5'000'000'000'000}}) {
     const Plan* plan = c.FindPlan(t.id);
     ASSERT_NE(plan, nullptr) << t.id;
     EXPECT_EQ(plan->limits.at("impressions"), t.impressions) << t.id;
@@ -45,8 +45,11 @@ TEST(CatalogTest, PlanOverridesAMetricPrice) {
 }
 
 TEST(CatalogTest, ErrorsNameThePath) {
-  const char* metrics = R"("metrics": [{"id": "m", "name": "M", "unit": "u", "overage_price": {"amount": "1", "per": 1}}])";
-  auto parse = [&](const std::string& plans) { return Catalog::Parse(std::string("{") + metrics + ", " + plans + "}"); };
+  const char* metrics =
+      R"("metrics": [{"id": "m", "name": "M", "unit": "u", "overage_price": {"amount": "1", "per": 1}}])";
+  auto parse = [&](const std::string& plans) {
+    return Catalog::Parse(std::string("{") + metrics + ", " + plans + "}");
+  };
   struct Case {
     std::string plans;
     std::string message;

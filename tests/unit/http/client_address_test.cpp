@@ -32,7 +32,8 @@ TEST(TrustedProxies, ParsesBlocksAndAddressesOfBothFamilies) {
 }
 
 TEST(TrustedProxies, RefusesWhatIsNotABlock) {
-  for (const char* bad : {"10.0.0.0/33", "fd00::/129", "10.0.0.0/", "10.0.0.0/x", "10.0.0", "example.com", "1.2.3.4/-1"}) {
+  for (const char* bad :
+       {"10.0.0.0/33", "fd00::/129", "10.0.0.0/", "10.0.0.0/x", "10.0.0", "example.com", "1.2.3.4/-1"}) {
     auto parsed = TrustedProxies::Parse(bad);
     EXPECT_FALSE(parsed.ok()) << bad;
   }
@@ -55,10 +56,10 @@ TEST(ClientAddress, TheRightMostUntrustedHopWins) {
   EXPECT_EQ(ResolveClientAddress("10.0.0.1", With({{"X-Forwarded-For", "6.6.6.6, 198.51.100.9, 10.9.9.9"}}), trusted),
             "198.51.100.9");
   // Several fields are one list, in order.
-  EXPECT_EQ(ResolveClientAddress("10.0.0.1",
-                                 With({{"X-Forwarded-For", "6.6.6.6"}, {"X-Forwarded-For", "198.51.100.9, 10.1.1.1"}}),
-                                 trusted),
-            "198.51.100.9");
+  EXPECT_EQ(
+      ResolveClientAddress(
+          "10.0.0.1", With({{"X-Forwarded-For", "6.6.6.6"}, {"X-Forwarded-For", "198.51.100.9, 10.1.1.1"}}), trusted),
+      "198.51.100.9");
   // Every hop trusted: the left-most.
   EXPECT_EQ(ResolveClientAddress("10.0.0.1", With({{"X-Forwarded-For", "10.2.2.2, 10.3.3.3"}}), trusted), "10.2.2.2");
   // Garbage stops the walk at the last proxy that vouched for something.

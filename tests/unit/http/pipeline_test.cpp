@@ -2,8 +2,8 @@
 // become a bare 500, request ids, feature flags — without any transport.
 #include "http/middleware/pipeline.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include "core/log.hpp"
 #include "http/middleware/access_log.hpp"
@@ -22,7 +22,8 @@ class PipelineTest : public ::testing::Test {
       throw std::runtime_error("database password=hunter2 leaked into an exception");
     });
     Add(Method::kGet, "/conflict", [](Request&) -> Result<Response> { return Conflict("already there"); });
-    Add(Method::kGet, "/billing/x", [](Request&) -> Result<Response> { return Response::Text(200, "billing"); },
+    Add(
+        Method::kGet, "/billing/x", [](Request&) -> Result<Response> { return Response::Text(200, "billing"); },
         "billing");
     Route json;
     json.method = Method::kPost;
@@ -164,8 +165,7 @@ TEST_F(PipelineTest, MetricsCountRequestsByRoutePattern) {
   Send(Method::kGet, "/ok", "", "", {}, pipeline.get());
   Send(Method::kGet, "/nope", "", "", {}, pipeline.get());
   std::string text = registry.Render();
-  EXPECT_NE(text.find(R"(meterline_http_requests_total{route="/ok",method="GET",status="200"} 2)"),
-            std::string::npos)
+  EXPECT_NE(text.find(R"(meterline_http_requests_total{route="/ok",method="GET",status="200"} 2)"), std::string::npos)
       << text;
   EXPECT_NE(text.find(R"(route="unmatched",method="GET",status="404"} 1)"), std::string::npos);
   EXPECT_NE(text.find("meterline_http_requests_in_flight 0"), std::string::npos);

@@ -80,9 +80,7 @@ TEST_F(StaticFilesTest, EtagGives304) {
   EXPECT_TRUE(second->body.empty());
 }
 
-TEST(StaticFilesOpenTest, MissingBuildGivesNull) {
-  EXPECT_EQ(StaticFiles::Open("/nonexistent/dir"), nullptr);
-}
+TEST(StaticFilesOpenTest, MissingBuildGivesNull) { EXPECT_EQ(StaticFiles::Open("/nonexistent/dir"), nullptr); }
 
 }  // namespace
 }  // namespace meterline::http

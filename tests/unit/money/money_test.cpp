@@ -23,17 +23,17 @@ TEST(DecimalTest, ParsesAndPrintsExactly) {
   EXPECT_EQ(D("-9.223372036854775808").ToString(), "-9.223372036854775808");
   EXPECT_FALSE(Decimal::Parse("-9223372036854775809").has_value());
   EXPECT_FALSE(Decimal::Parse("9223372036854775808").has_value());
-  for (const char* bad : {"", "-", ".5", "5.", "1e3", "+1", " 1", "1 ", "1.2.3", "0.1234567890123456789",
-                          "99999999999999999999"}) {
+  for (const char* bad :
+       {"", "-", ".5", "5.", "1e3", "+1", " 1", "1 ", "1.2.3", "0.1234567890123456789", "99999999999999999999"}) {
     EXPECT_FALSE(Decimal::Parse(bad).has_value()) << bad;
   }
 }
 
 TEST(RoundingTest, HalfToEvenOnlyAtExactHalves) {
-  EXPECT_EQ(DivideRoundHalfEven(25, 10), 2);   // 2.5 -> 2
-  EXPECT_EQ(DivideRoundHalfEven(35, 10), 4);   // 3.5 -> 4
-  EXPECT_EQ(DivideRoundHalfEven(26, 10), 3);   // 2.6 -> 3
-  EXPECT_EQ(DivideRoundHalfEven(24, 10), 2);   // 2.4 -> 2
+  EXPECT_EQ(DivideRoundHalfEven(25, 10), 2);  // 2.5 -> 2
+  EXPECT_EQ(DivideRoundHalfEven(35, 10), 4);  // 3.5 -> 4
+  EXPECT_EQ(DivideRoundHalfEven(26, 10), 3);  // 2.6 -> 3
+  EXPECT_EQ(DivideRoundHalfEven(24, 10), 2);  // 2.4 -> 2
   EXPECT_EQ(DivideRoundHalfEven(-25, 10), -2);
   EXPECT_EQ(DivideRoundHalfEven(-35, 10), -4);
   EXPECT_EQ(DivideRoundHalfEven(-26, 10), -3);
@@ -41,17 +41,17 @@ TEST(RoundingTest, HalfToEvenOnlyAtExactHalves) {
 }
 
 TEST(ChargeTest, SpecOveragePrices) {
-  UnitPrice impressions{D("0.50"), 1000};       // $0.50 per 1,000 impressions
-  UnitPrice api_calls{D("0.10"), 1000};         // $0.10 per 1,000 API calls
-  UnitPrice transfer{D("0.05"), 1000000000};    // $0.05 per GB (10^9 bytes)
+  UnitPrice impressions{D("0.50"), 1000};     // $0.50 per 1,000 impressions
+  UnitPrice api_calls{D("0.10"), 1000};       // $0.10 per 1,000 API calls
+  UnitPrice transfer{D("0.05"), 1000000000};  // $0.05 per GB (10^9 bytes)
   EXPECT_EQ(*ChargeMinor(impressions, 1000, kUsd), 50);
-  EXPECT_EQ(*ChargeMinor(impressions, 1234567, kUsd), 61728);   // 617.2835 -> 617.28
-  EXPECT_EQ(*ChargeMinor(impressions, 1000010, kUsd), 50000);   // 500.005 -> 500.00 (half to even)
-  EXPECT_EQ(*ChargeMinor(impressions, 1000030, kUsd), 50002);   // 500.015 -> 500.02 (half to even)
-  EXPECT_EQ(*ChargeMinor(api_calls, 999, kUsd), 10);            // 0.0999 -> 0.10
+  EXPECT_EQ(*ChargeMinor(impressions, 1234567, kUsd), 61728);           // 617.2835 -> 617.28
+  EXPECT_EQ(*ChargeMinor(impressions, 1000010, kUsd), 50000);           // 500.005 -> 500.00 (half to even)
+  EXPECT_EQ(*ChargeMinor(impressions, 1000030, kUsd), 50002);           // 500.015 -> 500.02 (half to even)
+  EXPECT_EQ(*ChargeMinor(api_calls, 999, kUsd), 10);                    // 0.0999 -> 0.10
   EXPECT_EQ(*ChargeMinor(transfer, int64_t{123456789000}, kUsd), 617);  // 6.17283945 -> 6.17
   EXPECT_EQ(*ChargeMinor(transfer, 0, kUsd), 0);
-  EXPECT_EQ(*ChargeMinor(impressions, 1234567, kJpy), 617);      // no minor units: 617.2835 -> 617
+  EXPECT_EQ(*ChargeMinor(impressions, 1234567, kJpy), 617);  // no minor units: 617.2835 -> 617
 }
 
 TEST(ChargeTest, RefusesBadInputAndOverflow) {

@@ -19,9 +19,9 @@ TEST(MetricsTest, RendersCountersWithEscapedLabels) {
 TEST(MetricsTest, HistogramBucketsAreCumulative) {
   Registry registry;
   auto& h = registry.AddHistogram("test_duration_seconds", "Durations.", {}, {0.001, 0.01});
-  h.WithLabels({}).ObserveMicros(500);     // <= 1 ms
-  h.WithLabels({}).ObserveMicros(5000);    // <= 10 ms
-  h.WithLabels({}).ObserveMicros(50000);   // +Inf
+  h.WithLabels({}).ObserveMicros(500);    // <= 1 ms
+  h.WithLabels({}).ObserveMicros(5000);   // <= 10 ms
+  h.WithLabels({}).ObserveMicros(50000);  // +Inf
   std::string text = registry.Render();
   EXPECT_NE(text.find(R"(test_duration_seconds_bucket{le="0.001"} 1)"), std::string::npos) << text;
   EXPECT_NE(text.find(R"(test_duration_seconds_bucket{le="0.01"} 2)"), std::string::npos);

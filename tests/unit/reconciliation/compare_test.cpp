@@ -44,8 +44,8 @@ struct Golden {
 };
 
 std::string Describe(const Finding& f) {
-  return std::string(FindingKindName(f.kind)) + "/" + f.line + "/" + std::to_string(f.expected_minor) + "/" + std::to_string(f.billed_minor) + "/" +
-         std::to_string(f.difference_minor);
+  return std::string(FindingKindName(f.kind)) + "/" + f.line + "/" + std::to_string(f.expected_minor) + "/" +
+         std::to_string(f.billed_minor) + "/" + std::to_string(f.difference_minor);
 }
 
 const OurInvoice kOpen{"inv_1", "in_1", invoicing::InvoiceStatus::kOpen};
@@ -57,6 +57,8 @@ TEST(CompareInvoice, GoldenCases) {
   BilledInvoice with_tax = Billed(4900, 12500);
   with_tax.lines[kTaxPosition] = 3306;
   with_tax.total += 3306;
+  // One case per entry, kept as written:
+  // clang-format off
   const std::vector<Golden> cases = {
       {"no invoice of ours", std::nullopt, std::nullopt, 0,
        {"missing_internal/total/17400/0/-17400"}, false, 17400, 0, 17400},
@@ -76,6 +78,7 @@ TEST(CompareInvoice, GoldenCases) {
       {"billed in another currency", kOpen, Billed(4900, 12500, "EUR"), 0,
        {"amount_mismatch/currency EUR/17400/0/-17400"}, true, 17400, 0, 17400},
   };
+  // clang-format on
   for (const Golden& g : cases) {
     SCOPED_TRACE(g.name);
     auto c = CompareInvoice(Expected(g.tax), g.ours ? &*g.ours : nullptr, g.billed ? &*g.billed : nullptr,
