@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -30,16 +32,28 @@ Result<std::string> LoadOrCreateSecret(const std::string& data_dir, const std::s
     return secret;
   }
   std::string secret = RandomHex(32);
-  // O_EXCL: two processes starting at once must not both write a different secret.
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return LoadOrCreateSecret(data_dir, name);
-    return Internal("cannot create " + path.string());
-  }
+  // Written whole to a file of our own, then linked into place: two processes
+  // starting at once on a fresh directory must neither write different
+  // secrets (link fails for the second) nor read a half-written file (the
+  // name appears only once its content is complete).
+  std::filesystem::path draft = path;
+  draft += ".new-" + RandomHex(8);
+  int fd = ::open(draft.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return Internal("cannot create " + draft.string());
   std::string line = secret + "\n";
   bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
   ::close(fd);
-  if (!ok) return Internal("cannot write " + path.string());
+  if (!ok) {
+    ::unlink(draft.c_str());
+    return Internal("cannot write " + draft.string());
+  }
+  int linked = ::link(draft.c_str(), path.c_str());
+  int link_errno = errno;
+  ::unlink(draft.c_str());
+  if (linked != 0) {
+    if (link_errno == EEXIST) return LoadOrCreateSecret(data_dir, name);  // another process was first
+    return Internal("cannot create " + path.string());
+  }
   return secret;
 }
 
