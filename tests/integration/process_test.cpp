@@ -313,6 +313,12 @@ TEST_F(ProcessTest, SigtermUnderLoadFinishesInFlightRequestsAndExitsZero) {
 // 300 send a request header and hold back the body they announced, so they are
 // busy, not idle, and the exhaustion lasts until the clients leave.
 TEST_F(ProcessTest, RunningOutOfDescriptorsPausesAcceptingWithoutSpinningAndRecovers) {
+#if defined(__SANITIZE_ADDRESS__)
+  // Without descriptors UBSan cannot open the pipe it checks memory with, and
+  // then reports every polymorphic object it looks at (Boost.System's error
+  // category) as having an invalid vptr: a sanitizer artifact, not ours.
+  GTEST_SKIP() << "runs in the plain build: sanitizers need file descriptors of their own";
+#endif
   ChildProcess billingd(BillingdPath(), {"serve", "--port", "0", "--host", "127.0.0.1"},
                         Env({{"MAX_CONNECTIONS", "1000"}, {"MAX_CONNECTIONS_PER_ADDRESS", "0"}}), "",
                         /*max_open_files=*/256);

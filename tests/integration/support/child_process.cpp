@@ -50,6 +50,11 @@ ChildProcess::ChildProcess(const std::string& program, const std::vector<std::st
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
   if (!env.count("PATH"))
     env_strings.push_back(std::string("PATH=") + (std::getenv("PATH") ? std::getenv("PATH") : ""));
+  // The sanitizer builds' runtime options (suppressions) reach the child too.
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "G_SLICE"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && !env.count(name)) env_strings.push_back(std::string(name) + "=" + value);
+  }
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
