@@ -35,6 +35,25 @@ std::string FormatNumber(const std::string& prefix, int year, int64_t n) {
   return number;
 }
 
+// The invoice of one subscription period priced at `amounts`, as a draft;
+// callers that finalize at once add number, status and dates.
+NewInvoice PricedInvoice(const subscriptions::Subscription& subscription, const Period& period,
+                         const catalog::Plan& plan, const InvoiceAmounts& amounts,
+                         const std::optional<money::Decimal>& tax_rate, TimePoint now) {
+  return NewInvoice{.id = NewId("inv"),
+                    .customer_id = subscription.customer_id,
+                    .subscription_id = subscription.id,
+                    .period = period,
+                    .currency = plan.currency.code,
+                    .subtotal_minor = amounts.subtotal_minor,
+                    .tax_minor = amounts.tax_minor,
+                    .total_minor = amounts.total_minor,
+                    .amount_due_minor = amounts.total_minor,
+                    .tax_rate = tax_rate ? tax_rate->ToString() : "",
+                    .created_at = now,
+                    .lines = amounts.lines};
+}
+
 }  // namespace
 
 InvoiceService::InvoiceService(storage::Database& db, metering::UsageStore& usage, const catalog::Catalog& catalog,
@@ -60,18 +79,7 @@ Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::
 
   Made made;
   TimePoint now = clock_.Now();
-  NewInvoice draft{.id = NewId("inv"),
-                   .customer_id = subscription.customer_id,
-                   .subscription_id = subscription.id,
-                   .period = period,
-                   .currency = plan->currency.code,
-                   .subtotal_minor = amounts.subtotal_minor,
-                   .tax_minor = amounts.tax_minor,
-                   .total_minor = amounts.total_minor,
-                   .amount_due_minor = amounts.total_minor,
-                   .tax_rate = tax_rate ? tax_rate->ToString() : "",
-                   .created_at = now,
-                   .lines = amounts.lines};
+  NewInvoice draft = PricedInvoice(subscription, period, *plan, amounts, tax_rate, now);
   MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
     MTL_ASSIGN_OR_RETURN(auto inserted, InvoiceStore::Insert(tx, draft));
     if (!inserted) {
@@ -297,22 +305,11 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
       const InvoiceAmounts& a = amounts[fresh[n]];
       const catalog::Plan& plan = *catalog_.FindPlan(item.subscription.plan_id);
       const auto& rate = rates[fresh[n]];
-      NewInvoice invoice{.id = NewId("inv"),
-                         .number = FormatNumber(options_.number_prefix, year, *first_number + static_cast<int64_t>(n)),
-                         .customer_id = item.subscription.customer_id,
-                         .subscription_id = item.subscription.id,
-                         .period = item.period,
-                         .status = InvoiceStatus::kOpen,
-                         .currency = plan.currency.code,
-                         .subtotal_minor = a.subtotal_minor,
-                         .tax_minor = a.tax_minor,
-                         .total_minor = a.total_minor,
-                         .amount_due_minor = a.total_minor,
-                         .tax_rate = rate ? rate->ToString() : "",
-                         .due_at = due,
-                         .created_at = now,
-                         .finalized_at = now,
-                         .lines = a.lines};
+      NewInvoice invoice = PricedInvoice(item.subscription, item.period, plan, a, rate, now);
+      invoice.number = FormatNumber(options_.number_prefix, year, *first_number + static_cast<int64_t>(n));
+      invoice.status = InvoiceStatus::kOpen;
+      invoice.due_at = due;
+      invoice.finalized_at = now;
       audits.push_back({"system",
                         "invoice.finalize",
                         item.subscription.customer_id,
