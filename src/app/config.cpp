@@ -465,11 +465,10 @@ Status Validate(const Config& config) {
 
 std::map<std::string, ratelimit::Limit> DefaultRateLimits() {
   using std::chrono::minutes;
-  return {{"billing", {100, minutes(15)}},
-          {"auth", {30, minutes(1)}},
-          {"admin", {1000, minutes(15)}},
-          {"ingest", {60000, minutes(1)}},
-          {"webhook", {6000, minutes(1)}}};
+  // console: billing and admin requests of console sessions (a person reading
+  // pages, several requests per page; see docs/console.md).
+  return {{"billing", {100, minutes(15)}}, {"console", {3000, minutes(15)}}, {"auth", {30, minutes(1)}},
+          {"admin", {1000, minutes(15)}},  {"ingest", {60000, minutes(1)}},  {"webhook", {6000, minutes(1)}}};
 }
 
 }  // namespace meterline::app

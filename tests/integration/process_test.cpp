@@ -150,7 +150,7 @@ TEST_F(ProcessTest, ConfigurationMistakesFoundLateStillStopStartupWithExit2) {
     EXPECT_EQ(r.err.rfind("billingd: " + expect, 0), 0u) << r.err;
   };
   one_line_exit_2(RunBillingd({"serve"}, Env({{"RATE_LIMITS", "biling=100000/15m"}})),
-                  "RATE_LIMITS: unknown group 'biling'; the groups are admin, auth, billing, ingest, webhook");
+                  "RATE_LIMITS: unknown group 'biling'; the groups are admin, auth, billing, console, ingest, webhook");
   fs::path catalog = data_dir_ / "catalog.json";
   std::ofstream(catalog) << R"({"metrics": [], "plans": 7})";
   one_line_exit_2(RunBillingd({"serve"}, Env({{"CATALOG_PATH", catalog.string()}})),

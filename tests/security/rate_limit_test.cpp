@@ -128,6 +128,31 @@ void RateLimitTest::Check101st() {
   EXPECT_EQ(client.Get("/api/v1/meta/features").status, 200);
 }
 
+TEST_P(RateLimitTest, ConsoleSessionsHaveTheirOwnLargerBudget) {
+  SignedIn alice = SignIn("alice@acme.test");
+  HttpClient client = Client();
+  std::string path = "/api/v1/billing/customers/" + customer_a_;
+  // The programmatic budget (bearer) is spent ...
+  for (int i = 1; i <= 100; ++i) ASSERT_EQ(client.Get(path, {alice.Bearer()}).status, 200) << i;
+  ASSERT_EQ(client.Get(path, {alice.Bearer()}).status, 429);
+  // ... and the same user in the console (session cookie) still has 3000.
+  HttpResult r = client.Get(path, {alice.Cookie()});
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("RateLimit-Limit"), "3000");
+  EXPECT_EQ(r.Header("RateLimit-Remaining"), "2999");
+  EXPECT_EQ(r.Header("RateLimit-Policy"), "3000;w=900");
+  for (int i = 2; i <= 3000; ++i) ASSERT_EQ(client.Get(path, {alice.Cookie()}).status, 200) << i;
+  HttpResult limited = client.Get(path, {alice.Cookie()});
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(ErrorCode(limited), "rate_limited");
+  // Admin routes from the console share that budget, not the admin group's.
+  SignedIn admin = SignIn("root@meterline.test");
+  HttpResult users = client.Get("/api/v1/admin/users", {admin.Cookie()});
+  EXPECT_EQ(users.status, 200);
+  EXPECT_EQ(users.Header("RateLimit-Limit"), "3000");
+  EXPECT_EQ(client.Get("/api/v1/admin/users", {admin.Bearer()}).Header("RateLimit-Limit"), "1000");
+}
+
 TEST_P(RateLimitTest, TwoInstancesShareOneBudgetThroughRedis) {
   const char* redis = std::getenv("MTL_TEST_REDIS_URL");
   if (redis == nullptr) GTEST_SKIP() << "MTL_TEST_REDIS_URL not set (scripts/test starts Redis)";

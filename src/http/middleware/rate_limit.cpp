@@ -14,11 +14,19 @@ RateLimitMiddleware::RateLimitMiddleware(ratelimit::RateLimiter& limiter,
 
 Response RateLimitMiddleware::Handle(Request& request, const Next& next) {
   if (request.route == nullptr || request.route->rate_group.empty()) return next(request);
-  auto it = limits_.find(request.route->rate_group);
+  std::string group = request.route->rate_group;
+  // A person in the console (a cookie session) clicks through pages that each
+  // make several requests: billing and admin calls from a session spend the
+  // session budget instead of the programmatic one.
+  if (request.principal && request.principal->via_cookie && (group == "billing" || group == "admin") &&
+      limits_.count(kConsoleGroup)) {
+    group = kConsoleGroup;
+  }
+  auto it = limits_.find(group);
   if (it == limits_.end()) return next(request);
   const ratelimit::Limit& limit = it->second;
   std::string caller = request.principal ? request.principal->id : "ip:" + request.remote_address;
-  ratelimit::Decision d = limiter_.Hit(request.route->rate_group + ":" + caller, limit);
+  ratelimit::Decision d = limiter_.Hit(group + ":" + caller, limit);
 
   auto add_headers = [&](Response& r) {
     r.headers.Set("RateLimit-Limit", std::to_string(d.limit));
@@ -27,7 +35,7 @@ Response RateLimitMiddleware::Handle(Request& request, const Next& next) {
     r.headers.Set("RateLimit-Policy", std::to_string(limit.requests) + ";w=" + std::to_string(limit.window.count()));
   };
   if (!d.allowed) {
-    limited_.WithLabels({request.route->rate_group}).Inc();
+    limited_.WithLabels({group}).Inc();
     Response response = ErrorResponse(Error(ErrorCode::kRateLimited, "rate_limited",
                                             "rate limit of " + ratelimit::FormatLimit(limit) + " exceeded; retry in " +
                                                 std::to_string(d.reset_seconds) + " s"),

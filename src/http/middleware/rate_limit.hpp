@@ -2,6 +2,9 @@
 // route group, and answers 429 with Retry-After once a window's budget is
 // spent. Every limited response carries RateLimit-Limit/-Remaining/-Reset and
 // RateLimit-Policy (IETF draft-ietf-httpapi-ratelimit-headers).
+// Requests from console sessions (cookie credentials) to the billing and admin
+// groups are counted in the "console" group instead, per user: API keys and
+// bearer tokens keep the programmatic budget.
 // Runs after authentication (to know the caller) and before everything that
 // costs: feature checks, handlers.
 #pragma once
@@ -14,6 +17,8 @@
 #include "ratelimit/rate_limiter.hpp"
 
 namespace meterline::http {
+
+inline constexpr const char* kConsoleGroup = "console";
 
 class RateLimitMiddleware final : public Middleware {
  public:
