@@ -26,22 +26,21 @@ boost::json::object ApiKeyJson(const auth::ApiKey& k) {
 
 http::Handler ListApiKeys(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    MTL_ASSIGN_OR_RETURN(auto page, PageOf(request));
+    MTL_ASSIGN_OR_RETURN(auto page, PageOf(request, {.default_limit = 100}));
     MTL_ASSIGN_OR_RETURN(auto keys,
                          context.identity.ListApiKeys(static_cast<int>(page.limit) + 1, static_cast<int>(page.offset)));
-    boost::json::array data;
-    for (const auto& k : keys) data.push_back(ApiKeyJson(k));
-    return JsonResponse(200, PageJson(std::move(data), page));
+    return JsonResponse(200, ListJson(TrimPage(std::move(keys), page), page, ApiKeyJson));
   };
 }
 
 http::Handler CreateApiKey(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+    MTL_RETURN_IF_ERROR(RejectUnknownFields(body, {"name", "role", "customer_id"}));
     MTL_ASSIGN_OR_RETURN(auto name, RequiredString(body, "name", 100));
     MTL_ASSIGN_OR_RETURN(auto role_text, OptionalString(body, "role", 20));
     auto role = ParseRole(role_text.empty() ? "service" : role_text);
-    if (!role || *role == Role::kMember) return InvalidArgument("role must be service or admin");
+    if (!role || *role == Role::kMember) return InvalidParam("role", "role must be service or admin");
     MTL_ASSIGN_OR_RETURN(auto customer_id, OptionalString(body, "customer_id", 64));
     MTL_ASSIGN_OR_RETURN(auto created, context.identity.CreateApiKey(name, *role, customer_id, request.principal->id,
                                                                      OriginOf(request)));

@@ -26,6 +26,7 @@ std::string Cookie(const char* name, const std::string& value, int64_t max_age, 
 http::Handler Login(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+    MTL_RETURN_IF_ERROR(RejectUnknownFields(body, {"email", "password"}));
     MTL_ASSIGN_OR_RETURN(auto email, RequiredString(body, "email", 254));
     MTL_ASSIGN_OR_RETURN(auto password, RequiredString(body, "password", 1024));
 

@@ -24,6 +24,7 @@ http::Handler Me(ApiContext& context);
 http::Handler ListCustomers(ApiContext& context);
 http::Handler GetCustomer(ApiContext& context);
 http::Handler CreateCustomer(ApiContext& context);
+http::Handler UpdateCustomer(ApiContext& context);
 
 // api_keys.cpp
 http::Handler ListApiKeys(ApiContext& context);

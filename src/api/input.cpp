@@ -21,10 +21,10 @@ Result<boost::json::object> BodyObject(const http::Request& request) {
 Result<std::string> OptionalString(const boost::json::object& obj, const char* name, size_t max_len) {
   auto it = obj.find(name);
   if (it == obj.end() || it->value().is_null()) return std::string();
-  if (!it->value().is_string()) return InvalidArgument(std::string(name) + " must be a string");
+  if (!it->value().is_string()) return InvalidParam(name, std::string(name) + " must be a string");
   std::string value(it->value().as_string());
   if (value.size() > max_len) {
-    return InvalidArgument(std::string(name) + " must be at most " + std::to_string(max_len) + " bytes");
+    return InvalidParam(name, std::string(name) + " must be at most " + std::to_string(max_len) + " bytes");
   }
   return value;
 }
@@ -32,7 +32,7 @@ Result<std::string> OptionalString(const boost::json::object& obj, const char* n
 Result<std::string> RequiredString(const boost::json::object& obj, const char* name, size_t max_len) {
   auto value = OptionalString(obj, name, max_len);
   if (!value.ok()) return value;
-  if (value->empty()) return InvalidArgument(std::string(name) + " is required");
+  if (value->empty()) return InvalidParam(name, std::string(name) + " is required");
   return value;
 }
 
@@ -42,8 +42,8 @@ Result<int64_t> IntQuery(const http::Request& request, const char* name, int64_t
   int64_t value = 0;
   auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc() || ptr != text->data() + text->size() || value < min || value > max) {
-    return InvalidArgument(std::string(name) + " must be an integer between " + std::to_string(min) + " and " +
-                           std::to_string(max));
+    return InvalidParam(
+        name, std::string(name) + " must be an integer between " + std::to_string(min) + " and " + std::to_string(max));
   }
   return value;
 }
@@ -61,20 +61,57 @@ auth::RequestOrigin OriginOf(const http::Request& request) {
   return {request.remote_address, std::string(request.headers.Get("User-Agent"))};
 }
 
-Result<PageQuery> PageOf(const http::Request& request) {
-  MTL_ASSIGN_OR_RETURN(auto limit, IntQuery(request, "limit", 100, 1, 100));
-  MTL_ASSIGN_OR_RETURN(auto offset, IntQuery(request, "offset", 0, 0, 1'000'000));
-  return PageQuery{limit, offset};
+Status RejectUnknownFields(const boost::json::object& obj, std::initializer_list<std::string_view> known) {
+  for (const auto& field : obj) {
+    bool found = false;
+    for (std::string_view k : known) found = found || field.key() == k;
+    if (found) continue;
+    std::string list;
+    for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    std::string name(field.key());
+    return InvalidParam(name, "unknown field '" + name + "'; the fields are " + list);
+  }
+  return OkStatus();
 }
 
-boost::json::object PageJson(boost::json::array items, const PageQuery& page) {
-  bool more = static_cast<int64_t>(items.size()) > page.limit;
-  if (more) items.pop_back();
+Result<PageRequest> PageOf(const http::Request& request, PageOptions options) {
+  PageRequest page;
+  MTL_ASSIGN_OR_RETURN(page.limit, IntQuery(request, "limit", options.default_limit, 1, options.max_limit));
+  MTL_ASSIGN_OR_RETURN(page.offset, IntQuery(request, "offset", 0, 0, 1'000'000'000));
+  auto after = request.QueryParam("starting_after");
+  auto before = request.QueryParam("ending_before");
+  if (!options.cursors && (after || before)) {
+    return InvalidParam(after ? "starting_after" : "ending_before",
+                        "this list pages by offset; starting_after and ending_before are not supported");
+  }
+  if (after && before) return InvalidParam("ending_before", "give starting_after or ending_before, not both");
+  for (const auto& [name, value] : {std::pair{"starting_after", after}, std::pair{"ending_before", before}}) {
+    if (!value) continue;
+    if (value->empty() || value->size() > 64) return InvalidParam(name, std::string(name) + " must be an item id");
+    if (request.QueryParam("offset")) {
+      return InvalidParam("offset", std::string("offset cannot be combined with ") + name);
+    }
+  }
+  page.after = after.value_or("");
+  page.before = before.value_or("");
+  return page;
+}
+
+boost::json::object ListEnvelope(boost::json::array data, const PageRequest& request, bool has_more,
+                                 std::optional<int64_t> total) {
   boost::json::object out;
-  out["data"] = std::move(items);
-  out["limit"] = page.limit;
-  out["offset"] = page.offset;
-  out["next_offset"] = more ? boost::json::value(page.offset + page.limit) : boost::json::value(nullptr);
+  out["object"] = "list";
+  out["data"] = std::move(data);
+  out["has_more"] = has_more;
+  out["limit"] = request.limit;
+  if (request.ByCursor()) {
+    out["offset"] = nullptr;
+    out["next_offset"] = nullptr;
+  } else {
+    out["offset"] = request.offset;
+    out["next_offset"] = has_more ? boost::json::value(request.offset + request.limit) : boost::json::value(nullptr);
+  }
+  if (total) out["total"] = *total;
   return out;
 }
 

@@ -4,10 +4,13 @@
 
 #include <boost/json/value.hpp>
 
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "auth/identity_service.hpp"
+#include "core/paging.hpp"
 #include "core/result.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
@@ -31,15 +34,33 @@ Result<int64_t> IntQuery(const http::Request& request, const char* name, int64_t
 // server, the User-Agent), for the audit log and login throttling.
 auth::RequestOrigin OriginOf(const http::Request& request);
 
-// A page of a list: `limit` (1..100, default 100) and `offset` query parameters.
-struct PageQuery {
-  int64_t limit = 100;
-  int64_t offset = 0;
+// Refuses a body field not in `known` (400 naming it, with the known ones),
+// so a misspelt field is an error instead of silently dropped.
+Status RejectUnknownFields(const boost::json::object& obj, std::initializer_list<std::string_view> known);
+
+// Paging query parameters: `limit` (1..max_limit), `offset`, and where the
+// list allows them the cursors `starting_after` / `ending_before` (item ids;
+// at most one of them, and not with `offset`).
+struct PageOptions {
+  int64_t default_limit = 20;
+  int64_t max_limit = 100;
+  bool cursors = false;
 };
-Result<PageQuery> PageOf(const http::Request& request);
-// {"data": items, "limit", "offset", "next_offset"}: `items` holds up to
-// limit + 1 entries (one more than asked tells whether a next page exists).
-boost::json::object PageJson(boost::json::array items, const PageQuery& page);
+Result<PageRequest> PageOf(const http::Request& request, PageOptions options = {});
+
+// The one envelope every list answers with:
+//   {"object": "list", "data": [...], "has_more": bool, "limit": n,
+//    "offset": n | null, "next_offset": n | null[, "total": n]}
+// offset and next_offset are null when the page was asked by cursor; the next
+// page by cursor is starting_after = the last item's id.
+boost::json::object ListEnvelope(boost::json::array data, const PageRequest& request, bool has_more,
+                                 std::optional<int64_t> total = std::nullopt);
+template <typename T, typename ToJson>
+boost::json::object ListJson(const Page<T>& page, const PageRequest& request, ToJson&& to_json) {
+  boost::json::array data;
+  for (const T& item : page.items) data.push_back(to_json(item));
+  return ListEnvelope(std::move(data), request, page.has_more, page.total);
+}
 
 // Serializes a JSON value into a response.
 http::Response JsonResponse(int status, const boost::json::value& value);

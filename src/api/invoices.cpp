@@ -70,7 +70,7 @@ Result<std::optional<TimePoint>> DateQuery(const http::Request& request, const c
   auto text = request.QueryParam(name);
   if (!text) return std::optional<TimePoint>();
   auto parsed = ParseIso8601(*text);
-  if (!parsed) return InvalidArgument(std::string(name) + " must be a date (YYYY-MM-DD) or an RFC 3339 timestamp");
+  if (!parsed) return InvalidParam(name, std::string(name) + " must be a date (YYYY-MM-DD) or an RFC 3339 timestamp");
   return std::optional<TimePoint>(*parsed);
 }
 
@@ -83,35 +83,21 @@ http::Handler ListInvoices(ApiContext& context) {
     filter.customer_id = customer;
     if (auto status = request.QueryParam("status"); status && !status->empty() && *status != "all") {
       auto parsed = invoicing::ParseStatus(*status);
-      if (!parsed) return InvalidArgument("status must be one of draft, open, paid, void, uncollectible");
+      if (!parsed) return InvalidParam("status", "status must be one of draft, open, paid, void, uncollectible");
       filter.status = parsed;
     }
-    auto limit = IntQuery(request, "limit", 20, 1, 100);
-    if (!limit.ok()) return std::move(limit).error();
-    auto offset = IntQuery(request, "offset", 0, 0, 1'000'000'000);
-    if (!offset.ok()) return std::move(offset).error();
-    filter.limit = *limit;
-    filter.offset = *offset;
+    MTL_ASSIGN_OR_RETURN(auto page, PageOf(request, {.cursors = true}));
     auto from = DateQuery(request, "from");
     if (!from.ok()) return std::move(from).error();
     auto to = DateQuery(request, "to");
     if (!to.ok()) return std::move(to).error();
-    if (*from && *to && **from > **to) return InvalidArgument("from must not be after to");
+    if (*from && *to && **from > **to) return InvalidParam("from", "from must not be after to");
     filter.from = *from;
     // A date `to` includes that whole day.
     if (*to)
       filter.to = **to + (request.QueryParam("to")->size() == 10 ? std::chrono::hours(24) : std::chrono::hours(0));
-    MTL_ASSIGN_OR_RETURN(auto page, context.invoices.List(filter));
-    json::array items;
-    for (const auto& inv : page.invoices) items.push_back(InvoiceJson(inv, false));
-    json::object out;
-    out["invoices"] = std::move(items);
-    out["total"] = page.total;
-    out["limit"] = filter.limit;
-    out["offset"] = filter.offset;
-    int64_t next = filter.offset + static_cast<int64_t>(page.invoices.size());
-    out["next_offset"] = next < page.total ? json::value(next) : json::value(nullptr);
-    return JsonResponse(200, out);
+    MTL_ASSIGN_OR_RETURN(auto invoices, context.invoices.List(filter, page));
+    return JsonResponse(200, ListJson(invoices, page, [](const auto& inv) { return InvoiceJson(inv, false); }));
   };
 }
 
@@ -149,7 +135,10 @@ http::Handler InvoicePdf(ApiContext& context) {
     response.status = 200;
     response.body = std::move(pdf).value();
     response.headers.Set("Content-Type", "application/pdf");
-    std::string name = inv.number.empty() ? inv.id : inv.number;
+    // A draft has no number yet: name it for what it is and when.
+    std::string name = inv.number.empty()
+                           ? "draft-" + inv.customer_id + "-" + FormatIso8601(inv.period.start).substr(0, 7)
+                           : inv.number;
     response.headers.Set("Content-Disposition", "attachment; filename=\"" + name + ".pdf\"");
     response.headers.Set("ETag", etag);
     response.headers.Set("Cache-Control", "private, no-cache");

@@ -48,15 +48,17 @@ json::object ReconciliationJson(const reconciliation::Reconciliation& r, bool wi
     o["totals"] = std::move(totals);
     json::array findings;
     for (const auto& f : r.findings) {
-      findings.push_back({{"customer_id", OrNull(f.customer_id)},
-                          {"customer_name", OrNull(f.customer_name)},
-                          {"kind", reconciliation::FindingKindName(f.kind)},
-                          {"line", f.line},
-                          {"expected", AmountJson(f.expected_minor, f.currency)},
-                          {"billed", AmountJson(f.billed_minor, f.currency)},
-                          {"difference", AmountJson(f.difference_minor, f.currency)},
-                          {"invoice_id", OrNull(f.invoice_id)},
-                          {"stripe_invoice_id", OrNull(f.stripe_invoice_id)}});
+      findings.push_back(
+          {{"customer_id", OrNull(f.customer_id)},
+           {"customer_name", OrNull(f.customer_name)},
+           {"kind", reconciliation::FindingKindName(f.kind)},
+           {"line", f.line},
+           {"expected", AmountJson(f.expected_minor, f.currency)},
+           // currency_mismatch: what Stripe billed, in its own currency.
+           {"billed", AmountJson(f.billed_minor, f.billed_currency.empty() ? f.currency : f.billed_currency)},
+           {"difference", AmountJson(f.difference_minor, f.currency)},
+           {"invoice_id", OrNull(f.invoice_id)},
+           {"stripe_invoice_id", OrNull(f.stripe_invoice_id)}});
     }
     o["findings"] = std::move(findings);
   }
@@ -75,6 +77,7 @@ http::Handler Reconcile(ApiContext& context) {
     std::string period;
     if (!request.body.empty()) {
       MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+      MTL_RETURN_IF_ERROR(RejectUnknownFields(body, {"period"}));
       MTL_ASSIGN_OR_RETURN(auto given, OptionalString(body, "period", 7));
       period = given;
     }
@@ -94,13 +97,10 @@ http::Handler Reconcile(ApiContext& context) {
 
 http::Handler ListReconciliations(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    MTL_ASSIGN_OR_RETURN(auto limit, IntQuery(request, "limit", 20, 1, 100));
-    MTL_ASSIGN_OR_RETURN(auto list, context.reconciliations.List(limit));
-    json::array items;
-    for (const auto& r : list) items.push_back(ReconciliationJson(r, false));
-    json::object out;
-    out["reconciliations"] = std::move(items);
-    return JsonResponse(200, out);
+    MTL_ASSIGN_OR_RETURN(auto page, PageOf(request));
+    MTL_ASSIGN_OR_RETURN(auto list, context.reconciliations.List(page.limit + 1, page.offset));
+    return JsonResponse(200, ListJson(TrimPage(std::move(list), page), page,
+                                      [](const auto& r) { return ReconciliationJson(r, false); }));
   };
 }
 

@@ -1,10 +1,26 @@
 #include "api/routes.hpp"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "api/handlers.hpp"
+#include "api/idempotent.hpp"
 
 namespace meterline::api {
 
 using http::Method;
+
+namespace {
+
+// A replayed key creation answers without the secret: it is shown once, and
+// the stored reply must not keep it.
+std::string WithoutSecret(const std::string& body) {
+  boost::json::value v = boost::json::parse(body);
+  if (v.is_object()) v.as_object()["secret"] = nullptr;
+  return boost::json::serialize(v);
+}
+
+}  // namespace
 
 void RegisterRoutes(http::Router& router, ApiContext& context) {
   const std::vector<Role> kAdmin = {Role::kAdmin};
@@ -38,10 +54,13 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
       // Customers.
       {.method = Method::kGet, .pattern = "/api/v1/billing/customers", .handler = ListCustomers(context),
        .feature = "billing", .roles = kAdmin, .rate_group = "billing"},
-      {.method = Method::kPost, .pattern = "/api/v1/billing/customers", .handler = CreateCustomer(context),
+      {.method = Method::kPost, .pattern = "/api/v1/billing/customers",
+       .handler = Idempotent(context, "customer.create", CreateCustomer(context)),
        .feature = "billing", .json_body = true, .roles = kAdmin, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/customers/:id", .handler = GetCustomer(context),
        .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kPatch, .pattern = "/api/v1/billing/customers/:id", .handler = UpdateCustomer(context),
+       .feature = "billing", .json_body = true, .roles = kAdmin, .rate_group = "billing"},
 
       // Usage: machines send events; people read the current period.
       {.method = Method::kPost, .pattern = "/api/v1/usage/events", .handler = IngestUsage(context),
@@ -51,7 +70,8 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
        .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/usage/history", .handler = UsageHistory(context),
        .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
-      {.method = Method::kPost, .pattern = "/api/v1/billing/subscriptions", .handler = CreateSubscription(context),
+      {.method = Method::kPost, .pattern = "/api/v1/billing/subscriptions",
+       .handler = Idempotent(context, "subscription.create", CreateSubscription(context)),
        .feature = "billing", .json_body = true, .roles = kAdmin, .rate_group = "billing"},
 
       // Invoices: members see their own customer's, admins everyone's.
@@ -77,7 +97,8 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
       // Administration.
       {.method = Method::kGet, .pattern = "/api/v1/admin/api-keys", .handler = ListApiKeys(context),
        .roles = kAdmin, .rate_group = "admin"},
-      {.method = Method::kPost, .pattern = "/api/v1/admin/api-keys", .handler = CreateApiKey(context),
+      {.method = Method::kPost, .pattern = "/api/v1/admin/api-keys",
+       .handler = Idempotent(context, "api_key.create", CreateApiKey(context), WithoutSecret),
        .json_body = true, .roles = kAdmin, .rate_group = "admin"},
       {.method = Method::kDelete, .pattern = "/api/v1/admin/api-keys/:id", .handler = RevokeApiKey(context),
        .roles = kAdmin, .rate_group = "admin"},

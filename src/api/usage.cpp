@@ -2,6 +2,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <map>
+
 #include "api/handlers.hpp"
 #include "api/input.hpp"
 #include "api/scope.hpp"
@@ -20,11 +22,50 @@ namespace json = boost::json;
 
 }  // namespace
 
+namespace {
+
+// Events that name their customer by external id get our id; those whose
+// external id no customer has are rejected (one lookup per distinct id).
+Status ResolveExternalIds(ApiContext& context, ParsedUsageBatch& batch) {
+  if (batch.by_external_id.empty()) return OkStatus();
+  std::map<std::string, std::string> resolved;  // external id -> customer id ("" = none)
+  std::vector<bool> unknown(batch.events.size(), false);
+  for (size_t position : batch.by_external_id) {
+    auto& event = batch.events[position].second;
+    auto [it, inserted] = resolved.try_emplace(event.customer_id);
+    if (inserted) {
+      MTL_ASSIGN_OR_RETURN(auto customer, context.customers.FindByExternalId(event.customer_id));
+      if (customer) it->second = customer->id;
+    }
+    if (it->second.empty()) {
+      unknown[position] = true;
+      batch.rejected.push_back(
+          {batch.events[position].first, event.id, "no customer has external_customer_id '" + event.customer_id + "'"});
+    } else {
+      event.customer_id = it->second;
+    }
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    if (!unknown[i]) batch.events[kept++] = std::move(batch.events[i]);
+  }
+  batch.events.resize(kept);
+  batch.by_external_id.clear();
+  return OkStatus();
+}
+
+}  // namespace
+
 http::Handler IngestUsage(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     json::value body = json::parse(request.body);  // syntax already checked by the pipeline
-    MTL_ASSIGN_OR_RETURN(auto batch,
-                         ParseUsageEvents(request.headers.Get("Content-Type"), body, context.ingest_max_batch));
+    std::string_view content_type = request.headers.Get("Content-Type");
+    if (auto binary = BinaryCloudEvent(request.headers, body)) {
+      body = std::move(*binary);
+      content_type = "application/cloudevents+json";
+    }
+    MTL_ASSIGN_OR_RETURN(auto batch, ParseUsageEvents(content_type, body, context.ingest_max_batch));
+    MTL_RETURN_IF_ERROR(ResolveExternalIds(context, batch));
     const Principal& caller = *request.principal;
     std::string only_customer = caller.role == Role::kAdmin ? "" : caller.customer_id;
     MTL_ASSIGN_OR_RETURN(auto result, context.ingest.Ingest(batch.events, std::move(batch.rejected), only_customer));
@@ -43,7 +84,7 @@ http::Handler CurrentUsage(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     const Principal& caller = *request.principal;
     std::string customer_id = request.QueryParam("customer_id").value_or(caller.customer_id);
-    if (customer_id.empty()) return InvalidArgument("customer_id is required for admins");
+    if (customer_id.empty()) return InvalidParam("customer_id", "customer_id is required for admins");
     if (!CanSeeCustomer(caller, customer_id)) return NotVisible("customer", customer_id);
     auto usage = context.usage.Current(customer_id);
     if (!usage.ok()) return std::move(usage).error();
@@ -82,7 +123,7 @@ http::Handler UsageHistory(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     const Principal& caller = *request.principal;
     std::string customer_id = request.QueryParam("customer_id").value_or(caller.customer_id);
-    if (customer_id.empty()) return InvalidArgument("customer_id is required for admins");
+    if (customer_id.empty()) return InvalidParam("customer_id", "customer_id is required for admins");
     if (!CanSeeCustomer(caller, customer_id)) return NotVisible("customer", customer_id);
     std::string granularity_text = request.QueryParam("granularity").value_or("day");
     metering::Granularity granularity;
@@ -91,7 +132,7 @@ http::Handler UsageHistory(ApiContext& context) {
     } else if (granularity_text == "day") {
       granularity = metering::Granularity::kDay;
     } else {
-      return InvalidArgument("granularity must be hour or day");
+      return InvalidParam("granularity", "granularity must be hour or day");
     }
     // Default range: the current billing period up to now.
     auto sub = context.subscriptions.ForCustomer(customer_id);
@@ -107,20 +148,20 @@ http::Handler UsageHistory(ApiContext& context) {
     TimePoint to = now;
     if (auto text = request.QueryParam("from")) {
       auto parsed = ParseIso8601(*text);
-      if (!parsed) return InvalidArgument("from must be a date or RFC 3339 timestamp");
+      if (!parsed) return InvalidParam("from", "from must be a date or RFC 3339 timestamp");
       from = *parsed;
     }
     if (auto text = request.QueryParam("to")) {
       auto parsed = ParseIso8601(*text);
-      if (!parsed) return InvalidArgument("to must be a date or RFC 3339 timestamp");
+      if (!parsed) return InvalidParam("to", "to must be a date or RFC 3339 timestamp");
       to = *parsed;
     }
-    if (from >= to) return InvalidArgument("from must be before to");
+    if (from >= to) return InvalidParam("from", "from must be before to");
     auto max_span =
         granularity == metering::Granularity::kHour ? std::chrono::hours(24 * 31) : std::chrono::hours(24 * 366);
     if (to - from > max_span) {
-      return InvalidArgument(granularity == metering::Granularity::kHour ? "hourly history covers at most 31 days"
-                                                                         : "daily history covers at most 366 days");
+      return InvalidParam("to", granularity == metering::Granularity::kHour ? "hourly history covers at most 31 days"
+                                                                            : "daily history covers at most 366 days");
     }
     MTL_ASSIGN_OR_RETURN(auto history, context.usage.History(customer_id, from, to, granularity));
     json::array series;
@@ -141,6 +182,7 @@ http::Handler UsageHistory(ApiContext& context) {
 http::Handler CreateSubscription(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+    MTL_RETURN_IF_ERROR(RejectUnknownFields(body, {"customer_id", "plan_id", "billing_anchor", "status"}));
     auto customer_id = RequiredString(body, "customer_id", 64);
     if (!customer_id.ok()) return std::move(customer_id).error();
     auto plan_id = RequiredString(body, "plan_id", 64);
@@ -149,12 +191,12 @@ http::Handler CreateSubscription(ApiContext& context) {
     TimePoint anchor = context.clock.Now();
     if (!anchor_text.empty()) {
       auto parsed = ParseIso8601(anchor_text);
-      if (!parsed) return InvalidArgument("billing_anchor must be an RFC 3339 timestamp");
+      if (!parsed) return InvalidParam("billing_anchor", "billing_anchor must be an RFC 3339 timestamp");
       anchor = *parsed;
     }
     MTL_ASSIGN_OR_RETURN(auto status_text, OptionalString(body, "status", 20));
     auto status = subscriptions::ParseStatus(status_text.empty() ? "active" : status_text);
-    if (!status) return InvalidArgument("status must be trialing, active, past_due or canceled");
+    if (!status) return InvalidParam("status", "status must be trialing, active, past_due or canceled");
     MTL_ASSIGN_OR_RETURN(auto sub,
                          context.subscriptions.Create(*customer_id, *plan_id, anchor, *status, request.principal->id));
     Period period = subscriptions::SubscriptionService::PeriodAt(sub, context.clock.Now());

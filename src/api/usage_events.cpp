@@ -2,6 +2,9 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/clock.hpp"
 #include "http/headers.hpp"
 
@@ -16,10 +19,46 @@ std::string StringField(const json::object& obj, const char* key) {
   return it != obj.end() && it->value().is_string() ? std::string(it->value().as_string()) : "";
 }
 
+// %XX escapes decoded; anything else kept as it is.
+std::string PercentDecoded(std::string_view text) {
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+constexpr std::string_view kEventFields[] = {"id",        "customer_id", "external_customer_id", "metric", "value",
+                                             "timestamp", "properties"};
+
 // Reads one event; returns the reason it is malformed, or "" when it is fine.
-std::string ParseEvent(const json::value& v, bool cloud_event, metering::UsageEvent& out) {
+// `by_external_id` is set when the event names its customer by external id
+// (then out.customer_id holds that external id).
+std::string ParseEvent(const json::value& v, bool cloud_event, metering::UsageEvent& out, bool& by_external_id) {
   if (!v.is_object()) return "an event must be a JSON object";
   const auto& obj = v.as_object();
+  by_external_id = false;
+  if (!cloud_event) {
+    // Our format refuses what it does not know (a misspelt field would be lost);
+    // CloudEvents may carry extension attributes, which are ignored as the spec says.
+    for (const auto& field : obj) {
+      if (std::find(std::begin(kEventFields), std::end(kEventFields), field.key()) == std::end(kEventFields)) {
+        out.id = StringField(obj, "id");
+        return "unknown field '" + std::string(field.key()) + "'";
+      }
+    }
+  }
   out.id = StringField(obj, "id");
   if (out.id.empty() || out.id.size() > 128) return "id must be a string of 1-128 characters";
   const json::value* value = nullptr;
@@ -28,6 +67,10 @@ std::string ParseEvent(const json::value& v, bool cloud_event, metering::UsageEv
     if (StringField(obj, "specversion") != "1.0") return "specversion must be \"1.0\"";
     if (StringField(obj, "source").empty()) return "source is required";
     out.customer_id = StringField(obj, "subject");
+    if (out.customer_id.empty()) {
+      out.customer_id = StringField(obj, "externalcustomerid");
+      by_external_id = !out.customer_id.empty();
+    }
     out.metric = StringField(obj, "type");
     time = StringField(obj, "time");
     auto data = obj.find("data");
@@ -36,6 +79,12 @@ std::string ParseEvent(const json::value& v, bool cloud_event, metering::UsageEv
     if (it != data->value().as_object().end()) value = &it->value();
   } else {
     out.customer_id = StringField(obj, "customer_id");
+    std::string external = StringField(obj, "external_customer_id");
+    if (!external.empty()) {
+      if (!out.customer_id.empty()) return "give customer_id or external_customer_id, not both";
+      out.customer_id = std::move(external);
+      by_external_id = true;
+    }
     out.metric = StringField(obj, "metric");
     time = StringField(obj, "timestamp");
     auto it = obj.find("value");
@@ -47,7 +96,10 @@ std::string ParseEvent(const json::value& v, bool cloud_event, metering::UsageEv
       if (out.properties_json.size() > 4096) return "properties must be at most 4096 bytes";
     }
   }
-  if (out.customer_id.empty()) return cloud_event ? "subject (the customer id) is required" : "customer_id is required";
+  if (out.customer_id.empty()) {
+    return cloud_event ? "subject (the customer id) or externalcustomerid is required"
+                       : "customer_id or external_customer_id is required";
+  }
   if (out.metric.empty()) return cloud_event ? "type (the metric) is required" : "metric is required";
   if (value == nullptr) return "value is required";
   if (value->is_int64() && value->as_int64() >= 0) {
@@ -66,6 +118,20 @@ std::string ParseEvent(const json::value& v, bool cloud_event, metering::UsageEv
 }
 
 }  // namespace
+
+std::optional<json::value> BinaryCloudEvent(const http::Headers& headers, const json::value& body) {
+  if (!headers.Has("ce-specversion")) return std::nullopt;
+  json::object event;
+  for (const auto& [name, value] : headers.fields()) {
+    if (name.size() <= 3 || !http::EqualsIgnoreCase(std::string_view(name).substr(0, 3), "ce-")) continue;
+    std::string attribute = name.substr(3);
+    for (char& c : attribute) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    // Header values are percent-encoded where needed (CloudEvents HTTP binding 3.1.3.2).
+    event[attribute] = PercentDecoded(value);
+  }
+  event["data"] = body;
+  return json::value(std::move(event));
+}
 
 Result<ParsedUsageBatch> ParseUsageEvents(std::string_view content_type, const json::value& body, size_t max_batch) {
   std::string_view base = content_type.substr(0, content_type.find(';'));
@@ -94,8 +160,10 @@ Result<ParsedUsageBatch> ParseUsageEvents(std::string_view content_type, const j
   batch.events.reserve(items->size());
   for (size_t i = 0; i < items->size(); ++i) {
     metering::UsageEvent event;
-    std::string problem = ParseEvent((*items)[i], single_cloud_event || cloud_batch, event);
+    bool by_external_id = false;
+    std::string problem = ParseEvent((*items)[i], single_cloud_event || cloud_batch, event, by_external_id);
     if (problem.empty()) {
+      if (by_external_id) batch.by_external_id.push_back(batch.events.size());
       batch.events.emplace_back(i, std::move(event));
     } else {
       batch.rejected.push_back({i, event.id, problem});

@@ -6,11 +6,13 @@
 
 #include <boost/json/value.hpp>
 
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/result.hpp"
+#include "http/headers.hpp"
 #include "metering/ingest.hpp"
 
 namespace meterline::api {
@@ -18,7 +20,15 @@ namespace meterline::api {
 struct ParsedUsageBatch {
   std::vector<std::pair<size_t, metering::UsageEvent>> events;  // (position in the batch, event)
   std::vector<metering::Rejection> rejected;                    // malformed events, with the reason
+  // Positions in `events` of those that name their customer by external id:
+  // their customer_id holds the external id until the caller resolves it.
+  std::vector<size_t> by_external_id;
 };
+
+// A CloudEvent sent in binary content mode (attributes in ce-* headers, the
+// event's data as the body) as the structured event it stands for; nullopt
+// when the request has no ce-specversion header.
+std::optional<boost::json::value> BinaryCloudEvent(const http::Headers& headers, const boost::json::value& body);
 
 // `content_type` is the request's Content-Type: application/cloudevents+json (one
 // event), application/cloudevents-batch+json (an array), anything else our

@@ -10,29 +10,22 @@ namespace meterline::api {
 
 http::Handler ListUsers(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
-    MTL_ASSIGN_OR_RETURN(auto page, PageOf(request));
+    MTL_ASSIGN_OR_RETURN(auto page, PageOf(request, {.default_limit = 100}));
     MTL_ASSIGN_OR_RETURN(auto users,
                          context.identity.ListUsers(static_cast<int>(page.limit) + 1, static_cast<int>(page.offset)));
-    boost::json::array data;
-    for (const auto& u : users) data.push_back(UserJson(u));
-    return JsonResponse(200, PageJson(std::move(data), page));
+    return JsonResponse(200, ListJson(TrimPage(std::move(users), page), page, UserJson));
   };
 }
 
 http::Handler UpdateUser(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
-    for (const auto& field : body) {
-      if (field.key() != "role" && field.key() != "customer_id" && field.key() != "disabled") {
-        return InvalidArgument("unknown field '" + std::string(field.key()) +
-                               "'; expected role, customer_id, disabled");
-      }
-    }
+    MTL_RETURN_IF_ERROR(RejectUnknownFields(body, {"role", "customer_id", "disabled"}));
     auth::UserChange change;
     if (body.contains("role")) {
       MTL_ASSIGN_OR_RETURN(auto text, RequiredString(body, "role", 20));
       auto role = ParseRole(text);
-      if (!role || *role == Role::kService) return InvalidArgument("role must be admin or member");
+      if (!role || *role == Role::kService) return InvalidParam("role", "role must be admin or member");
       change.role = *role;
     }
     if (const auto* customer = body.if_contains("customer_id")) {
@@ -44,7 +37,7 @@ http::Handler UpdateUser(ApiContext& context) {
       }
     }
     if (const auto* disabled = body.if_contains("disabled")) {
-      if (!disabled->is_bool()) return InvalidArgument("disabled must be true or false");
+      if (!disabled->is_bool()) return InvalidParam("disabled", "disabled must be true or false");
       change.disabled = disabled->as_bool();
     }
     if (!change.role && !change.customer_id && !change.disabled) {

@@ -51,28 +51,24 @@ http::Handler ListStripeWebhookEvents(ApiContext& context) {
     std::optional<stripe::EventStatus> status;
     if (auto text = request.QueryParam("status"); text && !text->empty()) {
       status = stripe::ParseEventStatus(*text);
-      if (!status) return InvalidArgument("status must be one of pending, processing, processed, failed, dead");
+      if (!status) return InvalidParam("status", "status must be one of pending, processing, processed, failed, dead");
     }
-    MTL_ASSIGN_OR_RETURN(auto limit, IntQuery(request, "limit", 50, 1, 500));
-    auto events = context.webhook_inbox.List(status, limit);
-    if (!events.ok()) return std::move(events).error();
-    json::array items;
-    for (const auto& e : *events) {
-      items.push_back(
-          {{"id", e.id},
-           {"stripe_event_id", e.stripe_event_id},
-           {"type", e.type},
-           {"event_created", e.event_created},
-           {"status", stripe::EventStatusName(e.status)},
-           {"attempts", e.attempts},
-           {"last_error", e.last_error.empty() ? json::value(nullptr) : json::value(e.last_error)},
-           {"outcome", e.outcome.empty() ? json::value(nullptr) : json::value(e.outcome)},
-           {"received_at", FormatIso8601(e.received_at)},
-           {"processed_at", e.processed_at ? json::value(FormatIso8601(*e.processed_at)) : json::value(nullptr)}});
-    }
-    json::object out;
-    out["events"] = std::move(items);
-    return JsonResponse(200, out);
+    MTL_ASSIGN_OR_RETURN(auto page, PageOf(request, {.default_limit = 50, .max_limit = 500, .cursors = true}));
+    MTL_ASSIGN_OR_RETURN(auto events, context.webhook_inbox.List(status, page));
+    return JsonResponse(
+        200, ListJson(events, page, [](const stripe::RecordedEvent& e) -> json::object {
+          return {
+              {"id", e.id},
+              {"stripe_event_id", e.stripe_event_id},
+              {"type", e.type},
+              {"event_created", e.event_created},
+              {"status", stripe::EventStatusName(e.status)},
+              {"attempts", e.attempts},
+              {"last_error", e.last_error.empty() ? json::value(nullptr) : json::value(e.last_error)},
+              {"outcome", e.outcome.empty() ? json::value(nullptr) : json::value(e.outcome)},
+              {"received_at", FormatIso8601(e.received_at)},
+              {"processed_at", e.processed_at ? json::value(FormatIso8601(*e.processed_at)) : json::value(nullptr)}};
+        }));
   };
 }
 

@@ -153,7 +153,7 @@ struct Config {
   std::string alert_webhook_url;
 
   // CONSOLE_DIR / --console-dir: the web console's build, served at "/".
-  std::string console_dir = "console/dist";
+  std::string console_dir;  // "" = the console compiled into billingd
   // LOG_LEVEL / --log-level: debug | info | warn | error | off.
   log::Level log_level = log::Level::kInfo;
 

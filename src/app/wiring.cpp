@@ -1,6 +1,7 @@
 #include "app/wiring.hpp"
 
 #include "api/routes.hpp"
+#include "app/console_assets.hpp"
 #include "app/secrets.hpp"
 #include "audit/audit_log.hpp"
 #include "core/log.hpp"
@@ -62,6 +63,14 @@ http::ServerOptions ServerOptionsFor(const Config& config, App& app) {
   options.metrics = app.connection_metrics.get();
   return options;
 }
+
+namespace {
+// Set once by main() before anything runs; test binaries leave it empty.
+std::span<const EmbeddedFile> registered_console;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+}  // namespace
+
+void RegisterConsole(std::span<const EmbeddedFile> files) { registered_console = files; }
+std::span<const EmbeddedFile> RegisteredConsole() { return registered_console; }
 
 Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, const BuildOptions& options) {
   if (options.password_cost == auth::PasswordCost::kTestsOnlyMinimum && config.mode == Mode::kProduction) {
@@ -202,9 +211,21 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   });
   api::RegisterRoutes(app->router, *app->context);
 
-  app->static_files = http::StaticFiles::Open(config.console_dir);
-  if (!app->static_files) {
-    log::Warn("console not served: no index.html in CONSOLE_DIR", {{"console_dir", config.console_dir}});
+  // The console: CONSOLE_DIR when set, else the build compiled into billingd,
+  // else (a billingd built without Node.js) console/dist of a checkout.
+  if (!config.console_dir.empty()) {
+    app->static_files = http::StaticFiles::Open(config.console_dir);
+    if (!app->static_files) {
+      log::Warn("console not served: no index.html in CONSOLE_DIR", {{"console_dir", config.console_dir}});
+    }
+  } else if (!(app->static_files = http::StaticFiles::Embedded(RegisteredConsole()))) {
+    app->static_files = http::StaticFiles::Open("console/dist");
+    if (!app->static_files) {
+      log::Warn(
+          "console not served: billingd was built without it and console/dist has no build; "
+          "set CONSOLE_DIR or build with Node.js",
+          {});
+    }
   }
 
   // The middleware order, and why:

@@ -40,6 +40,9 @@ struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string reason;  // empty means DefaultReason(code)
   std::string message;
+  // The request field the error is about ("email", "tiers[2].up_to", a query
+  // parameter); "" when it is about no one field. Answered as error.param.
+  std::string param;
 
   Error() = default;
   Error(ErrorCode c, std::string msg) : code(c), message(std::move(msg)) {}
@@ -50,6 +53,12 @@ struct Error {
 
 // Convenience constructors for the common codes.
 inline Error InvalidArgument(std::string msg) { return {ErrorCode::kInvalidArgument, std::move(msg)}; }
+// A request field that is missing or wrong: `msg` names it too ("email must be …").
+inline Error InvalidParam(std::string param, std::string msg) {
+  Error e(ErrorCode::kInvalidArgument, std::move(msg));
+  e.param = std::move(param);
+  return e;
+}
 inline Error NotFound(std::string msg) { return {ErrorCode::kNotFound, std::move(msg)}; }
 inline Error Conflict(std::string msg) { return {ErrorCode::kConflict, std::move(msg)}; }
 inline Error Internal(std::string msg) { return {ErrorCode::kInternal, std::move(msg)}; }

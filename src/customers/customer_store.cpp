@@ -1,5 +1,8 @@
 #include "customers/customer_store.hpp"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
 #include <cctype>
 
@@ -12,7 +15,7 @@ namespace {
 
 using storage::Value;
 
-constexpr const char* kColumns = "id, name, email, country, currency, created_at";
+constexpr const char* kColumns = "id, name, email, country, currency, created_at, external_id, metadata";
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -36,13 +39,89 @@ bool Upper(const std::string& c, size_t size) {
   return c.size() == size && std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
 }
 
+Metadata ParseMetadata(std::string_view text) {
+  Metadata out;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return out;
+  for (const auto& [key, value] : v.as_object()) {
+    if (value.is_string()) out[std::string(key)] = std::string(value.as_string());
+  }
+  return out;
+}
+
+std::string MetadataText(const Metadata& metadata) {
+  boost::json::object o;
+  for (const auto& [key, value] : metadata) o[key] = value;
+  return boost::json::serialize(o);
+}
+
 Customer FromRow(const storage::Row& row) {
-  return Customer{row.Text(0),
-                  row.Text(1),
-                  row.OptText(2).value_or(""),
-                  row.OptText(3).value_or(""),
-                  row.Text(4),
-                  FromUnixMillis(row.Int(5))};
+  Customer c{row.Text(0),
+             row.Text(1),
+             row.OptText(2).value_or(""),
+             row.OptText(3).value_or(""),
+             row.Text(4),
+             FromUnixMillis(row.Int(5))};
+  c.external_id = row.OptText(6).value_or("");
+  c.metadata = ParseMetadata(row.OptText(7).value_or("{}"));
+  return c;
+}
+
+Status ValidateName(const std::string& name) {
+  if (name.empty() || name.size() > 200) return InvalidParam("name", "name must be 1-200 characters");
+  return OkStatus();
+}
+
+Status ValidateEmail(const std::string& email) {
+  if (!email.empty() && !ValidEmail(email)) return InvalidParam("email", "email is not a valid address");
+  return OkStatus();
+}
+
+Status ValidateCountry(const std::string& country) {
+  if (!country.empty() && !Upper(country, 2)) {
+    return InvalidParam("country", "country must be an ISO 3166-1 alpha-2 code like DE");
+  }
+  return OkStatus();
+}
+
+Status ValidateExternalId(const std::string& external_id) {
+  if (external_id.size() > kMaxExternalIdLength ||
+      std::any_of(external_id.begin(), external_id.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+    return InvalidParam("external_id", "external_id must be at most " + std::to_string(kMaxExternalIdLength) +
+                                           " characters without control characters");
+  }
+  return OkStatus();
+}
+
+// `allow_empty_values`: in a change, an empty value removes its key.
+Status ValidateMetadata(const Metadata& metadata, bool allow_empty_values) {
+  if (metadata.size() > kMaxMetadataKeys) {
+    return InvalidParam("metadata", "metadata may have at most " + std::to_string(kMaxMetadataKeys) + " keys");
+  }
+  for (const auto& [key, value] : metadata) {
+    if (key.empty() || key.size() > kMaxMetadataKeyLength || key.find_first_of("[]") != std::string::npos) {
+      return InvalidParam("metadata", "metadata keys must be 1-" + std::to_string(kMaxMetadataKeyLength) +
+                                          " characters without square brackets");
+    }
+    if (value.size() > kMaxMetadataValueLength || (value.empty() && !allow_empty_values)) {
+      return InvalidParam("metadata[" + key + "]",
+                          "metadata values must be 1-" + std::to_string(kMaxMetadataValueLength) + " characters");
+    }
+  }
+  return OkStatus();
+}
+
+// kConflict when another customer than `self` has `external_id`.
+Status CheckExternalIdFree(storage::Executor& ex, const std::string& external_id, const std::string& self) {
+  if (external_id.empty()) return OkStatus();
+  MTL_ASSIGN_OR_RETURN(auto taken,
+                       ex.Execute("SELECT id FROM customers WHERE external_id = $1 AND id <> $2", {external_id, self}));
+  if (taken.rows.empty()) return OkStatus();
+  Error e(ErrorCode::kConflict, "external_id_taken",
+          "another customer (" + taken.rows[0].Text(0) + ") has external_id " + external_id);
+  e.param = "external_id";
+  return e;
 }
 
 // id -> the text in column 1 of `sql`, for those of `ids` that exist.
@@ -58,22 +137,83 @@ Result<std::map<std::string, std::string>> TextById(storage::Executor& ex, const
 
 Result<Customer> CustomerStore::Create(const NewCustomer& input, const std::string& actor,
                                        const audit::Origin& origin) {
-  if (input.name.empty() || input.name.size() > 200) return InvalidArgument("name must be 1-200 characters");
-  if (!input.email.empty() && !ValidEmail(input.email)) return InvalidArgument("email is not a valid address");
-  if (!input.country.empty() && !Upper(input.country, 2)) {
-    return InvalidArgument("country must be an ISO 3166-1 alpha-2 code like DE");
-  }
-  if (!Upper(input.currency, 3)) return InvalidArgument("currency must be an ISO 4217 code like USD");
+  MTL_RETURN_IF_ERROR(ValidateName(input.name));
+  MTL_RETURN_IF_ERROR(ValidateEmail(input.email));
+  MTL_RETURN_IF_ERROR(ValidateCountry(input.country));
+  if (!Upper(input.currency, 3)) return InvalidParam("currency", "currency must be an ISO 4217 code like USD");
+  MTL_RETURN_IF_ERROR(ValidateExternalId(input.external_id));
+  MTL_RETURN_IF_ERROR(ValidateMetadata(input.metadata, false));
   Customer customer{NewId("cus"), input.name, Lower(input.email), input.country, input.currency, clock_.Now()};
+  customer.external_id = input.external_id;
+  customer.metadata = input.metadata;
   int64_t now = ToUnixMillis(customer.created_at);
   MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    MTL_RETURN_IF_ERROR(CheckExternalIdFree(tx, customer.external_id, customer.id));
     MTL_RETURN_IF_ERROR(tx.Execute(
-        "INSERT INTO customers (id, name, email, country, currency, created_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $6)",
-        {customer.id, customer.name, Nullable(customer.email), Nullable(customer.country), customer.currency, now}));
+        "INSERT INTO customers (id, name, email, country, currency, created_at, updated_at, external_id, metadata) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)",
+        {customer.id, customer.name, Nullable(customer.email), Nullable(customer.country), customer.currency, now,
+         Nullable(customer.external_id), MetadataText(customer.metadata)}));
     return audit::Record(tx, clock_, {actor, "customer.create", customer.id, {{"name", customer.name}}, origin});
   }));
   return customer;
+}
+
+Result<Customer> CustomerStore::Update(const std::string& id, const CustomerChange& change, const std::string& actor,
+                                       const audit::Origin& origin) {
+  if (change.name) MTL_RETURN_IF_ERROR(ValidateName(*change.name));
+  if (change.email) MTL_RETURN_IF_ERROR(ValidateEmail(*change.email));
+  if (change.country) MTL_RETURN_IF_ERROR(ValidateCountry(*change.country));
+  if (change.external_id) MTL_RETURN_IF_ERROR(ValidateExternalId(*change.external_id));
+  if (change.metadata) MTL_RETURN_IF_ERROR(ValidateMetadata(*change.metadata, true));
+  Customer updated;
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    MTL_ASSIGN_OR_RETURN(auto rows,
+                         tx.Execute(std::string("SELECT ") + kColumns + " FROM customers WHERE id = $1", {id}));
+    if (rows.rows.empty()) return NotFound("no customer " + id);
+    updated = FromRow(rows.rows[0]);
+    boost::json::array changed;
+    if (change.name && *change.name != updated.name) {
+      updated.name = *change.name;
+      changed.emplace_back("name");
+    }
+    if (change.email && Lower(*change.email) != updated.email) {
+      updated.email = Lower(*change.email);
+      changed.emplace_back("email");
+    }
+    if (change.country && *change.country != updated.country) {
+      updated.country = *change.country;
+      changed.emplace_back("country");
+    }
+    if (change.external_id && *change.external_id != updated.external_id) {
+      MTL_RETURN_IF_ERROR(CheckExternalIdFree(tx, *change.external_id, id));
+      updated.external_id = *change.external_id;
+      changed.emplace_back("external_id");
+    }
+    if (change.metadata) {
+      Metadata merged = updated.metadata;
+      for (const auto& [key, value] : *change.metadata) {
+        if (value.empty()) {
+          merged.erase(key);
+        } else {
+          merged[key] = value;
+        }
+      }
+      MTL_RETURN_IF_ERROR(ValidateMetadata(merged, false));
+      if (merged != updated.metadata) {
+        updated.metadata = std::move(merged);
+        changed.emplace_back("metadata");
+      }
+    }
+    if (changed.empty()) return OkStatus();
+    MTL_RETURN_IF_ERROR(tx.Execute(
+        "UPDATE customers SET name = $2, email = $3, country = $4, external_id = $5, metadata = $6, updated_at = $7 "
+        "WHERE id = $1",
+        {id, updated.name, Nullable(updated.email), Nullable(updated.country), Nullable(updated.external_id),
+         MetadataText(updated.metadata), ToUnixMillis(clock_.Now())}));
+    return audit::Record(tx, clock_, {actor, "customer.update", id, {{"fields", std::move(changed)}}, origin});
+  }));
+  return updated;
 }
 
 Result<Customer> CustomerStore::Get(const std::string& id) {
@@ -83,10 +223,33 @@ Result<Customer> CustomerStore::Get(const std::string& id) {
   return FromRow(result.rows[0]);
 }
 
-Result<std::vector<Customer>> CustomerStore::List(int limit, int offset) {
-  MTL_ASSIGN_OR_RETURN(auto result, db_.Execute(std::string("SELECT ") + kColumns +
-                                                    " FROM customers ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
-                                                {int64_t{limit}, int64_t{offset}}));
+Result<std::optional<Customer>> CustomerStore::FindByExternalId(const std::string& external_id) {
+  MTL_ASSIGN_OR_RETURN(
+      auto result,
+      db_.Execute(std::string("SELECT ") + kColumns + " FROM customers WHERE external_id = $1", {external_id}));
+  if (result.rows.empty()) return std::optional<Customer>();
+  return std::optional<Customer>(FromRow(result.rows[0]));
+}
+
+Result<std::vector<Customer>> CustomerStore::List(const CustomerQuery& query) {
+  // LIKE with the user's text as a literal: escape its wildcards.
+  std::string pattern;
+  if (!query.search.empty()) {
+    pattern = "%";
+    for (char c : Lower(query.search)) {
+      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    pattern += "%";
+  }
+  MTL_ASSIGN_OR_RETURN(
+      auto result,
+      db_.Execute(std::string("SELECT ") + kColumns +
+                      " FROM customers WHERE CAST($1 AS TEXT) IS NULL OR id = $2 OR LOWER(name) LIKE $1 ESCAPE '\\' "
+                      "OR LOWER(COALESCE(email, '')) LIKE $1 ESCAPE '\\' "
+                      "OR LOWER(COALESCE(external_id, '')) LIKE $1 ESCAPE '\\' "
+                      "ORDER BY created_at DESC, id LIMIT $3 OFFSET $4",
+                  {Nullable(pattern), query.search, query.limit + 1, query.offset}));
   std::vector<Customer> out;
   for (const auto& row : result.rows) out.push_back(FromRow(row));
   return out;

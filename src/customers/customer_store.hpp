@@ -16,6 +16,8 @@
 
 namespace meterline::customers {
 
+using Metadata = std::map<std::string, std::string>;
+
 struct Customer {
   std::string id;  // "cus_…"
   std::string name;
@@ -23,6 +25,8 @@ struct Customer {
   std::string country;   // ISO 3166-1 alpha-2, may be empty
   std::string currency;  // ISO 4217
   TimePoint created_at;
+  std::string external_id;  // the ad platform's id for the publisher; unique, may be empty
+  Metadata metadata;
 };
 
 struct NewCustomer {
@@ -30,6 +34,31 @@ struct NewCustomer {
   std::string email;
   std::string country;
   std::string currency = "USD";
+  std::string external_id;
+  Metadata metadata;
+};
+
+// A change to a customer: each field set is changed. In `metadata`, a key
+// with an empty value is removed (Stripe's rule); other keys are set.
+// `external_id` set to "" removes it.
+struct CustomerChange {
+  std::optional<std::string> name, email, country, external_id;
+  std::optional<Metadata> metadata;
+};
+
+// Stripe's limits on metadata: 50 keys of at most 40 characters (no square
+// brackets), values of at most 500.
+inline constexpr size_t kMaxMetadataKeys = 50;
+inline constexpr size_t kMaxMetadataKeyLength = 40;
+inline constexpr size_t kMaxMetadataValueLength = 500;
+inline constexpr size_t kMaxExternalIdLength = 128;
+
+// A filter and page of the customer list.
+struct CustomerQuery {
+  // Case-insensitive substring of the name, email or external id, or an exact id.
+  std::string search;
+  int64_t limit = 20;  // the store returns up to limit + 1 (one more tells whether there is more)
+  int64_t offset = 0;
 };
 
 class CustomerStore {
@@ -40,10 +69,16 @@ class CustomerStore {
   // kInvalidArgument naming the bad field (name 1-200 characters, an email
   // address, ISO country and currency codes); the email is stored lower-cased.
   Result<Customer> Create(const NewCustomer& input, const std::string& actor, const audit::Origin& origin);
+  // kInvalidArgument naming the bad field (as Create); kConflict "external_id_taken"
+  // when another customer has the external id; kNotFound without the customer.
+  Result<Customer> Update(const std::string& id, const CustomerChange& change, const std::string& actor,
+                          const audit::Origin& origin);
   // kNotFound when there is no such customer.
   Result<Customer> Get(const std::string& id);
-  // Newest first, a page at a time.
-  Result<std::vector<Customer>> List(int limit, int offset);
+  // The customer with this external id; nullopt when none.
+  Result<std::optional<Customer>> FindByExternalId(const std::string& external_id);
+  // Newest first, a page at a time, optionally searched.
+  Result<std::vector<Customer>> List(const CustomerQuery& query);
 
   // Inside the caller's transaction.
   static Result<bool> Exists(storage::Executor& ex, const std::string& id);

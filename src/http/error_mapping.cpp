@@ -36,6 +36,10 @@ Response ErrorResponse(const Error& error, const std::string& request_id) {
   log::AppendJsonString(body, error.Reason());
   body += ",\"message\":";
   log::AppendJsonString(body, message);
+  if (!error.param.empty()) {
+    body += ",\"param\":";
+    log::AppendJsonString(body, error.param);
+  }
   body += ",\"request_id\":";
   log::AppendJsonString(body, request_id);
   body += "}}";

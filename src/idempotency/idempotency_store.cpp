@@ -30,7 +30,9 @@ Result<Reply> IdempotencyStore::Once(const std::string& scope, const std::string
       }
       MTL_RETURN_IF_ERROR(db_.Execute(
           "UPDATE billing_idempotency SET status = 'completed', response = $3 WHERE scope = $1 AND key = $2",
-          {scope, key, json::serialize(json::object{{"status", reply->status}, {"body", reply->body}})}));
+          {scope, key,
+           json::serialize(json::object{{"status", reply->status},
+                                        {"body", reply->replay_body.empty() ? reply->body : reply->replay_body}})}));
       return reply;
     }
     MTL_ASSIGN_OR_RETURN(

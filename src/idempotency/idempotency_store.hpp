@@ -25,6 +25,9 @@ struct Reply {
   int status = 200;
   std::string body;       // JSON
   bool replayed = false;  // from an earlier request with this key
+  // What a replay answers, when it must differ from `body` (a secret shown
+  // once is not stored); empty = `body`.
+  std::string replay_body;
 };
 
 // Keys shorter than this are refused (400) by the API.

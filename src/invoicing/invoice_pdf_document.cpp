@@ -13,15 +13,25 @@ namespace {
 
 std::string Date(TimePoint t) { return FormatIso8601(t).substr(0, 10); }
 
-std::string Money(int64_t minor, const money::Currency& currency) {
-  std::string major = money::FormatMajor(minor, currency);
-  // Group the integer part: 1234567.50 -> 1,234,567.50
-  size_t dot = major.find('.');
-  std::string integer = major.substr(0, dot);
+// The typographic minus (U+2212), as the console writes it.
+constexpr const char* kMinus = "\u2212";
+
+// A decimal's integer part grouped by thousands: "-1234567.50" -> "−1,234,567.50".
+std::string GroupDecimal(const std::string& decimal) {
+  size_t dot = decimal.find('.');
+  std::string integer = decimal.substr(0, dot);
   bool negative = !integer.empty() && integer[0] == '-';
   if (negative) integer.erase(0, 1);
-  std::string grouped = GroupThousands(std::stoll(integer));
-  return (negative ? "-" : "") + grouped + (dot == std::string::npos ? "" : major.substr(dot)) + " " + currency.code;
+  std::string grouped;
+  for (size_t i = 0; i < integer.size(); ++i) {
+    if (i > 0 && (integer.size() - i) % 3 == 0) grouped += ',';
+    grouped += integer[i];
+  }
+  return (negative ? kMinus : "") + grouped + (dot == std::string::npos ? "" : decimal.substr(dot));
+}
+
+std::string Money(int64_t minor, const money::Currency& currency) {
+  return GroupDecimal(money::FormatMajor(minor, currency)) + " " + currency.code;
 }
 
 void Field(std::string& out, const std::string& value) {
@@ -38,9 +48,11 @@ PdfInvoice PdfDocumentFor(const Invoice& inv, const BillTo& customer, const Issu
   PdfInvoice doc;
   doc.number = inv.number.empty() ? "DRAFT " + inv.id : inv.number;
   doc.status = StatusName(inv.status);
-  doc.issue_date = Date(inv.finalized_at.value_or(inv.created_at));
+  // A draft has not been issued: no issue date.
+  doc.issue_date = inv.status == InvoiceStatus::kDraft ? "" : Date(inv.finalized_at.value_or(inv.created_at));
   doc.due_date = inv.due_at ? Date(*inv.due_at) : "";
-  doc.period = Date(inv.period.start) + " \u2013 " + Date(inv.period.end);
+  // Inclusive dates, as the console shows them: the period ends just before its end instant.
+  doc.period = Date(inv.period.start) + " \u2013 " + Date(inv.period.end - std::chrono::milliseconds(1));
   doc.issuer = {issuer.name, issuer.address};
   doc.logo_png_path = issuer.logo_png_path;
   doc.customer.name = customer.name;
@@ -48,7 +60,7 @@ PdfInvoice PdfDocumentFor(const Invoice& inv, const BillTo& customer, const Issu
   if (!customer.country.empty()) doc.customer.lines.push_back(customer.country);
   doc.customer.lines.push_back("Customer " + inv.customer_id);
   for (const LineItem& l : inv.lines) {
-    std::string unit_price = l.unit_price + " " + currency.code;
+    std::string unit_price = GroupDecimal(l.unit_price) + " " + currency.code;
     std::string quantity = GroupThousands(l.quantity);
     const catalog::Metric* metric = l.metric.empty() ? nullptr : catalog.FindMetric(l.metric);
     if (metric != nullptr && metric->overage_price.per_units > 1) {
@@ -62,7 +74,7 @@ PdfInvoice PdfDocumentFor(const Invoice& inv, const BillTo& customer, const Issu
         size_t decimals = dot == std::string::npos ? 0 : amount.size() - dot - 1;
         if (dot == std::string::npos && currency.exponent > 0) amount += '.';
         for (; decimals < static_cast<size_t>(currency.exponent); ++decimals) amount += '0';
-        unit_price = amount + " " + currency.code + " per " + per;
+        unit_price = GroupDecimal(amount) + " " + currency.code + " per " + per;
         // Bytes priced per GB read as GB (display only; the amount is exact).
         if (per == "GB") quantity = DisplayAmount(l.quantity, *metric);
       }

@@ -445,7 +445,9 @@ Result<Invoice> InvoiceService::Get(const std::string& id, const std::string& cu
   return inv;
 }
 
-Result<InvoicePage> InvoiceService::List(const InvoiceFilter& filter) { return InvoiceStore::List(db_, filter); }
+Result<InvoicePage> InvoiceService::List(const InvoiceFilter& filter, const PageRequest& page) {
+  return InvoiceStore::List(db_, filter, page);
+}
 
 Result<Invoice> InvoiceService::Transition(const std::string& id, InvoiceStatus to, TimePoint at,
                                            const std::string& actor) {

@@ -118,7 +118,7 @@ class InvoiceService {
   // `customer_id`, when it belongs to another customer.
   Result<Invoice> Get(const std::string& id, const std::string& customer_id);
 
-  Result<InvoicePage> List(const InvoiceFilter& filter);
+  Result<InvoicePage> List(const InvoiceFilter& filter, const PageRequest& page);
 
   // Moves an invoice to `to` if the lifecycle allows it (else kConflict
   // "illegal_transition"). Paid: amount_paid = total, amount_due = 0.

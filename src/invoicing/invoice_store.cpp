@@ -186,7 +186,7 @@ Result<std::vector<InvoiceStore::PeriodInvoice>> InvoiceStore::ForPeriodsStartin
   return out;
 }
 
-Result<InvoicePage> InvoiceStore::List(storage::Executor& ex, const InvoiceFilter& filter) {
+Result<InvoicePage> InvoiceStore::List(storage::Executor& ex, const InvoiceFilter& filter, const PageRequest& page) {
   // One statement for every filter combination: a NULL parameter disables its condition.
   std::string where =
       " WHERE (CAST($1 AS TEXT) IS NULL OR customer_id = $1) AND (CAST($2 AS TEXT) IS NULL OR status = $2) "
@@ -195,16 +195,45 @@ Result<InvoicePage> InvoiceStore::List(storage::Executor& ex, const InvoiceFilte
                                filter.status ? Value(std::string(StatusName(*filter.status))) : Value(nullptr),
                                Millis(filter.from), Millis(filter.to)};
   MTL_ASSIGN_OR_RETURN(auto count, ex.Execute("SELECT COUNT(*) FROM invoices" + where, params));
-  params.emplace_back(filter.limit);
-  params.emplace_back(filter.offset);
-  MTL_ASSIGN_OR_RETURN(auto rows,
-                       ex.Execute(std::string("SELECT ") + kInvoiceColumns + " FROM invoices" + where +
-                                      " ORDER BY created_at DESC, period_start DESC, id DESC LIMIT $5 OFFSET $6",
-                                  params));
-  InvoicePage page;
-  page.total = count.rows[0].Int(0);
-  for (const auto& row : rows.rows) page.invoices.push_back(FromRow(row));
-  return page;
+
+  // Number order: drafts first (newest first), then numbers from the highest
+  // down. A cursor continues after (or before) the invoice it names.
+  const bool reversed = !page.before.empty();
+  std::string seek;
+  if (page.ByCursor()) {
+    const std::string& cursor = reversed ? page.before : page.after;
+    MTL_ASSIGN_OR_RETURN(auto found, ex.Execute("SELECT number, created_at FROM invoices WHERE id = $1 AND "
+                                                "(CAST($2 AS TEXT) IS NULL OR customer_id = $2)",
+                                                {cursor, Text(filter.customer_id)}));
+    if (found.rows.empty()) {
+      return InvalidParam(reversed ? "ending_before" : "starting_after", "no invoice " + cursor + " in this list");
+    }
+    std::optional<std::string> number = found.rows[0].OptText(0);
+    params.emplace_back(number.value_or(""));   // $5
+    params.emplace_back(found.rows[0].Int(1));  // $6
+    params.emplace_back(cursor);                // $7
+    const char* later_draft = reversed ? "(created_at > $6 OR (created_at = $6 AND id > $7))"
+                                       : "(created_at < $6 OR (created_at = $6 AND id < $7))";
+    if (!number) {
+      seek = reversed ? std::string(" AND number IS NULL AND ") + later_draft
+                      : std::string(" AND (number IS NOT NULL OR ") + later_draft + ")";
+    } else {
+      seek = reversed ? " AND (number IS NULL OR number > $5)" : " AND number IS NOT NULL AND number < $5";
+    }
+  }
+  const char* order = reversed ? " ORDER BY (number IS NULL) ASC, number ASC, created_at ASC, id ASC"
+                               : " ORDER BY (number IS NULL) DESC, number DESC, created_at DESC, id DESC";
+  std::string limit = " LIMIT " + std::to_string(page.limit + 1);
+  if (!page.ByCursor()) limit += " OFFSET " + std::to_string(page.offset);
+  MTL_ASSIGN_OR_RETURN(
+      auto rows,
+      ex.Execute(std::string("SELECT ") + kInvoiceColumns + " FROM invoices" + where + seek + order + limit, params));
+  std::vector<Invoice> invoices;
+  invoices.reserve(rows.rows.size());
+  for (const auto& row : rows.rows) invoices.push_back(FromRow(row));
+  InvoicePage out = TrimPage(std::move(invoices), page, reversed);
+  out.total = count.rows[0].Int(0);
+  return out;
 }
 
 Result<std::vector<std::string>> InvoiceStore::Existing(storage::Executor& ex, const std::vector<std::string>& ids) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/paging.hpp"
 #include "core/result.hpp"
 #include "invoicing/invoice.hpp"
 #include "storage/database.hpp"
@@ -76,14 +77,12 @@ struct InvoiceFilter {
   std::string customer_id;  // "" = all customers (admins)
   std::optional<InvoiceStatus> status;
   std::optional<TimePoint> from, to;  // created_at in [from, to)
-  int64_t limit = 20;
-  int64_t offset = 0;
 };
 
-struct InvoicePage {
-  std::vector<Invoice> invoices;  // newest first, without lines
-  int64_t total = 0;              // matching the filter
-};
+// A page of the invoice list, in number order: drafts (no number yet, newest
+// first) on top, then the numbered invoices from the highest number down.
+// Cursors are invoice ids; `total` counts every invoice the filter matches.
+using InvoicePage = Page<Invoice>;
 
 class InvoiceStore {
  public:
@@ -112,8 +111,9 @@ class InvoiceStore {
   };
   static Result<std::vector<PeriodInvoice>> ForPeriodsStartingIn(storage::Executor& ex, TimePoint from, TimePoint to,
                                                                  TimePoint created_before);
-  // A page of invoices (without lines), newest first, and how many match.
-  static Result<InvoicePage> List(storage::Executor& ex, const InvoiceFilter& filter);
+  // A page of invoices (without lines) and how many match; kInvalidArgument
+  // for a cursor that is not an invoice the filter matches.
+  static Result<InvoicePage> List(storage::Executor& ex, const InvoiceFilter& filter, const PageRequest& page);
   // Which of `ids` exist.
   static Result<std::vector<std::string>> Existing(storage::Executor& ex, const std::vector<std::string>& ids);
 

@@ -9,13 +9,14 @@ const char* FindingKindName(FindingKind kind) {
     case FindingKind::kAmountMismatch: return "amount_mismatch";
     case FindingKind::kMissingInStripe: return "missing_in_stripe";
     case FindingKind::kMissingInternal: return "missing_internal";
+    case FindingKind::kCurrencyMismatch: return "currency_mismatch";
   }
   return "amount_mismatch";
 }
 
 std::optional<FindingKind> ParseFindingKind(std::string_view text) {
-  for (FindingKind kind :
-       {FindingKind::kAmountMismatch, FindingKind::kMissingInStripe, FindingKind::kMissingInternal}) {
+  for (FindingKind kind : {FindingKind::kAmountMismatch, FindingKind::kMissingInStripe, FindingKind::kMissingInternal,
+                           FindingKind::kCurrencyMismatch}) {
     if (text == FindingKindName(kind)) return kind;
   }
   return std::nullopt;
@@ -89,8 +90,11 @@ Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expec
     // Billed in another currency: nothing to compare, nothing to add up.
     MTL_ASSIGN_OR_RETURN(auto magnitude, CheckedAbs(total, "an expected total"));
     out.discrepancy_minor = magnitude;
-    MTL_RETURN_IF_ERROR(
-        add(FindingKind::kAmountMismatch, "currency " + billed->currency, total, 0, ours->id, billed->id));
+    MTL_ASSIGN_OR_RETURN(
+        auto finding, MakeFinding(expected, FindingKind::kCurrencyMismatch, "total", total, 0, ours->id, billed->id));
+    finding.billed_minor = billed->total;  // in Stripe's currency; the difference stays -expected
+    finding.billed_currency = billed->currency;
+    out.findings.push_back(std::move(finding));
     return out;
   }
   out.billed_minor = billed->total;

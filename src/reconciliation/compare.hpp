@@ -20,11 +20,13 @@
 namespace meterline::reconciliation {
 
 enum class FindingKind {
-  kAmountMismatch,   // |billed - expected| beyond the tolerance, or billed in another currency
-  kMissingInStripe,  // we expect a charge; Stripe has no invoice for it
-  kMissingInternal,  // we have no invoice for the period, or Stripe has one of ours we do not
+  kAmountMismatch,    // |billed - expected| beyond the tolerance
+  kMissingInStripe,   // we expect a charge; Stripe has no invoice for it
+  kMissingInternal,   // we have no invoice for the period, or Stripe has one of ours we do not
+  kCurrencyMismatch,  // Stripe billed our invoice in another currency: amounts cannot be compared
 };
-// "amount_mismatch" | "missing_in_stripe" | "missing_internal", as stored and in the API.
+// "amount_mismatch" | "missing_in_stripe" | "missing_internal" | "currency_mismatch",
+// as stored and in the API.
 const char* FindingKindName(FindingKind kind);
 std::optional<FindingKind> ParseFindingKind(std::string_view text);
 
@@ -34,11 +36,12 @@ struct Finding {
   FindingKind kind = FindingKind::kAmountMismatch;
   std::string line;  // total | base_fee | tax | <metric> | currency XYZ
   int64_t expected_minor = 0;
-  int64_t billed_minor = 0;
-  int64_t difference_minor = 0;  // billed - expected
+  int64_t billed_minor = 0;      // in billed_currency when that is set
+  int64_t difference_minor = 0;  // billed - expected; currency_mismatch: -expected (nothing billed in ours)
   std::string currency;
   std::string invoice_id;         // "" when none
   std::string stripe_invoice_id;  // "" when none
+  std::string billed_currency;    // currency_mismatch: Stripe's currency; else ""
 };
 
 // One currency's totals (amounts in its minor units).
@@ -88,7 +91,7 @@ struct InvoiceComparison {
 // `billed` (Stripe's invoice matched to ours; null: none). A void invoice of
 // ours owes nothing: no findings, nothing added. Lines are compared by
 // position, and the total; each beyond the tolerance is a finding. A Stripe
-// invoice in another currency is one finding on the line "currency XYZ".
+// invoice in another currency is one currency_mismatch finding on the line "total".
 // OverflowError when a difference of Stripe's amounts and ours does not fit.
 Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expected, const OurInvoice* ours,
                                          const BilledInvoice* billed, const money::Decimal& tolerance);

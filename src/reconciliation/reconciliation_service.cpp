@@ -282,7 +282,8 @@ Status ReconciliationService::Store(const Reconciliation& r) {
     for (const Finding& f : r.findings) {
       for (storage::Value v : std::initializer_list<storage::Value>{
                r.id, f.customer_id, std::string(FindingKindName(f.kind)), f.line, f.expected_minor, f.billed_minor,
-               f.difference_minor, f.currency, optional(f.invoice_id), optional(f.stripe_invoice_id)}) {
+               f.difference_minor, f.currency, optional(f.invoice_id), optional(f.stripe_invoice_id),
+               optional(f.billed_currency)}) {
         findings.push_back(std::move(v));
       }
       json::object data = {{"reconciliation_id", r.id},       {"period", r.period},
@@ -291,13 +292,14 @@ Status ReconciliationService::Store(const Reconciliation& r) {
                            {"currency", f.currency}};
       if (!f.invoice_id.empty()) data["invoice_id"] = f.invoice_id;
       if (!f.stripe_invoice_id.empty()) data["stripe_invoice_id"] = f.stripe_invoice_id;
+      if (!f.billed_currency.empty()) data["billed_currency"] = f.billed_currency;
       audits.push_back({r.actor, "reconciliation.finding", f.customer_id, std::move(data), {}});
     }
     MTL_RETURN_IF_ERROR(storage::InsertRows(
         tx,
         "INSERT INTO reconciliation_findings (reconciliation_id, customer_id, kind, line, expected_minor, "
-        "billed_minor, difference_minor, currency, invoice_id, stripe_invoice_id)",
-        10, findings));
+        "billed_minor, difference_minor, currency, invoice_id, stripe_invoice_id, billed_currency)",
+        11, findings));
     MTL_RETURN_IF_ERROR(audit::RecordMany(tx, clock_, audits));
     std::vector<storage::Value> totals;
     for (const CurrencyTotals& t : r.totals) {
@@ -335,10 +337,11 @@ void ReconciliationService::Alert(const Reconciliation& r) {
   alert_sink_->Send(payload);
 }
 
-Result<std::vector<Reconciliation>> ReconciliationService::List(int64_t limit) {
-  MTL_ASSIGN_OR_RETURN(auto rows, db_.Execute(std::string("SELECT ") + kColumns +
-                                                  " FROM reconciliations ORDER BY created_at DESC, id DESC LIMIT $1",
-                                              {limit}));
+Result<std::vector<Reconciliation>> ReconciliationService::List(int64_t limit, int64_t offset) {
+  MTL_ASSIGN_OR_RETURN(auto rows,
+                       db_.Execute(std::string("SELECT ") + kColumns +
+                                       " FROM reconciliations ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2",
+                                   {limit, offset}));
   std::vector<Reconciliation> out;
   for (const auto& row : rows.rows) out.push_back(FromRow(row));
   return out;
@@ -353,7 +356,7 @@ Result<Reconciliation> ReconciliationService::Get(const std::string& id) {
       auto findings,
       db_.Execute(
           "SELECT customer_id, kind, line, expected_minor, billed_minor, difference_minor, currency, invoice_id, "
-          "stripe_invoice_id FROM reconciliation_findings WHERE reconciliation_id = $1 ORDER BY id",
+          "stripe_invoice_id, billed_currency FROM reconciliation_findings WHERE reconciliation_id = $1 ORDER BY id",
           {id}));
   std::vector<std::string> customer_ids;
   for (const auto& f : findings.rows) customer_ids.push_back(f.OptText(0).value_or(""));
@@ -363,7 +366,8 @@ Result<Reconciliation> ReconciliationService::Get(const std::string& id) {
     auto name = names.find(customer_id);
     r.findings.push_back({customer_id, name == names.end() ? "" : name->second,
                           ParseFindingKind(f.Text(1)).value_or(FindingKind::kAmountMismatch), f.Text(2), f.Int(3),
-                          f.Int(4), f.Int(5), f.Text(6), f.OptText(7).value_or(""), f.OptText(8).value_or("")});
+                          f.Int(4), f.Int(5), f.Text(6), f.OptText(7).value_or(""), f.OptText(8).value_or(""),
+                          f.OptText(9).value_or("")});
   }
   auto totals = db_.Execute(
       "SELECT currency, subscriptions_checked, expected_total_minor, billed_total_minor, discrepancy_total_minor, "

@@ -88,7 +88,7 @@ class ReconciliationService {
                              const std::function<void(const Progress&)>& progress = {});
 
   // Stored results, newest first, without findings.
-  Result<std::vector<Reconciliation>> List(int64_t limit);
+  Result<std::vector<Reconciliation>> List(int64_t limit, int64_t offset = 0);
   // One stored result with its findings.
   Result<Reconciliation> Get(const std::string& id);
 

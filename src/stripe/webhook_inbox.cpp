@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <charconv>
+
 namespace meterline::stripe {
 
 Result<Accepted> WebhookInbox::Record(std::string_view payload) {
@@ -50,14 +52,29 @@ std::optional<EventStatus> ParseEventStatus(std::string_view text) {
   return std::nullopt;
 }
 
-Result<std::vector<RecordedEvent>> WebhookInbox::List(std::optional<EventStatus> status, int64_t limit) {
-  MTL_ASSIGN_OR_RETURN(
-      auto rows,
-      db_.Execute(
-          "SELECT id, stripe_event_id, type, event_created, status, attempts, last_error, created_at, processed_at, "
-          "outcome "
-          "FROM stripe_webhook_events WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
-          {status ? storage::Value(std::string(EventStatusName(*status))) : storage::Value(nullptr), limit}));
+Result<Page<RecordedEvent>> WebhookInbox::List(std::optional<EventStatus> status, const PageRequest& page) {
+  std::optional<int64_t> cursor;
+  if (page.ByCursor()) {
+    const std::string& text = page.after.empty() ? page.before : page.after;
+    int64_t id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      return InvalidParam(page.after.empty() ? "ending_before" : "starting_after", "no Stripe event " + text);
+    }
+    cursor = id;
+  }
+  bool reversed = !page.before.empty();
+  std::string sql =
+      "SELECT id, stripe_event_id, type, event_created, status, attempts, last_error, created_at, processed_at, "
+      "outcome FROM stripe_webhook_events WHERE (CAST($1 AS TEXT) IS NULL OR status = $1)";
+  if (cursor) sql += reversed ? " AND id > $4" : " AND id < $4";
+  sql += reversed ? " ORDER BY id ASC" : " ORDER BY id DESC";
+  sql += " LIMIT $2 OFFSET $3";
+  std::vector<storage::Value> params = {
+      status ? storage::Value(std::string(EventStatusName(*status))) : storage::Value(nullptr), page.limit + 1,
+      cursor ? int64_t{0} : page.offset};
+  if (cursor) params.emplace_back(*cursor);
+  MTL_ASSIGN_OR_RETURN(auto rows, db_.Execute(sql, params));
   std::vector<RecordedEvent> out;
   for (const auto& r : rows.rows) {
     RecordedEvent e;
@@ -73,7 +90,7 @@ Result<std::vector<RecordedEvent>> WebhookInbox::List(std::optional<EventStatus>
     e.outcome = r.OptText(9).value_or("");
     out.push_back(std::move(e));
   }
-  return out;
+  return TrimPage(std::move(out), page, reversed);
 }
 
 }  // namespace meterline::stripe

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/paging.hpp"
 #include "core/result.hpp"
 #include "storage/database.hpp"
 
@@ -59,7 +60,8 @@ class WebhookInbox {
   Result<Accepted> Record(std::string_view payload);
 
   // Newest first; all of them when `status` is empty.
-  Result<std::vector<RecordedEvent>> List(std::optional<EventStatus> status, int64_t limit);
+  // Newest first (by our id); cursors are our ids as text.
+  Result<Page<RecordedEvent>> List(std::optional<EventStatus> status, const PageRequest& page);
 
  private:
   storage::Database& db_;

@@ -56,7 +56,7 @@ meterline::Status SubscriptionService::SyncPlans() {
 
 Result<Subscription> SubscriptionService::Create(const std::string& customer_id, const std::string& plan_id,
                                                  TimePoint anchor, Status status, const std::string& actor) {
-  if (catalog_.FindPlan(plan_id) == nullptr) return InvalidArgument("no plan '" + plan_id + "' in the catalog");
+  if (catalog_.FindPlan(plan_id) == nullptr) return InvalidParam("plan_id", "no plan '" + plan_id + "' in the catalog");
   anchor = HourStart(anchor);
   Subscription sub{NewId("sub"), customer_id, plan_id, status, anchor, clock_.Now()};
   Period period = PeriodAt(sub, clock_.Now());

@@ -7,6 +7,7 @@
 #include "catalog/catalog.hpp"
 #include "invoicing/invoice.hpp"
 #include "invoicing/invoice_builder.hpp"
+#include "invoicing/invoice_pdf_document.hpp"
 
 namespace meterline::invoicing {
 namespace {
@@ -31,6 +32,33 @@ TEST(InvoiceBuilder, BaseFeeAndOneOverageLinePerMetricOverItsLimit) {
   EXPECT_EQ(inv->subtotal_minor, 4900 + 12500 + 5);
   EXPECT_EQ(inv->tax_minor, 0);
   EXPECT_EQ(inv->total_minor, inv->subtotal_minor);
+}
+
+TEST(InvoicePdfDocument, ShowsInclusiveDatesGroupedPricesAndOneMinus) {
+  catalog::Catalog catalog = catalog::Catalog::Default();
+  Invoice inv;
+  inv.id = "inv_1";
+  inv.customer_id = "cus_1";
+  inv.currency = "USD";
+  inv.status = InvoiceStatus::kDraft;
+  inv.period = {*ParseIso8601("2026-10-01T00:00:00Z"), *ParseIso8601("2026-11-01T00:00:00Z")};
+  inv.created_at = *ParseIso8601("2026-11-01T00:05:00Z");
+  inv.lines = {{"base_fee", "", "Enterprise plan", 1, "2999.00", 299'900},
+               {"adjustment", "", "Goodwill credit", 1, "-1500.00", -150'000}};
+  inv.subtotal_minor = inv.total_minor = inv.amount_due_minor = 149'900;
+  PdfInvoice draft = PdfDocumentFor(inv, {"Acme", "", ""}, Issuer{}, catalog);
+  EXPECT_EQ(draft.period, "2026-10-01 \u2013 2026-10-31") << "the console's inclusive dates";
+  EXPECT_EQ(draft.issue_date, "") << "a draft was never issued";
+  EXPECT_EQ(draft.lines[0].unit_price, "2,999.00 USD");
+  EXPECT_EQ(draft.lines[0].amount, "2,999.00 USD");
+  EXPECT_EQ(draft.lines[1].unit_price, "\u22121,500.00 USD");
+  EXPECT_EQ(draft.lines[1].amount, "\u22121,500.00 USD");
+  EXPECT_EQ(draft.total, "1,499.00 USD");
+
+  inv.status = InvoiceStatus::kOpen;
+  inv.number = "INV-2026-000010";
+  inv.finalized_at = *ParseIso8601("2026-11-02T09:00:00Z");
+  EXPECT_EQ(PdfDocumentFor(inv, {"Acme", "", ""}, Issuer{}, catalog).issue_date, "2026-11-02");
 }
 
 TEST(InvoiceBuilder, TaxIsRoundedHalfToEvenOnce) {

@@ -200,8 +200,15 @@ TEST_P(ReconciliationServiceTest, AStripeInvoiceInAnotherCurrencyIsAFindingNotAS
   auto r = Service().Run(period_, "test");
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->findings_count, 1);
-  EXPECT_EQ(r->findings[0].kind, reconciliation::FindingKind::kAmountMismatch);
-  EXPECT_EQ(r->findings[0].line, "currency EUR");
+  EXPECT_EQ(r->findings[0].kind, reconciliation::FindingKind::kCurrencyMismatch);
+  EXPECT_EQ(r->findings[0].line, "total");
+  EXPECT_EQ(r->findings[0].billed_currency, "EUR");
+  EXPECT_EQ(r->findings[0].billed_minor, 17'400) << "what Stripe billed, in euro cents";
+  EXPECT_EQ(r->findings[0].difference_minor, -17'400);
+  auto stored = Service().Get(r->id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->findings[0].kind, reconciliation::FindingKind::kCurrencyMismatch);
+  EXPECT_EQ(stored->findings[0].billed_currency, "EUR");
   EXPECT_EQ(r->findings[0].stripe_invoice_id, theirs);
   ASSERT_EQ(r->totals.size(), 1u) << "no EUR totals from a USD invoice";
   EXPECT_EQ(r->totals[0].currency, "USD");

@@ -225,13 +225,17 @@ int FillDemo(App& app) {
     }
     run.created += ran->created;
   }
-  auto all = app.invoices->List({.limit = 100});
+  auto all = app.invoices->List({}, {.limit = 100});
   if (!all.ok()) {
     PrintError(all.error().message);
     return 1;
   }
   std::map<std::string, std::vector<invoicing::Invoice>> by_customer;  // oldest first
-  for (auto it = all->invoices.rbegin(); it != all->invoices.rend(); ++it) by_customer[it->customer_id].push_back(*it);
+  for (const auto& invoice : all->items) by_customer[invoice.customer_id].push_back(invoice);
+  for (auto& [unused, invoices] : by_customer) {
+    std::sort(invoices.begin(), invoices.end(),
+              [](const auto& a, const auto& b) { return a.period.start < b.period.start; });
+  }
   int customer_index = 0;
   for (auto& [customer_id, invoices] : by_customer) {
     for (size_t i = 0; i + 1 < invoices.size(); ++i) {

@@ -69,6 +69,17 @@ TEST_F(StaticFilesTest, CannotEscapeTheRoot) {
   EXPECT_FALSE(r2.has_value() && r2->body == "outside the root");
 }
 
+TEST_F(StaticFilesTest, PrecompressedSiblingsOnDisk) {
+  Write("dist/assets/index-3f9a1c2b.js.br", "brotli bytes");
+  Request req;
+  req.path = "/assets/index-3f9a1c2b.js";
+  req.headers.Set("Accept-Encoding", "br");
+  auto r = files_->Serve(req);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "brotli bytes");
+  EXPECT_EQ(r->headers.Get("Content-Encoding"), "br");
+}
+
 TEST_F(StaticFilesTest, EtagGives304) {
   auto first = Get("/favicon.svg");
   ASSERT_TRUE(first);
@@ -81,6 +92,61 @@ TEST_F(StaticFilesTest, EtagGives304) {
 }
 
 TEST(StaticFilesOpenTest, MissingBuildGivesNull) { EXPECT_EQ(StaticFiles::Open("/nonexistent/dir"), nullptr); }
+
+Response Fetch(const StaticFiles& files, std::string path, std::string accept_encoding,
+               std::string if_none_match = "") {
+  Request req;
+  req.path = std::move(path);
+  if (!accept_encoding.empty()) req.headers.Set("Accept-Encoding", accept_encoding);
+  if (!if_none_match.empty()) req.headers.Set("If-None-Match", if_none_match);
+  auto r = files.Serve(req);
+  EXPECT_TRUE(r);
+  return r.value_or(Response{});
+}
+
+TEST(EmbeddedStaticFilesTest, PrecompressedVariantsFollowAcceptEncoding) {
+  const EmbeddedFile files[] = {{"index.html", "<html>app</html>"},
+                                {"assets/index-3f9a1c2b.js", "plain js"},
+                                {"assets/index-3f9a1c2b.js.gz", "gzip bytes"},
+                                {"assets/index-3f9a1c2b.js.br", "brotli bytes"},
+                                {"favicon.svg", "<svg/>"}};
+  auto served = StaticFiles::Embedded(files);
+  ASSERT_NE(served, nullptr);
+  const std::string js = "/assets/index-3f9a1c2b.js";
+
+  Response br = Fetch(*served, js, "gzip, deflate, br");
+  EXPECT_EQ(br.body, "brotli bytes");
+  EXPECT_EQ(br.headers.Get("Content-Encoding"), "br");
+  EXPECT_EQ(br.headers.Get("Vary"), "Accept-Encoding");
+  EXPECT_EQ(br.headers.Get("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(br.headers.Get("Cache-Control"), "public, max-age=31536000, immutable");
+
+  Response gz = Fetch(*served, js, "gzip");
+  EXPECT_EQ(gz.body, "gzip bytes");
+  EXPECT_EQ(gz.headers.Get("Content-Encoding"), "gzip");
+  EXPECT_NE(gz.headers.Get("ETag"), br.headers.Get("ETag")) << "one validator per encoding";
+
+  Response refused = Fetch(*served, js, "br;q=0, gzip;q=0.5");
+  EXPECT_EQ(refused.headers.Get("Content-Encoding"), "gzip") << "q=0 refuses a coding";
+  Response plain = Fetch(*served, js, "");
+  EXPECT_EQ(plain.body, "plain js");
+  EXPECT_FALSE(plain.headers.Has("Content-Encoding"));
+  EXPECT_EQ(plain.headers.Get("Vary"), "Accept-Encoding");
+  EXPECT_EQ(Fetch(*served, js, "identity").body, "plain js");
+
+  EXPECT_EQ(Fetch(*served, js, "br", std::string(br.headers.Get("ETag"))).status, 304);
+  Response svg = Fetch(*served, "/favicon.svg", "br");
+  EXPECT_EQ(svg.body, "<svg/>");
+  EXPECT_FALSE(svg.headers.Has("Vary")) << "no variants, nothing varies";
+  EXPECT_EQ(Fetch(*served, "/billing/invoices", "br").body, "<html>app</html>") << "client routes";
+  EXPECT_FALSE(served->Serve(Request{.path = "/assets/missing.js"}));
+}
+
+TEST(EmbeddedStaticFilesTest, NoIndexMeansNoConsole) {
+  const EmbeddedFile files[] = {{"favicon.svg", "<svg/>"}};
+  EXPECT_EQ(StaticFiles::Embedded(files), nullptr);
+  EXPECT_EQ(StaticFiles::Embedded({}), nullptr);
+}
 
 }  // namespace
 }  // namespace meterline::http

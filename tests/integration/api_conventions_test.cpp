@@ -1,0 +1,384 @@
+// The API's conventions, once per backend: one list envelope with offset and
+// cursor paging, field-level errors (error.param), Idempotency-Key on creating
+// POSTs, customers' external_id and metadata (and usage events that name a
+// customer by it), unknown fields refused, CloudEvents in binary content mode.
+#include <boost/json/serialize.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <tuple>
+
+#include "security/security_fixture.hpp"
+
+namespace meterline::testing {
+namespace {
+
+namespace json = boost::json;
+
+class ApiConventionsTest : public SecurityTest {
+ protected:
+  void SetUp() override {
+    SecurityTest::SetUp();
+    root_ = SignIn("root@meterline.test").Bearer();
+  }
+
+  json::object Json(const HttpResult& r) {
+    boost::system::error_code ec;
+    json::value v = json::parse(r.body, ec);
+    EXPECT_FALSE(ec) << r.body;
+    return v.is_object() ? v.as_object() : json::object();
+  }
+  std::string Param(const HttpResult& r) {
+    auto error = Json(r).at("error").as_object();
+    return error.contains("param") ? std::string(error.at("param").as_string()) : "";
+  }
+  HttpResult Patch(const std::string& path, const std::string& body, const std::string& auth) {
+    return Client().Send("PATCH", path, body, {auth, "Content-Type: application/json"});
+  }
+  // The ids of a list answer's data.
+  static std::vector<std::string> Ids(const json::object& list) {
+    std::vector<std::string> ids;
+    for (const auto& item : list.at("data").as_array()) {
+      const auto& id = item.as_object().at("id");
+      ids.push_back(id.is_string() ? std::string(id.as_string()) : std::to_string(id.to_number<int64_t>()));
+    }
+    return ids;
+  }
+
+  std::string root_;
+};
+
+TEST_P(ApiConventionsTest, EveryListAnswersWithOneEnvelope) {
+  for (const char* path : {"/api/v1/billing/customers", "/api/v1/billing/invoices", "/api/v1/billing/reconciliations",
+                           "/api/v1/admin/users", "/api/v1/admin/api-keys", "/api/v1/admin/webhooks/stripe"}) {
+    HttpResult r = Client().Get(path, {root_});
+    ASSERT_EQ(r.status, 200) << path << " " << r.body;
+    json::object list = Json(r);
+    EXPECT_EQ(list.at("object").as_string(), "list") << path;
+    EXPECT_TRUE(list.at("data").is_array()) << path;
+    EXPECT_TRUE(list.at("has_more").is_bool()) << path;
+    EXPECT_TRUE(list.at("limit").is_int64()) << path;
+    EXPECT_EQ(list.at("offset").as_int64(), 0) << path;
+    EXPECT_TRUE(list.at("next_offset").is_null()) << path;
+  }
+  // Offset paging: has_more and next_offset agree.
+  HttpResult first = Client().Get("/api/v1/billing/customers?limit=1", {root_});
+  json::object page = Json(first);
+  EXPECT_EQ(page.at("data").as_array().size(), 1u);
+  EXPECT_TRUE(page.at("has_more").as_bool());
+  EXPECT_EQ(page.at("next_offset").as_int64(), 1);
+  json::object last = Json(Client().Get("/api/v1/billing/customers?limit=1&offset=1", {root_}));
+  EXPECT_FALSE(last.at("has_more").as_bool());
+  EXPECT_TRUE(last.at("next_offset").is_null());
+  EXPECT_NE(Ids(page), Ids(last));
+  // Lists that page by offset only say so.
+  HttpResult cursor = Client().Get("/api/v1/billing/customers?starting_after=" + customer_a_, {root_});
+  EXPECT_EQ(cursor.status, 400);
+  EXPECT_EQ(Param(cursor), "starting_after");
+}
+
+TEST_P(ApiConventionsTest, InvoiceCursorsWalkTheListInNumberOrder) {
+  auto& invoices = *billingd_->app().invoices;
+  TimePoint start = FromUnixMillis(int64_t{1'767'225'600'000});  // 2026-01-01
+  std::vector<std::string> created;
+  for (int month = 0; month < 7; ++month) {
+    Period period{start + std::chrono::hours(24 * 31 * month), start + std::chrono::hours(24 * 31 * (month + 1))};
+    auto draft = invoices.CreateDraft(customer_a_, "EUR", period, {});
+    ASSERT_TRUE(draft.ok()) << draft.error().message;
+    created.push_back(draft->id);
+  }
+  // Finalized out of creation order: numbers follow finalization, and the
+  // list follows the numbers.
+  for (int i : {4, 0, 2, 1, 3}) ASSERT_TRUE(invoices.Finalize(created[i]).ok());
+  auto bob_draft = invoices.CreateDraft(customer_b_, "USD", {start, start + std::chrono::hours(24)}, {});
+  ASSERT_TRUE(bob_draft.ok());
+
+  std::string alice = SignIn("alice@acme.test").Bearer();
+  json::object all = Json(Client().Get("/api/v1/billing/invoices?limit=100", {alice}));
+  std::vector<std::string> expected = {created[6], created[5], created[3], created[1], created[2], created[0],
+                                       created[4]};
+  EXPECT_EQ(Ids(all), expected) << "drafts newest first, then numbers from the highest down";
+  EXPECT_EQ(all.at("total").as_int64(), 7);
+  std::vector<std::string> numbers;
+  for (const auto& inv : all.at("data").as_array()) {
+    if (!inv.as_object().at("number").is_null()) numbers.emplace_back(inv.as_object().at("number").as_string());
+  }
+  ASSERT_EQ(numbers.size(), 5u);
+  EXPECT_TRUE(std::is_sorted(numbers.rbegin(), numbers.rend()));
+
+  // Forward by starting_after, two at a time.
+  std::vector<std::string> walked;
+  std::string after;
+  for (int guard = 0; guard < 10; ++guard) {
+    HttpResult r = Client().Get("/api/v1/billing/invoices?limit=2" + (after.empty() ? "" : "&starting_after=" + after),
+                                {alice});
+    ASSERT_EQ(r.status, 200) << r.body;
+    json::object page = Json(r);
+    EXPECT_TRUE(after.empty() ? page.at("offset").as_int64() == 0 : page.at("offset").is_null());
+    auto ids = Ids(page);
+    walked.insert(walked.end(), ids.begin(), ids.end());
+    if (!page.at("has_more").as_bool()) break;
+    after = ids.back();
+  }
+  EXPECT_EQ(walked, expected);
+
+  // Backward by ending_before from the last one.
+  std::vector<std::string> back;
+  std::string before = expected.back();
+  for (int guard = 0; guard < 10; ++guard) {
+    HttpResult r = Client().Get("/api/v1/billing/invoices?limit=2&ending_before=" + before, {alice});
+    ASSERT_EQ(r.status, 200) << r.body;
+    json::object page = Json(r);
+    auto ids = Ids(page);
+    back.insert(back.begin(), ids.begin(), ids.end());
+    if (!page.at("has_more").as_bool()) break;
+    before = ids.front();
+  }
+  EXPECT_EQ(back, std::vector<std::string>(expected.begin(), expected.end() - 1));
+
+  // A cursor must be an invoice of this list: another customer's is refused.
+  HttpResult foreign = Client().Get("/api/v1/billing/invoices?starting_after=" + bob_draft->id, {alice});
+  EXPECT_EQ(foreign.status, 400);
+  EXPECT_EQ(Param(foreign), "starting_after");
+  HttpResult both = Client().Get("/api/v1/billing/invoices?starting_after=" + created[0] + "&offset=2", {alice});
+  EXPECT_EQ(both.status, 400);
+  EXPECT_EQ(Param(both), "offset");
+}
+
+TEST_P(ApiConventionsTest, ValidationErrorsNameTheField) {
+  HttpResult empty = Client().Post("/api/v1/billing/customers", R"({"name":""})", {root_});
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_EQ(Param(empty), "name");
+  HttpResult email = Client().Post("/api/v1/billing/customers", R"({"name":"N","email":"nope"})", {root_});
+  EXPECT_EQ(Param(email), "email");
+  HttpResult unknown = Client().Post("/api/v1/billing/customers", R"({"name":"N","colour":"red"})", {root_});
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(Param(unknown), "colour");
+  EXPECT_NE(unknown.body.find("unknown field 'colour'"), std::string::npos) << unknown.body;
+  HttpResult status = Client().Get("/api/v1/billing/invoices?status=bogus", {root_});
+  EXPECT_EQ(Param(status), "status");
+  HttpResult limit = Client().Get("/api/v1/admin/users?limit=0", {root_});
+  EXPECT_EQ(limit.status, 400);
+  EXPECT_EQ(Param(limit), "limit");
+  HttpResult plan = Client().Post("/api/v1/billing/subscriptions",
+                                  R"({"customer_id":")" + customer_a_ + R"(","plan_id":"platinum"})", {root_});
+  EXPECT_EQ(plan.status, 400);
+  EXPECT_EQ(Param(plan), "plan_id");
+  HttpResult login = Client().Post("/api/v1/auth/login", R"({"email":"a@b.c","password":"x","remember":true})");
+  EXPECT_EQ(Param(login), "remember");
+  // An error about no one field has no param.
+  EXPECT_FALSE(Json(Client().Get("/api/v1/billing/customers/cus_nope", {root_})).at("error").as_object().contains(
+      "param"));
+}
+
+TEST_P(ApiConventionsTest, CreatingPostsHonourIdempotencyKeys) {
+  const std::string key = "Idempotency-Key: create-customer-0001";
+  const std::string body = R"({"name":"Gamma Games","currency":"GBP"})";
+  HttpResult first = Client().Post("/api/v1/billing/customers", body, {root_, key});
+  ASSERT_EQ(first.status, 201) << first.body;
+  HttpResult again = Client().Post("/api/v1/billing/customers", body, {root_, key});
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.Header("Idempotent-Replayed"), "true");
+  json::object list = Json(Client().Get("/api/v1/billing/customers?q=gamma", {root_}));
+  EXPECT_EQ(list.at("data").as_array().size(), 1u) << "one customer, not two";
+
+  HttpResult other = Client().Post("/api/v1/billing/customers", R"({"name":"Delta"})", {root_, key});
+  EXPECT_EQ(other.status, 422);
+  EXPECT_EQ(ErrorCode(other), "idempotency_key_reused");
+  HttpResult short_key = Client().Post("/api/v1/billing/customers", body, {root_, "Idempotency-Key: short"});
+  EXPECT_EQ(short_key.status, 400);
+  EXPECT_EQ(Param(short_key), "Idempotency-Key");
+  // Keys belong to their caller: another admin's same key is a new request.
+  ASSERT_TRUE(billingd_->app()
+                  .identity->CreateUser("second@meterline.test", kPassword, Role::kAdmin, "", "test", {"127.0.0.1", ""})
+                  .ok());
+  HttpResult second = Client().Post("/api/v1/billing/customers", body, {SignIn("second@meterline.test").Bearer(), key});
+  EXPECT_EQ(second.status, 201);
+  EXPECT_NE(Json(second).at("id"), Json(first).at("id"));
+
+  // An API key's secret is shown once: a replay answers without it.
+  const std::string key_key = "Idempotency-Key: create-api-key-0001";
+  HttpResult created = Client().Post("/api/v1/admin/api-keys", R"({"name":"ingest"})", {root_, key_key});
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_TRUE(Json(created).at("secret").is_string());
+  HttpResult replayed = Client().Post("/api/v1/admin/api-keys", R"({"name":"ingest"})", {root_, key_key});
+  EXPECT_EQ(replayed.status, 201);
+  EXPECT_TRUE(Json(replayed).at("secret").is_null());
+  EXPECT_EQ(Json(replayed).at("id"), Json(created).at("id"));
+  std::string stored = billingd_->database()
+                           .db()
+                           .Execute("SELECT response FROM billing_idempotency WHERE key = $1", {"create-api-key-0001"})
+                           ->rows[0]
+                           .Text(0);
+  EXPECT_EQ(stored.find(std::string(Json(created).at("secret").as_string())), std::string::npos)
+      << "the secret is not stored";
+
+  // Subscriptions too.
+  const std::string sub_key = "Idempotency-Key: create-subscription-01";
+  std::string sub_body = R"({"customer_id":")" + customer_b_ + R"(","plan_id":"starter"})";
+  HttpResult sub = Client().Post("/api/v1/billing/subscriptions", sub_body, {root_, sub_key});
+  ASSERT_EQ(sub.status, 201) << sub.body;
+  HttpResult sub_again = Client().Post("/api/v1/billing/subscriptions", sub_body, {root_, sub_key});
+  EXPECT_EQ(sub_again.status, 201);
+  EXPECT_EQ(sub_again.Header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(sub_again.body, sub.body);
+}
+
+TEST_P(ApiConventionsTest, CustomersCarryExternalIdAndMetadata) {
+  HttpResult created = Client().Post(
+      "/api/v1/billing/customers",
+      R"({"name":"Pixel Press","external_id":"pub-42","metadata":{"tier":"gold","region":"eu"}})", {root_});
+  ASSERT_EQ(created.status, 201) << created.body;
+  json::object customer = Json(created);
+  std::string id(customer.at("id").as_string());
+  EXPECT_EQ(customer.at("external_id").as_string(), "pub-42");
+  EXPECT_EQ(customer.at("metadata").as_object().at("tier").as_string(), "gold");
+
+  HttpResult taken = Client().Post("/api/v1/billing/customers", R"({"name":"Copy","external_id":"pub-42"})", {root_});
+  EXPECT_EQ(taken.status, 409);
+  EXPECT_EQ(ErrorCode(taken), "external_id_taken");
+  EXPECT_EQ(Param(taken), "external_id");
+
+  // Search by name, email or external id; the user's text is literal.
+  EXPECT_EQ(Ids(Json(Client().Get("/api/v1/billing/customers?q=PUB-4", {root_}))), std::vector<std::string>{id});
+  EXPECT_EQ(Ids(Json(Client().Get("/api/v1/billing/customers?q=pixel", {root_}))), std::vector<std::string>{id});
+  EXPECT_EQ(Ids(Json(Client().Get("/api/v1/billing/customers?q=acme.test", {root_}))),
+            std::vector<std::string>{customer_a_});
+  EXPECT_TRUE(Ids(Json(Client().Get("/api/v1/billing/customers?q=%25", {root_}))).empty()) << "% is not a wildcard";
+  EXPECT_EQ(Ids(Json(Client().Get("/api/v1/billing/customers?q=" + customer_b_, {root_}))),
+            std::vector<std::string>{customer_b_});
+
+  // PATCH: fields given change; a metadata key set to "" (or null) goes.
+  HttpResult patched = Patch("/api/v1/billing/customers/" + id,
+                             R"({"name":"Pixel Press Ltd","metadata":{"tier":"","plan":"annual"}})", root_);
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  json::object after = Json(patched);
+  EXPECT_EQ(after.at("name").as_string(), "Pixel Press Ltd");
+  EXPECT_EQ(after.at("external_id").as_string(), "pub-42");
+  EXPECT_EQ(json::serialize(after.at("metadata")), R"({"plan":"annual","region":"eu"})");
+  EXPECT_EQ(Json(Client().Get("/api/v1/billing/customers/" + id, {root_})).at("name").as_string(), "Pixel Press Ltd");
+  EXPECT_EQ(Param(Patch("/api/v1/billing/customers/" + id, R"({"currency":"EUR"})", root_)), "currency");
+  EXPECT_EQ(Param(Patch("/api/v1/billing/customers/" + customer_a_, R"({"external_id":"pub-42"})", root_)),
+            "external_id");
+  EXPECT_EQ(Patch("/api/v1/billing/customers/cus_nope", R"({"name":"x"})", root_).status, 404);
+  EXPECT_EQ(Patch("/api/v1/billing/customers/" + customer_a_, R"({"name":"x"})", SignIn("alice@acme.test").Bearer())
+                .status,
+            403);
+  // Stripe's metadata limits.
+  std::string many = "{";
+  for (int i = 0; i < 51; ++i) many += (i ? "," : "") + ("\"k" + std::to_string(i) + "\":\"v\"");
+  many += "}";
+  EXPECT_EQ(Param(Client().Post("/api/v1/billing/customers", R"({"name":"M","metadata":)" + many + "}", {root_})),
+            "metadata");
+  EXPECT_EQ(Param(Client().Post("/api/v1/billing/customers", R"({"name":"M","metadata":{"a[b]":"v"}})", {root_})),
+            "metadata");
+  EXPECT_EQ(Param(Client().Post("/api/v1/billing/customers", R"({"name":"M","metadata":{"n":5}})", {root_})),
+            "metadata[n]");
+  // The change is audited with the fields it touched.
+  auto audited = billingd_->database().db().Execute(
+      "SELECT data FROM billing_audit WHERE action = 'customer.update' AND customer_id = $1", {id});
+  ASSERT_TRUE(audited.ok());
+  ASSERT_EQ(audited->rows.size(), 1u);
+  EXPECT_EQ(audited->rows[0].Text(0), R"({"fields":["name","metadata"]})");
+}
+
+TEST_P(ApiConventionsTest, UsageEventsMayNameTheCustomerByExternalId) {
+  ASSERT_EQ(Patch("/api/v1/billing/customers/" + customer_a_, R"({"external_id":"pub-7"})", root_).status, 200);
+  ASSERT_EQ(Client()
+                .Post("/api/v1/billing/subscriptions",
+                      R"({"customer_id":")" + customer_a_ + R"(","plan_id":"starter"})", {root_})
+                .status,
+            201);
+  std::string at = FormatIso8601(clock().Now() - std::chrono::minutes(1));
+  auto event = [&](const std::string& id, const std::string& who) {
+    return R"({"id":")" + id + R"(",)" + who + R"(,"metric":"impressions","value":10,"timestamp":")" + at + R"("})";
+  };
+  std::string body = R"({"events":[)" + event("e1", R"("external_customer_id":"pub-7")") + "," +
+                     event("e2", R"("external_customer_id":"pub-unknown")") + "," +
+                     event("e3", R"("customer_id":")" + customer_a_ + R"(","external_customer_id":"pub-7")") + "," +
+                     R"({"id":"e4","customer_id":")" + customer_a_ +
+                     R"(","metric":"impressions","value":1,"timestamp":")" + at + R"(","colour":"red"})" + "]}";
+  HttpResult r = Client().Post("/api/v1/usage/events", body, {root_});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object result = Json(r);
+  EXPECT_EQ(result.at("accepted").as_int64(), 1);
+  std::map<std::string, std::string> reasons;
+  for (const auto& rejected : result.at("rejected").as_array()) {
+    reasons[std::string(rejected.as_object().at("id").as_string())] = rejected.as_object().at("reason").as_string();
+  }
+  EXPECT_EQ(reasons["e2"], "no customer has external_customer_id 'pub-unknown'");
+  EXPECT_EQ(reasons["e3"], "give customer_id or external_customer_id, not both");
+  EXPECT_EQ(reasons["e4"], "unknown field 'colour'");
+  json::object usage = Json(Client().Get("/api/v1/billing/usage/current?customer_id=" + customer_a_, {root_}));
+  EXPECT_EQ(usage.at("metrics").as_array()[0].as_object().at("usage").as_int64(), 10) << r.body;
+}
+
+TEST_P(ApiConventionsTest, CloudEventsInBinaryContentMode) {
+  ASSERT_EQ(Client()
+                .Post("/api/v1/billing/subscriptions",
+                      R"({"customer_id":")" + customer_a_ + R"(","plan_id":"starter"})", {root_})
+                .status,
+            201);
+  std::string at = FormatIso8601(clock().Now() - std::chrono::minutes(1));
+  std::vector<std::string> headers = {root_,
+                                      "Content-Type: application/json",
+                                      "ce-specversion: 1.0",
+                                      "ce-id: bin-1",
+                                      "ce-source: %2Fad-server%2Feu",
+                                      "ce-type: impressions",
+                                      "ce-subject: " + customer_a_,
+                                      "ce-time: " + at};
+  HttpResult r = Client().Post("/api/v1/usage/events", R"({"value":25})", headers);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r).at("accepted").as_int64(), 1) << r.body;
+  HttpResult again = Client().Post("/api/v1/usage/events", R"({"value":25})", headers);
+  EXPECT_EQ(Json(again).at("duplicates").as_array().size(), 1u) << "the ce-id dedupes";
+  headers[2] = "ce-specversion: 0.3";
+  headers[3] = "ce-id: bin-2";
+  HttpResult old = Client().Post("/api/v1/usage/events", R"({"value":1})", headers);
+  ASSERT_EQ(old.status, 200) << old.body;
+  EXPECT_EQ(Json(old).at("accepted").as_int64(), 0);
+  EXPECT_EQ(Json(old).at("rejected").as_array()[0].as_object().at("reason").as_string(), "specversion must be \"1.0\"");
+}
+
+// The official CloudEvents SDK (npm, tests/fakes) in its three HTTP modes.
+TEST_P(ApiConventionsTest, CloudEventsFromTheOfficialSdk) {
+  const std::string fakes = std::string(MTL_SOURCE_DIR) + "/tests/fakes";
+  if (!std::filesystem::exists(fakes + "/node_modules/cloudevents")) {
+    GTEST_SKIP() << "tests/fakes/node_modules is missing: run 'npm ci --prefix tests/fakes' (./scripts/test does)";
+  }
+  ASSERT_EQ(Client()
+                .Post("/api/v1/billing/subscriptions",
+                      R"({"customer_id":")" + customer_a_ + R"(","plan_id":"starter"})", {root_})
+                .status,
+            201);
+  std::string token = root_.substr(std::string("Authorization: Bearer ").size());
+  std::string at = FormatIso8601(clock().Now() - std::chrono::minutes(1));
+  int64_t expected_usage = 0;
+  for (const auto& [mode, events, value] :
+       {std::tuple{"binary", 1, 7}, std::tuple{"structured", 1, 7}, std::tuple{"batch", 2, 15}}) {
+    std::string command = "node " + fakes + "/cloudevents_send.js " + mode + " " + billingd_->base_url() + " " +
+                          token + " " + customer_a_ + " " + at + " sdk-" + mode;
+    std::string out;
+    FILE* pipe = popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    char buffer[512];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+    pclose(pipe);
+    ASSERT_EQ(out.substr(0, 4), "200 ") << mode << ": " << out;
+    json::object result = json::parse(out.substr(4)).as_object();
+    EXPECT_EQ(result.at("accepted").as_int64(), events) << mode << ": " << out;
+    EXPECT_TRUE(result.at("rejected").as_array().empty()) << mode << ": " << out;
+    expected_usage += value;
+  }
+  json::object usage = Json(Client().Get("/api/v1/billing/usage/current?customer_id=" + customer_a_, {root_}));
+  EXPECT_EQ(usage.at("metrics").as_array()[0].as_object().at("usage").as_int64(), expected_usage);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiConventionsTest, ::testing::ValuesIn(TestBackends()),
+                         [](const auto& info) { return BackendParamName(info.param); });
+
+}  // namespace
+}  // namespace meterline::testing
