@@ -1043,6 +1043,34 @@ describe('console at every width, for every page state', () => {
   });
 });
 
+describe('drafts', () => {
+  test('a draft says it is not issued, and its PDF is named after customer and month', async () => {
+    await login(ADMIN);
+    const draft = (await api('/api/v1/billing/invoices?status=draft&limit=1')).invoices[0];
+    if (!draft) {
+      await logout();
+      return; // the demo data has no draft this period
+    }
+    const customers = await api('/api/v1/billing/customers?limit=100');
+    const name = customers.data.find((c) => c.id === draft.customer_id)?.name ?? draft.customer_id;
+    await page.goto(`/billing/invoices/${draft.id}?customer=${draft.customer_id}`);
+    await page.getByTestId('invoice-lines').waitFor();
+    const issued = page.locator('.fact').filter({ has: page.locator('dt', { hasText: /^Issued$/ }) });
+    assert.equal((await issued.locator('dd').textContent()).trim(), 'Draft — not issued');
+    await shot('24-invoice-draft');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download PDF' }).click(),
+    ]);
+    const slug = name
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '');
+    assert.equal(download.suggestedFilename(), `draft-${slug}-${draft.period.start.slice(0, 7)}.pdf`);
+    await logout();
+  });
+});
+
 describe('a fresh install: no Stripe, a small request budget', () => {
   let fresh;
   let freshBrowser;

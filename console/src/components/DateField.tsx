@@ -51,7 +51,8 @@ export function DateField({
         }}
         onBlur={() => setTouched(true)}
       />
-      <span id={hintId} className={touched && invalid ? 'field-error' : 'field-hint'}>
+      {/* The format is the placeholder too: said aloud always, shown again only when it was not followed. */}
+      <span id={hintId} className={touched && invalid ? 'field-error' : 'visually-hidden'}>
         {touched && invalid ? `Not a date: use ${hint}.` : hint}
       </span>
     </div>

@@ -181,7 +181,7 @@ function InvoiceFacts({ invoice, showCustomer }: { invoice: InvoiceWithLines; sh
   return (
     <dl className="facts">
       {facts.map(([label, value]) => (
-        <div key={label} className="fact">
+        <div key={label} className={label === 'Reference' ? 'fact fact-wide' : 'fact'}>
           <dt>{label}</dt>
           <dd>{value}</dd>
         </div>

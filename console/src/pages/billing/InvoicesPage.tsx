@@ -8,7 +8,7 @@ import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/
 import { NumHeader } from '../../components/table';
 import { api } from '../../lib/billing';
 import { usePdfDownload } from '../../lib/download';
-import { formatDate, formatMoney, formatPeriod } from '../../lib/format';
+import { formatDate, formatMoney, formatPeriod, formatShortDate } from '../../lib/format';
 import {
   EMPTY_FILTERS,
   filtersToParams,
@@ -74,7 +74,7 @@ export function InvoicesPage() {
           </select>
         </div>
         <fieldset className="date-range">
-          <legend>Issued</legend>
+          <legend className="visually-hidden">Issued between</legend>
           <DateField id={ids.from} label="Issued from" value={filters.from} onChange={(from) => update({ from })} />
           <DateField id={ids.to} label="Issued to" value={filters.to} onChange={(to) => update({ to })} />
         </fieldset>
@@ -181,7 +181,11 @@ export function InvoicesPage() {
                           {draft ? 'Not issued' : formatDate(invoice.created_at)}
                         </span>
                         {invoice.status === 'open' && (
-                          <span className="cell-sub nowrap">Due {formatDate(invoice.due_at)}</span>
+                          <span className="cell-sub nowrap">
+                            <span className="due-long">Due {formatDate(invoice.due_at)}</span>
+                            {/* Phones: the year is the period's, shown beside it. */}
+                            <span className="due-short">Due {formatShortDate(invoice.due_at ?? '')}</span>
+                          </span>
                         )}
                       </td>
                       <td className="cell-status">
