@@ -59,10 +59,12 @@ async function stopChild(child) {
 }
 
 /**
- * @param {{ billingd: string, consoleDir: string, fakeStripe: string }} options
+ * `stripe: false` starts billingd as a fresh install has it: no STRIPE_SECRET_KEY
+ * (and no fake Stripe). `env` adds or overrides settings (RATE_LIMITS, BILLING_ENABLED).
+ * @param {{ billingd: string, consoleDir: string, fakeStripe: string, stripe?: boolean, env?: Record<string, string> }} options
  * @returns {Promise<{ baseUrl: string, dataDir: string, log: string[], stop: () => Promise<void> }>}
  */
-export async function startBillingd({ billingd, consoleDir, fakeStripe }) {
+export async function startBillingd({ billingd, consoleDir, fakeStripe, stripe: withStripe = true, env: extra = {} }) {
   await stat(billingd).catch(() => {
     throw new Error(`billingd not found at ${billingd} (build it, or set MTL_BILLINGD)`);
   });
@@ -70,7 +72,7 @@ export async function startBillingd({ billingd, consoleDir, fakeStripe }) {
     throw new Error(`no console build in ${consoleDir} (run npm run build, or set CONSOLE_DIR)`);
   });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'mtl-e2e-'));
-  const stripe = await startListening('the fake Stripe', 'python3', [fakeStripe], process.env);
+  const stripe = withStripe ? await startListening('the fake Stripe', 'python3', [fakeStripe], process.env) : null;
   const env = {
     ...process.env,
     MODE: 'development',
@@ -83,8 +85,14 @@ export async function startBillingd({ billingd, consoleDir, fakeStripe }) {
   };
   for (const name of ['CLICKHOUSE_URL', 'CLICKHOUSE_CLUSTER', 'REDIS_URL', 'STRIPE_WEBHOOK_SECRET', 'PORT', 'HOST'])
     delete env[name];
-  env.STRIPE_API_BASE = `http://127.0.0.1:${stripe.port}`;
-  env.STRIPE_SECRET_KEY = 'sk_test_meterline_e2e';
+  if (stripe) {
+    env.STRIPE_API_BASE = `http://127.0.0.1:${stripe.port}`;
+    env.STRIPE_SECRET_KEY = 'sk_test_meterline_e2e';
+  } else {
+    delete env.STRIPE_API_BASE;
+    delete env.STRIPE_SECRET_KEY;
+  }
+  Object.assign(env, extra);
 
   let server;
   try {
@@ -97,7 +105,7 @@ export async function startBillingd({ billingd, consoleDir, fakeStripe }) {
       env,
     );
   } catch (error) {
-    await stopChild(stripe.child);
+    if (stripe) await stopChild(stripe.child);
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
@@ -105,7 +113,7 @@ export async function startBillingd({ billingd, consoleDir, fakeStripe }) {
 
   const stop = async () => {
     await stopChild(child);
-    await stopChild(stripe.child);
+    if (stripe) await stopChild(stripe.child);
     await rm(dataDir, { recursive: true, force: true });
   };
   return { baseUrl: `http://127.0.0.1:${port}`, dataDir, log, stop };

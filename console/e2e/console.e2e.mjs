@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { DEMO_PASSWORD, startBillingd } from './billingd.mjs';
+import { axeViolations, layoutReport } from './checks.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -43,7 +44,10 @@ function money({ minor, currency }) {
   const negative = minor < 0;
   const text = String(Math.abs(minor)).padStart(digits + 1, '0');
   const decimal = `${negative ? '-' : ''}${text.slice(0, text.length - digits)}.${text.slice(text.length - digits)}`;
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: digits }).format(decimal);
+  // The console writes the typographic minus (U+2212).
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: digits })
+    .format(decimal)
+    .replace('-', '\u2212');
 }
 
 let server;
@@ -72,6 +76,9 @@ async function login(email) {
 }
 
 async function logout() {
+  // On a phone the button is in the menu.
+  const menu = page.getByRole('button', { name: 'Open menu' });
+  if (await menu.isVisible()) await menu.click();
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.waitForURL((url) => url.pathname === '/login');
 }
@@ -586,7 +593,7 @@ describe('console', () => {
       assert.equal(await rows.count(), 2);
       assert.deepEqual(
         (await rows.first().locator('td').allTextContents()).map((t) => t.trim()),
-        ['Amounts differ', 'Ad impressions', '$5,972.80', '$5,672.80', '-$300.00', 'inv_aStripe in_1'],
+        ['Amounts differ', 'Ad impressions', '$5,972.80', '$5,672.80', '\u2212$300.00', 'inv_aStripe in_1'],
       );
       assert.match(await panel.textContent(), /\$12,345\.67/);
       // Two currencies: the stats name the main one, the table has each.
@@ -803,5 +810,434 @@ describe('console', () => {
     assert.equal(response.status(), 403);
     assert.equal((await context.request.get('/api/v1/admin/users')).status(), 403);
     await logout();
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Layout at every width, accessibility (axe-core) over every page state, the
+// login redirect after a sign-out, honest errors without Stripe, and the
+// request budget. Screenshots: layout-<width>-<page>.png for 390 and 1440 px.
+
+const WIDTHS = [390, 820, 1024, 1280, 1440];
+const SHOT_WIDTHS = new Set([390, 1440]);
+
+/** Opens `path` and waits for `ready` (a locator factory) to be visible. */
+async function open(path, ready) {
+  await page.goto(path);
+  await ready().first().waitFor();
+  // Fonts and the chart's measured width settle.
+  await page.evaluate(() => document.fonts.ready);
+}
+
+/** The pages a member and an admin see, each with what shows it is loaded. */
+async function memberPages() {
+  const paid = (await api('/api/v1/billing/invoices?status=paid&limit=1')).invoices[0];
+  const open_ = (await api('/api/v1/billing/invoices?status=open&limit=1')).invoices[0];
+  const draft = (await api('/api/v1/billing/invoices?status=draft&limit=1')).invoices[0];
+  const pages = [
+    { name: 'usage', path: '/billing/usage', ready: () => page.locator('figure.chart svg') },
+    { name: 'invoices', path: '/billing/invoices', ready: () => page.getByTestId('invoice-table') },
+    {
+      name: 'invoices-empty',
+      path: '/billing/invoices?from=2001-01-01&to=2001-01-31',
+      ready: () => page.getByRole('heading', { name: 'No invoices match these filters' }),
+    },
+    { name: 'invoice-paid', path: `/billing/invoices/${paid.id}`, ready: () => page.getByTestId('invoice-lines') },
+    { name: 'not-found', path: '/no/such/page', ready: () => page.getByRole('heading', { name: 'Page not found' }) },
+    {
+      name: 'member-admin-forbidden',
+      path: '/admin/users',
+      ready: () => page.getByRole('heading', { name: 'Administrators only' }),
+    },
+  ];
+  if (open_)
+    pages.push({
+      name: 'invoice-open',
+      path: `/billing/invoices/${open_.id}`,
+      ready: () => page.getByTestId('invoice-lines'),
+    });
+  if (draft)
+    pages.push({
+      name: 'invoice-draft',
+      path: `/billing/invoices/${draft.id}`,
+      ready: () => page.getByTestId('invoice-lines'),
+    });
+  return pages;
+}
+
+async function adminPages() {
+  const customers = await api('/api/v1/billing/customers?limit=100');
+  const delta = customers.data.find((c) => c.name === 'Delta Apps') ?? customers.data[0];
+  return [
+    { name: 'admin-customers', path: '/admin/customers', ready: () => page.getByTestId('customer-table') },
+    {
+      name: 'admin-usage',
+      path: `/billing/usage?customer=${delta.id}`,
+      ready: () => page.locator('figure.chart svg'),
+    },
+    {
+      name: 'admin-choose-customer',
+      path: '/billing/usage',
+      forget: true,
+      ready: () => page.getByRole('heading', { name: 'Choose a customer' }),
+    },
+    { name: 'admin-invoices-all', path: '/billing/invoices', ready: () => page.getByTestId('invoice-table') },
+    {
+      name: 'admin-reconciliation',
+      path: '/admin/reconciliation',
+      ready: () => page.getByTestId('history-table').or(page.getByRole('heading', { name: 'No reconciliations yet' })),
+    },
+    { name: 'admin-users', path: '/admin/users', ready: () => page.getByTestId('user-table') },
+  ];
+}
+
+describe('console at every width, for every page state', () => {
+  test('nothing leaves its card, the page never scrolls sideways, and the top bar keeps its height', async () => {
+    const problems = [];
+    for (const [email, role, pagesOf] of [
+      [MEMBER, 'member', memberPages],
+      [ADMIN, 'admin', adminPages],
+    ]) {
+      await page.setViewportSize({ width: 1280, height: 860 });
+      await login(email);
+      const pages = await pagesOf();
+      for (const width of WIDTHS) {
+        await page.setViewportSize({ width, height: 900 });
+        const headers = new Map();
+        for (const state of pages) {
+          if (state.forget) await page.evaluate(() => sessionStorage.removeItem('meterline.customer'));
+          await open(state.path, state.ready);
+          const report = await layoutReport(page);
+          for (const problem of report.problems) problems.push(`${width} px ${role} ${state.name}: ${problem}`);
+          headers.set(state.name, report.header);
+          if (SHOT_WIDTHS.has(width)) await shot(`layout-${width}-${state.name}`);
+        }
+        const heights = new Set(headers.values());
+        if (heights.size !== 1)
+          problems.push(
+            `${width} px ${role}: the top bar's height differs: ${JSON.stringify(Object.fromEntries(headers))}`,
+          );
+      }
+      await page.setViewportSize({ width: 1280, height: 860 });
+      await logout();
+    }
+    assert.deepEqual(problems, [], `layout problems:\n${problems.join('\n')}`);
+  });
+
+  test('axe-core finds no serious or critical violation in any page state (member and admin)', async () => {
+    const found = [];
+    const check = async (state) => found.push(...(await axeViolations(page, state)));
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width < 900 ? 844 : 860 });
+      const at = (name) => `${name} @${width}`;
+      await page.goto('/login');
+      await page.getByLabel('Email').waitFor();
+      await check(at('login'));
+      await page.getByLabel('Email').fill(MEMBER);
+      await page.getByLabel('Password').fill('not-the-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').filter({ hasText: 'The email or password is not correct.' }).waitFor();
+      // The failed sign-in leaves focus on its message, not on the page.
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'login-error');
+      await check(at('login-error'));
+
+      await login(MEMBER);
+      for (const state of await memberPages()) {
+        await open(state.path, state.ready);
+        await check(at(`member ${state.name}`));
+      }
+      if (width < 900) {
+        await page.getByRole('button', { name: 'Open menu' }).click();
+        await page.getByRole('navigation', { name: 'Main' }).waitFor();
+        await check(at('member phone-menu'));
+        await shot('a11y-phone-menu-open');
+        // Escape closes the menu and gives focus back to its button.
+        await page.keyboard.press('Escape');
+        await page.getByRole('button', { name: 'Open menu' }).waitFor();
+        assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-controls')), 'primary-nav');
+      }
+      await logout();
+      await check(at('signed-out'));
+
+      await login(ADMIN);
+      for (const state of await adminPages()) {
+        if (state.forget) await page.evaluate(() => sessionStorage.removeItem('meterline.customer'));
+        await open(state.path, state.ready);
+        await check(at(`admin ${state.name}`));
+      }
+      const firstUser = page.getByTestId('user-table').locator('tbody tr[data-user]').first();
+      await firstUser.getByRole('button', { name: /^Role/ }).click();
+      await page.getByTestId('role-dialog').waitFor();
+      await check(at('admin role-dialog'));
+      await page.keyboard.press('Escape');
+      await page.getByTestId('role-dialog').waitFor({ state: 'detached' });
+      await logout();
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+    assert.deepEqual(found, [], `axe-core violations:\n${found.join('\n')}`);
+  });
+
+  test('each signed-in page has one h1, which has focus after moving to it', async () => {
+    await login(MEMBER);
+    await page
+      .getByRole('tab', { name: 'Invoices' })
+      .or(page.getByRole('link', { name: 'Invoices' }))
+      .first()
+      .click();
+    await page.waitForURL((url) => url.pathname === '/billing/invoices');
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    assert.equal(await page.locator('main h1').count(), 1);
+    assert.match(await page.evaluate(() => document.activeElement.textContent), /Billing: Invoices/);
+    // One Tab stop per date filter (a text field, not the browser's date parts).
+    await page.getByLabel('Issued from').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('aria-describedby')?.endsWith('-hint')),
+      true,
+    );
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.closest('.field')?.querySelector('label')?.textContent),
+      'Issued to',
+    );
+    await logout();
+  });
+
+  test("signing out drops ?next=, and the next user does not land on the previous user's invoice", async () => {
+    await login(MEMBER);
+    const invoice = (await api('/api/v1/billing/invoices?status=paid&limit=1')).invoices[0];
+    await page.goto(`/billing/invoices/${invoice.id}`);
+    await page.getByTestId('invoice-lines').waitFor();
+    await logout();
+    assert.equal(new URL(page.url()).search, '', `after sign-out: ${page.url()}`);
+
+    // The session ends (not a sign-out): the login page keeps where the member was...
+    await login(MEMBER);
+    await page.goto(`/billing/invoices/${invoice.id}`);
+    await page.getByTestId('invoice-lines').waitFor();
+    await context.clearCookies();
+    await page.getByRole('link', { name: 'Back to invoices' }).click();
+    await page.waitForURL((url) => url.pathname === '/login');
+    await page.getByText('Your session has ended. Please sign in again.').waitFor();
+    const next = new URL(page.url()).searchParams.get('next');
+    assert.ok(next?.startsWith('/billing/invoices'), `next=${next}`);
+    // ...but someone else signing in on this tab starts at their own home.
+    await page.getByLabel('Email').fill(OTHER_MEMBER);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/usage');
+    await logout();
+
+    // A link from elsewhere: never an admin page for a member, never one invoice.
+    await page.goto('/login?next=%2Fadmin%2Fusers');
+    await page.getByLabel('Email').fill(OTHER_MEMBER);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/usage');
+    await logout();
+    await page.goto(`/login?next=${encodeURIComponent(`/billing/invoices/${invoice.id}`)}`);
+    await page.getByLabel('Email').fill(OTHER_MEMBER);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/invoices');
+    await logout();
+  });
+});
+
+describe('drafts', () => {
+  test('a draft says it is not issued, and its PDF is named after customer and month', async () => {
+    await login(ADMIN);
+    const draft = (await api('/api/v1/billing/invoices?status=draft&limit=1')).invoices[0];
+    if (!draft) {
+      await logout();
+      return; // the demo data has no draft this period
+    }
+    const customers = await api('/api/v1/billing/customers?limit=100');
+    const name = customers.data.find((c) => c.id === draft.customer_id)?.name ?? draft.customer_id;
+    await page.goto(`/billing/invoices/${draft.id}?customer=${draft.customer_id}`);
+    await page.getByTestId('invoice-lines').waitFor();
+    const issued = page.locator('.fact').filter({ has: page.locator('dt', { hasText: /^Issued$/ }) });
+    assert.equal((await issued.locator('dd').textContent()).trim(), 'Draft — not issued');
+    await shot('24-invoice-draft');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download PDF' }).click(),
+    ]);
+    const slug = name
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '');
+    assert.equal(download.suggestedFilename(), `draft-${slug}-${draft.period.start.slice(0, 7)}.pdf`);
+    await logout();
+  });
+});
+
+describe('a fresh install: no Stripe, a small request budget', () => {
+  let fresh;
+  let freshBrowser;
+  let freshContext;
+  let freshPage;
+  before(async () => {
+    // billing=40/15m: the budget runs low within a few pages. Cookie sessions
+    // may get a group of their own; the test follows whichever group answers.
+    fresh = await startBillingd({
+      billingd: BILLINGD,
+      consoleDir: CONSOLE_DIR,
+      fakeStripe: FAKE_STRIPE,
+      stripe: false,
+      env: { RATE_LIMITS: 'billing=40/15m' },
+    });
+    freshBrowser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
+    freshContext = await freshBrowser.newContext({
+      baseURL: fresh.baseUrl,
+      viewport: { width: 1280, height: 860 },
+      locale: 'en-US',
+      timezoneId: 'UTC',
+    });
+    freshContext.setDefaultTimeout(15_000);
+    freshPage = await freshContext.newPage();
+  });
+  after(async () => {
+    await freshBrowser?.close();
+    if (fresh) await writeFile(path.join(SHOTS, 'billingd-fresh.log'), fresh.log.join('\n') + '\n');
+    await fresh?.stop();
+  });
+
+  async function signIn(email) {
+    await freshPage.goto('/login');
+    await freshPage.getByLabel('Email').fill(email);
+    await freshPage.getByLabel('Password').fill(DEMO_PASSWORD);
+    await freshPage.getByRole('button', { name: 'Sign in' }).click();
+    await freshPage.waitForURL((url) => !url.pathname.startsWith('/login'));
+  }
+
+  test("a reconciliation without Stripe shows the server's message and what to set, with no useless Try again", async () => {
+    await signIn(ADMIN);
+    await freshPage.goto('/admin/reconciliation');
+    const [response] = await Promise.all([
+      freshPage.waitForResponse((r) => r.url().endsWith('/api/v1/billing/reconcile')),
+      freshPage.getByRole('button', { name: 'Run reconciliation' }).click(),
+    ]);
+    assert.equal(response.status(), 503);
+    const { error } = await response.json();
+    const box = freshPage.getByTestId('reconcile-error');
+    await box.waitFor();
+    const message = (await box.getByTestId('error-message').textContent()).trim();
+    assert.ok(message.startsWith(error.message), `shown: ${message}; API: ${error.message}`);
+    assert.doesNotMatch(message, /had a problem answering/);
+    assert.match(await box.getByTestId('error-hint').textContent(), /STRIPE_SECRET_KEY/);
+    assert.equal(await box.getByRole('button', { name: 'Try again' }).count(), 0);
+    await freshPage.screenshot({ path: path.join(SHOTS, 'fresh-reconciliation-no-stripe.png'), fullPage: true });
+    await freshPage.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await freshPage.waitForURL((url) => url.pathname === '/login');
+  });
+
+  test('the shell says how many requests are left once under 20 %, and a 429 says when to try again', async () => {
+    let latest = null;
+    freshPage.on('response', (r) => {
+      const headers = r.headers();
+      if (headers['ratelimit-limit'] === undefined) return;
+      const state = { limit: Number(headers['ratelimit-limit']), remaining: Number(headers['ratelimit-remaining']) };
+      // The group closest to running out, as the console shows it.
+      if (!latest || state.remaining / state.limit < latest.remaining / latest.limit) latest = state;
+    });
+    await signIn(MEMBER);
+    const notice = freshPage.getByTestId('budget-notice');
+    let low = false;
+    // Each reload is a fresh console (nothing remembered): usage and its history, two requests.
+    for (let i = 0; i < 60 && !low; i++) {
+      await freshPage.goto('/billing/usage');
+      await freshPage.locator('.meter').or(freshPage.getByRole('alert')).first().waitFor();
+      low = latest !== null && latest.remaining < latest.limit * 0.2;
+      if (!low) assert.equal(await notice.count(), 0, `notice at ${JSON.stringify(latest)}`);
+    }
+    assert.ok(low, `the budget did not run low: ${JSON.stringify(latest)}`);
+    await notice.waitFor();
+    assert.match(
+      await notice.textContent(),
+      /^(\d+ requests? left in this window, resets in \d+ (min|s)\.|No requests left)/,
+    );
+    await freshPage.screenshot({ path: path.join(SHOTS, 'fresh-budget-notice.png'), fullPage: true });
+    // Spend the rest: the 429 is shown as what it is, with the wait from Retry-After.
+    let limited = null;
+    for (let i = 0; i < 30 && !limited; i++) {
+      const [response] = await Promise.all([
+        freshPage.waitForResponse((r) => r.url().includes('/api/v1/billing/usage/current')),
+        freshPage.goto('/billing/usage'),
+      ]);
+      if (response.status() === 429) limited = response;
+    }
+    assert.ok(limited, 'no 429');
+    const retryAfter = Number(limited.headers()['retry-after']);
+    assert.ok(retryAfter > 0);
+    const alert = freshPage.getByRole('alert').filter({ hasText: 'request budget' }).first();
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /Try again in \d+ (seconds|minutes)/);
+    await freshPage.getByTestId('budget-notice').filter({ hasText: 'No requests left' }).waitFor();
+    await freshPage.screenshot({ path: path.join(SHOTS, 'fresh-budget-429.png'), fullPage: true });
+  });
+});
+
+describe('billing turned off', () => {
+  let off;
+  let offBrowser;
+  before(async () => {
+    off = await startBillingd({
+      billingd: BILLINGD,
+      consoleDir: CONSOLE_DIR,
+      fakeStripe: FAKE_STRIPE,
+      stripe: false,
+      env: { BILLING_ENABLED: 'false', RATE_LIMITS: 'billing=100000/15m,auth=10000/1m,admin=100000/15m' },
+    });
+    offBrowser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
+  });
+  after(async () => {
+    await offBrowser?.close();
+    await off?.stop();
+  });
+
+  test('the welcome and turned-off pages keep the top bar, fit, and pass axe-core', async () => {
+    const found = [];
+    const problems = [];
+    for (const width of [390, 820, 1440]) {
+      const ctx = await offBrowser.newContext({
+        baseURL: off.baseUrl,
+        viewport: { width, height: 860 },
+        locale: 'en-US',
+        timezoneId: 'UTC',
+      });
+      const p = await ctx.newPage();
+      p.setDefaultTimeout(15_000);
+      await p.goto('/login');
+      await p.getByLabel('Email').fill(MEMBER);
+      await p.getByLabel('Password').fill(DEMO_PASSWORD);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('heading', { name: 'Nothing to show yet' }).waitFor();
+      const heights = [];
+      for (const [name, target, ready] of [
+        ['billing-off-home', null, 'Nothing to show yet'],
+        ['billing-off-usage', '/billing/usage', 'Billing is turned off'],
+      ]) {
+        if (target) await p.goto(target);
+        await p.getByRole('heading', { name: ready }).waitFor();
+        const report = await layoutReport(p);
+        problems.push(...report.problems.map((x) => `${width} px ${name}: ${x}`));
+        heights.push(report.header);
+        found.push(...(await axeViolations(p, `${name} @${width}`)));
+        if (SHOT_WIDTHS.has(width))
+          await p.screenshot({ path: path.join(SHOTS, `layout-${width}-${name}.png`), fullPage: true });
+      }
+      if (new Set(heights).size !== 1) problems.push(`${width} px: the top bar's height differs: ${heights}`);
+      await ctx.close();
+    }
+    assert.deepEqual(problems, [], problems.join('\n'));
+    assert.deepEqual(found, [], `axe-core violations:\n${found.join('\n')}`);
   });
 });

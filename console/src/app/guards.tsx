@@ -1,14 +1,15 @@
 // Route guards: signed in, admin, feature on. Each shows a page of its own
 // rather than an empty screen when the check fails.
 import { Lock } from 'lucide-react';
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { Link, Navigate, useLocation } from 'react-router';
 import { EmptyState, ErrorState, LoadingState } from '../components/states';
+import { recordNext } from '../lib/next';
 import type { FeatureFlags } from '../lib/types';
 import { useSession } from './session';
 
 export function RequireAuth({ children }: { children: ReactNode }) {
-  const { status, startupError, retry } = useSession();
+  const { status, startupError, retry, signedOutBy, previousUserId } = useSession();
   const location = useLocation();
   if (status === 'loading') {
     return (
@@ -25,10 +26,19 @@ export function RequireAuth({ children }: { children: ReactNode }) {
     );
   }
   if (status !== 'signed-in') {
+    // Signed out on purpose: the next person on this tab starts afresh, not on this page.
+    if (signedOutBy === 'user') return <Navigate to="/login" replace />;
     const next = location.pathname + location.search;
-    return <Navigate to={next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`} replace />;
+    if (next === '/') return <Navigate to="/login" replace />;
+    return <ToLogin next={next} userId={previousUserId} />;
   }
   return <>{children}</>;
+}
+
+/** To the login page, with `next` recorded for this tab and for whoever was signed in (lib/next.ts). */
+function ToLogin({ next, userId }: { next: string; userId: string | null }) {
+  useEffect(() => recordNext(next, userId), [next, userId]);
+  return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
 }
 
 export function RequireAdmin({ children }: { children: ReactNode }) {
@@ -40,7 +50,7 @@ export function RequireAdmin({ children }: { children: ReactNode }) {
 export function Forbidden() {
   return (
     <div className="page">
-      <EmptyState title="Administrators only" icon={<Lock className="state-icon" aria-hidden="true" />}>
+      <EmptyState page title="Administrators only" icon={<Lock className="state-icon" aria-hidden="true" />}>
         <p>This page is for Meterline administrators. Your account can see its own usage and invoices.</p>
         <p>
           <Link to="/">Go to your overview</Link>
@@ -62,7 +72,7 @@ export function RequireFeature({ feature, children }: { feature: keyof FeatureFl
   if (!features[feature]) {
     return (
       <div className="page">
-        <EmptyState title={`${FEATURE_NAMES[feature]} is turned off`}>
+        <EmptyState page title={`${FEATURE_NAMES[feature]} is turned off`}>
           <p>
             This server runs with {FEATURE_NAMES[feature].toLowerCase()} disabled. An operator can turn it on in the
             server's configuration.

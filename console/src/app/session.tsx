@@ -1,7 +1,7 @@
 // Who is signed in, and which features this server has turned on. Loaded once
 // at start (GET /meta/features and /auth/me in parallel); a 401 from any later
 // request ends the session here, and the route guard sends the user to login.
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../lib/api';
 import { DEFAULT_FEATURES, api, http } from '../lib/billing';
 import { forgetViewState } from '../lib/viewState';
@@ -19,6 +19,13 @@ export interface SessionState {
   notice: string | null;
   /** The error when the server could not be reached at start. */
   startupError: ApiError | Error | null;
+  /**
+   * Why there is no user: 'user' after signing out here (the login page then
+   * keeps no `next`), 'expired' when the server ended the session, null at start.
+   */
+  signedOutBy: 'user' | 'expired' | null;
+  /** Who was signed in in this tab before the session ended (null: nobody yet). */
+  previousUserId: string | null;
   login: (email: string, password: string) => Promise<void>;
   logout: () => Promise<void>;
   retry: () => void;
@@ -34,6 +41,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [startupError, setStartupError] = useState<ApiError | Error | null>(null);
   const [attempt, setAttempt] = useState(0);
+  const [signedOutBy, setSignedOutBy] = useState<'user' | 'expired' | null>(null);
+  const [previousUserId, setPreviousUserId] = useState<string | null>(null);
+  // The user as of the last render, for the 401 handler (registered once).
+  const userRef = useRef<User | null>(null);
+  useEffect(() => {
+    userRef.current = user;
+  }, [user]);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -55,6 +69,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     http.onUnauthorized((error) => {
+      if (userRef.current) setPreviousUserId(userRef.current.id);
+      setSignedOutBy('expired');
       setUser(null);
       setStatus('signed-out');
       setNotice(error.message);
@@ -65,6 +81,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const login = useCallback(async (email: string, password: string) => {
     const session = await api.login(email, password);
     setUser(session.user);
+    setSignedOutBy(null);
     setNotice(null);
     setStatus('signed-in');
   }, []);
@@ -80,6 +97,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       notice = `You are signed out in this window, but the server could not revoke the session${why}; it stays valid until it expires.`;
     }
     forgetViewState();
+    setPreviousUserId(null);
+    setSignedOutBy('user');
     setUser(null);
     setNotice(notice);
     setStatus('signed-out');
@@ -92,8 +111,20 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const value = useMemo<SessionState>(
-    () => ({ status, user, features, featuresFallback, notice, startupError, login, logout, retry }),
-    [status, user, features, featuresFallback, notice, startupError, login, logout, retry],
+    () => ({
+      status,
+      user,
+      features,
+      featuresFallback,
+      notice,
+      startupError,
+      signedOutBy,
+      previousUserId,
+      login,
+      logout,
+      retry,
+    }),
+    [status, user, features, featuresFallback, notice, startupError, signedOutBy, previousUserId, login, logout, retry],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -14,7 +14,7 @@ export function PageHeader({
   return (
     <header className="page-header">
       <div className="page-header-text">
-        <h1>
+        <h1 tabIndex={-1}>
           {icon}
           {title}
         </h1>
@@ -22,5 +22,20 @@ export function PageHeader({
       </div>
       {actions && <div className="page-actions">{actions}</div>}
     </header>
+  );
+}
+
+/**
+ * The h1 of a section with tabs (Billing, Admin): the section's name as shown,
+ * and for screen readers the tab that is open ("Billing: Invoices"). The shell
+ * moves focus here after each page change.
+ */
+export function SectionHeading({ title, page, icon }: { title: string; page?: string; icon?: ReactNode }) {
+  return (
+    <h1 className="section-title" tabIndex={-1}>
+      {icon}
+      <span>{title}</span>
+      {page && <span className="visually-hidden">: {page}</span>}
+    </h1>
   );
 }

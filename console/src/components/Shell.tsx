@@ -14,10 +14,11 @@ import {
   X,
   type LucideIcon,
 } from 'lucide-react';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { useSession, useUser } from '../app/session';
 import type { FeatureFlags, User } from '../lib/types';
+import { BudgetNotice } from './BudgetNotice';
 
 export interface NavItem {
   to: string;
@@ -66,6 +67,36 @@ export function Shell() {
     setMenuOpen(false);
   }
   const [signingOut, setSigningOut] = useState(false);
+  const toggleRef = useRef<HTMLButtonElement>(null);
+  const mainRef = useRef<HTMLElement>(null);
+
+  // Escape closes the phone menu and gives focus back to its button.
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      setMenuOpen(false);
+      toggleRef.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [menuOpen]);
+
+  // After a page change focus goes to the new page's heading (h1, tabIndex -1),
+  // so keyboard and screen-reader users start there rather than at the top of
+  // the document. Filters (the query string) are not a page change.
+  const firstPath = useRef(true);
+  useEffect(() => {
+    const first = firstPath.current;
+    firstPath.current = false;
+    // On the first page shown, only when nothing else has focus (a deep link, just signed in).
+    if (first && document.activeElement && document.activeElement !== document.body) return;
+    const frame = requestAnimationFrame(() => {
+      const heading = mainRef.current?.querySelector<HTMLElement>('h1');
+      (heading ?? mainRef.current)?.focus({ preventScroll: first });
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [location.pathname]);
 
   const items = visibleNavItems(features, user);
   const main = items.filter((item) => item.section === 'main');
@@ -90,6 +121,7 @@ export function Shell() {
               <span>Meterline</span>
             </NavLink>
             <button
+              ref={toggleRef}
               type="button"
               className="icon-button menu-toggle"
               aria-expanded={menuOpen}
@@ -137,12 +169,13 @@ export function Shell() {
           </div>
         </div>
       </aside>
-      <main id="main" className="main" tabIndex={-1}>
+      <main id="main" className="main" tabIndex={-1} ref={mainRef}>
         {featuresFallback && (
           <p className="banner" role="status">
             Feature settings could not be loaded; showing the defaults.
           </p>
         )}
+        <BudgetNotice />
         <Outlet />
       </main>
     </div>

@@ -3,9 +3,10 @@
 // usage against an even daily pace (the limit spread over the period).
 import { useId, useRef, useState } from 'react';
 import { dailySeries, niceTicks, periodDays, type DayValue } from '../lib/chart';
-import { formatDate, formatQuantity, formatQuantityShort, formatShortDate } from '../lib/format';
+import { formatDate, formatQuantity, formatQuantityShort, formatShortDate, quantityColumn } from '../lib/format';
 import type { MetricUsage, Period, UsagePoint } from '../lib/types';
 import { useElementWidth } from '../lib/useElementWidth';
+import { TableScroll } from './TableScroll';
 
 type Mode = 'cumulative' | 'daily';
 
@@ -48,6 +49,15 @@ export function UsageChart({
       : `Daily ${metric.name.toLowerCase()} this period against an even pace of ${formatQuantity(Math.round(pace), metric.unit)} a day.`;
 
   const labelEvery = Math.max(1, Math.ceil(totalDays / Math.max(2, Math.floor(plotW / 70))));
+  // The daily figures: one unit and one number of decimals per column, so they line up.
+  const dayFigure = quantityColumn(
+    days.map((day) => day.value),
+    metric.unit,
+  );
+  const totalFigure = quantityColumn(
+    days.map((day) => day.cumulative),
+    metric.unit,
+  );
 
   return (
     <figure className="chart" aria-labelledby={titleId}>
@@ -95,19 +105,28 @@ export function UsageChart({
           ) : (
             <Area days={days} x={x} y={y} slot={slot} unit={metric.unit} baseline={y(0)} />
           )}
-          <g className="chart-limit" data-testid="chart-limit">
+          <g className="chart-limit">
             <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(reference)} y2={y(reference)} />
-            <text x={WIDTH - PAD.right} y={y(reference) - 6} textAnchor="end">
-              {mode === 'cumulative'
-                ? `Limit ${formatQuantityShort(metric.limit, metric.unit)}`
-                : `Even pace ${formatQuantityShort(pace, metric.unit)}/day`}
-            </text>
           </g>
         </svg>
       </div>
+      {/* The key sits under the plot, not in it: a label drawn on the line
+          would cover the line's last points or the bars. */}
+      <ul className="chart-legend" aria-hidden="true">
+        <li>
+          <span className={`legend-swatch legend-${mode === 'daily' ? 'bars' : 'area'}`} />
+          {mode === 'daily' ? 'Usage per day' : 'Running total'}
+        </li>
+        <li data-testid="chart-limit">
+          <span className="legend-swatch legend-limit" />
+          {mode === 'cumulative'
+            ? `Limit ${formatQuantityShort(metric.limit, metric.unit)}`
+            : `Even pace ${formatQuantityShort(pace, metric.unit)}/day`}
+        </li>
+      </ul>
       <details className="chart-table">
         <summary>Daily figures</summary>
-        <div className="table-wrap">
+        <TableScroll label="Daily figures">
           <table className="table table-compact">
             <thead>
               <tr>
@@ -124,13 +143,13 @@ export function UsageChart({
               {days.map((day) => (
                 <tr key={day.start}>
                   <td>{formatDate(day.start)}</td>
-                  <td className="num">{formatQuantity(day.value, metric.unit)}</td>
-                  <td className="num">{formatQuantity(day.cumulative, metric.unit)}</td>
+                  <td className="num">{dayFigure(day.value)}</td>
+                  <td className="num">{totalFigure(day.cumulative)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       </details>
     </figure>
   );

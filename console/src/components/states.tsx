@@ -2,7 +2,7 @@
 // nothing else to show, in the same words and shape everywhere.
 import { AlertTriangle, Inbox, RotateCw } from 'lucide-react';
 import type { ReactNode } from 'react';
-import { ApiError } from '../lib/api';
+import { ApiError, isRetryable } from '../lib/api';
 
 export function Spinner({ label }: { label?: string }) {
   return (
@@ -31,23 +31,30 @@ export function ErrorState({
 }: {
   error: Error;
   title?: string;
+  /** Offered only when asking again can help (isRetryable): never for a refusal or a missing setting. */
   onRetry?: () => void;
   children?: ReactNode;
 }) {
   const requestId = error instanceof ApiError ? error.requestId : null;
+  const hint = error instanceof ApiError ? error.hint : null;
   return (
     <div className="state state-error" role="alert">
       <AlertTriangle className="state-icon" aria-hidden="true" />
       <div className="state-body">
         <h2 className="state-title">{title}</h2>
-        <p>{error.message}</p>
+        <p data-testid="error-message">{error.message}</p>
+        {hint && (
+          <p className="state-hint" data-testid="error-hint">
+            {hint}
+          </p>
+        )}
         {children}
         {requestId && (
           <p className="state-meta">
             Request id: <code>{requestId}</code>
           </p>
         )}
-        {onRetry && (
+        {onRetry && isRetryable(error) && (
           <button type="button" className="button button-secondary" onClick={onRetry}>
             <RotateCw aria-hidden="true" size={16} /> Try again
           </button>
@@ -57,12 +64,26 @@ export function ErrorState({
   );
 }
 
-export function EmptyState({ title, children, icon }: { title: string; children?: ReactNode; icon?: ReactNode }) {
+export function EmptyState({
+  title,
+  children,
+  icon,
+  page = false,
+}: {
+  title: string;
+  children?: ReactNode;
+  icon?: ReactNode;
+  /** The state is the whole page (not found, forbidden): its title is the page's h1. */
+  page?: boolean;
+}) {
+  const Heading = page ? 'h1' : 'h2';
   return (
     <div className="state state-empty">
       {icon ?? <Inbox className="state-icon" aria-hidden="true" />}
       <div className="state-body">
-        <h2 className="state-title">{title}</h2>
+        <Heading className="state-title" tabIndex={page ? -1 : undefined}>
+          {title}
+        </Heading>
         {children}
       </div>
     </div>

@@ -64,6 +64,8 @@ export class BillingApi {
   }
 
   async login(email: string, password: string): Promise<Session> {
+    // Answers remembered for the previous user are not this one's.
+    this.http.forget();
     const session = await this.http.request<Session>('POST', '/api/v1/auth/login', {
       body: { email, password },
       expectUnauthenticated: true,
@@ -77,13 +79,19 @@ export class BillingApi {
       await this.http.request<void>('POST', '/api/v1/auth/logout', { expectUnauthenticated: true });
     } finally {
       this.http.rememberCsrfToken(null);
+      this.http.forget();
     }
   }
 
   /** The signed-in user, or null when there is no session. */
   async me(options: Signal = {}): Promise<Me | null> {
     try {
-      const me = await this.http.request<Me>('GET', '/api/v1/auth/me', { ...options, expectUnauthenticated: true });
+      // Always asked anew: it is how the console learns that its own role or account changed.
+      const me = await this.http.request<Me>('GET', '/api/v1/auth/me', {
+        ...options,
+        expectUnauthenticated: true,
+        cache: false,
+      });
       this.http.rememberCsrfToken(me.csrf_token);
       return me;
     } catch (error) {
@@ -147,17 +155,18 @@ export class BillingApi {
     return { blob, filename: filename ?? `${id}.pdf` };
   }
 
-  reconcile(request: ReconcileRequest, options: Signal = {}): Promise<Reconciliation> {
+  async reconcile(request: ReconcileRequest, options: Signal = {}): Promise<Reconciliation> {
     if (request.idempotencyKey.length < MIN_IDEMPOTENCY_KEY_LENGTH) {
-      return Promise.reject(
-        new RangeError(`an idempotency key needs at least ${MIN_IDEMPOTENCY_KEY_LENGTH} characters`),
-      );
+      throw new RangeError(`an idempotency key needs at least ${MIN_IDEMPOTENCY_KEY_LENGTH} characters`);
     }
-    return this.http.request('POST', '/api/v1/billing/reconcile', {
+    const result = await this.http.request<Reconciliation>('POST', '/api/v1/billing/reconcile', {
       ...options,
       headers: { 'Idempotency-Key': request.idempotencyKey },
       body: request.period ? { period: request.period } : {},
     });
+    // The page opens the new run next (?run=id): it has it already.
+    if (result?.id) this.http.remember(reconciliationPath(result.id), result);
+    return result;
   }
 
   async reconciliations(limit = 20, options: Signal = {}): Promise<ReconciliationSummary[]> {
@@ -173,7 +182,7 @@ export class BillingApi {
   }
 
   reconciliation(id: string, options: Signal = {}): Promise<Reconciliation> {
-    return this.http.request('GET', `/api/v1/billing/reconciliations/${encodeURIComponent(id)}`, options);
+    return this.http.request('GET', reconciliationPath(id), options);
   }
 
   // Console users (admins). A change takes effect on the user's next request.
@@ -204,6 +213,10 @@ export class BillingApi {
   revokeUserSessions(id: string, options: Signal = {}): Promise<void> {
     return this.http.request('POST', `/api/v1/admin/users/${encodeURIComponent(id)}/revoke-sessions`, options);
   }
+}
+
+function reconciliationPath(id: string): string {
+  return `/api/v1/billing/reconciliations/${encodeURIComponent(id)}`;
 }
 
 /** A fresh idempotency key for one reconciliation request. */

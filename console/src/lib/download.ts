@@ -1,5 +1,9 @@
 import { useCallback, useState } from 'react';
 import { api } from './billing';
+import { pdfFileName } from './invoices';
+import type { Invoice } from './types';
+
+type PdfInvoice = Pick<Invoice, 'id' | 'number' | 'status' | 'period' | 'customer_id'>;
 
 /** Hands a blob to the browser as a file download. */
 export function saveBlob(blob: Blob, filename: string): void {
@@ -20,12 +24,14 @@ export function saveBlob(blob: Blob, filename: string): void {
 export function usePdfDownload() {
   const [pendingId, setPendingId] = useState<string | null>(null);
   const [error, setError] = useState<{ id: string; message: string } | null>(null);
-  const download = useCallback(async (id: string) => {
+  // The name is ours (pdfFileName), not the server's: a draft's would be its id.
+  const download = useCallback(async (invoice: PdfInvoice, customerName?: string | null) => {
+    const id = invoice.id;
     setPendingId(id);
     setError(null);
     try {
-      const { blob, filename } = await api.invoicePdf(id);
-      saveBlob(blob, filename);
+      const { blob } = await api.invoicePdf(id);
+      saveBlob(blob, pdfFileName(invoice, customerName));
     } catch (caught) {
       setError({ id, message: caught instanceof Error ? caught.message : String(caught) });
     } finally {

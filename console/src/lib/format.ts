@@ -5,6 +5,14 @@ import type { Amount, Period } from './types';
 
 export const DISPLAY_LOCALE = 'en-US';
 
+/** The typographic minus sign (U+2212): as wide as a plus and the digits, unlike the hyphen. */
+export const MINUS = '\u2212';
+
+/** Intl's text with its hyphen-minus signs as typographic minus signs (a formatted number has no other hyphen). */
+function withMinus(text: string): string {
+  return text.replace(/-/g, MINUS);
+}
+
 const currencyDigitsCache = new Map<string, number>();
 
 /** Minor-unit digits of an ISO 4217 currency: USD 2, JPY 0, BHD 3. */
@@ -58,7 +66,7 @@ function moneyFormatter(currency: string, minDigits: number, maxDigits: number):
 export function formatMoney(amount: Amount): string {
   const digits = currencyDigits(amount.currency);
   const text = minorToDecimal(amount.minor, digits) as Intl.StringNumericLiteral;
-  return moneyFormatter(amount.currency, digits, digits).format(text);
+  return withMinus(moneyFormatter(amount.currency, digits, digits).format(text));
 }
 
 /** Minor units with a currency, for amounts the API sends as bare integers. */
@@ -75,14 +83,14 @@ export function formatPrice(decimal: string, currency: string): string {
   const digits = currencyDigits(currency);
   const fraction = decimal.includes('.') ? decimal.split('.')[1]!.replace(/0+$/, '').length : 0;
   const max = Math.min(Math.max(digits, fraction), 20);
-  return moneyFormatter(currency, digits, max).format(decimal as Intl.StringNumericLiteral);
+  return withMinus(moneyFormatter(currency, digits, max).format(decimal as Intl.StringNumericLiteral));
 }
 
 const integerFormat = new Intl.NumberFormat(DISPLAY_LOCALE, { maximumFractionDigits: 0 });
 const compactFormat = new Intl.NumberFormat(DISPLAY_LOCALE, { notation: 'compact', maximumFractionDigits: 1 });
 
 export function formatInteger(value: number): string {
-  return integerFormat.format(value);
+  return withMinus(integerFormat.format(value));
 }
 
 const BYTE_UNITS: [number, string][] = [
@@ -100,10 +108,26 @@ export function formatBytes(bytes: number, fractionDigits = 2): string {
       const value = new Intl.NumberFormat(DISPLAY_LOCALE, { maximumFractionDigits: fractionDigits }).format(
         bytes / size,
       );
-      return `${value} ${unit}`;
+      return `${withMinus(value)} ${unit}`;
     }
   }
-  return `${integerFormat.format(bytes)} B`;
+  return `${formatInteger(bytes)} B`;
+}
+
+/**
+ * A formatter for one column of quantities: every value in the same unit
+ * with the same number of decimals, so the figures line up ("196.00 GB",
+ * "194.20 GB", "186.37 GB" rather than "196 GB", "194.2 GB", "186.37 GB").
+ * Bytes take the unit of the largest value, with two decimals; counts are whole numbers.
+ */
+export function quantityColumn(values: readonly number[], unit: string): (value: number) => string {
+  if (unit !== 'byte') return (value) => formatQuantity(value, unit);
+  const largest = Math.max(0, ...values.map((value) => Math.abs(value)));
+  const named = BYTE_UNITS.find(([size]) => largest >= size);
+  if (!named) return (value) => `${formatInteger(value)} B`;
+  const [size, name] = named;
+  const format = new Intl.NumberFormat(DISPLAY_LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return (value) => `${withMinus(format.format(value / size))} ${name}`;
 }
 
 const UNIT_PLURALS: Record<string, string> = { impression: 'impressions', call: 'calls', byte: 'bytes' };
@@ -112,13 +136,13 @@ const UNIT_PLURALS: Record<string, string> = { impression: 'impressions', call: 
 export function formatQuantity(value: number, unit: string): string {
   if (unit === 'byte') return formatBytes(value);
   const plural = value === 1 ? unit : (UNIT_PLURALS[unit] ?? `${unit}s`);
-  return `${integerFormat.format(value)} ${plural}`;
+  return `${formatInteger(value)} ${plural}`;
 }
 
 /** Short quantity for chart axes and tight spaces: "1.2M", "48 GB". */
 export function formatQuantityShort(value: number, unit: string): string {
   if (unit === 'byte') return formatBytes(value, 1);
-  return compactFormat.format(value);
+  return withMinus(compactFormat.format(value));
 }
 
 /** "per 1,000 impressions", "per GB". */
@@ -168,7 +192,7 @@ export function formatUsageOfLimit(usage: number, limit: number, unit: string): 
 
 /** Percent of the limit with one decimal, for display ("94.3 %"). */
 export function formatPercent(percent: number): string {
-  return `${new Intl.NumberFormat(DISPLAY_LOCALE, { maximumFractionDigits: 1, minimumFractionDigits: 0 }).format(percent)}%`;
+  return `${withMinus(new Intl.NumberFormat(DISPLAY_LOCALE, { maximumFractionDigits: 1, minimumFractionDigits: 0 }).format(percent))}%`;
 }
 
 const dateFormat = new Intl.DateTimeFormat(DISPLAY_LOCALE, {
@@ -233,6 +257,21 @@ export function formatPeriod(period: Period): string {
     return `${shortDateFormat.format(start)} – ${dateFormat.format(last)}`;
   }
   return `${dateFormat.format(start)} – ${dateFormat.format(last)}`;
+}
+
+/**
+ * A period in as few words as fit a small card: "Nov 1 – 30, 2026" within one
+ * month, else as formatPeriod.
+ */
+export function formatPeriodCompact(period: Period): string {
+  const start = parse(period.start);
+  const end = parse(period.end);
+  if (!start || !end) return '—';
+  const last = new Date(end.getTime() - 1);
+  if (start.getUTCFullYear() === last.getUTCFullYear() && start.getUTCMonth() === last.getUTCMonth()) {
+    return `${shortDateFormat.format(start)} – ${last.getUTCDate()}, ${last.getUTCFullYear()}`;
+  }
+  return formatPeriod(period);
 }
 
 /** Whole days from `now` until `iso` (negative: in the past), rounded up. */

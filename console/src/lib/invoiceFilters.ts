@@ -24,6 +24,11 @@ export const EMPTY_FILTERS: InvoiceFilters = { status: 'all', from: '', to: '', 
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** A real calendar date written YYYY-MM-DD ("2025-02-30" is not). */
+export function isIsoDate(text: string): boolean {
+  return validDate(text) !== '';
+}
+
 function validDate(text: string | null): string {
   if (!text || !DATE.test(text)) return '';
   const [y, m, d] = text.split('-').map(Number) as [number, number, number];

@@ -3,30 +3,35 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Navigate, useSearchParams } from 'react-router';
 import { useSession } from '../app/session';
 import { ErrorState, LoadingState, Spinner } from '../components/states';
+import { recordedNext, resolveNext } from '../lib/next';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
-/** Only paths inside the console are followed after login (no open redirect). */
-export function safeNext(next: string | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/login')) return '/';
-  return next;
-}
+export { safeNext } from '../lib/next';
 
 export function LoginPage() {
-  const { status, login, notice, startupError, retry } = useSession();
+  const { status, user, login, notice, startupError, retry } = useSession();
   const [params] = useSearchParams();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
   const emailRef = useRef<HTMLInputElement>(null);
-  const next = safeNext(params.get('next'));
+  const errorRef = useRef<HTMLParagraphElement>(null);
   useDocumentTitle('Sign in');
 
   useEffect(() => {
     if (status === 'signed-out') emailRef.current?.focus();
   }, [status]);
 
-  if (status === 'signed-in') return <Navigate to={next} replace />;
+  // A failed sign-in re-enables the button it disabled: focus goes to the
+  // message saying why (read out, and the next Tab is the email field), not to the page.
+  useEffect(() => {
+    if (error) errorRef.current?.focus();
+  }, [error]);
+
+  if (status === 'signed-in' && user) {
+    return <Navigate to={resolveNext(params.get('next'), recordedNext(), user)} replace />;
+  }
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
@@ -61,7 +66,7 @@ export function LoginPage() {
               </p>
             )}
             {error && (
-              <p className="form-error" role="alert" id="login-error">
+              <p className="form-error" role="alert" id="login-error" ref={errorRef} tabIndex={-1}>
                 {error}
               </p>
             )}

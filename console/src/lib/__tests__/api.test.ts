@@ -7,6 +7,7 @@ import {
   filenameFromDisposition,
   friendlyMessage,
   isNetworkError,
+  isRetryable,
 } from '../api';
 
 interface Call {
@@ -117,7 +118,8 @@ describe('ApiClient', () => {
     const client = new ApiClient({ fetch, csrfToken: () => null });
     const error = (await client.request('GET', '/x').catch((e: unknown) => e)) as ApiError;
     expect(error.retryAfterSeconds).toBe(42);
-    expect(error.message).toBe('Too many requests. Try again in 42 seconds.');
+    expect(error.message).toBe('This browser has used up its request budget for now. Try again in 42 seconds.');
+    expect(isRetryable(error)).toBe(true);
   });
 
   it('returns undefined for 204 and parses JSON otherwise', async () => {
@@ -178,7 +180,10 @@ describe('helpers', () => {
       'The email or password is not correct.',
     );
     expect(friendlyMessage(403, 'csrf_failed', 'missing header', null)).toMatch(/could not be verified/);
-    expect(friendlyMessage(403, 'forbidden', 'role', null)).toBe('You do not have access to this.');
+    expect(friendlyMessage(403, 'forbidden', 'admin role required', null)).toBe(
+      'You do not have access to this: admin role required.',
+    );
+    expect(friendlyMessage(403, 'forbidden', '', null)).toBe('You do not have access to this.');
     expect(friendlyMessage(404, 'feature_disabled', 'billing is disabled', null)).toMatch(/turned off/);
     expect(friendlyMessage(404, 'not_found', 'invoice inv_1 not found', null)).toMatch(/could not be found/);
     expect(friendlyMessage(409, 'in_progress', 'a reconciliation is running', null)).toBe(
@@ -188,5 +193,139 @@ describe('helpers', () => {
       'Too many failed sign-ins. Try again in 5 minutes.',
     );
     expect(friendlyMessage(500, 'internal_error', 'boom', null)).not.toMatch(/boom/);
+  });
+});
+
+describe('honest errors', () => {
+  it("shows the server's message for a missing setting, says what to set, and offers no retry", async () => {
+    const { fetch } = fakeFetch(() =>
+      json(503, errorBody('not_configured', 'Stripe is not configured (STRIPE_SECRET_KEY)', 'req_s')),
+    );
+    const client = new ApiClient({ fetch, csrfToken: () => 't' });
+    const error = (await client.request('POST', '/api/v1/billing/reconcile').catch((e: unknown) => e)) as ApiError;
+    expect(error.status).toBe(503);
+    expect(error.message).toBe('Stripe is not configured (STRIPE_SECRET_KEY).');
+    expect(error.hint).toMatch(/sets STRIPE_SECRET_KEY in billingd's environment/);
+    expect(isRetryable(error)).toBe(false);
+  });
+
+  it('shows a dependency outage as the server words it, and offers a retry', () => {
+    const message = 'a service billingd depends on is unavailable; retry later (request id req_1)';
+    expect(friendlyMessage(503, 'database_unavailable', message, null)).toBe(
+      'A service billingd depends on is unavailable; retry later (request id req_1).',
+    );
+    expect(
+      isRetryable(
+        new ApiError({ status: 503, code: 'database_unavailable', message, detail: message, requestId: null }),
+      ),
+    ).toBe(true);
+  });
+
+  it('retries only what asking again can change', () => {
+    const error = (status: number, code = 'x') =>
+      new ApiError({ status, code, message: 'm', detail: '', requestId: null });
+    expect(isRetryable(error(0, 'network_error'))).toBe(true);
+    expect(isRetryable(error(500, 'internal_error'))).toBe(true);
+    expect(isRetryable(error(429, 'rate_limited'))).toBe(true);
+    expect(isRetryable(error(409, 'in_progress'))).toBe(true);
+    expect(isRetryable(error(409, 'conflict'))).toBe(false);
+    expect(isRetryable(error(400, 'invalid_request'))).toBe(false);
+    expect(isRetryable(error(404, 'not_found'))).toBe(false);
+    expect(isRetryable(error(403, 'forbidden'))).toBe(false);
+    expect(isRetryable(error(404, 'feature_disabled'))).toBe(false);
+    expect(isRetryable(new Error('unknown'))).toBe(true);
+    expect(isRetryable(new RangeError('bad argument'))).toBe(false);
+  });
+
+  it('shows 4xx messages as the server has them', () => {
+    expect(friendlyMessage(422, 'unprocessable', 'period must be YYYY-MM', null)).toBe('Period must be YYYY-MM.');
+    expect(friendlyMessage(404, 'not_found', 'no invoice inv_1', null)).toBe(
+      'This could not be found: no invoice inv_1.',
+    );
+    expect(friendlyMessage(500, 'internal_error', 'internal error; quote request id req_1', null)).toBe(
+      'Meterline had a problem answering. Try again in a moment.',
+    );
+  });
+});
+
+describe('remembered answers', () => {
+  function counting(body: (url: string) => unknown = () => ({ n: 1 })) {
+    let now = 1_000_000;
+    const { fetch, calls } = fakeFetch((call) => json(200, body(call.url)));
+    const client = new ApiClient({ fetch, csrfToken: () => 't', now: () => now });
+    return { client, calls, advance: (ms: number) => (now += ms) };
+  }
+
+  it('answers a GET from memory while fresh, and asks again after 30 s', async () => {
+    const { client, calls, advance } = counting();
+    await client.request('GET', '/api/v1/billing/invoices', { query: { limit: 10 } });
+    await client.request('GET', '/api/v1/billing/invoices', { query: { limit: 10 } });
+    expect(calls).toHaveLength(1);
+    await client.request('GET', '/api/v1/billing/invoices', { query: { limit: 20 } });
+    expect(calls).toHaveLength(2);
+    advance(30_001);
+    await client.request('GET', '/api/v1/billing/invoices', { query: { limit: 10 } });
+    expect(calls).toHaveLength(3);
+  });
+
+  it('sends one request for callers asking at once', async () => {
+    const { client, calls } = counting();
+    const [a, b] = await Promise.all([client.request('GET', '/x'), client.request('GET', '/x')]);
+    expect(calls).toHaveLength(1);
+    expect(a).toBe(b);
+  });
+
+  it('forgets everything after a change', async () => {
+    const { client, calls } = counting();
+    await client.request('GET', '/x');
+    await client.request('PATCH', '/api/v1/admin/users/u1', { body: { disabled: true } });
+    await client.request('GET', '/x');
+    expect(calls.map((c) => c.init.method)).toEqual(['GET', 'PATCH', 'GET']);
+  });
+
+  it('asks anew when told not to remember, and does not remember errors', async () => {
+    let status = 500;
+    const { fetch, calls } = fakeFetch(() =>
+      status === 500 ? json(500, errorBody('internal_error', 'x')) : json(200, {}),
+    );
+    const client = new ApiClient({ fetch, csrfToken: () => null });
+    await expect(client.request('GET', '/x')).rejects.toBeInstanceOf(ApiError);
+    status = 200;
+    await client.request('GET', '/x');
+    await client.request('GET', '/x', { cache: false });
+    expect(calls).toHaveLength(3);
+  });
+
+  it('keeps the shared request for the callers still waiting when one of them leaves', async () => {
+    let release: (r: Response) => void = () => undefined;
+    const { fetch, calls } = fakeFetch(() => new Promise<Response>((resolve) => (release = resolve)));
+    const client = new ApiClient({ fetch, csrfToken: () => null });
+    const leaving = new AbortController();
+    const first = client.request('GET', '/x', { signal: leaving.signal });
+    const second = client.request('GET', '/x');
+    leaving.abort();
+    await expect(first).rejects.toMatchObject({ name: 'AbortError' });
+    release(json(200, { ok: true }));
+    expect(await second).toEqual({ ok: true });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.init.signal?.aborted).toBe(false);
+  });
+
+  it('reads the request budget from every answer', async () => {
+    const { fetch } = fakeFetch(() =>
+      json(
+        200,
+        {},
+        {
+          'RateLimit-Limit': '40',
+          'RateLimit-Remaining': '7',
+          'RateLimit-Reset': '300',
+          'RateLimit-Policy': '40;w=900',
+        },
+      ),
+    );
+    const client = new ApiClient({ fetch, csrfToken: () => null, now: () => 0 });
+    await client.request('GET', '/x');
+    expect(client.budget.current()).toEqual({ limit: 40, remaining: 7, resetAt: 300_000, policy: '40;w=900' });
   });
 });

@@ -10,11 +10,14 @@ import {
   formatMonth,
   formatPer,
   formatPeriod,
+  formatPeriodCompact,
   formatPrice,
   formatQuantity,
   formatRate,
   formatUsageOfLimit,
+  formatInteger,
   minorToDecimal,
+  quantityColumn,
   shiftDecimal,
   sumAmounts,
   usageLevel,
@@ -44,7 +47,9 @@ describe('money', () => {
   it('formats amounts in their own currency', () => {
     expect(formatMoney({ minor: 617_28, currency: 'USD' })).toBe('$617.28');
     expect(formatMoney({ minor: 123_456_789, currency: 'USD' })).toBe('$1,234,567.89');
-    expect(formatMoney({ minor: -5, currency: 'USD' })).toBe('-$0.05');
+    // The typographic minus (U+2212), never the hyphen.
+    expect(formatMoney({ minor: -5, currency: 'USD' })).toBe('\u2212$0.05');
+    expect(formatMoney({ minor: -30_000, currency: 'EUR' })).toBe('\u2212€300.00');
     expect(formatMoney({ minor: 0, currency: 'EUR' })).toBe('€0.00');
     expect(formatMoney({ minor: 1500, currency: 'JPY' })).toBe('¥1,500');
     expect(formatMoney({ minor: 1234, currency: 'BHD' })).toBe('BHD\u00a01.234');
@@ -195,5 +200,28 @@ describe('dates', () => {
   it('names months', () => {
     expect(formatMonth('2025-01')).toBe('January 2025');
     expect(formatMonth('junk')).toBe('junk');
+  });
+});
+
+describe('columns and signs', () => {
+  it('formats one column of bytes in one unit with two decimals', () => {
+    const values = [196e9, 194.2e9, 186.37e9, 0];
+    const format = quantityColumn(values, 'byte');
+    expect(values.map(format)).toEqual(['196.00 GB', '194.20 GB', '186.37 GB', '0.00 GB']);
+    expect(quantityColumn([1_500, 1_000_000], 'impression')(1_500)).toBe('1,500 impressions');
+  });
+
+  it('writes negative numbers with the typographic minus', () => {
+    expect(formatInteger(-1200)).toBe('\u22121,200');
+    expect(formatBytes(-2e9)).toBe('\u22122 GB');
+  });
+
+  it('shortens a one-month period', () => {
+    expect(formatPeriodCompact({ start: '2026-11-01T00:00:00Z', end: '2026-12-01T00:00:00Z' })).toBe(
+      'Nov 1 – 30, 2026',
+    );
+    expect(formatPeriodCompact({ start: '2026-11-15T00:00:00Z', end: '2026-12-15T00:00:00Z' })).toBe(
+      'Nov 15 – Dec 14, 2026',
+    );
   });
 });

@@ -1,7 +1,8 @@
 import { ShieldCheck } from 'lucide-react';
-import { Navigate, Outlet } from 'react-router';
+import { Navigate, Outlet, useLocation } from 'react-router';
 import { CustomersProvider } from '../../app/customers';
 import { useSession } from '../../app/session';
+import { SectionHeading } from '../../components/PageHeader';
 import { Tabs, type TabItem } from '../../components/Tabs';
 import type { FeatureFlags } from '../../lib/types';
 
@@ -26,14 +27,16 @@ export function AdminIndex() {
 
 export function AdminLayout() {
   const { features } = useSession();
+  const location = useLocation();
   return (
     <CustomersProvider>
       <div className="page">
         <div className="section-header">
-          <div className="section-title">
-            <ShieldCheck aria-hidden="true" size={22} />
-            <span>Admin</span>
-          </div>
+          <SectionHeading
+            title="Admin"
+            page={adminTabs(features).find((tab) => location.pathname.startsWith(tab.to))?.label}
+            icon={<ShieldCheck aria-hidden="true" size={22} />}
+          />
         </div>
         <Tabs label="Admin" items={adminTabs(features)} />
         <div className="tab-panel">

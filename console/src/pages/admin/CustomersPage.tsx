@@ -5,6 +5,7 @@ import { EmailAddress } from '../../components/EmailAddress';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states';
 import { formatDate } from '../../lib/format';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
+import { TableScroll } from '../../components/TableScroll';
 
 /** Admins: every customer, with a way into their usage and invoices. */
 export function CustomersPage() {
@@ -28,13 +29,13 @@ export function CustomersPage() {
         <h2 id="customers-title">Customers</h2>
         <p className="muted">Choose a customer to see their billing as they see it.</p>
       </div>
-      <div className="table-wrap">
-        <table className="table table-stack" data-testid="customer-table">
+      <TableScroll label="Customers">
+        <table className="table table-stack table-customers" data-testid="customer-table">
           <thead>
             <tr>
               <th scope="col">Name</th>
               <th scope="col">Email</th>
-              <th scope="col">Country · currency</th>
+              <th scope="col">Country</th>
               <th scope="col">Since</th>
               <th scope="col" className="actions-col">
                 <span className="visually-hidden">Actions</span>
@@ -53,7 +54,7 @@ export function CustomersPage() {
                     </span>
                   </th>
                   <td data-label="Email">{customer.email ? <EmailAddress email={customer.email} /> : '—'}</td>
-                  <td data-label="Country · currency" className="nowrap">
+                  <td data-label="Country" className="nowrap">
                     {customer.country ?? '—'} · {customer.currency}
                   </td>
                   <td data-label="Since" className="nowrap">
@@ -65,16 +66,20 @@ export function CustomersPage() {
                         to={`/billing/usage${query}`}
                         className="button button-secondary button-small"
                         onClick={() => rememberCustomer(customer.id)}
+                        title="Usage"
                       >
-                        <BarChart3 aria-hidden="true" size={16} /> Usage
+                        <BarChart3 aria-hidden="true" size={16} />
+                        <span className="button-label">Usage</span>
                         <span className="visually-hidden"> of {customer.name}</span>
                       </Link>
                       <Link
                         to={`/billing/invoices${query}`}
                         className="button button-secondary button-small"
                         onClick={() => rememberCustomer(customer.id)}
+                        title="Invoices"
                       >
-                        <FileText aria-hidden="true" size={16} /> Invoices
+                        <FileText aria-hidden="true" size={16} />
+                        <span className="button-label">Invoices</span>
                         <span className="visually-hidden"> of {customer.name}</span>
                       </Link>
                     </div>
@@ -84,7 +89,7 @@ export function CustomersPage() {
             })}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }

@@ -10,9 +10,16 @@ import { NumCell, NumHeader } from '../../components/table';
 import { ApiError } from '../../lib/api';
 import { api, newIdempotencyKey } from '../../lib/billing';
 import { formatDateTime, formatInteger, formatMoney, formatMonth, formatRate, METRIC_NAMES } from '../../lib/format';
-import type { FindingKind, Reconciliation, ReconciliationSummary, ReconciliationTotals } from '../../lib/types';
+import type {
+  FindingKind,
+  Reconciliation,
+  ReconciliationFinding,
+  ReconciliationSummary,
+  ReconciliationTotals,
+} from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
+import { TableScroll } from '../../components/TableScroll';
 
 /**
  * Whether a failed request should be retried with the same Idempotency-Key:
@@ -35,6 +42,28 @@ export function lastClosedMonth(now: Date): string {
   const year = now.getUTCFullYear();
   const month = now.getUTCMonth(); // 0-based: the previous month's 1-based number
   return month === 0 ? `${year - 1}-12` : `${year}-${String(month).padStart(2, '0')}`;
+}
+
+const RUN_STATUS_LABELS: Record<string, string> = {
+  completed: 'Completed',
+  running: 'Running',
+  pending: 'Waiting to run',
+  failed: 'Failed',
+};
+
+/** A run's status in words ("completed" -> "Completed"); an unknown one as the API spells it, capitalised. */
+export function runStatusLabel(status: string): string {
+  return RUN_STATUS_LABELS[status] ?? status.charAt(0).toUpperCase() + status.slice(1).replace(/_/g, ' ');
+}
+
+/**
+ * The invoice number of a finding, when the API sends one.
+ * TODO(invoice_number): billingd will add `invoice_number` to each finding;
+ * until then it is absent and the page shows the invoice id (muted, monospace).
+ */
+function findingInvoiceNumber(finding: ReconciliationFinding): string | null {
+  const value = (finding as ReconciliationFinding & { invoice_number?: unknown }).invoice_number;
+  return typeof value === 'string' && value !== '' ? value : null;
 }
 
 function lineLabel(line: string): string {
@@ -218,7 +247,7 @@ function ResultPanel({ result }: { result: Reconciliation }) {
           <p>Every invoice matches what was expected, within the tolerance.</p>
         </div>
       ) : (
-        <div className="table-wrap">
+        <TableScroll label="Findings">
           <table className="table table-stack" data-testid="findings-table">
             <caption className="visually-hidden">Findings</caption>
             <thead>
@@ -251,18 +280,22 @@ function ResultPanel({ result }: { result: Reconciliation }) {
                       <Link
                         to={`/billing/invoices/${encodeURIComponent(finding.invoice_id)}${finding.customer_id ? `?customer=${encodeURIComponent(finding.customer_id)}` : ''}`}
                       >
-                        {finding.invoice_id}
+                        {findingInvoiceNumber(finding) ?? <code className="id-muted">{finding.invoice_id}</code>}
                       </Link>
                     ) : (
                       '—'
                     )}
-                    {finding.stripe_invoice_id && <span className="cell-sub">Stripe {finding.stripe_invoice_id}</span>}
+                    {finding.stripe_invoice_id && (
+                      <span className="cell-sub">
+                        Stripe <span className="mono">{finding.stripe_invoice_id}</span>
+                      </span>
+                    )}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </section>
   );
@@ -270,7 +303,7 @@ function ResultPanel({ result }: { result: Reconciliation }) {
 
 function CurrencyTable({ totals }: { totals: ReconciliationTotals[] }) {
   return (
-    <div className="table-wrap">
+    <TableScroll label="Totals by currency">
       <table className="table table-stack" data-testid="currency-table">
         <caption className="table-caption">By currency (amounts in different currencies are never added)</caption>
         <thead>
@@ -304,7 +337,7 @@ function CurrencyTable({ totals }: { totals: ReconciliationTotals[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 
@@ -319,7 +352,7 @@ function Stat({ label, value }: { label: string; value: string }) {
 
 function HistoryTable({ runs, selectedId }: { runs: ReconciliationSummary[]; selectedId: string }) {
   return (
-    <div className="table-wrap">
+    <TableScroll label="History">
       <table className="table table-stack" data-testid="history-table">
         <thead>
           <tr>
@@ -345,7 +378,7 @@ function HistoryTable({ runs, selectedId }: { runs: ReconciliationSummary[]; sel
               <td data-label="Period" className="nowrap">
                 {formatMonth(run.period)}
               </td>
-              <td data-label="Status">{run.status}</td>
+              <td data-label="Status">{runStatusLabel(run.status)}</td>
               <NumCell label="Subscriptions">{formatInteger(run.subscriptions_checked)}</NumCell>
               <NumCell label="Findings">{formatInteger(run.findings_count)}</NumCell>
               <NumCell label="Discrepancy">{formatMoney(run.discrepancy_total)}</NumCell>
@@ -356,6 +389,6 @@ function HistoryTable({ runs, selectedId }: { runs: ReconciliationSummary[]; sel
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

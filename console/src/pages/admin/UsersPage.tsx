@@ -27,6 +27,7 @@ import {
   usersPageQuery,
   type UserAction,
 } from '../../lib/users';
+import { TableScroll } from '../../components/TableScroll';
 
 /** What a row says after its last action: the API's error, or what was done. */
 type RowMessage = { kind: 'error'; action: UserAction; error: Error } | { kind: 'done'; text: string };
@@ -123,7 +124,7 @@ export function UsersPage() {
           its sessions.
         </p>
       </div>
-      <div className="table-wrap">
+      <TableScroll label="Users">
         <table className="table table-stack table-users" data-testid="user-table">
           <thead>
             <tr>
@@ -249,7 +250,7 @@ export function UsersPage() {
             })}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       {(info.hasPrevious || info.hasNext) && (
         <nav className="pagination" aria-label="Pages">
           <p className="page-info" aria-live="polite" data-testid="page-info">

@@ -2,6 +2,7 @@ import { CreditCard } from 'lucide-react';
 import { Outlet, useLocation } from 'react-router';
 import { CustomersProvider, useCustomerScope } from '../../app/customers';
 import { CustomerPicker } from '../../components/CustomerPicker';
+import { SectionHeading } from '../../components/PageHeader';
 import { Tabs } from '../../components/Tabs';
 
 /** Billing: a header, the Usage and Invoices tabs, and (for admins) the customer being viewed. */
@@ -20,10 +21,11 @@ function BillingFrame() {
   return (
     <div className="page">
       <div className="section-header">
-        <div className="section-title">
-          <CreditCard aria-hidden="true" size={22} />
-          <span>Billing</span>
-        </div>
+        <SectionHeading
+          title="Billing"
+          page={/^\/billing\/invoices\/./.test(location.pathname) ? 'Invoice' : onInvoices ? 'Invoices' : 'Usage'}
+          icon={<CreditCard aria-hidden="true" size={22} />}
+        />
         {scope.isAdmin && <CustomerPicker allowAll={onInvoices} />}
       </div>
       <Tabs

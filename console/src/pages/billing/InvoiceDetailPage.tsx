@@ -20,11 +20,13 @@ import { invoiceTitle, isOverdue, rememberedListSearch } from '../../lib/invoice
 import type { InvoiceWithLines } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
+import { TableScroll } from '../../components/TableScroll';
 
 export function InvoiceDetailPage() {
   const { id = '' } = useParams();
   const location = useLocation();
   const scope = useCustomerScope();
+  const customers = useCustomers();
   const invoice = useAsync((signal) => api.invoice(id, { signal }), [id]);
   const pdf = usePdfDownload();
   useDocumentTitle(invoice.data ? invoiceTitle(invoice.data) : 'Invoice');
@@ -71,7 +73,9 @@ export function InvoiceDetailPage() {
             <button
               type="button"
               className="button button-primary"
-              onClick={() => void pdf.download(inv.id)}
+              onClick={() =>
+                void pdf.download(inv, scope.isAdmin ? customerName(customers.data, inv.customer_id) : null)
+              }
               disabled={downloading}
               aria-busy={downloading}
             >
@@ -158,8 +162,9 @@ function StatusMessage({ invoice }: { invoice: InvoiceWithLines }) {
 
 function InvoiceFacts({ invoice, showCustomer }: { invoice: InvoiceWithLines; showCustomer: boolean }) {
   const customers = useCustomers();
+  // A draft was created, not issued: it has no issue date to show yet.
   const facts: [string, ReactNode][] = [
-    ['Issued', formatDate(invoice.created_at)],
+    ['Issued', invoice.status === 'draft' ? 'Draft — not issued' : formatDate(invoice.created_at)],
     ['Due', formatDate(invoice.due_at)],
     ['Billing period', formatPeriod(invoice.period)],
   ];
@@ -167,11 +172,16 @@ function InvoiceFacts({ invoice, showCustomer }: { invoice: InvoiceWithLines; sh
   if (invoice.voided_at) facts.push(['Voided', formatDate(invoice.voided_at)]);
   if (showCustomer) facts.push(['Customer', customerName(customers.data, invoice.customer_id)]);
   facts.push(['Currency', invoice.currency]);
-  facts.push(['Reference', <code key="id">{invoice.id}</code>]);
+  facts.push([
+    'Reference',
+    <code key="id" className="code-id">
+      {invoice.id}
+    </code>,
+  ]);
   return (
     <dl className="facts">
       {facts.map(([label, value]) => (
-        <div key={label} className="fact">
+        <div key={label} className={label === 'Reference' ? 'fact fact-wide' : 'fact'}>
           <dt>{label}</dt>
           <dd>{value}</dd>
         </div>
@@ -187,7 +197,7 @@ function LineItems({ invoice }: { invoice: InvoiceWithLines }) {
       <h3 id="lines-title" className="section-heading">
         Line items
       </h3>
-      <div className="table-wrap">
+      <TableScroll label="Line items">
         <table className="table table-stack" data-testid="invoice-lines">
           <thead>
             <tr>
@@ -265,7 +275,7 @@ function LineItems({ invoice }: { invoice: InvoiceWithLines }) {
             )}
           </tfoot>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }

@@ -2,12 +2,13 @@ import { ChevronLeft, ChevronRight, Download, Eye, FilterX } from 'lucide-react'
 import { useEffect, useId } from 'react';
 import { Link, useLocation, useSearchParams } from 'react-router';
 import { customerName, useCustomerScope, useCustomers } from '../../app/customers';
+import { DateField } from '../../components/DateField';
 import { StatusBadge, statusLabel } from '../../components/StatusBadge';
 import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
-import { NumCell, NumHeader } from '../../components/table';
+import { NumHeader } from '../../components/table';
 import { api } from '../../lib/billing';
 import { usePdfDownload } from '../../lib/download';
-import { formatDate, formatMoney, formatPeriod } from '../../lib/format';
+import { formatDate, formatMoney, formatPeriod, formatShortDate } from '../../lib/format';
 import {
   EMPTY_FILTERS,
   filtersToParams,
@@ -21,6 +22,7 @@ import {
 import { invoiceTitle, isOverdue, rememberListSearch } from '../../lib/invoices';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
+import { TableScroll } from '../../components/TableScroll';
 
 export function InvoicesPage() {
   useDocumentTitle('Invoices');
@@ -71,26 +73,11 @@ export function InvoicesPage() {
             ))}
           </select>
         </div>
-        <div className="field">
-          <label htmlFor={ids.from}>Issued from</label>
-          <input
-            id={ids.from}
-            type="date"
-            value={filters.from}
-            max={filters.to || undefined}
-            onChange={(event) => update({ from: event.target.value })}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={ids.to}>Issued to</label>
-          <input
-            id={ids.to}
-            type="date"
-            value={filters.to}
-            min={filters.from || undefined}
-            onChange={(event) => update({ to: event.target.value })}
-          />
-        </div>
+        <fieldset className="date-range">
+          <legend className="visually-hidden">Issued between</legend>
+          <DateField id={ids.from} label="Issued from" value={filters.from} onChange={(from) => update({ from })} />
+          <DateField id={ids.to} label="Issued to" value={filters.to} onChange={(to) => update({ to })} />
+        </fieldset>
         <div className="filters-actions">
           <button
             type="button"
@@ -153,15 +140,16 @@ export function InvoicesPage() {
           <h2 id="invoice-list-title" className="visually-hidden">
             Invoices
           </h2>
-          <div className="table-wrap">
-            <table className="table table-invoices table-stack" data-testid="invoice-table">
+          <TableScroll label="Invoices">
+            <table
+              className={`table table-invoices${showCustomer ? ' table-invoices-customers' : ''}`}
+              data-testid="invoice-table"
+            >
               <thead>
                 <tr>
                   <th scope="col">Invoice</th>
                   {showCustomer && <th scope="col">Customer</th>}
-                  <th scope="col">Period</th>
                   <th scope="col">Issued</th>
-                  <th scope="col">Due</th>
                   <th scope="col">Status</th>
                   <NumHeader>Total</NumHeader>
                   <th scope="col" className="actions-col">
@@ -173,29 +161,37 @@ export function InvoicesPage() {
                 {page.invoices.map((invoice) => {
                   const title = invoiceTitle(invoice);
                   const detail = `/billing/invoices/${encodeURIComponent(invoice.id)}${scope.query}`;
+                  const name = customerName(customers.data, invoice.customer_id);
+                  const draft = invoice.status === 'draft';
                   return (
                     <tr key={invoice.id} data-invoice={invoice.id} data-status={invoice.status}>
-                      <th scope="row" className="nowrap">
+                      <th scope="row" className="cell-invoice">
                         <Link to={detail} state={{ listSearch: location.search }} className="invoice-link">
                           {title}
                         </Link>
+                        <span className="cell-sub nowrap">{formatPeriod(invoice.period)}</span>
                       </th>
                       {showCustomer && (
-                        <td data-label="Customer">{customerName(customers.data, invoice.customer_id)}</td>
+                        <td className="cell-customer" data-label="Customer">
+                          {name}
+                        </td>
                       )}
-                      <td data-label="Period" className="nowrap">
-                        {formatPeriod(invoice.period)}
+                      <td className="cell-dates">
+                        <span className="cell-title nowrap">
+                          {draft ? 'Not issued' : formatDate(invoice.created_at)}
+                        </span>
+                        {invoice.status === 'open' && (
+                          <span className="cell-sub nowrap">
+                            <span className="due-long">Due {formatDate(invoice.due_at)}</span>
+                            {/* Phones: the year is the period's, shown beside it. */}
+                            <span className="due-short">Due {formatShortDate(invoice.due_at ?? '')}</span>
+                          </span>
+                        )}
                       </td>
-                      <td data-label="Issued" className="nowrap">
-                        {formatDate(invoice.created_at)}
-                      </td>
-                      <td data-label="Due" className="nowrap">
-                        {invoice.status === 'open' ? formatDate(invoice.due_at) : '—'}
-                      </td>
-                      <td data-label="Status">
+                      <td className="cell-status">
                         <StatusBadge status={invoice.status} overdue={isOverdue(invoice)} />
                       </td>
-                      <NumCell label="Total">{formatMoney(invoice.total)}</NumCell>
+                      <td className="num cell-total">{formatMoney(invoice.total)}</td>
                       <td className="actions-cell">
                         <div className="actions">
                           <Link
@@ -210,7 +206,7 @@ export function InvoicesPage() {
                           <button
                             type="button"
                             className="icon-button"
-                            onClick={() => void pdf.download(invoice.id)}
+                            onClick={() => void pdf.download(invoice, scope.isAdmin ? name : null)}
                             disabled={pdf.pendingId === invoice.id}
                             title={`Download ${title} as PDF`}
                           >
@@ -228,7 +224,7 @@ export function InvoicesPage() {
                 })}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
           {info && (
             <nav className="pagination" aria-label="Pages">
               <p className="page-info" aria-live="polite" data-testid="page-info">

@@ -12,6 +12,7 @@ import {
   formatMoney,
   formatPer,
   formatPeriod,
+  formatPeriodCompact,
   formatPrice,
   formatQuantity,
   sumAmounts,
@@ -19,6 +20,7 @@ import {
 import type { CurrentUsage, UsageHistory } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
+import { TableScroll } from '../../components/TableScroll';
 
 export function UsagePage() {
   useDocumentTitle('Usage');
@@ -84,7 +86,9 @@ function UsageSummary({ usage }: { usage: CurrentUsage }) {
         <span className="stat-label">
           <CalendarDays aria-hidden="true" size={16} /> Current period
         </span>
-        <span className="stat-value">{formatPeriod(usage.period)}</span>
+        <span className="stat-value" title={formatPeriod(usage.period)}>
+          {formatPeriodCompact(usage.period)}
+        </span>
         <span className="stat-note">{left > 0 ? `${left} day${left === 1 ? '' : 's'} left` : 'Ends today'}</span>
       </div>
       <div className="card stat">
@@ -114,7 +118,7 @@ function OverageBreakdown({ usage }: { usage: CurrentUsage }) {
         <h2 id="overage-title">Overage</h2>
         <p className="muted">Usage above a limit is charged at the plan's overage price.</p>
       </div>
-      <div className="table-wrap">
+      <TableScroll label="Overage">
         <table className="table table-stack" data-testid="overage-table">
           <thead>
             <tr>
@@ -150,7 +154,7 @@ function OverageBreakdown({ usage }: { usage: CurrentUsage }) {
             </tr>
           </tfoot>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }
