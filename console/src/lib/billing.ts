@@ -3,17 +3,28 @@
 import { ApiClient, ApiError, type RequestOptions } from './api';
 import type {
   Answer,
+  AnswerWith,
+  ApiKeyPage,
+  CreatedApiKey,
   CurrentUsage,
+  Customer,
   CustomerPage,
+  CustomerUpdate,
   FeatureFlags,
   Granularity,
   InvoicePage,
   InvoiceStatus,
   InvoiceWithLines,
   Me,
+  NewApiKey,
+  NewCustomer,
   Reconciliation,
+  ReconciliationPage,
   ReconciliationSummary,
   Session,
+  StripeWebhookEventPage,
+  StripeWebhookRetry,
+  StripeWebhookStatus,
   UsageHistory,
   User,
   UserPage,
@@ -45,7 +56,38 @@ export interface ReconcileRequest {
   idempotencyKey: string;
 }
 
+export interface CustomerQuery {
+  /** Part of a name, email or external id (any case), or an exact customer id. */
+  q?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface StripeWebhookQuery {
+  status?: StripeWebhookStatus;
+  limit?: number;
+  /** Cursor: the events after this one (our numeric id), newest first. */
+  startingAfter?: number | string;
+}
+
 export const MIN_IDEMPOTENCY_KEY_LENGTH = 16;
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/** The Idempotency-Key header for an optional key, or a RangeError when the key is not 16-255 characters. */
+function idempotencyHeaders(key: string | undefined): Record<string, string> | RangeError {
+  if (key === undefined) return {};
+  if (key.length < MIN_IDEMPOTENCY_KEY_LENGTH || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    return new RangeError(
+      `an idempotency key needs ${MIN_IDEMPOTENCY_KEY_LENGTH} to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+    );
+  }
+  return { 'Idempotency-Key': key };
+}
+
+/** The fields of `change` that are set (undefined ones left out; null is kept: it removes). */
+function definedFields<T extends object>(change: T): Partial<T> {
+  return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
 
 type Signal = Pick<RequestOptions, 'signal'>;
 
@@ -100,11 +142,42 @@ export class BillingApi {
     }
   }
 
-  customers(page: { limit?: number; offset?: number } = {}, options: Signal = {}): Promise<CustomerPage> {
+  /** A page of customers, newest first; `q` searches names, emails and external ids. */
+  customers(query: CustomerQuery = {}, options: Signal = {}): Promise<CustomerPage> {
     return this.http.request('GET', '/api/v1/billing/customers', {
       ...options,
-      query: { limit: page.limit ?? 100, offset: page.offset ?? 0 },
+      query: { q: query.q?.trim(), limit: query.limit ?? 100, offset: query.offset ?? 0 },
     });
+  }
+
+  /**
+   * Creates a customer. With an idempotency key (16-255 characters; reuse it
+   * when retrying the same request) it is created once: a repeat answers the
+   * same customer.
+   */
+  createCustomer(input: NewCustomer, idempotencyKey?: string, options: Signal = {}): Promise<Customer> {
+    const headers = idempotencyHeaders(idempotencyKey);
+    if (headers instanceof RangeError) return Promise.reject(headers);
+    return this.http.request<AnswerWith<'/api/v1/billing/customers', 'post', 201>>(
+      'POST',
+      '/api/v1/billing/customers',
+      {
+        ...options,
+        headers,
+        body: input,
+      },
+    );
+  }
+
+  /** Changes a customer (only the fields given); answers it as changed. An empty change is refused without a request. */
+  updateCustomer(id: string, change: CustomerUpdate, options: Signal = {}): Promise<Customer> {
+    const body = definedFields(change);
+    if (Object.keys(body).length === 0) return Promise.reject(new RangeError('nothing to change'));
+    return this.http.request<Answer<'/api/v1/billing/customers/{id}', 'patch'>>(
+      'PATCH',
+      `/api/v1/billing/customers/${encodeURIComponent(id)}`,
+      { ...options, body },
+    );
   }
 
   currentUsage(customerId?: string, options: Signal = {}): Promise<CurrentUsage> {
@@ -169,16 +242,13 @@ export class BillingApi {
     return result;
   }
 
+  /** The newest stored reconciliations (the first page of the history). */
   async reconciliations(limit = 20, options: Signal = {}): Promise<ReconciliationSummary[]> {
-    const page = await this.http.request<{ reconciliations: ReconciliationSummary[] }>(
-      'GET',
-      '/api/v1/billing/reconciliations',
-      {
-        ...options,
-        query: { limit },
-      },
-    );
-    return page.reconciliations;
+    const page = await this.http.request<ReconciliationPage>('GET', '/api/v1/billing/reconciliations', {
+      ...options,
+      query: { limit },
+    });
+    return page.data;
   }
 
   reconciliation(id: string, options: Signal = {}): Promise<Reconciliation> {
@@ -212,6 +282,46 @@ export class BillingApi {
   /** Ends every session the user has ("sign out everywhere"); they may sign in again. */
   revokeUserSessions(id: string, options: Signal = {}): Promise<void> {
     return this.http.request('POST', `/api/v1/admin/users/${encodeURIComponent(id)}/revoke-sessions`, options);
+  }
+
+  // API keys (admins). Secrets are shown once, when a key is created.
+
+  apiKeys(page: { limit?: number; offset?: number } = {}, options: Signal = {}): Promise<ApiKeyPage> {
+    return this.http.request('GET', '/api/v1/admin/api-keys', {
+      ...options,
+      query: { limit: page.limit ?? 100, offset: page.offset ?? 0 },
+    });
+  }
+
+  /**
+   * Creates an API key; its `secret` is in this answer only. With an
+   * idempotency key a retry creates nothing and answers the key with
+   * `secret: null` (the secret is never stored).
+   */
+  createApiKey(input: NewApiKey, idempotencyKey?: string, options: Signal = {}): Promise<CreatedApiKey> {
+    const headers = idempotencyHeaders(idempotencyKey);
+    if (headers instanceof RangeError) return Promise.reject(headers);
+    return this.http.request('POST', '/api/v1/admin/api-keys', { ...options, headers, body: input });
+  }
+
+  /** Revokes an API key; revoking twice is fine. */
+  revokeApiKey(id: string, options: Signal = {}): Promise<void> {
+    return this.http.request('DELETE', `/api/v1/admin/api-keys/${encodeURIComponent(id)}`, options);
+  }
+
+  // Stripe webhook events (admins).
+
+  /** Received Stripe events, newest first; the next page: startingAfter = the last event's id. */
+  stripeWebhookEvents(query: StripeWebhookQuery = {}, options: Signal = {}): Promise<StripeWebhookEventPage> {
+    return this.http.request('GET', '/api/v1/admin/webhooks/stripe', {
+      ...options,
+      query: { status: query.status, limit: query.limit, starting_after: query.startingAfter },
+    });
+  }
+
+  /** Queues a failed or dead event for processing again (409 not_retryable for the others). */
+  retryStripeWebhookEvent(id: number | string, options: Signal = {}): Promise<StripeWebhookRetry> {
+    return this.http.request('POST', `/api/v1/admin/webhooks/stripe/${encodeURIComponent(String(id))}/retry`, options);
   }
 }
 

@@ -62,7 +62,7 @@ type DocumentedInvoicePage = T.Answer<'/api/v1/billing/invoices', 'get'>;
 check<
   Conforms<
     T.InvoicePage,
-    Omit<DocumentedInvoicePage, 'invoices'> & { invoices: Omit<Elem<DocumentedInvoicePage['invoices']>, 'lines'>[] }
+    Omit<DocumentedInvoicePage, 'data'> & { data: Omit<Elem<DocumentedInvoicePage['data']>, 'lines'>[] }
   >
 >();
 check<Conforms<T.InvoiceWithLines, T.Answer<'/api/v1/billing/invoices/{id}', 'get'>>>();
@@ -79,10 +79,17 @@ check<Conforms<T.Reconciliation, T.Answer<'/api/v1/billing/reconciliations/{id}'
 type DocumentedHistory = T.Answer<'/api/v1/billing/reconciliations', 'get'>;
 check<
   Conforms<
-    { reconciliations: T.ReconciliationSummary[] },
-    { reconciliations: Omit<Elem<DocumentedHistory['reconciliations']>, 'findings' | 'totals'>[] }
+    T.ReconciliationPage,
+    Omit<DocumentedHistory, 'data'> & { data: Omit<Elem<DocumentedHistory['data']>, 'findings' | 'totals'>[] }
   >
 >();
+
+// Answers with another status than 200 resolve to the documented bodies (not never).
+type Resolved<X> = [X] extends [never] ? false : true;
+check<Conforms<T.Customer, T.AnswerWith<'/api/v1/billing/customers', 'post', 201>>>();
+check<Resolved<T.CreatedApiKey>>();
+check<Conforms<{ secret: string | null }, Pick<T.CreatedApiKey, 'secret'>>>();
+check<Resolved<T.StripeWebhookRetry>>();
 
 // The invoice status filter offers exactly the documented statuses (INVOICE_STATUSES is a runtime list).
 type DocumentedStatus = NonNull<paths['/api/v1/billing/invoices']['get']['parameters']['query']>['status'];

@@ -21,6 +21,13 @@ export type Answer<P extends keyof paths, M extends keyof paths[P]> = paths[P][M
   ? B
   : never;
 
+/** The JSON body of an operation's answer with another status than 200 (201 Created, 202 Accepted). */
+export type AnswerWith<P extends keyof paths, M extends keyof paths[P], S extends number> = paths[P][M] extends {
+  responses: { [K in S]: { content: { 'application/json': infer B } } };
+}
+  ? B
+  : never;
+
 /** The JSON request body of an operation, as docs/openapi.yaml has it. */
 export type RequestBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
   requestBody: { content: { 'application/json': infer B } };
@@ -35,13 +42,20 @@ export type Amount = Schemas['Amount'];
 
 export type ApiErrorBody = Schemas['ErrorResponse'];
 
+/**
+ * What every list answers around its `data`: `has_more`, the `limit`, and by
+ * offset the `offset` and `next_offset` (null on the last page); both are null
+ * when the page was asked by cursor (starting_after / ending_before).
+ */
+export type ListEnvelope = Schemas['ListEnvelope'];
+
 /** GET /meta/features */
 export type FeatureFlags = Answer<'/api/v1/meta/features', 'get'>;
 
 export type User = Schemas['User'];
 export type Role = User['role'];
 
-/** GET /admin/users: a page of console users, newest first; `next_offset` is null on the last page. */
+/** GET /admin/users: a page of console users, newest first (ListEnvelope). */
 export type UserPage = Answer<'/api/v1/admin/users', 'get'>;
 
 /** PATCH /admin/users/{id}: any of these (at least one). A member needs a customer. */
@@ -55,8 +69,41 @@ export type Me = Answer<'/api/v1/auth/me', 'get'>;
 
 export type Customer = Schemas['Customer'];
 
-/** GET /billing/customers */
+/** A customer's own key-value pairs (Stripe's limits: 50 keys of up to 40 characters, values up to 500). */
+export type Metadata = Schemas['Metadata'];
+
+/** GET /billing/customers: a page of customers, newest first (ListEnvelope), optionally searched with `q`. */
 export type CustomerPage = Answer<'/api/v1/billing/customers', 'get'>;
+
+/** POST /billing/customers: name is required; external_id is unique among customers. */
+export type NewCustomer = RequestBody<'/api/v1/billing/customers', 'post'>;
+
+/**
+ * PATCH /billing/customers/{id}: the fields given change. email, country and
+ * external_id are removed with null or ""; metadata is merged (a key with null
+ * or "" is removed). The currency cannot change.
+ */
+export type CustomerUpdate = RequestBody<'/api/v1/billing/customers/{id}', 'patch'>;
+
+export type ApiKey = Schemas['ApiKey'];
+
+/** GET /admin/api-keys: a page of API keys, newest first (ListEnvelope); never their secrets. */
+export type ApiKeyPage = Answer<'/api/v1/admin/api-keys', 'get'>;
+
+/** POST /admin/api-keys */
+export type NewApiKey = RequestBody<'/api/v1/admin/api-keys', 'post'>;
+
+/** POST /admin/api-keys answers the key with its `secret`, shown this once (null on a replay of the Idempotency-Key). */
+export type CreatedApiKey = AnswerWith<'/api/v1/admin/api-keys', 'post', 201>;
+
+export type StripeWebhookEvent = Schemas['StripeWebhookEvent'];
+export type StripeWebhookStatus = StripeWebhookEvent['status'];
+
+/** GET /admin/webhooks/stripe: a page of received Stripe events, newest first (ListEnvelope; also by cursor). */
+export type StripeWebhookEventPage = Answer<'/api/v1/admin/webhooks/stripe', 'get'>;
+
+/** POST /admin/webhooks/stripe/{id}/retry (202): the event is queued again. */
+export type StripeWebhookRetry = AnswerWith<'/api/v1/admin/webhooks/stripe/{id}/retry', 'post', 202>;
 
 /** GET /billing/usage/current */
 export type CurrentUsage = Answer<'/api/v1/billing/usage/current', 'get'>;
@@ -131,13 +178,13 @@ export interface InvoiceWithLines extends Invoice {
   lines: InvoiceLine[];
 }
 
-/** GET /billing/invoices: items without `lines`; the document leaves `next_offset` optional, billingd always sends it. */
-export interface InvoicePage {
-  invoices: Invoice[];
+/**
+ * GET /billing/invoices: a page in number order (drafts first), items without
+ * `lines`; `total` counts every invoice the filter matches.
+ */
+export interface InvoicePage extends ListEnvelope {
+  data: Invoice[];
   total: number;
-  limit: number;
-  offset: number;
-  next_offset: number | null;
 }
 
 // Reconciliation: the document leaves every field of a finding, and the summary's
@@ -153,7 +200,9 @@ export interface ReconciliationFinding {
   /** "total", "base_fee", "tax" or a metric id. */
   line: string;
   expected: Amount;
+  /** What Stripe billed; for currency_mismatch in Stripe's currency, not ours. */
   billed: Amount;
+  /** billed - expected in our currency; for currency_mismatch -expected. */
   difference: Amount;
   invoice_id: string | null;
   stripe_invoice_id: string | null;
@@ -185,4 +234,9 @@ export interface Reconciliation extends ReconciliationSummary {
    *  Absent from results stored by a billingd before per-currency totals. */
   totals?: ReconciliationTotals[];
   findings: ReconciliationFinding[];
+}
+
+/** GET /billing/reconciliations: a page of the history, newest first, without totals and findings. */
+export interface ReconciliationPage extends ListEnvelope {
+  data: ReconciliationSummary[];
 }

@@ -81,11 +81,88 @@ describe('BillingApi', () => {
   });
 
   it('puts invoice filters in the query and leaves "all" out', async () => {
-    const { api, calls } = setup(() => json(200, { invoices: [], total: 0, limit: 10, offset: 0, next_offset: null }));
+    const { api, calls } = setup(() =>
+      json(200, { object: 'list', data: [], has_more: false, limit: 10, offset: 20, next_offset: null, total: 0 }),
+    );
     await api.invoices({ status: 'all', limit: 10, offset: 20 });
     await api.invoices({ status: 'paid', from: '2025-01-01', to: '2025-01-31', customerId: 'cus_1' });
     expect(calls[0]!.url).toBe('/api/v1/billing/invoices?limit=10&offset=20');
     expect(calls[1]!.url).toBe('/api/v1/billing/invoices?status=paid&from=2025-01-01&to=2025-01-31&customer_id=cus_1');
+  });
+
+  it('reads the reconciliation history from the list envelope', async () => {
+    const summary = { id: 'rec_1', period: '2025-01' };
+    const { api, calls } = setup(() =>
+      json(200, { object: 'list', data: [summary], has_more: false, limit: 5, offset: 0, next_offset: null }),
+    );
+    expect(await api.reconciliations(5)).toEqual([summary]);
+    expect(calls[0]!.url).toBe('/api/v1/billing/reconciliations?limit=5');
+  });
+
+  it('searches customers with q, and pages them', async () => {
+    const page = { object: 'list', data: [], has_more: false, limit: 20, offset: 40, next_offset: null };
+    const { api, calls } = setup(() => json(200, page));
+    expect(await api.customers({ q: ' pub_48 ', limit: 20, offset: 40 })).toEqual(page);
+    await api.customers();
+    expect(calls[0]!.url).toBe('/api/v1/billing/customers?q=pub_48&limit=20&offset=40');
+    expect(calls[1]!.url).toBe('/api/v1/billing/customers?limit=100&offset=0');
+  });
+
+  it('creates a customer, once per idempotency key when one is given', async () => {
+    const { api, calls } = setup(() => json(201, { id: 'cus_1', name: 'Echo' }));
+    await api.createCustomer(
+      { name: 'Echo', external_id: 'pub_1', metadata: { tier: 'gold' } },
+      'create-echo-0001-abcdef',
+    );
+    await api.createCustomer({ name: 'Echo' });
+    expect(calls[0]!.init.method).toBe('POST');
+    expect(calls[0]!.init.body).toBe('{"name":"Echo","external_id":"pub_1","metadata":{"tier":"gold"}}');
+    expect((calls[0]!.init.headers as Record<string, string>)['Idempotency-Key']).toBe('create-echo-0001-abcdef');
+    expect((calls[1]!.init.headers as Record<string, string>)['Idempotency-Key']).toBeUndefined();
+    await expect(api.createCustomer({ name: 'Echo' }, 'short')).rejects.toBeInstanceOf(RangeError);
+    await expect(api.createCustomer({ name: 'Echo' }, 'k'.repeat(256))).rejects.toBeInstanceOf(RangeError);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('patches a customer with only the fields given (null removes), and refuses an empty change', async () => {
+    const { api, calls } = setup(() => json(200, { id: 'cus_1' }));
+    await api.updateCustomer('cus_1', { external_id: null, metadata: { tier: 'gold', old: null }, name: undefined });
+    expect(calls[0]!.url).toBe('/api/v1/billing/customers/cus_1');
+    expect(calls[0]!.init.method).toBe('PATCH');
+    expect(calls[0]!.init.body).toBe('{"external_id":null,"metadata":{"tier":"gold","old":null}}');
+    await expect(api.updateCustomer('cus_1', {})).rejects.toBeInstanceOf(RangeError);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('lists, creates and revokes API keys', async () => {
+    const { api, calls } = setup((_url, init) =>
+      init.method === 'DELETE'
+        ? new Response(null, { status: 204 })
+        : json(init.method === 'POST' ? 201 : 200, { id: 'key_1', secret: null }),
+    );
+    await api.apiKeys();
+    expect(await api.createApiKey({ name: 'ingest-prod', role: 'service' }, 'apikey-ingest-prod-01')).toEqual({
+      id: 'key_1',
+      secret: null,
+    });
+    expect(await api.revokeApiKey('key_1')).toBeUndefined();
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      'GET /api/v1/admin/api-keys?limit=100&offset=0',
+      'POST /api/v1/admin/api-keys',
+      'DELETE /api/v1/admin/api-keys/key_1',
+    ]);
+    expect((calls[1]!.init.headers as Record<string, string>)['Idempotency-Key']).toBe('apikey-ingest-prod-01');
+  });
+
+  it('pages Stripe webhook events by cursor and retries one', async () => {
+    const { api, calls } = setup(() => json(200, {}));
+    await api.stripeWebhookEvents({ status: 'failed', limit: 50, startingAfter: 23 });
+    await api.stripeWebhookEvents();
+    await api.retryStripeWebhookEvent(25);
+    expect(calls[0]!.url).toBe('/api/v1/admin/webhooks/stripe?status=failed&limit=50&starting_after=23');
+    expect(calls[1]!.url).toBe('/api/v1/admin/webhooks/stripe');
+    expect(calls[2]!.url).toBe('/api/v1/admin/webhooks/stripe/25/retry');
+    expect(calls[2]!.init.method).toBe('POST');
   });
 
   it('escapes ids in paths', async () => {

@@ -25,7 +25,7 @@ function documented(method: string, path: string): boolean {
 }
 
 function templateOf(path: string): string {
-  return path.replace(/\/(inv|rec|cus|usr)_[^/]+/g, '/{id}');
+  return path.replace(/\/((inv|rec|cus|usr|key)_[^/]+|\d+)(?=\/|$)/g, '/{id}');
 }
 
 describe('the client against docs/openapi.yaml', () => {
@@ -34,7 +34,7 @@ describe('the client against docs/openapi.yaml', () => {
     const fetch = vi.fn((url: string, init?: RequestInit) => {
       seen.push({ method: init?.method ?? 'GET', path: new URL(url, 'http://x').pathname });
       return Promise.resolve(
-        new Response(JSON.stringify({ user: {}, csrf_token: 't', reconciliations: [] }), { status: 200 }),
+        new Response(JSON.stringify({ user: {}, csrf_token: 't', object: 'list', data: [] }), { status: 200 }),
       );
     }) as unknown as typeof globalThis.fetch;
     const api = new BillingApi(new ApiClient({ fetch, csrfToken: () => 't' }));
@@ -54,7 +54,15 @@ describe('the client against docs/openapi.yaml', () => {
     await api.users({ limit: 20, offset: 0 });
     await api.updateUser('usr_1', { disabled: true });
     await api.revokeUserSessions('usr_1');
-    expect(seen).toHaveLength(16);
+    await api.customers({ q: 'acme' });
+    await api.createCustomer({ name: 'Echo' }, '0123456789abcdef');
+    await api.updateCustomer('cus_1', { name: 'Echo' });
+    await api.apiKeys();
+    await api.createApiKey({ name: 'ingest' });
+    await api.revokeApiKey('key_1');
+    await api.stripeWebhookEvents({ startingAfter: 23 });
+    await api.retryStripeWebhookEvent(25);
+    expect(seen).toHaveLength(24);
     for (const { method, path } of seen) {
       const key = `${method} ${templateOf(path)}`;
       expect(documented(method, path), `${key} is not in docs/openapi.yaml`).toBe(true);

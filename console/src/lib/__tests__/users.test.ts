@@ -53,7 +53,7 @@ const admin: User = {
 
 describe('users API', () => {
   it('lists a page of users with limit and offset', async () => {
-    const page = { data: [member, admin], limit: 20, offset: 20, next_offset: null };
+    const page = { object: 'list', data: [member, admin], has_more: false, limit: 20, offset: 20, next_offset: null };
     const { api, calls } = setup(() => json(200, page));
     expect(await api.users({ limit: 20, offset: 20 })).toEqual(page);
     await api.users();

@@ -35,6 +35,7 @@ const KIND_LABELS: Record<FindingKind, string> = {
   amount_mismatch: 'Amounts differ',
   missing_in_stripe: 'Missing in Stripe',
   missing_internal: 'Missing in Meterline',
+  currency_mismatch: 'Billed in another currency',
 };
 
 /** "2025-01" for any day of February 2025 (UTC), as the server's default. */

@@ -49,7 +49,7 @@ export function InvoicesPage() {
   const filtered = filters.status !== 'all' || filters.from !== '' || filters.to !== '';
   const showCustomer = scope.isAdmin && !filters.customer;
   const page = list.data;
-  const info = page ? pageInfo(filters.page, page.invoices.length, page.total) : null;
+  const info = page ? pageInfo(filters.page, page.data.length, page.total) : null;
 
   return (
     <div className="stack">
@@ -105,7 +105,7 @@ export function InvoicesPage() {
         <ErrorState error={list.error} title="Invoices could not be loaded" onRetry={list.reload} />
       ) : !page ? (
         <LoadingState label="Loading invoices…" rows={5} />
-      ) : page.invoices.length === 0 && page.total > 0 ? (
+      ) : page.data.length === 0 && page.total > 0 ? (
         <EmptyState title="This page is past the last invoice">
           <p>
             <button
@@ -117,7 +117,7 @@ export function InvoicesPage() {
             </button>
           </p>
         </EmptyState>
-      ) : page.invoices.length === 0 ? (
+      ) : page.data.length === 0 ? (
         <EmptyState title={filtered ? 'No invoices match these filters' : 'No invoices yet'}>
           {filtered ? (
             <p>
@@ -158,7 +158,7 @@ export function InvoicesPage() {
                 </tr>
               </thead>
               <tbody>
-                {page.invoices.map((invoice) => {
+                {page.data.map((invoice) => {
                   const title = invoiceTitle(invoice);
                   const detail = `/billing/invoices/${encodeURIComponent(invoice.id)}${scope.query}`;
                   const name = customerName(customers.data, invoice.customer_id);
