@@ -267,7 +267,7 @@ describe('console', () => {
     for (const badge of await rows.locator('.badge').allTextContents()) assert.equal(badge, 'Paid');
 
     // Issued-from date: only invoices issued on or after the newest paid one's day.
-    const newest = paid.invoices[0];
+    const newest = paid.data[0];
     const fromDay = newest.created_at.slice(0, 10);
     await page.getByLabel('Issued from').fill(fromDay);
     await page.waitForURL((url) => url.searchParams.get('from') === fromDay);
@@ -344,7 +344,7 @@ describe('console', () => {
   test('an open invoice says when it is due', async () => {
     const open = await api('/api/v1/billing/invoices?status=open&limit=1');
     assert.equal(open.total > 0, true, 'the demo member has an open invoice');
-    const invoice = open.invoices[0];
+    const invoice = open.data[0];
     await page.goto(`/billing/invoices/${invoice.id}`);
     const message = page.getByTestId('invoice-status-message');
     await message.waitFor();

@@ -25,6 +25,7 @@ http::Handler ListCustomers(ApiContext& context);
 http::Handler GetCustomer(ApiContext& context);
 http::Handler CreateCustomer(ApiContext& context);
 http::Handler UpdateCustomer(ApiContext& context);
+http::Handler ListAuditEntries(ApiContext& context);
 
 // api_keys.cpp
 http::Handler ListApiKeys(ApiContext& context);

@@ -58,6 +58,7 @@ json::object ReconciliationJson(const reconciliation::Reconciliation& r, bool wi
            {"billed", AmountJson(f.billed_minor, f.billed_currency.empty() ? f.currency : f.billed_currency)},
            {"difference", AmountJson(f.difference_minor, f.currency)},
            {"invoice_id", OrNull(f.invoice_id)},
+           {"invoice_number", OrNull(f.invoice_number)},
            {"stripe_invoice_id", OrNull(f.stripe_invoice_id)}});
     }
     o["findings"] = std::move(findings);

@@ -108,6 +108,8 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
        .json_body = true, .roles = kAdmin, .rate_group = "admin"},
       {.method = Method::kPost, .pattern = "/api/v1/admin/users/:id/revoke-sessions",
        .handler = RevokeUserSessions(context), .roles = kAdmin, .rate_group = "admin"},
+      {.method = Method::kGet, .pattern = "/api/v1/admin/audit", .handler = ListAuditEntries(context),
+       .roles = kAdmin, .rate_group = "admin"},
       {.method = Method::kGet, .pattern = "/api/v1/admin/webhooks/stripe", .handler = ListStripeWebhookEvents(context),
        .roles = kAdmin, .rate_group = "admin"},
       {.method = Method::kPost, .pattern = "/api/v1/admin/webhooks/stripe/:id/retry",

@@ -47,7 +47,9 @@ Status ResolveExternalIds(ApiContext& context, ParsedUsageBatch& batch) {
   }
   size_t kept = 0;
   for (size_t i = 0; i < batch.events.size(); ++i) {
-    if (!unknown[i]) batch.events[kept++] = std::move(batch.events[i]);
+    if (unknown[i]) continue;
+    if (kept != i) batch.events[kept] = std::move(batch.events[i]);  // never onto itself: that empties it
+    ++kept;
   }
   batch.events.resize(kept);
   batch.by_external_id.clear();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/paging.hpp"
 #include "core/result.hpp"
 #include "storage/database.hpp"
 
@@ -37,5 +38,22 @@ Status Record(storage::Executor& tx, const Clock& clock, const AuditEntry& entry
 Status Record(storage::Database& db, const Clock& clock, const AuditEntry& entry);
 // Records many in a few multi-row statements (invoice runs, reconciliation findings).
 Status RecordMany(storage::Executor& tx, const Clock& clock, const std::vector<AuditEntry>& entries);
+
+// A recorded entry, as read back.
+struct AuditRecord {
+  int64_t id = 0;  // increases with every entry: the list's order and its cursor
+  TimePoint created_at;
+  AuditEntry entry;
+};
+
+struct AuditFilter {
+  std::string customer_id;  // "" = any
+  std::string action;       // "" = any; "customer" matches "customer" and "customer.*"
+  std::string actor;        // "" = any
+};
+
+// Newest first; cursors are entry ids (as text). kInvalidArgument for a cursor
+// that is not a number.
+Result<Page<AuditRecord>> List(storage::Executor& ex, const AuditFilter& filter, const PageRequest& page);
 
 }  // namespace meterline::audit

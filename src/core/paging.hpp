@@ -14,9 +14,9 @@ namespace meterline {
 
 struct PageRequest {
   int64_t limit = 20;
-  int64_t offset = 0;     // ignored when a cursor is given
-  std::string after;      // starting_after: an item id
-  std::string before;     // ending_before: an item id
+  int64_t offset = 0;  // ignored when a cursor is given
+  std::string after;   // starting_after: an item id
+  std::string before;  // ending_before: an item id
   bool ByCursor() const { return !after.empty() || !before.empty(); }
 };
 

@@ -243,6 +243,14 @@ Result<std::vector<std::string>> InvoiceStore::Existing(storage::Executor& ex, c
   return out;
 }
 
+Result<std::map<std::string, std::string>> InvoiceStore::Numbers(storage::Executor& ex,
+                                                                 const std::vector<std::string>& ids) {
+  std::map<std::string, std::string> out;
+  MTL_RETURN_IF_ERROR(storage::SelectIn(ex, "SELECT id, number FROM invoices WHERE number IS NOT NULL AND id IN_LIST",
+                                        {}, ids, [&](const storage::Row& row) { out[row.Text(0)] = row.Text(1); }));
+  return out;
+}
+
 Result<bool> InvoiceStore::Insert(storage::Executor& tx, const NewInvoice& invoice) {
   std::vector<Value> values;
   AppendInvoice(values, invoice);

@@ -6,6 +6,7 @@
 // transaction where it writes. Thread-safe (stateless).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -116,6 +117,8 @@ class InvoiceStore {
   static Result<InvoicePage> List(storage::Executor& ex, const InvoiceFilter& filter, const PageRequest& page);
   // Which of `ids` exist.
   static Result<std::vector<std::string>> Existing(storage::Executor& ex, const std::vector<std::string>& ids);
+  // The numbers of those of `ids` that have one (drafts have none).
+  static Result<std::map<std::string, std::string>> Numbers(storage::Executor& ex, const std::vector<std::string>& ids);
 
   // Inserts one invoice and its lines. With a subscription, a second invoice
   // of the same period is not inserted: false then (the unique key decides).

@@ -42,6 +42,7 @@ struct Finding {
   std::string invoice_id;         // "" when none
   std::string stripe_invoice_id;  // "" when none
   std::string billed_currency;    // currency_mismatch: Stripe's currency; else ""
+  std::string invoice_number;     // of invoice_id, when it has one (looked up, not stored)
 };
 
 // One currency's totals (amounts in its minor units).

@@ -229,14 +229,17 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     if (!matched.count(stripe_id)) unmatched.push_back(meta);
   }
   std::set<std::string> known;
-  std::map<std::string, std::string> names;
-  std::vector<std::string> customer_ids;
-  for (const Finding& f : r.findings) customer_ids.push_back(f.customer_id);
+  std::map<std::string, std::string> names, numbers;
+  std::vector<std::string> customer_ids, invoice_ids;
+  for (const Finding& f : r.findings) {
+    customer_ids.push_back(f.customer_id);
+    if (!f.invoice_id.empty()) invoice_ids.push_back(f.invoice_id);
+  }
   MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) -> Status {
     MTL_ASSIGN_OR_RETURN(auto existing, invoicing::InvoiceStore::Existing(tx, unmatched));
     known.insert(existing.begin(), existing.end());
-    MTL_ASSIGN_OR_RETURN(auto named, customers::CustomerStore::Names(tx, customer_ids));
-    names = std::move(named);
+    MTL_ASSIGN_OR_RETURN(names, customers::CustomerStore::Names(tx, customer_ids));
+    MTL_ASSIGN_OR_RETURN(numbers, invoicing::InvoiceStore::Numbers(tx, invoice_ids));
     return OkStatus();
   }));
   for (const std::string& meta : unmatched) {
@@ -245,7 +248,10 @@ Result<Reconciliation> ReconciliationService::Run(const std::string& period, con
     r.findings.push_back(UnknownToUs(meta, b));
     MTL_RETURN_IF_ERROR(totals.AddUnmatched(b));
   }
-  for (Finding& f : r.findings) f.customer_name = names[f.customer_id];
+  for (Finding& f : r.findings) {
+    f.customer_name = names[f.customer_id];
+    if (auto number = numbers.find(f.invoice_id); number != numbers.end()) f.invoice_number = number->second;
+  }
 
   r.totals = totals.Finish(options_);
   for (const CurrencyTotals& t : r.totals) r.alert_raised = r.alert_raised || t.alert_raised;
@@ -358,9 +364,13 @@ Result<Reconciliation> ReconciliationService::Get(const std::string& id) {
           "SELECT customer_id, kind, line, expected_minor, billed_minor, difference_minor, currency, invoice_id, "
           "stripe_invoice_id, billed_currency FROM reconciliation_findings WHERE reconciliation_id = $1 ORDER BY id",
           {id}));
-  std::vector<std::string> customer_ids;
-  for (const auto& f : findings.rows) customer_ids.push_back(f.OptText(0).value_or(""));
+  std::vector<std::string> customer_ids, invoice_ids;
+  for (const auto& f : findings.rows) {
+    customer_ids.push_back(f.OptText(0).value_or(""));
+    if (auto invoice = f.OptText(7)) invoice_ids.push_back(*invoice);
+  }
   MTL_ASSIGN_OR_RETURN(auto names, customers::CustomerStore::Names(db_, customer_ids));
+  MTL_ASSIGN_OR_RETURN(auto numbers, invoicing::InvoiceStore::Numbers(db_, invoice_ids));
   for (const auto& f : findings.rows) {
     std::string customer_id = f.OptText(0).value_or("");
     auto name = names.find(customer_id);
@@ -368,6 +378,9 @@ Result<Reconciliation> ReconciliationService::Get(const std::string& id) {
                           ParseFindingKind(f.Text(1)).value_or(FindingKind::kAmountMismatch), f.Text(2), f.Int(3),
                           f.Int(4), f.Int(5), f.Text(6), f.OptText(7).value_or(""), f.OptText(8).value_or(""),
                           f.OptText(9).value_or("")});
+    if (auto number = numbers.find(r.findings.back().invoice_id); number != numbers.end()) {
+      r.findings.back().invoice_number = number->second;
+    }
   }
   auto totals = db_.Execute(
       "SELECT currency, subscriptions_checked, expected_total_minor, billed_total_minor, discrepancy_total_minor, "

@@ -39,6 +39,7 @@ constexpr std::pair<Method, const char*> kRoutes[] = {
     {Method::kGet, "/api/v1/billing/customers"},
     {Method::kPost, "/api/v1/billing/customers"},
     {Method::kGet, "/api/v1/billing/customers/:id"},
+    {Method::kPatch, "/api/v1/billing/customers/:id"},
     {Method::kPost, "/api/v1/usage/events"},
     {Method::kGet, "/api/v1/billing/usage/current"},
     {Method::kGet, "/api/v1/billing/usage/history"},
@@ -53,6 +54,7 @@ constexpr std::pair<Method, const char*> kRoutes[] = {
     {Method::kGet, "/api/v1/admin/api-keys"},
     {Method::kPost, "/api/v1/admin/api-keys"},
     {Method::kDelete, "/api/v1/admin/api-keys/:id"},
+    {Method::kGet, "/api/v1/admin/audit"},
     {Method::kGet, "/api/v1/admin/webhooks/stripe"},
     {Method::kPost, "/api/v1/admin/webhooks/stripe/:id/retry"},
 };

@@ -95,8 +95,8 @@ TEST_P(ApiConventionsTest, InvoiceCursorsWalkTheListInNumberOrder) {
 
   std::string alice = SignIn("alice@acme.test").Bearer();
   json::object all = Json(Client().Get("/api/v1/billing/invoices?limit=100", {alice}));
-  std::vector<std::string> expected = {created[6], created[5], created[3], created[1], created[2], created[0],
-                                       created[4]};
+  std::vector<std::string> expected = {created[6], created[5], created[3], created[1],
+                                       created[2], created[0], created[4]};
   EXPECT_EQ(Ids(all), expected) << "drafts newest first, then numbers from the highest down";
   EXPECT_EQ(all.at("total").as_int64(), 7);
   std::vector<std::string> numbers;
@@ -110,8 +110,8 @@ TEST_P(ApiConventionsTest, InvoiceCursorsWalkTheListInNumberOrder) {
   std::vector<std::string> walked;
   std::string after;
   for (int guard = 0; guard < 10; ++guard) {
-    HttpResult r = Client().Get("/api/v1/billing/invoices?limit=2" + (after.empty() ? "" : "&starting_after=" + after),
-                                {alice});
+    HttpResult r =
+        Client().Get("/api/v1/billing/invoices?limit=2" + (after.empty() ? "" : "&starting_after=" + after), {alice});
     ASSERT_EQ(r.status, 200) << r.body;
     json::object page = Json(r);
     EXPECT_TRUE(after.empty() ? page.at("offset").as_int64() == 0 : page.at("offset").is_null());
@@ -167,8 +167,8 @@ TEST_P(ApiConventionsTest, ValidationErrorsNameTheField) {
   HttpResult login = Client().Post("/api/v1/auth/login", R"({"email":"a@b.c","password":"x","remember":true})");
   EXPECT_EQ(Param(login), "remember");
   // An error about no one field has no param.
-  EXPECT_FALSE(Json(Client().Get("/api/v1/billing/customers/cus_nope", {root_})).at("error").as_object().contains(
-      "param"));
+  EXPECT_FALSE(
+      Json(Client().Get("/api/v1/billing/customers/cus_nope", {root_})).at("error").as_object().contains("param"));
 }
 
 TEST_P(ApiConventionsTest, CreatingPostsHonourIdempotencyKeys) {
@@ -262,9 +262,9 @@ TEST_P(ApiConventionsTest, CustomersCarryExternalIdAndMetadata) {
   EXPECT_EQ(Param(Patch("/api/v1/billing/customers/" + customer_a_, R"({"external_id":"pub-42"})", root_)),
             "external_id");
   EXPECT_EQ(Patch("/api/v1/billing/customers/cus_nope", R"({"name":"x"})", root_).status, 404);
-  EXPECT_EQ(Patch("/api/v1/billing/customers/" + customer_a_, R"({"name":"x"})", SignIn("alice@acme.test").Bearer())
-                .status,
-            403);
+  EXPECT_EQ(
+      Patch("/api/v1/billing/customers/" + customer_a_, R"({"name":"x"})", SignIn("alice@acme.test").Bearer()).status,
+      403);
   // Stripe's metadata limits.
   std::string many = "{";
   for (int i = 0; i < 51; ++i) many += (i ? "," : "") + ("\"k" + std::to_string(i) + "\":\"v\"");
@@ -342,6 +342,46 @@ TEST_P(ApiConventionsTest, CloudEventsInBinaryContentMode) {
   EXPECT_EQ(Json(old).at("rejected").as_array()[0].as_object().at("reason").as_string(), "specversion must be \"1.0\"");
 }
 
+TEST_P(ApiConventionsTest, AdminsReadTheAuditLogByCursor) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(
+        Patch("/api/v1/billing/customers/" + customer_a_, R"({"name":"Acme )" + std::to_string(i) + R"("})", root_)
+            .status,
+        200);
+  }
+  json::object first =
+      Json(Client().Get("/api/v1/admin/audit?limit=2&action=customer&customer_id=" + customer_a_, {root_}));
+  ASSERT_EQ(first.at("data").as_array().size(), 2u);
+  EXPECT_TRUE(first.at("has_more").as_bool());
+  const json::object& newest = first.at("data").as_array()[0].as_object();
+  EXPECT_EQ(newest.at("action").as_string(), "customer.update");
+  EXPECT_EQ(newest.at("customer_id").as_string(), customer_a_);
+  EXPECT_EQ(newest.at("ip").as_string(), "127.0.0.1");
+  std::vector<std::string> walked = Ids(first);
+  std::string after = walked.back();
+  for (int guard = 0; guard < 5; ++guard) {
+    json::object page = Json(Client().Get(
+        "/api/v1/admin/audit?limit=2&action=customer&customer_id=" + customer_a_ + "&starting_after=" + after,
+        {root_}));
+    auto ids = Ids(page);
+    walked.insert(walked.end(), ids.begin(), ids.end());
+    if (!page.at("has_more").as_bool()) break;
+    after = ids.back();
+  }
+  // Five updates and the creation, newest first.
+  ASSERT_EQ(walked.size(), 6u);
+  EXPECT_TRUE(std::is_sorted(walked.begin(), walked.end(),
+                             [](const std::string& a, const std::string& b) { return std::stoll(a) > std::stoll(b); }));
+  EXPECT_EQ(Json(Client().Get("/api/v1/admin/audit?action=customer_&customer_id=" + customer_a_, {root_}))
+                .at("data")
+                .as_array()
+                .size(),
+            0u)
+      << "the action prefix is literal";
+  EXPECT_EQ(Client().Get("/api/v1/admin/audit", {SignIn("alice@acme.test").Bearer()}).status, 403);
+  EXPECT_EQ(Param(Client().Get("/api/v1/admin/audit?starting_after=abc", {root_})), "starting_after");
+}
+
 // The official CloudEvents SDK (npm, tests/fakes) in its three HTTP modes.
 TEST_P(ApiConventionsTest, CloudEventsFromTheOfficialSdk) {
   const std::string fakes = std::string(MTL_SOURCE_DIR) + "/tests/fakes";
@@ -358,8 +398,8 @@ TEST_P(ApiConventionsTest, CloudEventsFromTheOfficialSdk) {
   int64_t expected_usage = 0;
   for (const auto& [mode, events, value] :
        {std::tuple{"binary", 1, 7}, std::tuple{"structured", 1, 7}, std::tuple{"batch", 2, 15}}) {
-    std::string command = "node " + fakes + "/cloudevents_send.js " + mode + " " + billingd_->base_url() + " " +
-                          token + " " + customer_a_ + " " + at + " sdk-" + mode;
+    std::string command = "node " + fakes + "/cloudevents_send.js " + mode + " " + billingd_->base_url() + " " + token +
+                          " " + customer_a_ + " " + at + " sdk-" + mode;
     std::string out;
     FILE* pipe = popen(command.c_str(), "r");
     ASSERT_NE(pipe, nullptr);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -198,6 +199,63 @@ TEST_F(ProcessTest, TheEmbeddedDatabaseAndItsFolderAreTheOwnersAlone) {
     EXPECT_EQ(fs::status(fresh / name).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write)
         << name;
   }
+}
+
+TEST_F(ProcessTest, CustomersAreScriptableWithExternalIdsAndMetadata) {
+  RunResult created = RunBillingd(
+      {"customer", "create", "--name", "Pixel Press", "--external-id", "pub-42", "--metadata", "tier=gold,region=eu"},
+      Env());
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string id = created.out.substr(0, created.out.find('\n'));
+  EXPECT_EQ(id.rfind("cus_", 0), 0u) << created.out;
+  RunResult taken = RunBillingd({"customer", "create", "--name", "Copy", "--external-id", "pub-42"}, Env());
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_NE(taken.err.find("external_id"), std::string::npos) << taken.err;
+  RunResult bad = RunBillingd({"customer", "update", "--id", id, "--metadata", "nokey"}, Env());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << "one line: " << bad.err;
+  RunResult updated =
+      RunBillingd({"customer", "update", "--id", id, "--name", "Pixel Press Ltd", "--external-id", "pub-43"}, Env());
+  ASSERT_EQ(updated.exit_code, 0) << updated.err;
+  RunResult listed = RunBillingd({"customer", "list", "--search", "PUB-43"}, Env());
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(id), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("Pixel Press Ltd"), std::string::npos) << listed.out;
+  RunResult none = RunBillingd({"customer", "list", "--search", "pub-42"}, Env());
+  EXPECT_EQ(none.out.find(id), std::string::npos) << none.out;
+  EXPECT_EQ(RunBillingd({"customer", "update", "--id", "cus_nope", "--name", "x"}, Env()).exit_code, 1);
+  EXPECT_EQ(RunBillingd({"customer", "list", "--limit", "0"}, Env()).exit_code, 2);
+}
+
+// The one binary serves its console, compressed as the browser asks, without CONSOLE_DIR.
+TEST_F(ProcessTest, TheBinaryServesItsOwnConsole) {
+#ifndef MTL_CONSOLE_EMBEDDED
+  GTEST_SKIP() << "billingd was built without its console (Node.js missing or MTL_EMBED_CONSOLE=OFF)";
+#endif
+  std::map<std::string, std::string> env = {{"DATA_DIR", data_dir_.string()}};
+  ChildProcess billingd(BillingdPath(), {"serve", "--port", "0", "--host", "127.0.0.1"}, env);
+  auto port = billingd.WaitForListeningPort(std::chrono::seconds(15));
+  ASSERT_TRUE(port.has_value()) << billingd.Stderr();
+  HttpClient http("http://127.0.0.1:" + std::to_string(*port));
+  HttpResult index = http.Get("/billing/invoices");
+  ASSERT_EQ(index.status, 200);
+  EXPECT_EQ(index.Header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(index.Header("Cache-Control"), "no-cache");
+  size_t at = index.body.find("/assets/");
+  ASSERT_NE(at, std::string::npos) << index.body;
+  std::string script = index.body.substr(at, index.body.find('"', at) - at);
+  ASSERT_NE(script.find(".js"), std::string::npos) << script;
+  HttpResult br = http.Get(script, {"Accept-Encoding: gzip, br"});
+  EXPECT_EQ(br.status, 200);
+  EXPECT_EQ(br.Header("Content-Encoding"), "br");
+  EXPECT_EQ(br.Header("Vary"), "Accept-Encoding");
+  EXPECT_EQ(br.Header("Cache-Control"), "public, max-age=31536000, immutable");
+  HttpResult plain = http.Get(script, {"Accept-Encoding: identity"});
+  EXPECT_EQ(plain.Header("Content-Encoding"), "");
+  EXPECT_GT(plain.body.size(), br.body.size() * 2) << "brotli is worth it";
+  EXPECT_EQ(http.Get(script + ".map").status, 404) << "no source maps";
+  billingd.Signal(SIGTERM);
+  EXPECT_EQ(billingd.Wait(std::chrono::seconds(20)), 0);
 }
 
 TEST_F(ProcessTest, MigrateAppliesAndReportsStatus) {

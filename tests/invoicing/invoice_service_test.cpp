@@ -76,10 +76,10 @@ TEST_P(InvoiceServiceTest, ARunInvoicesEachClosedPeriodOnceWithExactLines) {
   EXPECT_EQ(again->existing, 6);
   EXPECT_EQ(InvoiceCount(), 6);
 
-  auto page = invoices().List({.customer_id = customer_a_, .limit = 100});
+  auto page = invoices().List({.customer_id = customer_a_}, {.limit = 100});
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->total, 3);
-  const invoicing::Invoice& oldest = page->invoices.back();
+  const invoicing::Invoice& oldest = page->items.back();
   auto full = invoices().Get(oldest.id, customer_a_);
   ASSERT_TRUE(full.ok());
   EXPECT_EQ(full->status, InvoiceStatus::kOpen);
@@ -210,8 +210,8 @@ TEST_P(InvoiceServiceTest, EventsForAnInvoicedOrClosedPeriodAreRefused) {
 
 TEST_P(InvoiceServiceTest, TransitionsFollowTheLifecycle) {
   ASSERT_TRUE(invoices().RunDue().ok());
-  auto page = invoices().List({.customer_id = customer_b_, .limit = 1});
-  std::string id = page->invoices.at(0).id;
+  auto page = invoices().List({.customer_id = customer_b_}, {.limit = 1});
+  std::string id = page->items.at(0).id;
   auto paid = invoices().Transition(id, InvoiceStatus::kPaid, now_, "test");
   ASSERT_TRUE(paid.ok());
   EXPECT_EQ(paid->amount_due_minor, 0);

@@ -102,8 +102,8 @@ TEST_P(InvoicingTest, ListValidatesFiltersAndPaginatesStably) {
   EXPECT_EQ(first.at("next_offset").as_int64(), 4);
   EXPECT_TRUE(second.at("next_offset").is_null());
   std::set<std::string> ids;
-  for (const auto& v : first.at("invoices").as_array()) ids.insert(std::string(v.at("id").as_string()));
-  for (const auto& v : second.at("invoices").as_array()) ids.insert(std::string(v.at("id").as_string()));
+  for (const auto& v : first.at("data").as_array()) ids.insert(std::string(v.at("id").as_string()));
+  for (const auto& v : second.at("data").as_array()) ids.insert(std::string(v.at("id").as_string()));
   EXPECT_EQ(ids.size(), 6u);
   auto open = json::parse(get("?status=open&customer_id=" + customer_a_).body).as_object();
   EXPECT_EQ(open.at("total").as_int64(), 3);
@@ -117,12 +117,12 @@ TEST_P(InvoicingTest, MembersSeeOnlyTheirOwnInvoices) {
   HttpClient client = Client();
   auto list = json::parse(client.Get("/api/v1/billing/invoices?customer_id=" + customer_b_, {alice.Bearer()}).body);
   ASSERT_EQ(list.at("total").as_int64(), 3);  // the customer_id filter cannot widen a member's view
-  for (const auto& v : list.at("invoices").as_array()) EXPECT_EQ(v.at("customer_id").as_string(), customer_a_);
-  std::string bobs = invoices().List({.customer_id = customer_b_, .limit = 1})->invoices.at(0).id;
+  for (const auto& v : list.at("data").as_array()) EXPECT_EQ(v.at("customer_id").as_string(), customer_a_);
+  std::string bobs = invoices().List({.customer_id = customer_b_}, {.limit = 1})->items.at(0).id;
   EXPECT_EQ(client.Get("/api/v1/billing/invoices/" + bobs, {alice.Bearer()}).status, 404);
   EXPECT_EQ(client.Get("/api/v1/billing/invoices/" + bobs + "/pdf", {alice.Bearer()}).status, 404);
   EXPECT_EQ(client.Get("/api/v1/billing/invoices/inv_nope", {alice.Bearer()}).status, 404);
-  std::string own = std::string(list.at("invoices").as_array()[0].at("id").as_string());
+  std::string own = std::string(list.at("data").as_array()[0].at("id").as_string());
   HttpResult detail = client.Get("/api/v1/billing/invoices/" + own, {alice.Bearer()});
   ASSERT_EQ(detail.status, 200);
   EXPECT_FALSE(json::parse(detail.body).at("lines").as_array().empty());
@@ -131,7 +131,7 @@ TEST_P(InvoicingTest, MembersSeeOnlyTheirOwnInvoices) {
 
 TEST_P(InvoicingTest, PdfIsValidReadsBackItsTotalsAndHonoursIfNoneMatch) {
   ASSERT_TRUE(invoices().RunDue().ok());
-  auto oldest = invoices().List({.customer_id = customer_a_, .limit = 100})->invoices.back();
+  auto oldest = invoices().List({.customer_id = customer_a_}, {.limit = 100})->items.back();
   SignedIn alice = SignIn("alice@acme.test");
   HttpClient client = Client();
   std::string url = "/api/v1/billing/invoices/" + oldest.id + "/pdf";

@@ -209,6 +209,10 @@ TEST_P(ReconciliationServiceTest, AStripeInvoiceInAnotherCurrencyIsAFindingNotAS
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->findings[0].kind, reconciliation::FindingKind::kCurrencyMismatch);
   EXPECT_EQ(stored->findings[0].billed_currency, "EUR");
+  std::string number =
+      db().Execute("SELECT number FROM invoices WHERE id = $1", {r->findings[0].invoice_id})->rows.at(0).Text(0);
+  EXPECT_EQ(r->findings[0].invoice_number, number) << "findings name the invoice by its number";
+  EXPECT_EQ(stored->findings[0].invoice_number, number);
   EXPECT_EQ(r->findings[0].stripe_invoice_id, theirs);
   ASSERT_EQ(r->totals.size(), 1u) << "no EUR totals from a USD invoice";
   EXPECT_EQ(r->totals[0].currency, "USD");

@@ -210,7 +210,7 @@ TEST_P(ReconciliationTest, TheApiRunsOncePerIdempotencyKey) {
 
   HttpResult history = Client().Get("/api/v1/billing/reconciliations?limit=1", {admin.Bearer()});
   ASSERT_EQ(history.status, 200);
-  EXPECT_EQ(json::parse(history.body).at("reconciliations").as_array().size(), 1u);
+  EXPECT_EQ(json::parse(history.body).at("data").as_array().size(), 1u);
   EXPECT_EQ(Client().Get("/api/v1/billing/reconciliations?limit=0", {admin.Bearer()}).status, 400);
   HttpResult one = Client().Get("/api/v1/billing/reconciliations/" + id, {admin.Bearer()});
   ASSERT_EQ(one.status, 200);

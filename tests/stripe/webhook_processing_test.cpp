@@ -131,7 +131,7 @@ TEST_P(WebhookProcessingTest, DeliveriesAreRecordedOnceAndAPaymentIsAppliedOnce)
   SignedIn admin = SignIn("root@meterline.test");
   HttpResult listed = Client().Get("/api/v1/admin/webhooks/stripe?limit=3", {admin.Bearer()});
   ASSERT_EQ(listed.status, 200) << listed.body;
-  auto events = json::parse(listed.body).at("events").as_array();
+  auto events = json::parse(listed.body).at("data").as_array();
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].at("status").as_string(), "processed");
   EXPECT_EQ(events[0].at("type").as_string(), "invoice.paid");
@@ -340,7 +340,7 @@ TEST_P(WebhookProcessingTest, FailuresRetryThenDieAndAnAdminCanRetry) {
   SignedIn admin = SignIn("root@meterline.test");
   HttpResult dead = Client().Get("/api/v1/admin/webhooks/stripe?status=dead", {admin.Bearer()});
   ASSERT_EQ(dead.status, 200);
-  auto events = json::parse(dead.body).at("events").as_array();
+  auto events = json::parse(dead.body).at("data").as_array();
   ASSERT_EQ(events.size(), 1u);
   std::string id = std::to_string(events[0].at("id").as_int64());
   EXPECT_EQ(events[0].at("attempts").as_int64(), 10);

@@ -81,7 +81,7 @@ TEST_P(WebhookTest, AdminsListEventsByStatusAndOthersCannot) {
   SignedIn root = SignIn("root@meterline.test");
   HttpResult list = Client().Get("/api/v1/admin/webhooks/stripe?status=pending", {root.Bearer()});
   ASSERT_EQ(list.status, 200) << list.body;
-  auto events = json::parse(list.body).at("events").as_array();
+  auto events = json::parse(list.body).at("data").as_array();
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].at("stripe_event_id").as_string(), "evt_2");  // newest first
   EXPECT_EQ(Client().Get("/api/v1/admin/webhooks/stripe?status=bogus", {root.Bearer()}).status, 400);

@@ -205,6 +205,8 @@ export interface ReconciliationFinding {
   /** billed - expected in our currency; for currency_mismatch -expected. */
   difference: Amount;
   invoice_id: string | null;
+  /** Our invoice's number; null when it has none (a draft) or there is no invoice of ours. */
+  invoice_number: string | null;
   stripe_invoice_id: string | null;
 }
 

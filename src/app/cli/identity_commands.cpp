@@ -1,7 +1,8 @@
-// billingd customer create | user create | apikey create/list/revoke
+// billingd customer create/update/list | user … | apikey create/list/revoke
 #include <termios.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -17,9 +18,31 @@ namespace {
 
 constexpr const char* kCustomerUsage =
     R"(Usage: billingd customer create --name NAME [--email EMAIL] [--country CC] [--currency USD]
+                                [--external-id ID] [--metadata KEY=VALUE[,KEY=VALUE…]]
+       billingd customer update --id cus_… [--name NAME] [--email EMAIL] [--country CC]
+                                [--external-id ID] [--metadata KEY=VALUE[,KEY=VALUE…]]
+       billingd customer list [--search TEXT] [--limit N]
 
-Creates a customer and prints its id.
+create: prints the new customer's id. update: changes the fields given; an
+empty --external-id removes it, a metadata KEY= with no value removes that key.
+list: newest first; --search matches part of the name, email or external id.
 )";
+
+// "k=v,k2=v2" -> {k: v, k2: v2}; kInvalidArgument without '='.
+Result<customers::Metadata> ParseMetadataFlag(const std::string& text) {
+  customers::Metadata out;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    std::string_view item = rest.substr(0, rest.find(','));
+    rest = item.size() == rest.size() ? std::string_view() : rest.substr(item.size() + 1);
+    size_t eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return InvalidArgument("--metadata must look like KEY=VALUE[,KEY=VALUE…], got '" + std::string(item) + "'");
+    }
+    out[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
+  }
+  return out;
+}
 
 constexpr const char* kUserUsage = R"(Usage: billingd user create --email EMAIL --role admin|member [--customer cus_…]
        billingd user list
@@ -75,23 +98,25 @@ const auth::RequestOrigin kCliOrigin{"", "billingd-cli"};
 
 }  // namespace
 
-int RunCustomer(const std::vector<std::string>& args) {
-  if (WantsHelp(args) || args.empty() || args[0] != "create") {
-    (WantsHelp(args) ? std::cout : std::cerr) << kCustomerUsage;
-    return WantsHelp(args) ? 0 : 2;
-  }
-  auto flags = ParseFlags({args.begin() + 1, args.end()}, {"--name", "--email", "--country", "--currency"});
-  if (!flags.ok()) {
-    PrintError(flags.error().message);
-    return 2;
-  }
-  if (!flags->count("--name")) {
+namespace {
+
+int CreateCustomer(std::map<std::string, std::string>& flags) {
+  if (!flags.count("--name")) {
     PrintError("customer create needs --name");
     return 2;
   }
+  customers::NewCustomer input{flags["--name"], flags["--email"], flags["--country"],
+                               flags.count("--currency") ? flags["--currency"] : "USD"};
+  input.external_id = flags["--external-id"];
+  if (flags.count("--metadata")) {
+    auto metadata = ParseMetadataFlag(flags["--metadata"]);
+    if (!metadata.ok()) {
+      PrintError(metadata.error().message);
+      return 2;
+    }
+    input.metadata = std::move(*metadata);
+  }
   return WithApp([&](App& app) {
-    customers::NewCustomer input{(*flags)["--name"], (*flags)["--email"], (*flags)["--country"],
-                                 flags->count("--currency") ? (*flags)["--currency"] : "USD"};
     auto customer = app.customers->Create(input, "cli", kCliOrigin);
     if (!customer.ok()) {
       PrintError(customer.error().message);
@@ -100,6 +125,88 @@ int RunCustomer(const std::vector<std::string>& args) {
     std::printf("%s\n", customer->id.c_str());
     return 0;
   });
+}
+
+int UpdateCustomer(std::map<std::string, std::string>& flags) {
+  if (!flags.count("--id")) {
+    PrintError("customer update needs --id");
+    return 2;
+  }
+  customers::CustomerChange change;
+  if (flags.count("--name")) change.name = flags["--name"];
+  if (flags.count("--email")) change.email = flags["--email"];
+  if (flags.count("--country")) change.country = flags["--country"];
+  if (flags.count("--external-id")) change.external_id = flags["--external-id"];
+  if (flags.count("--metadata")) {
+    auto metadata = ParseMetadataFlag(flags["--metadata"]);
+    if (!metadata.ok()) {
+      PrintError(metadata.error().message);
+      return 2;
+    }
+    change.metadata = std::move(*metadata);
+  }
+  return WithApp([&](App& app) {
+    auto customer = app.customers->Update(flags["--id"], change, "cli", kCliOrigin);
+    if (!customer.ok()) {
+      PrintError(customer.error().message);
+      return 1;
+    }
+    std::printf("%s\n", customer->id.c_str());
+    return 0;
+  });
+}
+
+int ListCustomers(std::map<std::string, std::string>& flags) {
+  customers::CustomerQuery query;
+  query.search = flags["--search"];
+  query.limit = 100;
+  if (flags.count("--limit")) {
+    const std::string& text = flags["--limit"];
+    int64_t limit = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || end != text.data() + text.size() || limit < 1 || limit > 10000) {
+      PrintError("--limit must be an integer between 1 and 10000");
+      return 2;
+    }
+    query.limit = limit;
+  }
+  return WithApp([&](App& app) {
+    auto found = app.customers->List(query);
+    if (!found.ok()) {
+      PrintError(found.error().message);
+      return 1;
+    }
+    if (static_cast<int64_t>(found->size()) > query.limit) found->pop_back();
+    std::printf("%-28s %-8s %-20s %s\n", "ID", "CURRENCY", "EXTERNAL ID", "NAME");
+    for (const auto& c : *found) {
+      std::printf("%-28s %-8s %-20s %s\n", c.id.c_str(), c.currency.c_str(),
+                  c.external_id.empty() ? "-" : c.external_id.c_str(), c.name.c_str());
+    }
+    return 0;
+  });
+}
+
+}  // namespace
+
+int RunCustomer(const std::vector<std::string>& args) {
+  const std::string command = args.empty() ? "" : args[0];
+  if (WantsHelp(args) || (command != "create" && command != "update" && command != "list")) {
+    (WantsHelp(args) ? std::cout : std::cerr) << kCustomerUsage;
+    return WantsHelp(args) ? 0 : 2;
+  }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  auto flags = command == "create"
+                   ? ParseFlags(rest, {"--name", "--email", "--country", "--currency", "--external-id", "--metadata"})
+               : command == "update"
+                   ? ParseFlags(rest, {"--id", "--name", "--email", "--country", "--external-id", "--metadata"})
+                   : ParseFlags(rest, {"--search", "--limit"});
+  if (!flags.ok()) {
+    PrintError(flags.error().message);
+    return 2;
+  }
+  if (command == "create") return CreateCustomer(*flags);
+  if (command == "update") return UpdateCustomer(*flags);
+  return ListCustomers(*flags);
 }
 
 namespace {

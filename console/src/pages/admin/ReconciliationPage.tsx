@@ -57,14 +57,9 @@ export function runStatusLabel(status: string): string {
   return RUN_STATUS_LABELS[status] ?? status.charAt(0).toUpperCase() + status.slice(1).replace(/_/g, ' ');
 }
 
-/**
- * The invoice number of a finding, when the API sends one.
- * TODO(invoice_number): billingd will add `invoice_number` to each finding;
- * until then it is absent and the page shows the invoice id (muted, monospace).
- */
+/** The invoice number of a finding; null for a draft or no invoice of ours (the page then shows the id, muted). */
 function findingInvoiceNumber(finding: ReconciliationFinding): string | null {
-  const value = (finding as ReconciliationFinding & { invoice_number?: unknown }).invoice_number;
-  return typeof value === 'string' && value !== '' ? value : null;
+  return finding.invoice_number ? finding.invoice_number : null;
 }
 
 function lineLabel(line: string): string {
