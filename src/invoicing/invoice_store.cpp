@@ -209,15 +209,16 @@ Result<InvoicePage> InvoiceStore::List(storage::Executor& ex, const InvoiceFilte
       return InvalidParam(reversed ? "ending_before" : "starting_after", "no invoice " + cursor + " in this list");
     }
     std::optional<std::string> number = found.rows[0].OptText(0);
-    params.emplace_back(number.value_or(""));   // $5
-    params.emplace_back(found.rows[0].Int(1));  // $6
-    params.emplace_back(cursor);                // $7
-    const char* later_draft = reversed ? "(created_at > $6 OR (created_at = $6 AND id > $7))"
-                                       : "(created_at < $6 OR (created_at = $6 AND id < $7))";
+    // Only the parameters the condition uses (PostgreSQL must type each one).
     if (!number) {
+      params.emplace_back(found.rows[0].Int(1));  // $5: the cursor's created_at
+      params.emplace_back(cursor);                // $6
+      const char* later_draft = reversed ? "(created_at > $5 OR (created_at = $5 AND id > $6))"
+                                         : "(created_at < $5 OR (created_at = $5 AND id < $6))";
       seek = reversed ? std::string(" AND number IS NULL AND ") + later_draft
                       : std::string(" AND (number IS NOT NULL OR ") + later_draft + ")";
     } else {
+      params.emplace_back(*number);  // $5
       seek = reversed ? " AND (number IS NULL OR number > $5)" : " AND number IS NOT NULL AND number < $5";
     }
   }
