@@ -569,7 +569,14 @@ describe('console', () => {
       route.fulfill({
         status: 200,
         contentType: 'application/json',
-        body: JSON.stringify({ reconciliations: runs > 1 ? [summary] : [] }),
+        body: JSON.stringify({
+          object: 'list',
+          data: runs > 1 ? [summary] : [],
+          has_more: false,
+          limit: 20,
+          offset: 0,
+          next_offset: null,
+        }),
       }),
     );
     await page.route('**/api/v1/billing/reconciliations/rec_e2e1', (route) =>
@@ -831,9 +838,9 @@ async function open(path, ready) {
 
 /** The pages a member and an admin see, each with what shows it is loaded. */
 async function memberPages() {
-  const paid = (await api('/api/v1/billing/invoices?status=paid&limit=1')).invoices[0];
-  const open_ = (await api('/api/v1/billing/invoices?status=open&limit=1')).invoices[0];
-  const draft = (await api('/api/v1/billing/invoices?status=draft&limit=1')).invoices[0];
+  const paid = (await api('/api/v1/billing/invoices?status=paid&limit=1')).data[0];
+  const open_ = (await api('/api/v1/billing/invoices?status=open&limit=1')).data[0];
+  const draft = (await api('/api/v1/billing/invoices?status=draft&limit=1')).data[0];
   const pages = [
     { name: 'usage', path: '/billing/usage', ready: () => page.locator('figure.chart svg') },
     { name: 'invoices', path: '/billing/invoices', ready: () => page.getByTestId('invoice-table') },
@@ -1004,7 +1011,7 @@ describe('console at every width, for every page state', () => {
 
   test("signing out drops ?next=, and the next user does not land on the previous user's invoice", async () => {
     await login(MEMBER);
-    const invoice = (await api('/api/v1/billing/invoices?status=paid&limit=1')).invoices[0];
+    const invoice = (await api('/api/v1/billing/invoices?status=paid&limit=1')).data[0];
     await page.goto(`/billing/invoices/${invoice.id}`);
     await page.getByTestId('invoice-lines').waitFor();
     await logout();
@@ -1046,7 +1053,7 @@ describe('console at every width, for every page state', () => {
 describe('drafts', () => {
   test('a draft says it is not issued, and its PDF is named after customer and month', async () => {
     await login(ADMIN);
-    const draft = (await api('/api/v1/billing/invoices?status=draft&limit=1')).invoices[0];
+    const draft = (await api('/api/v1/billing/invoices?status=draft&limit=1')).data[0];
     if (!draft) {
       await logout();
       return; // the demo data has no draft this period
