@@ -430,8 +430,10 @@ function SecretDialog({ apiKey, onClose }: { apiKey: CreatedApiKey; onClose: () 
       {secret ? (
         <>
           <p className="callout callout-warning" id={`${id}-warning`}>
-            <strong>Copy the secret now: it will not be shown again.</strong> Meterline does not keep it, so it cannot
-            be shown later; if it is lost, revoke the key and create another.
+            <span>
+              <strong>Copy the secret now: it will not be shown again.</strong> Meterline does not keep it, so it cannot
+              be shown later; if it is lost, revoke the key and create another.
+            </span>
           </p>
           <div className="field">
             <label htmlFor={id}>Secret</label>

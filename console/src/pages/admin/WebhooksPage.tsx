@@ -17,7 +17,7 @@ import {
   type WebhookView,
 } from '../../lib/adminForms';
 import { api } from '../../lib/billing';
-import { formatDateTime } from '../../lib/format';
+import { formatDate, formatDateTime, formatTime } from '../../lib/format';
 import type { StripeWebhookEvent, StripeWebhookStatus } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
@@ -179,8 +179,9 @@ export function WebhooksPage() {
                     return (
                       <Fragment key={event.id}>
                         <tr data-event={event.id} data-status={event.status}>
-                          <th scope="row" className="nowrap">
-                            {formatDateTime(event.received_at)}
+                          <th scope="row" className="cell-received">
+                            <span className="cell-title nowrap">{formatDate(event.received_at)}</span>
+                            <span className="cell-sub nowrap">{formatTime(event.received_at)}</span>
                           </th>
                           <td data-label="Type">
                             <code className="cell-code">{event.type}</code>
