@@ -569,7 +569,14 @@ describe('console', () => {
       route.fulfill({
         status: 200,
         contentType: 'application/json',
-        body: JSON.stringify({ reconciliations: runs > 1 ? [summary] : [] }),
+        body: JSON.stringify({
+          object: 'list',
+          data: runs > 1 ? [summary] : [],
+          has_more: false,
+          limit: 20,
+          offset: 0,
+          next_offset: null,
+        }),
       }),
     );
     await page.route('**/api/v1/billing/reconciliations/rec_e2e1', (route) =>
@@ -814,6 +821,465 @@ describe('console', () => {
 });
 
 // ---------------------------------------------------------------------------
+// The admin pages for daily work: customers (search, create once per
+// Idempotency-Key, edit), API keys (the secret shown once, revoke) and the
+// Stripe webhook events (status filter, cursor paging, retry). Each is checked
+// with layoutReport and axe-core at 390 and 1440 px, with screenshots.
+
+/** Layout problems and axe-core violations of the page as it is now, at 390 and 1440 px, with a screenshot of each. */
+async function checkAtWidths(name, ready) {
+  const found = [];
+  for (const width of [390, 1440]) {
+    await page.setViewportSize({ width, height: width < 900 ? 844 : 900 });
+    await ready().first().waitFor();
+    await page.evaluate(() => document.fonts.ready);
+    const report = await layoutReport(page);
+    found.push(...report.problems.map((problem) => `${width} px ${name}: ${problem}`));
+    found.push(...(await axeViolations(page, `${name} @${width}`)));
+    await shot(`pages-${width}-${name}`);
+    // What a phone shows first, for a look without scrolling a long shot.
+    if (width < 900) await page.screenshot({ path: path.join(SHOTS, `pages-${width}-${name}-top.png`) });
+  }
+  await page.setViewportSize({ width: 1280, height: 860 });
+  return found;
+}
+
+/** The ids the field's input is described by, and the text of each. */
+async function describedTexts(locator) {
+  return locator.evaluate((input) =>
+    (input.getAttribute('aria-describedby') ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((id) => document.getElementById(id)?.textContent?.trim() ?? `(missing #${id})`),
+  );
+}
+
+describe('admin pages: customers, API keys, Stripe webhook events', () => {
+  test('an admin searches customers, creates one once with an external id and metadata, and edits it', async () => {
+    const problems = [];
+    await login(ADMIN);
+    await page.goto('/admin/customers');
+    const table = page.getByTestId('customer-table');
+    await table.locator('tbody tr').first().waitFor();
+
+    // The search runs once typing pauses (one request, not one per letter), and lives in the URL.
+    const searches = [];
+    const onRequest = (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/api/v1/billing/customers' && url.searchParams.has('q')) searches.push(url.search);
+    };
+    page.on('request', onRequest);
+    const search = page.getByLabel('Search customers');
+    await search.pressSequentially('delta', { delay: 40 });
+    await page.waitForURL((url) => url.searchParams.get('q') === 'delta');
+    const found = await api('/api/v1/billing/customers?q=delta');
+    assert.ok(found.data.length >= 1);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=customer-table] tbody tr').length === n,
+      found.data.length,
+    );
+    await table.getByRole('rowheader', { name: /Delta Apps/ }).waitFor();
+    page.off('request', onRequest);
+    assert.deepEqual(searches, ['?q=delta&limit=20&offset=0'], 'one search request after typing');
+    await shot('30-admin-customers-search');
+    await page.reload();
+    assert.equal(await page.getByLabel('Search customers').inputValue(), 'delta');
+    await table.getByRole('rowheader', { name: /Delta Apps/ }).waitFor();
+    await page.getByRole('button', { name: 'Clear the search' }).click();
+    await page.waitForURL((url) => !url.searchParams.has('q'));
+
+    // New customer. Submitting twice at once sends one Idempotency-Key: one customer.
+    const externalId = `pub_e2e_${Date.now()}`;
+    await page.getByRole('button', { name: 'New customer' }).click();
+    let dialog = page.getByTestId('customer-dialog');
+    await dialog.getByRole('heading', { name: 'New customer' }).waitFor();
+    await dialog.getByLabel('Name').fill('Echo Analytics');
+    await dialog.getByLabel('Email').fill('billing@echo.example');
+    await dialog.getByLabel('Country').fill('de');
+    await dialog.getByLabel('Currency').fill('EUR');
+    await dialog.getByLabel('External id').fill(externalId);
+    for (const [key, value] of [
+      ['tier', 'gold'],
+      ['account_manager', 'm.keller'],
+    ]) {
+      await dialog.getByRole('button', { name: 'Add a key' }).click();
+      await dialog.locator('.metadata-row').last().getByLabel(/^Key/).fill(key);
+      await dialog
+        .locator('.metadata-row')
+        .last()
+        .getByLabel(/^Value/)
+        .fill(value);
+    }
+    await shot('31-admin-customer-new-dialog');
+    problems.push(...(await checkAtWidths('admin-customer-new-dialog', () => dialog)));
+    const posts = [];
+    const onPost = (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/v1/billing/customers')
+        posts.push(request);
+    };
+    page.on('request', onPost);
+    const created = page.waitForResponse(
+      (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/billing/customers',
+    );
+    await dialog.locator('form').evaluate((form) => {
+      form.requestSubmit();
+      form.requestSubmit();
+    });
+    const answer = await created;
+    assert.equal(answer.status(), 201);
+    await dialog.waitFor({ state: 'detached' });
+    page.off('request', onPost);
+    assert.ok(posts.length >= 1);
+    const keys = new Set(posts.map((r) => r.headers()['idempotency-key']));
+    assert.equal(keys.size, 1, 'every POST of one form has the same Idempotency-Key');
+    assert.match([...keys][0], /^[0-9a-f-]{36}$/);
+    assert.deepEqual(JSON.parse(posts[0].postData()), {
+      name: 'Echo Analytics',
+      email: 'billing@echo.example',
+      country: 'DE',
+      currency: 'EUR',
+      external_id: externalId,
+      metadata: { tier: 'gold', account_manager: 'm.keller' },
+    });
+    await page.getByTestId('customer-done').filter({ hasText: 'Created Echo Analytics.' }).waitFor();
+    const matches = await api(`/api/v1/billing/customers?q=${externalId}`);
+    assert.equal(matches.data.length, 1, 'one customer with this external id');
+    const echo = matches.data[0];
+    assert.deepEqual(echo.metadata, { tier: 'gold', account_manager: 'm.keller' });
+    const row = page.locator(`tr[data-customer="${echo.id}"]`);
+    assert.equal((await row.getByTestId('customer-external-id').textContent()).trim(), externalId);
+
+    // The same external id again: the server's 409 under the External id field, tied to it.
+    await page.getByRole('button', { name: 'New customer' }).click();
+    dialog = page.getByTestId('customer-dialog');
+    await dialog.getByLabel('Name').fill('Echo Copy');
+    await dialog.getByLabel('External id').fill(externalId);
+    await dialog.getByRole('button', { name: 'Create customer' }).click();
+    const externalField = dialog.getByLabel('External id');
+    await dialog.locator('[data-field="external_id"] .field-error').waitFor();
+    assert.equal(await externalField.getAttribute('aria-invalid'), 'true');
+    const described = await describedTexts(externalField);
+    assert.ok(
+      described.some((text) => text.includes(`has external_id ${externalId}`)),
+      `described by: ${described.join(' | ')}`,
+    );
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.closest('[data-field]')?.dataset.field),
+      'external_id',
+    );
+    await shot('32-admin-customer-external-id-taken');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    // Edit: the currency is shown but fixed; a metadata key removed is sent as null.
+    await search.fill(externalId);
+    await page.waitForURL((url) => url.searchParams.get('q') === externalId);
+    await row.getByRole('button', { name: /^Edit/ }).click();
+    dialog = page.getByTestId('customer-dialog');
+    await dialog.getByRole('heading', { name: 'Edit Echo Analytics' }).waitFor();
+    const currency = dialog.getByLabel('Currency');
+    assert.equal(await currency.inputValue(), 'EUR');
+    assert.equal(await currency.getAttribute('readonly'), '');
+    assert.ok((await describedTexts(currency)).some((text) => /Cannot be changed/.test(text)));
+    // Nothing changed yet: nothing to save.
+    assert.equal(await dialog.getByRole('button', { name: 'Save changes' }).isDisabled(), true);
+    await dialog.getByLabel('Email').fill('finance@echo.example');
+    await dialog.getByRole('button', { name: 'Remove the key tier' }).click();
+    await shot('33-admin-customer-edit-dialog');
+    problems.push(...(await checkAtWidths('admin-customer-edit-dialog', () => dialog)));
+    const [patch] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(`/customers/${echo.id}`)),
+      dialog.getByRole('button', { name: 'Save changes' }).click(),
+    ]);
+    assert.equal(patch.status(), 200);
+    assert.deepEqual(JSON.parse(patch.request().postData()), {
+      email: 'finance@echo.example',
+      metadata: { tier: null },
+    });
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('customer-done').filter({ hasText: 'Saved the changes to Echo Analytics.' }).waitFor();
+    await row.getByText('finance@echo.example').waitFor();
+    const edited = await api(`/api/v1/billing/customers/${echo.id}`);
+    assert.deepEqual(edited.metadata, { account_manager: 'm.keller' });
+    assert.equal(edited.currency, 'EUR');
+    // The dialog opened again shows the change.
+    await row.getByRole('button', { name: /^Edit/ }).click();
+    dialog = page.getByTestId('customer-dialog');
+    assert.deepEqual(
+      await dialog.locator('.metadata-row').evaluateAll((rows) => rows.map((r) => r.dataset.metadataRow)),
+      ['account_manager'],
+    );
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+
+    await search.fill('');
+    await page.waitForURL((url) => !url.searchParams.has('q'));
+    problems.push(...(await checkAtWidths('admin-customers', () => table)));
+    assert.deepEqual(problems, [], problems.join('\n'));
+  });
+
+  test('an admin creates an API key, sees its secret once, copies it and revokes the key', async () => {
+    const problems = [];
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+    await page.waitForURL((url) => url.pathname === '/admin/api-keys');
+    // The page's h1 has focus after moving to it.
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    assert.match(await page.evaluate(() => document.activeElement.textContent), /Admin: API keys/);
+    const table = page.getByTestId('key-table').or(page.getByRole('heading', { name: 'No API keys yet' }));
+    await table.first().waitFor();
+
+    const customers = await api('/api/v1/billing/customers?limit=100');
+    const delta = customers.data.find((c) => c.name === 'Delta Apps');
+    await page.getByRole('button', { name: 'New API key' }).click();
+    const dialog = page.getByTestId('key-dialog');
+    // A name is needed: said under the field, without a request.
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+    const name = dialog.getByLabel('Name');
+    assert.equal(await name.getAttribute('aria-invalid'), 'true');
+    assert.ok((await describedTexts(name)).includes('Enter a name, e.g. what uses the key.'));
+    await name.fill('e2e-ingest');
+    await dialog.getByRole('radio', { name: /^Service/ }).check();
+    await dialog.getByLabel('Customer', { exact: true }).selectOption(delta.id);
+    problems.push(...(await checkAtWidths('admin-api-key-dialog', () => dialog)));
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/v1/admin/api-keys')),
+      dialog.getByRole('button', { name: 'Create key' }).click(),
+    ]);
+    assert.equal(response.status(), 201);
+    assert.match(response.request().headers()['idempotency-key'], /^[0-9a-f-]{36}$/);
+    assert.deepEqual(JSON.parse(response.request().postData()), {
+      name: 'e2e-ingest',
+      role: 'service',
+      customer_id: delta.id,
+    });
+    const createdKey = await response.json();
+    assert.match(createdKey.secret, /^mk_/);
+
+    // The secret, once: with a warning, and a button that copies it.
+    const secretDialog = page.getByTestId('secret-dialog');
+    await secretDialog.getByText('Copy the secret now: it will not be shown again.').waitFor();
+    assert.equal(await secretDialog.getByTestId('api-key-secret').inputValue(), createdKey.secret);
+    await secretDialog.getByRole('button', { name: 'Copy' }).click();
+    await secretDialog.getByText('Copied to the clipboard.').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), createdKey.secret);
+    await shot('34-admin-api-key-secret');
+    problems.push(...(await checkAtWidths('admin-api-key-secret', () => secretDialog)));
+    await secretDialog.getByRole('button', { name: 'I have copied it' }).click();
+    await secretDialog.waitFor({ state: 'detached' });
+
+    // The list has the key, and nowhere its secret.
+    const row = page.locator(`tr[data-key="${createdKey.id}"]`);
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-state'), 'active');
+    assert.match(await row.textContent(), /Delta Apps/);
+    assert.ok(!(await page.content()).includes(createdKey.secret), 'the secret is not on the page any more');
+    // The key works until it is revoked.
+    const headers = { Authorization: `Bearer ${createdKey.secret}` };
+    const before = await context.request.get(`/api/v1/billing/usage/current?customer_id=${delta.id}`, {
+      headers,
+    });
+    assert.equal(before.status(), 200, await before.text());
+
+    // Revoke: asked first; the row is then marked revoked.
+    await row.getByRole('button', { name: /^Revoke/ }).click();
+    const confirm = page.getByTestId('confirm-revoke-key');
+    await confirm.getByRole('heading', { name: 'Revoke e2e-ingest?' }).waitFor();
+    await shot('35-admin-api-key-confirm-revoke');
+    const [revoked] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith(createdKey.id)),
+      confirm.getByRole('button', { name: 'Revoke key' }).click(),
+    ]);
+    assert.equal(revoked.status(), 204);
+    await row.and(page.locator('[data-state="revoked"]')).waitFor();
+    assert.match(await row.getByTestId('key-state').textContent(), /^Revoked/);
+    assert.equal(await row.getByRole('button', { name: /^Revoke/ }).count(), 0);
+    const listed = (await api('/api/v1/admin/api-keys?limit=100')).data.find((k) => k.id === createdKey.id);
+    assert.ok(listed.revoked_at, 'the API lists the key as revoked');
+    const after = await context.request.get(`/api/v1/billing/usage/current?customer_id=${delta.id}`, { headers });
+    assert.equal(after.status(), 401);
+
+    problems.push(...(await checkAtWidths('admin-api-keys', () => page.getByTestId('key-table'))));
+    assert.deepEqual(problems, [], problems.join('\n'));
+  });
+
+  test('an admin filters the Stripe webhook events by status, in the URL', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Stripe webhooks' }).click();
+    await page.waitForURL((url) => url.pathname === '/admin/webhooks');
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    const loaded = () => page.getByTestId('webhook-table').or(page.getByRole('heading', { name: /^No .*events/ }));
+    await loaded().first().waitFor();
+    const all = await api('/api/v1/admin/webhooks/stripe?limit=25');
+    assert.equal(await page.locator('[data-testid=webhook-table] tbody tr[data-event]').count(), all.data.length);
+    const [request] = await Promise.all([
+      page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/admin/webhooks/stripe'),
+      page.getByLabel('Status').selectOption('failed'),
+    ]);
+    assert.equal(new URL(request.url()).searchParams.get('status'), 'failed');
+    await page.waitForURL((url) => url.searchParams.get('status') === 'failed');
+    const failed = await api('/api/v1/admin/webhooks/stripe?status=failed&limit=25');
+    if (failed.data.length === 0) await page.getByRole('heading', { name: 'No failed events' }).waitFor();
+    else await page.getByTestId('webhook-table').waitFor();
+    await page.reload();
+    assert.equal(await page.getByLabel('Status').inputValue(), 'failed');
+    await page.getByLabel('Status').selectOption('');
+    await page.waitForURL((url) => !url.searchParams.has('status'));
+    const problems = await checkAtWidths('admin-webhooks', loaded);
+    assert.deepEqual(problems, [], problems.join('\n'));
+  });
+
+  test('the webhook events page pages by cursor, shows long errors whole and retries dead events (API answered by the browser)', async () => {
+    // Events as billingd sends them: ids newest first, a failed and a dead one with long errors.
+    const LONG_ERROR =
+      'stripe: customer cus_0VcP5p68GqX53NPSmohHJhJo has no subscription for price price_1Q2w3E4r5T6y7U8i; the invoice in_1QabCdEfGhIjKlMn cannot be matched';
+    const event = (id, status, extra = {}) => ({
+      id,
+      stripe_event_id: `evt_e2e${String(id).padStart(10, '0')}`,
+      type: status === 'processed' ? 'invoice.paid' : 'invoice.payment_failed',
+      event_created: 1795991153,
+      status,
+      attempts: status === 'processed' ? 1 : status === 'dead' ? 8 : 3,
+      last_error: status === 'failed' || status === 'dead' ? LONG_ERROR : null,
+      outcome: status === 'processed' ? 'applied: invoice inv_0VcP5pcJUR7EhnH6nSHeiNwg paid' : null,
+      received_at: new Date(Date.UTC(2026, 10, 29, 12, 0, id)).toISOString(),
+      processed_at: status === 'processed' ? new Date(Date.UTC(2026, 10, 29, 12, 0, id + 1)).toISOString() : null,
+      ...extra,
+    });
+    const events = [];
+    for (let id = 60; id >= 1; id -= 1)
+      events.push(event(id, id === 58 ? 'dead' : id === 57 ? 'failed' : id === 59 ? 'processing' : 'processed'));
+    const asked = [];
+    const retried = [];
+    await page.route('**/api/v1/admin/webhooks/stripe**', async (route) => {
+      const url = new URL(route.request().url());
+      if (route.request().method() === 'POST') {
+        const id = Number(url.pathname.split('/').at(-2));
+        retried.push(id);
+        const target = events.find((e) => e.id === id);
+        target.status = 'pending';
+        target.attempts += 0;
+        return route.fulfill({ status: 202, json: { id, status: 'failed', retry: 'queued' } });
+      }
+      asked.push(url.search);
+      const status = url.searchParams.get('status');
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      const list = events.filter((e) => !status || e.status === status);
+      const after = url.searchParams.get('starting_after');
+      const before = url.searchParams.get('ending_before');
+      let data;
+      let hasMore;
+      if (after) {
+        const start = list.findIndex((e) => String(e.id) === after) + 1;
+        data = list.slice(start, start + limit);
+        hasMore = start + limit < list.length;
+      } else if (before) {
+        const end = list.findIndex((e) => String(e.id) === before);
+        data = list.slice(Math.max(0, end - limit), end);
+        hasMore = end - limit > 0;
+      } else {
+        data = list.slice(0, limit);
+        hasMore = limit < list.length;
+      }
+      return route.fulfill({
+        status: 200,
+        json: {
+          object: 'list',
+          data,
+          has_more: hasMore,
+          limit,
+          offset: after || before ? null : 0,
+          next_offset: after || before || !hasMore ? null : limit,
+        },
+      });
+    });
+    try {
+      await page.goto('/admin/webhooks');
+      const table = page.getByTestId('webhook-table');
+      const rows = table.locator('tbody tr[data-event]');
+      await rows.first().waitFor();
+      assert.equal(await rows.count(), 25);
+      assert.equal(await rows.first().getAttribute('data-event'), '60');
+
+      // A long error is cut to one line; its whole text opens in place.
+      const dead = page.locator('tr[data-event="58"]');
+      const details = dead.locator('details');
+      assert.equal(await details.getAttribute('open'), null);
+      const short = details.locator('.long-text-short');
+      assert.ok(await short.evaluate((el) => el.scrollWidth > el.clientWidth), 'the error is cut');
+      await details.locator('summary').click();
+      assert.equal(await details.getAttribute('open'), '');
+      assert.ok(await short.evaluate((el) => el.scrollWidth <= el.clientWidth), 'the whole error shows');
+      assert.match(await short.textContent(), /cannot be matched$/);
+      await shot('36-admin-webhooks-error-open');
+
+      // Retry is offered for failed and dead events only.
+      assert.equal(
+        await page
+          .locator('tr[data-event="60"]')
+          .getByRole('button', { name: /^Retry/ })
+          .count(),
+        0,
+      );
+      assert.equal(
+        await page
+          .locator('tr[data-event="59"]')
+          .getByRole('button', { name: /^Retry/ })
+          .count(),
+        0,
+      );
+      assert.equal(
+        await page
+          .locator('tr[data-event="57"]')
+          .getByRole('button', { name: /^Retry/ })
+          .count(),
+        1,
+      );
+      const listsBefore = asked.length;
+      await dead.getByRole('button', { name: /^Retry/ }).click();
+      await page
+        .locator('tr[data-message-for="58"]')
+        .getByText(/^Queued again/)
+        .waitFor();
+      assert.deepEqual(retried, [58]);
+      // The list was asked again, and shows the event queued.
+      await page.locator('tr[data-event="58"][data-status="pending"]').waitFor();
+      assert.ok(asked.length > listsBefore);
+      await shot('37-admin-webhooks-retried');
+
+      // Older: starting_after = the last id; Newer: ending_before = the first id.
+      await page.getByRole('button', { name: 'Older' }).click();
+      await page.waitForURL((url) => url.searchParams.get('after') === '36');
+      await page.locator('tr[data-event="35"]').waitFor();
+      assert.ok(asked.at(-1).includes('starting_after=36'), asked.at(-1));
+      assert.equal(await rows.count(), 25);
+      await page.getByRole('button', { name: 'Older' }).click();
+      await page.waitForURL((url) => url.searchParams.get('after') === '11');
+      await page.locator('tr[data-event="10"]').waitFor();
+      assert.equal(await rows.count(), 10);
+      assert.equal(await page.getByRole('button', { name: 'Older' }).isDisabled(), true);
+      await page.getByRole('button', { name: 'Newer' }).click();
+      await page.waitForURL((url) => url.searchParams.get('before') === '10');
+      await page.locator('tr[data-event="35"]').waitFor();
+      assert.ok(asked.at(-1).includes('ending_before=10'), asked.at(-1));
+      // With the status filter the cursor starts again.
+      await page.getByLabel('Status').selectOption('failed');
+      await page.waitForURL((url) => url.searchParams.get('status') === 'failed' && !url.searchParams.has('before'));
+      await page.locator('tr[data-event="57"]').waitFor();
+      assert.equal(await rows.count(), 1);
+      await page.getByLabel('Status').selectOption('');
+      await page.waitForURL((url) => !url.searchParams.has('status'));
+      await rows.first().waitFor();
+      await page.locator('tr[data-event="57"] details summary').click();
+      const problems = await checkAtWidths('admin-webhooks-events', () => table);
+      assert.deepEqual(problems, [], problems.join('\n'));
+    } finally {
+      await page.unroute('**/api/v1/admin/webhooks/stripe**');
+    }
+    await logout();
+  });
+});
+
+// ---------------------------------------------------------------------------
 // Layout at every width, accessibility (axe-core) over every page state, the
 // login redirect after a sign-out, honest errors without Stripe, and the
 // request budget. Screenshots: layout-<width>-<page>.png for 390 and 1440 px.
@@ -831,9 +1297,9 @@ async function open(path, ready) {
 
 /** The pages a member and an admin see, each with what shows it is loaded. */
 async function memberPages() {
-  const paid = (await api('/api/v1/billing/invoices?status=paid&limit=1')).invoices[0];
-  const open_ = (await api('/api/v1/billing/invoices?status=open&limit=1')).invoices[0];
-  const draft = (await api('/api/v1/billing/invoices?status=draft&limit=1')).invoices[0];
+  const paid = (await api('/api/v1/billing/invoices?status=paid&limit=1')).data[0];
+  const open_ = (await api('/api/v1/billing/invoices?status=open&limit=1')).data[0];
+  const draft = (await api('/api/v1/billing/invoices?status=draft&limit=1')).data[0];
   const pages = [
     { name: 'usage', path: '/billing/usage', ready: () => page.locator('figure.chart svg') },
     { name: 'invoices', path: '/billing/invoices', ready: () => page.getByTestId('invoice-table') },
@@ -887,6 +1353,17 @@ async function adminPages() {
       path: '/admin/reconciliation',
       ready: () => page.getByTestId('history-table').or(page.getByRole('heading', { name: 'No reconciliations yet' })),
     },
+    {
+      name: 'admin-api-keys',
+      path: '/admin/api-keys',
+      ready: () => page.getByTestId('key-table').or(page.getByRole('heading', { name: 'No API keys yet' })),
+    },
+    {
+      name: 'admin-webhooks',
+      path: '/admin/webhooks',
+      ready: () => page.getByTestId('webhook-table').or(page.getByRole('heading', { name: 'No Stripe events yet' })),
+    },
+    // Last: the axe-core test opens a dialog on it.
     { name: 'admin-users', path: '/admin/users', ready: () => page.getByTestId('user-table') },
   ];
 }
@@ -1004,7 +1481,7 @@ describe('console at every width, for every page state', () => {
 
   test("signing out drops ?next=, and the next user does not land on the previous user's invoice", async () => {
     await login(MEMBER);
-    const invoice = (await api('/api/v1/billing/invoices?status=paid&limit=1')).invoices[0];
+    const invoice = (await api('/api/v1/billing/invoices?status=paid&limit=1')).data[0];
     await page.goto(`/billing/invoices/${invoice.id}`);
     await page.getByTestId('invoice-lines').waitFor();
     await logout();
@@ -1046,7 +1523,7 @@ describe('console at every width, for every page state', () => {
 describe('drafts', () => {
   test('a draft says it is not issued, and its PDF is named after customer and month', async () => {
     await login(ADMIN);
-    const draft = (await api('/api/v1/billing/invoices?status=draft&limit=1')).invoices[0];
+    const draft = (await api('/api/v1/billing/invoices?status=draft&limit=1')).data[0];
     if (!draft) {
       await logout();
       return; // the demo data has no draft this period

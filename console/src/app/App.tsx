@@ -1,9 +1,11 @@
 import { Navigate, Route, Routes } from 'react-router';
 import { Shell } from '../components/Shell';
 import { AdminIndex, AdminLayout } from '../pages/admin/AdminLayout';
+import { ApiKeysPage } from '../pages/admin/ApiKeysPage';
 import { CustomersPage } from '../pages/admin/CustomersPage';
 import { ReconciliationPage } from '../pages/admin/ReconciliationPage';
 import { UsersPage } from '../pages/admin/UsersPage';
+import { WebhooksPage } from '../pages/admin/WebhooksPage';
 import { BillingLayout } from '../pages/billing/BillingLayout';
 import { InvoiceDetailPage } from '../pages/billing/InvoiceDetailPage';
 import { InvoicesPage } from '../pages/billing/InvoicesPage';
@@ -66,6 +68,9 @@ export function App() {
           />
           {/* Users are not billing's: the page works with billing turned off. */}
           <Route path="users" element={<UsersPage />} />
+          {/* Neither are billing's routes on the server: they work with billing off. */}
+          <Route path="api-keys" element={<ApiKeysPage />} />
+          <Route path="webhooks" element={<WebhooksPage />} />
         </Route>
         <Route
           path="transparency"

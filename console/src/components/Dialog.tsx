@@ -12,6 +12,7 @@ export function Dialog({
   onSubmit,
   busy = false,
   testId,
+  wide = false,
 }: {
   title: string;
   children: ReactNode;
@@ -22,6 +23,8 @@ export function Dialog({
   /** While the request runs, Escape does not close it. */
   busy?: boolean;
   testId?: string;
+  /** For forms with rows (e.g. metadata): up to 640 px wide. */
+  wide?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -37,7 +40,7 @@ export function Dialog({
   return (
     <dialog
       ref={ref}
-      className="dialog"
+      className={wide ? 'dialog dialog-wide' : 'dialog'}
       aria-labelledby={titleId}
       aria-busy={busy}
       data-testid={testId}
@@ -46,7 +49,7 @@ export function Dialog({
         if (!busy) onClose();
       }}
     >
-      <form onSubmit={submit}>
+      <form onSubmit={submit} noValidate>
         <div className="dialog-body">
           <h2 id={titleId} className="dialog-title">
             {title}

@@ -5,12 +5,14 @@ import {
   Eye,
   FlaskConical,
   Gauge,
+  KeyRound,
   LogOut,
   Menu,
   Scale,
   ShieldAlert,
   UserCog,
   Users,
+  Webhook,
   X,
   type LucideIcon,
 } from 'lucide-react';
@@ -45,6 +47,8 @@ export const NAV_ITEMS: NavItem[] = [
     section: 'admin',
   },
   { to: '/admin/users', label: 'Users', icon: UserCog, adminOnly: true, section: 'admin' },
+  { to: '/admin/api-keys', label: 'API keys', icon: KeyRound, adminOnly: true, section: 'admin' },
+  { to: '/admin/webhooks', label: 'Stripe webhooks', icon: Webhook, adminOnly: true, section: 'admin' },
 ];
 
 /** The navigation items this user sees with these flags. */

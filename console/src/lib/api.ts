@@ -38,6 +38,8 @@ export class ApiError extends Error {
   /** The server's own message (for details and logs). */
   readonly detail: string;
   readonly retryAfterSeconds: number | null;
+  /** The request field the server's error is about ("email", "metadata[tier]", "Idempotency-Key"), or null. */
+  readonly param: string | null;
 
   constructor(init: {
     status: number;
@@ -46,6 +48,7 @@ export class ApiError extends Error {
     detail: string;
     requestId: string | null;
     retryAfterSeconds?: number | null;
+    param?: string | null;
   }) {
     super(init.message);
     this.name = 'ApiError';
@@ -54,6 +57,7 @@ export class ApiError extends Error {
     this.detail = init.detail;
     this.requestId = init.requestId;
     this.retryAfterSeconds = init.retryAfterSeconds ?? null;
+    this.param = init.param ?? null;
   }
 
   /** The request reached a server that has no such route (e.g. an API not deployed yet). */
@@ -429,12 +433,14 @@ async function errorFrom(response: Response): Promise<ApiError> {
   let code = `http_${response.status}`;
   let detail = response.statusText;
   let requestId = response.headers.get('X-Request-Id');
+  let param: string | null = null;
   try {
     const parsed = (await response.json()) as Partial<ApiErrorBody>;
     if (parsed?.error) {
       code = parsed.error.code || code;
       detail = parsed.error.message || detail;
       requestId = parsed.error.request_id || requestId;
+      param = parsed.error.param || null;
     }
   } catch {
     // Not our error shape (a proxy's page, an empty body): keep the status.
@@ -448,6 +454,7 @@ async function errorFrom(response: Response): Promise<ApiError> {
     detail,
     requestId,
     retryAfterSeconds: retryAfter,
+    param,
   });
 }
 

@@ -66,8 +66,10 @@ export interface CustomerQuery {
 export interface StripeWebhookQuery {
   status?: StripeWebhookStatus;
   limit?: number;
-  /** Cursor: the events after this one (our numeric id), newest first. */
+  /** Cursor: the events after this one (our numeric id), newest first: the older ones. */
   startingAfter?: number | string;
+  /** Cursor: the events before this one in the list: the newer ones. Not with startingAfter. */
+  endingBefore?: number | string;
 }
 
 export const MIN_IDEMPOTENCY_KEY_LENGTH = 16;
@@ -315,7 +317,12 @@ export class BillingApi {
   stripeWebhookEvents(query: StripeWebhookQuery = {}, options: Signal = {}): Promise<StripeWebhookEventPage> {
     return this.http.request('GET', '/api/v1/admin/webhooks/stripe', {
       ...options,
-      query: { status: query.status, limit: query.limit, starting_after: query.startingAfter },
+      query: {
+        status: query.status,
+        limit: query.limit,
+        starting_after: query.startingAfter,
+        ending_before: query.startingAfter === undefined ? query.endingBefore : undefined,
+      },
     });
   }
 

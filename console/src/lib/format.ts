@@ -234,6 +234,20 @@ export function formatDateTime(iso: string | null | undefined): string {
   return date ? dateTimeFormat.format(date) : '—';
 }
 
+const timeFormat = new Intl.DateTimeFormat(DISPLAY_LOCALE, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  timeZone: 'UTC',
+  timeZoneName: 'short',
+});
+
+/** "12:01:05 PM UTC": the time of day, to the second (events a second apart). */
+export function formatTime(iso: string | null | undefined): string {
+  const date = iso ? parse(iso) : null;
+  return date ? timeFormat.format(date) : '—';
+}
+
 /** "2025-01" -> "January 2025". */
 export function formatMonth(period: string): string {
   const match = /^(\d{4})-(\d{2})$/.exec(period);

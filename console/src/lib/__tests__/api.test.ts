@@ -76,6 +76,19 @@ describe('ApiClient', () => {
     expect(apiError.requestId).toBe('req_abc');
     expect(apiError.detail).toBe('limit must be between 1 and 100');
     expect(apiError.message).toBe('Limit must be between 1 and 100.');
+    expect(apiError.param).toBeNull();
+  });
+
+  it("keeps the field a validation error is about (the server's param)", async () => {
+    const { fetch } = fakeFetch(() =>
+      json(400, {
+        error: { code: 'invalid_request', message: 'metadata values must be strings', param: 'metadata[tier]' },
+      }),
+    );
+    const client = new ApiClient({ fetch, csrfToken: () => null });
+    const error = (await client.request('POST', '/x').catch((e: unknown) => e)) as ApiError;
+    expect(error.param).toBe('metadata[tier]');
+    expect(error.message).toBe('Metadata values must be strings.');
   });
 
   it('reports an unexpected 401 to the handler (back to login), but not an expected one', async () => {

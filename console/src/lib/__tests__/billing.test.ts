@@ -159,10 +159,12 @@ describe('BillingApi', () => {
     await api.stripeWebhookEvents({ status: 'failed', limit: 50, startingAfter: 23 });
     await api.stripeWebhookEvents();
     await api.retryStripeWebhookEvent(25);
+    await api.stripeWebhookEvents({ limit: 25, endingBefore: 40 });
     expect(calls[0]!.url).toBe('/api/v1/admin/webhooks/stripe?status=failed&limit=50&starting_after=23');
     expect(calls[1]!.url).toBe('/api/v1/admin/webhooks/stripe');
     expect(calls[2]!.url).toBe('/api/v1/admin/webhooks/stripe/25/retry');
     expect(calls[2]!.init.method).toBe('POST');
+    expect(calls[3]!.url).toBe('/api/v1/admin/webhooks/stripe?limit=25&ending_before=40');
   });
 
   it('escapes ids in paths', async () => {

@@ -4,6 +4,7 @@ import {
   daysUntil,
   formatBytes,
   formatDate,
+  formatTime,
   formatLinePrice,
   formatLineQuantity,
   formatMoney,
@@ -179,6 +180,8 @@ describe('dates', () => {
     expect(formatDate('2025-02-28T23:59:59.000Z')).toBe('Feb 28, 2025');
     expect(formatDate(null)).toBe('—');
     expect(formatDate('not a date')).toBe('—');
+    expect(formatTime('2025-03-01T12:01:05.000Z')).toBe('12:01:05 PM UTC');
+    expect(formatTime(null)).toBe('—');
   });
 
   it('shows a half-open period by its first and last day', () => {

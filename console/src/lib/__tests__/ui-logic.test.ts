@@ -20,15 +20,31 @@ describe('navigation', () => {
       'Customers',
       'Reconciliation',
       'Users',
+      'API keys',
+      'Stripe webhooks',
     ]);
   });
 
   it('follows every feature flag', () => {
     expect(visibleNavItems({ ...flags, billing: false }, { role: 'member' })).toEqual([]);
     // Users are not billing's: admins manage them with billing off too.
-    expect(visibleNavItems({ ...flags, billing: false }, { role: 'admin' }).map((i) => i.label)).toEqual(['Users']);
-    expect(adminTabs({ ...flags, billing: false }).map((t) => t.to)).toEqual(['/admin/users']);
-    expect(adminTabs(flags).map((t) => t.label)).toEqual(['Customers', 'Reconciliation', 'Users']);
+    expect(visibleNavItems({ ...flags, billing: false }, { role: 'admin' }).map((i) => i.label)).toEqual([
+      'Users',
+      'API keys',
+      'Stripe webhooks',
+    ]);
+    expect(adminTabs({ ...flags, billing: false }).map((t) => t.to)).toEqual([
+      '/admin/users',
+      '/admin/api-keys',
+      '/admin/webhooks',
+    ]);
+    expect(adminTabs(flags).map((t) => t.label)).toEqual([
+      'Customers',
+      'Reconciliation',
+      'Users',
+      'API keys',
+      'Stripe webhooks',
+    ]);
     const all = { billing: true, transparency: true, fraudDetection: true, abTesting: true };
     expect(visibleNavItems(all, { role: 'member' }).map((i) => i.label)).toEqual([
       'Billing',

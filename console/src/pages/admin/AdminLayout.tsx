@@ -6,7 +6,7 @@ import { SectionHeading } from '../../components/PageHeader';
 import { Tabs, type TabItem } from '../../components/Tabs';
 import type { FeatureFlags } from '../../lib/types';
 
-/** The admin tabs with these flags: Customers and Reconciliation need billing, Users do not. */
+/** The admin tabs with these flags: Customers and Reconciliation need billing; Users, API keys and Stripe webhooks do not. */
 export function adminTabs(features: FeatureFlags): TabItem[] {
   return [
     ...(features.billing
@@ -16,6 +16,8 @@ export function adminTabs(features: FeatureFlags): TabItem[] {
         ]
       : []),
     { to: '/admin/users', label: 'Users' },
+    { to: '/admin/api-keys', label: 'API keys' },
+    { to: '/admin/webhooks', label: 'Stripe webhooks' },
   ];
 }
 

@@ -1,95 +1,591 @@
-import { BarChart3, FileText } from 'lucide-react';
-import { Link } from 'react-router';
+// Admins: the customers, searched by name, email, external id or id (?q=, in
+// the URL), twenty to a page (?page=). A customer is created once per
+// Idempotency-Key (a double submit or a retry of the same form creates one),
+// and edited with a PATCH of only what changed (metadata is merged by the
+// server: a removed key is sent as null).
+import { BarChart3, ChevronLeft, ChevronRight, FileText, Pencil, Plus, Search, Trash2, X } from 'lucide-react';
+import { useEffect, useId, useRef, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
 import { rememberCustomer, useCustomers } from '../../app/customers';
+import { Dialog } from '../../components/Dialog';
 import { EmailAddress } from '../../components/EmailAddress';
-import { EmptyState, ErrorState, LoadingState } from '../../components/states';
-import { formatDate } from '../../lib/format';
-import { useDocumentTitle } from '../../lib/useDocumentTitle';
+import { describedBy, focusFirstInvalid, TextField } from '../../components/FormField';
+import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
 import { TableScroll } from '../../components/TableScroll';
+import {
+  CUSTOMERS_PAGE_SIZE,
+  customerChange,
+  customerViewParams,
+  draftOf,
+  draftProblems,
+  emptyCustomerDraft,
+  keyFor,
+  metadataRow,
+  newCustomerBody,
+  parseCustomerView,
+  rowField,
+  serverFieldError,
+  type CustomerDraft,
+  type FieldErrors,
+  type SentKey,
+} from '../../lib/adminForms';
+import { api } from '../../lib/billing';
+import { formatDate } from '../../lib/format';
+import type { Customer } from '../../lib/types';
+import { useAsync } from '../../lib/useAsync';
+import { useDocumentTitle } from '../../lib/useDocumentTitle';
+import { usersPageInfo } from '../../lib/users';
 
-/** Admins: every customer, with a way into their usage and invoices. */
+/** How long typing pauses before the search runs. */
+const SEARCH_DELAY_MS = 300;
+
+/** Admins: every customer, with a way into their usage and invoices, and to create and edit them. */
 export function CustomersPage() {
   useDocumentTitle('Customers');
-  const customers = useCustomers();
-  if (customers.error)
-    return <ErrorState error={customers.error} title="Customers could not be loaded" onRetry={customers.reload} />;
-  if (!customers.data) return <LoadingState label="Loading customers…" rows={5} />;
-  if (customers.data.length === 0) {
-    return (
-      <EmptyState title="No customers yet">
-        <p>
-          Create one with <code>billingd customer create</code> or <code>POST /api/v1/billing/customers</code>.
-        </p>
-      </EmptyState>
-    );
-  }
+  const [params, setParams] = useSearchParams();
+  const view = parseCustomerView(params);
+  const shared = useCustomers();
+  const list = useAsync(
+    (signal) =>
+      api.customers(
+        { q: view.q, limit: CUSTOMERS_PAGE_SIZE, offset: (view.page - 1) * CUSTOMERS_PAGE_SIZE },
+        { signal },
+      ),
+    [view.q, view.page],
+  );
+  const [dialog, setDialog] = useState<{ kind: 'new' } | { kind: 'edit'; customer: Customer } | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+
+  const search = (q: string) => setParams(customerViewParams({ q, page: 1 }), { replace: true });
+  const toPage = (page: number) => setParams(customerViewParams({ q: view.q, page }));
+
+  const onSaved = (customer: Customer, created: boolean) => {
+    setDialog(null);
+    setDone(created ? `Created ${customer.name}.` : `Saved the changes to ${customer.name}.`);
+    list.reload();
+    // The customer pickers (billing pages, users) read the shared list.
+    shared.reload();
+  };
+
+  const customers = list.data?.data;
+  const info = customers ? usersPageInfo(view.page, customers.length, list.data?.next_offset ?? null) : null;
+
   return (
     <section className="card card-flush" aria-labelledby="customers-title">
-      <div className="card-head card-pad">
-        <h2 id="customers-title">Customers</h2>
-        <p className="muted">Choose a customer to see their billing as they see it.</p>
+      <div className="card-head card-pad card-head-row">
+        <div className="card-head-text">
+          <h2 id="customers-title">Customers</h2>
+          <p className="muted">Choose a customer to see their billing as they see it, or edit their details.</p>
+        </div>
+        <button type="button" className="button button-primary" onClick={() => setDialog({ kind: 'new' })}>
+          <Plus aria-hidden="true" size={16} /> New customer
+        </button>
       </div>
-      <TableScroll label="Customers">
-        <table className="table table-stack table-customers" data-testid="customer-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Country</th>
-              <th scope="col">Since</th>
-              <th scope="col" className="actions-col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {customers.data.map((customer) => {
-              const query = `?customer=${encodeURIComponent(customer.id)}`;
-              return (
-                <tr key={customer.id} data-customer={customer.id}>
-                  <th scope="row">
-                    <span className="cell-title">{customer.name}</span>
-                    <span className="cell-sub">
-                      <code>{customer.id}</code>
-                    </span>
+      <SearchBox value={view.q} onSearch={search} />
+      {done && (
+        <p className="row-done card-notice" role="status" data-testid="customer-done">
+          {done}
+        </p>
+      )}
+      {list.error ? (
+        <div className="card-pad">
+          <ErrorState error={list.error} title="Customers could not be loaded" onRetry={list.reload} />
+        </div>
+      ) : !customers || !info ? (
+        <div className="card-pad">
+          <LoadingState label="Loading customers…" rows={5} />
+        </div>
+      ) : customers.length === 0 ? (
+        <div className="card-pad">
+          {view.q ? (
+            <EmptyState title="No customers match this search">
+              <p>
+                Nothing has “{view.q}” in its name, email or external id, or has it as its id.{' '}
+                <button type="button" className="link-button" onClick={() => search('')}>
+                  Clear the search
+                </button>
+              </p>
+            </EmptyState>
+          ) : view.page > 1 ? (
+            <EmptyState title="No customers on this page">
+              <p>
+                <button type="button" className="link-button" onClick={() => toPage(1)}>
+                  Go to the first page
+                </button>
+              </p>
+            </EmptyState>
+          ) : (
+            <EmptyState title="No customers yet">
+              <p>Create the first one with “New customer”.</p>
+            </EmptyState>
+          )}
+        </div>
+      ) : (
+        <>
+          <TableScroll label="Customers">
+            <table className="table table-stack table-customers" data-testid="customer-table">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">External id</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Country</th>
+                  <th scope="col">Since</th>
+                  <th scope="col" className="actions-col">
+                    <span className="visually-hidden">Actions</span>
                   </th>
-                  <td data-label="Email">{customer.email ? <EmailAddress email={customer.email} /> : '—'}</td>
-                  <td data-label="Country" className="nowrap">
-                    {customer.country ?? '—'} · {customer.currency}
-                  </td>
-                  <td data-label="Since" className="nowrap">
-                    {formatDate(customer.created_at)}
-                  </td>
-                  <td className="actions-cell">
-                    <div className="actions actions-text">
-                      <Link
-                        to={`/billing/usage${query}`}
-                        className="button button-secondary button-small"
-                        onClick={() => rememberCustomer(customer.id)}
-                        title="Usage"
-                      >
-                        <BarChart3 aria-hidden="true" size={16} />
-                        <span className="button-label">Usage</span>
-                        <span className="visually-hidden"> of {customer.name}</span>
-                      </Link>
-                      <Link
-                        to={`/billing/invoices${query}`}
-                        className="button button-secondary button-small"
-                        onClick={() => rememberCustomer(customer.id)}
-                        title="Invoices"
-                      >
-                        <FileText aria-hidden="true" size={16} />
-                        <span className="button-label">Invoices</span>
-                        <span className="visually-hidden"> of {customer.name}</span>
-                      </Link>
-                    </div>
-                  </td>
                 </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </TableScroll>
+              </thead>
+              <tbody aria-busy={list.loading}>
+                {customers.map((customer) => (
+                  <CustomerRow
+                    key={customer.id}
+                    customer={customer}
+                    onEdit={() => setDialog({ kind: 'edit', customer })}
+                  />
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
+          {(info.hasPrevious || info.hasNext) && (
+            <nav className="pagination" aria-label="Pages">
+              <p className="page-info" aria-live="polite" data-testid="page-info">
+                Showing {info.first}–{info.last} · Page {info.page}
+              </p>
+              <div className="pagination-buttons">
+                <button
+                  type="button"
+                  className="button button-secondary"
+                  disabled={!info.hasPrevious}
+                  onClick={() => toPage(view.page - 1)}
+                >
+                  <ChevronLeft aria-hidden="true" size={16} /> Previous
+                </button>
+                <button
+                  type="button"
+                  className="button button-secondary"
+                  disabled={!info.hasNext}
+                  onClick={() => toPage(view.page + 1)}
+                >
+                  Next <ChevronRight aria-hidden="true" size={16} />
+                </button>
+              </div>
+            </nav>
+          )}
+        </>
+      )}
+      {dialog && (
+        <CustomerDialog
+          customer={dialog.kind === 'edit' ? dialog.customer : null}
+          onCancel={() => setDialog(null)}
+          onSaved={onSaved}
+        />
+      )}
     </section>
+  );
+}
+
+/**
+ * The search field: the URL's `q` runs when typing pauses. Its text follows the
+ * URL when that changes elsewhere (back, "Clear the search").
+ */
+function SearchBox({ value, onSearch }: { value: string; onSearch: (q: string) => void }) {
+  const id = useId();
+  const [text, setText] = useState(value);
+  const [urlValue, setUrlValue] = useState(value);
+  if (urlValue !== value) {
+    setUrlValue(value);
+    if (text.trim() !== value) setText(value);
+  }
+  const latest = useRef(onSearch);
+  useEffect(() => {
+    latest.current = onSearch;
+  });
+  useEffect(() => {
+    if (text.trim() === value) return;
+    const timer = setTimeout(() => latest.current(text.trim()), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [text, value]);
+  return (
+    <div role="search" className="filters search-bar">
+      <div className="field search-field">
+        <label htmlFor={id}>Search customers</label>
+        <div className="input-with-icon">
+          <Search aria-hidden="true" size={16} className="input-icon" />
+          <input
+            id={id}
+            type="search"
+            value={text}
+            maxLength={200}
+            autoComplete="off"
+            onChange={(event) => setText(event.target.value)}
+            onKeyDown={(event) => {
+              // Enter searches at once.
+              if (event.key === 'Enter') onSearch(text.trim());
+            }}
+            aria-describedby={`${id}-hint`}
+          />
+          {text && (
+            <button
+              type="button"
+              className="icon-button input-clear"
+              onClick={() => {
+                setText('');
+                onSearch('');
+              }}
+            >
+              <X aria-hidden="true" size={16} />
+              <span className="visually-hidden">Clear the search</span>
+            </button>
+          )}
+        </div>
+        <span className="field-hint" id={`${id}-hint`}>
+          Part of a name, email or external id (any case), or a customer id.
+        </span>
+      </div>
+    </div>
+  );
+}
+
+function CustomerRow({ customer, onEdit }: { customer: Customer; onEdit: () => void }) {
+  const query = `?customer=${encodeURIComponent(customer.id)}`;
+  return (
+    <tr data-customer={customer.id}>
+      <th scope="row">
+        <span className="cell-title">{customer.name}</span>
+        <span className="cell-sub">
+          <code>{customer.id}</code>
+        </span>
+      </th>
+      <td data-label="External id" data-testid="customer-external-id">
+        {customer.external_id ? <code className="cell-code">{customer.external_id}</code> : '—'}
+      </td>
+      <td data-label="Email">{customer.email ? <EmailAddress email={customer.email} /> : '—'}</td>
+      <td data-label="Country" className="nowrap">
+        {customer.country ?? '—'} · {customer.currency}
+      </td>
+      <td data-label="Since" className="nowrap">
+        {formatDate(customer.created_at)}
+      </td>
+      <td className="actions-cell">
+        <div className="actions actions-text">
+          <Link
+            to={`/billing/usage${query}`}
+            className="button button-secondary button-small"
+            onClick={() => rememberCustomer(customer.id)}
+            title="Usage"
+          >
+            <BarChart3 aria-hidden="true" size={16} />
+            <span className="button-label">Usage</span>
+            <span className="visually-hidden"> of {customer.name}</span>
+          </Link>
+          <Link
+            to={`/billing/invoices${query}`}
+            className="button button-secondary button-small"
+            onClick={() => rememberCustomer(customer.id)}
+            title="Invoices"
+          >
+            <FileText aria-hidden="true" size={16} />
+            <span className="button-label">Invoices</span>
+            <span className="visually-hidden"> of {customer.name}</span>
+          </Link>
+          <button type="button" className="button button-secondary button-small" onClick={onEdit} title="Edit">
+            <Pencil aria-hidden="true" size={16} />
+            <span className="button-label">Edit</span>
+            <span className="visually-hidden"> {customer.name}</span>
+          </button>
+        </div>
+      </td>
+    </tr>
+  );
+}
+
+/** New customer (customer null) or Edit: the same fields, but the currency is fixed once created. */
+function CustomerDialog({
+  customer,
+  onCancel,
+  onSaved,
+}: {
+  customer: Customer | null;
+  onCancel: () => void;
+  onSaved: (customer: Customer, created: boolean) => void;
+}) {
+  const creating = customer === null;
+  const [draft, setDraft] = useState<CustomerDraft>(() => (customer ? draftOf(customer) : emptyCustomerDraft()));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [failure, setFailure] = useState<Error | null>(null);
+  const [busy, setBusy] = useState(false);
+  // One request at a time, even when submit fires twice before React re-renders.
+  const sending = useRef(false);
+  // The Idempotency-Key of the last creation sent, with its body.
+  const sent = useRef<SentKey | null>(null);
+  const bodyRef = useRef<HTMLDivElement>(null);
+  const failureId = useId();
+
+  const change = customer ? customerChange(customer, draft) : null;
+  const unchanged = change !== null && Object.keys(change).length === 0;
+
+  const update = (patch: Partial<CustomerDraft>, fields: string[]) => {
+    setDraft((current) => ({ ...current, ...patch }));
+    // A field's error goes when it is edited.
+    if (fields.some((field) => errors[field])) {
+      setErrors(({ ...rest }) => {
+        for (const field of fields) delete rest[field];
+        return rest;
+      });
+    }
+  };
+
+  const submit = async () => {
+    if (sending.current) return;
+    const problems = draftProblems(draft, creating);
+    setErrors(problems);
+    setFailure(null);
+    if (Object.keys(problems).length > 0) {
+      focusFirstInvalid(bodyRef.current);
+      return;
+    }
+    if (!creating && unchanged) return;
+    sending.current = true;
+    setBusy(true);
+    try {
+      let saved: Customer;
+      if (customer) {
+        saved = await api.updateCustomer(customer.id, change ?? {});
+      } else {
+        const body = newCustomerBody(draft);
+        sent.current = keyFor(sent.current, body);
+        saved = await api.createCustomer(body, sent.current.key);
+      }
+      onSaved(saved, creating);
+    } catch (caught) {
+      const fieldErrors = serverFieldError(caught, draft.metadata);
+      if (fieldErrors) {
+        setErrors(fieldErrors);
+        focusFirstInvalid(bodyRef.current);
+      } else {
+        setFailure(caught instanceof Error ? caught : new Error(String(caught)));
+      }
+    } finally {
+      sending.current = false;
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog
+      title={customer ? `Edit ${customer.name}` : 'New customer'}
+      testId="customer-dialog"
+      busy={busy}
+      wide
+      onClose={onCancel}
+      onSubmit={() => void submit()}
+      actions={
+        <>
+          <button type="button" className="button button-secondary" onClick={onCancel} disabled={busy}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={busy || unchanged}
+            aria-busy={busy}
+            aria-describedby={failure ? failureId : undefined}
+          >
+            {busy && <Spinner />}
+            {creating ? 'Create customer' : 'Save changes'}
+          </button>
+        </>
+      }
+    >
+      <div className="form form-grid" ref={bodyRef}>
+        <TextField
+          label="Name"
+          field="name"
+          value={draft.name}
+          onChange={(name) => update({ name }, ['name'])}
+          error={errors.name}
+          maxLength={200}
+          aria-required="true"
+          autoComplete="off"
+          span
+        />
+        <TextField
+          label="Email"
+          field="email"
+          type="email"
+          value={draft.email}
+          onChange={(email) => update({ email }, ['email'])}
+          error={errors.email}
+          hint={creating ? 'Where invoices go. Optional.' : 'Empty removes it.'}
+          maxLength={254}
+          autoComplete="off"
+        />
+        <TextField
+          label="External id"
+          field="external_id"
+          value={draft.externalId}
+          onChange={(externalId) => update({ externalId }, ['external_id'])}
+          error={errors.external_id}
+          hint={creating ? 'Your own id for them; unique. Optional.' : 'Unique among customers. Empty removes it.'}
+          maxLength={128}
+          autoComplete="off"
+          spellCheck={false}
+        />
+        <TextField
+          label="Country"
+          field="country"
+          value={draft.country}
+          onChange={(country) => update({ country }, ['country'])}
+          error={errors.country}
+          hint="ISO 3166-1 code, e.g. DE."
+          maxLength={2}
+          autoComplete="off"
+          spellCheck={false}
+        />
+        {creating ? (
+          <TextField
+            label="Currency"
+            field="currency"
+            value={draft.currency}
+            onChange={(currency) => update({ currency }, ['currency'])}
+            error={errors.currency}
+            hint="ISO 4217 code. It cannot be changed later."
+            maxLength={3}
+            autoComplete="off"
+            spellCheck={false}
+          />
+        ) : (
+          <TextField
+            label="Currency"
+            field="currency"
+            value={draft.currency}
+            onChange={() => undefined}
+            error={errors.currency}
+            hint="Cannot be changed: the customer's invoices and prices are in this currency."
+            readOnly
+            className="input-readonly"
+          />
+        )}
+        <MetadataEditor
+          rows={draft.metadata}
+          errors={errors}
+          onChange={(metadata, fields) => update({ metadata }, ['metadata', ...fields])}
+        />
+      </div>
+      {failure && (
+        <p className="form-error" role="alert" id={failureId} data-testid="customer-dialog-error">
+          {failure.message}
+        </p>
+      )}
+    </Dialog>
+  );
+}
+
+function MetadataEditor({
+  rows,
+  errors,
+  onChange,
+}: {
+  rows: CustomerDraft['metadata'];
+  errors: FieldErrors;
+  onChange: (rows: CustomerDraft['metadata'], fields: string[]) => void;
+}) {
+  const id = useId();
+  const groupError = errors.metadata;
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const listRef = useRef<HTMLDivElement>(null);
+  const add = () => {
+    onChange([...rows, metadataRow()], []);
+    // Focus the new row's key.
+    requestAnimationFrame(() =>
+      listRef.current?.querySelector<HTMLInputElement>('.metadata-row:last-child input')?.focus(),
+    );
+  };
+  return (
+    <fieldset
+      className="metadata span-2"
+      data-field="metadata"
+      aria-describedby={describedBy(hintId, groupError && errorId)}
+    >
+      <legend>Metadata</legend>
+      <span className="field-hint" id={hintId}>
+        Your own key-value pairs: keys of up to 40 characters without [ ], values of up to 500.
+      </span>
+      {groupError && (
+        <span className="field-error" id={errorId}>
+          {groupError}
+        </span>
+      )}
+      <div className="metadata-rows" ref={listRef}>
+        {rows.map((row, index) => {
+          const rowError = errors[rowField(row)];
+          const rowErrorId = `${id}-${row.id}-error`;
+          const set = (patch: Partial<typeof row>) =>
+            onChange(
+              rows.map((r) => (r.id === row.id ? { ...r, ...patch } : r)),
+              [rowField(row)],
+            );
+          return (
+            <div className="metadata-row" key={row.id} data-metadata-row={row.key}>
+              <div className="field">
+                <label htmlFor={`${id}-${row.id}-key`}>
+                  Key <span className="visually-hidden">{index + 1}</span>
+                </label>
+                <input
+                  id={`${id}-${row.id}-key`}
+                  value={row.key}
+                  maxLength={40}
+                  autoComplete="off"
+                  spellCheck={false}
+                  onChange={(event) => set({ key: event.target.value })}
+                  aria-invalid={rowError ? true : undefined}
+                  aria-describedby={rowError ? rowErrorId : undefined}
+                />
+              </div>
+              <div className="field">
+                <label htmlFor={`${id}-${row.id}-value`}>
+                  Value <span className="visually-hidden">{index + 1}</span>
+                </label>
+                <input
+                  id={`${id}-${row.id}-value`}
+                  value={row.value}
+                  maxLength={500}
+                  autoComplete="off"
+                  onChange={(event) => set({ value: event.target.value })}
+                  aria-invalid={rowError ? true : undefined}
+                  aria-describedby={rowError ? rowErrorId : undefined}
+                />
+              </div>
+              <button
+                type="button"
+                className="icon-button metadata-remove"
+                title="Remove"
+                onClick={() =>
+                  onChange(
+                    rows.filter((r) => r.id !== row.id),
+                    [rowField(row)],
+                  )
+                }
+              >
+                <Trash2 aria-hidden="true" size={16} />
+                <span className="visually-hidden">Remove {row.key ? `the key ${row.key}` : `row ${index + 1}`}</span>
+              </button>
+              {rowError && (
+                <span className="field-error metadata-error" id={rowErrorId}>
+                  {rowError}
+                </span>
+              )}
+            </div>
+          );
+        })}
+      </div>
+      <div>
+        <button type="button" className="button button-secondary button-small" onClick={add}>
+          <Plus aria-hidden="true" size={16} /> Add a key
+        </button>
+      </div>
+    </fieldset>
   );
 }
