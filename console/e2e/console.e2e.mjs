@@ -1554,14 +1554,14 @@ describe('a fresh install: no Stripe, a small request budget', () => {
   let freshContext;
   let freshPage;
   before(async () => {
-    // billing=40/15m: the budget runs low within a few pages. Cookie sessions
-    // may get a group of their own; the test follows whichever group answers.
+    // console=40/15m: the budget of cookie sessions (billing and admin routes)
+    // runs low within a few pages; billing=40/15m for bearer callers alike.
     fresh = await startBillingd({
       billingd: BILLINGD,
       consoleDir: CONSOLE_DIR,
       fakeStripe: FAKE_STRIPE,
       stripe: false,
-      env: { RATE_LIMITS: 'billing=40/15m' },
+      env: { RATE_LIMITS: 'billing=40/15m,console=40/15m' },
     });
     freshBrowser = await chromium.launch({
       executablePath: CHROMIUM,
