@@ -585,7 +585,33 @@ describe('console', () => {
     try {
       await page.goto('/admin/reconciliation');
       await page.getByRole('heading', { name: 'No reconciliations yet' }).waitFor();
-      await page.getByLabel('Billing period').fill('2025-01');
+      const period = page.getByLabel('Billing period');
+      // One Tab stop: a text field (YYYY-MM), not the browser's month parts; the last closed month preselected.
+      assert.match(await period.inputValue(), /^\d{4}-(0[1-9]|1[0-2])$/);
+      assert.equal(await period.getAttribute('type'), 'text');
+      await period.focus();
+      await page.keyboard.press('Tab');
+      assert.equal(
+        await page.evaluate(() => document.activeElement?.textContent?.trim()),
+        'Run reconciliation',
+        'one Tab stop from the billing period to the Run button',
+      );
+      await page.keyboard.press('Shift+Tab');
+      assert.equal(await period.evaluate((el) => el === document.activeElement), true, 'and one back');
+      // Its format is said with it.
+      assert.match(
+        await period.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby'))?.textContent),
+        /YYYY-MM/,
+      );
+      // Not a month: said with the field, focus back on it, nothing sent.
+      await period.fill('2025-13');
+      await page.getByRole('button', { name: 'Run reconciliation' }).click();
+      await page.getByText('Not a month: use YYYY-MM').waitFor();
+      assert.equal(await period.getAttribute('aria-invalid'), 'true');
+      await page.waitForFunction(() => document.activeElement?.getAttribute('aria-invalid') === 'true');
+      assert.equal(runs, 0, 'an invalid period is not sent');
+      await period.fill('2025-01');
+      assert.equal(await period.getAttribute('aria-invalid'), null);
       await page.getByRole('button', { name: 'Run reconciliation' }).click();
       await page.getByRole('heading', { name: 'A reconciliation is already running' }).waitFor();
       await page.getByRole('button', { name: 'Try again' }).click();

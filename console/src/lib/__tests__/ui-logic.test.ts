@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { visibleNavItems } from '../../components/Shell';
 import { adminTabs } from '../../pages/admin/AdminLayout';
-import { keepKeyAfter, lastClosedMonth } from '../../pages/admin/ReconciliationPage';
+import { isYearMonth, keepKeyAfter, lastClosedMonth } from '../../pages/admin/ReconciliationPage';
 import { safeNext } from '../../pages/LoginPage';
 import { ApiError } from '../api';
 import { isOverdue, invoiceTitle } from '../invoices';
@@ -80,6 +80,15 @@ describe('reconciliation requests', () => {
     expect(lastClosedMonth(new Date('2025-01-01T00:30:00Z'))).toBe('2024-12');
     expect(lastClosedMonth(new Date('2025-10-31T23:59:59Z'))).toBe('2025-09');
     expect(lastClosedMonth(new Date('2025-11-01T00:00:00Z'))).toBe('2025-10');
+  });
+
+  it('takes a billing period only as YYYY-MM with a real month', () => {
+    expect(isYearMonth('2025-01')).toBe(true);
+    expect(isYearMonth('2024-12')).toBe(true);
+    expect(isYearMonth(lastClosedMonth(new Date()))).toBe(true);
+    for (const text of ['', '2025-1', '2025-13', '2025-00', '25-01', '2025/01', '2025-01-01', ' 2025-01', 'Jan 2025']) {
+      expect(isYearMonth(text), text).toBe(false);
+    }
   });
 });
 

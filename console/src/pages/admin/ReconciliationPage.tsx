@@ -3,8 +3,9 @@
 // a retry after a lost answer does not run it twice); the history lists past
 // runs, and any run can be opened to see its findings.
 import { AlertTriangle, CheckCircle2, History, PlayCircle } from 'lucide-react';
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import { focusFirstInvalid, TextField } from '../../components/FormField';
 import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
 import { NumCell, NumHeader } from '../../components/table';
 import { ApiError } from '../../lib/api';
@@ -43,6 +44,11 @@ export function lastClosedMonth(now: Date): string {
   const year = now.getUTCFullYear();
   const month = now.getUTCMonth(); // 0-based: the previous month's 1-based number
   return month === 0 ? `${year - 1}-12` : `${year}-${String(month).padStart(2, '0')}`;
+}
+
+/** A month written YYYY-MM, as the API takes a period ("2025-13" and "2025-1" are not). */
+export function isYearMonth(text: string): boolean {
+  return /^\d{4}-(0[1-9]|1[0-2])$/.test(text);
 }
 
 const RUN_STATUS_LABELS: Record<string, string> = {
@@ -126,12 +132,17 @@ export function ReconciliationPage() {
 }
 
 function RunForm({ onCompleted }: { onCompleted: (result: Reconciliation) => void }) {
-  const periodId = useId();
-  // The last closed month, which the server also takes when none is sent.
-  const [period, setPeriod] = useState(() => lastClosedMonth(new Date()));
+  // The last closed month, which the server also takes when none is sent (an
+  // empty field). A text field, not <input type="month">: one Tab stop, where
+  // Chromium's month input has one per part.
+  const [text, setText] = useState(() => lastClosedMonth(new Date()));
+  const [touched, setTouched] = useState(false);
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const keyRef = useRef<string | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  const period = text.trim();
+  const invalid = period !== '' && !isYearMonth(period);
 
   // A different request gets a different key.
   useEffect(() => {
@@ -155,6 +166,11 @@ function RunForm({ onCompleted }: { onCompleted: (result: Reconciliation) => voi
   };
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
+    if (invalid) {
+      setTouched(true);
+      focusFirstInvalid(formRef.current);
+      return;
+    }
     void run();
   };
 
@@ -168,22 +184,25 @@ function RunForm({ onCompleted }: { onCompleted: (result: Reconciliation) => voi
           difference above the tolerance.
         </p>
       </div>
-      <form className="run-form" onSubmit={onSubmit}>
-        <div className="field">
-          <label htmlFor={periodId}>Billing period</label>
-          <input
-            id={periodId}
-            type="month"
-            value={period}
-            onChange={(event) => setPeriod(event.target.value)}
-            aria-describedby={`${periodId}-hint`}
-            placeholder="YYYY-MM"
-            pattern="\d{4}-\d{2}"
-          />
-          <span className="field-hint" id={`${periodId}-hint`}>
-            Billing periods starting in this month (UTC).
-          </span>
-        </div>
+      <form className="run-form" onSubmit={onSubmit} noValidate ref={formRef}>
+        <TextField
+          label="Billing period"
+          value={text}
+          onChange={(value) => {
+            setText(value);
+            // Said again only once the field is left or the form sent.
+            setTouched(false);
+          }}
+          onBlur={() => setTouched(true)}
+          hint="YYYY-MM: the billing periods starting in this month (UTC)."
+          error={touched && invalid ? 'Not a month: use YYYY-MM, for example 2025-01.' : undefined}
+          field="period"
+          type="text"
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="YYYY-MM"
+          maxLength={7}
+        />
         <button type="submit" className="button button-primary" disabled={running} aria-busy={running}>
           {running ? <Spinner /> : <PlayCircle aria-hidden="true" size={18} />}
           {running ? 'Reconciling…' : 'Run reconciliation'}
