@@ -1706,39 +1706,59 @@ describe('billing turned off', () => {
     await off?.stop();
   });
 
-  test('the welcome and turned-off pages keep the top bar, fit, and pass axe-core', async () => {
+  test('the welcome and turned-off pages keep the top bar, have one h1, fit, and pass axe-core', async () => {
     const found = [];
     const problems = [];
     for (const width of [390, 820, 1440]) {
-      const ctx = await offBrowser.newContext({
-        baseURL: off.baseUrl,
-        viewport: { width, height: 860 },
-        locale: 'en-US',
-        timezoneId: 'UTC',
-      });
-      const p = await ctx.newPage();
-      p.setDefaultTimeout(15_000);
-      await p.goto('/login');
-      await p.getByLabel('Email').fill(MEMBER);
-      await p.getByLabel('Password').fill(DEMO_PASSWORD);
-      await p.getByRole('button', { name: 'Sign in' }).click();
-      await p.getByRole('heading', { name: 'Nothing to show yet' }).waitFor();
-      const heights = [];
-      for (const [name, target, ready] of [
-        ['billing-off-home', null, 'Nothing to show yet'],
-        ['billing-off-usage', '/billing/usage', 'Billing is turned off'],
+      // A member's pages, then an admin's: the Admin section's turned-off tabs are inside its layout.
+      for (const [email, pages] of [
+        [
+          MEMBER,
+          [
+            ['billing-off-home', null, 'Nothing to show yet'],
+            ['billing-off-usage', '/billing/usage', 'Billing is turned off'],
+          ],
+        ],
+        [
+          ADMIN,
+          [
+            ['billing-off-admin-home', null, 'Nothing to show yet'],
+            ['billing-off-admin-customers', '/admin/customers', 'Billing is turned off'],
+            ['billing-off-admin-reconciliation', '/admin/reconciliation', 'Billing is turned off'],
+          ],
+        ],
       ]) {
-        if (target) await p.goto(target);
-        await p.getByRole('heading', { name: ready }).waitFor();
-        const report = await layoutReport(p);
-        problems.push(...report.problems.map((x) => `${width} px ${name}: ${x}`));
-        heights.push(report.header);
-        found.push(...(await axeViolations(p, `${name} @${width}`)));
-        if (SHOT_WIDTHS.has(width))
-          await p.screenshot({ path: path.join(SHOTS, `layout-${width}-${name}.png`), fullPage: true });
+        const ctx = await offBrowser.newContext({
+          baseURL: off.baseUrl,
+          viewport: { width, height: 860 },
+          locale: 'en-US',
+          timezoneId: 'UTC',
+        });
+        const p = await ctx.newPage();
+        p.setDefaultTimeout(15_000);
+        await p.goto('/login');
+        await p.getByLabel('Email').fill(email);
+        await p.getByLabel('Password').fill(DEMO_PASSWORD);
+        await p.getByRole('button', { name: 'Sign in' }).click();
+        await p.getByRole('heading', { name: 'Nothing to show yet' }).waitFor();
+        const heights = [];
+        for (const [name, target, ready] of pages) {
+          if (target) await p.goto(target);
+          await p.getByRole('heading', { name: ready }).waitFor();
+          // Every page state has exactly one h1 (a section's own, or the notice's when it is the whole page).
+          const h1s = await p.locator('h1').allTextContents();
+          if (h1s.length !== 1) problems.push(`${width} px ${name}: ${h1s.length} h1 elements: ${JSON.stringify(h1s)}`);
+          const report = await layoutReport(p);
+          problems.push(...report.problems.map((x) => `${width} px ${name}: ${x}`));
+          heights.push(report.header);
+          found.push(...(await axeViolations(p, `${name} @${width}`)));
+          if (SHOT_WIDTHS.has(width))
+            await p.screenshot({ path: path.join(SHOTS, `layout-${width}-${name}.png`), fullPage: true });
+        }
+        if (new Set(heights).size !== 1)
+          problems.push(`${width} px ${email}: the top bar's height differs: ${heights}`);
+        await ctx.close();
       }
-      if (new Set(heights).size !== 1) problems.push(`${width} px: the top bar's height differs: ${heights}`);
-      await ctx.close();
     }
     assert.deepEqual(problems, [], problems.join('\n'));
     assert.deepEqual(found, [], `axe-core violations:\n${found.join('\n')}`);

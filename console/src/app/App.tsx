@@ -50,10 +50,11 @@ export function App() {
           }
         >
           <Route index element={<AdminIndex />} />
+          {/* In the Admin section, whose h1 is the layout's: a turned-off notice's title is an h2. */}
           <Route
             path="customers"
             element={
-              <RequireFeature feature="billing">
+              <RequireFeature feature="billing" inSection>
                 <CustomersPage />
               </RequireFeature>
             }
@@ -61,7 +62,7 @@ export function App() {
           <Route
             path="reconciliation"
             element={
-              <RequireFeature feature="billing">
+              <RequireFeature feature="billing" inSection>
                 <ReconciliationPage />
               </RequireFeature>
             }

@@ -67,19 +67,30 @@ const FEATURE_NAMES: Record<keyof FeatureFlags, string> = {
   abTesting: 'A/B testing',
 };
 
-export function RequireFeature({ feature, children }: { feature: keyof FeatureFlags; children: ReactNode }) {
+export function RequireFeature({
+  feature,
+  inSection = false,
+  children,
+}: {
+  feature: keyof FeatureFlags;
+  /**
+   * A page inside a section whose layout has the h1 (Admin): the notice's title
+   * is then an h2 under it, so the page keeps one h1.
+   */
+  inSection?: boolean;
+  children: ReactNode;
+}) {
   const { features } = useSession();
   if (!features[feature]) {
-    return (
-      <div className="page">
-        <EmptyState page title={`${FEATURE_NAMES[feature]} is turned off`}>
-          <p>
-            This server runs with {FEATURE_NAMES[feature].toLowerCase()} disabled. An operator can turn it on in the
-            server's configuration.
-          </p>
-        </EmptyState>
-      </div>
+    const notice = (
+      <EmptyState page={!inSection} title={`${FEATURE_NAMES[feature]} is turned off`}>
+        <p>
+          This server runs with {FEATURE_NAMES[feature].toLowerCase()} disabled. An operator can turn it on in the
+          server's configuration.
+        </p>
+      </EmptyState>
     );
+    return inSection ? notice : <div className="page">{notice}</div>;
   }
   return <>{children}</>;
 }

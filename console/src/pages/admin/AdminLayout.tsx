@@ -36,7 +36,8 @@ export function AdminLayout() {
         <div className="section-header">
           <SectionHeading
             title="Admin"
-            page={adminTabs(features).find((tab) => location.pathname.startsWith(tab.to))?.label}
+            // Every admin page's name, its tab hidden or not ("Admin: Customers" with billing off too).
+            page={adminTabs({ ...features, billing: true }).find((tab) => location.pathname.startsWith(tab.to))?.label}
             icon={<ShieldCheck aria-hidden="true" size={22} />}
           />
         </div>
