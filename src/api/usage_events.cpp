@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "http/headers.hpp"
+#include "http/request.hpp"
 
 namespace meterline::api {
 
@@ -17,26 +18,6 @@ namespace json = boost::json;
 std::string StringField(const json::object& obj, const char* key) {
   auto it = obj.find(key);
   return it != obj.end() && it->value().is_string() ? std::string(it->value().as_string()) : "";
-}
-
-// %XX escapes decoded; anything else kept as it is.
-std::string PercentDecoded(std::string_view text) {
-  auto hex = [](char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
 }
 
 constexpr std::string_view kEventFields[] = {"id",        "customer_id", "external_customer_id", "metric", "value",
@@ -127,7 +108,7 @@ std::optional<json::value> BinaryCloudEvent(const http::Headers& headers, const 
     std::string attribute = name.substr(3);
     for (char& c : attribute) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     // Header values are percent-encoded where needed (CloudEvents HTTP binding 3.1.3.2).
-    event[attribute] = PercentDecoded(value);
+    event[attribute] = http::PercentDecode(value);
   }
   event["data"] = body;
   return json::value(std::move(event));

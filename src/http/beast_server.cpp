@@ -56,27 +56,6 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-// Percent-decodes a path (not '+', which is literal in paths).
-std::string DecodePath(std::string_view path) {
-  std::string out;
-  out.reserve(path.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '%' && i + 2 < path.size() && hex(path[i + 1]) >= 0 && hex(path[i + 2]) >= 0) {
-      out += static_cast<char>(hex(path[i + 1]) * 16 + hex(path[i + 2]));
-      i += 2;
-    } else {
-      out += path[i];
-    }
-  }
-  return out;
-}
-
 constexpr size_t kDefaultMaxConnections = 10000;
 // After accept() fails (no descriptors, or anything else), wait this long
 // before the next attempt, doubling up to the last; a success starts over.
@@ -479,7 +458,7 @@ class BeastServer final : public Server {
         request.target = std::string(header.target());
         std::string_view target = request.target;
         auto question = target.find('?');
-        request.path = DecodePath(target.substr(0, question));
+        request.path = PercentDecode(target.substr(0, question));
         if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
         for (const auto& field : header) {
           request.headers.Add(std::string(field.name_string()), std::string(field.value()));

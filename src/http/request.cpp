@@ -13,13 +13,20 @@ int HexValue(char c) {
   return -1;
 }
 
-// Decodes %XX escapes and '+' (as space, per application/x-www-form-urlencoded).
-std::string DecodeComponent(std::string_view text) {
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string PercentDecode(std::string_view text, bool plus_as_space) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (c == '+') {
+    if (c == '+' && plus_as_space) {
       out += ' ';
     } else if (c == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
       out += static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2]));
@@ -30,14 +37,6 @@ std::string DecodeComponent(std::string_view text) {
   }
   return out;
 }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 const char* MethodName(Method method) {
   switch (method) {
@@ -73,9 +72,9 @@ std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view que
     if (part.empty()) continue;
     size_t eq = part.find('=');
     if (eq == std::string_view::npos) {
-      out.emplace_back(DecodeComponent(part), "");
+      out.emplace_back(PercentDecode(part, true), "");
     } else {
-      out.emplace_back(DecodeComponent(part.substr(0, eq)), DecodeComponent(part.substr(eq + 1)));
+      out.emplace_back(PercentDecode(part.substr(0, eq), true), PercentDecode(part.substr(eq + 1), true));
     }
   }
   return out;

@@ -53,6 +53,11 @@ struct Request {
   std::optional<std::string> Cookie(std::string_view name) const;
 };
 
+// Decodes %XX escapes; a malformed escape is kept literally. `plus_as_space`
+// for application/x-www-form-urlencoded text (query strings), not for paths
+// or header values, where '+' is itself.
+std::string PercentDecode(std::string_view text, bool plus_as_space = false);
+
 // Parses "a=1&b=x%20y" into decoded pairs in order. Malformed escapes are kept literally.
 std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view query);
 

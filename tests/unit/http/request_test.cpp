@@ -43,3 +43,20 @@ TEST(HeadersTest, LookupIsCaseInsensitiveAndSetReplaces) {
 
 }  // namespace
 }  // namespace meterline::http
+
+namespace meterline::http {
+namespace {
+
+TEST(PercentDecodeTest, DecodesEscapesAndKeepsMalformedOnes) {
+  EXPECT_EQ(PercentDecode("%2Fad-server%2Feu"), "/ad-server/eu");
+  EXPECT_EQ(PercentDecode("a+b"), "a+b") << "'+' is itself outside query strings";
+  EXPECT_EQ(PercentDecode("a+b%20c", true), "a b c");
+  EXPECT_EQ(PercentDecode("%41%4a%4A"), "AJJ");
+  EXPECT_EQ(PercentDecode("100%"), "100%");
+  EXPECT_EQ(PercentDecode("%4"), "%4");
+  EXPECT_EQ(PercentDecode("%zz%"), "%zz%");
+  EXPECT_EQ(PercentDecode(""), "");
+}
+
+}  // namespace
+}  // namespace meterline::http
