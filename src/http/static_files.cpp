@@ -15,8 +15,9 @@ namespace fs = std::filesystem;
 namespace {
 
 bool HasHashInName(const std::string& name) {
-  // Vite names hashed assets "<name>-<hash>.<ext>", hash 8+ chars of [A-Za-z0-9_-].
-  static const std::regex kHashed(R"(^.+[-.][A-Za-z0-9_]{8,}\.[A-Za-z0-9]+$)");
+  // Vite names hashed assets "<name>-<hash>.<ext>", hash 8+ chars of [A-Za-z0-9_-]
+  // (base64url: "index-Bx-9Ab_d.js" too).
+  static const std::regex kHashed(R"(^.+[-.][A-Za-z0-9_-]{8,}\.[A-Za-z0-9]+$)");
   return std::regex_match(name, kHashed);
 }
 

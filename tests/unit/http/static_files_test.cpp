@@ -48,6 +48,10 @@ TEST_F(StaticFilesTest, HashedAssetsAreImmutable) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->headers.Get("Content-Type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(r->headers.Get("Cache-Control"), "public, max-age=31536000, immutable");
+  Write("dist/assets/index-Bx-9Ab_d.js", "hash with a dash");
+  auto dashed = Get("/assets/index-Bx-9Ab_d.js");
+  ASSERT_TRUE(dashed);
+  EXPECT_EQ(dashed->headers.Get("Cache-Control"), "public, max-age=31536000, immutable") << "base64url hashes have '-'";
   auto svg = Get("/favicon.svg");
   ASSERT_TRUE(svg);
   EXPECT_EQ(svg->headers.Get("Content-Type"), "image/svg+xml");
