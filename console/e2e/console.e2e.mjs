@@ -219,6 +219,36 @@ describe('console', () => {
     await page.getByRole('button', { name: 'Running total' }).click();
     await shot('02-usage-member-desktop');
 
+    // The period's events, newest first, as the API lists them; Older and Newer page by cursor.
+    const eventsQuery = `/api/v1/billing/usage/events?from=${encodeURIComponent(usage.period.start)}&limit=20`;
+    const firstEvents = await api(eventsQuery);
+    const rowIds = () =>
+      page.locator('[data-testid="events-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.event));
+    const ids = (list) => list.data.map((e) => e.id);
+    if (firstEvents.data.length === 0) {
+      await page.getByText('No events this period yet').waitFor();
+    } else {
+      await page.getByTestId('events-table').waitFor();
+      assert.deepEqual(await rowIds(), ids(firstEvents));
+      // Counted units show the exact value (bytes are shown in GB/MB, as elsewhere).
+      for (const event of firstEvents.data) {
+        const unit = usage.metrics.find((m) => m.metric === event.metric)?.unit;
+        if (unit === 'byte') continue;
+        const cell = page.locator(`[data-testid="events-table"] tr[data-event="${event.id}"] td.num`);
+        assert.ok((await cell.textContent()).trim().startsWith(event.value.toLocaleString('en-US') + ' '), event.id);
+      }
+      if (firstEvents.has_more) {
+        const last = firstEvents.data.at(-1).id;
+        const older = await api(`${eventsQuery}&starting_after=${encodeURIComponent(last)}`);
+        await page.getByRole('navigation', { name: 'Event pages' }).getByRole('button', { name: 'Older' }).click();
+        await page.locator(`[data-testid="events-table"] tr[data-event="${older.data[0].id}"]`).waitFor();
+        assert.deepEqual(await rowIds(), ids(older));
+        await page.getByRole('navigation', { name: 'Event pages' }).getByRole('button', { name: 'Newer' }).click();
+        await page.locator(`[data-testid="events-table"] tr[data-event="${firstEvents.data[0].id}"]`).waitFor();
+        assert.deepEqual(await rowIds(), ids(firstEvents));
+      }
+    }
+
     // Responsive grid: three columns on a desktop, two on a tablet, one on a phone.
     const columns = async () =>
       new Set(

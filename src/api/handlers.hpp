@@ -41,6 +41,7 @@ http::Handler RevokeUserSessions(ApiContext& context);
 http::Handler IngestUsage(ApiContext& context);
 http::Handler CurrentUsage(ApiContext& context);
 http::Handler UsageHistory(ApiContext& context);
+http::Handler ListUsageEvents(ApiContext& context);
 http::Handler CreateSubscription(ApiContext& context);
 
 // webhooks.cpp

@@ -70,6 +70,8 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
        .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/usage/history", .handler = UsageHistory(context),
        .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/usage/events", .handler = ListUsageEvents(context),
+       .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
       {.method = Method::kPost, .pattern = "/api/v1/billing/subscriptions",
        .handler = Idempotent(context, "subscription.create", CreateSubscription(context)),
        .feature = "billing", .json_body = true, .roles = kAdmin, .rate_group = "billing"},

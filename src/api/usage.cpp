@@ -20,6 +20,10 @@ namespace {
 
 namespace json = boost::json;
 
+// Deepest offset the usage events list takes: each step past it is read and
+// skipped by the store, so deeper pages go by cursor.
+constexpr int64_t kMaxEventOffset = 10000;
+
 }  // namespace
 
 namespace {
@@ -178,6 +182,53 @@ http::Handler UsageHistory(ApiContext& context) {
                      {"to", FormatIso8601(to)},
                      {"series", std::move(series)}};
     return JsonResponse(200, out);
+  };
+}
+
+// A customer's usage events as stored, newest first, paged by cursor (the
+// list grows without bound) or, for the first 10,000, by offset.
+http::Handler ListUsageEvents(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    const Principal& caller = *request.principal;
+    MTL_ASSIGN_OR_RETURN(auto page, PageOf(request, {.default_limit = 50, .max_limit = 500, .cursors = true}));
+    if (page.offset > kMaxEventOffset) {
+      return InvalidParam(
+          "offset", "offset must be at most " + std::to_string(kMaxEventOffset) + "; page further with starting_after");
+    }
+    metering::EventFilter filter;
+    filter.customer_id = request.QueryParam("customer_id").value_or(caller.customer_id);
+    if (filter.customer_id.empty()) return InvalidParam("customer_id", "customer_id is required for admins");
+    if (!CanSeeCustomer(caller, filter.customer_id)) return NotVisible("customer", filter.customer_id);
+    MTL_RETURN_IF_ERROR(context.customers.Get(filter.customer_id));
+    filter.metric = request.QueryParam("metric").value_or("");
+    if (!filter.metric.empty() && context.catalog.FindMetric(filter.metric) == nullptr) {
+      return InvalidParam("metric", "no metric '" + filter.metric.substr(0, 64) + "' in the catalog");
+    }
+    for (auto [name, bound] : {std::pair{"from", &filter.from}, std::pair{"to", &filter.to}}) {
+      auto text = request.QueryParam(name);
+      if (!text) continue;
+      *bound = ParseIso8601(*text);
+      if (!*bound) return InvalidParam(name, std::string(name) + " must be a date or RFC 3339 timestamp");
+    }
+    if (filter.from && filter.to && *filter.from >= *filter.to) return InvalidParam("from", "from must be before to");
+    MTL_ASSIGN_OR_RETURN(auto events, context.usage_store.ListEvents(filter, page));
+    return JsonResponse(200, ListJson(events, page, [](const metering::StoredEvent& stored) -> json::object {
+                          const metering::UsageEvent& e = stored.event;
+                          json::value properties = nullptr;
+                          if (!e.properties_json.empty()) {
+                            boost::system::error_code ec;
+                            json::value parsed = json::parse(e.properties_json, ec);
+                            if (!ec) properties = std::move(parsed);
+                          }
+                          return {{"object", "usage_event"},
+                                  {"id", e.id},
+                                  {"customer_id", e.customer_id},
+                                  {"metric", e.metric},
+                                  {"value", e.value},
+                                  {"timestamp", FormatIso8601(e.timestamp)},
+                                  {"received_at", FormatIso8601(stored.received_at)},
+                                  {"properties", std::move(properties)}};
+                        }));
   };
 }
 

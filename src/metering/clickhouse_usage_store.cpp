@@ -196,6 +196,45 @@ Result<std::vector<RollupBucket>> ClickHouseUsageStore::Buckets(const std::strin
   return out;
 }
 
+// Without FINAL: billingd stores each (customer, event id) once (see Write),
+// and FINAL would merge the customer's parts on every page.
+Result<Page<StoredEvent>> ClickHouseUsageStore::ListEvents(const EventFilter& filter, const PageRequest& page) {
+  const bool reversed = !page.before.empty();
+  std::string where = " WHERE customer_id = " + Quote(filter.customer_id);
+  if (!filter.metric.empty()) where += " AND metric = " + Quote(filter.metric);
+  if (filter.from) where += " AND occurred_at >= " + Ms(ToUnixMillis(*filter.from));
+  if (filter.to) where += " AND occurred_at < " + Ms(ToUnixMillis(*filter.to));
+  if (page.ByCursor()) {
+    const std::string& cursor = reversed ? page.before : page.after;
+    MTL_ASSIGN_OR_RETURN(auto at, Select("SELECT occurred_at FROM usage_events WHERE customer_id = " +
+                                         Quote(filter.customer_id) + " AND event_id = " + Quote(cursor) + " LIMIT 1"));
+    if (at.empty()) return InvalidParam(reversed ? "ending_before" : "starting_after", "no usage event " + cursor);
+    MTL_ASSIGN_OR_RETURN(auto cursor_ms, ParseInt(at.at(0).at(0)));
+    // Spelled out: ClickHouse 18.16 does not compare tuples.
+    const char* op = reversed ? " > " : " < ";
+    where += " AND (occurred_at" + std::string(op) + Ms(cursor_ms) + " OR (occurred_at = " + Ms(cursor_ms) +
+             " AND event_id" + op + Quote(cursor) + "))";
+  }
+  std::string sql =
+      "SELECT event_id, metric, value, occurred_at, received_at, properties FROM usage_events" + where +
+      (reversed ? " ORDER BY occurred_at ASC, event_id ASC" : " ORDER BY occurred_at DESC, event_id DESC") + " LIMIT " +
+      (page.ByCursor() ? "" : std::to_string(page.offset) + ", ") + std::to_string(page.limit + 1);
+  MTL_ASSIGN_OR_RETURN(auto rows, Select(sql));
+  std::vector<StoredEvent> out;
+  out.reserve(rows.size());
+  for (auto& row : rows) {
+    MTL_ASSIGN_OR_RETURN(auto value, ParseInt(row.at(2)));
+    MTL_ASSIGN_OR_RETURN(auto occurred_ms, ParseInt(row.at(3)));
+    MTL_ASSIGN_OR_RETURN(auto received_ms, ParseInt(row.at(4)));
+    StoredEvent stored;
+    stored.event = {std::move(row.at(0)),        filter.customer_id,  std::move(row.at(1)), value,
+                    FromUnixMillis(occurred_ms), std::move(row.at(5))};
+    stored.received_at = FromUnixMillis(received_ms);
+    out.push_back(std::move(stored));
+  }
+  return TrimPage(std::move(out), page, reversed);
+}
+
 Result<UsageStore::Audit> ClickHouseUsageStore::AuditMetric(const std::string& customer_id, const std::string& metric) {
   std::string where = " WHERE customer_id = " + Quote(customer_id) + " AND metric = " + Quote(metric);
   MTL_ASSIGN_OR_RETURN(auto rollups, Select(std::string("SELECT ") + kSplitSum + " FROM usage_rollups_hourly" + where));

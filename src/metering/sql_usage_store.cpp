@@ -198,6 +198,51 @@ Result<std::vector<RollupBucket>> SqlUsageStore::Buckets(const std::string& cust
   return out;
 }
 
+Result<Page<StoredEvent>> SqlUsageStore::ListEvents(const EventFilter& filter, const PageRequest& page) {
+  const bool reversed = !page.before.empty();
+  // Events of one millisecond: by rowid on SQLite (its index is (customer_id,
+  // occurred_at), rowid implied), by event id on PostgreSQL (see migration 0012).
+  const std::string tie = db_.backend() == storage::Backend::kSqlite ? "rowid" : "event_id";
+  std::string sql =
+      "SELECT event_id, metric, value, occurred_at, received_at, properties FROM usage_events WHERE "
+      "customer_id = $1";
+  std::vector<storage::Value> params = {filter.customer_id};
+  auto param = [&params](storage::Value value) {
+    params.push_back(std::move(value));
+    return "$" + std::to_string(params.size());
+  };
+  if (!filter.metric.empty()) sql += " AND metric = " + param(filter.metric);
+  if (filter.from) sql += " AND occurred_at >= " + param(ToUnixMillis(*filter.from));
+  if (filter.to) sql += " AND occurred_at < " + param(ToUnixMillis(*filter.to));
+  if (page.ByCursor()) {
+    const std::string& cursor = reversed ? page.before : page.after;
+    MTL_ASSIGN_OR_RETURN(auto at, db_.Execute("SELECT occurred_at, " + tie +
+                                                  " FROM usage_events WHERE customer_id = $1 AND event_id = $2",
+                                              {filter.customer_id, cursor}));
+    if (at.rows.empty()) {
+      return InvalidParam(reversed ? "ending_before" : "starting_after", "no usage event " + cursor);
+    }
+    storage::Value tie_value = tie == "rowid" ? storage::Value(at.rows[0].Int(1)) : storage::Value(cursor);
+    // A row value walks the index in both dialects.
+    std::string position = "(" + param(at.rows[0].Int(0)) + ", " + param(std::move(tie_value)) + ")";
+    sql += " AND (occurred_at, " + tie + (reversed ? ") > " : ") < ") + position;
+  }
+  sql += reversed ? " ORDER BY occurred_at ASC, " + tie + " ASC" : " ORDER BY occurred_at DESC, " + tie + " DESC";
+  sql += " LIMIT " + std::to_string(page.limit + 1);
+  if (!page.ByCursor()) sql += " OFFSET " + std::to_string(page.offset);
+  MTL_ASSIGN_OR_RETURN(auto rows, db_.Execute(sql, params));
+  std::vector<StoredEvent> out;
+  out.reserve(rows.rows.size());
+  for (const auto& row : rows.rows) {
+    StoredEvent stored;
+    stored.event = {row.Text(0), filter.customer_id,         row.Text(1),
+                    row.Int(2),  FromUnixMillis(row.Int(3)), row.OptText(5).value_or("")};
+    stored.received_at = FromUnixMillis(row.Int(4));
+    out.push_back(std::move(stored));
+  }
+  return TrimPage(std::move(out), page, reversed);
+}
+
 Result<UsageStore::Audit> SqlUsageStore::AuditMetric(const std::string& customer_id, const std::string& metric) {
   MTL_ASSIGN_OR_RETURN(auto rollups,
                        db_.Execute(std::string("SELECT ") + kSplitSum +

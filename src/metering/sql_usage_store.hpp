@@ -23,6 +23,7 @@ class SqlUsageStore final : public UsageStore {
       const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) override;
   Result<std::vector<RollupBucket>> Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
                                             std::chrono::milliseconds bucket) override;
+  Result<Page<StoredEvent>> ListEvents(const EventFilter& filter, const PageRequest& page) override;
   Result<Audit> AuditMetric(const std::string& customer_id, const std::string& metric) override;
   Status Ping() override { return db_.Ping(); }
   const char* name() const override { return storage::BackendName(db_.backend()); }

@@ -6,12 +6,14 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/paging.hpp"
 #include "core/result.hpp"
 #include "storage/database.hpp"
 
@@ -24,6 +26,20 @@ struct UsageEvent {
   int64_t value = 0;            // units: impressions, calls, bytes
   TimePoint timestamp;          // when the usage happened
   std::string properties_json;  // "" or a JSON object, stored as given
+};
+
+// A stored event as read back: what was sent, and when it was received.
+struct StoredEvent {
+  UsageEvent event;
+  TimePoint received_at;
+};
+
+// Which of one customer's events a list shows: one metric or all, with
+// timestamps in [from, to) when given.
+struct EventFilter {
+  std::string customer_id;
+  std::string metric;  // "" = every metric
+  std::optional<TimePoint> from, to;
 };
 
 // (customer, metric, hour start) whose rollup a write changed.
@@ -83,6 +99,13 @@ class UsageStore {
   // Per-metric sums in buckets of `bucket` (an hour or a UTC day), oldest first.
   virtual Result<std::vector<RollupBucket>> Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
                                                     std::chrono::milliseconds bucket) = 0;
+
+  // One customer's events, newest first by timestamp. Events of one
+  // millisecond come in an order fixed per store: the last stored first on
+  // SQLite, by event id (descending, in the store's collation) on PostgreSQL
+  // and ClickHouse. A cursor is an event id of this customer; one that is not
+  // stored is InvalidParam.
+  virtual Result<Page<StoredEvent>> ListEvents(const EventFilter& filter, const PageRequest& page) = 0;
 
   // For checks: the rollup total and the raw event sum of one metric over all
   // time (they must agree), and the number of stored events.

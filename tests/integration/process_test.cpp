@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -225,6 +226,42 @@ TEST_F(ProcessTest, CustomersAreScriptableWithExternalIdsAndMetadata) {
   EXPECT_EQ(none.out.find(id), std::string::npos) << none.out;
   EXPECT_EQ(RunBillingd({"customer", "update", "--id", "cus_nope", "--name", "x"}, Env()).exit_code, 1);
   EXPECT_EQ(RunBillingd({"customer", "list", "--limit", "0"}, Env()).exit_code, 2);
+}
+
+// `billingd usage events` pages the store by cursor: the newest first, as many as asked.
+TEST_F(ProcessTest, UsageEventsAreListedNewestFirstFromTheCommandLine) {
+  ASSERT_EQ(RunBillingd({"demo"}, Env()).exit_code, 0);
+  RunResult customers = RunBillingd({"customer", "list", "--search", "Delta Apps"}, Env());
+  ASSERT_EQ(customers.exit_code, 0) << customers.err;
+  size_t at = customers.out.find("cus_");
+  ASSERT_NE(at, std::string::npos) << customers.out;
+  std::string id = customers.out.substr(at, customers.out.find(' ', at) - at);
+  // 1,500 events: two pages of the store, walked by cursor.
+  RunResult listed = RunBillingd({"usage", "events", "--customer", id, "--limit", "1500"}, Env());
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  std::vector<std::string> lines;
+  for (size_t start = 0, end; (end = listed.out.find('\n', start)) != std::string::npos; start = end + 1) {
+    lines.push_back(listed.out.substr(start, end - start));
+  }
+  ASSERT_EQ(lines.size(), 1501u);
+  EXPECT_EQ(lines[0].rfind("TIMESTAMP", 0), 0u);
+  std::set<std::string> ids;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    ids.insert(lines[i].substr(lines[i].rfind(' ') + 1));
+    if (i > 1) {
+      EXPECT_GE(lines[i - 1].substr(0, 24), lines[i].substr(0, 24)) << "not newest first at line " << i;
+    }
+  }
+  EXPECT_EQ(ids.size(), 1500u) << "an event listed twice";
+  RunResult calls = RunBillingd({"usage", "events", "--customer", id, "--metric", "api_calls", "--limit", "3"}, Env());
+  ASSERT_EQ(calls.exit_code, 0) << calls.err;
+  EXPECT_EQ(std::count(calls.out.begin(), calls.out.end(), '\n'), 4) << calls.out;
+  EXPECT_EQ(calls.out.find("impressions"), std::string::npos) << calls.out;
+  RunResult unknown = RunBillingd({"usage", "events", "--customer", "cus_nobody"}, Env());
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(std::count(unknown.err.begin(), unknown.err.end(), '\n'), 1) << unknown.err;
+  EXPECT_EQ(RunBillingd({"usage", "events", "--customer", id, "--from", "soon"}, Env()).exit_code, 2);
+  EXPECT_EQ(RunBillingd({"usage", "events"}, Env()).exit_code, 2);
 }
 
 // The one binary serves its console, compressed as the browser asks, without CONSOLE_DIR.

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <limits>
+#include <set>
 #include <thread>
 
 #include "core/period.hpp"
@@ -504,6 +505,104 @@ TEST_P(MeteringTest, HistoryAndCurrentUsageOfAnUnknownCustomerAre404) {
   // A customer without a subscription has no current period, but it has a history.
   std::string unsubscribed = billingd_->app().customers->Create({"Gamma", "", "FR", "EUR"}, "test", {"", "test"})->id;
   EXPECT_EQ(client.Get("/api/v1/billing/usage/history?customer_id=" + unsubscribed, {platform_key_}).status, 200);
+}
+
+// The list of stored events: newest first by timestamp then id, the same on
+// every store, paged both ways by cursor and by offset, filtered, scoped.
+TEST_P(MeteringTest, EventsListNewestFirstPagedByCursorBothWays) {
+  TimePoint base = HourStart(ClockNow()) - std::chrono::hours(5);
+  auto at = [&](int minutes) { return FormatIso8601(base + std::chrono::minutes(minutes)); };
+  // ev1..ev7 in time order; ev3a and ev3b share one millisecond (their order
+  // is the store's: by storing on SQLite, by id elsewhere; it must hold across pages).
+  Send(Batch({Event("ev5", customer_a_, "api_calls", 5, at(50)), Event("ev1", customer_a_, "impressions", 1, at(10)),
+              Event("ev3b", customer_a_, "impressions", 32, at(30)),
+              Event("ev3a", customer_a_, "impressions", 31, at(30)), Event("ev2", customer_a_, "api_calls", 2, at(20)),
+              Event("ev6", customer_a_, "impressions", 6, at(60)), Event("ev7", customer_a_, "impressions", 7, at(70)),
+              Event("other", customer_b_, "impressions", 9, at(40))}),
+       platform_key_);
+  Send(R"({"events":[{"id":"ev4","customer_id":")" + customer_a_ +
+           R"(","metric":"impressions","value":4,"timestamp":")" + at(40) + R"(","properties":{"app":"x"}}]})",
+       platform_key_);
+  HttpClient client(billingd_->base_url());
+  auto list = [&](const std::string& query, const std::string& key) {
+    HttpResult r = client.Get("/api/v1/billing/usage/events?" + query, {key});
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    return r.status == 200 ? json::parse(r.body).as_object() : json::object{};
+  };
+  auto ids = [](const json::object& page) {
+    std::vector<std::string> out;
+    if (!page.contains("data")) return out;
+    for (const auto& e : page.at("data").as_array()) out.emplace_back(e.as_object().at("id").as_string());
+    return out;
+  };
+  std::string a = "customer_id=" + customer_a_;
+  auto all = list(a, platform_key_);
+  ASSERT_EQ(ids(all).size(), 8u);
+  const std::string t1 = ids(all)[4], t2 = ids(all)[5];  // the tie, in the store's order
+  ASSERT_EQ((std::set<std::string>{t1, t2}), (std::set<std::string>{"ev3a", "ev3b"}));
+  ASSERT_EQ(ids(all), (std::vector<std::string>{"ev7", "ev6", "ev5", "ev4", t1, t2, "ev2", "ev1"}));
+  EXPECT_EQ(all.at("object").as_string(), "list");
+  EXPECT_FALSE(all.at("has_more").as_bool());
+  const auto& ev4 = all.at("data").as_array()[3].as_object();
+  EXPECT_EQ(ev4.at("object").as_string(), "usage_event");
+  EXPECT_EQ(ev4.at("customer_id").as_string(), customer_a_);
+  EXPECT_EQ(ev4.at("metric").as_string(), "impressions");
+  EXPECT_EQ(ev4.at("value").as_int64(), 4);
+  EXPECT_EQ(ev4.at("timestamp").as_string(), at(40));
+  EXPECT_EQ(ev4.at("properties").as_object().at("app").as_string(), "x");
+  EXPECT_TRUE(all.at("data").as_array()[0].as_object().at("properties").is_null());
+  EXPECT_TRUE(ParseIso8601(ev4.at("received_at").as_string()).has_value());
+
+  // Forward by cursor: pages of 3, across the tie.
+  auto first = list(a + "&limit=3", platform_key_);
+  EXPECT_EQ(ids(first), (std::vector<std::string>{"ev7", "ev6", "ev5"}));
+  EXPECT_TRUE(first.at("has_more").as_bool());
+  auto second = list(a + "&limit=3&starting_after=ev5", platform_key_);
+  EXPECT_EQ(ids(second), (std::vector<std::string>{"ev4", t1, t2}));
+  EXPECT_TRUE(second.at("has_more").as_bool());
+  EXPECT_TRUE(second.at("offset").is_null());
+  auto third = list(a + "&limit=3&starting_after=" + t2, platform_key_);
+  EXPECT_EQ(ids(third), (std::vector<std::string>{"ev2", "ev1"}));
+  EXPECT_FALSE(third.at("has_more").as_bool());
+  // A page boundary inside the tie, both ways.
+  EXPECT_EQ(ids(list(a + "&limit=1&starting_after=" + t1, platform_key_)), (std::vector<std::string>{t2}));
+  EXPECT_EQ(ids(list(a + "&limit=1&ending_before=" + t2, platform_key_)), (std::vector<std::string>{t1}));
+  // Backward: the page before the tie, and the one before that.
+  auto back = list(a + "&limit=2&ending_before=" + t1, platform_key_);
+  EXPECT_EQ(ids(back), (std::vector<std::string>{"ev5", "ev4"}));
+  EXPECT_TRUE(back.at("has_more").as_bool());
+  auto front = list(a + "&limit=2&ending_before=ev5", platform_key_);
+  EXPECT_EQ(ids(front), (std::vector<std::string>{"ev7", "ev6"}));
+  EXPECT_FALSE(front.at("has_more").as_bool());
+  // By offset, and with filters: one metric, a time range [from, to).
+  auto offset = list(a + "&limit=2&offset=2", platform_key_);
+  EXPECT_EQ(ids(offset), (std::vector<std::string>{"ev5", "ev4"}));
+  EXPECT_EQ(offset.at("next_offset").as_int64(), 4);
+  EXPECT_EQ(ids(list(a + "&metric=api_calls", platform_key_)), (std::vector<std::string>{"ev5", "ev2"}));
+  EXPECT_EQ(ids(list(a + "&from=" + at(20) + "&to=" + at(40), platform_key_)),
+            (std::vector<std::string>{t1, t2, "ev2"}));
+  EXPECT_EQ(ids(list(a + "&metric=impressions&limit=2&starting_after=ev4", platform_key_)),
+            (std::vector<std::string>{t1, t2}));
+
+  // A customer-bound caller sees its own customer's events only; another's is a 404.
+  EXPECT_EQ(ids(list("limit=1", key_a_)), (std::vector<std::string>{"ev7"}));
+  EXPECT_EQ(client.Get("/api/v1/billing/usage/events?customer_id=" + customer_b_, {key_a_}).status, 404);
+  EXPECT_EQ(ids(list("customer_id=" + customer_b_, platform_key_)), (std::vector<std::string>{"other"}));
+  // Bad input names its parameter.
+  auto param_of = [&](const std::string& query) {
+    HttpResult r = client.Get("/api/v1/billing/usage/events?" + query, {platform_key_});
+    EXPECT_EQ(r.status, 400) << query;
+    if (r.status != 400) return std::string();
+    return std::string(json::parse(r.body).at("error").as_object().at("param").as_string());
+  };
+  EXPECT_EQ(param_of(a + "&starting_after=nope"), "starting_after");
+  EXPECT_EQ(param_of("customer_id=" + customer_b_ + "&starting_after=ev5"), "starting_after");
+  EXPECT_EQ(param_of(a + "&metric=seats"), "metric");
+  EXPECT_EQ(param_of(a + "&from=yesterday"), "from");
+  EXPECT_EQ(param_of(a + "&offset=10001"), "offset");
+  EXPECT_EQ(param_of(a + "&limit=501"), "limit");
+  EXPECT_EQ(param_of("limit=5"), "customer_id");
+  EXPECT_EQ(client.Get("/api/v1/billing/usage/events?customer_id=cus_nobody", {platform_key_}).status, 404);
 }
 
 TEST_P(MeteringTest, RunsOnTheConfiguredUsageStore) {

@@ -269,21 +269,3 @@ export function webhookViewParams(view: WebhookView): URLSearchParams {
   else if (view.before) params.set('before', view.before);
   return params;
 }
-
-/**
- * Where "Older" and "Newer" lead from a page: the cursor of the page (the
- * last id for older, the first for newer), or null when there is none that
- * way. `hasMore` is in the direction the page was asked (older without a
- * cursor or with `after`, newer with `before`).
- */
-export function webhookPaging(
-  view: WebhookView,
-  ids: readonly (number | string)[],
-  hasMore: boolean,
-): { older: string | null; newer: string | null } {
-  if (ids.length === 0) return { older: null, newer: null };
-  const first = String(ids[0]);
-  const last = String(ids[ids.length - 1]);
-  if (view.before) return { older: last, newer: hasMore ? first : null };
-  return { older: hasMore ? last : null, newer: view.after ? first : null };
-}

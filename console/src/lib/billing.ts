@@ -23,6 +23,7 @@ import type {
   ReconciliationSummary,
   Session,
   StripeWebhookEventPage,
+  UsageEventPage,
   StripeWebhookRetry,
   StripeWebhookStatus,
   UsageHistory,
@@ -70,6 +71,18 @@ export interface StripeWebhookQuery {
   startingAfter?: number | string;
   /** Cursor: the events before this one in the list: the newer ones. Not with startingAfter. */
   endingBefore?: number | string;
+}
+
+export interface UsageEventQuery {
+  customerId?: string;
+  metric?: string;
+  /** Timestamps at or after (RFC 3339). */
+  from?: string;
+  limit?: number;
+  /** Cursor: the events after this one (an event id), newest first: the older ones. */
+  startingAfter?: string;
+  /** Cursor: the events before this one in the list: the newer ones. Not with startingAfter. */
+  endingBefore?: string;
 }
 
 export const MIN_IDEMPOTENCY_KEY_LENGTH = 16;
@@ -314,6 +327,21 @@ export class BillingApi {
   // Stripe webhook events (admins).
 
   /** Received Stripe events, newest first; the next page: startingAfter = the last event's id. */
+  /** A customer's stored usage events, newest first. */
+  usageEvents(query: UsageEventQuery = {}, options: Signal = {}): Promise<UsageEventPage> {
+    return this.http.request('GET', '/api/v1/billing/usage/events', {
+      ...options,
+      query: {
+        customer_id: query.customerId,
+        metric: query.metric,
+        from: query.from,
+        limit: query.limit,
+        starting_after: query.startingAfter,
+        ending_before: query.startingAfter === undefined ? query.endingBefore : undefined,
+      },
+    });
+  }
+
   stripeWebhookEvents(query: StripeWebhookQuery = {}, options: Signal = {}): Promise<StripeWebhookEventPage> {
     return this.http.request('GET', '/api/v1/admin/webhooks/stripe', {
       ...options,

@@ -113,6 +113,12 @@ export type MetricUsage = CurrentUsage['metrics'][number];
 
 export type Period = CurrentUsage['period'];
 
+/** One stored usage event (GET /billing/usage/events), as first received. */
+export type StoredUsageEvent = Schemas['StoredUsageEvent'];
+
+/** GET /billing/usage/events: a customer's events, newest first (ListEnvelope; also by cursor). */
+export type UsageEventPage = Answer<'/api/v1/billing/usage/events', 'get'>;
+
 export type Granularity = NonNullable<
   NonNullable<paths['/api/v1/billing/usage/history']['get']['parameters']['query']>['granularity']
 >;

@@ -32,6 +32,7 @@ Commands:
   user      Create, list, disable/enable logins, set roles, revoke sessions
   apikey    Create, list and revoke API keys for machine callers
   subscription  Put a customer on a plan
+  usage     List a customer's stored usage events (usage events --customer ID)
   invoices  Invoice closed billing periods (invoices run [--period YYYY-MM])
   stripe    Send invoices to Stripe or fetch their state (stripe sync)
   reconcile Compare computed charges with Stripe's invoices (reconcile [--period YYYY-MM])
@@ -116,6 +117,7 @@ int RunCli(int argc, char** argv) {
   if (command == "invoices") return RunInvoices(args);
   if (command == "stripe") return RunStripe(args);
   if (command == "reconcile") return RunReconcile(args);
+  if (command == "usage") return RunUsage(args);
   if (command == "version" || command == "--version") {
     if (WantsHelp(args)) {
       std::cout << kVersionUsage;

@@ -25,6 +25,7 @@ int RunDemo(const std::vector<std::string>& args);
 int RunInvoices(const std::vector<std::string>& args);
 int RunStripe(const std::vector<std::string>& args);
 int RunReconcile(const std::vector<std::string>& args);
+int RunUsage(const std::vector<std::string>& args);
 
 // A one-line progress bar on stderr when it is a terminal (a counter while
 // `total` is -1: unknown); else a line every 10 % (every 10,000 while unknown).

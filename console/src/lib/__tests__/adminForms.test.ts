@@ -13,10 +13,10 @@ import {
   parseWebhookView,
   rowField,
   serverFieldError,
-  webhookPaging,
   webhookViewParams,
 } from '../adminForms';
 import { ApiError } from '../api';
+import { cursorPaging } from '../paging';
 import type { Customer } from '../types';
 
 const echo: Customer = {
@@ -136,11 +136,11 @@ describe('admin lists in the URL', () => {
 
   it('pages by cursor: older after the last id, newer before the first', () => {
     const none = { status: '' as const, after: '', before: '' };
-    expect(webhookPaging(none, [30, 29, 28], true)).toEqual({ older: '28', newer: null });
-    expect(webhookPaging(none, [30, 29, 28], false)).toEqual({ older: null, newer: null });
-    expect(webhookPaging({ ...none, after: '31' }, [30, 29], false)).toEqual({ older: null, newer: '30' });
-    expect(webhookPaging({ ...none, before: '27' }, [30, 29, 28], true)).toEqual({ older: '28', newer: '30' });
-    expect(webhookPaging({ ...none, before: '27' }, [30, 29, 28], false)).toEqual({ older: '28', newer: null });
-    expect(webhookPaging(none, [], false)).toEqual({ older: null, newer: null });
+    expect(cursorPaging(none, [30, 29, 28], true)).toEqual({ older: '28', newer: null });
+    expect(cursorPaging(none, [30, 29, 28], false)).toEqual({ older: null, newer: null });
+    expect(cursorPaging({ ...none, after: '31' }, [30, 29], false)).toEqual({ older: null, newer: '30' });
+    expect(cursorPaging({ ...none, before: '27' }, [30, 29, 28], true)).toEqual({ older: '28', newer: '30' });
+    expect(cursorPaging({ ...none, before: '27' }, [30, 29, 28], false)).toEqual({ older: '28', newer: null });
+    expect(cursorPaging(none, [], false)).toEqual({ older: null, newer: null });
   });
 });

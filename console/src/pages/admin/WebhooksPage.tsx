@@ -12,12 +12,12 @@ import {
   parseWebhookView,
   WEBHOOK_STATUSES,
   WEBHOOKS_PAGE_SIZE,
-  webhookPaging,
   webhookViewParams,
   type WebhookView,
 } from '../../lib/adminForms';
 import { api } from '../../lib/billing';
 import { formatDate, formatDateTime, formatTime } from '../../lib/format';
+import { cursorPaging } from '../../lib/paging';
 import type { StripeWebhookEvent, StripeWebhookStatus } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
@@ -76,7 +76,7 @@ export function WebhooksPage() {
 
   const events = list.data?.data;
   const paging = events
-    ? webhookPaging(
+    ? cursorPaging(
         view,
         events.map((e) => e.id),
         list.data?.has_more ?? false,

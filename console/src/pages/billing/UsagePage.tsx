@@ -1,5 +1,5 @@
-import { CalendarDays, Receipt, Users } from 'lucide-react';
-import { useState } from 'react';
+import { CalendarDays, ChevronLeft, ChevronRight, Receipt, Users } from 'lucide-react';
+import { useId, useState } from 'react';
 import { Navigate } from 'react-router';
 import { rememberedCustomer, useCustomerScope } from '../../app/customers';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states';
@@ -9,14 +9,18 @@ import { NumCell, NumHeader } from '../../components/table';
 import { api } from '../../lib/billing';
 import {
   daysUntil,
+  formatDate,
+  formatDateTime,
   formatMoney,
   formatPer,
   formatPeriod,
   formatPeriodCompact,
   formatPrice,
   formatQuantity,
+  formatTime,
   sumAmounts,
 } from '../../lib/format';
+import { cursorPaging, type CursorView } from '../../lib/paging';
 import type { CurrentUsage, UsageHistory } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
@@ -68,6 +72,7 @@ function UsageView({ customerId }: { customerId: string | undefined }) {
       </section>
       <OverageBreakdown usage={current} />
       <UsageHistorySection usage={current} history={history} />
+      <RecentEvents usage={current} />
     </div>
   );
 }
@@ -198,6 +203,154 @@ function UsageHistorySection({
         />
       ) : (
         <EmptyState title="No metrics on this plan" />
+      )}
+    </section>
+  );
+}
+
+const EVENTS_PAGE_SIZE = 20;
+
+/** The period's events as stored, newest first, paged by cursor: what arrived, to check a sender. */
+function RecentEvents({ usage }: { usage: CurrentUsage }) {
+  const metricId = useId();
+  const [metric, setMetric] = useState('');
+  const [view, setView] = useState<CursorView>({ after: '', before: '' });
+  const list = useAsync(
+    (signal) =>
+      api.usageEvents(
+        {
+          customerId: usage.customer_id,
+          metric: metric || undefined,
+          from: usage.period.start,
+          limit: EVENTS_PAGE_SIZE,
+          startingAfter: view.after || undefined,
+          endingBefore: view.before || undefined,
+        },
+        { signal },
+      ),
+    [usage.customer_id, usage.period.start, metric, view.after, view.before],
+  );
+  const events = list.data?.data;
+  const paging = events
+    ? cursorPaging(
+        view,
+        events.map((e) => e.id),
+        list.data?.has_more ?? false,
+      )
+    : null;
+  const paged = view.after !== '' || view.before !== '';
+  const metricOf = (id: string) => usage.metrics.find((m) => m.metric === id);
+  return (
+    <section className="card card-flush" aria-labelledby="events-title">
+      <div className="card-head card-head-row card-pad">
+        <div>
+          <h2 id="events-title">Events this period</h2>
+          <p className="muted">Usage events as stored, newest first by their timestamp.</p>
+        </div>
+        <div className="field field-inline">
+          <label htmlFor={metricId}>Metric</label>
+          <select
+            id={metricId}
+            value={metric}
+            onChange={(event) => {
+              setMetric(event.target.value);
+              setView({ after: '', before: '' });
+            }}
+          >
+            <option value="">All metrics</option>
+            {usage.metrics.map((m) => (
+              <option key={m.metric} value={m.metric}>
+                {m.name}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {list.error ? (
+        <div className="card-pad">
+          <ErrorState error={list.error} title="Usage events could not be loaded" onRetry={list.reload} />
+        </div>
+      ) : !events || !paging ? (
+        <div className="card-pad">
+          <LoadingState label="Loading usage events…" rows={3} />
+        </div>
+      ) : events.length === 0 ? (
+        <div className="card-pad">
+          <EmptyState title={paged ? 'No events on this page' : 'No events this period yet'}>
+            {paged ? (
+              <p>
+                <button type="button" className="link-button" onClick={() => setView({ after: '', before: '' })}>
+                  Go to the newest events
+                </button>
+              </p>
+            ) : (
+              <p>
+                Events sent to <code>POST /api/v1/usage/events</code> show here as soon as they are stored.
+              </p>
+            )}
+          </EmptyState>
+        </div>
+      ) : (
+        <>
+          <TableScroll label="Usage events">
+            <table className="table table-events" data-testid="events-table">
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Metric</th>
+                  <NumHeader>Quantity</NumHeader>
+                  <th scope="col">Event id</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.map((event) => {
+                  const known = metricOf(event.metric);
+                  return (
+                    <tr key={event.id} data-event={event.id}>
+                      <th scope="row" className="cell-received cell-time">
+                        <span className="cell-title nowrap">{formatDate(event.timestamp)}</span>
+                        <span className="cell-sub nowrap">{formatTime(event.timestamp)}</span>
+                      </th>
+                      <td className="cell-metric">{known?.name ?? event.metric}</td>
+                      <NumCell label="Quantity">
+                        {known ? formatQuantity(event.value, known.unit) : event.value.toLocaleString('en-US')}
+                      </NumCell>
+                      <td className="cell-event-id" title={event.id}>
+                        <code className="cell-code">{event.id}</code>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </TableScroll>
+          {(paging.newer !== null || paging.older !== null || paged) && (
+            <nav className="pagination" aria-label="Event pages">
+              <p className="page-info" aria-live="polite" data-testid="events-page-info">
+                {events.length} event{events.length === 1 ? '' : 's'},{' '}
+                {formatDateTime(events[events.length - 1]!.timestamp)} to {formatDateTime(events[0]!.timestamp)}
+              </p>
+              <div className="pagination-buttons">
+                <button
+                  type="button"
+                  className="button button-secondary"
+                  disabled={paging.newer === null}
+                  onClick={() => setView({ after: '', before: paging.newer ?? '' })}
+                >
+                  <ChevronLeft aria-hidden="true" size={16} /> Newer
+                </button>
+                <button
+                  type="button"
+                  className="button button-secondary"
+                  disabled={paging.older === null}
+                  onClick={() => setView({ after: paging.older ?? '', before: '' })}
+                >
+                  Older <ChevronRight aria-hidden="true" size={16} />
+                </button>
+              </div>
+            </nav>
+          )}
+        </>
       )}
     </section>
   );
