@@ -1019,6 +1019,12 @@ describe('admin pages: customers, API keys, Stripe webhook events', () => {
       described.some((text) => text.includes(`has external_id ${externalId}`)),
       `described by: ${described.join(' | ')}`,
     );
+    // Focus moves to the field once the error is shown (an effect after that render: wait for it).
+    await page
+      .waitForFunction(() => document.activeElement?.closest('[data-field]')?.dataset.field === 'external_id', null, {
+        timeout: 5000,
+      })
+      .catch(() => {});
     assert.equal(
       await page.evaluate(() => document.activeElement?.closest('[data-field]')?.dataset.field),
       'external_id',

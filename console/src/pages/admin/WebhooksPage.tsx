@@ -3,9 +3,10 @@
 // (?after=<id> the older ones, ?before=<id> the newer ones). A failed or dead
 // event can be queued again ("Retry"); billingd serve processes it within
 // about a second.
-import { ChevronLeft, ChevronRight, RotateCw } from 'lucide-react';
+import { RotateCw } from 'lucide-react';
 import { Fragment, useId, useState } from 'react';
 import { useSearchParams } from 'react-router';
+import { CursorPagination } from '../../components/CursorPagination';
 import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
 import { TableScroll } from '../../components/TableScroll';
 import {
@@ -240,30 +241,15 @@ export function WebhooksPage() {
               </table>
             </TableScroll>
             {(paging.newer !== null || paging.older !== null || paged) && (
-              <nav className="pagination" aria-label="Pages">
-                <p className="page-info" aria-live="polite" data-testid="page-info">
-                  {events.length} event{events.length === 1 ? '' : 's'}, received{' '}
-                  {formatDateTime(events[events.length - 1]!.received_at)} to {formatDateTime(events[0]!.received_at)}
-                </p>
-                <div className="pagination-buttons">
-                  <button
-                    type="button"
-                    className="button button-secondary"
-                    disabled={paging.newer === null}
-                    onClick={() => go({ status: view.status, after: '', before: paging.newer ?? '' })}
-                  >
-                    <ChevronLeft aria-hidden="true" size={16} /> Newer
-                  </button>
-                  <button
-                    type="button"
-                    className="button button-secondary"
-                    disabled={paging.older === null}
-                    onClick={() => go({ status: view.status, after: paging.older ?? '', before: '' })}
-                  >
-                    Older <ChevronRight aria-hidden="true" size={16} />
-                  </button>
-                </div>
-              </nav>
+              <CursorPagination
+                label="Pages"
+                testId="page-info"
+                info={`${events.length} event${events.length === 1 ? '' : 's'}, received ${formatDateTime(events[events.length - 1]!.received_at)} to ${formatDateTime(events[0]!.received_at)}`}
+                newer={paging.newer}
+                older={paging.older}
+                onNewer={(cursor) => go({ status: view.status, after: '', before: cursor })}
+                onOlder={(cursor) => go({ status: view.status, after: cursor, before: '' })}
+              />
             )}
           </>
         )}

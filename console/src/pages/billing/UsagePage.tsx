@@ -1,7 +1,8 @@
-import { CalendarDays, ChevronLeft, ChevronRight, Receipt, Users } from 'lucide-react';
+import { CalendarDays, Receipt, Users } from 'lucide-react';
 import { useId, useState } from 'react';
 import { Navigate } from 'react-router';
 import { rememberedCustomer, useCustomerScope } from '../../app/customers';
+import { CursorPagination } from '../../components/CursorPagination';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states';
 import { UsageChart } from '../../components/UsageChart';
 import { UsageMeter } from '../../components/UsageMeter';
@@ -325,30 +326,15 @@ function RecentEvents({ usage }: { usage: CurrentUsage }) {
             </table>
           </TableScroll>
           {(paging.newer !== null || paging.older !== null || paged) && (
-            <nav className="pagination" aria-label="Event pages">
-              <p className="page-info" aria-live="polite" data-testid="events-page-info">
-                {events.length} event{events.length === 1 ? '' : 's'},{' '}
-                {formatDateTime(events[events.length - 1]!.timestamp)} to {formatDateTime(events[0]!.timestamp)}
-              </p>
-              <div className="pagination-buttons">
-                <button
-                  type="button"
-                  className="button button-secondary"
-                  disabled={paging.newer === null}
-                  onClick={() => setView({ after: '', before: paging.newer ?? '' })}
-                >
-                  <ChevronLeft aria-hidden="true" size={16} /> Newer
-                </button>
-                <button
-                  type="button"
-                  className="button button-secondary"
-                  disabled={paging.older === null}
-                  onClick={() => setView({ after: paging.older ?? '', before: '' })}
-                >
-                  Older <ChevronRight aria-hidden="true" size={16} />
-                </button>
-              </div>
-            </nav>
+            <CursorPagination
+              label="Event pages"
+              testId="events-page-info"
+              info={`${events.length} event${events.length === 1 ? '' : 's'}, ${formatDateTime(events[events.length - 1]!.timestamp)} to ${formatDateTime(events[0]!.timestamp)}`}
+              newer={paging.newer}
+              older={paging.older}
+              onNewer={(cursor) => setView({ after: '', before: cursor })}
+              onOlder={(cursor) => setView({ after: cursor, before: '' })}
+            />
           )}
         </>
       )}
