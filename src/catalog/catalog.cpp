@@ -142,6 +142,13 @@ const Catalog& Catalog::Default() {
   return kDefault;
 }
 
+pricing::MetricCharge ChargeFor(const Plan& plan, const Metric& metric) {
+  auto limit = plan.limits.find(metric.id);
+  auto price = plan.overage.find(metric.id);
+  return {pricing::IncludedThenOverage{limit == plan.limits.end() ? 0 : limit->second,
+                                       price == plan.overage.end() ? metric.overage_price : price->second}};
+}
+
 const Plan* Catalog::FindPlan(std::string_view id) const {
   for (const auto& p : plans_) {
     if (p.id == id) return &p;

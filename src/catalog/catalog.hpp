@@ -12,6 +12,7 @@
 
 #include "core/result.hpp"
 #include "money/money.hpp"
+#include "pricing/charge_model.hpp"
 
 namespace meterline::catalog {
 
@@ -30,6 +31,10 @@ struct Plan {
   std::map<std::string, int64_t> limits;            // metric id -> included units per period
   std::map<std::string, money::UnitPrice> overage;  // metric id -> price (plan override or metric default)
 };
+
+// How `plan` prices a metric's usage in a period: the plan's included
+// allowance, then its overage price per block (pricing::IncludedThenOverage).
+pricing::MetricCharge ChargeFor(const Plan& plan, const Metric& metric);
 
 class Catalog {
  public:

@@ -23,8 +23,8 @@ std::optional<InvoiceStatus> ParseStatus(std::string_view name);
 bool CanTransition(InvoiceStatus from, InvoiceStatus to);
 
 struct LineItem {
-  std::string kind;         // "base_fee" | "overage" | "adjustment"
-  std::string metric;       // overage lines: the catalog metric id
+  std::string kind;         // "base_fee" | "overage" | "usage" | "minimum" | "adjustment"
+  std::string metric;       // overage and usage lines: the catalog metric id
   std::string description;  // "Impressions over 1,000,000 included"
   int64_t quantity = 0;     // units (1 for the base fee)
   std::string unit_price;   // exact decimal, major units per unit ("0.0005")

@@ -1,6 +1,7 @@
 #include "invoicing/invoice_builder.hpp"
 
 #include "core/checked_math.hpp"
+#include "pricing/describe.hpp"
 
 namespace meterline::invoicing {
 
@@ -43,15 +44,23 @@ Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catal
     auto used_it = usage.find(metric.id);
     int64_t used = used_it == usage.end() ? 0 : used_it->second;
     if (used < 0) return InvalidArgument("usage of " + metric.id + " is negative");
-    int64_t limit = plan.limits.count(metric.id) ? plan.limits.at(metric.id) : 0;
-    if (used <= limit) continue;
-    int64_t over = used - limit;
-    const money::UnitPrice& price = plan.overage.at(metric.id);
-    MTL_ASSIGN_OR_RETURN(auto amount, money::ChargeMinor(price, over, plan.currency));
-    out.lines.push_back(
-        {"overage", metric.id,
-         metric.name + " over " + DisplayAmount(limit, metric) + " included (" + DisplayAmount(used, metric) + " used)",
-         over, money::PerUnitText(price), amount});
+    pricing::MetricCharge charge = catalog::ChargeFor(plan, metric);
+    MTL_ASSIGN_OR_RETURN(auto priced, pricing::Price(charge, used, plan.currency));
+    pricing::MetricWords words{metric.name, [&metric](int64_t units) { return DisplayAmount(units, metric); }};
+    for (const pricing::ChargeLine& line : priced.lines) {
+      if (line.amount_minor == 0 && line.unit_price.amount.IsZero()) continue;  // an included slice
+      if (line.kind == pricing::LineKind::kOverage) {
+        // The units over the allowance (and any free units), as invoices always said.
+        int64_t included = line.first_unit - 1 + (priced.quantity - priced.billable);
+        out.lines.push_back({"overage", metric.id,
+                             metric.name + " over " + DisplayAmount(included, metric) + " included (" +
+                                 DisplayAmount(used, metric) + " used)",
+                             line.quantity, money::PerUnitText(line.unit_price), line.amount_minor});
+      } else {
+        out.lines.push_back({"usage", metric.id, pricing::DescribeLine(line, charge, plan.currency, words),
+                             line.quantity, money::PerUnitText(line.unit_price), line.amount_minor});
+      }
+    }
   }
   for (const LineItem& line : out.lines) {
     MTL_RETURN_IF_ERROR(AddChecked(out.subtotal_minor, line.amount_minor, "the invoice subtotal"));

@@ -1,9 +1,11 @@
 // Invoice builder: the lines and totals of one period's invoice, from the
 // plan and the period's usage. Pure: no storage, no clock.
 //
-// Lines: the plan's monthly base fee, then one overage line per metric used
+// Lines: the plan's monthly base fee, then each metric's lines as its charge
+// model prices them (src/pricing/): today one overage line per metric used
 // beyond its limit (quantity = units over, exact unit price, amount rounded
-// half to even once per line, as money::ChargeMinor does). The subtotal is the
+// half to even once per line, as money::ChargeMinor does); included slices of
+// other models are left out. The subtotal is the
 // sum of the line amounts; tax is subtotal x rate rounded half to even once;
 // total = subtotal + tax. So the lines add up to the subtotal and subtotal +
 // tax = total exactly, by construction.

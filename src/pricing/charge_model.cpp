@@ -27,8 +27,8 @@ Result<int64_t> ExactMinor(const money::Decimal& amount, const money::Currency& 
   if (amount.scale() > currency.exponent) {
     __int128 divisor = money::Pow10(amount.scale() - currency.exponent);
     if (amount.units() % divisor != 0) {
-      return InvalidParam(field, field + " " + amount.ToString() + " is not a whole amount of " + currency.code +
-                                     " minor units");
+      return InvalidParam(
+          field, field + " " + amount.ToString() + " is not a whole amount of " + currency.code + " minor units");
     }
     return static_cast<int64_t>(amount.units() / divisor);
   }

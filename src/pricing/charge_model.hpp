@@ -30,9 +30,9 @@
 namespace meterline::pricing {
 
 struct Tier {
-  std::optional<int64_t> up_to;   // the tier's last unit (inclusive); nullopt: no end (the last tier only)
-  money::UnitPrice unit_price;    // per unit_price.per_units units
-  money::Decimal flat_amount;     // major units, once when usage reaches the tier; exact in minor units
+  std::optional<int64_t> up_to;  // the tier's last unit (inclusive); nullopt: no end (the last tier only)
+  money::UnitPrice unit_price;   // per unit_price.per_units units
+  money::Decimal flat_amount;    // major units, once when usage reaches the tier; exact in minor units
 };
 
 enum class PackageRounding { kUp, kDown };
@@ -51,8 +51,8 @@ struct Volume {
   std::vector<Tier> tiers;
 };
 struct Package {
-  int64_t size = 1;              // units per package
-  money::Decimal price;          // major units per package
+  int64_t size = 1;      // units per package
+  money::Decimal price;  // major units per package
   PackageRounding rounding = PackageRounding::kUp;
 };
 
@@ -77,11 +77,11 @@ enum class LineKind {
 // last_unit (1-based, inclusive) say which of the billable units it prices.
 struct ChargeLine {
   LineKind kind = LineKind::kUnits;
-  int tier = -1;                 // index into the model's tiers; -1 when not tiered
+  int tier = -1;  // index into the model's tiers; -1 when not tiered
   int64_t first_unit = 0;
   int64_t last_unit = 0;
-  int64_t quantity = 0;          // units charged (packages for kPackages; 1 for kTierFlat)
-  money::UnitPrice unit_price;   // per unit (per package; the flat amount for kTierFlat)
+  int64_t quantity = 0;         // units charged (packages for kPackages; 1 for kTierFlat)
+  money::UnitPrice unit_price;  // per unit (per package; the flat amount for kTierFlat)
   int64_t amount_minor = 0;
 };
 

@@ -76,8 +76,7 @@ std::string DescribeLine(const ChargeLine& line, const MetricCharge& charge, con
              Money(package.price, currency) + " each" +
              (package.rounding == PackageRounding::kDown ? " (completed packages only)" : "");
     }
-    case LineKind::kUnits:
-      break;
+    case LineKind::kUnits: break;
   }
   if (tiers == nullptr) {
     return words.name + " " + words.quantity(line.quantity) + " at " + PriceText(line.unit_price, currency, words);

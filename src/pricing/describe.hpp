@@ -12,8 +12,8 @@
 namespace meterline::pricing {
 
 struct MetricWords {
-  std::string name;                                 // "Ad impressions"
-  std::function<std::string(int64_t)> quantity;     // 1000000 -> "1,000,000" (or "1 GB" for bytes)
+  std::string name;                              // "Ad impressions"
+  std::function<std::string(int64_t)> quantity;  // 1000000 -> "1,000,000" (or "1 GB" for bytes)
 };
 
 // A unit price for people: "0.40 USD per 1,000", "0.0005 USD each".

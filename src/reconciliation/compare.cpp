@@ -105,7 +105,7 @@ Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expec
   std::map<int64_t, std::pair<std::string, int64_t>> lines;
   for (size_t i = 0; i < expected.amounts.lines.size(); ++i) {
     const invoicing::LineItem& l = expected.amounts.lines[i];
-    lines[static_cast<int64_t>(i) + 1] = {l.kind == "overage" ? l.metric : l.kind, l.amount_minor};
+    lines[static_cast<int64_t>(i) + 1] = {l.metric.empty() ? l.kind : l.metric, l.amount_minor};
   }
   if (expected.amounts.tax_minor != 0) lines[kTaxPosition] = {"tax", expected.amounts.tax_minor};
   for (const auto& [position, amount] : billed->lines) {

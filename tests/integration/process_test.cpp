@@ -264,6 +264,27 @@ TEST_F(ProcessTest, UsageEventsAreListedNewestFirstFromTheCommandLine) {
   EXPECT_EQ(RunBillingd({"usage", "events"}, Env()).exit_code, 2);
 }
 
+// `billingd price` prints what the invoice run would compute, line by line.
+TEST_F(ProcessTest, PricePreviewsAnInvoiceFromTheCommandLine) {
+  RunResult priced =
+      RunBillingd({"price", "--plan", "growth", "--usage",
+                   "impressions=12345678,api_calls=3000000,data_transfer=612000000000", "--tax-rate", "0.19"},
+                  Env());
+  ASSERT_EQ(priced.exit_code, 0) << priced.err;
+  // 2,345,678 x 0.50 / 1,000 = 1,172.839 -> 1,172.84 (half to even once per line).
+  EXPECT_NE(priced.out.find("Ad impressions over 10,000,000 included (12,345,678 used)"), std::string::npos)
+      << priced.out;
+  EXPECT_NE(priced.out.find("1172.84\n"), std::string::npos) << priced.out;
+  EXPECT_NE(priced.out.find("1677.44\n"), std::string::npos) << priced.out;  // 299 + 1,172.84 + 200 + 5.60
+  EXPECT_NE(priced.out.find("318.71\n"), std::string::npos) << priced.out;   // 1,677.44 x 0.19 = 318.7136
+  EXPECT_NE(priced.out.find("1996.15 USD\n"), std::string::npos) << priced.out;
+  RunResult unknown = RunBillingd({"price", "--plan", "platinum"}, Env());
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.err, "billingd: no plan 'platinum' in the catalog\n");
+  EXPECT_EQ(RunBillingd({"price", "--plan", "growth", "--usage", "impressions=lots"}, Env()).exit_code, 2);
+  EXPECT_EQ(RunBillingd({"price", "--plan", "growth", "--usage", "seats=3"}, Env()).exit_code, 1);
+}
+
 // The one binary serves its console, compressed as the browser asks, without CONSOLE_DIR.
 TEST_F(ProcessTest, TheBinaryServesItsOwnConsole) {
 #ifndef MTL_CONSOLE_EMBEDDED

@@ -33,6 +33,7 @@ Commands:
   apikey    Create, list and revoke API keys for machine callers
   subscription  Put a customer on a plan
   usage     List a customer's stored usage events (usage events --customer ID)
+  price     What a plan would invoice for given usage (price --plan ID --usage M=N,…)
   invoices  Invoice closed billing periods (invoices run [--period YYYY-MM])
   stripe    Send invoices to Stripe or fetch their state (stripe sync)
   reconcile Compare computed charges with Stripe's invoices (reconcile [--period YYYY-MM])
@@ -118,6 +119,7 @@ int RunCli(int argc, char** argv) {
   if (command == "stripe") return RunStripe(args);
   if (command == "reconcile") return RunReconcile(args);
   if (command == "usage") return RunUsage(args);
+  if (command == "price") return RunPrice(args);
   if (command == "version" || command == "--version") {
     if (WantsHelp(args)) {
       std::cout << kVersionUsage;

@@ -26,6 +26,7 @@ int RunInvoices(const std::vector<std::string>& args);
 int RunStripe(const std::vector<std::string>& args);
 int RunReconcile(const std::vector<std::string>& args);
 int RunUsage(const std::vector<std::string>& args);
+int RunPrice(const std::vector<std::string>& args);
 
 // A one-line progress bar on stderr when it is a terminal (a counter while
 // `total` is -1: unknown); else a line every 10 % (every 10,000 while unknown).

@@ -14,7 +14,8 @@ namespace meterline::app {
 
 namespace {
 
-constexpr const char* kUsageUsage = R"(Usage: billingd usage events --customer ID [--metric M] [--from T] [--to T] [--limit N]
+constexpr const char* kUsageUsage =
+    R"(Usage: billingd usage events --customer ID [--metric M] [--from T] [--to T] [--limit N]
 
 Prints the customer's stored usage events, newest first (by timestamp, then
 id), one per line: TIMESTAMP METRIC VALUE ID. --from/--to bound the timestamp

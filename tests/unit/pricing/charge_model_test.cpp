@@ -85,7 +85,7 @@ TEST(ChargeModelTest, IncludedThenOverageIsTodaysOverage) {
 TEST(ChargeModelTest, PackagesRoundUpOrDownAsSet) {
   MetricCharge started{Package{1000, D("2.50"), PackageRounding::kUp}};
   MetricCharge completed{Package{1000, D("2.50"), PackageRounding::kDown}};
-  EXPECT_EQ(Total(started, 4500), 1250);  // 5 packages
+  EXPECT_EQ(Total(started, 4500), 1250);    // 5 packages
   EXPECT_EQ(Total(completed, 4500), 1000);  // 4 packages
   EXPECT_EQ(Total(started, 4000), Total(completed, 4000));
   EXPECT_EQ(Total(started, 1), 250);
@@ -118,9 +118,9 @@ TEST(ChargeModelTest, FreeUnitsComeOffFirstInEveryModel) {
 
 TEST(ChargeModelTest, NothingUsedChargesNothingInAnyModel) {
   std::vector<Tier> flat_first = {{10, {D("1"), 1}, D("25")}, {std::nullopt, {D("0.5"), 1}, D("5")}};
-  for (const ChargeModel& model : std::vector<ChargeModel>{
-           IncludedThenOverage{0, {D("1"), 1}}, PerUnit{{D("1"), 1}}, Graduated{flat_first}, Volume{flat_first},
-           Package{10, D("3"), PackageRounding::kUp}}) {
+  for (const ChargeModel& model :
+       std::vector<ChargeModel>{IncludedThenOverage{0, {D("1"), 1}}, PerUnit{{D("1"), 1}}, Graduated{flat_first},
+                                Volume{flat_first}, Package{10, D("3"), PackageRounding::kUp}}) {
     auto priced = Price({model}, 0, kUsd);
     ASSERT_TRUE(priced.ok());
     EXPECT_TRUE(priced->lines.empty()) << ModelName(model);
@@ -223,8 +223,10 @@ TEST(ChargeModelTest, ValidationNamesTheField) {
     EXPECT_FALSE(s.ok());
     return s.ok() ? std::string() : s.error().param + ": " + s.error().message;
   };
-  std::vector<Tier> descending = {{100, {D("1"), 1}, D("0")}, {200, {D("1"), 1}, D("0")},
-                                  {150, {D("1"), 1}, D("0")}, {std::nullopt, {D("1"), 1}, D("0")}};
+  std::vector<Tier> descending = {{100, {D("1"), 1}, D("0")},
+                                  {200, {D("1"), 1}, D("0")},
+                                  {150, {D("1"), 1}, D("0")},
+                                  {std::nullopt, {D("1"), 1}, D("0")}};
   EXPECT_EQ(param_of({Graduated{descending}}), "tiers[2].up_to: tiers[2].up_to must be greater than tiers[1].up_to");
   std::vector<Tier> closed = {{100, {D("1"), 1}, D("0")}};
   EXPECT_EQ(param_of({Volume{closed}}), "tiers[0].up_to: tiers[0].up_to must be absent: the last tier has no end");
