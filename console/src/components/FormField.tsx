@@ -1,7 +1,16 @@
 // A labelled form field whose hint and error are tied to the input with
 // aria-describedby (the error also sets aria-invalid), so a screen reader
 // reads the problem with the field it belongs to.
-import { useId, type InputHTMLAttributes, type ReactNode } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useRef,
+  useId,
+  useState,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type RefObject,
+} from 'react';
 
 /** The ids an input describes itself with: its hint and its error, when shown. */
 export function describedBy(...ids: (string | false | null | undefined)[]): string | undefined {
@@ -60,4 +69,25 @@ export function TextField({
 /** After a refused submit: focus the first field marked invalid inside `root` (else nothing). */
 export function focusFirstInvalid(root: ParentNode | null | undefined): void {
   requestAnimationFrame(() => root?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+}
+
+/**
+ * After a refused submit whose errors arrive with other state (a server's
+ * answer, the form enabled again): returns a function that asks for the focus
+ * to move to the first invalid field inside `root` once that render is on
+ * screen and `busy` is false. A frame later (focusFirstInvalid) is not enough
+ * there: the render may come after it, and a disabled field takes no focus.
+ */
+export function useFocusFirstInvalid(root: RefObject<HTMLElement | null>, busy: boolean): () => void {
+  const pending = useRef(false);
+  const [asked, setAsked] = useState(0);
+  useEffect(() => {
+    if (!pending.current || busy) return;
+    pending.current = false;
+    root.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [asked, busy, root]);
+  return useCallback(() => {
+    pending.current = true;
+    setAsked((n) => n + 1);
+  }, []);
 }

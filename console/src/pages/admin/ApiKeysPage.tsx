@@ -7,7 +7,7 @@ import { Fragment, useId, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { customerName, useCustomers } from '../../app/customers';
 import { ConfirmDialog, Dialog } from '../../components/Dialog';
-import { describedBy, focusFirstInvalid, TextField } from '../../components/FormField';
+import { describedBy, focusFirstInvalid, TextField, useFocusFirstInvalid } from '../../components/FormField';
 import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
 import { TableScroll } from '../../components/TableScroll';
 import { keyFor, serverFieldError, type FieldErrors, type SentKey } from '../../lib/adminForms';
@@ -258,6 +258,7 @@ function NewKeyDialog({ onCancel, onCreated }: { onCancel: () => void; onCreated
   const sending = useRef(false);
   const sent = useRef<SentKey | null>(null);
   const bodyRef = useRef<HTMLDivElement>(null);
+  const focusInvalid = useFocusFirstInvalid(bodyRef, busy);
 
   const submit = async () => {
     if (sending.current) return;
@@ -279,7 +280,7 @@ function NewKeyDialog({ onCancel, onCreated }: { onCancel: () => void; onCreated
       const fieldErrors = serverFieldError(caught, [], KEY_FIELDS);
       if (fieldErrors) {
         setErrors(fieldErrors);
-        focusFirstInvalid(bodyRef.current);
+        focusInvalid();
       } else {
         setFailure(caught instanceof Error ? caught : new Error(String(caught)));
       }

@@ -9,7 +9,7 @@ import { Link, useSearchParams } from 'react-router';
 import { rememberCustomer, useCustomers } from '../../app/customers';
 import { Dialog } from '../../components/Dialog';
 import { EmailAddress } from '../../components/EmailAddress';
-import { describedBy, focusFirstInvalid, TextField } from '../../components/FormField';
+import { describedBy, focusFirstInvalid, TextField, useFocusFirstInvalid } from '../../components/FormField';
 import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
 import { TableScroll } from '../../components/TableScroll';
 import {
@@ -320,6 +320,7 @@ function CustomerDialog({
   // The Idempotency-Key of the last creation sent, with its body.
   const sent = useRef<SentKey | null>(null);
   const bodyRef = useRef<HTMLDivElement>(null);
+  const focusInvalid = useFocusFirstInvalid(bodyRef, busy);
   const failureId = useId();
 
   const change = customer ? customerChange(customer, draft) : null;
@@ -362,7 +363,7 @@ function CustomerDialog({
       const fieldErrors = serverFieldError(caught, draft.metadata);
       if (fieldErrors) {
         setErrors(fieldErrors);
-        focusFirstInvalid(bodyRef.current);
+        focusInvalid();
       } else {
         setFailure(caught instanceof Error ? caught : new Error(String(caught)));
       }
