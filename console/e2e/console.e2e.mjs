@@ -67,6 +67,13 @@ async function api(pathname) {
   return response.json();
 }
 
+/** The session's CSRF token (the double-submit cookie), for a POST sent from the test itself. */
+async function csrfToken() {
+  const cookie = (await context.cookies()).find((c) => c.name === 'mtl_csrf');
+  assert.ok(cookie, 'a signed-in session has its CSRF cookie');
+  return cookie.value;
+}
+
 async function login(email) {
   await page.goto('/login');
   await page.getByLabel('Email').fill(email);
@@ -203,6 +210,8 @@ describe('console', () => {
     for (const metric of usage.metrics) {
       const row = table.locator(`tr[data-metric="${metric.metric}"]`);
       assert.equal((await row.locator('td').last().textContent()).trim(), money(metric.overage_amount));
+      // How the plan prices it, in the API's words.
+      assert.equal(`${metric.name}: ${(await row.getByTestId('metric-pricing').textContent()).trim()}`, metric.pricing);
     }
     assert.equal((await page.getByTestId('total-overage').textContent()).trim(), money(usage.total_overage));
 
@@ -1080,6 +1089,44 @@ describe('admin pages: customers, API keys, Stripe webhook events', () => {
     assert.deepEqual(problems, [], problems.join('\n'));
   });
 
+  test("an admin reads the plans' prices and previews an invoice, to the cent of the API's", async () => {
+    // Still signed in as the admin of the test before.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Plans' }).click();
+    await page.waitForURL((url) => url.pathname === '/admin/plans');
+    const plans = await api('/api/v1/admin/plans');
+    for (const plan of plans.data) {
+      const card = page.locator(`section[data-plan="${plan.id}"]`);
+      await card.waitFor();
+      for (const metric of plan.metrics) {
+        const words = (
+          await card.locator(`tr[data-metric="${metric.metric}"] [data-testid="plan-pricing"]`).textContent()
+        ).trim();
+        assert.equal(`${metric.name}: ${words}`, metric.pricing);
+      }
+    }
+    const form = page.locator('form.preview-form');
+    await form.getByLabel('Plan').selectOption('growth');
+    await form.getByLabel('Ad impressions (impressions)').fill('12345678');
+    await form.getByLabel('API calls (calls)').fill('3000000');
+    await form.getByLabel('Tax rate (optional)').fill('0.19');
+    await form.getByRole('button', { name: 'Preview' }).click();
+    const total = page.getByTestId('preview-total');
+    await total.waitFor();
+    const expected = await context.request.post('/api/v1/billing/price-preview', {
+      data: { plan: 'growth', tax_rate: '0.19', quantities: { impressions: 12345678, api_calls: 3000000 } },
+      headers: { 'X-CSRF-Token': await csrfToken() },
+    });
+    assert.equal(expected.status(), 200, await expected.text());
+    const preview = await expected.json();
+    assert.equal((await total.textContent()).trim(), money(preview.total));
+    assert.equal(await page.locator('[data-testid="preview-table"] tbody tr').count(), preview.lines.length);
+    await shot('40-admin-plans-preview');
+    // A quantity that is not whole units is caught before it is sent.
+    await form.getByLabel('API calls (calls)').fill('3.5');
+    await form.getByRole('button', { name: 'Preview' }).click();
+    await page.getByTestId('preview-error').filter({ hasText: 'API calls: type whole units' }).waitFor();
+  });
+
   test('an admin creates an API key, sees its secret once, copies it and revokes the key', async () => {
     const problems = [];
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
@@ -1398,6 +1445,7 @@ async function adminPages() {
   const delta = customers.data.find((c) => c.name === 'Delta Apps') ?? customers.data[0];
   return [
     { name: 'admin-customers', path: '/admin/customers', ready: () => page.getByTestId('customer-table') },
+    { name: 'admin-plans', path: '/admin/plans', ready: () => page.locator('section[data-plan="enterprise"]') },
     {
       name: 'admin-usage',
       path: `/billing/usage?customer=${delta.id}`,

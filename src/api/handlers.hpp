@@ -42,6 +42,11 @@ http::Handler IngestUsage(ApiContext& context);
 http::Handler CurrentUsage(ApiContext& context);
 http::Handler UsageHistory(ApiContext& context);
 http::Handler ListUsageEvents(ApiContext& context);
+
+// plans.cpp
+http::Handler ListPlans(ApiContext& context);
+http::Handler GetPlan(ApiContext& context);
+http::Handler PricePreview(ApiContext& context);
 http::Handler CreateSubscription(ApiContext& context);
 
 // webhooks.cpp

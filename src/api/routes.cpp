@@ -72,6 +72,13 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
        .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/usage/events", .handler = ListUsageEvents(context),
        .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
+      // Plans and prices: admins read the plans; anyone signed in may preview a price.
+      {.method = Method::kGet, .pattern = "/api/v1/admin/plans", .handler = ListPlans(context),
+       .feature = "billing", .roles = kAdmin, .rate_group = "admin"},
+      {.method = Method::kGet, .pattern = "/api/v1/admin/plans/:id", .handler = GetPlan(context),
+       .feature = "billing", .roles = kAdmin, .rate_group = "admin"},
+      {.method = Method::kPost, .pattern = "/api/v1/billing/price-preview", .handler = PricePreview(context),
+       .feature = "billing", .json_body = true, .roles = kUsers, .rate_group = "billing"},
       {.method = Method::kPost, .pattern = "/api/v1/billing/subscriptions",
        .handler = Idempotent(context, "subscription.create", CreateSubscription(context)),
        .feature = "billing", .json_body = true, .roles = kAdmin, .rate_group = "billing"},

@@ -12,6 +12,8 @@
 #include "http/error_mapping.hpp"
 #include "metering/ingest.hpp"
 #include "metering/usage.hpp"
+#include "pricing/charge_json.hpp"
+#include "pricing/describe.hpp"
 #include "subscriptions/subscription_service.hpp"
 
 namespace meterline::api {
@@ -108,6 +110,8 @@ http::Handler CurrentUsage(ApiContext& context) {
       o["overage_unit_price"] = money::PerUnitText(m.overage_price);
       o["overage_price"] = {{"amount", m.overage_price.amount.ToString()}, {"per", m.overage_price.per_units}};
       o["overage_amount"] = AmountJson(m.overage_minor, currency.code);
+      o["charge"] = pricing::ChargeJson(m.charge);
+      o["pricing"] = pricing::DescribeModel(m.charge, currency, pricing::WordsFor(m.metric->name, m.metric->unit));
       metrics.push_back(std::move(o));
     }
     json::object out;

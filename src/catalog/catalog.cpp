@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/embedded_file.hpp"
+#include "pricing/charge_json.hpp"
 
 namespace meterline::catalog {
 
@@ -44,6 +45,24 @@ Result<money::UnitPrice> Price(const json::value& v, const std::string& path) {
   MTL_ASSIGN_OR_RETURN(auto per, NonNegative(per_it->value(), path + ".per"));
   if (per < 1) return Bad(path + ".per", "must be at least 1");
   return money::UnitPrice{*amount, per};
+}
+
+// An amount in the currency's minor units, from its decimal text ("49.00").
+Result<int64_t> MinorAmount(const json::object& obj, const char* key, const std::string& path,
+                            const money::Currency& currency) {
+  MTL_ASSIGN_OR_RETURN(auto text, Text(obj, key, path));
+  auto amount = money::Decimal::Parse(text);
+  if (!amount || amount->IsNegative() || amount->scale() > currency.exponent) {
+    return Bad(path + "." + key,
+               "must be a non-negative amount with at most " + std::to_string(currency.exponent) + " decimals");
+  }
+  // "373940100000000000" dollars fits as a decimal but not as 64-bit cents: refuse it, never wrap.
+  int64_t minor = 0;
+  if (__builtin_mul_overflow(amount->units(), static_cast<int64_t>(money::Pow10(currency.exponent - amount->scale())),
+                             &minor)) {
+    return Bad(path + "." + key, "must be at most " + money::FormatMajor(INT64_MAX, currency));
+  }
+  return minor;
 }
 
 }  // namespace
@@ -92,16 +111,9 @@ Result<Catalog> Catalog::Parse(std::string_view text) {
     MTL_ASSIGN_OR_RETURN(auto currency_code, Text(obj, "currency", path));
     auto currency = money::FindCurrency(currency_code);
     if (!currency) return Bad(path + ".currency", "'" + currency_code + "' is not a supported ISO 4217 code");
-    MTL_ASSIGN_OR_RETURN(auto fee_text, Text(obj, "base_fee", path));
-    auto fee = money::Decimal::Parse(fee_text);
-    if (!fee || fee->IsNegative() || fee->scale() > currency->exponent) {
-      return Bad(path + ".base_fee",
-                 "must be a non-negative amount with at most " + std::to_string(currency->exponent) + " decimals");
-    }
-    // "373940100000000000" dollars fits as a decimal but not as 64-bit cents: refuse it, never wrap.
-    if (__builtin_mul_overflow(fee->units(), static_cast<int64_t>(money::Pow10(currency->exponent - fee->scale())),
-                               &plan.base_fee_minor)) {
-      return Bad(path + ".base_fee", "must be at most " + money::FormatMajor(INT64_MAX, *currency));
+    MTL_ASSIGN_OR_RETURN(plan.base_fee_minor, MinorAmount(obj, "base_fee", path, *currency));
+    if (obj.contains("minimum_commitment")) {
+      MTL_ASSIGN_OR_RETURN(plan.minimum_minor, MinorAmount(obj, "minimum_commitment", path, *currency));
     }
     plan.id = id;
     plan.name = name;
@@ -127,6 +139,16 @@ Result<Catalog> Catalog::Parse(std::string_view text) {
         plan.overage[key] = price;
       }
     }
+    if (auto charges = obj.find("charges"); charges != obj.end()) {
+      if (!charges->value().is_object()) return Bad(path + ".charges", "must be an object of metric id -> charge");
+      for (const auto& [metric_id, charge_value] : charges->value().as_object()) {
+        std::string key(metric_id);
+        if (!metric_ids.count(key)) return Bad(path + ".charges." + key, "names no metric in metrics");
+        auto charge = pricing::ParseCharge(charge_value, *currency, path + ".charges." + key);
+        if (!charge.ok()) return InvalidArgument("catalog: " + charge.error().message);
+        plan.charges[key] = std::move(charge).value();
+      }
+    }
     if (!plan_ids.insert(plan.id).second) return Bad(path + ".id", "repeats plan '" + plan.id + "'");
     catalog.plans_.push_back(std::move(plan));
   }
@@ -143,6 +165,7 @@ const Catalog& Catalog::Default() {
 }
 
 pricing::MetricCharge ChargeFor(const Plan& plan, const Metric& metric) {
+  if (auto charge = plan.charges.find(metric.id); charge != plan.charges.end()) return charge->second;
   auto limit = plan.limits.find(metric.id);
   auto price = plan.overage.find(metric.id);
   return {pricing::IncludedThenOverage{limit == plan.limits.end() ? 0 : limit->second,

@@ -30,10 +30,15 @@ struct Plan {
   int64_t base_fee_minor = 0;                       // monthly
   std::map<std::string, int64_t> limits;            // metric id -> included units per period
   std::map<std::string, money::UnitPrice> overage;  // metric id -> price (plan override or metric default)
+  // metric id -> its charge model when the plan sets one ("charges" in the
+  // catalog, pricing/charge_json.hpp); `limits` then only drive meters and alerts.
+  std::map<std::string, pricing::MetricCharge> charges;
+  int64_t minimum_minor = 0;  // minimum commitment per period ("minimum_commitment"); 0: none
 };
 
-// How `plan` prices a metric's usage in a period: the plan's included
-// allowance, then its overage price per block (pricing::IncludedThenOverage).
+// How `plan` prices a metric's usage in a period: its charge when the plan
+// sets one, else the plan's included allowance, then its overage price per
+// block (pricing::IncludedThenOverage, the spec's plans).
 pricing::MetricCharge ChargeFor(const Plan& plan, const Metric& metric);
 
 class Catalog {

@@ -18,12 +18,7 @@ std::string GroupThousands(int64_t value) {
 }
 
 std::string DisplayAmount(int64_t units, const catalog::Metric& metric) {
-  if (metric.unit != "byte") return GroupThousands(units);
-  // Bytes read as GB (10^9 bytes) with two decimals, rounded half to even; display only.
-  __int128 hundredths = money::DivideRoundHalfEven(static_cast<__int128>(units) * 100, 1'000'000'000);
-  std::string fraction = std::to_string(static_cast<int64_t>(hundredths % 100));
-  if (fraction.size() < 2) fraction.insert(0, "0");
-  return GroupThousands(static_cast<int64_t>(hundredths / 100)) + (fraction == "00" ? "" : "." + fraction) + " GB";
+  return pricing::QuantityText(units, metric.unit);
 }
 
 Result<int64_t> TaxMinor(int64_t subtotal_minor, const money::Decimal& rate) {
@@ -46,7 +41,7 @@ Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catal
     if (used < 0) return InvalidArgument("usage of " + metric.id + " is negative");
     pricing::MetricCharge charge = catalog::ChargeFor(plan, metric);
     MTL_ASSIGN_OR_RETURN(auto priced, pricing::Price(charge, used, plan.currency));
-    pricing::MetricWords words{metric.name, [&metric](int64_t units) { return DisplayAmount(units, metric); }};
+    pricing::MetricWords words = pricing::WordsFor(metric.name, metric.unit);
     for (const pricing::ChargeLine& line : priced.lines) {
       if (line.amount_minor == 0 && line.unit_price.amount.IsZero()) continue;  // an included slice
       if (line.kind == pricing::LineKind::kOverage) {
@@ -64,6 +59,15 @@ Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catal
   }
   for (const LineItem& line : out.lines) {
     MTL_RETURN_IF_ERROR(AddChecked(out.subtotal_minor, line.amount_minor, "the invoice subtotal"));
+  }
+  // A minimum commitment: what the period's charges fall short of it by.
+  if (int64_t true_up = pricing::TrueUpMinor(out.subtotal_minor, plan.minimum_minor); true_up > 0) {
+    out.lines.push_back({"minimum", "",
+                         "Minimum commitment of " + money::FormatMajor(plan.minimum_minor, plan.currency) + " " +
+                             plan.currency.code + " (charges " + money::FormatMajor(out.subtotal_minor, plan.currency) +
+                             ")",
+                         1, money::FormatMajor(true_up, plan.currency), true_up});
+    out.subtotal_minor = plan.minimum_minor;
   }
   if (tax_rate) {
     if (money::Decimal(1, 0) < *tax_rate || *tax_rate == money::Decimal(1, 0) || tax_rate->units() < 0) {

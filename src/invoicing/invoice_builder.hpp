@@ -5,7 +5,8 @@
 // model prices them (src/pricing/): today one overage line per metric used
 // beyond its limit (quantity = units over, exact unit price, amount rounded
 // half to even once per line, as money::ChargeMinor does); included slices of
-// other models are left out. The subtotal is the
+// other models are left out. Last, when the plan's minimum commitment exceeds
+// those charges, a 'minimum' line for the difference. The subtotal is the
 // sum of the line amounts; tax is subtotal x rate rounded half to even once;
 // total = subtotal + tax. So the lines add up to the subtotal and subtotal +
 // tax = total exactly, by construction.

@@ -27,8 +27,11 @@ Result<CurrentUsage> UsageService::Current(const std::string& customer_id) {
     m.limit = out.plan->limits.at(metric.id);
     m.overage_units = std::max<int64_t>(0, m.usage - m.limit);
     m.overage_price = out.plan->overage.at(metric.id);
-    MTL_ASSIGN_OR_RETURN(auto charge, money::ChargeMinor(m.overage_price, m.overage_units, out.plan->currency));
-    m.overage_minor = charge;
+    // What the metric costs so far under the plan's charge model (for the
+    // spec's plans: the units over the limit at the overage price).
+    m.charge = catalog::ChargeFor(*out.plan, metric);
+    MTL_ASSIGN_OR_RETURN(auto priced, pricing::Price(m.charge, m.usage, out.plan->currency));
+    m.overage_minor = priced.total_minor;
     m.permille = m.limit > 0 ? static_cast<int64_t>(static_cast<__int128>(m.usage) * 1000 / m.limit) : 0;
     MTL_RETURN_IF_ERROR(AddChecked(out.total_overage_minor, m.overage_minor, "the overage total"));
     out.metrics.push_back(m);

@@ -22,7 +22,9 @@ struct MetricUsage {
   int64_t limit = 0;
   int64_t overage_units = 0;  // max(0, usage - limit)
   money::UnitPrice overage_price;
-  int64_t overage_minor = 0;  // overage_units at overage_price, rounded half to even
+  pricing::MetricCharge charge;  // how the plan prices this metric (catalog::ChargeFor)
+  int64_t overage_minor = 0;     // the metric's charge so far: for the spec's plans, overage_units at
+                                 // overage_price, rounded half to even
   // usage / limit in tenths of a percent (753 = 75.3 %); 0 when the limit is 0.
   int64_t permille = 0;
 };

@@ -8,6 +8,15 @@ namespace {
 
 constexpr const char* kEnDash = "\u2013";
 
+std::string Grouped(const std::string& digits) {
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 // "2,999.00": grouped integer part, the fraction padded to the currency's
 // minor-unit digits (longer fractions, sub-cent prices, kept whole).
 std::string AmountText(const money::Decimal& amount, const money::Currency& currency) {
@@ -18,12 +27,7 @@ std::string AmountText(const money::Decimal& amount, const money::Currency& curr
   std::string whole = text.substr(0, dot);
   std::string fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
   while (static_cast<int>(fraction.size()) < currency.exponent) fraction += '0';
-  std::string grouped;
-  for (size_t i = 0; i < whole.size(); ++i) {
-    if (i > 0 && (whole.size() - i) % 3 == 0) grouped += ',';
-    grouped += whole[i];
-  }
-  return (negative ? "\u2212" : "") + grouped + (fraction.empty() ? "" : "." + fraction);
+  return (negative ? "\u2212" : "") + Grouped(whole) + (fraction.empty() ? "" : "." + fraction);
 }
 
 std::string Money(const money::Decimal& amount, const money::Currency& currency) {
@@ -52,6 +56,30 @@ std::string TierTerms(const std::vector<Tier>& tiers, size_t i, const money::Cur
 
 }  // namespace
 
+std::string QuantityText(int64_t units, std::string_view unit) {
+  bool negative = units < 0;
+  unsigned __int128 magnitude = negative ? -static_cast<__int128>(units) : units;
+  auto digits = [](unsigned __int128 v) {
+    std::string out;
+    do {
+      out.insert(out.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+      v /= 10;
+    } while (v > 0);
+    return out;
+  };
+  std::string sign = negative ? "-" : "";
+  if (unit != "byte") return sign + Grouped(digits(magnitude));
+  // Bytes read as GB (10^9 bytes) with two decimals, rounded half to even; display only.
+  auto hundredths = static_cast<unsigned __int128>(money::DivideRoundHalfEven(magnitude * 100, 1'000'000'000));
+  std::string fraction = digits(hundredths % 100);
+  if (fraction.size() < 2) fraction.insert(0, "0");
+  return sign + Grouped(digits(hundredths / 100)) + (fraction == "00" ? "" : "." + fraction) + " GB";
+}
+
+MetricWords WordsFor(const std::string& name, const std::string& unit) {
+  return {name, [unit](int64_t units) { return QuantityText(units, unit); }};
+}
+
 std::string PriceText(const money::UnitPrice& price, const money::Currency& currency, const MetricWords& words) {
   if (price.per_units == 1) return Money(price.amount, currency) + " each";
   return Money(price.amount, currency) + " per " + words.quantity(price.per_units);
@@ -68,7 +96,7 @@ std::string DescribeLine(const ChargeLine& line, const MetricCharge& charge, con
       return words.name + " over " + words.quantity(line.first_unit - 1) + " included at " +
              PriceText(line.unit_price, currency, words);
     case LineKind::kTierFlat:
-      return words.name + ", flat fee of the " + TierRange(*tiers, static_cast<size_t>(line.tier), words) + " tier";
+      return words.name + ", flat fee for tier " + TierRange(*tiers, static_cast<size_t>(line.tier), words);
     case LineKind::kPackages: {
       const auto& package = std::get<Package>(charge.model);
       return words.name + " " + words.quantity(line.last_unit) + " in " + std::to_string(line.quantity) +
@@ -82,9 +110,8 @@ std::string DescribeLine(const ChargeLine& line, const MetricCharge& charge, con
     return words.name + " " + words.quantity(line.quantity) + " at " + PriceText(line.unit_price, currency, words);
   }
   if (volume) {
-    return words.name + " " + words.quantity(line.quantity) + " at the " +
-           TierRange(*tiers, static_cast<size_t>(line.tier), words) + " tier's " +
-           PriceText(line.unit_price, currency, words);
+    return words.name + " " + words.quantity(line.quantity) + " at " + PriceText(line.unit_price, currency, words) +
+           " (tier " + TierRange(*tiers, static_cast<size_t>(line.tier), words) + ")";
   }
   return words.name + " " + words.quantity(line.first_unit) + kEnDash + words.quantity(line.last_unit) + " at " +
          PriceText(line.unit_price, currency, words);

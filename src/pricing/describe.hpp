@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "pricing/charge_model.hpp"
 
@@ -15,6 +16,13 @@ struct MetricWords {
   std::string name;                              // "Ad impressions"
   std::function<std::string(int64_t)> quantity;  // 1000000 -> "1,000,000" (or "1 GB" for bytes)
 };
+
+// A usage quantity for people: grouped units ("1,234,567"), or GB (10^9
+// bytes, up to two decimals, half to even) for the unit "byte".
+std::string QuantityText(int64_t units, std::string_view unit);
+
+// Words for a metric: its name, quantities by QuantityText.
+MetricWords WordsFor(const std::string& name, const std::string& unit);
 
 // A unit price for people: "0.40 USD per 1,000", "0.0005 USD each".
 std::string PriceText(const money::UnitPrice& price, const money::Currency& currency, const MetricWords& words);

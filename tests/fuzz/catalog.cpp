@@ -6,8 +6,8 @@
 //   a base fee >= 0, a limit >= 0 and a price (amount >= 0, per >= 1) for every metric of every plan;
 // - it says what the document says: each base fee in minor units is exactly the fee's decimal text, each
 //   price is its amount and per, each limit its number (a fee that wrapped in 64 bits would differ);
-// - written back as JSON (fees by FormatMajor, amounts by Decimal::ToString) it loads as the same catalog,
-//   so no fee or price is changed on the way in (a wrapped fee would not survive this).
+// - written back as JSON (fees by FormatMajor, amounts by Decimal::ToString, charges by ChargeJson) it loads
+//   as the same catalog, so no fee, price or charge is changed on the way in (a wrapped fee would not survive this).
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -19,6 +19,7 @@
 
 #include "catalog/catalog.hpp"
 #include "fuzz/check.hpp"
+#include "pricing/charge_json.hpp"
 
 namespace {
 
@@ -37,15 +38,18 @@ std::string Write(const Catalog& c) {
         {{"id", m.id}, {"name", m.name}, {"unit", m.unit}, {"overage_price", PriceJson(m.overage_price)}});
   }
   for (const auto& p : c.plans()) {
-    json::object limits, prices;
+    json::object limits, prices, charges;
     for (const auto& [metric, limit] : p.limits) limits[metric] = limit;
     for (const auto& [metric, price] : p.overage) prices[metric] = PriceJson(price);
+    for (const auto& [metric, charge] : p.charges) charges[metric] = pricing::ChargeJson(charge);
     plans.push_back({{"id", p.id},
                      {"name", p.name},
                      {"currency", p.currency.code},
                      {"base_fee", money::FormatMajor(p.base_fee_minor, p.currency)},
+                     {"minimum_commitment", money::FormatMajor(p.minimum_minor, p.currency)},
                      {"limits", std::move(limits)},
-                     {"overage_prices", std::move(prices)}});
+                     {"overage_prices", std::move(prices)},
+                     {"charges", std::move(charges)}});
   }
   return json::serialize(json::object{{"metrics", std::move(metrics)}, {"plans", std::move(plans)}});
 }
@@ -127,7 +131,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < loaded->plans().size(); ++i) {
     const auto &a = loaded->plans()[i], &b = again->plans()[i];
     FUZZ_CHECK(a.id == b.id && a.name == b.name && a.currency.code == b.currency.code);
-    FUZZ_CHECK(a.base_fee_minor == b.base_fee_minor && a.limits == b.limits);
+    FUZZ_CHECK(a.base_fee_minor == b.base_fee_minor && a.limits == b.limits && a.minimum_minor == b.minimum_minor);
+    FUZZ_CHECK(a.charges.size() == b.charges.size());
+    for (const auto& [metric, charge] : a.charges) {
+      FUZZ_CHECK(json::serialize(pricing::ChargeJson(charge)) ==
+                 json::serialize(pricing::ChargeJson(b.charges.at(metric))));
+    }
     for (const auto& [metric, price] : a.overage) FUZZ_CHECK(SamePrice(price, b.overage.at(metric)));
   }
   return 0;

@@ -346,6 +346,56 @@ TEST_P(ApiConventionsTest, CloudEventsInBinaryContentMode) {
   EXPECT_EQ(Json(old).at("rejected").as_array()[0].as_object().at("reason").as_string(), "specversion must be \"1.0\"");
 }
 
+// Plans with their charge models, and a price preview that runs the invoice
+// builder: the same lines and totals an invoice would have.
+TEST_P(ApiConventionsTest, PlansShowTheirChargesAndPricesPreviewExactly) {
+  json::object plans = Json(Client().Get("/api/v1/admin/plans", {root_}));
+  EXPECT_EQ(plans.at("object").as_string(), "list");
+  EXPECT_EQ(plans.at("total").as_int64(), 4);
+  EXPECT_EQ(Ids(plans), (std::vector<std::string>{"starter", "growth", "scale", "enterprise"}));
+  HttpResult growth = Client().Get("/api/v1/admin/plans/growth", {root_});
+  ASSERT_EQ(growth.status, 200) << growth.body;
+  json::object plan = Json(growth);
+  EXPECT_EQ(plan.at("base_fee").as_object().at("formatted").as_string(), "299.00");
+  EXPECT_TRUE(plan.at("minimum_commitment").is_null());
+  const auto& impressions = plan.at("metrics").as_array()[0].as_object();
+  EXPECT_EQ(impressions.at("charge").as_object().at("model").as_string(), "included_then_overage");
+  EXPECT_EQ(impressions.at("pricing").as_string(),
+            "Ad impressions: first 10,000,000 included; then 0.50 USD per 1,000");
+  EXPECT_EQ(Client().Get("/api/v1/admin/plans/platinum", {root_}).status, 404);
+  std::string alice = SignIn("alice@acme.test").Bearer();
+  EXPECT_EQ(Client().Get("/api/v1/admin/plans", {alice}).status, 403);
+
+  // 2,345,678 impressions over at 0.50 / 1,000 = 1,172.839 -> 1,172.84; tax 19 % of 1,677.44 = 318.7136 -> 318.71.
+  HttpResult preview =
+      Client().Post("/api/v1/billing/price-preview",
+                    R"({"plan":"growth","currency":"USD","tax_rate":"0.19",)"
+                    R"("quantities":{"impressions":12345678,"api_calls":3000000,"data_transfer":612000000000}})",
+                    {alice, "Content-Type: application/json"});
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  json::object priced = Json(preview);
+  const auto& lines = priced.at("lines").as_array();
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[1].as_object().at("description").as_string(),
+            "Ad impressions over 10,000,000 included (12,345,678 used)");
+  EXPECT_EQ(lines[1].as_object().at("amount").as_object().at("minor").as_int64(), 117284);
+  EXPECT_EQ(priced.at("subtotal").as_object().at("minor").as_int64(), 167744);
+  EXPECT_EQ(priced.at("tax").as_object().at("minor").as_int64(), 31871);
+  EXPECT_EQ(priced.at("total").as_object().at("formatted").as_string(), "1996.15");
+  // Mistakes name their field.
+  auto param_of = [&](const std::string& body) {
+    HttpResult r = Client().Post("/api/v1/billing/price-preview", body, {alice, "Content-Type: application/json"});
+    EXPECT_EQ(r.status, 400) << body << ": " << r.body;
+    return Param(r);
+  };
+  EXPECT_EQ(param_of(R"({"plan":"platinum"})"), "plan");
+  EXPECT_EQ(param_of(R"({"plan":"growth","currency":"EUR"})"), "currency");
+  EXPECT_EQ(param_of(R"({"plan":"growth","quantities":{"seats":3}})"), "quantities[seats]");
+  EXPECT_EQ(param_of(R"({"plan":"growth","quantities":{"impressions":-3}})"), "quantities[impressions]");
+  EXPECT_EQ(param_of(R"({"plan":"growth","tax_rate":"1.5"})"), "tax_rate");
+  EXPECT_EQ(param_of(R"({"plan":"growth","discount":"10%"})"), "discount");
+}
+
 TEST_P(ApiConventionsTest, AdminsReadTheAuditLogByCursor) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_EQ(

@@ -278,6 +278,23 @@ TEST_F(ProcessTest, PricePreviewsAnInvoiceFromTheCommandLine) {
   EXPECT_NE(priced.out.find("1677.44\n"), std::string::npos) << priced.out;  // 299 + 1,172.84 + 200 + 5.60
   EXPECT_NE(priced.out.find("318.71\n"), std::string::npos) << priced.out;   // 1,677.44 x 0.19 = 318.7136
   EXPECT_NE(priced.out.find("1996.15 USD\n"), std::string::npos) << priced.out;
+  // A catalog with tiers and a minimum (CATALOG_PATH): the same command shows their lines.
+  fs::path catalog = data_dir_ / "tiered.json";
+  std::ofstream(catalog) << R"({"metrics": [{"id": "impressions", "name": "Ad impressions", "unit": "impression",
+      "overage_price": {"amount": "0.50", "per": 1000}}],
+    "plans": [{"id": "tiered", "name": "Tiered", "currency": "EUR", "base_fee": "0", "minimum_commitment": "50.00",
+      "limits": {"impressions": 1000000},
+      "charges": {"impressions": {"model": "graduated", "tiers": [
+        {"up_to": 1000000, "unit_price": {"amount": "0", "per": 1000}},
+        {"unit_price": {"amount": "0.40", "per": 1000}}]}}}]})";
+  std::map<std::string, std::string> tiered_env = Env();
+  tiered_env["CATALOG_PATH"] = catalog.string();
+  RunResult tiered = RunBillingd({"price", "--plan", "tiered", "--usage", "impressions=1100000"}, tiered_env);
+  ASSERT_EQ(tiered.exit_code, 0) << tiered.err;
+  EXPECT_NE(tiered.out.find("Ad impressions 1,000,001\u20131,100,000 at 0.40 EUR per 1,000"), std::string::npos)
+      << tiered.out;
+  EXPECT_NE(tiered.out.find("Minimum commitment of 50.00 EUR (charges 40.00)"), std::string::npos) << tiered.out;
+  EXPECT_NE(tiered.out.find("50.00 EUR\n"), std::string::npos) << tiered.out;
   RunResult unknown = RunBillingd({"price", "--plan", "platinum"}, Env());
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_EQ(unknown.err, "billingd: no plan 'platinum' in the catalog\n");

@@ -2,12 +2,14 @@
 // checked on fixed cases and over random usage and tax rates.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "catalog/catalog.hpp"
 #include "invoicing/invoice.hpp"
 #include "invoicing/invoice_builder.hpp"
 #include "invoicing/invoice_pdf_document.hpp"
+#include "pricing/charge_model.hpp"
 
 namespace meterline::invoicing {
 namespace {
@@ -32,6 +34,73 @@ TEST(InvoiceBuilder, BaseFeeAndOneOverageLinePerMetricOverItsLimit) {
   EXPECT_EQ(inv->subtotal_minor, 4900 + 12500 + 5);
   EXPECT_EQ(inv->tax_minor, 0);
   EXPECT_EQ(inv->total_minor, inv->subtotal_minor);
+}
+
+// A catalog with every model: the builder's lines per metric add up to what
+// the pricing engine charges for it, and a minimum commitment trues up.
+catalog::Catalog MixedCatalog() {
+  auto c = catalog::Catalog::Parse(R"({
+    "metrics": [{"id": "impressions", "name": "Ad impressions", "unit": "impression",
+                 "overage_price": {"amount": "0.50", "per": 1000}},
+                {"id": "api_calls", "name": "API calls", "unit": "call", "overage_price": {"amount": "0.10", "per": 1000}},
+                {"id": "data_transfer", "name": "Data transfer", "unit": "byte",
+                 "overage_price": {"amount": "0.05", "per": 1000000000}},
+                {"id": "seats", "name": "Seats", "unit": "seat", "overage_price": {"amount": "0", "per": 1}}],
+    "plans": [{"id": "mixed", "name": "Mixed", "currency": "USD", "base_fee": "10.00", "minimum_commitment": "500.00",
+               "limits": {"impressions": 1000000, "api_calls": 100000, "data_transfer": 0, "seats": 0},
+               "charges": {
+                 "impressions": {"model": "graduated", "tiers": [
+                   {"up_to": 1000000, "unit_price": {"amount": "0", "per": 1000}},
+                   {"up_to": 10000000, "unit_price": {"amount": "0.40", "per": 1000}, "flat_amount": "25.00"},
+                   {"unit_price": {"amount": "0.30", "per": 1000}}]},
+                 "api_calls": {"model": "volume", "tiers": [
+                   {"up_to": 100000, "unit_price": {"amount": "0.0010", "per": 1}},
+                   {"unit_price": {"amount": "0.0008", "per": 1}, "flat_amount": "5"}]},
+                 "data_transfer": {"model": "package", "package_size": 1000000000, "price": "0.05"},
+                 "seats": {"model": "per_unit", "free_units": 3, "price": {"amount": "12.00", "per": 1}}}}]})");
+  if (!c.ok()) ADD_FAILURE() << c.error().message;
+  return std::move(c).value();
+}
+
+TEST(InvoiceBuilder, EveryChargeModelPricesItsLinesAndAMinimumTruesUp) {
+  catalog::Catalog catalog = MixedCatalog();
+  const catalog::Plan& mixed = *catalog.FindPlan("mixed");
+  auto inv = BuildInvoice(
+      catalog, mixed,
+      {{"impressions", 12'000'000}, {"api_calls", 150'000}, {"data_transfer", 2'500'000'001}, {"seats", 5}},
+      std::nullopt);
+  ASSERT_TRUE(inv.ok()) << inv.error().message;
+  std::vector<std::string> described;
+  for (const auto& line : inv->lines) described.push_back(line.kind + " " + line.description);
+  EXPECT_EQ(described, (std::vector<std::string>{
+                           "base_fee Mixed plan, monthly fee",
+                           "usage Ad impressions, flat fee for tier 1,000,001\u201310,000,000",
+                           "usage Ad impressions 1,000,001\u201310,000,000 at 0.40 USD per 1,000",
+                           "usage Ad impressions 10,000,001\u201312,000,000 at 0.30 USD per 1,000",
+                           "usage API calls, flat fee for tier above 100,000",
+                           "usage API calls 150,000 at 0.0008 USD each (tier above 100,000)",
+                           "usage Data transfer 2.50 GB in 3 packages of 1 GB at 0.05 USD each",
+                           "usage Seats 2 at 12.00 USD each",
+                       }));
+  // 10 + (25 + 3,600 + 600) + (5 + 120) + 0.15 + 24 = 4,384.15: above the 500 minimum, no true-up.
+  EXPECT_EQ(inv->subtotal_minor, 438415);
+  // Each metric's lines add up to the engine's charge for it.
+  for (const catalog::Metric& metric : catalog.metrics()) {
+    std::map<std::string, int64_t> usage = {
+        {"impressions", 12'000'000}, {"api_calls", 150'000}, {"data_transfer", 2'500'000'001}, {"seats", 5}};
+    int64_t lines = 0;
+    for (const auto& line : inv->lines) lines += line.metric == metric.id ? line.amount_minor : 0;
+    EXPECT_EQ(lines, pricing::Price(catalog::ChargeFor(mixed, metric), usage[metric.id], mixed.currency)->total_minor)
+        << metric.id;
+  }
+  // A quiet month: the base fee and 2 seats fall short of the 500.00 minimum.
+  auto quiet = BuildInvoice(catalog, mixed, {{"seats", 5}}, std::nullopt);
+  ASSERT_TRUE(quiet.ok());
+  ASSERT_EQ(quiet->lines.back().kind, "minimum");
+  EXPECT_EQ(quiet->lines.back().amount_minor, 50000 - 1000 - 2400);
+  EXPECT_EQ(quiet->lines.back().description, "Minimum commitment of 500.00 USD (charges 34.00)");
+  EXPECT_EQ(quiet->subtotal_minor, 50000);
+  EXPECT_EQ(quiet->total_minor, 50000);
 }
 
 TEST(InvoicePdfDocument, ShowsInclusiveDatesGroupedPricesAndOneMinus) {

@@ -232,5 +232,59 @@ TEST_P(InvoiceServiceTest, TransitionsFollowTheLifecycle) {
 INSTANTIATE_TEST_SUITE_P(Backends, InvoiceServiceTest, ::testing::ValuesIn(TestBackends()),
                          [](const auto& info) { return BackendParamName(info.param); });
 
+// A plan with tiered prices and a minimum commitment: its 'usage' and
+// 'minimum' lines are stored and read back as the builder made them.
+class ChargeModelInvoiceTest : public ::testing::TestWithParam<storage::Backend> {};
+
+TEST_P(ChargeModelInvoiceTest, TieredLinesAndAMinimumAreStoredAndReadBack) {
+  auto catalog = catalog::Catalog::Parse(R"({
+    "metrics": [{"id": "impressions", "name": "Ad impressions", "unit": "impression",
+                 "overage_price": {"amount": "0.50", "per": 1000}}],
+    "plans": [{"id": "tiered", "name": "Tiered", "currency": "USD", "base_fee": "20.00", "minimum_commitment": "100.00",
+               "limits": {"impressions": 1000},
+               "charges": {"impressions": {"model": "graduated", "tiers": [
+                 {"up_to": 1000, "unit_price": {"amount": "0", "per": 1}},
+                 {"up_to": 5000, "unit_price": {"amount": "0.01", "per": 1}},
+                 {"unit_price": {"amount": "0.005", "per": 1}}]}}}]})");
+  ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+  BillingServices services(BillingServices::Options{.backend = GetParam(), .catalog = *catalog});
+  TimePoint now = services.clock().Now();
+  std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(now)};
+  TimePoint anchor = std::chrono::sys_days(
+      (std::chrono::year_month(today.year(), today.month()) - std::chrono::months(2)) / std::chrono::day(1));
+  std::string busy = services.AddCustomer("Busy Apps"), quiet = services.AddCustomer("Quiet Apps");
+  for (const std::string& customer : {busy, quiet}) {
+    ASSERT_TRUE(
+        services.subscriptions().Create(customer, "tiered", anchor, subscriptions::Status::kActive, "test").ok());
+  }
+  metering::UsageEvent used{"ev-1", busy, "impressions", 20000, anchor + std::chrono::hours(3), ""};
+  ASSERT_TRUE(services.usage_store().Write({&used}, now, nullptr).ok());
+  Period first = MonthlyPeriodContaining(anchor, anchor);
+  auto invoice_for = [&](const std::string& customer) -> Result<invoicing::Invoice> {
+    MTL_ASSIGN_OR_RETURN(auto subscription, services.subscriptions().ForCustomer(customer));
+    MTL_ASSIGN_OR_RETURN(auto made, services.invoices().InvoicePeriod(subscription, first));
+    return services.invoices().Get(made.invoice.id, customer);
+  };
+  auto stored = invoice_for(busy);
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  ASSERT_EQ(stored->lines.size(), 3u);
+  EXPECT_EQ(stored->lines[1].kind, "usage");
+  EXPECT_EQ(stored->lines[1].description, "Ad impressions 1,001\u20135,000 at 0.01 USD each");
+  EXPECT_EQ(stored->lines[1].amount_minor, 4000);
+  EXPECT_EQ(stored->lines[2].quantity, 15000);
+  EXPECT_EQ(stored->lines[2].unit_price, "0.005");
+  EXPECT_EQ(stored->lines[2].amount_minor, 7500);
+  EXPECT_EQ(stored->total_minor, 2000 + 4000 + 7500);  // 135.00: above the 100.00 minimum
+  auto quiet_stored = invoice_for(quiet);
+  ASSERT_TRUE(quiet_stored.ok()) << quiet_stored.error().message;
+  ASSERT_EQ(quiet_stored->lines.size(), 2u);
+  EXPECT_EQ(quiet_stored->lines[1].kind, "minimum");
+  EXPECT_EQ(quiet_stored->lines[1].amount_minor, 8000);
+  EXPECT_EQ(quiet_stored->total_minor, 10000);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ChargeModelInvoiceTest, ::testing::ValuesIn(TestBackends()),
+                         [](const auto& info) { return BackendParamName(info.param); });
+
 }  // namespace
 }  // namespace meterline::testing

@@ -321,12 +321,17 @@ TEST_P(MeteringTest, CurrentUsageShowsLimitsAndExactOverage) {
   // 50,001 x $0.50 / 1000 = $25.0005 -> $25.00 (half to even)
   EXPECT_EQ(imps.at("overage_amount").as_object().at("minor").as_int64(), 2500);
   EXPECT_EQ(imps.at("overage_unit_price").as_string(), "0.0005");
+  // The charge model behind it, as data and in words.
+  EXPECT_EQ(imps.at("charge").as_object().at("model").as_string(), "included_then_overage");
+  EXPECT_EQ(imps.at("charge").as_object().at("included").as_int64(), 1'000'000);
+  EXPECT_EQ(imps.at("pricing").as_string(), "Ad impressions: first 1,000,000 included; then 0.50 USD per 1,000");
   const auto& calls = metrics[1].as_object();
   EXPECT_EQ(calls.at("overage_units").as_int64(), 0);
   EXPECT_DOUBLE_EQ(calls.at("percent").as_double(), 75.0);
   const auto& transfer = metrics[2].as_object();
   // 1.5 GB over at $0.05/GB = $0.075 -> $0.08
   EXPECT_EQ(transfer.at("overage_amount").as_object().at("minor").as_int64(), 8);
+  EXPECT_EQ(transfer.at("pricing").as_string(), "Data transfer: first 50 GB included; then 0.05 USD per 1 GB");
   EXPECT_EQ(usage.at("total_overage").as_object().at("minor").as_int64(), 2508);
   EXPECT_EQ(usage.at("total_overage").as_object().at("formatted").as_string(), "25.08");
   // Members see only their own customer.

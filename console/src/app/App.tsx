@@ -3,6 +3,7 @@ import { Shell } from '../components/Shell';
 import { AdminIndex, AdminLayout } from '../pages/admin/AdminLayout';
 import { ApiKeysPage } from '../pages/admin/ApiKeysPage';
 import { CustomersPage } from '../pages/admin/CustomersPage';
+import { PlansPage } from '../pages/admin/PlansPage';
 import { ReconciliationPage } from '../pages/admin/ReconciliationPage';
 import { UsersPage } from '../pages/admin/UsersPage';
 import { WebhooksPage } from '../pages/admin/WebhooksPage';
@@ -56,6 +57,14 @@ export function App() {
             element={
               <RequireFeature feature="billing" inSection>
                 <CustomersPage />
+              </RequireFeature>
+            }
+          />
+          <Route
+            path="plans"
+            element={
+              <RequireFeature feature="billing" inSection>
+                <PlansPage />
               </RequireFeature>
             }
           />

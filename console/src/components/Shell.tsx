@@ -10,6 +10,7 @@ import {
   Menu,
   Scale,
   ShieldAlert,
+  Tags,
   UserCog,
   Users,
   Webhook,
@@ -38,6 +39,7 @@ export const NAV_ITEMS: NavItem[] = [
   { to: '/fraud', label: 'Fraud detection', icon: ShieldAlert, feature: 'fraudDetection', section: 'main' },
   { to: '/experiments', label: 'A/B testing', icon: FlaskConical, feature: 'abTesting', section: 'main' },
   { to: '/admin/customers', label: 'Customers', icon: Users, feature: 'billing', adminOnly: true, section: 'admin' },
+  { to: '/admin/plans', label: 'Plans', icon: Tags, feature: 'billing', adminOnly: true, section: 'admin' },
   {
     to: '/admin/reconciliation',
     label: 'Reconciliation',

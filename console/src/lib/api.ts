@@ -28,6 +28,8 @@ export interface RequestOptions {
   expectUnauthenticated?: boolean;
   /** GET only: false asks the server even when a fresh answer is remembered (and does not remember this one). */
   cache?: boolean;
+  /** A POST that changes nothing (a price preview): what is remembered stays. */
+  readOnly?: boolean;
 }
 
 /** A failed request: `message` is written for the person using the console. */
@@ -279,7 +281,7 @@ export class ApiClient {
   }
 
   async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
-    if (method !== 'GET') {
+    if (method !== 'GET' && options.readOnly !== true) {
       // A change may show on any page: nothing remembered stays (also when the change fails half-way).
       this.forget();
       try {
@@ -288,7 +290,8 @@ export class ApiClient {
         this.forget();
       }
     }
-    if (options.cache === false || this.freshMs <= 0) return this.fetchJson<T>(method, path, options);
+    if (method !== 'GET' || options.cache === false || this.freshMs <= 0)
+      return this.fetchJson<T>(method, path, options);
     const key = buildUrl(path, options.query);
     const hit = this.remembered.get(key);
     if (hit && this.now() - hit.at < this.freshMs) return hit.value as T;

@@ -24,6 +24,9 @@ import type {
   Session,
   StripeWebhookEventPage,
   UsageEventPage,
+  PlanPage,
+  PricePreview,
+  PricePreviewRequest,
   StripeWebhookRetry,
   StripeWebhookStatus,
   UsageHistory,
@@ -327,6 +330,16 @@ export class BillingApi {
   // Stripe webhook events (admins).
 
   /** Received Stripe events, newest first; the next page: startingAfter = the last event's id. */
+  /** The catalog's plans with their charge models (admins). */
+  plans(options: Signal = {}): Promise<PlanPage> {
+    return this.http.request('GET', '/api/v1/admin/plans', { ...options, query: { limit: 100 } });
+  }
+
+  /** What one period of a plan would be invoiced for; stores nothing. */
+  pricePreview(body: PricePreviewRequest, options: Signal = {}): Promise<PricePreview> {
+    return this.http.request('POST', '/api/v1/billing/price-preview', { ...options, body, readOnly: true });
+  }
+
   /** A customer's stored usage events, newest first. */
   usageEvents(query: UsageEventQuery = {}, options: Signal = {}): Promise<UsageEventPage> {
     return this.http.request('GET', '/api/v1/billing/usage/events', {

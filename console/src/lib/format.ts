@@ -365,3 +365,9 @@ export function formatLineQuantity(quantity: number, metric: string | null): str
   const unit = metric ? METRIC_UNITS[metric] : undefined;
   return unit ? formatQuantity(quantity, unit) : formatInteger(quantity);
 }
+
+/** A metric's price list without its name: "Ad impressions: first 1,000,000 included; …" -> "first 1,000,000 included; …". */
+export function pricingTerms(name: string, pricing: string): string {
+  const prefix = `${name}: `;
+  return pricing.startsWith(prefix) ? pricing.slice(prefix.length) : pricing;
+}

@@ -113,6 +113,18 @@ export type MetricUsage = CurrentUsage['metrics'][number];
 
 export type Period = CurrentUsage['period'];
 
+/** A plan with each metric's charge model (GET /admin/plans). */
+export type Plan = Schemas['Plan'];
+
+/** GET /admin/plans: the catalog's plans (ListEnvelope). */
+export type PlanPage = Answer<'/api/v1/admin/plans', 'get'>;
+
+/** POST /billing/price-preview: the plan, its quantities and an optional tax rate. */
+export type PricePreviewRequest = RequestBody<'/api/v1/billing/price-preview', 'post'>;
+
+/** What one period of a plan would be invoiced for: lines, subtotal, tax, total. */
+export type PricePreview = Schemas['PricePreview'];
+
 /** One stored usage event (GET /billing/usage/events), as first received. */
 export type StoredUsageEvent = Schemas['StoredUsageEvent'];
 

@@ -44,6 +44,41 @@ TEST(CatalogTest, PlanOverridesAMetricPrice) {
   EXPECT_EQ(*money::ChargeMinor(plan.overage.at("impressions"), 1000, plan.currency), 40);
 }
 
+// A plan may price a metric with any charge model, and commit to a minimum.
+TEST(CatalogTest, PlansSetChargeModelsAndAMinimumCommitment) {
+  auto c = Catalog::Parse(R"({
+    "metrics": [{"id": "impressions", "name": "Imps", "unit": "impression",
+                 "overage_price": {"amount": "0.50", "per": 1000}},
+                {"id": "calls", "name": "Calls", "unit": "call", "overage_price": {"amount": "0.10", "per": 1000}}],
+    "plans": [{"id": "tiered", "name": "Tiered", "currency": "USD", "base_fee": "0", "minimum_commitment": "100.00",
+               "limits": {"impressions": 1000000, "calls": 0},
+               "charges": {"impressions": {"model": "graduated", "tiers": [
+                   {"up_to": 1000000, "unit_price": {"amount": "0", "per": 1000}},
+                   {"unit_price": {"amount": "0.40", "per": 1000}}]}}}]})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const Plan& plan = *c->FindPlan("tiered");
+  EXPECT_EQ(plan.minimum_minor, 10000);
+  EXPECT_EQ(pricing::ModelName(ChargeFor(plan, *c->FindMetric("impressions")).model), std::string("graduated"));
+  // Without a charge, a metric keeps the allowance-and-overage of limits and prices.
+  auto calls = ChargeFor(plan, *c->FindMetric("calls"));
+  ASSERT_TRUE(std::holds_alternative<pricing::IncludedThenOverage>(calls.model));
+  EXPECT_EQ(std::get<pricing::IncludedThenOverage>(calls.model).price.amount, money::Decimal(10, 2));
+
+  auto bad = Catalog::Parse(R"({
+    "metrics": [{"id": "m", "name": "M", "unit": "u", "overage_price": {"amount": "1", "per": 1}}],
+    "plans": [{"id": "p", "name": "P", "currency": "JPY", "base_fee": "1", "limits": {"m": 1},
+               "charges": {"m": {"model": "volume", "tiers": [{"unit_price": {"amount": "1"}, "flat_amount": "0.5"}]}}}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "catalog: plans[0].charges.m.tiers[0].flat_amount 0.5 is not a whole amount of JPY minor units");
+  auto unknown = Catalog::Parse(R"({
+    "metrics": [{"id": "m", "name": "M", "unit": "u", "overage_price": {"amount": "1", "per": 1}}],
+    "plans": [{"id": "p", "name": "P", "currency": "USD", "base_fee": "1", "limits": {"m": 1},
+               "charges": {"x": {"model": "per_unit", "price": {"amount": "1"}}}}]})");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().message, "catalog: plans[0].charges.x names no metric in metrics");
+}
+
 TEST(CatalogTest, ErrorsNameThePath) {
   const char* metrics =
       R"("metrics": [{"id": "m", "name": "M", "unit": "u", "overage_price": {"amount": "1", "per": 1}}])";

@@ -278,7 +278,7 @@ TEST(DescribeTest, ModelsAndLinesReadAsAPriceList) {
             "Ad impressions 1,000,001\u201310,000,000 at 0.40 USD per 1,000");
   MetricCharge volume{Volume{TypographicTiers()}};
   EXPECT_EQ(DescribeLine(Price(volume, 8, kUsd)->lines.at(0), volume, kUsd, {"Fonts", Grouped}),
-            "Fonts 8 at the 6\u201310 tier's 6.50 USD each");
+            "Fonts 8 at 6.50 USD each (tier 6\u201310)");
   MetricCharge package{Package{1'000'000, D("350"), PackageRounding::kUp}, 500'000};
   EXPECT_EQ(DescribeModel(package, kUsd, impressions),
             "Ad impressions: first 500,000 free, then 350.00 USD per package of 1,000,000 (a started package counts "

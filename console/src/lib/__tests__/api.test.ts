@@ -296,6 +296,15 @@ describe('remembered answers', () => {
     expect(calls.map((c) => c.init.method)).toEqual(['GET', 'PATCH', 'GET']);
   });
 
+  it('keeps what it remembers across a POST that changes nothing, and never remembers a POST', async () => {
+    const { client, calls } = counting();
+    await client.request('GET', '/x');
+    await client.request('POST', '/api/v1/billing/price-preview', { body: { plan: 'growth' }, readOnly: true });
+    await client.request('POST', '/api/v1/billing/price-preview', { body: { plan: 'growth' }, readOnly: true });
+    await client.request('GET', '/x');
+    expect(calls.map((c) => c.init.method)).toEqual(['GET', 'POST', 'POST']);
+  });
+
   it('asks anew when told not to remember, and does not remember errors', async () => {
     let status = 500;
     const { fetch, calls } = fakeFetch(() =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  pricingTerms,
   currencyDigits,
   daysUntil,
   formatBytes,
@@ -226,5 +227,14 @@ describe('columns and signs', () => {
     expect(formatPeriodCompact({ start: '2026-11-15T00:00:00Z', end: '2026-12-15T00:00:00Z' })).toBe(
       'Nov 15 – Dec 14, 2026',
     );
+  });
+});
+
+describe('pricing in words', () => {
+  it("drops the metric's name from its price list, and only that", () => {
+    expect(pricingTerms('Ad impressions', 'Ad impressions: first 1,000,000 included; then 0.50 USD per 1,000')).toBe(
+      'first 1,000,000 included; then 0.50 USD per 1,000',
+    );
+    expect(pricingTerms('API calls', 'Ad impressions: 0.50 USD each')).toBe('Ad impressions: 0.50 USD each');
   });
 });

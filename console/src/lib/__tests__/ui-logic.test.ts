@@ -18,6 +18,7 @@ describe('navigation', () => {
     expect(visibleNavItems(flags, { role: 'admin' }).map((i) => i.label)).toEqual([
       'Billing',
       'Customers',
+      'Plans',
       'Reconciliation',
       'Users',
       'API keys',
@@ -40,6 +41,7 @@ describe('navigation', () => {
     ]);
     expect(adminTabs(flags).map((t) => t.label)).toEqual([
       'Customers',
+      'Plans',
       'Reconciliation',
       'Users',
       'API keys',

@@ -6,12 +6,13 @@ import { SectionHeading } from '../../components/PageHeader';
 import { Tabs, type TabItem } from '../../components/Tabs';
 import type { FeatureFlags } from '../../lib/types';
 
-/** The admin tabs with these flags: Customers and Reconciliation need billing; Users, API keys and Stripe webhooks do not. */
+/** The admin tabs with these flags: Customers, Plans and Reconciliation need billing; Users, API keys and Stripe webhooks do not. */
 export function adminTabs(features: FeatureFlags): TabItem[] {
   return [
     ...(features.billing
       ? [
           { to: '/admin/customers', label: 'Customers' },
+          { to: '/admin/plans', label: 'Plans' },
           { to: '/admin/reconciliation', label: 'Reconciliation' },
         ]
       : []),

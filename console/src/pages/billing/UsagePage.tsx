@@ -19,6 +19,7 @@ import {
   formatPrice,
   formatQuantity,
   formatTime,
+  pricingTerms,
   sumAmounts,
 } from '../../lib/format';
 import { cursorPaging, type CursorView } from '../../lib/paging';
@@ -137,7 +138,14 @@ function OverageBreakdown({ usage }: { usage: CurrentUsage }) {
           <tbody>
             {usage.metrics.map((metric) => (
               <tr key={metric.metric} data-metric={metric.metric}>
-                <th scope="row">{metric.name}</th>
+                <th scope="row">
+                  <span className="cell-title">{metric.name}</span>
+                  {metric.pricing && (
+                    <span className="cell-sub" data-testid="metric-pricing">
+                      {pricingTerms(metric.name, metric.pricing)}
+                    </span>
+                  )}
+                </th>
                 <NumCell label="Units over">
                   {metric.overage_units > 0 ? formatQuantity(metric.overage_units, metric.unit) : '—'}
                 </NumCell>

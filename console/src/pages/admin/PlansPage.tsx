@@ -1,0 +1,236 @@
+// Admins: the plans billingd prices with (its catalog), each metric's charge
+// model in words, and a price preview: the lines and total one period of a
+// plan would be invoiced for the usage typed in (POST /billing/price-preview,
+// which stores nothing).
+import { Calculator } from 'lucide-react';
+import { useId, useState, type FormEvent } from 'react';
+import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
+import { NumCell, NumHeader } from '../../components/table';
+import { TableScroll } from '../../components/TableScroll';
+import { api } from '../../lib/billing';
+import { formatInteger, formatMoney, formatQuantity, pricingTerms } from '../../lib/format';
+import type { Plan, PricePreview } from '../../lib/types';
+import { useAsync } from '../../lib/useAsync';
+import { useDocumentTitle } from '../../lib/useDocumentTitle';
+
+/** Digits only (no signs, no decimals): usage is counted in whole units. */
+const WHOLE_UNITS = /^\d{1,18}$/;
+
+const UNIT_WORDS: Record<string, string> = { impression: 'impressions', call: 'calls', byte: 'bytes' };
+
+export function PlansPage() {
+  useDocumentTitle('Plans');
+  const list = useAsync((signal) => api.plans({ signal }), []);
+  if (list.error) return <ErrorState error={list.error} title="Plans could not be loaded" onRetry={list.reload} />;
+  if (!list.data) return <LoadingState label="Loading plans…" rows={4} />;
+  const plans = list.data.data;
+  if (plans.length === 0) return <EmptyState title="No plans in the catalog" />;
+  return (
+    <div className="stack">
+      <PreviewForm plans={plans} />
+      {plans.map((plan) => (
+        <PlanCard key={plan.id} plan={plan} />
+      ))}
+    </div>
+  );
+}
+
+function PlanCard({ plan }: { plan: Plan }) {
+  const titleId = useId();
+  return (
+    <section className="card card-flush" aria-labelledby={titleId} data-plan={plan.id}>
+      <div className="card-head card-pad">
+        <h2 id={titleId}>{plan.name}</h2>
+        <p className="muted">
+          {formatMoney(plan.base_fee)} a month
+          {plan.minimum_commitment ? `, at least ${formatMoney(plan.minimum_commitment)} a month` : ''} ·{' '}
+          <code className="cell-code">{plan.id}</code>
+        </p>
+      </div>
+      <TableScroll label={`${plan.name} prices`}>
+        <table className="table table-plans">
+          <thead>
+            <tr>
+              <th scope="col">Metric</th>
+              <NumHeader>Meter limit</NumHeader>
+              <th scope="col">Pricing</th>
+            </tr>
+          </thead>
+          <tbody>
+            {plan.metrics.map((metric) => (
+              <tr key={metric.metric} data-metric={metric.metric}>
+                <th scope="row">{metric.name}</th>
+                <NumCell label="Meter limit">{formatQuantity(metric.limit, metric.unit)}</NumCell>
+                <td data-testid="plan-pricing">{pricingTerms(metric.name, metric.pricing)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+    </section>
+  );
+}
+
+function PreviewForm({ plans }: { plans: Plan[] }) {
+  const planId = useId();
+  const taxId = useId();
+  const [selected, setSelected] = useState(plans[0]!.id);
+  const [quantities, setQuantities] = useState<Record<string, string>>({});
+  const [taxRate, setTaxRate] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState('');
+  const [preview, setPreview] = useState<PricePreview | null>(null);
+  const plan = plans.find((p) => p.id === selected) ?? plans[0]!;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const sent: Record<string, number> = {};
+    for (const metric of plan.metrics) {
+      const text = (quantities[metric.metric] ?? '').trim();
+      if (text === '') continue;
+      if (!WHOLE_UNITS.test(text)) {
+        setProblem(`${metric.name}: type whole units (digits only).`);
+        return;
+      }
+      sent[metric.metric] = Number(text);
+    }
+    setProblem('');
+    setBusy(true);
+    try {
+      setPreview(
+        await api.pricePreview({
+          plan: plan.id,
+          quantities: sent,
+          ...(taxRate.trim() ? { tax_rate: taxRate.trim() } : {}),
+        }),
+      );
+    } catch (caught) {
+      setPreview(null);
+      setProblem(caught instanceof Error ? caught.message : String(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="preview-title">
+      <div className="card-head">
+        <h2 id="preview-title">Price preview</h2>
+        <p className="muted">What one month of a plan would be invoiced for this usage, computed as invoices are.</p>
+      </div>
+      <form className="form form-grid preview-form" onSubmit={(event) => void submit(event)} noValidate>
+        <div className="field">
+          <label htmlFor={planId}>Plan</label>
+          <select
+            id={planId}
+            value={plan.id}
+            onChange={(event) => {
+              setSelected(event.target.value);
+              setPreview(null);
+            }}
+          >
+            {plans.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        {plan.metrics.map((metric) => (
+          <QuantityField
+            key={metric.metric}
+            label={`${metric.name} (${UNIT_WORDS[metric.unit] ?? metric.unit})`}
+            value={quantities[metric.metric] ?? ''}
+            onChange={(value) => setQuantities((all) => ({ ...all, [metric.metric]: value }))}
+          />
+        ))}
+        <div className="field">
+          <label htmlFor={taxId}>Tax rate (optional)</label>
+          <input
+            id={taxId}
+            inputMode="decimal"
+            placeholder="0.19"
+            value={taxRate}
+            onChange={(event) => setTaxRate(event.target.value)}
+          />
+        </div>
+        <div className="span-2">
+          <button type="submit" className="button" disabled={busy}>
+            {busy ? <Spinner /> : <Calculator aria-hidden="true" size={16} />} Preview
+          </button>
+        </div>
+      </form>
+      {problem && (
+        <p className="form-error" role="alert" data-testid="preview-error">
+          {problem}
+        </p>
+      )}
+      {preview && <PreviewResult preview={preview} />}
+    </section>
+  );
+}
+
+function QuantityField({ label, value, onChange }: { label: string; value: string; onChange: (v: string) => void }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        inputMode="numeric"
+        placeholder="0"
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+      />
+    </div>
+  );
+}
+
+function PreviewResult({ preview }: { preview: PricePreview }) {
+  return (
+    <TableScroll label="Preview lines">
+      <table className="table" data-testid="preview-table">
+        <thead>
+          <tr>
+            <th scope="col">Line</th>
+            <NumHeader>Quantity</NumHeader>
+            <NumHeader>Unit price</NumHeader>
+            <NumHeader>Amount</NumHeader>
+          </tr>
+        </thead>
+        <tbody>
+          {preview.lines.map((line, i) => (
+            <tr key={i} data-kind={line.kind}>
+              <th scope="row">{line.description}</th>
+              <NumCell label="Quantity">{formatInteger(line.quantity)}</NumCell>
+              <NumCell label="Unit price">{line.unit_price}</NumCell>
+              <NumCell label="Amount">{formatMoney(line.amount)}</NumCell>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row" colSpan={3}>
+              Subtotal
+            </th>
+            <td className="num">{formatMoney(preview.subtotal)}</td>
+          </tr>
+          <tr>
+            <th scope="row" colSpan={3}>
+              Tax{preview.tax_rate ? ` (${preview.tax_rate})` : ''}
+            </th>
+            <td className="num">{formatMoney(preview.tax)}</td>
+          </tr>
+          <tr>
+            <th scope="row" colSpan={3}>
+              Total
+            </th>
+            <td className="num total" data-testid="preview-total">
+              {formatMoney(preview.total)}
+            </td>
+          </tr>
+        </tfoot>
+      </table>
+    </TableScroll>
+  );
+}
