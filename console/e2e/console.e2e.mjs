@@ -1119,7 +1119,7 @@ describe('admin pages: customers, API keys, Stripe webhook events', () => {
     assert.equal(expected.status(), 200, await expected.text());
     const preview = await expected.json();
     assert.equal((await total.textContent()).trim(), money(preview.total));
-    assert.equal(await page.locator('[data-testid="preview-table"] tbody tr').count(), preview.lines.length);
+    assert.equal(await page.locator('[data-testid="preview-lines"] tbody tr').count(), preview.lines.length);
     await shot('40-admin-plans-preview');
     // A quantity that is not whole units is caught before it is sent.
     await form.getByLabel('API calls (calls)').fill('3.5');

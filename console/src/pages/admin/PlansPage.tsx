@@ -4,11 +4,12 @@
 // which stores nothing).
 import { Calculator } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
+import { LinesTable } from '../../components/LinesTable';
 import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
 import { NumCell, NumHeader } from '../../components/table';
 import { TableScroll } from '../../components/TableScroll';
 import { api } from '../../lib/billing';
-import { formatInteger, formatMoney, formatQuantity, pricingTerms } from '../../lib/format';
+import { formatMoney, formatQuantity, pricingTerms } from '../../lib/format';
 import type { Plan, PricePreview } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
@@ -188,49 +189,15 @@ function QuantityField({ label, value, onChange }: { label: string; value: strin
 
 function PreviewResult({ preview }: { preview: PricePreview }) {
   return (
-    <TableScroll label="Preview lines">
-      <table className="table" data-testid="preview-table">
-        <thead>
-          <tr>
-            <th scope="col">Line</th>
-            <NumHeader>Quantity</NumHeader>
-            <NumHeader>Unit price</NumHeader>
-            <NumHeader>Amount</NumHeader>
-          </tr>
-        </thead>
-        <tbody>
-          {preview.lines.map((line, i) => (
-            <tr key={i} data-kind={line.kind}>
-              <th scope="row">{line.description}</th>
-              <NumCell label="Quantity">{formatInteger(line.quantity)}</NumCell>
-              <NumCell label="Unit price">{line.unit_price}</NumCell>
-              <NumCell label="Amount">{formatMoney(line.amount)}</NumCell>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr>
-            <th scope="row" colSpan={3}>
-              Subtotal
-            </th>
-            <td className="num">{formatMoney(preview.subtotal)}</td>
-          </tr>
-          <tr>
-            <th scope="row" colSpan={3}>
-              Tax{preview.tax_rate ? ` (${preview.tax_rate})` : ''}
-            </th>
-            <td className="num">{formatMoney(preview.tax)}</td>
-          </tr>
-          <tr>
-            <th scope="row" colSpan={3}>
-              Total
-            </th>
-            <td className="num total" data-testid="preview-total">
-              {formatMoney(preview.total)}
-            </td>
-          </tr>
-        </tfoot>
-      </table>
-    </TableScroll>
+    <LinesTable
+      label="Preview lines"
+      testIdPrefix="preview"
+      lines={preview.lines}
+      currency={preview.currency}
+      subtotal={preview.subtotal}
+      taxRate={preview.tax_rate}
+      tax={preview.tax}
+      total={preview.total}
+    />
   );
 }

@@ -4,23 +4,14 @@ import { Link, useLocation, useParams } from 'react-router';
 import { customerName, useCustomerScope, useCustomers } from '../../app/customers';
 import { StatusBadge } from '../../components/StatusBadge';
 import { ErrorState, LoadingState, Spinner } from '../../components/states';
-import { NumCell, NumHeader } from '../../components/table';
+import { LinesTable } from '../../components/LinesTable';
 import { api } from '../../lib/billing';
 import { usePdfDownload } from '../../lib/download';
-import {
-  daysUntil,
-  formatDate,
-  formatLinePrice,
-  formatLineQuantity,
-  formatMoney,
-  formatPeriod,
-  formatRate,
-} from '../../lib/format';
+import { daysUntil, formatDate, formatMoney, formatPeriod } from '../../lib/format';
 import { invoiceTitle, isOverdue, rememberedListSearch } from '../../lib/invoices';
 import type { InvoiceWithLines } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
-import { TableScroll } from '../../components/TableScroll';
 
 export function InvoiceDetailPage() {
   const { id = '' } = useParams();
@@ -191,91 +182,46 @@ function InvoiceFacts({ invoice, showCustomer }: { invoice: InvoiceWithLines; sh
 }
 
 function LineItems({ invoice }: { invoice: InvoiceWithLines }) {
-  const rate = formatRate(invoice.tax_rate);
   return (
     <section aria-labelledby="lines-title">
       <h3 id="lines-title" className="section-heading">
         Line items
       </h3>
-      <TableScroll label="Line items">
-        <table className="table table-stack" data-testid="invoice-lines">
-          <thead>
-            <tr>
-              <th scope="col">Description</th>
-              <NumHeader>Quantity</NumHeader>
-              <NumHeader>Unit price</NumHeader>
-              <NumHeader>Amount</NumHeader>
-            </tr>
-          </thead>
-          <tbody>
-            {invoice.lines.map((line, index) => (
-              <tr key={index} data-kind={line.kind}>
-                <td className="cell-main">{line.description}</td>
-                <NumCell label="Quantity">{formatLineQuantity(line.quantity, line.metric)}</NumCell>
-                <NumCell label="Unit price">{formatLinePrice(line.unit_price, line.metric, invoice.currency)}</NumCell>
-                <NumCell label="Amount">{formatMoney(line.amount)}</NumCell>
-              </tr>
-            ))}
-            {invoice.lines.length === 0 && (
-              <tr>
-                <td colSpan={4} className="muted">
-                  This invoice has no lines.
-                </td>
-              </tr>
-            )}
-          </tbody>
-          <tfoot>
-            <tr>
-              <th scope="row" colSpan={3}>
-                Subtotal
-              </th>
-              <td className="num" data-testid="invoice-subtotal">
-                {formatMoney(invoice.subtotal)}
-              </td>
-            </tr>
-            <tr>
-              <th scope="row" colSpan={3}>
-                Tax{rate ? ` (${rate})` : ''}
-              </th>
-              <td className="num" data-testid="invoice-tax">
-                {formatMoney(invoice.tax)}
-              </td>
-            </tr>
-            <tr className="row-total">
-              <th scope="row" colSpan={3}>
-                Total
-              </th>
-              <td className="num" data-testid="invoice-total">
-                {formatMoney(invoice.total)}
-              </td>
-            </tr>
-            {invoice.amount_paid.minor > 0 && (
-              <tr>
-                <th scope="row" colSpan={3}>
-                  Amount paid
-                </th>
-                <td className="num">−{formatMoney(invoice.amount_paid)}</td>
-              </tr>
-            )}
-            {invoice.amount_refunded.minor > 0 && (
-              <tr>
-                <th scope="row" colSpan={3}>
-                  Refunded
-                </th>
-                <td className="num">{formatMoney(invoice.amount_refunded)}</td>
-              </tr>
-            )}
-            {invoice.status === 'open' && (
-              <tr className="row-due">
-                <th scope="row" colSpan={3}>
-                  Amount due
-                </th>
-                <td className="num">{formatMoney(invoice.amount_due)}</td>
-              </tr>
-            )}
-          </tfoot>
-        </table>
-      </TableScroll>
+      <LinesTable
+        label="Line items"
+        testIdPrefix="invoice"
+        lines={invoice.lines}
+        currency={invoice.currency}
+        subtotal={invoice.subtotal}
+        taxRate={invoice.tax_rate}
+        tax={invoice.tax}
+        total={invoice.total}
+      >
+        {invoice.amount_paid.minor > 0 && (
+          <tr>
+            <th scope="row" colSpan={3}>
+              Amount paid
+            </th>
+            <td className="num">−{formatMoney(invoice.amount_paid)}</td>
+          </tr>
+        )}
+        {invoice.amount_refunded.minor > 0 && (
+          <tr>
+            <th scope="row" colSpan={3}>
+              Refunded
+            </th>
+            <td className="num">{formatMoney(invoice.amount_refunded)}</td>
+          </tr>
+        )}
+        {invoice.status === 'open' && (
+          <tr className="row-due">
+            <th scope="row" colSpan={3}>
+              Amount due
+            </th>
+            <td className="num">{formatMoney(invoice.amount_due)}</td>
+          </tr>
+        )}
+      </LinesTable>
     </section>
   );
 }
