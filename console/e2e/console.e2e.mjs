@@ -1089,8 +1089,18 @@ describe('admin pages: customers, API keys, Stripe webhook events', () => {
     assert.deepEqual(problems, [], problems.join('\n'));
   });
 
-  test("an admin reads the plans' prices and previews an invoice, to the cent of the API's", async () => {
-    // Still signed in as the admin of the test before.
+  test("an admin reads the plans' prices and versions and previews an invoice, to the cent of the API's", async () => {
+    // Still signed in as the admin of the test before. Growth gets a second
+    // version: its subscriptions stay on the first until moved.
+    const versioned = await context.request.post('/api/v1/admin/plans/growth/versions', {
+      data: {
+        base_fee: '349.00',
+        limits: { impressions: 10000000, api_calls: 1000000, data_transfer: 500000000000 },
+        overage_prices: { impressions: { amount: '0.45', per: 1000 } },
+      },
+      headers: { 'X-CSRF-Token': await csrfToken() },
+    });
+    assert.equal(versioned.status(), 201, await versioned.text());
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Plans' }).click();
     await page.waitForURL((url) => url.pathname === '/admin/plans');
     const plans = await api('/api/v1/admin/plans');
@@ -1103,7 +1113,12 @@ describe('admin pages: customers, API keys, Stripe webhook events', () => {
         ).trim();
         assert.equal(`${metric.name}: ${words}`, metric.pricing);
       }
+      assert.equal((await card.getByTestId('plan-version').textContent()).trim(), `version ${plan.version}`);
     }
+    const growthVersions = page.locator('section[data-plan="growth"] [data-testid="plan-versions"]');
+    await growthVersions.locator('summary').click();
+    assert.equal(await growthVersions.locator('tbody tr').count(), 2);
+    assert.match(await growthVersions.locator('tr[data-version="2"]').textContent(), /349\.00.*Current/);
     const form = page.locator('form.preview-form');
     await form.getByLabel('Plan').selectOption('growth');
     await form.getByLabel('Ad impressions (impressions)').fill('12345678');
@@ -1121,6 +1136,19 @@ describe('admin pages: customers, API keys, Stripe webhook events', () => {
     assert.equal((await total.textContent()).trim(), money(preview.total));
     assert.equal(await page.locator('[data-testid="preview-lines"] tbody tr').count(), preview.lines.length);
     await shot('40-admin-plans-preview');
+    // The first version's prices, as the API computes them.
+    await form.getByLabel('Version').selectOption('1');
+    await form.getByRole('button', { name: 'Preview' }).click();
+    const first = await context.request.post('/api/v1/billing/price-preview', {
+      data: { plan: 'growth', version: 1, tax_rate: '0.19', quantities: { impressions: 12345678, api_calls: 3000000 } },
+      headers: { 'X-CSRF-Token': await csrfToken() },
+    });
+    const firstPreview = await first.json();
+    assert.notEqual(firstPreview.total.minor, preview.total.minor);
+    await page
+      .getByTestId('preview-total')
+      .filter({ hasText: money(firstPreview.total) })
+      .waitFor();
     // A quantity that is not whole units is caught before it is sent.
     await form.getByLabel('API calls (calls)').fill('3.5');
     await form.getByRole('button', { name: 'Preview' }).click();

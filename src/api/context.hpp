@@ -36,6 +36,9 @@ class InvoiceService;
 namespace meterline::catalog {
 class Catalog;
 }
+namespace meterline::plans {
+class PlanBook;
+}
 namespace meterline::stripe {
 class WebhookInbox;
 class WebhookProcessor;
@@ -70,7 +73,8 @@ struct ApiContext {
   metering::UsageService& usage;
   metering::UsageStore& usage_store;
   invoicing::InvoiceService& invoices;
-  const catalog::Catalog& catalog;
+  const catalog::Catalog& catalog;  // the metrics
+  plans::PlanBook& plans;
   stripe::WebhookInbox& webhook_inbox;
   stripe::WebhookProcessor& webhook_processor;
   reconciliation::ReconciliationService& reconciliations;

@@ -46,6 +46,10 @@ http::Handler ListUsageEvents(ApiContext& context);
 // plans.cpp
 http::Handler ListPlans(ApiContext& context);
 http::Handler GetPlan(ApiContext& context);
+http::Handler CreatePlan(ApiContext& context);
+http::Handler AddPlanVersion(ApiContext& context);
+http::Handler ArchivePlan(ApiContext& context);
+http::Handler MigratePlan(ApiContext& context);
 http::Handler PricePreview(ApiContext& context);
 http::Handler CreateSubscription(ApiContext& context);
 

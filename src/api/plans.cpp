@@ -1,15 +1,21 @@
-// Plans and what they charge: the catalog's plans with each metric's charge
-// model (as data and in words), and a price preview that runs the invoice
+// Plans and what they charge: the plans and their versions with each metric's
+// charge model (as data and in words), creating plans and versions, archiving,
+// moving subscriptions to a version, and a price preview that runs the invoice
 // builder on given quantities without storing anything.
 #include <boost/json/value.hpp>
 
+#include <algorithm>
+#include <initializer_list>
 #include <map>
+#include <string_view>
 
 #include "api/handlers.hpp"
 #include "api/input.hpp"
 #include "invoicing/invoice_builder.hpp"
+#include "plans/plan_book.hpp"
 #include "pricing/charge_json.hpp"
 #include "pricing/describe.hpp"
+#include "subscriptions/subscription_service.hpp"
 
 namespace meterline::api {
 
@@ -20,7 +26,14 @@ namespace json = boost::json;
 // Most metrics one preview may name: a catalog has a handful.
 constexpr size_t kMaxPreviewMetrics = 100;
 
-json::object PlanJson(const catalog::Catalog& catalog, const catalog::Plan& plan) {
+// Fields a plan's body may carry: a plan as in the catalog file, and when its
+// prices start for new subscriptions.
+Status RejectUnknownPlanFields(const json::object& body) {
+  return RejectUnknownFields(body, {"id", "name", "currency", "base_fee", "limits", "overage_prices", "charges",
+                                    "minimum_commitment", "effective_at"});
+}
+
+json::array MetricsJson(const catalog::Catalog& catalog, const catalog::Plan& plan) {
   json::array metrics;
   for (const catalog::Metric& metric : catalog.metrics()) {
     pricing::MetricCharge charge = catalog::ChargeFor(plan, metric);
@@ -32,16 +45,59 @@ json::object PlanJson(const catalog::Catalog& catalog, const catalog::Plan& plan
          {"charge", pricing::ChargeJson(charge)},
          {"pricing", pricing::DescribeModel(charge, plan.currency, pricing::WordsFor(metric.name, metric.unit))}});
   }
-  return {
-      {"object", "plan"},
-      {"id", plan.id},
-      {"name", plan.name},
-      {"currency", plan.currency.code},
-      {"interval", "month"},
-      {"base_fee", AmountJson(plan.base_fee_minor, plan.currency.code)},
-      {"minimum_commitment",
-       plan.minimum_minor > 0 ? json::value(AmountJson(plan.minimum_minor, plan.currency.code)) : json::value(nullptr)},
-      {"metrics", std::move(metrics)}};
+  return metrics;
+}
+
+json::value MinimumJson(const catalog::Plan& plan) {
+  if (plan.minimum_minor == 0) return nullptr;
+  return AmountJson(plan.minimum_minor, plan.currency.code);
+}
+
+// A plan: its current version's prices at the top (what new subscriptions
+// get), and every version with its own.
+json::object PlanJson(const catalog::Catalog& catalog, const plans::PlanRecord& record, TimePoint now) {
+  const plans::PlanVersion& current = record.CurrentAt(now);
+  const catalog::Plan& plan = current.plan;
+  json::array versions;
+  for (const plans::PlanVersion& v : record.versions) {
+    versions.push_back({{"object", "plan_version"},
+                        {"version", v.plan.version},
+                        {"current", v.plan.version == plan.version},
+                        {"effective_at", FormatIso8601(v.effective_at)},
+                        {"created_at", FormatIso8601(v.created_at)},
+                        {"name", v.plan.name},
+                        {"base_fee", AmountJson(v.plan.base_fee_minor, v.plan.currency.code)},
+                        {"minimum_commitment", MinimumJson(v.plan)},
+                        {"metrics", MetricsJson(catalog, v.plan)},
+                        {"definition", catalog::PlanDefinition(v.plan)}});
+  }
+  return {{"object", "plan"},
+          {"id", record.id},
+          {"name", plan.name},
+          {"currency", plan.currency.code},
+          {"interval", "month"},
+          {"version", plan.version},
+          {"archived", record.archived_at.has_value()},
+          {"archived_at", record.archived_at ? json::value(FormatIso8601(*record.archived_at)) : nullptr},
+          {"base_fee", AmountJson(plan.base_fee_minor, plan.currency.code)},
+          {"minimum_commitment", MinimumJson(plan)},
+          {"metrics", MetricsJson(catalog, plan)},
+          {"versions", std::move(versions)}};
+}
+
+// `effective_at` of a plan or version body: an RFC 3339 timestamp, now when absent.
+Result<TimePoint> EffectiveAt(const json::object& body, TimePoint now) {
+  MTL_ASSIGN_OR_RETURN(auto text, OptionalString(body, "effective_at", 40));
+  if (text.empty()) return now;
+  auto at = ParseIso8601(text);
+  if (!at) return InvalidParam("effective_at", "effective_at must be an RFC 3339 timestamp");
+  return *at;
+}
+
+bool PlainId(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
 }
 
 }  // namespace
@@ -49,24 +105,110 @@ json::object PlanJson(const catalog::Catalog& catalog, const catalog::Plan& plan
 http::Handler ListPlans(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     MTL_ASSIGN_OR_RETURN(auto page, PageOf(request, {.default_limit = 20, .max_limit = 100}));
-    const auto& plans = context.catalog.plans();
-    Page<const catalog::Plan*> out;
-    out.total = static_cast<int64_t>(plans.size());
-    for (int64_t i = page.offset; i < static_cast<int64_t>(plans.size()) && i < page.offset + page.limit; ++i) {
-      out.items.push_back(&plans[static_cast<size_t>(i)]);
-    }
-    out.has_more = page.offset + page.limit < static_cast<int64_t>(plans.size());
-    return JsonResponse(
-        200, ListJson(out, page, [&context](const catalog::Plan* plan) { return PlanJson(context.catalog, *plan); }));
+    MTL_ASSIGN_OR_RETURN(auto plans, context.plans.List(page));
+    TimePoint now = context.clock.Now();
+    return JsonResponse(200, ListJson(plans, page, [&](const plans::PlanRecord& record) {
+                          return PlanJson(context.catalog, record, now);
+                        }));
   };
 }
 
 http::Handler GetPlan(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
+    MTL_ASSIGN_OR_RETURN(auto record, context.plans.Get(std::string(request.PathParam("id"))));
+    return JsonResponse(200, PlanJson(context.catalog, record, context.clock.Now()));
+  };
+}
+
+// POST a plan as in the catalog file (+ effective_at): its version 1.
+http::Handler CreatePlan(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+    MTL_RETURN_IF_ERROR(RejectUnknownPlanFields(body));
+    TimePoint now = context.clock.Now();
+    MTL_ASSIGN_OR_RETURN(auto effective_at, EffectiveAt(body, now));
+    body.erase("effective_at");
+    MTL_ASSIGN_OR_RETURN(auto plan, catalog::ParsePlan(body, context.catalog.metrics(), ""));
+    if (!PlainId(plan.id)) {
+      return InvalidParam("id", "id must be 1 to 64 lower-case letters, digits, '_' or '-'");
+    }
+    MTL_ASSIGN_OR_RETURN(auto record, context.plans.Create(plan, effective_at, request.principal->id));
+    return JsonResponse(201, PlanJson(context.catalog, record, now));
+  };
+}
+
+// POST the next version's prices; name and currency default to the latest
+// version's (the currency cannot change).
+http::Handler AddPlanVersion(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
     std::string id(request.PathParam("id"));
-    const catalog::Plan* plan = context.catalog.FindPlan(id);
-    if (plan == nullptr) return NotFound("no plan " + id.substr(0, 64));
-    return JsonResponse(200, PlanJson(context.catalog, *plan));
+    MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+    MTL_RETURN_IF_ERROR(RejectUnknownPlanFields(body));
+    MTL_ASSIGN_OR_RETURN(auto record, context.plans.Get(id));
+    if (auto given = body.find("id");
+        given != body.end() && !(given->value().is_string() && given->value().as_string() == id)) {
+      return InvalidParam("id", "id must be the plan's own (" + id + ") or absent");
+    }
+    TimePoint now = context.clock.Now();
+    MTL_ASSIGN_OR_RETURN(auto effective_at, EffectiveAt(body, now));
+    body.erase("effective_at");
+    const catalog::Plan& latest = record.versions.back().plan;
+    body["id"] = id;
+    if (!body.contains("name")) body["name"] = latest.name;
+    if (!body.contains("currency")) body["currency"] = latest.currency.code;
+    MTL_ASSIGN_OR_RETURN(auto plan, catalog::ParsePlan(body, context.catalog.metrics(), ""));
+    MTL_ASSIGN_OR_RETURN(auto updated, context.plans.AddVersion(id, plan, effective_at, request.principal->id));
+    return JsonResponse(201, PlanJson(context.catalog, updated, now));
+  };
+}
+
+http::Handler ArchivePlan(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    MTL_ASSIGN_OR_RETURN(auto record,
+                         context.plans.Archive(std::string(request.PathParam("id")), request.principal->id));
+    return JsonResponse(200, PlanJson(context.catalog, record, context.clock.Now()));
+  };
+}
+
+// POST {to_version, from_version?, at: "period_end"}: the plan's subscriptions
+// move to that version from the start of each one's next period.
+http::Handler MigratePlan(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
+    MTL_RETURN_IF_ERROR(RejectUnknownFields(body, {"to_version", "from_version", "at"}));
+    subscriptions::VersionMove move;
+    move.plan_id = std::string(request.PathParam("id"));
+    MTL_ASSIGN_OR_RETURN(auto record, context.plans.Get(move.plan_id));
+    auto version_field = [&](const char* name, int64_t& out, bool required) -> Status {
+      auto it = body.find(name);
+      if (it == body.end()) {
+        if (required) return InvalidParam(name, std::string(name) + " is required");
+        return OkStatus();
+      }
+      if (!it->value().is_int64() || it->value().as_int64() < 1) {
+        return InvalidParam(name, std::string(name) + " must be a positive integer");
+      }
+      out = it->value().as_int64();
+      if (out > record.versions.back().plan.version) {
+        return InvalidParam(name, "plan " + move.plan_id + " has no version " + std::to_string(out));
+      }
+      return OkStatus();
+    };
+    MTL_RETURN_IF_ERROR(version_field("to_version", move.to_version, true));
+    MTL_RETURN_IF_ERROR(version_field("from_version", move.from_version, false));
+    MTL_ASSIGN_OR_RETURN(auto at, OptionalString(body, "at", 20));
+    if (!at.empty() && at != "period_end") {
+      return InvalidParam("at", "at must be \"period_end\": a price version changes only between periods");
+    }
+    MTL_ASSIGN_OR_RETURN(auto moved, context.subscriptions.MoveAtPeriodEnd(move, request.principal->id));
+    return JsonResponse(200, json::object{{"object", "plan_migration"},
+                                          {"plan", move.plan_id},
+                                          {"to_version", move.to_version},
+                                          {"from_version", move.from_version == 0 ? json::value(nullptr)
+                                                                                  : json::value(move.from_version)},
+                                          {"at", "period_end"},
+                                          {"moved", moved.moved},
+                                          {"unchanged", moved.unchanged}});
   };
 }
 
@@ -75,10 +217,23 @@ http::Handler GetPlan(ApiContext& context) {
 http::Handler PricePreview(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
-    MTL_RETURN_IF_ERROR(RejectUnknownFields(body, {"plan", "currency", "quantities", "tax_rate"}));
+    MTL_RETURN_IF_ERROR(RejectUnknownFields(body, {"plan", "version", "currency", "quantities", "tax_rate"}));
     MTL_ASSIGN_OR_RETURN(auto plan_id, RequiredString(body, "plan", 64));
-    const catalog::Plan* plan = context.catalog.FindPlan(plan_id);
-    if (plan == nullptr) return InvalidParam("plan", "no plan '" + plan_id + "' in the catalog");
+    auto record = context.plans.Get(plan_id);
+    if (!record.ok() && record.error().code == ErrorCode::kNotFound) {
+      return InvalidParam("plan", "no plan '" + plan_id + "'");
+    }
+    if (!record.ok()) return std::move(record).error();
+    int64_t version = record->CurrentAt(context.clock.Now()).plan.version;
+    if (auto it = body.find("version"); it != body.end()) {
+      if (!it->value().is_int64() || it->value().as_int64() < 1 ||
+          it->value().as_int64() > record->versions.back().plan.version) {
+        return InvalidParam("version", "version must be one of plan " + plan_id + "'s versions (1 to " +
+                                           std::to_string(record->versions.back().plan.version) + ")");
+      }
+      version = it->value().as_int64();
+    }
+    MTL_ASSIGN_OR_RETURN(const catalog::Plan* plan, context.plans.Version(plan_id, version));
     MTL_ASSIGN_OR_RETURN(auto currency, OptionalString(body, "currency", 3));
     if (!currency.empty() && currency != plan->currency.code) {
       return InvalidParam("currency",
@@ -126,6 +281,7 @@ http::Handler PricePreview(ApiContext& context) {
     for (const auto& [metric, units] : quantities) quantities_json[metric] = units;
     return JsonResponse(200, json::object{{"object", "price_preview"},
                                           {"plan", plan->id},
+                                          {"version", plan->version},
                                           {"currency", code},
                                           {"quantities", std::move(quantities_json)},
                                           {"lines", std::move(lines)},

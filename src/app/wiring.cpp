@@ -130,10 +130,12 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
     app->rate_limiter = std::move(limiter);
   }
 
-  // Plans: the catalog file or the built-in one, mirrored into the plans table.
+  // Metrics from the catalog file or the built-in one; plans from the
+  // database, which the catalog seeds when it has none.
   app->catalog = std::make_unique<catalog::Catalog>(config.catalog ? *config.catalog : catalog::Catalog::Default());
-  app->subscriptions = std::make_unique<subscriptions::SubscriptionService>(*app->db, *app->catalog, clock);
-  MTL_RETURN_IF_ERROR(app->subscriptions->SyncPlans());
+  app->plans = std::make_unique<plans::PlanBook>(*app->db, *app->catalog, clock);
+  MTL_RETURN_IF_ERROR(app->plans->Seed());
+  app->subscriptions = std::make_unique<subscriptions::SubscriptionService>(*app->db, *app->plans, clock);
   metering::IngestOptions ingest_options;
   ingest_options.max_age = std::chrono::hours(24 * config.ingest_max_age_days);
   ingest_options.max_future = std::chrono::minutes(config.ingest_max_future_minutes);
@@ -152,9 +154,9 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
     app->usage_store =
         std::make_unique<metering::ClickHouseUsageStore>(*app->db, *app->clickhouse, !layout.cluster.empty());
   }
-  app->ingest = std::make_unique<metering::IngestService>(*app->db, *app->usage_store, *app->catalog, clock,
+  app->ingest = std::make_unique<metering::IngestService>(*app->db, *app->usage_store, *app->plans, clock,
                                                           &invoicing::InvoiceStore::InvoicedPeriods, ingest_options);
-  app->usage = std::make_unique<metering::UsageService>(*app->usage_store, *app->catalog, *app->subscriptions, clock);
+  app->usage = std::make_unique<metering::UsageService>(*app->usage_store, *app->plans, *app->subscriptions, clock);
 
   invoicing::InvoiceOptions invoice_options;
   invoice_options.number_prefix = config.invoice_number_prefix;
@@ -162,7 +164,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   invoice_options.grace = std::chrono::minutes(config.invoice_grace_minutes);
   invoice_options.tax_rates = config.tax_rates;
   app->invoices =
-      std::make_unique<invoicing::InvoiceService>(*app->db, *app->usage_store, *app->catalog, clock, invoice_options);
+      std::make_unique<invoicing::InvoiceService>(*app->db, *app->usage_store, *app->plans, clock, invoice_options);
 
   app->webhook_inbox = std::make_unique<stripe::WebhookInbox>(*app->db, clock);
   stripe::ClientOptions stripe_options;
@@ -198,6 +200,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
       .usage_store = *app->usage_store,
       .invoices = *app->invoices,
       .catalog = *app->catalog,
+      .plans = *app->plans,
       .webhook_inbox = *app->webhook_inbox,
       .webhook_processor = *app->webhook_processor,
       .reconciliations = *app->reconciliations,

@@ -25,6 +25,7 @@
 #include "metering/usage.hpp"
 #include "metering/usage_store.hpp"
 #include "observability/metrics.hpp"
+#include "plans/plan_book.hpp"
 #include "ratelimit/rate_limiter.hpp"
 #include "reconciliation/reconciliation_service.hpp"
 #include "storage/database.hpp"
@@ -51,6 +52,7 @@ struct App {
   std::unique_ptr<auth::IdentityService> identity;
   std::unique_ptr<ratelimit::RateLimiter> rate_limiter;
   std::unique_ptr<catalog::Catalog> catalog;
+  std::unique_ptr<plans::PlanBook> plans;
   std::unique_ptr<subscriptions::SubscriptionService> subscriptions;
   std::unique_ptr<clickhouse::Client> clickhouse;  // null unless CLICKHOUSE_URL is set
   std::unique_ptr<metering::UsageStore> usage_store;

@@ -1,8 +1,10 @@
 #include "catalog/catalog.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <set>
 #include <span>
 #include <stdexcept>
@@ -18,12 +20,18 @@ namespace {
 
 namespace json = boost::json;
 
-Error Bad(const std::string& path, const std::string& what) { return InvalidArgument("catalog: " + path + " " + what); }
+std::string Field(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+// An error naming the field: "plans[1].limits.impressions must be …" (the
+// catalog file adds "catalog: " in front; the API reports `param`).
+Error Bad(const std::string& path, const std::string& what) { return InvalidParam(path, path + " " + what); }
 
 Result<std::string> Text(const json::object& obj, const char* key, const std::string& path) {
   auto it = obj.find(key);
   if (it == obj.end() || !it->value().is_string() || it->value().as_string().empty()) {
-    return Bad(path + "." + key, "must be a non-empty string");
+    return Bad(Field(path, key), "must be a non-empty string");
   }
   return std::string(it->value().as_string());
 }
@@ -39,11 +47,11 @@ Result<money::UnitPrice> Price(const json::value& v, const std::string& path) {
   const auto& obj = v.as_object();
   MTL_ASSIGN_OR_RETURN(auto amount_text, Text(obj, "amount", path));
   auto amount = money::Decimal::Parse(amount_text);
-  if (!amount || amount->IsNegative()) return Bad(path + ".amount", "must be a non-negative decimal string");
+  if (!amount || amount->IsNegative()) return Bad(Field(path, "amount"), "must be a non-negative decimal string");
   auto per_it = obj.find("per");
-  if (per_it == obj.end()) return Bad(path + ".per", "is required");
-  MTL_ASSIGN_OR_RETURN(auto per, NonNegative(per_it->value(), path + ".per"));
-  if (per < 1) return Bad(path + ".per", "must be at least 1");
+  if (per_it == obj.end()) return Bad(Field(path, "per"), "is required");
+  MTL_ASSIGN_OR_RETURN(auto per, NonNegative(per_it->value(), Field(path, "per")));
+  if (per < 1) return Bad(Field(path, "per"), "must be at least 1");
   return money::UnitPrice{*amount, per};
 }
 
@@ -53,28 +61,115 @@ Result<int64_t> MinorAmount(const json::object& obj, const char* key, const std:
   MTL_ASSIGN_OR_RETURN(auto text, Text(obj, key, path));
   auto amount = money::Decimal::Parse(text);
   if (!amount || amount->IsNegative() || amount->scale() > currency.exponent) {
-    return Bad(path + "." + key,
+    return Bad(Field(path, key),
                "must be a non-negative amount with at most " + std::to_string(currency.exponent) + " decimals");
   }
   // "373940100000000000" dollars fits as a decimal but not as 64-bit cents: refuse it, never wrap.
   int64_t minor = 0;
   if (__builtin_mul_overflow(amount->units(), static_cast<int64_t>(money::Pow10(currency.exponent - amount->scale())),
                              &minor)) {
-    return Bad(path + "." + key, "must be at most " + money::FormatMajor(INT64_MAX, currency));
+    return Bad(Field(path, key), "must be at most " + money::FormatMajor(INT64_MAX, currency));
   }
   return minor;
 }
 
+bool KnownMetric(const std::vector<Metric>& metrics, const std::string& id) {
+  return std::any_of(metrics.begin(), metrics.end(), [&](const Metric& m) { return m.id == id; });
+}
+
 }  // namespace
+
+Result<Plan> ParsePlan(const boost::json::value& value, const std::vector<Metric>& metrics, const std::string& path) {
+  if (!value.is_object()) return Bad(path.empty() ? "plan" : path, "must be an object");
+  const auto& obj = value.as_object();
+  Plan plan;
+  MTL_ASSIGN_OR_RETURN(plan.id, Text(obj, "id", path));
+  if (plan.id.size() > 64) return Bad(Field(path, "id"), "must be at most 64 characters");
+  MTL_ASSIGN_OR_RETURN(plan.name, Text(obj, "name", path));
+  if (plan.name.size() > 200) return Bad(Field(path, "name"), "must be at most 200 characters");
+  MTL_ASSIGN_OR_RETURN(auto currency_code, Text(obj, "currency", path));
+  auto currency = money::FindCurrency(currency_code);
+  if (!currency) return Bad(Field(path, "currency"), "'" + currency_code + "' is not a supported ISO 4217 code");
+  plan.currency = *currency;
+  MTL_ASSIGN_OR_RETURN(plan.base_fee_minor, MinorAmount(obj, "base_fee", path, *currency));
+  if (obj.contains("minimum_commitment") && !obj.at("minimum_commitment").is_null()) {
+    MTL_ASSIGN_OR_RETURN(plan.minimum_minor, MinorAmount(obj, "minimum_commitment", path, *currency));
+  }
+  auto limits_it = obj.find("limits");
+  if (limits_it == obj.end() || !limits_it->value().is_object()) return Bad(Field(path, "limits"), "must be an object");
+  for (const auto& [metric_id, limit] : limits_it->value().as_object()) {
+    std::string key(metric_id);
+    std::string field = Field(path, "limits") + "." + key;
+    if (!KnownMetric(metrics, key)) return Bad(field, "names no metric in metrics");
+    MTL_ASSIGN_OR_RETURN(auto n, NonNegative(limit, field));
+    plan.limits[key] = n;
+  }
+  for (const Metric& m : metrics) {
+    if (!plan.limits.count(m.id)) return Bad(Field(path, "limits") + "." + m.id, "is missing");
+    plan.overage[m.id] = m.overage_price;
+  }
+  if (auto overrides = obj.find("overage_prices"); overrides != obj.end()) {
+    if (!overrides->value().is_object()) return Bad(Field(path, "overage_prices"), "must be an object");
+    for (const auto& [metric_id, price_value] : overrides->value().as_object()) {
+      std::string key(metric_id);
+      std::string field = Field(path, "overage_prices") + "." + key;
+      if (!KnownMetric(metrics, key)) return Bad(field, "names no metric in metrics");
+      MTL_ASSIGN_OR_RETURN(plan.overage[key], Price(price_value, field));
+    }
+  }
+  if (auto charges = obj.find("charges"); charges != obj.end()) {
+    if (!charges->value().is_object()) {
+      return Bad(Field(path, "charges"), "must be an object of metric id -> charge");
+    }
+    for (const auto& [metric_id, charge_value] : charges->value().as_object()) {
+      std::string key(metric_id);
+      std::string field = Field(path, "charges") + "." + key;
+      if (!KnownMetric(metrics, key)) return Bad(field, "names no metric in metrics");
+      MTL_ASSIGN_OR_RETURN(plan.charges[key], pricing::ParseCharge(charge_value, *currency, field));
+    }
+  }
+  return plan;
+}
+
+boost::json::object PlanDefinition(const Plan& plan) {
+  json::object limits, overage, charges;
+  for (const auto& [metric, limit] : plan.limits) limits[metric] = limit;
+  for (const auto& [metric, price] : plan.overage) {
+    overage[metric] = {{"amount", price.amount.ToString()}, {"per", price.per_units}};
+  }
+  for (const auto& [metric, charge] : plan.charges) charges[metric] = pricing::ChargeJson(charge);
+  json::object out{{"id", plan.id},
+                   {"name", plan.name},
+                   {"currency", plan.currency.code},
+                   {"base_fee", money::FormatMajor(plan.base_fee_minor, plan.currency)},
+                   {"limits", std::move(limits)},
+                   {"overage_prices", std::move(overage)}};
+  if (!charges.empty()) out["charges"] = std::move(charges);
+  if (plan.minimum_minor > 0) out["minimum_commitment"] = money::FormatMajor(plan.minimum_minor, plan.currency);
+  return out;
+}
+
+bool SamePricing(const Plan& a, const Plan& b) {
+  auto without_name = [](const Plan& p) {
+    json::object o = PlanDefinition(p);
+    o.erase("name");
+    return json::serialize(o);
+  };
+  return without_name(a) == without_name(b);
+}
 
 Result<Catalog> Catalog::Parse(std::string_view text) {
   boost::system::error_code ec;
   json::value doc = json::parse(text, ec);
   if (ec) return InvalidArgument("catalog: not valid JSON: " + ec.message());
   if (!doc.is_object()) return InvalidArgument("catalog: the document must be a JSON object");
-  const auto& root = doc.as_object();
-  Catalog catalog;
+  auto parsed = ParseDocument(doc.as_object());
+  if (!parsed.ok()) return InvalidArgument("catalog: " + parsed.error().message);
+  return parsed;
+}
 
+Result<Catalog> Catalog::ParseDocument(const boost::json::object& root) {
+  Catalog catalog;
   auto metrics_it = root.find("metrics");
   if (metrics_it == root.end() || !metrics_it->value().is_array() || metrics_it->value().as_array().empty()) {
     return Bad("metrics", "must be a non-empty array");
@@ -84,7 +179,6 @@ Result<Catalog> Catalog::Parse(std::string_view text) {
     std::string path = "metrics[" + std::to_string(i) + "]";
     const auto& v = metrics_it->value().as_array()[i];
     if (!v.is_object()) return Bad(path, "must be an object");
-    Metric metric;
     MTL_ASSIGN_OR_RETURN(auto id, Text(v.as_object(), "id", path));
     MTL_ASSIGN_OR_RETURN(auto name, Text(v.as_object(), "name", path));
     MTL_ASSIGN_OR_RETURN(auto unit, Text(v.as_object(), "unit", path));
@@ -102,53 +196,7 @@ Result<Catalog> Catalog::Parse(std::string_view text) {
   std::set<std::string> plan_ids;
   for (size_t i = 0; i < plans_it->value().as_array().size(); ++i) {
     std::string path = "plans[" + std::to_string(i) + "]";
-    const auto& v = plans_it->value().as_array()[i];
-    if (!v.is_object()) return Bad(path, "must be an object");
-    const auto& obj = v.as_object();
-    Plan plan;
-    MTL_ASSIGN_OR_RETURN(auto id, Text(obj, "id", path));
-    MTL_ASSIGN_OR_RETURN(auto name, Text(obj, "name", path));
-    MTL_ASSIGN_OR_RETURN(auto currency_code, Text(obj, "currency", path));
-    auto currency = money::FindCurrency(currency_code);
-    if (!currency) return Bad(path + ".currency", "'" + currency_code + "' is not a supported ISO 4217 code");
-    MTL_ASSIGN_OR_RETURN(plan.base_fee_minor, MinorAmount(obj, "base_fee", path, *currency));
-    if (obj.contains("minimum_commitment")) {
-      MTL_ASSIGN_OR_RETURN(plan.minimum_minor, MinorAmount(obj, "minimum_commitment", path, *currency));
-    }
-    plan.id = id;
-    plan.name = name;
-    plan.currency = *currency;
-    auto limits_it = obj.find("limits");
-    if (limits_it == obj.end() || !limits_it->value().is_object()) return Bad(path + ".limits", "must be an object");
-    for (const auto& [metric_id, limit] : limits_it->value().as_object()) {
-      std::string key(metric_id);
-      if (!metric_ids.count(key)) return Bad(path + ".limits." + key, "names no metric in metrics");
-      MTL_ASSIGN_OR_RETURN(auto n, NonNegative(limit, path + ".limits." + key));
-      plan.limits[key] = n;
-    }
-    for (const Metric& m : catalog.metrics_) {
-      if (!plan.limits.count(m.id)) return Bad(path + ".limits." + m.id, "is missing");
-      plan.overage[m.id] = m.overage_price;
-    }
-    if (auto overrides = obj.find("overage_prices"); overrides != obj.end()) {
-      if (!overrides->value().is_object()) return Bad(path + ".overage_prices", "must be an object");
-      for (const auto& [metric_id, price_value] : overrides->value().as_object()) {
-        std::string key(metric_id);
-        if (!metric_ids.count(key)) return Bad(path + ".overage_prices." + key, "names no metric in metrics");
-        MTL_ASSIGN_OR_RETURN(auto price, Price(price_value, path + ".overage_prices." + key));
-        plan.overage[key] = price;
-      }
-    }
-    if (auto charges = obj.find("charges"); charges != obj.end()) {
-      if (!charges->value().is_object()) return Bad(path + ".charges", "must be an object of metric id -> charge");
-      for (const auto& [metric_id, charge_value] : charges->value().as_object()) {
-        std::string key(metric_id);
-        if (!metric_ids.count(key)) return Bad(path + ".charges." + key, "names no metric in metrics");
-        auto charge = pricing::ParseCharge(charge_value, *currency, path + ".charges." + key);
-        if (!charge.ok()) return InvalidArgument("catalog: " + charge.error().message);
-        plan.charges[key] = std::move(charge).value();
-      }
-    }
+    MTL_ASSIGN_OR_RETURN(auto plan, ParsePlan(plans_it->value().as_array()[i], catalog.metrics_, path));
     if (!plan_ids.insert(plan.id).second) return Bad(path + ".id", "repeats plan '" + plan.id + "'");
     catalog.plans_.push_back(std::move(plan));
   }

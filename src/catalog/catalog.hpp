@@ -3,6 +3,9 @@
 // validated once at start. Immutable and thread-safe after loading.
 #pragma once
 
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -24,8 +27,9 @@ struct Metric {
 };
 
 struct Plan {
-  std::string id;    // "starter"
-  std::string name;  // "Starter"
+  std::string id;       // "starter"
+  int64_t version = 1;  // plans/plan_book.hpp: a price change is a new version
+  std::string name;     // "Starter"
   money::Currency currency;
   int64_t base_fee_minor = 0;                       // monthly
   std::map<std::string, int64_t> limits;            // metric id -> included units per period
@@ -41,6 +45,17 @@ struct Plan {
 // block (pricing::IncludedThenOverage, the spec's plans).
 pricing::MetricCharge ChargeFor(const Plan& plan, const Metric& metric);
 
+// One plan from its JSON object (the catalog file's "plans" entries, and the
+// body of POST /api/v1/admin/plans), validated against `metrics`. Errors are
+// InvalidParam naming the field under `path` ("" at the top level), e.g.
+// "charges.impressions.tiers[2].up_to must be greater than …".
+Result<Plan> ParsePlan(const boost::json::value& value, const std::vector<Metric>& metrics, const std::string& path);
+// The plan in that JSON form, every metric's limit and price written out:
+// ParsePlan reads it back to the same plan. How a version is stored.
+boost::json::object PlanDefinition(const Plan& plan);
+// Whether two plans bill the same (everything but their names and versions).
+bool SamePricing(const Plan& a, const Plan& b);
+
 class Catalog {
  public:
   // Parses and validates a catalog document. Errors name the offending path,
@@ -55,6 +70,8 @@ class Catalog {
   const Metric* FindMetric(std::string_view id) const;
 
  private:
+  static Result<Catalog> ParseDocument(const boost::json::object& root);
+
   std::vector<Metric> metrics_;
   std::vector<Plan> plans_;
 };

@@ -56,26 +56,21 @@ NewInvoice PricedInvoice(const subscriptions::Subscription& subscription, const 
 
 }  // namespace
 
-InvoiceService::InvoiceService(storage::Database& db, metering::UsageStore& usage, const catalog::Catalog& catalog,
+InvoiceService::InvoiceService(storage::Database& db, metering::UsageStore& usage, plans::PlanBook& plans,
                                const Clock& clock, InvoiceOptions options)
-    : db_(db),
-      usage_(usage),
-      catalog_(catalog),
-      clock_(clock),
-      options_(std::move(options)),
-      lease_holder_(NewId("run")) {}
+    : db_(db), usage_(usage), plans_(plans), clock_(clock), options_(std::move(options)), lease_holder_(NewId("run")) {}
 
 Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::Subscription& subscription,
                                                            const Period& period) {
-  const catalog::Plan* plan = catalog_.FindPlan(subscription.plan_id);
-  if (plan == nullptr) return Internal("subscription " + subscription.id + " names an unknown plan");
+  MTL_ASSIGN_OR_RETURN(const catalog::Plan* plan,
+                       plans_.Version(subscription.plan_id, subscription.VersionAt(period.start)));
   auto customer = db_.Execute("SELECT country FROM customers WHERE id = $1", {subscription.customer_id});
   if (!customer.ok()) return std::move(customer).error();
   if (customer->rows.empty()) return NotFound("no customer " + subscription.customer_id);
   std::string country = customer->rows[0].OptText(0).value_or("");
   std::optional<money::Decimal> tax_rate = TaxRateFor(subscription.customer_id, country);
   MTL_ASSIGN_OR_RETURN(auto usage, usage_.Totals(subscription.customer_id, period.start, period.end));
-  MTL_ASSIGN_OR_RETURN(auto amounts, BuildInvoice(catalog_, *plan, usage, tax_rate));
+  MTL_ASSIGN_OR_RETURN(auto amounts, BuildInvoice(plans_.catalog(), *plan, usage, tax_rate));
 
   Made made;
   TimePoint now = clock_.Now();
@@ -257,12 +252,13 @@ Result<InvoiceService::PreparedChunk> InvoiceService::PrepareChunk(std::vector<W
   std::vector<InvoiceAmounts>& amounts = out.amounts;
   std::vector<std::optional<money::Decimal>>& rates = out.rates;
   for (const WorkItem& item : chunk_items) {
-    const catalog::Plan* plan = catalog_.FindPlan(item.subscription.plan_id);
-    if (plan == nullptr) return Internal("subscription " + item.subscription.id + " names an unknown plan");
+    MTL_ASSIGN_OR_RETURN(const catalog::Plan* plan,
+                         plans_.Version(item.subscription.plan_id, item.subscription.VersionAt(item.period.start)));
+    out.plans.push_back(plan);
     rates.push_back(TaxRateFor(item.subscription.customer_id, countries[item.subscription.customer_id]));
     auto& period_usage = usage[{ToUnixMillis(item.period.start), ToUnixMillis(item.period.end)}];
-    MTL_ASSIGN_OR_RETURN(auto built,
-                         BuildInvoice(catalog_, *plan, period_usage[item.subscription.customer_id], rates.back()));
+    MTL_ASSIGN_OR_RETURN(
+        auto built, BuildInvoice(plans_.catalog(), *plan, period_usage[item.subscription.customer_id], rates.back()));
     amounts.push_back(std::move(built));
   }
 
@@ -303,7 +299,7 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
     for (size_t n = 0; n < fresh.size(); ++n) {
       const WorkItem& item = chunk[fresh[n]];
       const InvoiceAmounts& a = amounts[fresh[n]];
-      const catalog::Plan& plan = *catalog_.FindPlan(item.subscription.plan_id);
+      const catalog::Plan& plan = *prepared.plans[fresh[n]];
       const auto& rate = rates[fresh[n]];
       NewInvoice invoice = PricedInvoice(item.subscription, item.period, plan, a, rate, now);
       invoice.number = FormatNumber(options_.number_prefix, year, *first_number + static_cast<int64_t>(n));
@@ -346,14 +342,20 @@ Result<std::vector<InvoiceService::WorkItem>> InvoiceService::CollectWork(
       auto subs, db_.Execute("SELECT id, customer_id, plan_id, status, billing_anchor, created_at FROM subscriptions "
                              "WHERE status IN ('active', 'past_due') ORDER BY id"));
   TimePoint closed_before = as_of.value_or(clock_.Now()) - options_.grace;
-  std::vector<WorkItem> work;
+  std::vector<subscriptions::Subscription> billable;
+  billable.reserve(subs.rows.size());
   for (const auto& row : subs.rows) {
-    subscriptions::Subscription sub{row.Text(0),
-                                    row.Text(1),
-                                    row.Text(2),
-                                    subscriptions::ParseStatus(row.Text(3)).value_or(subscriptions::Status::kActive),
-                                    FromUnixMillis(row.Int(4)),
-                                    FromUnixMillis(row.Int(5))};
+    billable.push_back({row.Text(0),
+                        row.Text(1),
+                        row.Text(2),
+                        subscriptions::ParseStatus(row.Text(3)).value_or(subscriptions::Status::kActive),
+                        FromUnixMillis(row.Int(4)),
+                        FromUnixMillis(row.Int(5)),
+                        {}});
+  }
+  MTL_RETURN_IF_ERROR(subscriptions::SubscriptionService::LoadVersions(db_, billable));
+  std::vector<WorkItem> work;
+  for (subscriptions::Subscription& sub : billable) {
     ++summary.subscriptions;
     for (const Period& period : periods_of(sub)) {
       if (period.end > closed_before) {
@@ -406,9 +408,8 @@ Status InvoiceService::ForEachExpectedChunk(TimePoint from, TimePoint to, TimePo
     chunk.clear();
     for (size_t i = 0; i < prepared.items.size(); ++i) {
       WorkItem& item = prepared.items[i];
-      const catalog::Plan* plan = catalog_.FindPlan(item.subscription.plan_id);
       chunk.push_back({std::move(item.subscription), item.period, std::move(prepared.amounts[i]),
-                       plan != nullptr ? plan->currency.code : ""});
+                       prepared.plans[i]->currency.code});
     }
     MTL_RETURN_IF_ERROR(visit(chunk));
     if (progress) progress(static_cast<int64_t>(std::min(at + kChunk, work.size())), total);

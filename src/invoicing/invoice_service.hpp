@@ -30,6 +30,7 @@
 #include "invoicing/invoice_store.hpp"
 #include "metering/usage_store.hpp"
 #include "money/decimal.hpp"
+#include "plans/plan_book.hpp"
 #include "storage/database.hpp"
 #include "subscriptions/subscription_service.hpp"
 
@@ -67,8 +68,8 @@ struct ExpectedInvoice {
 
 class InvoiceService {
  public:
-  InvoiceService(storage::Database& db, metering::UsageStore& usage, const catalog::Catalog& catalog,
-                 const Clock& clock, InvoiceOptions options);
+  InvoiceService(storage::Database& db, metering::UsageStore& usage, plans::PlanBook& plans, const Clock& clock,
+                 InvoiceOptions options);
 
   const InvoiceOptions& options() const { return options_; }
 
@@ -131,7 +132,8 @@ class InvoiceService {
   };
   struct PreparedChunk {
     std::vector<WorkItem> items;
-    std::vector<InvoiceAmounts> amounts;  // per item
+    std::vector<const catalog::Plan*> plans;  // per item: the version pricing its period
+    std::vector<InvoiceAmounts> amounts;      // per item
     std::vector<std::optional<money::Decimal>> rates;
   };
   // The closed periods periods_of names for every billable subscription.
@@ -153,7 +155,7 @@ class InvoiceService {
 
   storage::Database& db_;
   metering::UsageStore& usage_;
-  const catalog::Catalog& catalog_;
+  plans::PlanBook& plans_;
   const Clock& clock_;
   InvoiceOptions options_;
   std::string lease_holder_;

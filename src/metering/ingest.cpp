@@ -19,18 +19,19 @@ constexpr int kThresholds[] = {75, 90, 100};
 
 struct CustomerFacts {
   bool exists = false;
-  std::vector<Period> invoiced;     // periods with a non-draft invoice
-  std::optional<TimePoint> anchor;  // subscription billing anchor
-  std::string plan_id;
+  std::vector<Period> invoiced;  // periods with a non-draft invoice
+  std::optional<subscriptions::Subscription> subscription;
+  std::optional<TimePoint> anchor;                // subscription billing anchor
+  std::map<int64_t, const catalog::Plan*> plans;  // its plan's versions it has been on, read before writing
 };
 
 }  // namespace
 
-IngestService::IngestService(storage::Database& db, UsageStore& store, const catalog::Catalog& catalog,
-                             const Clock& clock, InvoicedPeriodsFn invoiced_periods, IngestOptions options)
+IngestService::IngestService(storage::Database& db, UsageStore& store, plans::PlanBook& plans, const Clock& clock,
+                             InvoicedPeriodsFn invoiced_periods, IngestOptions options)
     : db_(db),
       store_(store),
-      catalog_(catalog),
+      plans_(plans),
       clock_(clock),
       invoiced_periods_(std::move(invoiced_periods)),
       options_(options) {}
@@ -56,7 +57,10 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     MTL_ASSIGN_OR_RETURN(auto sub, subscriptions::SubscriptionService::Find(db_, customer_id));
     if (sub) {
       facts.anchor = sub->billing_anchor;
-      facts.plan_id = sub->plan_id;
+      for (const auto& [from, version] : sub->plan_versions) {
+        MTL_ASSIGN_OR_RETURN(facts.plans[version], plans_.Version(sub->plan_id, version));
+      }
+      facts.subscription = std::move(sub);
     }
     MTL_ASSIGN_OR_RETURN(auto invoiced, invoiced_periods_(db_, customer_id, oldest));
     facts.invoiced = std::move(invoiced);
@@ -73,7 +77,7 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
       reject("this API key may only send usage for customer " + only_customer);
     } else if (!facts.exists) {
       reject("unknown customer " + event.customer_id);
-    } else if (catalog_.FindMetric(event.metric) == nullptr) {
+    } else if (plans_.catalog().FindMetric(event.metric) == nullptr) {
       reject("unknown metric '" + event.metric + "'");
     } else if (event.value > options_.max_event_value) {
       reject("value must be at most " + std::to_string(options_.max_event_value));
@@ -110,7 +114,8 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     }
     for (const auto& [customer_id, metric, period_start] : periods) {
       const CustomerFacts& facts = facts_of[customer_id];
-      const catalog::Plan* plan = catalog_.FindPlan(facts.plan_id);
+      auto version = facts.plans.find(facts.subscription->VersionAt(period_start));
+      const catalog::Plan* plan = version == facts.plans.end() ? nullptr : version->second;
       if (plan == nullptr || !plan->limits.count(metric) || plan->limits.at(metric) == 0) continue;
       int64_t limit = plan->limits.at(metric);
       Period period = MonthlyPeriodContaining(*facts.anchor, period_start);

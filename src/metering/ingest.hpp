@@ -20,6 +20,7 @@
 #include "core/result.hpp"
 #include "metering/usage_limits.hpp"
 #include "metering/usage_store.hpp"
+#include "plans/plan_book.hpp"
 #include "storage/database.hpp"
 
 namespace meterline::metering {
@@ -57,7 +58,7 @@ using InvoicedPeriodsFn =
 class IngestService {
  public:
   // `db` holds customers, subscriptions, invoices and alerts; `store` the events.
-  IngestService(storage::Database& db, UsageStore& store, const catalog::Catalog& catalog, const Clock& clock,
+  IngestService(storage::Database& db, UsageStore& store, plans::PlanBook& plans, const Clock& clock,
                 InvoicedPeriodsFn invoiced_periods, IngestOptions options);
 
   // Validates each event and stores the valid ones. Events already rejected
@@ -70,7 +71,7 @@ class IngestService {
  private:
   storage::Database& db_;
   UsageStore& store_;
-  const catalog::Catalog& catalog_;
+  plans::PlanBook& plans_;
   const Clock& clock_;
   InvoicedPeriodsFn invoiced_periods_;
   IngestOptions options_;

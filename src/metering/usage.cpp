@@ -6,21 +6,19 @@
 
 namespace meterline::metering {
 
-UsageService::UsageService(UsageStore& store, const catalog::Catalog& catalog, subscriptions::SubscriptionService& subs,
+UsageService::UsageService(UsageStore& store, plans::PlanBook& plans, subscriptions::SubscriptionService& subs,
                            const Clock& clock)
-    : store_(store), catalog_(catalog), subscriptions_(subs), clock_(clock) {}
+    : store_(store), plans_(plans), subscriptions_(subs), clock_(clock) {}
 
 Result<CurrentUsage> UsageService::Current(const std::string& customer_id) {
   MTL_ASSIGN_OR_RETURN(auto sub, subscriptions_.ForCustomer(customer_id));
   CurrentUsage out;
   out.subscription = sub;
-  out.plan = catalog_.FindPlan(sub.plan_id);
-  if (out.plan == nullptr)
-    return Internal("subscription " + sub.id + " names plan '" + sub.plan_id + "' not in the catalog");
   out.period = subscriptions::SubscriptionService::PeriodAt(sub, clock_.Now());
+  MTL_ASSIGN_OR_RETURN(out.plan, plans_.Version(sub.plan_id, sub.VersionAt(out.period.start)));
   MTL_ASSIGN_OR_RETURN(auto totals, store_.Totals(customer_id, out.period.start, out.period.end));
   std::map<std::string, int64_t>& used = totals;
-  for (const catalog::Metric& metric : catalog_.metrics()) {
+  for (const catalog::Metric& metric : plans_.catalog().metrics()) {
     MetricUsage m;
     m.metric = &metric;
     m.usage = used[metric.id];
@@ -44,14 +42,14 @@ Result<std::vector<UsageSeries>> UsageService::History(const std::string& custom
   std::chrono::milliseconds bucket = granularity == Granularity::kDay ? std::chrono::hours(24) : std::chrono::hours(1);
   MTL_ASSIGN_OR_RETURN(auto buckets, store_.Buckets(customer_id, from, to, bucket));
   std::map<std::string, UsageSeries> by_metric;
-  for (const catalog::Metric& m : catalog_.metrics()) by_metric[m.id].metric = m.id;
+  for (const catalog::Metric& m : plans_.catalog().metrics()) by_metric[m.id].metric = m.id;
   for (const RollupBucket& b : buckets) {
     auto& series = by_metric[b.metric];
     series.metric = b.metric;
     series.points.push_back({b.start, b.total});
   }
   std::vector<UsageSeries> out;
-  for (const catalog::Metric& m : catalog_.metrics()) out.push_back(std::move(by_metric[m.id]));
+  for (const catalog::Metric& m : plans_.catalog().metrics()) out.push_back(std::move(by_metric[m.id]));
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include "core/period.hpp"
 #include "core/result.hpp"
 #include "metering/usage_store.hpp"
+#include "plans/plan_book.hpp"
 #include "subscriptions/subscription_service.hpp"
 
 namespace meterline::metering {
@@ -51,8 +52,7 @@ struct UsageSeries {
 
 class UsageService {
  public:
-  UsageService(UsageStore& store, const catalog::Catalog& catalog, subscriptions::SubscriptionService& subs,
-               const Clock& clock);
+  UsageService(UsageStore& store, plans::PlanBook& plans, subscriptions::SubscriptionService& subs, const Clock& clock);
 
   // kNotFound when the customer has no subscription.
   Result<CurrentUsage> Current(const std::string& customer_id);
@@ -64,7 +64,7 @@ class UsageService {
 
  private:
   UsageStore& store_;
-  const catalog::Catalog& catalog_;
+  plans::PlanBook& plans_;
   subscriptions::SubscriptionService& subscriptions_;
   const Clock& clock_;
 };

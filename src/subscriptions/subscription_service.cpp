@@ -3,12 +3,16 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "core/period.hpp"
+#include <algorithm>
+#include <map>
+#include <tuple>
 
 #include "audit/audit_log.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "core/period.hpp"
 #include "customers/customer_store.hpp"
+#include "storage/bulk.hpp"
 
 namespace meterline::subscriptions {
 
@@ -30,39 +34,35 @@ std::optional<Status> ParseStatus(std::string_view text) {
   return std::nullopt;
 }
 
-SubscriptionService::SubscriptionService(storage::Database& db, const catalog::Catalog& catalog, const Clock& clock)
-    : db_(db), catalog_(catalog), clock_(clock) {}
-
-meterline::Status SubscriptionService::SyncPlans() {
-  int64_t now = ToUnixMillis(clock_.Now());
-  return db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {
-    for (const catalog::Plan& plan : catalog_.plans()) {
-      boost::json::object limits, overage;
-      for (const auto& [metric, limit] : plan.limits) limits[metric] = limit;
-      for (const auto& [metric, price] : plan.overage) {
-        overage[metric] = {{"amount", price.amount.ToString()}, {"per", price.per_units}};
-      }
-      std::string definition =
-          boost::json::serialize(boost::json::object{{"limits", std::move(limits)}, {"overage", std::move(overage)}});
-      MTL_RETURN_IF_ERROR(
-          tx.Execute("INSERT INTO plans (id, name, currency, base_fee_minor, definition, created_at, updated_at) "
-                     "VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO UPDATE SET name = $2, currency = $3, "
-                     "base_fee_minor = $4, definition = $5, updated_at = $6",
-                     {plan.id, plan.name, plan.currency.code, plan.base_fee_minor, definition, now}));
-    }
-    return OkStatus();
-  });
+int64_t Subscription::VersionAt(TimePoint period_start) const {
+  int64_t version = plan_versions.empty() ? 1 : plan_versions.front().second;
+  for (const auto& [from, v] : plan_versions) {
+    if (from <= period_start) version = v;
+  }
+  return version;
 }
+
+SubscriptionService::SubscriptionService(storage::Database& db, plans::PlanBook& plans, const Clock& clock)
+    : db_(db), plans_(plans), clock_(clock) {}
 
 Result<Subscription> SubscriptionService::Create(const std::string& customer_id, const std::string& plan_id,
                                                  TimePoint anchor, Status status, const std::string& actor) {
-  if (catalog_.FindPlan(plan_id) == nullptr) return InvalidParam("plan_id", "no plan '" + plan_id + "' in the catalog");
   anchor = HourStart(anchor);
-  Subscription sub{NewId("sub"), customer_id, plan_id, status, anchor, clock_.Now()};
-  Period period = PeriodAt(sub, clock_.Now());
+  TimePoint now = clock_.Now();
+  Subscription sub{NewId("sub"), customer_id, plan_id, status, anchor, now, {}};
+  Period period = PeriodAt(sub, now);
   meterline::Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {
-    MTL_ASSIGN_OR_RETURN(auto exists, customers::CustomerStore::Exists(tx, customer_id));
-    if (!exists) return NotFound("no customer " + customer_id);
+    MTL_ASSIGN_OR_RETURN(auto plan, plans::PlanBook::Load(tx, plan_id, plans_.catalog().metrics()));
+    if (!plan) return InvalidParam("plan_id", "no plan '" + plan_id.substr(0, 64) + "'");
+    MTL_ASSIGN_OR_RETURN(auto customer, tx.Execute("SELECT currency FROM customers WHERE id = $1", {customer_id}));
+    if (customer.rows.empty()) return NotFound("no customer " + customer_id);
+    if (plan->archived_at) return InvalidParam("plan_id", "plan " + plan_id + " is archived");
+    const catalog::Plan& current = plan->CurrentAt(now).plan;
+    if (const std::string& currency = customer.rows[0].Text(0); currency != current.currency.code) {
+      return InvalidParam("plan_id", "plan " + plan_id + " is priced in " + current.currency.code + ", and customer " +
+                                         customer_id + " pays in " + currency);
+    }
+    sub.plan_versions = {{FromUnixMillis(0), current.version}};
     auto inserted = tx.Execute(
         "INSERT INTO subscriptions (id, customer_id, plan_id, status, billing_anchor, current_period_start, "
         "current_period_end, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
@@ -73,11 +73,94 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
         return Conflict("customer " + customer_id + " already has a subscription");
       return std::move(inserted).error();
     }
-    return audit::Record(
-        tx, clock_, {actor, "subscription.create", customer_id, {{"subscription_id", sub.id}, {"plan", plan_id}}, {}});
+    // From the epoch: whatever period is asked about, this version prices it until a move.
+    MTL_RETURN_IF_ERROR(
+        tx.Execute("INSERT INTO subscription_plan_versions (subscription_id, effective_from, plan_version, created_by, "
+                   "created_at) VALUES ($1, 0, $2, $3, $4)",
+                   {sub.id, current.version, actor, ToUnixMillis(now)}));
+    return audit::Record(tx, clock_,
+                         {actor,
+                          "subscription.create",
+                          customer_id,
+                          {{"subscription_id", sub.id}, {"plan", plan_id}, {"plan_version", current.version}},
+                          {}});
   });
   if (!s.ok()) return std::move(s).error();
   return sub;
+}
+
+Result<MoveSummary> SubscriptionService::MoveAtPeriodEnd(const VersionMove& move, const std::string& actor) {
+  MTL_ASSIGN_OR_RETURN(auto target, plans_.Version(move.plan_id, move.to_version));
+  (void)target;
+  TimePoint now = clock_.Now();
+  MoveSummary summary;
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {
+    summary = {};
+    MTL_ASSIGN_OR_RETURN(auto rows, tx.Execute("SELECT id, customer_id, plan_id, status, billing_anchor, created_at "
+                                               "FROM subscriptions WHERE plan_id = $1 AND status <> 'canceled' "
+                                               "ORDER BY id",
+                                               {move.plan_id}));
+    std::vector<Subscription> subs;
+    for (const storage::Row& row : rows.rows) {
+      subs.push_back({row.Text(0),
+                      row.Text(1),
+                      row.Text(2),
+                      ParseStatus(row.Text(3)).value_or(Status::kActive),
+                      FromUnixMillis(row.Int(4)),
+                      FromUnixMillis(row.Int(5)),
+                      {}});
+    }
+    MTL_RETURN_IF_ERROR(LoadVersions(tx, subs));
+    for (const Subscription& sub : subs) {
+      TimePoint next_start = PeriodAt(sub, now).end;
+      int64_t current = sub.VersionAt(PeriodAt(sub, now).start);
+      if (move.from_version != 0 && current != move.from_version) continue;
+      if (sub.VersionAt(next_start) == move.to_version) {
+        ++summary.unchanged;
+        continue;
+      }
+      // A later move scheduled for the same boundary replaces the earlier one.
+      MTL_RETURN_IF_ERROR(tx.Execute(
+          "INSERT INTO subscription_plan_versions (subscription_id, effective_from, plan_version, created_by, "
+          "created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subscription_id, effective_from) DO UPDATE SET "
+          "plan_version = $3, created_by = $4, created_at = $5",
+          {sub.id, ToUnixMillis(next_start), move.to_version, actor, ToUnixMillis(now)}));
+      ++summary.moved;
+    }
+    return audit::Record(tx, clock_,
+                         {actor,
+                          "plan.migrate",
+                          "",
+                          {{"plan", move.plan_id},
+                           {"to_version", move.to_version},
+                           {"from_version", move.from_version},
+                           {"at", "period_end"},
+                           {"moved", summary.moved}},
+                          {}});
+  }));
+  return summary;
+}
+
+meterline::Status SubscriptionService::LoadVersions(storage::Executor& ex, std::vector<Subscription>& subs) {
+  if (subs.empty()) return OkStatus();
+  std::map<std::string, Subscription*> by_id;
+  std::vector<std::string> ids;
+  for (Subscription& sub : subs) {
+    sub.plan_versions.clear();
+    by_id[sub.id] = &sub;
+    ids.push_back(sub.id);
+  }
+  std::vector<std::tuple<std::string, int64_t, int64_t>> found;
+  MTL_RETURN_IF_ERROR(storage::SelectIn(
+      ex,
+      "SELECT subscription_id, effective_from, plan_version FROM subscription_plan_versions WHERE subscription_id "
+      "IN_LIST",
+      {}, ids, [&](const storage::Row& row) { found.emplace_back(row.Text(0), row.Int(1), row.Int(2)); }));
+  // A short last chunk repeats a key: rows can come twice.
+  std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  for (const auto& [id, from, version] : found) by_id[id]->plan_versions.emplace_back(FromUnixMillis(from), version);
+  return OkStatus();
 }
 
 Result<std::optional<Subscription>> SubscriptionService::Find(storage::Executor& ex, const std::string& customer_id) {
@@ -86,9 +169,18 @@ Result<std::optional<Subscription>> SubscriptionService::Find(storage::Executor&
                                              {customer_id}));
   if (rows.rows.empty()) return std::optional<Subscription>();
   const auto& row = rows.rows[0];
-  return std::optional<Subscription>(Subscription{row.Text(0), row.Text(1), row.Text(2),
-                                                  ParseStatus(row.Text(3)).value_or(Status::kActive),
-                                                  FromUnixMillis(row.Int(4)), FromUnixMillis(row.Int(5))});
+  Subscription sub{row.Text(0),
+                   row.Text(1),
+                   row.Text(2),
+                   ParseStatus(row.Text(3)).value_or(Status::kActive),
+                   FromUnixMillis(row.Int(4)),
+                   FromUnixMillis(row.Int(5)),
+                   {}};
+  MTL_ASSIGN_OR_RETURN(auto versions, ex.Execute("SELECT effective_from, plan_version FROM subscription_plan_versions "
+                                                 "WHERE subscription_id = $1 ORDER BY effective_from",
+                                                 {sub.id}));
+  for (const auto& v : versions.rows) sub.plan_versions.emplace_back(FromUnixMillis(v.Int(0)), v.Int(1));
+  return std::optional<Subscription>(std::move(sub));
 }
 
 Result<Subscription> SubscriptionService::ForCustomer(const std::string& customer_id) {

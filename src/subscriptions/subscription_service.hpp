@@ -1,14 +1,18 @@
-// SubscriptionService: which plan each customer is on, and its monthly periods.
-// A customer has at most one subscription (unique in storage). Thread-safe.
+// SubscriptionService: which plan each customer is on, which version of it
+// prices each period, and its monthly periods. A customer has at most one
+// subscription (unique in storage). Thread-safe.
 #pragma once
 
 #include <optional>
 #include <string>
 
-#include "catalog/catalog.hpp"
+#include <utility>
+#include <vector>
+
 #include "core/clock.hpp"
 #include "core/period.hpp"
 #include "core/result.hpp"
+#include "plans/plan_book.hpp"
 #include "storage/database.hpp"
 
 namespace meterline::subscriptions {
@@ -24,28 +28,53 @@ struct Subscription {
   Status status = Status::kActive;
   TimePoint billing_anchor;
   TimePoint created_at;
+  // (effective_from, version), ascending: periods starting at or after
+  // effective_from are priced with that version of the plan.
+  std::vector<std::pair<TimePoint, int64_t>> plan_versions;
+
+  // The version of the plan that prices the period starting at `period_start`.
+  int64_t VersionAt(TimePoint period_start) const;
+};
+
+// Moving a plan's subscriptions to another of its versions.
+struct VersionMove {
+  std::string plan_id;
+  int64_t to_version = 0;
+  // Only subscriptions now on this version (0: every other version).
+  int64_t from_version = 0;
+};
+
+struct MoveSummary {
+  int64_t moved = 0;      // subscriptions whose next period gets to_version
+  int64_t unchanged = 0;  // already there
 };
 
 class SubscriptionService {
  public:
-  // `catalog`, `db` and `clock` must outlive the service.
-  SubscriptionService(storage::Database& db, const catalog::Catalog& catalog, const Clock& clock);
+  // `db`, `plans` and `clock` must outlive the service.
+  SubscriptionService(storage::Database& db, plans::PlanBook& plans, const Clock& clock);
 
-  // Mirrors the catalog's plans into the plans table (insert or update), so
-  // subscriptions can reference them. Called at start.
-  meterline::Status SyncPlans();
-
-  // Creates the customer's subscription. kNotFound for an unknown customer,
-  // kInvalidArgument for an unknown plan, kConflict when it already has one.
+  // Creates the customer's subscription on the plan's current version.
+  // kNotFound for an unknown customer, kInvalidArgument (param plan_id) for
+  // an unknown or archived plan or one priced in another currency than the
+  // customer's, kConflict when it already has one.
   // The anchor is truncated to its UTC hour, so that every period is made of
   // whole hourly rollups and no event's hour straddles two periods.
   Result<Subscription> Create(const std::string& customer_id, const std::string& plan_id, TimePoint anchor,
                               Status status, const std::string& actor);
 
+  // Moves the plan's live subscriptions to `move.to_version` from the start
+  // of each one's next period (the current period keeps its price: changes
+  // within a period, prorated, are a plan change). kNotFound for an unknown
+  // plan or version. Audited once per run as plan.migrate.
+  Result<MoveSummary> MoveAtPeriodEnd(const VersionMove& move, const std::string& actor);
+
   // The customer's subscription; kNotFound when it has none.
   Result<Subscription> ForCustomer(const std::string& customer_id);
   // The same inside the caller's transaction; nullopt when it has none.
   static Result<std::optional<Subscription>> Find(storage::Executor& ex, const std::string& customer_id);
+  // Fills each subscription's plan_versions, in a few statements.
+  static meterline::Status LoadVersions(storage::Executor& ex, std::vector<Subscription>& subs);
 
   // The billing period containing `t`.
   static Period PeriodAt(const Subscription& subscription, TimePoint t) {
@@ -54,7 +83,7 @@ class SubscriptionService {
 
  private:
   storage::Database& db_;
-  const catalog::Catalog& catalog_;
+  plans::PlanBook& plans_;
   const Clock& clock_;
 };
 

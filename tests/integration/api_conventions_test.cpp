@@ -396,6 +396,114 @@ TEST_P(ApiConventionsTest, PlansShowTheirChargesAndPricesPreviewExactly) {
   EXPECT_EQ(param_of(R"({"plan":"growth","discount":"10%"})"), "discount");
 }
 
+// Plans are rows: created, given versions, archived and migrated through the
+// API by admins; mistakes name their field, down to a tier.
+TEST_P(ApiConventionsTest, PlansAreCreatedVersionedArchivedAndMigratedByAdmins) {
+  const std::string json_type = "Content-Type: application/json";
+  auto post = [&](const std::string& path, const std::string& body, const std::string& who) {
+    return Client().Post(path, body, {who, json_type});
+  };
+  const std::string plan_body = R"({"id":"publisher-pro","name":"Publisher Pro","currency":"USD","base_fee":"149.00",
+    "limits":{"impressions":5000000,"api_calls":500000,"data_transfer":100000000000},
+    "charges":{"impressions":{"model":"graduated","tiers":[
+      {"up_to":1000000,"unit_price":{"amount":"0","per":1000}},
+      {"up_to":10000000,"unit_price":{"amount":"0.40","per":1000}},
+      {"unit_price":{"amount":"0.30","per":1000}}]}}})";
+  HttpResult created = post("/api/v1/admin/plans", plan_body, root_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  json::object plan = Json(created);
+  EXPECT_EQ(plan.at("version").as_int64(), 1);
+  EXPECT_FALSE(plan.at("archived").as_bool());
+  ASSERT_EQ(plan.at("versions").as_array().size(), 1u);
+  EXPECT_EQ(std::string(plan.at("metrics").as_array()[0].at("pricing").as_string()),
+            "Ad impressions: first 1,000,000 included; 1,000,001–10,000,000 at 0.40 USD per 1,000; "
+            "above 10,000,000 at 0.30 USD per 1,000");
+  EXPECT_EQ(post("/api/v1/admin/plans", plan_body, root_).status, 409);
+
+  std::string alice = SignIn("alice@acme.test").Bearer();
+  EXPECT_EQ(post("/api/v1/admin/plans", plan_body, alice).status, 403);
+  EXPECT_EQ(post("/api/v1/admin/plans/publisher-pro/versions", R"({"base_fee":"1.00"})", alice).status, 403);
+
+  auto param_of = [&](const std::string& path, const std::string& body) {
+    HttpResult r = post(path, body, root_);
+    EXPECT_EQ(r.status, 400) << body << ": " << r.body;
+    return Param(r);
+  };
+  EXPECT_EQ(param_of("/api/v1/admin/plans/publisher-pro/versions",
+                     R"({"base_fee":"149.00","limits":{"impressions":1,"api_calls":1,"data_transfer":1},
+                        "charges":{"impressions":{"model":"graduated","tiers":[
+                          {"up_to":1000,"unit_price":{"amount":"0","per":1}},
+                          {"up_to":5000,"unit_price":{"amount":"1","per":1}},
+                          {"up_to":4000,"unit_price":{"amount":"1","per":1}},
+                          {"unit_price":{"amount":"1","per":1}}]}}})"),
+            "charges.impressions.tiers[2].up_to");
+  EXPECT_EQ(
+      param_of("/api/v1/admin/plans/publisher-pro/versions",
+               R"({"base_fee":"1.00","currency":"EUR","limits":{"impressions":1,"api_calls":1,"data_transfer":1}})"),
+      "currency");
+  EXPECT_EQ(param_of("/api/v1/admin/plans/publisher-pro/versions", R"({"base_fee":"1.00"})"), "limits");
+  EXPECT_EQ(param_of("/api/v1/admin/plans", R"({"id":"Bad Id","name":"B","currency":"USD","base_fee":"1",
+                        "limits":{"impressions":1,"api_calls":1,"data_transfer":1}})"),
+            "id");
+  EXPECT_EQ(param_of("/api/v1/admin/plans", R"({"id":"x","name":"X","currency":"USD","base_fee":"1.001",
+                        "limits":{"impressions":1,"api_calls":1,"data_transfer":1}})"),
+            "base_fee");
+  EXPECT_EQ(param_of("/api/v1/admin/plans", R"({"id":"x","name":"X","currency":"USD","base_fee":"1",
+                        "limits":{"impressions":1,"api_calls":1,"data_transfer":1},"effective_at":"soon"})"),
+            "effective_at");
+  EXPECT_EQ(post("/api/v1/admin/plans/platinum/versions", R"({"base_fee":"1.00"})", root_).status, 404);
+
+  HttpResult v2 = post("/api/v1/admin/plans/publisher-pro/versions",
+                       R"({"base_fee":"179.00","limits":{"impressions":5000000,"api_calls":500000,
+                           "data_transfer":100000000000}})",
+                       root_);
+  ASSERT_EQ(v2.status, 201) << v2.body;
+  json::object versioned = Json(v2);
+  EXPECT_EQ(versioned.at("version").as_int64(), 2);
+  EXPECT_EQ(versioned.at("name").as_string(), "Publisher Pro") << "the name carries over";
+  EXPECT_EQ(versioned.at("base_fee").at("formatted").as_string(), "179.00");
+  const auto& versions = versioned.at("versions").as_array();
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_FALSE(versions[0].at("current").as_bool());
+  EXPECT_EQ(versions[0].at("definition").at("charges").at("impressions").at("model").as_string(), "graduated");
+
+  // A preview of either version.
+  HttpResult old_price = post("/api/v1/billing/price-preview", R"({"plan":"publisher-pro","version":1})", alice);
+  ASSERT_EQ(old_price.status, 200) << old_price.body;
+  EXPECT_EQ(Json(old_price).at("total").at("minor").as_int64(), 14'900);
+  EXPECT_EQ(Json(post("/api/v1/billing/price-preview", R"({"plan":"publisher-pro"})", alice)).at("version").as_int64(),
+            2);
+  HttpResult no_version = post("/api/v1/billing/price-preview", R"({"plan":"publisher-pro","version":3})", alice);
+  EXPECT_EQ(no_version.status, 400);
+  EXPECT_EQ(Param(no_version), "version");
+
+  // Subscribed on version 2, then moved back to 1 from the next period.
+  ASSERT_EQ(Client()
+                .Post("/api/v1/billing/subscriptions",
+                      R"({"customer_id":")" + customer_a_ + R"(","plan_id":"publisher-pro"})", {root_, json_type})
+                .status,
+            201);
+  HttpResult migrated =
+      post("/api/v1/admin/plans/publisher-pro/migrate", R"({"to_version":1,"at":"period_end"})", root_);
+  ASSERT_EQ(migrated.status, 200) << migrated.body;
+  EXPECT_EQ(Json(migrated).at("moved").as_int64(), 1);
+  EXPECT_EQ(Param(post("/api/v1/admin/plans/publisher-pro/migrate", R"({"to_version":1,"at":"now"})", root_)), "at");
+  EXPECT_EQ(Param(post("/api/v1/admin/plans/publisher-pro/migrate", R"({"to_version":7})", root_)), "to_version");
+
+  HttpResult archived = post("/api/v1/admin/plans/publisher-pro/archive", "", root_);
+  ASSERT_EQ(archived.status, 200) << archived.body;
+  EXPECT_TRUE(Json(archived).at("archived").as_bool());
+  HttpResult refused =
+      Client().Post("/api/v1/billing/subscriptions",
+                    R"({"customer_id":")" + customer_b_ + R"(","plan_id":"publisher-pro"})", {root_, json_type});
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(Param(refused), "plan_id");
+  json::object audit = Json(Client().Get("/api/v1/admin/audit?action=plan&limit=10", {root_}));
+  std::vector<std::string> actions;
+  for (const auto& entry : audit.at("data").as_array()) actions.emplace_back(entry.at("action").as_string());
+  EXPECT_EQ(actions, (std::vector<std::string>{"plan.archive", "plan.migrate", "plan.version.create", "plan.create"}));
+}
+
 TEST_P(ApiConventionsTest, AdminsReadTheAuditLogByCursor) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_EQ(

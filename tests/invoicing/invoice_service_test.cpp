@@ -22,7 +22,7 @@ class InvoiceServiceTest : public ::testing::TestWithParam<storage::Backend> {
  protected:
   void SetUp() override {
     services_ = std::make_unique<BillingServices>(BillingServices::Options{.backend = GetParam()});
-    customer_a_ = services_->AddCustomer("Acme Ads", "DE", "EUR");
+    customer_a_ = services_->AddCustomer("Acme Ads", "DE", "USD");
     customer_b_ = services_->AddCustomer("Beta Media", "US", "USD");
     // Both customers subscribed on the 1st three months before the last
     // closed period ends: periods close `grace` after their end, so in the

@@ -30,7 +30,7 @@ class ReconciliationServiceTest : public ::testing::TestWithParam<storage::Backe
   void SetUp() override {
     services_ = std::make_unique<BillingServices>(BillingServices::Options{.backend = GetParam()});
     fake_.SetNow(clock().Now());
-    customer_a_ = services_->AddCustomer("Acme Ads", "DE", "EUR");
+    customer_a_ = services_->AddCustomer("Acme Ads", "DE", "USD");
     customer_b_ = services_->AddCustomer("Beta Media", "US", "USD");
     // Subscribed on the 1st two months before the last closed period ends
     // (periods close an hour after their end): two closed periods each.
@@ -118,6 +118,54 @@ TEST_P(ReconciliationServiceTest, AgreementWithinToleranceHasNoFindingsAndIsStor
   EXPECT_EQ(service.Get(r->id)->expected_total_minor, r->expected_total_minor);
   EXPECT_EQ(service.Get("rec_nope").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(service.Run("2025-13", "test").error().code, ErrorCode::kInvalidArgument);
+}
+
+// The issue this guards: changing prices re-priced months already invoiced,
+// and reconciling one of them then reported findings for a month that matched.
+// A new version moves subscriptions only from their next period on.
+TEST_P(ReconciliationServiceTest, APriceChangeLeavesAnInvoicedMonthReconciledAndPricesTheNextPeriods) {
+  Push();
+  ASSERT_EQ(Service().Run(period_, "test")->findings_count, 0);
+  // Starter doubles its base fee and charges 0.80 per 1,000 impressions.
+  auto& plans = services_->plans();
+  catalog::Plan pricier = *plans.Version("starter", 1).value();
+  pricier.base_fee_minor = 9'800;
+  pricier.overage["impressions"] = {money::Decimal(80, 2), 1000};
+  auto added = plans.AddVersion("starter", pricier, clock().Now(), "test");
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  ASSERT_EQ(added->versions.size(), 2u);
+  EXPECT_EQ(added->CurrentAt(clock().Now()).plan.version, 2);
+  auto moved = services_->subscriptions().MoveAtPeriodEnd({"starter", 2, 0}, "test");
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(moved->moved, 1);  // Acme; Beta is on growth
+  EXPECT_EQ(services_->subscriptions().MoveAtPeriodEnd({"starter", 2, 0}, "test")->unchanged, 1);
+
+  auto again = Service().Run(period_, "test");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->findings_count, 0);
+  EXPECT_EQ(again->expected_total_minor, 17'400 + 29'900);
+  EXPECT_EQ(again->discrepancy_total_minor, 0);
+
+  // Acme's current period is still version 1; the one after it is version 2.
+  auto sub = services_->subscriptions().ForCustomer(customer_a_);
+  ASSERT_TRUE(sub.ok());
+  Period current = subscriptions::SubscriptionService::PeriodAt(*sub, clock().Now());
+  EXPECT_EQ(sub->VersionAt(current.start), 1);
+  EXPECT_EQ(sub->VersionAt(current.end), 2);
+  EXPECT_EQ(sub->VersionAt(first_.start), 1);
+  clock().Advance((current.end - clock().Now()) + std::chrono::hours(24 * 32));
+  ASSERT_TRUE(services_->invoices().RunDue().ok());
+  auto next = db().Execute("SELECT subtotal_minor FROM invoices WHERE customer_id = $1 AND period_start = $2",
+                           {customer_a_, ToUnixMillis(current.end)});
+  ASSERT_TRUE(next.ok());
+  ASSERT_EQ(next->rows.size(), 1u);
+  EXPECT_EQ(next->rows[0].Int(0), 9'800) << "the first period on version 2 has its base fee";
+  auto kept = db().Execute("SELECT subtotal_minor FROM invoices WHERE customer_id = $1 AND period_start = $2",
+                           {customer_a_, ToUnixMillis(current.start)});
+  ASSERT_EQ(kept->rows.size(), 1u);
+  EXPECT_EQ(kept->rows[0].Int(0), 4'900) << "the period running at the change kept version 1";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'plan.migrate'"), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'plan.version.create'"), 1);
 }
 
 TEST_P(ReconciliationServiceTest, ADriftJustOverTheToleranceIsAFindingJustUnderIsNot) {

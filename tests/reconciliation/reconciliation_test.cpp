@@ -108,6 +108,11 @@ TEST_P(ReconciliationTest, TotalsAndAlertsAreKeptPerCurrency) {
   TimePoint anchor = first_.start;
   auto& subs = *billingd_->app().subscriptions;
   ASSERT_TRUE(subs.Create(customer_a_, "starter", anchor, subscriptions::Status::kActive, "test").ok());
+  // A plan in euros takes a customer who pays in euros.
+  auto refused = subs.Create(customer_b_, "growth-eu", anchor, subscriptions::Status::kActive, "test");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().param, "plan_id");
+  ASSERT_TRUE(db().Execute("UPDATE customers SET currency = 'EUR' WHERE id = $1", {customer_b_}).ok());
   ASSERT_TRUE(subs.Create(customer_b_, "growth-eu", anchor, subscriptions::Status::kActive, "test").ok());
   ASSERT_EQ(billingd_->app().invoices->RunDue()->created, 4);
   TimePasses();

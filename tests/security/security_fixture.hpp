@@ -58,7 +58,7 @@ class SecurityTest : public ::testing::TestWithParam<storage::Backend> {
   void SetUp2() {
     auto& identity = *billingd_->app().identity;
     auth::RequestOrigin origin{"127.0.0.1", "test"};
-    auto a = billingd_->app().customers->Create({"Acme Ads", "billing@acme.test", "DE", "EUR"}, "test", origin);
+    auto a = billingd_->app().customers->Create({"Acme Ads", "billing@acme.test", "DE", "USD"}, "test", origin);
     auto b = billingd_->app().customers->Create({"Beta Media", "", "US", "USD"}, "test", origin);
     ASSERT_TRUE(a.ok() && b.ok());
     customer_a_ = a->id;

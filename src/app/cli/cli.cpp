@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 
@@ -33,6 +34,7 @@ Commands:
   apikey    Create, list and revoke API keys for machine callers
   subscription  Put a customer on a plan
   usage     List a customer's stored usage events (usage events --customer ID)
+  plans     Plans and their versions: list, show, create, add-version, archive, migrate
   price     What a plan would invoice for given usage (price --plan ID --usage M=N,…)
   invoices  Invoice closed billing periods (invoices run [--period YYYY-MM])
   stripe    Send invoices to Stripe or fetch their state (stripe sync)
@@ -51,6 +53,11 @@ Prints the version and the git commit billingd was built from.
 }  // namespace
 
 void PrintError(const std::string& message) { std::fprintf(stderr, "billingd: %s\n", message.c_str()); }
+
+bool ParseInt(const std::string& text, int64_t& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
 
 bool WantsHelp(const std::vector<std::string>& args) {
   for (const auto& a : args) {
@@ -120,6 +127,7 @@ int RunCli(int argc, char** argv) {
   if (command == "reconcile") return RunReconcile(args);
   if (command == "usage") return RunUsage(args);
   if (command == "price") return RunPrice(args);
+  if (command == "plans") return RunPlans(args);
   if (command == "version" || command == "--version") {
     if (WantsHelp(args)) {
       std::cout << kVersionUsage;

@@ -27,6 +27,7 @@ int RunStripe(const std::vector<std::string>& args);
 int RunReconcile(const std::vector<std::string>& args);
 int RunUsage(const std::vector<std::string>& args);
 int RunPrice(const std::vector<std::string>& args);
+int RunPlans(const std::vector<std::string>& args);
 
 // A one-line progress bar on stderr when it is a terminal (a counter while
 // `total` is -1: unknown); else a line every 10 % (every 10,000 while unknown).
@@ -37,6 +38,8 @@ void FinishProgress();
 
 // Prints "billingd: <message>" as one line on stderr.
 void PrintError(const std::string& message);
+// A whole decimal integer (no sign games, no trailing text).
+bool ParseInt(const std::string& text, int64_t& out);
 // True when args holds -h or --help.
 bool WantsHelp(const std::vector<std::string>& args);
 

@@ -141,7 +141,7 @@ int FillDemo(App& app) {
   metering::IngestOptions history_options;
   history_options.max_age = std::chrono::hours(24 * 130);
   history_options.closed_after = std::nullopt;
-  metering::IngestService history(*app.db, *app.usage_store, *app.catalog, clock,
+  metering::IngestService history(*app.db, *app.usage_store, *app.plans, clock,
                                   &invoicing::InvoiceStore::InvoicedPeriods, history_options);
   std::mt19937_64 rng(7);
   int64_t total_events = 0;
@@ -161,8 +161,13 @@ int FillDemo(App& app) {
       PrintError(sub.error().message);
       return 1;
     }
-    const catalog::Plan& plan = *app.catalog->FindPlan(demo.plan);
     Period current = subscriptions::SubscriptionService::PeriodAt(*sub, now);
+    auto version = app.plans->Version(demo.plan, sub->VersionAt(current.start));
+    if (!version.ok()) {
+      PrintError(version.error().message);
+      return 1;
+    }
+    const catalog::Plan& plan = **version;
     // One event per metric per hour from the anchor until an hour ago; this
     // period reaches the customer's target.
     std::vector<std::pair<size_t, metering::UsageEvent>> batch;
@@ -217,7 +222,7 @@ int FillDemo(App& app) {
   for (Period p = MonthlyPeriodContaining(anchor, anchor); p.end + std::chrono::hours(2) <= now;
        p = MonthlyPeriodContaining(anchor, p.end)) {
     FakeClock then(p.end + std::chrono::hours(2));
-    invoicing::InvoiceService at_close(*app.db, *app.usage_store, *app.catalog, then, app.invoices->options());
+    invoicing::InvoiceService at_close(*app.db, *app.usage_store, *app.plans, then, app.invoices->options());
     auto ran = at_close.RunPeriodsStartingIn(p.start, p.end);
     if (!ran.ok()) {
       PrintError(ran.error().message);

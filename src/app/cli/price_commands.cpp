@@ -1,5 +1,5 @@
 // `billingd price`: what a plan would invoice for given usage, line by line,
-// from the catalog billingd runs with (CATALOG_PATH or the built-in one).
+// with the plan's current version in the database, or the version asked for.
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -12,11 +12,13 @@ namespace meterline::app {
 
 namespace {
 
-constexpr const char* kPriceUsage = R"(Usage: billingd price --plan ID [--usage METRIC=UNITS,…] [--tax-rate R]
+constexpr const char* kPriceUsage =
+    R"(Usage: billingd price --plan ID [--version N] [--usage METRIC=UNITS,…] [--tax-rate R]
 
 Prints the lines, subtotal, tax and total one period of the plan would be
 invoiced for this usage (metrics not named used nothing), exactly as the
-invoice run computes them. --tax-rate is a decimal such as 0.19.
+invoice run computes them. --version: that version of the plan (default: the
+one new subscriptions get now). --tax-rate is a decimal such as 0.19.
 )";
 
 Result<std::map<std::string, int64_t>> ParseUsage(const std::string& text) {
@@ -49,7 +51,7 @@ int RunPrice(const std::vector<std::string>& args) {
     std::cout << kPriceUsage;
     return 0;
   }
-  auto flags = ParseFlags(args, {"--plan", "--usage", "--tax-rate"});
+  auto flags = ParseFlags(args, {"--plan", "--version", "--usage", "--tax-rate"});
   if (!flags.ok()) {
     PrintError(flags.error().message);
     return 2;
@@ -71,12 +73,24 @@ int RunPrice(const std::vector<std::string>& args) {
       return 2;
     }
   }
+  int64_t version = 0;
+  if (flags->count("--version") && (!ParseInt((*flags)["--version"], version) || version < 1)) {
+    PrintError("--version must be a positive integer");
+    return 2;
+  }
   return WithApp([&](App& app) {
-    const catalog::Plan* plan = app.catalog->FindPlan((*flags)["--plan"]);
-    if (plan == nullptr) {
-      PrintError("no plan '" + (*flags)["--plan"] + "' in the catalog");
+    auto record = app.plans->Get((*flags)["--plan"]);
+    if (!record.ok()) {
+      PrintError(record.error().message);
       return 1;
     }
+    if (version == 0) version = record->CurrentAt(app.context->clock.Now()).plan.version;
+    auto found = app.plans->Version(record->id, version);
+    if (!found.ok()) {
+      PrintError(found.error().message);
+      return 1;
+    }
+    const catalog::Plan* plan = *found;
     for (const auto& [metric, units] : *usage) {
       if (app.catalog->FindMetric(metric) == nullptr) {
         PrintError("no metric '" + metric + "' in the catalog");

@@ -23,19 +23,18 @@ BillingServices::BillingServices(Options options) {
   }
   catalog_ = std::make_unique<catalog::Catalog>(options.catalog ? *options.catalog : catalog::Catalog::Default());
   customers_ = std::make_unique<customers::CustomerStore>(*db_, *clock_);
-  subscriptions_ = std::make_unique<subscriptions::SubscriptionService>(*db_, *catalog_, *clock_);
-  if (Status synced = subscriptions_->SyncPlans(); !synced.ok()) {
-    throw std::runtime_error("plans: " + synced.error().message);
-  }
+  plans_ = std::make_unique<plans::PlanBook>(*db_, *catalog_, *clock_);
+  if (Status seeded = plans_->Seed(); !seeded.ok()) throw std::runtime_error("plans: " + seeded.error().message);
+  subscriptions_ = std::make_unique<subscriptions::SubscriptionService>(*db_, *plans_, *clock_);
   usage_store_ = std::make_unique<metering::SqlUsageStore>(*db_);
   // As BuildApp does with the default configuration: events are refused once
   // their period closed, INVOICE_GRACE_MINUTES after its end.
   invoicing::InvoiceOptions invoice_options;
   metering::IngestOptions ingest_options;
   ingest_options.closed_after = invoice_options.grace;
-  ingest_ = std::make_unique<metering::IngestService>(*db_, *usage_store_, *catalog_, *clock_,
+  ingest_ = std::make_unique<metering::IngestService>(*db_, *usage_store_, *plans_, *clock_,
                                                       &invoicing::InvoiceStore::InvoicedPeriods, ingest_options);
-  invoices_ = std::make_unique<invoicing::InvoiceService>(*db_, *usage_store_, *catalog_, *clock_, invoice_options);
+  invoices_ = std::make_unique<invoicing::InvoiceService>(*db_, *usage_store_, *plans_, *clock_, invoice_options);
 }
 
 BillingServices::~BillingServices() = default;

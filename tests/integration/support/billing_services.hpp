@@ -16,6 +16,7 @@
 #include "invoicing/invoice_service.hpp"
 #include "metering/ingest.hpp"
 #include "metering/sql_usage_store.hpp"
+#include "plans/plan_book.hpp"
 #include "subscriptions/subscription_service.hpp"
 #include "support/test_clock.hpp"
 #include "support/test_database.hpp"
@@ -43,6 +44,7 @@ class BillingServices {
   // This instance's connections.
   storage::Database& db() { return *db_; }
   const catalog::Catalog& catalog() const { return *catalog_; }
+  plans::PlanBook& plans() { return *plans_; }
   customers::CustomerStore& customers() { return *customers_; }
   subscriptions::SubscriptionService& subscriptions() { return *subscriptions_; }
   metering::UsageStore& usage_store() { return *usage_store_; }
@@ -61,6 +63,7 @@ class BillingServices {
   std::unique_ptr<storage::Database> another_db_;
   storage::Database* db_ = nullptr;
   std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<plans::PlanBook> plans_;
   std::unique_ptr<customers::CustomerStore> customers_;
   std::unique_ptr<subscriptions::SubscriptionService> subscriptions_;
   std::unique_ptr<metering::SqlUsageStore> usage_store_;

@@ -79,6 +79,46 @@ TEST(CatalogTest, PlansSetChargeModelsAndAMinimumCommitment) {
   EXPECT_EQ(unknown.error().message, "catalog: plans[0].charges.x names no metric in metrics");
 }
 
+// A version is stored as PlanDefinition's JSON: reading it back must give
+// the same prices, every model and the minimum included.
+TEST(CatalogTest, APlanDefinitionReadsBackToTheSamePlan) {
+  auto c = Catalog::Parse(R"({
+    "metrics": [{"id": "impressions", "name": "Imps", "unit": "impression",
+                 "overage_price": {"amount": "0.50", "per": 1000}},
+                {"id": "calls", "name": "Calls", "unit": "call", "overage_price": {"amount": "0.10", "per": 1000}}],
+    "plans": [{"id": "mixed", "name": "Mixed", "currency": "JPY", "base_fee": "5000", "minimum_commitment": "20000",
+               "limits": {"impressions": 1000000, "calls": 10},
+               "overage_prices": {"calls": {"amount": "3", "per": 100}},
+               "charges": {"impressions": {"model": "volume", "free_units": 50, "tiers": [
+                   {"up_to": 1000000, "unit_price": {"amount": "0.5", "per": 1000}, "flat_amount": "100"},
+                   {"unit_price": {"amount": "0.25", "per": 1000}}]}}}]})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  std::vector<const Plan*> plans = {c->FindPlan("mixed")};
+  for (const Plan& p : Catalog::Default().plans()) plans.push_back(&p);
+  for (const Plan* plan : plans) {
+    boost::json::value definition = PlanDefinition(*plan);
+    auto back = ParsePlan(definition, plan->id == "mixed" ? c->metrics() : Catalog::Default().metrics(), "");
+    ASSERT_TRUE(back.ok()) << plan->id << ": " << back.error().message;
+    EXPECT_TRUE(SamePricing(*back, *plan)) << plan->id;
+    EXPECT_EQ(back->name, plan->name);
+    EXPECT_EQ(back->minimum_minor, plan->minimum_minor);
+    EXPECT_EQ(back->charges.size(), plan->charges.size());
+  }
+  // Any price differing is a different plan; the name alone is not.
+  Plan renamed = *c->FindPlan("mixed");
+  renamed.name = "Other";
+  EXPECT_TRUE(SamePricing(renamed, *c->FindPlan("mixed")));
+  Plan dearer = renamed;
+  dearer.base_fee_minor += 1;
+  EXPECT_FALSE(SamePricing(dearer, renamed));
+  // At the top level (the API), errors name the field without a prefix.
+  auto missing = ParsePlan(boost::json::value{{"id", "p"}, {"name", "P"}, {"currency", "USD"}, {"base_fee", "1"}},
+                           c->metrics(), "");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().param, "limits");
+  EXPECT_EQ(missing.error().message, "limits must be an object");
+}
+
 TEST(CatalogTest, ErrorsNameThePath) {
   const char* metrics =
       R"("metrics": [{"id": "m", "name": "M", "unit": "u", "overage_price": {"amount": "1", "per": 1}}])";

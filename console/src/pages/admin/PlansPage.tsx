@@ -1,7 +1,8 @@
-// Admins: the plans billingd prices with (its catalog), each metric's charge
-// model in words, and a price preview: the lines and total one period of a
-// plan would be invoiced for the usage typed in (POST /billing/price-preview,
-// which stores nothing).
+// Admins: the plans billingd prices with (rows in its database, seeded from
+// the catalog), each metric's charge model in words, every version of a plan
+// with when it took effect, and a price preview: the lines and total one
+// period of a plan's version would be invoiced for the usage typed in
+// (POST /billing/price-preview, which stores nothing).
 import { Calculator } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 import { LinesTable } from '../../components/LinesTable';
@@ -9,7 +10,7 @@ import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/
 import { NumCell, NumHeader } from '../../components/table';
 import { TableScroll } from '../../components/TableScroll';
 import { api } from '../../lib/billing';
-import { formatMoney, formatQuantity, pricingTerms } from '../../lib/format';
+import { formatDate, formatMoney, formatQuantity, pricingTerms } from '../../lib/format';
 import type { Plan, PricePreview } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
@@ -25,7 +26,7 @@ export function PlansPage() {
   if (list.error) return <ErrorState error={list.error} title="Plans could not be loaded" onRetry={list.reload} />;
   if (!list.data) return <LoadingState label="Loading plans…" rows={4} />;
   const plans = list.data.data;
-  if (plans.length === 0) return <EmptyState title="No plans in the catalog" />;
+  if (plans.length === 0) return <EmptyState title="No plans yet" />;
   return (
     <div className="stack">
       <PreviewForm plans={plans} />
@@ -41,11 +42,18 @@ function PlanCard({ plan }: { plan: Plan }) {
   return (
     <section className="card card-flush" aria-labelledby={titleId} data-plan={plan.id}>
       <div className="card-head card-pad">
-        <h2 id={titleId}>{plan.name}</h2>
+        <h2 id={titleId}>
+          {plan.name}{' '}
+          {plan.archived && (
+            <span className="badge badge-disabled" data-testid="plan-archived">
+              Archived
+            </span>
+          )}
+        </h2>
         <p className="muted">
           {formatMoney(plan.base_fee)} a month
           {plan.minimum_commitment ? `, at least ${formatMoney(plan.minimum_commitment)} a month` : ''} ·{' '}
-          <code className="cell-code">{plan.id}</code>
+          <code className="cell-code">{plan.id}</code> · <span data-testid="plan-version">version {plan.version}</span>
         </p>
       </div>
       <TableScroll label={`${plan.name} prices`}>
@@ -68,14 +76,55 @@ function PlanCard({ plan }: { plan: Plan }) {
           </tbody>
         </table>
       </TableScroll>
+      {plan.versions.length > 1 && <VersionList plan={plan} />}
     </section>
   );
+}
+
+/** Every version of a plan: when new subscriptions got it and its fee. */
+function VersionList({ plan }: { plan: Plan }) {
+  return (
+    <details className="long-text card-pad" data-testid="plan-versions">
+      <summary>
+        {plan.versions.length} versions (prices never change in place; subscriptions move at a period end)
+      </summary>
+      <TableScroll label={`${plan.name} versions`}>
+        <table className="table table-plans">
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Effective from</th>
+              <NumHeader>Monthly fee</NumHeader>
+              <th scope="col">Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {plan.versions.map((version) => (
+              <tr key={version.version} data-version={version.version}>
+                <th scope="row">{version.version}</th>
+                <td>{formatDate(version.effective_at)}</td>
+                <NumCell label="Monthly fee">{formatMoney(version.base_fee)}</NumCell>
+                <td>{versionStatus(version.version, plan.version)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+    </details>
+  );
+}
+
+function versionStatus(version: number, current: number): string {
+  if (version === current) return 'Current: new subscriptions';
+  return version < current ? 'Earlier' : 'Scheduled';
 }
 
 function PreviewForm({ plans }: { plans: Plan[] }) {
   const planId = useId();
   const taxId = useId();
+  const versionId = useId();
   const [selected, setSelected] = useState(plans[0]!.id);
+  const [version, setVersion] = useState<number | null>(null);
   const [quantities, setQuantities] = useState<Record<string, string>>({});
   const [taxRate, setTaxRate] = useState('');
   const [busy, setBusy] = useState(false);
@@ -101,6 +150,7 @@ function PreviewForm({ plans }: { plans: Plan[] }) {
       setPreview(
         await api.pricePreview({
           plan: plan.id,
+          ...(version !== null ? { version } : {}),
           quantities: sent,
           ...(taxRate.trim() ? { tax_rate: taxRate.trim() } : {}),
         }),
@@ -127,6 +177,7 @@ function PreviewForm({ plans }: { plans: Plan[] }) {
             value={plan.id}
             onChange={(event) => {
               setSelected(event.target.value);
+              setVersion(null);
               setPreview(null);
             }}
           >
@@ -137,6 +188,25 @@ function PreviewForm({ plans }: { plans: Plan[] }) {
             ))}
           </select>
         </div>
+        {plan.versions.length > 1 && (
+          <div className="field">
+            <label htmlFor={versionId}>Version</label>
+            <select
+              id={versionId}
+              value={version ?? plan.version}
+              onChange={(event) => {
+                setVersion(Number(event.target.value));
+                setPreview(null);
+              }}
+            >
+              {plan.versions.map((v) => (
+                <option key={v.version} value={v.version}>
+                  {`Version ${v.version}${v.version === plan.version ? ' (current)' : ''}`}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         {plan.metrics.map((metric) => (
           <QuantityField
             key={metric.metric}
