@@ -54,6 +54,12 @@ Status SeedSubscriptionsWithUsage(storage::Database& db, int64_t subscriptions, 
                        "WHEN 2 THEN $4 ELSE $5 END, 'active', $6, $6, $7, $6, $6 FROM seq",
                    {subscriptions, plans[0], plans[1], plans[2], plans[3], anchor_ms, ToUnixMillis(month.end)});
     if (!r.ok()) return std::move(r).error();
+    // Each on version 1 of its plan, as billingd subscribes them.
+    r = tx.Execute(seq +
+                       "INSERT INTO subscription_plan_versions (subscription_id, effective_from, plan_version, "
+                       "created_by, created_at) SELECT 'sub_bench_' || n, 0, 1, 'bench', $2 FROM seq",
+                   {subscriptions, anchor_ms});
+    if (!r.ok()) return std::move(r).error();
     // A day of hourly rollups per metric per customer (the SQL usage store;
     // enough usage on the big hours to go over some limits).
     r = tx.Execute(

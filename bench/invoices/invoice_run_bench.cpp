@@ -42,5 +42,14 @@ int main(int argc, char** argv) {
       static_cast<long long>(subscriptions * 72), setup_seconds, seconds, summary->created / seconds,
       static_cast<long long>(summary->created), static_cast<long long>(count->rows[0].Int(1)),
       static_cast<long long>(count->rows[0].Int(2)));
+  // Which kinds of lines the catalog produced (the mixed one: every model).
+  auto kinds = db.Execute("SELECT kind, COUNT(*) FROM invoice_line_items GROUP BY kind ORDER BY kind");
+  if (kinds.ok()) {
+    std::printf("lines:");
+    for (const auto& row : kinds->rows) {
+      std::printf(" %s=%lld", row.Text(0).c_str(), static_cast<long long>(row.Int(1)));
+    }
+    std::printf("\n");
+  }
   return summary->created == subscriptions ? 0 : 1;
 }
