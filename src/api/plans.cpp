@@ -3,6 +3,7 @@
 // moving subscriptions to a version, and a price preview that runs the invoice
 // builder on given quantities without storing anything.
 #include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
 
 #include <algorithm>
 #include <initializer_list>
@@ -30,7 +31,7 @@ constexpr size_t kMaxPreviewMetrics = 100;
 // prices start for new subscriptions.
 Status RejectUnknownPlanFields(const json::object& body) {
   return RejectUnknownFields(body, {"id", "name", "currency", "base_fee", "limits", "overage_prices", "charges",
-                                    "minimum_commitment", "effective_at"});
+                                    "prices", "minimum_commitment", "effective_at"});
 }
 
 json::array MetricsJson(const catalog::Catalog& catalog, const catalog::Plan& plan) {
@@ -75,6 +76,7 @@ json::object PlanJson(const catalog::Catalog& catalog, const plans::PlanRecord& 
           {"id", record.id},
           {"name", plan.name},
           {"currency", plan.currency.code},
+          {"currencies", json::value_from(plan.Currencies())},
           {"interval", "month"},
           {"version", plan.version},
           {"archived", record.archived_at.has_value()},
@@ -235,9 +237,14 @@ http::Handler PricePreview(ApiContext& context) {
     }
     MTL_ASSIGN_OR_RETURN(const catalog::Plan* plan, context.plans.Version(plan_id, version));
     MTL_ASSIGN_OR_RETURN(auto currency, OptionalString(body, "currency", 3));
-    if (!currency.empty() && currency != plan->currency.code) {
-      return InvalidParam("currency",
-                          "plan " + plan->id + " is priced in " + plan->currency.code + ", not " + currency);
+    if (!currency.empty()) {
+      const catalog::Plan* priced = plan->InCurrency(currency);
+      if (priced == nullptr) {
+        std::string codes;
+        for (const std::string& code : plan->Currencies()) codes += (codes.empty() ? "" : ", ") + code;
+        return InvalidParam("currency", "plan " + plan->id + " is priced in " + codes + ", not " + currency);
+      }
+      plan = priced;
     }
     std::map<std::string, int64_t> quantities;
     if (auto it = body.find("quantities"); it != body.end()) {

@@ -70,11 +70,77 @@ Result<int64_t> MinorAmount(const json::object& obj, const char* key, const std:
                              &minor)) {
     return Bad(Field(path, key), "must be at most " + money::FormatMajor(INT64_MAX, currency));
   }
+  if (minor % currency.step != 0) {
+    return Bad(Field(path, key), "must be a multiple of " + money::FormatMajor(currency.step, currency) + " " +
+                                     currency.code + " (its smallest settled amount)");
+  }
   return minor;
 }
 
 bool KnownMetric(const std::vector<Metric>& metrics, const std::string& id) {
   return std::any_of(metrics.begin(), metrics.end(), [&](const Metric& m) { return m.id == id; });
+}
+
+// One entry of "prices": the plan in another currency. Every price is
+// restated: a number in dollars means nothing in yen. Metrics without a
+// charge need their overage price, metrics with one need a charge of their own.
+Result<Plan> ParsePriceSet(const Plan& primary, const std::string& code, const json::value& value,
+                           const std::vector<Metric>& metrics, const std::string& path) {
+  auto currency = money::FindCurrency(code);
+  if (!currency) return Bad(path, "'" + code + "' is not a supported ISO 4217 code");
+  if (currency->code == primary.currency.code) return Bad(path, "repeats the plan's own currency");
+  if (!value.is_object()) return Bad(path, "must be an object with base_fee, overage_prices, charges");
+  const auto& obj = value.as_object();
+  for (const auto& [key, unused] : obj) {
+    if (key != "base_fee" && key != "overage_prices" && key != "charges" && key != "minimum_commitment") {
+      return Bad(Field(path, key), "is not a price (takes base_fee, overage_prices, charges, minimum_commitment)");
+    }
+  }
+  Plan plan;
+  plan.id = primary.id;
+  plan.name = primary.name;
+  plan.version = primary.version;
+  plan.currency = *currency;
+  plan.limits = primary.limits;
+  MTL_ASSIGN_OR_RETURN(plan.base_fee_minor, MinorAmount(obj, "base_fee", path, *currency));
+  if (obj.contains("minimum_commitment") && !obj.at("minimum_commitment").is_null()) {
+    MTL_ASSIGN_OR_RETURN(plan.minimum_minor, MinorAmount(obj, "minimum_commitment", path, *currency));
+  }
+  const json::object empty;
+  auto object_at = [&](const char* key) -> Result<const json::object*> {
+    auto it = obj.find(key);
+    if (it == obj.end()) return &empty;
+    if (!it->value().is_object()) return Bad(Field(path, key), "must be an object of metric id -> price");
+    return &it->value().as_object();
+  };
+  MTL_ASSIGN_OR_RETURN(const json::object* overage, object_at("overage_prices"));
+  MTL_ASSIGN_OR_RETURN(const json::object* charges, object_at("charges"));
+  for (const auto& [metric_id, unused] : *overage) {
+    if (!KnownMetric(metrics, std::string(metric_id))) {
+      return Bad(Field(path, "overage_prices") + "." + std::string(metric_id), "names no metric in metrics");
+    }
+  }
+  for (const auto& [metric_id, unused] : *charges) {
+    if (!primary.charges.count(std::string(metric_id))) {
+      return Bad(Field(path, "charges") + "." + std::string(metric_id),
+                 "has no charge in the plan's own currency to restate");
+    }
+  }
+  for (const Metric& m : metrics) {
+    if (primary.charges.count(m.id)) {
+      std::string field = Field(path, "charges") + "." + m.id;
+      auto it = charges->find(m.id);
+      if (it == charges->end()) return Bad(field, "is missing (the plan charges " + m.id + " in every currency)");
+      MTL_ASSIGN_OR_RETURN(plan.charges[m.id], pricing::ParseCharge(it->value(), *currency, field));
+      plan.overage[m.id] = primary.overage.at(m.id);  // unused under a charge; kept for the meters' display
+    } else {
+      std::string field = Field(path, "overage_prices") + "." + m.id;
+      auto it = overage->find(m.id);
+      if (it == overage->end()) return Bad(field, "is missing (every price is restated in each currency)");
+      MTL_ASSIGN_OR_RETURN(plan.overage[m.id], Price(it->value(), field));
+    }
+  }
+  return plan;
 }
 
 }  // namespace
@@ -128,7 +194,36 @@ Result<Plan> ParsePlan(const boost::json::value& value, const std::vector<Metric
       MTL_ASSIGN_OR_RETURN(plan.charges[key], pricing::ParseCharge(charge_value, *currency, field));
     }
   }
+  if (auto prices = obj.find("prices"); prices != obj.end() && !prices->value().is_null()) {
+    if (!prices->value().is_object()) {
+      return Bad(Field(path, "prices"), "must be an object of currency code -> price set");
+    }
+    for (const auto& [code, set] : prices->value().as_object()) {
+      MTL_ASSIGN_OR_RETURN(auto other, ParsePriceSet(plan, std::string(code), set, metrics,
+                                                     Field(path, "prices") + "." + std::string(code)));
+      plan.other_currencies.push_back(std::move(other));
+    }
+  }
   return plan;
+}
+
+const Plan* Plan::InCurrency(std::string_view code) const {
+  if (currency.code == code) return this;
+  for (const Plan& other : other_currencies) {
+    if (other.currency.code == code) return &other;
+  }
+  return nullptr;
+}
+
+void Plan::SetVersion(int64_t number) {
+  version = number;
+  for (Plan& other : other_currencies) other.version = number;
+}
+
+std::vector<std::string> Plan::Currencies() const {
+  std::vector<std::string> out{currency.code};
+  for (const Plan& other : other_currencies) out.push_back(other.currency.code);
+  return out;
 }
 
 boost::json::object PlanDefinition(const Plan& plan) {
@@ -138,6 +233,20 @@ boost::json::object PlanDefinition(const Plan& plan) {
     overage[metric] = {{"amount", price.amount.ToString()}, {"per", price.per_units}};
   }
   for (const auto& [metric, charge] : plan.charges) charges[metric] = pricing::ChargeJson(charge);
+  json::object prices;
+  for (const Plan& other : plan.other_currencies) {
+    json::object set{{"base_fee", money::FormatMajor(other.base_fee_minor, other.currency)}};
+    json::object other_overage, other_charges;
+    for (const auto& [metric, price] : other.overage) {
+      if (other.charges.count(metric)) continue;
+      other_overage[metric] = {{"amount", price.amount.ToString()}, {"per", price.per_units}};
+    }
+    for (const auto& [metric, charge] : other.charges) other_charges[metric] = pricing::ChargeJson(charge);
+    if (!other_overage.empty()) set["overage_prices"] = std::move(other_overage);
+    if (!other_charges.empty()) set["charges"] = std::move(other_charges);
+    if (other.minimum_minor > 0) set["minimum_commitment"] = money::FormatMajor(other.minimum_minor, other.currency);
+    prices[other.currency.code] = std::move(set);
+  }
   json::object out{{"id", plan.id},
                    {"name", plan.name},
                    {"currency", plan.currency.code},
@@ -146,6 +255,7 @@ boost::json::object PlanDefinition(const Plan& plan) {
                    {"overage_prices", std::move(overage)}};
   if (!charges.empty()) out["charges"] = std::move(charges);
   if (plan.minimum_minor > 0) out["minimum_commitment"] = money::FormatMajor(plan.minimum_minor, plan.currency);
+  if (!prices.empty()) out["prices"] = std::move(prices);
   return out;
 }
 

@@ -38,6 +38,18 @@ struct Plan {
   // catalog, pricing/charge_json.hpp); `limits` then only drive meters and alerts.
   std::map<std::string, pricing::MetricCharge> charges;
   int64_t minimum_minor = 0;  // minimum commitment per period ("minimum_commitment"); 0: none
+  // The same plan priced in other currencies ("prices": {"EUR": {…}}): the
+  // same id, version, name and limits, their own base fee, prices, charges
+  // and minimum. Each has no other_currencies of its own.
+  std::vector<Plan> other_currencies;
+
+  // This plan's prices in `code`: itself, one of other_currencies, or null
+  // when the plan has no prices in that currency.
+  const Plan* InCurrency(std::string_view code) const;
+  // Every currency it has prices in, its own first.
+  std::vector<std::string> Currencies() const;
+  // Sets the version number here and in every other currency's prices.
+  void SetVersion(int64_t number);
 };
 
 // How `plan` prices a metric's usage in a period: its charge when the plan

@@ -21,10 +21,11 @@ std::string DisplayAmount(int64_t units, const catalog::Metric& metric) {
   return pricing::QuantityText(units, metric.unit);
 }
 
-Result<int64_t> TaxMinor(int64_t subtotal_minor, const money::Decimal& rate) {
+Result<int64_t> TaxMinor(int64_t subtotal_minor, const money::Decimal& rate, int64_t step) {
   if (rate.units() < 0) return InvalidArgument("tax rate must not be negative");
-  __int128 tax =
-      money::DivideRoundHalfEven(static_cast<__int128>(subtotal_minor) * rate.units(), money::Pow10(rate.scale()));
+  __int128 tax = money::DivideRoundHalfEven(static_cast<__int128>(subtotal_minor) * rate.units(),
+                                            money::Pow10(rate.scale()) * step) *
+                 step;
   if (tax > INT64_MAX || tax < INT64_MIN) return OverflowError("the tax");
   return static_cast<int64_t>(tax);
 }
@@ -73,7 +74,7 @@ Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catal
     if (money::Decimal(1, 0) < *tax_rate || *tax_rate == money::Decimal(1, 0) || tax_rate->units() < 0) {
       return InvalidArgument("tax rate must be at least 0 and below 1, got " + tax_rate->ToString());
     }
-    MTL_ASSIGN_OR_RETURN(auto tax, TaxMinor(out.subtotal_minor, *tax_rate));
+    MTL_ASSIGN_OR_RETURN(auto tax, TaxMinor(out.subtotal_minor, *tax_rate, plan.currency.step));
     out.tax_minor = tax;
   }
   auto total = TryAdd(out.subtotal_minor, out.tax_minor);

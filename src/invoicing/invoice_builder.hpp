@@ -37,8 +37,9 @@ Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catal
                                     const std::map<std::string, int64_t>& usage,
                                     const std::optional<money::Decimal>& tax_rate);
 
-// round_half_even(subtotal_minor x rate): the tax in minor units.
-Result<int64_t> TaxMinor(int64_t subtotal_minor, const money::Decimal& rate);
+// round_half_even(subtotal_minor x rate) to a multiple of `step` (the
+// currency's, money::Currency::step): the tax in minor units.
+Result<int64_t> TaxMinor(int64_t subtotal_minor, const money::Decimal& rate, int64_t step = 1);
 
 // "1,234,567" for line descriptions.
 std::string GroupThousands(int64_t value);

@@ -62,8 +62,7 @@ InvoiceService::InvoiceService(storage::Database& db, metering::UsageStore& usag
 
 Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::Subscription& subscription,
                                                            const Period& period) {
-  MTL_ASSIGN_OR_RETURN(const catalog::Plan* plan,
-                       plans_.Version(subscription.plan_id, subscription.VersionAt(period.start)));
+  MTL_ASSIGN_OR_RETURN(const catalog::Plan* plan, subscription.PlanAt(plans_, period.start));
   auto customer = db_.Execute("SELECT country FROM customers WHERE id = $1", {subscription.customer_id});
   if (!customer.ok()) return std::move(customer).error();
   if (customer->rows.empty()) return NotFound("no customer " + subscription.customer_id);
@@ -252,8 +251,7 @@ Result<InvoiceService::PreparedChunk> InvoiceService::PrepareChunk(std::vector<W
   std::vector<InvoiceAmounts>& amounts = out.amounts;
   std::vector<std::optional<money::Decimal>>& rates = out.rates;
   for (const WorkItem& item : chunk_items) {
-    MTL_ASSIGN_OR_RETURN(const catalog::Plan* plan,
-                         plans_.Version(item.subscription.plan_id, item.subscription.VersionAt(item.period.start)));
+    MTL_ASSIGN_OR_RETURN(const catalog::Plan* plan, item.subscription.PlanAt(plans_, item.period.start));
     out.plans.push_back(plan);
     rates.push_back(TaxRateFor(item.subscription.customer_id, countries[item.subscription.customer_id]));
     auto& period_usage = usage[{ToUnixMillis(item.period.start), ToUnixMillis(item.period.end)}];
@@ -338,21 +336,12 @@ std::optional<money::Decimal> InvoiceService::TaxRateFor(const std::string& cust
 Result<std::vector<InvoiceService::WorkItem>> InvoiceService::CollectWork(
     const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of, RunSummary& summary,
     std::optional<TimePoint> as_of) {
-  MTL_ASSIGN_OR_RETURN(
-      auto subs, db_.Execute("SELECT id, customer_id, plan_id, status, billing_anchor, created_at FROM subscriptions "
-                             "WHERE status IN ('active', 'past_due') ORDER BY id"));
+  MTL_ASSIGN_OR_RETURN(auto subs, db_.Execute(std::string(subscriptions::SubscriptionService::kSelectSubscriptions) +
+                                              " WHERE s.status IN ('active', 'past_due') ORDER BY s.id"));
   TimePoint closed_before = as_of.value_or(clock_.Now()) - options_.grace;
   std::vector<subscriptions::Subscription> billable;
   billable.reserve(subs.rows.size());
-  for (const auto& row : subs.rows) {
-    billable.push_back({row.Text(0),
-                        row.Text(1),
-                        row.Text(2),
-                        subscriptions::ParseStatus(row.Text(3)).value_or(subscriptions::Status::kActive),
-                        FromUnixMillis(row.Int(4)),
-                        FromUnixMillis(row.Int(5)),
-                        {}});
-  }
+  for (const auto& row : subs.rows) billable.push_back(subscriptions::SubscriptionService::FromRow(row));
   MTL_RETURN_IF_ERROR(subscriptions::SubscriptionService::LoadVersions(db_, billable));
   std::vector<WorkItem> work;
   for (subscriptions::Subscription& sub : billable) {

@@ -15,7 +15,7 @@ Result<CurrentUsage> UsageService::Current(const std::string& customer_id) {
   CurrentUsage out;
   out.subscription = sub;
   out.period = subscriptions::SubscriptionService::PeriodAt(sub, clock_.Now());
-  MTL_ASSIGN_OR_RETURN(out.plan, plans_.Version(sub.plan_id, sub.VersionAt(out.period.start)));
+  MTL_ASSIGN_OR_RETURN(out.plan, sub.PlanAt(plans_, out.period.start));
   MTL_ASSIGN_OR_RETURN(auto totals, store_.Totals(customer_id, out.period.start, out.period.end));
   std::map<std::string, int64_t>& used = totals;
   for (const catalog::Metric& metric : plans_.catalog().metrics()) {

@@ -7,7 +7,8 @@
 namespace meterline::money {
 
 std::optional<Currency> FindCurrency(std::string_view code) {
-  static const std::array<Currency, 10> kCurrencies = {{{"USD", 2},
+  // ISO 4217 exponents: JPY and KRW have no minor unit, KWD and BHD three.
+  static const std::array<Currency, 14> kCurrencies = {{{"USD", 2},
                                                         {"EUR", 2},
                                                         {"GBP", 2},
                                                         {"JPY", 0},
@@ -16,7 +17,11 @@ std::optional<Currency> FindCurrency(std::string_view code) {
                                                         {"AUD", 2},
                                                         {"SEK", 2},
                                                         {"NOK", 2},
-                                                        {"DKK", 2}}};
+                                                        {"DKK", 2},
+                                                        {"KRW", 0},
+                                                        {"KWD", 3, 10},
+                                                        {"BHD", 3, 10},
+                                                        {"JOD", 3, 10}}};
   for (const auto& c : kCurrencies) {
     if (c.code == code) return c;
   }
@@ -58,7 +63,7 @@ Result<int64_t> ChargeMinor(const UnitPrice& price, int64_t quantity, const Curr
     return OverflowError("a charge");
   }
   __int128 denominator = Pow10(price.amount.scale()) * price.per_units;
-  __int128 charge = DivideRoundHalfEven(numerator, denominator);
+  __int128 charge = DivideRoundHalfEven(numerator, denominator * currency.step) * currency.step;
   if (charge > INT64_MAX || charge < INT64_MIN) return OverflowError("a charge");
   return static_cast<int64_t>(charge);
 }

@@ -17,6 +17,9 @@ namespace meterline::money {
 struct Currency {
   std::string code;  // "USD"
   int exponent = 2;  // minor units per major unit = 10^exponent (JPY: 0)
+  // Every amount is a multiple of it: 10 for the three-decimal currencies
+  // (KWD, BHD, JOD), which Stripe settles in tens of fils; 1 for the others.
+  int64_t step = 1;
 };
 
 // The currencies Meterline bills in. nullopt for an unknown code.
@@ -44,7 +47,8 @@ struct UnitPrice {
 };
 
 // The charge for `quantity` units at `price`, in minor units of `currency`:
-// quantity * amount / per_units, rounded half to even once.
+// quantity * amount / per_units, rounded half to even once (to a multiple of
+// currency.step).
 // kInvalidArgument for a negative quantity or per_units < 1; OverflowError
 // (422, core/checked_math.hpp) when the result does not fit in 64 bits.
 Result<int64_t> ChargeMinor(const UnitPrice& price, int64_t quantity, const Currency& currency);

@@ -24,7 +24,7 @@ Result<catalog::Plan> ParseStored(const std::string& definition, int64_t version
   // A stored version names a metric the catalog no longer has: the operator
   // removed it from CATALOG_PATH under live plans.
   if (!plan.ok()) return Internal("a stored plan version no longer fits the catalog: " + plan.error().message);
-  plan->version = version;
+  plan->SetVersion(version);
   return plan;
 }
 
@@ -64,7 +64,7 @@ Status PlanBook::Seed() {
                        {plan.id, plan.name, plan.currency.code, plan.base_fee_minor,
                         boost::json::serialize(catalog::PlanDefinition(plan)), ToUnixMillis(created)}));
         catalog::Plan first = plan;
-        first.version = 1;
+        first.SetVersion(1);
         MTL_RETURN_IF_ERROR(InsertVersion(tx, first, FromUnixMillis(0), "catalog", now));
       } else if (!catalog::SamePricing(stored->CurrentAt(now).plan, plan)) {
         differing.push_back(plan.id);
@@ -155,7 +155,7 @@ Status PlanBook::InsertVersion(storage::Transaction& tx, const catalog::Plan& pl
 Result<PlanRecord> PlanBook::Create(const catalog::Plan& plan, TimePoint effective_at, const std::string& actor) {
   TimePoint now = clock_.Now();
   catalog::Plan first = plan;
-  first.version = 1;
+  first.SetVersion(1);
   MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
     auto inserted = tx.Execute(
         "INSERT INTO plans (id, name, currency, base_fee_minor, definition, created_at, updated_at) "
@@ -189,7 +189,7 @@ Result<PlanRecord> PlanBook::AddVersion(const std::string& plan_id, const catalo
     }
     catalog::Plan next = plan;
     next.id = plan_id;
-    next.version = latest.version + 1;
+    next.SetVersion(latest.version + 1);
     // Two admins adding a version at once: the primary key refuses the second.
     auto inserted = InsertVersion(tx, next, effective_at, actor, now);
     if (!inserted.ok() && inserted.error().code == ErrorCode::kConflict) {

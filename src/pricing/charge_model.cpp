@@ -35,6 +35,10 @@ Result<int64_t> ExactMinor(const money::Decimal& amount, const money::Currency& 
   __int128 minor = static_cast<__int128>(amount.units()) * money::Pow10(currency.exponent - amount.scale());
   auto narrowed = TryNarrow(minor);
   if (!narrowed) return OverflowError(field);
+  if (*narrowed % currency.step != 0) {
+    return InvalidParam(field, field + " " + amount.ToString() + " must be a multiple of " +
+                                   money::FormatMajor(currency.step, currency) + " " + currency.code);
+  }
   return *narrowed;
 }
 

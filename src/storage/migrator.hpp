@@ -35,8 +35,9 @@ class Migrator {
   // "migration_checksum_mismatch") before applying anything when an applied file
   // was edited, and (kConflict, "unknown_migration") when the database has a
   // migration this binary does not know. `on_applied` is called after each one.
-  // Returns the number applied.
-  Result<int> Apply(const std::function<void(const MigrationStatus&)>& on_applied = {});
+  // Returns the number applied. `through_version` > 0 stops after that
+  // migration (upgrade tests build a database as an older binary left it).
+  Result<int> Apply(const std::function<void(const MigrationStatus&)>& on_applied = {}, int through_version = 0);
 
   // OK when every known migration is applied with a matching checksum; else
   // kUnavailable naming what is pending or edited. Used by GET /ready and at start.

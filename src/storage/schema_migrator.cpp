@@ -122,7 +122,7 @@ Result<std::vector<MigrationStatus>> Migrator::Status() {
   return out;
 }
 
-Result<int> Migrator::Apply(const std::function<void(const MigrationStatus&)>& on_applied) {
+Result<int> Migrator::Apply(const std::function<void(const MigrationStatus&)>& on_applied, int through_version) {
   MTL_RETURN_IF_ERROR(EnsureTable(db_));
   const std::vector<KnownMigration>& known = Known(db_.backend());
   {
@@ -131,6 +131,7 @@ Result<int> Migrator::Apply(const std::function<void(const MigrationStatus&)>& o
   }
   int count = 0;
   for (const auto& migration : known) {
+    if (through_version > 0 && migration.version > through_version) break;
     bool did_apply = false;
     int64_t applied_at = 0;
     meterline::Status s = db_.Transact(TxMode::kReadWrite, [&](Transaction& tx) -> meterline::Status {

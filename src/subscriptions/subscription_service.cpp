@@ -34,6 +34,28 @@ std::optional<Status> ParseStatus(std::string_view text) {
   return std::nullopt;
 }
 
+Subscription SubscriptionService::FromRow(const storage::Row& row) {
+  return {row.Text(0),
+          row.Text(1),
+          row.Text(2),
+          ParseStatus(row.Text(3)).value_or(Status::kActive),
+          FromUnixMillis(row.Int(4)),
+          FromUnixMillis(row.Int(5)),
+          row.Text(6),
+          {}};
+}
+
+Result<const catalog::Plan*> Subscription::PlanAt(plans::PlanBook& plans, TimePoint period_start) const {
+  MTL_ASSIGN_OR_RETURN(const catalog::Plan* version, plans.Version(plan_id, VersionAt(period_start)));
+  const catalog::Plan* priced = version->InCurrency(currency);
+  if (priced == nullptr) {
+    return Error(ErrorCode::kConflict, "currency_not_priced",
+                 "version " + std::to_string(version->version) + " of plan " + plan_id + " has no prices in " +
+                     currency + ", the currency of customer " + customer_id);
+  }
+  return priced;
+}
+
 int64_t Subscription::VersionAt(TimePoint period_start) const {
   int64_t version = plan_versions.empty() ? 1 : plan_versions.front().second;
   for (const auto& [from, v] : plan_versions) {
@@ -49,7 +71,7 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
                                                  TimePoint anchor, Status status, const std::string& actor) {
   anchor = HourStart(anchor);
   TimePoint now = clock_.Now();
-  Subscription sub{NewId("sub"), customer_id, plan_id, status, anchor, now, {}};
+  Subscription sub{NewId("sub"), customer_id, plan_id, status, anchor, now, "", {}};
   Period period = PeriodAt(sub, now);
   meterline::Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {
     MTL_ASSIGN_OR_RETURN(auto plan, plans::PlanBook::Load(tx, plan_id, plans_.catalog().metrics()));
@@ -58,9 +80,12 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
     if (customer.rows.empty()) return NotFound("no customer " + customer_id);
     if (plan->archived_at) return InvalidParam("plan_id", "plan " + plan_id + " is archived");
     const catalog::Plan& current = plan->CurrentAt(now).plan;
-    if (const std::string& currency = customer.rows[0].Text(0); currency != current.currency.code) {
-      return InvalidParam("plan_id", "plan " + plan_id + " is priced in " + current.currency.code + ", and customer " +
-                                         customer_id + " pays in " + currency);
+    sub.currency = customer.rows[0].Text(0);
+    if (current.InCurrency(sub.currency) == nullptr) {
+      std::string priced_in;
+      for (const std::string& code : current.Currencies()) priced_in += (priced_in.empty() ? "" : ", ") + code;
+      return InvalidParam("plan_id", "plan " + plan_id + " is priced in " + priced_in + ", and customer " +
+                                         customer_id + " pays in " + sub.currency);
     }
     sub.plan_versions = {{FromUnixMillis(0), current.version}};
     auto inserted = tx.Execute(
@@ -90,27 +115,25 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
 }
 
 Result<MoveSummary> SubscriptionService::MoveAtPeriodEnd(const VersionMove& move, const std::string& actor) {
-  MTL_ASSIGN_OR_RETURN(auto target, plans_.Version(move.plan_id, move.to_version));
-  (void)target;
   TimePoint now = clock_.Now();
   MoveSummary summary;
   MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {
     summary = {};
-    MTL_ASSIGN_OR_RETURN(auto rows, tx.Execute("SELECT id, customer_id, plan_id, status, billing_anchor, created_at "
-                                               "FROM subscriptions WHERE plan_id = $1 AND status <> 'canceled' "
-                                               "ORDER BY id",
+    MTL_ASSIGN_OR_RETURN(auto rows, tx.Execute(std::string(kSelectSubscriptions) +
+                                                   " WHERE s.plan_id = $1 AND s.status <> 'canceled' ORDER BY s.id",
                                                {move.plan_id}));
     std::vector<Subscription> subs;
-    for (const storage::Row& row : rows.rows) {
-      subs.push_back({row.Text(0),
-                      row.Text(1),
-                      row.Text(2),
-                      ParseStatus(row.Text(3)).value_or(Status::kActive),
-                      FromUnixMillis(row.Int(4)),
-                      FromUnixMillis(row.Int(5)),
-                      {}});
-    }
+    for (const storage::Row& row : rows.rows) subs.push_back(FromRow(row));
     MTL_RETURN_IF_ERROR(LoadVersions(tx, subs));
+    // The version must have prices in every moved customer's currency.
+    MTL_ASSIGN_OR_RETURN(const catalog::Plan* target, plans_.Version(move.plan_id, move.to_version));
+    for (const Subscription& sub : subs) {
+      if (target->InCurrency(sub.currency) == nullptr) {
+        return InvalidParam("to_version", "version " + std::to_string(move.to_version) + " of " + move.plan_id +
+                                              " has no prices in " + sub.currency + ", which customer " +
+                                              sub.customer_id + " pays in");
+      }
+    }
     for (const Subscription& sub : subs) {
       TimePoint next_start = PeriodAt(sub, now).end;
       int64_t current = sub.VersionAt(PeriodAt(sub, now).start);
@@ -164,18 +187,10 @@ meterline::Status SubscriptionService::LoadVersions(storage::Executor& ex, std::
 }
 
 Result<std::optional<Subscription>> SubscriptionService::Find(storage::Executor& ex, const std::string& customer_id) {
-  MTL_ASSIGN_OR_RETURN(auto rows, ex.Execute("SELECT id, customer_id, plan_id, status, billing_anchor, created_at FROM "
-                                             "subscriptions WHERE customer_id = $1",
-                                             {customer_id}));
+  MTL_ASSIGN_OR_RETURN(auto rows,
+                       ex.Execute(std::string(kSelectSubscriptions) + " WHERE s.customer_id = $1", {customer_id}));
   if (rows.rows.empty()) return std::optional<Subscription>();
-  const auto& row = rows.rows[0];
-  Subscription sub{row.Text(0),
-                   row.Text(1),
-                   row.Text(2),
-                   ParseStatus(row.Text(3)).value_or(Status::kActive),
-                   FromUnixMillis(row.Int(4)),
-                   FromUnixMillis(row.Int(5)),
-                   {}};
+  Subscription sub = FromRow(rows.rows[0]);
   MTL_ASSIGN_OR_RETURN(auto versions, ex.Execute("SELECT effective_from, plan_version FROM subscription_plan_versions "
                                                  "WHERE subscription_id = $1 ORDER BY effective_from",
                                                  {sub.id}));

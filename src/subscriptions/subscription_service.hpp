@@ -28,12 +28,17 @@ struct Subscription {
   Status status = Status::kActive;
   TimePoint billing_anchor;
   TimePoint created_at;
+  // The customer's currency: it picks the plan's prices (catalog::Plan::InCurrency).
+  std::string currency;
   // (effective_from, version), ascending: periods starting at or after
   // effective_from are priced with that version of the plan.
   std::vector<std::pair<TimePoint, int64_t>> plan_versions;
 
   // The version of the plan that prices the period starting at `period_start`.
   int64_t VersionAt(TimePoint period_start) const;
+  // That version's prices in the customer's currency. kNotFound when the
+  // version is missing; kFailedPrecondition when it has no prices in it.
+  Result<const catalog::Plan*> PlanAt(plans::PlanBook& plans, TimePoint period_start) const;
 };
 
 // Moving a plan's subscriptions to another of its versions.
@@ -73,6 +78,13 @@ class SubscriptionService {
   Result<Subscription> ForCustomer(const std::string& customer_id);
   // The same inside the caller's transaction; nullopt when it has none.
   static Result<std::optional<Subscription>> Find(storage::Executor& ex, const std::string& customer_id);
+  // "SELECT <a subscription's columns> FROM subscriptions s JOIN customers c",
+  // for FromRow; the caller adds WHERE and ORDER BY on s.
+  static constexpr const char* kSelectSubscriptions =
+      "SELECT s.id, s.customer_id, s.plan_id, s.status, s.billing_anchor, s.created_at, c.currency "
+      "FROM subscriptions s JOIN customers c ON c.id = s.customer_id";
+  // A row of kSelectSubscriptions, without its plan_versions (LoadVersions).
+  static Subscription FromRow(const storage::Row& row);
   // Fills each subscription's plan_versions, in a few statements.
   static meterline::Status LoadVersions(storage::Executor& ex, std::vector<Subscription>& subs);
 

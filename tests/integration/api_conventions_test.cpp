@@ -498,10 +498,28 @@ TEST_P(ApiConventionsTest, PlansAreCreatedVersionedArchivedAndMigratedByAdmins) 
                     R"({"customer_id":")" + customer_b_ + R"(","plan_id":"publisher-pro"})", {root_, json_type});
   EXPECT_EQ(refused.status, 400) << refused.body;
   EXPECT_EQ(Param(refused), "plan_id");
+  // A plan priced in dollars and euros: the preview picks the prices by currency.
+  HttpResult two = post("/api/v1/admin/plans", R"({"id":"duo","name":"Duo","currency":"USD","base_fee":"10.00",
+    "limits":{"impressions":1000,"api_calls":1000,"data_transfer":1000},
+    "prices":{"EUR":{"base_fee":"9.00","overage_prices":{"impressions":{"amount":"0.45","per":1000},
+      "api_calls":{"amount":"0.09","per":1000},"data_transfer":{"amount":"0.04","per":1000000000}}}}})",
+                        root_);
+  ASSERT_EQ(two.status, 201) << two.body;
+  EXPECT_EQ(Json(two).at("currencies").as_array().size(), 2u);
+  HttpResult euros = post("/api/v1/billing/price-preview", R"({"plan":"duo","currency":"EUR"})", alice);
+  ASSERT_EQ(euros.status, 200) << euros.body;
+  EXPECT_EQ(Json(euros).at("total").at("formatted").as_string(), "9.00");
+  EXPECT_EQ(Json(euros).at("currency").as_string(), "EUR");
+  EXPECT_EQ(Param(post("/api/v1/billing/price-preview", R"({"plan":"duo","currency":"GBP"})", alice)), "currency");
+  EXPECT_EQ(Param(post("/api/v1/admin/plans", R"({"id":"trio","name":"T","currency":"USD","base_fee":"1",
+    "limits":{"impressions":1,"api_calls":1,"data_transfer":1},"prices":{"EUR":{"base_fee":"1"}}})",
+                       root_)),
+            "prices.EUR.overage_prices.impressions");
   json::object audit = Json(Client().Get("/api/v1/admin/audit?action=plan&limit=10", {root_}));
   std::vector<std::string> actions;
   for (const auto& entry : audit.at("data").as_array()) actions.emplace_back(entry.at("action").as_string());
-  EXPECT_EQ(actions, (std::vector<std::string>{"plan.archive", "plan.migrate", "plan.version.create", "plan.create"}));
+  EXPECT_EQ(actions, (std::vector<std::string>{"plan.create", "plan.archive", "plan.migrate", "plan.version.create",
+                                               "plan.create"}));
 }
 
 TEST_P(ApiConventionsTest, AdminsReadTheAuditLogByCursor) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "plans/plan_book.hpp"
+#include "storage/migrator.hpp"
 #include "support/billing_services.hpp"
 
 namespace meterline::testing {
@@ -145,6 +146,40 @@ TEST_P(PlanBookTest, ArchivedPlansAndPlansInAnotherCurrencyRefuseNewSubscription
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().param, "plan_id");
   EXPECT_EQ(subs.Create(customer, "gold", Now(), subscriptions::Status::kActive, "test").error().param, "plan_id");
+}
+
+// A database an older billingd left (migrations up to 0013, plans mirrored
+// from the catalog, a subscription) upgrades in place: its subscriptions are on
+// version 1, which the catalog seeds with the prices they were billed at.
+TEST_P(PlanBookTest, ADatabaseFromBeforeVersionsUpgradesToVersionOne) {
+  auto old = TestDatabase::Create(GetParam());
+  storage::Database& db = old->db();
+  ASSERT_TRUE(storage::Migrator(db).Apply({}, 13).ok());
+  ASSERT_TRUE(db.Execute("INSERT INTO plans (id, name, currency, base_fee_minor, definition, created_at, updated_at) "
+                         "VALUES ('growth', 'Growth', 'USD', 29900, '{}', 0, 0)")
+                  .ok());
+  ASSERT_TRUE(db.Execute("INSERT INTO customers (id, name, country, currency, created_at, updated_at) "
+                         "VALUES ('cus_old', 'Old Ads', 'US', 'USD', 0, 0)")
+                  .ok());
+  ASSERT_TRUE(db.Execute("INSERT INTO subscriptions (id, customer_id, plan_id, status, billing_anchor, "
+                         "current_period_start, current_period_end, created_at, updated_at) "
+                         "VALUES ('sub_old', 'cus_old', 'growth', 'active', 0, 0, 1, 0, 0)")
+                  .ok());
+  auto rest = storage::Migrator(db).Apply();
+  ASSERT_TRUE(rest.ok()) << rest.error().message;
+  EXPECT_GE(*rest, 1);
+  plans::PlanBook book(db, catalog::Catalog::Default(), services_->clock());
+  ASSERT_TRUE(book.Seed().ok());
+  auto growth = book.Get("growth");
+  ASSERT_TRUE(growth.ok()) << growth.error().message;
+  ASSERT_EQ(growth->versions.size(), 1u);
+  EXPECT_EQ(growth->versions[0].plan.base_fee_minor, 29'900);
+  auto sub = subscriptions::SubscriptionService::Find(db, "cus_old");
+  ASSERT_TRUE(sub.ok() && sub->has_value());
+  EXPECT_EQ((*sub)->VersionAt(Now()), 1);
+  auto priced = (*sub)->PlanAt(book, Now());
+  ASSERT_TRUE(priced.ok()) << priced.error().message;
+  EXPECT_EQ((*priced)->base_fee_minor, 29'900);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PlanBookTest, ::testing::ValuesIn(TestBackends()),

@@ -168,6 +168,93 @@ TEST_P(ReconciliationServiceTest, APriceChangeLeavesAnInvoicedMonthReconciledAnd
   EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'plan.version.create'"), 1);
 }
 
+// A plan priced in dollars, euros, yen and dinars: a customer's currency picks
+// its prices; yen have no minor unit (Stripe takes the amount as it is), KWD
+// has three and is settled in tens of fils. Invoiced, sent to the fake Stripe
+// and reconciled, each in its own currency.
+TEST_P(ReconciliationServiceTest, YenAndDinarCustomersAreInvoicedSentToStripeAndReconciledInTheirCurrency) {
+  boost::system::error_code ec;
+  json::value definition = json::parse(R"({"id": "global", "name": "Global", "currency": "USD", "base_fee": "100.00",
+    "limits": {"impressions": 1000000, "api_calls": 100000, "data_transfer": 50000000000},
+    "prices": {
+      "JPY": {"base_fee": "15000", "overage_prices": {"impressions": {"amount": "75", "per": 1000},
+              "api_calls": {"amount": "15", "per": 1000}, "data_transfer": {"amount": "7", "per": 1000000000}}},
+      "KWD": {"base_fee": "30.750", "overage_prices": {"impressions": {"amount": "0.153", "per": 1000},
+              "api_calls": {"amount": "0.031", "per": 1000}, "data_transfer": {"amount": "0.015", "per": 1000000000}}},
+      "EUR": {"base_fee": "92.00", "overage_prices": {"impressions": {"amount": "0.46", "per": 1000},
+              "api_calls": {"amount": "0.09", "per": 1000}, "data_transfer": {"amount": "0.05", "per": 1000000000}}}}})",
+                                       ec);
+  ASSERT_FALSE(ec);
+  auto plan = catalog::ParsePlan(definition, services_->catalog().metrics(), "");
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_TRUE(services_->plans().Create(*plan, FromUnixMillis(0), "test").ok());
+  std::string yen = services_->AddCustomer("Sakura Media", "JP", "JPY");
+  std::string pounds = services_->AddCustomer("Thames Ads", "GB", "GBP");
+  auto& subs = services_->subscriptions();
+  auto refused = subs.Create(pounds, "global", first_.start, subscriptions::Status::kActive, "test");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message,
+            "plan global is priced in USD, JPY, KWD, EUR, and customer " + pounds + " pays in GBP");
+  ASSERT_TRUE(subs.Create(yen, "global", first_.start, subscriptions::Status::kActive, "test").ok());
+  Use(yen, 1'250'001);  // 15,000 + 250.001 blocks x 75 = 18,750.075 -> 18,750: 33,750 yen
+  // Dinars: 250.001 blocks x 0.153 = 38.250153 -> 38.250 (to ten fils) + 30.750 = 69.000 KWD.
+  std::string dinars = services_->AddCustomer("Gulf Ads", "KW", "KWD");
+  ASSERT_TRUE(subs.Create(dinars, "global", first_.start, subscriptions::Status::kActive, "test").ok());
+  Use(dinars, 1'250'001);
+  ASSERT_EQ(services_->invoices().RunDue()->created, 4);
+  auto kwd = db().Execute("SELECT currency, total_minor FROM invoices WHERE customer_id = $1 AND period_start = $2",
+                          {dinars, ToUnixMillis(first_.start)});
+  ASSERT_EQ(kwd->rows.size(), 1u);
+  EXPECT_EQ(kwd->rows[0].Text(0), "KWD");
+  EXPECT_EQ(kwd->rows[0].Int(1), 69'000);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM invoice_line_items l JOIN invoices i ON i.id = l.invoice_id "
+                  "WHERE i.currency = 'KWD' AND l.amount_minor % 10 <> 0"),
+            0)
+      << "every KWD amount is in tens of fils, as Stripe settles it";
+  auto ours = db().Execute(
+      "SELECT currency, total_minor, stripe_invoice_id FROM invoices WHERE customer_id = $1 "
+      "AND period_start = $2",
+      {yen, ToUnixMillis(first_.start)});
+  ASSERT_EQ(ours->rows.size(), 1u);
+  EXPECT_EQ(ours->rows[0].Text(0), "JPY");
+  EXPECT_EQ(ours->rows[0].Int(1), 33'750);
+  clock().Advance(std::chrono::minutes(1));
+  Push();
+  std::string stripe_id = db().Execute(
+                                  "SELECT stripe_invoice_id FROM invoices WHERE customer_id = $1 "
+                                  "AND period_start = $2",
+                                  {yen, ToUnixMillis(first_.start)})
+                              ->rows.at(0)
+                              .Text(0);
+  bool found = false;
+  json::object state = fake_.State();
+  for (const auto& v : state.at("invoices").as_array()) {
+    if (v.at("id").as_string() != stripe_id) continue;
+    found = true;
+    EXPECT_EQ(v.at("currency").as_string(), "jpy");
+    EXPECT_EQ(v.at("total").as_int64(), 33'750) << "yen are zero-decimal at Stripe: the amount as it is";
+  }
+  EXPECT_TRUE(found);
+  for (const auto& v : state.at("invoices").as_array()) {
+    if (v.at("currency").as_string() == "kwd") {
+      EXPECT_EQ(v.at("total").as_int64() % 10, 0);
+    }
+  }
+
+  auto r = Service("1000,JPY=1000,KWD=10").Run(period_, "test");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->findings_count, 0);
+  bool yen_totals = false;
+  for (const auto& totals : r->totals) {
+    if (totals.currency != "JPY") continue;
+    yen_totals = true;
+    EXPECT_EQ(totals.expected_total_minor, 33'750);
+    EXPECT_EQ(totals.billed_total_minor, 33'750);
+  }
+  EXPECT_TRUE(yen_totals);
+  EXPECT_EQ(r->totals.size(), 3u) << "USD, JPY and KWD, never added together";
+}
+
 TEST_P(ReconciliationServiceTest, ADriftJustOverTheToleranceIsAFindingJustUnderIsNot) {
   Push();
   // Late usage the invoice never saw: impressions line 12,500 -> 12,562 (62 < 0.5 % of 12,500).

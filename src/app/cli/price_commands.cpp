@@ -13,12 +13,13 @@ namespace meterline::app {
 namespace {
 
 constexpr const char* kPriceUsage =
-    R"(Usage: billingd price --plan ID [--version N] [--usage METRIC=UNITS,…] [--tax-rate R]
+    R"(Usage: billingd price --plan ID [--version N] [--currency CODE] [--usage METRIC=UNITS,…] [--tax-rate R]
 
 Prints the lines, subtotal, tax and total one period of the plan would be
 invoiced for this usage (metrics not named used nothing), exactly as the
 invoice run computes them. --version: that version of the plan (default: the
-one new subscriptions get now). --tax-rate is a decimal such as 0.19.
+one new subscriptions get now). --currency: the plan's prices in that currency
+(default its own). --tax-rate is a decimal such as 0.19.
 )";
 
 Result<std::map<std::string, int64_t>> ParseUsage(const std::string& text) {
@@ -51,7 +52,7 @@ int RunPrice(const std::vector<std::string>& args) {
     std::cout << kPriceUsage;
     return 0;
   }
-  auto flags = ParseFlags(args, {"--plan", "--version", "--usage", "--tax-rate"});
+  auto flags = ParseFlags(args, {"--plan", "--version", "--currency", "--usage", "--tax-rate"});
   if (!flags.ok()) {
     PrintError(flags.error().message);
     return 2;
@@ -91,6 +92,13 @@ int RunPrice(const std::vector<std::string>& args) {
       return 1;
     }
     const catalog::Plan* plan = *found;
+    if (flags->count("--currency")) {
+      plan = plan->InCurrency((*flags)["--currency"]);
+      if (plan == nullptr) {
+        PrintError("plan " + record->id + " has no prices in " + (*flags)["--currency"]);
+        return 1;
+      }
+    }
     for (const auto& [metric, units] : *usage) {
       if (app.catalog->FindMetric(metric) == nullptr) {
         PrintError("no metric '" + metric + "' in the catalog");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+
 namespace meterline::catalog {
 namespace {
 
@@ -117,6 +119,65 @@ TEST(CatalogTest, APlanDefinitionReadsBackToTheSamePlan) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().param, "limits");
   EXPECT_EQ(missing.error().message, "limits must be an object");
+}
+
+// A plan in several currencies restates every price in each; limits are shared.
+TEST(CatalogTest, PriceSetsRestateEveryPriceInTheirCurrency) {
+  const std::vector<Metric> metrics = {{"impressions", "Imps", "impression", {money::Decimal(50, 2), 1000}},
+                                       {"calls", "Calls", "call", {money::Decimal(10, 2), 1000}}};
+  auto parse = [&](const std::string& text) {
+    boost::system::error_code ec;
+    boost::json::value doc = boost::json::parse(text, ec);
+    EXPECT_FALSE(ec) << text;
+    return ParsePlan(doc, metrics, "");
+  };
+  const std::string head = R"({"id": "g", "name": "G", "currency": "USD", "base_fee": "10.00",
+    "limits": {"impressions": 1000, "calls": 10},
+    "charges": {"impressions": {"model": "per_unit", "price": {"amount": "0.01"}}}, "prices": )";
+  auto plan = parse(head + R"({"JPY": {"base_fee": "1500", "minimum_commitment": "3000",
+      "overage_prices": {"calls": {"amount": "15", "per": 1000}},
+      "charges": {"impressions": {"model": "per_unit", "price": {"amount": "1.5"}}}},
+    "KWD": {"base_fee": "3.070", "overage_prices": {"calls": {"amount": "0.031", "per": 1000}},
+      "charges": {"impressions": {"model": "per_unit", "price": {"amount": "0.003"}}}}}})");
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_EQ(plan->Currencies(), (std::vector<std::string>{"USD", "JPY", "KWD"}));
+  const Plan* yen = plan->InCurrency("JPY");
+  ASSERT_NE(yen, nullptr);
+  EXPECT_EQ(yen->base_fee_minor, 1500);  // no minor unit
+  EXPECT_EQ(yen->minimum_minor, 3000);
+  EXPECT_EQ(yen->limits, plan->limits);
+  EXPECT_EQ(plan->InCurrency("KWD")->base_fee_minor, 3070);  // three decimals
+  EXPECT_EQ(plan->InCurrency("GBP"), nullptr);
+  EXPECT_EQ(plan->InCurrency("USD"), &*plan);
+  plan->SetVersion(4);
+  EXPECT_EQ(plan->InCurrency("KWD")->version, 4);
+  // Written out and read back: the same prices in every currency.
+  auto back = ParsePlan(PlanDefinition(*plan), metrics, "");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(SamePricing(*back, *plan));
+  Plan cheaper_yen = *plan;
+  cheaper_yen.other_currencies[0].base_fee_minor -= 1;
+  EXPECT_FALSE(SamePricing(cheaper_yen, *plan)) << "a price in another currency is a price";
+
+  auto param_of = [&](const std::string& prices) {
+    auto bad = parse(head + prices + "}");
+    EXPECT_FALSE(bad.ok()) << prices;
+    return bad.ok() ? std::string() : bad.error().param;
+  };
+  EXPECT_EQ(param_of(R"({"JPY": {"base_fee": "1500", "charges": {"impressions": {"model": "per_unit",
+              "price": {"amount": "1"}}}}})"),
+            "prices.JPY.overage_prices.calls");
+  EXPECT_EQ(param_of(R"({"JPY": {"base_fee": "1500", "overage_prices": {"calls": {"amount": "15", "per": 1000}}}})"),
+            "prices.JPY.charges.impressions");
+  EXPECT_EQ(param_of(R"({"JPY": {"base_fee": "15.5"}})"), "prices.JPY.base_fee");
+  // Stripe settles KWD in tens of fils: 3.075 cannot be charged.
+  EXPECT_EQ(param_of(R"({"KWD": {"base_fee": "3.075"}})"), "prices.KWD.base_fee");
+  EXPECT_EQ(param_of(R"({"USD": {"base_fee": "1"}})"), "prices.USD");
+  EXPECT_EQ(param_of(R"({"XXX": {"base_fee": "1"}})"), "prices.XXX");
+  EXPECT_EQ(param_of(R"({"JPY": {"base_fee": "1", "limits": {}}})"), "prices.JPY.limits");
+  EXPECT_EQ(param_of(R"({"JPY": {"base_fee": "1", "charges": {"calls": {"model": "per_unit",
+              "price": {"amount": "1"}}}}})"),
+            "prices.JPY.charges.calls");
 }
 
 TEST(CatalogTest, ErrorsNameThePath) {

@@ -54,6 +54,23 @@ TEST(ChargeTest, SpecOveragePrices) {
   EXPECT_EQ(*ChargeMinor(impressions, 1234567, kJpy), 617);  // no minor units: 617.2835 -> 617
 }
 
+// ISO 4217 exponents, and the three-decimal currencies settled by Stripe in
+// tens of fils: every KWD charge is a multiple of 10 minor units, rounded
+// half to even on that step (0.005 KWD ties go to the even ten).
+TEST(ChargeTest, ThreeDecimalCurrenciesRoundToTenFils) {
+  const Currency kwd = *FindCurrency("KWD");
+  EXPECT_EQ(kwd.exponent, 3);
+  EXPECT_EQ(kwd.step, 10);
+  EXPECT_EQ(FindCurrency("KRW")->exponent, 0);
+  EXPECT_EQ(FindCurrency("USD")->step, 1);
+  UnitPrice fils{*Decimal::Parse("0.001"), 1};     // one fils per unit
+  EXPECT_EQ(*ChargeMinor(fils, 1234, kwd), 1230);  // 1.234 -> 1.230
+  EXPECT_EQ(*ChargeMinor(fils, 1236, kwd), 1240);  // 1.236 -> 1.240
+  EXPECT_EQ(*ChargeMinor(fils, 1235, kwd), 1240);  // tie: 123.5 tens -> 124 (even)
+  EXPECT_EQ(*ChargeMinor(fils, 1245, kwd), 1240);  // tie: 124.5 tens -> 124 (even)
+  EXPECT_EQ(FormatMajor(1240, kwd), "1.240");
+}
+
 TEST(ChargeTest, RefusesBadInputAndOverflow) {
   UnitPrice price{D("0.50"), 1000};
   EXPECT_FALSE(ChargeMinor(price, -1, kUsd).ok());

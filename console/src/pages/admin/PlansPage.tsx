@@ -54,6 +54,9 @@ function PlanCard({ plan }: { plan: Plan }) {
           {formatMoney(plan.base_fee)} a month
           {plan.minimum_commitment ? `, at least ${formatMoney(plan.minimum_commitment)} a month` : ''} ·{' '}
           <code className="cell-code">{plan.id}</code> · <span data-testid="plan-version">version {plan.version}</span>
+          {plan.currencies.length > 1 && (
+            <span data-testid="plan-currencies"> · priced in {plan.currencies.join(', ')}</span>
+          )}
         </p>
       </div>
       <TableScroll label={`${plan.name} prices`}>
@@ -125,6 +128,8 @@ function PreviewForm({ plans }: { plans: Plan[] }) {
   const versionId = useId();
   const [selected, setSelected] = useState(plans[0]!.id);
   const [version, setVersion] = useState<number | null>(null);
+  const currencyId = useId();
+  const [currency, setCurrency] = useState<string | null>(null);
   const [quantities, setQuantities] = useState<Record<string, string>>({});
   const [taxRate, setTaxRate] = useState('');
   const [busy, setBusy] = useState(false);
@@ -151,6 +156,7 @@ function PreviewForm({ plans }: { plans: Plan[] }) {
         await api.pricePreview({
           plan: plan.id,
           ...(version !== null ? { version } : {}),
+          ...(currency !== null ? { currency } : {}),
           quantities: sent,
           ...(taxRate.trim() ? { tax_rate: taxRate.trim() } : {}),
         }),
@@ -178,6 +184,7 @@ function PreviewForm({ plans }: { plans: Plan[] }) {
             onChange={(event) => {
               setSelected(event.target.value);
               setVersion(null);
+              setCurrency(null);
               setPreview(null);
             }}
           >
@@ -188,6 +195,25 @@ function PreviewForm({ plans }: { plans: Plan[] }) {
             ))}
           </select>
         </div>
+        {plan.currencies.length > 1 && (
+          <div className="field">
+            <label htmlFor={currencyId}>Currency</label>
+            <select
+              id={currencyId}
+              value={currency ?? plan.currency}
+              onChange={(event) => {
+                setCurrency(event.target.value);
+                setPreview(null);
+              }}
+            >
+              {plan.currencies.map((code) => (
+                <option key={code} value={code}>
+                  {code}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         {plan.versions.length > 1 && (
           <div className="field">
             <label htmlFor={versionId}>Version</label>
