@@ -7,7 +7,9 @@
 // - it says what the document says: each base fee in minor units is exactly the fee's decimal text, each
 //   price is its amount and per, each limit its number (a fee that wrapped in 64 bits would differ);
 // - written back as JSON (fees by FormatMajor, amounts by Decimal::ToString, charges by ChargeJson) it loads
-//   as the same catalog, so no fee, price or charge is changed on the way in (a wrapped fee would not survive this).
+//   as the same catalog, so no fee, price or charge is changed on the way in (a wrapped fee would not survive this);
+// - each plan stored as a version (PlanDefinition, its prices in other currencies included) reads back with the
+//   same prices in the same currencies, and every fixed amount is a multiple of its currency's step.
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -119,6 +121,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   CheckPromises(*loaded);
+  for (const auto& p : loaded->plans()) {
+    auto stored = catalog::ParsePlan(catalog::PlanDefinition(p), loaded->metrics(), "");
+    FUZZ_CHECK(stored.ok());
+    FUZZ_CHECK(catalog::SamePricing(*stored, p) && stored->Currencies() == p.Currencies());
+    FUZZ_CHECK(p.base_fee_minor % p.currency.step == 0);
+    for (const auto& other : p.other_currencies) {
+      FUZZ_CHECK(other.currency.code != p.currency.code && other.limits == p.limits);
+      FUZZ_CHECK(other.base_fee_minor >= 0 && other.base_fee_minor % other.currency.step == 0);
+      FUZZ_CHECK(p.InCurrency(other.currency.code) == &other);
+    }
+  }
   CheckAgainstDocument(*loaded, std::string_view(reinterpret_cast<const char*>(data), size));
   std::string written = Write(*loaded);
   auto again = Catalog::Parse(written);
