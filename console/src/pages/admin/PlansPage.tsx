@@ -123,12 +123,9 @@ function versionStatus(version: number, current: number): string {
 }
 
 function PreviewForm({ plans }: { plans: Plan[] }) {
-  const planId = useId();
   const taxId = useId();
-  const versionId = useId();
   const [selected, setSelected] = useState(plans[0]!.id);
   const [version, setVersion] = useState<number | null>(null);
-  const currencyId = useId();
   const [currency, setCurrency] = useState<string | null>(null);
   const [quantities, setQuantities] = useState<Record<string, string>>({});
   const [taxRate, setTaxRate] = useState('');
@@ -176,62 +173,41 @@ function PreviewForm({ plans }: { plans: Plan[] }) {
         <p className="muted">What one month of a plan would be invoiced for this usage, computed as invoices are.</p>
       </div>
       <form className="form form-grid preview-form" onSubmit={(event) => void submit(event)} noValidate>
-        <div className="field">
-          <label htmlFor={planId}>Plan</label>
-          <select
-            id={planId}
-            value={plan.id}
-            onChange={(event) => {
-              setSelected(event.target.value);
-              setVersion(null);
-              setCurrency(null);
+        <ChoiceField
+          label="Plan"
+          value={plan.id}
+          options={plans.map((p) => ({ value: p.id, label: p.name }))}
+          onChange={(value) => {
+            setSelected(value);
+            setVersion(null);
+            setCurrency(null);
+            setPreview(null);
+          }}
+        />
+        {plan.currencies.length > 1 && (
+          <ChoiceField
+            label="Currency"
+            value={currency ?? plan.currency}
+            options={plan.currencies.map((code) => ({ value: code, label: code }))}
+            onChange={(value) => {
+              setCurrency(value);
               setPreview(null);
             }}
-          >
-            {plans.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        {plan.currencies.length > 1 && (
-          <div className="field">
-            <label htmlFor={currencyId}>Currency</label>
-            <select
-              id={currencyId}
-              value={currency ?? plan.currency}
-              onChange={(event) => {
-                setCurrency(event.target.value);
-                setPreview(null);
-              }}
-            >
-              {plan.currencies.map((code) => (
-                <option key={code} value={code}>
-                  {code}
-                </option>
-              ))}
-            </select>
-          </div>
+          />
         )}
         {plan.versions.length > 1 && (
-          <div className="field">
-            <label htmlFor={versionId}>Version</label>
-            <select
-              id={versionId}
-              value={version ?? plan.version}
-              onChange={(event) => {
-                setVersion(Number(event.target.value));
-                setPreview(null);
-              }}
-            >
-              {plan.versions.map((v) => (
-                <option key={v.version} value={v.version}>
-                  {`Version ${v.version}${v.version === plan.version ? ' (current)' : ''}`}
-                </option>
-              ))}
-            </select>
-          </div>
+          <ChoiceField
+            label="Version"
+            value={String(version ?? plan.version)}
+            options={plan.versions.map((v) => ({
+              value: String(v.version),
+              label: `Version ${v.version}${v.version === plan.version ? ' (current)' : ''}`,
+            }))}
+            onChange={(value) => {
+              setVersion(Number(value));
+              setPreview(null);
+            }}
+          />
         )}
         {plan.metrics.map((metric) => (
           <QuantityField
@@ -264,6 +240,33 @@ function PreviewForm({ plans }: { plans: Plan[] }) {
       )}
       {preview && <PreviewResult preview={preview} />}
     </section>
+  );
+}
+
+/** A labelled select: the plan, its currency and its version in the preview. */
+function ChoiceField({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  options: { value: string; label: string }[];
+  onChange: (value: string) => void;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(event) => onChange(event.target.value)}>
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
 
