@@ -240,9 +240,8 @@ http::Handler PricePreview(ApiContext& context) {
     if (!currency.empty()) {
       const catalog::Plan* priced = plan->InCurrency(currency);
       if (priced == nullptr) {
-        std::string codes;
-        for (const std::string& code : plan->Currencies()) codes += (codes.empty() ? "" : ", ") + code;
-        return InvalidParam("currency", "plan " + plan->id + " is priced in " + codes + ", not " + currency);
+        return InvalidParam("currency",
+                            "plan " + plan->id + " is priced in " + plan->CurrencyList() + ", not " + currency);
       }
       plan = priced;
     }

@@ -220,6 +220,12 @@ void Plan::SetVersion(int64_t number) {
   for (Plan& other : other_currencies) other.version = number;
 }
 
+std::string Plan::CurrencyList() const {
+  std::string out;
+  for (const std::string& code : Currencies()) out += (out.empty() ? "" : ", ") + code;
+  return out;
+}
+
 std::vector<std::string> Plan::Currencies() const {
   std::vector<std::string> out{currency.code};
   for (const Plan& other : other_currencies) out.push_back(other.currency.code);

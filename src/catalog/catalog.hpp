@@ -48,6 +48,8 @@ struct Plan {
   const Plan* InCurrency(std::string_view code) const;
   // Every currency it has prices in, its own first.
   std::vector<std::string> Currencies() const;
+  // The same for people: "USD, EUR, JPY".
+  std::string CurrencyList() const;
   // Sets the version number here and in every other currency's prices.
   void SetVersion(int64_t number);
 };

@@ -82,9 +82,7 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
     const catalog::Plan& current = plan->CurrentAt(now).plan;
     sub.currency = customer.rows[0].Text(0);
     if (current.InCurrency(sub.currency) == nullptr) {
-      std::string priced_in;
-      for (const std::string& code : current.Currencies()) priced_in += (priced_in.empty() ? "" : ", ") + code;
-      return InvalidParam("plan_id", "plan " + plan_id + " is priced in " + priced_in + ", and customer " +
+      return InvalidParam("plan_id", "plan " + plan_id + " is priced in " + current.CurrencyList() + ", and customer " +
                                          customer_id + " pays in " + sub.currency);
     }
     sub.plan_versions = {{FromUnixMillis(0), current.version}};
