@@ -720,6 +720,19 @@ describe('console', () => {
         await memberPage.getByLabel('Password').fill(DEMO_PASSWORD);
         await memberPage.getByRole('button', { name: 'Sign in' }).click();
       };
+      // The member's next request sends them to /login. Their window may get there
+      // first on its own (a background request notices), detaching the link: either will do.
+      const memberIsSentToLogin = async () => {
+        const toLogin = memberPage.waitForURL((url) => url.pathname === '/login');
+        await Promise.race([
+          memberPage
+            .getByRole('link', { name: 'Invoices' })
+            .click()
+            .catch(() => toLogin),
+          toLogin,
+        ]);
+        await toLogin;
+      };
       await memberSignIn();
       await memberPage.waitForURL((url) => url.pathname === '/billing/usage');
 
@@ -770,8 +783,7 @@ describe('console', () => {
       await shot('18b-admin-users-disabled');
 
       // The member's session ends on its next request, and they cannot sign in again.
-      await memberPage.getByRole('link', { name: 'Invoices' }).click();
-      await memberPage.waitForURL((url) => url.pathname === '/login');
+      await memberIsSentToLogin();
       await memberPage.getByText(DISABLED_MESSAGE).waitFor();
       await memberSignIn();
       await memberPage.getByRole('alert').filter({ hasText: DISABLED_MESSAGE }).waitFor();
@@ -794,8 +806,7 @@ describe('console', () => {
       const confirmRevoke = page.getByTestId('confirm-revoke');
       await confirmRevoke.getByRole('button', { name: 'Sign out everywhere' }).click();
       await page.locator(`tr[data-message-for="${member.id}"]`).getByText('Signed out everywhere.').waitFor();
-      await memberPage.getByRole('link', { name: 'Invoices' }).click();
-      await memberPage.waitForURL((url) => url.pathname === '/login');
+      await memberIsSentToLogin();
       await memberPage.getByText('Your session has ended. Please sign in again.').waitFor();
 
       // The last enabled admin cannot disable themselves: the API's 409, in the row.
