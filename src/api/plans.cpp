@@ -42,6 +42,7 @@ json::array MetricsJson(const catalog::Catalog& catalog, const catalog::Plan& pl
         {{"metric", metric.id},
          {"name", metric.name},
          {"unit", metric.unit},
+         {"aggregation", catalog::AggregationName(metric.aggregation)},
          {"limit", plan.limits.count(metric.id) ? plan.limits.at(metric.id) : 0},
          {"charge", pricing::ChargeJson(charge)},
          {"pricing", pricing::DescribeModel(charge, plan.currency, pricing::WordsFor(metric.name, metric.unit))}});

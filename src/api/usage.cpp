@@ -103,6 +103,7 @@ http::Handler CurrentUsage(ApiContext& context) {
       o["metric"] = m.metric->id;
       o["name"] = m.metric->name;
       o["unit"] = m.metric->unit;
+      o["aggregation"] = catalog::AggregationName(m.metric->aggregation);
       o["usage"] = m.usage;
       o["limit"] = m.limit;
       o["percent"] = m.permille / 10.0;  // display only; never used for money

@@ -143,7 +143,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   ingest_options.max_event_value = config.ingest_max_event_value;
   // Usage events: in the transactional database, or in ClickHouse when configured.
   if (config.clickhouse_url.empty()) {
-    app->usage_store = std::make_unique<metering::SqlUsageStore>(*app->db);
+    app->usage_store = std::make_unique<metering::SqlUsageStore>(*app->db, *app->catalog);
   } else {
     MTL_ASSIGN_OR_RETURN(auto layout, ClickHouseLayout(config));
     if (config.ShouldMigrateOnStart()) {
@@ -151,8 +151,8 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
     }
     app->clickhouse = std::make_unique<clickhouse::Client>(layout.front);
     if (Status schema = clickhouse::CheckSchema(*app->clickhouse); !schema.ok()) return std::move(schema).error();
-    app->usage_store =
-        std::make_unique<metering::ClickHouseUsageStore>(*app->db, *app->clickhouse, !layout.cluster.empty());
+    app->usage_store = std::make_unique<metering::ClickHouseUsageStore>(*app->db, *app->clickhouse,
+                                                                        !layout.cluster.empty(), *app->catalog);
   }
   app->ingest = std::make_unique<metering::IngestService>(*app->db, *app->usage_store, *app->plans, clock,
                                                           &invoicing::InvoiceStore::InvoicedPeriods, ingest_options);

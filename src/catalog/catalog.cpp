@@ -77,6 +77,55 @@ Result<int64_t> MinorAmount(const json::object& obj, const char* key, const std:
   return minor;
 }
 
+constexpr std::pair<Aggregation, std::string_view> kAggregations[] = {{Aggregation::kSum, "sum"},
+                                                                      {Aggregation::kCount, "count"},
+                                                                      {Aggregation::kMax, "max"},
+                                                                      {Aggregation::kLast, "last"}};
+
+// A metric's optional "aggregation", "event" and "filter".
+Status ParseMetricSource(const json::object& obj, const std::string& path, Metric& metric) {
+  if (auto it = obj.find("aggregation"); it != obj.end()) {
+    const auto* found = std::find_if(std::begin(kAggregations), std::end(kAggregations), [&](const auto& entry) {
+      return it->value().is_string() && it->value().as_string() == entry.second;
+    });
+    if (found == std::end(kAggregations)) return Bad(path + ".aggregation", "must be sum, count, max or last");
+    metric.aggregation = found->first;
+  }
+  metric.event = metric.id;
+  if (obj.contains("event")) {
+    MTL_ASSIGN_OR_RETURN(metric.event, Text(obj, "event", path));
+  }
+  if (auto it = obj.find("filter"); it != obj.end()) {
+    if (!it->value().is_object() || it->value().as_object().empty()) {
+      return Bad(path + ".filter", "must be an object of property -> value, e.g. {\"region\": \"eu\"}");
+    }
+    for (const auto& [property, value] : it->value().as_object()) {
+      if (!value.is_string() && !value.is_int64() && !value.is_uint64() && !value.is_bool()) {
+        return Bad(path + ".filter." + std::string(property), "must be a string, an integer or a boolean");
+      }
+      metric.filter.emplace_back(std::string(property), value);
+    }
+  }
+  return OkStatus();
+}
+
+// Rollups are keyed by metric id, and a plain metric's rollup by its event
+// name: a derived metric's id must not be an event name, and an event name
+// that is a metric id must be that plain metric's.
+Status CheckMetricSources(const std::vector<Metric>& metrics) {
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    const Metric& m = metrics[i];
+    for (const Metric& other : metrics) {
+      if (other.event != m.id || !m.Derived()) continue;
+      return Bad("metrics[" + std::to_string(i) + "].id",
+                 "is the event name metric '" + other.id +
+                     "' reads: a metric with an event or filter of its own needs "
+                     "an id no metric reads events by");
+    }
+  }
+  return OkStatus();
+}
+
 bool KnownMetric(const std::vector<Metric>& metrics, const std::string& id) {
   return std::any_of(metrics.begin(), metrics.end(), [&](const Metric& m) { return m.id == id; });
 }
@@ -302,8 +351,11 @@ Result<Catalog> Catalog::ParseDocument(const boost::json::object& root) {
     if (price_it == v.as_object().end()) return Bad(path + ".overage_price", "is required");
     MTL_ASSIGN_OR_RETURN(auto price, Price(price_it->value(), path + ".overage_price"));
     if (!metric_ids.insert(id).second) return Bad(path + ".id", "repeats metric '" + id + "'");
-    catalog.metrics_.push_back({id, name, unit, price});
+    Metric metric{id, name, unit, price};
+    MTL_RETURN_IF_ERROR(ParseMetricSource(v.as_object(), path, metric));
+    catalog.metrics_.push_back(std::move(metric));
   }
+  MTL_RETURN_IF_ERROR(CheckMetricSources(catalog.metrics_));
 
   auto plans_it = root.find("plans");
   if (plans_it == root.end() || !plans_it->value().is_array() || plans_it->value().as_array().empty()) {
@@ -348,6 +400,58 @@ const Metric* Catalog::FindMetric(std::string_view id) const {
     if (m.id == id) return &m;
   }
   return nullptr;
+}
+
+bool Catalog::AcceptsEvent(std::string_view event_name) const {
+  return std::any_of(metrics_.begin(), metrics_.end(), [&](const Metric& m) { return m.event == event_name; });
+}
+
+std::vector<std::string> Catalog::DerivedMetricsOf(std::string_view event_name,
+                                                   std::string_view properties_json) const {
+  std::vector<std::string> out;
+  bool parsed = false;
+  json::value properties;
+  for (const Metric& m : metrics_) {
+    if (!m.Derived() || m.event != event_name) continue;
+    if (!m.filter.empty() && !parsed) {
+      parsed = true;
+      boost::system::error_code ec;
+      if (!properties_json.empty()) properties = json::parse(properties_json, ec);
+      if (ec) properties = nullptr;
+    }
+    if (m.Matches(properties.is_object() ? &properties.as_object() : nullptr)) out.push_back(m.id);
+  }
+  return out;
+}
+
+Aggregation Catalog::AggregationOf(std::string_view metric_id) const {
+  const Metric* metric = FindMetric(metric_id);
+  return metric == nullptr ? Aggregation::kSum : metric->aggregation;
+}
+
+bool Metric::Matches(const boost::json::object* properties) const {
+  for (const auto& [property, expected] : filter) {
+    if (properties == nullptr) return false;
+    const json::value* actual = properties->if_contains(property);
+    if (actual == nullptr) return false;
+    // 7 and 7u are one integer to people: compare integers by value.
+    if (actual->is_number() && expected.is_number()) {
+      boost::system::error_code ec_a, ec_b;
+      auto a = actual->to_number<int64_t>(ec_a);
+      auto b = expected.to_number<int64_t>(ec_b);
+      if (ec_a || ec_b || a != b) return false;
+    } else if (*actual != expected) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string_view AggregationName(Aggregation aggregation) {
+  for (const auto& [value, name] : kAggregations) {
+    if (value == aggregation) return name;
+  }
+  return "sum";
 }
 
 }  // namespace meterline::catalog

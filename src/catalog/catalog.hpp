@@ -19,11 +19,33 @@
 
 namespace meterline::catalog {
 
+// How a metric turns a period's events into the quantity it bills.
+enum class Aggregation {
+  kSum,    // the events' values added up (impressions, bytes)
+  kCount,  // the number of events, whatever their values
+  kMax,    // the largest value (peak seats, storage high-water mark)
+  kLast,   // the value of the latest event (by timestamp; the larger value on a tie)
+};
+std::string_view AggregationName(Aggregation aggregation);  // "sum" | "count" | "max" | "last"
+
 struct Metric {
   std::string id;                  // "impressions", "api_calls", "data_transfer"
   std::string name;                // "Ad impressions"
   std::string unit;                // "impression", "call", "byte"
   money::UnitPrice overage_price;  // default price of usage over a plan's limit
+  Aggregation aggregation = Aggregation::kSum;
+  // The events it reads: those sent with this metric name ("event"; its own
+  // id when absent) whose properties hold every value of `filter` (JSON
+  // strings, integers or booleans, compared exactly).
+  std::string event;
+  std::vector<std::pair<std::string, boost::json::value>> filter;
+
+  // A metric that reads another name's events, or only some of them, keeps
+  // rollups of its own, filled at ingestion (a "derived" rollup).
+  bool Derived() const { return event != id || !filter.empty(); }
+  // Whether an event of `event` with these properties (a JSON object's text,
+  // or "") counts toward this metric.
+  bool Matches(const boost::json::object* properties) const;
 };
 
 struct Plan {
@@ -82,6 +104,16 @@ class Catalog {
   const std::vector<Plan>& plans() const { return plans_; }
   const Plan* FindPlan(std::string_view id) const;
   const Metric* FindMetric(std::string_view id) const;
+
+  // Whether usage events may be sent with this metric name: some metric reads them.
+  bool AcceptsEvent(std::string_view event_name) const;
+  // The derived metrics (Metric::Derived) an event counts toward: those that
+  // read its name and whose filter its properties (JSON object text, or "")
+  // match. Empty, without parsing anything, when no derived metric reads it.
+  std::vector<std::string> DerivedMetricsOf(std::string_view event_name, std::string_view properties_json) const;
+  // A metric's quantity is read with its aggregation; other rollup keys
+  // (events no plain metric reads) add up.
+  Aggregation AggregationOf(std::string_view metric_id) const;
 
  private:
   static Result<Catalog> ParseDocument(const boost::json::object& root);

@@ -112,10 +112,16 @@ Result<std::string> Client::Query(std::string_view sql, const std::vector<Extern
 }
 
 Status Client::InsertTsv(std::string_view table, std::string_view tsv,
-                         const std::vector<std::pair<std::string, std::string>>& settings) {
+                         const std::vector<std::pair<std::string, std::string>>& settings,
+                         const std::vector<std::string_view>& columns) {
   if (!IsIdentifier(table)) return InvalidArgument("not a table name: " + std::string(table));
+  std::string target(table);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (!IsIdentifier(columns[i])) return InvalidArgument("not a column name: " + std::string(columns[i]));
+    target += (i ? ", " : " (") + std::string(columns[i]) + (i + 1 == columns.size() ? ")" : "");
+  }
   auto query_settings = settings;
-  query_settings.emplace_back("query", "INSERT INTO " + std::string(table) + " FORMAT TabSeparated");
+  query_settings.emplace_back("query", "INSERT INTO " + target + " FORMAT TabSeparated");
   MTL_RETURN_IF_ERROR(Query(tsv, {}, query_settings));
   return OkStatus();
 }

@@ -55,11 +55,13 @@ class Client {
   Result<std::string> Query(std::string_view sql, const std::vector<ExternalTable>& tables = {},
                             const std::vector<std::pair<std::string, std::string>>& settings = {});
 
-  // INSERT INTO <table> FORMAT TabSeparated with `tsv` as the data. One call
-  // is one block: ClickHouse writes it to a MergeTree table as one part, all
-  // or nothing (up to max_insert_block_size rows, ~1M).
+  // INSERT INTO <table> [(columns)] FORMAT TabSeparated with `tsv` as the
+  // data (columns left out take their defaults). One call is one block:
+  // ClickHouse writes it to a MergeTree table as one part, all or nothing (up
+  // to max_insert_block_size rows, ~1M).
   Status InsertTsv(std::string_view table, std::string_view tsv,
-                   const std::vector<std::pair<std::string, std::string>>& settings = {});
+                   const std::vector<std::pair<std::string, std::string>>& settings = {},
+                   const std::vector<std::string_view>& columns = {});
 
   // GET /ping.
   Status Ping();

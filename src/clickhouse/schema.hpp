@@ -1,7 +1,9 @@
 // ClickHouse schema: creates the usage tables (migrations/*.sql, compiled in)
 // on a single node or on every shard of a cluster plus the Distributed tables
-// in front. All statements are idempotent, so applying is safe to repeat and
-// to run from two instances at once.
+// in front. Each numbered file runs once per node, recorded in the node's
+// schema_migrations table; distributed.sql (idempotent) runs on the front at
+// every apply, then the front's own distributed_NNNN files once. Run one
+// 'billingd migrate' at a time.
 #pragma once
 
 #include <functional>

@@ -32,6 +32,28 @@ Result<int64_t> JoinSums(const std::vector<std::string>& row, size_t column, con
   return JoinSplitSum(high, low, what);
 }
 
+// Everything each aggregation needs, read after kSplitSum (see TotalsAt).
+constexpr const char* kAggregates =
+    "sum(intDiv(total, 4294967296)), sum(total % 4294967296), sum(events), maxMerge(peak), argMaxMerge(latest)";
+
+// The totals of a row whose kAggregates start at `column`.
+Result<RollupTotals> TotalsAt(const std::vector<std::string>& row, size_t column, const std::string& what) {
+  RollupTotals totals;
+  MTL_ASSIGN_OR_RETURN(totals.sum, JoinSums(row, column, what));
+  MTL_ASSIGN_OR_RETURN(totals.count, ParseInt(row.at(column + 2)));
+  MTL_ASSIGN_OR_RETURN(totals.peak, ParseInt(row.at(column + 3)));
+  MTL_ASSIGN_OR_RETURN(totals.latest, ParseInt(row.at(column + 4)));
+  return totals;
+}
+
+// A ClickHouse array of strings as TSV text: ['a','b'] (Quote escapes tabs
+// and newlines too, so the field stays one TSV field).
+std::string TsvStringArray(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + Quote(items[i]);
+  return out + "]";
+}
+
 }  // namespace
 
 Result<std::vector<std::vector<std::string>>> ClickHouseUsageStore::Select(
@@ -94,7 +116,7 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
       MTL_ASSIGN_OR_RETURN(
           auto totals,
           Select("SELECT customer_id, metric, hour_start, " + std::string(kSplitSum) +
-                     " FROM usage_rollups_hourly WHERE customer_id IN (SELECT customer_id FROM batch_keys) AND "
+                     " FROM usage_hourly WHERE customer_id IN (SELECT customer_id FROM batch_keys) AND "
                      "(customer_id, metric, hour_start) IN (SELECT customer_id, metric, hour_start FROM batch_keys) "
                      "GROUP BY customer_id, metric, hour_start",
                  {keys}));
@@ -124,6 +146,12 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
         }
         clickhouse::AppendTsvRow(rows, {e.customer_id, e.id, e.metric, Ms(e.value), Ms(ToUnixMillis(e.timestamp)),
                                         received_ms, e.properties_json});
+        // The derived metrics it counts toward, as the last field (the
+        // derived rollups' view reads them; see 0002_aggregations.sql).
+        std::vector<std::string> derived = catalog_.DerivedMetricsOf(e.metric, e.properties_json);
+        rows.back() = '\t';
+        rows += TsvStringArray(derived) + "\n";
+        for (std::string& metric : derived) touched.insert({e.customer_id, std::move(metric), std::get<2>(key)});
       }
     }
     std::sort(outcome.refused.begin(), outcome.refused.end(),
@@ -131,16 +159,19 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
     if (!rows.empty()) {
       std::vector<std::pair<std::string, std::string>> settings;
       if (distributed_) settings.emplace_back("insert_distributed_sync", "1");
-      MTL_RETURN_IF_ERROR(client_.InsertTsv("usage_events", rows, settings));
+      MTL_RETURN_IF_ERROR(client_.InsertTsv(
+          "usage_events", rows, settings,
+          {"customer_id", "event_id", "metric", "value", "occurred_at", "received_at", "properties", "derived"}));
     }
     TotalFn total = [this](const std::string& customer_id, const std::string& metric, TimePoint from,
                            TimePoint to) -> Result<int64_t> {
       MTL_ASSIGN_OR_RETURN(
-          auto r, Select(std::string("SELECT ") + kSplitSum + " FROM usage_rollups_hourly WHERE customer_id = " +
+          auto r, Select(std::string("SELECT ") + kAggregates + " FROM usage_hourly WHERE customer_id = " +
                          Quote(customer_id) + " AND metric = " + Quote(metric) +
                          " AND hour_start >= " + Ms(ToUnixMillis(from)) + " AND hour_start < " + Ms(ToUnixMillis(to))));
       if (r.empty()) return int64_t{0};
-      return JoinSums(r.at(0), 0, "usage of " + metric);
+      MTL_ASSIGN_OR_RETURN(auto totals, TotalsAt(r.at(0), 0, "usage of " + metric));
+      return totals.Of(catalog_.AggregationOf(metric));
     };
     return after ? after(tx, touched, total) : OkStatus();
   }));
@@ -149,14 +180,14 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
 
 Result<std::map<std::string, int64_t>> ClickHouseUsageStore::Totals(const std::string& customer_id, TimePoint from,
                                                                     TimePoint to) {
-  MTL_ASSIGN_OR_RETURN(auto rows, Select(std::string("SELECT metric, ") + kSplitSum +
-                                         " FROM usage_rollups_hourly WHERE customer_id = " + Quote(customer_id) +
+  MTL_ASSIGN_OR_RETURN(auto rows, Select(std::string("SELECT metric, ") + kAggregates +
+                                         " FROM usage_hourly WHERE customer_id = " + Quote(customer_id) +
                                          " AND hour_start >= " + Ms(ToUnixMillis(from)) + " AND hour_start < " +
                                          Ms(ToUnixMillis(to)) + " GROUP BY metric"));
   std::map<std::string, int64_t> out;
   for (const auto& row : rows) {
-    MTL_ASSIGN_OR_RETURN(auto value, JoinSums(row, 1, "usage of " + row.at(0)));
-    out[row.at(0)] = value;
+    MTL_ASSIGN_OR_RETURN(auto totals, TotalsAt(row, 1, "usage of " + row.at(0)));
+    out[row.at(0)] = totals.Of(catalog_.AggregationOf(row.at(0)));
   }
   return out;
 }
@@ -165,16 +196,16 @@ Result<std::map<std::string, std::map<std::string, int64_t>>> ClickHouseUsageSto
     const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) {
   clickhouse::ExternalTable batch{"batch", "customer_id String", ""};
   for (const std::string& id : customer_ids) clickhouse::AppendTsvRow(batch.tsv, {id});
-  MTL_ASSIGN_OR_RETURN(auto rows, Select(std::string("SELECT customer_id, metric, ") + kSplitSum +
-                                             " FROM usage_rollups_hourly WHERE customer_id IN "
+  MTL_ASSIGN_OR_RETURN(auto rows, Select(std::string("SELECT customer_id, metric, ") + kAggregates +
+                                             " FROM usage_hourly WHERE customer_id IN "
                                              "(SELECT customer_id FROM batch) AND hour_start >= " +
                                              Ms(ToUnixMillis(from)) + " AND hour_start < " + Ms(ToUnixMillis(to)) +
                                              " GROUP BY customer_id, metric",
                                          {batch}));
   std::map<std::string, std::map<std::string, int64_t>> out;
   for (const auto& row : rows) {
-    MTL_ASSIGN_OR_RETURN(auto value, JoinSums(row, 2, "usage of " + row.at(1) + " by " + row.at(0)));
-    out[row.at(0)][row.at(1)] = value;
+    MTL_ASSIGN_OR_RETURN(auto totals, TotalsAt(row, 2, "usage of " + row.at(1) + " by " + row.at(0)));
+    out[row.at(0)][row.at(1)] = totals.Of(catalog_.AggregationOf(row.at(1)));
   }
   return out;
 }
@@ -184,14 +215,14 @@ Result<std::vector<RollupBucket>> ClickHouseUsageStore::Buckets(const std::strin
   std::string bucket_ms = Ms(bucket.count());
   MTL_ASSIGN_OR_RETURN(
       auto rows, Select("SELECT metric, intDiv(hour_start, " + bucket_ms + ") * " + bucket_ms + " AS bucket, " +
-                        kSplitSum + " FROM usage_rollups_hourly WHERE customer_id = " + Quote(customer_id) +
+                        kAggregates + " FROM usage_hourly WHERE customer_id = " + Quote(customer_id) +
                         " AND hour_start >= " + Ms(ToUnixMillis(from)) + " AND hour_start < " + Ms(ToUnixMillis(to)) +
                         " GROUP BY metric, bucket ORDER BY metric, bucket"));
   std::vector<RollupBucket> out;
   for (const auto& row : rows) {
     MTL_ASSIGN_OR_RETURN(auto start, ParseInt(row.at(1)));
-    MTL_ASSIGN_OR_RETURN(auto total, JoinSums(row, 2, "usage of " + row.at(0)));
-    out.push_back({row.at(0), FromUnixMillis(start), total});
+    MTL_ASSIGN_OR_RETURN(auto totals, TotalsAt(row, 2, "usage of " + row.at(0)));
+    out.push_back({row.at(0), FromUnixMillis(start), totals.Of(catalog_.AggregationOf(row.at(0)))});
   }
   return out;
 }
@@ -237,7 +268,7 @@ Result<Page<StoredEvent>> ClickHouseUsageStore::ListEvents(const EventFilter& fi
 
 Result<UsageStore::Audit> ClickHouseUsageStore::AuditMetric(const std::string& customer_id, const std::string& metric) {
   std::string where = " WHERE customer_id = " + Quote(customer_id) + " AND metric = " + Quote(metric);
-  MTL_ASSIGN_OR_RETURN(auto rollups, Select(std::string("SELECT ") + kSplitSum + " FROM usage_rollups_hourly" + where));
+  MTL_ASSIGN_OR_RETURN(auto rollups, Select(std::string("SELECT ") + kSplitSum + " FROM usage_hourly" + where));
   MTL_ASSIGN_OR_RETURN(
       auto raw,
       Select("SELECT sum(intDiv(value, 4294967296)), sum(value % 4294967296), count() FROM usage_events FINAL" +

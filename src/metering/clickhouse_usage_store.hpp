@@ -9,7 +9,8 @@
 // for one customer — in this process or another billingd — therefore see each
 // other's inserts. A crash after the insert but before the reply leaves the
 // events stored; the client's resend finds them and reports duplicates. The
-// rollups are a materialized view of the events table, filled by the same
+// rollups are materialized views of the events table (one for metric names,
+// one for the derived metrics billingd lists in each row), filled by the same
 // INSERT on the server. The events table is also a ReplacingMergeTree on
 // (customer_id, event_id), so a duplicate that bypassed billingd is folded by
 // merges (within one month's partition); AuditMetric shows any disagreement.
@@ -25,8 +26,10 @@ class ClickHouseUsageStore final : public UsageStore {
  public:
   // `distributed`: the tables are Distributed over a cluster (inserts then wait
   // for the shards: insert_distributed_sync=1).
-  ClickHouseUsageStore(storage::Database& db, clickhouse::Client& client, bool distributed)
-      : db_(db), client_(client), distributed_(distributed) {}
+  // `catalog`: its metrics' aggregations and derived rollups.
+  ClickHouseUsageStore(storage::Database& db, clickhouse::Client& client, bool distributed,
+                       const catalog::Catalog& catalog)
+      : db_(db), client_(client), distributed_(distributed), catalog_(catalog) {}
 
   Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
                              const AfterWrite& after) override;
@@ -47,6 +50,7 @@ class ClickHouseUsageStore final : public UsageStore {
   storage::Database& db_;
   clickhouse::Client& client_;
   bool distributed_;
+  const catalog::Catalog& catalog_;
 };
 
 }  // namespace meterline::metering

@@ -77,7 +77,7 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
       reject("this API key may only send usage for customer " + only_customer);
     } else if (!facts.exists) {
       reject("unknown customer " + event.customer_id);
-    } else if (plans_.catalog().FindMetric(event.metric) == nullptr) {
+    } else if (!plans_.catalog().AcceptsEvent(event.metric)) {
       reject("unknown metric '" + event.metric + "'");
     } else if (event.value > options_.max_event_value) {
       reject("value must be at most " + std::to_string(options_.max_event_value));

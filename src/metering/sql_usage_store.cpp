@@ -14,43 +14,121 @@ namespace {
 // Sums of rollup totals as two halves that cannot overflow (see JoinSplitSum).
 constexpr const char* kSplitSum = "COALESCE(SUM(total / 4294967296), 0), COALESCE(SUM(total % 4294967296), 0)";
 
+// What one write adds to an hourly rollup.
+struct HourAdd {
+  int64_t sum = 0;
+  int64_t count = 0;
+  int64_t peak = 0;
+  int64_t latest = 0;
+  int64_t latest_at = 0;
+
+  void Add(int64_t value, int64_t at_ms) {
+    sum += value;
+    if (count == 0 || value > peak) peak = value;
+    if (count == 0 || at_ms > latest_at || (at_ms == latest_at && value > latest)) {
+      latest = value;
+      latest_at = at_ms;
+    }
+    ++count;
+  }
+};
+
+// Adds to a rollup unless its total would pass kMaxHourlyUsage: the largest
+// and the latest value are kept, the latest by timestamp (the larger value on
+// a tie), so the order events arrive in does not matter.
+constexpr const char* kUpsertRollup =
+    "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events, peak, latest, latest_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (customer_id, metric, hour_start) DO UPDATE SET "
+    "total = usage_rollups_hourly.total + excluded.total, "
+    "events = usage_rollups_hourly.events + excluded.events, "
+    "peak = CASE WHEN excluded.peak > usage_rollups_hourly.peak THEN excluded.peak "
+    "ELSE usage_rollups_hourly.peak END, "
+    "latest = CASE WHEN excluded.latest_at > usage_rollups_hourly.latest_at OR (excluded.latest_at = "
+    "usage_rollups_hourly.latest_at AND excluded.latest > usage_rollups_hourly.latest) THEN excluded.latest "
+    "ELSE usage_rollups_hourly.latest END, "
+    "latest_at = CASE WHEN excluded.latest_at > usage_rollups_hourly.latest_at THEN excluded.latest_at "
+    "ELSE usage_rollups_hourly.latest_at END "
+    "WHERE usage_rollups_hourly.total <= $9 - excluded.total";
+
+Result<bool> Upsert(storage::Executor& tx, const RollupKey& key, const HourAdd& add) {
+  const auto& [customer_id, metric, hour] = key;
+  MTL_ASSIGN_OR_RETURN(auto upserted,
+                       tx.Execute(kUpsertRollup, {customer_id, metric, ToUnixMillis(hour), add.sum, add.count, add.peak,
+                                                  add.latest, add.latest_at, kMaxHourlyUsage}));
+  return upserted.affected_rows > 0;
+}
+
+// The new events of one rollup, in batch order.
+struct PendingRollup {
+  std::vector<size_t> positions;  // in the written vector
+  std::vector<int64_t> values;
+  std::vector<int64_t> at_ms;
+};
+
 // Adds the values of new events to one hourly rollup, taking those that keep
 // it within kMaxHourlyUsage. One guarded upsert when the whole batch fits (the
 // usual case); near the limit, the stored total is read (and locked on
 // PostgreSQL) and the events are fitted against it.
 Result<RollupFit> AddToRollup(storage::Transaction& tx, storage::Backend backend, const RollupKey& key,
-                              const std::vector<int64_t>& values) {
+                              const PendingRollup& pending) {
   const auto& [customer_id, metric, hour] = key;
   __int128 sum = 0;
-  for (int64_t v : values) sum += v;
+  for (int64_t v : pending.values) sum += v;
   RollupFit fit;
-  fit.taken = static_cast<int64_t>(values.size());
+  fit.taken = static_cast<int64_t>(pending.values.size());
   bool sum_fits = sum <= kMaxHourlyUsage;
-  if (sum_fits) fit.taken_sum = static_cast<int64_t>(sum);
   // A concurrent writer may create the row between our read and our upsert;
   // its lock then holds and the next read sees its total, so two rounds do.
   for (int round = 0; round < 4; ++round) {
     if (fit.taken == 0) return fit;
     if (sum_fits) {
-      MTL_ASSIGN_OR_RETURN(
-          auto upserted,
-          tx.Execute("INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
-                     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id, metric, hour_start) DO UPDATE SET "
-                     "total = usage_rollups_hourly.total + excluded.total, events = usage_rollups_hourly.events + "
-                     "excluded.events "
-                     "WHERE usage_rollups_hourly.total <= $6 - excluded.total",
-                     {customer_id, metric, ToUnixMillis(hour), fit.taken_sum, fit.taken, kMaxHourlyUsage}));
-      if (upserted.affected_rows > 0) return fit;
+      HourAdd add;
+      size_t next_refused = 0;
+      for (size_t j = 0; j < pending.values.size(); ++j) {
+        if (next_refused < fit.refused.size() && fit.refused[next_refused] == j) {
+          ++next_refused;
+          continue;
+        }
+        add.Add(pending.values[j], pending.at_ms[j]);
+      }
+      MTL_ASSIGN_OR_RETURN(bool upserted, Upsert(tx, key, add));
+      if (upserted) return fit;
     }
     MTL_ASSIGN_OR_RETURN(auto stored,
                          tx.Execute(std::string("SELECT total FROM usage_rollups_hourly WHERE customer_id = $1 AND "
                                                 "metric = $2 AND hour_start = $3") +
                                         (backend == storage::Backend::kPostgres ? " FOR UPDATE" : ""),
                                     {customer_id, metric, ToUnixMillis(hour)}));
-    fit = FitIntoRollup(stored.rows.empty() ? 0 : stored.rows[0].Int(0), values);
+    fit = FitIntoRollup(stored.rows.empty() ? 0 : stored.rows[0].Int(0), pending.values);
     sum_fits = true;
   }
   return Error(ErrorCode::kConflict, "serialization_failure", "an hourly rollup kept changing under this write");
+}
+
+// Per (customer, metric[, bucket]) group of rollups matching `where`: the
+// split sum (see JoinSplitSum), the events, the peak, and the latest value,
+// which is the latest hour's. `bucket` is "" or an expression over
+// hour_start, selected after the metric.
+std::string AggregatesSql(const std::string& where, const std::string& bucket) {
+  std::string group = "customer_id, metric" + (bucket.empty() ? "" : ", " + bucket + " AS bucket");
+  std::string group_by = bucket.empty() ? "customer_id, metric" : "customer_id, metric, bucket";
+  return "SELECT g.customer_id, g.metric" + std::string(bucket.empty() ? "" : ", g.bucket") +
+         ", g.high, g.low, g.events, g.peak, l.latest FROM (SELECT " + group +
+         ", SUM(total / 4294967296) AS high, SUM(total % 4294967296) AS low, SUM(events) AS events, "
+         "MAX(peak) AS peak, MAX(hour_start) AS last_hour FROM usage_rollups_hourly WHERE " +
+         where + " GROUP BY " + group_by +
+         ") g JOIN usage_rollups_hourly l ON l.customer_id = g.customer_id AND l.metric = g.metric AND "
+         "l.hour_start = g.last_hour";
+}
+
+// The totals of an AggregatesSql row whose sums start at `column`.
+Result<RollupTotals> TotalsOf(const storage::Row& row, size_t column, const std::string& what) {
+  RollupTotals totals;
+  MTL_ASSIGN_OR_RETURN(totals.sum, JoinSplitSum(row.Int(column), row.Int(column + 1), what));
+  totals.count = row.Int(column + 2);
+  totals.peak = row.Int(column + 3);
+  totals.latest = row.Int(column + 4);
+  return totals;
 }
 
 }  // namespace
@@ -97,8 +175,8 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
           7, values, "ON CONFLICT (customer_id, event_id) DO NOTHING RETURNING customer_id, event_id",
           [&](const storage::Row& row) { stored.emplace(row.Text(0), row.Text(1)); });
       if (!inserted.ok()) return std::move(inserted).error();
-      // The new events of each rollup, in batch order.
-      std::map<RollupKey, std::pair<std::vector<size_t>, std::vector<int64_t>>> rollups;  // -> (positions, values)
+      // The new events of each rollup of their metric name, in batch order.
+      std::map<RollupKey, PendingRollup> rollups;
       for (size_t i : unique) {
         const UsageEvent& event = *events[i];
         if (!stored.count({event.customer_id, event.id})) {
@@ -106,32 +184,55 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
           continue;
         }
         auto& slot = rollups[{event.customer_id, event.metric, HourStart(event.timestamp)}];
-        slot.first.push_back(i);
-        slot.second.push_back(event.value);
+        slot.positions.push_back(i);
+        slot.values.push_back(event.value);
+        slot.at_ms.push_back(ToUnixMillis(event.timestamp));
       }
       std::sort(outcome.duplicates.begin(), outcome.duplicates.end());
       // Rollups in key order, so concurrent batches lock rows in one order.
       std::set<RollupKey> touched;
+      std::set<size_t> refused_positions;
       for (const auto& [key, pending] : rollups) {
-        MTL_ASSIGN_OR_RETURN(auto fit, AddToRollup(tx, db_.backend(), key, pending.second));
+        MTL_ASSIGN_OR_RETURN(auto fit, AddToRollup(tx, db_.backend(), key, pending));
         outcome.accepted += fit.taken;
         if (fit.taken > 0) touched.insert(key);
         // A refused event was inserted above: take it out again.
         for (size_t refused : fit.refused) {
-          const UsageEvent& event = *events[pending.first[refused]];
+          const UsageEvent& event = *events[pending.positions[refused]];
           MTL_RETURN_IF_ERROR(tx.Execute("DELETE FROM usage_events WHERE customer_id = $1 AND event_id = $2",
                                          {event.customer_id, event.id}));
-          outcome.refused.push_back({pending.first[refused], HourlyLimitReason(event.metric, std::get<2>(key))});
+          outcome.refused.push_back({pending.positions[refused], HourlyLimitReason(event.metric, std::get<2>(key))});
+          refused_positions.insert(pending.positions[refused]);
         }
       }
-      TotalFn total = [&tx](const std::string& customer_id, const std::string& metric, TimePoint from,
-                            TimePoint to) -> Result<int64_t> {
-        auto usage = tx.Execute(std::string("SELECT ") + kSplitSum +
-                                    " FROM usage_rollups_hourly WHERE customer_id = $1 AND metric = $2 "
-                                    "AND hour_start >= $3 AND hour_start < $4",
+      // Derived metrics' rollups (after every plain one, in key order: derived
+      // ids are never event names, so all batches lock in one order). Each
+      // holds a subset of its event name's taken events, so it fits too.
+      std::map<RollupKey, HourAdd> derived;
+      for (const auto& [key, pending] : rollups) {
+        for (size_t j = 0; j < pending.positions.size(); ++j) {
+          if (refused_positions.count(pending.positions[j])) continue;
+          const UsageEvent& event = *events[pending.positions[j]];
+          for (std::string& metric : catalog_.DerivedMetricsOf(event.metric, event.properties_json)) {
+            derived[{event.customer_id, std::move(metric), std::get<2>(key)}].Add(pending.values[j], pending.at_ms[j]);
+          }
+        }
+      }
+      for (const auto& [key, add] : derived) {
+        MTL_ASSIGN_OR_RETURN(bool upserted, Upsert(tx, key, add));
+        if (!upserted) return Internal("the rollup of " + std::get<1>(key) + " passed its event name's");
+        touched.insert(key);
+      }
+      TotalFn total = [&](const std::string& customer_id, const std::string& metric, TimePoint from,
+                          TimePoint to) -> Result<int64_t> {
+        auto usage = tx.Execute(AggregatesSql("customer_id = $1 AND metric = $2 AND hour_start >= $3 AND "
+                                              "hour_start < $4",
+                                              ""),
                                 {customer_id, metric, ToUnixMillis(from), ToUnixMillis(to)});
         if (!usage.ok()) return std::move(usage).error();
-        return JoinSplitSum(usage->rows[0].Int(0), usage->rows[0].Int(1), "usage of " + metric);
+        if (usage->rows.empty()) return int64_t{0};
+        MTL_ASSIGN_OR_RETURN(auto totals, TotalsOf(usage->rows[0], 2, "usage of " + metric));
+        return totals.Of(catalog_.AggregationOf(metric));
       };
       return after ? after(tx, touched, total) : OkStatus();
     });
@@ -146,15 +247,14 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
 
 Result<std::map<std::string, int64_t>> SqlUsageStore::Totals(const std::string& customer_id, TimePoint from,
                                                              TimePoint to) {
-  MTL_ASSIGN_OR_RETURN(auto sums,
-                       db_.Execute(std::string("SELECT metric, ") + kSplitSum +
-                                       " FROM usage_rollups_hourly WHERE customer_id = $1 AND hour_start >= $2 "
-                                       "AND hour_start < $3 GROUP BY metric",
-                                   {customer_id, ToUnixMillis(from), ToUnixMillis(to)}));
+  MTL_ASSIGN_OR_RETURN(auto rows, db_.Execute(AggregatesSql("customer_id = $1 AND hour_start >= $2 AND "
+                                                            "hour_start < $3",
+                                                            ""),
+                                              {customer_id, ToUnixMillis(from), ToUnixMillis(to)}));
   std::map<std::string, int64_t> out;
-  for (const auto& row : sums.rows) {
-    MTL_ASSIGN_OR_RETURN(auto sum, JoinSplitSum(row.Int(1), row.Int(2), "usage of " + row.Text(0)));
-    out[row.Text(0)] = sum;
+  for (const auto& row : rows.rows) {
+    MTL_ASSIGN_OR_RETURN(auto totals, TotalsOf(row, 2, "usage of " + row.Text(1)));
+    out[row.Text(1)] = totals.Of(catalog_.AggregationOf(row.Text(1)));
   }
   return out;
 }
@@ -164,17 +264,13 @@ Result<std::map<std::string, std::map<std::string, int64_t>>> SqlUsageStore::Tot
   std::map<std::string, std::map<std::string, int64_t>> out;
   Status overflow;
   MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) {
-    return storage::SelectIn(tx,
-                             std::string("SELECT customer_id, metric, ") + kSplitSum +
-                                 " FROM usage_rollups_hourly WHERE hour_start >= $1 "
-                                 "AND hour_start < $2 AND customer_id IN_LIST GROUP BY customer_id, metric",
+    return storage::SelectIn(tx, AggregatesSql("hour_start >= $1 AND hour_start < $2 AND customer_id IN_LIST", ""),
                              {ToUnixMillis(from), ToUnixMillis(to)}, customer_ids, [&](const storage::Row& row) {
-                               auto sum = JoinSplitSum(row.Int(2), row.Int(3),
-                                                       "usage of " + row.Text(1) + " by " + row.Text(0));
-                               if (sum.ok()) {
-                                 out[row.Text(0)][row.Text(1)] = *sum;
+                               auto totals = TotalsOf(row, 2, "usage of " + row.Text(1) + " by " + row.Text(0));
+                               if (totals.ok()) {
+                                 out[row.Text(0)][row.Text(1)] = totals->Of(catalog_.AggregationOf(row.Text(1)));
                                } else if (overflow.ok()) {
-                                 overflow = std::move(sum).error();
+                                 overflow = std::move(totals).error();
                                }
                              });
   }));
@@ -185,15 +281,15 @@ Result<std::map<std::string, std::map<std::string, int64_t>>> SqlUsageStore::Tot
 Result<std::vector<RollupBucket>> SqlUsageStore::Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
                                                          std::chrono::milliseconds bucket) {
   // Rollups are hourly; days are whole UTC days (integer division in both dialects).
-  MTL_ASSIGN_OR_RETURN(auto rows,
-                       db_.Execute(std::string("SELECT metric, (hour_start / $4) * $4 AS bucket, ") + kSplitSum +
-                                       " FROM usage_rollups_hourly WHERE customer_id = $1 AND hour_start >= $2 AND "
-                                       "hour_start < $3 GROUP BY metric, bucket ORDER BY metric, bucket",
-                                   {customer_id, ToUnixMillis(from), ToUnixMillis(to), int64_t{bucket.count()}}));
+  MTL_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Execute(AggregatesSql("customer_id = $1 AND hour_start >= $2 AND hour_start < $3", "(hour_start / $4) * $4") +
+                      " ORDER BY g.metric, g.bucket",
+                  {customer_id, ToUnixMillis(from), ToUnixMillis(to), int64_t{bucket.count()}}));
   std::vector<RollupBucket> out;
   for (const auto& row : rows.rows) {
-    MTL_ASSIGN_OR_RETURN(auto sum, JoinSplitSum(row.Int(2), row.Int(3), "usage of " + row.Text(0)));
-    out.push_back({row.Text(0), FromUnixMillis(row.Int(1)), sum});
+    MTL_ASSIGN_OR_RETURN(auto totals, TotalsOf(row, 3, "usage of " + row.Text(1)));
+    out.push_back({row.Text(1), FromUnixMillis(row.Int(2)), totals.Of(catalog_.AggregationOf(row.Text(1)))});
   }
   return out;
 }

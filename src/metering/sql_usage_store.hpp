@@ -14,7 +14,8 @@ namespace meterline::metering {
 
 class SqlUsageStore final : public UsageStore {
  public:
-  explicit SqlUsageStore(storage::Database& db) : db_(db) {}
+  // `catalog`: its metrics' aggregations and derived rollups.
+  SqlUsageStore(storage::Database& db, const catalog::Catalog& catalog) : db_(db), catalog_(catalog) {}
 
   Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
                              const AfterWrite& after) override;
@@ -30,6 +31,7 @@ class SqlUsageStore final : public UsageStore {
 
  private:
   storage::Database& db_;
+  const catalog::Catalog& catalog_;
 };
 
 }  // namespace meterline::metering

@@ -2,6 +2,13 @@
 // implementations: SqlUsageStore (the transactional database: SQLite or
 // PostgreSQL) and ClickHouseUsageStore (CLICKHOUSE_URL). Services above it
 // (ingest, current usage, history, invoices) do not know which one runs.
+//
+// A rollup row is one (customer, metric, hour): the sum of its events'
+// values, their count, the largest value and the latest one, so each
+// aggregation (catalog::Aggregation) reads at most one row per hour. An event
+// adds to the rollup of its metric name and to those of the derived metrics
+// it matches (catalog::Catalog::DerivedMetricsOf). Reads return each metric's
+// quantity under its aggregation.
 #pragma once
 
 #include <functional>
@@ -12,6 +19,7 @@
 #include <tuple>
 #include <vector>
 
+#include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/paging.hpp"
 #include "core/result.hpp"
@@ -45,7 +53,25 @@ struct EventFilter {
 // (customer, metric, hour start) whose rollup a write changed.
 using RollupKey = std::tuple<std::string, std::string, TimePoint>;
 
-// Sum of a metric's rollups for a customer with hour starts in [from, to).
+// What rollups hold for one metric over an hour or a range of hours.
+struct RollupTotals {
+  int64_t sum = 0;     // of the events' values
+  int64_t count = 0;   // events
+  int64_t peak = 0;    // the largest value (0 without events)
+  int64_t latest = 0;  // the latest event's value: by timestamp, the larger on a tie
+  int64_t Of(catalog::Aggregation aggregation) const {
+    switch (aggregation) {
+      case catalog::Aggregation::kCount: return count;
+      case catalog::Aggregation::kMax: return peak;
+      case catalog::Aggregation::kLast: return latest;
+      case catalog::Aggregation::kSum: break;
+    }
+    return sum;
+  }
+};
+
+// A metric's quantity (under its aggregation) from a customer's rollups with
+// hour starts in [from, to).
 using TotalFn = std::function<Result<int64_t>(const std::string& customer_id, const std::string& metric, TimePoint from,
                                               TimePoint to)>;
 
@@ -71,7 +97,7 @@ struct WriteOutcome {
 struct RollupBucket {
   std::string metric;
   TimePoint start;
-  int64_t total = 0;
+  int64_t total = 0;  // the metric's quantity in the bucket, under its aggregation
 };
 
 class UsageStore {
@@ -87,7 +113,7 @@ class UsageStore {
   virtual Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
                                      const AfterWrite& after) = 0;
 
-  // Per-metric totals of a customer's rollups with hour_start in [from, to).
+  // Per-metric quantities of a customer's rollups with hour_start in [from, to).
   virtual Result<std::map<std::string, int64_t>> Totals(const std::string& customer_id, TimePoint from,
                                                         TimePoint to) = 0;
 
@@ -96,7 +122,7 @@ class UsageStore {
   virtual Result<std::map<std::string, std::map<std::string, int64_t>>> TotalsForCustomers(
       const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) = 0;
 
-  // Per-metric sums in buckets of `bucket` (an hour or a UTC day), oldest first.
+  // Per-metric quantities in buckets of `bucket` (an hour or a UTC day), oldest first.
   virtual Result<std::vector<RollupBucket>> Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
                                                     std::chrono::milliseconds bucket) = 0;
 

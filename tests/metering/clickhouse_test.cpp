@@ -5,20 +5,31 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <span>
+#include <tuple>
 
 #include "clickhouse/client.hpp"
 #include "clickhouse/schema.hpp"
+#include "core/embedded_file.hpp"
 #include "core/ids.hpp"
 #include "support/billingd_harness.hpp"
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
 #include "support/test_clickhouse.hpp"
 
+namespace meterline::clickhouse {
+std::span<const EmbeddedFile> EmbeddedClickHouseMigrations();  // compiled in from migrations/*.sql
+}  // namespace meterline::clickhouse
+
 namespace meterline::testing {
 namespace {
 
 using clickhouse::Client;
 using clickhouse::ParseUrl;
+
+// The columns these tests write (derived: the default, no derived metric).
+const std::vector<std::string_view> kEventColumns = {"customer_id", "event_id",    "metric",    "value",
+                                                     "occurred_at", "received_at", "properties"};
 
 TEST(ClickHouseUrl, ParsesCredentialsAndDatabase) {
   auto e = ParseUrl("http://meter:s3cret@ch.internal:8123/usage");
@@ -67,7 +78,7 @@ TEST_F(ClickHouseServerTest, HostileStringsRoundTripThroughInsertsQuotesAndExter
   for (const std::string& id : ids) {
     clickhouse::AppendTsvRow(rows, {"cus_1", id, "api_calls", "1", "1764050000000", "1764050000000", "{\"k\":\"v\"}"});
   }
-  ASSERT_TRUE(client.InsertTsv("usage_events", rows).ok());
+  ASSERT_TRUE(client.InsertTsv("usage_events", rows, {}, kEventColumns).ok());
   for (const std::string& id : ids) {
     auto body = client.Query("SELECT event_id FROM usage_events WHERE event_id = " + clickhouse::Quote(id) +
                              " FORMAT TabSeparated");
@@ -83,7 +94,7 @@ TEST_F(ClickHouseServerTest, HostileStringsRoundTripThroughInsertsQuotesAndExter
   auto found = client.Query("SELECT count() FROM usage_events WHERE event_id IN (SELECT event_id FROM batch)", {batch});
   ASSERT_TRUE(found.ok()) << found.error().message;
   EXPECT_EQ(*found, std::to_string(ids.size()) + "\n");
-  auto rollup = client.Query("SELECT sum(total), sum(events) FROM usage_rollups_hourly");
+  auto rollup = client.Query("SELECT sum(total), sum(events) FROM usage_hourly");
   EXPECT_EQ(*rollup, std::to_string(ids.size()) + "\t" + std::to_string(ids.size()) + "\n");
 }
 
@@ -99,6 +110,57 @@ TEST_F(ClickHouseServerTest, SchemaIsIdempotentAndChecked) {
   ASSERT_TRUE(clickhouse::ApplySchema(layout).ok());
   ASSERT_TRUE(clickhouse::ApplySchema(layout).ok());
   EXPECT_TRUE(clickhouse::CheckSchema(client).ok());
+}
+
+// A node migrated by an older billingd (only 0001: sums and counts, fed by
+// the old view) upgrades in place: the new rollups are filled from the events
+// once, with the peak and the latest value of each hour, and applying again
+// changes nothing.
+TEST_F(ClickHouseServerTest, RollupsFromBeforeAggregationsAreRebuiltFromTheEventsOnce) {
+  auto db = TestClickHouse::Create(/*cluster=*/false);
+  clickhouse::Layout layout{*ParseUrl(db->env().at("CLICKHOUSE_URL")), "", {}};
+  Client client(layout.front);
+  Client server({layout.front.base_url, "", "", "default"});
+  ASSERT_TRUE(server.Query("CREATE DATABASE " + layout.front.database).ok());
+  const EmbeddedFile* first = nullptr;
+  for (const EmbeddedFile& f : clickhouse::EmbeddedClickHouseMigrations()) {
+    if (f.name == "0001_usage.sql") first = &f;
+  }
+  ASSERT_NE(first, nullptr);
+  for (const std::string& statement : clickhouse::Statements(first->content, "", "", "")) {
+    ASSERT_TRUE(client.Query(statement).ok()) << statement;
+  }
+  std::string rows;
+  // Hour 0: 5, 9, then 3 and 7 in one millisecond (the larger is the latest); hour 1: 4.
+  for (auto [id, value, at] : std::vector<std::tuple<const char*, int, int64_t>>{
+           {"e1", 5, 1000}, {"e2", 9, 2000}, {"e3", 3, 3000}, {"e4", 7, 3000}, {"e5", 4, 3'600'000}}) {
+    clickhouse::AppendTsvRow(rows, {"cus_old", id, "seats", std::to_string(value), std::to_string(at), "0", ""});
+  }
+  ASSERT_TRUE(client.InsertTsv("usage_events", rows).ok());
+  EXPECT_EQ(*client.Query("SELECT sum(total) FROM usage_rollups_hourly"), "28\n");
+
+  const char* read =
+      "SELECT hour_start, sum(total), sum(events), maxMerge(peak), argMaxMerge(latest) FROM usage_hourly "
+      "GROUP BY hour_start ORDER BY hour_start";
+  for (int apply = 0; apply < 2; ++apply) {
+    Status applied = clickhouse::ApplySchema(layout);
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+    EXPECT_EQ(*client.Query(read), "0\t24\t4\t9\t7\n3600000\t4\t1\t4\t4\n") << "apply " << apply;
+  }
+  EXPECT_EQ(*client.Query("SELECT name FROM schema_migrations ORDER BY name"),
+            "0001_usage.sql\n0002_aggregations.sql\n");
+  EXPECT_EQ(*client.Query("SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE "
+                          "'usage_rollups_hourly%'"),
+            "0\n");
+  // New events feed the new rollups, derived metrics included.
+  std::string more;
+  clickhouse::AppendTsvRow(more, {"cus_old", "e6", "seats", "11", "3601000", "0", ""});
+  more.back() = '\t';
+  more += "['seats_eu']\n";
+  ASSERT_TRUE(client.InsertTsv("usage_events", more).ok());
+  EXPECT_EQ(*client.Query(read), "0\t24\t4\t9\t7\n3600000\t26\t3\t11\t11\n");
+  EXPECT_EQ(*client.Query("SELECT metric, sum(total) FROM usage_hourly WHERE metric = 'seats_eu' GROUP BY metric"),
+            "seats_eu\t11\n");
 }
 
 TEST_F(ClickHouseServerTest, ClusterSpreadsCustomersOverBothShardsAndReadsThemAll) {
@@ -117,18 +179,18 @@ TEST_F(ClickHouseServerTest, ClusterSpreadsCustomersOverBothShardsAndReadsThemAl
                                       "1764050000000", "1764050000000", ""});
     }
   }
-  ASSERT_TRUE(front.InsertTsv("usage_events", rows, {{"insert_distributed_sync", "1"}}).ok());
+  ASSERT_TRUE(front.InsertTsv("usage_events", rows, {{"insert_distributed_sync", "1"}}, kEventColumns).ok());
   int64_t local_sum = 0;
   for (const auto& shard : layout.shards) {
     Client node(shard);
-    auto local = node.Query("SELECT count() FROM usage_rollups_hourly_local");
+    auto local = node.Query("SELECT count() FROM usage_hourly_local");
     ASSERT_TRUE(local.ok()) << local.error().message;
     int64_t n = std::stoll(*local);
     EXPECT_GT(n, 0) << "shard " << shard.base_url << " holds no rollups";
     local_sum += n;
   }
   EXPECT_EQ(local_sum, 40);  // one rollup row per customer, each on exactly one shard
-  auto total = front.Query("SELECT sum(total), uniqExact(customer_id) FROM usage_rollups_hourly");
+  auto total = front.Query("SELECT sum(total), uniqExact(customer_id) FROM usage_hourly");
   EXPECT_EQ(*total, "600\t40\n");
 }
 

@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 
 #include <atomic>
+#include <fstream>
 #include <limits>
 #include <set>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "core/period.hpp"
 #include "support/billingd_harness.hpp"
 #include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_clock.hpp"
 
 namespace meterline::testing {
@@ -47,7 +49,7 @@ class MeteringTest : public ::testing::TestWithParam<StoreSetup> {
  protected:
   void SetUp() override {
     billingd_ = std::make_unique<BillingdHarness>(BillingdHarness::Options{
-        .backend = GetParam().backend, .usage_store = GetParam().usage_store, .fake_now = TestNow()});
+        .backend = GetParam().backend, .env = Env(), .usage_store = GetParam().usage_store, .fake_now = TestNow()});
     auto& app = billingd_->app();
     auth::RequestOrigin origin{"", "test"};
     customer_a_ = app.customers->Create({"Acme Ads", "", "DE", "USD"}, "test", origin)->id;
@@ -63,6 +65,9 @@ class MeteringTest : public ::testing::TestWithParam<StoreSetup> {
         app.identity->CreateUser("alice@acme.test", "a-long-password", Role::kMember, customer_a_, "test", origin)
             .ok());
   }
+
+  // Environment billingd starts with (e.g. CATALOG_PATH).
+  virtual std::map<std::string, std::string> Env() { return {}; }
 
   // What billingd takes for now.
   TimePoint ClockNow() const { return billingd_->clock().Now(); }
@@ -479,7 +484,11 @@ TEST_P(MeteringTest, RollupsPastTheLimitFromOlderVersionsNeverWrapOrBlockIngesti
       if (GetParam().usage_store == UsageStoreKind::kClickHouseCluster) {
         settings.emplace_back("insert_distributed_sync", "1");
       }
-      ASSERT_TRUE(billingd_->app().clickhouse->InsertTsv("usage_rollups_hourly", row, settings).ok());
+      ASSERT_TRUE(
+          billingd_->app()
+              .clickhouse
+              ->InsertTsv("usage_hourly", row, settings, {"customer_id", "metric", "hour_start", "total", "events"})
+              .ok());
     }
   }
   auto usage = billingd_->app().usage->Current(customer_a_);
@@ -617,6 +626,140 @@ TEST_P(MeteringTest, RunsOnTheConfiguredUsageStore) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, MeteringTest, ::testing::ValuesIn(UsageStores()),
+                         [](const auto& info) { return info.param.name; });
+
+// A catalog with every aggregation and derived metrics: seats at their peak,
+// storage at its latest value, requests counted from the api_calls events,
+// EU impressions (a filter on a property) and EU video, whose event name no
+// plain metric reads.
+constexpr const char* kAggregationCatalog = R"({
+  "metrics": [
+    {"id": "impressions", "name": "Ad impressions", "unit": "impression",
+     "overage_price": {"amount": "0.50", "per": 1000}},
+    {"id": "impressions_eu", "name": "EU impressions", "unit": "impression", "event": "impressions",
+     "filter": {"region": "eu"}, "overage_price": {"amount": "0.50", "per": 1000}},
+    {"id": "api_calls", "name": "API calls", "unit": "call", "overage_price": {"amount": "0.10", "per": 1000}},
+    {"id": "requests", "name": "Requests", "unit": "request", "event": "api_calls", "aggregation": "count",
+     "overage_price": {"amount": "1.00", "per": 1000}},
+    {"id": "seats", "name": "Seats", "unit": "seat", "aggregation": "max", "overage_price": {"amount": "10.00", "per": 1}},
+    {"id": "storage", "name": "Storage", "unit": "GB", "aggregation": "last",
+     "overage_price": {"amount": "0.25", "per": 1}},
+    {"id": "video_eu", "name": "EU video", "unit": "view", "event": "video", "filter": {"region": "eu", "hd": true},
+     "overage_price": {"amount": "1.00", "per": 1000}}
+  ],
+  "plans": [
+    {"id": "starter", "name": "Starter", "currency": "USD", "base_fee": "49.00",
+     "limits": {"impressions": 1000, "impressions_eu": 0, "api_calls": 1000, "requests": 0, "seats": 5, "storage": 10,
+                "video_eu": 0},
+     "charges": {"seats": {"model": "per_unit", "price": {"amount": "10.00", "per": 1}}}},
+    {"id": "growth", "name": "Growth", "currency": "USD", "base_fee": "299.00",
+     "limits": {"impressions": 1000, "impressions_eu": 0, "api_calls": 1000, "requests": 0, "seats": 5, "storage": 10,
+                "video_eu": 0}}
+  ]})";
+
+class MeteringAggregationTest : public MeteringTest {
+ protected:
+  std::map<std::string, std::string> Env() override {
+    std::ofstream(catalog_path_) << kAggregationCatalog;
+    return {{"CATALOG_PATH", catalog_path_}};
+  }
+  std::string At(TimePoint t, const std::string& id, const std::string& metric, int64_t value,
+                 const std::string& properties = "") const {
+    return R"({"id":")" + id + R"(","customer_id":")" + customer_a_ + R"(","metric":")" + metric + R"(","value":)" +
+           std::to_string(value) + R"(,"timestamp":")" + FormatIso8601(t) + "\"" +
+           (properties.empty() ? "" : R"(,"properties":)" + properties) + "}";
+  }
+  // metric id -> its usage in the current period, from the API.
+  std::map<std::string, int64_t> Usage() {
+    HttpClient client(billingd_->base_url());
+    HttpResult r = client.Get("/api/v1/billing/usage/current?customer_id=" + customer_a_, {platform_key_});
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::map<std::string, int64_t> out;
+    if (r.status != 200) return out;
+    json::value body = json::parse(r.body);
+    for (const auto& m : body.as_object().at("metrics").as_array()) {
+      out[std::string(m.as_object().at("metric").as_string())] = m.as_object().at("usage").as_int64();
+    }
+    return out;
+  }
+
+  TempDir dir_{"mtl-aggregations"};
+  std::string catalog_path_ = dir_.path() + "/catalog.json";
+};
+
+TEST_P(MeteringAggregationTest, EachMetricReadsItsEventsWithItsAggregation) {
+  TimePoint hour = HourStart(ClockNow()) - std::chrono::hours(3);
+  auto at = [&](int minutes) { return hour + std::chrono::minutes(minutes); };
+  // The latest storage reading arrives first; older ones after it do not replace it.
+  Send(Batch({At(at(150), "s3", "storage", 40)}), platform_key_);
+  Send(Batch({At(at(10), "s1", "storage", 90), At(at(70), "s2", "storage", 60),
+              // Two readings of one millisecond: the larger one is the latest.
+              At(at(150), "s4", "storage", 45), At(at(150), "s5", "storage", 20), At(at(5), "p1", "seats", 3),
+              At(at(65), "p2", "seats", 7), At(at(130), "p3", "seats", 5), At(at(1), "c1", "api_calls", 400),
+              At(at(2), "c2", "api_calls", 0), At(at(90), "c3", "api_calls", 100),
+              At(at(3), "i1", "impressions", 100, R"({"region":"eu"})"),
+              At(at(4), "i2", "impressions", 200, R"({"region":"us"})"),
+              At(at(75), "i3", "impressions", 50, R"({"region":"eu","app":"x"})"), At(at(76), "i4", "impressions", 25),
+              At(at(6), "v1", "video", 9, R"({"region":"eu","hd":true})"),
+              At(at(7), "v2", "video", 4, R"({"region":"eu","hd":"true"})")}),
+       platform_key_);
+  std::map<std::string, int64_t> expected = {
+      {"impressions", 375}, {"impressions_eu", 150}, {"api_calls", 500}, {"requests", 3},
+      {"seats", 7},         {"storage", 45},         {"video_eu", 9}};
+  EXPECT_EQ(Usage(), expected);
+
+  // Resending changes nothing: not the count, the peak or the latest value.
+  auto resend =
+      Send(Batch({At(at(160), "s3", "storage", 1), At(at(170), "p2", "seats", 70), At(at(1), "c1", "api_calls", 400),
+                  At(at(3), "i1", "impressions", 100, R"({"region":"eu"})")}),
+           platform_key_);
+  EXPECT_EQ(resend.at("accepted").as_int64(), 0);
+  EXPECT_EQ(Usage(), expected);
+
+  // A derived metric's id is not an event name.
+  auto refused = Send(Batch({At(at(8), "x1", "impressions_eu", 1)}), platform_key_);
+  ASSERT_EQ(refused.at("rejected").as_array().size(), 1u);
+  EXPECT_EQ(refused.at("rejected").as_array()[0].as_object().at("reason").as_string(),
+            "unknown metric 'impressions_eu'");
+
+  // Seats are priced at their peak: 7 x $10.00.
+  HttpClient client(billingd_->base_url());
+  HttpResult current = client.Get("/api/v1/billing/usage/current?customer_id=" + customer_a_, {platform_key_});
+  json::value current_body = json::parse(current.body);
+  for (const auto& m : current_body.as_object().at("metrics").as_array()) {
+    if (m.as_object().at("metric").as_string() != "seats") continue;
+    EXPECT_EQ(m.as_object().at("aggregation").as_string(), "max");
+    EXPECT_EQ(m.as_object().at("overage_amount").as_object().at("minor").as_int64(), 7000);
+  }
+
+  // History: each hour's value under the metric's aggregation, and a day's.
+  std::string range = "&from=" + FormatIso8601(hour) + "&to=" + FormatIso8601(hour + std::chrono::hours(3));
+  for (const char* granularity : {"hour", "day"}) {
+    HttpResult r = client.Get(
+        "/api/v1/billing/usage/history?granularity=" + std::string(granularity) + "&customer_id=" + customer_a_ + range,
+        {platform_key_});
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::map<std::string, std::vector<int64_t>> series;
+    json::value body = json::parse(r.body);
+    for (const auto& s : body.as_object().at("series").as_array()) {
+      auto& values = series[std::string(s.as_object().at("metric").as_string())];
+      for (const auto& p : s.as_object().at("points").as_array())
+        values.push_back(p.as_object().at("value").as_int64());
+    }
+    if (std::string(granularity) == "hour") {
+      EXPECT_EQ(series["seats"], (std::vector<int64_t>{3, 7, 5}));
+      EXPECT_EQ(series["storage"], (std::vector<int64_t>{90, 60, 45}));
+      EXPECT_EQ(series["requests"], (std::vector<int64_t>{2, 1}));
+      EXPECT_EQ(series["impressions_eu"], (std::vector<int64_t>{100, 50}));
+    } else if (series["seats"].size() == 1) {  // the three hours fall in one UTC day
+      EXPECT_EQ(series["seats"], std::vector<int64_t>{7});
+      EXPECT_EQ(series["storage"], std::vector<int64_t>{45});
+      EXPECT_EQ(series["requests"], std::vector<int64_t>{3});
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, MeteringAggregationTest, ::testing::ValuesIn(UsageStores()),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -1,4 +1,11 @@
-import { formatPercent, formatQuantity, formatUsageOfLimit, usageLevel, usageLevelText } from '../lib/format';
+import {
+  aggregationNote,
+  formatPercent,
+  formatQuantity,
+  formatUsageOfLimit,
+  usageLevel,
+  usageLevelText,
+} from '../lib/format';
 import type { MetricUsage } from '../lib/types';
 
 /** One metric's usage against its limit: a bar coloured by how close it is. */
@@ -28,6 +35,9 @@ export function UsageMeter({ metric }: { metric: MetricUsage }) {
         <div className="meter-fill" style={{ width: `${width}%` }} />
       </div>
       <p className="meter-detail">{formatUsageOfLimit(metric.usage, metric.limit, metric.unit)}</p>
+      {aggregationNote(metric.aggregation) && (
+        <p className="muted meter-aggregation">{aggregationNote(metric.aggregation)}</p>
+      )}
       {metric.overage_units > 0 && (
         <p className="meter-over">{formatQuantity(metric.overage_units, metric.unit)} over the limit</p>
       )}

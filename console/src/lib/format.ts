@@ -184,6 +184,23 @@ export function usageLevelText(usage: number, limit: number): string {
   }
 }
 
+/**
+ * What a metric's usage figure is, when it is not a running total: the peak
+ * (max), the latest reading (last) or the number of events (count).
+ */
+export function aggregationNote(aggregation: 'sum' | 'count' | 'max' | 'last' | undefined): string {
+  switch (aggregation) {
+    case 'max':
+      return 'Peak this period';
+    case 'last':
+      return 'Latest reading';
+    case 'count':
+      return 'Events counted';
+    default:
+      return '';
+  }
+}
+
 /** "8,170,175 of 10,000,000 impressions", "406.79 GB of 500 GB". */
 export function formatUsageOfLimit(usage: number, limit: number, unit: string): string {
   if (unit === 'byte') return `${formatBytes(usage)} of ${formatBytes(limit)}`;

@@ -5,5 +5,8 @@
 CREATE TABLE IF NOT EXISTS usage_events AS usage_events_local
 ENGINE = Distributed({cluster}, {database}, usage_events_local, cityHash64(customer_id));
 
-CREATE TABLE IF NOT EXISTS usage_rollups_hourly AS usage_rollups_hourly_local
-ENGINE = Distributed({cluster}, {database}, usage_rollups_hourly_local, cityHash64(customer_id));
+CREATE TABLE IF NOT EXISTS usage_hourly AS usage_hourly_local
+ENGINE = Distributed({cluster}, {database}, usage_hourly_local, cityHash64(customer_id));
+
+-- The rollups before 0002_aggregations.sql.
+DROP TABLE IF EXISTS usage_rollups_hourly;

@@ -26,7 +26,7 @@ BillingServices::BillingServices(Options options) {
   plans_ = std::make_unique<plans::PlanBook>(*db_, *catalog_, *clock_);
   if (Status seeded = plans_->Seed(); !seeded.ok()) throw std::runtime_error("plans: " + seeded.error().message);
   subscriptions_ = std::make_unique<subscriptions::SubscriptionService>(*db_, *plans_, *clock_);
-  usage_store_ = std::make_unique<metering::SqlUsageStore>(*db_);
+  usage_store_ = std::make_unique<metering::SqlUsageStore>(*db_, *catalog_);
   // As BuildApp does with the default configuration: events are refused once
   // their period closed, INVOICE_GRACE_MINUTES after its end.
   invoicing::InvoiceOptions invoice_options;

@@ -221,5 +221,73 @@ TEST(CatalogTest, ErrorsNameThePath) {
   EXPECT_EQ(Catalog::Parse("{nope").error().message.rfind("catalog: not valid JSON", 0), 0u);
 }
 
+// Metrics aggregate their events four ways, and may read another name's
+// events, or only those whose properties match a filter.
+TEST(CatalogTest, MetricsChooseAnAggregationAndTheEventsTheyRead) {
+  auto c = Catalog::Parse(R"({
+    "metrics": [
+      {"id": "impressions", "name": "Imps", "unit": "impression", "overage_price": {"amount": "0.50", "per": 1000}},
+      {"id": "impressions_eu", "name": "EU imps", "unit": "impression", "event": "impressions",
+       "filter": {"region": "eu", "tier": 2, "app": true}, "overage_price": {"amount": "0.60", "per": 1000}},
+      {"id": "requests", "name": "Requests", "unit": "request", "event": "impressions", "aggregation": "count",
+       "overage_price": {"amount": "1", "per": 1000}},
+      {"id": "seats", "name": "Seats", "unit": "seat", "aggregation": "max", "overage_price": {"amount": "5", "per": 1}},
+      {"id": "storage", "name": "Storage", "unit": "GB", "aggregation": "last",
+       "overage_price": {"amount": "0.02", "per": 1}}],
+    "plans": [{"id": "p", "name": "P", "currency": "USD", "base_fee": "1",
+               "limits": {"impressions": 1, "impressions_eu": 1, "requests": 1, "seats": 1, "storage": 1}}]})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->AggregationOf("seats"), Aggregation::kMax);
+  EXPECT_EQ(c->AggregationOf("storage"), Aggregation::kLast);
+  EXPECT_EQ(c->AggregationOf("requests"), Aggregation::kCount);
+  EXPECT_EQ(c->AggregationOf("impressions"), Aggregation::kSum);
+  EXPECT_EQ(c->AggregationOf("no_such_rollup"), Aggregation::kSum);
+  EXPECT_EQ(AggregationName(Aggregation::kLast), "last");
+  EXPECT_TRUE(c->AcceptsEvent("impressions"));
+  EXPECT_TRUE(c->AcceptsEvent("seats"));
+  EXPECT_FALSE(c->AcceptsEvent("impressions_eu"));  // a derived metric's id is no event name
+  EXPECT_FALSE(c->FindMetric("impressions")->Derived());
+  EXPECT_TRUE(c->FindMetric("requests")->Derived());
+  // Every filter value must match, integers by value, types exactly otherwise.
+  using V = std::vector<std::string>;
+  EXPECT_EQ(c->DerivedMetricsOf("impressions", ""), V{"requests"});
+  EXPECT_EQ(c->DerivedMetricsOf("impressions", R"({"region":"eu","tier":2,"app":true})"),
+            (V{"impressions_eu", "requests"}));
+  EXPECT_EQ(c->DerivedMetricsOf("impressions", R"({"app":true,"tier":2,"region":"eu","more":[1]})"),
+            (V{"impressions_eu", "requests"}));
+  EXPECT_EQ(c->DerivedMetricsOf("impressions", R"({"region":"eu","tier":"2","app":true})"), V{"requests"});
+  EXPECT_EQ(c->DerivedMetricsOf("impressions", R"({"region":"eu","tier":2.5,"app":true})"), V{"requests"});
+  EXPECT_EQ(c->DerivedMetricsOf("impressions", R"({"region":"EU","tier":2,"app":true})"), V{"requests"});
+  EXPECT_EQ(c->DerivedMetricsOf("impressions", R"({"region":"eu","tier":2})"), V{"requests"});
+  EXPECT_EQ(c->DerivedMetricsOf("impressions", "not json"), V{"requests"});
+  EXPECT_TRUE(c->DerivedMetricsOf("seats", R"({"region":"eu"})").empty());
+
+  const char* plans = R"("plans": [{"id": "p", "name": "P", "currency": "USD", "base_fee": "1", "limits": {}}])";
+  struct Case {
+    std::string metrics;
+    std::string message;
+  };
+  for (
+      const Case& bad : std::vector<Case>{
+          {R"({"id": "m", "name": "M", "unit": "u", "aggregation": "avg", "overage_price": {"amount": "1", "per": 1}})",
+           "catalog: metrics[0].aggregation must be sum, count, max or last"},
+          {R"({"id": "m", "name": "M", "unit": "u", "filter": {}, "overage_price": {"amount": "1", "per": 1}})",
+           "catalog: metrics[0].filter must be an object of property -> value, e.g. {\"region\": \"eu\"}"},
+          {R"({"id": "m", "name": "M", "unit": "u", "filter": {"r": 1.5}, "overage_price": {"amount": "1", "per": 1}})",
+           "catalog: metrics[0].filter.r must be a string, an integer or a boolean"},
+          {R"({"id": "m", "name": "M", "unit": "u", "event": "", "overage_price": {"amount": "1", "per": 1}})",
+           "catalog: metrics[0].event must be a non-empty string"},
+          // "m" reads "n"'s events, and "n" is also a metric with a filter: their rollups would be one.
+          {R"({"id": "m", "name": "M", "unit": "u", "event": "n", "overage_price": {"amount": "1", "per": 1}},
+               {"id": "n", "name": "N", "unit": "u", "filter": {"r": "x"}, "overage_price": {"amount": "1", "per": 1}})",
+           "catalog: metrics[1].id is the event name metric 'm' reads: a metric with an event or filter of its own "
+           "needs an id no metric reads events by"},
+      }) {
+    auto result = Catalog::Parse(R"({"metrics": [)" + bad.metrics + "], " + plans + "}");
+    ASSERT_FALSE(result.ok()) << bad.metrics;
+    EXPECT_EQ(result.error().message, bad.message);
+  }
+}
+
 }  // namespace
 }  // namespace meterline::catalog

@@ -24,6 +24,7 @@ import {
   sumAmounts,
   usageLevel,
   usageLevelText,
+  aggregationNote,
 } from '../format';
 
 describe('money', () => {
@@ -144,6 +145,11 @@ describe('usage levels', () => {
 
   it('says the level in words too', () => {
     expect(usageLevelText(100, 1000)).toBe('Within plan');
+    expect(aggregationNote('max')).toBe('Peak this period');
+    expect(aggregationNote('last')).toBe('Latest reading');
+    expect(aggregationNote('count')).toBe('Events counted');
+    expect(aggregationNote('sum')).toBe('');
+    expect(aggregationNote(undefined)).toBe('');
     expect(usageLevelText(800, 1000)).toBe('Approaching limit');
     expect(usageLevelText(950, 1000)).toBe('Near limit');
     expect(usageLevelText(1001, 1000)).toBe('Over limit');
