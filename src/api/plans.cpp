@@ -30,8 +30,9 @@ constexpr size_t kMaxPreviewMetrics = 100;
 // Fields a plan's body may carry: a plan as in the catalog file, and when its
 // prices start for new subscriptions.
 Status RejectUnknownPlanFields(const json::object& body) {
-  return RejectUnknownFields(body, {"id", "name", "currency", "base_fee", "limits", "overage_prices", "charges",
-                                    "prices", "minimum_commitment", "effective_at"});
+  return RejectUnknownFields(body,
+                             {"id", "name", "currency", "base_fee", "limits", "overage_prices", "charges", "prices",
+                              "minimum_commitment", "effective_at", "interval", "allowances", "base_fee_timing"});
 }
 
 json::array MetricsJson(const catalog::Catalog& catalog, const catalog::Plan& plan) {
@@ -43,7 +44,7 @@ json::array MetricsJson(const catalog::Catalog& catalog, const catalog::Plan& pl
          {"name", metric.name},
          {"unit", metric.unit},
          {"aggregation", catalog::AggregationName(metric.aggregation)},
-         {"limit", plan.limits.count(metric.id) ? plan.limits.at(metric.id) : 0},
+         {"limit", plan.LimitOf(metric.id)},
          {"charge", pricing::ChargeJson(charge)},
          {"pricing", pricing::DescribeModel(charge, plan.currency, pricing::WordsFor(metric.name, metric.unit))}});
   }
@@ -78,7 +79,9 @@ json::object PlanJson(const catalog::Catalog& catalog, const plans::PlanRecord& 
           {"name", plan.name},
           {"currency", plan.currency.code},
           {"currencies", json::value_from(plan.Currencies())},
-          {"interval", "month"},
+          {"interval", catalog::IntervalName(plan.interval_months)},
+          {"allowances", plan.allowances_per_interval ? "per_interval" : "per_month"},
+          {"base_fee_timing", plan.base_fee_in_advance ? "in_advance" : "in_arrears"},
           {"version", plan.version},
           {"archived", record.archived_at.has_value()},
           {"archived_at", record.archived_at ? json::value(FormatIso8601(*record.archived_at)) : nullptr},

@@ -121,6 +121,7 @@ http::Handler CurrentUsage(ApiContext& context) {
                            {"status", subscriptions::StatusName(usage->subscription.status)}};
     out["plan"] = {{"id", usage->plan->id},
                    {"name", usage->plan->name},
+                   {"interval", catalog::IntervalName(usage->plan->interval_months)},
                    {"base_fee", AmountJson(usage->plan->base_fee_minor, currency.code)}};
     out["period"] = {{"start", FormatIso8601(usage->period.start)}, {"end", FormatIso8601(usage->period.end)}};
     out["currency"] = currency.code;

@@ -77,6 +77,39 @@ Result<int64_t> MinorAmount(const json::object& obj, const char* key, const std:
   return minor;
 }
 
+constexpr std::pair<int, std::string_view> kIntervals[] = {{1, "month"}, {3, "quarter"}, {12, "year"}};
+
+// A plan's optional "interval", "allowances" and "base_fee_timing".
+Status ParseInterval(const json::object& obj, const std::string& path, Plan& plan) {
+  if (auto it = obj.find("interval"); it != obj.end()) {
+    const auto* found = std::find_if(std::begin(kIntervals), std::end(kIntervals), [&](const auto& entry) {
+      return it->value().is_string() && it->value().as_string() == entry.second;
+    });
+    if (found == std::end(kIntervals)) return Bad(Field(path, "interval"), "must be month, quarter or year");
+    plan.interval_months = found->first;
+  }
+  if (auto it = obj.find("allowances"); it != obj.end()) {
+    bool per_month = it->value().is_string() && it->value().as_string() == "per_month";
+    bool per_interval = it->value().is_string() && it->value().as_string() == "per_interval";
+    if (!per_month && !per_interval) return Bad(Field(path, "allowances"), "must be per_month or per_interval");
+    plan.allowances_per_interval = per_interval;
+  }
+  if (auto it = obj.find("base_fee_timing"); it != obj.end()) {
+    bool in_arrears = it->value().is_string() && it->value().as_string() == "in_arrears";
+    bool in_advance = it->value().is_string() && it->value().as_string() == "in_advance";
+    if (!in_arrears && !in_advance) return Bad(Field(path, "base_fee_timing"), "must be in_arrears or in_advance");
+    plan.base_fee_in_advance = in_advance;
+  }
+  return OkStatus();
+}
+
+// `units` times `scale`, or INT64_MAX when that does not fit (an allowance
+// that large is unlimited anyway).
+int64_t Scaled(int64_t units, int scale) {
+  int64_t out = 0;
+  return __builtin_mul_overflow(units, static_cast<int64_t>(scale), &out) ? INT64_MAX : out;
+}
+
 constexpr std::pair<Aggregation, std::string_view> kAggregations[] = {{Aggregation::kSum, "sum"},
                                                                       {Aggregation::kCount, "count"},
                                                                       {Aggregation::kMax, "max"},
@@ -150,6 +183,9 @@ Result<Plan> ParsePriceSet(const Plan& primary, const std::string& code, const j
   plan.name = primary.name;
   plan.version = primary.version;
   plan.currency = *currency;
+  plan.interval_months = primary.interval_months;
+  plan.allowances_per_interval = primary.allowances_per_interval;
+  plan.base_fee_in_advance = primary.base_fee_in_advance;
   plan.limits = primary.limits;
   MTL_ASSIGN_OR_RETURN(plan.base_fee_minor, MinorAmount(obj, "base_fee", path, *currency));
   if (obj.contains("minimum_commitment") && !obj.at("minimum_commitment").is_null()) {
@@ -206,6 +242,7 @@ Result<Plan> ParsePlan(const boost::json::value& value, const std::vector<Metric
   auto currency = money::FindCurrency(currency_code);
   if (!currency) return Bad(Field(path, "currency"), "'" + currency_code + "' is not a supported ISO 4217 code");
   plan.currency = *currency;
+  MTL_RETURN_IF_ERROR(ParseInterval(obj, path, plan));
   MTL_ASSIGN_OR_RETURN(plan.base_fee_minor, MinorAmount(obj, "base_fee", path, *currency));
   if (obj.contains("minimum_commitment") && !obj.at("minimum_commitment").is_null()) {
     MTL_ASSIGN_OR_RETURN(plan.minimum_minor, MinorAmount(obj, "minimum_commitment", path, *currency));
@@ -308,6 +345,10 @@ boost::json::object PlanDefinition(const Plan& plan) {
                    {"base_fee", money::FormatMajor(plan.base_fee_minor, plan.currency)},
                    {"limits", std::move(limits)},
                    {"overage_prices", std::move(overage)}};
+  // Written only when not the default, so monthly plans read as before.
+  if (plan.interval_months != 1) out["interval"] = IntervalName(plan.interval_months);
+  if (plan.allowances_per_interval) out["allowances"] = "per_interval";
+  if (plan.base_fee_in_advance) out["base_fee_timing"] = "in_advance";
   if (!charges.empty()) out["charges"] = std::move(charges);
   if (plan.minimum_minor > 0) out["minimum_commitment"] = money::FormatMajor(plan.minimum_minor, plan.currency);
   if (!prices.empty()) out["prices"] = std::move(prices);
@@ -381,11 +422,30 @@ const Catalog& Catalog::Default() {
 }
 
 pricing::MetricCharge ChargeFor(const Plan& plan, const Metric& metric) {
-  if (auto charge = plan.charges.find(metric.id); charge != plan.charges.end()) return charge->second;
-  auto limit = plan.limits.find(metric.id);
+  int scale = plan.AllowanceScale();
+  if (auto found = plan.charges.find(metric.id); found != plan.charges.end()) {
+    pricing::MetricCharge charge = found->second;
+    charge.free_units = Scaled(charge.free_units, scale);
+    if (auto* included = std::get_if<pricing::IncludedThenOverage>(&charge.model)) {
+      included->included = Scaled(included->included, scale);
+    }
+    return charge;
+  }
   auto price = plan.overage.find(metric.id);
-  return {pricing::IncludedThenOverage{limit == plan.limits.end() ? 0 : limit->second,
+  return {pricing::IncludedThenOverage{plan.LimitOf(metric.id),
                                        price == plan.overage.end() ? metric.overage_price : price->second}};
+}
+
+int64_t Plan::LimitOf(const std::string& metric) const {
+  auto limit = limits.find(metric);
+  return limit == limits.end() ? 0 : Scaled(limit->second, AllowanceScale());
+}
+
+std::string_view IntervalName(int months) {
+  for (const auto& [value, name] : kIntervals) {
+    if (value == months) return name;
+  }
+  return "month";
 }
 
 const Plan* Catalog::FindPlan(std::string_view id) const {

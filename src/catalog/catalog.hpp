@@ -53,8 +53,20 @@ struct Plan {
   int64_t version = 1;  // plans/plan_book.hpp: a price change is a new version
   std::string name;     // "Starter"
   money::Currency currency;
-  int64_t base_fee_minor = 0;                       // monthly
-  std::map<std::string, int64_t> limits;            // metric id -> included units per period
+  // The billing interval in months ("interval": month 1, quarter 3, year 12;
+  // the same in every version). The base fee, the minimum commitment and tier
+  // boundaries are per interval, as written.
+  int interval_months = 1;
+  // Limits, included units and free units are monthly and scale with the
+  // interval (false, "allowances": "per_month", the default), or per interval
+  // as written (true, "per_interval").
+  bool allowances_per_interval = false;
+  // The base fee is invoiced at the start of its period, with the usage of the
+  // period before ("base_fee_timing": "in_advance"), rather than at its end
+  // with its own usage ("in_arrears", the default). The same in every version.
+  bool base_fee_in_advance = false;
+  int64_t base_fee_minor = 0;                       // per interval
+  std::map<std::string, int64_t> limits;            // metric id -> included units (see LimitOf)
   std::map<std::string, money::UnitPrice> overage;  // metric id -> price (plan override or metric default)
   // metric id -> its charge model when the plan sets one ("charges" in the
   // catalog, pricing/charge_json.hpp); `limits` then only drive meters and alerts.
@@ -74,11 +86,20 @@ struct Plan {
   std::string CurrencyList() const;
   // Sets the version number here and in every other currency's prices.
   void SetVersion(int64_t number);
+  // How many times the written allowances one period includes: the interval's
+  // months, or 1 when they are per interval.
+  int AllowanceScale() const { return allowances_per_interval ? 1 : interval_months; }
+  // A metric's meter limit for one period (its written limit, scaled; saturates).
+  int64_t LimitOf(const std::string& metric) const;
 };
+
+// "month" | "quarter" | "year" for 1, 3, 12 months.
+std::string_view IntervalName(int months);
 
 // How `plan` prices a metric's usage in a period: its charge when the plan
 // sets one, else the plan's included allowance, then its overage price per
-// block (pricing::IncludedThenOverage, the spec's plans).
+// block (pricing::IncludedThenOverage, the spec's plans). Included and free
+// units are scaled to the period (Plan::AllowanceScale).
 pricing::MetricCharge ChargeFor(const Plan& plan, const Metric& metric);
 
 // One plan from its JSON object (the catalog file's "plans" entries, and the

@@ -27,7 +27,9 @@ TimePoint AnchorInMonth(TimePoint anchor, int months) {
 
 }  // namespace
 
-Period MonthlyPeriodContaining(TimePoint anchor, TimePoint t) {
+Period MonthlyPeriodContaining(TimePoint anchor, TimePoint t) { return PeriodContaining(anchor, 1, t); }
+
+Period PeriodContaining(TimePoint anchor, int length, TimePoint t) {
   year_month_day a{floor<days>(anchor)}, b{floor<days>(t)};
   int months =
       (static_cast<int>(b.year()) - static_cast<int>(a.year())) * 12 +
@@ -35,7 +37,10 @@ Period MonthlyPeriodContaining(TimePoint anchor, TimePoint t) {
   // The guess is off by at most one in either direction.
   while (AnchorInMonth(anchor, months) > t) --months;
   while (AnchorInMonth(anchor, months + 1) <= t) ++months;
-  return Period{AnchorInMonth(anchor, months), AnchorInMonth(anchor, months + 1)};
+  // The period starts at the last multiple of `length` months at or before
+  // that month (floor division: periods before the anchor too).
+  int first = months >= 0 ? months / length * length : -((-months + length - 1) / length) * length;
+  return Period{AnchorInMonth(anchor, first), AnchorInMonth(anchor, first + length)};
 }
 
 TimePoint HourStart(TimePoint t) { return floor<hours>(t); }

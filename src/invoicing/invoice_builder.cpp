@@ -5,6 +5,15 @@
 
 namespace meterline::invoicing {
 
+namespace {
+
+// "monthly" | "quarterly" | "yearly": the base fee line's word for its period.
+std::string FeeWord(int interval_months) {
+  return interval_months == 12 ? "yearly" : interval_months == 3 ? "quarterly" : "monthly";
+}
+
+}  // namespace
+
 std::string GroupThousands(int64_t value) {
   std::string digits = std::to_string(value);
   bool negative = !digits.empty() && digits[0] == '-';
@@ -32,11 +41,19 @@ Result<int64_t> TaxMinor(int64_t subtotal_minor, const money::Decimal& rate, int
 
 Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catalog::Plan& plan,
                                     const std::map<std::string, int64_t>& usage,
-                                    const std::optional<money::Decimal>& tax_rate) {
+                                    const std::optional<money::Decimal>& tax_rate, const InvoiceTerms& terms) {
   InvoiceAmounts out;
-  out.lines.push_back({"base_fee", "", plan.name + " plan, monthly fee", 1,
-                       money::FormatMajor(plan.base_fee_minor, plan.currency), plan.base_fee_minor});
+  const catalog::Plan& fee_plan = terms.base_fee_plan != nullptr ? *terms.base_fee_plan : plan;
+  std::string fee = fee_plan.name + " plan, " + FeeWord(fee_plan.interval_months) + " fee";
+  if (terms.base_fee_period) {
+    // In advance: say which period it pays for ("2026-12-01 to 2027-01-01").
+    fee += ", " + FormatIso8601(terms.base_fee_period->start).substr(0, 10) + " to " +
+           FormatIso8601(terms.base_fee_period->end).substr(0, 10);
+  }
+  out.lines.push_back(
+      {"base_fee", "", fee, 1, money::FormatMajor(fee_plan.base_fee_minor, plan.currency), fee_plan.base_fee_minor});
   for (const catalog::Metric& metric : catalog.metrics()) {
+    if (!terms.with_usage) break;
     auto used_it = usage.find(metric.id);
     int64_t used = used_it == usage.end() ? 0 : used_it->second;
     if (used < 0) return InvalidArgument("usage of " + metric.id + " is negative");
@@ -61,14 +78,20 @@ Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catal
   for (const LineItem& line : out.lines) {
     MTL_RETURN_IF_ERROR(AddChecked(out.subtotal_minor, line.amount_minor, "the invoice subtotal"));
   }
-  // A minimum commitment: what the period's charges fall short of it by.
-  if (int64_t true_up = pricing::TrueUpMinor(out.subtotal_minor, plan.minimum_minor); true_up > 0) {
+  // A minimum commitment: what the period's charges (its usage and its own
+  // base fee, wherever that was invoiced) fall short of it by.
+  int64_t charges = out.subtotal_minor;
+  if (terms.base_fee_plan != nullptr) {
+    charges -= fee_plan.base_fee_minor;
+    MTL_RETURN_IF_ERROR(AddChecked(charges, plan.base_fee_minor, "the period's charges"));
+  }
+  int64_t true_up = terms.with_usage ? pricing::TrueUpMinor(charges, plan.minimum_minor) : 0;
+  if (true_up > 0) {
     out.lines.push_back({"minimum", "",
                          "Minimum commitment of " + money::FormatMajor(plan.minimum_minor, plan.currency) + " " +
-                             plan.currency.code + " (charges " + money::FormatMajor(out.subtotal_minor, plan.currency) +
-                             ")",
+                             plan.currency.code + " (charges " + money::FormatMajor(charges, plan.currency) + ")",
                          1, money::FormatMajor(true_up, plan.currency), true_up});
-    out.subtotal_minor = plan.minimum_minor;
+    MTL_RETURN_IF_ERROR(AddChecked(out.subtotal_minor, true_up, "the invoice subtotal"));
   }
   if (tax_rate) {
     if (money::Decimal(1, 0) < *tax_rate || *tax_rate == money::Decimal(1, 0) || tax_rate->units() < 0) {

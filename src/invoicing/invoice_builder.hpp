@@ -1,7 +1,8 @@
 // Invoice builder: the lines and totals of one period's invoice, from the
 // plan and the period's usage. Pure: no storage, no clock.
 //
-// Lines: the plan's monthly base fee, then each metric's lines as its charge
+// Lines: the plan's base fee (for this period, or the next one when billed in
+// advance: InvoiceTerms), then each metric's lines as its charge
 // model prices them (src/pricing/): today one overage line per metric used
 // beyond its limit (quantity = units over, exact unit price, amount rounded
 // half to even once per line, as money::ChargeMinor does); included slices of
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "catalog/catalog.hpp"
+#include "core/period.hpp"
 #include "core/result.hpp"
 #include "invoicing/invoice.hpp"
 #include "money/decimal.hpp"
@@ -30,12 +32,25 @@ struct InvoiceAmounts {
   int64_t total_minor = 0;
 };
 
+// What an invoice holds besides its period's usage. The default: the plan's
+// own base fee, in arrears.
+struct InvoiceTerms {
+  // A base fee in advance: the plan (version) and period it is for, the next
+  // one. The minimum commitment still compares the period's usage plus its
+  // own base fee (charged on the invoice before) with the minimum.
+  const catalog::Plan* base_fee_plan = nullptr;
+  std::optional<Period> base_fee_period;
+  // False for the opening invoice of a base fee in advance: the first
+  // period's base fee alone, no usage and no minimum.
+  bool with_usage = true;
+};
+
 // `usage`: metric id -> units used in the period (missing = 0).
 // `tax_rate`: nullopt for no tax; else 0 <= rate < 1.
 // kInvalidArgument for a negative usage or a bad rate; OverflowError (422) when an amount does not fit.
 Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catalog::Plan& plan,
                                     const std::map<std::string, int64_t>& usage,
-                                    const std::optional<money::Decimal>& tax_rate);
+                                    const std::optional<money::Decimal>& tax_rate, const InvoiceTerms& terms = {});
 
 // round_half_even(subtotal_minor x rate) to a multiple of `step` (the
 // currency's, money::Currency::step): the tax in minor units.

@@ -69,7 +69,7 @@ Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::
   std::string country = customer->rows[0].OptText(0).value_or("");
   std::optional<money::Decimal> tax_rate = TaxRateFor(subscription.customer_id, country);
   MTL_ASSIGN_OR_RETURN(auto usage, usage_.Totals(subscription.customer_id, period.start, period.end));
-  MTL_ASSIGN_OR_RETURN(auto amounts, BuildInvoice(plans_.catalog(), *plan, usage, tax_rate));
+  MTL_ASSIGN_OR_RETURN(auto amounts, Amounts(subscription, period, *plan, usage, tax_rate));
 
   Made made;
   TimePoint now = clock_.Now();
@@ -90,6 +90,19 @@ Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::
     return OkStatus();
   }));
   return made;
+}
+
+Result<InvoiceAmounts> InvoiceService::Amounts(const subscriptions::Subscription& sub, const Period& period,
+                                               const catalog::Plan& plan, const std::map<std::string, int64_t>& usage,
+                                               const std::optional<money::Decimal>& tax_rate) {
+  InvoiceTerms terms;
+  if (sub.base_fee_in_advance) {
+    Period next = subscriptions::SubscriptionService::PeriodAt(sub, period.end);
+    MTL_ASSIGN_OR_RETURN(terms.base_fee_plan, sub.PlanAt(plans_, next.start));
+    terms.base_fee_period = next;
+    terms.with_usage = period.end > sub.billing_anchor;  // the opening invoice has no usage
+  }
+  return BuildInvoice(plans_.catalog(), plan, usage, tax_rate, terms);
 }
 
 Status InvoiceService::FinalizeIn(storage::Transaction& tx, const std::string& id, const std::string& customer_id,
@@ -255,8 +268,8 @@ Result<InvoiceService::PreparedChunk> InvoiceService::PrepareChunk(std::vector<W
     out.plans.push_back(plan);
     rates.push_back(TaxRateFor(item.subscription.customer_id, countries[item.subscription.customer_id]));
     auto& period_usage = usage[{ToUnixMillis(item.period.start), ToUnixMillis(item.period.end)}];
-    MTL_ASSIGN_OR_RETURN(
-        auto built, BuildInvoice(plans_.catalog(), *plan, period_usage[item.subscription.customer_id], rates.back()));
+    MTL_ASSIGN_OR_RETURN(auto built, Amounts(item.subscription, item.period, *plan,
+                                             period_usage[item.subscription.customer_id], rates.back()));
     amounts.push_back(std::move(built));
   }
 
@@ -360,9 +373,11 @@ Result<std::vector<InvoiceService::WorkItem>> InvoiceService::CollectWork(
 std::vector<Period> InvoiceService::PeriodsStartingIn(const subscriptions::Subscription& sub, TimePoint from,
                                                       TimePoint to) {
   std::vector<Period> out;
-  Period p = MonthlyPeriodContaining(sub.billing_anchor, std::max(from, sub.billing_anchor));
-  if (p.start < from) p = MonthlyPeriodContaining(sub.billing_anchor, p.end);
-  for (; p.start < to; p = MonthlyPeriodContaining(sub.billing_anchor, p.end)) out.push_back(p);
+  using subscriptions::SubscriptionService;
+  Period first = SubscriptionService::FirstInvoicedPeriod(sub);
+  Period p = SubscriptionService::PeriodAt(sub, std::max(from, first.start));
+  if (p.start < from) p = SubscriptionService::PeriodAt(sub, p.end);
+  for (; p.start < to; p = SubscriptionService::PeriodAt(sub, p.end)) out.push_back(p);
   return out;
 }
 
@@ -416,8 +431,9 @@ Result<RunSummary> InvoiceService::RunDue(const std::function<void(const RunProg
   return Run(
       [&](const subscriptions::Subscription& sub) {
         std::vector<Period> out;
-        for (Period p = MonthlyPeriodContaining(sub.billing_anchor, sub.billing_anchor); p.end <= closed_before;
-             p = MonthlyPeriodContaining(sub.billing_anchor, p.end)) {
+        using subscriptions::SubscriptionService;
+        for (Period p = SubscriptionService::FirstInvoicedPeriod(sub); p.end <= closed_before;
+             p = SubscriptionService::PeriodAt(sub, p.end)) {
           out.push_back(p);
         }
         // Only the most recent periods matter to a running scheduler; older

@@ -144,6 +144,12 @@ class InvoiceService {
   static std::vector<Period> PeriodsStartingIn(const subscriptions::Subscription& sub, TimePoint from, TimePoint to);
   // Reads a chunk's usage and tax rates and builds its invoices (no writes).
   Result<PreparedChunk> PrepareChunk(std::vector<WorkItem> chunk);
+  // The invoice of `sub` for `period`, priced with `plan` (its version then):
+  // the period's usage, and its base fee or, when the plan bills it in
+  // advance, the next period's (none but that on the opening invoice).
+  Result<InvoiceAmounts> Amounts(const subscriptions::Subscription& sub, const Period& period,
+                                 const catalog::Plan& plan, const std::map<std::string, int64_t>& usage,
+                                 const std::optional<money::Decimal>& tax_rate);
   // Writes a prepared chunk in one transaction (multi-row inserts). kConflict
   // "chunk_conflict" when one of its invoices was made meanwhile elsewhere.
   meterline::Status WriteChunk(const PreparedChunk& prepared, RunSummary& summary);

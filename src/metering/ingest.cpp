@@ -89,7 +89,9 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
                            [&](const Period& p) { return p.Contains(event.timestamp); })) {
       reject("the billing period of this timestamp is already invoiced");
     } else if (options_.closed_after && facts.anchor &&
-               MonthlyPeriodContaining(*facts.anchor, event.timestamp).end + *options_.closed_after <= now) {
+               subscriptions::SubscriptionService::PeriodAt(*facts.subscription, event.timestamp).end +
+                       *options_.closed_after <=
+                   now) {
       reject("the billing period of this timestamp is closed");
     } else {
       valid.emplace_back(index, &event);
@@ -109,16 +111,17 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     for (const auto& [customer_id, metric, hour] : touched) {
       const CustomerFacts& facts = facts_of[customer_id];
       if (facts.anchor) {
-        periods.insert({customer_id, metric, MonthlyPeriodContaining(*facts.anchor, hour).start});
+        periods.insert(
+            {customer_id, metric, subscriptions::SubscriptionService::PeriodAt(*facts.subscription, hour).start});
       }
     }
     for (const auto& [customer_id, metric, period_start] : periods) {
       const CustomerFacts& facts = facts_of[customer_id];
       auto version = facts.plans.find(facts.subscription->VersionAt(period_start));
       const catalog::Plan* plan = version == facts.plans.end() ? nullptr : version->second;
-      if (plan == nullptr || !plan->limits.count(metric) || plan->limits.at(metric) == 0) continue;
-      int64_t limit = plan->limits.at(metric);
-      Period period = MonthlyPeriodContaining(*facts.anchor, period_start);
+      int64_t limit = plan == nullptr ? 0 : plan->LimitOf(metric);
+      if (limit == 0) continue;
+      Period period = subscriptions::SubscriptionService::PeriodAt(*facts.subscription, period_start);
       auto used = total(customer_id, metric, period_start, period.end);
       // A period total past int64 can only come from rows written before the
       // hourly limit existed; it is past every threshold, and must not make

@@ -146,9 +146,11 @@ Status PlanBook::InsertVersion(storage::Transaction& tx, const catalog::Plan& pl
                  "VALUES ($1, $2, $3, $4, $5, $6)",
                  {plan.id, plan.version, ToUnixMillis(effective_at), definition, actor, ToUnixMillis(now)}));
   // The plans row shows the newest version (what the pre-versions columns meant).
-  MTL_RETURN_IF_ERROR(tx.Execute(
-      "UPDATE plans SET name = $2, currency = $3, base_fee_minor = $4, definition = $5, updated_at = $6 WHERE id = $1",
-      {plan.id, plan.name, plan.currency.code, plan.base_fee_minor, definition, ToUnixMillis(now)}));
+  MTL_RETURN_IF_ERROR(
+      tx.Execute("UPDATE plans SET name = $2, currency = $3, base_fee_minor = $4, definition = $5, updated_at = $6, "
+                 "interval_months = $7, base_fee_in_advance = $8 WHERE id = $1",
+                 {plan.id, plan.name, plan.currency.code, plan.base_fee_minor, definition, ToUnixMillis(now),
+                  int64_t{plan.interval_months}, int64_t{plan.base_fee_in_advance ? 1 : 0}}));
   return OkStatus();
 }
 
@@ -186,6 +188,16 @@ Result<PlanRecord> PlanBook::AddVersion(const std::string& plan_id, const catalo
     if (plan.currency.code != latest.currency.code) {
       return InvalidParam("currency", "plan " + plan_id + " is priced in " + latest.currency.code +
                                           "; a version cannot change its currency (create another plan)");
+    }
+    if (plan.interval_months != latest.interval_months) {
+      return InvalidParam("interval", "plan " + plan_id + " bills every " +
+                                          std::string(catalog::IntervalName(latest.interval_months)) +
+                                          "; a version cannot change its interval (create another plan)");
+    }
+    if (plan.base_fee_in_advance != latest.base_fee_in_advance) {
+      return InvalidParam("base_fee_timing", "plan " + plan_id + " bills its base fee " +
+                                                 (latest.base_fee_in_advance ? "in advance" : "in arrears") +
+                                                 "; a version cannot change that (create another plan)");
     }
     catalog::Plan next = plan;
     next.id = plan_id;

@@ -42,6 +42,8 @@ Subscription SubscriptionService::FromRow(const storage::Row& row) {
           FromUnixMillis(row.Int(4)),
           FromUnixMillis(row.Int(5)),
           row.Text(6),
+          static_cast<int>(row.Int(7)),
+          row.Int(8) != 0,
           {}};
 }
 
@@ -71,8 +73,8 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
                                                  TimePoint anchor, Status status, const std::string& actor) {
   anchor = HourStart(anchor);
   TimePoint now = clock_.Now();
-  Subscription sub{NewId("sub"), customer_id, plan_id, status, anchor, now, "", {}};
-  Period period = PeriodAt(sub, now);
+  Subscription sub{NewId("sub"), customer_id, plan_id, status, anchor, now, "", 1, false, {}};
+  Period period;
   meterline::Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {
     MTL_ASSIGN_OR_RETURN(auto plan, plans::PlanBook::Load(tx, plan_id, plans_.catalog().metrics()));
     if (!plan) return InvalidParam("plan_id", "no plan '" + plan_id.substr(0, 64) + "'");
@@ -81,6 +83,9 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
     if (plan->archived_at) return InvalidParam("plan_id", "plan " + plan_id + " is archived");
     const catalog::Plan& current = plan->CurrentAt(now).plan;
     sub.currency = customer.rows[0].Text(0);
+    sub.interval_months = current.interval_months;
+    sub.base_fee_in_advance = current.base_fee_in_advance;
+    period = PeriodAt(sub, now);
     if (current.InCurrency(sub.currency) == nullptr) {
       return InvalidParam("plan_id", "plan " + plan_id + " is priced in " + current.CurrencyList() + ", and customer " +
                                          customer_id + " pays in " + sub.currency);

@@ -1,5 +1,5 @@
 // SubscriptionService: which plan each customer is on, which version of it
-// prices each period, and its monthly periods. A customer has at most one
+// prices each period, and its periods (its plan's interval from its anchor). A customer has at most one
 // subscription (unique in storage). Thread-safe.
 #pragma once
 
@@ -30,6 +30,12 @@ struct Subscription {
   TimePoint created_at;
   // The customer's currency: it picks the plan's prices (catalog::Plan::InCurrency).
   std::string currency;
+  // Its plan's billing interval in months (1, 3 or 12): its periods' length.
+  int interval_months = 1;
+  // Its plan invoices the base fee at the start of each period (with the
+  // usage of the period before), and so has an opening invoice (see
+  // FirstInvoicedPeriod).
+  bool base_fee_in_advance = false;
   // (effective_from, version), ascending: periods starting at or after
   // effective_from are priced with that version of the plan.
   std::vector<std::pair<TimePoint, int64_t>> plan_versions;
@@ -81,8 +87,9 @@ class SubscriptionService {
   // "SELECT <a subscription's columns> FROM subscriptions s JOIN customers c",
   // for FromRow; the caller adds WHERE and ORDER BY on s.
   static constexpr const char* kSelectSubscriptions =
-      "SELECT s.id, s.customer_id, s.plan_id, s.status, s.billing_anchor, s.created_at, c.currency "
-      "FROM subscriptions s JOIN customers c ON c.id = s.customer_id";
+      "SELECT s.id, s.customer_id, s.plan_id, s.status, s.billing_anchor, s.created_at, c.currency, "
+      "p.interval_months, p.base_fee_in_advance FROM subscriptions s JOIN customers c ON c.id = s.customer_id "
+      "JOIN plans p ON p.id = s.plan_id";
   // A row of kSelectSubscriptions, without its plan_versions (LoadVersions).
   static Subscription FromRow(const storage::Row& row);
   // Fills each subscription's plan_versions, in a few statements.
@@ -90,7 +97,15 @@ class SubscriptionService {
 
   // The billing period containing `t`.
   static Period PeriodAt(const Subscription& subscription, TimePoint t) {
-    return MonthlyPeriodContaining(subscription.billing_anchor, t);
+    return PeriodContaining(subscription.billing_anchor, subscription.interval_months, t);
+  }
+  // The first period with an invoice: the one starting at the anchor, or for
+  // a base fee in advance the one ending there, whose invoice (the opening
+  // invoice) holds only the first period's base fee.
+  static Period FirstInvoicedPeriod(const Subscription& subscription) {
+    return PeriodAt(subscription, subscription.base_fee_in_advance
+                                      ? subscription.billing_anchor - std::chrono::milliseconds(1)
+                                      : subscription.billing_anchor);
   }
 
  private:

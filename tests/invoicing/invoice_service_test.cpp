@@ -11,6 +11,7 @@
 
 #include "core/ids.hpp"
 #include "core/period.hpp"
+#include "metering/usage.hpp"
 #include "support/billing_services.hpp"
 
 namespace meterline::testing {
@@ -281,6 +282,162 @@ TEST_P(ChargeModelInvoiceTest, TieredLinesAndAMinimumAreStoredAndReadBack) {
   EXPECT_EQ(quiet_stored->lines[1].kind, "minimum");
   EXPECT_EQ(quiet_stored->lines[1].amount_minor, 8000);
   EXPECT_EQ(quiet_stored->total_minor, 10000);
+}
+
+// Quarterly and yearly plans: a period is three or twelve anchored months,
+// the base fee is per period, and monthly allowances scale with it unless the
+// plan says they are per interval.
+TEST_P(ChargeModelInvoiceTest, QuarterlyAndYearlyPlansInvoiceTheirWholeIntervalOnce) {
+  auto catalog = catalog::Catalog::Parse(R"({
+    "metrics": [{"id": "impressions", "name": "Ad impressions", "unit": "impression",
+                 "overage_price": {"amount": "0.50", "per": 1000}}],
+    "plans": [{"id": "quarterly", "name": "Quarterly", "currency": "USD", "base_fee": "600.00",
+               "interval": "quarter", "limits": {"impressions": 1000}},
+              {"id": "yearly", "name": "Yearly", "currency": "USD", "base_fee": "2400.00",
+               "interval": "year", "allowances": "per_interval", "limits": {"impressions": 5000}}]})");
+  ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+  EXPECT_EQ(catalog->FindPlan("quarterly")->LimitOf("impressions"), 3000);  // 1,000 a month
+  EXPECT_EQ(catalog->FindPlan("yearly")->LimitOf("impressions"), 5000);     // as written
+  BillingServices services(BillingServices::Options{.backend = GetParam(), .catalog = *catalog});
+  TimePoint now = services.clock().Now();
+  std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(now)};
+  auto months_ago = [&](int months) -> TimePoint {
+    return std::chrono::sys_days((std::chrono::year_month(today.year(), today.month()) - std::chrono::months(months)) /
+                                 std::chrono::day(1));
+  };
+  std::string quarterly = services.AddCustomer("Quarterly Apps"), yearly = services.AddCustomer("Yearly Apps");
+  TimePoint quarter_anchor = months_ago(7), year_anchor = months_ago(26);
+  auto& subs = services.subscriptions();
+  ASSERT_TRUE(subs.Create(quarterly, "quarterly", quarter_anchor, subscriptions::Status::kActive, "test").ok());
+  ASSERT_TRUE(subs.Create(yearly, "yearly", year_anchor, subscriptions::Status::kActive, "test").ok());
+  // 1,500 impressions in the quarter's first month and 2,000 in its third:
+  // 500 over its 3,000. 7,000 in the first year, spread over it: 2,000 over 5,000.
+  std::vector<metering::UsageEvent> events = {
+      {"q1", quarterly, "impressions", 1500, quarter_anchor + std::chrono::hours(5), ""},
+      {"q2", quarterly, "impressions", 2000, quarter_anchor + std::chrono::hours(24 * 70), ""},
+      {"y1", yearly, "impressions", 3000, year_anchor + std::chrono::hours(5), ""},
+      {"y2", yearly, "impressions", 4000, year_anchor + std::chrono::hours(24 * 300), ""}};
+  for (const auto& e : events) ASSERT_TRUE(services.usage_store().Write({&e}, now, nullptr).ok());
+
+  auto run = services.invoices().RunDue();
+  ASSERT_TRUE(run.ok()) << run.error().message;
+  // Two closed quarters and two closed years, each invoiced once.
+  EXPECT_EQ(run->created, 4);
+  EXPECT_EQ(services.invoices().RunDue()->created, 0);
+  auto oldest = [&](const std::string& customer) -> invoicing::Invoice {
+    auto page = services.invoices().List({.customer_id = customer}, {.limit = 10});
+    EXPECT_TRUE(page.ok());
+    EXPECT_EQ(page->total, 2);
+    auto full = services.invoices().Get(page->items.back().id, customer);
+    EXPECT_TRUE(full.ok());
+    return *full;
+  };
+  invoicing::Invoice quarter = oldest(quarterly);
+  EXPECT_EQ(quarter.period.start, quarter_anchor);
+  EXPECT_EQ(quarter.period.end, months_ago(4));
+  ASSERT_EQ(quarter.lines.size(), 2u);
+  EXPECT_EQ(quarter.lines[0].amount_minor, 60000);
+  EXPECT_EQ(quarter.lines[1].quantity, 500);
+  EXPECT_EQ(quarter.lines[1].amount_minor, 25);  // 500 x 0.50 / 1,000
+  EXPECT_EQ(quarter.total_minor, 60025);
+  invoicing::Invoice year = oldest(yearly);
+  EXPECT_EQ(year.period.start, year_anchor);
+  EXPECT_EQ(year.period.end, months_ago(14));
+  ASSERT_EQ(year.lines.size(), 2u);
+  EXPECT_EQ(year.lines[1].quantity, 2000);
+  EXPECT_EQ(year.total_minor, 240000 + 100);
+
+  // The current quarter's usage is measured against three months' allowance.
+  metering::UsageService usage(services.usage_store(), services.plans(), services.subscriptions(), services.clock());
+  auto current = usage.Current(quarterly);
+  ASSERT_TRUE(current.ok()) << current.error().message;
+  EXPECT_EQ(current->period, PeriodContaining(quarter_anchor, 3, now));
+  EXPECT_EQ(current->metrics[0].limit, 3000);
+
+  // A version cannot change the interval.
+  catalog::Plan monthly = *catalog->FindPlan("quarterly");
+  monthly.interval_months = 1;
+  auto refused = services.plans().AddVersion("quarterly", monthly, now, "test");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().param, "interval");
+}
+
+// A base fee in advance: an opening invoice holds the first period's fee;
+// each period's invoice then holds its usage and the next period's fee, and
+// the minimum commitment still weighs a period's usage with its own fee.
+TEST_P(ChargeModelInvoiceTest, ABaseFeeInAdvanceIsInvoicedAtTheStartOfItsPeriod) {
+  auto catalog = catalog::Catalog::Parse(R"({
+    "metrics": [{"id": "impressions", "name": "Ad impressions", "unit": "impression",
+                 "overage_price": {"amount": "0.50", "per": 1000}}],
+    "plans": [{"id": "ahead", "name": "Ahead", "currency": "USD", "base_fee": "20.00", "base_fee_timing": "in_advance",
+               "minimum_commitment": "100.00", "limits": {"impressions": 1000}}]})");
+  ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+  EXPECT_TRUE(catalog->FindPlan("ahead")->base_fee_in_advance);
+  BillingServices services(BillingServices::Options{.backend = GetParam(), .catalog = *catalog});
+  TimePoint now = services.clock().Now();
+  std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(now)};
+  auto months_ago = [&](int months) -> TimePoint {
+    return std::chrono::sys_days((std::chrono::year_month(today.year(), today.month()) - std::chrono::months(months)) /
+                                 std::chrono::day(1));
+  };
+  std::string customer = services.AddCustomer("Early Payers");
+  TimePoint anchor = months_ago(3);
+  ASSERT_TRUE(services.subscriptions().Create(customer, "ahead", anchor, subscriptions::Status::kActive, "test").ok());
+  // 11,000 impressions in the first period: 10,000 over, 5.00.
+  metering::UsageEvent used{"ev-1", customer, "impressions", 11000, anchor + std::chrono::hours(3), ""};
+  ASSERT_TRUE(services.usage_store().Write({&used}, now, nullptr).ok());
+  auto sub = services.subscriptions().ForCustomer(customer);
+  ASSERT_TRUE(sub.ok());
+  EXPECT_TRUE(sub->base_fee_in_advance);
+  auto invoice = [&](const Period& period) -> invoicing::Invoice {
+    auto made = services.invoices().InvoicePeriod(*sub, period);
+    EXPECT_TRUE(made.ok()) << made.error().message;
+    return *services.invoices().Get(made->invoice.id, customer);
+  };
+
+  Period opening_period = subscriptions::SubscriptionService::FirstInvoicedPeriod(*sub);
+  EXPECT_EQ(opening_period.end, anchor);
+  invoicing::Invoice opening = invoice(opening_period);
+  ASSERT_EQ(opening.lines.size(), 1u);
+  Period first = MonthlyPeriodContaining(anchor, anchor), second = MonthlyPeriodContaining(anchor, first.end);
+  EXPECT_EQ(opening.lines[0].description, "Ahead plan, monthly fee, " + FormatIso8601(first.start).substr(0, 10) +
+                                              " to " + FormatIso8601(first.end).substr(0, 10));
+  EXPECT_EQ(opening.total_minor, 2000);
+
+  invoicing::Invoice at_first_end = invoice(first);
+  ASSERT_EQ(at_first_end.lines.size(), 3u);
+  EXPECT_EQ(at_first_end.lines[0].kind, "base_fee");
+  EXPECT_EQ(at_first_end.lines[0].description, "Ahead plan, monthly fee, " + FormatIso8601(second.start).substr(0, 10) +
+                                                   " to " + FormatIso8601(second.end).substr(0, 10));
+  EXPECT_EQ(at_first_end.lines[1].amount_minor, 500);
+  // The first period's charges are its 20.00 fee (on the opening invoice) and
+  // 5.00 of usage: 75.00 short of the 100.00 minimum.
+  EXPECT_EQ(at_first_end.lines[2].kind, "minimum");
+  EXPECT_EQ(at_first_end.lines[2].amount_minor, 7500);
+  EXPECT_EQ(at_first_end.lines[2].description, "Minimum commitment of 100.00 USD (charges 25.00)");
+  EXPECT_EQ(at_first_end.total_minor, 2000 + 500 + 7500);
+
+  // The run invoices the periods left (it looks at the last three closed
+  // ones, so the first of them exists already), never one twice.
+  auto run = services.invoices().RunDue();
+  ASSERT_TRUE(run.ok()) << run.error().message;
+  EXPECT_GE(run->existing, 1);
+  EXPECT_GE(run->created, 1);
+  auto page = services.invoices().List({.customer_id = customer}, {.limit = 10});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 2 + run->created);
+  // Reconciliation's expected invoices are the same ones, the opening one included.
+  auto expected = services.invoices().ExpectedForPeriodsStartingIn(opening_period.start, first.end);
+  ASSERT_TRUE(expected.ok()) << expected.error().message;
+  ASSERT_EQ(expected->size(), 2u);
+  EXPECT_EQ((*expected)[0].amounts.total_minor + (*expected)[1].amounts.total_minor, 2000 + 10000);
+
+  // A version cannot switch the fee to arrears.
+  catalog::Plan arrears = *catalog->FindPlan("ahead");
+  arrears.base_fee_in_advance = false;
+  auto refused = services.plans().AddVersion("ahead", arrears, now, "test");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().param, "base_fee_timing");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ChargeModelInvoiceTest, ::testing::ValuesIn(TestBackends()),

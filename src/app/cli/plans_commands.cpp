@@ -58,10 +58,15 @@ void PrintPlan(const plans::PlanRecord& record, const catalog::Catalog& catalog,
   std::printf("%s%s\n", record.id.c_str(), record.archived_at ? " (archived)" : "");
   for (const plans::PlanVersion& v : record.versions) {
     const catalog::Plan& plan = v.plan;
-    std::printf("  version %lld%s: %s, %s %s per month, effective %s\n", static_cast<long long>(plan.version),
+    std::printf("  version %lld%s: %s, %s %s per %s, effective %s\n", static_cast<long long>(plan.version),
                 plan.version == current ? " (current)" : "", plan.name.c_str(),
                 money::FormatMajor(plan.base_fee_minor, plan.currency).c_str(), plan.currency.code.c_str(),
+                std::string(catalog::IntervalName(plan.interval_months)).c_str(),
                 FormatIso8601(v.effective_at).c_str());
+    if (plan.interval_months > 1) {
+      std::printf("    allowances %s\n",
+                  plan.allowances_per_interval ? "per interval, as written" : "per month, scaled to the interval");
+    }
     if (plan.minimum_minor > 0) {
       std::printf("    minimum commitment %s %s\n", money::FormatMajor(plan.minimum_minor, plan.currency).c_str(),
                   plan.currency.code.c_str());

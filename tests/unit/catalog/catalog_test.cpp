@@ -221,6 +221,38 @@ TEST(CatalogTest, ErrorsNameThePath) {
   EXPECT_EQ(Catalog::Parse("{nope").error().message.rfind("catalog: not valid JSON", 0), 0u);
 }
 
+// A plan bills every month, quarter or year; allowances are monthly and scale
+// unless written per interval; the definition reads back the same.
+TEST(CatalogTest, PlansBillEveryMonthQuarterOrYear) {
+  auto c = Catalog::Parse(R"({
+    "metrics": [{"id": "m", "name": "M", "unit": "u", "overage_price": {"amount": "1", "per": 1}}],
+    "plans": [{"id": "q", "name": "Q", "currency": "USD", "base_fee": "30", "interval": "quarter",
+               "limits": {"m": 10}, "charges": {"m": {"model": "per_unit", "price": {"amount": "1"}, "free_units": 4}}},
+              {"id": "y", "name": "Y", "currency": "USD", "base_fee": "120", "interval": "year",
+               "allowances": "per_interval", "limits": {"m": 100}},
+              {"id": "mo", "name": "Mo", "currency": "USD", "base_fee": "10", "limits": {"m": 10}}]})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const Plan& q = *c->FindPlan("q");
+  EXPECT_EQ(q.interval_months, 3);
+  EXPECT_EQ(q.LimitOf("m"), 30);
+  EXPECT_EQ(ChargeFor(q, *c->FindMetric("m")).free_units, 12);
+  EXPECT_EQ(c->FindPlan("y")->LimitOf("m"), 100);
+  EXPECT_EQ(c->FindPlan("mo")->LimitOf("m"), 10);
+  for (const Plan& plan : c->plans()) {
+    auto back = ParsePlan(PlanDefinition(plan), c->metrics(), "");
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_TRUE(SamePricing(*back, plan)) << plan.id;
+    EXPECT_EQ(back->interval_months, plan.interval_months);
+    EXPECT_EQ(back->allowances_per_interval, plan.allowances_per_interval);
+  }
+  EXPECT_FALSE(PlanDefinition(*c->FindPlan("mo")).contains("interval")) << "monthly plans read as before";
+  auto bad = Catalog::Parse(R"({
+    "metrics": [{"id": "m", "name": "M", "unit": "u", "overage_price": {"amount": "1", "per": 1}}],
+    "plans": [{"id": "w", "name": "W", "currency": "USD", "base_fee": "1", "interval": "week", "limits": {"m": 1}}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "catalog: plans[0].interval must be month, quarter or year");
+}
+
 // Metrics aggregate their events four ways, and may read another name's
 // events, or only those whose properties match a filter.
 TEST(CatalogTest, MetricsChooseAnAggregationAndTheEventsTheyRead) {

@@ -53,6 +53,32 @@ TEST(PeriodTest, EveryInstantIsInExactlyTheReturnedPeriod) {
   }
 }
 
+// Quarters and years are runs of 3 and 12 anchored months, before the anchor
+// too; an anchor on the 31st clamps in every month of them.
+TEST(PeriodTest, QuartersAndYearsAreRunsOfAnchoredMonths) {
+  TimePoint anchor = T("2025-01-31T10:00:00Z");
+  EXPECT_EQ(PeriodContaining(anchor, 3, T("2025-03-01T00:00:00Z")),
+            (Period{T("2025-01-31T10:00:00Z"), T("2025-04-30T10:00:00Z")}));
+  EXPECT_EQ(PeriodContaining(anchor, 3, T("2025-04-30T10:00:00Z")),
+            (Period{T("2025-04-30T10:00:00Z"), T("2025-07-31T10:00:00Z")}));
+  EXPECT_EQ(PeriodContaining(anchor, 3, T("2025-01-31T09:59:59Z")),
+            (Period{T("2024-10-31T10:00:00Z"), T("2025-01-31T10:00:00Z")}));
+  EXPECT_EQ(PeriodContaining(anchor, 12, T("2026-01-31T09:00:00Z")),
+            (Period{T("2025-01-31T10:00:00Z"), T("2026-01-31T10:00:00Z")}));
+  EXPECT_EQ(PeriodContaining(anchor, 12, T("2023-06-01T00:00:00Z")),
+            (Period{T("2023-01-31T10:00:00Z"), T("2024-01-31T10:00:00Z")}));
+  for (int months : {1, 3, 12}) {
+    for (int64_t h = 0; h < 24 * 1200; h += 13) {
+      TimePoint t = anchor + std::chrono::hours(h) - std::chrono::hours(24 * 500);
+      Period p = PeriodContaining(anchor, months, t);
+      ASSERT_TRUE(p.Contains(t)) << months << " " << FormatIso8601(t);
+      EXPECT_EQ(PeriodContaining(anchor, months, p.end).start, p.end);
+      EXPECT_EQ(PeriodContaining(anchor, 1, p.start).start, p.start) << "starts on an anchored month";
+      EXPECT_LE(p.end - p.start, std::chrono::hours(24 * (months == 1 ? 31 : months == 3 ? 92 : 366)));
+    }
+  }
+}
+
 TEST(PeriodTest, HourStart) { EXPECT_EQ(HourStart(T("2025-01-01T10:59:59.999Z")), T("2025-01-01T10:00:00Z")); }
 
 }  // namespace

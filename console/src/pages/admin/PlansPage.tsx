@@ -51,8 +51,16 @@ function PlanCard({ plan }: { plan: Plan }) {
           )}
         </h2>
         <p className="muted">
-          {formatMoney(plan.base_fee)} a month
-          {plan.minimum_commitment ? `, at least ${formatMoney(plan.minimum_commitment)} a month` : ''} ·{' '}
+          {formatMoney(plan.base_fee)} a {plan.interval}
+          {plan.minimum_commitment ? `, at least ${formatMoney(plan.minimum_commitment)} a ${plan.interval}` : ''}
+          {plan.interval !== 'month' && (
+            <span data-testid="plan-allowances">
+              {' '}
+              (allowances{' '}
+              {plan.allowances === 'per_month' ? 'monthly, scaled to the ' + plan.interval : 'per ' + plan.interval})
+            </span>
+          )}
+          {plan.base_fee_timing === 'in_advance' && <span data-testid="plan-fee-timing"> · fee in advance</span>} ·{' '}
           <code className="cell-code">{plan.id}</code> · <span data-testid="plan-version">version {plan.version}</span>
           {plan.currencies.length > 1 && (
             <span data-testid="plan-currencies"> · priced in {plan.currencies.join(', ')}</span>
@@ -97,7 +105,7 @@ function VersionList({ plan }: { plan: Plan }) {
             <tr>
               <th scope="col">Version</th>
               <th scope="col">Effective from</th>
-              <NumHeader>Monthly fee</NumHeader>
+              <NumHeader>Fee per {plan.interval}</NumHeader>
               <th scope="col">Status</th>
             </tr>
           </thead>
@@ -106,7 +114,7 @@ function VersionList({ plan }: { plan: Plan }) {
               <tr key={version.version} data-version={version.version}>
                 <th scope="row">{version.version}</th>
                 <td>{formatDate(version.effective_at)}</td>
-                <NumCell label="Monthly fee">{formatMoney(version.base_fee)}</NumCell>
+                <NumCell label={`Fee per ${plan.interval}`}>{formatMoney(version.base_fee)}</NumCell>
                 <td>{versionStatus(version.version, plan.version)}</td>
               </tr>
             ))}
