@@ -108,10 +108,18 @@ Result<RollupFit> AddToRollup(storage::Transaction& tx, storage::Backend backend
 // Per (customer, metric[, bucket]) group of rollups matching `where`: the
 // split sum (see JoinSplitSum), the events, the peak, and the latest value,
 // which is the latest hour's. `bucket` is "" or an expression over
-// hour_start, selected after the metric.
-std::string AggregatesSql(const std::string& where, const std::string& bucket) {
+// hour_start, selected after the metric. Without `with_latest` (no metric
+// aggregates by last) the latest value reads 0 and the join is saved: it
+// costs about half of an invoice run's reads.
+std::string AggregatesSql(const std::string& where, const std::string& bucket, bool with_latest) {
   std::string group = "customer_id, metric" + (bucket.empty() ? "" : ", " + bucket + " AS bucket");
   std::string group_by = bucket.empty() ? "customer_id, metric" : "customer_id, metric, bucket";
+  if (!with_latest) {
+    return "SELECT " + group +
+           ", SUM(total / 4294967296), SUM(total % 4294967296), SUM(events), MAX(peak), 0 "
+           "FROM usage_rollups_hourly WHERE " +
+           where + " GROUP BY " + group_by;
+  }
   return "SELECT g.customer_id, g.metric" + std::string(bucket.empty() ? "" : ", g.bucket") +
          ", g.high, g.low, g.events, g.peak, l.latest FROM (SELECT " + group +
          ", SUM(total / 4294967296) AS high, SUM(total % 4294967296) AS low, SUM(events) AS events, "
@@ -227,7 +235,7 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
                           TimePoint to) -> Result<int64_t> {
         auto usage = tx.Execute(AggregatesSql("customer_id = $1 AND metric = $2 AND hour_start >= $3 AND "
                                               "hour_start < $4",
-                                              ""),
+                                              "", catalog_.AggregationOf(metric) == catalog::Aggregation::kLast),
                                 {customer_id, metric, ToUnixMillis(from), ToUnixMillis(to)});
         if (!usage.ok()) return std::move(usage).error();
         if (usage->rows.empty()) return int64_t{0};
@@ -249,7 +257,7 @@ Result<std::map<std::string, int64_t>> SqlUsageStore::Totals(const std::string& 
                                                              TimePoint to) {
   MTL_ASSIGN_OR_RETURN(auto rows, db_.Execute(AggregatesSql("customer_id = $1 AND hour_start >= $2 AND "
                                                             "hour_start < $3",
-                                                            ""),
+                                                            "", reads_latest_),
                                               {customer_id, ToUnixMillis(from), ToUnixMillis(to)}));
   std::map<std::string, int64_t> out;
   for (const auto& row : rows.rows) {
@@ -264,15 +272,16 @@ Result<std::map<std::string, std::map<std::string, int64_t>>> SqlUsageStore::Tot
   std::map<std::string, std::map<std::string, int64_t>> out;
   Status overflow;
   MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) {
-    return storage::SelectIn(tx, AggregatesSql("hour_start >= $1 AND hour_start < $2 AND customer_id IN_LIST", ""),
-                             {ToUnixMillis(from), ToUnixMillis(to)}, customer_ids, [&](const storage::Row& row) {
-                               auto totals = TotalsOf(row, 2, "usage of " + row.Text(1) + " by " + row.Text(0));
-                               if (totals.ok()) {
-                                 out[row.Text(0)][row.Text(1)] = totals->Of(catalog_.AggregationOf(row.Text(1)));
-                               } else if (overflow.ok()) {
-                                 overflow = std::move(totals).error();
-                               }
-                             });
+    return storage::SelectIn(
+        tx, AggregatesSql("hour_start >= $1 AND hour_start < $2 AND customer_id IN_LIST", "", reads_latest_),
+        {ToUnixMillis(from), ToUnixMillis(to)}, customer_ids, [&](const storage::Row& row) {
+          auto totals = TotalsOf(row, 2, "usage of " + row.Text(1) + " by " + row.Text(0));
+          if (totals.ok()) {
+            out[row.Text(0)][row.Text(1)] = totals->Of(catalog_.AggregationOf(row.Text(1)));
+          } else if (overflow.ok()) {
+            overflow = std::move(totals).error();
+          }
+        });
   }));
   if (!overflow.ok()) return std::move(overflow).error();
   return out;
@@ -281,11 +290,11 @@ Result<std::map<std::string, std::map<std::string, int64_t>>> SqlUsageStore::Tot
 Result<std::vector<RollupBucket>> SqlUsageStore::Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
                                                          std::chrono::milliseconds bucket) {
   // Rollups are hourly; days are whole UTC days (integer division in both dialects).
-  MTL_ASSIGN_OR_RETURN(
-      auto rows,
-      db_.Execute(AggregatesSql("customer_id = $1 AND hour_start >= $2 AND hour_start < $3", "(hour_start / $4) * $4") +
-                      " ORDER BY g.metric, g.bucket",
-                  {customer_id, ToUnixMillis(from), ToUnixMillis(to), int64_t{bucket.count()}}));
+  MTL_ASSIGN_OR_RETURN(auto rows,
+                       db_.Execute(AggregatesSql("customer_id = $1 AND hour_start >= $2 AND hour_start < $3",
+                                                 "(hour_start / $4) * $4", reads_latest_) +
+                                       " ORDER BY 2, 3",
+                                   {customer_id, ToUnixMillis(from), ToUnixMillis(to), int64_t{bucket.count()}}));
   std::vector<RollupBucket> out;
   for (const auto& row : rows.rows) {
     MTL_ASSIGN_OR_RETURN(auto totals, TotalsOf(row, 3, "usage of " + row.Text(1)));

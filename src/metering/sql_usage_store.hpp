@@ -8,6 +8,8 @@
 // synchronous=FULL; PostgreSQL's commit). Thread-safe.
 #pragma once
 
+#include <algorithm>
+
 #include "metering/usage_store.hpp"
 
 namespace meterline::metering {
@@ -15,7 +17,12 @@ namespace meterline::metering {
 class SqlUsageStore final : public UsageStore {
  public:
   // `catalog`: its metrics' aggregations and derived rollups.
-  SqlUsageStore(storage::Database& db, const catalog::Catalog& catalog) : db_(db), catalog_(catalog) {}
+  SqlUsageStore(storage::Database& db, const catalog::Catalog& catalog)
+      : db_(db),
+        catalog_(catalog),
+        reads_latest_(std::any_of(catalog.metrics().begin(), catalog.metrics().end(), [](const catalog::Metric& m) {
+          return m.aggregation == catalog::Aggregation::kLast;
+        })) {}
 
   Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
                              const AfterWrite& after) override;
@@ -32,6 +39,7 @@ class SqlUsageStore final : public UsageStore {
  private:
   storage::Database& db_;
   const catalog::Catalog& catalog_;
+  const bool reads_latest_;  // some metric aggregates by last: reads find each period's latest value
 };
 
 }  // namespace meterline::metering
