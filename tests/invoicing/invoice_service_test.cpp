@@ -235,6 +235,13 @@ INSTANTIATE_TEST_SUITE_P(Backends, InvoiceServiceTest, ::testing::ValuesIn(TestB
 
 // A plan with tiered prices and a minimum commitment: its 'usage' and
 // 'minimum' lines are stored and read back as the builder made them.
+// Midnight UTC on the 1st of the month `months` months before `now`'s.
+TimePoint FirstOfMonthBefore(TimePoint now, int months) {
+  std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(now)};
+  return std::chrono::sys_days((std::chrono::year_month(today.year(), today.month()) - std::chrono::months(months)) /
+                               std::chrono::day(1));
+}
+
 class ChargeModelInvoiceTest : public ::testing::TestWithParam<storage::Backend> {};
 
 TEST_P(ChargeModelInvoiceTest, TieredLinesAndAMinimumAreStoredAndReadBack) {
@@ -300,11 +307,7 @@ TEST_P(ChargeModelInvoiceTest, QuarterlyAndYearlyPlansInvoiceTheirWholeIntervalO
   EXPECT_EQ(catalog->FindPlan("yearly")->LimitOf("impressions"), 5000);     // as written
   BillingServices services(BillingServices::Options{.backend = GetParam(), .catalog = *catalog});
   TimePoint now = services.clock().Now();
-  std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(now)};
-  auto months_ago = [&](int months) -> TimePoint {
-    return std::chrono::sys_days((std::chrono::year_month(today.year(), today.month()) - std::chrono::months(months)) /
-                                 std::chrono::day(1));
-  };
+  auto months_ago = [&](int months) { return FirstOfMonthBefore(now, months); };
   std::string quarterly = services.AddCustomer("Quarterly Apps"), yearly = services.AddCustomer("Yearly Apps");
   TimePoint quarter_anchor = months_ago(7), year_anchor = months_ago(26);
   auto& subs = services.subscriptions();
@@ -375,11 +378,7 @@ TEST_P(ChargeModelInvoiceTest, ABaseFeeInAdvanceIsInvoicedAtTheStartOfItsPeriod)
   EXPECT_TRUE(catalog->FindPlan("ahead")->base_fee_in_advance);
   BillingServices services(BillingServices::Options{.backend = GetParam(), .catalog = *catalog});
   TimePoint now = services.clock().Now();
-  std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(now)};
-  auto months_ago = [&](int months) -> TimePoint {
-    return std::chrono::sys_days((std::chrono::year_month(today.year(), today.month()) - std::chrono::months(months)) /
-                                 std::chrono::day(1));
-  };
+  auto months_ago = [&](int months) { return FirstOfMonthBefore(now, months); };
   std::string customer = services.AddCustomer("Early Payers");
   TimePoint anchor = months_ago(3);
   ASSERT_TRUE(services.subscriptions().Create(customer, "ahead", anchor, subscriptions::Status::kActive, "test").ok());
