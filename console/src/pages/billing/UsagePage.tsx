@@ -87,7 +87,9 @@ function UsageSummary({ usage }: { usage: CurrentUsage }) {
       <div className="card stat">
         <span className="stat-label">Plan</span>
         <span className="stat-value">{usage.plan.name}</span>
-        <span className="stat-note">{formatMoney(usage.plan.base_fee)} a {usage.plan.interval}</span>
+        <span className="stat-note">
+          {formatMoney(usage.plan.base_fee)} a {usage.plan.interval}
+        </span>
       </div>
       <div className="card stat">
         <span className="stat-label">
