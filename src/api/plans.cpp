@@ -44,7 +44,7 @@ json::array MetricsJson(const catalog::Catalog& catalog, const catalog::Plan& pl
          {"name", metric.name},
          {"unit", metric.unit},
          {"aggregation", catalog::AggregationName(metric.aggregation)},
-         {"limit", plan.LimitOf(metric.id)},
+         {"limit", plan.LimitOf(metric)},
          {"charge", pricing::ChargeJson(charge)},
          {"pricing", pricing::DescribeModel(charge, plan.currency, pricing::WordsFor(metric.name, metric.unit))}});
   }

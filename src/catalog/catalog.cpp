@@ -422,7 +422,7 @@ const Catalog& Catalog::Default() {
 }
 
 pricing::MetricCharge ChargeFor(const Plan& plan, const Metric& metric) {
-  int scale = plan.AllowanceScale();
+  int scale = plan.AllowanceScale(metric);
   if (auto found = plan.charges.find(metric.id); found != plan.charges.end()) {
     pricing::MetricCharge charge = found->second;
     charge.free_units = Scaled(charge.free_units, scale);
@@ -432,13 +432,18 @@ pricing::MetricCharge ChargeFor(const Plan& plan, const Metric& metric) {
     return charge;
   }
   auto price = plan.overage.find(metric.id);
-  return {pricing::IncludedThenOverage{plan.LimitOf(metric.id),
+  return {pricing::IncludedThenOverage{plan.LimitOf(metric),
                                        price == plan.overage.end() ? metric.overage_price : price->second}};
 }
 
-int64_t Plan::LimitOf(const std::string& metric) const {
-  auto limit = limits.find(metric);
-  return limit == limits.end() ? 0 : Scaled(limit->second, AllowanceScale());
+int Plan::AllowanceScale(const Metric& metric) const {
+  bool adds_up = metric.aggregation == Aggregation::kSum || metric.aggregation == Aggregation::kCount;
+  return allowances_per_interval || !adds_up ? 1 : interval_months;
+}
+
+int64_t Plan::LimitOf(const Metric& metric) const {
+  auto limit = limits.find(metric.id);
+  return limit == limits.end() ? 0 : Scaled(limit->second, AllowanceScale(metric));
 }
 
 std::string_view IntervalName(int months) {

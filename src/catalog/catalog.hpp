@@ -86,11 +86,13 @@ struct Plan {
   std::string CurrencyList() const;
   // Sets the version number here and in every other currency's prices.
   void SetVersion(int64_t number);
-  // How many times the written allowances one period includes: the interval's
-  // months, or 1 when they are per interval.
-  int AllowanceScale() const { return allowances_per_interval ? 1 : interval_months; }
+  // How many times the written allowances of `metric` one period includes:
+  // the interval's months for quantities that add up over time (sum, count),
+  // else 1 (a peak or a latest value does not grow with the period; nor do
+  // allowances written per interval).
+  int AllowanceScale(const Metric& metric) const;
   // A metric's meter limit for one period (its written limit, scaled; saturates).
-  int64_t LimitOf(const std::string& metric) const;
+  int64_t LimitOf(const Metric& metric) const;
 };
 
 // "month" | "quarter" | "year" for 1, 3, 12 months.

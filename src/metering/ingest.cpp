@@ -119,7 +119,8 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
       const CustomerFacts& facts = facts_of[customer_id];
       auto version = facts.plans.find(facts.subscription->VersionAt(period_start));
       const catalog::Plan* plan = version == facts.plans.end() ? nullptr : version->second;
-      int64_t limit = plan == nullptr ? 0 : plan->LimitOf(metric);
+      const catalog::Metric* defined = plans_.catalog().FindMetric(metric);
+      int64_t limit = plan == nullptr || defined == nullptr ? 0 : plan->LimitOf(*defined);
       if (limit == 0) continue;
       Period period = subscriptions::SubscriptionService::PeriodAt(*facts.subscription, period_start);
       auto used = total(customer_id, metric, period_start, period.end);

@@ -22,7 +22,7 @@ Result<CurrentUsage> UsageService::Current(const std::string& customer_id) {
     MetricUsage m;
     m.metric = &metric;
     m.usage = used[metric.id];
-    m.limit = out.plan->LimitOf(metric.id);
+    m.limit = out.plan->LimitOf(metric);
     m.overage_units = std::max<int64_t>(0, m.usage - m.limit);
     m.overage_price = out.plan->overage.at(metric.id);
     // What the metric costs so far under the plan's charge model (for the

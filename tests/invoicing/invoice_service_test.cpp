@@ -303,8 +303,9 @@ TEST_P(ChargeModelInvoiceTest, QuarterlyAndYearlyPlansInvoiceTheirWholeIntervalO
               {"id": "yearly", "name": "Yearly", "currency": "USD", "base_fee": "2400.00",
                "interval": "year", "allowances": "per_interval", "limits": {"impressions": 5000}}]})");
   ASSERT_TRUE(catalog.ok()) << catalog.error().message;
-  EXPECT_EQ(catalog->FindPlan("quarterly")->LimitOf("impressions"), 3000);  // 1,000 a month
-  EXPECT_EQ(catalog->FindPlan("yearly")->LimitOf("impressions"), 5000);     // as written
+  const catalog::Metric& impressions = *catalog->FindMetric("impressions");
+  EXPECT_EQ(catalog->FindPlan("quarterly")->LimitOf(impressions), 3000);  // 1,000 a month
+  EXPECT_EQ(catalog->FindPlan("yearly")->LimitOf(impressions), 5000);     // as written
   BillingServices services(BillingServices::Options{.backend = GetParam(), .catalog = *catalog});
   TimePoint now = services.clock().Now();
   auto months_ago = [&](int months) { return FirstOfMonthBefore(now, months); };

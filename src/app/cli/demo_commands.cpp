@@ -18,7 +18,8 @@ constexpr const char* kSubscriptionUsage =
     R"(Usage: billingd subscription create --customer cus_… --plan starter|growth|scale|enterprise
                                   [--anchor 2025-01-01T00:00:00Z] [--status active|trialing|past_due|canceled]
 
-Puts a customer on a plan. Periods are monthly from the anchor (default: now), in UTC.
+Puts a customer on a plan. Periods last the plan's interval (a month, quarter or year) from
+the anchor (default: now), in UTC.
 )";
 
 constexpr const char* kDemoUsage = R"(Usage: billingd demo

@@ -234,10 +234,21 @@ TEST(CatalogTest, PlansBillEveryMonthQuarterOrYear) {
   ASSERT_TRUE(c.ok()) << c.error().message;
   const Plan& q = *c->FindPlan("q");
   EXPECT_EQ(q.interval_months, 3);
-  EXPECT_EQ(q.LimitOf("m"), 30);
+  const Metric& m = *c->FindMetric("m");
+  EXPECT_EQ(q.LimitOf(m), 30);
   EXPECT_EQ(ChargeFor(q, *c->FindMetric("m")).free_units, 12);
-  EXPECT_EQ(c->FindPlan("y")->LimitOf("m"), 100);
-  EXPECT_EQ(c->FindPlan("mo")->LimitOf("m"), 10);
+  EXPECT_EQ(c->FindPlan("y")->LimitOf(m), 100);
+  EXPECT_EQ(c->FindPlan("mo")->LimitOf(m), 10);
+  // A peak or a latest value does not grow with the period: its allowance is as written.
+  for (Aggregation gauge : {Aggregation::kMax, Aggregation::kLast}) {
+    Metric peak = m;
+    peak.aggregation = gauge;
+    EXPECT_EQ(q.LimitOf(peak), 10);
+    EXPECT_EQ(ChargeFor(q, peak).free_units, 4);
+  }
+  Metric counted = m;
+  counted.aggregation = Aggregation::kCount;
+  EXPECT_EQ(q.LimitOf(counted), 30);
   for (const Plan& plan : c->plans()) {
     auto back = ParsePlan(PlanDefinition(plan), c->metrics(), "");
     ASSERT_TRUE(back.ok()) << back.error().message;
