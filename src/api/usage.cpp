@@ -155,8 +155,7 @@ http::Handler UsageHistory(ApiContext& context) {
       return std::move(sub).error();
     }
     TimePoint now = context.clock.Now();
-    TimePoint from =
-        sub.ok() ? subscriptions::SubscriptionService::PeriodAt(*sub, now).start : now - std::chrono::hours(24 * 30);
+    TimePoint from = sub.ok() ? sub->PeriodAt(now).start : now - std::chrono::hours(24 * 30);
     TimePoint to = now;
     if (auto text = request.QueryParam("from")) {
       auto parsed = ParseIso8601(*text);
@@ -258,7 +257,7 @@ http::Handler CreateSubscription(ApiContext& context) {
     if (!status) return InvalidParam("status", "status must be trialing, active, past_due or canceled");
     MTL_ASSIGN_OR_RETURN(auto sub,
                          context.subscriptions.Create(*customer_id, *plan_id, anchor, *status, request.principal->id));
-    Period period = subscriptions::SubscriptionService::PeriodAt(sub, context.clock.Now());
+    Period period = sub.PeriodAt(context.clock.Now());
     json::object out{{"id", sub.id},
                      {"customer_id", sub.customer_id},
                      {"plan_id", sub.plan_id},

@@ -110,6 +110,13 @@ int64_t Scaled(int64_t units, int scale) {
   return __builtin_mul_overflow(units, static_cast<int64_t>(scale), &out) ? INT64_MAX : out;
 }
 
+// Whether a metric's quantity grows with time (so its allowances scale with
+// the interval and are prorated for part of a period): sums and counts do,
+// a peak or a latest reading does not.
+bool AddsUp(const Metric& metric) {
+  return metric.aggregation == Aggregation::kSum || metric.aggregation == Aggregation::kCount;
+}
+
 constexpr std::pair<Aggregation, std::string_view> kAggregations[] = {{Aggregation::kSum, "sum"},
                                                                       {Aggregation::kCount, "count"},
                                                                       {Aggregation::kMax, "max"},
@@ -421,29 +428,31 @@ const Catalog& Catalog::Default() {
   return kDefault;
 }
 
-pricing::MetricCharge ChargeFor(const Plan& plan, const Metric& metric) {
+pricing::MetricCharge ChargeFor(const Plan& plan, const Metric& metric, const money::Share& share) {
   int scale = plan.AllowanceScale(metric);
+  money::Share prorate = AddsUp(metric) ? share : money::Share{};
   if (auto found = plan.charges.find(metric.id); found != plan.charges.end()) {
     pricing::MetricCharge charge = found->second;
-    charge.free_units = Scaled(charge.free_units, scale);
+    charge.free_units = prorate.Apply(Scaled(charge.free_units, scale));
     if (auto* included = std::get_if<pricing::IncludedThenOverage>(&charge.model)) {
-      included->included = Scaled(included->included, scale);
+      included->included = prorate.Apply(Scaled(included->included, scale));
     }
     return charge;
   }
   auto price = plan.overage.find(metric.id);
-  return {pricing::IncludedThenOverage{plan.LimitOf(metric),
+  return {pricing::IncludedThenOverage{plan.LimitOf(metric, share),
                                        price == plan.overage.end() ? metric.overage_price : price->second}};
 }
 
 int Plan::AllowanceScale(const Metric& metric) const {
-  bool adds_up = metric.aggregation == Aggregation::kSum || metric.aggregation == Aggregation::kCount;
-  return allowances_per_interval || !adds_up ? 1 : interval_months;
+  return allowances_per_interval || !AddsUp(metric) ? 1 : interval_months;
 }
 
-int64_t Plan::LimitOf(const Metric& metric) const {
+int64_t Plan::LimitOf(const Metric& metric, const money::Share& share) const {
   auto limit = limits.find(metric.id);
-  return limit == limits.end() ? 0 : Scaled(limit->second, AllowanceScale(metric));
+  if (limit == limits.end()) return 0;
+  int64_t scaled = Scaled(limit->second, AllowanceScale(metric));
+  return AddsUp(metric) && scaled != INT64_MAX ? share.Apply(scaled) : scaled;
 }
 
 std::string_view IntervalName(int months) {

@@ -15,6 +15,7 @@
 
 #include "core/result.hpp"
 #include "money/money.hpp"
+#include "money/share.hpp"
 #include "pricing/charge_model.hpp"
 
 namespace meterline::catalog {
@@ -91,8 +92,13 @@ struct Plan {
   // else 1 (a peak or a latest value does not grow with the period; nor do
   // allowances written per interval).
   int AllowanceScale(const Metric& metric) const;
-  // A metric's meter limit for one period (its written limit, scaled; saturates).
-  int64_t LimitOf(const Metric& metric) const;
+  // A metric's meter limit for one period (its written limit, scaled; saturates),
+  // or for a `share` of one: sum and count allowances are prorated.
+  int64_t LimitOf(const Metric& metric, const money::Share& share = {}) const;
+  // The base fee and minimum commitment for a share of a period (prorated
+  // to the currency's step).
+  int64_t BaseFeeFor(const money::Share& share) const { return share.Apply(base_fee_minor, currency.step); }
+  int64_t MinimumFor(const money::Share& share) const { return share.Apply(minimum_minor, currency.step); }
 };
 
 // "month" | "quarter" | "year" for 1, 3, 12 months.
@@ -101,8 +107,10 @@ std::string_view IntervalName(int months);
 // How `plan` prices a metric's usage in a period: its charge when the plan
 // sets one, else the plan's included allowance, then its overage price per
 // block (pricing::IncludedThenOverage, the spec's plans). Included and free
-// units are scaled to the period (Plan::AllowanceScale).
-pricing::MetricCharge ChargeFor(const Plan& plan, const Metric& metric);
+// units are scaled to the period (Plan::AllowanceScale), and for a partial
+// period those of sum and count metrics prorated by its `share` (tier
+// boundaries are not, as in Stripe).
+pricing::MetricCharge ChargeFor(const Plan& plan, const Metric& metric, const money::Share& share = {});
 
 // One plan from its JSON object (the catalog file's "plans" entries, and the
 // body of POST /api/v1/admin/plans), validated against `metrics`. Errors are

@@ -12,6 +12,14 @@ std::string FeeWord(int interval_months) {
   return interval_months == 12 ? "yearly" : interval_months == 3 ? "quarterly" : "monthly";
 }
 
+// ", 2026-11-10 to 2026-12-01", and " (21 of 30 days)" for part of a period.
+std::string DatesText(const std::optional<Period>& dates, const money::Share& share) {
+  std::string out;
+  if (dates) out += ", " + FormatIso8601(dates->start).substr(0, 10) + " to " + FormatIso8601(dates->end).substr(0, 10);
+  if (!share.IsWhole()) out += " (" + share.Describe() + ")";
+  return out;
+}
+
 }  // namespace
 
 std::string GroupThousands(int64_t value) {
@@ -30,6 +38,26 @@ std::string DisplayAmount(int64_t units, const catalog::Metric& metric) {
   return pricing::QuantityText(units, metric.unit);
 }
 
+LineItem BaseFeeLine(const catalog::Plan& plan, const money::Share& share, const std::optional<Period>& dates) {
+  int64_t amount = plan.BaseFeeFor(share);
+  return {"base_fee",
+          "",
+          plan.name + " plan, " + FeeWord(plan.interval_months) + " fee" + DatesText(dates, share),
+          1,
+          money::FormatMajor(amount, plan.currency),
+          amount};
+}
+
+LineItem UnusedTimeLine(const catalog::Plan& plan, const money::Share& share, const Period& dates) {
+  int64_t amount = -plan.BaseFeeFor(share);
+  return {"base_fee",
+          "",
+          "Unused time on " + plan.name + " plan" + DatesText(dates, share),
+          1,
+          money::FormatMajor(amount, plan.currency),
+          amount};
+}
+
 Result<int64_t> TaxMinor(int64_t subtotal_minor, const money::Decimal& rate, int64_t step) {
   if (rate.units() < 0) return InvalidArgument("tax rate must not be negative");
   __int128 tax = money::DivideRoundHalfEven(static_cast<__int128>(subtotal_minor) * rate.units(),
@@ -43,22 +71,20 @@ Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catal
                                     const std::map<std::string, int64_t>& usage,
                                     const std::optional<money::Decimal>& tax_rate, const InvoiceTerms& terms) {
   InvoiceAmounts out;
-  const catalog::Plan& fee_plan = terms.base_fee_plan != nullptr ? *terms.base_fee_plan : plan;
-  std::string fee = fee_plan.name + " plan, " + FeeWord(fee_plan.interval_months) + " fee";
-  if (terms.base_fee_period) {
-    // In advance: say which period it pays for ("2026-12-01 to 2027-01-01").
-    fee += ", " + FormatIso8601(terms.base_fee_period->start).substr(0, 10) + " to " +
-           FormatIso8601(terms.base_fee_period->end).substr(0, 10);
+  if (terms.fee_lines) {
+    out.lines = *terms.fee_lines;
+  } else {
+    out.lines.push_back(BaseFeeLine(plan, terms.share, std::nullopt));
   }
-  out.lines.push_back(
-      {"base_fee", "", fee, 1, money::FormatMajor(fee_plan.base_fee_minor, plan.currency), fee_plan.base_fee_minor});
+  int64_t usage_minor = 0;
   for (const catalog::Metric& metric : catalog.metrics()) {
     if (!terms.with_usage) break;
     auto used_it = usage.find(metric.id);
     int64_t used = used_it == usage.end() ? 0 : used_it->second;
     if (used < 0) return InvalidArgument("usage of " + metric.id + " is negative");
-    pricing::MetricCharge charge = catalog::ChargeFor(plan, metric);
+    pricing::MetricCharge charge = catalog::ChargeFor(plan, metric, terms.share);
     MTL_ASSIGN_OR_RETURN(auto priced, pricing::Price(charge, used, plan.currency));
+    MTL_RETURN_IF_ERROR(AddChecked(usage_minor, priced.total_minor, "the invoice subtotal"));
     pricing::MetricWords words = pricing::WordsFor(metric.name, metric.unit);
     for (const pricing::ChargeLine& line : priced.lines) {
       if (line.amount_minor == 0 && line.unit_price.amount.IsZero()) continue;  // an included slice
@@ -79,16 +105,15 @@ Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catal
     MTL_RETURN_IF_ERROR(AddChecked(out.subtotal_minor, line.amount_minor, "the invoice subtotal"));
   }
   // A minimum commitment: what the period's charges (its usage and its own
-  // base fee, wherever that was invoiced) fall short of it by.
-  int64_t charges = out.subtotal_minor;
-  if (terms.base_fee_plan != nullptr) {
-    charges -= fee_plan.base_fee_minor;
-    MTL_RETURN_IF_ERROR(AddChecked(charges, plan.base_fee_minor, "the period's charges"));
-  }
-  int64_t true_up = terms.with_usage ? pricing::TrueUpMinor(charges, plan.minimum_minor) : 0;
+  // base fee, wherever that was invoiced) fall short of it by; for part of a
+  // period, both prorated.
+  int64_t charges = usage_minor;
+  MTL_RETURN_IF_ERROR(AddChecked(charges, plan.BaseFeeFor(terms.share), "the period's charges"));
+  int64_t minimum = plan.MinimumFor(terms.share);
+  int64_t true_up = terms.with_usage ? pricing::TrueUpMinor(charges, minimum) : 0;
   if (true_up > 0) {
     out.lines.push_back({"minimum", "",
-                         "Minimum commitment of " + money::FormatMajor(plan.minimum_minor, plan.currency) + " " +
+                         "Minimum commitment of " + money::FormatMajor(minimum, plan.currency) + " " +
                              plan.currency.code + " (charges " + money::FormatMajor(charges, plan.currency) + ")",
                          1, money::FormatMajor(true_up, plan.currency), true_up});
     MTL_RETURN_IF_ERROR(AddChecked(out.subtotal_minor, true_up, "the invoice subtotal"));

@@ -2,7 +2,7 @@
 // plan and the period's usage. Pure: no storage, no clock.
 //
 // Lines: the plan's base fee (for this period, or the next one when billed in
-// advance: InvoiceTerms), then each metric's lines as its charge
+// advance, and credits for unused time: InvoiceTerms), then each metric's lines as its charge
 // model prices them (src/pricing/): today one overage line per metric used
 // beyond its limit (quantity = units over, exact unit price, amount rounded
 // half to even once per line, as money::ChargeMinor does); included slices of
@@ -22,6 +22,7 @@
 #include "core/result.hpp"
 #include "invoicing/invoice.hpp"
 #include "money/decimal.hpp"
+#include "money/share.hpp"
 
 namespace meterline::invoicing {
 
@@ -32,18 +33,29 @@ struct InvoiceAmounts {
   int64_t total_minor = 0;
 };
 
-// What an invoice holds besides its period's usage. The default: the plan's
-// own base fee, in arrears.
+// What an invoice holds besides its usage. The default: a whole period, the
+// plan's own base fee in arrears.
 struct InvoiceTerms {
-  // A base fee in advance: the plan (version) and period it is for, the next
-  // one. The minimum commitment still compares the period's usage plus its
-  // own base fee (charged on the invoice before) with the minimum.
-  const catalog::Plan* base_fee_plan = nullptr;
-  std::optional<Period> base_fee_period;
-  // False for the opening invoice of a base fee in advance: the first
-  // period's base fee alone, no usage and no minimum.
+  // The share of its billing period the invoice covers (a segment after a
+  // plan change or a cancellation): allowances of sum and count metrics, the
+  // minimum commitment and a fee in arrears are prorated by it.
+  money::Share share;
+  // The base fee lines, when the caller decides them (fees in advance and
+  // credits for their unused time: InvoiceService); nullopt: the plan's base
+  // fee for `share`, in arrears, without dates (BaseFeeLine).
+  std::optional<std::vector<LineItem>> fee_lines;
+  // False for the opening invoice of a base fee in advance: its fee lines
+  // alone, no usage and no minimum.
   bool with_usage = true;
 };
+
+// The base fee line of `plan` for `share` of a period: "Growth plan, monthly
+// fee", with the dates it pays for when given and the share when partial
+// ("…, 2026-11-10 to 2026-12-01 (21 of 30 days)").
+LineItem BaseFeeLine(const catalog::Plan& plan, const money::Share& share, const std::optional<Period>& dates);
+// The credit for a base fee paid in advance that the rest of its period
+// (`dates`, `share` of it) no longer uses: negative.
+LineItem UnusedTimeLine(const catalog::Plan& plan, const money::Share& share, const Period& dates);
 
 // `usage`: metric id -> units used in the period (missing = 0).
 // `tax_rate`: nullopt for no tax; else 0 <= rate < 1.

@@ -62,14 +62,36 @@ InvoiceService::InvoiceService(storage::Database& db, metering::UsageStore& usag
 
 Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::Subscription& subscription,
                                                            const Period& period) {
-  MTL_ASSIGN_OR_RETURN(const catalog::Plan* plan, subscription.PlanAt(plans_, period.start));
+  auto segment = subscription.SegmentAt(period.start);
+  if (!segment || segment->span.start != period.start) {
+    return InvalidArgument("subscription " + subscription.id + " has no billing period starting at " +
+                           FormatIso8601(period.start));
+  }
+  return InvoiceSegment(subscription, *segment);
+}
+
+Result<InvoiceAmounts> InvoiceService::Preview(const subscriptions::Subscription& subscription,
+                                               const subscriptions::Segment& segment) {
+  MTL_ASSIGN_OR_RETURN(const catalog::Plan* plan, subscription.PlanOf(plans_, segment));
+  MTL_ASSIGN_OR_RETURN(auto customer,
+                       db_.Execute("SELECT country FROM customers WHERE id = $1", {subscription.customer_id}));
+  if (customer.rows.empty()) return NotFound("no customer " + subscription.customer_id);
+  auto tax_rate = TaxRateFor(subscription.customer_id, customer.rows[0].OptText(0).value_or(""));
+  MTL_ASSIGN_OR_RETURN(auto usage, usage_.Totals(subscription.customer_id, segment.span.start, segment.span.end));
+  return Amounts(subscription, segment, *plan, usage, tax_rate);
+}
+
+Result<InvoiceService::Made> InvoiceService::InvoiceSegment(const subscriptions::Subscription& subscription,
+                                                            const subscriptions::Segment& segment) {
+  const Period& period = segment.span;
+  MTL_ASSIGN_OR_RETURN(const catalog::Plan* plan, subscription.PlanOf(plans_, segment));
   auto customer = db_.Execute("SELECT country FROM customers WHERE id = $1", {subscription.customer_id});
   if (!customer.ok()) return std::move(customer).error();
   if (customer->rows.empty()) return NotFound("no customer " + subscription.customer_id);
   std::string country = customer->rows[0].OptText(0).value_or("");
   std::optional<money::Decimal> tax_rate = TaxRateFor(subscription.customer_id, country);
   MTL_ASSIGN_OR_RETURN(auto usage, usage_.Totals(subscription.customer_id, period.start, period.end));
-  MTL_ASSIGN_OR_RETURN(auto amounts, Amounts(subscription, period, *plan, usage, tax_rate));
+  MTL_ASSIGN_OR_RETURN(auto amounts, Amounts(subscription, segment, *plan, usage, tax_rate));
 
   Made made;
   TimePoint now = clock_.Now();
@@ -92,16 +114,40 @@ Result<InvoiceService::Made> InvoiceService::InvoicePeriod(const subscriptions::
   return made;
 }
 
-Result<InvoiceAmounts> InvoiceService::Amounts(const subscriptions::Subscription& sub, const Period& period,
-                                               const catalog::Plan& plan, const std::map<std::string, int64_t>& usage,
+Result<InvoiceAmounts> InvoiceService::Amounts(const subscriptions::Subscription& sub,
+                                               const subscriptions::Segment& segment, const catalog::Plan& plan,
+                                               const std::map<std::string, int64_t>& usage,
                                                const std::optional<money::Decimal>& tax_rate) {
   InvoiceTerms terms;
-  if (sub.base_fee_in_advance) {
-    Period next = subscriptions::SubscriptionService::PeriodAt(sub, period.end);
-    MTL_ASSIGN_OR_RETURN(terms.base_fee_plan, sub.PlanAt(plans_, next.start));
-    terms.base_fee_period = next;
-    terms.with_usage = period.end > sub.billing_anchor;  // the opening invoice has no usage
+  terms.share = segment.Share();
+  if (!sub.base_fee_in_advance) {
+    if (!segment.Whole()) terms.fee_lines = {{BaseFeeLine(plan, terms.share, segment.span)}};
+    return BuildInvoice(plans_.catalog(), plan, usage, tax_rate, terms);
   }
+  // In advance: the fees for what follows the segment.
+  TimePoint boundary = segment.span.end;
+  terms.with_usage = boundary > sub.billing_anchor;  // the opening invoice has no usage
+  std::optional<subscriptions::Segment> next = sub.SegmentAt(boundary);
+  std::vector<LineItem> fees;
+  if (boundary == segment.period.end) {
+    // A period's end: the next period's whole fee, at the plan in force at
+    // its start (a change within it credits and charges from there).
+    if (next) {
+      MTL_ASSIGN_OR_RETURN(const catalog::Plan* next_plan, sub.PlanAt(plans_, boundary));
+      fees.push_back(BaseFeeLine(*next_plan, {}, next->period));
+    }
+  } else {
+    // A change or the end within the period: this plan's fee was paid up to
+    // the period's end; credit the rest, and charge the next plan's for it.
+    Period rest{boundary, segment.period.end};
+    money::Share rest_share = money::Share::Of(rest, segment.period);
+    fees.push_back(UnusedTimeLine(plan, rest_share, rest));
+    if (next) {
+      MTL_ASSIGN_OR_RETURN(const catalog::Plan* next_plan, sub.PlanOf(plans_, *next));
+      fees.push_back(BaseFeeLine(*next_plan, rest_share, rest));
+    }
+  }
+  terms.fee_lines = std::move(fees);
   return BuildInvoice(plans_.catalog(), plan, usage, tax_rate, terms);
 }
 
@@ -159,9 +205,8 @@ Result<Invoice> InvoiceService::Finalize(const std::string& id) {
   return out;
 }
 
-Result<RunSummary> InvoiceService::Run(
-    const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of,
-    const std::function<void(const RunProgress&)>& progress) {
+Result<RunSummary> InvoiceService::Run(const SegmentsFn& segments_of, TimePoint ended_after,
+                                       const std::function<void(const RunProgress&)>& progress) {
   int64_t now_ms = ToUnixMillis(clock_.Now());
   // The lease: taken when free, expired, or already ours.
   auto lease = db_.Execute(
@@ -181,7 +226,7 @@ Result<RunSummary> InvoiceService::Run(
   } release{db_, lease_holder_};
 
   RunSummary summary;
-  MTL_ASSIGN_OR_RETURN(auto collected, CollectWork(periods_of, summary));
+  MTL_ASSIGN_OR_RETURN(auto collected, CollectWork(segments_of, ended_after, summary));
   std::vector<WorkItem>& work = collected;
   // Chunks of invoices per transaction; a chunk that meets an invoice made
   // meanwhile by someone else is redone one invoice at a time.
@@ -210,7 +255,7 @@ Result<RunSummary> InvoiceService::Run(
     if (!s.ok() && s.error().Reason() == "chunk_conflict") {
       part = RunSummary{};
       for (const WorkItem& item : chunk) {
-        auto made = InvoicePeriod(item.subscription, item.period);
+        auto made = InvoiceSegment(item.subscription, item.segment);
         if (!made.ok()) {
           if (next.valid()) next.wait();
           return std::move(made).error();
@@ -247,7 +292,7 @@ Result<InvoiceService::PreparedChunk> InvoiceService::PrepareChunk(std::vector<W
   std::map<std::pair<int64_t, int64_t>, std::vector<std::string>> by_period;
   for (const WorkItem& item : chunk_items) {
     customer_ids.push_back(item.subscription.customer_id);
-    by_period[{ToUnixMillis(item.period.start), ToUnixMillis(item.period.end)}].push_back(
+    by_period[{ToUnixMillis(item.segment.span.start), ToUnixMillis(item.segment.span.end)}].push_back(
         item.subscription.customer_id);
   }
   std::map<std::string, std::string> countries;
@@ -264,11 +309,11 @@ Result<InvoiceService::PreparedChunk> InvoiceService::PrepareChunk(std::vector<W
   std::vector<InvoiceAmounts>& amounts = out.amounts;
   std::vector<std::optional<money::Decimal>>& rates = out.rates;
   for (const WorkItem& item : chunk_items) {
-    MTL_ASSIGN_OR_RETURN(const catalog::Plan* plan, item.subscription.PlanAt(plans_, item.period.start));
+    MTL_ASSIGN_OR_RETURN(const catalog::Plan* plan, item.subscription.PlanOf(plans_, item.segment));
     out.plans.push_back(plan);
     rates.push_back(TaxRateFor(item.subscription.customer_id, countries[item.subscription.customer_id]));
-    auto& period_usage = usage[{ToUnixMillis(item.period.start), ToUnixMillis(item.period.end)}];
-    MTL_ASSIGN_OR_RETURN(auto built, Amounts(item.subscription, item.period, *plan,
+    auto& period_usage = usage[{ToUnixMillis(item.segment.span.start), ToUnixMillis(item.segment.span.end)}];
+    MTL_ASSIGN_OR_RETURN(auto built, Amounts(item.subscription, item.segment, *plan,
                                              period_usage[item.subscription.customer_id], rates.back()));
     amounts.push_back(std::move(built));
   }
@@ -292,7 +337,7 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
     std::set<std::pair<std::string, int64_t>> existing(invoiced->begin(), invoiced->end());
     std::vector<size_t> fresh;
     for (size_t i = 0; i < chunk.size(); ++i) {
-      if (existing.count({chunk[i].subscription.id, ToUnixMillis(chunk[i].period.start)})) {
+      if (existing.count({chunk[i].subscription.id, ToUnixMillis(chunk[i].segment.span.start)})) {
         ++summary.existing;
       } else {
         fresh.push_back(i);
@@ -312,7 +357,7 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
       const InvoiceAmounts& a = amounts[fresh[n]];
       const catalog::Plan& plan = *prepared.plans[fresh[n]];
       const auto& rate = rates[fresh[n]];
-      NewInvoice invoice = PricedInvoice(item.subscription, item.period, plan, a, rate, now);
+      NewInvoice invoice = PricedInvoice(item.subscription, item.segment.span, plan, a, rate, now);
       invoice.number = FormatNumber(options_.number_prefix, year, *first_number + static_cast<int64_t>(n));
       invoice.status = InvoiceStatus::kOpen;
       invoice.due_at = due;
@@ -346,38 +391,41 @@ std::optional<money::Decimal> InvoiceService::TaxRateFor(const std::string& cust
   return std::nullopt;
 }
 
-Result<std::vector<InvoiceService::WorkItem>> InvoiceService::CollectWork(
-    const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of, RunSummary& summary,
-    std::optional<TimePoint> as_of) {
-  MTL_ASSIGN_OR_RETURN(auto subs, db_.Execute(std::string(subscriptions::SubscriptionService::kSelectSubscriptions) +
-                                              " WHERE s.status IN ('active', 'past_due') ORDER BY s.id"));
+Result<std::vector<InvoiceService::WorkItem>> InvoiceService::CollectWork(const SegmentsFn& segments_of,
+                                                                          TimePoint ended_after, RunSummary& summary,
+                                                                          std::optional<TimePoint> as_of) {
+  // Live subscriptions, and ended ones whose last segments may not be invoiced yet.
+  MTL_ASSIGN_OR_RETURN(auto subs,
+                       db_.Execute(std::string(subscriptions::SubscriptionService::kSelectSubscriptions) +
+                                       " WHERE s.status IN ('active', 'past_due') OR (s.ends_at IS NOT NULL AND "
+                                       "s.ends_at > $1 AND s.status <> 'trialing') ORDER BY s.id",
+                                   {ToUnixMillis(ended_after)}));
   TimePoint closed_before = as_of.value_or(clock_.Now()) - options_.grace;
   std::vector<subscriptions::Subscription> billable;
   billable.reserve(subs.rows.size());
   for (const auto& row : subs.rows) billable.push_back(subscriptions::SubscriptionService::FromRow(row));
-  MTL_RETURN_IF_ERROR(subscriptions::SubscriptionService::LoadVersions(db_, billable));
+  MTL_RETURN_IF_ERROR(subscriptions::SubscriptionService::LoadPhases(db_, billable));
   std::vector<WorkItem> work;
   for (subscriptions::Subscription& sub : billable) {
     ++summary.subscriptions;
-    for (const Period& period : periods_of(sub)) {
-      if (period.end > closed_before) {
+    for (const subscriptions::Segment& segment : segments_of(sub)) {
+      if (segment.span.end > closed_before) {
         ++summary.not_closed;
       } else {
-        work.push_back({sub, period});
+        work.push_back({sub, segment});
       }
     }
   }
   return work;
 }
 
-std::vector<Period> InvoiceService::PeriodsStartingIn(const subscriptions::Subscription& sub, TimePoint from,
-                                                      TimePoint to) {
-  std::vector<Period> out;
-  using subscriptions::SubscriptionService;
-  Period first = SubscriptionService::FirstInvoicedPeriod(sub);
-  Period p = SubscriptionService::PeriodAt(sub, std::max(from, first.start));
-  if (p.start < from) p = SubscriptionService::PeriodAt(sub, p.end);
-  for (; p.start < to; p = SubscriptionService::PeriodAt(sub, p.end)) out.push_back(p);
+std::vector<subscriptions::Segment> InvoiceService::SegmentsStartingIn(const subscriptions::Subscription& sub,
+                                                                       TimePoint from, TimePoint to) {
+  std::vector<subscriptions::Segment> out;
+  std::optional<subscriptions::Segment> s = sub.FirstSegment();
+  if (s && s->span.start < from) s = sub.SegmentAt(from);
+  if (s && s->span.start < from) s = sub.Next(*s);
+  for (; s && s->span.start < to; s = sub.Next(*s)) out.push_back(*s);
   return out;
 }
 
@@ -399,8 +447,8 @@ Status InvoiceService::ForEachExpectedChunk(TimePoint from, TimePoint to, TimePo
                                             const std::function<void(int64_t, int64_t)>& progress) {
   RunSummary ignored;
   MTL_ASSIGN_OR_RETURN(
-      auto work, CollectWork([&](const subscriptions::Subscription& sub) { return PeriodsStartingIn(sub, from, to); },
-                             ignored, as_of));
+      auto work, CollectWork([&](const subscriptions::Subscription& sub) { return SegmentsStartingIn(sub, from, to); },
+                             from, ignored, as_of));
   constexpr size_t kChunk = 4096;
   const auto total = static_cast<int64_t>(work.size());
   if (progress) progress(0, total);
@@ -412,7 +460,7 @@ Status InvoiceService::ForEachExpectedChunk(TimePoint from, TimePoint to, TimePo
     chunk.clear();
     for (size_t i = 0; i < prepared.items.size(); ++i) {
       WorkItem& item = prepared.items[i];
-      chunk.push_back({std::move(item.subscription), item.period, std::move(prepared.amounts[i]),
+      chunk.push_back({std::move(item.subscription), item.segment.span, std::move(prepared.amounts[i]),
                        prepared.plans[i]->currency.code});
     }
     MTL_RETURN_IF_ERROR(visit(chunk));
@@ -423,25 +471,26 @@ Status InvoiceService::ForEachExpectedChunk(TimePoint from, TimePoint to, TimePo
 
 Result<RunSummary> InvoiceService::RunPeriodsStartingIn(TimePoint from, TimePoint to,
                                                         const std::function<void(const RunProgress&)>& progress) {
-  return Run([&](const subscriptions::Subscription& sub) { return PeriodsStartingIn(sub, from, to); }, progress);
+  return Run([&](const subscriptions::Subscription& sub) { return SegmentsStartingIn(sub, from, to); }, from, progress);
 }
 
 Result<RunSummary> InvoiceService::RunDue(const std::function<void(const RunProgress&)>& progress) {
   TimePoint closed_before = clock_.Now() - options_.grace;
+  // Only the most recent segments matter to a running scheduler; older ones
+  // were invoiced by earlier runs (the unique key makes re-checks cheap).
+  constexpr size_t kRecent = 3;
   return Run(
       [&](const subscriptions::Subscription& sub) {
-        std::vector<Period> out;
-        using subscriptions::SubscriptionService;
-        for (Period p = SubscriptionService::FirstInvoicedPeriod(sub); p.end <= closed_before;
-             p = SubscriptionService::PeriodAt(sub, p.end)) {
-          out.push_back(p);
+        std::vector<subscriptions::Segment> out;
+        for (auto s = sub.FirstSegment(); s && s->span.end <= closed_before; s = sub.Next(*s)) {
+          out.push_back(*s);
+          if (out.size() > 2 * kRecent) out.erase(out.begin(), out.end() - kRecent);
         }
-        // Only the most recent periods matter to a running scheduler; older
-        // ones were invoiced by earlier runs (the unique key makes re-checks cheap).
-        if (out.size() > 3) out.erase(out.begin(), out.end() - 3);
+        if (out.size() > kRecent) out.erase(out.begin(), out.end() - kRecent);
         return out;
       },
-      progress);
+      // Ended subscriptions stay for a while, for their last segments.
+      closed_before - std::chrono::hours(24 * 400), progress);
 }
 
 Result<Invoice> InvoiceService::Get(const std::string& id, const std::string& customer_id) {

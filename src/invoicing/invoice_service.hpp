@@ -97,14 +97,22 @@ class InvoiceService {
   // invoice yet (the scheduler inside billingd serve calls this).
   Result<RunSummary> RunDue(const std::function<void(const RunProgress&)>& progress = {});
 
-  // Creates and finalizes the invoice of one subscription period; when it
-  // exists already, returns it with `created` false. No lease (the unique
-  // constraint alone keeps it exactly once).
+  // Creates and finalizes the invoice of one segment of a subscription
+  // (usually a whole period); when it exists already, returns it with
+  // `created` false. No lease (the unique constraint alone keeps it exactly once).
   struct Made {
     Invoice invoice;
     bool created = false;
   };
+  Result<Made> InvoiceSegment(const subscriptions::Subscription& subscription, const subscriptions::Segment& segment);
+  // The same for the segment starting at `period.start`; kInvalidArgument
+  // when none does.
   Result<Made> InvoicePeriod(const subscriptions::Subscription& subscription, const Period& period);
+
+  // What the invoice of `segment` would hold from the usage recorded so far
+  // (no writes): plan change previews.
+  Result<InvoiceAmounts> Preview(const subscriptions::Subscription& subscription,
+                                 const subscriptions::Segment& segment);
 
   // A draft invoice outside the subscription runs (e.g. a one-off service),
   // to be finalized later. Lines are taken as given; tax none.
@@ -128,7 +136,7 @@ class InvoiceService {
  private:
   struct WorkItem {
     subscriptions::Subscription subscription;
-    Period period;
+    subscriptions::Segment segment;
   };
   struct PreparedChunk {
     std::vector<WorkItem> items;
@@ -136,18 +144,23 @@ class InvoiceService {
     std::vector<InvoiceAmounts> amounts;      // per item
     std::vector<std::optional<money::Decimal>> rates;
   };
-  // The closed periods periods_of names for every billable subscription.
-  // `as_of`: when periods must have closed (less the grace); default now.
-  Result<std::vector<WorkItem>> CollectWork(
-      const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of, RunSummary& summary,
-      std::optional<TimePoint> as_of = std::nullopt);
-  static std::vector<Period> PeriodsStartingIn(const subscriptions::Subscription& sub, TimePoint from, TimePoint to);
+  using SegmentsFn = std::function<std::vector<subscriptions::Segment>(const subscriptions::Subscription&)>;
+  // The closed segments segments_of names for every billable subscription
+  // (live ones, and ended ones whose end is after `ended_after`).
+  // `as_of`: when segments must have closed (less the grace); default now.
+  Result<std::vector<WorkItem>> CollectWork(const SegmentsFn& segments_of, TimePoint ended_after, RunSummary& summary,
+                                            std::optional<TimePoint> as_of = std::nullopt);
+  static std::vector<subscriptions::Segment> SegmentsStartingIn(const subscriptions::Subscription& sub, TimePoint from,
+                                                                TimePoint to);
   // Reads a chunk's usage and tax rates and builds its invoices (no writes).
   Result<PreparedChunk> PrepareChunk(std::vector<WorkItem> chunk);
-  // The invoice of `sub` for `period`, priced with `plan` (its version then):
-  // the period's usage, and its base fee or, when the plan bills it in
-  // advance, the next period's (none but that on the opening invoice).
-  Result<InvoiceAmounts> Amounts(const subscriptions::Subscription& sub, const Period& period,
+  // The invoice of `sub` for `segment`, priced with `plan` (its version):
+  // the segment's usage, and its base fee (prorated when partial) or, when
+  // the plan bills it in advance, what follows it: the next period's fee at
+  // a period's end, or at a change or end within one, a credit for the
+  // unused rest of the fee paid and the new plan's fee for that rest. The
+  // opening invoice of a fee in advance holds only the first period's fee.
+  Result<InvoiceAmounts> Amounts(const subscriptions::Subscription& sub, const subscriptions::Segment& segment,
                                  const catalog::Plan& plan, const std::map<std::string, int64_t>& usage,
                                  const std::optional<money::Decimal>& tax_rate);
   // Writes a prepared chunk in one transaction (multi-row inserts). kConflict
@@ -156,7 +169,7 @@ class InvoiceService {
   std::optional<money::Decimal> TaxRateFor(const std::string& customer_id, const std::string& country) const;
   meterline::Status FinalizeIn(storage::Transaction& tx, const std::string& id, const std::string& customer_id,
                                int64_t total_minor, TimePoint now);
-  Result<RunSummary> Run(const std::function<std::vector<Period>(const subscriptions::Subscription&)>& periods_of,
+  Result<RunSummary> Run(const SegmentsFn& segments_of, TimePoint ended_after,
                          const std::function<void(const RunProgress&)>& progress);
 
   storage::Database& db_;

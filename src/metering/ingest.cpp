@@ -21,8 +21,9 @@ struct CustomerFacts {
   bool exists = false;
   std::vector<Period> invoiced;  // periods with a non-draft invoice
   std::optional<subscriptions::Subscription> subscription;
-  std::optional<TimePoint> anchor;                // subscription billing anchor
-  std::map<int64_t, const catalog::Plan*> plans;  // its plan's versions it has been on, read before writing
+  std::optional<TimePoint> anchor;  // subscription billing anchor
+  // The plan versions it has been on, read before writing.
+  std::map<std::pair<std::string, int64_t>, const catalog::Plan*> plans;
 };
 
 }  // namespace
@@ -57,8 +58,9 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     MTL_ASSIGN_OR_RETURN(auto sub, subscriptions::SubscriptionService::Find(db_, customer_id));
     if (sub) {
       facts.anchor = sub->billing_anchor;
-      for (const auto& [from, version] : sub->plan_versions) {
-        MTL_ASSIGN_OR_RETURN(facts.plans[version], plans_.Version(sub->plan_id, version));
+      for (const subscriptions::Phase& phase : sub->phases) {
+        auto& plan = facts.plans[std::make_pair(phase.plan_id, phase.version)];
+        MTL_ASSIGN_OR_RETURN(plan, plans_.Version(phase.plan_id, phase.version));
       }
       facts.subscription = std::move(sub);
     }
@@ -88,10 +90,11 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     } else if (std::any_of(facts.invoiced.begin(), facts.invoiced.end(),
                            [&](const Period& p) { return p.Contains(event.timestamp); })) {
       reject("the billing period of this timestamp is already invoiced");
+    } else if (facts.subscription && facts.subscription->EndedBy(event.timestamp)) {
+      reject("subscription " + facts.subscription->id + " ended at " + FormatIso8601(*facts.subscription->ends_at) +
+             ": usage after that is not billed");
     } else if (options_.closed_after && facts.anchor &&
-               subscriptions::SubscriptionService::PeriodAt(*facts.subscription, event.timestamp).end +
-                       *options_.closed_after <=
-                   now) {
+               facts.subscription->SegmentAt(event.timestamp)->span.end + *options_.closed_after <= now) {
       reject("the billing period of this timestamp is closed");
     } else {
       valid.emplace_back(index, &event);
@@ -107,22 +110,24 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
   // exactly once thanks to the unique constraint, each with a queued event.
   AfterWrite record_alerts = [&](storage::Executor& tx, const std::set<RollupKey>& touched,
                                  const TotalFn& total) -> Status {
-    std::set<std::tuple<std::string, std::string, TimePoint>> periods;  // customer, metric, period start
+    // Per segment of a subscription (a whole period unless the plan changed
+    // within it): customer, metric, segment start.
+    std::set<std::tuple<std::string, std::string, TimePoint>> periods;
     for (const auto& [customer_id, metric, hour] : touched) {
       const CustomerFacts& facts = facts_of[customer_id];
-      if (facts.anchor) {
-        periods.insert(
-            {customer_id, metric, subscriptions::SubscriptionService::PeriodAt(*facts.subscription, hour).start});
-      }
+      if (!facts.anchor) continue;
+      if (auto segment = facts.subscription->SegmentAt(hour))
+        periods.insert({customer_id, metric, segment->span.start});
     }
     for (const auto& [customer_id, metric, period_start] : periods) {
       const CustomerFacts& facts = facts_of[customer_id];
-      auto version = facts.plans.find(facts.subscription->VersionAt(period_start));
+      subscriptions::Segment segment = *facts.subscription->SegmentAt(period_start);
+      auto version = facts.plans.find({segment.plan_id, segment.version});
       const catalog::Plan* plan = version == facts.plans.end() ? nullptr : version->second;
       const catalog::Metric* defined = plans_.catalog().FindMetric(metric);
-      int64_t limit = plan == nullptr || defined == nullptr ? 0 : plan->LimitOf(*defined);
+      int64_t limit = plan == nullptr || defined == nullptr ? 0 : plan->LimitOf(*defined, segment.Share());
       if (limit == 0) continue;
-      Period period = subscriptions::SubscriptionService::PeriodAt(*facts.subscription, period_start);
+      const Period& period = segment.span;
       auto used = total(customer_id, metric, period_start, period.end);
       // A period total past int64 can only come from rows written before the
       // hourly limit existed; it is past every threshold, and must not make

@@ -33,7 +33,8 @@ struct MetricUsage {
 struct CurrentUsage {
   subscriptions::Subscription subscription;
   const catalog::Plan* plan = nullptr;
-  Period period;
+  Period period;                     // the current segment: a whole period unless the plan changed or ends within it
+  money::Share share;                // its share of the billing period (limits are prorated by it)
   std::vector<MetricUsage> metrics;  // in catalog order
   int64_t total_overage_minor = 0;
 };

@@ -16,23 +16,14 @@
 
 namespace meterline::subscriptions {
 
-const char* StatusName(Status status) {
-  switch (status) {
-    case Status::kTrialing: return "trialing";
-    case Status::kActive: return "active";
-    case Status::kPastDue: return "past_due";
-    case Status::kCanceled: return "canceled";
-  }
-  return "active";
+namespace {
+
+std::optional<TimePoint> OptTime(const storage::Row& row, size_t col) {
+  auto millis = row.OptInt(col);
+  return millis ? std::optional<TimePoint>(FromUnixMillis(*millis)) : std::nullopt;
 }
 
-std::optional<Status> ParseStatus(std::string_view text) {
-  if (text == "trialing") return Status::kTrialing;
-  if (text == "active") return Status::kActive;
-  if (text == "past_due") return Status::kPastDue;
-  if (text == "canceled") return Status::kCanceled;
-  return std::nullopt;
-}
+}  // namespace
 
 Subscription SubscriptionService::FromRow(const storage::Row& row) {
   return {row.Text(0),
@@ -44,26 +35,9 @@ Subscription SubscriptionService::FromRow(const storage::Row& row) {
           row.Text(6),
           static_cast<int>(row.Int(7)),
           row.Int(8) != 0,
-          {}};
-}
-
-Result<const catalog::Plan*> Subscription::PlanAt(plans::PlanBook& plans, TimePoint period_start) const {
-  MTL_ASSIGN_OR_RETURN(const catalog::Plan* version, plans.Version(plan_id, VersionAt(period_start)));
-  const catalog::Plan* priced = version->InCurrency(currency);
-  if (priced == nullptr) {
-    return Error(ErrorCode::kConflict, "currency_not_priced",
-                 "version " + std::to_string(version->version) + " of plan " + plan_id + " has no prices in " +
-                     currency + ", the currency of customer " + customer_id);
-  }
-  return priced;
-}
-
-int64_t Subscription::VersionAt(TimePoint period_start) const {
-  int64_t version = plan_versions.empty() ? 1 : plan_versions.front().second;
-  for (const auto& [from, v] : plan_versions) {
-    if (from <= period_start) version = v;
-  }
-  return version;
+          {},
+          OptTime(row, 9),
+          OptTime(row, 10)};
 }
 
 SubscriptionService::SubscriptionService(storage::Database& db, plans::PlanBook& plans, const Clock& clock)
@@ -73,7 +47,12 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
                                                  TimePoint anchor, Status status, const std::string& actor) {
   anchor = HourStart(anchor);
   TimePoint now = clock_.Now();
-  Subscription sub{NewId("sub"), customer_id, plan_id, status, anchor, now, "", 1, false, {}};
+  Subscription sub{.id = NewId("sub"),
+                   .customer_id = customer_id,
+                   .plan_id = plan_id,
+                   .status = status,
+                   .billing_anchor = anchor,
+                   .created_at = now};
   Period period;
   meterline::Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {
     MTL_ASSIGN_OR_RETURN(auto plan, plans::PlanBook::Load(tx, plan_id, plans_.catalog().metrics()));
@@ -85,12 +64,12 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
     sub.currency = customer.rows[0].Text(0);
     sub.interval_months = current.interval_months;
     sub.base_fee_in_advance = current.base_fee_in_advance;
-    period = PeriodAt(sub, now);
+    period = sub.PeriodAt(now);
     if (current.InCurrency(sub.currency) == nullptr) {
       return InvalidParam("plan_id", "plan " + plan_id + " is priced in " + current.CurrencyList() + ", and customer " +
                                          customer_id + " pays in " + sub.currency);
     }
-    sub.plan_versions = {{FromUnixMillis(0), current.version}};
+    sub.phases = {{FromUnixMillis(0), plan_id, current.version}};
     auto inserted = tx.Execute(
         "INSERT INTO subscriptions (id, customer_id, plan_id, status, billing_anchor, current_period_start, "
         "current_period_end, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
@@ -102,10 +81,10 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
       return std::move(inserted).error();
     }
     // From the epoch: whatever period is asked about, this version prices it until a move.
-    MTL_RETURN_IF_ERROR(
-        tx.Execute("INSERT INTO subscription_plan_versions (subscription_id, effective_from, plan_version, created_by, "
-                   "created_at) VALUES ($1, 0, $2, $3, $4)",
-                   {sub.id, current.version, actor, ToUnixMillis(now)}));
+    MTL_RETURN_IF_ERROR(tx.Execute(
+        "INSERT INTO subscription_plan_versions (subscription_id, effective_from, plan_id, plan_version, source, "
+        "created_by, created_at) VALUES ($1, 0, $2, $3, 'create', $4, $5)",
+        {sub.id, plan_id, current.version, actor, ToUnixMillis(now)}));
     return audit::Record(tx, clock_,
                          {actor,
                           "subscription.create",
@@ -122,12 +101,20 @@ Result<MoveSummary> SubscriptionService::MoveAtPeriodEnd(const VersionMove& move
   MoveSummary summary;
   MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {
     summary = {};
-    MTL_ASSIGN_OR_RETURN(auto rows, tx.Execute(std::string(kSelectSubscriptions) +
-                                                   " WHERE s.plan_id = $1 AND s.status <> 'canceled' ORDER BY s.id",
-                                               {move.plan_id}));
+    // Those on the plan at the start of their next period: maybe not the
+    // stored plan_id, when a change is pending.
+    MTL_ASSIGN_OR_RETURN(
+        auto rows, tx.Execute(std::string(kSelectSubscriptions) +
+                                  " WHERE s.status <> 'canceled' AND EXISTS (SELECT 1 FROM subscription_plan_versions "
+                                  "v WHERE v.subscription_id = s.id AND v.plan_id = $1) ORDER BY s.id",
+                              {move.plan_id}));
     std::vector<Subscription> subs;
     for (const storage::Row& row : rows.rows) subs.push_back(FromRow(row));
-    MTL_RETURN_IF_ERROR(LoadVersions(tx, subs));
+    MTL_RETURN_IF_ERROR(LoadPhases(tx, subs));
+    std::erase_if(subs, [&](const Subscription& sub) {
+      TimePoint next_start = sub.PeriodAt(now).end;
+      return sub.EndedBy(next_start) || sub.PhaseAt(next_start).plan_id != move.plan_id;
+    });
     // The version must have prices in every moved customer's currency.
     MTL_ASSIGN_OR_RETURN(const catalog::Plan* target, plans_.Version(move.plan_id, move.to_version));
     for (const Subscription& sub : subs) {
@@ -138,19 +125,20 @@ Result<MoveSummary> SubscriptionService::MoveAtPeriodEnd(const VersionMove& move
       }
     }
     for (const Subscription& sub : subs) {
-      TimePoint next_start = PeriodAt(sub, now).end;
-      int64_t current = sub.VersionAt(PeriodAt(sub, now).start);
+      TimePoint next_start = sub.PeriodAt(now).end;
+      int64_t current = sub.VersionAt(sub.PeriodAt(now).start);
       if (move.from_version != 0 && current != move.from_version) continue;
       if (sub.VersionAt(next_start) == move.to_version) {
         ++summary.unchanged;
         continue;
       }
-      // A later move scheduled for the same boundary replaces the earlier one.
+      // A later move scheduled for the same boundary replaces the earlier
+      // one's version (a pending plan change to this plan stays a change).
       MTL_RETURN_IF_ERROR(tx.Execute(
-          "INSERT INTO subscription_plan_versions (subscription_id, effective_from, plan_version, created_by, "
-          "created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subscription_id, effective_from) DO UPDATE SET "
-          "plan_version = $3, created_by = $4, created_at = $5",
-          {sub.id, ToUnixMillis(next_start), move.to_version, actor, ToUnixMillis(now)}));
+          "INSERT INTO subscription_plan_versions (subscription_id, effective_from, plan_id, plan_version, source, "
+          "created_by, created_at) VALUES ($1, $2, $3, $4, 'migrate', $5, $6) ON CONFLICT (subscription_id, "
+          "effective_from) DO UPDATE SET plan_version = $4, created_by = $5, created_at = $6",
+          {sub.id, ToUnixMillis(next_start), move.plan_id, move.to_version, actor, ToUnixMillis(now)}));
       ++summary.moved;
     }
     return audit::Record(tx, clock_,
@@ -167,25 +155,27 @@ Result<MoveSummary> SubscriptionService::MoveAtPeriodEnd(const VersionMove& move
   return summary;
 }
 
-meterline::Status SubscriptionService::LoadVersions(storage::Executor& ex, std::vector<Subscription>& subs) {
+meterline::Status SubscriptionService::LoadPhases(storage::Executor& ex, std::vector<Subscription>& subs) {
   if (subs.empty()) return OkStatus();
   std::map<std::string, Subscription*> by_id;
   std::vector<std::string> ids;
   for (Subscription& sub : subs) {
-    sub.plan_versions.clear();
+    sub.phases.clear();
     by_id[sub.id] = &sub;
     ids.push_back(sub.id);
   }
-  std::vector<std::tuple<std::string, int64_t, int64_t>> found;
+  std::vector<std::tuple<std::string, int64_t, std::string, int64_t>> found;
   MTL_RETURN_IF_ERROR(storage::SelectIn(
       ex,
-      "SELECT subscription_id, effective_from, plan_version FROM subscription_plan_versions WHERE subscription_id "
-      "IN_LIST",
-      {}, ids, [&](const storage::Row& row) { found.emplace_back(row.Text(0), row.Int(1), row.Int(2)); }));
+      "SELECT subscription_id, effective_from, plan_id, plan_version FROM "
+      "subscription_plan_versions WHERE subscription_id IN_LIST",
+      {}, ids, [&](const storage::Row& row) { found.emplace_back(row.Text(0), row.Int(1), row.Text(2), row.Int(3)); }));
   // A short last chunk repeats a key: rows can come twice.
   std::sort(found.begin(), found.end());
   found.erase(std::unique(found.begin(), found.end()), found.end());
-  for (const auto& [id, from, version] : found) by_id[id]->plan_versions.emplace_back(FromUnixMillis(from), version);
+  for (auto& [id, from, plan, version] : found) {
+    by_id[id]->phases.push_back({FromUnixMillis(from), std::move(plan), version});
+  }
   return OkStatus();
 }
 
@@ -194,10 +184,11 @@ Result<std::optional<Subscription>> SubscriptionService::Find(storage::Executor&
                        ex.Execute(std::string(kSelectSubscriptions) + " WHERE s.customer_id = $1", {customer_id}));
   if (rows.rows.empty()) return std::optional<Subscription>();
   Subscription sub = FromRow(rows.rows[0]);
-  MTL_ASSIGN_OR_RETURN(auto versions, ex.Execute("SELECT effective_from, plan_version FROM subscription_plan_versions "
-                                                 "WHERE subscription_id = $1 ORDER BY effective_from",
-                                                 {sub.id}));
-  for (const auto& v : versions.rows) sub.plan_versions.emplace_back(FromUnixMillis(v.Int(0)), v.Int(1));
+  MTL_ASSIGN_OR_RETURN(auto phases, ex.Execute("SELECT effective_from, plan_id, plan_version FROM "
+                                               "subscription_plan_versions WHERE subscription_id = $1 ORDER BY "
+                                               "effective_from",
+                                               {sub.id}));
+  for (const auto& v : phases.rows) sub.phases.push_back({FromUnixMillis(v.Int(0)), v.Text(1), v.Int(2)});
   return std::optional<Subscription>(std::move(sub));
 }
 

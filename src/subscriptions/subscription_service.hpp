@@ -1,6 +1,6 @@
-// SubscriptionService: which plan each customer is on, which version of it
-// prices each period, and its periods (its plan's interval from its anchor). A customer has at most one
-// subscription (unique in storage). Thread-safe.
+// SubscriptionService: creating subscriptions, moving them between plan
+// versions, reading them with their phases (subscription.hpp). A customer
+// has at most one subscription (unique in storage). Thread-safe.
 #pragma once
 
 #include <optional>
@@ -14,38 +14,9 @@
 #include "core/result.hpp"
 #include "plans/plan_book.hpp"
 #include "storage/database.hpp"
+#include "subscriptions/subscription.hpp"
 
 namespace meterline::subscriptions {
-
-enum class Status { kTrialing, kActive, kPastDue, kCanceled };
-const char* StatusName(Status status);
-std::optional<Status> ParseStatus(std::string_view text);
-
-struct Subscription {
-  std::string id;  // "sub_…"
-  std::string customer_id;
-  std::string plan_id;
-  Status status = Status::kActive;
-  TimePoint billing_anchor;
-  TimePoint created_at;
-  // The customer's currency: it picks the plan's prices (catalog::Plan::InCurrency).
-  std::string currency;
-  // Its plan's billing interval in months (1, 3 or 12): its periods' length.
-  int interval_months = 1;
-  // Its plan invoices the base fee at the start of each period (with the
-  // usage of the period before), and so has an opening invoice (see
-  // FirstInvoicedPeriod).
-  bool base_fee_in_advance = false;
-  // (effective_from, version), ascending: periods starting at or after
-  // effective_from are priced with that version of the plan.
-  std::vector<std::pair<TimePoint, int64_t>> plan_versions;
-
-  // The version of the plan that prices the period starting at `period_start`.
-  int64_t VersionAt(TimePoint period_start) const;
-  // That version's prices in the customer's currency. kNotFound when the
-  // version is missing; kFailedPrecondition when it has no prices in it.
-  Result<const catalog::Plan*> PlanAt(plans::PlanBook& plans, TimePoint period_start) const;
-};
 
 // Moving a plan's subscriptions to another of its versions.
 struct VersionMove {
@@ -88,25 +59,12 @@ class SubscriptionService {
   // for FromRow; the caller adds WHERE and ORDER BY on s.
   static constexpr const char* kSelectSubscriptions =
       "SELECT s.id, s.customer_id, s.plan_id, s.status, s.billing_anchor, s.created_at, c.currency, "
-      "p.interval_months, p.base_fee_in_advance FROM subscriptions s JOIN customers c ON c.id = s.customer_id "
-      "JOIN plans p ON p.id = s.plan_id";
-  // A row of kSelectSubscriptions, without its plan_versions (LoadVersions).
+      "p.interval_months, p.base_fee_in_advance, s.ends_at, s.canceled_at FROM subscriptions s "
+      "JOIN customers c ON c.id = s.customer_id JOIN plans p ON p.id = s.plan_id";
+  // A row of kSelectSubscriptions, without its phases (LoadPhases).
   static Subscription FromRow(const storage::Row& row);
-  // Fills each subscription's plan_versions, in a few statements.
-  static meterline::Status LoadVersions(storage::Executor& ex, std::vector<Subscription>& subs);
-
-  // The billing period containing `t`.
-  static Period PeriodAt(const Subscription& subscription, TimePoint t) {
-    return PeriodContaining(subscription.billing_anchor, subscription.interval_months, t);
-  }
-  // The first period with an invoice: the one starting at the anchor, or for
-  // a base fee in advance the one ending there, whose invoice (the opening
-  // invoice) holds only the first period's base fee.
-  static Period FirstInvoicedPeriod(const Subscription& subscription) {
-    return PeriodAt(subscription, subscription.base_fee_in_advance
-                                      ? subscription.billing_anchor - std::chrono::milliseconds(1)
-                                      : subscription.billing_anchor);
-  }
+  // Fills each subscription's phases, in a few statements.
+  static meterline::Status LoadPhases(storage::Executor& ex, std::vector<Subscription>& subs);
 
  private:
   storage::Database& db_;

@@ -395,7 +395,7 @@ TEST_P(ChargeModelInvoiceTest, ABaseFeeInAdvanceIsInvoicedAtTheStartOfItsPeriod)
     return *services.invoices().Get(made->invoice.id, customer);
   };
 
-  Period opening_period = subscriptions::SubscriptionService::FirstInvoicedPeriod(*sub);
+  Period opening_period = sub->FirstSegment()->period;
   EXPECT_EQ(opening_period.end, anchor);
   invoicing::Invoice opening = invoice(opening_period);
   ASSERT_EQ(opening.lines.size(), 1u);

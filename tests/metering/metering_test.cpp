@@ -284,7 +284,7 @@ TEST_P(MeteringTest, PeriodsStartOnWholeHoursSoTheirFirstHourCounts) {
   auto sub = billingd_->app().subscriptions->ForCustomer(customer_a_);
   ASSERT_TRUE(sub.ok());
   EXPECT_EQ(sub->billing_anchor, HourStart(sub->billing_anchor));
-  auto period = subscriptions::SubscriptionService::PeriodAt(*sub, ClockNow());
+  auto period = sub->PeriodAt(ClockNow());
   // An event half a minute into the period belongs to it.
   Send(Batch({Event("first", customer_a_, "api_calls", 7, FormatIso8601(period.start + std::chrono::seconds(30)))}),
        platform_key_);

@@ -116,7 +116,7 @@ TEST_P(PlanBookTest, NewSubscriptionsGetTheVersionEffectiveWhenTheyStart) {
   EXPECT_EQ(moved->moved, 1);
   EXPECT_EQ(subs.MoveAtPeriodEnd({"starter", 9, 0}, "test").error().code, ErrorCode::kNotFound);
   auto sub = subs.ForCustomer(early);
-  Period current = subscriptions::SubscriptionService::PeriodAt(*sub, Now());
+  Period current = sub->PeriodAt(Now());
   EXPECT_EQ(sub->VersionAt(current.start), 1);
   EXPECT_EQ(sub->VersionAt(current.end), 2);
 }

@@ -149,7 +149,7 @@ TEST_P(ReconciliationServiceTest, APriceChangeLeavesAnInvoicedMonthReconciledAnd
   // Acme's current period is still version 1; the one after it is version 2.
   auto sub = services_->subscriptions().ForCustomer(customer_a_);
   ASSERT_TRUE(sub.ok());
-  Period current = subscriptions::SubscriptionService::PeriodAt(*sub, clock().Now());
+  Period current = sub->PeriodAt(clock().Now());
   EXPECT_EQ(sub->VersionAt(current.start), 1);
   EXPECT_EQ(sub->VersionAt(current.end), 2);
   EXPECT_EQ(sub->VersionAt(first_.start), 1);

@@ -162,7 +162,7 @@ int FillDemo(App& app) {
       PrintError(sub.error().message);
       return 1;
     }
-    Period current = subscriptions::SubscriptionService::PeriodAt(*sub, now);
+    Period current = sub->PeriodAt(now);
     auto version = app.plans->Version(demo.plan, sub->VersionAt(current.start));
     if (!version.ok()) {
       PrintError(version.error().message);
