@@ -89,6 +89,8 @@ struct ApiContext {
   size_t ingest_max_body_bytes = 16 << 20;
   // Session cookies get the Secure attribute (production mode: HTTPS only).
   bool secure_cookies = false;
+  // Members may change and cancel their own subscription (SELF_SERVICE_PLAN_CHANGES).
+  bool self_service_plan_changes = false;
 };
 
 BuildInfo CurrentBuildInfo();

@@ -37,6 +37,15 @@ http::Handler ListUsers(ApiContext& context);
 http::Handler UpdateUser(ApiContext& context);
 http::Handler RevokeUserSessions(ApiContext& context);
 
+// subscriptions.cpp
+http::Handler CreateSubscription(ApiContext& context);
+http::Handler GetSubscription(ApiContext& context);
+http::Handler ChangeSubscriptionPlan(ApiContext& context);
+http::Handler PreviewSubscriptionPlanChange(ApiContext& context);
+http::Handler WithdrawScheduledChange(ApiContext& context);
+http::Handler CancelSubscription(ApiContext& context);
+http::Handler ReactivateSubscription(ApiContext& context);
+
 // usage.cpp
 http::Handler IngestUsage(ApiContext& context);
 http::Handler CurrentUsage(ApiContext& context);
@@ -51,7 +60,6 @@ http::Handler AddPlanVersion(ApiContext& context);
 http::Handler ArchivePlan(ApiContext& context);
 http::Handler MigratePlan(ApiContext& context);
 http::Handler PricePreview(ApiContext& context);
-http::Handler CreateSubscription(ApiContext& context);
 
 // webhooks.cpp
 http::Handler StripeWebhook(ApiContext& context);

@@ -4,6 +4,7 @@
 
 #include "api/handlers.hpp"
 #include "api/input.hpp"
+#include "api/invoice_json.hpp"
 #include "api/scope.hpp"
 #include "customers/customer_store.hpp"
 #include "invoicing/invoice_pdf_document.hpp"
@@ -42,18 +43,7 @@ json::object InvoiceJson(const invoicing::Invoice& inv, bool with_lines) {
   o["finalized_at"] = OptTime(inv.finalized_at);
   o["paid_at"] = OptTime(inv.paid_at);
   o["voided_at"] = OptTime(inv.voided_at);
-  if (with_lines) {
-    json::array lines;
-    for (const auto& l : inv.lines) {
-      lines.push_back({{"kind", l.kind},
-                       {"metric", l.metric.empty() ? json::value(nullptr) : json::value(l.metric)},
-                       {"description", l.description},
-                       {"quantity", l.quantity},
-                       {"unit_price", l.unit_price},
-                       {"amount", AmountJson(l.amount_minor, inv.currency)}});
-    }
-    o["lines"] = std::move(lines);
-  }
+  if (with_lines) o["lines"] = LinesJson(inv.lines, inv.currency);
   return o;
 }
 
@@ -75,6 +65,19 @@ Result<std::optional<TimePoint>> DateQuery(const http::Request& request, const c
 }
 
 }  // namespace
+
+json::array LinesJson(const std::vector<invoicing::LineItem>& lines, const std::string& currency) {
+  json::array out;
+  for (const auto& l : lines) {
+    out.push_back({{"kind", l.kind},
+                   {"metric", l.metric.empty() ? json::value(nullptr) : json::value(l.metric)},
+                   {"description", l.description},
+                   {"quantity", l.quantity},
+                   {"unit_price", l.unit_price},
+                   {"amount", AmountJson(l.amount_minor, currency)}});
+  }
+  return out;
+}
 
 http::Handler ListInvoices(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {

@@ -12,6 +12,7 @@
 
 #include "api/handlers.hpp"
 #include "api/input.hpp"
+#include "api/invoice_json.hpp"
 #include "invoicing/invoice_builder.hpp"
 #include "plans/plan_book.hpp"
 #include "pricing/charge_json.hpp"
@@ -278,15 +279,6 @@ http::Handler PricePreview(ApiContext& context) {
     }
     MTL_ASSIGN_OR_RETURN(auto amounts, invoicing::BuildInvoice(context.catalog, *plan, quantities, tax_rate));
     const std::string& code = plan->currency.code;
-    json::array lines;
-    for (const invoicing::LineItem& l : amounts.lines) {
-      lines.push_back({{"kind", l.kind},
-                       {"metric", l.metric.empty() ? json::value(nullptr) : json::value(l.metric)},
-                       {"description", l.description},
-                       {"quantity", l.quantity},
-                       {"unit_price", l.unit_price},
-                       {"amount", AmountJson(l.amount_minor, code)}});
-    }
     json::object quantities_json;
     for (const auto& [metric, units] : quantities) quantities_json[metric] = units;
     return JsonResponse(200, json::object{{"object", "price_preview"},
@@ -294,7 +286,7 @@ http::Handler PricePreview(ApiContext& context) {
                                           {"version", plan->version},
                                           {"currency", code},
                                           {"quantities", std::move(quantities_json)},
-                                          {"lines", std::move(lines)},
+                                          {"lines", LinesJson(amounts.lines, code)},
                                           {"subtotal", AmountJson(amounts.subtotal_minor, code)},
                                           {"tax_rate", tax_rate ? json::value(tax_rate->ToString()) : nullptr},
                                           {"tax", AmountJson(amounts.tax_minor, code)},

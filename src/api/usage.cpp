@@ -1,4 +1,4 @@
-// Usage ingestion (machines), current usage (console), subscriptions (admin).
+// Usage ingestion (machines) and current usage and history (console).
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -234,37 +234,6 @@ http::Handler ListUsageEvents(ApiContext& context) {
                                   {"received_at", FormatIso8601(stored.received_at)},
                                   {"properties", std::move(properties)}};
                         }));
-  };
-}
-
-http::Handler CreateSubscription(ApiContext& context) {
-  return [&context](http::Request& request) -> Result<http::Response> {
-    MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
-    MTL_RETURN_IF_ERROR(RejectUnknownFields(body, {"customer_id", "plan_id", "billing_anchor", "status"}));
-    auto customer_id = RequiredString(body, "customer_id", 64);
-    if (!customer_id.ok()) return std::move(customer_id).error();
-    auto plan_id = RequiredString(body, "plan_id", 64);
-    if (!plan_id.ok()) return std::move(plan_id).error();
-    MTL_ASSIGN_OR_RETURN(auto anchor_text, OptionalString(body, "billing_anchor", 40));
-    TimePoint anchor = context.clock.Now();
-    if (!anchor_text.empty()) {
-      auto parsed = ParseIso8601(anchor_text);
-      if (!parsed) return InvalidParam("billing_anchor", "billing_anchor must be an RFC 3339 timestamp");
-      anchor = *parsed;
-    }
-    MTL_ASSIGN_OR_RETURN(auto status_text, OptionalString(body, "status", 20));
-    auto status = subscriptions::ParseStatus(status_text.empty() ? "active" : status_text);
-    if (!status) return InvalidParam("status", "status must be trialing, active, past_due or canceled");
-    MTL_ASSIGN_OR_RETURN(auto sub,
-                         context.subscriptions.Create(*customer_id, *plan_id, anchor, *status, request.principal->id));
-    Period period = sub.PeriodAt(context.clock.Now());
-    json::object out{{"id", sub.id},
-                     {"customer_id", sub.customer_id},
-                     {"plan_id", sub.plan_id},
-                     {"status", subscriptions::StatusName(sub.status)},
-                     {"billing_anchor", FormatIso8601(sub.billing_anchor)},
-                     {"current_period", {{"start", FormatIso8601(period.start)}, {"end", FormatIso8601(period.end)}}}};
-    return JsonResponse(201, out);
   };
 }
 

@@ -267,6 +267,8 @@ const std::vector<Setting>& Settings() {
          c.catalog = std::make_shared<const catalog::Catalog>(std::move(parsed).value());
          return OkStatus();
        }},
+      {"SELF_SERVICE_PLAN_CHANGES", "",
+       [](auto& n, auto& v, Config& c) { return Assign(ParseBool(n, v), c.self_service_plan_changes); }},
       IntSetting("INGEST_MAX_BATCH", "", &Config::ingest_max_batch, 1, 100000),
       {"INGEST_MAX_BODY_BYTES", "",
        [](auto& n, auto& v, Config& c) {

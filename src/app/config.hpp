@@ -109,6 +109,9 @@ struct Config {
   // with the rest of the configuration, before anything touches the database.
   std::string catalog_path;
   std::shared_ptr<const catalog::Catalog> catalog;  // CATALOG_PATH's, parsed; null for the built-in one
+  // SELF_SERVICE_PLAN_CHANGES: members may change and cancel their own
+  // customer's subscription (admins always may).
+  bool self_service_plan_changes = false;
   // INGEST_MAX_BATCH: most events in one ingestion request.
   int ingest_max_batch = 10000;
   // INGEST_MAX_BODY_BYTES: body limit of the ingestion route (10,000 events of

@@ -211,6 +211,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
       .ingest_max_batch = static_cast<size_t>(config.ingest_max_batch),
       .ingest_max_body_bytes = static_cast<size_t>(config.ingest_max_body_bytes),
       .secure_cookies = config.mode == Mode::kProduction,
+      .self_service_plan_changes = config.self_service_plan_changes,
   });
   api::RegisterRoutes(app->router, *app->context);
 

@@ -409,7 +409,7 @@ Result<std::vector<InvoiceService::WorkItem>> InvoiceService::CollectWork(const 
   for (subscriptions::Subscription& sub : billable) {
     ++summary.subscriptions;
     for (const subscriptions::Segment& segment : segments_of(sub)) {
-      if (segment.span.end > closed_before) {
+      if (sub.FinalFrom(segment) > closed_before) {
         ++summary.not_closed;
       } else {
         work.push_back({sub, segment});

@@ -94,7 +94,9 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
       reject("subscription " + facts.subscription->id + " ended at " + FormatIso8601(*facts.subscription->ends_at) +
              ": usage after that is not billed");
     } else if (options_.closed_after && facts.anchor &&
-               facts.subscription->SegmentAt(event.timestamp)->span.end + *options_.closed_after <= now) {
+               facts.subscription->FinalFrom(*facts.subscription->SegmentAt(event.timestamp)) +
+                       *options_.closed_after <=
+                   now) {
       reject("the billing period of this timestamp is closed");
     } else {
       valid.emplace_back(index, &event);

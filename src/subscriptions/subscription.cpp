@@ -34,6 +34,22 @@ const Phase& Subscription::PhaseAt(TimePoint t) const {
   return *found;
 }
 
+TimePoint Subscription::FinalFrom(const Segment& segment) const {
+  TimePoint out = segment.span.end;
+  for (const Phase& phase : phases) {
+    if (phase.from == segment.span.end) out = std::max(out, phase.made_at);
+  }
+  if (ends_at && *ends_at == segment.span.end && canceled_at) out = std::max(out, *canceled_at);
+  return out;
+}
+
+const Phase* Subscription::ScheduledChange(TimePoint t) const {
+  for (const Phase& phase : phases) {
+    if (phase.from > t && phase.source == "change" && !EndedBy(phase.from)) return &phase;
+  }
+  return nullptr;
+}
+
 std::optional<Segment> Subscription::SegmentAt(TimePoint t) const {
   if (EndedBy(t)) return std::nullopt;
   Period period = PeriodAt(t);

@@ -37,6 +37,10 @@ struct Phase {
   TimePoint from;
   std::string plan_id;
   int64_t version = 1;
+  // Who made it: "create", "migrate" (a version move) or "change" (a plan
+  // change; one still in the future can be withdrawn).
+  std::string source = "create";
+  TimePoint made_at;  // when it was written
 };
 
 // A stretch of one billing period priced by one phase: the whole period, or
@@ -93,6 +97,13 @@ struct Subscription {
   std::optional<Segment> Next(const Segment& s) const { return SegmentAt(s.span.end); }
   // Whether it has ended by `t`.
   bool EndedBy(TimePoint t) const { return ends_at && *ends_at <= t; }
+  // From when `segment` is final: its end, or when the change or
+  // cancellation that ended it was made, if later (a change "now" ends the
+  // part before it at the start of the hour). Its invoice is made, and late
+  // events for it refused, once a grace has passed since.
+  TimePoint FinalFrom(const Segment& segment) const;
+  // A plan change that starts after `t`, if one is scheduled.
+  const Phase* ScheduledChange(TimePoint t) const;
 
   // A segment's plan version in the customer's currency. kNotFound when the
   // version is missing; kConflict "currency_not_priced" when it has no prices in it.

@@ -69,7 +69,7 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
       return InvalidParam("plan_id", "plan " + plan_id + " is priced in " + current.CurrencyList() + ", and customer " +
                                          customer_id + " pays in " + sub.currency);
     }
-    sub.phases = {{FromUnixMillis(0), plan_id, current.version}};
+    sub.phases = {{FromUnixMillis(0), plan_id, current.version, "create", now}};
     auto inserted = tx.Execute(
         "INSERT INTO subscriptions (id, customer_id, plan_id, status, billing_anchor, current_period_start, "
         "current_period_end, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
@@ -164,32 +164,52 @@ meterline::Status SubscriptionService::LoadPhases(storage::Executor& ex, std::ve
     by_id[sub.id] = &sub;
     ids.push_back(sub.id);
   }
-  std::vector<std::tuple<std::string, int64_t, std::string, int64_t>> found;
-  MTL_RETURN_IF_ERROR(storage::SelectIn(
-      ex,
-      "SELECT subscription_id, effective_from, plan_id, plan_version FROM "
-      "subscription_plan_versions WHERE subscription_id IN_LIST",
-      {}, ids, [&](const storage::Row& row) { found.emplace_back(row.Text(0), row.Int(1), row.Text(2), row.Int(3)); }));
+  std::vector<std::tuple<std::string, int64_t, std::string, int64_t, std::string, int64_t>> found;
+  MTL_RETURN_IF_ERROR(storage::SelectIn(ex,
+                                        "SELECT subscription_id, effective_from, plan_id, plan_version, source, "
+                                        "created_at FROM subscription_plan_versions WHERE subscription_id IN_LIST",
+                                        {}, ids, [&](const storage::Row& row) {
+                                          found.emplace_back(row.Text(0), row.Int(1), row.Text(2), row.Int(3),
+                                                             row.Text(4), row.Int(5));
+                                        }));
   // A short last chunk repeats a key: rows can come twice.
   std::sort(found.begin(), found.end());
   found.erase(std::unique(found.begin(), found.end()), found.end());
-  for (auto& [id, from, plan, version] : found) {
-    by_id[id]->phases.push_back({FromUnixMillis(from), std::move(plan), version});
+  for (auto& [id, from, plan, version, source, made_at] : found) {
+    by_id[id]->phases.push_back(
+        {FromUnixMillis(from), std::move(plan), version, std::move(source), FromUnixMillis(made_at)});
   }
   return OkStatus();
 }
 
-Result<std::optional<Subscription>> SubscriptionService::Find(storage::Executor& ex, const std::string& customer_id) {
+Result<std::optional<Subscription>> SubscriptionService::FindWhere(storage::Executor& ex, const char* column,
+                                                                   const std::string& value) {
   MTL_ASSIGN_OR_RETURN(auto rows,
-                       ex.Execute(std::string(kSelectSubscriptions) + " WHERE s.customer_id = $1", {customer_id}));
+                       ex.Execute(std::string(kSelectSubscriptions) + " WHERE s." + column + " = $1", {value}));
   if (rows.rows.empty()) return std::optional<Subscription>();
   Subscription sub = FromRow(rows.rows[0]);
-  MTL_ASSIGN_OR_RETURN(auto phases, ex.Execute("SELECT effective_from, plan_id, plan_version FROM "
+  MTL_ASSIGN_OR_RETURN(auto phases, ex.Execute("SELECT effective_from, plan_id, plan_version, source, created_at FROM "
                                                "subscription_plan_versions WHERE subscription_id = $1 ORDER BY "
                                                "effective_from",
                                                {sub.id}));
-  for (const auto& v : phases.rows) sub.phases.push_back({FromUnixMillis(v.Int(0)), v.Text(1), v.Int(2)});
+  for (const auto& v : phases.rows) {
+    sub.phases.push_back({FromUnixMillis(v.Int(0)), v.Text(1), v.Int(2), v.Text(3), FromUnixMillis(v.Int(4))});
+  }
   return std::optional<Subscription>(std::move(sub));
+}
+
+Result<std::optional<Subscription>> SubscriptionService::Find(storage::Executor& ex, const std::string& customer_id) {
+  return FindWhere(ex, "customer_id", customer_id);
+}
+
+Result<std::optional<Subscription>> SubscriptionService::FindById(storage::Executor& ex, const std::string& id) {
+  return FindWhere(ex, "id", id);
+}
+
+Result<Subscription> SubscriptionService::Get(const std::string& id) {
+  MTL_ASSIGN_OR_RETURN(auto found, FindById(db_, id));
+  if (!found) return NotFound("no subscription " + id);
+  return *std::move(found);
 }
 
 Result<Subscription> SubscriptionService::ForCustomer(const std::string& customer_id) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <utility>
 #include <vector>
@@ -31,6 +32,35 @@ struct MoveSummary {
   int64_t unchanged = 0;  // already there
 };
 
+// When a plan change or a cancellation takes effect.
+enum class Timing {
+  kNow,        // a change: from the start of the current UTC hour (usage is kept
+               // in hourly rollups, so the hour of the change belongs to the new
+               // plan); a cancellation: at the end of the current hour
+  kPeriodEnd,  // at the end of the current billing period
+};
+const char* TimingName(Timing timing);  // "now" | "period_end"
+std::optional<Timing> ParseTiming(std::string_view text);
+
+struct PlanChangeRequest {
+  std::string plan_id;
+  int64_t version = 0;           // 0: the plan's current version
+  std::optional<Timing> timing;  // default: now for an upgrade, else period_end
+};
+
+// A plan change worked out against a subscription, before it is written.
+struct PlanChange {
+  std::string from_plan;
+  int64_t from_version = 0;
+  std::string to_plan;
+  int64_t to_version = 0;
+  // The new plan's base fee (in the customer's currency) is higher.
+  bool upgrade = false;
+  Timing timing = Timing::kPeriodEnd;
+  TimePoint at;        // when the new plan takes over
+  Subscription after;  // the subscription with the change made
+};
+
 class SubscriptionService {
  public:
   // `db`, `plans` and `clock` must outlive the service.
@@ -51,10 +81,44 @@ class SubscriptionService {
   // plan or version. Audited once per run as plan.migrate.
   Result<MoveSummary> MoveAtPeriodEnd(const VersionMove& move, const std::string& actor);
 
+  // One subscription; kNotFound when missing.
+  Result<Subscription> Get(const std::string& id);
+
+  // Works a plan change out (no writes). kInvalidArgument (param plan,
+  // version or effective) for an unknown or archived plan, a missing version,
+  // other billing terms (interval, fee timing) or no prices in the customer's
+  // currency; kConflict "subscription_ended" for an ended or canceled
+  // subscription, "no_change" when it would already be on that version then.
+  Result<PlanChange> PlanChangeFor(const Subscription& subscription, const PlanChangeRequest& request);
+  // Makes it: the new phase replaces every phase after its instant (pending
+  // changes and version moves). Audited as subscription.change; publishes
+  // subscription.updated.
+  Result<PlanChange> ChangePlan(const std::string& id, const PlanChangeRequest& request, const std::string& actor);
+  // Withdraws the plan change scheduled for a later instant; kNotFound when
+  // none is. Audited; publishes subscription.updated.
+  Result<Subscription> WithdrawScheduledChange(const std::string& id, const std::string& actor);
+  // Ends the subscription at the end of its period, or now (the end of the
+  // current hour; its status becomes canceled at once). Later phases are
+  // dropped. kConflict "subscription_ended" when canceled already. Audited as
+  // subscription.cancel; publishes subscription.updated (at period end) or
+  // subscription.canceled (now).
+  Result<Subscription> Cancel(const std::string& id, Timing timing, const std::string& actor);
+  // Withdraws a cancellation at period end before it takes effect;
+  // kConflict "not_scheduled_to_end" otherwise (canceled stays final).
+  Result<Subscription> Reactivate(const std::string& id, const std::string& actor);
+  // Catches stored state up with time: a subscription whose end has come
+  // becomes canceled (publishing subscription.canceled), one whose scheduled
+  // change took effect gets its new plan_id (subscription.updated). Returns
+  // how many changed. The scheduler calls it every minute; reads never
+  // depend on it (they go by phases and ends_at).
+  Result<int64_t> ApplyDue();
+
   // The customer's subscription; kNotFound when it has none.
   Result<Subscription> ForCustomer(const std::string& customer_id);
   // The same inside the caller's transaction; nullopt when it has none.
   static Result<std::optional<Subscription>> Find(storage::Executor& ex, const std::string& customer_id);
+  // By subscription id, the same way.
+  static Result<std::optional<Subscription>> FindById(storage::Executor& ex, const std::string& id);
   // "SELECT <a subscription's columns> FROM subscriptions s JOIN customers c",
   // for FromRow; the caller adds WHERE and ORDER BY on s.
   static constexpr const char* kSelectSubscriptions =
@@ -67,6 +131,12 @@ class SubscriptionService {
   static meterline::Status LoadPhases(storage::Executor& ex, std::vector<Subscription>& subs);
 
  private:
+  // `column` is one of ours ("id", "customer_id"), never input.
+  static Result<std::optional<Subscription>> FindWhere(storage::Executor& ex, const char* column,
+                                                       const std::string& value);
+  // Locks the subscription's row for the rest of `tx` and reads it; kNotFound when missing.
+  static Result<Subscription> LockForChange(storage::Transaction& tx, const std::string& id, TimePoint now);
+
   storage::Database& db_;
   plans::PlanBook& plans_;
   const Clock& clock_;

@@ -71,6 +71,17 @@ int RunServe(const std::vector<std::string>& args) {
       }
     });
   }
+  // Subscriptions whose end or scheduled plan change has come: their stored
+  // status and plan catch up (billing itself goes by time already).
+  subscriptions::SubscriptionService& subscriptions = *(*app)->subscriptions;
+  jobs.Every("subscription-lifecycle", std::chrono::minutes(1), [&subscriptions] {
+    auto changed = subscriptions.ApplyDue();
+    if (!changed.ok()) {
+      log::Error("subscription lifecycle failed", {{"error", changed.error().message}});
+    } else if (*changed > 0) {
+      log::Info("subscription lifecycle", {{"changed", *changed}});
+    }
+  });
   if (config->stripe_sync_seconds > 0 && !config->stripe_secret_key.empty()) {
     stripe::InvoiceSync& sync = *(*app)->invoice_sync;
     jobs.Every("stripe-outbox", std::chrono::seconds(config->stripe_sync_seconds), [&sync] {
