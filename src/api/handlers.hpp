@@ -55,6 +55,7 @@ http::Handler ListUsageEvents(ApiContext& context);
 // plans.cpp
 http::Handler ListPlans(ApiContext& context);
 http::Handler GetPlan(ApiContext& context);
+http::Handler ListAvailablePlans(ApiContext& context);
 http::Handler CreatePlan(ApiContext& context);
 http::Handler AddPlanVersion(ApiContext& context);
 http::Handler ArchivePlan(ApiContext& context);

@@ -13,6 +13,8 @@
 #include "api/handlers.hpp"
 #include "api/input.hpp"
 #include "api/invoice_json.hpp"
+#include "api/scope.hpp"
+#include "customers/customer_store.hpp"
 #include "invoicing/invoice_builder.hpp"
 #include "plans/plan_book.hpp"
 #include "pricing/charge_json.hpp"
@@ -117,6 +119,48 @@ http::Handler ListPlans(ApiContext& context) {
     return JsonResponse(200, ListJson(plans, page, [&](const plans::PlanRecord& record) {
                           return PlanJson(context.catalog, record, now);
                         }));
+  };
+}
+
+// The plans a customer may move to, for people comparing them: every plan
+// not archived, at its current version, priced in the customer's currency.
+// Members: their own customer's; admins: ?customer_id= (else every plan in
+// its own currency).
+http::Handler ListAvailablePlans(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    const Principal& caller = *request.principal;
+    std::string customer_id =
+        caller.role == Role::kAdmin ? request.QueryParam("customer_id").value_or("") : caller.customer_id;
+    if (caller.role != Role::kAdmin && customer_id.empty()) {
+      return Error(ErrorCode::kPermissionDenied, "this key is not bound to a customer");
+    }
+    std::string currency;
+    if (!customer_id.empty()) {
+      auto customer = context.customers.Get(customer_id);
+      if (!customer.ok()) return NotFound("no customer " + customer_id);
+      currency = customer->currency;
+    }
+    PageRequest page{.limit = 100};
+    MTL_ASSIGN_OR_RETURN(auto plans, context.plans.List(page));
+    TimePoint now = context.clock.Now();
+    json::array data;
+    for (const plans::PlanRecord& record : plans.items) {
+      if (record.archived_at) continue;
+      const catalog::Plan& current = record.CurrentAt(now).plan;
+      const catalog::Plan* plan = currency.empty() ? &current : current.InCurrency(currency);
+      if (plan == nullptr) continue;
+      data.push_back({{"object", "plan_offer"},
+                      {"id", record.id},
+                      {"name", plan->name},
+                      {"version", plan->version},
+                      {"currency", plan->currency.code},
+                      {"interval", catalog::IntervalName(plan->interval_months)},
+                      {"base_fee_timing", plan->base_fee_in_advance ? "in_advance" : "in_arrears"},
+                      {"base_fee", AmountJson(plan->base_fee_minor, plan->currency.code)},
+                      {"minimum_commitment", MinimumJson(*plan)},
+                      {"metrics", MetricsJson(context.catalog, *plan)}});
+    }
+    return JsonResponse(200, json::object{{"object", "list"}, {"data", std::move(data)}, {"has_more", false}});
   };
 }
 

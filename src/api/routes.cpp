@@ -87,6 +87,8 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
        .feature = "billing", .roles = kAdmin, .rate_group = "admin"},
       {.method = Method::kPost, .pattern = "/api/v1/admin/plans/:id/migrate", .handler = MigratePlan(context),
        .feature = "billing", .json_body = true, .roles = kAdmin, .rate_group = "admin"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/plans", .handler = ListAvailablePlans(context),
+       .feature = "billing", .roles = kUsers, .rate_group = "billing"},
       {.method = Method::kPost, .pattern = "/api/v1/billing/price-preview", .handler = PricePreview(context),
        .feature = "billing", .json_body = true, .roles = kUsers, .rate_group = "billing"},
       {.method = Method::kPost, .pattern = "/api/v1/billing/subscriptions",
