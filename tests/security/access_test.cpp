@@ -328,5 +328,66 @@ TEST_P(SecurityTest, CliCreatesCustomersUsersAndKeys) {
   EXPECT_EQ(bad.exit_code, 2);
 }
 
+// Subscriptions: a member reads and previews its own, never another
+// customer's (404); changing or canceling needs SELF_SERVICE_PLAN_CHANGES.
+TEST_P(SecurityTest, MembersChangeOnlyTheirOwnSubscriptionAndOnlyWithSelfService) {
+  auto& subs = *billingd_->app().subscriptions;
+  auto own = subs.Create(customer_a_, "starter", clock().Now(), subscriptions::Status::kActive, "test");
+  auto other = subs.Create(customer_b_, "starter", clock().Now(), subscriptions::Status::kActive, "test");
+  ASSERT_TRUE(own.ok() && other.ok());
+  SignedIn alice = SignIn("alice@acme.test");
+  HttpClient client = Client();
+  std::string base = "/api/v1/billing/subscriptions/";
+  HttpResult read = client.Get(base + own->id, {alice.Bearer()});
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(boost::json::parse(read.body).as_object().at("plan_id").as_string(), "starter");
+  EXPECT_EQ(client.Get(base + other->id, {alice.Bearer()}).status, 404);
+
+  std::string upgrade = R"({"plan":"growth"})";
+  HttpResult preview = client.Post(base + own->id + "/change/preview", upgrade, {alice.Bearer()});
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  auto parts = boost::json::parse(preview.body).as_object().at("parts").as_array();
+  ASSERT_FALSE(parts.empty());
+  EXPECT_EQ(parts.back().as_object().at("plan_id").as_string(), "growth");
+  EXPECT_EQ(client.Post(base + other->id + "/change/preview", upgrade, {alice.Bearer()}).status, 404);
+  HttpResult refused = client.Post(base + own->id + "/change", upgrade, {alice.Bearer()});
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(ErrorCode(refused), "self_service_disabled");
+  EXPECT_EQ(client.Post(base + own->id + "/cancel", "{}", {alice.Bearer()}).status, 403);
+  HttpResult offers = client.Get("/api/v1/billing/plans", {alice.Bearer()});
+  ASSERT_EQ(offers.status, 200);
+  EXPECT_EQ(boost::json::parse(offers.body).as_object().at("data").as_array().size(), 4u);
+
+  SignedIn root = SignIn("root@meterline.test");
+  HttpResult changed = client.Post(base + own->id + "/change", upgrade, {root.Bearer()});
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(boost::json::parse(changed.body).as_object().at("subscription").as_object().at("plan_id").as_string(),
+            "growth");
+  HttpResult bad =
+      client.Post(base + own->id + "/change", R"({"plan":"growth","effective":"tomorrow"})", {root.Bearer()});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(ErrorCode(bad), "invalid_request");
+
+  // With self-service on, the member changes and cancels its own, still not another's.
+  StartBillingd({{"SELF_SERVICE_PLAN_CHANGES", "true"}});
+  SetUp2();
+  auto& subs2 = *billingd_->app().subscriptions;
+  auto own2 = subs2.Create(customer_a_, "starter", clock().Now(), subscriptions::Status::kActive, "test");
+  auto other2 = subs2.Create(customer_b_, "starter", clock().Now(), subscriptions::Status::kActive, "test");
+  ASSERT_TRUE(own2.ok() && other2.ok());
+  SignedIn alice2 = SignIn("alice@acme.test");
+  HttpClient client2 = Client();
+  HttpResult mine = client2.Post(base + own2->id + "/change", upgrade, {alice2.Bearer()});
+  EXPECT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(client2.Post(base + other2->id + "/change", upgrade, {alice2.Bearer()}).status, 404);
+  EXPECT_EQ(client2.Post(base + other2->id + "/cancel", "{}", {alice2.Bearer()}).status, 404);
+  HttpResult cancel = client2.Post(base + own2->id + "/cancel", R"({"at":"now"})", {alice2.Bearer()});
+  ASSERT_EQ(cancel.status, 200) << cancel.body;
+  EXPECT_EQ(boost::json::parse(cancel.body).as_object().at("status").as_string(), "canceled");
+  HttpResult again = client2.Post(base + own2->id + "/cancel", "{}", {alice2.Bearer()});
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(ErrorCode(again), "subscription_ended");
+}
+
 }  // namespace
 }  // namespace meterline::testing

@@ -32,7 +32,7 @@ Commands:
   customer  Create customers
   user      Create, list, disable/enable logins, set roles, revoke sessions
   apikey    Create, list and revoke API keys for machine callers
-  subscription  Put a customer on a plan
+  subscription  Put a customer on a plan, change or cancel it
   usage     List a customer's stored usage events (usage events --customer ID)
   plans     Plans and their versions: list, show, create, add-version, archive, migrate
   price     What a plan would invoice for given usage (price --plan ID --usage M=N,…)

@@ -1,4 +1,4 @@
-// billingd subscription create | demo
+// billingd demo
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -13,14 +13,6 @@
 namespace meterline::app {
 
 namespace {
-
-constexpr const char* kSubscriptionUsage =
-    R"(Usage: billingd subscription create --customer cus_… --plan starter|growth|scale|enterprise
-                                  [--anchor 2025-01-01T00:00:00Z] [--status active|trialing|past_due|canceled]
-
-Puts a customer on a plan. Periods last the plan's interval (a month, quarter or year) from
-the anchor (default: now), in UTC.
-)";
 
 constexpr const char* kDemoUsage = R"(Usage: billingd demo
 
@@ -56,46 +48,6 @@ void PrintLogins() {
 }
 
 }  // namespace
-
-int RunSubscription(const std::vector<std::string>& args) {
-  if (WantsHelp(args) || args.empty() || args[0] != "create") {
-    (WantsHelp(args) ? std::cout : std::cerr) << kSubscriptionUsage;
-    return WantsHelp(args) ? 0 : 2;
-  }
-  auto parsed_flags = ParseFlags({args.begin() + 1, args.end()}, {"--customer", "--plan", "--anchor", "--status"});
-  if (!parsed_flags.ok()) {
-    PrintError(parsed_flags.error().message);
-    return 2;
-  }
-  auto& flags = *parsed_flags;
-  if (!flags.count("--customer") || !flags.count("--plan")) {
-    PrintError("subscription create needs --customer and --plan");
-    return 2;
-  }
-  TimePoint anchor = SystemClock().Now();
-  if (flags.count("--anchor")) {
-    auto parsed = ParseIso8601(flags["--anchor"]);
-    if (!parsed) {
-      PrintError("--anchor must be an RFC 3339 timestamp");
-      return 2;
-    }
-    anchor = *parsed;
-  }
-  auto status = subscriptions::ParseStatus(flags.count("--status") ? flags["--status"] : "active");
-  if (!status) {
-    PrintError("--status must be trialing, active, past_due or canceled");
-    return 2;
-  }
-  return WithApp([&](App& app) {
-    auto sub = app.subscriptions->Create(flags["--customer"], flags["--plan"], anchor, *status, "cli");
-    if (!sub.ok()) {
-      PrintError(sub.error().message);
-      return 1;
-    }
-    std::printf("%s\n", sub->id.c_str());
-    return 0;
-  });
-}
 
 int RunDemo(const std::vector<std::string>& args) {
   if (WantsHelp(args)) {
