@@ -168,6 +168,38 @@ TEST_P(ReconciliationServiceTest, APriceChangeLeavesAnInvoicedMonthReconciledAnd
   EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'plan.version.create'"), 1);
 }
 
+// A month with a plan change: Acme upgrades on the 10th, so its month is two
+// invoices (each prorated), both sent to Stripe and both compared.
+TEST_P(ReconciliationServiceTest, AMonthWithAPlanChangeReconcilesWithoutFindings) {
+  Push();
+  auto sub = services_->subscriptions().ForCustomer(customer_a_);
+  ASSERT_TRUE(sub.ok());
+  Period month = sub->PeriodAt(clock().Now());
+  auto use = [&](int64_t impressions, TimePoint at) {
+    metering::UsageEvent e{"ev-" + RandomHex(6), customer_a_, "impressions", impressions, at, ""};
+    ASSERT_TRUE(services_->usage_store().Write({&e}, at, nullptr).ok());
+  };
+  use(400'000, month.start + std::chrono::hours(5));
+  clock().Set(month.start + std::chrono::hours(24 * 9) + std::chrono::minutes(30));
+  auto change = services_->subscriptions().ChangePlan(sub->id, {.plan_id = "growth"}, "test");
+  ASSERT_TRUE(change.ok()) << change.error().message;
+  use(8'000'000, month.start + std::chrono::hours(24 * 20));
+  clock().Set(month.end + std::chrono::hours(2));
+  fake_.SetNow(clock().Now());
+  ASSERT_TRUE(services_->invoices().RunDue().ok());
+  clock().Advance(std::chrono::minutes(1));
+  Push();
+  auto r = Service().Run(FormatIso8601(month.start).substr(0, 7), "test");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->invoices_compared, 3);  // Acme's two parts and Beta's month
+  EXPECT_EQ(r->findings_count, 0);
+  EXPECT_EQ(r->discrepancy_total_minor, 0);
+  EXPECT_EQ(r->billed_total_minor, r->expected_total_minor);
+  auto parts = db().Execute("SELECT COUNT(*) FROM invoices WHERE customer_id = $1 AND period_start >= $2",
+                            {customer_a_, ToUnixMillis(month.start)});
+  EXPECT_EQ(parts->rows[0].Int(0), 2);
+}
+
 // A plan priced in dollars, euros, yen and dinars: a customer's currency picks
 // its prices; yen have no minor unit (Stripe takes the amount as it is), KWD
 // has three and is settled in tens of fils. Invoiced, sent to the fake Stripe
