@@ -76,6 +76,7 @@ http::Handler GetReconciliation(ApiContext& context);
 http::Handler ListInvoices(ApiContext& context);
 http::Handler GetInvoice(ApiContext& context);
 http::Handler InvoicePdf(ApiContext& context);
+http::Handler VoidInvoice(ApiContext& context);
 
 // openapi.cpp
 http::Handler OpenApiDocument();

@@ -114,6 +114,15 @@ http::Handler GetInvoice(ApiContext& context) {
   };
 }
 
+// Admins void a finalized invoice that is not paid; Stripe's copy follows.
+http::Handler VoidInvoice(ApiContext& context) {
+  return [&context](http::Request& request) -> Result<http::Response> {
+    std::string id(request.PathParam("id"));
+    MTL_ASSIGN_OR_RETURN(auto inv, context.invoices.Void(id, "", request.principal->id));
+    return JsonResponse(200, InvoiceJson(inv, true));
+  };
+}
+
 http::Handler InvoicePdf(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     std::string id(request.PathParam("id"));

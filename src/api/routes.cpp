@@ -116,6 +116,9 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
        .feature = "billing", .roles = kUsers, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/invoices/:id", .handler = GetInvoice(context),
        .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kPost, .pattern = "/api/v1/billing/invoices/:id/void",
+       .handler = Idempotent(context, "invoice.void", VoidInvoice(context)), .feature = "billing", .json_body = true,
+       .roles = kAdmin, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/invoices/:id/pdf", .handler = InvoicePdf(context),
        .feature = "billing", .roles = kUsers, .rate_group = "billing"},
 

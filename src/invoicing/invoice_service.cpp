@@ -11,6 +11,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "invoicing/invoice_builder.hpp"
+#include "outbox/events.hpp"
 #include "outbox/stripe_outbox.hpp"
 #include "storage/bulk.hpp"
 
@@ -21,6 +22,8 @@ namespace {
 constexpr const char* kLease = "invoice-run";
 // The Stripe outbox operation that pushes a finalized invoice (stripe/invoice_sync.hpp).
 constexpr const char* kSyncInvoice = "sync_invoice";
+// The one that voids it there (stripe/invoice_sync.hpp).
+constexpr const char* kVoidInvoice = "void_invoice";
 constexpr auto kLeaseTtl = std::chrono::minutes(10);
 
 int UtcYear(TimePoint t) {
@@ -517,11 +520,27 @@ Result<Invoice> InvoiceService::Transition(const std::string& id, InvoiceStatus 
                                        inv.customer_id,
                                        {{"invoice_id", id}, {"from", StatusName(inv.status)}},
                                        {}}));
+    if (to == InvoiceStatus::kVoid) {
+      // Stripe's copy is voided too (after it is pushed, if it is not yet),
+      // and the void is announced.
+      MTL_RETURN_IF_ERROR(outbox::StripeOutbox::Enqueue(tx, kVoidInvoice, {id}, at));
+      MTL_RETURN_IF_ERROR(outbox::Publish(
+          tx,
+          {"invoice.voided",
+           inv.customer_id,
+           {{"invoice_id", id}, {"number", inv.number}, {"total_minor", inv.total_minor}, {"currency", inv.currency}},
+           clock_.Now()}));
+    }
     MTL_ASSIGN_OR_RETURN(auto reloaded, InvoiceStore::Load(tx, id));
     out = std::move(reloaded);
     return OkStatus();
   }));
   return out;
+}
+
+Result<Invoice> InvoiceService::Void(const std::string& id, const std::string& customer_id, const std::string& actor) {
+  MTL_RETURN_IF_ERROR(Get(id, customer_id));
+  return Transition(id, InvoiceStatus::kVoid, clock_.Now(), actor);
 }
 
 }  // namespace meterline::invoicing

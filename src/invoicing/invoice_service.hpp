@@ -132,6 +132,11 @@ class InvoiceService {
   // Moves an invoice to `to` if the lifecycle allows it (else kConflict
   // "illegal_transition"). Paid: amount_paid = total, amount_due = 0.
   Result<Invoice> Transition(const std::string& id, InvoiceStatus to, TimePoint at, const std::string& actor);
+  // Voids a finalized invoice that is not paid (open or uncollectible): its
+  // own transition, queued for Stripe ('void_invoice') and announced as
+  // invoice.voided. kConflict "illegal_transition" for a draft, a paid or a
+  // void invoice; kNotFound as Get.
+  Result<Invoice> Void(const std::string& id, const std::string& customer_id, const std::string& actor);
 
  private:
   struct WorkItem {

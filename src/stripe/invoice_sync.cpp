@@ -18,6 +18,7 @@ namespace {
 
 constexpr auto kClaim = std::chrono::minutes(5);
 constexpr const char* kSyncInvoice = "sync_invoice";
+constexpr const char* kVoidInvoice = "void_invoice";
 // Tax is sent as a line of its own, after ours (positions start at 1).
 constexpr int64_t kTaxPosition = 10'000;
 
@@ -167,26 +168,45 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
   return stripe_invoice;
 }
 
+Result<std::string> InvoiceSync::VoidInvoice(const std::string& invoice_id) {
+  // Pushed first if it is not in Stripe yet (a void queued right after
+  // finalizing can run before the push): then there is one to void.
+  MTL_ASSIGN_OR_RETURN(auto stripe_invoice, PushInvoice(invoice_id));
+  MTL_ASSIGN_OR_RETURN(auto theirs, stripe_.Get("invoices/" + stripe_invoice));
+  std::string status = TextField(theirs, "status");
+  if (status == "void") return stripe_invoice;
+  if (status != "open" && status != "uncollectible") {
+    return Error(ErrorCode::kConflict, "stripe_state",
+                 "Stripe invoice " + stripe_invoice + " is " + status + " and cannot be voided");
+  }
+  MTL_RETURN_IF_ERROR(stripe_.Post("invoices/" + stripe_invoice + "/void", {}, "void-" + invoice_id));
+  return stripe_invoice;
+}
+
 Result<OutboxRun> InvoiceSync::RunOutbox(int limit) {
-  MTL_ASSIGN_OR_RETURN(auto claimed, outbox_.Claim(kSyncInvoice, clock_.Now(), kClaim, limit));
   OutboxRun run;
-  for (const outbox::StripeWork& work : claimed) {
-    auto pushed = PushInvoice(work.object_id);
-    TimePoint at = clock_.Now();
-    if (pushed.ok()) {
-      ++run.done;
-      MTL_RETURN_IF_ERROR(outbox_.Done(work, at));
-      continue;
+  // Pushes first, then voids (a void pushes what it needs itself).
+  for (const char* operation : {kSyncInvoice, kVoidInvoice}) {
+    MTL_ASSIGN_OR_RETURN(auto claimed, outbox_.Claim(operation, clock_.Now(), kClaim, limit));
+    for (const outbox::StripeWork& work : claimed) {
+      auto done = operation == kSyncInvoice ? PushInvoice(work.object_id) : VoidInvoice(work.object_id);
+      TimePoint at = clock_.Now();
+      if (done.ok()) {
+        ++run.done;
+        MTL_RETURN_IF_ERROR(outbox_.Done(work, at));
+        continue;
+      }
+      ++run.failed;
+      int64_t attempts = work.attempts + 1;
+      bool dead = attempts >= kMaxAttempts;
+      log::Warn("stripe sync failed", {{"invoice_id", work.object_id},
+                                       {"operation", operation},
+                                       {"attempt", attempts},
+                                       {"status", dead ? "dead" : "failed"},
+                                       {"error", done.error().message.substr(0, 500)}});
+      MTL_RETURN_IF_ERROR(
+          outbox_.Failed(work, done.error().message, at + std::chrono::milliseconds(RetryDelayMs(attempts)), dead, at));
     }
-    ++run.failed;
-    int64_t attempts = work.attempts + 1;
-    bool dead = attempts >= kMaxAttempts;
-    log::Warn("stripe sync failed", {{"invoice_id", work.object_id},
-                                     {"attempt", attempts},
-                                     {"status", dead ? "dead" : "failed"},
-                                     {"error", pushed.error().message.substr(0, 500)}});
-    MTL_RETURN_IF_ERROR(
-        outbox_.Failed(work, pushed.error().message, at + std::chrono::milliseconds(RetryDelayMs(attempts)), dead, at));
   }
   return run;
 }

@@ -14,6 +14,7 @@
 //      metadata[meterline_line]), POST /v1/invoiceitems with invoice=in_…,
 //      key "invoiceitem-<inv id>-<position>"; tax is a line of its own;
 //   4. finalize it if it is still a draft (key "finalize-<inv id>").
+// Voiding one of ours queues 'void_invoice', which voids Stripe's copy.
 // A crash anywhere leaves a row that is retried; every repeated request is
 // either skipped (state already stored or found at Stripe) or replayed by
 // Stripe from its idempotency key, so there is one Stripe invoice per invoice.
@@ -46,8 +47,14 @@ class InvoiceSync {
   // Runs the four steps for one finalized invoice; returns the Stripe invoice id.
   Result<std::string> PushInvoice(const std::string& invoice_id);
 
-  // Claims up to `limit` due outbox rows (rows another worker holds are
-  // skipped) and pushes each; failures are recorded on the row.
+  // Voids the Stripe copy of an invoice we voided (pushing it first if it is
+  // not there yet; key "void-<inv id>"); a Stripe invoice already void is
+  // left as it is. Returns the Stripe invoice id.
+  Result<std::string> VoidInvoice(const std::string& invoice_id);
+
+  // Claims up to `limit` due outbox rows of each operation (rows another
+  // worker holds are skipped) and runs each: pushes ('sync_invoice'), then
+  // voids ('void_invoice'); failures are recorded on the row.
   Result<OutboxRun> RunOutbox(int limit = 50);
 
   // syncInvoiceFromStripe: fetches the Stripe invoice and applies its status,

@@ -14,6 +14,7 @@
 #include "core/period.hpp"
 #include "fake_stripe.hpp"
 #include "idempotency/idempotency_store.hpp"
+#include "invoicing/invoice_store.hpp"
 #include "reconciliation/reconciliation_service.hpp"
 #include "stripe/invoice_sync.hpp"
 #include "support/billing_services.hpp"
@@ -166,6 +167,46 @@ TEST_P(ReconciliationServiceTest, APriceChangeLeavesAnInvoicedMonthReconciledAnd
   EXPECT_EQ(kept->rows[0].Int(0), 4'900) << "the period running at the change kept version 1";
   EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'plan.migrate'"), 2);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'plan.version.create'"), 1);
+}
+
+// Voiding: its own transition, sent to Stripe whether or not the invoice
+// was pushed before, announced once; paid and void invoices cannot be voided.
+TEST_P(ReconciliationServiceTest, AVoidedInvoiceIsVoidedInStripeTooEvenBeforeItWasPushed) {
+  auto ids = db().Execute("SELECT id, customer_id FROM invoices ORDER BY customer_id");
+  ASSERT_TRUE(ids.ok());
+  std::string acme, beta;
+  for (const auto& row : ids->rows) (row.Text(1) == customer_a_ ? acme : beta) = row.Text(0);
+  // Acme's is in Stripe already; Beta's is voided before any push.
+  stripe::InvoiceSync sync(db(), *client_, clock());
+  ASSERT_TRUE(sync.PushInvoice(acme).ok());
+  auto& invoices = services_->invoices();
+  for (const std::string& id : {acme, beta}) {
+    auto voided = invoices.Void(id, "", "usr_admin");
+    ASSERT_TRUE(voided.ok()) << voided.error().message;
+    EXPECT_EQ(voided->status, invoicing::InvoiceStatus::kVoid);
+    EXPECT_EQ(voided->amount_due_minor, 0);
+  }
+  EXPECT_EQ(invoices.Void(acme, "", "usr_admin").error().Reason(), "illegal_transition");
+  EXPECT_EQ(invoices.Void(acme, customer_b_, "usr_admin").error().code, ErrorCode::kNotFound);
+  Push();
+  for (const std::string& id : {acme, beta}) {
+    auto ours = invoicing::InvoiceStore::Load(db(), id);
+    ASSERT_TRUE(ours.ok());
+    ASSERT_FALSE(ours->stripe_invoice_id.empty());
+    auto theirs = client_->Get("invoices/" + ours->stripe_invoice_id);
+    ASSERT_TRUE(theirs.ok());
+    EXPECT_EQ(theirs->at("status").as_string(), "void") << id;
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'invoice.voided'"), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM stripe_outbox WHERE operation = 'void_invoice' AND status = 'done'"), 2);
+  // A paid invoice stays paid.
+  services_->clock().Advance(std::chrono::hours(24 * 40));
+  ASSERT_TRUE(invoices.RunDue().ok());
+  auto open = db().Execute("SELECT id FROM invoices WHERE status = 'open' ORDER BY id LIMIT 1");
+  ASSERT_FALSE(open->rows.empty());
+  std::string paid = open->rows[0].Text(0);
+  ASSERT_TRUE(invoices.Transition(paid, invoicing::InvoiceStatus::kPaid, clock().Now(), "test").ok());
+  EXPECT_EQ(invoices.Void(paid, "", "usr_admin").error().Reason(), "illegal_transition");
 }
 
 // A month with a plan change: Acme upgrades on the 10th, so its month is two
