@@ -26,6 +26,8 @@ const ADMIN = 'admin@meterline.demo';
 const MEMBER = 'member@bright.demo'; // Growth plan, around 82 % of its limits this period
 const OTHER_MEMBER = 'member@acme.demo';
 const USERS_MEMBER = 'member@cobalt.demo'; // disabled and enabled again by the Users test
+// Changes plan in the Plan page's tests (the last on this server); no other test reads its usage or invoices.
+const PLAN_MEMBER = 'member@cobalt.demo';
 
 // The colours of the usage bars (styles.css: --ok-fill, --warn-fill, --danger-fill).
 const LEVEL_COLOURS = { ok: 'rgb(34, 160, 90)', warning: 'rgb(230, 178, 10)', critical: 'rgb(220, 59, 50)' };
@@ -121,7 +123,13 @@ async function checkMeters(usage) {
 
 before(async () => {
   await mkdir(SHOTS, { recursive: true });
-  server = await startBillingd({ billingd: BILLINGD, consoleDir: CONSOLE_DIR, fakeStripe: FAKE_STRIPE });
+  // Members may change and cancel their own plan (the Plan page's tests).
+  server = await startBillingd({
+    billingd: BILLINGD,
+    consoleDir: CONSOLE_DIR,
+    fakeStripe: FAKE_STRIPE,
+    env: { SELF_SERVICE_PLAN_CHANGES: 'true' },
+  });
   userDataDir = await mkdtemp(path.join(tmpdir(), 'mtl-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -1457,6 +1465,7 @@ async function memberPages() {
       ready: () => page.getByRole('heading', { name: 'No invoices match these filters' }),
     },
     { name: 'invoice-paid', path: `/billing/invoices/${paid.id}`, ready: () => page.getByTestId('invoice-lines') },
+    { name: 'plan', path: '/billing/plan', ready: () => page.locator('article.plan-offer') },
     { name: 'not-found', path: '/no/such/page', ready: () => page.getByRole('heading', { name: 'Page not found' }) },
     {
       name: 'member-admin-forbidden',
@@ -1693,6 +1702,304 @@ describe('drafts', () => {
       .replace(/[^a-z0-9_-]+/g, '-')
       .replace(/^-+|-+$/g, '');
     assert.equal(download.suggestedFilename(), `draft-${slug}-${draft.period.start.slice(0, 7)}.pdf`);
+    await logout();
+  });
+});
+
+// ---------------------------------------------------------------------------
+// The Plan page: a member compares plans, previews a change to the cent of the
+// API's preview, changes plan now, schedules a downgrade and keeps the current
+// plan, cancels at the period's end and reactivates. PLAN_MEMBER's plan
+// changes here, so these tests run last on the shared server, and they leave
+// it on the plan it started on.
+
+/** Waits past the turn of the hour when it is less than 90 s away: a change "now" starts at the current hour. */
+async function awayFromHourBoundary() {
+  const left = 3_600_000 - (Date.now() % 3_600_000);
+  if (left < 90_000) await new Promise((resolve) => setTimeout(resolve, left + 2_000));
+}
+
+/** The API's preview of a plan change, asked with the session as the page asks it. */
+async function previewFromApi(subscriptionId, body) {
+  const response = await context.request.post(`/api/v1/billing/subscriptions/${subscriptionId}/change/preview`, {
+    data: body,
+    headers: { 'X-CSRF-Token': await csrfToken() },
+  });
+  assert.equal(response.status(), 200, await response.text());
+  return response.json();
+}
+
+/** Checks the dialog's preview against the API's: the timing, each part's lines and totals, to the cent. */
+async function checkPreview(dialog, preview) {
+  const shown = dialog.getByTestId('plan-change-preview');
+  assert.equal(await shown.getAttribute('data-effective'), preview.change.effective);
+  const parts = shown.locator('section[data-part]');
+  assert.equal(await parts.count(), preview.parts.length);
+  for (const part of preview.parts) {
+    const section = shown.locator(`section[data-part="${part.part}"]`);
+    const rows = section.getByTestId(`part-${part.part}-lines`).locator('tbody tr');
+    assert.equal(await rows.count(), part.lines.length, `${part.part}: lines`);
+    for (const [index, line] of part.lines.entries()) {
+      const row = rows.nth(index);
+      assert.equal((await row.locator('td.cell-main').textContent()).trim(), line.description);
+      assert.equal((await row.locator('td').last().textContent()).trim(), money(line.amount), line.description);
+    }
+    assert.equal((await section.getByTestId(`part-${part.part}-total`).textContent()).trim(), money(part.total));
+  }
+}
+
+describe('the Plan page', () => {
+  let subscription;
+  let plans;
+  let original;
+
+  test('a member compares plans, previews an upgrade to the cent of the API, and changes plan now', async () => {
+    await login(PLAN_MEMBER);
+    await page.getByRole('navigation', { name: 'Billing' }).getByRole('link', { name: 'Plan' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/plan');
+    // One h1, the section's, with focus and the page's name for screen readers.
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    assert.equal(await page.locator('main h1').count(), 1);
+    assert.match(await page.evaluate(() => document.activeElement.textContent), /Billing: Plan/);
+    assert.equal(await page.title(), 'Plan · Meterline');
+
+    const usage = await api('/api/v1/billing/usage/current');
+    subscription = await api(`/api/v1/billing/subscriptions/${usage.subscription.id}`);
+    plans = (await api('/api/v1/billing/plans')).data;
+    original = plans.find((plan) => plan.id === subscription.plan_id);
+    assert.ok(original, `the member's plan ${subscription.plan_id} is offered`);
+    const current = page.getByTestId('current-plan');
+    await current.waitFor();
+    assert.equal(await current.getAttribute('data-plan'), original.id);
+    assert.equal((await current.getByTestId('current-plan-name').textContent()).trim(), original.name);
+    assert.equal(await page.getByTestId('plan-note-changing').count(), 0);
+
+    // Every plan with its fee and each metric's allowance and price, as the API has them.
+    for (const plan of plans) {
+      const card = page.locator(`article[data-plan="${plan.id}"]`);
+      assert.equal((await card.getByTestId('plan-fee').textContent()).trim(), money(plan.base_fee));
+      for (const metric of plan.metrics) {
+        const row = card.locator(`[data-metric="${metric.metric}"]`);
+        const allowance = (await row.getByTestId('plan-allowance').textContent()).trim();
+        if (metric.unit === 'byte') assert.match(allowance, /^[\d.,]+ (GB|TB)$/, allowance);
+        else assert.ok(allowance.startsWith(`${metric.limit.toLocaleString('en-US')} `), allowance);
+        assert.equal(`${metric.name}: ${(await row.getByTestId('plan-pricing').textContent()).trim()}`, metric.pricing);
+      }
+      const mine = plan.id === original.id;
+      assert.equal(await card.getByTestId('current-plan-badge').count(), mine ? 1 : 0, plan.id);
+      assert.equal(await card.getByRole('button', { name: `Change to ${plan.name}` }).count(), mine ? 0 : 1, plan.id);
+    }
+    await shot('50-plan-member');
+
+    // The next more expensive plan: an upgrade, which the server applies now unless told otherwise.
+    const target = plans
+      .filter((plan) => plan.base_fee.minor > original.base_fee.minor)
+      .sort((a, b) => a.base_fee.minor - b.base_fee.minor)[0];
+    assert.ok(target, `a plan dearer than ${original.name}`);
+    await awayFromHourBoundary();
+    await page.getByRole('button', { name: `Change to ${target.name}` }).click();
+    const dialog = page.getByTestId('plan-change-dialog');
+    await dialog.getByTestId('plan-change-preview').waitFor();
+    const preview = await previewFromApi(subscription.id, { plan: target.id, version: target.version });
+    assert.equal(preview.change.effective, 'now');
+    assert.equal(preview.change.upgrade, true);
+    // Split at the start of this hour: the period's part before on the old plan, the rest on the new one
+    // (only in a period's first hour is there nothing before).
+    const split = Date.parse(preview.change.effective_at) > Date.parse(subscription.current_period.start);
+    assert.deepEqual(
+      preview.parts.map((part) => `${part.part} ${part.plan_id}`),
+      split ? [`before ${original.id}`, `after ${target.id}`] : [`after ${target.id}`],
+    );
+    assert.ok(await dialog.getByRole('radio', { name: /^Now \(prorated\)/ }).isChecked());
+    assert.match(await dialog.getByTestId('plan-change-timing').textContent(), /^Applies now, from /);
+    await checkPreview(dialog, preview);
+    const problems = await checkAtWidths('plan-change-preview', () => dialog.getByTestId('plan-change-preview'));
+    assert.deepEqual(problems, [], problems.join('\n'));
+
+    const [request, response] = await Promise.all([
+      page.waitForRequest(
+        (r) => r.url().endsWith(`/api/v1/billing/subscriptions/${subscription.id}/change`) && r.method() === 'POST',
+      ),
+      page.waitForResponse((r) => r.url().endsWith(`/api/v1/billing/subscriptions/${subscription.id}/change`)),
+      dialog.getByRole('button', { name: 'Confirm change' }).click(),
+    ]);
+    assert.equal(response.status(), 200, await response.text());
+    const headers = request.headers();
+    assert.ok((headers['idempotency-key'] ?? '').length >= 16, 'Idempotency-Key of at least 16 characters');
+    assert.ok(headers['x-csrf-token'], 'cookie sessions send the CSRF token');
+    assert.deepEqual(JSON.parse(request.postData()), { plan: target.id, version: target.version, effective: 'now' });
+    await dialog.waitFor({ state: 'detached' });
+    await page
+      .getByTestId('plan-done')
+      .filter({ hasText: `You are now on ${target.name}.` })
+      .waitFor();
+    await page.locator(`[data-testid="current-plan"][data-plan="${target.id}"]`).waitFor();
+    assert.equal((await current.getByTestId('current-plan-name').textContent()).trim(), target.name);
+    await page.locator(`article[data-plan="${target.id}"]`).getByTestId('current-plan-badge').waitFor();
+    await page.getByRole('button', { name: `Change to ${original.name}` }).waitFor();
+    const after = await api(`/api/v1/billing/subscriptions/${subscription.id}`);
+    assert.equal(after.plan_id, target.id);
+    await shot('51-plan-changed-now');
+  });
+
+  test('a member schedules a downgrade for the period end and keeps the current plan; cancels and reactivates', async () => {
+    const now = await api(`/api/v1/billing/subscriptions/${subscription.id}`);
+    const onPlan = plans.find((plan) => plan.id === now.plan_id);
+    const cheapest = [...plans].sort((a, b) => a.base_fee.minor - b.base_fee.minor)[0];
+    assert.notEqual(cheapest.id, onPlan.id);
+    const periodEnd = now.current_period.end;
+    const endDay = new Intl.DateTimeFormat('en-US', {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      timeZone: 'UTC',
+    }).format(new Date(periodEnd));
+
+    // A downgrade applies at the period's end unless told otherwise: this period stays, the next is the new plan's.
+    await page.getByRole('button', { name: `Change to ${cheapest.name}` }).click();
+    const dialog = page.getByTestId('plan-change-dialog');
+    await dialog.getByTestId('plan-change-preview').waitFor();
+    assert.ok(await dialog.getByRole('radio', { name: /^At the end of the period/ }).isChecked());
+    const preview = await previewFromApi(subscription.id, { plan: cheapest.id, version: cheapest.version });
+    assert.equal(preview.change.effective, 'period_end');
+    assert.equal(preview.change.effective_at, periodEnd);
+    assert.deepEqual(
+      preview.parts.map((part) => `${part.part} ${part.plan_id}`),
+      [`before ${onPlan.id}`, `after ${cheapest.id}`],
+    );
+    assert.equal(preview.parts[1].prorated, false, 'the next period is a whole one');
+    assert.equal(
+      (await dialog.getByTestId('plan-change-timing').textContent()).trim(),
+      `Applies at the end of the period, on ${endDay}.`,
+    );
+    await checkPreview(dialog, preview);
+    await shot('52-plan-downgrade-preview');
+    await dialog.getByRole('button', { name: 'Confirm change' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page
+      .getByTestId('plan-done')
+      .filter({ hasText: `Your plan changes to ${cheapest.name} on ${endDay}.` })
+      .waitFor();
+    const note = page.getByTestId('plan-note-changing');
+    await note.filter({ hasText: `Changes to ${cheapest.name} on ${endDay}.` }).waitFor();
+    // Still on the plan until then.
+    assert.equal(await page.getByTestId('current-plan').getAttribute('data-plan'), onPlan.id);
+    await page.locator(`article[data-plan="${cheapest.id}"]`).getByTestId('scheduled-plan-badge').waitFor();
+    assert.deepEqual((await api(`/api/v1/billing/subscriptions/${subscription.id}`)).scheduled_change, {
+      plan_id: cheapest.id,
+      plan_version: cheapest.version,
+      effective_at: periodEnd,
+    });
+    await shot('53-plan-downgrade-scheduled');
+
+    // Keep current plan withdraws it.
+    const [withdraw] = await Promise.all([
+      page.waitForResponse(
+        (r) =>
+          r.url().endsWith(`/api/v1/billing/subscriptions/${subscription.id}/scheduled-change`) &&
+          r.request().method() === 'DELETE',
+      ),
+      note.getByRole('button', { name: 'Keep current plan' }).click(),
+    ]);
+    assert.equal(withdraw.status(), 200, await withdraw.text());
+    await page
+      .getByTestId('plan-done')
+      .filter({ hasText: `Your plan stays ${onPlan.name}.` })
+      .waitFor();
+    await note.waitFor({ state: 'detached' });
+    assert.equal(await page.getByTestId('scheduled-plan-badge').count(), 0);
+    assert.equal((await api(`/api/v1/billing/subscriptions/${subscription.id}`)).scheduled_change, null);
+
+    // Cancel at the period's end (the default), then reactivate.
+    await page.getByRole('button', { name: 'Cancel subscription' }).click();
+    const cancel = page.getByTestId('cancel-dialog');
+    await cancel.waitFor();
+    assert.ok(await cancel.getByRole('radio', { name: /^At the end of the period/ }).isChecked());
+    await cancel.getByRole('radio', { name: /^Now — final invoice for the part of the period used/ }).waitFor();
+    const [cancelRequest] = await Promise.all([
+      page.waitForRequest((r) => r.url().endsWith(`/api/v1/billing/subscriptions/${subscription.id}/cancel`)),
+      cancel.getByRole('button', { name: 'Cancel subscription' }).click(),
+    ]);
+    assert.deepEqual(JSON.parse(cancelRequest.postData()), { at: 'period_end' });
+    await cancel.waitFor({ state: 'detached' });
+    await page
+      .getByTestId('plan-done')
+      .filter({ hasText: `Your subscription ends on ${endDay}.` })
+      .waitFor();
+    const ending = page.getByTestId('plan-note-ending');
+    await ending.filter({ hasText: `Ends on ${endDay}.` }).waitFor();
+    assert.equal((await page.getByTestId('subscription-status').textContent()).trim(), 'Ending');
+    assert.equal(await page.getByRole('button', { name: 'Cancel subscription' }).count(), 0);
+    assert.equal((await api(`/api/v1/billing/subscriptions/${subscription.id}`)).cancel_at, periodEnd);
+    await shot('54-plan-ending');
+    await ending.getByRole('button', { name: 'Reactivate' }).click();
+    await ending.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Cancel subscription' }).waitFor();
+    assert.equal((await api(`/api/v1/billing/subscriptions/${subscription.id}`)).cancel_at, null);
+
+    // Back to the plan it started on, now: the timing is chosen, and the preview follows it.
+    await awayFromHourBoundary();
+    await page.getByRole('button', { name: `Change to ${original.name}` }).click();
+    await dialog.getByTestId('plan-change-preview').waitFor();
+    await dialog.getByRole('radio', { name: /^Now \(prorated\)/ }).check();
+    await dialog.locator('[data-testid="plan-change-preview"][data-effective="now"]').waitFor();
+    await checkPreview(
+      dialog,
+      await previewFromApi(subscription.id, { plan: original.id, version: original.version, effective: 'now' }),
+    );
+    await dialog.getByRole('button', { name: 'Confirm change' }).click();
+    await page
+      .getByTestId('plan-done')
+      .filter({ hasText: `You are now on ${original.name}.` })
+      .waitFor();
+    await page.locator(`[data-testid="current-plan"][data-plan="${original.id}"]`).waitFor();
+    const restored = await api(`/api/v1/billing/subscriptions/${subscription.id}`);
+    assert.equal(restored.plan_id, original.id);
+    assert.equal(restored.scheduled_change, null);
+    assert.equal(restored.cancel_at, null);
+  });
+
+  test('without self-service the page says the administrator makes plan changes (API answered by the browser)', async () => {
+    // The server here allows self-service; this is its answer when it does not.
+    await page.route(`**/api/v1/billing/subscriptions/${subscription.id}/change`, (route) =>
+      route.fulfill({
+        status: 403,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: {
+            code: 'self_service_disabled',
+            message:
+              'plan changes and cancellations are made by an administrator here (SELF_SERVICE_PLAN_CHANGES is off)',
+            request_id: 'req_e2e_self_service',
+          },
+        }),
+      }),
+    );
+    try {
+      await page.reload();
+      const other = plans.find((plan) => plan.id !== original.id);
+      await page.getByRole('button', { name: `Change to ${other.name}` }).click();
+      const dialog = page.getByTestId('plan-change-dialog');
+      await dialog.getByTestId('plan-change-preview').waitFor();
+      await dialog.getByRole('button', { name: 'Confirm change' }).click();
+      await dialog
+        .getByTestId('plan-change-error')
+        .filter({ hasText: 'Plan changes are made by your account administrator.' })
+        .waitFor();
+      assert.ok(await dialog.getByRole('button', { name: 'Confirm change' }).isDisabled());
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await page
+        .getByTestId('plan-managed')
+        .filter({ hasText: 'Plan changes are made by your account administrator.' })
+        .waitFor();
+      assert.equal(await page.getByRole('button', { name: /^Change to / }).count(), 0);
+      assert.equal(await page.getByRole('button', { name: 'Cancel subscription' }).count(), 0);
+      await shot('55-plan-self-service-off');
+    } finally {
+      await page.unroute(`**/api/v1/billing/subscriptions/${subscription.id}/change`);
+    }
+    assert.equal((await api(`/api/v1/billing/subscriptions/${subscription.id}`)).plan_id, original.id);
     await logout();
   });
 });

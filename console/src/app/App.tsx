@@ -10,6 +10,7 @@ import { WebhooksPage } from '../pages/admin/WebhooksPage';
 import { BillingLayout } from '../pages/billing/BillingLayout';
 import { InvoiceDetailPage } from '../pages/billing/InvoiceDetailPage';
 import { InvoicesPage } from '../pages/billing/InvoicesPage';
+import { PlanPage } from '../pages/billing/PlanPage';
 import { UsagePage } from '../pages/billing/UsagePage';
 import { FeaturePlaceholderPage } from '../pages/FeaturePlaceholderPage';
 import { HomePage } from '../pages/HomePage';
@@ -41,6 +42,7 @@ export function App() {
           <Route path="usage" element={<UsagePage />} />
           <Route path="invoices" element={<InvoicesPage />} />
           <Route path="invoices/:id" element={<InvoiceDetailPage />} />
+          <Route path="plan" element={<PlanPage />} />
         </Route>
         <Route
           path="admin"

@@ -13,6 +13,7 @@ export function Dialog({
   busy = false,
   testId,
   wide = false,
+  className,
 }: {
   title: string;
   children: ReactNode;
@@ -25,6 +26,8 @@ export function Dialog({
   testId?: string;
   /** For forms with rows (e.g. metadata): up to 640 px wide. */
   wide?: boolean;
+  /** More classes for the dialog (a size of its own). */
+  className?: string;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -40,7 +43,7 @@ export function Dialog({
   return (
     <dialog
       ref={ref}
-      className={wide ? 'dialog dialog-wide' : 'dialog'}
+      className={['dialog', wide ? 'dialog-wide' : '', className ?? ''].filter(Boolean).join(' ')}
       aria-labelledby={titleId}
       aria-busy={busy}
       data-testid={testId}

@@ -24,11 +24,17 @@ import type {
   Session,
   StripeWebhookEventPage,
   UsageEventPage,
+  CancelTiming,
+  PlanChangePreview,
+  PlanChangeRequest,
+  PlanChangeResult,
+  PlanOfferList,
   PlanPage,
   PricePreview,
   PricePreviewRequest,
   StripeWebhookRetry,
   StripeWebhookStatus,
+  Subscription,
   UsageHistory,
   User,
   UserPage,
@@ -340,6 +346,74 @@ export class BillingApi {
     return this.http.request('POST', '/api/v1/billing/price-preview', { ...options, body, readOnly: true });
   }
 
+  // Subscriptions: a member's own (admins: any). Changing and cancelling need
+  // SELF_SERVICE_PLAN_CHANGES for members (403 self_service_disabled without it).
+
+  /** One subscription: the plan in force now, the current period, any scheduled change or end. */
+  subscription(id: string, options: Signal = {}): Promise<Subscription> {
+    return this.http.request<Answer<'/api/v1/billing/subscriptions/{id}', 'get'>>('GET', subscriptionPath(id), options);
+  }
+
+  /** The plans the signed-in member's customer can move to, priced in its currency. */
+  availablePlans(options: Signal = {}): Promise<PlanOfferList> {
+    return this.http.request<Answer<'/api/v1/billing/plans', 'get'>>('GET', '/api/v1/billing/plans', options);
+  }
+
+  /** The invoices a plan change would make, from the usage so far; changes nothing. */
+  previewPlanChange(id: string, body: PlanChangeRequest, options: Signal = {}): Promise<PlanChangePreview> {
+    return this.http.request<Answer<'/api/v1/billing/subscriptions/{id}/change/preview', 'post'>>(
+      'POST',
+      `${subscriptionPath(id)}/change/preview`,
+      { ...options, body, readOnly: true },
+    );
+  }
+
+  /** Moves the subscription to another plan, now (prorated) or at the period's end; once per idempotency key. */
+  changePlan(
+    id: string,
+    body: PlanChangeRequest,
+    idempotencyKey?: string,
+    options: Signal = {},
+  ): Promise<PlanChangeResult> {
+    const headers = idempotencyHeaders(idempotencyKey);
+    if (headers instanceof RangeError) return Promise.reject(headers);
+    return this.http.request<PlanChangeResult>('POST', `${subscriptionPath(id)}/change`, { ...options, headers, body });
+  }
+
+  /** Withdraws the plan change scheduled for the end of the period; answers the subscription without it. */
+  withdrawScheduledChange(id: string, options: Signal = {}): Promise<Subscription> {
+    return this.http.request<Answer<'/api/v1/billing/subscriptions/{id}/scheduled-change', 'delete'>>(
+      'DELETE',
+      `${subscriptionPath(id)}/scheduled-change`,
+      options,
+    );
+  }
+
+  /** Cancels at the end of the period, or now (a final invoice for the part used); once per idempotency key. */
+  cancelSubscription(
+    id: string,
+    at: CancelTiming,
+    idempotencyKey?: string,
+    options: Signal = {},
+  ): Promise<Subscription> {
+    const headers = idempotencyHeaders(idempotencyKey);
+    if (headers instanceof RangeError) return Promise.reject(headers);
+    return this.http.request<Answer<'/api/v1/billing/subscriptions/{id}/cancel', 'post'>>(
+      'POST',
+      `${subscriptionPath(id)}/cancel`,
+      { ...options, headers, body: { at } },
+    );
+  }
+
+  /** Withdraws a cancellation at the period's end, before the period ends. */
+  reactivateSubscription(id: string, options: Signal = {}): Promise<Subscription> {
+    return this.http.request<Answer<'/api/v1/billing/subscriptions/{id}/reactivate', 'post'>>(
+      'POST',
+      `${subscriptionPath(id)}/reactivate`,
+      { ...options, body: {} },
+    );
+  }
+
   /** A customer's stored usage events, newest first. */
   usageEvents(query: UsageEventQuery = {}, options: Signal = {}): Promise<UsageEventPage> {
     return this.http.request('GET', '/api/v1/billing/usage/events', {
@@ -371,6 +445,10 @@ export class BillingApi {
   retryStripeWebhookEvent(id: number | string, options: Signal = {}): Promise<StripeWebhookRetry> {
     return this.http.request('POST', `/api/v1/admin/webhooks/stripe/${encodeURIComponent(String(id))}/retry`, options);
   }
+}
+
+function subscriptionPath(id: string): string {
+  return `/api/v1/billing/subscriptions/${encodeURIComponent(id)}`;
 }
 
 function reconciliationPath(id: string): string {

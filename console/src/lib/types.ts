@@ -125,6 +125,33 @@ export type PricePreviewRequest = RequestBody<'/api/v1/billing/price-preview', '
 /** What one period of a plan would be invoiced for: lines, subtotal, tax, total. */
 export type PricePreview = Schemas['PricePreview'];
 
+/** GET /billing/subscriptions/{id}: the plan in force now, the current period and any scheduled change or end. */
+export type Subscription = Schemas['Subscription'];
+export type SubscriptionStatus = Subscription['status'];
+
+/** A plan a customer can move to (GET /billing/plans), priced in the customer's currency. */
+export type PlanOffer = Schemas['PlanOffer'];
+
+/** GET /billing/plans: the plans a member can move to (every plan not archived). */
+export type PlanOfferList = Answer<'/api/v1/billing/plans', 'get'>;
+
+/** POST /billing/subscriptions/{id}/change and its preview: the plan, optionally its version and when. */
+export type PlanChangeRequest = Schemas['PlanChangeRequest'];
+export type PlanChangeTiming = NonNullable<PlanChangeRequest['effective']>;
+
+/** A plan change as made (or as it would be made): from, to, and when it applies. */
+export type PlanChange = Schemas['PlanChange'];
+
+/** POST /billing/subscriptions/{id}/change/preview: the change and the invoices of the stretches before and after it. */
+export type PlanChangePreview = Schemas['PlanChangePreview'];
+export type PlanChangePart = PlanChangePreview['parts'][number];
+
+/** POST /billing/subscriptions/{id}/change: the change made and the subscription after it. */
+export type PlanChangeResult = Answer<'/api/v1/billing/subscriptions/{id}/change', 'post'>;
+
+/** POST /billing/subscriptions/{id}/cancel: at the end of the period (default) or now. */
+export type CancelTiming = NonNullable<RequestBody<'/api/v1/billing/subscriptions/{id}/cancel', 'post'>['at']>;
+
 /** One stored usage event (GET /billing/usage/events), as first received. */
 export type StoredUsageEvent = Schemas['StoredUsageEvent'];
 

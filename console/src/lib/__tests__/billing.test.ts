@@ -167,6 +167,45 @@ describe('BillingApi', () => {
     expect(calls[3]!.url).toBe('/api/v1/admin/webhooks/stripe?limit=25&ending_before=40');
   });
 
+  it("reads, previews, changes, withdraws, cancels and reactivates a subscription on billingd's paths", async () => {
+    const { api, calls } = setup(() => json(200, { id: 'sub_1' }));
+    await api.subscription('sub_1');
+    await api.availablePlans();
+    await api.previewPlanChange('sub_1', { plan: 'growth' });
+    await api.changePlan('sub_1', { plan: 'growth', version: 2, effective: 'now' }, 'change-growth-0001-abcdef');
+    await api.withdrawScheduledChange('sub_1');
+    await api.cancelSubscription('sub_1', 'period_end', 'cancel-sub1-0001-abcdef');
+    await api.reactivateSubscription('sub_1');
+    expect(
+      calls.map((c) => `${c.init.method} ${c.url} ${typeof c.init.body === 'string' ? c.init.body : ''}`.trim()),
+    ).toEqual([
+      'GET /api/v1/billing/subscriptions/sub_1',
+      'GET /api/v1/billing/plans',
+      'POST /api/v1/billing/subscriptions/sub_1/change/preview {"plan":"growth"}',
+      'POST /api/v1/billing/subscriptions/sub_1/change {"plan":"growth","version":2,"effective":"now"}',
+      'DELETE /api/v1/billing/subscriptions/sub_1/scheduled-change',
+      'POST /api/v1/billing/subscriptions/sub_1/cancel {"at":"period_end"}',
+      'POST /api/v1/billing/subscriptions/sub_1/reactivate {}',
+    ]);
+    const key = (index: number) => (calls[index]!.init.headers as Record<string, string>)['Idempotency-Key'];
+    expect(key(3)).toBe('change-growth-0001-abcdef');
+    expect(key(5)).toBe('cancel-sub1-0001-abcdef');
+    expect(key(2)).toBeUndefined();
+    await expect(api.changePlan('sub_1', { plan: 'growth' }, 'short')).rejects.toBeInstanceOf(RangeError);
+    expect(calls).toHaveLength(7);
+  });
+
+  it('keeps remembered answers over a plan change preview, and forgets them after a change', async () => {
+    const { api, calls } = setup(() => json(200, { id: 'sub_1' }));
+    await api.subscription('sub_1');
+    await api.previewPlanChange('sub_1', { plan: 'growth' });
+    await api.subscription('sub_1');
+    expect(calls.filter((c) => c.init.method === 'GET')).toHaveLength(1);
+    await api.changePlan('sub_1', { plan: 'growth' });
+    await api.subscription('sub_1');
+    expect(calls.filter((c) => c.init.method === 'GET')).toHaveLength(2);
+  });
+
   it('escapes ids in paths', async () => {
     const { api, calls } = setup(() => json(200, {}));
     await api.invoice('inv_1/../x');

@@ -5,7 +5,7 @@ import { CustomerPicker } from '../../components/CustomerPicker';
 import { SectionHeading } from '../../components/PageHeader';
 import { Tabs } from '../../components/Tabs';
 
-/** Billing: a header, the Usage and Invoices tabs, and (for admins) the customer being viewed. */
+/** Billing: a header, the Usage, Invoices and (for members) Plan tabs, and (for admins) the customer being viewed. */
 export function BillingLayout() {
   return (
     <CustomersProvider>
@@ -18,12 +18,21 @@ function BillingFrame() {
   const scope = useCustomerScope();
   const location = useLocation();
   const onInvoices = location.pathname.startsWith('/billing/invoices');
+  const onPlan = location.pathname.startsWith('/billing/plan');
   return (
     <div className="page">
       <div className="section-header">
         <SectionHeading
           title="Billing"
-          page={/^\/billing\/invoices\/./.test(location.pathname) ? 'Invoice' : onInvoices ? 'Invoices' : 'Usage'}
+          page={
+            /^\/billing\/invoices\/./.test(location.pathname)
+              ? 'Invoice'
+              : onInvoices
+                ? 'Invoices'
+                : onPlan
+                  ? 'Plan'
+                  : 'Usage'
+          }
           icon={<CreditCard aria-hidden="true" size={22} />}
         />
         {scope.isAdmin && <CustomerPicker allowAll={onInvoices} />}
@@ -33,6 +42,8 @@ function BillingFrame() {
         items={[
           { to: `/billing/usage${scope.query}`, label: 'Usage' },
           { to: `/billing/invoices${scope.query}`, label: 'Invoices' },
+          // A member's own plan; admins change plans through the API.
+          ...(scope.isAdmin ? [] : [{ to: '/billing/plan', label: 'Plan' }]),
         ]}
       />
       <div className="tab-panel">
