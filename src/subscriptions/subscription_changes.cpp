@@ -103,10 +103,15 @@ Result<PlanChange> SubscriptionService::PlanChangeFor(const Subscription& sub, c
                  "subscription " + sub.id + " is on version " + std::to_string(version) + " of " + request.plan_id +
                      " then already" + (sub.ScheduledChange(now) ? " (withdraw the scheduled change to stay)" : ""));
   }
-  // The new phase replaces every phase from its instant on.
+  // The new phase replaces every phase from its instant on; when the phase
+  // before it is the same version already (a change back within the hour,
+  // or to what a scheduled change would leave), dropping them is the change,
+  // and the period is not split.
   change.after = sub;
   std::erase_if(change.after.phases, [&](const Phase& p) { return p.from >= change.at; });
-  change.after.phases.push_back({change.at, change.to_plan, change.to_version, "change", now});
+  const Phase* before = change.after.phases.empty() ? nullptr : &change.after.phases.back();
+  change.merges = before != nullptr && before->plan_id == change.to_plan && before->version == change.to_version;
+  if (!change.merges) change.after.phases.push_back({change.at, change.to_plan, change.to_version, "change", now});
   if (change.timing == Timing::kNow) change.after.plan_id = change.to_plan;
   return change;
 }
@@ -132,10 +137,12 @@ Result<PlanChange> SubscriptionService::ChangePlan(const std::string& id, const 
     MTL_RETURN_IF_ERROR(
         tx.Execute("DELETE FROM subscription_plan_versions WHERE subscription_id = $1 AND effective_from >= $2",
                    {id, ToUnixMillis(change.at)}));
-    MTL_RETURN_IF_ERROR(
-        tx.Execute("INSERT INTO subscription_plan_versions (subscription_id, effective_from, plan_id, plan_version, "
-                   "source, created_by, created_at) VALUES ($1, $2, $3, $4, 'change', $5, $6)",
-                   {id, ToUnixMillis(change.at), change.to_plan, change.to_version, actor, ToUnixMillis(now)}));
+    if (!change.merges) {
+      MTL_RETURN_IF_ERROR(
+          tx.Execute("INSERT INTO subscription_plan_versions (subscription_id, effective_from, plan_id, plan_version, "
+                     "source, created_by, created_at) VALUES ($1, $2, $3, $4, 'change', $5, $6)",
+                     {id, ToUnixMillis(change.at), change.to_plan, change.to_version, actor, ToUnixMillis(now)}));
+    }
     if (change.timing == Timing::kNow) {
       MTL_RETURN_IF_ERROR(tx.Execute("UPDATE subscriptions SET plan_id = $2 WHERE id = $1", {id, change.to_plan}));
     }

@@ -59,6 +59,8 @@ struct PlanChange {
   Timing timing = Timing::kPeriodEnd;
   TimePoint at;        // when the new plan takes over
   Subscription after;  // the subscription with the change made
+  // It only drops later phases: the phase before `at` is that version already.
+  bool merges = false;
 };
 
 class SubscriptionService {

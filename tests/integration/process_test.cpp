@@ -358,6 +358,50 @@ TEST_F(ProcessTest, PlansAreManagedFromTheCommandLine) {
   EXPECT_EQ(RunBillingd({"plans", "fly"}, Env()).exit_code, 2);
 }
 
+// An operator scripts plan changes and cancellations by customer id; each
+// refusal is one line with exit 1, each command-line mistake exit 2.
+TEST_F(ProcessTest, SubscriptionsAreChangedAndCanceledFromTheCommandLine) {
+  RunResult customer = RunBillingd({"customer", "create", "--name", "Switch Ads"}, Env());
+  ASSERT_EQ(customer.exit_code, 0) << customer.err;
+  std::string id = customer.out.substr(0, customer.out.find_first_of(" \n"));
+  ASSERT_EQ(RunBillingd({"subscription", "create", "--customer", id, "--plan", "growth"}, Env()).exit_code, 0);
+
+  RunResult preview = RunBillingd({"subscription", "preview", "--customer", id, "--plan", "scale"}, Env());
+  ASSERT_EQ(preview.exit_code, 0) << preview.err;
+  EXPECT_NE(preview.out.find("growth -> scale at "), std::string::npos) << preview.out;
+  EXPECT_NE(preview.out.find("Scale plan, monthly fee"), std::string::npos) << preview.out;
+
+  RunResult down = RunBillingd({"subscription", "change", "--customer", id, "--plan", "starter"}, Env());
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_NE(down.out.find("growth version 1 -> starter version 1"), std::string::npos) << down.out;
+  EXPECT_NE(down.out.find("(period_end)"), std::string::npos) << down.out;
+  EXPECT_NE(down.out.find("changes to starter version 1 at "), std::string::npos) << down.out;
+  RunResult kept = RunBillingd({"subscription", "withdraw-change", "--customer", id}, Env());
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_EQ(kept.out.find("changes to"), std::string::npos) << kept.out;
+  RunResult none = RunBillingd({"subscription", "withdraw-change", "--customer", id}, Env());
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("has no scheduled plan change"), std::string::npos) << none.err;
+
+  RunResult ending = RunBillingd({"subscription", "cancel", "--customer", id}, Env());
+  ASSERT_EQ(ending.exit_code, 0) << ending.err;
+  EXPECT_NE(ending.out.find("ends at "), std::string::npos) << ending.out;
+  ASSERT_EQ(RunBillingd({"subscription", "reactivate", "--customer", id}, Env()).exit_code, 0);
+  RunResult now = RunBillingd({"subscription", "cancel", "--customer", id, "--at", "now"}, Env());
+  ASSERT_EQ(now.exit_code, 0) << now.err;
+  EXPECT_NE(now.out.find("canceled"), std::string::npos) << now.out;
+  RunResult final_state = RunBillingd({"subscription", "change", "--customer", id, "--plan", "scale"}, Env());
+  EXPECT_EQ(final_state.exit_code, 1);
+  EXPECT_NE(final_state.err.find("a canceled subscription stays canceled"), std::string::npos) << final_state.err;
+
+  EXPECT_EQ(RunBillingd({"subscription", "cancel", "--customer", id, "--at", "later"}, Env()).exit_code, 2);
+  EXPECT_EQ(RunBillingd({"subscription", "change", "--customer", id}, Env()).exit_code, 2);
+  EXPECT_EQ(RunBillingd({"subscription", "show"}, Env()).exit_code, 2);
+  RunResult unknown = RunBillingd({"subscription", "pause", "--customer", id}, Env());
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err, "billingd: unknown subscription command 'pause' (see billingd subscription --help)\n");
+}
+
 // The one binary serves its console, compressed as the browser asks, without CONSOLE_DIR.
 TEST_F(ProcessTest, TheBinaryServesItsOwnConsole) {
 #ifndef MTL_CONSOLE_EMBEDDED

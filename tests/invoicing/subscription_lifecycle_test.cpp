@@ -282,6 +282,27 @@ TEST_P(SubscriptionLifecycleTest, ChangesAreRefusedWithTheFieldAtFault) {
   EXPECT_EQ(sub->phases.size(), 1u);
 }
 
+// Changing back within the same hour undoes the change: one phase, the
+// period whole again.
+TEST_P(SubscriptionLifecycleTest, ChangingBackWithinTheHourLeavesThePeriodWhole) {
+  std::string id = Subscribe("starter");
+  clock().Set(At("2026-11-10T00:20:00Z"));
+  ASSERT_TRUE(subs().ChangePlan(id, {.plan_id = "growth"}, "usr_admin").ok());
+  clock().Set(At("2026-11-10T00:50:00Z"));
+  auto back = subs().ChangePlan(id, {.plan_id = "starter", .timing = Timing::kNow}, "usr_admin");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(back->merges);
+  auto sub = subs().Get(id);
+  ASSERT_TRUE(sub.ok());
+  ASSERT_EQ(sub->phases.size(), 1u);
+  EXPECT_EQ(sub->plan_id, "starter");
+  EXPECT_TRUE(sub->SegmentAt(clock().Now())->Whole());
+  RunAt("2026-12-01T01:00:00Z");
+  auto invoices = Invoices();
+  ASSERT_EQ(invoices.size(), 1u);
+  EXPECT_EQ(invoices[0].total_minor, 4900);
+}
+
 // Two changes within one period: three parts, each with its share, which
 // add up to the whole period.
 TEST_P(SubscriptionLifecycleTest, TwoChangesInAPeriodMakeThreeInvoicesCoveringIt) {

@@ -226,8 +226,8 @@ int RunSubscription(const std::vector<std::string>& args) {
   for (const char* known : {"show", "change", "preview", "withdraw-change", "cancel", "reactivate"}) {
     if (command == known) return Lifecycle(command, rest);
   }
-  PrintError("unknown subscription command '" + command + "'");
-  return Usage(false);
+  PrintError("unknown subscription command '" + command + "' (see billingd subscription --help)");
+  return 2;
 }
 
 }  // namespace meterline::app
