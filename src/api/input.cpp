@@ -52,6 +52,10 @@ http::Response JsonResponse(int status, const boost::json::value& value) {
   return http::Response::Json(status, boost::json::serialize(value));
 }
 
+boost::json::value TimeOrNull(const std::optional<TimePoint>& t) {
+  return t ? boost::json::value(FormatIso8601(*t)) : boost::json::value(nullptr);
+}
+
 boost::json::object AmountJson(int64_t minor, const std::string& currency) {
   auto c = money::FindCurrency(currency).value_or(money::Currency{currency, 2});
   return {{"minor", minor}, {"currency", currency}, {"formatted", money::FormatMajor(minor, c)}};

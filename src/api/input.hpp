@@ -72,4 +72,7 @@ boost::json::object UserJson(const auth::User& user);
 // The API's Amount: {"minor": 61728, "currency": "USD", "formatted": "617.28"}.
 boost::json::object AmountJson(int64_t minor, const std::string& currency);
 
+// An optional instant as RFC 3339 text, or null.
+boost::json::value TimeOrNull(const std::optional<TimePoint>& t);
+
 }  // namespace meterline::api

@@ -17,10 +17,6 @@ namespace {
 
 namespace json = boost::json;
 
-json::value OptTime(const std::optional<TimePoint>& t) {
-  return t ? json::value(FormatIso8601(*t)) : json::value(nullptr);
-}
-
 json::object InvoiceJson(const invoicing::Invoice& inv, bool with_lines) {
   json::object o;
   o["id"] = inv.id;
@@ -37,12 +33,12 @@ json::object InvoiceJson(const invoicing::Invoice& inv, bool with_lines) {
   o["amount_due"] = AmountJson(inv.amount_due_minor, inv.currency);
   o["amount_paid"] = AmountJson(inv.amount_paid_minor, inv.currency);
   o["amount_refunded"] = AmountJson(inv.amount_refunded_minor, inv.currency);
-  o["due_at"] = OptTime(inv.due_at);
+  o["due_at"] = TimeOrNull(inv.due_at);
   o["stripe_invoice_id"] = inv.stripe_invoice_id.empty() ? json::value(nullptr) : json::value(inv.stripe_invoice_id);
   o["created_at"] = FormatIso8601(inv.created_at);
-  o["finalized_at"] = OptTime(inv.finalized_at);
-  o["paid_at"] = OptTime(inv.paid_at);
-  o["voided_at"] = OptTime(inv.voided_at);
+  o["finalized_at"] = TimeOrNull(inv.finalized_at);
+  o["paid_at"] = TimeOrNull(inv.paid_at);
+  o["voided_at"] = TimeOrNull(inv.voided_at);
   if (with_lines) o["lines"] = LinesJson(inv.lines, inv.currency);
   return o;
 }

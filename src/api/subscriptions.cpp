@@ -18,10 +18,6 @@ namespace {
 
 namespace json = boost::json;
 
-json::value OptTime(const std::optional<TimePoint>& t) {
-  return t ? json::value(FormatIso8601(*t)) : json::value(nullptr);
-}
-
 json::object PeriodJson(const Period& p) { return {{"start", FormatIso8601(p.start)}, {"end", FormatIso8601(p.end)}}; }
 
 json::object SubscriptionJson(const subscriptions::Subscription& sub, TimePoint now) {
@@ -39,9 +35,9 @@ json::object SubscriptionJson(const subscriptions::Subscription& sub, TimePoint 
                    {"currency", sub.currency},
                    {"current_period", segment ? json::value(PeriodJson(segment->period)) : json::value(nullptr)},
                    {"current_segment", segment ? json::value(PeriodJson(segment->span)) : json::value(nullptr)},
-                   {"cancel_at", OptTime(sub.EndedBy(now) ? std::nullopt : sub.ends_at)},
-                   {"ended_at", OptTime(sub.EndedBy(now) ? sub.ends_at : std::nullopt)},
-                   {"canceled_at", OptTime(sub.canceled_at)},
+                   {"cancel_at", TimeOrNull(sub.EndedBy(now) ? std::nullopt : sub.ends_at)},
+                   {"ended_at", TimeOrNull(sub.EndedBy(now) ? sub.ends_at : std::nullopt)},
+                   {"canceled_at", TimeOrNull(sub.canceled_at)},
                    {"created_at", FormatIso8601(sub.created_at)}};
   if (const subscriptions::Phase* next = sub.ScheduledChange(now)) {
     out["scheduled_change"] = {
