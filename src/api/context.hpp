@@ -33,6 +33,9 @@ class SubscriptionService;
 namespace meterline::invoicing {
 class InvoiceService;
 }
+namespace meterline::credit_notes {
+class CreditNoteService;
+}
 namespace meterline::catalog {
 class Catalog;
 }
@@ -73,6 +76,7 @@ struct ApiContext {
   metering::UsageService& usage;
   metering::UsageStore& usage_store;
   invoicing::InvoiceService& invoices;
+  credit_notes::CreditNoteService& credit_notes;
   const catalog::Catalog& catalog;  // the metrics
   plans::PlanBook& plans;
   stripe::WebhookInbox& webhook_inbox;

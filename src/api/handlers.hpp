@@ -77,6 +77,13 @@ http::Handler ListInvoices(ApiContext& context);
 http::Handler GetInvoice(ApiContext& context);
 http::Handler InvoicePdf(ApiContext& context);
 http::Handler VoidInvoice(ApiContext& context);
+// Credit notes (credit_notes.cpp) and prepaid credits (credits.cpp).
+http::Handler IssueCreditNote(ApiContext& context);
+http::Handler ListInvoiceCreditNotes(ApiContext& context);
+http::Handler GetCreditNote(ApiContext& context);
+http::Handler CreditNotePdf(ApiContext& context);
+http::Handler GetCredits(ApiContext& context);
+http::Handler GrantCredits(ApiContext& context);
 
 // openapi.cpp
 http::Handler OpenApiDocument();

@@ -29,6 +29,17 @@ Result<std::string> OptionalString(const boost::json::object& obj, const char* n
   return value;
 }
 
+Result<std::optional<int64_t>> OptionalInt(const boost::json::object& obj, const char* name, int64_t min, int64_t max) {
+  auto it = obj.find(name);
+  if (it == obj.end() || it->value().is_null()) return std::optional<int64_t>();
+  const auto& v = it->value();
+  if (!v.is_int64() || v.as_int64() < min || v.as_int64() > max) {
+    return InvalidParam(
+        name, std::string(name) + " must be an integer between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return std::optional<int64_t>(v.as_int64());
+}
+
 Result<std::string> RequiredString(const boost::json::object& obj, const char* name, size_t max_len) {
   auto value = OptionalString(obj, name, max_len);
   if (!value.ok()) return value;

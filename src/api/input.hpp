@@ -26,6 +26,10 @@ Result<std::string> RequiredString(const boost::json::object& obj, const char* n
 // A string field that may be absent (-> ""); present but not a string -> 400.
 Result<std::string> OptionalString(const boost::json::object& obj, const char* name, size_t max_len = 1000);
 
+// An integer field in [min, max] that may be absent or null (-> nullopt);
+// otherwise 400 "<name> must be an integer between min and max".
+Result<std::optional<int64_t>> OptionalInt(const boost::json::object& obj, const char* name, int64_t min, int64_t max);
+
 // An integer query parameter in [min, max], `fallback` when absent; otherwise 400
 // "<name> must be an integer between min and max".
 Result<int64_t> IntQuery(const http::Request& request, const char* name, int64_t fallback, int64_t min, int64_t max);

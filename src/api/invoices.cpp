@@ -33,6 +33,9 @@ json::object InvoiceJson(const invoicing::Invoice& inv, bool with_lines) {
   o["amount_due"] = AmountJson(inv.amount_due_minor, inv.currency);
   o["amount_paid"] = AmountJson(inv.amount_paid_minor, inv.currency);
   o["amount_refunded"] = AmountJson(inv.amount_refunded_minor, inv.currency);
+  o["credits_applied"] = AmountJson(inv.credits_applied_minor, inv.currency);
+  o["pre_payment_credit_notes"] = AmountJson(inv.pre_payment_credit_minor, inv.currency);
+  o["post_payment_credit_notes"] = AmountJson(inv.post_payment_credit_minor, inv.currency);
   o["due_at"] = TimeOrNull(inv.due_at);
   o["stripe_invoice_id"] = inv.stripe_invoice_id.empty() ? json::value(nullptr) : json::value(inv.stripe_invoice_id);
   o["created_at"] = FormatIso8601(inv.created_at);
@@ -128,30 +131,35 @@ http::Handler InvoicePdf(ApiContext& context) {
     MTL_ASSIGN_OR_RETURN(auto customer, context.customers.Get(inv.customer_id));
     invoicing::PdfInvoice document = invoicing::PdfDocumentFor(inv, {customer.name, customer.email, customer.country},
                                                                context.issuer, context.catalog);
-    // Strong ETag: a digest of exactly what is drawn and of the template version.
-    std::string etag = "\"" + invoicing::PdfEtag(document, context.issuer.logo_digest) + "\"";
-    std::string_view if_none_match = request.headers.Get("If-None-Match");
-    if (!if_none_match.empty() && (if_none_match == etag || if_none_match == "*")) {
-      http::Response not_modified = http::Response::NoContent(304);
-      not_modified.headers.Set("ETag", etag);
-      not_modified.headers.Set("Cache-Control", "private, no-cache");
-      return not_modified;
-    }
-    auto pdf = invoicing::RenderInvoicePdf(document);
-    if (!pdf.ok()) return std::move(pdf).error();
-    http::Response response;
-    response.status = 200;
-    response.body = std::move(pdf).value();
-    response.headers.Set("Content-Type", "application/pdf");
     // A draft has no number yet: name it for what it is and when.
     std::string name = inv.number.empty()
                            ? "draft-" + inv.customer_id + "-" + FormatIso8601(inv.period.start).substr(0, 7)
                            : inv.number;
-    response.headers.Set("Content-Disposition", "attachment; filename=\"" + name + ".pdf\"");
-    response.headers.Set("ETag", etag);
-    response.headers.Set("Cache-Control", "private, no-cache");
-    return response;
+    return PdfResponse(request, document, context.issuer.logo_digest, name);
   };
+}
+
+Result<http::Response> PdfResponse(const http::Request& request, const invoicing::PdfInvoice& document,
+                                   const std::string& logo_digest, const std::string& file_name) {
+  // Strong ETag: a digest of exactly what is drawn and of the template version.
+  std::string etag = "\"" + invoicing::PdfEtag(document, logo_digest) + "\"";
+  std::string_view if_none_match = request.headers.Get("If-None-Match");
+  if (!if_none_match.empty() && (if_none_match == etag || if_none_match == "*")) {
+    http::Response not_modified = http::Response::NoContent(304);
+    not_modified.headers.Set("ETag", etag);
+    not_modified.headers.Set("Cache-Control", "private, no-cache");
+    return not_modified;
+  }
+  auto pdf = invoicing::RenderInvoicePdf(document);
+  if (!pdf.ok()) return std::move(pdf).error();
+  http::Response response;
+  response.status = 200;
+  response.body = std::move(pdf).value();
+  response.headers.Set("Content-Type", "application/pdf");
+  response.headers.Set("Content-Disposition", "attachment; filename=\"" + file_name + ".pdf\"");
+  response.headers.Set("ETag", etag);
+  response.headers.Set("Cache-Control", "private, no-cache");
+  return response;
 }
 
 }  // namespace meterline::api

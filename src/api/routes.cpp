@@ -121,6 +121,22 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
        .roles = kAdmin, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/invoices/:id/pdf", .handler = InvoicePdf(context),
        .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kPost, .pattern = "/api/v1/billing/invoices/:id/credit-notes",
+       .handler = Idempotent(context, "credit_note.create", IssueCreditNote(context)), .feature = "billing",
+       .json_body = true, .roles = kAdmin, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/invoices/:id/credit-notes",
+       .handler = ListInvoiceCreditNotes(context), .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/credit-notes/:id", .handler = GetCreditNote(context),
+       .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/credit-notes/:id/pdf", .handler = CreditNotePdf(context),
+       .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+
+      // Prepaid credits: members read their own; admins read anyone's and grant.
+      {.method = Method::kGet, .pattern = "/api/v1/billing/credits", .handler = GetCredits(context),
+       .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kPost, .pattern = "/api/v1/billing/credits",
+       .handler = Idempotent(context, "credits.grant", GrantCredits(context)), .feature = "billing",
+       .json_body = true, .roles = kAdmin, .rate_group = "billing"},
 
       // Reconciliation: admins only.
       {.method = Method::kPost, .pattern = "/api/v1/billing/reconcile", .handler = Reconcile(context),

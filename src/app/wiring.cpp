@@ -165,6 +165,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   invoice_options.tax_rates = config.tax_rates;
   app->invoices =
       std::make_unique<invoicing::InvoiceService>(*app->db, *app->usage_store, *app->plans, clock, invoice_options);
+  app->credit_notes = std::make_unique<credit_notes::CreditNoteService>(*app->db, clock);
 
   app->webhook_inbox = std::make_unique<stripe::WebhookInbox>(*app->db, clock);
   stripe::ClientOptions stripe_options;
@@ -199,6 +200,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
       .usage = *app->usage,
       .usage_store = *app->usage_store,
       .invoices = *app->invoices,
+      .credit_notes = *app->credit_notes,
       .catalog = *app->catalog,
       .plans = *app->plans,
       .webhook_inbox = *app->webhook_inbox,

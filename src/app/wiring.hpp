@@ -14,6 +14,7 @@
 #include "clickhouse/schema.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "credit_notes/credit_note_service.hpp"
 #include "customers/customer_store.hpp"
 #include "http/middleware/pipeline.hpp"
 #include "http/router.hpp"
@@ -59,6 +60,7 @@ struct App {
   std::unique_ptr<metering::IngestService> ingest;
   std::unique_ptr<metering::UsageService> usage;
   std::unique_ptr<invoicing::InvoiceService> invoices;
+  std::unique_ptr<credit_notes::CreditNoteService> credit_notes;
   std::unique_ptr<stripe::WebhookInbox> webhook_inbox;
   std::unique_ptr<stripe::StripeClient> stripe;  // answers 503 without STRIPE_SECRET_KEY
   std::unique_ptr<stripe::InvoiceSync> invoice_sync;

@@ -44,9 +44,13 @@ struct Invoice {
   std::string tax_rate;  // exact decimal ("0.19"); empty = no tax
   int64_t tax_minor = 0;
   int64_t total_minor = 0;
+  // Still owed: total - credits_applied - pre_payment_credit - paid (>= 0).
   int64_t amount_due_minor = 0;
   int64_t amount_paid_minor = 0;
   int64_t amount_refunded_minor = 0;
+  int64_t credits_applied_minor = 0;      // prepaid credits, applied when finalized
+  int64_t pre_payment_credit_minor = 0;   // credit notes that lowered what is due
+  int64_t post_payment_credit_minor = 0;  // credit notes after payment (refunded or credited)
   std::optional<TimePoint> due_at;
   std::string stripe_invoice_id;
   int64_t failed_payment_count = 0;

@@ -86,6 +86,15 @@ PdfInvoice PdfDocumentFor(const Invoice& inv, const BillTo& customer, const Issu
   doc.tax_label = inv.tax_rate.empty() ? "Tax" : "Tax (" + inv.tax_rate + ")";
   doc.tax = Money(inv.tax_minor, currency);
   doc.total = Money(inv.total_minor, currency);
+  if (inv.credits_applied_minor != 0) {
+    doc.adjustments.push_back({"Prepaid credits applied", Money(-inv.credits_applied_minor, currency)});
+  }
+  if (inv.pre_payment_credit_minor != 0) {
+    doc.adjustments.push_back({"Credit notes", Money(-inv.pre_payment_credit_minor, currency)});
+  }
+  if (inv.post_payment_credit_minor != 0) {
+    doc.adjustments.push_back({"Credited after payment", Money(inv.post_payment_credit_minor, currency)});
+  }
   doc.amount_paid = Money(inv.amount_paid_minor, currency);
   doc.amount_due = Money(inv.amount_due_minor, currency);
   switch (inv.status) {
@@ -100,6 +109,12 @@ PdfInvoice PdfDocumentFor(const Invoice& inv, const BillTo& customer, const Issu
   return doc;
 }
 
+std::string PdfMoney(int64_t minor, const std::string& currency_code) {
+  return Money(minor, money::FindCurrency(currency_code).value_or(money::Currency{currency_code, 2}));
+}
+
+std::string PdfDate(TimePoint t) { return Date(t); }
+
 Issuer LoadIssuer(std::string name, std::vector<std::string> address, std::string logo_png_path, int net_days) {
   Issuer issuer{std::move(name), std::move(address), std::move(logo_png_path), "", net_days};
   if (!issuer.logo_png_path.empty()) {
@@ -113,11 +128,16 @@ Issuer LoadIssuer(std::string name, std::vector<std::string> address, std::strin
 
 std::string PdfEtag(const PdfInvoice& d, const std::string& logo_digest) {
   std::string canonical = "template:" + std::to_string(kInvoiceTemplateVersion) + ";logo:" + logo_digest + ";";
-  for (const std::string* f :
-       {&d.number, &d.status, &d.issue_date, &d.due_date, &d.period, &d.issuer.name, &d.logo_png_path, &d.customer.name,
-        &d.subtotal, &d.tax_label, &d.tax, &d.total, &d.amount_paid, &d.amount_due, &d.currency, &d.payment_terms}) {
+  for (const std::string* f : {&d.title, &d.period_label, &d.number, &d.status, &d.issue_date, &d.due_date, &d.period,
+                               &d.issuer.name, &d.logo_png_path, &d.customer.name, &d.subtotal, &d.tax_label, &d.tax,
+                               &d.total, &d.amount_paid, &d.amount_due, &d.currency, &d.payment_terms}) {
     Field(canonical, *f);
   }
+  for (const PdfTotalRow& row : d.adjustments) {
+    Field(canonical, row.label);
+    Field(canonical, row.value);
+  }
+  canonical += '|';
   for (const auto& l : d.issuer.lines) Field(canonical, l);
   canonical += '|';
   for (const auto& l : d.customer.lines) Field(canonical, l);

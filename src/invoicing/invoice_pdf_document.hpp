@@ -31,6 +31,11 @@ struct BillTo {
 PdfInvoice PdfDocumentFor(const Invoice& invoice, const BillTo& customer, const Issuer& issuer,
                           const catalog::Catalog& catalog);
 
+// "−1,234.50 USD": an amount as the PDFs show it.
+std::string PdfMoney(int64_t minor, const std::string& currency_code);
+// "2026-03-10": the UTC date of `t`.
+std::string PdfDate(TimePoint t);
+
 // SHA-256 (hex) of every field the PDF shows, of the logo's bytes and of
 // kInvoiceTemplateVersion: the same invoice renders the same ETag; any visible
 // change gives a new one.

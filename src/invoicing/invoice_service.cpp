@@ -26,18 +26,6 @@ constexpr const char* kSyncInvoice = "sync_invoice";
 constexpr const char* kVoidInvoice = "void_invoice";
 constexpr auto kLeaseTtl = std::chrono::minutes(10);
 
-int UtcYear(TimePoint t) {
-  std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(t)};
-  return static_cast<int>(ymd.year());
-}
-
-// "INV-2025-000042".
-std::string FormatNumber(const std::string& prefix, int year, int64_t n) {
-  char number[64];
-  std::snprintf(number, sizeof number, "%s-%04d-%06lld", prefix.c_str(), year, static_cast<long long>(n));
-  return number;
-}
-
 // The invoice of one subscription period priced at `amounts`, as a draft;
 // callers that finalize at once add number, status and dates.
 NewInvoice PricedInvoice(const subscriptions::Subscription& subscription, const Period& period,
@@ -108,7 +96,7 @@ Result<InvoiceService::Made> InvoiceService::InvoiceSegment(const subscriptions:
       made.invoice = std::move(inv);
       return OkStatus();
     }
-    MTL_RETURN_IF_ERROR(FinalizeIn(tx, draft.id, subscription.customer_id, amounts.total_minor, now));
+    MTL_RETURN_IF_ERROR(FinalizeIn(tx, draft.id, subscription.customer_id, draft.currency, amounts.total_minor, now));
     MTL_ASSIGN_OR_RETURN(auto inv, InvoiceStore::Load(tx, draft.id));
     made.invoice = std::move(inv);
     made.created = true;
@@ -154,13 +142,30 @@ Result<InvoiceAmounts> InvoiceService::Amounts(const subscriptions::Subscription
   return BuildInvoice(plans_.catalog(), plan, usage, tax_rate, terms);
 }
 
+Status InvoiceService::ApplyCreditsIn(storage::Transaction& tx, const std::vector<credits::InvoiceToCredit>& invoices,
+                                      TimePoint now) {
+  if (invoices.empty()) return OkStatus();
+  MTL_ASSIGN_OR_RETURN(auto applied, credits::CreditLedger::Apply(tx, invoices, "system", now));
+  for (const credits::InvoiceToCredit& inv : invoices) {
+    auto it = applied.find(inv.invoice_id);
+    if (it == applied.end()) continue;
+    MTL_RETURN_IF_ERROR(InvoiceStore::ApplyCredits(tx, inv.invoice_id, it->second, now));
+    boost::json::object data{{"invoice_id", inv.invoice_id}, {"amount_minor", it->second}, {"currency", inv.currency}};
+    MTL_RETURN_IF_ERROR(audit::Record(tx, clock_, {"system", "credits.apply", inv.customer_id, data, {}}));
+    MTL_RETURN_IF_ERROR(outbox::Publish(tx, {"credits.applied", inv.customer_id, std::move(data), now}));
+  }
+  return OkStatus();
+}
+
 Status InvoiceService::FinalizeIn(storage::Transaction& tx, const std::string& id, const std::string& customer_id,
-                                  int64_t total_minor, TimePoint now) {
+                                  const std::string& currency, int64_t total_minor, TimePoint now) {
   // The next number of this issuer and year, in this transaction.
   int year = UtcYear(now);
   MTL_ASSIGN_OR_RETURN(auto first, InvoiceStore::ReserveNumbers(tx, options_.number_prefix, year, 1));
   std::string number = FormatNumber(options_.number_prefix, year, first);
   MTL_RETURN_IF_ERROR(InvoiceStore::Finalize(tx, id, number, now, now + std::chrono::hours(24 * options_.net_days)));
+  // Prepaid credits pay what they can of it (before Stripe sees it).
+  if (total_minor > 0) MTL_RETURN_IF_ERROR(ApplyCreditsIn(tx, {{id, customer_id, currency, total_minor}}, now));
   // The Stripe sync, queued in the same transaction (stripe/invoice_sync.hpp).
   MTL_RETURN_IF_ERROR(outbox::StripeOutbox::Enqueue(tx, kSyncInvoice, {id}, now));
   return audit::Record(tx, clock_,
@@ -200,7 +205,7 @@ Result<Invoice> InvoiceService::Finalize(const std::string& id) {
   Invoice out;
   MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
     MTL_ASSIGN_OR_RETURN(auto inv, InvoiceStore::Load(tx, id));
-    MTL_RETURN_IF_ERROR(FinalizeIn(tx, id, inv.customer_id, inv.total_minor, clock_.Now()));
+    MTL_RETURN_IF_ERROR(FinalizeIn(tx, id, inv.customer_id, inv.currency, inv.total_minor, clock_.Now()));
     MTL_ASSIGN_OR_RETURN(auto reloaded, InvoiceStore::Load(tx, id));
     out = std::move(reloaded);
     return OkStatus();
@@ -381,6 +386,11 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
       return Error(ErrorCode::kConflict, "chunk_conflict", "an invoice of this chunk appeared meanwhile");
     }
     MTL_RETURN_IF_ERROR(audit::RecordMany(tx, clock_, audits));
+    std::vector<credits::InvoiceToCredit> payable;
+    for (const NewInvoice& inv : invoices) {
+      if (inv.amount_due_minor > 0) payable.push_back({inv.id, inv.customer_id, inv.currency, inv.amount_due_minor});
+    }
+    MTL_RETURN_IF_ERROR(ApplyCreditsIn(tx, payable, now));
     MTL_RETURN_IF_ERROR(outbox::StripeOutbox::Enqueue(tx, kSyncInvoice, synced, now));
     summary.created += static_cast<int64_t>(fresh.size());
     return OkStatus();

@@ -25,6 +25,7 @@
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "credits/credit_ledger.hpp"
 #include "invoicing/invoice.hpp"
 #include "invoicing/invoice_builder.hpp"
 #include "invoicing/invoice_store.hpp"
@@ -173,7 +174,11 @@ class InvoiceService {
   meterline::Status WriteChunk(const PreparedChunk& prepared, RunSummary& summary);
   std::optional<money::Decimal> TaxRateFor(const std::string& customer_id, const std::string& country) const;
   meterline::Status FinalizeIn(storage::Transaction& tx, const std::string& id, const std::string& customer_id,
-                               int64_t total_minor, TimePoint now);
+                               const std::string& currency, int64_t total_minor, TimePoint now);
+  // Applies the customers' prepaid credits to just-finalized invoices,
+  // announcing each as credits.applied.
+  meterline::Status ApplyCreditsIn(storage::Transaction& tx, const std::vector<credits::InvoiceToCredit>& invoices,
+                                   TimePoint now);
   Result<RunSummary> Run(const SegmentsFn& segments_of, TimePoint ended_after,
                          const std::function<void(const RunProgress&)>& progress);
 

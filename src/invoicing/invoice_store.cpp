@@ -1,5 +1,8 @@
 #include "invoicing/invoice_store.hpp"
 
+#include <chrono>
+#include <cstdio>
+
 #include "core/ids.hpp"
 #include "storage/bulk.hpp"
 
@@ -12,7 +15,15 @@ using storage::Value;
 constexpr const char* kInvoiceColumns =
     "id, number, customer_id, subscription_id, period_start, period_end, status, currency, subtotal_minor, "
     "tax_minor, total_minor, amount_due_minor, amount_paid_minor, amount_refunded_minor, tax_rate, due_at, "
-    "stripe_invoice_id, failed_payment_count, created_at, finalized_at, paid_at, voided_at, updated_at";
+    "stripe_invoice_id, failed_payment_count, created_at, finalized_at, paid_at, voided_at, updated_at, "
+    "pre_payment_credit_minor, post_payment_credit_minor, credits_applied_minor";
+
+// What is still owed once `paid` (an SQL expression) is paid: the total less
+// prepaid credits applied and credit notes issued before payment, never below 0.
+std::string DueAfter(const std::string& paid) {
+  std::string due = "total_minor - credits_applied_minor - pre_payment_credit_minor - " + paid;
+  return "CASE WHEN " + due + " > 0 THEN " + due + " ELSE 0 END";
+}
 
 constexpr const char* kInsertInvoice =
     "INSERT INTO invoices (id, number, customer_id, subscription_id, period_start, period_end, status, currency, "
@@ -58,6 +69,9 @@ Invoice FromRow(const storage::Row& row) {
   inv.paid_at = OptTime(row, 20);
   inv.voided_at = OptTime(row, 21);
   inv.updated_at = FromUnixMillis(row.Int(22));
+  inv.pre_payment_credit_minor = row.Int(23);
+  inv.post_payment_credit_minor = row.Int(24);
+  inv.credits_applied_minor = row.Int(25);
   return inv;
 }
 
@@ -174,14 +188,15 @@ Result<std::vector<InvoiceStore::PeriodInvoice>> InvoiceStore::ForPeriodsStartin
                                                                                     TimePoint created_before) {
   MTL_ASSIGN_OR_RETURN(
       auto rows,
-      ex.Execute("SELECT id, subscription_id, period_start, stripe_invoice_id, status FROM invoices "
+      ex.Execute("SELECT id, subscription_id, period_start, stripe_invoice_id, status, "
+                 "pre_payment_credit_minor + post_payment_credit_minor, credits_applied_minor FROM invoices "
                  "WHERE period_start >= $1 AND period_start < $2 AND subscription_id IS NOT NULL AND created_at < $3",
                  {ToUnixMillis(from), ToUnixMillis(to), ToUnixMillis(created_before)}));
   std::vector<PeriodInvoice> out;
   out.reserve(rows.rows.size());
   for (const auto& row : rows.rows) {
     out.push_back({row.Text(0), row.Text(1), FromUnixMillis(row.Int(2)), row.OptText(3).value_or(""),
-                   ParseStatus(row.Text(4)).value_or(InvoiceStatus::kDraft)});
+                   ParseStatus(row.Text(4)).value_or(InvoiceStatus::kDraft), row.Int(5), row.Int(6)});
   }
   return out;
 }
@@ -280,6 +295,23 @@ Result<int64_t> InvoiceStore::InsertMany(storage::Executor& tx, const std::vecto
   return inserted;
 }
 
+int UtcYear(TimePoint t) {
+  std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(t)};
+  return static_cast<int>(ymd.year());
+}
+
+std::string FormatNumber(const std::string& prefix, int year, int64_t n) {
+  char number[64];
+  std::snprintf(number, sizeof number, "%s-%04d-%06lld", prefix.c_str(), year, static_cast<long long>(n));
+  return number;
+}
+
+Result<std::string> InvoiceStore::NextNumber(storage::Executor& tx, const std::string& prefix, TimePoint at) {
+  int year = UtcYear(at);
+  MTL_ASSIGN_OR_RETURN(int64_t n, ReserveNumbers(tx, prefix, year, 1));
+  return FormatNumber(prefix, year, n);
+}
+
 Result<int64_t> InvoiceStore::ReserveNumbers(storage::Executor& tx, const std::string& prefix, int year,
                                              int64_t count) {
   MTL_ASSIGN_OR_RETURN(
@@ -314,11 +346,13 @@ Status InvoiceStore::ApplyTransition(storage::Executor& tx, const Transition& t)
   std::string from = StatusName(t.from);
   int64_t at = ToUnixMillis(t.at);
   if (t.source == TransitionSource::kManual) {
+    // Paid: what was due is paid (credits and credit notes covered the rest).
     return OneRowOrConflict(
         tx.Execute("UPDATE invoices SET status = $2, updated_at = $3, "
                    "paid_at = CASE WHEN $2 = 'paid' THEN $3 ELSE paid_at END, "
                    "voided_at = CASE WHEN $2 = 'void' THEN $3 ELSE voided_at END, "
-                   "amount_paid_minor = CASE WHEN $2 = 'paid' THEN total_minor ELSE amount_paid_minor END, "
+                   "amount_paid_minor = CASE WHEN $2 = 'paid' THEN amount_paid_minor + amount_due_minor "
+                   "ELSE amount_paid_minor END, "
                    "amount_due_minor = CASE WHEN $2 IN ('paid', 'void') THEN 0 ELSE amount_due_minor END "
                    "WHERE id = $1 AND status = $4",
                    {t.invoice_id, to, at, from}),
@@ -326,24 +360,52 @@ Status InvoiceStore::ApplyTransition(storage::Executor& tx, const Transition& t)
   }
   return OneRowOrConflict(
       tx.Execute("UPDATE invoices SET status = $2, amount_paid_minor = $3, "
-                 "amount_due_minor = CASE WHEN $2 = 'void' THEN 0 ELSE total_minor - $3 END, "
-                 "number = COALESCE(number, $4), "
-                 "finalized_at = COALESCE(finalized_at, CAST($5 AS BIGINT)), "
-                 "paid_at = CASE WHEN $2 = 'paid' THEN COALESCE(CAST($6 AS BIGINT), $8) ELSE paid_at END, "
-                 "voided_at = CASE WHEN $2 = 'void' THEN COALESCE(CAST($7 AS BIGINT), $8) ELSE voided_at END, "
-                 "stripe_status_at = COALESCE(CAST($9 AS BIGINT), stripe_status_at), updated_at = $8 "
-                 "WHERE id = $1 AND status = $10",
+                 "amount_due_minor = CASE WHEN $2 = 'void' THEN 0 ELSE " +
+                     DueAfter("$3") +
+                     " END, "
+                     "number = COALESCE(number, $4), "
+                     "finalized_at = COALESCE(finalized_at, CAST($5 AS BIGINT)), "
+                     "paid_at = CASE WHEN $2 = 'paid' THEN COALESCE(CAST($6 AS BIGINT), $8) ELSE paid_at END, "
+                     "voided_at = CASE WHEN $2 = 'void' THEN COALESCE(CAST($7 AS BIGINT), $8) ELSE voided_at END, "
+                     "stripe_status_at = COALESCE(CAST($9 AS BIGINT), stripe_status_at), updated_at = $8 "
+                     "WHERE id = $1 AND status = $10",
                  {t.invoice_id, to, t.stripe_amount_paid, Text(t.stripe_number), Millis(t.stripe_finalized_at),
                   Millis(t.stripe_paid_at), Millis(t.stripe_voided_at), at, OptInt(t.stripe_event_created), from}),
       t.invoice_id);
 }
 
+Status InvoiceStore::ApplyCreditNote(storage::Executor& tx, const std::string& id, InvoiceStatus from,
+                                     int64_t pre_payment, int64_t post_payment, TimePoint at) {
+  std::string status = StatusName(from);
+  return OneRowOrConflict(
+      tx.Execute("UPDATE invoices SET pre_payment_credit_minor = pre_payment_credit_minor + $2, "
+                 "post_payment_credit_minor = post_payment_credit_minor + $3, "
+                 "amount_due_minor = amount_due_minor - $2, "
+                 "status = CASE WHEN status IN ('open', 'uncollectible') AND amount_due_minor = $2 THEN 'paid' "
+                 "ELSE status END, "
+                 "paid_at = CASE WHEN status IN ('open', 'uncollectible') AND amount_due_minor = $2 THEN $4 "
+                 "ELSE paid_at END, updated_at = $4 "
+                 "WHERE id = $1 AND status = $5 AND amount_due_minor >= $2",
+                 {id, pre_payment, post_payment, ToUnixMillis(at), status}),
+      id);
+}
+
+Status InvoiceStore::ApplyCredits(storage::Executor& tx, const std::string& id, int64_t amount, TimePoint at) {
+  return OneRowOrConflict(
+      tx.Execute("UPDATE invoices SET credits_applied_minor = credits_applied_minor + $2, "
+                 "amount_due_minor = amount_due_minor - $2, "
+                 "status = CASE WHEN amount_due_minor = $2 THEN 'paid' ELSE status END, "
+                 "paid_at = CASE WHEN amount_due_minor = $2 THEN $3 ELSE paid_at END, updated_at = $3 "
+                 "WHERE id = $1 AND status = 'open' AND amount_due_minor >= $2",
+                 {id, amount, ToUnixMillis(at)}),
+      id);
+}
+
 Status InvoiceStore::RecordPartialPayment(storage::Executor& tx, const std::string& id, int64_t amount_paid,
                                           TimePoint at) {
-  MTL_RETURN_IF_ERROR(
-      tx.Execute("UPDATE invoices SET amount_paid_minor = $2, amount_due_minor = total_minor - $2, updated_at = $3 "
-                 "WHERE id = $1 AND amount_paid_minor < $2",
-                 {id, amount_paid, ToUnixMillis(at)}));
+  MTL_RETURN_IF_ERROR(tx.Execute("UPDATE invoices SET amount_paid_minor = $2, amount_due_minor = " + DueAfter("$2") +
+                                     ", updated_at = $3 WHERE id = $1 AND amount_paid_minor < $2",
+                                 {id, amount_paid, ToUnixMillis(at)}));
   return OkStatus();
 }
 

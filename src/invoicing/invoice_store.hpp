@@ -44,6 +44,11 @@ struct NewInvoice {
   std::vector<LineItem> lines;  // positions 1.. in this order
 };
 
+// The UTC year of `t` (numbers restart each year).
+int UtcYear(TimePoint t);
+// "INV-2025-000042": prefix, year and a six-digit counter.
+std::string FormatNumber(const std::string& prefix, int year, int64_t n);
+
 // Where a status change comes from; it decides what the amounts become.
 enum class TransitionSource {
   kManual,  // ours (API, CLI, tests): paid means paid in full
@@ -109,6 +114,8 @@ class InvoiceStore {
     TimePoint period_start;
     std::string stripe_invoice_id;
     InvoiceStatus status = InvoiceStatus::kDraft;
+    int64_t credit_notes_minor = 0;  // pre- and post-payment
+    int64_t credits_applied_minor = 0;
   };
   static Result<std::vector<PeriodInvoice>> ForPeriodsStartingIn(storage::Executor& ex, TimePoint from, TimePoint to,
                                                                  TimePoint created_before);
@@ -131,6 +138,9 @@ class InvoiceStore {
   // Reserves `count` consecutive numbers of `prefix` and `year`, gap-free:
   // the first one. Rolled back with the caller's transaction.
   static Result<int64_t> ReserveNumbers(storage::Executor& tx, const std::string& prefix, int year, int64_t count);
+  // The next gap-free number of `prefix` in the year of `at`, formatted
+  // (credit notes: "CN-2026-000001"). Rolled back with the caller's transaction.
+  static Result<std::string> NextNumber(storage::Executor& tx, const std::string& prefix, TimePoint at);
   // draft -> open with its number and due date. kConflict
   // "illegal_transition" when it is not a draft.
   static Status Finalize(storage::Executor& tx, const std::string& id, const std::string& number, TimePoint at,
@@ -138,11 +148,23 @@ class InvoiceStore {
   // Applies a status change the lifecycle allows (CanTransition), if the
   // invoice still has `from`. kConflict "illegal_transition" for one it does
   // not allow; kConflict when the invoice changed meanwhile.
-  //   kManual: paid -> amount paid = total; paid or void -> nothing due.
+  //   kManual: paid -> what was due is paid; paid or void -> nothing due.
   //   kStripe: amount paid = Stripe's, due = total - paid (void: 0); number and
   //            finalized_at kept when ours has them; paid_at/voided_at Stripe's
   //            when given, else `at`.
   static Status ApplyTransition(storage::Executor& tx, const Transition& t);
+
+  // A credit note's effect on its invoice: `pre_payment` lowers what is due,
+  // `post_payment` is recorded; an open or uncollectible invoice with
+  // nothing left due becomes paid (as Stripe does). kConflict when it
+  // changed meanwhile (status no longer `from`, or less due than
+  // `pre_payment`).
+  static Status ApplyCreditNote(storage::Executor& tx, const std::string& id, InvoiceStatus from, int64_t pre_payment,
+                                int64_t post_payment, TimePoint at);
+  // Prepaid credits applied to an open invoice at finalization: lowers what
+  // is due by `amount`; paid when nothing is left (as Stripe marks an
+  // invoice its balance covers). kConflict when less is due.
+  static Status ApplyCredits(storage::Executor& tx, const std::string& id, int64_t amount, TimePoint at);
 
   // Amounts that only grow, whatever order Stripe's events arrive in.
   static Status RecordPartialPayment(storage::Executor& tx, const std::string& id, int64_t amount_paid, TimePoint at);

@@ -123,6 +123,15 @@ Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expec
   if (Beyond(total, billed->total, tolerance)) {
     MTL_RETURN_IF_ERROR(add(FindingKind::kAmountMismatch, "total", total, billed->total, ours->id, billed->id));
   }
+  // What was taken off afterwards: compared exactly (both sides are ours to send).
+  if (ours->credit_notes_minor != billed->credit_notes) {
+    MTL_RETURN_IF_ERROR(add(FindingKind::kAmountMismatch, "credit_notes", ours->credit_notes_minor,
+                            billed->credit_notes, ours->id, billed->id));
+  }
+  if (ours->credits_applied_minor != billed->applied_balance) {
+    MTL_RETURN_IF_ERROR(add(FindingKind::kAmountMismatch, "credits_applied", ours->credits_applied_minor,
+                            billed->applied_balance, ours->id, billed->id));
+  }
   return out;
 }
 

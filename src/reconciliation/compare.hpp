@@ -61,6 +61,8 @@ struct OurInvoice {
   std::string id;
   std::string stripe_invoice_id;
   invoicing::InvoiceStatus status = invoicing::InvoiceStatus::kOpen;
+  int64_t credit_notes_minor = 0;     // credit notes issued on it (before and after payment)
+  int64_t credits_applied_minor = 0;  // prepaid credits applied to it
 };
 
 // What Stripe billed on one invoice: its total and, per line, the amounts
@@ -70,6 +72,8 @@ struct BilledInvoice {
   std::string currency;  // upper case, as ours
   int64_t total = 0;
   std::map<int64_t, int64_t> lines;
+  int64_t credit_notes = 0;     // pre_ + post_payment_credit_notes_amount
+  int64_t applied_balance = 0;  // customer balance applied: ending_balance - starting_balance
 };
 
 // Where invoice sync puts the tax line among an invoice's positions (1.. for
@@ -91,7 +95,9 @@ struct InvoiceComparison {
 // Compares `expected` with `ours` (our invoice of its period; null: none) and
 // `billed` (Stripe's invoice matched to ours; null: none). A void invoice of
 // ours owes nothing: no findings, nothing added. Lines are compared by
-// position, and the total; each beyond the tolerance is a finding. A Stripe
+// position, and the total; each beyond the tolerance is a finding. So are
+// credit notes and applied prepaid credits that differ from Stripe's
+// (lines "credit_notes" and "credits_applied"; neither changes the total). A Stripe
 // invoice in another currency is one currency_mismatch finding on the line "total".
 // OverflowError when a difference of Stripe's amounts and ours does not fit.
 Result<InvoiceComparison> CompareInvoice(const invoicing::ExpectedInvoice& expected, const OurInvoice* ours,

@@ -52,6 +52,11 @@ Result<StripeSide> ReadStripeSide(stripe::StripeClient& stripe, TimePoint since,
       for (char& c : currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       BilledInvoice b{
           stripe::TextField(inv, "id"), std::move(currency), stripe::IntField(inv, "total").value_or(0), {}};
+      b.credit_notes = stripe::IntField(inv, "pre_payment_credit_notes_amount").value_or(0) +
+                       stripe::IntField(inv, "post_payment_credit_notes_amount").value_or(0);
+      if (auto ending = stripe::IntField(inv, "ending_balance")) {
+        b.applied_balance = *ending - stripe::IntField(inv, "starting_balance").value_or(0);
+      }
       after = b.id;
       auto lines = stripe::InvoiceLines(stripe, inv);  // a call of its own only past 10 lines
       if (!lines.ok()) return std::move(lines).error();
@@ -87,7 +92,8 @@ Result<OurInvoices> ReadOurInvoices(storage::Database& db, TimePoint from, TimeP
   OurInvoices ours;
   for (auto& row : rows) {
     ours[{row.subscription_id, ToUnixMillis(row.period_start)}] = {std::move(row.id), std::move(row.stripe_invoice_id),
-                                                                   row.status};
+                                                                   row.status, row.credit_notes_minor,
+                                                                   row.credits_applied_minor};
   }
   return ours;
 }

@@ -6,6 +6,7 @@
 
 #include "audit/audit_log.hpp"
 #include "core/log.hpp"
+#include "credit_notes/credit_note_service.hpp"
 #include "invoicing/invoice.hpp"
 #include "invoicing/invoice_store.hpp"
 #include "stripe/invoice_lines.hpp"
@@ -19,6 +20,7 @@ namespace {
 constexpr auto kClaim = std::chrono::minutes(5);
 constexpr const char* kSyncInvoice = "sync_invoice";
 constexpr const char* kVoidInvoice = "void_invoice";
+constexpr const char* kSyncCreditNote = "sync_credit_note";
 // Tax is sent as a line of its own, after ours (positions start at 1).
 constexpr int64_t kTaxPosition = 10'000;
 
@@ -160,7 +162,16 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
                                      "invoiceitem-" + invoice_id + "-" + line));
   }
 
-  // 4. Finalize.
+  // 4. Finalize; prepaid credits we applied go on the customer's balance
+  //    just before, so that Stripe's finalization applies them to this invoice.
+  if (draft && invoice->credits_applied_minor > 0) {
+    MTL_RETURN_IF_ERROR(stripe_.Post("customers/" + stripe_customer + "/balance_transactions",
+                                     {{"amount", std::to_string(-invoice->credits_applied_minor)},
+                                      {"currency", currency},
+                                      {"description", "Meterline prepaid credits for " + invoice->number},
+                                      {"metadata[meterline_invoice_id]", invoice_id}},
+                                     "credits-" + invoice_id));
+  }
   if (draft) {
     MTL_RETURN_IF_ERROR(stripe_.Post("invoices/" + stripe_invoice + "/finalize", {{"auto_advance", "false"}},
                                      "finalize-" + invoice_id));
@@ -183,13 +194,50 @@ Result<std::string> InvoiceSync::VoidInvoice(const std::string& invoice_id) {
   return stripe_invoice;
 }
 
+Result<std::string> InvoiceSync::PushCreditNote(const std::string& credit_note_id) {
+  MTL_ASSIGN_OR_RETURN(auto note, credit_notes::CreditNoteService::Load(db_, credit_note_id));
+  if (!note.stripe_credit_note_id.empty()) return note.stripe_credit_note_id;
+  MTL_ASSIGN_OR_RETURN(auto stripe_invoice, PushInvoice(note.invoice_id));
+  // Made already (a crash before we stored its id)? Found by our id.
+  std::string found;
+  MTL_ASSIGN_OR_RETURN(auto listed, stripe_.Get("credit_notes", {{"invoice", stripe_invoice}, {"limit", "100"}}));
+  if (const auto* data = listed.if_contains("data"); data != nullptr && data->is_array()) {
+    for (const auto& v : data->as_array()) {
+      if (v.is_object() && MetadataField(v.as_object(), "meterline_credit_note_id") == credit_note_id) {
+        found = TextField(v.as_object(), "id");
+      }
+    }
+  }
+  if (found.empty()) {
+    FormParams params = {{"invoice", stripe_invoice},
+                         {"amount", std::to_string(note.total_minor)},
+                         {"reason", credit_notes::ReasonName(note.reason)},
+                         {"metadata[meterline_credit_note_id]", credit_note_id},
+                         {"metadata[meterline_number]", note.number}};
+    if (!note.memo.empty()) params.emplace_back("memo", note.memo);
+    // The part after payment: refunded by Stripe, or credited by us (our
+    // ledger applies it to later invoices, so for Stripe it is out of band).
+    if (note.refund_to == credit_notes::RefundTo::kStripeRefund) {
+      params.emplace_back("refund_amount", std::to_string(note.post_payment_minor));
+    } else if (note.post_payment_minor > 0) {
+      params.emplace_back("out_of_band_amount", std::to_string(note.post_payment_minor));
+    }
+    MTL_ASSIGN_OR_RETURN(auto created, stripe_.Post("credit_notes", params, "credit-note-" + credit_note_id));
+    found = TextField(created, "id");
+  }
+  MTL_RETURN_IF_ERROR(credit_notes::CreditNoteService::LinkStripe(db_, credit_note_id, found));
+  return found;
+}
+
 Result<OutboxRun> InvoiceSync::RunOutbox(int limit) {
   OutboxRun run;
-  // Pushes first, then voids (a void pushes what it needs itself).
-  for (const char* operation : {kSyncInvoice, kVoidInvoice}) {
+  // Pushes first, then voids and credit notes (each pushes what it needs itself).
+  for (const char* operation : {kSyncInvoice, kVoidInvoice, kSyncCreditNote}) {
     MTL_ASSIGN_OR_RETURN(auto claimed, outbox_.Claim(operation, clock_.Now(), kClaim, limit));
     for (const outbox::StripeWork& work : claimed) {
-      auto done = operation == kSyncInvoice ? PushInvoice(work.object_id) : VoidInvoice(work.object_id);
+      auto done = operation == kSyncInvoice   ? PushInvoice(work.object_id)
+                  : operation == kVoidInvoice ? VoidInvoice(work.object_id)
+                                              : PushCreditNote(work.object_id);
       TimePoint at = clock_.Now();
       if (done.ok()) {
         ++run.done;

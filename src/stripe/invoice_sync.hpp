@@ -15,6 +15,12 @@
 //      key "invoiceitem-<inv id>-<position>"; tax is a line of its own;
 //   4. finalize it if it is still a draft (key "finalize-<inv id>").
 // Voiding one of ours queues 'void_invoice', which voids Stripe's copy.
+// Prepaid credits applied to an invoice go on the Stripe customer's balance
+// right before step 4 (key "credits-<inv id>"), so Stripe applies them too.
+// A credit note queues 'sync_credit_note': POST /v1/credit_notes on the
+// pushed invoice for its total (key "credit-note-<cn id>"), its part after
+// payment as refund_amount (a Stripe refund) or out_of_band_amount (our
+// credit balance).
 // A crash anywhere leaves a row that is retried; every repeated request is
 // either skipped (state already stored or found at Stripe) or replayed by
 // Stripe from its idempotency key, so there is one Stripe invoice per invoice.
@@ -51,6 +57,10 @@ class InvoiceSync {
   // not there yet; key "void-<inv id>"); a Stripe invoice already void is
   // left as it is. Returns the Stripe invoice id.
   Result<std::string> VoidInvoice(const std::string& invoice_id);
+
+  // Creates the Stripe credit note of one of ours (pushing its invoice first
+  // if needed); returns its Stripe id.
+  Result<std::string> PushCreditNote(const std::string& credit_note_id);
 
   // Claims up to `limit` due outbox rows of each operation (rows another
   // worker holds are skipped) and runs each: pushes ('sync_invoice'), then

@@ -57,7 +57,8 @@ STATE = {}
 def reset():
     STATE.clear()
     STATE.update(customers={}, invoices={}, invoiceitems={}, idempotency={}, failures=[], requests=[],
-                 subscriptions={}, charges={}, invoice_payments={}, events=[], webhook=None, clock_offset=0,
+                 subscriptions={}, charges={}, invoice_payments={}, credit_notes={}, events=[], webhook=None,
+                 clock_offset=0,
                  alerts=[])
 
 
@@ -151,10 +152,14 @@ def line_views(inv):
 
 def invoice_view(inv):
     lines = line_views(inv)
-    view = {k: v for k, v in inv.items() if k != "item_ids"}
+    view = {k: v for k, v in inv.items() if k not in ("item_ids", "applied_balance")}
     total = sum(line["amount"] for line in lines)
+    # What is still owed: the total less the customer balance applied at
+    # finalization and pre-payment credit notes, less what was paid.
+    due = total - inv.get("applied_balance", 0) - inv.get("pre_payment_credit_notes_amount", 0)
     view.update(
-        subtotal=total, total=total, total_taxes=[], amount_due=total - view.get("amount_paid", 0),
+        subtotal=total, total=total, total_taxes=[], amount_due=due - view.get("amount_paid", 0),
+        amount_remaining=due - view.get("amount_paid", 0),
         lines={"object": "list", "data": lines[:EMBEDDED_LINES], "has_more": len(lines) > EMBEDDED_LINES,
                "total_count": len(lines), "url": "/v1/invoices/%s/lines" % inv["id"]})
     return view
@@ -171,7 +176,7 @@ def handle(method, path, params):
         return error(404, "invalid_request_error", "Unrecognized request URL (%s %s)" % (method, path))
     parts = parts[1:]
     if parts == ["customers"] and method == "POST":
-        cus = {"id": new_id("cus"), "object": "customer", "created": now, "email": params.get("email"),
+        cus = {"id": new_id("cus"), "object": "customer", "created": now, "balance": 0, "email": params.get("email"),
                "name": params.get("name"), "metadata": params.get("metadata", {})}
         STATE["customers"][cus["id"]] = cus
         return 200, cus
@@ -184,6 +189,72 @@ def handle(method, path, params):
         found = [c for c in STATE["customers"].values() if c.get("metadata", {}).get(key) == value]
         return 200, {"object": "search_result", "url": "/v1/customers/search", "has_more": False,
                      "next_page": None, "data": found[:int(params.get("limit", 10))]}
+    if len(parts) == 3 and parts[0] == "customers" and parts[2] == "balance_transactions" and method == "POST":
+        cus = STATE["customers"].get(parts[1])
+        if not cus:
+            return error(404, "invalid_request_error", "No such customer: '%s'" % parts[1], "resource_missing", "id")
+        amount = int(params.get("amount", 0))
+        cus["balance"] = cus.get("balance", 0) + amount
+        txn = {"id": new_id("cbtxn"), "object": "customer_balance_transaction", "amount": amount,
+               "currency": params.get("currency", "usd"), "customer": cus["id"], "created": now,
+               "description": params.get("description"), "ending_balance": cus["balance"], "type": "adjustment",
+               "metadata": params.get("metadata", {})}
+        return 200, txn
+    if parts == ["credit_notes"] and method == "POST":
+        inv = STATE["invoices"].get(params.get("invoice", ""))
+        if not inv:
+            return error(400, "invalid_request_error", "No such invoice", "resource_missing", "invoice")
+        if inv["status"] not in ("open", "paid", "uncollectible"):
+            return error(400, "invalid_request_error", "Credit notes need a finalized invoice.", param="invoice")
+        view = invoice_view(inv)
+        amount = int(params.get("amount", 0))
+        credited = inv.get("pre_payment_credit_notes_amount", 0) + inv.get("post_payment_credit_notes_amount", 0)
+        if amount <= 0 or credited + amount > view["total"]:
+            return error(400, "invalid_request_error", "The credit note amount is too large.", param="amount")
+        pre = min(amount, max(view["amount_remaining"], 0)) if inv["status"] != "paid" else 0
+        post = amount - pre
+        refund = int(params.get("refund_amount", 0))
+        out_of_band = int(params.get("out_of_band_amount", 0))
+        credit = int(params.get("credit_amount", 0))
+        if refund + out_of_band + credit != post:
+            return error(400, "invalid_request_error",
+                         "The sum of refund_amount, credit_amount and out_of_band_amount must equal the "
+                         "post-payment amount (%d)." % post)
+        if refund:
+            # Refunded on the invoice's charge, as Stripe does.
+            intents = [p["payment"].get("payment_intent") for p in STATE["invoice_payments"].values()
+                       if p["invoice"] == inv["id"]]
+            charge = next((c for c in STATE["charges"].values() if c["payment_intent"] in intents), None)
+            if not charge or charge["amount_refunded"] + refund > charge["amount"]:
+                return error(400, "invalid_request_error", "The invoice has no charge to refund that much from.",
+                             param="refund_amount")
+            charge["amount_refunded"] += refund
+            charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+            emit("charge.refunded", charge)
+        inv["pre_payment_credit_notes_amount"] = inv.get("pre_payment_credit_notes_amount", 0) + pre
+        inv["post_payment_credit_notes_amount"] = inv.get("post_payment_credit_notes_amount", 0) + post
+        if inv["status"] in ("open", "uncollectible") and invoice_view(inv)["amount_remaining"] == 0:
+            inv["status"] = "paid"
+            inv["status_transitions"]["paid_at"] = now
+        note = {"id": new_id("cn"), "object": "credit_note", "invoice": inv["id"], "customer": inv["customer"],
+                "amount": amount, "currency": inv["currency"], "created": now, "status": "issued",
+                "pre_payment_amount": pre, "post_payment_amount": post, "refund_amount": refund,
+                "out_of_band_amount": out_of_band or None, "credit_amount": credit,
+                "type": "post_payment" if post else "pre_payment", "reason": params.get("reason"),
+                "memo": params.get("memo"), "metadata": params.get("metadata", {}),
+                "number": "%s-CN-%02d" % (inv.get("number") or "DRAFT",
+                                          len([c for c in STATE["credit_notes"].values()
+                                               if c["invoice"] == inv["id"]]) + 1)}
+        STATE["credit_notes"][note["id"]] = note
+        emit("credit_note.created", note)
+        return 200, note
+    if parts == ["credit_notes"] and method == "GET":
+        items = [c for c in STATE["credit_notes"].values()
+                 if not params.get("invoice") or c["invoice"] == params["invoice"]]
+        items.sort(key=lambda c: (c["created"], c["id"]), reverse=True)
+        limit = min(int(params.get("limit", 10)), 100)
+        return 200, {"object": "list", "url": "/v1/credit_notes", "has_more": len(items) > limit,
+                     "data": items[:limit]}
     if len(parts) == 2 and parts[0] == "customers" and method == "GET":
         cus = STATE["customers"].get(parts[1])
         return (200, cus) if cus else error(404, "invalid_request_error", "No such customer: '%s'" % parts[1],
@@ -196,6 +267,8 @@ def handle(method, path, params):
                "status": "draft", "currency": params.get("currency", "usd"), "auto_advance": params.get("auto_advance") == "true",
                "collection_method": params.get("collection_method", "charge_automatically"),
                "metadata": params.get("metadata", {}), "amount_paid": 0, "number": None,
+               "starting_balance": 0, "ending_balance": None, "applied_balance": 0,
+               "pre_payment_credit_notes_amount": 0, "post_payment_credit_notes_amount": 0,
                "status_transitions": {"finalized_at": None, "paid_at": None, "voided_at": None},
                "parent": None, "item_ids": []}
         STATE["invoices"][inv["id"]] = inv
@@ -237,6 +310,16 @@ def handle(method, path, params):
             inv["status"] = "open"
             inv["number"] = "FAKE-%04d" % (len([i for i in STATE["invoices"].values() if i["number"]]) + 1)
             inv["status_transitions"]["finalized_at"] = now
+            # The customer's credit balance (negative) pays what it can, as Stripe applies it.
+            cus = STATE["customers"].get(inv["customer"], {})
+            balance = cus.get("balance", 0)
+            applied = min(-balance, invoice_view(inv)["amount_due"]) if balance < 0 else 0
+            inv.update(starting_balance=balance, ending_balance=balance + applied, applied_balance=applied)
+            if cus:
+                cus["balance"] = balance + applied
+            if applied and invoice_view(inv)["amount_due"] == 0:
+                inv["status"] = "paid"
+                inv["status_transitions"]["paid_at"] = now
             emit("invoice.finalized", invoice_view(inv))
             return 200, invoice_view(inv)
         if parts[2:] == ["pay"] and method == "POST":
@@ -244,16 +327,17 @@ def handle(method, path, params):
                 return error(400, "invalid_request_error", "Invoice is not open.", "invoice_not_open")
             view = invoice_view(inv)
             inv["status"] = "paid"
-            inv["amount_paid"] = view["total"]
+            inv["amount_paid"] = view["amount_due"]
             inv["status_transitions"]["paid_at"] = now
             if params.get("paid_out_of_band") != "true":
                 intent = new_id("pi")
-                charge = {"id": new_id("ch"), "object": "charge", "amount": view["total"], "amount_refunded": 0,
+                charge = {"id": new_id("ch"), "object": "charge", "amount": view["amount_due"], "amount_refunded": 0,
                           "refunded": False, "currency": inv["currency"], "customer": inv["customer"],
                           "payment_intent": intent, "status": "succeeded", "paid": True, "created": now}
                 STATE["charges"][charge["id"]] = charge
                 payment = {"id": new_id("inpay"), "object": "invoice_payment", "invoice": inv["id"],
-                           "amount_paid": view["total"], "amount_requested": view["total"], "currency": inv["currency"],
+                           "amount_paid": view["amount_due"], "amount_requested": view["amount_due"],
+                           "currency": inv["currency"],
                            "is_default": True, "status": "paid", "created": now,
                            "payment": {"type": "payment_intent", "payment_intent": intent}}
                 STATE["invoice_payments"][payment["id"]] = payment

@@ -358,6 +358,46 @@ TEST_F(ProcessTest, PlansAreManagedFromTheCommandLine) {
   EXPECT_EQ(RunBillingd({"plans", "fly"}, Env()).exit_code, 2);
 }
 
+// Prepaid credits and credit notes from the command line: grants show up in
+// the balance and the ledger; refusals are one line with exit 1, mistakes exit 2.
+TEST_F(ProcessTest, CreditsAreGrantedAndCreditNotesRefusedClearlyFromTheCommandLine) {
+  RunResult customer = RunBillingd({"customer", "create", "--name", "Credit Ads"}, Env());
+  ASSERT_EQ(customer.exit_code, 0) << customer.err;
+  std::string id = customer.out.substr(0, customer.out.find_first_of(" \n"));
+  RunResult granted = RunBillingd({"credits", "grant", "--customer", id, "--amount", "2500", "--currency", "USD",
+                                   "--description", "Launch promotion", "--priority", "3"},
+                                  Env());
+  ASSERT_EQ(granted.exit_code, 0) << granted.err;
+  EXPECT_NE(granted.out.find("grant 25.00 USD"), std::string::npos) << granted.out;
+  RunResult shown = RunBillingd({"credits", "show", "--customer", id}, Env());
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("available 25.00 USD"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("granted"), std::string::npos) << shown.out;
+
+  RunResult past = RunBillingd({"credits", "grant", "--customer", id, "--amount", "100", "--currency", "USD",
+                                "--description", "x", "--expires-at", "2020-01-01T00:00:00Z"},
+                               Env());
+  EXPECT_EQ(past.exit_code, 1);
+  EXPECT_EQ(past.err, "billingd: expires_at must be in the future\n");
+  RunResult nobody = RunBillingd(
+      {"credits", "grant", "--customer", "cus_nobody", "--amount", "100", "--currency", "USD", "--description", "x"},
+      Env());
+  EXPECT_EQ(nobody.exit_code, 1);
+  EXPECT_EQ(nobody.err, "billingd: no customer cus_nobody\n");
+  EXPECT_EQ(RunBillingd({"credits", "grant", "--customer", id}, Env()).exit_code, 2);
+
+  RunResult missing = RunBillingd(
+      {"credit-note", "issue", "--invoice", "inv_nothing", "--reason", "duplicate", "--amount", "100"}, Env());
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "billingd: no invoice inv_nothing\n");
+  EXPECT_EQ(RunBillingd({"credit-note", "issue", "--invoice", "inv_x", "--reason", "whim"}, Env()).exit_code, 2);
+  EXPECT_EQ(
+      RunBillingd({"credit-note", "issue", "--invoice", "inv_x", "--reason", "duplicate", "--lines", "a:b"}, Env())
+          .exit_code,
+      2);
+  EXPECT_EQ(RunBillingd({"credit-note", "list"}, Env()).exit_code, 2);
+}
+
 // An operator scripts plan changes and cancellations by customer id; each
 // refusal is one line with exit 1, each command-line mistake exit 2.
 TEST_F(ProcessTest, SubscriptionsAreChangedAndCanceledFromTheCommandLine) {

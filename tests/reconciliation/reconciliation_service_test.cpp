@@ -12,6 +12,8 @@
 
 #include "core/ids.hpp"
 #include "core/period.hpp"
+#include "credit_notes/credit_note_service.hpp"
+#include "credits/credit_ledger.hpp"
 #include "fake_stripe.hpp"
 #include "idempotency/idempotency_store.hpp"
 #include "invoicing/invoice_store.hpp"
@@ -239,6 +241,96 @@ TEST_P(ReconciliationServiceTest, AMonthWithAPlanChangeReconcilesWithoutFindings
   auto parts = db().Execute("SELECT COUNT(*) FROM invoices WHERE customer_id = $1 AND period_start >= $2",
                             {customer_a_, ToUnixMillis(month.start)});
   EXPECT_EQ(parts->rows[0].Int(0), 2);
+}
+
+// A month with credit notes and prepaid credits: Acme's paid invoice gets a
+// credit note to its credit balance (out of band for Stripe) and one refunded
+// through Stripe; Beta's open invoice one that lowers what is due; Beta is
+// granted credits. The next month's invoices use both credit balances (sent
+// to Stripe as customer balance, which Stripe applies at finalization).
+// Both months reconcile without findings; Stripe holds the same amounts.
+TEST_P(ReconciliationServiceTest, CreditNotesAndCreditsReconcileWithoutFindings) {
+  Push();
+  auto ids = db().Execute("SELECT id, customer_id, stripe_invoice_id FROM invoices WHERE period_start = $1",
+                          {ToUnixMillis(first_.start)});
+  ASSERT_TRUE(ids.ok());
+  std::string acme, beta, acme_stripe;
+  for (const auto& row : ids->rows) {
+    if (row.Text(1) == customer_a_) {
+      acme = row.Text(0);
+      acme_stripe = row.Text(2);
+    } else {
+      beta = row.Text(0);
+    }
+  }
+  ASSERT_FALSE(acme_stripe.empty());
+  // Acme pays, in Stripe and here.
+  ASSERT_TRUE(client_->Post("invoices/" + acme_stripe + "/pay", {}, "pay-" + acme).ok());
+  ASSERT_TRUE(services_->invoices().Transition(acme, invoicing::InvoiceStatus::kPaid, clock().Now(), "test").ok());
+
+  credit_notes::CreditNoteService notes(db(), clock());
+  auto to_balance = notes.Issue(acme, "", {.amount_minor = 1000}, "usr_admin");
+  ASSERT_TRUE(to_balance.ok()) << to_balance.error().message;
+  auto refunded =
+      notes.Issue(acme, "", {.amount_minor = 500, .refund_to = credit_notes::RefundTo::kStripeRefund}, "usr_admin");
+  ASSERT_TRUE(refunded.ok()) << refunded.error().message;
+  auto lowered = notes.Issue(beta, "", {.lines = {{.invoice_line = 1}}}, "usr_admin");
+  ASSERT_TRUE(lowered.ok()) << lowered.error().message;
+  EXPECT_EQ(lowered->pre_payment_minor, 29900);  // Growth's base fee, all of what Beta owed
+  auto granted = credits::CreditLedger::GrantByAdmin(
+      db(), clock(),
+      {.customer_id = customer_b_, .currency = "USD", .amount_minor = 2000, .description = "Goodwill", .actor = "t"});
+  ASSERT_TRUE(granted.ok()) << granted.error().message;
+  clock().Advance(std::chrono::minutes(1));
+  Push();
+
+  auto first = Service().Run(period_, "test");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->findings_count, 0);
+
+  // Stripe's side of the credit notes.
+  auto acme_there = client_->Get("invoices/" + acme_stripe);
+  ASSERT_TRUE(acme_there.ok());
+  EXPECT_EQ(acme_there->at("post_payment_credit_notes_amount").as_int64(), 1500);
+  auto acme_ours = invoicing::InvoiceStore::Load(db(), acme);
+  EXPECT_EQ(acme_ours->amount_refunded_minor, 500);
+  EXPECT_EQ(acme_ours->post_payment_credit_minor, 1500);
+  auto beta_ours = invoicing::InvoiceStore::Load(db(), beta);
+  EXPECT_EQ(beta_ours->status, invoicing::InvoiceStatus::kPaid);  // nothing left due
+  auto beta_there = client_->Get("invoices/" + beta_ours->stripe_invoice_id);
+  EXPECT_EQ(beta_there->at("pre_payment_credit_notes_amount").as_int64(), 29900);
+  EXPECT_EQ(beta_there->at("status").as_string(), "paid");
+  auto cn = credit_notes::CreditNoteService::Load(db(), lowered->id);
+  EXPECT_FALSE(cn->stripe_credit_note_id.empty());
+
+  // The month after next: both balances pay part of the new invoices.
+  Period third = MonthlyPeriodContaining(first_.start, first_.end + std::chrono::hours(24 * 35));
+  clock().Set(third.end + std::chrono::hours(2));
+  fake_.SetNow(clock().Now());
+  ASSERT_TRUE(services_->invoices().RunDue().ok());
+  clock().Advance(std::chrono::minutes(1));
+  Push();
+  auto next = db().Execute(
+      "SELECT customer_id, credits_applied_minor, amount_due_minor, total_minor, "
+      "stripe_invoice_id FROM invoices WHERE period_start = $1 ORDER BY customer_id",
+      {ToUnixMillis(third.start)});
+  ASSERT_TRUE(next.ok());
+  ASSERT_EQ(next->rows.size(), 2u);
+  for (const auto& row : next->rows) {
+    int64_t applied = row.Text(0) == customer_a_ ? 1000 : 2000;
+    EXPECT_EQ(row.Int(1), applied) << row.Text(0);
+    EXPECT_EQ(row.Int(2), row.Int(3) - applied);
+    auto there = client_->Get("invoices/" + row.Text(4));
+    ASSERT_TRUE(there.ok());
+    EXPECT_EQ(there->at("amount_due").as_int64(), row.Int(2));
+  }
+  auto later = Service().Run(FormatIso8601(third.start).substr(0, 7), "test");
+  ASSERT_TRUE(later.ok()) << later.error().message;
+  EXPECT_EQ(later->invoices_compared, 2);
+  EXPECT_EQ(later->findings_count, 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'credit_note.created'"), 3);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'credits.applied'"), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM stripe_outbox WHERE operation = 'sync_credit_note' AND status = 'done'"), 3);
 }
 
 // A plan priced in dollars, euros, yen and dinars: a customer's currency picks

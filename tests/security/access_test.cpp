@@ -389,5 +389,65 @@ TEST_P(SecurityTest, MembersChangeOnlyTheirOwnSubscriptionAndOnlyWithSelfService
   EXPECT_EQ(ErrorCode(again), "subscription_ended");
 }
 
+// Credit notes and credits: only admins issue and grant; a member reads its
+// own customer's credit notes (with the PDF) and credits, never another's (404).
+TEST_P(SecurityTest, MembersReadOnlyTheirOwnCreditNotesAndCredits) {
+  auto& invoices = *billingd_->app().invoices;
+  Period month{clock().Now() - std::chrono::hours(24 * 30), clock().Now()};
+  auto draft =
+      invoices.CreateDraft(customer_a_, "USD", month, {{"adjustment", "", "Setup service", 1, "120.00", 12000}});
+  ASSERT_TRUE(draft.ok()) << draft.error().message;
+  ASSERT_TRUE(invoices.Finalize(draft->id).ok());
+  std::string path = "/api/v1/billing/invoices/" + draft->id + "/credit-notes";
+  std::string body = R"({"reason":"order_change","lines":[{"line":1,"amount_minor":2000}],"memo":"Setup took a day"})";
+  SignedIn alice = SignIn("alice@acme.test");
+  SignedIn bob = SignIn("bob@beta.test");
+  SignedIn root = SignIn("root@meterline.test");
+  HttpClient client = Client();
+  EXPECT_EQ(client.Post(path, body, {alice.Bearer()}).status, 403);
+  HttpResult issued = client.Post(path, body, {root.Bearer()});
+  ASSERT_EQ(issued.status, 201) << issued.body;
+  auto note = boost::json::parse(issued.body).as_object();
+  std::string id(note.at("id").as_string());
+  EXPECT_EQ(note.at("total").as_object().at("minor").as_int64(), 2000);
+  EXPECT_EQ(note.at("pre_payment_amount").as_object().at("minor").as_int64(), 2000);
+  EXPECT_EQ(std::string(note.at("number").as_string()).rfind("CN-", 0), 0u);
+
+  HttpResult mine = client.Get(path, {alice.Bearer()});
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(boost::json::parse(mine.body).as_object().at("data").as_array().size(), 1u);
+  EXPECT_EQ(client.Get(path, {bob.Bearer()}).status, 404);
+  EXPECT_EQ(client.Get("/api/v1/billing/credit-notes/" + id, {alice.Bearer()}).status, 200);
+  EXPECT_EQ(client.Get("/api/v1/billing/credit-notes/" + id, {bob.Bearer()}).status, 404);
+  HttpResult pdf = client.Get("/api/v1/billing/credit-notes/" + id + "/pdf", {alice.Bearer()});
+  ASSERT_EQ(pdf.status, 200);
+  EXPECT_EQ(pdf.body.rfind("%PDF-", 0), 0u);
+  EXPECT_EQ(client.Get("/api/v1/billing/credit-notes/" + id + "/pdf", {bob.Bearer()}).status, 404);
+  HttpResult invoice = client.Get("/api/v1/billing/invoices/" + draft->id, {alice.Bearer()});
+  EXPECT_EQ(boost::json::parse(invoice.body).as_object().at("amount_due").as_object().at("minor").as_int64(), 10000);
+  // Bad input: an unknown field, a reason that is not one, too much.
+  EXPECT_EQ(client.Post(path, R"({"reason":"order_change","amount":5})", {root.Bearer()}).status, 400);
+  EXPECT_EQ(client.Post(path, R"({"reason":"because","amount_minor":5})", {root.Bearer()}).status, 400);
+  HttpResult too_much = client.Post(path, R"({"reason":"order_change","amount_minor":10001})", {root.Bearer()});
+  EXPECT_EQ(too_much.status, 400) << too_much.body;
+
+  std::string grant = R"({"customer_id":")" + customer_a_ +
+                      R"(","amount_minor":5000,"currency":"USD","description":"Goodwill","kind":"top_up"})";
+  EXPECT_EQ(client.Post("/api/v1/billing/credits", grant, {alice.Bearer()}).status, 403);
+  HttpResult granted = client.Post("/api/v1/billing/credits", grant, {root.Bearer()});
+  ASSERT_EQ(granted.status, 201) << granted.body;
+  HttpResult credits = client.Get("/api/v1/billing/credits", {alice.Bearer()});
+  ASSERT_EQ(credits.status, 200) << credits.body;
+  auto shown = boost::json::parse(credits.body).as_object();
+  ASSERT_EQ(shown.at("balances").as_array().size(), 1u);
+  EXPECT_EQ(shown.at("balances").as_array()[0].as_object().at("available").as_object().at("minor").as_int64(), 5000);
+  EXPECT_EQ(shown.at("history").as_object().at("data").as_array().size(), 1u);
+  EXPECT_EQ(client.Get("/api/v1/billing/credits?customer_id=" + customer_a_, {bob.Bearer()}).status, 404);
+  HttpResult bobs = client.Get("/api/v1/billing/credits", {bob.Bearer()});
+  ASSERT_EQ(bobs.status, 200);
+  EXPECT_TRUE(boost::json::parse(bobs.body).as_object().at("balances").as_array().empty());
+  EXPECT_EQ(client.Get("/api/v1/billing/credits", {root.Bearer()}).status, 400);
+}
+
 }  // namespace
 }  // namespace meterline::testing

@@ -37,6 +37,8 @@ Commands:
   plans     Plans and their versions: list, show, create, add-version, archive, migrate
   price     What a plan would invoice for given usage (price --plan ID --usage M=N,…)
   invoices  Invoice closed billing periods (invoices run [--period YYYY-MM])
+  credit-note  Issue a credit note on a finalized invoice, or list an invoice's
+  credits   A customer's prepaid credits: show, grant
   stripe    Send invoices to Stripe or fetch their state (stripe sync)
   reconcile Compare computed charges with Stripe's invoices (reconcile [--period YYYY-MM])
   demo      Fill the database with demo customers, logins and usage
@@ -128,6 +130,8 @@ int RunCli(int argc, char** argv) {
   if (command == "usage") return RunUsage(args);
   if (command == "price") return RunPrice(args);
   if (command == "plans") return RunPlans(args);
+  if (command == "credit-note") return RunCreditNote(args);
+  if (command == "credits") return RunCredits(args);
   if (command == "version" || command == "--version") {
     if (WantsHelp(args)) {
       std::cout << kVersionUsage;

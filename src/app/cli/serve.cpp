@@ -5,6 +5,7 @@
 #include "app/config.hpp"
 #include "app/wiring.hpp"
 #include "core/log.hpp"
+#include "credits/credit_ledger.hpp"
 #include "http/server.hpp"
 
 namespace meterline::app {
@@ -81,6 +82,17 @@ int RunServe(const std::vector<std::string>& args) {
     } else if (*changed > 0) {
       log::Info("subscription lifecycle", {{"changed", *changed}});
     }
+  });
+  // Prepaid credits that expired get their "expired" ledger entry (balances
+  // leave them out from their expiry on regardless).
+  storage::Database& db = *(*app)->db;
+  jobs.Every("credit-expiry", std::chrono::minutes(1), [&db, &clock] {
+    auto expired = db.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+      MTL_ASSIGN_OR_RETURN(auto n, credits::CreditLedger::ExpireDue(tx, clock.Now()));
+      if (n > 0) log::Info("credit grants expired", {{"grants", n}});
+      return OkStatus();
+    });
+    if (!expired.ok()) log::Error("credit expiry failed", {{"error", expired.error().message}});
   });
   if (config->stripe_sync_seconds > 0 && !config->stripe_secret_key.empty()) {
     stripe::InvoiceSync& sync = *(*app)->invoice_sync;

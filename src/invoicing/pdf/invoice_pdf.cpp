@@ -251,7 +251,9 @@ bool IsUtf8(const std::string& text) { return g_utf8_validate(text.data(), stati
 // Names the first text field that is not valid UTF-8, or returns "".
 std::string FirstInvalidField(const PdfInvoice& invoice) {
   const std::pair<const char*, const std::string*> fields[] = {
+      {"title", &invoice.title},
       {"number", &invoice.number},
+      {"period_label", &invoice.period_label},
       {"status", &invoice.status},
       {"issue_date", &invoice.issue_date},
       {"due_date", &invoice.due_date},
@@ -275,6 +277,9 @@ std::string FirstInvalidField(const PdfInvoice& invoice) {
   }
   for (const std::string& line : invoice.customer.lines) {
     if (!IsUtf8(line)) return "customer.lines";
+  }
+  for (const PdfTotalRow& row : invoice.adjustments) {
+    if (!IsUtf8(row.label) || !IsUtf8(row.value)) return "adjustments";
   }
   for (size_t line_idx = 0; line_idx < invoice.lines.size(); ++line_idx) {
     const PdfLine& line = invoice.lines[line_idx];
@@ -342,7 +347,7 @@ class InvoiceDocument {
         type_.Make(invoice_.issuer.name, Font::kBodyBold, {.width = kIssuerWidth, .align = PANGO_ALIGN_RIGHT});
     issuer_lines_ = type_.Make(JoinLines(invoice_.issuer.lines), Font::kSmall,
                                {.width = kIssuerWidth, .align = PANGO_ALIGN_RIGHT, .max_height = kMaxPartyLinesHeight});
-    title_ = type_.Make("Invoice", Font::kTitle);
+    title_ = type_.Make(invoice_.title, Font::kTitle);
     number_ = type_.Make(invoice_.number, Font::kSubtitle, {.width = kContentWidth / 2});
     if (!invoice_.status.empty()) status_ = type_.Make(Uppercase(invoice_.status), Font::kLabel);
 
@@ -354,7 +359,7 @@ class InvoiceDocument {
     const std::pair<const char*, const std::string*> details[] = {
         {"Issue date", &invoice_.issue_date},
         {"Due date", &invoice_.due_date},
-        {"Period", &invoice_.period},
+        {invoice_.period_label.c_str(), &invoice_.period},
         {"Currency", &invoice_.currency},
     };
     for (const auto& [label, value] : details) {
@@ -381,7 +386,7 @@ class InvoiceDocument {
     // Pages after the first: a one-line reminder of whose invoice this is.
     continuation_left_ =
         type_.Make(invoice_.issuer.name, Font::kBodyBold, {.width = kContentWidth / 2, .max_height = 14});
-    continuation_right_ = type_.Make("Invoice " + invoice_.number + " (continued)", Font::kBody,
+    continuation_right_ = type_.Make(invoice_.title + " " + invoice_.number + " (continued)", Font::kBody,
                                      {.width = kContentWidth / 2, .align = PANGO_ALIGN_RIGHT, .max_height = 14});
     double continuation_height = std::max(continuation_left_.height, continuation_right_.height);
     continuation_rule_y_ = kMargin + continuation_height + 8;
@@ -445,8 +450,11 @@ class InvoiceDocument {
           Font::kBody, false, false);
     }
     add("Total", invoice_.total, Font::kBodyBold, false, true);
-    add("Amount paid", invoice_.amount_paid, Font::kBody, false, false);
-    add("Amount due", invoice_.amount_due, Font::kAmountDue, true, false);
+    for (const PdfTotalRow& row : invoice_.adjustments) add(row.label, row.value, Font::kBody, false, false);
+    if (!invoice_.amount_due.empty()) {
+      add("Amount paid", invoice_.amount_paid, Font::kBody, false, false);
+      add("Amount due", invoice_.amount_due, Font::kAmountDue, true, false);
+    }
     totals_height_ = 0;
     for (const TotalsRow& row : totals_) totals_height_ += TotalsRowHeight(row);
 
@@ -596,8 +604,8 @@ class InvoiceDocument {
 
   void DrawFooter(int page_number, int page_count) {
     HorizontalRule(cr_, kMargin, kRight, kFooterRuleY, 0.5, kRuleColor);
-    const std::string right =
-        "Invoice " + invoice_.number + "  ·  Page " + std::to_string(page_number) + " of " + std::to_string(page_count);
+    const std::string right = invoice_.title + " " + invoice_.number + "  ·  Page " + std::to_string(page_number) +
+                              " of " + std::to_string(page_count);
     Text page_text = type_.Make(right, Font::kFooter, {.width = kContentWidth / 2, .align = PANGO_ALIGN_RIGHT});
     Draw(cr_, footer_left_, kMargin, kFooterRuleY + 8, kMuted);
     Draw(cr_, page_text, kMargin + kContentWidth / 2, kFooterRuleY + 8, kMuted);
@@ -654,7 +662,7 @@ Result<std::string> RenderInvoicePdf(const PdfInvoice& invoice) {
   if (cairo_status_t status = cairo_surface_status(surface.get()); status != CAIRO_STATUS_SUCCESS) {
     return Internal(std::string("invoice PDF: cannot create the PDF surface: ") + cairo_status_to_string(status));
   }
-  const std::string title = "Invoice " + invoice.number;
+  const std::string title = invoice.title + " " + invoice.number;
   cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, title.c_str());
   cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "Meterline");
   // cairo would stamp the current time (and derive the document ID from it);

@@ -31,13 +31,23 @@ struct PdfParty {
   std::vector<std::string> lines;  // address, email, tax id, … one per line
 };
 
+// A row of the totals block after "Total" (credits applied, credit notes).
+struct PdfTotalRow {
+  std::string label;
+  std::string value;
+};
+
+// An invoice, or a credit note laid out the same way (title "Credit note",
+// its invoice in place of the period, no paid/due rows).
 struct PdfInvoice {
+  std::string title = "Invoice";
   std::string number;      // e.g. "INV-2025-000123"
   std::string status;      // "draft", "open", "paid", "void", "uncollectible"
   std::string issue_date;  // preformatted, e.g. "2025-01-31"
   std::string due_date;    // preformatted
   std::string period;      // preformatted, e.g. "2025-01-01 – 2025-02-01"
-  PdfParty issuer;         // the company sending the invoice (configuration)
+  std::string period_label = "Period";
+  PdfParty issuer;  // the company sending the invoice (configuration)
   // Optional PNG drawn at the top left, scaled to fit. When empty, missing or
   // not a readable PNG, issuer.name is drawn as a text wordmark instead.
   std::string logo_png_path;
@@ -47,10 +57,11 @@ struct PdfInvoice {
   std::string tax_label;  // e.g. "Tax (19%)"; the tax row is left out when both
   std::string tax;        // tax_label and tax are empty
   std::string total;
-  std::string amount_paid;
-  std::string amount_due;
-  std::string currency;       // e.g. "USD"
-  std::string payment_terms;  // e.g. "Net 30: please pay by 2025-03-02."
+  std::vector<PdfTotalRow> adjustments;  // after "Total", in this order
+  std::string amount_paid;               // the paid and due rows are left out
+  std::string amount_due;                // when amount_due is empty
+  std::string currency;                  // e.g. "USD"
+  std::string payment_terms;             // e.g. "Net 30: please pay by 2025-03-02."
 };
 
 // Bump whenever the rendered layout changes: it is part of the PDF's ETag, so
@@ -58,7 +69,7 @@ struct PdfInvoice {
 inline constexpr int kInvoiceTemplateVersion = 1;
 
 // Returns the bytes of a PDF (one or more A4 pages) whose document title is
-// "Invoice <number>". The same invoice renders to the same bytes: the PDF's
+// "<title> <number>". The same invoice renders to the same bytes: the PDF's
 // creation date is issue_date when that reads YYYY-MM-DD, and absent otherwise.
 // Fails with kInvalidArgument when a text field is not valid UTF-8 (or holds a
 // NUL byte), and with kInternal when cairo reports an error.

@@ -30,6 +30,7 @@ BillingServices::BillingServices(Options options) {
   // As BuildApp does with the default configuration: events are refused once
   // their period closed, INVOICE_GRACE_MINUTES after its end.
   invoicing::InvoiceOptions invoice_options;
+  invoice_options.tax_rates = options.tax_rates;
   metering::IngestOptions ingest_options;
   ingest_options.closed_after = invoice_options.grace;
   ingest_ = std::make_unique<metering::IngestService>(*db_, *usage_store_, *plans_, *clock_,

@@ -34,6 +34,8 @@ class BillingServices {
     // Another instance of the same deployment: its own connections and
     // services on that one's database, and the same clock.
     BillingServices* same_deployment_as = nullptr;
+    // Tax rates by customer id or country (InvoiceOptions::tax_rates).
+    std::map<std::string, money::Decimal> tax_rates;
   };
 
   explicit BillingServices(Options options);
