@@ -2004,6 +2004,104 @@ describe('the Plan page', () => {
   });
 });
 
+// ---------------------------------------------------------------------------
+// Credit notes: the last test on the shared server, as it changes an invoice's
+// amount due (and Stripe's copy), which a later reconciliation would see.
+
+describe('credit notes', () => {
+  test('an admin issues a partial credit note on a finalized invoice and sees it listed, then grants credits', async () => {
+    await login(ADMIN);
+    const open = await api('/api/v1/billing/invoices?status=open&limit=100');
+    let invoice = null;
+    for (const candidate of open.data) {
+      const full = await api(`/api/v1/billing/invoices/${candidate.id}`);
+      if (full.lines.some((line) => line.amount.minor > 100) && full.amount_due.minor > 100) {
+        invoice = full;
+        break;
+      }
+    }
+    assert.ok(invoice, 'the demo data has an open invoice with a line over 1.00');
+    const position = invoice.lines.findIndex((line) => line.amount.minor > 100) + 1;
+    const before = (await api(`/api/v1/billing/invoices/${invoice.id}/credit-notes`)).data.length;
+
+    await page.goto(`/billing/invoices/${invoice.id}?customer=${invoice.customer_id}`);
+    await page.getByTestId('invoice-lines').waitFor();
+    await page.getByRole('button', { name: 'Issue credit note' }).click();
+    const dialog = page.getByTestId('credit-note-dialog');
+    await dialog.waitFor();
+    // Nothing chosen: the dialog says what is missing and sends nothing.
+    await dialog.getByRole('button', { name: 'Issue credit note' }).click();
+    await dialog.getByText('Choose a reason.').waitFor();
+    await dialog.getByText('Choose lines to credit, enter an amount, or both.').waitFor();
+
+    const line = dialog.locator(`[data-line="${position}"]`);
+    await line.getByRole('checkbox').check();
+    await line.getByLabel(/^Amount/).fill('1.00');
+    await dialog.getByLabel('Reason').selectOption('order_change');
+    await dialog.getByLabel('Memo').fill('Partial credit from the e2e test');
+    await shot('60-credit-note-dialog');
+    await dialog.getByRole('button', { name: 'Issue credit note' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('credit-note-issued').waitFor();
+
+    const notes = (await api(`/api/v1/billing/invoices/${invoice.id}/credit-notes`)).data;
+    assert.equal(notes.length, before + 1);
+    const issued = notes[notes.length - 1];
+    assert.deepEqual(
+      issued.lines.map((l) => [l.invoice_line, l.amount.minor]),
+      [[position, 100]],
+    );
+    const row = page.locator(`tr[data-credit-note="${issued.id}"]`);
+    await row.waitFor();
+    assert.equal((await row.getByRole('link').textContent()).trim(), issued.number);
+    assert.match(await row.textContent(), /Order change/);
+    assert.match(await row.textContent(), new RegExp(money(issued.total).replace('$', '\\$')));
+    // The totals show the credit note, and the amount due is the API's.
+    const after = await api(`/api/v1/billing/invoices/${invoice.id}`);
+    assert.equal(
+      after.pre_payment_credit_notes.minor,
+      invoice.pre_payment_credit_notes.minor + issued.pre_payment_amount.minor,
+    );
+    await page
+      .getByTestId('invoice-amount-due')
+      .filter({ hasText: money(after.amount_due) })
+      .waitFor();
+    assert.equal(
+      (await page.getByTestId('invoice-credit-notes').textContent()).trim(),
+      `\u2212${money(after.pre_payment_credit_notes)}`,
+    );
+    await shot('61-credit-note-listed');
+    const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('link').click()]);
+    assert.equal(download.suggestedFilename(), `${issued.number}.pdf`);
+
+    // The customer's credits: the admin grants some, and the balance, grant and history show them.
+    await page.getByRole('navigation', { name: 'Billing' }).getByRole('link', { name: 'Credits' }).click();
+    await page.waitForURL(
+      (url) => url.pathname === '/billing/credits' && url.searchParams.get('customer') === invoice.customer_id,
+    );
+    await page.getByRole('button', { name: 'Grant credits' }).click();
+    const grantDialog = page.getByTestId('grant-credits-dialog');
+    await grantDialog.getByLabel('Amount').fill('50');
+    await grantDialog.getByLabel('Description').fill('Goodwill from the e2e test');
+    await grantDialog.getByRole('button', { name: 'Grant credits' }).click();
+    await grantDialog.waitFor({ state: 'detached' });
+    await page.getByTestId('credits-granted').waitFor();
+    const credits = await api(`/api/v1/billing/credits?customer_id=${invoice.customer_id}`);
+    const grant = credits.grants.find((g) => g.description === 'Goodwill from the e2e test');
+    assert.ok(grant, 'the grant is listed by the API');
+    assert.equal(grant.amount.minor, 5000);
+    await page.locator(`tr[data-grant="${grant.id}"]`).waitFor();
+    const balance = credits.balances.find((b) => b.currency === grant.amount.currency);
+    await page
+      .locator(`[data-testid="credit-balance"][data-currency="${balance.currency}"]`)
+      .filter({ hasText: money(balance.available) })
+      .waitFor();
+    await page.getByTestId('credit-history').locator('tbody tr').first().waitFor();
+    await shot('62-credits');
+    await logout();
+  });
+});
+
 describe('a fresh install: no Stripe, a small request budget', () => {
   let fresh;
   let freshBrowser;

@@ -8,6 +8,7 @@ import { ReconciliationPage } from '../pages/admin/ReconciliationPage';
 import { UsersPage } from '../pages/admin/UsersPage';
 import { WebhooksPage } from '../pages/admin/WebhooksPage';
 import { BillingLayout } from '../pages/billing/BillingLayout';
+import { CreditsPage } from '../pages/billing/CreditsPage';
 import { InvoiceDetailPage } from '../pages/billing/InvoiceDetailPage';
 import { InvoicesPage } from '../pages/billing/InvoicesPage';
 import { PlanPage } from '../pages/billing/PlanPage';
@@ -43,6 +44,7 @@ export function App() {
           <Route path="invoices" element={<InvoicesPage />} />
           <Route path="invoices/:id" element={<InvoiceDetailPage />} />
           <Route path="plan" element={<PlanPage />} />
+          <Route path="credits" element={<CreditsPage />} />
         </Route>
         <Route
           path="admin"

@@ -6,6 +6,12 @@ import type {
   AnswerWith,
   ApiKeyPage,
   CreatedApiKey,
+  CreditGrant,
+  CreditGrantRequest,
+  CreditNote,
+  CreditNotePage,
+  CreditNoteRequest,
+  Credits,
   CurrentUsage,
   Customer,
   CustomerPage,
@@ -91,6 +97,17 @@ export interface UsageEventQuery {
   /** Cursor: the events after this one (an event id), newest first: the older ones. */
   startingAfter?: string;
   /** Cursor: the events before this one in the list: the newer ones. Not with startingAfter. */
+  endingBefore?: string;
+}
+
+export interface CreditsQuery {
+  /** Admins: whose credits (required by the server); members leave it out. */
+  customerId?: string;
+  /** The ledger's page size. */
+  limit?: number;
+  /** Cursor: the ledger entries after this one (newest first: the older ones). */
+  startingAfter?: string;
+  /** Cursor: the entries before this one: the newer ones. Not with startingAfter. */
   endingBefore?: string;
 }
 
@@ -250,6 +267,63 @@ export class BillingApi {
       headers: { Accept: 'application/pdf' },
     });
     return { blob, filename: filename ?? `${id}.pdf` };
+  }
+
+  /** The invoice's credit notes, oldest first. */
+  creditNotes(invoiceId: string, options: Signal = {}): Promise<CreditNotePage> {
+    return this.http.request<Answer<'/api/v1/billing/invoices/{id}/credit-notes', 'get'>>(
+      'GET',
+      `${invoicePath(invoiceId)}/credit-notes`,
+      options,
+    );
+  }
+
+  /** Issues a credit note on a finalized invoice (admins); once per idempotency key. */
+  createCreditNote(
+    invoiceId: string,
+    body: CreditNoteRequest,
+    idempotencyKey?: string,
+    options: Signal = {},
+  ): Promise<CreditNote> {
+    const headers = idempotencyHeaders(idempotencyKey);
+    if (headers instanceof RangeError) return Promise.reject(headers);
+    return this.http.request<AnswerWith<'/api/v1/billing/invoices/{id}/credit-notes', 'post', 201>>(
+      'POST',
+      `${invoicePath(invoiceId)}/credit-notes`,
+      { ...options, headers, body },
+    );
+  }
+
+  async creditNotePdf(id: string, options: Signal = {}): Promise<{ blob: Blob; filename: string }> {
+    const { blob, filename } = await this.http.download(`/api/v1/billing/credit-notes/${encodeURIComponent(id)}/pdf`, {
+      ...options,
+      headers: { Accept: 'application/pdf' },
+    });
+    return { blob, filename: filename ?? `${id}.pdf` };
+  }
+
+  /** A customer's prepaid credits (members: their own, customerId left out); the ledger pages by cursor. */
+  credits(query: CreditsQuery = {}, options: Signal = {}): Promise<Credits> {
+    return this.http.request<Answer<'/api/v1/billing/credits', 'get'>>('GET', '/api/v1/billing/credits', {
+      ...options,
+      query: {
+        customer_id: query.customerId,
+        limit: query.limit,
+        starting_after: query.startingAfter,
+        ending_before: query.startingAfter === undefined ? query.endingBefore : undefined,
+      },
+    });
+  }
+
+  /** Grants credits to a customer, or records a top-up (admins); once per idempotency key. */
+  grantCredits(body: CreditGrantRequest, idempotencyKey?: string, options: Signal = {}): Promise<CreditGrant> {
+    const headers = idempotencyHeaders(idempotencyKey);
+    if (headers instanceof RangeError) return Promise.reject(headers);
+    return this.http.request<AnswerWith<'/api/v1/billing/credits', 'post', 201>>('POST', '/api/v1/billing/credits', {
+      ...options,
+      headers,
+      body,
+    });
   }
 
   async reconcile(request: ReconcileRequest, options: Signal = {}): Promise<Reconciliation> {
@@ -445,6 +519,10 @@ export class BillingApi {
   retryStripeWebhookEvent(id: number | string, options: Signal = {}): Promise<StripeWebhookRetry> {
     return this.http.request('POST', `/api/v1/admin/webhooks/stripe/${encodeURIComponent(String(id))}/retry`, options);
   }
+}
+
+function invoicePath(id: string): string {
+  return `/api/v1/billing/invoices/${encodeURIComponent(id)}`;
 }
 
 function subscriptionPath(id: string): string {

@@ -40,3 +40,22 @@ export function usePdfDownload() {
   }, []);
   return { download, pendingId, error };
 }
+
+/** Downloads credit note PDFs (named for their number), like usePdfDownload. */
+export function useCreditNotePdfDownload() {
+  const [pendingId, setPendingId] = useState<string | null>(null);
+  const [error, setError] = useState<{ id: string; message: string } | null>(null);
+  const download = useCallback(async (note: { id: string; number: string }) => {
+    setPendingId(note.id);
+    setError(null);
+    try {
+      const { blob } = await api.creditNotePdf(note.id);
+      saveBlob(blob, `${note.number.replace(/[^A-Za-z0-9_-]+/g, '-') || note.id}.pdf`);
+    } catch (caught) {
+      setError({ id: note.id, message: caught instanceof Error ? caught.message : String(caught) });
+    } finally {
+      setPendingId(null);
+    }
+  }, []);
+  return { download, pendingId, error };
+}

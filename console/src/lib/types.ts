@@ -162,6 +162,30 @@ export type Granularity = NonNullable<
   NonNullable<paths['/api/v1/billing/usage/history']['get']['parameters']['query']>['granularity']
 >;
 
+/** A credit note on an invoice (GET /billing/credit-notes/{id}). */
+export type CreditNote = Schemas['CreditNote'];
+export type CreditNoteReason = CreditNote['reason'];
+export type RefundTo = NonNullable<CreditNote['refund_to']>;
+
+/** POST /billing/invoices/{id}/credit-notes: lines, a free amount, or both. */
+export type CreditNoteRequest = Schemas['CreditNoteRequest'];
+
+/** GET /billing/invoices/{id}/credit-notes: all of the invoice's credit notes, on one page. */
+export type CreditNotePage = Answer<'/api/v1/billing/invoices/{id}/credit-notes', 'get'>;
+
+/** A grant of prepaid credits (given, topped up, or from a credit note). */
+export type CreditGrant = Schemas['CreditGrant'];
+export type CreditGrantKind = CreditGrant['kind'];
+
+/** POST /billing/credits (admins). */
+export type CreditGrantRequest = Schemas['CreditGrantRequest'];
+
+/** One entry of a customer's credit ledger. */
+export type CreditLedgerEntry = Schemas['CreditLedgerEntry'];
+
+/** GET /billing/credits: balances per currency, the newest grants, and a page of the ledger. */
+export type Credits = Answer<'/api/v1/billing/credits', 'get'>;
+
 /** One line of an invoice; `unit_price` is an exact decimal, major units per unit. */
 export type InvoiceLine = NonNullable<Schemas['Invoice']['lines']>[number];
 
@@ -210,6 +234,12 @@ export interface Invoice {
   amount_due: Amount;
   amount_paid: Amount;
   amount_refunded: Amount;
+  /** Prepaid credits applied when the invoice was finalized. */
+  credits_applied: Amount;
+  /** Credit notes' parts that lowered the amount due. */
+  pre_payment_credit_notes: Amount;
+  /** Credit notes' parts after payment: to the customer's credit balance, or refunded. */
+  post_payment_credit_notes: Amount;
   due_at: string | null;
   stripe_invoice_id: string | null;
   created_at: string;

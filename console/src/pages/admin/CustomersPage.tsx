@@ -3,7 +3,7 @@
 // Idempotency-Key (a double submit or a retry of the same form creates one),
 // and edited with a PATCH of only what changed (metadata is merged by the
 // server: a removed key is sent as null).
-import { BarChart3, ChevronLeft, ChevronRight, FileText, Pencil, Plus, Search, Trash2, X } from 'lucide-react';
+import { BarChart3, ChevronLeft, ChevronRight, Coins, FileText, Pencil, Plus, Search, Trash2, X } from 'lucide-react';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { rememberCustomer, useCustomers } from '../../app/customers';
@@ -287,6 +287,16 @@ function CustomerRow({ customer, onEdit }: { customer: Customer; onEdit: () => v
           >
             <FileText aria-hidden="true" size={16} />
             <span className="button-label">Invoices</span>
+            <span className="visually-hidden"> of {customer.name}</span>
+          </Link>
+          <Link
+            to={`/billing/credits${query}`}
+            className="button button-secondary button-small"
+            onClick={() => rememberCustomer(customer.id)}
+            title="Credits"
+          >
+            <Coins aria-hidden="true" size={16} />
+            <span className="button-label">Credits</span>
             <span className="visually-hidden"> of {customer.name}</span>
           </Link>
           <button type="button" className="button button-secondary button-small" onClick={onEdit} title="Edit">

@@ -5,7 +5,7 @@ import { CustomerPicker } from '../../components/CustomerPicker';
 import { SectionHeading } from '../../components/PageHeader';
 import { Tabs } from '../../components/Tabs';
 
-/** Billing: a header, the Usage, Invoices and (for members) Plan tabs, and (for admins) the customer being viewed. */
+/** Billing: a header, the Usage, Invoices, Credits and (for members) Plan tabs, and (for admins) the customer being viewed. */
 export function BillingLayout() {
   return (
     <CustomersProvider>
@@ -19,6 +19,7 @@ function BillingFrame() {
   const location = useLocation();
   const onInvoices = location.pathname.startsWith('/billing/invoices');
   const onPlan = location.pathname.startsWith('/billing/plan');
+  const onCredits = location.pathname.startsWith('/billing/credits');
   return (
     <div className="page">
       <div className="section-header">
@@ -31,7 +32,9 @@ function BillingFrame() {
                 ? 'Invoices'
                 : onPlan
                   ? 'Plan'
-                  : 'Usage'
+                  : onCredits
+                    ? 'Credits'
+                    : 'Usage'
           }
           icon={<CreditCard aria-hidden="true" size={22} />}
         />
@@ -42,6 +45,7 @@ function BillingFrame() {
         items={[
           { to: `/billing/usage${scope.query}`, label: 'Usage' },
           { to: `/billing/invoices${scope.query}`, label: 'Invoices' },
+          { to: `/billing/credits${scope.query}`, label: 'Credits' },
           // A member's own plan; admins change plans through the API.
           ...(scope.isAdmin ? [] : [{ to: '/billing/plan', label: 'Plan' }]),
         ]}

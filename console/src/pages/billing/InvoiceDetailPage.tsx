@@ -1,15 +1,19 @@
-import { AlertCircle, ArrowLeft, CheckCircle2, Clock, Download, FileText, Info } from 'lucide-react';
-import type { ReactNode } from 'react';
+import { AlertCircle, ArrowLeft, CheckCircle2, Clock, Download, FilePlus2, FileText, Info } from 'lucide-react';
+import { useState, type ReactNode } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { customerName, useCustomerScope, useCustomers } from '../../app/customers';
 import { StatusBadge } from '../../components/StatusBadge';
-import { ErrorState, LoadingState, Spinner } from '../../components/states';
+import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
+import { NumCell, NumHeader } from '../../components/table';
+import { TableScroll } from '../../components/TableScroll';
 import { LinesTable } from '../../components/LinesTable';
 import { api } from '../../lib/billing';
-import { usePdfDownload } from '../../lib/download';
+import { reasonLabel, refundLabel } from '../../lib/credits';
+import { useCreditNotePdfDownload, usePdfDownload } from '../../lib/download';
 import { daysUntil, formatDate, formatMoney, formatPeriod } from '../../lib/format';
 import { invoiceTitle, isOverdue, rememberedListSearch } from '../../lib/invoices';
-import type { InvoiceWithLines } from '../../lib/types';
+import type { CreditNote, InvoiceWithLines } from '../../lib/types';
+import { CreditNoteDialog } from './CreditNoteDialog';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
 
@@ -19,7 +23,10 @@ export function InvoiceDetailPage() {
   const scope = useCustomerScope();
   const customers = useCustomers();
   const invoice = useAsync((signal) => api.invoice(id, { signal }), [id]);
+  const notes = useAsync((signal) => api.creditNotes(id, { signal }), [id]);
   const pdf = usePdfDownload();
+  const [issuing, setIssuing] = useState(false);
+  const [issued, setIssued] = useState<CreditNote | null>(null);
   useDocumentTitle(invoice.data ? invoiceTitle(invoice.data) : 'Invoice');
   const listSearch =
     (location.state as { listSearch?: string } | null)?.listSearch ?? (rememberedListSearch() || scope.query);
@@ -48,6 +55,9 @@ export function InvoiceDetailPage() {
   const inv = invoice.data;
   const title = invoiceTitle(inv);
   const downloading = pdf.pendingId === inv.id;
+  // Open, paid and uncollectible invoices can be credited; a draft or a void one cannot.
+  const creditable =
+    scope.isAdmin && (inv.status === 'open' || inv.status === 'paid' || inv.status === 'uncollectible');
   return (
     <div className="stack">
       {back}
@@ -61,6 +71,19 @@ export function InvoiceDetailPage() {
           </div>
           <div className="invoice-head-side">
             <StatusBadge status={inv.status} overdue={isOverdue(inv)} />
+            {creditable && (
+              <button
+                type="button"
+                className="button button-secondary"
+                onClick={() => {
+                  setIssued(null);
+                  setIssuing(true);
+                }}
+                disabled={!notes.data}
+              >
+                <FilePlus2 aria-hidden="true" size={18} /> Issue credit note
+              </button>
+            )}
             <button
               type="button"
               className="button button-primary"
@@ -80,11 +103,101 @@ export function InvoiceDetailPage() {
             The PDF could not be downloaded: {pdf.error.message}
           </p>
         )}
+        {issued && (
+          <p className="callout callout-success" role="status" data-testid="credit-note-issued">
+            <CheckCircle2 aria-hidden="true" size={20} />
+            Credit note {issued.number} for {formatMoney(issued.total)} was issued.
+          </p>
+        )}
         <StatusMessage invoice={inv} />
         <InvoiceFacts invoice={inv} showCustomer={scope.isAdmin} />
         <LineItems invoice={inv} />
+        <CreditNotes state={notes} />
       </article>
+      {issuing && notes.data && (
+        <CreditNoteDialog
+          invoice={inv}
+          notes={notes.data.data}
+          onCancel={() => setIssuing(false)}
+          onIssued={(note) => {
+            setIssuing(false);
+            setIssued(note);
+            // The invoice's amounts and status change with it.
+            invoice.reload();
+            notes.reload();
+          }}
+        />
+      )}
     </div>
+  );
+}
+
+function CreditNotes({ state }: { state: ReturnType<typeof useAsync<{ data: CreditNote[] }>> }) {
+  const pdf = useCreditNotePdfDownload();
+  if (state.error) {
+    return <ErrorState error={state.error} title="Credit notes could not be loaded" onRetry={state.reload} />;
+  }
+  if (!state.data) return <LoadingState label="Loading credit notes…" rows={2} />;
+  const notes = state.data.data;
+  return (
+    <section aria-labelledby="credit-notes-title">
+      <h3 id="credit-notes-title" className="section-heading">
+        Credit notes
+      </h3>
+      {notes.length === 0 ? (
+        <EmptyState title="No credit notes">
+          <p>Nothing has been credited on this invoice.</p>
+        </EmptyState>
+      ) : (
+        <TableScroll label="Credit notes">
+          <table className="table table-stack" data-testid="credit-notes">
+            <thead>
+              <tr>
+                <th scope="col">Number</th>
+                <th scope="col">Date</th>
+                <th scope="col">Reason</th>
+                <NumHeader>Total</NumHeader>
+                <th scope="col">After payment</th>
+              </tr>
+            </thead>
+            <tbody>
+              {notes.map((note) => (
+                <tr key={note.id} data-credit-note={note.id}>
+                  <th scope="row" className="cell-main">
+                    <a
+                      href={`/api/v1/billing/credit-notes/${encodeURIComponent(note.id)}/pdf`}
+                      download={`${note.number}.pdf`}
+                      aria-busy={pdf.pendingId === note.id}
+                      onClick={(event) => {
+                        event.preventDefault();
+                        void pdf.download(note);
+                      }}
+                    >
+                      {note.number}
+                    </a>
+                    {pdf.pendingId === note.id && <Spinner label="Preparing PDF…" />}
+                    {note.memo && <span className="cell-sub">{note.memo}</span>}
+                  </th>
+                  <td data-label="Date">{formatDate(note.created_at)}</td>
+                  <td data-label="Reason">{reasonLabel(note.reason)}</td>
+                  <NumCell label="Total">{formatMoney(note.total)}</NumCell>
+                  <td data-label="After payment">
+                    {note.post_payment_amount.minor > 0
+                      ? `${formatMoney(note.post_payment_amount)}: ${refundLabel(note)}`
+                      : refundLabel(note)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
+      )}
+      {pdf.error && (
+        <p className="form-error" role="alert">
+          The credit note PDF could not be downloaded: {pdf.error.message}
+        </p>
+      )}
+    </section>
   );
 }
 
@@ -128,11 +241,16 @@ function StatusMessage({ invoice }: { invoice: InvoiceWithLines }) {
     case 'paid':
       tone = 'success';
       icon = <CheckCircle2 aria-hidden="true" size={20} />;
-      text = (
-        <>
-          <strong>Paid</strong> {formatMoney(invoice.amount_paid)} on {formatDate(invoice.paid_at)}. Thank you.
-        </>
-      );
+      text =
+        invoice.amount_paid.minor > 0 ? (
+          <>
+            <strong>Paid</strong> {formatMoney(invoice.amount_paid)} on {formatDate(invoice.paid_at)}. Thank you.
+          </>
+        ) : (
+          <>
+            <strong>Paid</strong> on {formatDate(invoice.paid_at)} by credits and credit notes. Nothing is owed.
+          </>
+        );
       break;
     case 'void':
       text = `This invoice was voided on ${formatDate(invoice.voided_at)}. Nothing is owed.`;
@@ -197,12 +315,42 @@ function LineItems({ invoice }: { invoice: InvoiceWithLines }) {
         tax={invoice.tax}
         total={invoice.total}
       >
+        {invoice.credits_applied.minor > 0 && (
+          <tr>
+            <th scope="row" colSpan={3}>
+              Credits applied
+            </th>
+            <td className="num" data-testid="invoice-credits-applied">
+              −{formatMoney(invoice.credits_applied)}
+            </td>
+          </tr>
+        )}
+        {invoice.pre_payment_credit_notes.minor > 0 && (
+          <tr>
+            <th scope="row" colSpan={3}>
+              Credit notes
+            </th>
+            <td className="num" data-testid="invoice-credit-notes">
+              −{formatMoney(invoice.pre_payment_credit_notes)}
+            </td>
+          </tr>
+        )}
         {invoice.amount_paid.minor > 0 && (
           <tr>
             <th scope="row" colSpan={3}>
               Amount paid
             </th>
             <td className="num">−{formatMoney(invoice.amount_paid)}</td>
+          </tr>
+        )}
+        {invoice.post_payment_credit_notes.minor > 0 && (
+          <tr>
+            <th scope="row" colSpan={3}>
+              Credited after payment
+            </th>
+            <td className="num" data-testid="invoice-post-payment-credit-notes">
+              {formatMoney(invoice.post_payment_credit_notes)}
+            </td>
           </tr>
         )}
         {invoice.amount_refunded.minor > 0 && (
@@ -218,7 +366,9 @@ function LineItems({ invoice }: { invoice: InvoiceWithLines }) {
             <th scope="row" colSpan={3}>
               Amount due
             </th>
-            <td className="num">{formatMoney(invoice.amount_due)}</td>
+            <td className="num" data-testid="invoice-amount-due">
+              {formatMoney(invoice.amount_due)}
+            </td>
           </tr>
         )}
       </LinesTable>
