@@ -84,7 +84,8 @@ Result<credit_notes::CreditNoteRequest> RequestOf(const http::Request& request) 
       return InvalidParam("lines", "lines must be an array of at most 1000 {line, quantity?, amount_minor?}");
     }
     for (const json::value& v : it->value().as_array()) {
-      if (!v.is_object()) return InvalidParam("lines", "each of lines must be an object {line, quantity?, amount_minor?}");
+      if (!v.is_object())
+        return InvalidParam("lines", "each of lines must be an object {line, quantity?, amount_minor?}");
       const json::object& o = v.as_object();
       MTL_RETURN_IF_ERROR(RejectUnknownFields(o, {"line", "quantity", "amount_minor"}));
       MTL_ASSIGN_OR_RETURN(auto line, OptionalInt(o, "line", 1, 100000));
@@ -132,8 +133,8 @@ http::Handler CreditNotePdf(ApiContext& context) {
     MTL_ASSIGN_OR_RETURN(auto cn, context.credit_notes.Get(std::string(request.PathParam("id")), Scope(request)));
     MTL_ASSIGN_OR_RETURN(auto invoice, context.invoices.Get(cn.invoice_id, ""));
     MTL_ASSIGN_OR_RETURN(auto customer, context.customers.Get(cn.customer_id));
-    auto document = credit_notes::PdfDocumentFor(cn, invoice, {customer.name, customer.email, customer.country},
-                                                 context.issuer);
+    auto document =
+        credit_notes::PdfDocumentFor(cn, invoice, {customer.name, customer.email, customer.country}, context.issuer);
     return PdfResponse(request, document, context.issuer.logo_digest, cn.number);
   };
 }

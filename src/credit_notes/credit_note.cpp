@@ -120,8 +120,8 @@ Result<CreditNote> ComposeCreditNote(const invoicing::Invoice& invoice, const st
       cl.amount_minor = *want.amount_minor;
     }
     if (cl.amount_minor <= 0 || cl.amount_minor % currency.step != 0) {
-      return InvalidParam(Field(i, "amount_minor"), "the amount credited must be positive and a multiple of " +
-                                                        std::to_string(currency.step));
+      return InvalidParam(Field(i, "amount_minor"),
+                          "the amount credited must be positive and a multiple of " + std::to_string(currency.step));
     }
     if (cl.amount_minor > left) {
       return InvalidParam(Field(i, want.quantity ? "quantity" : "amount_minor"),
@@ -135,8 +135,8 @@ Result<CreditNote> ComposeCreditNote(const invoicing::Invoice& invoice, const st
       return InvalidParam("amount_minor",
                           "amount_minor must be positive and a multiple of " + std::to_string(currency.step));
     }
-    out.lines.push_back(
-        {std::nullopt, request.description.empty() ? "Credit" : request.description, std::nullopt, *request.amount_minor});
+    out.lines.push_back({std::nullopt, request.description.empty() ? "Credit" : request.description, std::nullopt,
+                         *request.amount_minor});
   }
   for (const CreditNoteLine& l : out.lines) {
     MTL_RETURN_IF_ERROR(AddChecked(out.subtotal_minor, l.amount_minor, "the credit note's subtotal"));

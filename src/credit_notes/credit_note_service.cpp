@@ -63,8 +63,9 @@ Status LoadLines(storage::Executor& ex, std::vector<CreditNote>& notes) {
         rows.emplace_back(row.Text(0), row.Int(1),
                           CreditNoteLine{row.OptInt(2), row.Text(3), row.OptInt(4), row.Int(5)});
       }));
-  std::sort(rows.begin(), rows.end(),
-            [](const auto& a, const auto& b) { return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b)); });
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
+  });
   rows.erase(std::unique(rows.begin(), rows.end(),
                          [](const auto& a, const auto& b) {
                            return std::get<0>(a) == std::get<0>(b) && std::get<1>(a) == std::get<1>(b);
@@ -102,9 +103,9 @@ Result<std::vector<CreditNote>> CreditNoteService::LoadForInvoice(storage::Execu
 
 Status CreditNoteService::LinkStripe(storage::Executor& ex, const std::string& id,
                                      const std::string& stripe_credit_note_id) {
-  MTL_RETURN_IF_ERROR(ex.Execute(
-      "UPDATE credit_notes SET stripe_credit_note_id = $2 WHERE id = $1 AND stripe_credit_note_id IS NULL",
-      {id, stripe_credit_note_id}));
+  MTL_RETURN_IF_ERROR(
+      ex.Execute("UPDATE credit_notes SET stripe_credit_note_id = $2 WHERE id = $1 AND stripe_credit_note_id IS NULL",
+                 {id, stripe_credit_note_id}));
   return OkStatus();
 }
 
@@ -135,8 +136,9 @@ Result<CreditNote> CreditNoteService::Issue(const std::string& invoice_id, const
     MTL_ASSIGN_OR_RETURN(out, ComposeCreditNote(invoice, earlier, request));
     if (out.refund_to == RefundTo::kStripeRefund && invoice.stripe_invoice_id.empty()) {
       return Error(ErrorCode::kConflict, "not_in_stripe",
-                   "invoice " + invoice_id + " is not in Stripe, so nothing can be refunded there; "
-                   "use refund_to credit_balance");
+                   "invoice " + invoice_id +
+                       " is not in Stripe, so nothing can be refunded there; "
+                       "use refund_to credit_balance");
     }
     TimePoint now = clock_.Now();
     out.id = NewId("cn");
@@ -150,15 +152,15 @@ Result<CreditNote> CreditNoteService::Issue(const std::string& invoice_id, const
         {out.id, out.number, out.invoice_id, out.customer_id, out.currency, std::string(ReasonName(out.reason)),
          out.memo.empty() ? Value(nullptr) : Value(out.memo), out.subtotal_minor, out.tax_minor, out.total_minor,
          out.pre_payment_minor, out.post_payment_minor,
-         out.refund_to == RefundTo::kNone ? Value(nullptr) : Value(std::string(RefundToName(out.refund_to))),
-         actor, ToUnixMillis(now)}));
+         out.refund_to == RefundTo::kNone ? Value(nullptr) : Value(std::string(RefundToName(out.refund_to))), actor,
+         ToUnixMillis(now)}));
     for (size_t i = 0; i < out.lines.size(); ++i) {
       const CreditNoteLine& l = out.lines[i];
-      MTL_RETURN_IF_ERROR(tx.Execute(
-          "INSERT INTO credit_note_lines (credit_note_id, position, invoice_line, description, quantity, "
-          "amount_minor) VALUES ($1, $2, $3, $4, $5, $6)",
-          {out.id, static_cast<int64_t>(i + 1), l.invoice_line ? Value(*l.invoice_line) : Value(nullptr),
-           l.description, l.quantity ? Value(*l.quantity) : Value(nullptr), l.amount_minor}));
+      MTL_RETURN_IF_ERROR(
+          tx.Execute("INSERT INTO credit_note_lines (credit_note_id, position, invoice_line, description, quantity, "
+                     "amount_minor) VALUES ($1, $2, $3, $4, $5, $6)",
+                     {out.id, static_cast<int64_t>(i + 1), l.invoice_line ? Value(*l.invoice_line) : Value(nullptr),
+                      l.description, l.quantity ? Value(*l.quantity) : Value(nullptr), l.amount_minor}));
     }
     MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::ApplyCreditNote(tx, invoice_id, invoice.status, out.pre_payment_minor,
                                                                  out.post_payment_minor, now));

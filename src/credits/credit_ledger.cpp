@@ -48,7 +48,7 @@ Grant GrantFromRow(const storage::Row& row) {
 Result<int64_t> LiveBalance(storage::Executor& ex, const std::string& customer_id, const std::string& currency,
                             TimePoint at) {
   MTL_ASSIGN_OR_RETURN(auto sum, ex.Execute(std::string("SELECT COALESCE(SUM(remaining_minor), 0) FROM credit_grants "
-                                                         "WHERE customer_id = $1 AND") +
+                                                        "WHERE customer_id = $1 AND") +
                                                 Live(2) + " AND currency = $3",
                                             {customer_id, ToUnixMillis(at), currency}));
   return sum.rows.at(0).Int(0);
@@ -123,14 +123,14 @@ Result<Grant> CreditLedger::AddGrant(storage::Executor& tx, const NewGrant& g, T
             .description = g.description,
             .created_by = g.actor,
             .created_at = at};
-  MTL_RETURN_IF_ERROR(tx.Execute(
-      "INSERT INTO credit_grants (id, customer_id, currency, kind, amount_minor, remaining_minor, priority, "
-      "expires_at, credit_note_id, description, created_by, created_at) "
-      "VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11)",
-      {out.id, out.customer_id, out.currency, std::string(GrantKindName(out.kind)), out.amount_minor,
-       int64_t{out.priority}, out.expires_at ? Value(ToUnixMillis(*out.expires_at)) : Value(nullptr),
-       out.credit_note_id.empty() ? Value(nullptr) : Value(out.credit_note_id), out.description, out.created_by,
-       ToUnixMillis(at)}));
+  MTL_RETURN_IF_ERROR(
+      tx.Execute("INSERT INTO credit_grants (id, customer_id, currency, kind, amount_minor, remaining_minor, priority, "
+                 "expires_at, credit_note_id, description, created_by, created_at) "
+                 "VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11)",
+                 {out.id, out.customer_id, out.currency, std::string(GrantKindName(out.kind)), out.amount_minor,
+                  int64_t{out.priority}, out.expires_at ? Value(ToUnixMillis(*out.expires_at)) : Value(nullptr),
+                  out.credit_note_id.empty() ? Value(nullptr) : Value(out.credit_note_id), out.description,
+                  out.created_by, ToUnixMillis(at)}));
   MTL_ASSIGN_OR_RETURN(int64_t balance, LiveBalance(tx, out.customer_id, out.currency, at));
   MTL_RETURN_IF_ERROR(WriteEntry(tx,
                                  {out.customer_id, out.id, out.currency, "granted", out.amount_minor, balance, "",
@@ -171,17 +171,17 @@ Result<std::map<std::string, int64_t>> CreditLedger::Apply(storage::Executor& tx
   // Lock the live grants first (a no-op update takes PostgreSQL's row locks;
   // SQLite's writer lock is already held), then read them as they now are.
   MTL_RETURN_IF_ERROR(storage::SelectIn(
-      tx, "UPDATE credit_grants SET remaining_minor = remaining_minor WHERE remaining_minor > 0 AND customer_id IN_LIST",
+      tx,
+      "UPDATE credit_grants SET remaining_minor = remaining_minor WHERE remaining_minor > 0 AND customer_id IN_LIST",
       {}, customers, [](const storage::Row&) {}));
   std::map<std::pair<std::string, std::string>, std::vector<Grant>> live;  // (customer, currency) -> in use order
-  MTL_RETURN_IF_ERROR(storage::SelectIn(
-      tx,
-      std::string("SELECT ") + kGrantColumns + " FROM credit_grants WHERE" + Live(1) + " AND customer_id IN_LIST" +
-          kUseOrder,
-      {ToUnixMillis(at)}, customers, [&](const storage::Row& row) {
-        Grant g = GrantFromRow(row);
-        live[{g.customer_id, g.currency}].push_back(std::move(g));
-      }));
+  MTL_RETURN_IF_ERROR(storage::SelectIn(tx,
+                                        std::string("SELECT ") + kGrantColumns + " FROM credit_grants WHERE" + Live(1) +
+                                            " AND customer_id IN_LIST" + kUseOrder,
+                                        {ToUnixMillis(at)}, customers, [&](const storage::Row& row) {
+                                          Grant g = GrantFromRow(row);
+                                          live[{g.customer_id, g.currency}].push_back(std::move(g));
+                                        }));
   // SelectIn runs chunk by chunk: each chunk is in order, and a customer is in one chunk.
   for (const InvoiceToCredit& inv : invoices) {
     auto it = live.find({inv.customer_id, inv.currency});
@@ -254,8 +254,8 @@ Result<Page<LedgerEntry>> CreditLedger::History(storage::Executor& ex, const std
   bool reversed = !page.before.empty();
   if (page.ByCursor()) {
     const std::string& cursor = reversed ? page.before : page.after;
-    MTL_ASSIGN_OR_RETURN(auto at, ex.Execute("SELECT seq FROM credit_ledger WHERE id = $1 AND customer_id = $2",
-                                             {cursor, customer_id}));
+    MTL_ASSIGN_OR_RETURN(
+        auto at, ex.Execute("SELECT seq FROM credit_ledger WHERE id = $1 AND customer_id = $2", {cursor, customer_id}));
     if (at.rows.empty()) return InvalidArgument("no ledger entry " + cursor + " for this customer");
     params.emplace_back(at.rows[0].Int(0));
     sql += reversed ? " AND seq > $2 ORDER BY seq ASC" : " AND seq < $2 ORDER BY seq DESC";
@@ -275,7 +275,8 @@ Result<Page<LedgerEntry>> CreditLedger::History(storage::Executor& ex, const std
                      row.OptText(7).value_or(""), row.Text(8), row.Text(9), FromUnixMillis(row.Int(10))});
   }
   auto out = TrimPage(std::move(items), page, reversed);
-  MTL_ASSIGN_OR_RETURN(auto count, ex.Execute("SELECT COUNT(*) FROM credit_ledger WHERE customer_id = $1", {customer_id}));
+  MTL_ASSIGN_OR_RETURN(auto count,
+                       ex.Execute("SELECT COUNT(*) FROM credit_ledger WHERE customer_id = $1", {customer_id}));
   out.total = count.rows.at(0).Int(0);
   return out;
 }

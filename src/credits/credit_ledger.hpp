@@ -98,7 +98,8 @@ class CreditLedger {
   // invoice got (absent: nothing). The caller lowers the invoices' amounts
   // due (InvoiceStore::ApplyCredits) in the same transaction. Grants are
   // locked first, so concurrent applications take turns.
-  static Result<std::map<std::string, int64_t>> Apply(storage::Executor& tx, const std::vector<InvoiceToCredit>& invoices,
+  static Result<std::map<std::string, int64_t>> Apply(storage::Executor& tx,
+                                                      const std::vector<InvoiceToCredit>& invoices,
                                                       const std::string& actor, TimePoint at);
 
   // Writes an "expired" entry for what is left of every grant that expired

@@ -98,7 +98,8 @@ TEST_P(CreditNotesTest, APartialCreditNoteOnAPaidInvoiceBecomesCreditsThatPayThe
   EXPECT_EQ(november.lines[1].amount_minor, 7500);
   EXPECT_EQ(november.tax_minor, 2356);
   EXPECT_EQ(november.total_minor, 14756);
-  ASSERT_TRUE(services_->invoices().Transition(november.id, InvoiceStatus::kPaid, At("2026-12-03T00:00:00Z"), "test").ok());
+  ASSERT_TRUE(
+      services_->invoices().Transition(november.id, InvoiceStatus::kPaid, At("2026-12-03T00:00:00Z"), "test").ok());
 
   services_->clock().Set(At("2026-12-05T09:00:00Z"));
   CreditNoteRequest request{.lines = {{.invoice_line = 2, .quantity = 100'000}},
@@ -149,8 +150,8 @@ TEST_P(CreditNotesTest, APartialCreditNoteOnAPaidInvoiceBecomesCreditsThatPayThe
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].total_minor, 5950);
   EXPECT_EQ((*listed)[0].memo, "Invalid traffic on 12 November");
-  auto second = notes_->Issue(november.id, "", {.amount_minor = 100, .reason = credit_notes::Reason::kOrderChange},
-                              "usr_admin");
+  auto second =
+      notes_->Issue(november.id, "", {.amount_minor = 100, .reason = credit_notes::Reason::kOrderChange}, "usr_admin");
   ASSERT_TRUE(second.ok()) << second.error().message;
   EXPECT_EQ(second->number, "CN-2027-000001");
   EXPECT_EQ(second->total_minor, 119);  // 1.00 + 0.19 tax
@@ -166,8 +167,8 @@ TEST_P(CreditNotesTest, ACreditNoteOnAnOpenInvoiceLowersTheAmountDueUntilNothing
   ASSERT_EQ(november.amount_due_minor, 14756);
 
   // The whole base fee line: 49.00 + 9.31 tax.
-  auto fee = notes_->Issue(november.id, "", {.lines = {{.invoice_line = 1}}, .reason = credit_notes::Reason::kDuplicate},
-                           "usr_admin");
+  auto fee = notes_->Issue(november.id, "",
+                           {.lines = {{.invoice_line = 1}}, .reason = credit_notes::Reason::kDuplicate}, "usr_admin");
   ASSERT_TRUE(fee.ok()) << fee.error().message;
   EXPECT_EQ(fee->total_minor, 5831);
   EXPECT_EQ(fee->pre_payment_minor, 5831);
@@ -285,7 +286,8 @@ TEST_P(CreditNotesTest, GrantsAreCheckedAndAppliedByPriorityFirst) {
   EXPECT_TRUE(bad({.currency = "USD", .amount_minor = 0, .description = "x"}));
   EXPECT_TRUE(bad({.currency = "XXX", .amount_minor = 100, .description = "x"}));
   EXPECT_TRUE(bad({.currency = "USD", .amount_minor = 100, .priority = 101, .description = "x"}));
-  EXPECT_TRUE(bad({.currency = "USD", .amount_minor = 100, .expires_at = At("2026-11-14T00:00:00Z"), .description = "x"}));
+  EXPECT_TRUE(
+      bad({.currency = "USD", .amount_minor = 100, .expires_at = At("2026-11-14T00:00:00Z"), .description = "x"}));
   EXPECT_TRUE(bad({.currency = "USD", .amount_minor = 100, .description = ""}));
   EXPECT_TRUE(bad({.customer_id = "cus_missing", .currency = "USD", .amount_minor = 100, .description = "x"}));
 

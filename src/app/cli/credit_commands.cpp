@@ -90,7 +90,8 @@ int RunCreditNote(const std::vector<std::string>& args) {
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "list") {
     auto flags = ParseFlags(rest, {"--invoice"});
-    if (!flags.ok() || !flags->count("--invoice")) return Fail(flags.ok() ? InvalidArgument("--invoice is required") : flags.error(), 2);
+    if (!flags.ok() || !flags->count("--invoice"))
+      return Fail(flags.ok() ? InvalidArgument("--invoice is required") : flags.error(), 2);
     return WithApp([&](App& app) {
       auto notes = app.credit_notes->ForInvoice((*flags)["--invoice"], "");
       if (!notes.ok()) return Fail(notes.error());
@@ -103,8 +104,8 @@ int RunCreditNote(const std::vector<std::string>& args) {
     std::cerr << kCreditNoteUsage;
     return 2;
   }
-  auto parsed = ParseFlags(rest, {"--invoice", "--reason", "--lines", "--amount", "--description", "--memo",
-                                  "--refund-to"});
+  auto parsed =
+      ParseFlags(rest, {"--invoice", "--reason", "--lines", "--amount", "--description", "--memo", "--refund-to"});
   if (!parsed.ok()) return Fail(parsed.error(), 2);
   auto& flags = *parsed;
   if (!flags.count("--invoice") || !flags.count("--reason")) {
@@ -184,8 +185,8 @@ int RunCredits(const std::vector<std::string>& args) {
     std::cerr << kCreditsUsage;
     return 2;
   }
-  auto parsed = ParseFlags(rest, {"--customer", "--amount", "--currency", "--description", "--kind", "--priority",
-                                  "--expires-at"});
+  auto parsed = ParseFlags(
+      rest, {"--customer", "--amount", "--currency", "--description", "--kind", "--priority", "--expires-at"});
   if (!parsed.ok()) return Fail(parsed.error(), 2);
   auto& flags = *parsed;
   credits::NewGrant grant;
@@ -200,7 +201,8 @@ int RunCredits(const std::vector<std::string>& args) {
   }
   if (flags.count("--kind")) {
     auto kind = credits::ParseGrantKind(flags["--kind"]);
-    if (!kind || *kind == credits::GrantKind::kCreditNote) return Fail(InvalidArgument("--kind must be grant or top_up"), 2);
+    if (!kind || *kind == credits::GrantKind::kCreditNote)
+      return Fail(InvalidArgument("--kind must be grant or top_up"), 2);
     grant.kind = *kind;
   }
   if (flags.count("--priority")) {
