@@ -65,6 +65,57 @@ export function Dialog({
   );
 }
 
+/**
+ * A dialog's buttons: Cancel, then the submit button, which shows a spinner
+ * and is disabled while `busy`. `describedBy`: the id of the failure message
+ * while one is shown, so the button is read with it.
+ */
+export function DialogActions({
+  label,
+  busy,
+  onCancel,
+  disabled = false,
+  describedBy,
+  danger = false,
+  cancelLabel = 'Cancel',
+  cancelAutoFocus = false,
+}: {
+  label: ReactNode;
+  busy: boolean;
+  onCancel: () => void;
+  /** Disabled for another reason than `busy` (e.g. nothing changed). */
+  disabled?: boolean;
+  describedBy?: string;
+  /** A red button, for an action that takes something away. */
+  danger?: boolean;
+  cancelLabel?: string;
+  cancelAutoFocus?: boolean;
+}) {
+  return (
+    <>
+      <button
+        type="button"
+        className="button button-secondary"
+        onClick={onCancel}
+        disabled={busy}
+        autoFocus={cancelAutoFocus}
+      >
+        {cancelLabel}
+      </button>
+      <button
+        type="submit"
+        className={danger ? 'button button-danger' : 'button button-primary'}
+        disabled={busy || disabled}
+        aria-busy={busy}
+        aria-describedby={describedBy}
+      >
+        {busy && <Spinner />}
+        {label}
+      </button>
+    </>
+  );
+}
+
 /** Asks before an action that takes something away; the confirm button is red and Cancel has focus. */
 export function ConfirmDialog({
   title,
@@ -90,17 +141,7 @@ export function ConfirmDialog({
       onSubmit={onConfirm}
       busy={busy}
       testId={testId}
-      actions={
-        <>
-          <button type="button" className="button button-secondary" onClick={onCancel} disabled={busy} autoFocus>
-            Cancel
-          </button>
-          <button type="submit" className="button button-danger" disabled={busy} aria-busy={busy}>
-            {busy && <Spinner />}
-            {confirmLabel}
-          </button>
-        </>
-      }
+      actions={<DialogActions label={confirmLabel} busy={busy} onCancel={onCancel} danger cancelAutoFocus />}
     >
       {body.map((paragraph) => (
         <p key={paragraph}>{paragraph}</p>

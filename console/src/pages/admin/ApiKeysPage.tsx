@@ -6,11 +6,12 @@ import { Check, ChevronLeft, ChevronRight, Copy, KeyRound, Plus, ShieldOff } fro
 import { Fragment, useId, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { customerName, useCustomers } from '../../app/customers';
-import { ConfirmDialog, Dialog } from '../../components/Dialog';
-import { describedBy, focusFirstInvalid, TextField, useFocusFirstInvalid } from '../../components/FormField';
-import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
+import { ConfirmDialog, Dialog, DialogActions } from '../../components/Dialog';
+import { describedBy, TextField } from '../../components/FormField';
+import { EmptyState, ErrorState, LoadingState } from '../../components/states';
 import { TableScroll } from '../../components/TableScroll';
-import { keyFor, serverFieldError, type FieldErrors, type SentKey } from '../../lib/adminForms';
+import { useDialogSubmit } from '../../components/useDialogSubmit';
+import { serverFieldError } from '../../lib/adminForms';
 import { api } from '../../lib/billing';
 import { formatDate, formatDateTime } from '../../lib/format';
 import type { ApiKey, CreatedApiKey, NewApiKey } from '../../lib/types';
@@ -247,48 +248,26 @@ export function ApiKeysPage() {
 }
 
 function NewKeyDialog({ onCancel, onCreated }: { onCancel: () => void; onCreated: (key: CreatedApiKey) => void }) {
-  const ids = { role: useId(), customer: useId(), failure: useId() };
+  const ids = { role: useId(), customer: useId() };
   const customers = useCustomers();
   const [name, setName] = useState('');
   const [role, setRole] = useState<KeyRole>('service');
   const [customerId, setCustomerId] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [failure, setFailure] = useState<Error | null>(null);
-  const [busy, setBusy] = useState(false);
-  const sending = useRef(false);
-  const sent = useRef<SentKey | null>(null);
   const bodyRef = useRef<HTMLDivElement>(null);
-  const focusInvalid = useFocusFirstInvalid(bodyRef, busy);
+  const form = useDialogSubmit(bodyRef);
+  const { errors, busy } = form;
 
-  const submit = async () => {
-    if (sending.current) return;
-    setFailure(null);
-    if (!name.trim()) {
-      setErrors({ name: 'Enter a name, e.g. what uses the key.' });
-      focusFirstInvalid(bodyRef.current);
-      return;
-    }
-    setErrors({});
-    const body: NewApiKey = { name: name.trim(), role };
-    if (role === 'service' && customerId) body.customer_id = customerId;
-    sent.current = keyFor(sent.current, body);
-    sending.current = true;
-    setBusy(true);
-    try {
-      onCreated(await api.createApiKey(body, sent.current.key));
-    } catch (caught) {
-      const fieldErrors = serverFieldError(caught, [], KEY_FIELDS);
-      if (fieldErrors) {
-        setErrors(fieldErrors);
-        focusInvalid();
-      } else {
-        setFailure(caught instanceof Error ? caught : new Error(String(caught)));
-      }
-    } finally {
-      sending.current = false;
-      setBusy(false);
-    }
-  };
+  const submit = () =>
+    form.submit<NewApiKey>({
+      build: () => {
+        if (!name.trim()) return { errors: { name: 'Enter a name, e.g. what uses the key.' } };
+        const body: NewApiKey = { name: name.trim(), role };
+        if (role === 'service' && customerId) body.customer_id = customerId;
+        return { body };
+      },
+      send: async (body, key) => onCreated(await api.createApiKey(body, key())),
+      fieldErrors: (caught) => serverFieldError(caught, [], KEY_FIELDS),
+    });
 
   const choices: { role: KeyRole; hint: string }[] = [
     { role: 'service', hint: 'Sends usage events and reads billing; for one customer or all.' },
@@ -301,17 +280,7 @@ function NewKeyDialog({ onCancel, onCreated }: { onCancel: () => void; onCreated
       busy={busy}
       onClose={onCancel}
       onSubmit={() => void submit()}
-      actions={
-        <>
-          <button type="button" className="button button-secondary" onClick={onCancel} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy} aria-busy={busy}>
-            {busy && <Spinner />}
-            Create key
-          </button>
-        </>
-      }
+      actions={<DialogActions label="Create key" busy={busy} onCancel={onCancel} />}
     >
       <div className="form" ref={bodyRef}>
         <TextField
@@ -320,7 +289,7 @@ function NewKeyDialog({ onCancel, onCreated }: { onCancel: () => void; onCreated
           value={name}
           onChange={(value) => {
             setName(value);
-            setErrors(({ name: _, ...rest }) => rest);
+            form.clearErrors(['name']);
           }}
           error={errors.name}
           hint="What uses it, e.g. ingest-prod."
@@ -363,7 +332,7 @@ function NewKeyDialog({ onCancel, onCreated }: { onCancel: () => void; onCreated
               value={customerId}
               onChange={(event) => {
                 setCustomerId(event.target.value);
-                setErrors(({ customer_id: _, ...rest }) => rest);
+                form.clearErrors(['customer_id']);
               }}
               aria-invalid={errors.customer_id ? true : undefined}
               aria-describedby={describedBy(`${ids.customer}-hint`, errors.customer_id && `${ids.customer}-error`)}
@@ -388,9 +357,9 @@ function NewKeyDialog({ onCancel, onCreated }: { onCancel: () => void; onCreated
           </div>
         )}
       </div>
-      {failure && (
-        <p className="form-error" role="alert" id={ids.failure} data-testid="key-dialog-error">
-          {failure.message}
+      {form.failure && (
+        <p className="form-error" role="alert" id={form.failureId} data-testid="key-dialog-error">
+          {form.failure}
         </p>
       )}
     </Dialog>

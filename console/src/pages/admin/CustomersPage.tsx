@@ -7,11 +7,12 @@ import { BarChart3, ChevronLeft, ChevronRight, Coins, FileText, Pencil, Plus, Se
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { rememberCustomer, useCustomers } from '../../app/customers';
-import { Dialog } from '../../components/Dialog';
+import { Dialog, DialogActions } from '../../components/Dialog';
 import { EmailAddress } from '../../components/EmailAddress';
-import { describedBy, focusFirstInvalid, TextField, useFocusFirstInvalid } from '../../components/FormField';
-import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
+import { describedBy, TextField } from '../../components/FormField';
+import { EmptyState, ErrorState, LoadingState } from '../../components/states';
 import { TableScroll } from '../../components/TableScroll';
+import { useDialogDraft, useDialogSubmit } from '../../components/useDialogSubmit';
 import {
   CUSTOMERS_PAGE_SIZE,
   customerChange,
@@ -19,7 +20,6 @@ import {
   draftOf,
   draftProblems,
   emptyCustomerDraft,
-  keyFor,
   metadataRow,
   newCustomerBody,
   parseCustomerView,
@@ -27,11 +27,10 @@ import {
   serverFieldError,
   type CustomerDraft,
   type FieldErrors,
-  type SentKey,
 } from '../../lib/adminForms';
 import { api } from '../../lib/billing';
 import { formatDate } from '../../lib/format';
-import type { Customer } from '../../lib/types';
+import type { Customer, CustomerUpdate, NewCustomer } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
 import { usersPageInfo } from '../../lib/users';
@@ -321,67 +320,36 @@ function CustomerDialog({
   onSaved: (customer: Customer, created: boolean) => void;
 }) {
   const creating = customer === null;
-  const [draft, setDraft] = useState<CustomerDraft>(() => (customer ? draftOf(customer) : emptyCustomerDraft()));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [failure, setFailure] = useState<Error | null>(null);
-  const [busy, setBusy] = useState(false);
-  // One request at a time, even when submit fires twice before React re-renders.
-  const sending = useRef(false);
-  // The Idempotency-Key of the last creation sent, with its body.
-  const sent = useRef<SentKey | null>(null);
   const bodyRef = useRef<HTMLDivElement>(null);
-  const focusInvalid = useFocusFirstInvalid(bodyRef, busy);
-  const failureId = useId();
+  const form = useDialogSubmit(bodyRef);
+  const { errors, busy } = form;
+  const [draft, update] = useDialogDraft<CustomerDraft>(
+    () => (customer ? draftOf(customer) : emptyCustomerDraft()),
+    form.clearErrors,
+  );
 
   const change = customer ? customerChange(customer, draft) : null;
   const unchanged = change !== null && Object.keys(change).length === 0;
 
-  const update = (patch: Partial<CustomerDraft>, fields: string[]) => {
-    setDraft((current) => ({ ...current, ...patch }));
-    // A field's error goes when it is edited.
-    if (fields.some((field) => errors[field])) {
-      setErrors(({ ...rest }) => {
-        for (const field of fields) delete rest[field];
-        return rest;
-      });
-    }
+  const problems = () => {
+    const found = draftProblems(draft, creating);
+    return Object.keys(found).length > 0 ? { errors: found } : null;
   };
-
-  const submit = async () => {
-    if (sending.current) return;
-    const problems = draftProblems(draft, creating);
-    setErrors(problems);
-    setFailure(null);
-    if (Object.keys(problems).length > 0) {
-      focusFirstInvalid(bodyRef.current);
-      return;
-    }
-    if (!creating && unchanged) return;
-    sending.current = true;
-    setBusy(true);
-    try {
-      let saved: Customer;
-      if (customer) {
-        saved = await api.updateCustomer(customer.id, change ?? {});
-      } else {
-        const body = newCustomerBody(draft);
-        sent.current = keyFor(sent.current, body);
-        saved = await api.createCustomer(body, sent.current.key);
-      }
-      onSaved(saved, creating);
-    } catch (caught) {
-      const fieldErrors = serverFieldError(caught, draft.metadata);
-      if (fieldErrors) {
-        setErrors(fieldErrors);
-        focusInvalid();
-      } else {
-        setFailure(caught instanceof Error ? caught : new Error(String(caught)));
-      }
-    } finally {
-      sending.current = false;
-      setBusy(false);
-    }
-  };
+  const fieldErrors = (caught: unknown) => serverFieldError(caught, draft.metadata);
+  // An edit sends a PATCH of what changed (nothing: no request); a creation
+  // sends its Idempotency-Key, the same for a retry of the same form.
+  const submit = () =>
+    customer
+      ? form.submit<CustomerUpdate>({
+          build: () => problems() ?? (unchanged ? null : { body: change ?? {} }),
+          send: async (body) => onSaved(await api.updateCustomer(customer.id, body), false),
+          fieldErrors,
+        })
+      : form.submit<NewCustomer>({
+          build: () => problems() ?? { body: newCustomerBody(draft) },
+          send: async (body, key) => onSaved(await api.createCustomer(body, key()), true),
+          fieldErrors,
+        });
 
   return (
     <Dialog
@@ -392,21 +360,13 @@ function CustomerDialog({
       onClose={onCancel}
       onSubmit={() => void submit()}
       actions={
-        <>
-          <button type="button" className="button button-secondary" onClick={onCancel} disabled={busy}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={busy || unchanged}
-            aria-busy={busy}
-            aria-describedby={failure ? failureId : undefined}
-          >
-            {busy && <Spinner />}
-            {creating ? 'Create customer' : 'Save changes'}
-          </button>
-        </>
+        <DialogActions
+          label={creating ? 'Create customer' : 'Save changes'}
+          busy={busy}
+          disabled={unchanged}
+          onCancel={onCancel}
+          describedBy={form.failure ? form.failureId : undefined}
+        />
       }
     >
       <div className="form form-grid" ref={bodyRef}>
@@ -484,9 +444,9 @@ function CustomerDialog({
           onChange={(metadata, fields) => update({ metadata }, ['metadata', ...fields])}
         />
       </div>
-      {failure && (
-        <p className="form-error" role="alert" id={failureId} data-testid="customer-dialog-error">
-          {failure.message}
+      {form.failure && (
+        <p className="form-error" role="alert" id={form.failureId} data-testid="customer-dialog-error">
+          {form.failure}
         </p>
       )}
     </Dialog>

@@ -9,7 +9,7 @@ import { customerName, useCustomers } from '../../app/customers';
 import { useSession, useUser } from '../../app/session';
 import { CustomerSelect } from '../../components/CustomerPicker';
 import { EmailAddress } from '../../components/EmailAddress';
-import { ConfirmDialog, Dialog } from '../../components/Dialog';
+import { ConfirmDialog, Dialog, DialogActions } from '../../components/Dialog';
 import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
 import { api } from '../../lib/billing';
 import { formatDate } from '../../lib/format';
@@ -347,20 +347,7 @@ function RoleDialog({
         if (result.kind === 'change') onSave(result.change);
       }}
       actions={
-        <>
-          <button type="button" className="button button-secondary" onClick={onCancel} disabled={busy}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={busy || result.kind !== 'change'}
-            aria-busy={busy}
-          >
-            {busy && <Spinner />}
-            Change role
-          </button>
-        </>
+        <DialogActions label="Change role" busy={busy} disabled={result.kind !== 'change'} onCancel={onCancel} />
       }
     >
       <fieldset className="choices">

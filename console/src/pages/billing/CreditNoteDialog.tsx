@@ -2,11 +2,10 @@
 // of each, or part of it), a free amount, or both; a reason, a memo, and, when
 // the invoice has payments, where the part after payment goes. Sent once per
 // Idempotency-Key: a retry of the same request reuses the key.
-import { useId, useRef, useState } from 'react';
-import { Dialog } from '../../components/Dialog';
-import { TextField, focusFirstInvalid, useFocusFirstInvalid } from '../../components/FormField';
-import { Spinner } from '../../components/states';
-import { keyFor, type FieldErrors, type SentKey } from '../../lib/adminForms';
+import { useId, useRef } from 'react';
+import { Dialog, DialogActions } from '../../components/Dialog';
+import { TextField } from '../../components/FormField';
+import { useDialogDraft, useDialogSubmit } from '../../components/useDialogSubmit';
 import { ApiError } from '../../lib/api';
 import { api } from '../../lib/billing';
 import {
@@ -49,63 +48,31 @@ export function CreditNoteDialog({
   onCancel: () => void;
   onIssued: (note: CreditNote) => void;
 }) {
-  const ids = { reason: useId(), memo: useId(), refund: useId(), lines: useId(), failure: useId() };
-  const [draft, setDraft] = useState<CreditNoteDraft>(emptyCreditNoteDraft);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const sending = useRef(false);
-  const sent = useRef<SentKey | null>(null);
+  const ids = { reason: useId(), memo: useId(), refund: useId(), lines: useId() };
   const bodyRef = useRef<HTMLDivElement>(null);
-  const focusInvalid = useFocusFirstInvalid(bodyRef, busy);
+  const form = useDialogSubmit(bodyRef);
+  const { errors, busy } = form;
+  const [draft, update] = useDialogDraft<CreditNoteDraft>(emptyCreditNoteDraft, form.clearErrors);
   const lines = creditableLines(invoice, notes);
   const paid = invoice.amount_paid.minor > 0;
   const left = money(creditableTotal(invoice, notes), invoice.currency);
   const digits = currencyDigits(invoice.currency);
 
-  const update = (patch: Partial<CreditNoteDraft>, fields: string[]) => {
-    setDraft((current) => ({ ...current, ...patch }));
-    if (fields.some((field) => errors[field])) {
-      setErrors(({ ...rest }) => {
-        for (const field of fields) delete rest[field];
-        return rest;
-      });
-    }
-  };
   const setLine = (position: number, patch: Partial<CreditNoteDraft['lines'][number]>) => {
     const current = draft.lines[position] ?? { selected: false, amount: '' };
     update({ lines: { ...draft.lines, [position]: { ...current, ...patch } } }, [lineField(position), 'lines']);
   };
 
-  const submit = async () => {
-    if (sending.current) return;
-    const built = buildCreditNoteRequest(draft, invoice, paid, lines);
-    setFailure(null);
-    if (built.errors) {
-      setErrors(built.errors);
-      focusFirstInvalid(bodyRef.current);
-      return;
-    }
-    setErrors({});
-    const body: CreditNoteRequest = built.body;
-    sending.current = true;
-    setBusy(true);
-    try {
-      sent.current = keyFor(sent.current, body);
-      onIssued(await api.createCreditNote(invoice.id, body, sent.current.key));
-    } catch (caught) {
-      const field = caught instanceof ApiError ? creditNoteField(caught.param, body) : null;
-      if (field && caught instanceof ApiError) {
-        setErrors({ [field]: caught.message });
-        focusInvalid();
-      } else {
-        setFailure(caught instanceof Error ? caught.message : String(caught));
-      }
-    } finally {
-      sending.current = false;
-      setBusy(false);
-    }
-  };
+  const submit = () =>
+    form.submit<CreditNoteRequest>({
+      build: () => buildCreditNoteRequest(draft, invoice, paid, lines),
+      send: async (body, key) => onIssued(await api.createCreditNote(invoice.id, body, key())),
+      fieldErrors: (caught, body) => {
+        if (!(caught instanceof ApiError)) return null;
+        const field = creditNoteField(caught.param, body);
+        return field ? { [field]: caught.message } : null;
+      },
+    });
 
   return (
     <Dialog
@@ -116,21 +83,12 @@ export function CreditNoteDialog({
       onClose={onCancel}
       onSubmit={() => void submit()}
       actions={
-        <>
-          <button type="button" className="button button-secondary" onClick={onCancel} disabled={busy}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={busy}
-            aria-busy={busy}
-            aria-describedby={failure ? ids.failure : undefined}
-          >
-            {busy && <Spinner />}
-            Issue credit note
-          </button>
-        </>
+        <DialogActions
+          label="Issue credit note"
+          busy={busy}
+          onCancel={onCancel}
+          describedBy={form.failure ? form.failureId : undefined}
+        />
       }
     >
       <div className="form" ref={bodyRef}>
@@ -283,9 +241,9 @@ export function CreditNoteDialog({
           </fieldset>
         )}
       </div>
-      {failure && (
-        <p className="form-error" role="alert" id={ids.failure} data-testid="credit-note-error">
-          {failure}
+      {form.failure && (
+        <p className="form-error" role="alert" id={form.failureId} data-testid="credit-note-error">
+          {form.failure}
         </p>
       )}
     </Dialog>

@@ -6,12 +6,13 @@ import { useId, useRef, useState } from 'react';
 import { Link, Navigate } from 'react-router';
 import { rememberedCustomer, useCustomerScope, useCustomers } from '../../app/customers';
 import { CursorPagination } from '../../components/CursorPagination';
-import { Dialog } from '../../components/Dialog';
-import { TextField, focusFirstInvalid, useFocusFirstInvalid } from '../../components/FormField';
-import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
+import { Dialog, DialogActions } from '../../components/Dialog';
+import { TextField } from '../../components/FormField';
+import { EmptyState, ErrorState, LoadingState } from '../../components/states';
 import { NumCell, NumHeader } from '../../components/table';
 import { TableScroll } from '../../components/TableScroll';
-import { keyFor, serverFieldError, type FieldErrors, type SentKey } from '../../lib/adminForms';
+import { useDialogDraft, useDialogSubmit } from '../../components/useDialogSubmit';
+import { serverFieldError } from '../../lib/adminForms';
 import { api } from '../../lib/billing';
 import {
   DESCRIPTION_MAX,
@@ -301,54 +302,18 @@ function GrantDialog({
   onCancel: () => void;
   onGranted: (grant: CreditGrant) => void;
 }) {
-  const ids = { kind: useId(), failure: useId() };
-  const [draft, setDraft] = useState<GrantDraft>(() => emptyGrantDraft(currency));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const sending = useRef(false);
-  const sent = useRef<SentKey | null>(null);
+  const kindId = useId();
   const bodyRef = useRef<HTMLDivElement>(null);
-  const focusInvalid = useFocusFirstInvalid(bodyRef, busy);
+  const form = useDialogSubmit(bodyRef);
+  const { errors, busy } = form;
+  const [draft, update] = useDialogDraft<GrantDraft>(() => emptyGrantDraft(currency), form.clearErrors);
 
-  const update = (patch: Partial<GrantDraft>, fields: string[]) => {
-    setDraft((current) => ({ ...current, ...patch }));
-    if (fields.some((field) => errors[field])) {
-      setErrors(({ ...rest }) => {
-        for (const field of fields) delete rest[field];
-        return rest;
-      });
-    }
-  };
-
-  const submit = async () => {
-    if (sending.current) return;
-    const built = buildGrantRequest(draft, customerId);
-    setFailure(null);
-    if (built.errors) {
-      setErrors(built.errors);
-      focusFirstInvalid(bodyRef.current);
-      return;
-    }
-    setErrors({});
-    sending.current = true;
-    setBusy(true);
-    try {
-      sent.current = keyFor(sent.current, built.body);
-      onGranted(await api.grantCredits(built.body, sent.current.key));
-    } catch (caught) {
-      const fieldErrors = serverFieldError(caught, [], GRANT_FIELDS);
-      if (fieldErrors) {
-        setErrors(fieldErrors);
-        focusInvalid();
-      } else {
-        setFailure(caught instanceof Error ? caught.message : String(caught));
-      }
-    } finally {
-      sending.current = false;
-      setBusy(false);
-    }
-  };
+  const submit = () =>
+    form.submit({
+      build: () => buildGrantRequest(draft, customerId),
+      send: async (body, key) => onGranted(await api.grantCredits(body, key())),
+      fieldErrors: (caught) => serverFieldError(caught, [], GRANT_FIELDS),
+    });
 
   return (
     <Dialog
@@ -359,21 +324,12 @@ function GrantDialog({
       onClose={onCancel}
       onSubmit={() => void submit()}
       actions={
-        <>
-          <button type="button" className="button button-secondary" onClick={onCancel} disabled={busy}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={busy}
-            aria-busy={busy}
-            aria-describedby={failure ? ids.failure : undefined}
-          >
-            {busy && <Spinner />}
-            Grant credits
-          </button>
-        </>
+        <DialogActions
+          label="Grant credits"
+          busy={busy}
+          onCancel={onCancel}
+          describedBy={form.failure ? form.failureId : undefined}
+        />
       }
     >
       <div className="form form-grid" ref={bodyRef}>
@@ -403,9 +359,9 @@ function GrantDialog({
           disabled={busy}
         />
         <div className="field" data-field="kind">
-          <label htmlFor={ids.kind}>Kind</label>
+          <label htmlFor={kindId}>Kind</label>
           <select
-            id={ids.kind}
+            id={kindId}
             value={draft.kind}
             disabled={busy}
             onChange={(event) => update({ kind: event.target.value as GrantDraft['kind'] }, ['kind'])}
@@ -456,9 +412,9 @@ function GrantDialog({
           span
         />
       </div>
-      {failure && (
-        <p className="form-error" role="alert" id={ids.failure} data-testid="grant-credits-error">
-          {failure}
+      {form.failure && (
+        <p className="form-error" role="alert" id={form.failureId} data-testid="grant-credits-error">
+          {form.failure}
         </p>
       )}
     </Dialog>

@@ -4,9 +4,9 @@
 // retry of the same request reuses the key, another request gets a new one.
 import { CalendarClock } from 'lucide-react';
 import { useId, useRef, useState, type ReactNode } from 'react';
-import { Dialog } from '../../components/Dialog';
+import { Dialog, DialogActions } from '../../components/Dialog';
 import { LinesTable } from '../../components/LinesTable';
-import { ErrorState, LoadingState, Spinner } from '../../components/states';
+import { ErrorState, LoadingState } from '../../components/states';
 import { keyFor, type SentKey } from '../../lib/adminForms';
 import { api } from '../../lib/billing';
 import {
@@ -110,20 +110,12 @@ export function PlanChangeDialog({
       onClose={onCancel}
       onSubmit={() => void confirm()}
       actions={
-        <>
-          <button type="button" className="button button-secondary" onClick={onCancel} disabled={action.busy}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={action.busy || !shown || preview.loading || managed}
-            aria-busy={action.busy}
-          >
-            {action.busy && <Spinner />}
-            Confirm change
-          </button>
-        </>
+        <DialogActions
+          label="Confirm change"
+          busy={action.busy}
+          disabled={!shown || preview.loading || managed}
+          onCancel={onCancel}
+        />
       }
     >
       <p>
@@ -249,20 +241,15 @@ export function CancelSubscriptionDialog({
       onClose={onCancel}
       onSubmit={() => void confirm()}
       actions={
-        <>
-          <button type="button" className="button button-secondary" onClick={onCancel} disabled={action.busy} autoFocus>
-            Keep subscription
-          </button>
-          <button
-            type="submit"
-            className="button button-danger"
-            disabled={action.busy || managed}
-            aria-busy={action.busy}
-          >
-            {action.busy && <Spinner />}
-            Cancel subscription
-          </button>
-        </>
+        <DialogActions
+          label="Cancel subscription"
+          busy={action.busy}
+          disabled={managed}
+          onCancel={onCancel}
+          cancelLabel="Keep subscription"
+          cancelAutoFocus
+          danger
+        />
       }
     >
       <fieldset className="choices">
