@@ -9,6 +9,7 @@
 #include "app/config.hpp"
 #include "app/wiring.hpp"
 #include "core/log.hpp"
+#include "credits/credit_ledger.hpp"
 
 namespace meterline::app {
 
@@ -209,6 +210,38 @@ int FillDemo(App& app) {
     }
     ++customer_index;
   }
+  // A credit note paid out as credits on one customer's oldest paid invoice,
+  // and a launch promotion for another: the Credits tab has something to show.
+  int64_t credit_notes = 0;
+  customer_index = 0;
+  for (auto& [customer_id, invoices] : by_customer) {
+    if (customer_index == 0) {
+      auto granted = credits::CreditLedger::GrantByAdmin(*app.db, clock,
+                                                         {.customer_id = customer_id,
+                                                          .currency = "USD",
+                                                          .amount_minor = 10000,
+                                                          .expires_at = now + std::chrono::hours(24 * 90),
+                                                          .description = "Launch promotion",
+                                                          .actor = "demo"});
+      if (!granted.ok()) {
+        PrintError(granted.error().message);
+        return 1;
+      }
+    } else if (customer_index == 1 && invoices.size() > 1) {
+      auto note = app.credit_notes->Issue(invoices[0].id, "",
+                                          {.amount_minor = 2500,
+                                           .description = "Goodwill: reporting outage",
+                                           .reason = credit_notes::Reason::kOrderChange,
+                                           .memo = "Usage reports were late for two days."},
+                                          "demo");
+      if (!note.ok()) {
+        PrintError(note.error().message);
+        return 1;
+      }
+      ++credit_notes;
+    }
+    ++customer_index;
+  }
   if (!by_customer.empty()) {
     const std::string& customer_id = by_customer.begin()->first;
     auto draft = app.invoices->CreateDraft(customer_id, "USD", MonthlyPeriodContaining(anchor, now),
@@ -218,9 +251,10 @@ int FillDemo(App& app) {
       return 1;
     }
   }
-  std::printf("Demo data created: 1 admin, %zu customers, %lld usage events, %lld invoices.\n",
+  std::printf("Demo data created: 1 admin, %zu customers, %lld usage events, %lld invoices, %lld credit note%s.\n",
               std::size(kDemoCustomers), static_cast<long long>(total_events),
-              static_cast<long long>(run.created) + (by_customer.empty() ? 0 : 1));
+              static_cast<long long>(run.created) + (by_customer.empty() ? 0 : 1), static_cast<long long>(credit_notes),
+              credit_notes == 1 ? "" : "s");
   PrintLogins();
   return 0;
 }
