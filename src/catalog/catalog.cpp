@@ -103,6 +103,34 @@ Status ParseInterval(const json::object& obj, const std::string& path, Plan& pla
   return OkStatus();
 }
 
+// A plan's optional "trial": {"days": 0..730, "usage": "free" | "billed",
+// "requires_payment_method": bool}.
+Status ParseTrial(const json::object& obj, const std::string& path, Plan& plan) {
+  auto it = obj.find("trial");
+  if (it == obj.end() || it->value().is_null()) return OkStatus();
+  std::string field = Field(path, "trial");
+  if (!it->value().is_object()) return Bad(field, "must be an object with days, usage, requires_payment_method");
+  for (const auto& [key, value] : it->value().as_object()) {
+    if (key == "days") {
+      if (!value.is_int64() || value.as_int64() < 0 || value.as_int64() > kMaxTrialDays) {
+        return Bad(field + ".days", "must be a whole number of days from 0 to " + std::to_string(kMaxTrialDays));
+      }
+      plan.trial.days = static_cast<int>(value.as_int64());
+    } else if (key == "usage") {
+      bool free = value.is_string() && value.as_string() == "free";
+      bool billed = value.is_string() && value.as_string() == "billed";
+      if (!free && !billed) return Bad(field + ".usage", "must be free or billed");
+      plan.trial.usage_billed = billed;
+    } else if (key == "requires_payment_method") {
+      if (!value.is_bool()) return Bad(field + ".requires_payment_method", "must be true or false");
+      plan.trial.requires_payment_method = value.as_bool();
+    } else {
+      return Bad(field + "." + std::string(key), "is not a trial setting (takes days, usage, requires_payment_method)");
+    }
+  }
+  return OkStatus();
+}
+
 // `units` times `scale`, or INT64_MAX when that does not fit (an allowance
 // that large is unlimited anyway).
 int64_t Scaled(int64_t units, int scale) {
@@ -193,6 +221,7 @@ Result<Plan> ParsePriceSet(const Plan& primary, const std::string& code, const j
   plan.interval_months = primary.interval_months;
   plan.allowances_per_interval = primary.allowances_per_interval;
   plan.base_fee_in_advance = primary.base_fee_in_advance;
+  plan.trial = primary.trial;
   plan.limits = primary.limits;
   MTL_ASSIGN_OR_RETURN(plan.base_fee_minor, MinorAmount(obj, "base_fee", path, *currency));
   if (obj.contains("minimum_commitment") && !obj.at("minimum_commitment").is_null()) {
@@ -250,6 +279,7 @@ Result<Plan> ParsePlan(const boost::json::value& value, const std::vector<Metric
   if (!currency) return Bad(Field(path, "currency"), "'" + currency_code + "' is not a supported ISO 4217 code");
   plan.currency = *currency;
   MTL_RETURN_IF_ERROR(ParseInterval(obj, path, plan));
+  MTL_RETURN_IF_ERROR(ParseTrial(obj, path, plan));
   MTL_ASSIGN_OR_RETURN(plan.base_fee_minor, MinorAmount(obj, "base_fee", path, *currency));
   if (obj.contains("minimum_commitment") && !obj.at("minimum_commitment").is_null()) {
     MTL_ASSIGN_OR_RETURN(plan.minimum_minor, MinorAmount(obj, "minimum_commitment", path, *currency));
@@ -359,6 +389,11 @@ boost::json::object PlanDefinition(const Plan& plan) {
   if (!charges.empty()) out["charges"] = std::move(charges);
   if (plan.minimum_minor > 0) out["minimum_commitment"] = money::FormatMajor(plan.minimum_minor, plan.currency);
   if (!prices.empty()) out["prices"] = std::move(prices);
+  if (plan.trial.days > 0 || plan.trial.usage_billed || plan.trial.requires_payment_method) {
+    out["trial"] = {{"days", plan.trial.days},
+                    {"usage", plan.trial.usage_billed ? "billed" : "free"},
+                    {"requires_payment_method", plan.trial.requires_payment_method}};
+  }
   return out;
 }
 

@@ -73,6 +73,14 @@ struct Plan {
   // catalog, pricing/charge_json.hpp); `limits` then only drive meters and alerts.
   std::map<std::string, pricing::MetricCharge> charges;
   int64_t minimum_minor = 0;  // minimum commitment per period ("minimum_commitment"); 0: none
+  // A free trial new subscriptions start with ("trial": {"days", "usage",
+  // "requires_payment_method"}; docs/subscriptions.md). No base fee and no
+  // minimum during it.
+  struct Trial {
+    int days = 0;                          // 0: no trial (a subscription may still ask for one)
+    bool usage_billed = false;             // "usage": "billed" prices its usage; "free" (the default) does not
+    bool requires_payment_method = false;  // without one on file at its end, the subscription is canceled
+  } trial;
   // The same plan priced in other currencies ("prices": {"EUR": {…}}): the
   // same id, version, name and limits, their own base fee, prices, charges
   // and minimum. Each has no other_currencies of its own.
@@ -103,6 +111,9 @@ struct Plan {
 
 // "month" | "quarter" | "year" for 1, 3, 12 months.
 std::string_view IntervalName(int months);
+
+// The longest trial a plan or a subscription may have, in days (two years).
+constexpr int kMaxTrialDays = 730;
 
 // How `plan` prices a metric's usage in a period: its charge when the plan
 // sets one, else the plan's included allowance, then its overage price per

@@ -264,6 +264,47 @@ TEST(CatalogTest, PlansBillEveryMonthQuarterOrYear) {
   EXPECT_EQ(bad.error().message, "catalog: plans[0].interval must be month, quarter or year");
 }
 
+TEST(CatalogTest, PlansMayOfferATrial) {
+  auto c = Catalog::Parse(R"({
+    "metrics": [{"id": "m", "name": "M", "unit": "u", "overage_price": {"amount": "1", "per": 1}}],
+    "plans": [{"id": "t", "name": "T", "currency": "USD", "base_fee": "30", "limits": {"m": 10},
+               "trial": {"days": 14, "usage": "billed", "requires_payment_method": true},
+               "prices": {"EUR": {"base_fee": "28", "overage_prices": {"m": {"amount": "1", "per": 1}}}}},
+              {"id": "n", "name": "N", "currency": "USD", "base_fee": "10", "limits": {"m": 10}}]})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const Plan& t = *c->FindPlan("t");
+  EXPECT_EQ(t.trial.days, 14);
+  EXPECT_TRUE(t.trial.usage_billed);
+  EXPECT_TRUE(t.trial.requires_payment_method);
+  EXPECT_EQ(t.InCurrency("EUR")->trial.days, 14) << "every currency's prices share the trial";
+  EXPECT_EQ(c->FindPlan("n")->trial.days, 0);
+  auto back = ParsePlan(PlanDefinition(t), c->metrics(), "");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->trial.days, 14);
+  EXPECT_TRUE(back->trial.usage_billed);
+  EXPECT_FALSE(PlanDefinition(*c->FindPlan("n")).contains("trial")) << "plans without a trial read as before";
+  Plan shorter = t;
+  shorter.trial.days = 7;
+  EXPECT_FALSE(SamePricing(shorter, t)) << "a different trial is a new version";
+
+  auto bad = [](const char* trial) {
+    std::string doc = R"({"metrics": [{"id": "m", "name": "M", "unit": "u", "overage_price": {"amount": "1",
+      "per": 1}}], "plans": [{"id": "w", "name": "W", "currency": "USD", "base_fee": "1", "limits": {"m": 1},
+      "trial": )" + std::string(trial) +
+                      "}]}";
+    auto parsed = Catalog::Parse(doc);
+    return parsed.ok() ? std::string("ok") : parsed.error().message;
+  };
+  EXPECT_EQ(bad(R"({"days": 731})"), "catalog: plans[0].trial.days must be a whole number of days from 0 to 730");
+  EXPECT_EQ(bad(R"({"days": -1})"), "catalog: plans[0].trial.days must be a whole number of days from 0 to 730");
+  EXPECT_EQ(bad(R"({"usage": "cheap"})"), "catalog: plans[0].trial.usage must be free or billed");
+  EXPECT_EQ(bad(R"({"requires_payment_method": "yes"})"),
+            "catalog: plans[0].trial.requires_payment_method must be true or false");
+  EXPECT_EQ(bad(R"({"weeks": 2})"),
+            "catalog: plans[0].trial.weeks is not a trial setting (takes days, usage, requires_payment_method)");
+  EXPECT_EQ(bad("14"), "catalog: plans[0].trial must be an object with days, usage, requires_payment_method");
+}
+
 // Metrics aggregate their events four ways, and may read another name's
 // events, or only those whose properties match a filter.
 TEST(CatalogTest, MetricsChooseAnAggregationAndTheEventsTheyRead) {
