@@ -48,6 +48,16 @@ LineItem BaseFeeLine(const catalog::Plan& plan, const money::Share& share, const
           amount};
 }
 
+LineItem TrialLine(const catalog::Plan& plan, const Period& dates) {
+  return {"base_fee",
+          "",
+          "Free trial of " + plan.name + " plan" + DatesText(dates, {}) +
+              (plan.trial.usage_billed ? "" : ", usage free of charge"),
+          1,
+          money::FormatMajor(0, plan.currency),
+          0};
+}
+
 LineItem UnusedTimeLine(const catalog::Plan& plan, const money::Share& share, const Period& dates) {
   int64_t amount = -plan.BaseFeeFor(share);
   return {"base_fee",
@@ -110,7 +120,7 @@ Result<InvoiceAmounts> BuildInvoice(const catalog::Catalog& catalog, const catal
   int64_t charges = usage_minor;
   MTL_RETURN_IF_ERROR(AddChecked(charges, plan.BaseFeeFor(terms.share), "the period's charges"));
   int64_t minimum = plan.MinimumFor(terms.share);
-  int64_t true_up = terms.with_usage ? pricing::TrueUpMinor(charges, minimum) : 0;
+  int64_t true_up = terms.with_usage && terms.with_minimum ? pricing::TrueUpMinor(charges, minimum) : 0;
   if (true_up > 0) {
     out.lines.push_back({"minimum", "",
                          "Minimum commitment of " + money::FormatMajor(minimum, plan.currency) + " " +

@@ -45,14 +45,18 @@ struct InvoiceTerms {
   // fee for `share`, in arrears, without dates (BaseFeeLine).
   std::optional<std::vector<LineItem>> fee_lines;
   // False for the opening invoice of a base fee in advance: its fee lines
-  // alone, no usage and no minimum.
+  // alone, no usage and no minimum; and for a free trial whose usage is free.
   bool with_usage = true;
+  // False for a free trial: no minimum commitment applies to it.
+  bool with_minimum = true;
 };
 
 // The base fee line of `plan` for `share` of a period: "Growth plan, monthly
 // fee", with the dates it pays for when given and the share when partial
 // ("…, 2026-11-10 to 2026-12-01 (21 of 30 days)").
 LineItem BaseFeeLine(const catalog::Plan& plan, const money::Share& share, const std::optional<Period>& dates);
+// The line of a free trial (`dates`) on `plan`: no base fee, amount 0.
+LineItem TrialLine(const catalog::Plan& plan, const Period& dates);
 // The credit for a base fee paid in advance that the rest of its period
 // (`dates`, `share` of it) no longer uses: negative.
 LineItem UnusedTimeLine(const catalog::Plan& plan, const money::Share& share, const Period& dates);

@@ -111,6 +111,7 @@ Result<InvoiceAmounts> InvoiceService::Amounts(const subscriptions::Subscription
                                                const std::optional<money::Decimal>& tax_rate) {
   InvoiceTerms terms;
   terms.share = segment.Share();
+  if (segment.trial) return TrialAmounts(sub, segment, plan, usage, tax_rate);
   if (!sub.base_fee_in_advance) {
     if (!segment.Whole()) terms.fee_lines = {{BaseFeeLine(plan, terms.share, segment.span)}};
     return BuildInvoice(plans_.catalog(), plan, usage, tax_rate, terms);
@@ -136,6 +137,28 @@ Result<InvoiceAmounts> InvoiceService::Amounts(const subscriptions::Subscription
     if (next) {
       MTL_ASSIGN_OR_RETURN(const catalog::Plan* next_plan, sub.PlanOf(plans_, *next));
       fees.push_back(BaseFeeLine(*next_plan, rest_share, rest));
+    }
+  }
+  terms.fee_lines = std::move(fees);
+  return BuildInvoice(plans_.catalog(), plan, usage, tax_rate, terms);
+}
+
+Result<InvoiceAmounts> InvoiceService::TrialAmounts(const subscriptions::Subscription& sub,
+                                                    const subscriptions::Segment& segment, const catalog::Plan& plan,
+                                                    const std::map<std::string, int64_t>& usage,
+                                                    const std::optional<money::Decimal>& tax_rate) {
+  // No base fee and no minimum; its usage priced only when the plan says so.
+  InvoiceTerms terms;
+  terms.share = segment.Share();
+  terms.with_usage = plan.trial.usage_billed;
+  terms.with_minimum = false;
+  std::vector<LineItem> fees{TrialLine(plan, segment.span)};
+  // A fee in advance: the first period's, on the trial's last invoice, when
+  // the subscription goes on (its invoice waits for the trial's outcome).
+  if (sub.base_fee_in_advance && segment.span.end == segment.period.end) {
+    if (auto next = sub.SegmentAt(segment.span.end)) {
+      MTL_ASSIGN_OR_RETURN(const catalog::Plan* next_plan, sub.PlanAt(plans_, segment.span.end));
+      fees.push_back(BaseFeeLine(*next_plan, {}, next->period));
     }
   }
   terms.fee_lines = std::move(fees);
@@ -367,7 +390,9 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
       const auto& rate = rates[fresh[n]];
       NewInvoice invoice = PricedInvoice(item.subscription, item.segment.span, plan, a, rate, now);
       invoice.number = FormatNumber(options_.number_prefix, year, *first_number + static_cast<int64_t>(n));
-      invoice.status = InvoiceStatus::kOpen;
+      // Nothing to pay (a free trial's invoice): paid at once, as InvoiceStore::Finalize does.
+      invoice.status = a.total_minor == 0 ? InvoiceStatus::kPaid : InvoiceStatus::kOpen;
+      if (a.total_minor == 0) invoice.paid_at = now;
       invoice.due_at = due;
       invoice.finalized_at = now;
       audits.push_back({"system",

@@ -169,6 +169,11 @@ class InvoiceService {
   Result<InvoiceAmounts> Amounts(const subscriptions::Subscription& sub, const subscriptions::Segment& segment,
                                  const catalog::Plan& plan, const std::map<std::string, int64_t>& usage,
                                  const std::optional<money::Decimal>& tax_rate);
+  // The same for a segment of a free trial: a $0 trial line, its usage when
+  // the plan bills trial usage, and for a fee in advance the first period's.
+  Result<InvoiceAmounts> TrialAmounts(const subscriptions::Subscription& sub, const subscriptions::Segment& segment,
+                                      const catalog::Plan& plan, const std::map<std::string, int64_t>& usage,
+                                      const std::optional<money::Decimal>& tax_rate);
   // Writes a prepared chunk in one transaction (multi-row inserts). kConflict
   // "chunk_conflict" when one of its invoices was made meanwhile elsewhere.
   meterline::Status WriteChunk(const PreparedChunk& prepared, RunSummary& summary);

@@ -328,7 +328,10 @@ Status InvoiceStore::Finalize(storage::Executor& tx, const std::string& id, cons
                               TimePoint due_at) {
   MTL_ASSIGN_OR_RETURN(
       auto finalized,
-      tx.Execute("UPDATE invoices SET status = 'open', number = $2, finalized_at = $3, due_at = $4, updated_at = $3 "
+      // Nothing to pay (a free trial's invoice): open, then paid at once, as Stripe does.
+      tx.Execute("UPDATE invoices SET status = CASE WHEN amount_due_minor = 0 THEN 'paid' ELSE 'open' END, "
+                 "paid_at = CASE WHEN amount_due_minor = 0 THEN $3 ELSE paid_at END, "
+                 "number = $2, finalized_at = $3, due_at = $4, updated_at = $3 "
                  "WHERE id = $1 AND status = 'draft'",
                  {id, number, ToUnixMillis(at), ToUnixMillis(due_at)}));
   if (finalized.affected_rows != 1) {

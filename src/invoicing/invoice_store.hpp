@@ -141,7 +141,7 @@ class InvoiceStore {
   // The next gap-free number of `prefix` in the year of `at`, formatted
   // (credit notes: "CN-2026-000001"). Rolled back with the caller's transaction.
   static Result<std::string> NextNumber(storage::Executor& tx, const std::string& prefix, TimePoint at);
-  // draft -> open with its number and due date. kConflict
+  // draft -> open with its number and due date (paid, when nothing is due). kConflict
   // "illegal_transition" when it is not a draft.
   static Status Finalize(storage::Executor& tx, const std::string& id, const std::string& number, TimePoint at,
                          TimePoint due_at);

@@ -50,6 +50,11 @@ const Phase* Subscription::ScheduledChange(TimePoint t) const {
   return nullptr;
 }
 
+Period Subscription::PeriodAt(TimePoint t) const {
+  if (InTrial(t)) return *trial;
+  return PeriodContaining(billing_anchor, interval_months, t);
+}
+
 std::optional<Segment> Subscription::SegmentAt(TimePoint t) const {
   if (EndedBy(t)) return std::nullopt;
   Period period = PeriodAt(t);
@@ -66,10 +71,11 @@ std::optional<Segment> Subscription::SegmentAt(TimePoint t) const {
   for (const Phase& phase : phases) cut(phase.from);
   if (ends_at) cut(*ends_at);
   const Phase& phase = PhaseAt(span.start);
-  return Segment{span, period, phase.plan_id.empty() ? plan_id : phase.plan_id, phase.version};
+  return Segment{span, period, phase.plan_id.empty() ? plan_id : phase.plan_id, phase.version, InTrial(t)};
 }
 
 std::optional<Segment> Subscription::FirstSegment() const {
+  if (trial) return SegmentAt(trial->start);
   return SegmentAt(base_fee_in_advance ? billing_anchor - std::chrono::milliseconds(1) : billing_anchor);
 }
 

@@ -6,7 +6,9 @@
 // prices whole periods from there (a version move, or a change at period
 // end); one starting inside a period (a plan change "now") splits that
 // period into segments, each invoiced on its own with its share of the fee
-// and allowances. A cancellation ends the last segment at `ends_at`.
+// and allowances. A cancellation ends the last segment at `ends_at`. A free
+// trial comes before the first period: the periods run from its end, and the
+// trial is a period of its own, without base fee or minimum.
 // Pure data and arithmetic: no storage, no clock.
 #pragma once
 
@@ -51,6 +53,7 @@ struct Segment {
   Period period;  // the billing period it is part of
   std::string plan_id;
   int64_t version = 1;
+  bool trial = false;  // part of the free trial (its period is the trial)
 
   bool Whole() const { return span == period; }
   money::Share Share() const { return money::Share::Of(span, period); }
@@ -78,9 +81,14 @@ struct Subscription {
   std::optional<TimePoint> ends_at;
   // When the cancellation was asked for.
   std::optional<TimePoint> canceled_at;
+  // Its free trial: from when it started to billing_anchor (its end). Only
+  // Meterline's own trials; a trial Stripe runs is not one.
+  std::optional<Period> trial;
 
-  // The billing period containing `t`.
-  Period PeriodAt(TimePoint t) const { return PeriodContaining(billing_anchor, interval_months, t); }
+  // The billing period containing `t`: the trial during it.
+  Period PeriodAt(TimePoint t) const;
+  // Whether `t` falls in its trial.
+  bool InTrial(TimePoint t) const { return trial && trial->Contains(t); }
   // The phase in force at `t`.
   const Phase& PhaseAt(TimePoint t) const;
   // The version of its plan that prices the period starting at `period_start`
@@ -88,10 +96,10 @@ struct Subscription {
   int64_t VersionAt(TimePoint period_start) const { return PhaseAt(period_start).version; }
   // The segment containing `t`; nullopt at or after ends_at.
   std::optional<Segment> SegmentAt(TimePoint t) const;
-  // The first segment with an invoice: the one starting at the anchor, or for
-  // a base fee in advance the one ending there, whose invoice (the opening
-  // invoice) holds only the first period's base fee. nullopt when it ended
-  // before that.
+  // The first segment with an invoice: the trial's, else the one starting at
+  // the anchor, or for a base fee in advance the one ending there, whose
+  // invoice (the opening invoice) holds only the first period's base fee.
+  // nullopt when it ended before that.
   std::optional<Segment> FirstSegment() const;
   // The segment after `s`; nullopt when `s` is the last.
   std::optional<Segment> Next(const Segment& s) const { return SegmentAt(s.span.end); }

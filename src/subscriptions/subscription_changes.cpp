@@ -31,6 +31,7 @@ json::object EventPayload(const Subscription& sub, TimePoint now) {
   const Phase& phase = sub.PhaseAt(now);
   json::object out{{"subscription_id", sub.id}, {"customer_id", sub.customer_id}, {"status", StatusName(sub.status)},
                    {"plan", phase.plan_id},     {"plan_version", phase.version},  {"cancel_at", OptTime(sub.ends_at)}};
+  out["trial_end"] = sub.trial ? json::value(FormatIso8601(sub.trial->end)) : json::value(nullptr);
   if (const Phase* next = sub.ScheduledChange(now)) {
     out["scheduled_change"] = {
         {"plan", next->plan_id}, {"plan_version", next->version}, {"effective_at", FormatIso8601(next->from)}};
@@ -268,6 +269,8 @@ Result<int64_t> SubscriptionService::ApplyDue() {
       MTL_RETURN_IF_ERROR(outbox::Publish(tx, {"subscription.canceled", sub.customer_id, EventPayload(sub, now), now}));
       ++changed;
     }
+    MTL_RETURN_IF_ERROR(EndTrials(tx, now, changed));
+    MTL_RETURN_IF_ERROR(NoticeTrialsEnding(tx, now));
     // Scheduled changes that took effect: the phase in force names another plan.
     MTL_ASSIGN_OR_RETURN(
         auto moved,
@@ -286,6 +289,84 @@ Result<int64_t> SubscriptionService::ApplyDue() {
     return OkStatus();
   }));
   return changed;
+}
+
+// Stripe sends customer.subscription.trial_will_end three days before a
+// trial ends; ours does the same, once, for trials that will go on into a
+// period (not those canceled to end with the trial).
+meterline::Status SubscriptionService::NoticeTrialsEnding(storage::Transaction& tx, TimePoint now) {
+  constexpr auto kNotice = std::chrono::hours(24 * 3);
+  MTL_ASSIGN_OR_RETURN(auto due, tx.Execute("SELECT id FROM subscriptions WHERE trial_start IS NOT NULL AND "
+                                            "status = 'trialing' AND trial_notice_at IS NULL AND "
+                                            "billing_anchor > $1 AND billing_anchor <= $2 AND "
+                                            "(ends_at IS NULL OR ends_at > billing_anchor) ORDER BY id",
+                                            {ToUnixMillis(now), ToUnixMillis(now + kNotice)}));
+  for (const storage::Row& row : due.rows) {
+    MTL_ASSIGN_OR_RETURN(auto sub, LockForChange(tx, row.Text(0), now));
+    MTL_ASSIGN_OR_RETURN(auto marked, tx.Execute("UPDATE subscriptions SET trial_notice_at = $2 WHERE id = $1 AND "
+                                                 "trial_notice_at IS NULL",
+                                                 {sub.id, ToUnixMillis(now)}));
+    if (marked.affected_rows != 1) continue;
+    MTL_RETURN_IF_ERROR(
+        outbox::Publish(tx, {"subscription.trial_will_end", sub.customer_id, EventPayload(sub, now), now}));
+  }
+  return OkStatus();
+}
+
+meterline::Status SubscriptionService::EndTrials(storage::Transaction& tx, TimePoint now, int64_t& changed) {
+  MTL_ASSIGN_OR_RETURN(auto ended, tx.Execute("SELECT id FROM subscriptions WHERE trial_start IS NOT NULL AND "
+                                              "status = 'trialing' AND billing_anchor <= $1 ORDER BY id",
+                                              {ToUnixMillis(now)}));
+  for (const storage::Row& row : ended.rows) {
+    MTL_ASSIGN_OR_RETURN(auto sub, LockForChange(tx, row.Text(0), now));
+    if (!sub.trial || sub.status != Status::kTrialing) continue;
+    TimePoint trial_end = sub.trial->end;
+    // The plan it goes on with decides whether a payment method is needed.
+    bool needs_method = false;
+    if (auto plan = sub.PlanAt(plans_, trial_end); plan.ok()) {
+      needs_method = (*plan)->trial.requires_payment_method;
+    } else {
+      log::Warn("trial end: its plan is unreadable; no payment method required",
+                {{"subscription_id", sub.id}, {"error", plan.error().message}});
+    }
+    bool has_method = false;
+    if (needs_method) {
+      MTL_ASSIGN_OR_RETURN(auto method,
+                           tx.Execute("SELECT default_payment_method FROM customers WHERE id = $1", {sub.customer_id}));
+      has_method = !method.rows.empty() && !method.rows[0].OptText(0).value_or("").empty();
+    }
+    json::object audit{{"subscription_id", sub.id}, {"trial_end", FormatIso8601(trial_end)}};
+    if (needs_method && !has_method) {
+      // Canceled at the trial's end: nothing after it is billed.
+      sub.status = Status::kCanceled;
+      sub.ends_at = trial_end;
+      sub.canceled_at = now;
+      std::erase_if(sub.phases,
+                    [&](const Phase& p) { return p.from >= trial_end && p.from.time_since_epoch().count() != 0; });
+      MTL_RETURN_IF_ERROR(
+          tx.Execute("DELETE FROM subscription_plan_versions WHERE subscription_id = $1 AND "
+                     "effective_from >= $2 AND effective_from > 0",
+                     {sub.id, ToUnixMillis(trial_end)}));
+      MTL_RETURN_IF_ERROR(
+          tx.Execute("UPDATE subscriptions SET status = 'canceled', ends_at = $2, canceled_at = $3 "
+                     "WHERE id = $1",
+                     {sub.id, ToUnixMillis(trial_end), ToUnixMillis(now)}));
+      audit["outcome"] = "canceled";
+      audit["reason"] = "no_payment_method";
+    } else {
+      sub.status = Status::kActive;
+      MTL_RETURN_IF_ERROR(tx.Execute("UPDATE subscriptions SET status = 'active' WHERE id = $1", {sub.id}));
+      audit["outcome"] = "active";
+    }
+    MTL_RETURN_IF_ERROR(audit::Record(tx, clock_, {"system", "subscription.trial_end", sub.customer_id, audit, {}}));
+    json::object payload = EventPayload(sub, now);
+    if (sub.status == Status::kCanceled) payload["cancellation_reason"] = "no_payment_method";
+    MTL_RETURN_IF_ERROR(
+        outbox::Publish(tx, {sub.status == Status::kCanceled ? "subscription.canceled" : "subscription.updated",
+                             sub.customer_id, std::move(payload), now}));
+    ++changed;
+  }
+  return OkStatus();
 }
 
 }  // namespace meterline::subscriptions

@@ -26,6 +26,8 @@ std::optional<TimePoint> OptTime(const storage::Row& row, size_t col) {
 }  // namespace
 
 Subscription SubscriptionService::FromRow(const storage::Row& row) {
+  std::optional<Period> trial;
+  if (auto start = OptTime(row, 11)) trial = Period{*start, FromUnixMillis(row.Int(12))};
   return {row.Text(0),
           row.Text(1),
           row.Text(2),
@@ -37,14 +39,16 @@ Subscription SubscriptionService::FromRow(const storage::Row& row) {
           row.Int(8) != 0,
           {},
           OptTime(row, 9),
-          OptTime(row, 10)};
+          OptTime(row, 10),
+          trial};
 }
 
 SubscriptionService::SubscriptionService(storage::Database& db, plans::PlanBook& plans, const Clock& clock)
     : db_(db), plans_(plans), clock_(clock) {}
 
 Result<Subscription> SubscriptionService::Create(const std::string& customer_id, const std::string& plan_id,
-                                                 TimePoint anchor, Status status, const std::string& actor) {
+                                                 TimePoint anchor, Status status, const std::string& actor,
+                                                 std::optional<int> trial_days) {
   anchor = HourStart(anchor);
   TimePoint now = clock_.Now();
   Subscription sub{.id = NewId("sub"),
@@ -64,6 +68,16 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
     sub.currency = customer.rows[0].Text(0);
     sub.interval_months = current.interval_months;
     sub.base_fee_in_advance = current.base_fee_in_advance;
+    int days = trial_days.value_or(current.trial.days);
+    if (days < 0 || days > catalog::kMaxTrialDays) {
+      return InvalidParam("trial_days", "trial_days must be from 0 to " + std::to_string(catalog::kMaxTrialDays));
+    }
+    if (days > 0) {
+      // The periods run from the trial's end.
+      sub.trial = Period{anchor, anchor + std::chrono::hours(24 * days)};
+      sub.billing_anchor = sub.trial->end;
+      sub.status = Status::kTrialing;
+    }
     period = sub.PeriodAt(now);
     if (current.InCurrency(sub.currency) == nullptr) {
       return InvalidParam("plan_id", "plan " + plan_id + " is priced in " + current.CurrencyList() + ", and customer " +
@@ -72,9 +86,12 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
     sub.phases = {{FromUnixMillis(0), plan_id, current.version, "create", now}};
     auto inserted = tx.Execute(
         "INSERT INTO subscriptions (id, customer_id, plan_id, status, billing_anchor, current_period_start, "
-        "current_period_end, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-        {sub.id, customer_id, plan_id, StatusName(status), ToUnixMillis(anchor), ToUnixMillis(period.start),
-         ToUnixMillis(period.end), ToUnixMillis(sub.created_at)});
+        "current_period_end, created_at, updated_at, trial_start, trial_end) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)",
+        {sub.id, customer_id, plan_id, StatusName(sub.status), ToUnixMillis(sub.billing_anchor),
+         ToUnixMillis(period.start), ToUnixMillis(period.end), ToUnixMillis(sub.created_at),
+         sub.trial ? storage::Value(ToUnixMillis(sub.trial->start)) : storage::Value(nullptr),
+         sub.trial ? storage::Value(ToUnixMillis(sub.trial->end)) : storage::Value(nullptr)});
     if (!inserted.ok()) {
       if (inserted.error().code == ErrorCode::kConflict)
         return Conflict("customer " + customer_id + " already has a subscription");
@@ -85,12 +102,13 @@ Result<Subscription> SubscriptionService::Create(const std::string& customer_id,
         "INSERT INTO subscription_plan_versions (subscription_id, effective_from, plan_id, plan_version, source, "
         "created_by, created_at) VALUES ($1, 0, $2, $3, 'create', $4, $5)",
         {sub.id, plan_id, current.version, actor, ToUnixMillis(now)}));
-    return audit::Record(tx, clock_,
-                         {actor,
-                          "subscription.create",
-                          customer_id,
-                          {{"subscription_id", sub.id}, {"plan", plan_id}, {"plan_version", current.version}},
-                          {}});
+    return audit::Record(
+        tx, clock_,
+        {actor,
+         "subscription.create",
+         customer_id,
+         {{"subscription_id", sub.id}, {"plan", plan_id}, {"plan_version", current.version}, {"trial_days", days}},
+         {}});
   });
   if (!s.ok()) return std::move(s).error();
   return sub;

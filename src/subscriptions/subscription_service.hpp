@@ -74,8 +74,10 @@ class SubscriptionService {
   // customer's, kConflict when it already has one.
   // The anchor is truncated to its UTC hour, so that every period is made of
   // whole hourly rollups and no event's hour straddles two periods.
+  // `trial_days` (nullopt: the plan's; 0: none) starts it with a free trial
+  // from the anchor: it is trialing, and its periods run from the trial's end.
   Result<Subscription> Create(const std::string& customer_id, const std::string& plan_id, TimePoint anchor,
-                              Status status, const std::string& actor);
+                              Status status, const std::string& actor, std::optional<int> trial_days = std::nullopt);
 
   // Moves the plan's live subscriptions to `move.to_version` from the start
   // of each one's next period (the current period keeps its price: changes
@@ -110,9 +112,14 @@ class SubscriptionService {
   Result<Subscription> Reactivate(const std::string& id, const std::string& actor);
   // Catches stored state up with time: a subscription whose end has come
   // becomes canceled (publishing subscription.canceled), one whose scheduled
-  // change took effect gets its new plan_id (subscription.updated). Returns
-  // how many changed. The scheduler calls it every minute; reads never
-  // depend on it (they go by phases and ends_at).
+  // change took effect gets its new plan_id (subscription.updated). A trial
+  // ending within 3 days publishes subscription.trial_will_end once; one that
+  // has ended makes the subscription active (subscription.updated), or
+  // canceled at the trial's end when its plan requires a payment method and
+  // the customer has none on file (subscription.canceled). Returns how many
+  // changed. The scheduler calls it every minute; reads go by phases and
+  // ends_at, and only the trial's invoice waits for its outcome.
+
   Result<int64_t> ApplyDue();
 
   // The customer's subscription; kNotFound when it has none.
@@ -125,7 +132,8 @@ class SubscriptionService {
   // for FromRow; the caller adds WHERE and ORDER BY on s.
   static constexpr const char* kSelectSubscriptions =
       "SELECT s.id, s.customer_id, s.plan_id, s.status, s.billing_anchor, s.created_at, c.currency, "
-      "p.interval_months, p.base_fee_in_advance, s.ends_at, s.canceled_at FROM subscriptions s "
+      "p.interval_months, p.base_fee_in_advance, s.ends_at, s.canceled_at, s.trial_start, s.billing_anchor "
+      "FROM subscriptions s "
       "JOIN customers c ON c.id = s.customer_id JOIN plans p ON p.id = s.plan_id";
   // A row of kSelectSubscriptions, without its phases (LoadPhases).
   static Subscription FromRow(const storage::Row& row);
@@ -138,6 +146,9 @@ class SubscriptionService {
                                                        const std::string& value);
   // Locks the subscription's row for the rest of `tx` and reads it; kNotFound when missing.
   static Result<Subscription> LockForChange(storage::Transaction& tx, const std::string& id, TimePoint now);
+  // ApplyDue's trial steps, in its transaction (EndTrials counts into `changed`).
+  meterline::Status NoticeTrialsEnding(storage::Transaction& tx, TimePoint now);
+  meterline::Status EndTrials(storage::Transaction& tx, TimePoint now, int64_t& changed);
 
   storage::Database& db_;
   plans::PlanBook& plans_;

@@ -317,7 +317,8 @@ def handle(method, path, params):
             inv.update(starting_balance=balance, ending_balance=balance + applied, applied_balance=applied)
             if cus:
                 cus["balance"] = balance + applied
-            if applied and invoice_view(inv)["amount_due"] == 0:
+            # Nothing left to pay (a zero total, or the balance covered it): paid at once, as in Stripe.
+            if invoice_view(inv)["amount_due"] == 0:
                 inv["status"] = "paid"
                 inv["status_transitions"]["paid_at"] = now
             emit("invoice.finalized", invoice_view(inv))

@@ -249,6 +249,36 @@ TEST_P(ReconciliationServiceTest, AMonthWithAPlanChangeReconcilesWithoutFindings
 // granted credits. The next month's invoices use both credit balances (sent
 // to Stripe as customer balance, which Stripe applies at finalization).
 // Both months reconcile without findings; Stripe holds the same amounts.
+// A trial's invoice (nothing to pay) and the periods after it reach Stripe
+// and reconcile without findings; Stripe marks the zero invoice paid too.
+TEST_P(ReconciliationServiceTest, ATrialsInvoicesReachStripeAndReconcile) {
+  std::string cobalt = services_->AddCustomer("Cobalt Games", "GB", "USD");
+  auto sub =
+      services_->subscriptions().Create(cobalt, "starter", first_.start, subscriptions::Status::kActive, "test", 10);
+  ASSERT_TRUE(sub.ok()) << sub.error().message;
+  ASSERT_TRUE(services_->subscriptions().ApplyDue().ok());  // long over: active
+  EXPECT_EQ(services_->subscriptions().Get(sub->id)->status, subscriptions::Status::kActive);
+  ASSERT_GE(services_->invoices().RunDue()->created, 2);  // the trial's and at least its first period's
+  clock().Advance(std::chrono::minutes(1));
+  Push();
+  auto trial = db().Execute(
+      "SELECT id, status, total_minor, stripe_invoice_id FROM invoices WHERE customer_id = $1 "
+      "AND period_start = $2",
+      {cobalt, ToUnixMillis(first_.start)});
+  ASSERT_TRUE(trial.ok());
+  ASSERT_EQ(trial->rows.size(), 1u);
+  EXPECT_EQ(trial->rows[0].Text(1), "paid");
+  EXPECT_EQ(trial->rows[0].Int(2), 0);
+  auto there = client_->Get("invoices/" + trial->rows[0].Text(3));
+  ASSERT_TRUE(there.ok());
+  EXPECT_EQ(there->at("status").as_string(), "paid");
+  EXPECT_EQ(there->at("total").as_int64(), 0);
+
+  auto run = Service().Run(period_, "test");
+  ASSERT_TRUE(run.ok()) << run.error().message;
+  EXPECT_EQ(run->findings_count, 0);
+}
+
 TEST_P(ReconciliationServiceTest, CreditNotesAndCreditsReconcileWithoutFindings) {
   Push();
   auto ids = db().Execute("SELECT id, customer_id, stripe_invoice_id FROM invoices WHERE period_start = $1",
