@@ -158,14 +158,48 @@ Result<StripeEvent> ParseStripeEvent(std::string_view payload) {
 }
 
 bool WebhookHandlers::Handles(const std::string& type) {
-  return kInvoiceEvents.count(type) || kSubscriptionEvents.count(type) || type == "charge.refunded";
+  return kInvoiceEvents.count(type) || kSubscriptionEvents.count(type) || type == "charge.refunded" ||
+         type == "customer.updated";
 }
 
 Result<ApplyStep> WebhookHandlers::Prepare(const StripeEvent& event) {
   if (kInvoiceEvents.count(event.type)) return PrepareInvoice(event);
   if (kSubscriptionEvents.count(event.type)) return PrepareSubscription(event);
   if (event.type == "charge.refunded") return PrepareRefund(event);
+  if (event.type == "customer.updated") return PrepareCustomer(event);
   return Ignore("unhandled event type");
+}
+
+Result<ApplyStep> WebhookHandlers::PrepareCustomer(const StripeEvent& event) {
+  std::string stripe_id = TextField(event.object, "id");
+  if (stripe_id.empty()) return Ignore("the event names no customer");
+  auto fetched = stripe_.Get("customers/" + stripe_id);
+  if (!fetched.ok()) {
+    if (fetched.error().code == ErrorCode::kNotFound) return Ignore("Stripe no longer has " + stripe_id);
+    return std::move(fetched).error();
+  }
+  // invoice_settings.default_payment_method: an id, or the object when expanded.
+  std::string method;
+  if (const auto* settings = ObjectField(*fetched, "invoice_settings")) {
+    method = TextField(*settings, "default_payment_method");
+    if (const auto* expanded = ObjectField(*settings, "default_payment_method")) method = TextField(*expanded, "id");
+  }
+  return ApplyStep([this, event, stripe_id, method](storage::Transaction& tx) -> Result<Outcome> {
+    MTL_ASSIGN_OR_RETURN(auto customer_id, customers::CustomerStore::ForStripeCustomer(tx, stripe_id));
+    if (customer_id.empty()) return Ignored("the customer is not linked to Meterline");
+    storage::Value value = method.empty() ? storage::Value(nullptr) : storage::Value(method);
+    MTL_ASSIGN_OR_RETURN(auto changed, tx.Execute("UPDATE customers SET default_payment_method = $2 WHERE id = $1 AND "
+                                                  "COALESCE(default_payment_method, '') <> $3",
+                                                  {customer_id, value, method}));
+    if (changed.affected_rows == 0) return Ignored("the default payment method of " + customer_id + " is unchanged");
+    MTL_RETURN_IF_ERROR(audit::Record(tx, clock_,
+                                      {"stripe",
+                                       "customer.payment_method_from_stripe",
+                                       customer_id,
+                                       {{"event_id", event.id}, {"on_file", !method.empty()}},
+                                       {}}));
+    return Applied(customer_id + (method.empty() ? " has no default payment method" : " has a default payment method"));
+  });
 }
 
 Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
@@ -317,7 +351,8 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
   return ApplyStep([this, event, sub = std::move(*fetched), stripe_id](storage::Transaction& tx) -> Result<Outcome> {
     int64_t now = ToUnixMillis(clock_.Now());
     const char* kSelect =
-        "SELECT id, customer_id, status, stripe_status_at FROM subscriptions WHERE stripe_subscription_id = $1";
+        "SELECT id, customer_id, status, stripe_status_at, trial_start FROM subscriptions WHERE "
+        "stripe_subscription_id = $1";
     auto found = tx.Execute(kSelect, {stripe_id});
     if (!found.ok()) return std::move(found).error();
     if (found->rows.empty()) {
@@ -350,8 +385,11 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
     const storage::Row& row = found->rows.at(0);
     std::string id = row.Text(0), customer_id = row.Text(1), status = row.Text(2);
     storage::Value trial_end = MillisOrNull(&sub, "trial_end");
+    // A trial of our own (trial_start set) keeps its end: Stripe's does not move it.
+    bool ours_trial = row.OptInt(4).has_value();
 
     if (event.type == "customer.subscription.trial_will_end") {
+      if (ours_trial) return Ignored("Meterline runs the trial of " + id + " and sends its own notice");
       MTL_RETURN_IF_ERROR(
           tx.Execute("UPDATE subscriptions SET trial_end = $2, updated_at = $3 WHERE id = $1", {id, trial_end, now}));
       json::object payload = {{"subscription_id", id}, {"stripe_subscription_id", stripe_id}};
@@ -373,7 +411,8 @@ Result<ApplyStep> WebhookHandlers::PrepareSubscription(const StripeEvent& event)
     storage::Value canceled_at = MillisOrNull(&sub, "canceled_at");
     if (*next == "canceled" && std::holds_alternative<std::nullptr_t>(canceled_at)) canceled_at = now;
     MTL_ASSIGN_OR_RETURN(auto updated,
-                         tx.Execute("UPDATE subscriptions SET status = $2, trial_end = $3, "
+                         tx.Execute("UPDATE subscriptions SET status = $2, "
+                                    "trial_end = CASE WHEN trial_start IS NULL THEN $3 ELSE trial_end END, "
                                     "canceled_at = CASE WHEN $2 = 'canceled' THEN COALESCE(canceled_at, CAST($4 AS "
                                     "BIGINT)) ELSE canceled_at END, "
                                     "stripe_status_at = $5, updated_at = $6 WHERE id = $1 AND status <> 'canceled'",

@@ -17,7 +17,9 @@
 // invoice.payment_failed, invoice.paid, invoice.voided,
 // invoice.marked_uncollectible, charge.refunded,
 // customer.subscription.updated, customer.subscription.deleted,
-// customer.subscription.trial_will_end. Anything else: ignored.
+// customer.subscription.trial_will_end, customer.updated (the customer's
+// default payment method, which a trial's end may require). Anything else:
+// ignored.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -71,6 +73,7 @@ class WebhookHandlers {
   Result<ApplyStep> PrepareInvoice(const StripeEvent& event);
   Result<ApplyStep> PrepareRefund(const StripeEvent& event);
   Result<ApplyStep> PrepareSubscription(const StripeEvent& event);
+  Result<ApplyStep> PrepareCustomer(const StripeEvent& event);
 
   storage::Database& db_;
   StripeClient& stripe_;

@@ -177,8 +177,19 @@ def handle(method, path, params):
     parts = parts[1:]
     if parts == ["customers"] and method == "POST":
         cus = {"id": new_id("cus"), "object": "customer", "created": now, "balance": 0, "email": params.get("email"),
-               "name": params.get("name"), "metadata": params.get("metadata", {})}
+               "name": params.get("name"), "metadata": params.get("metadata", {}),
+               "invoice_settings": {"default_payment_method": None}}
         STATE["customers"][cus["id"]] = cus
+        return 200, cus
+    if len(parts) == 2 and parts[0] == "customers" and parts[1] != "search" and method == "POST":
+        # Updating a customer: the default payment method (what the Customer Portal sets).
+        cus = STATE["customers"].get(parts[1])
+        if not cus:
+            return error(404, "invalid_request_error", "No such customer: '%s'" % parts[1], "resource_missing", "id")
+        settings = params.get("invoice_settings", {})
+        if "default_payment_method" in settings:
+            cus["invoice_settings"]["default_payment_method"] = settings["default_payment_method"] or None
+        emit("customer.updated", cus)
         return 200, cus
     if parts == ["customers", "search"] and method == "GET":
         # Only the one clause we send: metadata['key']:'value'.

@@ -287,6 +287,38 @@ TEST_P(WebhookProcessingTest, SubscriptionEventsApplyNewestAndCanceledIsFinal) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'subscription.updated_from_stripe'"), 1);
 }
 
+// The default payment method set in Stripe (as the Customer Portal does)
+// is kept on our customer, and cleared when Stripe clears it; a trial's end
+// reads it (tests/invoicing/trials_test.cpp).
+TEST_P(WebhookProcessingTest, TheDefaultPaymentMethodFollowsStripesCustomer) {
+  std::string stripe_customer = Scalar("SELECT stripe_customer_id FROM customers WHERE id = $1", {customer_a_});
+  ASSERT_FALSE(stripe_customer.empty());
+  EXPECT_EQ(Scalar("SELECT default_payment_method FROM customers WHERE id = $1", {customer_a_}), "NULL");
+  ASSERT_TRUE(client_
+                  ->Post("customers/" + stripe_customer, {{"invoice_settings[default_payment_method]", "pm_card_visa"}},
+                         "cu-pm-1")
+                  .ok());
+  auto updated = fake_.EventIds("customer.updated");
+  ASSERT_EQ(updated.size(), 1u);
+  fake_.Deliver(updated);
+  Process();
+  EXPECT_EQ(Scalar("SELECT default_payment_method FROM customers WHERE id = $1", {customer_a_}), "pm_card_visa");
+  EXPECT_EQ(Scalar("SELECT default_payment_method FROM customers WHERE id = $1", {customer_b_}), "NULL");
+  // Replayed: nothing changes twice.
+  fake_.Deliver(updated);
+  Process();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'customer.payment_method_from_stripe'"), 1);
+
+  fake_.Advance(10);
+  ASSERT_TRUE(
+      client_->Post("customers/" + stripe_customer, {{"invoice_settings[default_payment_method]", ""}}, "cu-pm-2")
+          .ok());
+  fake_.Deliver({fake_.EventIds("customer.updated").back()});
+  Process();
+  EXPECT_EQ(Scalar("SELECT default_payment_method FROM customers WHERE id = $1", {customer_a_}), "NULL");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'customer.payment_method_from_stripe'"), 2);
+}
+
 TEST_P(WebhookProcessingTest, FailedPaymentsAreCountedAndRefundsRecordedOnce) {
   auto [ours, theirs] = AcmeInvoice();
   fake_.Control("/_fake/payment_failed", {{"invoice", theirs}});
