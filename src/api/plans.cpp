@@ -33,9 +33,16 @@ constexpr size_t kMaxPreviewMetrics = 100;
 // Fields a plan's body may carry: a plan as in the catalog file, and when its
 // prices start for new subscriptions.
 Status RejectUnknownPlanFields(const json::object& body) {
-  return RejectUnknownFields(body,
-                             {"id", "name", "currency", "base_fee", "limits", "overage_prices", "charges", "prices",
-                              "minimum_commitment", "effective_at", "interval", "allowances", "base_fee_timing"});
+  return RejectUnknownFields(
+      body, {"id", "name", "currency", "base_fee", "limits", "overage_prices", "charges", "prices",
+             "minimum_commitment", "effective_at", "interval", "allowances", "base_fee_timing", "trial"});
+}
+
+// A plan's trial: {days, usage, requires_payment_method} (days 0: none).
+json::object TrialJson(const catalog::Plan& plan) {
+  return {{"days", plan.trial.days},
+          {"usage", plan.trial.usage_billed ? "billed" : "free"},
+          {"requires_payment_method", plan.trial.requires_payment_method}};
 }
 
 json::array MetricsJson(const catalog::Catalog& catalog, const catalog::Plan& plan) {
@@ -85,6 +92,7 @@ json::object PlanJson(const catalog::Catalog& catalog, const plans::PlanRecord& 
           {"interval", catalog::IntervalName(plan.interval_months)},
           {"allowances", plan.allowances_per_interval ? "per_interval" : "per_month"},
           {"base_fee_timing", plan.base_fee_in_advance ? "in_advance" : "in_arrears"},
+          {"trial", TrialJson(plan)},
           {"version", plan.version},
           {"archived", record.archived_at.has_value()},
           {"archived_at", record.archived_at ? json::value(FormatIso8601(*record.archived_at)) : nullptr},
@@ -156,6 +164,7 @@ http::Handler ListAvailablePlans(ApiContext& context) {
                       {"currency", plan->currency.code},
                       {"interval", catalog::IntervalName(plan->interval_months)},
                       {"base_fee_timing", plan->base_fee_in_advance ? "in_advance" : "in_arrears"},
+                      {"trial", TrialJson(*plan)},
                       {"base_fee", AmountJson(plan->base_fee_minor, plan->currency.code)},
                       {"minimum_commitment", MinimumJson(*plan)},
                       {"metrics", MetricsJson(context.catalog, *plan)}});

@@ -38,6 +38,7 @@ json::object SubscriptionJson(const subscriptions::Subscription& sub, TimePoint 
                    {"cancel_at", TimeOrNull(sub.EndedBy(now) ? std::nullopt : sub.ends_at)},
                    {"ended_at", TimeOrNull(sub.EndedBy(now) ? sub.ends_at : std::nullopt)},
                    {"canceled_at", TimeOrNull(sub.canceled_at)},
+                   {"trial", sub.trial ? json::value(PeriodJson(*sub.trial)) : json::value(nullptr)},
                    {"created_at", FormatIso8601(sub.created_at)}};
   if (const subscriptions::Phase* next = sub.ScheduledChange(now)) {
     out["scheduled_change"] = {
@@ -129,7 +130,8 @@ Result<json::object> PreviewPart(ApiContext& context, const subscriptions::Subsc
 http::Handler CreateSubscription(ApiContext& context) {
   return [&context](http::Request& request) -> Result<http::Response> {
     MTL_ASSIGN_OR_RETURN(auto body, BodyObject(request));
-    MTL_RETURN_IF_ERROR(RejectUnknownFields(body, {"customer_id", "plan_id", "billing_anchor", "status"}));
+    MTL_RETURN_IF_ERROR(
+        RejectUnknownFields(body, {"customer_id", "plan_id", "billing_anchor", "status", "trial_days"}));
     auto customer_id = RequiredString(body, "customer_id", 64);
     if (!customer_id.ok()) return std::move(customer_id).error();
     auto plan_id = RequiredString(body, "plan_id", 64);
@@ -144,8 +146,14 @@ http::Handler CreateSubscription(ApiContext& context) {
     MTL_ASSIGN_OR_RETURN(auto status_text, OptionalString(body, "status", 20));
     auto status = subscriptions::ParseStatus(status_text.empty() ? "active" : status_text);
     if (!status) return InvalidParam("status", "status must be trialing, active, past_due or canceled");
-    MTL_ASSIGN_OR_RETURN(auto sub,
-                         context.subscriptions.Create(*customer_id, *plan_id, anchor, *status, request.principal->id));
+    // Absent: the plan's trial, if it has one.
+    MTL_ASSIGN_OR_RETURN(auto trial_days, OptionalInt(body, "trial_days", 0, catalog::kMaxTrialDays));
+    if (trial_days && *trial_days > 0 && !status_text.empty() && *status != subscriptions::Status::kTrialing) {
+      return InvalidParam("status", "a subscription with a trial starts trialing; leave status out");
+    }
+    MTL_ASSIGN_OR_RETURN(auto sub, context.subscriptions.Create(
+                                       *customer_id, *plan_id, anchor, *status, request.principal->id,
+                                       trial_days ? std::optional<int>(static_cast<int>(*trial_days)) : std::nullopt));
     return JsonResponse(201, SubscriptionJson(sub, context.clock.Now()));
   };
 }

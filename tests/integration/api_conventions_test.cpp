@@ -175,6 +175,31 @@ TEST_P(ApiConventionsTest, ValidationErrorsNameTheField) {
       Json(Client().Get("/api/v1/billing/customers/cus_nope", {root_})).at("error").as_object().contains("param"));
 }
 
+TEST_P(ApiConventionsTest, ASubscriptionMayStartWithATrial) {
+  std::string prefix = R"({"customer_id":")" + customer_a_ + R"(","plan_id":"starter")";
+  HttpResult too_long = Client().Post("/api/v1/billing/subscriptions", prefix + R"(,"trial_days":731})", {root_});
+  EXPECT_EQ(too_long.status, 400);
+  EXPECT_EQ(Param(too_long), "trial_days");
+  HttpResult active =
+      Client().Post("/api/v1/billing/subscriptions", prefix + R"(,"trial_days":14,"status":"active"})", {root_});
+  EXPECT_EQ(active.status, 400);
+  EXPECT_EQ(Param(active), "status");
+  HttpResult created = Client().Post("/api/v1/billing/subscriptions",
+                                     prefix + R"(,"trial_days":14,"billing_anchor":"2026-11-01T00:20:00Z"})", {root_});
+  ASSERT_EQ(created.status, 201) << created.body;
+  json::object sub = Json(created);
+  EXPECT_EQ(sub.at("status").as_string(), "trialing");
+  EXPECT_EQ(sub.at("trial").as_object().at("start").as_string(), "2026-11-01T00:00:00.000Z");
+  EXPECT_EQ(sub.at("trial").as_object().at("end").as_string(), "2026-11-15T00:00:00.000Z");
+  EXPECT_EQ(sub.at("billing_anchor").as_string(), "2026-11-15T00:00:00.000Z");
+  // Without trial_days, the plan's (Starter has none).
+  HttpResult plain = Client().Post("/api/v1/billing/subscriptions",
+                                   R"({"customer_id":")" + customer_b_ + R"(","plan_id":"starter"})", {root_});
+  ASSERT_EQ(plain.status, 201) << plain.body;
+  EXPECT_TRUE(Json(plain).at("trial").is_null());
+  EXPECT_EQ(Json(plain).at("status").as_string(), "active");
+}
+
 TEST_P(ApiConventionsTest, CreatingPostsHonourIdempotencyKeys) {
   const std::string key = "Idempotency-Key: create-customer-0001";
   const std::string body = R"({"name":"Gamma Games","currency":"GBP"})";

@@ -14,6 +14,7 @@ namespace {
 constexpr const char* kSubscriptionUsage =
     R"(Usage: billingd subscription create --customer cus_… --plan starter|growth|scale|enterprise
                                   [--anchor 2025-01-01T00:00:00Z] [--status active|trialing|past_due|canceled]
+                                  [--trial-days N]
        billingd subscription show (--customer cus_… | --subscription sub_…)
        billingd subscription change (--customer … | --subscription …) --plan ID [--version N]
                                   [--effective now|period_end]
@@ -24,7 +25,9 @@ constexpr const char* kSubscriptionUsage =
        billingd subscription reactivate (--customer … | --subscription …)
 
 create      Puts a customer on a plan. Periods last the plan's interval (a month, quarter or
-            year) from the anchor (default: now), in UTC.
+            year) from the anchor (default: now), in UTC. --trial-days (default: the plan's
+            trial; 0 for none) starts it with a free trial from the anchor; the periods then
+            run from the trial's end.
 show        Prints the plan now, the current period, and any scheduled change or end.
 change      Moves to another plan (or version). now: from the start of the current hour, the
             period split and both parts prorated; period_end: from the next period. Default:
@@ -65,6 +68,10 @@ void PrintSubscription(const subscriptions::Subscription& sub, TimePoint now) {
     std::printf("  changes to %s version %lld at %s\n", next->plan_id.c_str(), static_cast<long long>(next->version),
                 FormatIso8601(next->from).c_str());
   }
+  if (sub.trial) {
+    std::printf("  trial    %s to %s\n", FormatIso8601(sub.trial->start).c_str(),
+                FormatIso8601(sub.trial->end).c_str());
+  }
   if (sub.ends_at) {
     std::printf("  %s %s\n", sub.EndedBy(now) ? "ended at" : "ends at", FormatIso8601(*sub.ends_at).c_str());
   }
@@ -85,7 +92,7 @@ Result<subscriptions::PlanChangeRequest> ChangeRequest(std::map<std::string, std
 }
 
 int Create(const std::vector<std::string>& args) {
-  auto parsed_flags = ParseFlags(args, {"--customer", "--plan", "--anchor", "--status"});
+  auto parsed_flags = ParseFlags(args, {"--customer", "--plan", "--anchor", "--status", "--trial-days"});
   if (!parsed_flags.ok()) {
     PrintError(parsed_flags.error().message);
     return 2;
@@ -109,8 +116,17 @@ int Create(const std::vector<std::string>& args) {
     PrintError("--status must be trialing, active, past_due or canceled");
     return 2;
   }
+  std::optional<int> trial_days;
+  if (flags.count("--trial-days")) {
+    int64_t days = 0;
+    if (!ParseInt(flags["--trial-days"], days) || days < 0 || days > catalog::kMaxTrialDays) {
+      PrintError("--trial-days must be a whole number from 0 to " + std::to_string(catalog::kMaxTrialDays));
+      return 2;
+    }
+    trial_days = static_cast<int>(days);
+  }
   return WithApp([&](App& app) {
-    auto sub = app.subscriptions->Create(flags["--customer"], flags["--plan"], anchor, *status, "cli");
+    auto sub = app.subscriptions->Create(flags["--customer"], flags["--plan"], anchor, *status, "cli", trial_days);
     if (!sub.ok()) {
       PrintError(sub.error().message);
       return 1;
