@@ -2002,6 +2002,29 @@ describe('the Plan page', () => {
     assert.equal((await api(`/api/v1/billing/subscriptions/${subscription.id}`)).plan_id, original.id);
     await logout();
   });
+
+  test('a member in a free trial sees when it ends, to the day of the API', async () => {
+    // The demo's trialing member (the test before signed out).
+    await login('member@echo.demo');
+    await page.goto('/billing/plan');
+    const note = page.getByTestId('plan-note-trial');
+    await note.waitFor();
+    const usage = await api('/api/v1/billing/usage/current');
+    const trialing = await api(`/api/v1/billing/subscriptions/${usage.subscription.id}`);
+    assert.equal(trialing.status, 'trialing');
+    const endDay = new Intl.DateTimeFormat('en-US', {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      timeZone: 'UTC',
+    }).format(new Date(trialing.trial.end));
+    assert.match(await note.textContent(), new RegExp(`Free trial until ${endDay}`));
+    assert.equal(await page.getByTestId('subscription-status').textContent(), 'Trial');
+    // The current period is the trial itself.
+    assert.equal(trialing.current_period.end, trialing.trial.end);
+    await shot('56-plan-trial');
+    await logout();
+  });
 });
 
 // ---------------------------------------------------------------------------

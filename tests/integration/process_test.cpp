@@ -521,7 +521,13 @@ TEST_F(ProcessTest, DemoFillsTheDatabaseOnce) {
   auto statuses = (*db)->Execute("SELECT COUNT(DISTINCT status) FROM invoices");
   EXPECT_EQ(statuses->rows[0].Int(0), 5);
   auto customers = (*db)->Execute("SELECT COUNT(*) FROM subscriptions");
-  EXPECT_EQ(customers->rows[0].Int(0), 4);
+  EXPECT_EQ(customers->rows[0].Int(0), 5);
+  // One of them four days into a 14-day trial, with its notice not yet due.
+  EXPECT_NE(first.out.find("member@echo.demo"), std::string::npos);
+  auto trialing = (*db)->Execute(
+      "SELECT COUNT(*) FROM subscriptions WHERE status = 'trialing' AND trial_start IS NOT NULL AND "
+      "billing_anchor - trial_start = 1209600000");
+  EXPECT_EQ(trialing->rows[0].Int(0), 1);
   RunResult sub = RunBillingd({"subscription", "create", "--customer", "cus_missing", "--plan", "starter"}, Env());
   EXPECT_EQ(sub.exit_code, 1);
   EXPECT_EQ(sub.err, "billingd: no customer cus_missing\n");

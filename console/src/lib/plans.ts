@@ -83,17 +83,26 @@ export function subscriptionBadge(sub: Pick<Subscription, 'status' | 'cancel_at'
   }
 }
 
-type SubscriptionState = Pick<Subscription, 'status' | 'cancel_at' | 'ended_at' | 'scheduled_change'>;
+type SubscriptionState = Pick<Subscription, 'status' | 'cancel_at' | 'ended_at' | 'scheduled_change' | 'trial'>;
 
 export interface SubscriptionNote {
-  kind: 'ended' | 'ending' | 'changing';
+  kind: 'ended' | 'ending' | 'changing' | 'trial';
   text: string;
 }
 
-/** What is going to happen (or has) to the subscription: "Changes to Growth on Dec 1, 2026.", "Ends on …", "Ended on …". */
+/**
+ * What is going to happen (or has) to the subscription: "Free trial until Nov 15, 2026: …",
+ * "Changes to Growth on Dec 1, 2026.", "Ends on …", "Ended on …".
+ */
 export function subscriptionNotes(sub: SubscriptionState, plans: readonly Named[]): SubscriptionNote[] {
   if (sub.ended_at !== null) return [{ kind: 'ended', text: `Ended on ${formatMoment(sub.ended_at)}.` }];
   const notes: SubscriptionNote[] = [];
+  if (sub.status === 'trialing' && sub.trial) {
+    notes.push({
+      kind: 'trial',
+      text: `Free trial until ${formatMoment(sub.trial.end)}: no base fee until then. Billing starts with the first period.`,
+    });
+  }
   if (sub.scheduled_change) {
     const { plan_id, effective_at } = sub.scheduled_change;
     notes.push({ kind: 'changing', text: `Changes to ${planName(plans, plan_id)} on ${formatMoment(effective_at)}.` });
@@ -243,4 +252,17 @@ export function isSelfServiceOff(error: unknown): boolean {
 export function planActionMessage(error: unknown): string {
   if (isSelfServiceOff(error)) return `${SELF_SERVICE_OFF} Ask them to change or cancel your plan.`;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A plan's trial for new subscriptions in words: "14-day free trial, usage billed, payment method required"; null without one. */
+export function trialTerms(trial: {
+  days: number;
+  usage: 'free' | 'billed';
+  requires_payment_method: boolean;
+}): string | null {
+  if (trial.days <= 0) return null;
+  const parts = [`${trial.days}-day free trial`];
+  parts.push(trial.usage === 'billed' ? 'usage billed' : 'usage free');
+  if (trial.requires_payment_method) parts.push('payment method required');
+  return parts.join(', ');
 }

@@ -19,7 +19,8 @@ constexpr const char* kDemoUsage = R"(Usage: billingd demo
 
 Fills the configured database with demo data: an admin, four customers (one
 per plan) each with a member login, and three months of hourly usage, with
-some customers past 75 %, 90 % and 100 % of their limits this period.
+some customers past 75 %, 90 % and 100 % of their limits this period; and a
+fifth customer four days into a 14-day free trial of Growth.
 Prints the logins. Running it again changes nothing and prints them again.
 )";
 
@@ -40,12 +41,17 @@ constexpr DemoCustomer kDemoCustomers[] = {
     {"Delta Apps", "member@delta.demo", "FR", "enterprise", 112},
 };
 
+// The customer on a free trial: no history yet.
+constexpr const char* kTrialName = "Echo Labs";
+constexpr const char* kTrialEmail = "member@echo.demo";
+
 int FillDemo(App& app);
 
 void PrintLogins() {
   std::printf("Demo logins (password: %s)\n", kDemoPassword);
   std::printf("  admin   admin@meterline.demo\n");
   for (const auto& c : kDemoCustomers) std::printf("  member  %-22s %s (%s plan)\n", c.email, c.name, c.plan);
+  std::printf("  member  %-22s %s (growth plan, free trial)\n", kTrialEmail, kTrialName);
 }
 
 }  // namespace
@@ -251,8 +257,26 @@ int FillDemo(App& app) {
       return 1;
     }
   }
+  // Four days into a 14-day trial of Growth.
+  auto trial_customer = app.customers->Create({kTrialName, kTrialEmail, "NL", "USD"}, "demo", origin);
+  if (!trial_customer.ok()) {
+    PrintError(trial_customer.error().message);
+    return 1;
+  }
+  if (auto user =
+          app.identity->CreateUser(kTrialEmail, kDemoPassword, Role::kMember, trial_customer->id, "demo", origin);
+      !user.ok()) {
+    PrintError(user.error().message);
+    return 1;
+  }
+  auto trial = app.subscriptions->Create(trial_customer->id, "growth", now - std::chrono::hours(24 * 4),
+                                         subscriptions::Status::kTrialing, "demo", 14);
+  if (!trial.ok()) {
+    PrintError(trial.error().message);
+    return 1;
+  }
   std::printf("Demo data created: 1 admin, %zu customers, %lld usage events, %lld invoices, %lld credit note%s.\n",
-              std::size(kDemoCustomers), static_cast<long long>(total_events),
+              std::size(kDemoCustomers) + 1, static_cast<long long>(total_events),
               static_cast<long long>(run.created) + (by_customer.empty() ? 0 : 1), static_cast<long long>(credit_notes),
               credit_notes == 1 ? "" : "s");
   PrintLogins();

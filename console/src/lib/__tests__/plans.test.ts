@@ -17,6 +17,7 @@ import {
   subscriptionActions,
   subscriptionBadge,
   subscriptionNotes,
+  trialTerms,
   timingHint,
   timingSummary,
 } from '../plans';
@@ -46,6 +47,7 @@ function subscription(change: Partial<Subscription> = {}): Subscription {
     cancel_at: null,
     ended_at: null,
     canceled_at: null,
+    trial: null,
     scheduled_change: null,
     phases: [{ from: '2026-08-01T00:00:00.000Z', plan_id: 'scale', plan_version: 1, source: 'create' }],
     created_at: '2026-08-01T00:00:00.000Z',
@@ -126,6 +128,27 @@ describe('a subscription in words', () => {
         PLANS,
       ),
     ).toEqual([{ kind: 'ended', text: 'Ended on Nov 30, 2026, 12:00 UTC.' }]);
+  });
+
+  it('tells a trialing customer when the trial ends, and nothing once it has', () => {
+    const trial = { start: '2026-11-01T00:00:00.000Z', end: '2026-11-15T00:00:00.000Z' };
+    expect(subscriptionNotes(subscription({ status: 'trialing', trial }), PLANS)).toEqual([
+      {
+        kind: 'trial',
+        text: 'Free trial until Nov 15, 2026: no base fee until then. Billing starts with the first period.',
+      },
+    ]);
+    expect(subscriptionNotes(subscription({ status: 'active', trial }), PLANS)).toEqual([]);
+  });
+
+  it('puts a plan trial in words, or nothing without one', () => {
+    expect(trialTerms({ days: 14, usage: 'free', requires_payment_method: false })).toBe(
+      '14-day free trial, usage free',
+    );
+    expect(trialTerms({ days: 7, usage: 'billed', requires_payment_method: true })).toBe(
+      '7-day free trial, usage billed, payment method required',
+    );
+    expect(trialTerms({ days: 0, usage: 'free', requires_payment_method: false })).toBeNull();
   });
 
   it('offers change and cancel while active, reactivate while ending, keep with a scheduled change, nothing once over', () => {

@@ -11,6 +11,7 @@ import { NumCell, NumHeader } from '../../components/table';
 import { TableScroll } from '../../components/TableScroll';
 import { api } from '../../lib/billing';
 import { formatDate, formatMoney, formatQuantity, pricingTerms } from '../../lib/format';
+import { trialTerms } from '../../lib/plans';
 import type { Plan, PricePreview } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
@@ -60,7 +61,8 @@ function PlanCard({ plan }: { plan: Plan }) {
               {plan.allowances === 'per_month' ? 'monthly, scaled to the ' + plan.interval : 'per ' + plan.interval})
             </span>
           )}
-          {plan.base_fee_timing === 'in_advance' && <span data-testid="plan-fee-timing"> · fee in advance</span>} ·{' '}
+          {plan.base_fee_timing === 'in_advance' && <span data-testid="plan-fee-timing"> · fee in advance</span>}
+          {trialTerms(plan.trial) && <span data-testid="plan-trial"> · {trialTerms(plan.trial)}</span>} ·{' '}
           <code className="cell-code">{plan.id}</code> · <span data-testid="plan-version">version {plan.version}</span>
           {plan.currencies.length > 1 && (
             <span data-testid="plan-currencies"> · priced in {plan.currencies.join(', ')}</span>

@@ -264,10 +264,10 @@ function CurrentPlan({
       {subscriptionNotes(sub, plans).map((note) => (
         <div
           key={note.kind}
-          className={`callout ${note.kind === 'changing' ? 'callout-info' : 'callout-warning'} plan-note`}
+          className={`callout ${note.kind === 'changing' || note.kind === 'trial' ? 'callout-info' : 'callout-warning'} plan-note`}
           data-testid={`plan-note-${note.kind}`}
         >
-          {note.kind === 'changing' ? (
+          {note.kind === 'changing' || note.kind === 'trial' ? (
             <CalendarClock aria-hidden="true" size={18} />
           ) : (
             <CalendarX aria-hidden="true" size={18} />
