@@ -52,6 +52,10 @@ class ReconciliationService;
 namespace meterline::idempotency {
 class IdempotencyStore;
 }
+namespace meterline::webhooks {
+class EndpointStore;
+class DeliveryLog;
+}  // namespace meterline::webhooks
 
 namespace meterline::api {
 
@@ -83,6 +87,8 @@ struct ApiContext {
   stripe::WebhookProcessor& webhook_processor;
   reconciliation::ReconciliationService& reconciliations;
   idempotency::IdempotencyStore& idempotency;
+  webhooks::EndpointStore& webhook_endpoints;
+  webhooks::DeliveryLog& webhook_deliveries;
   // STRIPE_WEBHOOK_SECRET ("whsec_…"); empty = webhooks answer 503.
   std::string stripe_webhook_secret;
   // The invoice issuer (COMPANY_*), drawn on every PDF.

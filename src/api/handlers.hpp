@@ -85,6 +85,17 @@ http::Handler CreditNotePdf(ApiContext& context);
 http::Handler GetCredits(ApiContext& context);
 http::Handler GrantCredits(ApiContext& context);
 
+// Outgoing webhook endpoints and their deliveries (webhook_endpoints.cpp).
+http::Handler CreateWebhookEndpoint(ApiContext& context);
+http::Handler ListWebhookEndpoints(ApiContext& context);
+http::Handler GetWebhookEndpoint(ApiContext& context);
+http::Handler DeleteWebhookEndpoint(ApiContext& context);
+http::Handler RotateWebhookSecret(ApiContext& context);
+http::Handler EnableWebhookEndpoint(ApiContext& context);
+http::Handler ListWebhookDeliveries(ApiContext& context);
+http::Handler GetWebhookDelivery(ApiContext& context);
+http::Handler RedeliverWebhookDelivery(ApiContext& context);
+
 // openapi.cpp
 http::Handler OpenApiDocument();
 

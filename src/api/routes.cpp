@@ -131,6 +131,27 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
       {.method = Method::kGet, .pattern = "/api/v1/billing/credit-notes/:id/pdf", .handler = CreditNotePdf(context),
        .feature = "billing", .roles = kUsers, .rate_group = "billing"},
 
+      // Outgoing webhooks: admins' endpoints are platform-wide, members' their customer's.
+      {.method = Method::kGet, .pattern = "/api/v1/webhook-endpoints", .handler = ListWebhookEndpoints(context),
+       .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kPost, .pattern = "/api/v1/webhook-endpoints",
+       .handler = Idempotent(context, "webhook_endpoint.create", CreateWebhookEndpoint(context), WithoutSecret),
+       .json_body = true, .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/webhook-endpoints/:id", .handler = GetWebhookEndpoint(context),
+       .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kDelete, .pattern = "/api/v1/webhook-endpoints/:id", .handler = DeleteWebhookEndpoint(context),
+       .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kPost, .pattern = "/api/v1/webhook-endpoints/:id/rotate-secret",
+       .handler = RotateWebhookSecret(context), .json_body_optional = true, .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kPost, .pattern = "/api/v1/webhook-endpoints/:id/enable",
+       .handler = EnableWebhookEndpoint(context), .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/webhook-endpoints/:id/deliveries",
+       .handler = ListWebhookDeliveries(context), .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/webhook-endpoints/:id/deliveries/:delivery_id",
+       .handler = GetWebhookDelivery(context), .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kPost, .pattern = "/api/v1/webhook-endpoints/:id/deliveries/:delivery_id/redeliver",
+       .handler = RedeliverWebhookDelivery(context), .roles = kUsers, .rate_group = "billing"},
+
       // Prepaid credits: members read their own; admins read anyone's and grant.
       {.method = Method::kGet, .pattern = "/api/v1/billing/credits", .handler = GetCredits(context),
        .feature = "billing", .roles = kUsers, .rate_group = "billing"},

@@ -294,6 +294,13 @@ const std::vector<Setting>& Settings() {
       IntSetting("INVOICE_GRACE_MINUTES", "", &Config::invoice_grace_minutes, 0, int64_t{7} * 24 * 60),
       IntSetting("INVOICE_SCHEDULE_SECONDS", "", &Config::invoice_schedule_seconds, 0, int64_t{24} * 3600),
       IntSetting("STRIPE_SYNC_SECONDS", "", &Config::stripe_sync_seconds, 0, int64_t{24} * 3600),
+      {"WEBHOOK_ALLOW_PRIVATE_TARGETS", "",
+       [](auto& n, auto& v, Config& c) { return Assign(ParseBool(n, v), c.webhook_allow_private_targets); }},
+      IntSetting("WEBHOOK_DELIVERY_SECONDS", "", &Config::webhook_delivery_seconds, 0, 3600),
+      IntSetting("WEBHOOK_RETRY_FIRST_SECONDS", "", &Config::webhook_retry_first_seconds, 1, 3600),
+      IntSetting("WEBHOOK_RETRY_MAX_SECONDS", "", &Config::webhook_retry_max_seconds, 1, int64_t{24} * 3600),
+      IntSetting("WEBHOOK_RETRY_HOURS", "", &Config::webhook_retry_hours, 0, int64_t{30} * 24),
+      IntSetting("WEBHOOK_DISABLE_AFTER_HOURS", "", &Config::webhook_disable_after_hours, 1, int64_t{30} * 24),
       {"TAX_RATES", "",
        [](auto& n, auto& v, Config& c) {
          c.tax_rates.clear();

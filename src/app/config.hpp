@@ -155,6 +155,21 @@ struct Config {
   // ALERT_WEBHOOK_URL: alerts are POSTed here as JSON when set (may hold a token: never logged).
   std::string alert_webhook_url;
 
+  // Outgoing webhooks (docs/webhooks.md).
+  // WEBHOOK_ALLOW_PRIVATE_TARGETS: endpoints may be loopback, private or
+  // link-local addresses, and http (tests, closed networks). Default off.
+  bool webhook_allow_private_targets = false;
+  // WEBHOOK_DELIVERY_SECONDS: how often 'serve' sends due deliveries (0: never).
+  int webhook_delivery_seconds = 1;
+  // WEBHOOK_RETRY_FIRST_SECONDS / WEBHOOK_RETRY_MAX_SECONDS: the first retry's
+  // delay, doubling up to the most; WEBHOOK_RETRY_HOURS: for how long after
+  // the event; WEBHOOK_DISABLE_AFTER_HOURS: an endpoint failing this long
+  // since its last success is disabled.
+  int webhook_retry_first_seconds = 30;
+  int webhook_retry_max_seconds = 6 * 3600;
+  int webhook_retry_hours = 72;
+  int webhook_disable_after_hours = 72;
+
   // CONSOLE_DIR / --console-dir: the web console's build, served at "/".
   std::string console_dir;  // "" = the console compiled into billingd
   // LOG_LEVEL / --log-level: debug | info | warn | error | off.

@@ -184,6 +184,16 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
       *app->db, *app->invoices, *app->stripe, app->metrics, clock, std::move(reconcile),
       config.alert_webhook_url.empty() ? nullptr : reconciliation::NewWebhookAlertSink(config.alert_webhook_url));
   app->idempotency = std::make_unique<idempotency::IdempotencyStore>(*app->db, clock);
+  app->webhook_endpoints =
+      std::make_unique<webhooks::EndpointStore>(*app->db, clock, config.webhook_allow_private_targets);
+  app->webhook_deliveries = std::make_unique<webhooks::DeliveryLog>(*app->db, clock);
+  webhooks::DeliveryOptions delivery;
+  delivery.post.allow_private = config.webhook_allow_private_targets;
+  delivery.first_retry = std::chrono::seconds(config.webhook_retry_first_seconds);
+  delivery.max_retry_delay = std::chrono::seconds(config.webhook_retry_max_seconds);
+  delivery.retry_for = std::chrono::hours(config.webhook_retry_hours);
+  delivery.disable_after = std::chrono::hours(config.webhook_disable_after_hours);
+  app->webhook_worker = std::make_unique<webhooks::DeliveryWorker>(*app->db, clock, app->metrics, delivery);
 
   // NOLINTNEXTLINE(modernize-make-unique): designated initializers need braces
   app->context.reset(new api::ApiContext{
@@ -207,6 +217,8 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
       .webhook_processor = *app->webhook_processor,
       .reconciliations = *app->reconciliations,
       .idempotency = *app->idempotency,
+      .webhook_endpoints = *app->webhook_endpoints,
+      .webhook_deliveries = *app->webhook_deliveries,
       .stripe_webhook_secret = config.stripe_webhook_secret,
       .issuer = invoicing::LoadIssuer(config.company_name, config.company_address, config.company_logo_path,
                                       config.invoice_net_days),

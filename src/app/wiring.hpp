@@ -36,6 +36,9 @@
 #include "stripe/webhook_inbox.hpp"
 #include "stripe/webhook_processor.hpp"
 #include "subscriptions/subscription_service.hpp"
+#include "webhooks/delivery_log.hpp"
+#include "webhooks/delivery_worker.hpp"
+#include "webhooks/endpoint_store.hpp"
 
 namespace meterline::app {
 
@@ -68,6 +71,9 @@ struct App {
   std::unique_ptr<stripe::WebhookProcessor> webhook_processor;
   std::unique_ptr<reconciliation::ReconciliationService> reconciliations;
   std::unique_ptr<idempotency::IdempotencyStore> idempotency;
+  std::unique_ptr<webhooks::EndpointStore> webhook_endpoints;
+  std::unique_ptr<webhooks::DeliveryLog> webhook_deliveries;
+  std::unique_ptr<webhooks::DeliveryWorker> webhook_worker;
   std::unique_ptr<api::ApiContext> context;
   http::Router router;
   std::unique_ptr<http::StaticFiles> static_files;  // null when the console is not built

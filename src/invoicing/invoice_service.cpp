@@ -411,6 +411,22 @@ Status InvoiceService::WriteChunk(const PreparedChunk& prepared, RunSummary& sum
       return Error(ErrorCode::kConflict, "chunk_conflict", "an invoice of this chunk appeared meanwhile");
     }
     MTL_RETURN_IF_ERROR(audit::RecordMany(tx, clock_, audits));
+    // invoice.finalized for each; invoice.paid too for those with nothing to pay.
+    std::vector<outbox::Event> events;
+    for (const NewInvoice& inv : invoices) {
+      boost::json::object payload{{"invoice_id", inv.id},
+                                  {"number", inv.number},
+                                  {"currency", inv.currency},
+                                  {"total_minor", inv.total_minor},
+                                  {"amount_due_minor", inv.amount_due_minor},
+                                  {"amount_paid_minor", inv.amount_paid_minor},
+                                  {"status", StatusName(inv.status)},
+                                  {"period_start", FormatIso8601(inv.period.start)},
+                                  {"period_end", FormatIso8601(inv.period.end)}};
+      events.push_back({"invoice.finalized", inv.customer_id, payload, now});
+      if (inv.status == InvoiceStatus::kPaid) events.push_back({"invoice.paid", inv.customer_id, payload, now});
+    }
+    MTL_RETURN_IF_ERROR(outbox::PublishMany(tx, events));
     std::vector<credits::InvoiceToCredit> payable;
     for (const NewInvoice& inv : invoices) {
       if (inv.amount_due_minor > 0) payable.push_back({inv.id, inv.customer_id, inv.currency, inv.amount_due_minor});

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/ids.hpp"
+#include "outbox/events.hpp"
 #include "storage/bulk.hpp"
 
 namespace meterline::invoicing {
@@ -337,7 +338,8 @@ Status InvoiceStore::Finalize(storage::Executor& tx, const std::string& id, cons
   if (finalized.affected_rows != 1) {
     return Error(ErrorCode::kConflict, "illegal_transition", "invoice " + id + " is not a draft");
   }
-  return OkStatus();
+  MTL_RETURN_IF_ERROR(PublishEvent(tx, id, "invoice.finalized", at));
+  return PublishIfJustPaid(tx, id, at);
 }
 
 Status InvoiceStore::ApplyTransition(storage::Executor& tx, const Transition& t) {
@@ -345,6 +347,12 @@ Status InvoiceStore::ApplyTransition(storage::Executor& tx, const Transition& t)
     return Error(ErrorCode::kConflict, "illegal_transition",
                  "invoice " + t.invoice_id + " cannot go from " + StatusName(t.from) + " to " + StatusName(t.to));
   }
+  MTL_RETURN_IF_ERROR(WriteTransition(tx, t));
+  if (t.to == InvoiceStatus::kPaid) return PublishEvent(tx, t.invoice_id, "invoice.paid", t.at);
+  return OkStatus();
+}
+
+Status InvoiceStore::WriteTransition(storage::Executor& tx, const Transition& t) {
   std::string to = StatusName(t.to);
   std::string from = StatusName(t.from);
   int64_t at = ToUnixMillis(t.at);
@@ -380,7 +388,7 @@ Status InvoiceStore::ApplyTransition(storage::Executor& tx, const Transition& t)
 Status InvoiceStore::ApplyCreditNote(storage::Executor& tx, const std::string& id, InvoiceStatus from,
                                      int64_t pre_payment, int64_t post_payment, TimePoint at) {
   std::string status = StatusName(from);
-  return OneRowOrConflict(
+  MTL_RETURN_IF_ERROR(OneRowOrConflict(
       tx.Execute("UPDATE invoices SET pre_payment_credit_minor = pre_payment_credit_minor + $2, "
                  "post_payment_credit_minor = post_payment_credit_minor + $3, "
                  "amount_due_minor = amount_due_minor - $2, "
@@ -390,18 +398,47 @@ Status InvoiceStore::ApplyCreditNote(storage::Executor& tx, const std::string& i
                  "ELSE paid_at END, updated_at = $4 "
                  "WHERE id = $1 AND status = $5 AND amount_due_minor >= $2",
                  {id, pre_payment, post_payment, ToUnixMillis(at), status}),
-      id);
+      id));
+  return PublishIfJustPaid(tx, id, at);
 }
 
 Status InvoiceStore::ApplyCredits(storage::Executor& tx, const std::string& id, int64_t amount, TimePoint at) {
-  return OneRowOrConflict(
-      tx.Execute("UPDATE invoices SET credits_applied_minor = credits_applied_minor + $2, "
-                 "amount_due_minor = amount_due_minor - $2, "
-                 "status = CASE WHEN amount_due_minor = $2 THEN 'paid' ELSE status END, "
-                 "paid_at = CASE WHEN amount_due_minor = $2 THEN $3 ELSE paid_at END, updated_at = $3 "
-                 "WHERE id = $1 AND status = 'open' AND amount_due_minor >= $2",
-                 {id, amount, ToUnixMillis(at)}),
-      id);
+  MTL_RETURN_IF_ERROR(
+      OneRowOrConflict(tx.Execute("UPDATE invoices SET credits_applied_minor = credits_applied_minor + $2, "
+                                  "amount_due_minor = amount_due_minor - $2, "
+                                  "status = CASE WHEN amount_due_minor = $2 THEN 'paid' ELSE status END, "
+                                  "paid_at = CASE WHEN amount_due_minor = $2 THEN $3 ELSE paid_at END, updated_at = $3 "
+                                  "WHERE id = $1 AND status = 'open' AND amount_due_minor >= $2",
+                                  {id, amount, ToUnixMillis(at)}),
+                       id));
+  return PublishIfJustPaid(tx, id, at);
+}
+
+Status InvoiceStore::PublishEvent(storage::Executor& tx, const std::string& id, const char* type, TimePoint at) {
+  MTL_ASSIGN_OR_RETURN(auto rows, tx.Execute("SELECT customer_id, number, currency, total_minor, amount_due_minor, "
+                                             "amount_paid_minor, status, period_start, period_end FROM invoices "
+                                             "WHERE id = $1",
+                                             {id}));
+  if (rows.rows.empty()) return NotFound("no invoice " + id);
+  const storage::Row& r = rows.rows[0];
+  boost::json::object payload{{"invoice_id", id},
+                              {"number", r.OptText(1).value_or("")},
+                              {"currency", r.Text(2)},
+                              {"total_minor", r.Int(3)},
+                              {"amount_due_minor", r.Int(4)},
+                              {"amount_paid_minor", r.Int(5)},
+                              {"status", r.Text(6)},
+                              {"period_start", FormatIso8601(FromUnixMillis(r.Int(7)))},
+                              {"period_end", FormatIso8601(FromUnixMillis(r.Int(8)))}};
+  return outbox::Publish(tx, {type, r.Text(0), std::move(payload), at});
+}
+
+Status InvoiceStore::PublishIfJustPaid(storage::Executor& tx, const std::string& id, TimePoint at) {
+  MTL_ASSIGN_OR_RETURN(auto rows, tx.Execute("SELECT status, paid_at FROM invoices WHERE id = $1", {id}));
+  if (rows.rows.empty() || rows.rows[0].Text(0) != "paid" || rows.rows[0].OptInt(1) != ToUnixMillis(at)) {
+    return OkStatus();
+  }
+  return PublishEvent(tx, id, "invoice.paid", at);
 }
 
 Status InvoiceStore::RecordPartialPayment(storage::Executor& tx, const std::string& id, int64_t amount_paid,

@@ -166,6 +166,11 @@ class InvoiceStore {
   // invoice its balance covers). kConflict when less is due.
   static Status ApplyCredits(storage::Executor& tx, const std::string& id, int64_t amount, TimePoint at);
 
+  // Publishes `type` ("invoice.finalized", "invoice.paid") for the invoice as
+  // stored now: its id, number, amounts, status and period (docs/webhooks.md).
+  // The status writers above publish invoice.finalized and invoice.paid themselves.
+  static Status PublishEvent(storage::Executor& tx, const std::string& id, const char* type, TimePoint at);
+
   // Amounts that only grow, whatever order Stripe's events arrive in.
   static Status RecordPartialPayment(storage::Executor& tx, const std::string& id, int64_t amount_paid, TimePoint at);
   static Status RecordRefund(storage::Executor& tx, const std::string& id, int64_t amount_refunded, TimePoint at);
@@ -174,6 +179,11 @@ class InvoiceStore {
   // belongs to `customer_id`: false when it did not.
   static Result<bool> LinkStripe(storage::Executor& tx, const std::string& id, const std::string& stripe_invoice_id,
                                  const std::string& customer_id, TimePoint at);
+
+ private:
+  static Status WriteTransition(storage::Executor& tx, const Transition& t);
+  // invoice.paid when the invoice became paid at `at` (its paid_at is `at`).
+  static Status PublishIfJustPaid(storage::Executor& tx, const std::string& id, TimePoint at);
 };
 
 }  // namespace meterline::invoicing

@@ -2,12 +2,14 @@
 // thresholds crossed, failed payments, trials ending, reconciliation alerts).
 // A row is written in the transaction of the change it announces, so an event
 // exists exactly when its change committed. This is the one module that
-// writes the table; delivery (outgoing webhooks) will claim rows here.
+// inserts rows; outgoing webhooks (src/webhooks/) fan them out to endpoints
+// and mark them done.
 #pragma once
 
 #include <boost/json/object.hpp>
 
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
@@ -24,5 +26,7 @@ struct Event {
 
 // Appends `event` inside the caller's transaction.
 Status Publish(storage::Executor& tx, const Event& event);
+// The same for many, in a few multi-row statements (invoice runs).
+Status PublishMany(storage::Executor& tx, const std::vector<Event>& events);
 
 }  // namespace meterline::outbox

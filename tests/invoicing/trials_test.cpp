@@ -129,6 +129,9 @@ TEST_P(TrialTest, ATrialEndsActiveAndItsPeriodsRunFromItsEnd) {
   EXPECT_EQ(trial.total_minor, 0);
   EXPECT_EQ(trial.status, invoicing::InvoiceStatus::kPaid);  // nothing to pay
   EXPECT_FALSE(trial.number.empty());
+  // Announced for webhooks: finalized, and paid at once.
+  EXPECT_EQ(Events("invoice.finalized", customer_), 1);
+  EXPECT_EQ(Events("invoice.paid", customer_), 1);
 
   // The first period: November 15th to December 15th, a whole month.
   ASSERT_EQ(SendLive(customer_, 1'200'000, "2026-11-20T00:00:00Z"), "");
@@ -146,6 +149,11 @@ TEST_P(TrialTest, ATrialEndsActiveAndItsPeriodsRunFromItsEnd) {
   EXPECT_EQ(first.lines[1].amount_minor, 10000);  // 200,000 x 0.50 / 1,000
   EXPECT_EQ(first.total_minor, 14900);
   EXPECT_EQ(first.status, invoicing::InvoiceStatus::kOpen);
+  EXPECT_EQ(Events("invoice.finalized", customer_), 2);
+  EXPECT_EQ(Events("invoice.paid", customer_), 1);
+  // Paid by hand: announced once.
+  ASSERT_TRUE(services_->invoices().Transition(first.id, invoicing::InvoiceStatus::kPaid, clock().Now(), "t").ok());
+  EXPECT_EQ(Events("invoice.paid", customer_), 2);
 }
 
 // A plan whose trial bills usage and requires a payment method: one

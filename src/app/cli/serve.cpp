@@ -115,6 +115,18 @@ int RunServe(const std::vector<std::string>& args) {
   } else if (!config->stripe_webhook_secret.empty()) {
     log::Warn("Stripe webhooks are recorded but not processed: STRIPE_SECRET_KEY is not set");
   }
+  if (config->webhook_delivery_seconds > 0) {
+    // Recorded events go out to webhook endpoints within about a second.
+    webhooks::DeliveryWorker& worker = *(*app)->webhook_worker;
+    jobs.Every("webhook-delivery", std::chrono::seconds(config->webhook_delivery_seconds), [&worker] {
+      auto run = worker.RunOnce();
+      if (!run.ok()) {
+        log::Error("webhook delivery failed", {{"error", run.error().message}});
+      } else if (run->failed > 0) {
+        log::Warn("webhook deliveries failed for good", {{"failed", run->failed}});
+      }
+    });
+  }
   idempotency::IdempotencyStore& keys = *(*app)->idempotency;
   auth::IdentityService& identity = *(*app)->identity;
   jobs.Every("expiry-purge", std::chrono::hours(1), [&keys, &identity] {
