@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <set>
 #include <utility>
@@ -143,38 +144,56 @@ Result<int64_t> DeliveryWorker::FanOut(int64_t limit) {
 
 Result<std::vector<DeliveryWorker::Claimed>> DeliveryWorker::Claim(TimePoint now) {
   int64_t now_ms = ToUnixMillis(now);
-  // Due, to an enabled endpoint, and not behind an earlier event's delivery
-  // to the same endpoint and customer that waits for a retry or that another
-  // worker holds (per-customer order). Earlier ones that are due come first
-  // in this list, so a group is claimed from its head.
+  // Per-customer order: a group (endpoint, customer) is blocked from its
+  // earliest delivery that waits for a retry or that another worker holds;
+  // nothing after that in the group may go. Few groups are, so they are read
+  // first (through the status index) rather than checked per candidate.
+  MTL_ASSIGN_OR_RETURN(auto blocking,
+                       db_.Execute("SELECT endpoint_id, customer_id, MIN(event_id) FROM webhook_deliveries WHERE "
+                                   "(status = 'pending' AND next_attempt_at > $1) OR (status = 'processing' AND "
+                                   "locked_until >= $1) GROUP BY endpoint_id, customer_id",
+                                   {now_ms}));
+  std::map<std::pair<std::string, std::string>, int64_t> blocked_from;
+  for (const auto& row : blocking.rows) blocked_from[{row.Text(0), row.Text(1)}] = row.Int(2);
+  // Due, to an enabled endpoint, oldest event first: a group's earlier due
+  // deliveries come before its later ones, so a group is claimed from its head.
   MTL_ASSIGN_OR_RETURN(
-      auto due,
-      db_.Execute(std::string("SELECT d.id, d.attempts, d.endpoint_id, d.redelivery_requested_by, d.customer_id FROM "
-                              "webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE "
-                              "e.status = 'enabled' AND e.deleted_at IS NULL AND ") +
-                      kDue +
-                      " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id "
-                      "AND p.customer_id = d.customer_id AND p.event_id < d.event_id AND ((p.status = 'pending' "
-                      "AND p.next_attempt_at > $1) OR (p.status = 'processing' AND p.locked_until >= $1))) "
-                      "ORDER BY d.event_id, d.id LIMIT $2",
-                  {now_ms, int64_t{options_.batch}}));
-  std::vector<Claimed> claimed;
-  std::set<std::pair<std::string, std::string>> lost;  // groups whose head another worker took
-  int64_t lease_until = now_ms + options_.lease.count();
-  for (const auto& row : due.rows) {
-    std::pair<std::string, std::string> group{row.Text(2), row.Text(4)};
-    if (lost.count(group)) continue;
-    // Taken only if still due: another worker may have claimed it since.
-    MTL_ASSIGN_OR_RETURN(auto taken, db_.Execute(std::string("UPDATE webhook_deliveries SET status = 'processing', "
-                                                             "locked_until = $2, updated_at = $1 WHERE id = $3 AND ") +
-                                                     kStillDue,
-                                                 {now_ms, lease_until, row.Int(0)}));
-    if (taken.affected_rows == 1) {
-      claimed.push_back({row.Int(0), row.Int(1), lease_until, row.Text(2), row.OptText(3).value_or(""), row.Text(4)});
-    } else {
-      lost.insert(group);
-    }
+      auto candidates,
+      db_.Execute(std::string("SELECT d.id, d.attempts, d.endpoint_id, d.redelivery_requested_by, d.customer_id, "
+                              "d.event_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = "
+                              "d.endpoint_id WHERE e.status = 'enabled' AND e.deleted_at IS NULL AND ") +
+                      kDue + " ORDER BY d.event_id, d.id LIMIT $2",
+                  {now_ms, int64_t{options_.batch} * 4}));
+  std::vector<const storage::Row*> due;
+  for (const auto& row : candidates.rows) {
+    if (static_cast<int>(due.size()) >= options_.batch) break;
+    auto it = blocked_from.find({row.Text(2), row.Text(4)});
+    if (it != blocked_from.end() && it->second < row.Int(5)) continue;
+    due.push_back(&row);
   }
+  std::vector<Claimed> claimed;
+  int64_t lease_until = now_ms + options_.lease.count();
+  // One transaction for the batch: one commit, however many it claims.
+  MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    claimed.clear();
+    std::set<std::pair<std::string, std::string>> lost;  // groups whose head another worker took
+    for (const storage::Row* candidate : due) {
+      const storage::Row& row = *candidate;
+      std::pair<std::string, std::string> group{row.Text(2), row.Text(4)};
+      if (lost.count(group)) continue;
+      // Taken only if still due: another worker may have claimed it since.
+      MTL_ASSIGN_OR_RETURN(auto taken, tx.Execute(std::string("UPDATE webhook_deliveries SET status = 'processing', "
+                                                              "locked_until = $2, updated_at = $1 WHERE id = $3 AND ") +
+                                                      kStillDue,
+                                                  {now_ms, lease_until, row.Int(0)}));
+      if (taken.affected_rows == 1) {
+        claimed.push_back({row.Int(0), row.Int(1), lease_until, row.Text(2), row.OptText(3).value_or(""), row.Text(4)});
+      } else {
+        lost.insert(group);
+      }
+    }
+    return OkStatus();
+  }));
   return claimed;
 }
 
@@ -182,29 +201,34 @@ Result<DeliveryRun> DeliveryWorker::RunOnce() {
   DeliveryRun run;
   MTL_ASSIGN_OR_RETURN(run.events, FanOut());
   MTL_ASSIGN_OR_RETURN(auto claimed, Claim(clock_.Now()));
-  // In event order; once one of a group fails, the rest of it waits for it.
+  if (claimed.empty()) return run;
+  // Sent in event order; once one of a group fails, the rest of it waits
+  // (released unsent). What happened is recorded in one transaction: a
+  // crash before it leaves the claims to run out, and the deliveries are
+  // sent again (receivers drop repeats by event id).
   std::set<std::pair<std::string, std::string>> stopped;
+  std::vector<Attempt> attempts;
+  std::vector<const Claimed*> released;
   for (const Claimed& c : claimed) {
     std::pair<std::string, std::string> group{c.endpoint_id, c.customer_id};
     if (stopped.count(group)) {
-      MTL_RETURN_IF_ERROR(
-          db_.Execute("UPDATE webhook_deliveries SET status = 'pending', locked_until = NULL WHERE "
-                      "id = $1 AND status = 'processing' AND locked_until = $2",
-                      {c.id, c.lease_until}));
+      released.push_back(&c);
       continue;
     }
-    int64_t before = run.succeeded;
-    Status delivered = Deliver(c, run);
-    if (!delivered.ok()) {
-      // Its lease runs out and it is taken up again.
-      log::Error("webhook delivery failed to record", {{"delivery", c.id}, {"error", delivered.error().message}});
+    auto sent = Send(c);
+    if (!sent.ok()) {
+      log::Error("webhook delivery could not be sent", {{"delivery", c.id}, {"error", sent.error().message}});
+      stopped.insert(group);
+      continue;  // its lease runs out and it is taken up again
     }
-    if (run.succeeded == before) stopped.insert(group);
+    if (!sent->result.Succeeded()) stopped.insert(group);
+    attempts.push_back(std::move(*sent));
   }
+  MTL_RETURN_IF_ERROR(Record(attempts, released, run));
   return run;
 }
 
-Status DeliveryWorker::Deliver(const Claimed& claimed, DeliveryRun& run) {
+Result<DeliveryWorker::Attempt> DeliveryWorker::Send(const Claimed& claimed) {
   MTL_ASSIGN_OR_RETURN(
       auto found,
       db_.Execute("SELECT ev.public_id, ev.type, ev.customer_id, ev.payload, ev.created_at, ev.id, e.url FROM "
@@ -213,7 +237,6 @@ Status DeliveryWorker::Deliver(const Claimed& claimed, DeliveryRun& run) {
                   {claimed.id}));
   if (found.rows.empty()) return NotFound("no webhook delivery " + std::to_string(claimed.id));
   const storage::Row& row = found.rows[0];
-  TimePoint event_at = FromUnixMillis(row.Int(4));
   // The body Stripe's events have: the same on every attempt.
   boost::system::error_code ec;
   json::value payload = json::parse(row.Text(3), ec);
@@ -226,88 +249,107 @@ Status DeliveryWorker::Deliver(const Claimed& claimed, DeliveryRun& run) {
                     {"customer_id", row.OptText(2) ? json::value(*row.OptText(2)) : json::value(nullptr)},
                     {"data", {{"object", ec ? json::value(json::object()) : payload}}}};
   std::string text = json::serialize(body);
-  TimePoint now = clock_.Now();
-  MTL_ASSIGN_OR_RETURN(auto secrets, EndpointStore::SigningSecrets(db_, claimed.endpoint_id, now));
+  Attempt attempt{&claimed, FromUnixMillis(row.Int(4)), clock_.Now(), {}};
+  MTL_ASSIGN_OR_RETURN(auto secrets, EndpointStore::SigningSecrets(db_, claimed.endpoint_id, attempt.at));
   std::vector<std::string> headers = {
       "Content-Type: application/json",
       std::string(kSignatureHeader) + ": " +
           SignatureHeaderValue(text, secrets,
-                               std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()),
+                               std::chrono::duration_cast<std::chrono::seconds>(attempt.at.time_since_epoch()).count()),
       "Meterline-Event-Id: " + event_id,
   };
-  PostResult result = PostJson(*pool_, row.Text(6), text, headers, options_.post);
+  attempt.result = PostJson(*pool_, row.Text(6), text, headers, options_.post);
+  return attempt;
+}
 
+Status DeliveryWorker::Record(const std::vector<Attempt>& attempts, const std::vector<const Claimed*>& released,
+                              DeliveryRun& run) {
   TimePoint after = clock_.Now();
   int64_t after_ms = ToUnixMillis(after);
-  bool succeeded = result.Succeeded();
-  bool give_up = !succeeded && after >= event_at + options_.retry_for;
-  const char* outcome = succeeded ? "succeeded" : give_up ? "failed" : "retrying";
-  std::string error =
-      result.error.empty() && !succeeded ? "answered HTTP " + std::to_string(result.status) : result.error;
-  int64_t attempts = claimed.attempts + 1;
-  auto delay =
-      std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(RetryDelay(attempts).count()) * Jitter()));
-  storage::Value status_code = result.status > 0 ? storage::Value(int64_t{result.status}) : storage::Value(nullptr);
+  DeliveryRun counted;
+  std::vector<std::pair<std::string, const char*>> outcomes;  // endpoint, outcome: for the metrics
   MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    // Only while the claim is still ours: a worker that outlived its lease
-    // records nothing over the one that took the row up.
-    MTL_ASSIGN_OR_RETURN(
-        auto updated,
-        tx.Execute(
-            "UPDATE webhook_deliveries SET status = $2, attempts = $3, last_status_code = $4, "
-            "last_error = $5, next_attempt_at = $6, locked_until = NULL, updated_at = $7, "
-            "delivered_at = CASE WHEN $2 = 'succeeded' THEN $7 ELSE delivered_at END, "
-            "redelivery_requested_by = NULL WHERE id = $1 AND status = 'processing' AND locked_until = $8",
-            {claimed.id,
-             std::string(succeeded ? "succeeded"
-                         : give_up ? "failed"
-                                   : "pending"),
-             attempts, status_code, error.empty() ? storage::Value(nullptr) : storage::Value(Truncated(error, 500)),
-             after_ms + delay.count(), after_ms, claimed.lease_until}));
-    if (updated.affected_rows != 1) return OkStatus();
-    MTL_RETURN_IF_ERROR(
-        tx.Execute("INSERT INTO webhook_delivery_attempts (delivery_id, attempted_at, status_code, latency_ms, "
-                   "response_excerpt, error, manual) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                   {claimed.id, ToUnixMillis(now), status_code, result.latency_ms, result.excerpt,
-                    error.empty() ? storage::Value(nullptr) : storage::Value(Truncated(error, 500)),
-                    int64_t{claimed.redelivery_requested_by.empty() ? 0 : 1}}));
-    if (succeeded) {
+    counted = {};
+    outcomes.clear();
+    for (const Claimed* c : released) {
       MTL_RETURN_IF_ERROR(
-          tx.Execute("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
-                     {claimed.endpoint_id}));
-      return OkStatus();
+          tx.Execute("UPDATE webhook_deliveries SET status = 'pending', locked_until = NULL WHERE "
+                     "id = $1 AND status = 'processing' AND locked_until = $2",
+                     {c->id, c->lease_until}));
     }
-    MTL_RETURN_IF_ERROR(
-        tx.Execute("UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND "
-                   "failing_since IS NULL",
-                   {claimed.endpoint_id, after_ms}));
-    // Failing for long enough since its last success: disabled.
-    MTL_ASSIGN_OR_RETURN(
-        auto disabled,
-        tx.Execute(
-            "UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = $3, updated_at = $2 "
-            "WHERE id = $1 AND status = 'enabled' AND failing_since <= $4",
-            {claimed.endpoint_id, after_ms,
-             "failing for " + std::to_string(options_.disable_after.count()) + " hours: " + Truncated(error, 200),
-             after_ms - std::chrono::duration_cast<std::chrono::milliseconds>(options_.disable_after).count()}));
-    if (disabled.affected_rows == 1) {
+    for (const Attempt& a : attempts) {
+      const Claimed& claimed = *a.claimed;
+      const PostResult& result = a.result;
+      bool succeeded = result.Succeeded();
+      bool give_up = !succeeded && after >= a.event_at + options_.retry_for;
+      std::string error =
+          result.error.empty() && !succeeded ? "answered HTTP " + std::to_string(result.status) : result.error;
+      int64_t attempts_made = claimed.attempts + 1;
+      auto delay = std::chrono::milliseconds(
+          static_cast<int64_t>(static_cast<double>(RetryDelay(attempts_made).count()) * Jitter()));
+      storage::Value status_code = result.status > 0 ? storage::Value(int64_t{result.status}) : storage::Value(nullptr);
+      storage::Value error_value = error.empty() ? storage::Value(nullptr) : storage::Value(Truncated(error, 500));
+      // Only while the claim is still ours: a worker that outlived its lease
+      // records nothing over the one that took the row up.
       MTL_ASSIGN_OR_RETURN(
-          auto owner, tx.Execute("SELECT customer_id FROM webhook_endpoints WHERE id = $1", {claimed.endpoint_id}));
-      std::string customer = owner.rows.empty() ? "" : owner.rows[0].OptText(0).value_or("");
-      MTL_RETURN_IF_ERROR(audit::Record(
-          tx, clock_, {"system", "webhook_endpoint.disabled", customer, {{"endpoint_id", claimed.endpoint_id}}, {}}));
+          auto updated,
+          tx.Execute(
+              "UPDATE webhook_deliveries SET status = $2, attempts = $3, last_status_code = $4, "
+              "last_error = $5, next_attempt_at = $6, locked_until = NULL, updated_at = $7, "
+              "delivered_at = CASE WHEN $2 = 'succeeded' THEN $7 ELSE delivered_at END, "
+              "redelivery_requested_by = NULL WHERE id = $1 AND status = 'processing' AND locked_until = $8",
+              {claimed.id,
+               std::string(succeeded ? "succeeded"
+                           : give_up ? "failed"
+                                     : "pending"),
+               attempts_made, status_code, error_value, after_ms + delay.count(), after_ms, claimed.lease_until}));
+      if (updated.affected_rows != 1) continue;
+      MTL_RETURN_IF_ERROR(
+          tx.Execute("INSERT INTO webhook_delivery_attempts (delivery_id, attempted_at, status_code, latency_ms, "
+                     "response_excerpt, error, manual) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     {claimed.id, ToUnixMillis(a.at), status_code, result.latency_ms, result.excerpt, error_value,
+                      int64_t{claimed.redelivery_requested_by.empty() ? 0 : 1}}));
+      outcomes.emplace_back(claimed.endpoint_id, succeeded ? "succeeded" : give_up ? "failed" : "retrying");
+      if (succeeded) {
+        ++counted.succeeded;
+        MTL_RETURN_IF_ERROR(
+            tx.Execute("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
+                       {claimed.endpoint_id}));
+        continue;
+      }
+      ++(give_up ? counted.failed : counted.retrying);
+      MTL_RETURN_IF_ERROR(
+          tx.Execute("UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND "
+                     "failing_since IS NULL",
+                     {claimed.endpoint_id, after_ms}));
+      // Failing for long enough since its last success: disabled.
+      MTL_ASSIGN_OR_RETURN(
+          auto disabled,
+          tx.Execute(
+              "UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = $3, updated_at = $2 "
+              "WHERE id = $1 AND status = 'enabled' AND failing_since <= $4",
+              {claimed.endpoint_id, after_ms,
+               "failing for " + std::to_string(options_.disable_after.count()) + " hours: " + Truncated(error, 200),
+               after_ms - std::chrono::duration_cast<std::chrono::milliseconds>(options_.disable_after).count()}));
+      if (disabled.affected_rows == 1) {
+        MTL_ASSIGN_OR_RETURN(
+            auto owner, tx.Execute("SELECT customer_id FROM webhook_endpoints WHERE id = $1", {claimed.endpoint_id}));
+        std::string customer = owner.rows.empty() ? "" : owner.rows[0].OptText(0).value_or("");
+        MTL_RETURN_IF_ERROR(audit::Record(
+            tx, clock_, {"system", "webhook_endpoint.disabled", customer, {{"endpoint_id", claimed.endpoint_id}}, {}}));
+      }
     }
     return OkStatus();
   }));
-  metrics_->deliveries.WithLabels({claimed.endpoint_id, outcome}).Inc();
-  metrics_->latency.WithLabels({claimed.endpoint_id}).ObserveMicros(result.latency_ms * 1000);
-  if (succeeded) {
-    ++run.succeeded;
-  } else if (give_up) {
-    ++run.failed;
-  } else {
-    ++run.retrying;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    metrics_->deliveries.WithLabels({outcomes[i].first, outcomes[i].second}).Inc();
   }
+  for (const Attempt& a : attempts) {
+    metrics_->latency.WithLabels({a.claimed->endpoint_id}).ObserveMicros(a.result.latency_ms * 1000);
+  }
+  run.succeeded += counted.succeeded;
+  run.retrying += counted.retrying;
+  run.failed += counted.failed;
   return OkStatus();
 }
 

@@ -75,9 +75,20 @@ class DeliveryWorker {
 
  private:
   struct Claimed;
+  // One attempt made, to be recorded.
+  struct Attempt {
+    const Claimed* claimed = nullptr;
+    TimePoint event_at;  // when its event happened: the retry window runs from it
+    TimePoint at;        // when it was sent
+    PostResult result;
+  };
+  // Claims a batch of due deliveries, in one transaction.
   Result<std::vector<Claimed>> Claim(TimePoint now);
-  // Posts one claimed delivery and records what happened; adds to `run`.
-  Status Deliver(const Claimed& claimed, DeliveryRun& run);
+  // Signs and posts one claimed delivery.
+  Result<Attempt> Send(const Claimed& claimed);
+  // Records a pass's attempts (and gives back the claims it did not try), in
+  // one transaction; adds to `run`.
+  Status Record(const std::vector<Attempt>& attempts, const std::vector<const Claimed*>& released, DeliveryRun& run);
 
   storage::Database& db_;
   const Clock& clock_;

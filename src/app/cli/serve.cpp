@@ -119,11 +119,16 @@ int RunServe(const std::vector<std::string>& args) {
     // Recorded events go out to webhook endpoints within about a second.
     webhooks::DeliveryWorker& worker = *(*app)->webhook_worker;
     jobs.Every("webhook-delivery", std::chrono::seconds(config->webhook_delivery_seconds), [&worker] {
-      auto run = worker.RunOnce();
-      if (!run.ok()) {
-        log::Error("webhook delivery failed", {{"error", run.error().message}});
-      } else if (run->failed > 0) {
-        log::Warn("webhook deliveries failed for good", {{"failed", run->failed}});
+      // Pass after pass while there is work (a batch each), for a few seconds at most.
+      auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (std::chrono::steady_clock::now() < until) {
+        auto run = worker.RunOnce();
+        if (!run.ok()) {
+          log::Error("webhook delivery failed", {{"error", run.error().message}});
+          break;
+        }
+        if (run->failed > 0) log::Warn("webhook deliveries failed for good", {{"failed", run->failed}});
+        if (run->events + run->succeeded + run->retrying + run->failed == 0) break;
       }
     });
   }
