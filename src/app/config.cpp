@@ -301,6 +301,8 @@ const std::vector<Setting>& Settings() {
       IntSetting("WEBHOOK_RETRY_MAX_SECONDS", "", &Config::webhook_retry_max_seconds, 1, int64_t{24} * 3600),
       IntSetting("WEBHOOK_RETRY_HOURS", "", &Config::webhook_retry_hours, 0, int64_t{30} * 24),
       IntSetting("WEBHOOK_DISABLE_AFTER_HOURS", "", &Config::webhook_disable_after_hours, 1, int64_t{30} * 24),
+      // Longer than one attempt can take (connect + total timeouts).
+      IntSetting("WEBHOOK_LEASE_SECONDS", "", &Config::webhook_lease_seconds, 20, 3600),
       {"TAX_RATES", "",
        [](auto& n, auto& v, Config& c) {
          c.tax_rates.clear();

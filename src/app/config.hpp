@@ -169,6 +169,9 @@ struct Config {
   int webhook_retry_max_seconds = 6 * 3600;
   int webhook_retry_hours = 72;
   int webhook_disable_after_hours = 72;
+  // WEBHOOK_LEASE_SECONDS: how long a worker's claim on a delivery lasts; a
+  // killed instance's deliveries are taken up by another after it.
+  int webhook_lease_seconds = 60;
 
   // CONSOLE_DIR / --console-dir: the web console's build, served at "/".
   std::string console_dir;  // "" = the console compiled into billingd

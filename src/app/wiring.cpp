@@ -193,6 +193,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   delivery.max_retry_delay = std::chrono::seconds(config.webhook_retry_max_seconds);
   delivery.retry_for = std::chrono::hours(config.webhook_retry_hours);
   delivery.disable_after = std::chrono::hours(config.webhook_disable_after_hours);
+  delivery.lease = std::chrono::seconds(config.webhook_lease_seconds);
   app->webhook_worker = std::make_unique<webhooks::DeliveryWorker>(*app->db, clock, app->metrics, delivery);
 
   // NOLINTNEXTLINE(modernize-make-unique): designated initializers need braces

@@ -209,9 +209,13 @@ Result<DeliveryRun> DeliveryWorker::RunOnce() {
   std::set<std::pair<std::string, std::string>> stopped;
   std::vector<Attempt> attempts;
   std::vector<const Claimed*> released;
+  // Nothing is sent that could outlast the claim: another worker may take
+  // the row up once its lease ends.
+  auto send_until =
+      std::chrono::steady_clock::now() + options_.lease - options_.post.total_timeout - options_.post.connect_timeout;
   for (const Claimed& c : claimed) {
     std::pair<std::string, std::string> group{c.endpoint_id, c.customer_id};
-    if (stopped.count(group)) {
+    if (stopped.count(group) || std::chrono::steady_clock::now() >= send_until) {
       released.push_back(&c);
       continue;
     }
