@@ -43,6 +43,7 @@ namespace meterline::plans {
 class PlanBook;
 }
 namespace meterline::stripe {
+class CustomerPortal;
 class WebhookInbox;
 class WebhookProcessor;
 }  // namespace meterline::stripe
@@ -89,6 +90,7 @@ struct ApiContext {
   idempotency::IdempotencyStore& idempotency;
   webhooks::EndpointStore& webhook_endpoints;
   webhooks::DeliveryLog& webhook_deliveries;
+  stripe::CustomerPortal& customer_portal;
   // STRIPE_WEBHOOK_SECRET ("whsec_…"); empty = webhooks answer 503.
   std::string stripe_webhook_secret;
   // The invoice issuer (COMPANY_*), drawn on every PDF.

@@ -85,6 +85,9 @@ http::Handler CreditNotePdf(ApiContext& context);
 http::Handler GetCredits(ApiContext& context);
 http::Handler GrantCredits(ApiContext& context);
 
+// A Stripe Customer Portal session for payment methods (portal.cpp).
+http::Handler CreatePortalSession(ApiContext& context);
+
 // Outgoing webhook endpoints and their deliveries (webhook_endpoints.cpp).
 http::Handler CreateWebhookEndpoint(ApiContext& context);
 http::Handler ListWebhookEndpoints(ApiContext& context);

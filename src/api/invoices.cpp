@@ -38,6 +38,7 @@ json::object InvoiceJson(const invoicing::Invoice& inv, bool with_lines) {
   o["post_payment_credit_notes"] = AmountJson(inv.post_payment_credit_minor, inv.currency);
   o["due_at"] = TimeOrNull(inv.due_at);
   o["stripe_invoice_id"] = inv.stripe_invoice_id.empty() ? json::value(nullptr) : json::value(inv.stripe_invoice_id);
+  o["hosted_invoice_url"] = inv.hosted_invoice_url.empty() ? json::value(nullptr) : json::value(inv.hosted_invoice_url);
   o["created_at"] = FormatIso8601(inv.created_at);
   o["finalized_at"] = TimeOrNull(inv.finalized_at);
   o["paid_at"] = TimeOrNull(inv.paid_at);

@@ -131,6 +131,10 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
       {.method = Method::kGet, .pattern = "/api/v1/billing/credit-notes/:id/pdf", .handler = CreditNotePdf(context),
        .feature = "billing", .roles = kUsers, .rate_group = "billing"},
 
+      // Payment methods: a Stripe Customer Portal session for the caller's customer.
+      {.method = Method::kPost, .pattern = "/api/v1/billing/portal-session", .handler = CreatePortalSession(context),
+       .feature = "billing", .json_body = true, .roles = kUsers, .rate_group = "billing"},
+
       // Outgoing webhooks: admins' endpoints are platform-wide, members' their customer's.
       {.method = Method::kGet, .pattern = "/api/v1/webhook-endpoints", .handler = ListWebhookEndpoints(context),
        .roles = kUsers, .rate_group = "billing"},

@@ -187,6 +187,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   app->webhook_endpoints =
       std::make_unique<webhooks::EndpointStore>(*app->db, clock, config.webhook_allow_private_targets);
   app->webhook_deliveries = std::make_unique<webhooks::DeliveryLog>(*app->db, clock);
+  app->customer_portal = std::make_unique<stripe::CustomerPortal>(*app->stripe, *app->invoice_sync);
   webhooks::DeliveryOptions delivery;
   delivery.post.allow_private = config.webhook_allow_private_targets;
   delivery.first_retry = std::chrono::seconds(config.webhook_retry_first_seconds);
@@ -220,6 +221,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
       .idempotency = *app->idempotency,
       .webhook_endpoints = *app->webhook_endpoints,
       .webhook_deliveries = *app->webhook_deliveries,
+      .customer_portal = *app->customer_portal,
       .stripe_webhook_secret = config.stripe_webhook_secret,
       .issuer = invoicing::LoadIssuer(config.company_name, config.company_address, config.company_logo_path,
                                       config.invoice_net_days),

@@ -31,6 +31,7 @@
 #include "reconciliation/reconciliation_service.hpp"
 #include "storage/database.hpp"
 #include "stripe/client.hpp"
+#include "stripe/customer_portal.hpp"
 #include "stripe/invoice_sync.hpp"
 #include "stripe/webhook_handlers.hpp"
 #include "stripe/webhook_inbox.hpp"
@@ -74,6 +75,7 @@ struct App {
   std::unique_ptr<webhooks::EndpointStore> webhook_endpoints;
   std::unique_ptr<webhooks::DeliveryLog> webhook_deliveries;
   std::unique_ptr<webhooks::DeliveryWorker> webhook_worker;
+  std::unique_ptr<stripe::CustomerPortal> customer_portal;
   std::unique_ptr<api::ApiContext> context;
   http::Router router;
   std::unique_ptr<http::StaticFiles> static_files;  // null when the console is not built

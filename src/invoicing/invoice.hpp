@@ -53,6 +53,7 @@ struct Invoice {
   int64_t post_payment_credit_minor = 0;  // credit notes after payment (refunded or credited)
   std::optional<TimePoint> due_at;
   std::string stripe_invoice_id;
+  std::string hosted_invoice_url;  // Stripe's page to pay it; "" until Stripe has it finalized
   int64_t failed_payment_count = 0;
   TimePoint created_at;
   std::optional<TimePoint> finalized_at;

@@ -17,7 +17,7 @@ constexpr const char* kInvoiceColumns =
     "id, number, customer_id, subscription_id, period_start, period_end, status, currency, subtotal_minor, "
     "tax_minor, total_minor, amount_due_minor, amount_paid_minor, amount_refunded_minor, tax_rate, due_at, "
     "stripe_invoice_id, failed_payment_count, created_at, finalized_at, paid_at, voided_at, updated_at, "
-    "pre_payment_credit_minor, post_payment_credit_minor, credits_applied_minor";
+    "pre_payment_credit_minor, post_payment_credit_minor, credits_applied_minor, hosted_invoice_url";
 
 // What is still owed once `paid` (an SQL expression) is paid: the total less
 // prepaid credits applied and credit notes issued before payment, never below 0.
@@ -73,6 +73,7 @@ Invoice FromRow(const storage::Row& row) {
   inv.pre_payment_credit_minor = row.Int(23);
   inv.post_payment_credit_minor = row.Int(24);
   inv.credits_applied_minor = row.Int(25);
+  inv.hosted_invoice_url = row.OptText(26).value_or("");
   return inv;
 }
 
@@ -460,6 +461,15 @@ Status InvoiceStore::CountFailedPayment(storage::Executor& tx, const std::string
   MTL_RETURN_IF_ERROR(
       tx.Execute("UPDATE invoices SET failed_payment_count = failed_payment_count + 1, updated_at = $2 WHERE id = $1",
                  {id, ToUnixMillis(at)}));
+  return OkStatus();
+}
+
+Status InvoiceStore::SetHostedUrl(storage::Executor& tx, const std::string& id, const std::string& url) {
+  if (url.empty()) return OkStatus();
+  MTL_RETURN_IF_ERROR(
+      tx.Execute("UPDATE invoices SET hosted_invoice_url = $2 WHERE id = $1 AND "
+                 "COALESCE(hosted_invoice_url, '') <> $2",
+                 {id, url}));
   return OkStatus();
 }
 

@@ -179,6 +179,8 @@ class InvoiceStore {
   // belongs to `customer_id`: false when it did not.
   static Result<bool> LinkStripe(storage::Executor& tx, const std::string& id, const std::string& stripe_invoice_id,
                                  const std::string& customer_id, TimePoint at);
+  // Keeps Stripe's hosted payment page of the invoice ("" changes nothing).
+  static Status SetHostedUrl(storage::Executor& tx, const std::string& id, const std::string& url);
 
  private:
   static Status WriteTransition(storage::Executor& tx, const Transition& t);

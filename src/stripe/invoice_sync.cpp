@@ -65,6 +65,22 @@ Result<std::string> InvoiceSync::FindCustomer(const std::string& customer_id) {
   return id;
 }
 
+Result<std::string> InvoiceSync::EnsureCustomer(const std::string& customer_id) {
+  MTL_ASSIGN_OR_RETURN(auto contact, customers_.StripeContactOf(customer_id));
+  std::string stripe_customer = contact.stripe_customer_id;
+  if (!stripe_customer.empty()) return stripe_customer;
+  MTL_ASSIGN_OR_RETURN(auto existing, FindCustomer(customer_id));
+  stripe_customer = existing;
+  if (stripe_customer.empty()) {
+    FormParams params = {{"name", contact.name}, {"metadata[meterline_customer_id]", customer_id}};
+    if (!contact.email.empty()) params.emplace_back("email", contact.email);
+    MTL_ASSIGN_OR_RETURN(auto created, stripe_.Post("customers", params, "customer-" + customer_id));
+    stripe_customer = TextField(created, "id");
+  }
+  // Another push may have stored one first: every push uses that one.
+  return customers_.LinkStripe(customer_id, stripe_customer);
+}
+
 Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
   auto invoice = invoicing::InvoiceStore::Load(db_, invoice_id);
   if (!invoice.ok()) return std::move(invoice).error();
@@ -72,28 +88,12 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
   if (invoice->status == invoicing::InvoiceStatus::kDraft) {
     return Error(ErrorCode::kConflict, "not_finalized", "invoice " + invoice_id + " is a draft");
   }
-  MTL_ASSIGN_OR_RETURN(auto contact, customers_.StripeContactOf(customer_id));
   std::string currency = Lower(invoice->currency);
   std::string stripe_invoice = invoice->stripe_invoice_id;
   TimePoint now = clock_.Now();
 
   // 1. The Stripe customer.
-  std::string stripe_customer = contact.stripe_customer_id;
-  if (stripe_customer.empty()) {
-    MTL_ASSIGN_OR_RETURN(auto existing, FindCustomer(customer_id));
-    stripe_customer = existing;
-  }
-  if (stripe_customer.empty()) {
-    FormParams params = {{"name", contact.name}, {"metadata[meterline_customer_id]", customer_id}};
-    if (!contact.email.empty()) params.emplace_back("email", contact.email);
-    MTL_ASSIGN_OR_RETURN(auto created, stripe_.Post("customers", params, "customer-" + customer_id));
-    stripe_customer = TextField(created, "id");
-  }
-  if (contact.stripe_customer_id.empty()) {
-    // Another push may have stored one first: every push uses that one.
-    MTL_ASSIGN_OR_RETURN(auto linked, customers_.LinkStripe(customer_id, stripe_customer));
-    stripe_customer = linked;
-  }
+  MTL_ASSIGN_OR_RETURN(auto stripe_customer, EnsureCustomer(customer_id));
 
   // 2. The Stripe invoice: stored, found by our id in its metadata, or created.
   if (stripe_invoice.empty()) {
@@ -172,10 +172,14 @@ Result<std::string> InvoiceSync::PushInvoice(const std::string& invoice_id) {
                                       {"metadata[meterline_invoice_id]", invoice_id}},
                                      "credits-" + invoice_id));
   }
+  // Its hosted payment page ("Pay now"), which Stripe gives once it is finalized.
+  std::string hosted = TextField(current, "hosted_invoice_url");
   if (draft) {
-    MTL_RETURN_IF_ERROR(stripe_.Post("invoices/" + stripe_invoice + "/finalize", {{"auto_advance", "false"}},
-                                     "finalize-" + invoice_id));
+    MTL_ASSIGN_OR_RETURN(auto finalized, stripe_.Post("invoices/" + stripe_invoice + "/finalize",
+                                                      {{"auto_advance", "false"}}, "finalize-" + invoice_id));
+    hosted = TextField(finalized, "hosted_invoice_url");
   }
+  MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::SetHostedUrl(db_, invoice_id, hosted));
   return stripe_invoice;
 }
 
@@ -267,6 +271,7 @@ Result<std::string> InvoiceSync::PullInvoice(const std::string& invoice_id) {
     return Error(ErrorCode::kConflict, "not_synced", "invoice " + invoice_id + " is not in Stripe yet");
   }
   MTL_ASSIGN_OR_RETURN(auto theirs, stripe_.Get("invoices/" + invoice->stripe_invoice_id));
+  MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::SetHostedUrl(db_, invoice_id, TextField(theirs, "hosted_invoice_url")));
   auto to = invoicing::ParseStatus(TextField(theirs, "status"));
   if (!to || invoice->status == *to || !invoicing::CanTransition(invoice->status, *to)) return ours;  // never backwards
   std::optional<TimePoint> paid_at;

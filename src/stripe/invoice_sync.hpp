@@ -72,6 +72,10 @@ class InvoiceSync {
   // Returns our invoice's status afterwards.
   Result<std::string> PullInvoice(const std::string& invoice_id);
 
+  // The Stripe customer of our customer: linked already, found by our id in
+  // its metadata, or created (key "customer-<id>") and linked. Returns its id.
+  Result<std::string> EnsureCustomer(const std::string& customer_id);
+
  private:
   // The Stripe customer whose metadata names `customer_id` ("" if none), via
   // GET /v1/customers/search: a push that created it and crashed before we

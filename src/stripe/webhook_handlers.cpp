@@ -238,6 +238,7 @@ Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
     const invoicing::InvoiceRef& ref = **found;
     const std::string& id = ref.id;
     const std::string& customer_id = ref.customer_id;
+    MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::SetHostedUrl(tx, id, TextField(inv, "hosted_invoice_url")));
     std::string status = invoicing::StatusName(ref.status);
     std::vector<std::string> done;
 

@@ -191,6 +191,14 @@ def handle(method, path, params):
             cus["invoice_settings"]["default_payment_method"] = settings["default_payment_method"] or None
         emit("customer.updated", cus)
         return 200, cus
+    if parts == ["billing_portal", "sessions"] and method == "POST":
+        if params.get("customer") not in STATE["customers"]:
+            return error(400, "invalid_request_error", "No such customer: '%s'" % params.get("customer"),
+                         "resource_missing", "customer")
+        session = {"id": new_id("bps"), "object": "billing_portal.session", "created": now,
+                   "customer": params["customer"], "return_url": params.get("return_url"), "livemode": False,
+                   "url": "https://billing.stripe.com/p/session/test_%s" % new_id("ses")}
+        return 200, session
     if parts == ["customers", "search"] and method == "GET":
         # Only the one clause we send: metadata['key']:'value'.
         match = re.fullmatch(r"metadata\['([^']+)'\]:'([^']*)'", params.get("query", ""))
@@ -277,7 +285,7 @@ def handle(method, path, params):
         inv = {"id": new_id("in"), "object": "invoice", "created": now, "customer": params["customer"],
                "status": "draft", "currency": params.get("currency", "usd"), "auto_advance": params.get("auto_advance") == "true",
                "collection_method": params.get("collection_method", "charge_automatically"),
-               "metadata": params.get("metadata", {}), "amount_paid": 0, "number": None,
+               "metadata": params.get("metadata", {}), "amount_paid": 0, "number": None, "hosted_invoice_url": None,
                "starting_balance": 0, "ending_balance": None, "applied_balance": 0,
                "pre_payment_credit_notes_amount": 0, "post_payment_credit_notes_amount": 0,
                "status_transitions": {"finalized_at": None, "paid_at": None, "voided_at": None},
@@ -320,6 +328,7 @@ def handle(method, path, params):
                 return error(400, "invalid_request_error", "This invoice is already finalized.", "invoice_not_editable")
             inv["status"] = "open"
             inv["number"] = "FAKE-%04d" % (len([i for i in STATE["invoices"].values() if i["number"]]) + 1)
+            inv["hosted_invoice_url"] = "https://invoice.stripe.com/i/acct_fake/test_%s" % inv["id"]
             inv["status_transitions"]["finalized_at"] = now
             # The customer's credit balance (negative) pays what it can, as Stripe applies it.
             cus = STATE["customers"].get(inv["customer"], {})

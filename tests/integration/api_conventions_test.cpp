@@ -200,6 +200,13 @@ TEST_P(ApiConventionsTest, ASubscriptionMayStartWithATrial) {
   EXPECT_EQ(Json(plain).at("status").as_string(), "active");
 }
 
+TEST_P(ApiConventionsTest, WithoutStripeAPortalSessionIsRefusedClearly) {
+  HttpResult r = Client().Post("/api/v1/billing/portal-session",
+                               R"({"return_url":"https://x.test/","customer_id":")" + customer_a_ + R"("})", {root_});
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("STRIPE_SECRET_KEY"), std::string::npos) << r.body;
+}
+
 TEST_P(ApiConventionsTest, CreatingPostsHonourIdempotencyKeys) {
   const std::string key = "Idempotency-Key: create-customer-0001";
   const std::string body = R"({"name":"Gamma Games","currency":"GBP"})";

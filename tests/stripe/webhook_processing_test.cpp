@@ -319,6 +319,46 @@ TEST_P(WebhookProcessingTest, TheDefaultPaymentMethodFollowsStripesCustomer) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM billing_audit WHERE action = 'customer.payment_method_from_stripe'"), 2);
 }
 
+// Payment methods are managed in Stripe's Customer Portal: a member opens a
+// session for their own customer; an admin names one; the invoice keeps
+// Stripe's hosted payment page ("Pay now").
+TEST_P(WebhookProcessingTest, APortalSessionOpensForTheCallersCustomerAndInvoicesKeepTheirPaymentPage) {
+  SignedIn alice = SignIn("alice@acme.test");
+  SignedIn root = SignIn("root@meterline.test");
+  auto post = [&](const SignedIn& who, const std::string& body) {
+    return Client().Post("/api/v1/billing/portal-session", body,
+                         {who.Cookie(), "X-CSRF-Token: " + who.csrf, "Content-Type: application/json"});
+  };
+  HttpResult session = post(alice, R"({"return_url":"https://console.example.com/billing/plan"})");
+  ASSERT_EQ(session.status, 200) << session.body;
+  auto url = std::string(json::parse(session.body).at("url").as_string());
+  EXPECT_EQ(url.rfind("https://billing.stripe.com/p/session/", 0), 0u) << url;
+  std::string stripe_customer = Scalar("SELECT stripe_customer_id FROM customers WHERE id = $1", {customer_a_});
+  bool asked = false;
+  for (const auto& v : fake_.Requests()) {
+    const auto& r = v.as_object();
+    if (r.at("path").as_string() != "/v1/billing_portal/sessions") continue;
+    const auto& params = r.at("params").as_object();
+    asked = asked || (params.at("customer").as_string() == stripe_customer &&
+                      params.at("return_url").as_string() == "https://console.example.com/billing/plan");
+  }
+  EXPECT_TRUE(asked);
+  // Another customer's: as if it did not exist. A bad return_url, or an admin naming no one: 400.
+  EXPECT_EQ(post(alice, R"({"return_url":"https://x.test/","customer_id":")" + customer_b_ + R"("})").status, 404);
+  EXPECT_EQ(post(alice, R"({"return_url":"ftp://x.test/"})").status, 400);
+  EXPECT_EQ(post(root, R"({"return_url":"https://x.test/"})").status, 400);
+  EXPECT_EQ(post(root, R"({"return_url":"https://x.test/","customer_id":")" + customer_b_ + R"("})").status, 200);
+
+  // The invoices pushed in SetUp have their hosted page.
+  auto [ours, theirs] = AcmeInvoice();
+  EXPECT_EQ(Scalar("SELECT hosted_invoice_url FROM invoices WHERE id = $1", {ours}),
+            "https://invoice.stripe.com/i/acct_fake/test_" + theirs);
+  HttpResult invoice = Client().Get("/api/v1/billing/invoices/" + ours, {alice.Cookie()});
+  ASSERT_EQ(invoice.status, 200) << invoice.body;
+  EXPECT_EQ(json::parse(invoice.body).at("hosted_invoice_url").as_string(),
+            "https://invoice.stripe.com/i/acct_fake/test_" + theirs);
+}
+
 TEST_P(WebhookProcessingTest, FailedPaymentsAreCountedAndRefundsRecordedOnce) {
   auto [ours, theirs] = AcmeInvoice();
   fake_.Control("/_fake/payment_failed", {{"invoice", theirs}});
