@@ -5,12 +5,14 @@
 //
 //   node --test e2e/console.e2e.mjs        (after npm run build and building billingd)
 import assert from 'node:assert/strict';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, request } from 'playwright-core';
 import { DEMO_PASSWORD, startBillingd } from './billingd.mjs';
 import { axeViolations, layoutReport } from './checks.mjs';
 
@@ -1466,6 +1468,12 @@ async function memberPages() {
     },
     { name: 'invoice-paid', path: `/billing/invoices/${paid.id}`, ready: () => page.getByTestId('invoice-lines') },
     { name: 'plan', path: '/billing/plan', ready: () => page.locator('article.plan-offer') },
+    {
+      name: 'webhooks',
+      path: '/developers/webhooks',
+      ready: () =>
+        page.getByTestId('endpoint-table').or(page.getByRole('heading', { name: 'No webhook endpoints yet' })),
+    },
     { name: 'not-found', path: '/no/such/page', ready: () => page.getByRole('heading', { name: 'Page not found' }) },
     {
       name: 'member-admin-forbidden',
@@ -1520,6 +1528,12 @@ async function adminPages() {
       name: 'admin-webhooks',
       path: '/admin/webhooks',
       ready: () => page.getByTestId('webhook-table').or(page.getByRole('heading', { name: 'No Stripe events yet' })),
+    },
+    {
+      name: 'admin-webhook-endpoints',
+      path: '/developers/webhooks',
+      ready: () =>
+        page.getByTestId('endpoint-table').or(page.getByRole('heading', { name: 'No webhook endpoints yet' })),
     },
     // Last: the axe-core test opens a dialog on it.
     { name: 'admin-users', path: '/admin/users', ready: () => page.getByTestId('user-table') },
@@ -2028,6 +2042,325 @@ describe('the Plan page', () => {
 });
 
 // ---------------------------------------------------------------------------
+// Outgoing webhooks: a member adds an endpoint on a receiver of the test's own
+// (127.0.0.1 over http: the server runs with WEBHOOK_ALLOW_PRIVATE_TARGETS),
+// the admin causes an event for the member's customer, and the receiver checks
+// the signature. The member's subscription is back as it was afterwards, and
+// the endpoint is deleted.
+
+const WEBHOOK_MEMBER = OTHER_MEMBER; // Acme Ads: no other test reads its subscription
+
+/** An HTTP server on 127.0.0.1 that keeps every request (raw body included) and answers 200. */
+async function startReceiver() {
+  const received = [];
+  const receiver = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() });
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok from the e2e receiver');
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  return {
+    received,
+    port: receiver.address().port,
+    close: () => new Promise((resolve) => receiver.close(resolve)),
+  };
+}
+
+/** `check()`'s first truthy answer, asked every 200 ms for up to `ms`. */
+async function waitUntil(check, what, ms = 20_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Whether Meterline-Signature (t=…,v1=…[,v1=…]) signs `body` with `secret`, as docs/webhooks.md says. */
+function signedWith(header, body, secret) {
+  const parts = header.split(',').map((part) => part.split('='));
+  const t = parts.find(([key]) => key === 't')?.[1];
+  if (!t || Math.abs(Date.now() / 1000 - Number(t)) > 300) return false;
+  const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest();
+  return parts
+    .filter(([key]) => key === 'v1')
+    .some(([, hex]) => {
+      const given = Buffer.from(hex, 'hex');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+}
+
+describe('outgoing webhooks', () => {
+  let receiver;
+  let adminApi;
+  before(async () => {
+    receiver = await startReceiver();
+  });
+  after(async () => {
+    await adminApi?.dispose();
+    await receiver?.close();
+  });
+
+  test('a member adds a webhook endpoint, sees its secret once, gets a signed event, resends it, rotates the secret and deletes the endpoint', async () => {
+    const problems = [];
+    // Whoever an earlier test left signed in.
+    await context.clearCookies();
+    await login(WEBHOOK_MEMBER);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
+    const me = (await api('/api/v1/auth/me')).user;
+
+    // In the main navigation, for members too; the page's h1 has focus after moving to it.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
+    await page.waitForURL((url) => url.pathname === '/developers/webhooks');
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    assert.equal(await page.locator('main h1').count(), 1);
+    assert.equal((await page.evaluate(() => document.activeElement.textContent)).trim(), 'Webhooks');
+    assert.equal(await page.title(), 'Webhooks · Meterline');
+    await page
+      .getByTestId('endpoint-table')
+      .or(page.getByRole('heading', { name: 'No webhook endpoints yet' }))
+      .first()
+      .waitFor();
+
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const dialog = page.getByTestId('endpoint-dialog');
+    const endpointsPosted = (r) => r.request().method() === 'POST' && r.url().endsWith('/api/v1/webhook-endpoints');
+    // Nothing filled in: each problem under its field, and no request.
+    let posts = 0;
+    const countPosts = (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/v1/webhook-endpoints')) posts += 1;
+    };
+    page.on('request', countPosts);
+    await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+    const url = dialog.getByLabel('URL');
+    assert.equal(await url.getAttribute('aria-invalid'), 'true');
+    assert.ok((await describedTexts(url)).includes('Enter the URL Meterline posts events to.'));
+    await dialog.getByText('Choose the events to send, or All events.').waitFor();
+    // The first field with a problem has focus.
+    await page.waitForFunction(() => document.activeElement?.closest('[data-field]')?.dataset.field === 'url');
+    page.off('request', countPosts);
+    assert.equal(posts, 0);
+
+    // A scheme the server refuses: its message is shown under the URL field.
+    await url.fill('ftp://127.0.0.1/meterline');
+    await dialog.getByRole('checkbox', { name: /^All events/ }).check();
+    const [refused] = await Promise.all([
+      page.waitForResponse(endpointsPosted),
+      dialog.getByRole('button', { name: 'Add endpoint' }).click(),
+    ]);
+    assert.equal(refused.status(), 400);
+    assert.equal((await refused.json()).error.param, 'url');
+    await dialog.getByText(/must use https/i).waitFor();
+    assert.equal(await url.getAttribute('aria-invalid'), 'true');
+    assert.ok((await describedTexts(url)).some((text) => /must use https/i.test(text)));
+
+    // All events: every type is ticked and cannot be changed one by one; no platform events for a member.
+    const target = `http://127.0.0.1:${receiver.port}/meterline`;
+    await url.fill(target);
+    await dialog.getByLabel('Description').fill('e2e receiver');
+    const paid = dialog.getByRole('checkbox', { name: /^invoice\.paid/ });
+    assert.ok(await paid.isChecked());
+    assert.ok(await paid.isDisabled());
+    assert.equal(await dialog.getByRole('checkbox', { name: /^reconciliation\.alert/ }).count(), 0);
+    problems.push(...(await checkAtWidths('webhook-endpoint-dialog', () => dialog)));
+    const [response] = await Promise.all([
+      page.waitForResponse(endpointsPosted),
+      dialog.getByRole('button', { name: 'Add endpoint' }).click(),
+    ]);
+    assert.equal(response.status(), 201, await response.text());
+    assert.match(response.request().headers()['idempotency-key'], /^[0-9a-f-]{36}$/);
+    assert.deepEqual(JSON.parse(response.request().postData()), {
+      url: target,
+      events: ['*'],
+      description: 'e2e receiver',
+    });
+    const created = await response.json();
+    assert.match(created.secret, /^whsec_/);
+    assert.equal(created.customer_id, me.customer_id);
+
+    // The secret, once, with a Copy button.
+    const secretDialog = page.getByTestId('webhook-secret-dialog');
+    await secretDialog.getByText('Copy the secret now: it will not be shown again.').waitFor();
+    assert.equal(await secretDialog.getByTestId('webhook-secret').inputValue(), created.secret);
+    await secretDialog.getByRole('button', { name: 'Copy' }).click();
+    await secretDialog.getByText('Copied to the clipboard.').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), created.secret);
+    await shot('70-webhook-secret');
+    problems.push(...(await checkAtWidths('webhook-secret', () => secretDialog)));
+    await secretDialog.getByRole('button', { name: 'I have copied it' }).click();
+    await secretDialog.waitFor({ state: 'detached' });
+
+    const row = page.locator(`tr[data-endpoint="${created.id}"]`);
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-status'), 'enabled');
+    assert.equal((await row.getByTestId('endpoint-events').textContent()).trim(), 'All events');
+    assert.equal((await row.getByTestId('endpoint-status').textContent()).trim(), 'Enabled');
+    assert.match(await row.textContent(), /e2e receiver/);
+    assert.ok(!(await page.content()).includes(created.secret), 'the secret is not on the page any more');
+    await shot('71-webhook-endpoints');
+    problems.push(...(await checkAtWidths('webhook-endpoints', () => row)));
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      await row.waitFor();
+      problems.push(...(await layoutReport(page)).problems.map((p) => `${width} px webhook-endpoints: ${p}`));
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    // The admin cancels the member's subscription at the period's end and reactivates it: two subscription.updated.
+    const subscriptionId = (await api('/api/v1/billing/usage/current')).subscription.id;
+    adminApi = await request.newContext({ baseURL: server.baseUrl });
+    const signIn = await adminApi.post('/api/v1/auth/login', { data: { email: ADMIN, password: DEMO_PASSWORD } });
+    assert.equal(signIn.status(), 200, await signIn.text());
+    const headers = { 'X-CSRF-Token': (await signIn.json()).csrf_token };
+    const subscriptionPath = `/api/v1/billing/subscriptions/${subscriptionId}`;
+    const cancel = await adminApi.post(`${subscriptionPath}/cancel`, { data: { at: 'period_end' }, headers });
+    assert.equal(cancel.status(), 200, await cancel.text());
+    const reactivated = await adminApi.post(`${subscriptionPath}/reactivate`, { data: {}, headers });
+    assert.equal(reactivated.status(), 200, await reactivated.text());
+    assert.equal((await reactivated.json()).cancel_at, null);
+
+    // billingd's delivery job (every second) posts the first to the receiver, signed with the secret.
+    const first = await waitUntil(
+      () => receiver.received.find((r) => JSON.parse(r.body).type === 'subscription.updated'),
+      'the receiver to get subscription.updated',
+    );
+    assert.equal(first.method, 'POST');
+    assert.equal(first.url, '/meterline');
+    assert.ok(
+      signedWith(first.headers['meterline-signature'], first.body, created.secret),
+      `Meterline-Signature ${first.headers['meterline-signature']} signs the body with the secret`,
+    );
+    assert.ok(!signedWith(first.headers['meterline-signature'], first.body, 'whsec_not_the_secret'));
+    const event = JSON.parse(first.body);
+    assert.equal(first.headers['meterline-event-id'], event.id);
+    assert.equal(event.customer_id, me.customer_id);
+    assert.equal(event.data.object.subscription_id, subscriptionId);
+    assert.ok(event.data.object.cancel_at, 'the first event is the cancellation');
+
+    // The delivery log says it succeeded.
+    const deliveriesPath = `/api/v1/webhook-endpoints/${created.id}/deliveries`;
+    const delivered = await waitUntil(
+      async () =>
+        (await api(`${deliveriesPath}?limit=100`)).data.find(
+          (d) => d.event_id === event.id && d.status === 'succeeded',
+        ),
+      'the delivery to be succeeded',
+    );
+    await row.getByRole('link', { name: /^Deliveries/ }).click();
+    await page.waitForURL((u) => u.pathname === `/developers/webhooks/${created.id}`);
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    assert.equal(await page.locator('main h1').count(), 1);
+    assert.equal(await page.title(), 'Webhook deliveries · Meterline');
+    await page.getByTestId('endpoint-url').filter({ hasText: target }).waitFor();
+    const deliveryRow = page.locator(`tr[data-delivery="${delivered.id}"]`);
+    await deliveryRow.waitFor();
+    assert.equal(await deliveryRow.getAttribute('data-status'), 'succeeded');
+    assert.equal(await deliveryRow.getAttribute('data-event'), event.id);
+    assert.equal((await deliveryRow.getByTestId('delivery-status').textContent()).trim(), 'Succeeded');
+    assert.equal((await deliveryRow.getByTestId('delivery-answer').textContent()).trim(), 'HTTP 200');
+    assert.match(await deliveryRow.textContent(), /subscription\.updated/);
+    // Newest first, as the API lists them.
+    const listed = (await api(`${deliveriesPath}?limit=20`)).data.map((d) => d.id);
+    assert.deepEqual(
+      await page
+        .locator('[data-testid=delivery-table] tbody tr[data-delivery]')
+        .evaluateAll((rows) => rows.map((r) => r.dataset.delivery)),
+      listed,
+    );
+
+    // Its attempts open in place: the answer's status and first bytes.
+    const attemptsButton = deliveryRow.getByRole('button', { name: /^Attempts/ });
+    await attemptsButton.click();
+    assert.equal(await attemptsButton.getAttribute('aria-expanded'), 'true');
+    const attempts = page.locator(`tr[data-attempts-for="${delivered.id}"]`).getByTestId('attempt');
+    await attempts.first().waitFor();
+    assert.match(await attempts.first().textContent(), /HTTP 200/);
+    assert.match(await attempts.first().textContent(), /ok from the e2e receiver/);
+    await shot('72-webhook-deliveries');
+
+    // Resend: the receiver gets the same event id again, and the log has an attempt a person asked for.
+    const sentBefore = receiver.received.filter((r) => r.headers['meterline-event-id'] === event.id).length;
+    const [resent] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`${deliveriesPath}/${delivered.id}/redeliver`)),
+      deliveryRow.getByRole('button', { name: /^Resend/ }).click(),
+    ]);
+    assert.equal(resent.status(), 200, await resent.text());
+    await page
+      .locator(`[data-message-for="${delivered.id}"]`)
+      .getByText(/Queued to be sent again/)
+      .waitFor();
+    await waitUntil(
+      () => receiver.received.filter((r) => r.headers['meterline-event-id'] === event.id).length > sentBefore,
+      'the event to be sent again',
+    );
+    await waitUntil(async () => {
+      const again = await api(`${deliveriesPath}/${delivered.id}`);
+      return again.status === 'succeeded' && again.attempt_log.some((a) => a.manual);
+    }, 'the resent attempt in the log');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await attempts.filter({ hasText: 'Resent' }).waitFor();
+    problems.push(...(await checkAtWidths('webhook-deliveries', () => deliveryRow)));
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      await deliveryRow.waitFor();
+      problems.push(...(await layoutReport(page)).problems.map((p) => `${width} px webhook-deliveries: ${p}`));
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    // The status filter is in the URL.
+    await page.getByLabel('Status').selectOption('failed');
+    await page.waitForURL((u) => u.searchParams.get('status') === 'failed');
+    await page.getByRole('heading', { name: 'No failed deliveries' }).waitFor();
+    await page.getByRole('button', { name: 'Show every status' }).click();
+    await page.waitForURL((u) => !u.searchParams.has('status'));
+    await deliveryRow.waitFor();
+
+    // Rotate asks first, then shows the new secret once; the old one keeps signing for 24 hours.
+    await page.getByRole('link', { name: 'Back to webhooks' }).click();
+    await page.waitForURL((u) => u.pathname === '/developers/webhooks');
+    await row.getByRole('button', { name: /^Rotate secret/ }).click();
+    const confirmRotate = page.getByTestId('confirm-rotate-secret');
+    await confirmRotate.getByText(/keeps signing deliveries beside the new one for 24 hours/).waitFor();
+    const [rotation] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/api/v1/webhook-endpoints/${created.id}/rotate-secret`)),
+      confirmRotate.getByRole('button', { name: 'Rotate secret' }).click(),
+    ]);
+    assert.equal(rotation.status(), 200, await rotation.text());
+    assert.deepEqual(JSON.parse(rotation.request().postData()), { overlap_hours: 24 });
+    const rotated = await rotation.json();
+    assert.match(rotated.secret, /^whsec_/);
+    assert.notEqual(rotated.secret, created.secret);
+    const overlap = Date.parse(rotated.previous_secret_expires_at) - Date.now();
+    assert.ok(Math.abs(overlap - 24 * 3_600_000) < 120_000, `the old secret signs for 24 hours: ${overlap} ms`);
+    assert.equal(await secretDialog.getByTestId('webhook-secret').inputValue(), rotated.secret);
+    assert.match(await secretDialog.getByTestId('rotation-overlap').textContent(), /old secret keeps signing/);
+    await shot('73-webhook-secret-rotated');
+    await secretDialog.getByRole('button', { name: 'I have copied it' }).click();
+    await secretDialog.waitFor({ state: 'detached' });
+
+    // Delete asks first; the endpoint is gone from the page and the API.
+    await row.getByRole('button', { name: /^Delete/ }).click();
+    const confirmDelete = page.getByTestId('confirm-delete-endpoint');
+    await confirmDelete.getByRole('heading', { name: 'Delete the endpoint?' }).waitFor();
+    const [deleted] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith(created.id)),
+      confirmDelete.getByRole('button', { name: 'Delete endpoint' }).click(),
+    ]);
+    assert.equal(deleted.status(), 200, await deleted.text());
+    await page.getByTestId('endpoint-deleted').waitFor();
+    await row.waitFor({ state: 'detached' });
+    assert.ok(!(await api('/api/v1/webhook-endpoints?limit=100')).data.some((e) => e.id === created.id));
+    await logout();
+    assert.deepEqual(problems, [], problems.join('\n'));
+  });
+});
+
+// ---------------------------------------------------------------------------
 // Credit notes: the last test on the shared server, as it changes an invoice's
 // amount due (and Stripe's copy), which a later reconciliation would see.
 
@@ -2270,6 +2603,8 @@ describe('billing turned off', () => {
           [
             ['billing-off-home', null, 'Nothing to show yet'],
             ['billing-off-usage', '/billing/usage', 'Billing is turned off'],
+            // Outgoing webhooks are no feature's: the page works with billing off.
+            ['billing-off-webhooks', '/developers/webhooks', 'No webhook endpoints yet'],
           ],
         ],
         [
@@ -2278,6 +2613,7 @@ describe('billing turned off', () => {
             ['billing-off-admin-home', null, 'Nothing to show yet'],
             ['billing-off-admin-customers', '/admin/customers', 'Billing is turned off'],
             ['billing-off-admin-reconciliation', '/admin/reconciliation', 'Billing is turned off'],
+            ['billing-off-admin-webhooks', '/developers/webhooks', 'No webhook endpoints yet'],
           ],
         ],
       ]) {

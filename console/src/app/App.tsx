@@ -13,6 +13,9 @@ import { InvoiceDetailPage } from '../pages/billing/InvoiceDetailPage';
 import { InvoicesPage } from '../pages/billing/InvoicesPage';
 import { PlanPage } from '../pages/billing/PlanPage';
 import { UsagePage } from '../pages/billing/UsagePage';
+import { WebhookDeliveriesPage } from '../pages/developers/WebhookDeliveriesPage';
+import { WebhookEndpointsPage } from '../pages/developers/WebhookEndpointsPage';
+import { WebhooksSection } from '../pages/developers/webhookParts';
 import { FeaturePlaceholderPage } from '../pages/FeaturePlaceholderPage';
 import { HomePage } from '../pages/HomePage';
 import { LoginPage } from '../pages/LoginPage';
@@ -85,6 +88,14 @@ export function App() {
           {/* Neither are billing's routes on the server: they work with billing off. */}
           <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="webhooks" element={<WebhooksPage />} />
+        </Route>
+        {/* Outgoing webhooks: admins and members, with any feature flags (the server's routes have none). */}
+        <Route path="developers">
+          <Route index element={<Navigate to="webhooks" replace />} />
+          <Route path="webhooks" element={<WebhooksSection />}>
+            <Route index element={<WebhookEndpointsPage />} />
+            <Route path=":id" element={<WebhookDeliveriesPage />} />
+          </Route>
         </Route>
         <Route
           path="transparency"

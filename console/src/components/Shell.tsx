@@ -9,6 +9,7 @@ import {
   LogOut,
   Menu,
   Scale,
+  Send,
   ShieldAlert,
   Tags,
   UserCog,
@@ -38,6 +39,8 @@ export const NAV_ITEMS: NavItem[] = [
   { to: '/transparency', label: 'Transparency', icon: Eye, feature: 'transparency', section: 'main' },
   { to: '/fraud', label: 'Fraud detection', icon: ShieldAlert, feature: 'fraudDetection', section: 'main' },
   { to: '/experiments', label: 'A/B testing', icon: FlaskConical, feature: 'abTesting', section: 'main' },
+  // Outgoing webhooks, for admins and members alike (the admin's Stripe webhooks are incoming).
+  { to: '/developers/webhooks', label: 'Webhooks', icon: Send, section: 'main' },
   { to: '/admin/customers', label: 'Customers', icon: Users, feature: 'billing', adminOnly: true, section: 'admin' },
   { to: '/admin/plans', label: 'Plans', icon: Tags, feature: 'billing', adminOnly: true, section: 'admin' },
   {

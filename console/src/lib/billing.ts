@@ -45,6 +45,15 @@ import type {
   User,
   UserPage,
   UserUpdate,
+  CreatedWebhookEndpoint,
+  DeletedWebhookEndpoint,
+  NewWebhookEndpoint,
+  RotatedWebhookEndpoint,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookDeliveryStatus,
+  WebhookEndpoint,
+  WebhookEndpointPage,
 } from './types';
 
 /** What the console assumes when /meta/features cannot be read: billingd's defaults. */
@@ -109,6 +118,12 @@ export interface CreditsQuery {
   startingAfter?: string;
   /** Cursor: the entries before this one: the newer ones. Not with startingAfter. */
   endingBefore?: string;
+}
+
+export interface WebhookDeliveryQuery {
+  status?: WebhookDeliveryStatus;
+  limit?: number;
+  offset?: number;
 }
 
 export const MIN_IDEMPOTENCY_KEY_LENGTH = 16;
@@ -407,6 +422,101 @@ export class BillingApi {
     return this.http.request('DELETE', `/api/v1/admin/api-keys/${encodeURIComponent(id)}`, options);
   }
 
+  // Outgoing webhook endpoints: admins' are platform-wide, members' their customer's.
+  // A secret is in the answer that makes it (creation, rotation) and nowhere else.
+
+  /** The endpoints the caller may see (admins: every one), oldest first. */
+  webhookEndpoints(page: { limit?: number; offset?: number } = {}, options: Signal = {}): Promise<WebhookEndpointPage> {
+    return this.http.request<Answer<'/api/v1/webhook-endpoints', 'get'>>('GET', '/api/v1/webhook-endpoints', {
+      ...options,
+      query: { limit: page.limit ?? 20, offset: page.offset ?? 0 },
+    });
+  }
+
+  webhookEndpoint(id: string, options: Signal = {}): Promise<WebhookEndpoint> {
+    return this.http.request<Answer<'/api/v1/webhook-endpoints/{id}', 'get'>>('GET', webhookEndpointPath(id), options);
+  }
+
+  /**
+   * Registers an endpoint; its `secret` is in this answer only. With an
+   * idempotency key a retry registers nothing and answers `secret: null`.
+   */
+  createWebhookEndpoint(
+    input: NewWebhookEndpoint,
+    idempotencyKey?: string,
+    options: Signal = {},
+  ): Promise<CreatedWebhookEndpoint> {
+    const headers = idempotencyHeaders(idempotencyKey);
+    if (headers instanceof RangeError) return Promise.reject(headers);
+    return this.http.request<AnswerWith<'/api/v1/webhook-endpoints', 'post', 201>>(
+      'POST',
+      '/api/v1/webhook-endpoints',
+      { ...options, headers, body: input },
+    );
+  }
+
+  /** Deletes an endpoint: nothing more is sent to it. */
+  deleteWebhookEndpoint(id: string, options: Signal = {}): Promise<DeletedWebhookEndpoint> {
+    return this.http.request<Answer<'/api/v1/webhook-endpoints/{id}', 'delete'>>(
+      'DELETE',
+      webhookEndpointPath(id),
+      options,
+    );
+  }
+
+  /** A new signing secret; the old one keeps signing beside it for `overlapHours` (0-168). */
+  rotateWebhookSecret(id: string, overlapHours: number, options: Signal = {}): Promise<RotatedWebhookEndpoint> {
+    return this.http.request<Answer<'/api/v1/webhook-endpoints/{id}/rotate-secret', 'post'>>(
+      'POST',
+      `${webhookEndpointPath(id)}/rotate-secret`,
+      { ...options, body: { overlap_hours: overlapHours } },
+    );
+  }
+
+  /** Turns a disabled endpoint back on. */
+  enableWebhookEndpoint(id: string, options: Signal = {}): Promise<WebhookEndpoint> {
+    return this.http.request<Answer<'/api/v1/webhook-endpoints/{id}/enable', 'post'>>(
+      'POST',
+      `${webhookEndpointPath(id)}/enable`,
+      options,
+    );
+  }
+
+  /** An endpoint's deliveries, newest first. Always asked anew: a delivery's state changes by the second. */
+  webhookDeliveries(
+    endpointId: string,
+    query: WebhookDeliveryQuery = {},
+    options: Signal = {},
+  ): Promise<WebhookDeliveryPage> {
+    return this.http.request<Answer<'/api/v1/webhook-endpoints/{id}/deliveries', 'get'>>(
+      'GET',
+      `${webhookEndpointPath(endpointId)}/deliveries`,
+      {
+        ...options,
+        cache: false,
+        query: { status: query.status, limit: query.limit ?? 20, offset: query.offset ?? 0 },
+      },
+    );
+  }
+
+  /** One delivery with its attempts, newest first (asked anew, as the list). */
+  webhookDelivery(endpointId: string, deliveryId: string, options: Signal = {}): Promise<WebhookDelivery> {
+    return this.http.request<Answer<'/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}', 'get'>>(
+      'GET',
+      webhookDeliveryPath(endpointId, deliveryId),
+      { ...options, cache: false },
+    );
+  }
+
+  /** Sends a delivery again once, with the same event id (409 delivery_in_progress while an attempt runs). */
+  redeliverWebhookDelivery(endpointId: string, deliveryId: string, options: Signal = {}): Promise<WebhookDelivery> {
+    return this.http.request<Answer<'/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/redeliver', 'post'>>(
+      'POST',
+      `${webhookDeliveryPath(endpointId, deliveryId)}/redeliver`,
+      options,
+    );
+  }
+
   // Stripe webhook events (admins).
 
   /** Received Stripe events, newest first; the next page: startingAfter = the last event's id. */
@@ -527,6 +637,14 @@ function invoicePath(id: string): string {
 
 function subscriptionPath(id: string): string {
   return `/api/v1/billing/subscriptions/${encodeURIComponent(id)}`;
+}
+
+function webhookEndpointPath(id: string): string {
+  return `/api/v1/webhook-endpoints/${encodeURIComponent(id)}`;
+}
+
+function webhookDeliveryPath(endpointId: string, deliveryId: string): string {
+  return `${webhookEndpointPath(endpointId)}/deliveries/${encodeURIComponent(deliveryId)}`;
 }
 
 function reconciliationPath(id: string): string {

@@ -105,6 +105,37 @@ export type StripeWebhookEventPage = Answer<'/api/v1/admin/webhooks/stripe', 'ge
 /** POST /admin/webhooks/stripe/{id}/retry (202): the event is queued again. */
 export type StripeWebhookRetry = AnswerWith<'/api/v1/admin/webhooks/stripe/{id}/retry', 'post', 202>;
 
+// Outgoing webhooks: endpoints that receive signed events, and their delivery log (docs/webhooks.md).
+
+export type WebhookEndpoint = Schemas['WebhookEndpoint'];
+export type WebhookEndpointStatus = WebhookEndpoint['status'];
+
+/** An event type an endpoint subscribes to, or "*" for every one. */
+export type WebhookEventType = Schemas['WebhookEventType'];
+
+/** GET /webhook-endpoints: a page of endpoints, oldest first (ListEnvelope); never their secrets. */
+export type WebhookEndpointPage = Answer<'/api/v1/webhook-endpoints', 'get'>;
+
+/** POST /webhook-endpoints: url, events (or ["*"]) and an optional description. */
+export type NewWebhookEndpoint = RequestBody<'/api/v1/webhook-endpoints', 'post'>;
+
+/** POST /webhook-endpoints answers the endpoint with its `secret`, shown this once (null on a replay of the Idempotency-Key). */
+export type CreatedWebhookEndpoint = AnswerWith<'/api/v1/webhook-endpoints', 'post', 201>;
+
+/** POST /webhook-endpoints/{id}/rotate-secret: the endpoint and its new secret, shown this once. */
+export type RotatedWebhookEndpoint = Answer<'/api/v1/webhook-endpoints/{id}/rotate-secret', 'post'>;
+
+/** DELETE /webhook-endpoints/{id} */
+export type DeletedWebhookEndpoint = Answer<'/api/v1/webhook-endpoints/{id}', 'delete'>;
+
+/** One event sent (or to be sent) to one endpoint; `attempt_log` only when read on its own. */
+export type WebhookDelivery = Schemas['WebhookDelivery'];
+export type WebhookDeliveryStatus = WebhookDelivery['status'];
+export type WebhookAttempt = NonNullable<WebhookDelivery['attempt_log']>[number];
+
+/** GET /webhook-endpoints/{id}/deliveries: a page of an endpoint's deliveries, newest first (ListEnvelope). */
+export type WebhookDeliveryPage = Answer<'/api/v1/webhook-endpoints/{id}/deliveries', 'get'>;
+
 /** GET /billing/usage/current */
 export type CurrentUsage = Answer<'/api/v1/billing/usage/current', 'get'>;
 
@@ -217,8 +248,9 @@ export const INVOICE_STATUSES = ['draft', 'open', 'paid', 'void', 'uncollectible
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
 // The document leaves number, subscription_id, tax_rate, amount_refunded,
-// due_at, stripe_invoice_id, created_at and the *_at dates optional; billingd
-// always sends them (null when not set), and the pages show them unchecked.
+// due_at, stripe_invoice_id, hosted_invoice_url, created_at and the *_at dates
+// optional; billingd always sends them (null when not set), and the pages show
+// them unchecked.
 export interface Invoice {
   id: string;
   number: string | null;
@@ -242,6 +274,8 @@ export interface Invoice {
   post_payment_credit_notes: Amount;
   due_at: string | null;
   stripe_invoice_id: string | null;
+  /** Stripe's page where the customer pays it; null until Stripe has it finalized. */
+  hosted_invoice_url: string | null;
   created_at: string;
   finalized_at: string | null;
   paid_at: string | null;

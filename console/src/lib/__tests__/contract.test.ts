@@ -25,7 +25,7 @@ function documented(method: string, path: string): boolean {
 }
 
 function templateOf(path: string): string {
-  return path.replace(/\/((inv|rec|cus|usr|key)_[^/]+|\d+)(?=\/|$)/g, '/{id}');
+  return path.replace(/\/((inv|rec|cus|usr|key|we|wd)_[^/]+|\d+)(?=\/|$)/g, '/{id}');
 }
 
 describe('the client against docs/openapi.yaml', () => {
@@ -62,7 +62,16 @@ describe('the client against docs/openapi.yaml', () => {
     await api.revokeApiKey('key_1');
     await api.stripeWebhookEvents({ startingAfter: 23 });
     await api.retryStripeWebhookEvent(25);
-    expect(seen).toHaveLength(24);
+    await api.webhookEndpoints();
+    await api.webhookEndpoint('we_1');
+    await api.createWebhookEndpoint({ url: 'https://hooks.example.com/m', events: ['*'] }, '0123456789abcdef');
+    await api.deleteWebhookEndpoint('we_1');
+    await api.rotateWebhookSecret('we_1', 24);
+    await api.enableWebhookEndpoint('we_1');
+    await api.webhookDeliveries('we_1', { status: 'failed' });
+    await api.webhookDelivery('we_1', 'wd_1');
+    await api.redeliverWebhookDelivery('we_1', 'wd_1');
+    expect(seen).toHaveLength(33);
     for (const { method, path } of seen) {
       const key = `${method} ${templateOf(path)}`;
       expect(documented(method, path), `${key} is not in docs/openapi.yaml`).toBe(true);

@@ -13,10 +13,11 @@ function apiError(status: number, code = 'x', detail = ''): ApiError {
 }
 
 describe('navigation', () => {
-  it('shows Billing when billing is on, admin items only to admins', () => {
-    expect(visibleNavItems(flags, { role: 'member' }).map((i) => i.label)).toEqual(['Billing']);
+  it('shows Billing when billing is on, Webhooks to everyone, admin items only to admins', () => {
+    expect(visibleNavItems(flags, { role: 'member' }).map((i) => i.label)).toEqual(['Billing', 'Webhooks']);
     expect(visibleNavItems(flags, { role: 'admin' }).map((i) => i.label)).toEqual([
       'Billing',
+      'Webhooks',
       'Customers',
       'Plans',
       'Reconciliation',
@@ -27,9 +28,11 @@ describe('navigation', () => {
   });
 
   it('follows every feature flag', () => {
-    expect(visibleNavItems({ ...flags, billing: false }, { role: 'member' })).toEqual([]);
+    // Outgoing webhooks are no feature's: they stay with billing off.
+    expect(visibleNavItems({ ...flags, billing: false }, { role: 'member' }).map((i) => i.label)).toEqual(['Webhooks']);
     // Users are not billing's: admins manage them with billing off too.
     expect(visibleNavItems({ ...flags, billing: false }, { role: 'admin' }).map((i) => i.label)).toEqual([
+      'Webhooks',
       'Users',
       'API keys',
       'Stripe webhooks',
@@ -53,6 +56,7 @@ describe('navigation', () => {
       'Transparency',
       'Fraud detection',
       'A/B testing',
+      'Webhooks',
     ]);
   });
 });

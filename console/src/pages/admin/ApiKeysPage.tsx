@@ -2,12 +2,13 @@
 // token. A key's secret is in the answer that creates it and nowhere else
 // (billingd does not keep it): the console shows it once, to copy. Revoking
 // asks first; a revoked key stays in the list, marked.
-import { Check, ChevronLeft, ChevronRight, Copy, KeyRound, Plus, ShieldOff } from 'lucide-react';
+import { ChevronLeft, ChevronRight, KeyRound, Plus, ShieldOff } from 'lucide-react';
 import { Fragment, useId, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { customerName, useCustomers } from '../../app/customers';
 import { ConfirmDialog, Dialog, DialogActions } from '../../components/Dialog';
 import { describedBy, TextField } from '../../components/FormField';
+import { SecretField } from '../../components/SecretField';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states';
 import { TableScroll } from '../../components/TableScroll';
 import { useDialogSubmit } from '../../components/useDialogSubmit';
@@ -368,23 +369,8 @@ function NewKeyDialog({ onCancel, onCreated }: { onCancel: () => void; onCreated
 
 /** The new key's secret, this once, with a button that copies it. */
 function SecretDialog({ apiKey, onClose }: { apiKey: CreatedApiKey; onClose: () => void }) {
-  const id = useId();
-  const inputRef = useRef<HTMLInputElement>(null);
-  const [copy, setCopy] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const warningId = useId();
   const secret = apiKey.secret;
-
-  const onCopy = async () => {
-    if (!secret) return;
-    try {
-      await navigator.clipboard.writeText(secret);
-      setCopy('copied');
-    } catch {
-      // No clipboard access (an insecure origin, a refused permission): select it for Ctrl+C.
-      inputRef.current?.select();
-      setCopy('failed');
-    }
-  };
-
   return (
     <Dialog
       title={`API key ${apiKey.name} created`}
@@ -399,39 +385,13 @@ function SecretDialog({ apiKey, onClose }: { apiKey: CreatedApiKey; onClose: () 
     >
       {secret ? (
         <>
-          <p className="callout callout-warning" id={`${id}-warning`}>
+          <p className="callout callout-warning" id={warningId}>
             <span>
               <strong>Copy the secret now: it will not be shown again.</strong> Meterline does not keep it, so it cannot
               be shown later; if it is lost, revoke the key and create another.
             </span>
           </p>
-          <div className="field">
-            <label htmlFor={id}>Secret</label>
-            <div className="secret-row">
-              <input
-                ref={inputRef}
-                id={id}
-                className="secret-input mono"
-                value={secret}
-                readOnly
-                spellCheck={false}
-                aria-describedby={`${id}-warning`}
-                onFocus={(event) => event.target.select()}
-                data-testid="api-key-secret"
-              />
-              <button type="button" className="button button-secondary" onClick={() => void onCopy()} autoFocus>
-                {copy === 'copied' ? <Check aria-hidden="true" size={16} /> : <Copy aria-hidden="true" size={16} />}
-                Copy
-              </button>
-            </div>
-            <span className="field-hint" role="status">
-              {copy === 'copied'
-                ? 'Copied to the clipboard.'
-                : copy === 'failed'
-                  ? 'The browser did not allow copying: the secret is selected, press Ctrl+C (⌘C on a Mac).'
-                  : ''}
-            </span>
-          </div>
+          <SecretField secret={secret} describedBy={warningId} testId="api-key-secret" />
           <p className="muted">
             <KeyRound aria-hidden="true" size={14} /> Send it as <code>Authorization: Bearer {apiKey.prefix}…</code>
           </p>
