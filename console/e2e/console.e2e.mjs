@@ -390,11 +390,18 @@ describe('console', () => {
     assert.equal(await page.getByLabel('Status').inputValue(), 'paid');
   });
 
-  test('an open invoice says when it is due', async () => {
+  test('an open invoice says when it is due, with Pay now once Stripe has it', async () => {
     const open = await api('/api/v1/billing/invoices?status=open&limit=1');
     assert.equal(open.total > 0, true, 'the demo member has an open invoice');
-    const invoice = open.data[0];
+    // billingd pushes the demo's invoices to the fake Stripe as it starts; it gives the hosted page.
+    let invoice = await api(`/api/v1/billing/invoices/${open.data[0].id}`);
+    for (let i = 0; i < 60 && !invoice.hosted_invoice_url; ++i) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      invoice = await api(`/api/v1/billing/invoices/${open.data[0].id}`);
+    }
+    assert.ok(invoice.hosted_invoice_url, 'the open invoice has reached Stripe');
     await page.goto(`/billing/invoices/${invoice.id}`);
+    assert.equal(await page.getByTestId('pay-now').getAttribute('href'), invoice.hosted_invoice_url);
     const message = page.getByTestId('invoice-status-message');
     await message.waitFor();
     const overdue = Date.parse(invoice.due_at) < Date.now();
@@ -2037,6 +2044,19 @@ describe('the Plan page', () => {
     // The current period is the trial itself.
     assert.equal(trialing.current_period.end, trialing.trial.end);
     await shot('56-plan-trial');
+    // Payment methods live in Stripe's Customer Portal (answered here: nothing leaves the machine).
+    await page.route('https://billing.stripe.com/**', (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'text/html',
+        body: '<title>Stripe portal (test)</title><h1>Portal</h1>',
+      }),
+    );
+    await page.getByTestId('manage-payment-methods').click();
+    await page.waitForURL((url) => url.hostname === 'billing.stripe.com' && url.pathname.startsWith('/p/session/'));
+    await page.unroute('https://billing.stripe.com/**');
+    await page.goto('/billing/plan');
+    await page.getByTestId('plan-note-trial').waitFor();
     await logout();
   });
 });

@@ -284,6 +284,21 @@ export class BillingApi {
     return { blob, filename: filename ?? `${id}.pdf` };
   }
 
+  /**
+   * A Stripe Customer Portal session for the member's customer, where payment methods are managed;
+   * Stripe sends them back to `returnUrl`. 503 not_configured without Stripe.
+   */
+  portalSession(returnUrl: string, options: Signal = {}): Promise<{ object: 'billing_portal_session'; url: string }> {
+    return this.http.request<Answer<'/api/v1/billing/portal-session', 'post'>>(
+      'POST',
+      '/api/v1/billing/portal-session',
+      {
+        ...options,
+        body: { return_url: returnUrl },
+      },
+    );
+  }
+
   /** The invoice's credit notes, oldest first. */
   creditNotes(invoiceId: string, options: Signal = {}): Promise<CreditNotePage> {
     return this.http.request<Answer<'/api/v1/billing/invoices/{id}/credit-notes', 'get'>>(

@@ -254,6 +254,14 @@ export function planActionMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The message for a Customer Portal session that could not be opened: Stripe not set up here, or the server's words. */
+export function portalFailure(error: unknown): string {
+  if (error instanceof ApiError && error.status === 503 && error.code === 'not_configured') {
+    return 'Payment methods are managed in Stripe, which is not set up here. Ask your account administrator.';
+  }
+  return `The payment methods page could not be opened: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 /** A plan's trial for new subscriptions in words: "14-day free trial, usage billed, payment method required"; null without one. */
 export function trialTerms(trial: {
   days: number;

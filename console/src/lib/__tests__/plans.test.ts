@@ -18,6 +18,7 @@ import {
   subscriptionBadge,
   subscriptionNotes,
   trialTerms,
+  portalFailure,
   timingHint,
   timingSummary,
 } from '../plans';
@@ -139,6 +140,18 @@ describe('a subscription in words', () => {
       },
     ]);
     expect(subscriptionNotes(subscription({ status: 'active', trial }), PLANS)).toEqual([]);
+  });
+
+  it('says why the payment methods page did not open', () => {
+    const off = new ApiError({
+      status: 503,
+      code: 'not_configured',
+      message: 'Stripe is not configured',
+      detail: 'Stripe is not configured',
+      requestId: 'req_1',
+    });
+    expect(portalFailure(off)).toMatch(/not set up here/);
+    expect(portalFailure(new Error('network down'))).toBe('The payment methods page could not be opened: network down');
   });
 
   it('puts a plan trial in words, or nothing without one', () => {

@@ -261,10 +261,22 @@ function StatusMessage({ invoice }: { invoice: InvoiceWithLines }) {
       text = `This invoice was marked uncollectible. ${formatMoney(invoice.amount_due)} remains unpaid.`;
       break;
   }
+  // Stripe's hosted page, where the customer pays an invoice that is still owed.
+  const payable = (invoice.status === 'open' || invoice.status === 'uncollectible') && invoice.hosted_invoice_url;
   return (
     <div className={`callout callout-${tone}`} role="status" data-testid="invoice-status-message">
       {icon}
-      <p>{text}</p>
+      <p>
+        {text}
+        {payable && (
+          <>
+            {' '}
+            <a className="button button-small" href={invoice.hosted_invoice_url ?? undefined} data-testid="pay-now">
+              Pay now
+            </a>
+          </>
+        )}
+      </p>
     </div>
   );
 }

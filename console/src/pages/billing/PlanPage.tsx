@@ -3,7 +3,7 @@
 // change plan (with a preview of the invoices it makes) or cancel. Members may
 // change only when the server allows it (SELF_SERVICE_PLAN_CHANGES); the page
 // learns that it does not from the first refusal, and then says who does.
-import { CalendarClock, CalendarX, CheckCircle2, Info } from 'lucide-react';
+import { CalendarClock, CalendarX, CheckCircle2, CreditCard, Info } from 'lucide-react';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Navigate } from 'react-router';
 import { useCustomerScope } from '../../app/customers';
@@ -27,6 +27,7 @@ import {
   subscriptionNotes,
   type SubscriptionActions,
   type SubscriptionNote,
+  portalFailure,
 } from '../../lib/plans';
 import type { PlanOffer, Subscription } from '../../lib/types';
 import { useAsync } from '../../lib/useAsync';
@@ -227,11 +228,14 @@ function CurrentPlan({
           <h2 id="current-plan-title">Current plan</h2>
           <p className="muted">The plan your usage is billed on now.</p>
         </div>
-        {actions.cancel && (
-          <button type="button" className="button button-secondary" onClick={onCancel}>
-            <CalendarX aria-hidden="true" size={16} /> Cancel subscription
-          </button>
-        )}
+        <div className="card-head-actions">
+          <ManagePaymentMethods onFailure={setFailure} />
+          {actions.cancel && (
+            <button type="button" className="button button-secondary" onClick={onCancel}>
+              <CalendarX aria-hidden="true" size={16} /> Cancel subscription
+            </button>
+          )}
+        </div>
       </div>
       <dl className="facts">
         <div className="fact">
@@ -284,6 +288,38 @@ function CurrentPlan({
         </p>
       )}
     </section>
+  );
+}
+
+/**
+ * Opens Stripe's Customer Portal, where the customer adds and chooses payment methods
+ * (a trial's end may require one); Stripe sends them back here.
+ */
+function ManagePaymentMethods({ onFailure }: { onFailure: (message: string | null) => void }) {
+  const [busy, setBusy] = useState(false);
+  const open = async () => {
+    if (busy) return;
+    setBusy(true);
+    onFailure(null);
+    try {
+      const session = await api.portalSession(window.location.href);
+      window.location.assign(session.url);
+    } catch (caught) {
+      onFailure(portalFailure(caught));
+      setBusy(false);
+    }
+  };
+  return (
+    <button
+      type="button"
+      className="button button-secondary"
+      onClick={() => void open()}
+      disabled={busy}
+      aria-busy={busy}
+      data-testid="manage-payment-methods"
+    >
+      {busy ? <Spinner /> : <CreditCard aria-hidden="true" size={16} />} Manage payment methods
+    </button>
   );
 }
 
