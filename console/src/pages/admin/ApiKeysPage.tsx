@@ -2,7 +2,7 @@
 // token. A key's secret is in the answer that creates it and nowhere else
 // (billingd does not keep it): the console shows it once, to copy. Revoking
 // asks first; a revoked key stays in the list, marked.
-import { ChevronLeft, ChevronRight, KeyRound, Plus, ShieldOff } from 'lucide-react';
+import { KeyRound, Plus, ShieldOff } from 'lucide-react';
 import { Fragment, useId, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { customerName, useCustomers } from '../../app/customers';
@@ -10,6 +10,7 @@ import { ConfirmDialog, Dialog, DialogActions } from '../../components/Dialog';
 import { describedBy, TextField } from '../../components/FormField';
 import { SecretField } from '../../components/SecretField';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states';
+import { PagePagination } from '../../components/PagePagination';
 import { TableScroll } from '../../components/TableScroll';
 import { useDialogSubmit } from '../../components/useDialogSubmit';
 import { serverFieldError } from '../../lib/adminForms';
@@ -191,31 +192,7 @@ export function ApiKeysPage() {
               </tbody>
             </table>
           </TableScroll>
-          {(info.hasPrevious || info.hasNext) && (
-            <nav className="pagination" aria-label="Pages">
-              <p className="page-info" aria-live="polite">
-                Showing {info.first}–{info.last} · Page {info.page}
-              </p>
-              <div className="pagination-buttons">
-                <button
-                  type="button"
-                  className="button button-secondary"
-                  disabled={!info.hasPrevious}
-                  onClick={() => toPage(page - 1)}
-                >
-                  <ChevronLeft aria-hidden="true" size={16} /> Previous
-                </button>
-                <button
-                  type="button"
-                  className="button button-secondary"
-                  disabled={!info.hasNext}
-                  onClick={() => toPage(page + 1)}
-                >
-                  Next <ChevronRight aria-hidden="true" size={16} />
-                </button>
-              </div>
-            </nav>
-          )}
+          <PagePagination info={info} onPage={toPage} />
         </>
       )}
       {creating && (

@@ -2,7 +2,7 @@
 // (a member belongs to one customer), or end every session of it. A change
 // takes effect on the user's next request; the row shows the user as the API
 // answered, without reloading the list.
-import { ChevronLeft, ChevronRight, LogOut, UserCheck, UserCog, UserX } from 'lucide-react';
+import { LogOut, UserCheck, UserCog, UserX } from 'lucide-react';
 import { Fragment, useId, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { customerName, useCustomers } from '../../app/customers';
@@ -27,6 +27,7 @@ import {
   usersPageQuery,
   type UserAction,
 } from '../../lib/users';
+import { PagePagination } from '../../components/PagePagination';
 import { TableScroll } from '../../components/TableScroll';
 
 /** What a row says after its last action: the API's error, or what was done. */
@@ -251,31 +252,7 @@ export function UsersPage() {
           </tbody>
         </table>
       </TableScroll>
-      {(info.hasPrevious || info.hasNext) && (
-        <nav className="pagination" aria-label="Pages">
-          <p className="page-info" aria-live="polite" data-testid="page-info">
-            Showing {info.first}–{info.last} · Page {info.page}
-          </p>
-          <div className="pagination-buttons">
-            <button
-              type="button"
-              className="button button-secondary"
-              disabled={!info.hasPrevious}
-              onClick={() => toPage(page - 1)}
-            >
-              <ChevronLeft aria-hidden="true" size={16} /> Previous
-            </button>
-            <button
-              type="button"
-              className="button button-secondary"
-              disabled={!info.hasNext}
-              onClick={() => toPage(page + 1)}
-            >
-              Next <ChevronRight aria-hidden="true" size={16} />
-            </button>
-          </div>
-        </nav>
-      )}
+      <PagePagination info={info} onPage={toPage} testId="page-info" />
       {dialog && confirmation && (
         <ConfirmDialog
           title={confirmation.title}

@@ -4,7 +4,7 @@
 // A signing secret is shown once, when the endpoint is added or its secret
 // rotated. Rotating and deleting ask first; Enable (a disabled endpoint) runs
 // at once. Deliveries opens the endpoint's delivery log.
-import { ChevronLeft, ChevronRight, ListChecks, Plus, Power, RotateCcwKey, Trash2, Send } from 'lucide-react';
+import { ListChecks, Plus, Power, RotateCcwKey, Trash2, Send } from 'lucide-react';
 import { Fragment, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { customerName, useCustomers } from '../../app/customers';
@@ -12,6 +12,7 @@ import { useUser } from '../../app/session';
 import { ConfirmDialog } from '../../components/Dialog';
 import { PageHeader } from '../../components/PageHeader';
 import { EmptyState, ErrorState, LoadingState, Spinner } from '../../components/states';
+import { PagePagination } from '../../components/PagePagination';
 import { TableScroll } from '../../components/TableScroll';
 import { api } from '../../lib/billing';
 import { failureMessage } from '../../lib/dialogSubmit';
@@ -255,31 +256,7 @@ export function WebhookEndpointsPage() {
                 </tbody>
               </table>
             </TableScroll>
-            {(info.hasPrevious || info.hasNext) && (
-              <nav className="pagination" aria-label="Pages">
-                <p className="page-info" aria-live="polite">
-                  Showing {info.first}–{info.last} · Page {info.page}
-                </p>
-                <div className="pagination-buttons">
-                  <button
-                    type="button"
-                    className="button button-secondary"
-                    disabled={!info.hasPrevious}
-                    onClick={() => toPage(page - 1)}
-                  >
-                    <ChevronLeft aria-hidden="true" size={16} /> Previous
-                  </button>
-                  <button
-                    type="button"
-                    className="button button-secondary"
-                    disabled={!info.hasNext}
-                    onClick={() => toPage(page + 1)}
-                  >
-                    Next <ChevronRight aria-hidden="true" size={16} />
-                  </button>
-                </div>
-              </nav>
-            )}
+            <PagePagination info={info} onPage={toPage} />
           </>
         )}
       </section>
