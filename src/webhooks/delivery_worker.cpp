@@ -209,6 +209,7 @@ Result<DeliveryRun> DeliveryWorker::RunOnce() {
   std::set<std::pair<std::string, std::string>> stopped;
   std::vector<Attempt> attempts;
   std::vector<const Claimed*> released;
+  std::map<std::string, std::vector<std::string>> secrets;  // per endpoint, read once a pass
   // Nothing is sent that could outlast the claim: another worker may take
   // the row up once its lease ends.
   auto send_until =
@@ -219,7 +220,7 @@ Result<DeliveryRun> DeliveryWorker::RunOnce() {
       released.push_back(&c);
       continue;
     }
-    auto sent = Send(c);
+    auto sent = Send(c, secrets);
     if (!sent.ok()) {
       log::Error("webhook delivery could not be sent", {{"delivery", c.id}, {"error", sent.error().message}});
       stopped.insert(group);
@@ -232,7 +233,8 @@ Result<DeliveryRun> DeliveryWorker::RunOnce() {
   return run;
 }
 
-Result<DeliveryWorker::Attempt> DeliveryWorker::Send(const Claimed& claimed) {
+Result<DeliveryWorker::Attempt> DeliveryWorker::Send(const Claimed& claimed,
+                                                     std::map<std::string, std::vector<std::string>>& secrets) {
   MTL_ASSIGN_OR_RETURN(
       auto found,
       db_.Execute("SELECT ev.public_id, ev.type, ev.customer_id, ev.payload, ev.created_at, ev.id, e.url FROM "
@@ -254,11 +256,15 @@ Result<DeliveryWorker::Attempt> DeliveryWorker::Send(const Claimed& claimed) {
                     {"data", {{"object", ec ? json::value(json::object()) : payload}}}};
   std::string text = json::serialize(body);
   Attempt attempt{&claimed, FromUnixMillis(row.Int(4)), clock_.Now(), {}};
-  MTL_ASSIGN_OR_RETURN(auto secrets, EndpointStore::SigningSecrets(db_, claimed.endpoint_id, attempt.at));
+  auto known = secrets.find(claimed.endpoint_id);
+  if (known == secrets.end()) {
+    MTL_ASSIGN_OR_RETURN(auto signing, EndpointStore::SigningSecrets(db_, claimed.endpoint_id, attempt.at));
+    known = secrets.emplace(claimed.endpoint_id, std::move(signing)).first;
+  }
   std::vector<std::string> headers = {
       "Content-Type: application/json",
       std::string(kSignatureHeader) + ": " +
-          SignatureHeaderValue(text, secrets,
+          SignatureHeaderValue(text, known->second,
                                std::chrono::duration_cast<std::chrono::seconds>(attempt.at.time_since_epoch()).count()),
       "Meterline-Event-Id: " + event_id,
   };

@@ -21,7 +21,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
@@ -84,8 +87,9 @@ class DeliveryWorker {
   };
   // Claims a batch of due deliveries, in one transaction.
   Result<std::vector<Claimed>> Claim(TimePoint now);
-  // Signs and posts one claimed delivery.
-  Result<Attempt> Send(const Claimed& claimed);
+  // Signs and posts one claimed delivery; `secrets` keeps each endpoint's
+  // signing secrets for the rest of the pass.
+  Result<Attempt> Send(const Claimed& claimed, std::map<std::string, std::vector<std::string>>& secrets);
   // Records a pass's attempts (and gives back the claims it did not try), in
   // one transaction; adds to `run`.
   Status Record(const std::vector<Attempt>& attempts, const std::vector<const Claimed*>& released, DeliveryRun& run);

@@ -3,7 +3,7 @@
 // Idempotency-Key (a double submit or a retry of the same form creates one),
 // and edited with a PATCH of only what changed (metadata is merged by the
 // server: a removed key is sent as null).
-import { BarChart3, ChevronLeft, ChevronRight, Coins, FileText, Pencil, Plus, Search, Trash2, X } from 'lucide-react';
+import { BarChart3, Coins, FileText, Pencil, Plus, Search, Trash2, X } from 'lucide-react';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { rememberCustomer, useCustomers } from '../../app/customers';
@@ -11,6 +11,7 @@ import { Dialog, DialogActions } from '../../components/Dialog';
 import { EmailAddress } from '../../components/EmailAddress';
 import { describedBy, TextField } from '../../components/FormField';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states';
+import { PagePagination } from '../../components/PagePagination';
 import { TableScroll } from '../../components/TableScroll';
 import { useDialogDraft, useDialogSubmit } from '../../components/useDialogSubmit';
 import {
@@ -146,31 +147,7 @@ export function CustomersPage() {
               </tbody>
             </table>
           </TableScroll>
-          {(info.hasPrevious || info.hasNext) && (
-            <nav className="pagination" aria-label="Pages">
-              <p className="page-info" aria-live="polite" data-testid="page-info">
-                Showing {info.first}–{info.last} · Page {info.page}
-              </p>
-              <div className="pagination-buttons">
-                <button
-                  type="button"
-                  className="button button-secondary"
-                  disabled={!info.hasPrevious}
-                  onClick={() => toPage(view.page - 1)}
-                >
-                  <ChevronLeft aria-hidden="true" size={16} /> Previous
-                </button>
-                <button
-                  type="button"
-                  className="button button-secondary"
-                  disabled={!info.hasNext}
-                  onClick={() => toPage(view.page + 1)}
-                >
-                  Next <ChevronRight aria-hidden="true" size={16} />
-                </button>
-              </div>
-            </nav>
-          )}
+          <PagePagination info={info} onPage={toPage} testId="page-info" />
         </>
       )}
       {dialog && (
