@@ -85,6 +85,10 @@ http::Handler CreditNotePdf(ApiContext& context);
 http::Handler GetCredits(ApiContext& context);
 http::Handler GrantCredits(ApiContext& context);
 
+// Dunning campaigns of failed payments (dunning.cpp).
+http::Handler ListDunningCampaigns(ApiContext& context);
+http::Handler GetDunningCampaign(ApiContext& context);
+
 // A Stripe Customer Portal session for payment methods (portal.cpp).
 http::Handler CreatePortalSession(ApiContext& context);
 

@@ -7,6 +7,7 @@
 #include "api/invoice_json.hpp"
 #include "api/scope.hpp"
 #include "customers/customer_store.hpp"
+#include "dunning/campaign_store.hpp"
 #include "invoicing/invoice_pdf_document.hpp"
 #include "invoicing/invoice_service.hpp"
 #include "money/money.hpp"
@@ -110,7 +111,10 @@ http::Handler GetInvoice(ApiContext& context) {
     const Principal& caller = *request.principal;
     MTL_ASSIGN_OR_RETURN(auto inv, context.invoices.Get(id, caller.role == Role::kAdmin ? "" : caller.customer_id));
     if (!CanSeeCustomer(caller, inv.customer_id)) return NotVisible("invoice", id);
-    return JsonResponse(200, InvoiceJson(inv, true));
+    json::object out = InvoiceJson(inv, true);
+    MTL_ASSIGN_OR_RETURN(auto campaign, dunning::CampaignStore::ForInvoice(context.db, id));
+    out["dunning"] = campaign ? json::value(dunning::CampaignJson(*campaign)) : json::value(nullptr);
+    return JsonResponse(200, std::move(out));
   };
 }
 

@@ -131,6 +131,12 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
       {.method = Method::kGet, .pattern = "/api/v1/billing/credit-notes/:id/pdf", .handler = CreditNotePdf(context),
        .feature = "billing", .roles = kUsers, .rate_group = "billing"},
 
+      // Dunning: the retries of failed payments, members their own customer's.
+      {.method = Method::kGet, .pattern = "/api/v1/billing/dunning-campaigns", .handler = ListDunningCampaigns(context),
+       .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/dunning-campaigns/:id",
+       .handler = GetDunningCampaign(context), .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+
       // Payment methods: a Stripe Customer Portal session for the caller's customer.
       {.method = Method::kPost, .pattern = "/api/v1/billing/portal-session", .handler = CreatePortalSession(context),
        .feature = "billing", .json_body = true, .roles = kUsers, .rate_group = "billing"},

@@ -303,6 +303,28 @@ const std::vector<Setting>& Settings() {
       IntSetting("WEBHOOK_DISABLE_AFTER_HOURS", "", &Config::webhook_disable_after_hours, 1, int64_t{30} * 24),
       // Longer than one attempt can take (connect + total timeouts).
       IntSetting("WEBHOOK_LEASE_SECONDS", "", &Config::webhook_lease_seconds, 20, 3600),
+      {"DUNNING_ENABLED", "",
+       [](auto& n, auto& v, Config& c) { return Assign(ParseBool(n, v), c.dunning.enabled); }},
+      {"DUNNING_RETRY_SCHEDULE", "",
+       [](auto& n, auto& v, Config& c) {
+         auto retries = dunning::ParseRetrySchedule(v);
+         if (!retries.ok()) return Status(InvalidArgument(n + ": " + retries.error().message));
+         c.dunning.retries = *retries;
+         return OkStatus();
+       }},
+      {"DUNNING_FINAL_ACTION", "",
+       [](auto& n, auto& v, Config& c) {
+         auto action = dunning::ParseFinalAction(v);
+         if (!action) {
+           return Status(InvalidArgument(n + " must be mark_uncollectible, cancel_subscription or leave_past_due, got '" +
+                                         v.substr(0, 40) + "'"));
+         }
+         c.dunning.final_action = *action;
+         return OkStatus();
+       }},
+      IntSetting("DUNNING_RUN_SECONDS", "", &Config::dunning_run_seconds, 0, int64_t{24} * 3600),
+      // Longer than a pay request with the client's retries can take.
+      IntSetting("DUNNING_LEASE_SECONDS", "", &Config::dunning_lease_seconds, 60, 3600),
       {"TAX_RATES", "",
        [](auto& n, auto& v, Config& c) {
          c.tax_rates.clear();
@@ -398,6 +420,9 @@ std::string Config::Describe() const {
   out += " stripe_secret_key=" + std::string(stripe_secret_key.empty() ? "unset" : "set");
   out += " stripe_webhook_secret=" + std::string(stripe_webhook_secret.empty() ? "unset" : "set");
   out += " alert_webhook_url=" + std::string(alert_webhook_url.empty() ? "unset" : "set");
+  out += " dunning=" + (dunning.enabled ? dunning::FormatRetrySchedule(dunning.retries) + "," +
+                                              dunning::FinalActionName(dunning.final_action)
+                                        : std::string("off"));
   out += " jwt_secret=" + std::string(jwt_secret.empty() ? "generated" : "set");
   out += " features=billing:" + std::string(features.billing ? "on" : "off") +
          ",transparency:" + (features.transparency ? "on" : "off") +

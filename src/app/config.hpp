@@ -16,6 +16,7 @@
 #include "core/feature_flags.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
+#include "dunning/policy.hpp"
 #include "money/decimal.hpp"
 #include "ratelimit/rate_limiter.hpp"
 
@@ -172,6 +173,16 @@ struct Config {
   // WEBHOOK_LEASE_SECONDS: how long a worker's claim on a delivery lasts; a
   // killed instance's deliveries are taken up by another after it.
   int webhook_lease_seconds = 60;
+
+  // Dunning (docs/dunning.md). DUNNING_ENABLED (default true): a failed
+  // payment starts a campaign; DUNNING_RETRY_SCHEDULE ("3d,7d,14d,21d": after
+  // the first failure); DUNNING_FINAL_ACTION: mark_uncollectible |
+  // cancel_subscription | leave_past_due.
+  dunning::DunningPolicy dunning;
+  // DUNNING_RUN_SECONDS: how often 'serve' makes the due retries (0: never).
+  int dunning_run_seconds = 60;
+  // DUNNING_LEASE_SECONDS: how long a worker's claim on a campaign lasts.
+  int dunning_lease_seconds = 120;
 
   // CONSOLE_DIR / --console-dir: the web console's build, served at "/".
   std::string console_dir;  // "" = the console compiled into billingd

@@ -173,7 +173,11 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   stripe_options.secret_key = config.stripe_secret_key;
   app->stripe = std::make_unique<stripe::StripeClient>(stripe_options);
   app->invoice_sync = std::make_unique<stripe::InvoiceSync>(*app->db, *app->stripe, clock);
-  app->webhook_handlers = std::make_unique<stripe::WebhookHandlers>(*app->db, *app->stripe, clock);
+  app->webhook_handlers = std::make_unique<stripe::WebhookHandlers>(*app->db, *app->stripe, clock, config.dunning);
+  dunning::WorkerOptions dunning_options;
+  dunning_options.lease = std::chrono::seconds(config.dunning_lease_seconds);
+  app->dunning_worker = std::make_unique<dunning::DunningWorker>(*app->db, clock, *app->stripe, *app->subscriptions,
+                                                                 app->metrics, dunning_options);
   app->webhook_processor = std::make_unique<stripe::WebhookProcessor>(*app->db, *app->webhook_handlers, clock);
   reconciliation::Options reconcile;
   reconcile.tolerance = config.reconcile_tolerance;

@@ -16,6 +16,7 @@
 #include "core/result.hpp"
 #include "credit_notes/credit_note_service.hpp"
 #include "customers/customer_store.hpp"
+#include "dunning/dunning_worker.hpp"
 #include "http/middleware/pipeline.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -69,6 +70,7 @@ struct App {
   std::unique_ptr<stripe::StripeClient> stripe;  // answers 503 without STRIPE_SECRET_KEY
   std::unique_ptr<stripe::InvoiceSync> invoice_sync;
   std::unique_ptr<stripe::WebhookHandlers> webhook_handlers;
+  std::unique_ptr<dunning::DunningWorker> dunning_worker;
   std::unique_ptr<stripe::WebhookProcessor> webhook_processor;
   std::unique_ptr<reconciliation::ReconciliationService> reconciliations;
   std::unique_ptr<idempotency::IdempotencyStore> idempotency;

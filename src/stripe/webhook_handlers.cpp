@@ -10,6 +10,7 @@
 #include "core/checked_math.hpp"
 #include "core/ids.hpp"
 #include "customers/customer_store.hpp"
+#include "dunning/campaign_store.hpp"
 #include "invoicing/invoice.hpp"
 #include "invoicing/invoice_store.hpp"
 #include "money/decimal.hpp"
@@ -139,6 +140,46 @@ Result<Outcome> CreateFromStripe(storage::Transaction& tx, const Clock& clock, c
 
 }  // namespace
 
+Result<std::string> ApplyStripeInvoiceStatus(storage::Transaction& tx, const Clock& clock,
+                                             const invoicing::InvoiceRef& ref, const json::object& inv,
+                                             int64_t event_created, json::object context) {
+  TimePoint now = clock.Now();
+  const std::string& id = ref.id;
+  std::string status = invoicing::StatusName(ref.status);
+  invoicing::InvoiceStatus from = ref.status;
+  auto to = invoicing::ParseStatus(TextField(inv, "status"));
+  int64_t paid = IntField(inv, "amount_paid").value_or(0);
+  const json::object* transitions = ObjectField(inv, "status_transitions");
+  if (to && from != *to && invoicing::CanTransition(from, *to)) {
+    std::string next = invoicing::StatusName(*to);
+    MTL_RETURN_IF_ERROR(
+        invoicing::InvoiceStore::ApplyTransition(tx, {.invoice_id = id,
+                                                      .from = from,
+                                                      .to = *to,
+                                                      .at = now,
+                                                      .source = invoicing::TransitionSource::kStripe,
+                                                      .stripe_amount_paid = paid,
+                                                      .stripe_number = TextField(inv, "number"),
+                                                      .stripe_finalized_at = TimeField(transitions, "finalized_at"),
+                                                      .stripe_paid_at = TimeField(transitions, "paid_at"),
+                                                      .stripe_voided_at = TimeField(transitions, "voided_at"),
+                                                      .stripe_event_created = event_created}));
+    context["invoice_id"] = id;
+    context["from"] = status;
+    context["to"] = next;
+    MTL_RETURN_IF_ERROR(
+        audit::Record(tx, clock, {"stripe", "invoice.updated_from_stripe", ref.customer_id, std::move(context), {}}));
+    return status + " -> " + next;
+  }
+  if (to && from == *to && paid > ref.amount_paid_minor) {
+    // A partial payment on an open invoice: the amount only grows.
+    MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::RecordPartialPayment(tx, id, paid, now));
+    return "amount paid " + std::to_string(paid);
+  }
+  if (to && from != *to) return "kept " + status + " (Stripe says " + TextField(inv, "status") + ", an earlier state)";
+  return std::string();
+}
+
 std::string Outcome::Text() const { return (kind == OutcomeKind::kApplied ? "applied: " : "ignored: ") + detail; }
 
 Outcome Applied(std::string detail) { return {OutcomeKind::kApplied, std::move(detail)}; }
@@ -251,40 +292,16 @@ Result<ApplyStep> WebhookHandlers::PrepareInvoice(const StripeEvent& event) {
                                                 {"attempt_count", IntField(inv, "attempt_count").value_or(0)}},
                                                now}));
       done.emplace_back("payment failure counted");
+      MTL_ASSIGN_OR_RETURN(auto started, dunning::CampaignStore::Start(tx, clock_, id, dunning_));
+      if (started) done.emplace_back("dunning started");
     }
 
-    invoicing::InvoiceStatus from = ref.status;
-    auto to = invoicing::ParseStatus(TextField(inv, "status"));
-    int64_t paid = IntField(inv, "amount_paid").value_or(0);
-    const json::object* transitions = ObjectField(inv, "status_transitions");
-    if (to && from != *to && invoicing::CanTransition(from, *to)) {
-      std::string next = invoicing::StatusName(*to);
-      MTL_RETURN_IF_ERROR(
-          invoicing::InvoiceStore::ApplyTransition(tx, {.invoice_id = id,
-                                                        .from = from,
-                                                        .to = *to,
-                                                        .at = now,
-                                                        .source = invoicing::TransitionSource::kStripe,
-                                                        .stripe_amount_paid = paid,
-                                                        .stripe_number = TextField(inv, "number"),
-                                                        .stripe_finalized_at = TimeField(transitions, "finalized_at"),
-                                                        .stripe_paid_at = TimeField(transitions, "paid_at"),
-                                                        .stripe_voided_at = TimeField(transitions, "voided_at"),
-                                                        .stripe_event_created = event.created}));
-      MTL_RETURN_IF_ERROR(audit::Record(tx, clock_,
-                                        {"stripe",
-                                         "invoice.updated_from_stripe",
-                                         customer_id,
-                                         {{"invoice_id", id}, {"event_id", event.id}, {"from", status}, {"to", next}},
-                                         {}}));
-      done.push_back(status + " -> " + next);
-    } else if (to && from == *to && paid > ref.amount_paid_minor) {
-      // A partial payment on an open invoice: the amount only grows.
-      MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::RecordPartialPayment(tx, id, paid, now));
-      done.push_back("amount paid " + std::to_string(paid));
-    } else if (to && from != *to) {
-      done.push_back("kept " + status + " (Stripe says " + TextField(inv, "status") + ", an earlier state)");
-    }
+    MTL_ASSIGN_OR_RETURN(auto synced,
+                         ApplyStripeInvoiceStatus(tx, clock_, ref, inv, event.created, {{"event_id", event.id}}));
+    if (!synced.empty()) done.push_back(synced);
+    // However it got paid (or voided), a dunning campaign on it ends.
+    MTL_ASSIGN_OR_RETURN(auto settled, dunning::CampaignStore::Settle(tx, clock_, id));
+    if (settled > 0) done.emplace_back("dunning ended");
     if (done.empty()) return Ignored("invoice " + id + " already " + status);
     std::string detail = "invoice " + id;
     for (const auto& d : done) detail += ", " + d;

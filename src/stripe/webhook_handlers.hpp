@@ -19,16 +19,20 @@
 // customer.subscription.updated, customer.subscription.deleted,
 // customer.subscription.trial_will_end, customer.updated (the customer's
 // default payment method, which a trial's end may require). Anything else:
-// ignored.
+// ignored. A failed payment starts the invoice's dunning campaign; a paid or
+// voided invoice ends it (dunning/campaign_store.hpp).
 #pragma once
 
 #include <boost/json/object.hpp>
 
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "dunning/policy.hpp"
+#include "invoicing/invoice_store.hpp"
 #include "storage/database.hpp"
 #include "stripe/client.hpp"
 
@@ -55,13 +59,22 @@ struct Outcome {
 Outcome Applied(std::string detail);
 Outcome Ignored(std::string detail);
 
+// Brings our invoice `ref` to the status of Stripe's invoice object `inv` when
+// the lifecycle allows (a partial payment only raises the amount paid);
+// audited as invoice.updated_from_stripe with `context` added. Returns what
+// it did ("open -> paid"), "" for nothing. Webhooks and dunning's retries.
+Result<std::string> ApplyStripeInvoiceStatus(storage::Transaction& tx, const Clock& clock,
+                                             const invoicing::InvoiceRef& ref, const boost::json::object& inv,
+                                             int64_t event_created, boost::json::object context);
+
 // The transactional half of handling one event.
 using ApplyStep = std::function<Result<Outcome>(storage::Transaction&)>;
 
 class WebhookHandlers {
  public:
-  WebhookHandlers(storage::Database& db, StripeClient& stripe, const Clock& clock)
-      : db_(db), stripe_(stripe), clock_(clock) {}
+  // `dunning`: how a failed payment's campaign runs (dunning/policy.hpp).
+  WebhookHandlers(storage::Database& db, StripeClient& stripe, const Clock& clock, dunning::DunningPolicy dunning = {})
+      : db_(db), stripe_(stripe), clock_(clock), dunning_(std::move(dunning)) {}
 
   static bool Handles(const std::string& type);
 
@@ -78,6 +91,7 @@ class WebhookHandlers {
   storage::Database& db_;
   StripeClient& stripe_;
   const Clock& clock_;
+  dunning::DunningPolicy dunning_;
 };
 
 }  // namespace meterline::stripe

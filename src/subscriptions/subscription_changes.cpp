@@ -250,6 +250,27 @@ Result<Subscription> SubscriptionService::Reactivate(const std::string& id, cons
   return out;
 }
 
+Result<bool> SubscriptionService::SetPastDue(storage::Transaction& tx, const Clock& clock, const std::string& id,
+                                             bool past_due, const std::string& actor, const json::object& why) {
+  TimePoint now = clock.Now();
+  const char* from = past_due ? "active" : "past_due";
+  const char* to = past_due ? "past_due" : "active";
+  MTL_ASSIGN_OR_RETURN(auto changed, tx.Execute("UPDATE subscriptions SET status = $2, updated_at = $4 WHERE id = $1 "
+                                                "AND status = $3",
+                                                {id, to, from, ToUnixMillis(now)}));
+  if (changed.affected_rows == 0) return false;
+  MTL_ASSIGN_OR_RETURN(auto sub, FindById(tx, id));
+  if (!sub) return NotFound("no subscription " + id);
+  json::object data = why;
+  data["subscription_id"] = id;
+  data["status"] = to;
+  MTL_RETURN_IF_ERROR(audit::Record(
+      tx, clock,
+      {actor, past_due ? "subscription.past_due" : "subscription.payment_recovered", sub->customer_id, data, {}}));
+  MTL_RETURN_IF_ERROR(outbox::Publish(tx, {"subscription.updated", sub->customer_id, EventPayload(*sub, now), now}));
+  return true;
+}
+
 Result<int64_t> SubscriptionService::ApplyDue() {
   int64_t changed = 0;
   MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> meterline::Status {

@@ -3,6 +3,8 @@
 // has at most one subscription (unique in storage). Thread-safe.
 #pragma once
 
+#include <boost/json/object.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -121,6 +123,13 @@ class SubscriptionService {
   // ends_at, and only the trial's invoice waits for its outcome.
 
   Result<int64_t> ApplyDue();
+
+  // Dunning's side (docs/dunning.md), in the caller's transaction: an active
+  // subscription becomes past_due (`past_due` true), a past_due one active
+  // again (false); any other status is left alone. Audited (`why` is the
+  // audit row's data); publishes subscription.updated. Returns whether it changed.
+  static Result<bool> SetPastDue(storage::Transaction& tx, const Clock& clock, const std::string& id, bool past_due,
+                                 const std::string& actor, const boost::json::object& why);
 
   // The customer's subscription; kNotFound when it has none.
   Result<Subscription> ForCustomer(const std::string& customer_id);

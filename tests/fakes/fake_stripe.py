@@ -24,10 +24,14 @@ Control endpoints (not Stripe's):
                         answers {"results": [{"id", "status", "body"}]}
   POST /_fake/advance   {"seconds": N}: Stripe's clock moves on (event `created`)
   POST /_fake/clock     {"now": unix seconds}: Stripe's clock reads that now
-                        (and ticks on), for tests whose billingd runs on a fake clock
+                        (and ticks on), for tests whose billingd runs on a fake clock;
+                        webhooks are signed at that time from then on
   POST /_fake/subscription_status {"id": "sub_...", "status": "past_due"}
   POST /_fake/trial_will_end {"id": "sub_..."}
   POST /_fake/payment_failed {"invoice": "in_..."}
+  POST /_fake/pay_declines {"invoice": "in_...", "times": 2, "decline_code": "insufficient_funds"}:
+                        the next `times` POST /v1/invoices/{id}/pay are declined
+                        (402 card_error card_declined; invoice.payment_failed)
   POST /_fake/invoice_currency {"invoice": "in_...", "currency": "eur"}: a
                         mistake made in Stripe (for reconciliation tests)
   POST /_fake/alert_sink   any JSON: kept (an ALERT_WEBHOOK_URL for tests)
@@ -59,7 +63,7 @@ def reset():
     STATE.update(customers={}, invoices={}, invoiceitems={}, idempotency={}, failures=[], requests=[],
                  subscriptions={}, charges={}, invoice_payments={}, credit_notes={}, events=[], webhook=None,
                  clock_offset=0,
-                 alerts=[])
+                 alerts=[], pay_declines={})
 
 
 def stripe_now():
@@ -86,7 +90,9 @@ def deliver(events):
         payload = json.dumps(event, indent=2)
         request = urllib.request.Request(STATE["webhook"]["url"], data=payload.encode(), method="POST", headers={
             "Content-Type": "application/json; charset=utf-8", "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-            "Stripe-Signature": sign(payload, STATE["webhook"]["secret"], int(time.time()))})
+            # Signed at Stripe's time once a test set it (its billingd runs on that clock), else now.
+            "Stripe-Signature": sign(payload, STATE["webhook"]["secret"],
+                                     stripe_now() if STATE.get("clock_set") else int(time.time()))})
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 results.append({"id": event["id"], "status": response.status, "body": response.read().decode()})
@@ -344,8 +350,24 @@ def handle(method, path, params):
             emit("invoice.finalized", invoice_view(inv))
             return 200, invoice_view(inv)
         if parts[2:] == ["pay"] and method == "POST":
-            if inv["status"] != "open":
+            if inv["status"] not in ("open", "uncollectible"):
                 return error(400, "invalid_request_error", "Invoice is not open.", "invoice_not_open")
+            decline = STATE["pay_declines"].get(inv["id"])
+            if decline and decline["times"] > 0 and params.get("paid_out_of_band") != "true":
+                # A declined charge: the invoice stays open, its attempt count grows (as in Stripe).
+                decline["times"] -= 1
+                inv["attempt_count"] = inv.get("attempt_count", 0) + 1
+                inv["attempted"] = True
+                charge = {"id": new_id("ch"), "object": "charge", "amount": invoice_view(inv)["amount_due"],
+                          "amount_refunded": 0, "refunded": False, "currency": inv["currency"],
+                          "customer": inv["customer"], "status": "failed", "paid": False, "created": now,
+                          "failure_code": "card_declined", "outcome": {"type": "issuer_declined"}}
+                STATE["charges"][charge["id"]] = charge
+                emit("charge.failed", charge)
+                emit("invoice.payment_failed", invoice_view(inv))
+                status, body = error(402, "card_error", "Your card has insufficient funds.", "card_declined")
+                body["error"]["decline_code"] = decline.get("decline_code", "insufficient_funds")
+                return status, body
             view = invoice_view(inv)
             inv["status"] = "paid"
             inv["amount_paid"] = view["amount_due"]
@@ -459,6 +481,7 @@ def control_action(path, body):
         return {"ok": True}
     if path == "/_fake/clock":
         STATE["clock_offset"] = int(body["now"]) - int(time.time())
+        STATE["clock_set"] = True
         return {"ok": True}
     if path == "/_fake/subscription_status":
         sub = STATE["subscriptions"][body["id"]]
@@ -470,6 +493,10 @@ def control_action(path, body):
         return {"ok": True}
     if path == "/_fake/invoice_currency":
         STATE["invoices"][body["invoice"]]["currency"] = body["currency"]
+        return {"ok": True}
+    if path == "/_fake/pay_declines":
+        STATE["pay_declines"][body["invoice"]] = {"times": int(body.get("times", 1)),
+                                                   "decline_code": body.get("decline_code", "insufficient_funds")}
         return {"ok": True}
     if path == "/_fake/payment_failed":
         inv = STATE["invoices"][body["invoice"]]

@@ -55,17 +55,18 @@ function check<X extends true>(): X | undefined {
 }
 
 // Invoices: the document leaves most fields optional (see types.ts); the list's
-// items carry no `lines` (the document marks it "only on GET /invoices/{id}").
+// items carry no `lines` or `dunning` (the document marks them "only on GET /invoices/{id}").
 check<Conforms<T.InvoiceWithLines, Schemas['Invoice']>>();
-check<Conforms<T.Invoice, Omit<Schemas['Invoice'], 'lines'>>>();
+check<Conforms<T.Invoice, Omit<Schemas['Invoice'], 'lines' | 'dunning'>>>();
 type DocumentedInvoicePage = T.Answer<'/api/v1/billing/invoices', 'get'>;
 check<
   Conforms<
     T.InvoicePage,
-    Omit<DocumentedInvoicePage, 'data'> & { data: Omit<Elem<DocumentedInvoicePage['data']>, 'lines'>[] }
+    Omit<DocumentedInvoicePage, 'data'> & { data: Omit<Elem<DocumentedInvoicePage['data']>, 'lines' | 'dunning'>[] }
   >
 >();
 check<Conforms<T.InvoiceWithLines, T.Answer<'/api/v1/billing/invoices/{id}', 'get'>>>();
+check<Conforms<T.DunningCampaignPage, T.Answer<'/api/v1/billing/dunning-campaigns', 'get'>>>();
 
 // Usage history: every field is optional in the document.
 check<Conforms<T.UsageHistory, T.Answer<'/api/v1/billing/usage/history', 'get'>>>();

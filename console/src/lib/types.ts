@@ -282,9 +282,21 @@ export interface Invoice {
   voided_at: string | null;
 }
 
-/** GET /billing/invoices/{id}: the document sends `lines` "only on GET /invoices/{id}", so it is optional there. */
+/** The retries of an invoice whose payment failed (docs/dunning.md). */
+export type DunningCampaign = Schemas['DunningCampaign'];
+export type DunningAttempt = DunningCampaign['attempts'][number];
+
+/** GET /billing/dunning-campaigns: newest first; `total` counts every campaign the filter matches. */
+export type DunningCampaignPage = Schemas['DunningCampaignList'];
+
+/**
+ * GET /billing/invoices/{id}: the document sends `lines` and `dunning` "only
+ * on GET /invoices/{id}", so they are optional there.
+ */
 export interface InvoiceWithLines extends Invoice {
   lines: InvoiceLine[];
+  /** Its dunning campaign; null when its payment never failed. */
+  dunning: DunningCampaign | null;
 }
 
 /**

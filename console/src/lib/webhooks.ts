@@ -27,6 +27,11 @@ export const ALL_EVENTS = '*';
 export const EVENT_TYPE_HINTS: Record<EventType, string> = {
   'credit_note.created': 'A credit note is issued.',
   'credits.applied': 'Prepaid credits pay part of an invoice.',
+  'dunning.closed': 'A failed invoice is voided or marked uncollectible elsewhere: its retries stop.',
+  'dunning.exhausted': 'The last retry of a failed payment is declined: the final action applies.',
+  'dunning.recovered': 'A failed invoice gets paid: the subscription is active again.',
+  'dunning.retry_failed': 'A retry of a failed payment is declined; the next one is scheduled.',
+  'dunning.started': 'A payment fails: retries are scheduled and the subscription is past due.',
   'invoice.finalized': 'An invoice is finalized (numbered).',
   'invoice.paid': 'An invoice becomes paid.',
   'invoice.payment_failed': 'Stripe reports a failed payment.',

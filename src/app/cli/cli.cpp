@@ -39,6 +39,7 @@ Commands:
   invoices  Invoice closed billing periods (invoices run [--period YYYY-MM])
   credit-note  Issue a credit note on a finalized invoice, or list an invoice's
   credits   A customer's prepaid credits: show, grant
+  dunning   Retries of failed payments: list campaigns, run the due retries
   stripe    Send invoices to Stripe or fetch their state (stripe sync)
   reconcile Compare computed charges with Stripe's invoices (reconcile [--period YYYY-MM])
   demo      Fill the database with demo customers, logins and usage
@@ -132,6 +133,7 @@ int RunCli(int argc, char** argv) {
   if (command == "plans") return RunPlans(args);
   if (command == "credit-note") return RunCreditNote(args);
   if (command == "credits") return RunCredits(args);
+  if (command == "dunning") return RunDunning(args);
   if (command == "version" || command == "--version") {
     if (WantsHelp(args)) {
       std::cout << kVersionUsage;

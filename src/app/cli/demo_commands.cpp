@@ -10,6 +10,8 @@
 #include "app/wiring.hpp"
 #include "core/log.hpp"
 #include "credits/credit_ledger.hpp"
+#include "dunning/campaign_store.hpp"
+#include "invoicing/invoice_store.hpp"
 
 namespace meterline::app {
 
@@ -247,6 +249,24 @@ int FillDemo(App& app) {
       ++credit_notes;
     }
     ++customer_index;
+  }
+  // Delta Apps' latest invoice failed to be paid two days ago: its dunning
+  // campaign runs (the console's past-due banner, the campaign on the invoice).
+  customer_index = 0;
+  for (auto& [customer_id, invoices] : by_customer) {
+    if (customer_index++ != 3 || invoices.empty() || !invoices.back().finalized_at) continue;
+    const invoicing::Invoice& latest = invoices.back();
+    FakeClock failed_at(std::max(*latest.finalized_at + std::chrono::hours(1), now - std::chrono::hours(48)));
+    if (failed_at.Now() >= now || latest.status != invoicing::InvoiceStatus::kOpen) continue;
+    auto started = app.db->Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+      MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::CountFailedPayment(tx, latest.id, failed_at.Now()));
+      MTL_RETURN_IF_ERROR(dunning::CampaignStore::Start(tx, failed_at, latest.id, app.config.dunning));
+      return OkStatus();
+    });
+    if (!started.ok()) {
+      PrintError(started.error().message);
+      return 1;
+    }
   }
   if (!by_customer.empty()) {
     const std::string& customer_id = by_customer.begin()->first;

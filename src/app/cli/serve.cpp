@@ -115,6 +115,21 @@ int RunServe(const std::vector<std::string>& args) {
   } else if (!config->stripe_webhook_secret.empty()) {
     log::Warn("Stripe webhooks are recorded but not processed: STRIPE_SECRET_KEY is not set");
   }
+  if (config->dunning_run_seconds > 0 && !config->stripe_secret_key.empty()) {
+    // Due retries of failed payments (a campaign's next one is days away).
+    dunning::DunningWorker& dunning = *(*app)->dunning_worker;
+    jobs.Every("dunning", std::chrono::seconds(config->dunning_run_seconds), [&dunning] {
+      auto run = dunning.RunOnce();
+      if (!run.ok()) {
+        log::Error("dunning failed", {{"error", run.error().message}});
+      } else if (run->settled + run->recovered + run->declined + run->exhausted > 0) {
+        log::Info("dunning", {{"settled", run->settled},
+                              {"recovered", run->recovered},
+                              {"declined", run->declined},
+                              {"exhausted", run->exhausted}});
+      }
+    });
+  }
   if (config->webhook_delivery_seconds > 0) {
     // Recorded events go out to webhook endpoints within about a second.
     webhooks::DeliveryWorker& worker = *(*app)->webhook_worker;
