@@ -528,6 +528,22 @@ TEST_F(ProcessTest, DemoFillsTheDatabaseOnce) {
       "SELECT COUNT(*) FROM subscriptions WHERE status = 'trialing' AND trial_start IS NOT NULL AND "
       "billing_anchor - trial_start = 1209600000");
   EXPECT_EQ(trialing->rows[0].Int(0), 1);
+  // Delta Apps' latest invoice failed to be paid: its dunning campaign runs.
+  auto past_due = (*db)->Execute(
+      "SELECT COUNT(*) FROM subscriptions s JOIN customers c ON c.id = s.customer_id WHERE s.status = 'past_due' "
+      "AND c.name = 'Delta Apps'");
+  EXPECT_EQ(past_due->rows[0].Int(0), 1);
+  RunResult dunning = RunBillingd({"dunning", "list", "--state", "active"}, Env());
+  EXPECT_EQ(dunning.exit_code, 0) << dunning.err;
+  EXPECT_NE(dunning.out.find("active    retries 0/4"), std::string::npos) << dunning.out;
+  EXPECT_NE(dunning.out.find("final mark_uncollectible"), std::string::npos) << dunning.out;
+  RunResult none = RunBillingd({"dunning", "list", "--state", "recovered"}, Env());
+  EXPECT_EQ(none.out, "no dunning campaigns\n");
+  EXPECT_EQ(RunBillingd({"dunning", "list", "--state", "bogus"}, Env()).err,
+            "billingd: --state must be active, recovered, exhausted or closed\n");
+  RunResult run = RunBillingd({"dunning", "run"}, Env());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err, "billingd: dunning retries go through Stripe: set STRIPE_SECRET_KEY\n");
   RunResult sub = RunBillingd({"subscription", "create", "--customer", "cus_missing", "--plan", "starter"}, Env());
   EXPECT_EQ(sub.exit_code, 1);
   EXPECT_EQ(sub.err, "billingd: no customer cus_missing\n");

@@ -256,7 +256,7 @@ int FillDemo(App& app) {
   for (auto& [customer_id, invoices] : by_customer) {
     if (customer_index++ != 3 || invoices.empty() || !invoices.back().finalized_at) continue;
     const invoicing::Invoice& latest = invoices.back();
-    FakeClock failed_at(std::max(*latest.finalized_at + std::chrono::hours(1), now - std::chrono::hours(48)));
+    FakeClock failed_at(std::max(*latest.finalized_at + std::chrono::minutes(1), now - std::chrono::hours(48)));
     if (failed_at.Now() >= now || latest.status != invoicing::InvoiceStatus::kOpen) continue;
     auto started = app.db->Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
       MTL_RETURN_IF_ERROR(invoicing::InvoiceStore::CountFailedPayment(tx, latest.id, failed_at.Now()));

@@ -65,11 +65,39 @@ TEST(ConfigTest, InvalidValuesNameTheVariable) {
         Case{"RECONCILE_ALERT_THRESHOLD", "1000,2000", "RECONCILE_ALERT_THRESHOLD: '2000' is not one amount"},
         Case{"RECONCILE_ALERT_THRESHOLD", "-5", "RECONCILE_ALERT_THRESHOLD: '-5' is not one amount"},
         Case{"INGEST_MAX_EVENT_VALUE", "1050019585252138",
-             "INGEST_MAX_EVENT_VALUE must be an integer between 1 and 1050019585252137"}}) {
+             "INGEST_MAX_EVENT_VALUE must be an integer between 1 and 1050019585252137"},
+        Case{"DUNNING_RETRY_SCHEDULE", "3d,2d",
+             "DUNNING_RETRY_SCHEDULE: retry '2d' must come after the retry before it"},
+        Case{"DUNNING_RETRY_SCHEDULE", "3w", "DUNNING_RETRY_SCHEDULE: retry '3w' must end in a unit: s, m, h or d"},
+        Case{"DUNNING_RETRY_SCHEDULE", "91d", "DUNNING_RETRY_SCHEDULE: retry '91d' is more than 90 days"},
+        Case{"DUNNING_RETRY_SCHEDULE", "", "DUNNING_RETRY_SCHEDULE: at least one retry is needed"},
+        Case{"DUNNING_RETRY_SCHEDULE", "1d,2d,3d,4d,5d,6d,7d,8d,9d,10d,11d",
+             "DUNNING_RETRY_SCHEDULE: at most 10 retries"},
+        Case{"DUNNING_FINAL_ACTION", "shrug",
+             "DUNNING_FINAL_ACTION must be mark_uncollectible, cancel_subscription or leave_past_due, got 'shrug'"}}) {
     auto config = LoadConfig(Env({{c.name, c.value}}));
     ASSERT_FALSE(config.ok()) << c.name;
     EXPECT_EQ(config.error().message.rfind(c.expect, 0), 0u) << config.error().message;
   }
+}
+
+TEST(ConfigTest, DunningScheduleAndFinalAction) {
+  auto defaults = LoadConfig(Env({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(dunning::FormatRetrySchedule(defaults->dunning.retries), "3d,7d,14d,21d");
+  EXPECT_EQ(defaults->dunning.final_action, dunning::FinalAction::kMarkUncollectible);
+  EXPECT_NE(defaults->Describe().find("dunning=3d,7d,14d,21d,mark_uncollectible"), std::string::npos);
+  auto set = LoadConfig(Env({{"DUNNING_RETRY_SCHEDULE", "90s, 2h,36h,3d"},
+                             {"DUNNING_FINAL_ACTION", "cancel_subscription"},
+                             {"DUNNING_ENABLED", "false"}}));
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  ASSERT_EQ(set->dunning.retries.size(), 4u);
+  EXPECT_EQ(set->dunning.retries[0], std::chrono::seconds(90));
+  EXPECT_EQ(set->dunning.retries[2], std::chrono::hours(36));
+  EXPECT_EQ(dunning::FormatRetrySchedule(set->dunning.retries), "90s,2h,36h,3d");
+  EXPECT_EQ(set->dunning.final_action, dunning::FinalAction::kCancelSubscription);
+  EXPECT_FALSE(set->dunning.enabled);
+  EXPECT_NE(set->Describe().find("dunning=off"), std::string::npos);
 }
 
 TEST(ConfigTest, AlertThresholdsAreInEachCurrencysOwnUnits) {
