@@ -2381,6 +2381,103 @@ describe('outgoing webhooks', () => {
 });
 
 // ---------------------------------------------------------------------------
+// Dunning: the demo's Delta Apps has a failed payment on its latest invoice,
+// retried on a schedule (an active dunning campaign, docs/dunning.md).
+
+const DUNNING_MEMBER = 'member@delta.demo';
+
+describe('dunning', () => {
+  test('a member whose payment failed sees the past-due banner on every page and the retries on the invoice; an admin sees no banner', async () => {
+    const problems = [];
+    const found = [];
+    // Whoever an earlier test left signed in.
+    await context.clearCookies();
+    await login(DUNNING_MEMBER);
+    const campaigns = await api('/api/v1/billing/dunning-campaigns?state=active&limit=5');
+    assert.equal(campaigns.data.length, 1, 'the demo has one active dunning campaign, for Delta Apps');
+    const [campaign] = campaigns.data;
+    assert.ok(campaign.next_attempt_at, 'a retry is scheduled');
+    const invoice = await api(`/api/v1/billing/invoices/${campaign.invoice_id}`);
+    const day = (iso) =>
+      new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(
+        new Date(iso),
+      );
+    const next = `${campaign.attempts_made + 1} of ${campaign.attempts_total}`;
+
+    // The banner: an alert named by what happened, with the next retry and what to do.
+    const banner = page.getByTestId('past-due-banner');
+    await banner.waitFor();
+    await page.getByRole('alert', { name: `Payment failed for invoice ${invoice.number}.` }).waitFor();
+    const text = (await banner.textContent()).replace(/\s+/g, ' ');
+    assert.ok(text.includes(`We will retry on ${day(campaign.next_attempt_at)} (retry ${next}).`), text);
+    assert.ok(text.includes('Update your payment method or pay now to keep your subscription active.'), text);
+    await shot('80-past-due-banner');
+    // On every page: also outside billing.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
+    await page.waitForURL((url) => url.pathname === '/developers/webhooks');
+    await banner.waitFor();
+
+    // Its link opens the invoice, whose "Payment retries" section says where the retries stand.
+    await banner.getByRole('link', { name: 'View invoice' }).click();
+    await page.waitForURL((url) => url.pathname === `/billing/invoices/${invoice.id}`);
+    const section = page.getByTestId('invoice-dunning');
+    await section.getByRole('heading', { name: 'Payment retries' }).waitFor();
+    assert.equal((await section.getByTestId('dunning-state').textContent()).trim(), 'Retrying');
+    assert.equal(
+      (await section.getByTestId('dunning-retries-made').textContent()).trim(),
+      `${campaign.attempts_made} of ${campaign.attempts_total}`,
+    );
+    const nextRetry = await section.getByTestId('dunning-next-retry').textContent();
+    assert.ok(nextRetry.includes(day(campaign.next_attempt_at)), nextRetry);
+    assert.ok(nextRetry.includes(`Retry ${next}`), nextRetry);
+    const finalAction = {
+      mark_uncollectible: 'the invoice is marked uncollectible',
+      cancel_subscription: 'the subscription is canceled',
+      leave_past_due: 'the invoice stays open and the subscription stays past due',
+    }[campaign.final_action];
+    assert.equal(
+      (await section.getByTestId('dunning-final-action').textContent()).trim(),
+      `After the last retry: ${finalAction}.`,
+    );
+    if (campaign.attempts.length === 0) await section.getByTestId('dunning-no-attempts').waitFor();
+    else assert.equal(await section.locator('tbody tr').count(), campaign.attempts.length);
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width < 900 ? 844 : 860 });
+      await banner.waitFor();
+      found.push(...(await axeViolations(page, `member invoice with retries @${width}`)));
+      problems.push(...(await layoutReport(page)).problems.map((x) => `${width} px invoice with retries: ${x}`));
+      await shot(width < 900 ? '81b-invoice-payment-retries-phone' : '81-invoice-payment-retries');
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    // "Update your payment method" leads to the Plan page, where the subscription is past due.
+    await banner.getByRole('link', { name: 'Update payment method' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing/plan');
+    await page.getByTestId('subscription-status').filter({ hasText: 'Past due' }).waitFor();
+    await logout();
+
+    // An admin is not asked about dunning on sign-in and sees no banner, also on that invoice.
+    const asked = [];
+    const onRequest = (request) => {
+      if (request.url().includes('/api/v1/billing/dunning-campaigns')) asked.push(request.url());
+    };
+    page.on('request', onRequest);
+    try {
+      await login(ADMIN);
+      await page.goto(`/billing/invoices/${invoice.id}?customer=${invoice.customer_id}`);
+      await page.getByTestId('invoice-dunning').getByTestId('dunning-state').waitFor();
+      assert.equal(await page.getByTestId('past-due-banner').count(), 0);
+      assert.deepEqual(asked, []);
+      await logout();
+    } finally {
+      page.off('request', onRequest);
+    }
+    assert.deepEqual(problems, [], problems.join('\n'));
+    assert.deepEqual(found, [], `axe-core violations:\n${found.join('\n')}`);
+  });
+});
+
+// ---------------------------------------------------------------------------
 // Credit notes: the last test on the shared server, as it changes an invoice's
 // amount due (and Stripe's copy), which a later reconciliation would see.
 

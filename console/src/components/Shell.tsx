@@ -1,5 +1,7 @@
 // The frame around every signed-in page: navigation (items depend on the
-// feature flags and the user's role), the signed-in user and sign-out.
+// feature flags and the user's role), the signed-in user and sign-out, and
+// above each page the notices that concern every page (a member's failed
+// payment, the request budget).
 import {
   CreditCard,
   Eye,
@@ -23,6 +25,7 @@ import { NavLink, Outlet, useLocation } from 'react-router';
 import { useSession, useUser } from '../app/session';
 import type { FeatureFlags, User } from '../lib/types';
 import { BudgetNotice } from './BudgetNotice';
+import { PastDueBanner } from './PastDueBanner';
 
 export interface NavItem {
   to: string;
@@ -184,6 +187,7 @@ export function Shell() {
             Feature settings could not be loaded; showing the defaults.
           </p>
         )}
+        <PastDueBanner />
         <BudgetNotice />
         <Outlet />
       </main>

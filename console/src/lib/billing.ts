@@ -16,6 +16,8 @@ import type {
   Customer,
   CustomerPage,
   CustomerUpdate,
+  DunningCampaign,
+  DunningCampaignPage,
   FeatureFlags,
   Granularity,
   InvoicePage,
@@ -118,6 +120,14 @@ export interface CreditsQuery {
   startingAfter?: string;
   /** Cursor: the entries before this one: the newer ones. Not with startingAfter. */
   endingBefore?: string;
+}
+
+export interface DunningCampaignQuery {
+  state?: DunningCampaign['state'];
+  /** Admins: one customer's campaigns; members leave it out (the server knows theirs). */
+  customerId?: string;
+  limit?: number;
+  offset?: number;
 }
 
 export interface WebhookDeliveryQuery {
@@ -330,6 +340,18 @@ export class BillingApi {
       headers: { Accept: 'application/pdf' },
     });
     return { blob, filename: filename ?? `${id}.pdf` };
+  }
+
+  /** Dunning campaigns (retries of failed payments), newest first: a member's own customer's, an admin's any. */
+  dunningCampaigns(query: DunningCampaignQuery = {}, options: Signal = {}): Promise<DunningCampaignPage> {
+    return this.http.request<Answer<'/api/v1/billing/dunning-campaigns', 'get'>>(
+      'GET',
+      '/api/v1/billing/dunning-campaigns',
+      {
+        ...options,
+        query: { state: query.state, customer_id: query.customerId, limit: query.limit, offset: query.offset },
+      },
+    );
   }
 
   /** A customer's prepaid credits (members: their own, customerId left out); the ledger pages by cursor. */

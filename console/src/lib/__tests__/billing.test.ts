@@ -90,6 +90,15 @@ describe('BillingApi', () => {
     expect(calls[1]!.url).toBe('/api/v1/billing/invoices?status=paid&from=2025-01-01&to=2025-01-31&customer_id=cus_1');
   });
 
+  it('lists dunning campaigns by state, and one customer for admins', async () => {
+    const page = { object: 'list', data: [], has_more: false, limit: 5, offset: 0, next_offset: null, total: 0 };
+    const { api, calls } = setup(() => json(200, page));
+    expect(await api.dunningCampaigns({ state: 'active', limit: 5 })).toEqual(page);
+    await api.dunningCampaigns({ customerId: 'cus_1', offset: 20 });
+    expect(calls[0]!.url).toBe('/api/v1/billing/dunning-campaigns?state=active&limit=5');
+    expect(calls[1]!.url).toBe('/api/v1/billing/dunning-campaigns?customer_id=cus_1&offset=20');
+  });
+
   it('reads the reconciliation history from the list envelope', async () => {
     const summary = { id: 'rec_1', period: '2025-01' };
     const { api, calls } = setup(() =>

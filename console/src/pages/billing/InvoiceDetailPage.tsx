@@ -1,4 +1,14 @@
-import { AlertCircle, ArrowLeft, CheckCircle2, Clock, Download, FilePlus2, FileText, Info } from 'lucide-react';
+import {
+  AlertCircle,
+  ArrowLeft,
+  CheckCircle2,
+  Clock,
+  Download,
+  FilePlus2,
+  FileText,
+  Info,
+  RefreshCw,
+} from 'lucide-react';
 import { useState, type ReactNode } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { customerName, useCustomerScope, useCustomers } from '../../app/customers';
@@ -10,9 +20,10 @@ import { LinesTable } from '../../components/LinesTable';
 import { api } from '../../lib/billing';
 import { reasonLabel, refundLabel } from '../../lib/credits';
 import { useCreditNotePdfDownload, usePdfDownload } from '../../lib/download';
-import { daysUntil, formatDate, formatMoney, formatPeriod } from '../../lib/format';
+import { attemptOutcome, attemptsInOrder, dunningBadge, dunningFacts, finalActionText } from '../../lib/dunning';
+import { daysUntil, formatDate, formatDateTime, formatMoney, formatPeriod } from '../../lib/format';
 import { invoiceTitle, isOverdue, rememberedListSearch } from '../../lib/invoices';
-import type { CreditNote, InvoiceWithLines } from '../../lib/types';
+import type { CreditNote, DunningCampaign, InvoiceWithLines } from '../../lib/types';
 import { CreditNoteDialog } from './CreditNoteDialog';
 import { useAsync } from '../../lib/useAsync';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
@@ -111,6 +122,7 @@ export function InvoiceDetailPage() {
         )}
         <StatusMessage invoice={inv} />
         <InvoiceFacts invoice={inv} showCustomer={scope.isAdmin} />
+        {inv.dunning && <PaymentRetries campaign={inv.dunning} />}
         <LineItems invoice={inv} />
         <CreditNotes state={notes} />
       </article>
@@ -196,6 +208,81 @@ function CreditNotes({ state }: { state: ReturnType<typeof useAsync<{ data: Cred
         <p className="form-error" role="alert">
           The credit note PDF could not be downloaded: {pdf.error.message}
         </p>
+      )}
+    </section>
+  );
+}
+
+/** The retries of the invoice's failed payment (its dunning campaign): where they stand, what follows, each attempt. */
+function PaymentRetries({ campaign }: { campaign: DunningCampaign }) {
+  const badge = dunningBadge(campaign.state);
+  const finalAction = finalActionText(campaign);
+  const attempts = attemptsInOrder(campaign.attempts);
+  return (
+    <section
+      className="dunning"
+      aria-labelledby="dunning-title"
+      data-testid="invoice-dunning"
+      data-state={campaign.state}
+    >
+      <div className="section-heading-row">
+        <h3 id="dunning-title" className="section-heading">
+          Payment retries
+        </h3>
+        <span className={`badge badge-${badge.tone}`} data-testid="dunning-state">
+          {badge.label}
+        </span>
+      </div>
+      <dl className="facts">
+        {dunningFacts(campaign).map((fact) => (
+          <div key={fact.key} className={fact.wide ? 'fact fact-wide' : 'fact'}>
+            <dt>{fact.label}</dt>
+            <dd data-testid={`dunning-${fact.key}`}>
+              {fact.value}
+              {fact.note && <span className="cell-sub">{fact.note}</span>}
+            </dd>
+          </div>
+        ))}
+      </dl>
+      {finalAction && (
+        <p className="dunning-final muted" data-testid="dunning-final-action">
+          <RefreshCw aria-hidden="true" size={16} /> {finalAction}
+        </p>
+      )}
+      {attempts.length === 0 ? (
+        <p className="muted" data-testid="dunning-no-attempts">
+          No retries have been made yet.
+        </p>
+      ) : (
+        <TableScroll label="Payment retries">
+          <table className="table table-stack" data-testid="dunning-attempts">
+            <thead>
+              <tr>
+                <th scope="col">Retry</th>
+                <th scope="col">Date</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Code</th>
+              </tr>
+            </thead>
+            <tbody>
+              {attempts.map((attempt) => (
+                <tr key={attempt.attempt} data-attempt={attempt.attempt}>
+                  <th scope="row" className="cell-main">
+                    {attempt.attempt} of {campaign.attempts_total}
+                  </th>
+                  <td data-label="Date">{formatDateTime(attempt.attempted_at)}</td>
+                  <td data-label="Outcome">
+                    <span className={`badge badge-attempt-${attempt.outcome}`}>{attemptOutcome(attempt)}</span>
+                  </td>
+                  <td data-label="Code">
+                    {attempt.code ? <code>{attempt.code}</code> : '—'}
+                    {attempt.message && <span className="cell-sub">{attempt.message}</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </section>
   );
