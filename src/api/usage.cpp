@@ -12,6 +12,7 @@
 #include "http/error_mapping.hpp"
 #include "metering/ingest.hpp"
 #include "metering/usage.hpp"
+#include "observability/metrics.hpp"
 #include "pricing/charge_json.hpp"
 #include "pricing/describe.hpp"
 #include "subscriptions/subscription_service.hpp"
@@ -45,8 +46,9 @@ Status ResolveExternalIds(ApiContext& context, ParsedUsageBatch& batch) {
     }
     if (it->second.empty()) {
       unknown[position] = true;
-      batch.rejected.push_back(
-          {batch.events[position].first, event.id, "no customer has external_customer_id '" + event.customer_id + "'"});
+      batch.rejected.push_back({batch.events[position].first, event.id,
+                                "no customer has external_customer_id '" + event.customer_id + "'",
+                                "unknown_customer"});
     } else {
       event.customer_id = it->second;
     }
@@ -65,7 +67,15 @@ Status ResolveExternalIds(ApiContext& context, ParsedUsageBatch& batch) {
 }  // namespace
 
 http::Handler IngestUsage(ApiContext& context) {
-  return [&context](http::Request& request) -> Result<http::Response> {
+  auto& events = context.metrics.AddCounter(
+      "meterline_ingest_events_total",
+      "Usage events received, by outcome (accepted, duplicate, rejected) and the reason of a rejection.",
+      {"outcome", "reason"});
+  auto& batch_seconds = context.metrics.AddHistogram(
+      "meterline_ingest_batch_duration_seconds",
+      "Time to validate and durably store one ingestion batch (the 2xx follows its commit).", {},
+      observability::DefaultLatencyBuckets());
+  return [&context, &events, &batch_seconds](http::Request& request) -> Result<http::Response> {
     json::value body = json::parse(request.body);  // syntax already checked by the pipeline
     std::string_view content_type = request.headers.Get("Content-Type");
     if (auto binary = BinaryCloudEvent(request.headers, body)) {
@@ -76,12 +86,20 @@ http::Handler IngestUsage(ApiContext& context) {
     MTL_RETURN_IF_ERROR(ResolveExternalIds(context, batch));
     const Principal& caller = *request.principal;
     std::string only_customer = caller.role == Role::kAdmin ? "" : caller.customer_id;
+    auto started = std::chrono::steady_clock::now();
     MTL_ASSIGN_OR_RETURN(auto result, context.ingest.Ingest(batch.events, std::move(batch.rejected), only_customer));
+    batch_seconds.WithLabels({}).ObserveMicros(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+    if (result.accepted > 0) events.WithLabels({"accepted", ""}).Inc(static_cast<uint64_t>(result.accepted));
+    if (!result.duplicates.empty()) events.WithLabels({"duplicate", ""}).Inc(result.duplicates.size());
+    for (const auto& r : result.rejected) events.WithLabels({"rejected", r.code}).Inc();
     json::object out;
     out["accepted"] = result.accepted;
     json::array duplicates, refused;
     for (const auto& d : result.duplicates) duplicates.push_back({{"index", d.index}, {"id", d.id}});
-    for (const auto& r : result.rejected) refused.push_back({{"index", r.index}, {"id", r.id}, {"reason", r.reason}});
+    for (const auto& r : result.rejected) {
+      refused.push_back({{"index", r.index}, {"id", r.id}, {"reason", r.reason}, {"code", r.code}});
+    }
     out["duplicates"] = std::move(duplicates);
     out["rejected"] = std::move(refused);
     return JsonResponse(200, out);
@@ -89,12 +107,19 @@ http::Handler IngestUsage(ApiContext& context) {
 }
 
 http::Handler CurrentUsage(ApiContext& context) {
-  return [&context](http::Request& request) -> Result<http::Response> {
+  auto& read_seconds =
+      context.metrics.AddHistogram("meterline_usage_current_read_duration_seconds",
+                                   "Time to read a customer's current-period usage (GET /billing/usage/current).", {},
+                                   observability::DefaultLatencyBuckets());
+  return [&context, &read_seconds](http::Request& request) -> Result<http::Response> {
     const Principal& caller = *request.principal;
     std::string customer_id = request.QueryParam("customer_id").value_or(caller.customer_id);
     if (customer_id.empty()) return InvalidParam("customer_id", "customer_id is required for admins");
     if (!CanSeeCustomer(caller, customer_id)) return NotVisible("customer", customer_id);
+    auto started = std::chrono::steady_clock::now();
     auto usage = context.usage.Current(customer_id);
+    read_seconds.WithLabels({}).ObserveMicros(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
     if (!usage.ok()) return std::move(usage).error();
     const auto& currency = usage->plan->currency;
     json::array metrics;

@@ -147,7 +147,7 @@ Result<ParsedUsageBatch> ParseUsageEvents(std::string_view content_type, const j
       if (by_external_id) batch.by_external_id.push_back(batch.events.size());
       batch.events.emplace_back(i, std::move(event));
     } else {
-      batch.rejected.push_back({i, event.id, problem});
+      batch.rejected.push_back({i, event.id, problem, "invalid"});
     }
   }
   return batch;

@@ -171,6 +171,18 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   stripe::ClientOptions stripe_options;
   stripe_options.api_base = config.stripe_api_base;
   stripe_options.secret_key = config.stripe_secret_key;
+  auto& stripe_calls = app->metrics.AddCounter("meterline_stripe_api_requests_total",
+                                               "Stripe API requests (each retry counts), by method, endpoint and "
+                                               "status (0: no answer).",
+                                               {"method", "endpoint", "status"});
+  auto& stripe_latency = app->metrics.AddHistogram("meterline_stripe_api_request_duration_seconds",
+                                                   "Time Stripe took to answer, by endpoint.", {"endpoint"},
+                                                   observability::DefaultLatencyBuckets());
+  stripe_options.observe = [&stripe_calls, &stripe_latency](const char* method, const std::string& endpoint,
+                                                            long status, std::chrono::microseconds took) {
+    stripe_calls.WithLabels({method, endpoint, std::to_string(status)}).Inc();
+    stripe_latency.WithLabels({endpoint}).ObserveMicros(took.count());
+  };
   app->stripe = std::make_unique<stripe::StripeClient>(stripe_options);
   app->invoice_sync = std::make_unique<stripe::InvoiceSync>(*app->db, *app->stripe, clock);
   app->webhook_handlers = std::make_unique<stripe::WebhookHandlers>(*app->db, *app->stripe, clock, config.dunning);
@@ -200,6 +212,10 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   delivery.disable_after = std::chrono::hours(config.webhook_disable_after_hours);
   delivery.lease = std::chrono::seconds(config.webhook_lease_seconds);
   app->webhook_worker = std::make_unique<webhooks::DeliveryWorker>(*app->db, clock, app->metrics, delivery);
+
+  api::BuildInfo build = api::CurrentBuildInfo();
+  RegisterOperationsMetrics(app->metrics, *app->db, clock, build.version, build.git_commit);
+  app->invoice_run_metrics = std::make_unique<InvoiceRunMetrics>(app->metrics);
 
   // NOLINTNEXTLINE(modernize-make-unique): designated initializers need braces
   app->context.reset(new api::ApiContext{

@@ -5,6 +5,7 @@
 
 #include "api/context.hpp"
 #include "app/config.hpp"
+#include "app/operations_metrics.hpp"
 #include "auth/csrf.hpp"
 #include "auth/identity_service.hpp"
 #include "auth/jwt.hpp"
@@ -71,6 +72,7 @@ struct App {
   std::unique_ptr<stripe::InvoiceSync> invoice_sync;
   std::unique_ptr<stripe::WebhookHandlers> webhook_handlers;
   std::unique_ptr<dunning::DunningWorker> dunning_worker;
+  std::unique_ptr<InvoiceRunMetrics> invoice_run_metrics;  // the scheduler's runs
   std::unique_ptr<stripe::WebhookProcessor> webhook_processor;
   std::unique_ptr<reconciliation::ReconciliationService> reconciliations;
   std::unique_ptr<idempotency::IdempotencyStore> idempotency;

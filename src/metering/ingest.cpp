@@ -73,31 +73,36 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     // Named, not structured bindings: lambdas below capture them.
     const size_t index = entry.first;
     const UsageEvent& event = entry.second;
-    auto reject = [&](std::string reason) { rejected.push_back({index, event.id, std::move(reason)}); };
+    auto reject = [&](const char* code, std::string reason) {
+      rejected.push_back({index, event.id, std::move(reason), code});
+    };
     const CustomerFacts& facts = facts_of[event.customer_id];
     if (!only_customer.empty() && event.customer_id != only_customer) {
-      reject("this API key may only send usage for customer " + only_customer);
+      reject("wrong_customer", "this API key may only send usage for customer " + only_customer);
     } else if (!facts.exists) {
-      reject("unknown customer " + event.customer_id);
+      reject("unknown_customer", "unknown customer " + event.customer_id);
     } else if (!plans_.catalog().AcceptsEvent(event.metric)) {
-      reject("unknown metric '" + event.metric + "'");
+      reject("unknown_metric", "unknown metric '" + event.metric + "'");
     } else if (event.value > options_.max_event_value) {
-      reject("value must be at most " + std::to_string(options_.max_event_value));
+      reject("value_too_large", "value must be at most " + std::to_string(options_.max_event_value));
     } else if (event.timestamp < oldest) {
-      reject("timestamp is more than " + std::to_string(options_.max_age.count() / 24) + " days in the past");
+      reject("too_old",
+             "timestamp is more than " + std::to_string(options_.max_age.count() / 24) + " days in the past");
     } else if (event.timestamp > newest) {
-      reject("timestamp is more than " + std::to_string(options_.max_future.count()) + " minutes in the future");
+      reject("too_far_ahead",
+             "timestamp is more than " + std::to_string(options_.max_future.count()) + " minutes in the future");
     } else if (std::any_of(facts.invoiced.begin(), facts.invoiced.end(),
                            [&](const Period& p) { return p.Contains(event.timestamp); })) {
-      reject("the billing period of this timestamp is already invoiced");
+      reject("period_invoiced", "the billing period of this timestamp is already invoiced");
     } else if (facts.subscription && facts.subscription->EndedBy(event.timestamp)) {
-      reject("subscription " + facts.subscription->id + " ended at " + FormatIso8601(*facts.subscription->ends_at) +
-             ": usage after that is not billed");
+      reject("subscription_ended", "subscription " + facts.subscription->id + " ended at " +
+                                       FormatIso8601(*facts.subscription->ends_at) +
+                                       ": usage after that is not billed");
     } else if (options_.closed_after && facts.anchor &&
                facts.subscription->FinalFrom(*facts.subscription->SegmentAt(event.timestamp)) +
                        *options_.closed_after <=
                    now) {
-      reject("the billing period of this timestamp is closed");
+      reject("period_closed", "the billing period of this timestamp is closed");
     } else {
       valid.emplace_back(index, &event);
     }
@@ -168,7 +173,8 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     result.duplicates.push_back({valid[position].first, valid[position].second->id, ""});
   }
   for (const StoreRefusal& refusal : written.refused) {
-    rejected.push_back({valid[refusal.position].first, valid[refusal.position].second->id, refusal.reason});
+    rejected.push_back(
+        {valid[refusal.position].first, valid[refusal.position].second->id, refusal.reason, "hourly_limit"});
   }
   std::sort(rejected.begin(), rejected.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
   result.rejected = std::move(rejected);

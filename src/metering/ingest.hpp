@@ -28,7 +28,11 @@ namespace meterline::metering {
 struct Rejection {
   size_t index = 0;  // position in the batch
   std::string id;
-  std::string reason;
+  std::string reason;  // for people
+  // For machines and metrics, one of: invalid, wrong_customer,
+  // unknown_customer, unknown_metric, value_too_large, too_old, too_far_ahead,
+  // period_invoiced, subscription_ended, period_closed, hourly_limit.
+  std::string code;
 };
 
 struct IngestResult {

@@ -1,5 +1,6 @@
 #include "observability/metrics.hpp"
 
+#include <charconv>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -105,7 +106,8 @@ struct Registry::Entry {
   std::vector<std::string> label_names;
   std::vector<int64_t> bounds_us;  // histograms only
   std::variant<std::monostate, std::unique_ptr<Family<Counter>>, std::unique_ptr<Family<Gauge>>,
-               std::unique_ptr<Family<Histogram>>, std::function<int64_t()>>
+               std::unique_ptr<Family<Histogram>>, std::function<int64_t()>,
+               std::function<std::vector<Registry::Sample>()>>
       metric;
 };
 
@@ -176,6 +178,18 @@ void Registry::AddCallbackGauge(std::string name, std::string help, std::functio
   entries_.push_back(std::move(entry));
 }
 
+void Registry::AddCallbackFamily(std::string name, std::string help, std::string type,
+                                 std::vector<std::string> label_names, std::function<std::vector<Sample>()> read) {
+  RequireNewName(entries_, name);
+  auto entry = std::make_unique<Entry>();
+  entry->name = std::move(name);
+  entry->help = std::move(help);
+  entry->type = std::move(type);
+  entry->label_names = std::move(label_names);
+  entry->metric = std::move(read);
+  entries_.push_back(std::move(entry));
+}
+
 std::string Registry::Render() const {
   std::string out;
   for (const auto& entry : entries_) {
@@ -183,6 +197,13 @@ std::string Registry::Render() const {
     out += "# TYPE " + entry->name + " " + entry->type + "\n";
     if (auto* read = std::get_if<std::function<int64_t()>>(&entry->metric)) {
       out += entry->name + " " + std::to_string((*read)()) + "\n";
+    } else if (auto* samples = std::get_if<std::function<std::vector<Sample>()>>(&entry->metric)) {
+      for (const Sample& sample : (*samples)()) {
+        char value[32];
+        auto [end, ec] = std::to_chars(value, value + sizeof(value), sample.value);
+        out += entry->name + LabelText(entry->label_names, sample.labels) + " " +
+               std::string(value, ec == std::errc() ? end : value) + "\n";
+      }
     } else if (auto* counters = std::get_if<std::unique_ptr<Family<Counter>>>(&entry->metric)) {
       std::shared_lock lock((*counters)->mutex_);
       for (const auto& [labels, child] : (*counters)->children_) {

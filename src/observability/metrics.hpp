@@ -87,6 +87,14 @@ class Registry {
                                   const std::vector<double>& bounds_seconds);
   // A gauge without labels whose value is read when /metrics is scraped.
   void AddCallbackGauge(std::string name, std::string help, std::function<int64_t()> read);
+  // A family ("gauge" or "counter") whose samples are read when /metrics is
+  // scraped: database depths, process figures. Values may be fractional.
+  struct Sample {
+    Labels labels;
+    double value = 0;
+  };
+  void AddCallbackFamily(std::string name, std::string help, std::string type, std::vector<std::string> label_names,
+                         std::function<std::vector<Sample>()> read);
 
   // The whole registry in Prometheus text format.
   std::string Render() const;

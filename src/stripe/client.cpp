@@ -4,6 +4,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <random>
 #include <thread>
 
@@ -77,6 +79,23 @@ Error StripeError(long status, const std::string& body, const std::string& reque
 
 }  // namespace
 
+std::string EndpointLabel(const std::string& path) {
+  std::string out;
+  for (size_t start = 0; start <= path.size();) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string_view segment(path.data() + start, end - start);
+    // Stripe's ids are a prefix, an underscore and more: in_…, cus_…, sub_…
+    bool id = segment.find('_') != std::string_view::npos && std::any_of(segment.begin(), segment.end(), [](char c) {
+                return std::isdigit(static_cast<unsigned char>(c));
+              });
+    if (!out.empty()) out += '/';
+    out += id ? std::string_view("{id}") : segment;
+    start = end + 1;
+  }
+  return out;
+}
+
 std::string FormEncode(const FormParams& params) {
   std::string out;
   for (const auto& [key, value] : params) {
@@ -142,9 +161,15 @@ Result<boost::json::object> StripeClient::Call(const char* method, const std::st
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    auto started = std::chrono::steady_clock::now();
     CURLcode code = curl_easy_perform(curl);
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (options_.observe) {
+      options_.observe(
+          method, EndpointLabel(path), code == CURLE_OK ? status : 0,
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+    }
     curl_slist_free_all(list);  // holds the key: freed right away, never logged
     pool_->Give(curl);
 

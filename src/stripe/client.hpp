@@ -47,7 +47,14 @@ struct ClientOptions {
   std::chrono::milliseconds max_delay{8'000};
   // Sleeps between retries; tests replace it to run without waiting.
   std::function<void(std::chrono::milliseconds)> sleep;
+  // Told of every HTTP attempt (metrics): "POST", the endpoint with ids
+  // replaced ("invoices/{id}/pay"), Stripe's status (0: no answer), the time.
+  std::function<void(const char* method, const std::string& endpoint, long status, std::chrono::microseconds took)>
+      observe;
 };
+
+// "invoices/in_1Nv0…/pay" -> "invoices/{id}/pay": a path as a metric label.
+std::string EndpointLabel(const std::string& path);
 
 struct CallStats {
   int attempts = 0;

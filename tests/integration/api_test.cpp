@@ -140,10 +140,35 @@ TEST_P(ApiTest, ErrorsUseTheErrorSchema) {
 
 TEST_P(ApiTest, MetricsPassPromtool) {
   auto billingd = Start();
+  // Stripe work waiting two hours, and one row dead: what an operator alerts on.
+  int64_t two_hours_ago = ToUnixMillis(billingd->clock().Now() - std::chrono::hours(2));
+  ASSERT_TRUE(billingd->database()
+                  .db()
+                  .Execute("INSERT INTO stripe_outbox (operation, object_id, status, attempts, next_attempt_at, "
+                           "created_at, updated_at) VALUES ('sync_invoice', 'inv_a', 'pending', 0, $1, $1, $1), "
+                           "('sync_invoice', 'inv_b', 'dead', 10, $1, $1, $1)",
+                           {two_hours_ago})
+                  .ok());
   HttpClient client(billingd->base_url());
   client.Get("/api/v1/meta/features");
   client.Get("/nope");
   HttpResult metrics = client.Get("/metrics");
+  for (const char* line :
+       {"\nmeterline_stripe_outbox_rows{state=\"pending\"} 1\n", "\nmeterline_stripe_outbox_rows{state=\"dead\"} 1\n",
+        "\nmeterline_stripe_webhook_inbox_rows{state=\"pending\"} 0\n",
+        "\nmeterline_stripe_webhook_inbox_lag_seconds 0\n", "\nmeterline_events_pending 0\n",
+        "\nmeterline_dunning_campaigns_active 0\n", "\nmeterline_build_info{version=\"", "\nprocess_cpu_seconds_total ",
+        "\nprocess_resident_memory_bytes ", "\nprocess_open_fds ", "\nprocess_max_fds ",
+        "\nprocess_start_time_seconds ", "# TYPE meterline_invoice_run_last_success_timestamp_seconds gauge",
+        "# TYPE meterline_invoice_run_failures_total counter", "# TYPE meterline_stripe_api_requests_total counter",
+        "# TYPE meterline_ingest_events_total counter"}) {
+    EXPECT_NE(metrics.body.find(line), std::string::npos) << line;
+  }
+  size_t age = metrics.body.find("\nmeterline_stripe_outbox_oldest_pending_age_seconds ");
+  ASSERT_NE(age, std::string::npos);
+  double seconds = std::stod(metrics.body.substr(age + 52));
+  EXPECT_GE(seconds, 7200);
+  EXPECT_LT(seconds, 7200 + 600);
   ASSERT_EQ(metrics.status, 200);
   EXPECT_NE(
       metrics.body.find(R"(meterline_http_requests_total{route="/api/v1/meta/features",method="GET",status="200"} 1)"),

@@ -145,7 +145,25 @@ TEST_P(MeteringTest, InvalidEventsAreRejectedOneByOne) {
   EXPECT_EQ(reasons[4], "value must be a non-negative integer");
   EXPECT_EQ(reasons[5], "id must be a string of 1-128 characters");
   EXPECT_EQ(reasons[6], "timestamp must be an RFC 3339 timestamp");
+  std::vector<std::string> codes;
+  for (const auto& x : rejected) codes.emplace_back(x.as_object().at("code").as_string());
+  EXPECT_EQ(codes, (std::vector<std::string>{"unknown_metric", "unknown_customer", "too_old", "too_far_ahead",
+                                             "invalid", "invalid", "invalid"}));
   EXPECT_EQ(Total(customer_a_, "api_calls"), 5);
+
+  // An operator sees the same in /metrics: events by outcome and reason, batch and read latencies.
+  Send(Batch({Event("ok", customer_a_, "api_calls", 5)}), platform_key_);  // a duplicate
+  HttpClient client(billingd_->base_url());
+  ASSERT_EQ(client.Get("/api/v1/billing/usage/current?customer_id=" + customer_a_, {platform_key_}).status, 200);
+  std::string metrics = client.Get("/metrics").body;
+  for (const char* line : {R"(meterline_ingest_events_total{outcome="accepted",reason=""} 1)",
+                           R"(meterline_ingest_events_total{outcome="duplicate",reason=""} 1)",
+                           R"(meterline_ingest_events_total{outcome="rejected",reason="invalid"} 3)",
+                           R"(meterline_ingest_events_total{outcome="rejected",reason="unknown_metric"} 1)",
+                           "\nmeterline_ingest_batch_duration_seconds_count 2\n",
+                           "\nmeterline_usage_current_read_duration_seconds_count 1\n"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
+  }
 }
 
 TEST_P(MeteringTest, EventsInAnInvoicedPeriodAreRefused) {

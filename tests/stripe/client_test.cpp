@@ -20,6 +20,14 @@ TEST(StripeForm, EncodesNestedKeysTheWayStripeDoes) {
             "metadata%5Binvoice_id%5D=inv_1&lines%5B0%5D%5Bamount%5D=100&description=A%20%26%20B%20%3D%20c%2Fd");
 }
 
+TEST(StripeEndpointLabel, ReplacesIdsSoMetricsStayFew) {
+  EXPECT_EQ(stripe::EndpointLabel("invoices/in_1Nv0QxL2/pay"), "invoices/{id}/pay");
+  EXPECT_EQ(stripe::EndpointLabel("invoices"), "invoices");
+  EXPECT_EQ(stripe::EndpointLabel("customers/cus_9s6XKzkNRiz8i3"), "customers/{id}");
+  EXPECT_EQ(stripe::EndpointLabel("billing_portal/sessions"), "billing_portal/sessions");
+  EXPECT_EQ(stripe::EndpointLabel("invoices/in_1/lines"), "invoices/{id}/lines");
+}
+
 class StripeClientTest : public ::testing::Test {
  protected:
   StripeClient& Client(int max_attempts = 4) {
@@ -82,6 +90,23 @@ TEST_F(StripeClientTest, RetriesDroppedConnections429And5xxWithGrowingDelays) {
   EXPECT_LE(sleeps_[0].count(), 500);
   EXPECT_GE(sleeps_[2].count(), 1000);
   EXPECT_LE(sleeps_[2].count(), 2000);
+}
+
+TEST_F(StripeClientTest, EveryAttemptIsObservedForMetrics) {
+  stripe::ClientOptions options;
+  options.api_base = fake_.base_url();
+  options.secret_key = "sk_test_observed";
+  options.sleep = [](std::chrono::milliseconds) {};
+  std::vector<std::string> seen;
+  options.observe = [&](const char* method, const std::string& endpoint, long status, std::chrono::microseconds took) {
+    EXPECT_GE(took.count(), 0);
+    seen.push_back(std::string(method) + " " + endpoint + " " + std::to_string(status));
+  };
+  StripeClient client(options);
+  fake_.Fail("/v1/customers", 500, 1);
+  ASSERT_TRUE(client.Post("customers", {{"name", "Acme"}}, "observed-1").ok());
+  EXPECT_FALSE(client.Get("customers/cus_missing1").ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"POST customers 500", "POST customers 200", "GET customers/{id} 404"}));
 }
 
 TEST_F(StripeClientTest, GivesUpAfterMaxAttemptsWithStripesError) {

@@ -63,14 +63,19 @@ int RunServe(const std::vector<std::string>& args) {
   BackgroundJobs jobs;
   if (config->invoice_schedule_seconds > 0) {
     invoicing::InvoiceService& invoices = *(*app)->invoices;
-    jobs.Every("invoice-run", std::chrono::seconds(config->invoice_schedule_seconds), [&invoices] {
-      auto summary = invoices.RunDue();
-      if (summary.ok()) {
-        if (summary->created > 0) log::Info("invoice run", {{"created", summary->created}});
-      } else if (summary.error().Reason() != "invoice_run_in_progress") {
-        log::Error("invoice run failed", {{"error", summary.error().message}});
-      }
-    });
+    InvoiceRunMetrics& run_metrics = *(*app)->invoice_run_metrics;
+    jobs.Every("invoice-run", std::chrono::seconds(config->invoice_schedule_seconds),
+               [&invoices, &run_metrics, &clock] {
+                 auto started = std::chrono::steady_clock::now();
+                 auto summary = invoices.RunDue();
+                 if (summary.ok()) {
+                   run_metrics.Succeeded(*summary, std::chrono::steady_clock::now() - started, clock.Now());
+                   if (summary->created > 0) log::Info("invoice run", {{"created", summary->created}});
+                 } else if (summary.error().Reason() != "invoice_run_in_progress") {
+                   run_metrics.Failed();
+                   log::Error("invoice run failed", {{"error", summary.error().message}});
+                 }
+               });
   }
   // Subscriptions whose end or scheduled plan change has come: their stored
   // status and plan catch up (billing itself goes by time already).
