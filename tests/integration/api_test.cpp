@@ -4,8 +4,10 @@
 
 #include <unistd.h>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "support/billingd_harness.hpp"
 #include "support/http_client.hpp"
@@ -163,6 +165,23 @@ TEST_P(ApiTest, MetricsPassPromtool) {
         "# TYPE meterline_invoice_run_failures_total counter", "# TYPE meterline_stripe_api_requests_total counter",
         "# TYPE meterline_ingest_events_total counter"}) {
     EXPECT_NE(metrics.body.find(line), std::string::npos) << line;
+  }
+  // Every metric the shipped alerts and dashboard read is one billingd exposes.
+  for (const char* file : {"/deploy/prometheus/alerts.yml", "/deploy/grafana/meterline.json"}) {
+    std::ifstream in(std::string(MTL_SOURCE_DIR) + file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(text.empty()) << file;
+    std::regex name(R"((meterline|process)_[a-z_]+)");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), name); it != std::sregex_iterator(); ++it) {
+      std::string family = it->str();
+      for (const char* suffix : {"_bucket", "_count", "_sum"}) {
+        if (family.size() > std::strlen(suffix) &&
+            family.compare(family.size() - std::strlen(suffix), std::string::npos, suffix) == 0) {
+          family.resize(family.size() - std::strlen(suffix));
+        }
+      }
+      EXPECT_NE(metrics.body.find("# TYPE " + family + " "), std::string::npos) << file << " reads " << family;
+    }
   }
   size_t age = metrics.body.find("\nmeterline_stripe_outbox_oldest_pending_age_seconds ");
   ASSERT_NE(age, std::string::npos);
