@@ -164,7 +164,7 @@ void RegisterOperationsMetrics(Registry& registry, storage::Database& db, const 
                                const std::string& version, const std::string& commit) {
   auto cache = std::make_shared<SnapshotCache>(db, clock);
   auto db_family = [&](const char* name, const char* help, std::vector<std::string> labels,
-                       std::function<Samples(const DatabaseSnapshot&, int64_t now_ms)> pick) {
+                       const std::function<Samples(const DatabaseSnapshot&, int64_t now_ms)>& pick) {
     registry.AddCallbackFamily(name, help, "gauge", std::move(labels), [cache, pick] {
       auto [snapshot, now_ms] = cache->Get();
       return snapshot.ok ? pick(snapshot, now_ms) : Samples{};

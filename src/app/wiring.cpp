@@ -88,6 +88,8 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
       log::Info("migration applied", {{"version", m.version}, {"name", m.name}});
     }));
   } else if (Status current = migrator.CheckCurrent(); !current.ok()) {
+    // A newer release's schema is not fixed by migrating with this one.
+    if (current.error().Reason() == "unknown_migration") return std::move(current).error();
     return Error(current.error().code, current.error().Reason(),
                  current.error().message + "; run 'billingd migrate' first");
   }

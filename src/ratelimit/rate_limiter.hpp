@@ -72,4 +72,8 @@ struct RedisOptions {
 Result<std::unique_ptr<RateLimiter>> NewRedisRateLimiter(const RedisOptions& options, const Clock& clock,
                                                          std::function<void()> on_backend_error);
 
+// Connects to the Redis at `url` (authenticating and selecting its db) and
+// sends PING: OK, or kUnavailable saying what failed ('billingd doctor').
+Status PingRedis(const std::string& url, std::chrono::milliseconds timeout);
+
 }  // namespace meterline::ratelimit

@@ -182,6 +182,33 @@ class RedisRateLimiter final : public RateLimiter {
 
 }  // namespace
 
+Status PingRedis(const std::string& url, std::chrono::milliseconds timeout) {
+  MTL_ASSIGN_OR_RETURN(auto endpoint, ParseRedisUrl(url));
+  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  redisContext* c = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, tv);
+  if (c == nullptr || c->err) {
+    std::string why = c ? c->errstr : "out of memory";
+    if (c) redisFree(c);
+    return Unavailable("cannot connect to " + endpoint.host + ":" + std::to_string(endpoint.port) + ": " + why);
+  }
+  redisSetTimeout(c, tv);
+  auto ask = [c](const std::string& what, auto... args) -> Status {
+    auto* reply = static_cast<redisReply*>(redisCommand(c, args...));
+    std::string error = reply == nullptr                   ? (c->err ? c->errstr : "no answer")
+                        : reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len)
+                                                           : "";
+    if (reply) freeReplyObject(reply);
+    if (!error.empty()) return Unavailable(what + " failed: " + error);
+    return OkStatus();
+  };
+  Status ok = OkStatus();
+  if (!endpoint.password.empty()) ok = ask("AUTH", "AUTH %s", endpoint.password.c_str());
+  if (ok.ok() && endpoint.db != 0) ok = ask("SELECT", "SELECT %d", endpoint.db);
+  if (ok.ok()) ok = ask("PING", "PING");
+  redisFree(c);
+  return ok;
+}
+
 Result<std::unique_ptr<RateLimiter>> NewRedisRateLimiter(const RedisOptions& options, const Clock& clock,
                                                          std::function<void()> on_backend_error) {
   MTL_ASSIGN_OR_RETURN(auto endpoint, ParseRedisUrl(options.url));

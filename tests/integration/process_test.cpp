@@ -110,12 +110,23 @@ class ProcessTest : public ::testing::Test {
 };
 
 TEST_F(ProcessTest, HelpForEveryCommand) {
-  for (std::vector<std::string> args :
-       {std::vector<std::string>{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"version", "--help"}}) {
-    RunResult r = RunBillingd(args, Env());
-    EXPECT_EQ(r.exit_code, 0) << args[0];
-    EXPECT_NE(r.out.find("Usage: billingd"), std::string::npos) << args[0];
+  RunResult top = RunBillingd({"--help"}, Env());
+  EXPECT_EQ(top.exit_code, 0);
+  EXPECT_NE(top.out.find("Usage: billingd"), std::string::npos);
+  // Every command the overview lists answers --help with its own usage, and changes nothing.
+  std::vector<std::string> commands;
+  std::istringstream lines(top.out.substr(top.out.find("Commands:")));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("  ", 0) == 0 && line.size() > 2 && line[2] != ' ')
+      commands.push_back(line.substr(2, line.find(' ', 2) - 2));
   }
+  EXPECT_GE(commands.size(), 20u) << top.out;
+  for (const std::string& command : commands) {
+    RunResult r = RunBillingd({command, "--help"}, Env());
+    EXPECT_EQ(r.exit_code, 0) << command << ": " << r.err;
+    EXPECT_NE(r.out.find("Usage: billingd " + command), std::string::npos) << command << ":\n" << r.out;
+  }
+  EXPECT_FALSE(fs::exists(data_dir_ / "meterline.db")) << "--help must not open the database";
   RunResult version = RunBillingd({"version"}, Env());
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_EQ(version.out.rfind("billingd ", 0), 0u);
@@ -556,6 +567,58 @@ TEST_F(ProcessTest, ProductionRefusesAnUnmigratedDatabase) {
       RunBillingd({"serve", "--port", "0"}, Env({{"MODE", "production"}, {"JWT_SECRET", std::string(40, 's')}}));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("billingd migrate"), std::string::npos) << r.err;
+}
+
+TEST_F(ProcessTest, ProductionRunsWithANewerReleasesExpandStepsButNotItsContractSteps) {
+  auto production = Env({{"MODE", "production"}, {"JWT_SECRET", std::string(40, 's')}});
+  ASSERT_EQ(RunBillingd({"migrate"}, production).exit_code, 0);
+  auto db = storage::Database::Open({.url = "sqlite:" + (data_dir_ / "meterline.db").string()});
+  ASSERT_TRUE(db.ok());
+  // A newer release applied an expand step marked compatible with this one: this binary still starts.
+  auto latest = (*db)->Execute("SELECT MAX(version) FROM schema_migrations");
+  ASSERT_TRUE((*db)
+                  ->Execute("INSERT INTO schema_migrations (version, name, checksum, applied_at, compatible_with) "
+                            "VALUES (9998, '9998_newer_expand.sql', 'x', 0, $1)",
+                            {latest->rows[0].Int(0)})
+                  .ok());
+  RunResult runs = RunBillingd({"dunning", "list"}, production);
+  EXPECT_EQ(runs.exit_code, 0) << runs.err;
+  // Then a contract step: this binary refuses, and says to upgrade it rather than to migrate.
+  ASSERT_TRUE((*db)
+                  ->Execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+                            "VALUES (9999, '9999_newer_contract.sql', 'x', 0)")
+                  .ok());
+  RunResult refused = RunBillingd({"serve", "--port", "0"}, production);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("9999_newer_contract.sql"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("upgrade billingd"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.err.find("run 'billingd migrate' first"), std::string::npos) << refused.err;
+}
+
+TEST_F(ProcessTest, DoctorSaysWhatIsWrongInPlainWords) {
+  RunResult fresh = RunBillingd({"doctor"}, Env());
+  EXPECT_EQ(fresh.exit_code, 1);
+  EXPECT_NE(fresh.out.find("FAIL  database      no database at"), std::string::npos) << fresh.out;
+  EXPECT_NE(fresh.out.find("run 'billingd migrate'"), std::string::npos) << fresh.out;
+  ASSERT_EQ(RunBillingd({"migrate"}, Env()).exit_code, 0);
+  RunResult healthy = RunBillingd({"doctor"}, Env());
+  EXPECT_EQ(healthy.exit_code, 0) << healthy.out;
+  EXPECT_NE(healthy.out.find("ok    schema        current"), std::string::npos) << healthy.out;
+  EXPECT_NE(healthy.out.find("all checks passed"), std::string::npos);
+
+  // Redis on a closed port, and a Stripe that refuses the key: both named, exit 1.
+  int closed = 1;  // a closed local port (nothing listens on port 1 here)
+  RunResult broken = RunBillingd({"doctor"}, Env({{"REDIS_URL", "redis://127.0.0.1:" + std::to_string(closed)},
+                                                  {"STRIPE_SECRET_KEY", "rk_not_a_secret_key"},
+                                                  {"STRIPE_API_BASE", "http://127.0.0.1:" + std::to_string(closed)}}));
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.out.find("FAIL  redis"), std::string::npos) << broken.out;
+  EXPECT_NE(broken.out.find("FAIL  stripe"), std::string::npos) << broken.out;
+  EXPECT_NE(broken.out.find("cannot be reached"), std::string::npos) << broken.out;
+  EXPECT_EQ(broken.out.find("rk_not_a_secret_key"), std::string::npos) << "the key is never printed";
+  RunResult bad_config = RunBillingd({"doctor"}, Env({{"PORT", "nope"}}));
+  EXPECT_EQ(bad_config.exit_code, 2);
+  EXPECT_NE(bad_config.out.find("FAIL  configuration PORT must be an integer"), std::string::npos) << bad_config.out;
 }
 
 TEST_F(ProcessTest, SigtermUnderLoadFinishesInFlightRequestsAndExitsZero) {

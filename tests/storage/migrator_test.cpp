@@ -72,6 +72,70 @@ TEST_P(MigratorTest, UnknownAppliedVersionIsRefused) {
   EXPECT_EQ(apply.error().Reason(), "unknown_migration");
 }
 
+// Rolling upgrades (docs/operations.md): the previous release keeps running
+// against this release's schema when every migration it does not know is an
+// expand step marked compatible with it; a contract step (or an unmarked
+// migration) makes it refuse and say to upgrade billingd.
+TEST_P(MigratorTest, AnOlderReleaseRunsWithTheExpandStepsOfANewerOne) {
+  auto markers = Migrator::Markers(GetParam());
+  ASSERT_GE(markers.size(), 23u);
+  int latest = std::stoi(markers.back().first);
+  Migrator current(db());
+  ASSERT_TRUE(current.Apply().ok());
+
+  // Release N-1 knew every migration but the last; the last is marked compatible with it.
+  ASSERT_TRUE(markers.back().second.declared) << markers.back().first;
+  ASSERT_TRUE(markers.back().second.release.has_value()) << "the latest migration should be an expand step";
+  Migrator previous(db(), latest - 1);
+  EXPECT_TRUE(previous.CheckCurrent().ok()) << previous.CheckCurrent().error().message;
+  auto nothing = previous.Apply();
+  ASSERT_TRUE(nothing.ok()) << nothing.error().message;
+  EXPECT_EQ(*nothing, 0);
+  auto listed = previous.Status();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(static_cast<int>(listed->size()), latest - 1);
+
+  // A release before 0022 meets 0022, which declares nothing: it refuses, and says to upgrade.
+  Migrator older(db(), 21);
+  Status refused = older.CheckCurrent();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().Reason(), "unknown_migration");
+  EXPECT_NE(refused.error().message.find("0022_hosted_invoice_url.sql"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("upgrade billingd"), std::string::npos);
+  EXPECT_FALSE(older.Apply().ok());
+
+  // A newer release's contract step ("none") is never run with.
+  ASSERT_TRUE(db().Execute("INSERT INTO schema_migrations (version, name, checksum, applied_at, compatible_with) "
+                           "VALUES (9998, '9998_expand.sql', 'x', 0, $1)",
+                           {int64_t{latest}})
+                  .ok());
+  EXPECT_TRUE(current.CheckCurrent().ok()) << "a newer expand step is ignored by this release";
+  ASSERT_TRUE(db().Execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+                           "VALUES (9999, '9999_contract.sql', 'x', 0)")
+                  .ok());
+  Status contract = current.CheckCurrent();
+  ASSERT_FALSE(contract.ok());
+  EXPECT_NE(contract.error().message.find("9999_contract.sql"), std::string::npos);
+}
+
+TEST(MigrationMarkers, EveryMigrationFromRollingUpgradesOnDeclaresItsCompatibility) {
+  // From 0023 on each migration says which older release may run with it
+  // (`-- compatible_with: NNNN` or `none`), the same on both backends.
+  auto sqlite = Migrator::Markers(Backend::kSqlite);
+  auto postgres = Migrator::Markers(Backend::kPostgres);
+  ASSERT_EQ(sqlite.size(), postgres.size());
+  for (size_t i = 0; i < sqlite.size(); ++i) {
+    EXPECT_EQ(sqlite[i].first, postgres[i].first);
+    EXPECT_EQ(sqlite[i].second.release, postgres[i].second.release) << sqlite[i].first;
+    if (std::stoi(sqlite[i].first) >= 23) {
+      EXPECT_TRUE(sqlite[i].second.declared) << sqlite[i].first;
+    }
+    if (sqlite[i].second.release) {
+      EXPECT_LT(*sqlite[i].second.release, std::stoi(sqlite[i].first)) << "compatible with an older release only";
+    }
+  }
+}
+
 TEST_P(MigratorTest, ConcurrentMigratorsApplyEachFileOnce) {
   auto other = test_db_->OpenAnother();
   Result<int> first = 0, second = 0;

@@ -4,9 +4,12 @@
 // Stripe's error object, and no secret in the logs.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "core/log.hpp"
 #include "fake_stripe.hpp"
 #include "stripe/client.hpp"
+#include "support/child_process.hpp"
 
 namespace meterline::testing {
 namespace {
@@ -107,6 +110,28 @@ TEST_F(StripeClientTest, EveryAttemptIsObservedForMetrics) {
   ASSERT_TRUE(client.Post("customers", {{"name", "Acme"}}, "observed-1").ok());
   EXPECT_FALSE(client.Get("customers/cus_missing1").ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"POST customers 500", "POST customers 200", "GET customers/{id} 404"}));
+}
+
+TEST_F(StripeClientTest, DoctorChecksTheKeyWithOneReadOnlyCall) {
+  std::string dir = ::testing::TempDir() + "/doctor_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::map<std::string, std::string> env = {
+      {"DATA_DIR", dir}, {"CONSOLE_DIR", "/nonexistent"}, {"STRIPE_API_BASE", fake_.base_url()}};
+  ASSERT_EQ(RunBillingd({"migrate"}, env).exit_code, 0);
+  env["STRIPE_SECRET_KEY"] = "sk_test_doctor_secret";
+  RunResult good = RunBillingd({"doctor"}, env);
+  EXPECT_NE(good.out.find("ok    stripe        STRIPE_SECRET_KEY works"), std::string::npos) << good.out;
+  EXPECT_NE(good.out.find("warn  stripe        STRIPE_WEBHOOK_SECRET is not set"), std::string::npos) << good.out;
+  EXPECT_EQ(good.out.find("sk_test_doctor_secret"), std::string::npos);
+  auto requests = fake_.Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].at("method").as_string(), "GET");
+  EXPECT_EQ(requests[0].at("path").as_string(), "/v1/balance");
+  env["STRIPE_SECRET_KEY"] = "rk_test_restricted_refused";  // the fake accepts sk_ keys only
+  RunResult refused = RunBillingd({"doctor"}, env);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.out.find("FAIL  stripe        STRIPE_SECRET_KEY was refused"), std::string::npos) << refused.out;
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(StripeClientTest, GivesUpAfterMaxAttemptsWithStripesError) {

@@ -28,7 +28,10 @@ Usage: billingd <command> [flags]
 Commands:
   serve     Run the HTTP API, the web console and background jobs
   migrate   Apply database migrations (--status lists them)
+  backup    Copy the embedded SQLite database while serving (backup --to FILE)
+  restore   Put a backup in place of the embedded database (restore --from FILE [--force])
   version   Print the version and exit
+  doctor    Check the configuration, database, ClickHouse, Redis and Stripe; say what is wrong
   customer  Create customers
   user      Create, list, disable/enable logins, set roles, revoke sessions
   apikey    Create, list and revoke API keys for machine callers
@@ -134,6 +137,9 @@ int RunCli(int argc, char** argv) {
   if (command == "credit-note") return RunCreditNote(args);
   if (command == "credits") return RunCredits(args);
   if (command == "dunning") return RunDunning(args);
+  if (command == "backup") return RunBackup(args);
+  if (command == "restore") return RunRestore(args);
+  if (command == "doctor") return RunDoctor(args);
   if (command == "version" || command == "--version") {
     if (WantsHelp(args)) {
       std::cout << kVersionUsage;

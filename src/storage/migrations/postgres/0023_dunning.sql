@@ -2,6 +2,7 @@
 -- failed: retries on a schedule, then a final action (docs/dunning.md).
 -- Kept in step with ../sqlite/0023_dunning.sql.
 -- Never edit an applied migration: add a new file.
+-- compatible_with: 0022
 
 CREATE TABLE dunning_campaigns (
   id TEXT PRIMARY KEY,                          -- "dun_…"
