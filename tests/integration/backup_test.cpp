@@ -39,9 +39,8 @@ TEST(BackupTest, ABackupUnderIngestionHoldsEveryAcknowledgedEventAndRestores) {
   fs::path dir = fs::temp_directory_path() / ("mtl_backup_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "data");
-  std::map<std::string, std::string> env = {{"DATA_DIR", (dir / "data").string()},
-                                            {"CONSOLE_DIR", "/nonexistent"},
-                                            {"RATE_LIMITS", "ingest=1000000/1m"}};
+  std::map<std::string, std::string> env = {
+      {"DATA_DIR", (dir / "data").string()}, {"CONSOLE_DIR", "/nonexistent"}, {"RATE_LIMITS", "ingest=1000000/1m"}};
   RunResult customer = RunBillingd({"customer", "create", "--name", "Backup Corp"}, env);
   ASSERT_EQ(customer.exit_code, 0) << customer.err;
   std::string customer_id = customer.out.substr(0, customer.out.find('\n'));
@@ -101,8 +100,7 @@ TEST(BackupTest, ABackupUnderIngestionHoldsEveryAcknowledgedEventAndRestores) {
   EXPECT_LE(count, int64_t{after} * kEventsPerBatch);
   EXPECT_LT(count, int64_t{total} * kEventsPerBatch) << "the restore should have brought back the older state";
   EXPECT_EQ(count % kEventsPerBatch, 0) << "a batch is all or nothing";
-  auto rollups =
-      (*db)->Execute("SELECT SUM(total) FROM usage_rollups_hourly WHERE customer_id = $1", {customer_id});
+  auto rollups = (*db)->Execute("SELECT SUM(total) FROM usage_rollups_hourly WHERE customer_id = $1", {customer_id});
   EXPECT_EQ(rollups->rows[0].Int(0), count) << "rollups match the events in the copy";
   for (int b = 0; b < before; ++b) {
     auto one = (*db)->Execute("SELECT COUNT(*) FROM usage_events WHERE customer_id = $1 AND event_id = $2",
