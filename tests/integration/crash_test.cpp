@@ -14,6 +14,7 @@
 #include "storage/database.hpp"
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
+#include "support/usage_batches.hpp"
 
 namespace meterline::testing {
 namespace {
@@ -24,14 +25,7 @@ constexpr int kBatches = 400;
 constexpr int kEventsPerBatch = 200;
 
 std::string BatchBody(int batch, const std::string& customer) {
-  std::string ts = FormatIso8601(SystemClock().Now() - std::chrono::minutes(1));
-  std::string body = R"({"events":[)";
-  for (int i = 0; i < kEventsPerBatch; ++i) {
-    if (i) body += ',';
-    body += R"({"id":"b)" + std::to_string(batch) + "-e" + std::to_string(i) + R"(","customer_id":")" + customer +
-            R"(","metric":"api_calls","value":1,"timestamp":")" + ts + "\"}";
-  }
-  return body + "]}";
+  return UsageBatchBody(batch, customer, kEventsPerBatch);
 }
 
 TEST(CrashTest, SigkillAtRandomPointsLosesAndDoublesNothing) {
