@@ -50,6 +50,7 @@ http::Handler ReactivateSubscription(ApiContext& context);
 http::Handler IngestUsage(ApiContext& context);
 http::Handler CurrentUsage(ApiContext& context);
 http::Handler UsageHistory(ApiContext& context);
+http::Handler UsageForecast(ApiContext& context);  // forecast.cpp
 http::Handler ListUsageEvents(ApiContext& context);
 
 // plans.cpp

@@ -70,6 +70,8 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
        .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/usage/history", .handler = UsageHistory(context),
        .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/usage/forecast", .handler = UsageForecast(context),
+       .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/usage/events", .handler = ListUsageEvents(context),
        .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
       // Plans and prices: admins manage the plans; anyone signed in may preview a price.

@@ -43,6 +43,7 @@ Commands:
   credit-note  Issue a credit note on a finalized invoice, or list an invoice's
   credits   A customer's prepaid credits: show, grant
   dunning   Retries of failed payments: list campaigns, run the due retries
+  forecast  A customer's projected period (forecast show), the model's accuracy (forecast backtest)
   stripe    Send invoices to Stripe or fetch their state (stripe sync)
   reconcile Compare computed charges with Stripe's invoices (reconcile [--period YYYY-MM])
   demo      Fill the database with demo customers, logins and usage
@@ -140,6 +141,7 @@ int RunCli(int argc, char** argv) {
   if (command == "backup") return RunBackup(args);
   if (command == "restore") return RunRestore(args);
   if (command == "doctor") return RunDoctor(args);
+  if (command == "forecast") return RunForecast(args);
   if (command == "version" || command == "--version") {
     if (WantsHelp(args)) {
       std::cout << kVersionUsage;

@@ -34,6 +34,7 @@ int RunDunning(const std::vector<std::string>& args);
 int RunBackup(const std::vector<std::string>& args);
 int RunRestore(const std::vector<std::string>& args);
 int RunDoctor(const std::vector<std::string>& args);
+int RunForecast(const std::vector<std::string>& args);
 
 // A one-line progress bar on stderr when it is a terminal (a counter while
 // `total` is -1: unknown); else a line every 10 % (every 10,000 while unknown).
