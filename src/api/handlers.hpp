@@ -51,6 +51,9 @@ http::Handler IngestUsage(ApiContext& context);
 http::Handler CurrentUsage(ApiContext& context);
 http::Handler UsageHistory(ApiContext& context);
 http::Handler UsageForecast(ApiContext& context);  // forecast.cpp
+http::Handler GetBudget(ApiContext& context);      // budget.cpp
+http::Handler SetBudget(ApiContext& context);
+http::Handler DeleteBudget(ApiContext& context);
 http::Handler ListUsageEvents(ApiContext& context);
 
 // plans.cpp

@@ -72,6 +72,12 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
        .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/usage/forecast", .handler = UsageForecast(context),
        .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
+      {.method = Method::kGet, .pattern = "/api/v1/billing/budget", .handler = GetBudget(context),
+       .feature = "billing", .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kPut, .pattern = "/api/v1/billing/budget", .handler = SetBudget(context),
+       .feature = "billing", .json_body = true, .roles = kUsers, .rate_group = "billing"},
+      {.method = Method::kDelete, .pattern = "/api/v1/billing/budget", .handler = DeleteBudget(context),
+       .feature = "billing", .roles = kUsers, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/usage/events", .handler = ListUsageEvents(context),
        .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
       // Plans and prices: admins manage the plans; anyone signed in may preview a price.

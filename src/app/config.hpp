@@ -183,6 +183,9 @@ struct Config {
   int dunning_run_seconds = 60;
   // DUNNING_LEASE_SECONDS: how long a worker's claim on a campaign lasts.
   int dunning_lease_seconds = 120;
+  // BUDGET_CHECK_SECONDS: how often 'serve' checks budgets and sends their
+  // alerts (0: never; docs/forecasting.md).
+  int budget_check_seconds = 300;
 
   // CONSOLE_DIR / --console-dir: the web console's build, served at "/".
   std::string console_dir;  // "" = the console compiled into billingd

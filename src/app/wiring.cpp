@@ -218,6 +218,8 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   api::BuildInfo build = api::CurrentBuildInfo();
   RegisterOperationsMetrics(app->metrics, *app->db, clock, build.version, build.git_commit);
   app->invoice_run_metrics = std::make_unique<InvoiceRunMetrics>(app->metrics);
+  app->budgets =
+      std::make_unique<budgets::BudgetService>(*app->db, *app->usage, *app->usage_store, app->plans->catalog(), clock);
 
   // NOLINTNEXTLINE(modernize-make-unique): designated initializers need braces
   app->context.reset(new api::ApiContext{

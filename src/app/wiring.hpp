@@ -10,6 +10,7 @@
 #include "auth/identity_service.hpp"
 #include "auth/jwt.hpp"
 #include "auth/password.hpp"
+#include "budgets/budget_service.hpp"
 #include "catalog/catalog.hpp"
 #include "clickhouse/client.hpp"
 #include "clickhouse/schema.hpp"
@@ -72,6 +73,7 @@ struct App {
   std::unique_ptr<stripe::InvoiceSync> invoice_sync;
   std::unique_ptr<stripe::WebhookHandlers> webhook_handlers;
   std::unique_ptr<dunning::DunningWorker> dunning_worker;
+  std::unique_ptr<budgets::BudgetService> budgets;
   std::unique_ptr<InvoiceRunMetrics> invoice_run_metrics;  // the scheduler's runs
   std::unique_ptr<stripe::WebhookProcessor> webhook_processor;
   std::unique_ptr<reconciliation::ReconciliationService> reconciliations;

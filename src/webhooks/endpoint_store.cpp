@@ -89,14 +89,12 @@ std::vector<storage::Value> ScopedParams(const std::string& id, const Scope& sco
 }  // namespace
 
 const std::vector<std::string>& EventTypes() {
-  static const std::vector<std::string> kTypes = {"credit_note.created",   "credits.applied",
-                                                  "dunning.closed",        "dunning.exhausted",
-                                                  "dunning.recovered",     "dunning.retry_failed",
-                                                  "dunning.started",       "invoice.finalized",
-                                                  "invoice.paid",          "invoice.payment_failed",
-                                                  "invoice.voided",        "reconciliation.alert",
-                                                  "subscription.canceled", "subscription.trial_will_end",
-                                                  "subscription.updated",  "usage.threshold_crossed"};
+  static const std::vector<std::string> kTypes = {
+      "budget.forecast_exceeded", "budget.threshold_crossed", "credit_note.created",   "credits.applied",
+      "dunning.closed",           "dunning.exhausted",        "dunning.recovered",     "dunning.retry_failed",
+      "dunning.started",          "invoice.finalized",        "invoice.paid",          "invoice.payment_failed",
+      "invoice.voided",           "reconciliation.alert",     "subscription.canceled", "subscription.trial_will_end",
+      "subscription.updated",     "usage.threshold_crossed"};
   return kTypes;
 }
 

@@ -25,6 +25,8 @@ export const ALL_EVENTS = '*';
  * `tsc` here until it has its line.
  */
 export const EVENT_TYPE_HINTS: Record<EventType, string> = {
+  'budget.forecast_exceeded': 'The projected invoice passes the budget (once a period).',
+  'budget.threshold_crossed': 'Spend reaches 50, 80 or 100 % of the budget (once each a period).',
   'credit_note.created': 'A credit note is issued.',
   'credits.applied': 'Prepaid credits pay part of an invoice.',
   'dunning.closed': 'A failed invoice is voided or marked uncollectible elsewhere: its retries stop.',

@@ -135,6 +135,18 @@ int RunServe(const std::vector<std::string>& args) {
       }
     });
   }
+  if (config->budget_check_seconds > 0) {
+    // Budget alerts: 50/80/100 % of the budget spent, the forecast above it.
+    budgets::BudgetService& budget_service = *(*app)->budgets;
+    jobs.Every("budget-alerts", std::chrono::seconds(config->budget_check_seconds), [&budget_service] {
+      auto run = budget_service.CheckAll();
+      if (!run.ok()) {
+        log::Error("budget check failed", {{"error", run.error().message}});
+      } else if (run->events > 0) {
+        log::Info("budget alerts", {{"sent", run->events}});
+      }
+    });
+  }
   if (config->webhook_delivery_seconds > 0) {
     // Recorded events go out to webhook endpoints within about a second.
     webhooks::DeliveryWorker& worker = *(*app)->webhook_worker;
