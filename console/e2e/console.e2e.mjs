@@ -2478,6 +2478,144 @@ describe('dunning', () => {
 });
 
 // ---------------------------------------------------------------------------
+// Forecast and budget (issue 20): the Usage page projects the period to its
+// end as GET /billing/usage/forecast has it, and keeps the member's monthly
+// budget (GET/PUT/DELETE /billing/budget), set, shown and removed here.
+
+describe('forecast and budget', () => {
+  test('a member sees the forecast of the period with its band, and sets, sees and removes a monthly budget', async () => {
+    const problems = [];
+    const found = [];
+    await context.clearCookies();
+    await login(MEMBER);
+    await page.goto('/billing/usage');
+    const forecast = await api('/api/v1/billing/usage/forecast');
+    const day = (iso) =>
+      new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(iso));
+
+    // The projected invoice, to the cent of the API, before tax.
+    const card = page.getByTestId('forecast');
+    const { expected, lower, upper } = forecast.invoice;
+    const invoiceText =
+      lower.minor === upper.minor
+        ? `Projected invoice: ≈ ${money(expected)}, before tax`
+        : `Projected invoice: ≈ ${money(expected)} (between ${money(lower)} and ${money(upper)}), before tax`;
+    await card.getByTestId('forecast-invoice').filter({ hasText: invoiceText }).waitFor();
+    if (forecast.days_observed < 3) {
+      await card.getByTestId('forecast-note').filter({ hasText: 'the range is wide' }).first().waitFor();
+    }
+
+    // The first metric is shown: its projection in words, the limit crossing, and the chart with its band.
+    const [metric] = forecast.metrics;
+    assert.equal(await card.getByTestId('forecast-metric').inputValue(), metric.metric);
+    if (metric.basis_days === 0) {
+      await card.getByTestId('forecast-note').filter({ hasText: 'it needs some usage first' }).waitFor();
+    } else {
+      const summary = (await card.getByTestId('forecast-summary').textContent()).trim();
+      assert.ok(summary.startsWith('Projected at period end: '), summary);
+      if (metric.projected.lower !== metric.projected.upper) assert.match(summary, /\(.+–.+\)$/);
+      const crossing =
+        metric.limit <= 0
+          ? 'No units are included in the plan: all usage is charged'
+          : metric.usage_so_far >= metric.limit
+            ? `Reached the limit on ${day(metric.limit_crossed_at)}`
+            : metric.limit_crossed_at
+              ? `Projected to reach the limit on ${day(metric.limit_crossed_at)}`
+              : 'Not projected to reach the limit this period';
+      assert.equal((await card.getByTestId('forecast-crossing').textContent()).trim(), crossing);
+      if (metric.model === 'trend_weekly') {
+        const chart = card.getByTestId('forecast-chart');
+        await chart.locator('svg[role="img"]').waitFor();
+        const band = chart.getByTestId('forecast-band');
+        assert.equal(await band.count(), 1);
+        // A shape with an area once there are days to come (its path closes on itself).
+        if (forecast.days_observed < forecast.period_days) assert.match(await band.getAttribute('d'), /^M.+Z$/);
+        if (metric.limit > 0) assert.ok((await chart.getByTestId('forecast-limit').textContent()).startsWith('Limit '));
+      }
+    }
+
+    // The budget: none yet (or the one the demo set, changed here and put back at the end).
+    const budgetCard = page.getByTestId('budget-card');
+    const existing = await context.request.get('/api/v1/billing/budget');
+    const previous = existing.status() === 200 ? await existing.json() : null;
+    if (!previous) assert.equal(existing.status(), 404);
+    await budgetCard.getByTestId(previous ? 'budget-amount' : 'budget-none').waitFor();
+    await budgetCard.getByRole('button', { name: previous ? 'Change budget' : 'Set a budget' }).click();
+    const dialog = page.getByTestId('budget-dialog');
+    const amount = dialog.getByLabel(`Amount (${forecast.currency})`);
+    // More decimals than the currency has: refused on the field, nothing sent.
+    await amount.fill('12.345');
+    await dialog.getByRole('button', { name: 'Save budget' }).click();
+    await dialog.locator('.field-error').filter({ hasText: 'decimals at most' }).waitFor();
+    assert.equal(await amount.getAttribute('aria-invalid'), 'true');
+    // "1,234.56" is sent as exact minor units.
+    await amount.fill('1,234.56');
+    const [put] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/billing/budget') && r.request().method() === 'PUT'),
+      dialog.getByRole('button', { name: 'Save budget' }).click(),
+    ]);
+    assert.equal(put.status(), 200, await put.text());
+    assert.deepEqual(put.request().postDataJSON(), { amount_minor: 123456 });
+    await dialog.waitFor({ state: 'detached' });
+    const budget = await api('/api/v1/billing/budget');
+    assert.equal(budget.amount.minor, 123456);
+    await budgetCard
+      .getByTestId('budget-amount')
+      .filter({ hasText: money(budget.amount) })
+      .waitFor();
+    const percent = `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(budget.spend_percent)}%`;
+    assert.equal(
+      (await budgetCard.getByTestId('budget-spend').textContent()).trim(),
+      `${money(budget.spend)} of ${money(budget.amount)} spent so far (${percent})`,
+    );
+    const bar = budgetCard.getByRole('progressbar');
+    assert.equal(
+      Number(await bar.getAttribute('aria-valuenow')),
+      Math.round(Math.min(100, Math.max(0, budget.spend_percent))),
+    );
+    const over = { minor: budget.forecast.minor - budget.amount.minor, currency: budget.amount.currency };
+    assert.equal(
+      (await budgetCard.getByTestId('budget-forecast').textContent()).trim(),
+      budget.forecast_exceeds
+        ? `Projected to exceed your budget by ${money(over)}`
+        : `On track: projected ${money(budget.forecast)} of ${money(budget.amount)}`,
+    );
+    // The page with the forecast and the budget fits and passes axe-core, on a desktop and a phone.
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width < 900 ? 844 : 860 });
+      await card.getByTestId('forecast-invoice').waitFor();
+      await page.evaluate(() => document.fonts.ready);
+      found.push(...(await axeViolations(page, `usage with forecast and budget @${width}`)));
+      problems.push(...(await layoutReport(page)).problems.map((x) => `${width} px usage with budget: ${x}`));
+      await shot(width < 900 ? '85b-usage-forecast-budget-phone' : '85-usage-forecast-budget');
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    // Removed after asking; the card offers to set one again.
+    await budgetCard.getByRole('button', { name: 'Remove budget' }).click();
+    const confirm = page.getByTestId('confirm-remove-budget');
+    const [removed] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/billing/budget') && r.request().method() === 'DELETE'),
+      confirm.getByRole('button', { name: 'Remove budget' }).click(),
+    ]);
+    assert.equal(removed.status(), 200, await removed.text());
+    await budgetCard.getByTestId('budget-none').waitFor();
+    await budgetCard.getByTestId('budget-done').filter({ hasText: 'Budget removed.' }).waitFor();
+    assert.equal((await context.request.get('/api/v1/billing/budget')).status(), 404);
+    if (previous) {
+      const restored = await context.request.put('/api/v1/billing/budget', {
+        headers: { 'X-CSRF-Token': await csrfToken() },
+        data: { amount_minor: previous.amount.minor },
+      });
+      assert.equal(restored.status(), 200, await restored.text());
+    }
+    await logout();
+    assert.deepEqual(problems, [], problems.join('\n'));
+    assert.deepEqual(found, [], `axe-core violations:\n${found.join('\n')}`);
+  });
+});
+
+// ---------------------------------------------------------------------------
 // Credit notes: the last test on the shared server, as it changes an invoice's
 // amount due (and Stripe's copy), which a later reconciliation would see.
 

@@ -4,6 +4,8 @@ import { ApiClient, ApiError, type RequestOptions } from './api';
 import type {
   Answer,
   AnswerWith,
+  Budget,
+  BudgetRequest,
   ApiKeyPage,
   CreatedApiKey,
   CreditGrant,
@@ -14,6 +16,7 @@ import type {
   Credits,
   CurrentUsage,
   Customer,
+  DeletedBudget,
   CustomerPage,
   CustomerUpdate,
   DunningCampaign,
@@ -32,6 +35,7 @@ import type {
   Session,
   StripeWebhookEventPage,
   UsageEventPage,
+  UsageForecast,
   CancelTiming,
   PlanChangePreview,
   PlanChangeRequest,
@@ -265,6 +269,42 @@ export class BillingApi {
         from: params.from,
         to: params.to,
       },
+    });
+  }
+
+  /** The current period projected to its end, per metric and as the invoice (before tax); admins name the customer. */
+  usageForecast(customerId?: string, options: Signal = {}): Promise<UsageForecast> {
+    return this.http.request<Answer<'/api/v1/billing/usage/forecast', 'get'>>('GET', '/api/v1/billing/usage/forecast', {
+      ...options,
+      query: { customer_id: customerId },
+    });
+  }
+
+  /** The customer's budget with the spend so far and the forecast, or null when none is set (404 not_found). */
+  async budget(customerId?: string, options: Signal = {}): Promise<Budget | null> {
+    try {
+      return await this.http.request<Answer<'/api/v1/billing/budget', 'get'>>('GET', BUDGET_PATH, {
+        ...options,
+        query: { customer_id: customerId },
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404 && error.code === 'not_found') return null;
+      throw error;
+    }
+  }
+
+  /** Sets or changes the budget, in minor units of the customer's currency; answers it with where the period stands. */
+  setBudget(amountMinor: number, customerId?: string, options: Signal = {}): Promise<Budget> {
+    const body: BudgetRequest = { amount_minor: amountMinor };
+    if (customerId !== undefined) body.customer_id = customerId;
+    return this.http.request<Answer<'/api/v1/billing/budget', 'put'>>('PUT', BUDGET_PATH, { ...options, body });
+  }
+
+  /** Removes the budget. */
+  deleteBudget(customerId?: string, options: Signal = {}): Promise<DeletedBudget> {
+    return this.http.request<Answer<'/api/v1/billing/budget', 'delete'>>('DELETE', BUDGET_PATH, {
+      ...options,
+      query: { customer_id: customerId },
     });
   }
 
@@ -667,6 +707,8 @@ export class BillingApi {
     return this.http.request('POST', `/api/v1/admin/webhooks/stripe/${encodeURIComponent(String(id))}/retry`, options);
   }
 }
+
+const BUDGET_PATH = '/api/v1/billing/budget';
 
 function invoicePath(id: string): string {
   return `/api/v1/billing/invoices/${encodeURIComponent(id)}`;

@@ -132,11 +132,15 @@ export function quantityColumn(values: readonly number[], unit: string): (value:
 
 const UNIT_PLURALS: Record<string, string> = { impression: 'impressions', call: 'calls', byte: 'bytes' };
 
+/** A unit's name for a quantity of it: ("impression", 1) -> "impression", ("impression", 2) -> "impressions". */
+export function unitName(unit: string, value: number): string {
+  return value === 1 ? unit : (UNIT_PLURALS[unit] ?? `${unit}s`);
+}
+
 /** A usage quantity with its unit: "1,234,567 impressions", "48.2 GB". */
 export function formatQuantity(value: number, unit: string): string {
   if (unit === 'byte') return formatBytes(value);
-  const plural = value === 1 ? unit : (UNIT_PLURALS[unit] ?? `${unit}s`);
-  return `${formatInteger(value)} ${plural}`;
+  return `${formatInteger(value)} ${unitName(unit, value)}`;
 }
 
 /** Short quantity for chart axes and tight spaces: "1.2M", "48 GB". */

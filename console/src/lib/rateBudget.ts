@@ -23,8 +23,18 @@ function headerNumber(headers: Headers, name: string): number | null {
   return Number(text);
 }
 
+/**
+ * Answers of one group that arrive within this long of the last one kept are
+ * of one moment: requests sent together (a page's loads) are answered in any
+ * order, and the fewest remaining is the server's latest count, not the
+ * answer that happened to arrive last.
+ */
+export const SAME_MOMENT_MS = 2000;
+
 export class RateBudget {
   private readonly groups = new Map<string, BudgetState>();
+  /** When each group's state was kept (ms since the epoch). */
+  private readonly kept = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
   private snapshot: BudgetState | null = null;
 
@@ -37,7 +47,12 @@ export class RateBudget {
     const reset = headerNumber(headers, 'RateLimit-Reset');
     if (limit === null || remaining === null || reset === null || limit <= 0) return;
     const policy = headers.get('RateLimit-Policy') ?? String(limit);
-    this.groups.set(policy, { limit, remaining, resetAt: this.now() + reset * 1000, policy });
+    const now = this.now();
+    const previous = this.groups.get(policy);
+    const keptAt = this.kept.get(policy);
+    if (previous && keptAt !== undefined && now - keptAt < SAME_MOMENT_MS && previous.remaining < remaining) return;
+    this.groups.set(policy, { limit, remaining, resetAt: now + reset * 1000, policy });
+    this.kept.set(policy, now);
     this.changed();
   }
 
@@ -64,6 +79,7 @@ export class RateBudget {
     for (const [key, state] of this.groups) {
       if (state.resetAt <= now) {
         this.groups.delete(key);
+        this.kept.delete(key);
         dropped = true;
       }
     }

@@ -144,6 +144,31 @@ export type MetricUsage = CurrentUsage['metrics'][number];
 
 export type Period = CurrentUsage['period'];
 
+/**
+ * GET /billing/usage/forecast: the current period projected to its end, per
+ * metric (with an 80 % band and the day the limit is reached) and as the
+ * invoice those usages make, before tax (docs/forecasting.md).
+ */
+export type UsageForecast = Answer<'/api/v1/billing/usage/forecast', 'get'>;
+
+/** One metric's forecast: `days` are cumulative from the period start (empty for peak and latest-value metrics). */
+export type MetricForecast = UsageForecast['metrics'][number];
+
+/** One day of a metric's forecast: `actual` is that day's own usage (null for days to come). */
+export type ForecastDay = MetricForecast['days'][number];
+
+/**
+ * GET /billing/budget: the customer's budget per billing period, the spend so
+ * far and the projected invoice (both before tax). 404 when none is set.
+ */
+export type Budget = Answer<'/api/v1/billing/budget', 'get'>;
+
+/** PUT /billing/budget: the amount in minor units of the customer's currency; admins name the customer. */
+export type BudgetRequest = RequestBody<'/api/v1/billing/budget', 'put'>;
+
+/** DELETE /billing/budget */
+export type DeletedBudget = Answer<'/api/v1/billing/budget', 'delete'>;
+
 /** A plan with each metric's charge model (GET /admin/plans). */
 export type Plan = Schemas['Plan'];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveNext } from '../next';
 import { pdfFileName } from '../invoices';
-import { RateBudget } from '../rateBudget';
+import { RateBudget, SAME_MOMENT_MS } from '../rateBudget';
 import { budgetText } from '../../components/BudgetNotice';
 import { runStatusLabel } from '../../pages/admin/ReconciliationPage';
 
@@ -72,6 +72,25 @@ describe('request budget', () => {
     now = 600_000;
     budget.expire();
     expect(budget.current()).toBeNull();
+  });
+
+  it('keeps the fewest remaining of answers that arrive together, in any order', () => {
+    let now = 0;
+    const budget = new RateBudget(() => now);
+    // A page's requests, sent at once: the server counted 9, 8, 7 left; the answers arrive 7, 9, 8.
+    budget.update(headers(40, 7, 600, '40;w=900'));
+    now = 40;
+    budget.update(headers(40, 9, 600, '40;w=900'));
+    budget.update(headers(40, 8, 600, '40;w=900'));
+    expect(budget.current()?.remaining).toBe(7);
+    expect(RateBudget.isLow(budget.current())).toBe(true);
+    // Fewer still: taken at once.
+    budget.update(headers(40, 6, 600, '40;w=900'));
+    expect(budget.current()?.remaining).toBe(6);
+    // Later, more left (the window refilled): the new count holds.
+    now = 2040 + SAME_MOMENT_MS;
+    budget.update(headers(40, 30, 600, '40;w=900'));
+    expect(budget.current()?.remaining).toBe(30);
   });
 
   it('ignores answers without the headers', () => {

@@ -6,6 +6,8 @@ import { CursorPagination } from '../../components/CursorPagination';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states';
 import { UsageChart } from '../../components/UsageChart';
 import { UsageMeter } from '../../components/UsageMeter';
+import { BudgetCard } from './BudgetCard';
+import { ForecastSection } from './ForecastSection';
 import { NumCell, NumHeader } from '../../components/table';
 import { api } from '../../lib/billing';
 import {
@@ -72,6 +74,9 @@ function UsageView({ customerId }: { customerId: string | undefined }) {
           ))}
         </div>
       </section>
+      <ForecastSection customerId={customerId} />
+      {/* Keyed: a message about one customer's budget does not stay for the next. */}
+      <BudgetCard key={customerId ?? ''} customerId={customerId} currency={current.currency} />
       <OverageBreakdown usage={current} />
       <UsageHistorySection usage={current} history={history} />
       <RecentEvents usage={current} />
