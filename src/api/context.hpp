@@ -53,6 +53,9 @@ class ReconciliationService;
 namespace meterline::idempotency {
 class IdempotencyStore;
 }
+namespace meterline::analytics {
+class Analytics;
+}
 namespace meterline::webhooks {
 class EndpointStore;
 class DeliveryLog;
@@ -91,6 +94,7 @@ struct ApiContext {
   webhooks::EndpointStore& webhook_endpoints;
   webhooks::DeliveryLog& webhook_deliveries;
   stripe::CustomerPortal& customer_portal;
+  analytics::Analytics& analytics;
   // STRIPE_WEBHOOK_SECRET ("whsec_…"); empty = webhooks answer 503.
   std::string stripe_webhook_secret;
   // The invoice issuer (COMPANY_*), drawn on every PDF.

@@ -54,6 +54,12 @@ http::Handler UsageForecast(ApiContext& context);  // forecast.cpp
 http::Handler GetBudget(ApiContext& context);      // budget.cpp
 http::Handler SetBudget(ApiContext& context);
 http::Handler DeleteBudget(ApiContext& context);
+http::Handler AnalyticsMrr(ApiContext& context);  // analytics.cpp
+http::Handler AnalyticsRevenue(ApiContext& context);
+http::Handler AnalyticsTopCustomers(ApiContext& context);
+http::Handler AnalyticsReceivablesAging(ApiContext& context);
+http::Handler RefreshAnalytics(ApiContext& context);
+http::Handler ExportRows(ApiContext& context);  // exports.cpp
 http::Handler ListUsageEvents(ApiContext& context);
 
 // plans.cpp

@@ -185,6 +185,20 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
       {.method = Method::kGet, .pattern = "/api/v1/billing/reconciliations/:id", .handler = GetReconciliation(context),
        .feature = "billing", .roles = kAdmin, .rate_group = "billing"},
 
+      // Analytics: admins only.
+      {.method = Method::kGet, .pattern = "/api/v1/admin/analytics/mrr", .handler = AnalyticsMrr(context),
+       .feature = "billing", .roles = kAdmin, .rate_group = "admin"},
+      {.method = Method::kGet, .pattern = "/api/v1/admin/analytics/revenue", .handler = AnalyticsRevenue(context),
+       .feature = "billing", .roles = kAdmin, .rate_group = "admin"},
+      {.method = Method::kGet, .pattern = "/api/v1/admin/analytics/top-customers",
+       .handler = AnalyticsTopCustomers(context), .feature = "billing", .roles = kAdmin, .rate_group = "admin"},
+      {.method = Method::kGet, .pattern = "/api/v1/admin/analytics/ar-aging",
+       .handler = AnalyticsReceivablesAging(context), .feature = "billing", .roles = kAdmin, .rate_group = "admin"},
+      {.method = Method::kPost, .pattern = "/api/v1/admin/analytics/refresh", .handler = RefreshAnalytics(context),
+       .feature = "billing", .roles = kAdmin, .rate_group = "admin"},
+      {.method = Method::kGet, .pattern = "/api/v1/admin/exports/:kind", .handler = ExportRows(context),
+       .feature = "billing", .roles = kAdmin, .rate_group = "admin"},
+
       // Stripe: the signature on the raw body is the authentication.
       {.method = Method::kPost, .pattern = "/api/v1/webhooks/stripe", .handler = StripeWebhook(context),
        .rate_group = "webhook"},

@@ -326,6 +326,7 @@ const std::vector<Setting>& Settings() {
       // Longer than a pay request with the client's retries can take.
       IntSetting("DUNNING_LEASE_SECONDS", "", &Config::dunning_lease_seconds, 60, 3600),
       IntSetting("BUDGET_CHECK_SECONDS", "", &Config::budget_check_seconds, 0, int64_t{24} * 3600),
+      IntSetting("ANALYTICS_REFRESH_SECONDS", "", &Config::analytics_refresh_seconds, 0, int64_t{24} * 3600),
       {"TAX_RATES", "",
        [](auto& n, auto& v, Config& c) {
          c.tax_rates.clear();

@@ -186,6 +186,9 @@ struct Config {
   // BUDGET_CHECK_SECONDS: how often 'serve' checks budgets and sends their
   // alerts (0: never; docs/forecasting.md).
   int budget_check_seconds = 300;
+  // ANALYTICS_REFRESH_SECONDS: how often 'serve' rebuilds the analytics'
+  // summaries (0: never, only on request; docs/analytics.md).
+  int analytics_refresh_seconds = 600;
 
   // CONSOLE_DIR / --console-dir: the web console's build, served at "/".
   std::string console_dir;  // "" = the console compiled into billingd

@@ -220,6 +220,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   app->invoice_run_metrics = std::make_unique<InvoiceRunMetrics>(app->metrics);
   app->budgets =
       std::make_unique<budgets::BudgetService>(*app->db, *app->usage, *app->usage_store, app->plans->catalog(), clock);
+  app->analytics = std::make_unique<analytics::Analytics>(*app->db, *app->plans, clock);
 
   // NOLINTNEXTLINE(modernize-make-unique): designated initializers need braces
   app->context.reset(new api::ApiContext{
@@ -246,6 +247,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
       .webhook_endpoints = *app->webhook_endpoints,
       .webhook_deliveries = *app->webhook_deliveries,
       .customer_portal = *app->customer_portal,
+      .analytics = *app->analytics,
       .stripe_webhook_secret = config.stripe_webhook_secret,
       .issuer = invoicing::LoadIssuer(config.company_name, config.company_address, config.company_logo_path,
                                       config.invoice_net_days),

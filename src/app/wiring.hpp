@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "analytics/analytics.hpp"
 #include "api/context.hpp"
 #include "app/config.hpp"
 #include "app/operations_metrics.hpp"
@@ -74,6 +75,7 @@ struct App {
   std::unique_ptr<stripe::WebhookHandlers> webhook_handlers;
   std::unique_ptr<dunning::DunningWorker> dunning_worker;
   std::unique_ptr<budgets::BudgetService> budgets;
+  std::unique_ptr<analytics::Analytics> analytics;
   std::unique_ptr<InvoiceRunMetrics> invoice_run_metrics;  // the scheduler's runs
   std::unique_ptr<stripe::WebhookProcessor> webhook_processor;
   std::unique_ptr<reconciliation::ReconciliationService> reconciliations;

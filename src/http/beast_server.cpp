@@ -29,6 +29,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -501,12 +502,18 @@ class BeastServer final : public Server {
       }
 
       bool close = !keep_alive || response.close_connection || stopping_ || connection->evicted;
+      bool is_head = request.method == Method::kHead;
+      if (response.stream && !is_head) {
+        bool complete = co_await WriteStreamed(stream, response, close);
+        connection->busy = false;
+        if (!complete || close) break;
+        continue;
+      }
       bhttp::response<bhttp::string_body> out;
       out.version(11);
       out.result(static_cast<unsigned>(response.status));
       for (const auto& [name, value] : response.headers.fields()) out.insert(name, value);
       out.keep_alive(!close);
-      bool is_head = request.method == Method::kHead;
       out.content_length(response.body.size());
       if (!is_head) out.body() = std::move(response.body);
       stream.expires_after(std::chrono::seconds(30));
@@ -526,6 +533,51 @@ class BeastServer final : public Server {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     if (unread_input) co_await DrainBeforeClose(stream);
     stream.close();
+  }
+
+  // Writes a response whose body comes in pieces (Response::stream) with
+  // chunked encoding: each piece is produced on the worker pool, then written.
+  // False when the body could not be completed (the connection must close).
+  asio::awaitable<bool> WriteStreamed(beast::tcp_stream& stream, Response& response, bool close) {
+    bhttp::response<bhttp::empty_body> head;
+    head.version(11);
+    head.result(static_cast<unsigned>(response.status));
+    for (const auto& [name, value] : response.headers.fields()) head.insert(name, value);
+    head.keep_alive(!close);
+    head.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> serializer(head);
+    stream.expires_after(std::chrono::seconds(30));
+    auto [header_ec, header_bytes] = co_await bhttp::async_write_header(stream, serializer, kTuple);
+    (void)header_bytes;
+    if (header_ec) co_return false;
+    while (true) {
+      std::string piece;
+      std::string failure;
+      // 1: more to come, 0: complete, -1: failed (the error in `failure`).
+      int more = co_await asio::co_spawn(
+          workers_,
+          [&response, &piece, &failure]() -> asio::awaitable<int> {
+            Result<bool> next = response.stream(piece);
+            if (!next.ok()) failure = next.error().message;
+            co_return next.ok() ? (*next ? 1 : 0) : -1;
+          },
+          asio::bind_executor(stream.get_executor(), asio::use_awaitable));
+      if (more < 0) {
+        log::Error("streamed response failed", {{"error", failure}});
+        co_return false;
+      }
+      stream.expires_after(std::chrono::seconds(30));
+      if (!piece.empty()) {
+        auto [ec, n] = co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(piece)), kTuple);
+        (void)n;
+        if (ec) co_return false;
+      }
+      if (more == 0) {
+        auto [ec, n] = co_await asio::async_write(stream, bhttp::make_chunk_last(), kTuple);
+        (void)n;
+        co_return !ec;
+      }
+    }
   }
 
   // Closing a socket whose receive buffer still holds data makes the kernel

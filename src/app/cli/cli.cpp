@@ -44,6 +44,8 @@ Commands:
   credits   A customer's prepaid credits: show, grant
   dunning   Retries of failed payments: list campaigns, run the due retries
   forecast  A customer's projected period (forecast show), the model's accuracy (forecast backtest)
+  analytics MRR, revenue and receivables for admins: refresh the summaries, show them
+  export    Stream invoices, invoice lines, usage rollups or audit rows as CSV or JSON Lines
   stripe    Send invoices to Stripe or fetch their state (stripe sync)
   reconcile Compare computed charges with Stripe's invoices (reconcile [--period YYYY-MM])
   demo      Fill the database with demo customers, logins and usage
@@ -142,6 +144,8 @@ int RunCli(int argc, char** argv) {
   if (command == "restore") return RunRestore(args);
   if (command == "doctor") return RunDoctor(args);
   if (command == "forecast") return RunForecast(args);
+  if (command == "analytics") return RunAnalytics(args);
+  if (command == "export") return RunExport(args);
   if (command == "version" || command == "--version") {
     if (WantsHelp(args)) {
       std::cout << kVersionUsage;

@@ -35,6 +35,8 @@ int RunBackup(const std::vector<std::string>& args);
 int RunRestore(const std::vector<std::string>& args);
 int RunDoctor(const std::vector<std::string>& args);
 int RunForecast(const std::vector<std::string>& args);
+int RunAnalytics(const std::vector<std::string>& args);
+int RunExport(const std::vector<std::string>& args);
 
 // A one-line progress bar on stderr when it is a terminal (a counter while
 // `total` is -1: unknown); else a line every 10 % (every 10,000 while unknown).

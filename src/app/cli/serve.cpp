@@ -147,6 +147,16 @@ int RunServe(const std::vector<std::string>& args) {
       }
     });
   }
+  if (config->analytics_refresh_seconds > 0) {
+    // The analytics' summaries (docs/analytics.md), rebuilt from the invoices.
+    analytics::Analytics& analytics = *(*app)->analytics;
+    jobs.Every("analytics-refresh", std::chrono::seconds(config->analytics_refresh_seconds), [&analytics] {
+      auto run = analytics.Refresh();
+      if (!run.ok() && run.error().reason != "refresh_running") {
+        log::Error("analytics refresh failed", {{"error", run.error().message}});
+      }
+    });
+  }
   if (config->webhook_delivery_seconds > 0) {
     // Recorded events go out to webhook endpoints within about a second.
     webhooks::DeliveryWorker& worker = *(*app)->webhook_worker;
