@@ -905,10 +905,17 @@ describe('console', () => {
     await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
     await page.goto('/admin/users');
     await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
+    await page.goto('/admin/analytics');
+    await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
     // And the API refuses too.
     const response = await context.request.get('/api/v1/billing/customers');
     assert.equal(response.status(), 403);
     assert.equal((await context.request.get('/api/v1/admin/users')).status(), 403);
+    assert.equal((await context.request.get('/api/v1/admin/analytics/mrr')).status(), 403);
+    assert.equal(
+      (await context.request.get('/api/v1/admin/exports/invoices?from=2026-01-01&to=2026-02-01')).status(),
+      403,
+    );
     await logout();
   });
 });
@@ -1541,6 +1548,12 @@ async function adminPages() {
       path: '/developers/webhooks',
       ready: () =>
         page.getByTestId('endpoint-table').or(page.getByRole('heading', { name: 'No webhook endpoints yet' })),
+    },
+    {
+      name: 'admin-analytics',
+      path: '/admin/analytics',
+      // Every card loaded, charts drawn.
+      ready: () => page.locator(ANALYTICS_LOADED),
     },
     // Last: the axe-core test opens a dialog on it.
     { name: 'admin-users', path: '/admin/users', ready: () => page.getByTestId('user-table') },
@@ -2612,6 +2625,424 @@ describe('forecast and budget', () => {
     await logout();
     assert.deepEqual(problems, [], problems.join('\n'));
     assert.deepEqual(found, [], `axe-core violations:\n${found.join('\n')}`);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Analytics (admins): the headline figures, the charts and the top customers
+// as billingd answers them (`billingd serve` builds the summaries at start, so
+// the demo data has them), a refresh, and an export downloaded by its link.
+
+/** What the console shows for a time: "Nov 30, 2026, 10:31 PM UTC" (formatDateTime). */
+function dateTime(iso) {
+  return new Intl.DateTimeFormat('en-US', {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: 'UTC',
+    timeZoneName: 'short',
+  }).format(new Date(iso));
+}
+
+/** A YYYY-MM-DD date moved by whole days. */
+function addDays(date, days) {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** The analytics page with every card loaded and its charts drawn. */
+const ANALYTICS_LOADED = [
+  '.analytics',
+  ':has([data-testid=top-customers-table])',
+  ':has([data-testid=mrr-chart] svg)',
+  ':has([data-testid=revenue-chart] svg)',
+  ':has([data-testid=aging-chart] svg)',
+].join('');
+
+/** The answer of the analytics route `name` (mrr, revenue, top-customers, ar-aging) the page asks next. */
+function analyticsAnswer(name, method = 'GET') {
+  return page.waitForResponse(
+    (r) => new URL(r.url()).pathname === `/api/v1/admin/analytics/${name}` && r.request().method() === method,
+  );
+}
+
+/** The headline figures and the charts' summaries against the answers the page got. */
+async function checkAnalytics(mrr, revenue, aging) {
+  const usd = mrr.currencies.find((c) => c.currency === 'USD');
+  const text = async (testId) => (await page.getByTestId(testId).locator('.stat-value').textContent()).trim();
+  assert.equal(await text('stat-mrr'), money(usd.mrr));
+  assert.equal(await text('stat-arr'), money(usd.arr));
+  assert.equal(await text('stat-customers'), usd.paying_customers.toLocaleString('en-US'));
+  assert.equal(await text('stat-arpu'), money(usd.arpu));
+  assert.equal(
+    await text('stat-nrr'),
+    usd.net_revenue_retention_12m === null ? '—' : `${usd.net_revenue_retention_12m}%`,
+  );
+  const receivables = aging.currencies.find((c) => c.currency === 'USD');
+  assert.equal(await text('stat-outstanding'), money(receivables.outstanding));
+  await page
+    .getByTestId('analytics-as-of')
+    .filter({ hasText: `Figures as of ${dateTime(mrr.as_of)}` })
+    .waitFor();
+  assert.equal(await page.getByTestId('analytics-as-of').locator('time').getAttribute('datetime'), mrr.as_of);
+
+  // The charts, found by what they say to a screen reader.
+  const trend = page.getByRole('img', { name: /^Monthly recurring revenue in USD/ });
+  assert.match(await trend.getAttribute('aria-label'), new RegExp(`: ${literal(money(usd.mrr))} now`));
+  assert.equal(await page.getByTestId('mrr-chart').locator('circle').count(), usd.months.length);
+  const movements = page.getByRole('img', { name: /^MRR movements in USD/ });
+  const newTotal = usd.months.reduce((sum, m) => sum + m.new.minor, 0);
+  assert.match(
+    await movements.getAttribute('aria-label'),
+    new RegExp(`new ${literal(money({ minor: newTotal, currency: 'USD' }))}`),
+  );
+  const moved = usd.months.reduce(
+    (n, m) => n + ['new', 'expansion', 'reactivation', 'contraction', 'churned'].filter((k) => m[k].minor !== 0).length,
+    0,
+  );
+  assert.equal(await movements.locator('rect[data-movement]').count(), moved);
+
+  const revenueUsd = revenue.currencies.find((c) => c.currency === 'USD');
+  const byPlan = page.getByRole('img', { name: /^Revenue by plan per month in USD/ });
+  assert.match(await byPlan.getAttribute('aria-label'), new RegExp(`: ${literal(money(revenueUsd.total))} in total; `));
+  const parts = revenueUsd.months.reduce((n, m) => n + m.by_plan.filter((p) => p.amount.minor !== 0).length, 0);
+  assert.ok(parts > 0, 'the demo data has revenue by plan');
+  assert.equal(await byPlan.locator('rect[data-plan]').count(), parts);
+  assert.equal((await page.getByTestId('revenue-total').textContent()).trim(), money(revenueUsd.total));
+
+  const agingChart = page.getByRole('img', { name: /^Receivables by days past due in USD/ });
+  assert.match(
+    await agingChart.getAttribute('aria-label'),
+    new RegExp(`: ${literal(money(receivables.outstanding))} outstanding on ${receivables.invoices} invoice`),
+  );
+  assert.deepEqual(
+    await agingChart.locator('.aging-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-bucket'))),
+    ['current', '1_30', '31_60', '61_90', 'over_90'],
+  );
+
+  // Invoices by status: a row per status, with the API's count and total.
+  const statuses = page.getByTestId('status-table').locator('tbody tr');
+  assert.equal(await statuses.count(), revenueUsd.invoices_by_status.length);
+  for (const row of revenueUsd.invoices_by_status) {
+    const cells = page.locator(`[data-testid=status-table] tr[data-status="${row.status}"] td`);
+    assert.deepEqual(await cells.allTextContents(), [String(row.invoices), money(row.total)]);
+  }
+}
+
+/** A string matched as itself in a RegExp. */
+function literal(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The top customers table against an answer: one row per customer, in order, with both amounts. */
+async function checkTopCustomers(top) {
+  const customers = top.currencies.find((c) => c.currency === 'USD')?.customers ?? [];
+  assert.ok(customers.length > 0, `the demo data has top customers by ${top.by}`);
+  const table = page.getByTestId('top-customers-table');
+  await page.locator(`[data-testid=top-customers-table][data-by="${top.by}"]`).waitFor();
+  const rows = table.locator('tbody tr');
+  assert.equal(await rows.count(), customers.length);
+  for (const [index, customer] of customers.entries()) {
+    const row = rows.nth(index);
+    assert.equal(await row.getAttribute('data-customer'), customer.customer_id);
+    assert.equal((await row.getByRole('rowheader').textContent()).trim(), `${index + 1}.${customer.name}`);
+    assert.deepEqual(await row.locator('td').allTextContents(), [money(customer.revenue), money(customer.usage)]);
+  }
+}
+
+describe('analytics', () => {
+  test('an admin reads MRR, revenue by plan, receivables and top customers, refreshes them and exports rows', async () => {
+    const problems = [];
+    await login(ADMIN);
+    // From the navigation; the page's answers are caught on their way, to check the page shows exactly them
+    // (billingd refreshes the summaries on its own too, every ANALYTICS_REFRESH_SECONDS).
+    const [mrrAnswer, revenueAnswer, agingAnswer, topAnswer] = await Promise.all([
+      analyticsAnswer('mrr'),
+      analyticsAnswer('revenue'),
+      analyticsAnswer('ar-aging'),
+      analyticsAnswer('top-customers'),
+      page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Analytics' }).click(),
+    ]);
+    await page.waitForURL((url) => url.pathname === '/admin/analytics');
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    assert.match(await page.evaluate(() => document.activeElement.textContent), /Admin: Analytics/);
+    assert.equal(new URL(mrrAnswer.url()).searchParams.get('months'), '12');
+    assert.equal(new URL(topAnswer.url()).searchParams.get('by'), 'revenue');
+    const mrr = await mrrAnswer.json();
+    const revenue = await revenueAnswer.json();
+    const aging = await agingAnswer.json();
+    const top = await topAnswer.json();
+    assert.ok(mrr.as_of, 'billingd serve builds the summaries at start');
+    // The demo data is in dollars only: one currency, no switcher.
+    assert.deepEqual(
+      mrr.currencies.map((c) => c.currency),
+      ['USD'],
+    );
+    assert.ok(mrr.currencies[0].mrr.minor > 0, 'the demo data has MRR');
+    await page.locator(ANALYTICS_LOADED).waitFor();
+    assert.equal((await page.getByTestId('analytics-currency').textContent()).trim(), 'Amounts in USD');
+    await checkAnalytics(mrr, revenue, aging);
+    await checkTopCustomers(top);
+    assert.ok(
+      top.currencies[0].customers.some((c) => c.name === 'Delta Apps'),
+      'the demo customers are among the top customers',
+    );
+
+    // By usage: asked of the API, kept in the URL through a reload, and back.
+    const [usageAnswer] = await Promise.all([
+      analyticsAnswer('top-customers'),
+      page.getByRole('group', { name: 'Rank customers by' }).getByRole('button', { name: 'Usage' }).click(),
+    ]);
+    assert.equal(new URL(usageAnswer.url()).searchParams.get('by'), 'usage');
+    await page.waitForURL((url) => url.searchParams.get('by') === 'usage');
+    const byUsage = await usageAnswer.json();
+    await checkTopCustomers(byUsage);
+    assert.equal(
+      await page
+        .getByRole('group', { name: 'Rank customers by' })
+        .getByRole('button', { name: 'Usage' })
+        .getAttribute('aria-pressed'),
+      'true',
+    );
+    await page.reload();
+    await page.locator(ANALYTICS_LOADED).waitFor();
+    await page.locator('[data-testid=top-customers-table][data-by="usage"]').waitFor();
+    await page.getByRole('group', { name: 'Rank customers by' }).getByRole('button', { name: 'Revenue' }).click();
+    await page.waitForURL((url) => !url.searchParams.has('by'));
+    await page.locator('[data-testid=top-customers-table][data-by="revenue"]').waitFor();
+
+    // Refresh now: a POST with the CSRF token; the page then shows the new summaries and their time.
+    const [refreshAnswer, mrrAfter, revenueAfter, agingAfter, topAfter] = await Promise.all([
+      analyticsAnswer('refresh', 'POST'),
+      analyticsAnswer('mrr'),
+      analyticsAnswer('revenue'),
+      analyticsAnswer('ar-aging'),
+      analyticsAnswer('top-customers'),
+      page.getByRole('button', { name: 'Refresh now' }).click(),
+    ]);
+    assert.equal(refreshAnswer.status(), 200, await refreshAnswer.text());
+    assert.ok(refreshAnswer.request().headers()['x-csrf-token'], 'cookie sessions send the CSRF token');
+    const refreshed = await refreshAnswer.json();
+    assert.equal(refreshed.object, 'analytics.refresh');
+    assert.ok(refreshed.invoices > 0);
+    await page
+      .getByTestId('refresh-status')
+      .filter({ hasText: `Refreshed ${dateTime(refreshed.refreshed_at)}` })
+      .waitFor();
+    const after = await mrrAfter.json();
+    assert.equal(after.as_of, refreshed.refreshed_at);
+    await page.locator(`[data-testid=analytics-as-of] time[datetime="${refreshed.refreshed_at}"]`).waitFor();
+    await page.getByRole('button', { name: 'Refresh now' }).and(page.locator(':enabled')).waitFor();
+    await checkAnalytics(after, await revenueAfter.json(), await agingAfter.json());
+    await checkTopCustomers(await topAfter.json());
+    await shot('90-admin-analytics');
+
+    // Export: the link is the export's URL, both days included (the API's `to` is the day after).
+    const first = revenue.currencies[0].months.find((m) => m.total.minor !== 0).month;
+    const from = `${first}-01`;
+    const to = new Date().toISOString().slice(0, 10);
+    const exportCard = page.getByTestId('export-card');
+    await exportCard.getByLabel('Rows').selectOption('invoice_lines');
+    await exportCard.getByLabel('From').fill(from);
+    await exportCard.getByLabel('To (included)').fill(to);
+    await exportCard.getByLabel('Format').selectOption('jsonl');
+    const link = exportCard.getByRole('link', { name: 'Download JSON Lines' });
+    const href = `/api/v1/admin/exports/invoice_lines?from=${from}&to=${addDays(to, 1)}&format=jsonl`;
+    await page.locator(`[data-testid=export-link][href="${href}"]`).waitFor();
+    assert.equal(await link.getAttribute('href'), href);
+    // A plain link: the session cookie is its authentication. The file is the server's.
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    assert.equal(download.suggestedFilename(), `invoice_lines-${from}-${addDays(to, 1)}.jsonl`);
+    const lines = (await readFile(await download.path(), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.ok(lines.length > 0, 'the demo invoices have lines');
+    assert.ok(lines.every((line) => line.invoice_id && line.currency === 'USD' && Number.isInteger(line.amount_minor)));
+    // The CSV of the invoices by the same kind of link.
+    await exportCard.getByLabel('Rows').selectOption('invoices');
+    await exportCard.getByLabel('Format').selectOption('csv');
+    const csvHref = await exportCard.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
+    assert.equal(csvHref, `/api/v1/admin/exports/invoices?from=${from}&to=${addDays(to, 1)}&format=csv`);
+    const csv = await context.request.get(csvHref);
+    assert.equal(csv.status(), 200);
+    assert.match(csv.headers()['content-type'], /^text\/csv/);
+    assert.match(await csv.text(), /^id,number,customer_id,/);
+    // A range that ends before it starts has no link, and says why.
+    await exportCard.getByLabel('To (included)').fill(addDays(from, -1));
+    await exportCard.getByTestId('export-summary').filter({ hasText: 'The last day is before the first.' }).waitFor();
+    assert.equal(await exportCard.getByTestId('export-link').count(), 0);
+    assert.equal(await exportCard.getByRole('button', { name: 'Download' }).isDisabled(), true);
+    await exportCard.getByLabel('To (included)').fill(to);
+    await exportCard.getByTestId('export-link').waitFor();
+
+    // A chart's figures open as a table; the page fits and passes axe-core on a desktop and a phone.
+    await page.locator('summary', { hasText: 'Revenue by month' }).click();
+    await page.locator('[data-testid=revenue-chart] .chart-table[open] table').waitFor();
+    problems.push(...(await checkAtWidths('admin-analytics', () => page.locator(ANALYTICS_LOADED))));
+    await logout();
+    assert.deepEqual(problems, [], problems.join('\n'));
+  });
+
+  test('each currency is shown on its own, with churn below the axis and the smaller plans together (API answered by the browser)', async () => {
+    // Two currencies, MRR lost as well as won, seven plans and receivables in every bucket:
+    // what the demo data does not have. Every analytics route is answered here.
+    const amount = (minor, currency) => ({ minor, currency, formatted: (minor / 100).toFixed(2) });
+    const MONTHS = ['2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11'];
+    const PLANS = ['starter', 'growth', 'scale', 'enterprise', 'pro_annual', 'team', 'legacy'];
+    const mrrOf = (currency, k) => {
+      let mrr = 0;
+      const months = MONTHS.map((month, i) => {
+        const moves = {
+          new: 90000 * k,
+          expansion: 20000 * k,
+          reactivation: 0,
+          contraction: 15000 * k,
+          churned: 30000 * k,
+        };
+        mrr += moves.new + moves.expansion - moves.contraction - moves.churned;
+        const m = { month, mrr: amount(mrr, currency), arr: amount(mrr * 12, currency), paying_customers: i + 2 };
+        m.arpu = amount(Math.round(mrr / (i + 2)), currency);
+        for (const [key, minor] of Object.entries(moves)) m[key] = amount(minor, currency);
+        return { ...m, net_revenue_retention: '97.5', net_revenue_retention_12m: null };
+      });
+      return { ...months[months.length - 1], currency, months };
+    };
+    const revenueOf = (currency, k) => {
+      const months = MONTHS.map((month, i) => {
+        const by_plan = PLANS.map((plan_id, p) => ({
+          plan_id,
+          amount: amount((p + 1) * 10000 * k + i * 100, currency),
+        }));
+        const total = by_plan.reduce((sum, p) => sum + p.amount.minor, 0);
+        const [base, usage] = [Math.round(total / 2), total - Math.round(total / 2)];
+        const kinds = { base_fees: amount(base, currency), usage: amount(usage, currency), other: amount(0, currency) };
+        return { month, total: amount(total, currency), ...kinds, by_metric: [], by_plan };
+      });
+      const total = amount(
+        months.reduce((sum, m) => sum + m.total.minor, 0),
+        currency,
+      );
+      const invoices_by_status = [{ status: 'paid', invoices: 12, total: amount(500000 * k, currency) }];
+      return { currency, total, months, invoices_by_status };
+    };
+    const agingOf = (currency, k) => {
+      const buckets = ['current', '1_30', '31_60', '61_90', 'over_90'].map((bucket, i) => ({
+        bucket,
+        invoices: i + 1,
+        amount: amount((i + 1) * 25000 * k, currency),
+      }));
+      const outstanding = amount(
+        buckets.reduce((sum, b) => sum + b.amount.minor, 0),
+        currency,
+      );
+      return { currency, outstanding, invoices: 15, buckets };
+    };
+    const asOf = '2026-11-30T06:00:00.000Z';
+    const answers = {
+      mrr: { object: 'analytics.mrr', as_of: asOf, currencies: [mrrOf('USD', 2), mrrOf('EUR', 1)] },
+      revenue: { object: 'analytics.revenue', as_of: asOf, currencies: [revenueOf('USD', 2), revenueOf('EUR', 1)] },
+      'ar-aging': { object: 'analytics.ar_aging', as_of: asOf, currencies: [agingOf('USD', 2), agingOf('EUR', 1)] },
+    };
+    const topOf = (by) => ({
+      object: 'analytics.top_customers',
+      as_of: asOf,
+      by,
+      currencies: ['USD', 'EUR'].map((currency) => ({
+        currency,
+        customers: [1, 2, 3].map((n) => ({
+          customer_id: `cus_${currency}_${n}`,
+          name: `${currency} customer ${n}`,
+          revenue: amount(Math.round(100000 / n), currency),
+          usage: amount(Math.round(50000 / n), currency),
+        })),
+      })),
+    });
+    await page.route('**/api/v1/admin/analytics/**', (route) => {
+      const url = new URL(route.request().url());
+      const name = url.pathname.split('/').pop();
+      if (name === 'refresh') {
+        const error = { code: 'refresh_running', message: 'a refresh is already running', request_id: 'req_e2e409' };
+        return route.fulfill({ status: 409, json: { error } });
+      }
+      if (name === 'top-customers') return route.fulfill({ json: topOf(url.searchParams.get('by') ?? 'revenue') });
+      return answers[name] ? route.fulfill({ json: answers[name] }) : route.continue();
+    });
+    const found = [];
+    try {
+      await login(ADMIN);
+      await page.goto('/admin/analytics');
+      await page.locator(ANALYTICS_LOADED).waitFor();
+      // Dollars first (the answers' order); euros on request, in the URL.
+      const switcher = page.getByRole('group', { name: 'Currency' });
+      assert.deepEqual(await switcher.getByRole('button').allTextContents(), ['USD', 'EUR']);
+      assert.equal(await switcher.getByRole('button', { name: 'USD' }).getAttribute('aria-pressed'), 'true');
+      await switcher.getByRole('button', { name: 'EUR' }).click();
+      await page.waitForURL((url) => url.searchParams.get('currency') === 'EUR');
+      const eur = answers.mrr.currencies[1];
+      await page
+        .getByTestId('stat-mrr')
+        .filter({ hasText: money(eur.mrr) })
+        .waitFor();
+      // Nothing in dollars is left on the page's figures and charts: amounts of two currencies are never mixed.
+      const labels = await page
+        .locator('svg[role="img"]')
+        .evaluateAll((svgs) => svgs.map((svg) => svg.getAttribute('aria-label')));
+      assert.equal(labels.length, 4);
+      for (const label of labels) {
+        assert.match(label, / in EUR/);
+        assert.doesNotMatch(label, /\$/);
+      }
+      assert.doesNotMatch(await page.locator('.analytics-stats').textContent(), /\$/);
+      assert.doesNotMatch(await page.getByTestId('top-customers-table').textContent(), /USD customer|\$/);
+      // Losses below the axis: contraction and churn bars start at 0 and go down.
+      const movements = page.getByTestId('movements-chart');
+      const zero = await movements.locator('.chart-zero line').getAttribute('y1');
+      const churned = movements.locator('rect[data-movement="churned"]').first();
+      assert.ok(Number(await churned.getAttribute('y')) >= Number(zero) - 0.5, 'churn is drawn below 0');
+      const won = movements.locator('rect[data-movement="new"]').first();
+      const wonBottom = Number(await won.getAttribute('y')) + Number(await won.getAttribute('height'));
+      assert.ok(Math.abs(wonBottom - Number(zero)) < 0.5, 'new MRR is drawn up from 0');
+      // Seven plans: the five largest by name, the other two together.
+      const legend = await page.getByTestId('revenue-chart').locator('.chart-legend li').allTextContents();
+      assert.deepEqual(legend, ['Legacy', 'Team', 'Pro annual', 'Enterprise', 'Scale', 'Other plans']);
+      assert.equal(
+        await page.getByTestId('revenue-chart').locator('rect[data-plan]').count(),
+        MONTHS.length * legend.length,
+      );
+      // Past due in the headline, every bucket drawn.
+      await page.getByTestId('stat-outstanding').filter({ hasText: 'past due' }).waitFor();
+      const aging = page.getByTestId('aging-chart');
+      assert.equal(await aging.locator('rect.aging-bar').count(), 5);
+      // A refresh already running (409): said so, with the server's request id.
+      await page.getByRole('button', { name: 'Refresh now' }).click();
+      const alert = page.getByTestId('analytics-bar').getByRole('alert');
+      await alert.getByRole('heading', { name: 'The refresh did not start' }).waitFor();
+      await alert.getByText('Another refresh is under way').waitFor();
+      // Refused, not failed: asking again at once would get the same answer, so no Try again.
+      assert.equal(await alert.getByRole('button', { name: 'Try again' }).count(), 0);
+      await alert.getByText('req_e2e409').waitFor();
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: width < 900 ? 844 : 860 });
+        await page.locator(ANALYTICS_LOADED).waitFor();
+        await page.evaluate(() => document.fonts.ready);
+        found.push(...(await axeViolations(page, `analytics in EUR @${width}`)));
+        found.push(...(await layoutReport(page)).problems.map((x) => `${width} px analytics in EUR: ${x}`));
+        await shot(width < 900 ? '91b-admin-analytics-eur-phone' : '91-admin-analytics-eur');
+      }
+      await page.setViewportSize({ width: 1280, height: 860 });
+    } catch (error) {
+      // The next test signs in afresh.
+      await page.setViewportSize({ width: 1280, height: 860 });
+      await context.clearCookies();
+      throw error;
+    } finally {
+      await page.unroute('**/api/v1/admin/analytics/**');
+    }
+    await logout();
+    assert.deepEqual(found, [], found.join('\n'));
   });
 });
 

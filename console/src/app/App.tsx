@@ -1,6 +1,7 @@
 import { Navigate, Route, Routes } from 'react-router';
 import { Shell } from '../components/Shell';
 import { AdminIndex, AdminLayout } from '../pages/admin/AdminLayout';
+import { AnalyticsPage } from '../pages/admin/AnalyticsPage';
 import { ApiKeysPage } from '../pages/admin/ApiKeysPage';
 import { CustomersPage } from '../pages/admin/CustomersPage';
 import { PlansPage } from '../pages/admin/PlansPage';
@@ -80,6 +81,14 @@ export function App() {
             element={
               <RequireFeature feature="billing" inSection>
                 <ReconciliationPage />
+              </RequireFeature>
+            }
+          />
+          <Route
+            path="analytics"
+            element={
+              <RequireFeature feature="billing" inSection>
+                <AnalyticsPage />
               </RequireFeature>
             }
           />

@@ -3,6 +3,7 @@
 // the period's end with its 80 % band shaded, the limit as a dashed line and
 // the point where the line reaches it. The geometry is lib/forecast.ts's.
 import { useId, useRef } from 'react';
+import { labelStride } from '../lib/chart';
 import { formatDate, formatQuantity, formatQuantityShort, formatShortDate, quantityColumn } from '../lib/format';
 import {
   bandPath,
@@ -35,7 +36,7 @@ export function ForecastChart({ forecast, metric }: { forecast: UsageForecast; m
   const x = linearScale([0, series.totalDays], [PAD.left, PAD.left + plotW]);
   const y = linearScale([0, top], [HEIGHT - PAD.bottom, PAD.top]);
   const crossing = crossingAt(wholeLine(series), metric.limit);
-  const labelEvery = Math.max(1, Math.ceil(series.totalDays / Math.max(2, Math.floor(plotW / 70))));
+  const labelEvery = labelStride(series.totalDays, plotW);
   const nowX = x(series.now);
   // "Today" over the now line, kept inside the plot at either edge.
   const nowAnchor = nowX > WIDTH - PAD.right - 24 ? 'end' : nowX < PAD.left + 24 ? 'start' : 'middle';

@@ -3,6 +3,7 @@
 // above each page the notices that concern every page (a member's failed
 // payment, the request budget).
 import {
+  ChartColumn,
   CreditCard,
   Eye,
   FlaskConical,
@@ -50,6 +51,14 @@ export const NAV_ITEMS: NavItem[] = [
     to: '/admin/reconciliation',
     label: 'Reconciliation',
     icon: Scale,
+    feature: 'billing',
+    adminOnly: true,
+    section: 'admin',
+  },
+  {
+    to: '/admin/analytics',
+    label: 'Analytics',
+    icon: ChartColumn,
     feature: 'billing',
     adminOnly: true,
     section: 'admin',

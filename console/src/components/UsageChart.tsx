@@ -2,7 +2,7 @@
 // plan's limit drawn in: cumulative usage against the limit, or each day's
 // usage against an even daily pace (the limit spread over the period).
 import { useId, useRef, useState } from 'react';
-import { dailySeries, niceTicks, periodDays, type DayValue } from '../lib/chart';
+import { dailySeries, labelStride, niceTicks, periodDays, type DayValue } from '../lib/chart';
 import { formatDate, formatQuantity, formatQuantityShort, formatShortDate, quantityColumn } from '../lib/format';
 import type { MetricUsage, Period, UsagePoint } from '../lib/types';
 import { useElementWidth } from '../lib/useElementWidth';
@@ -48,7 +48,7 @@ export function UsageChart({
       ? `Cumulative ${metric.name.toLowerCase()} this period: ${formatQuantity(days.at(-1)?.cumulative ?? 0, metric.unit)} of a ${formatQuantity(metric.limit, metric.unit)} limit.`
       : `Daily ${metric.name.toLowerCase()} this period against an even pace of ${formatQuantity(Math.round(pace), metric.unit)} a day.`;
 
-  const labelEvery = Math.max(1, Math.ceil(totalDays / Math.max(2, Math.floor(plotW / 70))));
+  const labelEvery = labelStride(totalDays, plotW);
   // The daily figures: one unit and one number of decimals per column, so they line up.
   const dayFigure = quantityColumn(
     days.map((day) => day.value),

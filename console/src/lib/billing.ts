@@ -2,6 +2,7 @@
 // Paths and shapes follow docs/openapi.yaml (types.ts, contract.ts).
 import { ApiClient, ApiError, type RequestOptions } from './api';
 import type {
+  AnalyticsRefresh,
   Answer,
   AnswerWith,
   Budget,
@@ -27,11 +28,14 @@ import type {
   InvoiceStatus,
   InvoiceWithLines,
   Me,
+  MrrAnalytics,
   NewApiKey,
   NewCustomer,
+  ReceivablesAging,
   Reconciliation,
   ReconciliationPage,
   ReconciliationSummary,
+  RevenueAnalytics,
   Session,
   StripeWebhookEventPage,
   UsageEventPage,
@@ -47,6 +51,8 @@ import type {
   StripeWebhookRetry,
   StripeWebhookStatus,
   Subscription,
+  TopCustomersAnalytics,
+  TopCustomersBy,
   UsageHistory,
   User,
   UserPage,
@@ -443,6 +449,52 @@ export class BillingApi {
 
   reconciliation(id: string, options: Signal = {}): Promise<Reconciliation> {
     return this.http.request('GET', reconciliationPath(id), options);
+  }
+
+  // Analytics (admins): summaries per currency from the last refresh; receivables are live.
+
+  /** MRR, ARR, paying customers, ARPU and NRR now and for each of the last `months` months, per currency. */
+  analyticsMrr(months: number, options: Signal = {}): Promise<MrrAnalytics> {
+    return this.http.request<Answer<'/api/v1/admin/analytics/mrr', 'get'>>('GET', '/api/v1/admin/analytics/mrr', {
+      ...options,
+      query: { months },
+    });
+  }
+
+  /** Invoiced revenue per month by kind, metric and plan, and invoices by status, per currency. */
+  analyticsRevenue(months: number, options: Signal = {}): Promise<RevenueAnalytics> {
+    return this.http.request<Answer<'/api/v1/admin/analytics/revenue', 'get'>>(
+      'GET',
+      '/api/v1/admin/analytics/revenue',
+      { ...options, query: { months } },
+    );
+  }
+
+  /** The customers with the most revenue (or usage revenue) over the last 12 months, per currency. */
+  topCustomers(by: TopCustomersBy, limit: number, options: Signal = {}): Promise<TopCustomersAnalytics> {
+    return this.http.request<Answer<'/api/v1/admin/analytics/top-customers', 'get'>>(
+      'GET',
+      '/api/v1/admin/analytics/top-customers',
+      { ...options, query: { by, limit } },
+    );
+  }
+
+  /** What open invoices still owe, by days past due, per currency (live, not from the refresh). */
+  receivablesAging(options: Signal = {}): Promise<ReceivablesAging> {
+    return this.http.request<Answer<'/api/v1/admin/analytics/ar-aging', 'get'>>(
+      'GET',
+      '/api/v1/admin/analytics/ar-aging',
+      options,
+    );
+  }
+
+  /** Rebuilds the summaries now (409 refresh_running while another refresh runs); every remembered answer is dropped. */
+  refreshAnalytics(options: Signal = {}): Promise<AnalyticsRefresh> {
+    return this.http.request<Answer<'/api/v1/admin/analytics/refresh', 'post'>>(
+      'POST',
+      '/api/v1/admin/analytics/refresh',
+      options,
+    );
   }
 
   // Console users (admins). A change takes effect on the user's next request.

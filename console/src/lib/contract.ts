@@ -10,6 +10,7 @@
 // This file has no runtime code.
 import type { components, paths } from './generated/openapi';
 import type * as T from './types';
+import type { AGING_BUCKETS, EXPORT_FORMATS, EXPORT_KINDS, TOP_CUSTOMERS_BY } from './analytics';
 
 type Schemas = components['schemas'];
 
@@ -102,5 +103,14 @@ check<
     ? true
     : false
 >();
+
+// The analytics page's lists (runtime values it iterates) are exactly the documented enums.
+type SameMembers<A, B> = [Exclude<A, B>, Exclude<B, A>] extends [never, never] ? true : false;
+check<SameMembers<(typeof AGING_BUCKETS)[number], T.AgingBucketName>>();
+check<SameMembers<(typeof EXPORT_KINDS)[number], T.ExportKind>>();
+check<SameMembers<(typeof EXPORT_FORMATS)[number], T.ExportFormat>>();
+check<SameMembers<(typeof TOP_CUSTOMERS_BY)[number], T.TopCustomersBy>>();
+type TopCustomersQuery = NonNull<paths['/api/v1/admin/analytics/top-customers']['get']['parameters']['query']>;
+check<SameMembers<(typeof TOP_CUSTOMERS_BY)[number], NonNull<TopCustomersQuery['by']>>>();
 
 export {};

@@ -6,17 +6,17 @@
 // Time on the chart is `t`, days since the period's start (fractional: "now"
 // is as_of). A day's running total is plotted at the end of that day, as the
 // usage chart does (lib/chart.ts).
-import { niceTicks, periodDays } from './chart';
+import { linearScale, linePath, niceTicks, periodDays, px, type ChartPoint } from './chart';
 import { DISPLAY_LOCALE, formatBytes, formatMoney, formatShortDate, unitName } from './format';
 import type { MetricForecast, Period, UsageForecast } from './types';
 
 const DAY_MS = 86_400_000;
 
-export interface ForecastPoint {
-  /** Days since the period's start. */
-  t: number;
-  value: number;
-}
+// The chart's scale and line are lib/chart.ts's, shared with the other charts.
+export { linearScale, linePath };
+
+/** A point of the forecast's lines: `t` is days since the period's start. */
+export type ForecastPoint = ChartPoint;
 
 export interface BandPoint {
   t: number;
@@ -106,30 +106,6 @@ export function forecastTicks(series: ForecastSeries, limit: number): number[] {
     ...series.band.map((p) => p.upper),
   );
   return niceTicks(peak);
-}
-
-/** A linear map from `domain` to `range` (a domain of no width maps to the range's start). */
-export function linearScale(domain: [number, number], range: [number, number]): (value: number) => number {
-  const [d0, d1] = domain;
-  const [r0, r1] = range;
-  if (d1 === d0) return () => r0;
-  const k = (r1 - r0) / (d1 - d0);
-  return (value) => r0 + (value - d0) * k;
-}
-
-/** A pixel coordinate to a tenth of a pixel: shorter paths, the same picture. */
-function px(value: number): number {
-  return Math.round(value * 10) / 10;
-}
-
-/** An SVG path through the points ("" for fewer than two). */
-export function linePath(
-  points: readonly ForecastPoint[],
-  x: (t: number) => number,
-  y: (value: number) => number,
-): string {
-  if (points.length < 2) return '';
-  return points.map((p, index) => `${index === 0 ? 'M' : 'L'}${px(x(p.t))},${px(y(p.value))}`).join(' ');
 }
 
 /**

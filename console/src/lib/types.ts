@@ -251,6 +251,51 @@ export type ReconciliationTotals = NonNullable<Schemas['Reconciliation']['totals
 type DocumentedFinding = NonNullable<Schemas['Reconciliation']['findings']>[number];
 export type FindingKind = NonNullable<DocumentedFinding['kind']>;
 
+// Analytics (admins): summaries per currency, from the last refresh (docs/openapi.yaml, tag analytics).
+
+/** GET /admin/analytics/mrr: MRR, ARR, customers and NRR now and per month, per currency; as_of null before the first refresh. */
+export type MrrAnalytics = Answer<'/api/v1/admin/analytics/mrr', 'get'>;
+
+/**
+ * One month of one currency's MRR: the MRR and the movements that made it
+ * (new, expansion, reactivation up; contraction and churned down, sent as
+ * positive amounts).
+ */
+export type AnalyticsMonth = Schemas['AnalyticsMonth'];
+
+/**
+ * One currency's MRR now (its fields are the current month's) with `months`,
+ * oldest first, the current one last. The document gives it a `month` too
+ * (from AnalyticsMonth), which billingd does not send: the console never reads it.
+ */
+export type MrrCurrency = MrrAnalytics['currencies'][number];
+
+/** GET /admin/analytics/revenue: invoiced revenue per month by kind, metric and plan, and invoices by status. */
+export type RevenueAnalytics = Answer<'/api/v1/admin/analytics/revenue', 'get'>;
+export type RevenueCurrency = RevenueAnalytics['currencies'][number];
+export type RevenueMonth = RevenueCurrency['months'][number];
+export type InvoiceStatusTotal = RevenueCurrency['invoices_by_status'][number];
+
+/** GET /admin/analytics/top-customers: the customers with the most revenue (or usage revenue) over 12 months. */
+export type TopCustomersAnalytics = Answer<'/api/v1/admin/analytics/top-customers', 'get'>;
+export type TopCustomersBy = TopCustomersAnalytics['by'];
+export type TopCustomer = TopCustomersAnalytics['currencies'][number]['customers'][number];
+
+/** GET /admin/analytics/ar-aging: what open invoices still owe, by days past due (live). */
+export type ReceivablesAging = Answer<'/api/v1/admin/analytics/ar-aging', 'get'>;
+export type ReceivablesCurrency = ReceivablesAging['currencies'][number];
+export type AgingBucket = ReceivablesCurrency['buckets'][number];
+export type AgingBucketName = AgingBucket['bucket'];
+
+/** POST /admin/analytics/refresh: the summaries rebuilt (409 refresh_running while another runs). */
+export type AnalyticsRefresh = Answer<'/api/v1/admin/analytics/refresh', 'post'>;
+
+type ExportOperation = paths['/api/v1/admin/exports/{kind}']['get'];
+
+/** GET /admin/exports/{kind}: what can be exported, and how. */
+export type ExportKind = ExportOperation['parameters']['path']['kind'];
+export type ExportFormat = NonNullable<ExportOperation['parameters']['query']['format']>;
+
 // Written by hand: each narrows the document (see the top of this file).
 
 // GET /billing/usage/history: the document marks every field optional; billingd

@@ -6,7 +6,10 @@ import { SectionHeading } from '../../components/PageHeader';
 import { Tabs, type TabItem } from '../../components/Tabs';
 import type { FeatureFlags } from '../../lib/types';
 
-/** The admin tabs with these flags: Customers, Plans and Reconciliation need billing; Users, API keys and Stripe webhooks do not. */
+/**
+ * The admin tabs with these flags: Customers, Plans, Reconciliation and
+ * Analytics need billing; Users, API keys and Stripe webhooks do not.
+ */
 export function adminTabs(features: FeatureFlags): TabItem[] {
   return [
     ...(features.billing
@@ -14,6 +17,7 @@ export function adminTabs(features: FeatureFlags): TabItem[] {
           { to: '/admin/customers', label: 'Customers' },
           { to: '/admin/plans', label: 'Plans' },
           { to: '/admin/reconciliation', label: 'Reconciliation' },
+          { to: '/admin/analytics', label: 'Analytics' },
         ]
       : []),
     { to: '/admin/users', label: 'Users' },
