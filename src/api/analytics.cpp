@@ -71,7 +71,6 @@ http::Handler AnalyticsMrr(ApiContext& context) {
       if (c.months.size() == 1) series.push_back(MonthJson(c.months[0], nullptr, c.currency));
       const MonthFigures& now = c.months.back();
       json::object entry = MonthJson(now, c.months.size() > 1 ? &c.months[c.months.size() - 2] : nullptr, c.currency);
-      entry.erase("month");
       entry["currency"] = c.currency;
       entry["months"] = std::move(series);
       out.push_back(std::move(entry));
