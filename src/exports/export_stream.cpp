@@ -86,14 +86,14 @@ const Spec& SpecOf(Kind kind) {
         {"events", Type::kInt},
         {"peak", Type::kInt},
         {"latest", Type::kInt}},
-       // In primary-key order: one pass over the key, whatever the range.
+       // By hour, then customer and metric: one range of usage_rollups_hour_idx.
        "SELECT customer_id, metric, hour_start, total, events, peak, latest FROM usage_rollups_hourly "
-       "WHERE hour_start >= $1 AND hour_start < $2 AND customer_id >= $3 "
-       "AND (customer_id > $3 OR metric > $4 OR (metric = $4 AND hour_start > $5)) "
-       "ORDER BY customer_id, metric, hour_start LIMIT $6",
+       "WHERE hour_start >= $1 AND hour_start < $2 AND hour_start >= $3 "
+       "AND (hour_start > $3 OR customer_id > $4 OR (customer_id = $4 AND metric > $5)) "
+       "ORDER BY hour_start, customer_id, metric LIMIT $6",
        "SELECT COUNT(*) FROM usage_rollups_hourly WHERE hour_start >= $1 AND hour_start < $2",
-       {0, 1, 2},
-       {std::string(), std::string(), int64_t{-1}}},
+       {2, 0, 1},
+       {int64_t{-1}, std::string(), std::string()}},
       {"audit",
        {{"id", Type::kInt},
         {"created_at", Type::kTime},

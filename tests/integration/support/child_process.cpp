@@ -95,11 +95,9 @@ std::optional<int> ChildProcess::Wait(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     int status = 0;
-    struct rusage usage {};
-    pid_t r = ::wait4(pid_, &status, WNOHANG, &usage);
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
       exited_ = true;
-      max_rss_kb_ = usage.ru_maxrss;
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       return exit_code_;
     }

@@ -30,8 +30,6 @@ class ChildProcess {
   std::string Stdout() const;
   std::string Stderr() const;
   pid_t pid() const { return pid_; }
-  // The child's peak resident set, in KiB, once Wait() saw it exit (0 before).
-  long max_rss_kb() const { return max_rss_kb_; }
 
   // Waits until stderr has a JSON log line with "msg":"listening" and returns its port.
   std::optional<int> WaitForListeningPort(std::chrono::milliseconds timeout);
@@ -40,7 +38,6 @@ class ChildProcess {
   pid_t pid_ = -1;
   bool exited_ = false;
   int exit_code_ = -1;
-  long max_rss_kb_ = 0;
   std::string stdin_path_;
   std::string stdout_path_;
   std::string stderr_path_;

@@ -65,5 +65,9 @@ CREATE TABLE analytics_refresh (
   customers BIGINT NOT NULL
 );
 
+-- Exports read usage rollups of a time range in this order, a page at a time
+-- (rollup updates change no indexed column, so ingestion rarely touches it).
+CREATE INDEX usage_rollups_hour_idx ON usage_rollups_hourly (hour_start, customer_id, metric);
+
 -- Accounts receivable aging reads open invoices from this index alone.
 CREATE INDEX invoices_receivable_idx ON invoices (status, currency, due_at, amount_due_minor, amount_paid_minor);
