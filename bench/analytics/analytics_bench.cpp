@@ -68,34 +68,41 @@ Status Seed(storage::Database& db, int64_t customers, TimePoint now) {
                                        "WHEN n % 83 = 0 THEN 'void' ELSE 'paid' END";
       std::string total = "(" + fee + " + " + usage + " + " + api + ")";
       MTL_RETURN_IF_ERROR(tx.Execute(
-          seq + "INSERT INTO invoices (id, number, customer_id, subscription_id, period_start, period_end, status, "
-                "currency, subtotal_minor, total_minor, amount_due_minor, amount_paid_minor, due_at, created_at, "
-                "finalized_at, updated_at) "
-                "SELECT 'inv_bench_' || n || '_' || CAST($3 AS TEXT), NULL, 'cus_bench_' || n, 'sub_bench_' || n, "
-                "$2, $4, " +
-                status + ", CASE WHEN n % 10 = 0 THEN 'EUR' ELSE 'USD' END, " + total + ", " + total + ", " + total +
-                ", CASE WHEN " + status + " = 'paid' THEN " + total + " ELSE 0 END, $4 + 2592000000, $4, $4, $4 "
-                "FROM seq WHERE " + billed,
+          seq +
+              "INSERT INTO invoices (id, number, customer_id, subscription_id, period_start, period_end, status, "
+              "currency, subtotal_minor, total_minor, amount_due_minor, amount_paid_minor, due_at, created_at, "
+              "finalized_at, updated_at) "
+              "SELECT 'inv_bench_' || n || '_' || CAST($3 AS TEXT), NULL, 'cus_bench_' || n, 'sub_bench_' || n, "
+              "$2, $4, " +
+              status + ", CASE WHEN n % 10 = 0 THEN 'EUR' ELSE 'USD' END, " + total + ", " + total + ", " + total +
+              ", CASE WHEN " + status + " = 'paid' THEN " + total +
+              " ELSE 0 END, $4 + 2592000000, $4, $4, $4 "
+              "FROM seq WHERE " +
+              billed,
           {customers, start, back, end}));
       MTL_RETURN_IF_ERROR(tx.Execute(
-          seq + "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, description, quantity, "
-                "unit_price, amount_minor) SELECT 'il_bench_' || n || '_' || CAST($2 AS TEXT) || '_1', "
-                "'inv_bench_' || n || '_' || CAST($2 AS TEXT), 1, 'base_fee', NULL, 'Plan fee', 1, 'fee', " +
-                fee + " FROM seq WHERE " + billed_by("$2"),
+          seq +
+              "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, description, quantity, "
+              "unit_price, amount_minor) SELECT 'il_bench_' || n || '_' || CAST($2 AS TEXT) || '_1', "
+              "'inv_bench_' || n || '_' || CAST($2 AS TEXT), 1, 'base_fee', NULL, 'Plan fee', 1, 'fee', " +
+              fee + " FROM seq WHERE " + billed_by("$2"),
           {customers, back}));
       MTL_RETURN_IF_ERROR(tx.Execute(
-          seq + "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, description, quantity, "
-                "unit_price, amount_minor) SELECT 'il_bench_' || n || '_' || CAST($2 AS TEXT) || '_2', "
-                "'inv_bench_' || n || '_' || CAST($2 AS TEXT), 2, 'overage', 'impressions', 'Impressions', " +
-                usage_by("$2") + ", '0.001', " + usage_by("$2") + " FROM seq WHERE " + billed_by("$2"),
+          seq +
+              "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, description, quantity, "
+              "unit_price, amount_minor) SELECT 'il_bench_' || n || '_' || CAST($2 AS TEXT) || '_2', "
+              "'inv_bench_' || n || '_' || CAST($2 AS TEXT), 2, 'overage', 'impressions', 'Impressions', " +
+              usage_by("$2") + ", '0.001', " + usage_by("$2") + " FROM seq WHERE " + billed_by("$2"),
           {customers, back}));
       MTL_RETURN_IF_ERROR(tx.Execute(
-          seq + "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, description, quantity, "
-                "unit_price, amount_minor) SELECT 'il_bench_' || n || '_' || CAST($2 AS TEXT) || '_3', "
-                "'inv_bench_' || n || '_' || CAST($2 AS TEXT), 3, 'usage', 'api_calls', 'API calls', " +
-                api + ", '0.01', " + api + " FROM seq WHERE n % 2 = 0 AND " + billed_by("$2"),
+          seq +
+              "INSERT INTO invoice_line_items (id, invoice_id, position, kind, metric, description, quantity, "
+              "unit_price, amount_minor) SELECT 'il_bench_' || n || '_' || CAST($2 AS TEXT) || '_3', "
+              "'inv_bench_' || n || '_' || CAST($2 AS TEXT), 3, 'usage', 'api_calls', 'API calls', " +
+              api + ", '0.01', " + api + " FROM seq WHERE n % 2 = 0 AND " + billed_by("$2"),
           {customers, back}));
-      std::fprintf(stderr, "\rseeded %lld of %lld months", static_cast<long long>(back), static_cast<long long>(kMonths));
+      std::fprintf(stderr, "\rseeded %lld of %lld months", static_cast<long long>(back),
+                   static_cast<long long>(kMonths));
     }
     std::fprintf(stderr, "\n");
     return OkStatus();
@@ -126,7 +133,9 @@ Latency Measure(http::Pipeline& pipeline, const std::string& target, const std::
     }
   }
   std::sort(ms.begin(), ms.end());
-  auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))]; };
+  auto at = [&](double q) {
+    return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))];
+  };
   return {at(0.50), at(0.99), ms.back()};
 }
 
