@@ -3,8 +3,13 @@
 // id new), then POSTs them from `clients` threads over keep-alive connections
 // and prints events/s as the server acknowledged them.
 //
-//   ingest_client URL API_KEY CUSTOMER_ID CLIENTS BATCHES_PER_CLIENT [BATCH]
+//   ingest_client URL API_KEY CUSTOMER_ID CLIENTS BATCHES_PER_CLIENT [BATCH] [FORMAT]
+//
+// FORMAT: json ({"events": [...]}, the default), ndjson (one event per line),
+// and either with "+gzip" (compressed before the clock starts, as an edge
+// collector would send it).
 #include <curl/curl.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -29,6 +34,20 @@ std::string NowIso8601() {
   return text;
 }
 
+std::string Gzip(const std::string& data) {
+  z_stream stream{};
+  deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&stream, data.size()), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,21 +61,26 @@ int main(int argc, char** argv) {
   int clients = std::atoi(argv[4]);
   int batches = std::atoi(argv[5]);
   int batch = argc > 6 ? std::atoi(argv[6]) : 1000;
+  std::string format = argc > 7 ? argv[7] : "json";
+  bool ndjson = format.rfind("ndjson", 0) == 0;
+  bool gzip = format.find("+gzip") != std::string::npos;
   std::string timestamp = NowIso8601();
 
   std::vector<std::vector<std::string>> bodies(clients);
-  size_t bytes = 0;
+  size_t bytes = 0, sent = 0;
   for (int c = 0; c < clients; ++c) {
     for (int b = 0; b < batches; ++b) {
-      std::string body = "{\"events\":[";
+      std::string body = ndjson ? "" : "{\"events\":[";
       for (int e = 0; e < batch; ++e) {
-        if (e) body += ',';
+        if (e) body += ndjson ? '\n' : ',';
         body += "{\"id\":\"c" + std::to_string(c) + "-b" + std::to_string(b) + "-e" + std::to_string(e) +
                 "\",\"customer_id\":\"" + customer + "\",\"metric\":\"impressions\",\"value\":1,\"timestamp\":\"" +
                 timestamp + "\"}";
       }
-      body += "]}";
+      body += ndjson ? "\n" : "]}";
       bytes += body.size();
+      if (gzip) body = Gzip(body);
+      sent += body.size();
       bodies[c].push_back(std::move(body));
     }
   }
@@ -70,7 +94,9 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, c] {
       CURL* curl = curl_easy_init();
       curl_slist* headers = curl_slist_append(nullptr, auth.c_str());
-      headers = curl_slist_append(headers, "Content-Type: application/json");
+      headers =
+          curl_slist_append(headers, ndjson ? "Content-Type: application/x-ndjson" : "Content-Type: application/json");
+      if (gzip) headers = curl_slist_append(headers, "Content-Encoding: gzip");
       headers = curl_slist_append(headers, "Expect:");
       std::string response;
       curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -99,8 +125,9 @@ int main(int argc, char** argv) {
   for (auto& t : threads) t.join();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
-      "clients=%d batches=%d batch=%d events=%ld body_bytes_per_event=%zu seconds=%.2f events_per_second=%.0f\n",
-      clients, clients * batches, batch, accepted.load(), bytes / (size_t(clients) * batches * batch), seconds,
-      accepted.load() / seconds);
+      "format=%s clients=%d batches=%d batch=%d events=%ld body_bytes_per_event=%zu sent_bytes_per_event=%.1f "
+      "seconds=%.2f events_per_second=%.0f\n",
+      format.c_str(), clients, clients * batches, batch, accepted.load(), bytes / (size_t(clients) * batches * batch),
+      static_cast<double>(sent) / (static_cast<double>(clients) * batches * batch), seconds, accepted.load() / seconds);
   return failed ? 1 : 0;
 }

@@ -76,8 +76,14 @@ http::Handler IngestUsage(ApiContext& context) {
       "Time to validate and durably store one ingestion batch (the 2xx follows its commit).", {},
       observability::DefaultLatencyBuckets());
   return [&context, &events, &batch_seconds](http::Request& request) -> Result<http::Response> {
-    json::value body = json::parse(request.body);  // syntax already checked by the pipeline
     std::string_view content_type = request.headers.Get("Content-Type");
+    json::value body;
+    if (IsNdjson(content_type)) {
+      MTL_ASSIGN_OR_RETURN(body, ParseNdjsonEvents(request.body, context.ingest_max_batch));
+      content_type = "application/json";
+    } else {
+      body = json::parse(request.body);  // syntax already checked by the pipeline
+    }
     if (auto binary = BinaryCloudEvent(request.headers, body)) {
       body = std::move(*binary);
       content_type = "application/cloudevents+json";

@@ -1,5 +1,6 @@
 #include "api/usage_events.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -112,6 +113,37 @@ std::optional<json::value> BinaryCloudEvent(const http::Headers& headers, const 
   }
   event["data"] = body;
   return json::value(std::move(event));
+}
+
+bool IsNdjson(std::string_view content_type) {
+  std::string_view base = content_type.substr(0, content_type.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  return http::EqualsIgnoreCase(base, "application/x-ndjson");
+}
+
+Result<json::value> ParseNdjsonEvents(std::string_view body, size_t max_batch) {
+  json::array events;
+  size_t line_number = 0;
+  while (!body.empty()) {
+    size_t end = body.find('\n');
+    std::string_view line = body.substr(0, end);
+    body = end == std::string_view::npos ? std::string_view() : body.substr(end + 1);
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    if (events.size() == max_batch) {
+      return Error(ErrorCode::kPayloadTooLarge, "batch_too_large",
+                   "a batch may hold at most " + std::to_string(max_batch) + " events");
+    }
+    boost::system::error_code ec;
+    json::value event = json::parse(line, ec);
+    if (ec) {
+      return Error(ErrorCode::kInvalidArgument, "invalid_json",
+                   "malformed JSON on line " + std::to_string(line_number) + ": " + ec.message());
+    }
+    events.push_back(std::move(event));
+  }
+  return json::value(json::object{{"events", std::move(events)}});
 }
 
 Result<ParsedUsageBatch> ParseUsageEvents(std::string_view content_type, const json::value& body, size_t max_batch) {

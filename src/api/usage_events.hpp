@@ -35,6 +35,12 @@ std::optional<boost::json::value> BinaryCloudEvent(const http::Headers& headers,
 // {"events": [...]}. Every position of the batch ends up in exactly one of the two
 // lists. kInvalidArgument when the body has the wrong shape or no events;
 // kPayloadTooLarge "batch_too_large" for more than `max_batch` events.
+// An application/x-ndjson body: one event object per line (blank lines and
+// CRLF allowed), as the {"events": [...]} value ParseUsageEvents takes. 400
+// naming the line of a malformed one; 413 past `max_batch` events.
+Result<boost::json::value> ParseNdjsonEvents(std::string_view body, size_t max_batch);
+bool IsNdjson(std::string_view content_type);
+
 Result<ParsedUsageBatch> ParseUsageEvents(std::string_view content_type, const boost::json::value& body,
                                           size_t max_batch);
 

@@ -42,6 +42,12 @@ struct Route {
   std::string rate_group;
   // Largest request body in bytes; 0 = the server's MAX_BODY_BYTES.
   size_t max_body_bytes = 0;
+  // Accepts Content-Encoding: gzip: the pipeline decodes the body (to at most
+  // max_body_bytes, or 1 MiB when 0) before anything reads it.
+  bool encoded_body = false;
+  // Also takes application/x-ndjson (one JSON value per line), which the
+  // handler checks line by line instead of the pipeline's JSON check.
+  bool ndjson_body = false;
 
   std::vector<std::string> segments;  // filled by Router::Add
 };

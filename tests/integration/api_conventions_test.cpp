@@ -4,6 +4,8 @@
 // customer by it), unknown fields refused, CloudEvents in binary content mode.
 #include <boost/json/serialize.hpp>
 
+#include <zlib.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <tuple>
@@ -627,6 +629,71 @@ TEST_P(ApiConventionsTest, CloudEventsFromTheOfficialSdk) {
   }
   json::object usage = Json(Client().Get("/api/v1/billing/usage/current?customer_id=" + customer_a_, {root_}));
   EXPECT_EQ(usage.at("metrics").as_array()[0].as_object().at("usage").as_int64(), expected_usage);
+}
+
+// gzip with zlib, as an edge collector would send it.
+std::string Gzip(const std::string& data) {
+  z_stream stream{};
+  EXPECT_EQ(deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&stream, data.size()), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&stream, Z_FINISH), Z_STREAM_END);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+// An edge collector's wire options: one event per line (application/x-ndjson)
+// and gzip-compressed bodies, alone or together; the decoded body stays within
+// INGEST_MAX_BODY_BYTES, so a small compressed body cannot expand without bound.
+TEST_P(ApiConventionsTest, UsageEventsAsJsonLinesAndGzip) {
+  ASSERT_EQ(Client()
+                .Post("/api/v1/billing/subscriptions",
+                      R"({"customer_id":")" + customer_a_ + R"(","plan_id":"starter"})", {root_})
+                .status,
+            201);
+  std::string at = FormatIso8601(clock().Now() - std::chrono::minutes(1));
+  auto event = [&](const std::string& id, int value) {
+    return R"({"id":")" + id + R"(","customer_id":")" + customer_a_ + R"(","metric":"impressions","value":)" +
+           std::to_string(value) + R"(,"timestamp":")" + at + R"("})";
+  };
+  auto post = [&](const std::string& body, const std::string& type, const std::string& encoding = "") {
+    std::vector<std::string> headers = {root_, "Content-Type: " + type};
+    if (!encoding.empty()) headers.push_back("Content-Encoding: " + encoding);
+    return Client().Post("/api/v1/usage/events", body, headers);
+  };
+  std::string lines = event("n1", 1) + "\n\n" + event("n2", 2) + "\r\n" + event("n3", 4) + "\n";
+  HttpResult ndjson = post(lines, "application/x-ndjson");
+  ASSERT_EQ(ndjson.status, 200) << ndjson.body;
+  EXPECT_EQ(Json(ndjson).at("accepted").as_int64(), 3);
+  HttpResult gzipped =
+      post(Gzip(R"({"events":[)" + event("g1", 8) + "," + event("n1", 1) + "]}"), "application/json", "gzip");
+  ASSERT_EQ(gzipped.status, 200) << gzipped.body;
+  EXPECT_EQ(Json(gzipped).at("accepted").as_int64(), 1);
+  EXPECT_EQ(Json(gzipped).at("duplicates").as_array().size(), 1u) << "n1 was stored from the JSON Lines";
+  HttpResult both = post(Gzip(event("b1", 16) + "\n" + event("b2", 32)), "application/x-ndjson", "gzip");
+  ASSERT_EQ(both.status, 200) << both.body;
+  EXPECT_EQ(Json(both).at("accepted").as_int64(), 2);
+  json::object usage = Json(Client().Get("/api/v1/billing/usage/current?customer_id=" + customer_a_, {root_}));
+  EXPECT_EQ(usage.at("metrics").as_array()[0].as_object().at("usage").as_int64(), 1 + 2 + 4 + 8 + 16 + 32);
+
+  HttpResult bad_line = post(event("x1", 1) + "\n{\"id\": \n", "application/x-ndjson");
+  EXPECT_EQ(bad_line.status, 400);
+  EXPECT_NE(bad_line.body.find("line 2"), std::string::npos) << bad_line.body;
+  HttpResult not_gzip = post(R"({"events":[]})", "application/json", "gzip");
+  EXPECT_EQ(not_gzip.status, 400);
+  EXPECT_NE(not_gzip.body.find("invalid_encoding"), std::string::npos) << not_gzip.body;
+  EXPECT_EQ(post(R"({"events":[]})", "application/json", "br").status, 415);
+  // 32 MiB of spaces compress to about 32 KiB; decoded they pass the 16 MiB limit.
+  std::string bomb = R"({"events":[)" + std::string(size_t{32} << 20, ' ') + "]}";
+  std::string compressed = Gzip(bomb);
+  EXPECT_LT(compressed.size(), size_t{1} << 20);
+  HttpResult refused = post(compressed, "application/json", "gzip");
+  EXPECT_EQ(refused.status, 413) << refused.body;
+  EXPECT_NE(refused.body.find("decoded body exceeds"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiConventionsTest, ::testing::ValuesIn(TestBackends()),

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/log.hpp"
+#include "http/content_encoding.hpp"
 #include "http/error_mapping.hpp"
 #include "http/static_files.hpp"
 
@@ -24,6 +25,12 @@ bool IsJsonContentType(std::string_view content_type) {
   while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
   return EqualsIgnoreCase(base, "application/json") ||
          (base.size() > 5 && EqualsIgnoreCase(base.substr(base.size() - 5), "+json"));
+}
+
+bool IsNdjsonContentType(std::string_view content_type) {
+  std::string_view base = content_type.substr(0, content_type.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  return EqualsIgnoreCase(base, "application/x-ndjson");
 }
 
 // Checks a JSON body before the handler sees it, so every JSON route answers
@@ -127,7 +134,17 @@ Response Pipeline::Terminal(Request& request) const {
     return ErrorResponse(NotFound("no route for " + std::string(MethodName(request.method)) + " " + request.path),
                          request.request_id);
   }
-  if (request.route->json_body || (request.route->json_body_optional && !request.body.empty())) {
+  if (request.route->encoded_body) {
+    size_t limit = request.route->max_body_bytes > 0 ? request.route->max_body_bytes : size_t{1} << 20;
+    Status decoded = DecodeBody(request.headers.Get("Content-Encoding"), request.body, limit);
+    if (!decoded.ok()) return ErrorResponse(decoded.error(), request.request_id);
+  }
+  bool ndjson = request.route->ndjson_body && IsNdjsonContentType(request.headers.Get("Content-Type"));
+  if (ndjson && request.body.empty()) {
+    return ErrorResponse(Error(ErrorCode::kInvalidArgument, "invalid_json", "request body is empty"),
+                         request.request_id);
+  }
+  if (!ndjson && (request.route->json_body || (request.route->json_body_optional && !request.body.empty()))) {
     if (auto error = CheckJsonBody(request)) return ErrorResponse(*error, request.request_id);
   }
   try {

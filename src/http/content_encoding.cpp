@@ -1,0 +1,73 @@
+#include "http/content_encoding.hpp"
+
+#include <zlib.h>
+
+#include <array>
+
+namespace meterline::http {
+
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+Status Gunzip(std::string& body, size_t max_decoded) {
+  z_stream stream{};
+  // 15 + 16: a gzip wrapper (not zlib or raw deflate), the largest window.
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) return Internal("inflateInit2 failed");
+  std::string out;
+  out.reserve(std::min(max_decoded, body.size() * 4));
+  std::array<char, size_t{64} * 1024> buffer;
+  stream.next_in = reinterpret_cast<Bytef*>(body.data());
+  stream.avail_in = static_cast<uInt>(body.size());
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    stream.next_out = reinterpret_cast<Bytef*>(buffer.data());
+    stream.avail_out = static_cast<uInt>(buffer.size());
+    rc = inflate(&stream, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&stream);
+      return Error(ErrorCode::kInvalidArgument, "invalid_encoding",
+                   "the body is not valid gzip (Content-Encoding: gzip)");
+    }
+    size_t produced = buffer.size() - stream.avail_out;
+    if (out.size() + produced > max_decoded) {
+      inflateEnd(&stream);
+      return Error(ErrorCode::kPayloadTooLarge, "payload_too_large",
+                   "the decoded body exceeds the " + std::to_string(max_decoded) + "-byte limit");
+    }
+    out.append(buffer.data(), produced);
+    if (rc == Z_OK && produced == 0 && stream.avail_in == 0) {
+      inflateEnd(&stream);
+      return Error(ErrorCode::kInvalidArgument, "invalid_encoding", "the gzip body ends early");
+    }
+  }
+  bool trailing = stream.avail_in != 0;
+  inflateEnd(&stream);
+  if (trailing) return Error(ErrorCode::kInvalidArgument, "invalid_encoding", "data after the end of the gzip body");
+  body = std::move(out);
+  return OkStatus();
+}
+
+}  // namespace
+
+Status DecodeBody(std::string_view content_encoding, std::string& body, size_t max_decoded) {
+  std::string_view coding = Trim(content_encoding);
+  if (coding.empty() || EqualsIgnoreCase(coding, "identity")) return OkStatus();
+  if (EqualsIgnoreCase(coding, "gzip") || EqualsIgnoreCase(coding, "x-gzip")) return Gunzip(body, max_decoded);
+  return Error(ErrorCode::kUnsupportedMediaType, "unsupported_encoding",
+               "Content-Encoding must be gzip or identity, not " + std::string(coding.substr(0, 40)));
+}
+
+}  // namespace meterline::http
