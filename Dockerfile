@@ -43,7 +43,7 @@ RUN echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/unsafe-io \
       cmake ninja-build g++ pkg-config git \
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
       libsqlite3-dev libpq-dev libssl-dev libspdlog-dev libfmt-dev \
-      libsodium-dev libhiredis-dev libcurl4-openssl-dev zlib1g-dev \
+      libsodium-dev libhiredis-dev libcurl4-openssl-dev zlib1g-dev libzstd-dev \
       libcairo2-dev libpango1.0-dev fonts-dejavu-core \
       ca-certificates binutils nodejs npm \
  && rm -rf /var/lib/apt/lists/*

@@ -6,10 +6,11 @@
 //   ingest_client URL API_KEY CUSTOMER_ID CLIENTS BATCHES_PER_CLIENT [BATCH] [FORMAT]
 //
 // FORMAT: json ({"events": [...]}, the default), ndjson (one event per line),
-// and either with "+gzip" (compressed before the clock starts, as an edge
-// collector would send it).
+// and either with "+gzip" or "+zstd" (compressed before the clock starts, as
+// an edge collector would send it).
 #include <curl/curl.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <atomic>
 #include <chrono>
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
   std::string format = argc > 7 ? argv[7] : "json";
   bool ndjson = format.rfind("ndjson", 0) == 0;
   bool gzip = format.find("+gzip") != std::string::npos;
+  bool zstd = format.find("+zstd") != std::string::npos;
   std::string timestamp = NowIso8601();
 
   std::vector<std::vector<std::string>> bodies(clients);
@@ -80,6 +82,11 @@ int main(int argc, char** argv) {
       body += ndjson ? "\n" : "]}";
       bytes += body.size();
       if (gzip) body = Gzip(body);
+      if (zstd) {
+        std::string packed(ZSTD_compressBound(body.size()), '\0');
+        packed.resize(ZSTD_compress(packed.data(), packed.size(), body.data(), body.size(), 3));
+        body = std::move(packed);
+      }
       sent += body.size();
       bodies[c].push_back(std::move(body));
     }
@@ -97,6 +104,7 @@ int main(int argc, char** argv) {
       headers =
           curl_slist_append(headers, ndjson ? "Content-Type: application/x-ndjson" : "Content-Type: application/json");
       if (gzip) headers = curl_slist_append(headers, "Content-Encoding: gzip");
+      if (zstd) headers = curl_slist_append(headers, "Content-Encoding: zstd");
       headers = curl_slist_append(headers, "Expect:");
       std::string response;
       curl_easy_setopt(curl, CURLOPT_URL, url.c_str());

@@ -1,8 +1,10 @@
 #include "http/content_encoding.hpp"
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include <array>
+#include <memory>
 
 namespace meterline::http {
 
@@ -60,14 +62,46 @@ Status Gunzip(std::string& body, size_t max_decoded) {
   return OkStatus();
 }
 
+Status Unzstd(std::string& body, size_t max_decoded) {
+  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!context) return Internal("ZSTD_createDCtx failed");
+  // A 16 MiB window at most: a frame asking for more (zstd --long) is refused
+  // rather than allocated.
+  ZSTD_DCtx_setParameter(context.get(), ZSTD_d_windowLogMax, 24);
+  std::string out;
+  out.reserve(std::min(max_decoded, body.size() * 4));
+  std::array<char, size_t{64} * 1024> buffer;
+  ZSTD_inBuffer in{body.data(), body.size(), 0};
+  size_t rc = 1;  // 0 once a frame is complete
+  while (in.pos < in.size || rc != 0) {
+    ZSTD_outBuffer out_buffer{buffer.data(), buffer.size(), 0};
+    rc = ZSTD_decompressStream(context.get(), &out_buffer, &in);
+    if (ZSTD_isError(rc)) {
+      return Error(ErrorCode::kInvalidArgument, "invalid_encoding",
+                   std::string("the body is not valid zstd (Content-Encoding: zstd): ") + ZSTD_getErrorName(rc));
+    }
+    if (out.size() + out_buffer.pos > max_decoded) {
+      return Error(ErrorCode::kPayloadTooLarge, "payload_too_large",
+                   "the decoded body exceeds the " + std::to_string(max_decoded) + "-byte limit");
+    }
+    out.append(buffer.data(), out_buffer.pos);
+    if (rc != 0 && in.pos == in.size && out_buffer.pos < out_buffer.size) {
+      return Error(ErrorCode::kInvalidArgument, "invalid_encoding", "the zstd body ends early");
+    }
+  }
+  body = std::move(out);
+  return OkStatus();
+}
+
 }  // namespace
 
 Status DecodeBody(std::string_view content_encoding, std::string& body, size_t max_decoded) {
   std::string_view coding = Trim(content_encoding);
   if (coding.empty() || EqualsIgnoreCase(coding, "identity")) return OkStatus();
   if (EqualsIgnoreCase(coding, "gzip") || EqualsIgnoreCase(coding, "x-gzip")) return Gunzip(body, max_decoded);
+  if (EqualsIgnoreCase(coding, "zstd")) return Unzstd(body, max_decoded);
   return Error(ErrorCode::kUnsupportedMediaType, "unsupported_encoding",
-               "Content-Encoding must be gzip or identity, not " + std::string(coding.substr(0, 40)));
+               "Content-Encoding must be gzip, zstd or identity, not " + std::string(coding.substr(0, 40)));
 }
 
 }  // namespace meterline::http

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -647,9 +648,9 @@ std::string Gzip(const std::string& data) {
 }
 
 // An edge collector's wire options: one event per line (application/x-ndjson)
-// and gzip-compressed bodies, alone or together; the decoded body stays within
+// and gzip- or zstd-compressed bodies, alone or together; the decoded body stays within
 // INGEST_MAX_BODY_BYTES, so a small compressed body cannot expand without bound.
-TEST_P(ApiConventionsTest, UsageEventsAsJsonLinesAndGzip) {
+TEST_P(ApiConventionsTest, UsageEventsAsJsonLinesGzipAndZstd) {
   ASSERT_EQ(Client()
                 .Post("/api/v1/billing/subscriptions",
                       R"({"customer_id":")" + customer_a_ + R"(","plan_id":"starter"})", {root_})
@@ -678,7 +679,8 @@ TEST_P(ApiConventionsTest, UsageEventsAsJsonLinesAndGzip) {
   ASSERT_EQ(both.status, 200) << both.body;
   EXPECT_EQ(Json(both).at("accepted").as_int64(), 2);
   json::object usage = Json(Client().Get("/api/v1/billing/usage/current?customer_id=" + customer_a_, {root_}));
-  EXPECT_EQ(usage.at("metrics").as_array()[0].as_object().at("usage").as_int64(), 1 + 2 + 4 + 8 + 16 + 32);
+  EXPECT_EQ(usage.at("metrics").as_array()[0].as_object().at("usage").as_int64(), 1 + 2 + 4 + 8 + 16 + 32)
+      << "before the zstd one";
 
   HttpResult bad_line = post(event("x1", 1) + "\n{\"id\": \n", "application/x-ndjson");
   EXPECT_EQ(bad_line.status, 400);
@@ -687,6 +689,18 @@ TEST_P(ApiConventionsTest, UsageEventsAsJsonLinesAndGzip) {
   EXPECT_EQ(not_gzip.status, 400);
   EXPECT_NE(not_gzip.body.find("invalid_encoding"), std::string::npos) << not_gzip.body;
   EXPECT_EQ(post(R"({"events":[]})", "application/json", "br").status, 415);
+  // zstd too, with the same checks.
+  std::string batch = R"({"events":[)" + event("z1", 64) + "]}";
+  std::string zstd(ZSTD_compressBound(batch.size()), '\0');
+  zstd.resize(ZSTD_compress(zstd.data(), zstd.size(), batch.data(), batch.size(), 3));
+  HttpResult zstd_ok = post(zstd, "application/json", "zstd");
+  ASSERT_EQ(zstd_ok.status, 200) << zstd_ok.body;
+  EXPECT_EQ(Json(zstd_ok).at("accepted").as_int64(), 1);
+  EXPECT_EQ(post(zstd.substr(0, zstd.size() / 2), "application/json", "zstd").status, 400) << "truncated";
+  std::string zstd_bomb(ZSTD_compressBound(size_t{32} << 20), '\0');
+  std::string spaces(size_t{32} << 20, ' ');
+  zstd_bomb.resize(ZSTD_compress(zstd_bomb.data(), zstd_bomb.size(), spaces.data(), spaces.size(), 3));
+  EXPECT_EQ(post(zstd_bomb, "application/json", "zstd").status, 413);
   // 32 MiB of spaces compress to about 32 KiB; decoded they pass the 16 MiB limit.
   std::string bomb = R"({"events":[)" + std::string(size_t{32} << 20, ' ') + "]}";
   std::string compressed = Gzip(bomb);
