@@ -78,7 +78,7 @@ http::Handler IngestUsage(ApiContext& context) {
   return [&context, &events, &batch_seconds](http::Request& request) -> Result<http::Response> {
     std::string_view content_type = request.headers.Get("Content-Type");
     json::value body;
-    if (IsNdjson(content_type)) {
+    if (http::EqualsIgnoreCase(http::MediaType(content_type), "application/x-ndjson")) {
       MTL_ASSIGN_OR_RETURN(body, ParseNdjsonEvents(request.body, context.ingest_max_batch));
       content_type = "application/json";
     } else {

@@ -115,12 +115,6 @@ std::optional<json::value> BinaryCloudEvent(const http::Headers& headers, const 
   return json::value(std::move(event));
 }
 
-bool IsNdjson(std::string_view content_type) {
-  std::string_view base = content_type.substr(0, content_type.find(';'));
-  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
-  return http::EqualsIgnoreCase(base, "application/x-ndjson");
-}
-
 Result<json::value> ParseNdjsonEvents(std::string_view body, size_t max_batch) {
   json::array events;
   size_t line_number = 0;
@@ -147,7 +141,7 @@ Result<json::value> ParseNdjsonEvents(std::string_view body, size_t max_batch) {
 }
 
 Result<ParsedUsageBatch> ParseUsageEvents(std::string_view content_type, const json::value& body, size_t max_batch) {
-  std::string_view base = content_type.substr(0, content_type.find(';'));
+  std::string_view base = http::MediaType(content_type);
   bool single_cloud_event = http::EqualsIgnoreCase(base, "application/cloudevents+json");
   bool cloud_batch = http::EqualsIgnoreCase(base, "application/cloudevents-batch+json");
   const json::array* items = nullptr;

@@ -39,7 +39,6 @@ std::optional<boost::json::value> BinaryCloudEvent(const http::Headers& headers,
 // CRLF allowed), as the {"events": [...]} value ParseUsageEvents takes. 400
 // naming the line of a malformed one; 413 past `max_batch` events.
 Result<boost::json::value> ParseNdjsonEvents(std::string_view body, size_t max_batch);
-bool IsNdjson(std::string_view content_type);
 
 Result<ParsedUsageBatch> ParseUsageEvents(std::string_view content_type, const boost::json::value& body,
                                           size_t max_batch);

@@ -11,6 +11,13 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
+std::string_view MediaType(std::string_view content_type) {
+  std::string_view base = content_type.substr(0, content_type.find(';'));
+  while (!base.empty() && (base.back() == ' ' || base.back() == '\t')) base.remove_suffix(1);
+  while (!base.empty() && (base.front() == ' ' || base.front() == '\t')) base.remove_prefix(1);
+  return base;
+}
+
 std::string_view Headers::Get(std::string_view name) const {
   for (const auto& [key, value] : fields_) {
     if (EqualsIgnoreCase(key, name)) return value;

@@ -9,6 +9,9 @@
 namespace meterline::http {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// A Content-Type's media type without its parameters: "application/json" of
+// "application/json; charset=utf-8".
+std::string_view MediaType(std::string_view content_type);
 
 class Headers {
  public:

@@ -51,6 +51,13 @@ class ApiConventionsTest : public SecurityTest {
     return ids;
   }
 
+  // Puts the customer on the starter plan, through the API.
+  void SubscribeToStarter(const std::string& customer) {
+    HttpResult r = Client().Post("/api/v1/billing/subscriptions",
+                                 R"({"customer_id":")" + customer + R"(","plan_id":"starter"})", {root_});
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+
   std::string root_;
 };
 
@@ -324,11 +331,7 @@ TEST_P(ApiConventionsTest, CustomersCarryExternalIdAndMetadata) {
 
 TEST_P(ApiConventionsTest, UsageEventsMayNameTheCustomerByExternalId) {
   ASSERT_EQ(Patch("/api/v1/billing/customers/" + customer_a_, R"({"external_id":"pub-7"})", root_).status, 200);
-  ASSERT_EQ(Client()
-                .Post("/api/v1/billing/subscriptions",
-                      R"({"customer_id":")" + customer_a_ + R"(","plan_id":"starter"})", {root_})
-                .status,
-            201);
+  ASSERT_NO_FATAL_FAILURE(SubscribeToStarter(customer_a_));
   std::string at = FormatIso8601(clock().Now() - std::chrono::minutes(1));
   auto event = [&](const std::string& id, const std::string& who) {
     return R"({"id":")" + id + R"(",)" + who + R"(,"metric":"impressions","value":10,"timestamp":")" + at + R"("})";
@@ -354,11 +357,7 @@ TEST_P(ApiConventionsTest, UsageEventsMayNameTheCustomerByExternalId) {
 }
 
 TEST_P(ApiConventionsTest, CloudEventsInBinaryContentMode) {
-  ASSERT_EQ(Client()
-                .Post("/api/v1/billing/subscriptions",
-                      R"({"customer_id":")" + customer_a_ + R"(","plan_id":"starter"})", {root_})
-                .status,
-            201);
+  ASSERT_NO_FATAL_FAILURE(SubscribeToStarter(customer_a_));
   std::string at = FormatIso8601(clock().Now() - std::chrono::minutes(1));
   std::vector<std::string> headers = {root_,
                                       "Content-Type: application/json",
@@ -603,11 +602,7 @@ TEST_P(ApiConventionsTest, CloudEventsFromTheOfficialSdk) {
   if (!std::filesystem::exists(fakes + "/node_modules/cloudevents")) {
     GTEST_SKIP() << "tests/fakes/node_modules is missing: run 'npm ci --prefix tests/fakes' (./scripts/test does)";
   }
-  ASSERT_EQ(Client()
-                .Post("/api/v1/billing/subscriptions",
-                      R"({"customer_id":")" + customer_a_ + R"(","plan_id":"starter"})", {root_})
-                .status,
-            201);
+  ASSERT_NO_FATAL_FAILURE(SubscribeToStarter(customer_a_));
   std::string token = root_.substr(std::string("Authorization: Bearer ").size());
   std::string at = FormatIso8601(clock().Now() - std::chrono::minutes(1));
   int64_t expected_usage = 0;
@@ -651,11 +646,7 @@ std::string Gzip(const std::string& data) {
 // and gzip- or zstd-compressed bodies, alone or together; the decoded body stays within
 // INGEST_MAX_BODY_BYTES, so a small compressed body cannot expand without bound.
 TEST_P(ApiConventionsTest, UsageEventsAsJsonLinesGzipAndZstd) {
-  ASSERT_EQ(Client()
-                .Post("/api/v1/billing/subscriptions",
-                      R"({"customer_id":")" + customer_a_ + R"(","plan_id":"starter"})", {root_})
-                .status,
-            201);
+  ASSERT_NO_FATAL_FAILURE(SubscribeToStarter(customer_a_));
   std::string at = FormatIso8601(clock().Now() - std::chrono::minutes(1));
   auto event = [&](const std::string& id, int value) {
     return R"({"id":")" + id + R"(","customer_id":")" + customer_a_ + R"(","metric":"impressions","value":)" +

@@ -21,16 +21,9 @@ bool IsApiPath(std::string_view path) {
 }
 
 bool IsJsonContentType(std::string_view content_type) {
-  std::string_view base = content_type.substr(0, content_type.find(';'));
-  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  std::string_view base = MediaType(content_type);
   return EqualsIgnoreCase(base, "application/json") ||
          (base.size() > 5 && EqualsIgnoreCase(base.substr(base.size() - 5), "+json"));
-}
-
-bool IsNdjsonContentType(std::string_view content_type) {
-  std::string_view base = content_type.substr(0, content_type.find(';'));
-  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
-  return EqualsIgnoreCase(base, "application/x-ndjson");
 }
 
 // Checks a JSON body before the handler sees it, so every JSON route answers
@@ -139,7 +132,8 @@ Response Pipeline::Terminal(Request& request) const {
     Status decoded = DecodeBody(request.headers.Get("Content-Encoding"), request.body, limit);
     if (!decoded.ok()) return ErrorResponse(decoded.error(), request.request_id);
   }
-  bool ndjson = request.route->ndjson_body && IsNdjsonContentType(request.headers.Get("Content-Type"));
+  bool ndjson = request.route->ndjson_body &&
+                EqualsIgnoreCase(MediaType(request.headers.Get("Content-Type")), "application/x-ndjson");
   if (ndjson && request.body.empty()) {
     return ErrorResponse(Error(ErrorCode::kInvalidArgument, "invalid_json", "request body is empty"),
                          request.request_id);
