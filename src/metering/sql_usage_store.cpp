@@ -305,9 +305,9 @@ Result<std::vector<RollupBucket>> SqlUsageStore::Buckets(const std::string& cust
 
 Result<Page<StoredEvent>> SqlUsageStore::ListEvents(const EventFilter& filter, const PageRequest& page) {
   const bool reversed = !page.before.empty();
-  // Events of one millisecond: by rowid on SQLite (its index is (customer_id,
-  // occurred_at), rowid implied), by event id on PostgreSQL (see migration 0012).
-  const std::string tie = db_.backend() == storage::Backend::kSqlite ? "rowid" : "event_id";
+  // Events of one millisecond by event id: the time index (customer_id,
+  // occurred_at) carries it on both backends (SQLite: the WITHOUT ROWID
+  // table's key, migration 0026).
   std::string sql =
       "SELECT event_id, metric, value, occurred_at, received_at, properties FROM usage_events WHERE "
       "customer_id = $1";
@@ -321,18 +321,17 @@ Result<Page<StoredEvent>> SqlUsageStore::ListEvents(const EventFilter& filter, c
   if (filter.to) sql += " AND occurred_at < " + param(ToUnixMillis(*filter.to));
   if (page.ByCursor()) {
     const std::string& cursor = reversed ? page.before : page.after;
-    MTL_ASSIGN_OR_RETURN(auto at, db_.Execute("SELECT occurred_at, " + tie +
-                                                  " FROM usage_events WHERE customer_id = $1 AND event_id = $2",
+    MTL_ASSIGN_OR_RETURN(auto at, db_.Execute("SELECT occurred_at FROM usage_events WHERE customer_id = $1 AND "
+                                              "event_id = $2",
                                               {filter.customer_id, cursor}));
     if (at.rows.empty()) {
       return InvalidParam(reversed ? "ending_before" : "starting_after", "no usage event " + cursor);
     }
-    storage::Value tie_value = tie == "rowid" ? storage::Value(at.rows[0].Int(1)) : storage::Value(cursor);
     // A row value walks the index in both dialects.
-    std::string position = "(" + param(at.rows[0].Int(0)) + ", " + param(std::move(tie_value)) + ")";
-    sql += " AND (occurred_at, " + tie + (reversed ? ") > " : ") < ") + position;
+    std::string position = "(" + param(at.rows[0].Int(0)) + ", " + param(cursor) + ")";
+    sql += std::string(" AND (occurred_at, event_id)") + (reversed ? " > " : " < ") + position;
   }
-  sql += reversed ? " ORDER BY occurred_at ASC, " + tie + " ASC" : " ORDER BY occurred_at DESC, " + tie + " DESC";
+  sql += reversed ? " ORDER BY occurred_at ASC, event_id ASC" : " ORDER BY occurred_at DESC, event_id DESC";
   sql += " LIMIT " + std::to_string(page.limit + 1);
   if (!page.ByCursor()) sql += " OFFSET " + std::to_string(page.offset);
   MTL_ASSIGN_OR_RETURN(auto rows, db_.Execute(sql, params));

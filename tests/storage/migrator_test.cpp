@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <thread>
 
 #include "support/test_database.hpp"
@@ -80,20 +82,32 @@ TEST_P(MigratorTest, AnOlderReleaseRunsWithTheExpandStepsOfANewerOne) {
   auto markers = Migrator::Markers(GetParam());
   ASSERT_GE(markers.size(), 23u);
   int latest = std::stoi(markers.back().first);
-  Migrator current(db());
-  ASSERT_TRUE(current.Apply().ok());
-
-  // Release N-1 knew every migration but the last; the last is marked compatible with it.
-  ASSERT_TRUE(markers.back().second.declared) << markers.back().first;
-  ASSERT_TRUE(markers.back().second.release.has_value()) << "the latest migration should be an expand step";
-  Migrator previous(db(), latest - 1);
+  // The newest expand step: the release before it runs with it applied.
+  auto expand = std::find_if(markers.rbegin(), markers.rend(), [](const auto& m) { return m.second.release; });
+  ASSERT_NE(expand, markers.rend());
+  int expand_version = std::stoi(expand->first);
+  ASSERT_TRUE(Migrator(db()).Apply({}, expand_version).ok());
+  Migrator previous(db(), expand_version - 1);
   EXPECT_TRUE(previous.CheckCurrent().ok()) << previous.CheckCurrent().error().message;
   auto nothing = previous.Apply();
   ASSERT_TRUE(nothing.ok()) << nothing.error().message;
   EXPECT_EQ(*nothing, 0);
   auto listed = previous.Status();
   ASSERT_TRUE(listed.ok());
-  EXPECT_EQ(static_cast<int>(listed->size()), latest - 1);
+  EXPECT_EQ(static_cast<int>(listed->size()), expand_version - 1);
+
+  Migrator current(db());
+  ASSERT_TRUE(current.Apply().ok());
+  // A contract step after it ("none"): the release before it refuses and says to upgrade.
+  for (const auto& [version, marker] : markers) {
+    if (std::stoi(version) <= expand_version || marker.release) continue;
+    Migrator before(db(), std::stoi(version) - 1);
+    Status refused = before.CheckCurrent();
+    ASSERT_FALSE(refused.ok()) << version;
+    EXPECT_NE(refused.error().message.find("upgrade billingd"), std::string::npos) << refused.error().message;
+  }
+  EXPECT_TRUE(current.CheckCurrent().ok());
+  EXPECT_EQ(static_cast<int>(current.Status()->size()), latest);
 
   // A release before 0022 meets 0022, which declares nothing: it refuses, and says to upgrade.
   Migrator older(db(), 21);
@@ -210,6 +224,47 @@ TEST_P(MigratorTest, RollupsFromBeforeAggregationsAreFilledFromTheirEvents) {
   for (int c = 0; c < 6; ++c) second.push_back(rows->rows[1].Int(c));
   EXPECT_EQ(first, (std::vector<int64_t>{0, 24, 4, 9, 7, 3000}));
   EXPECT_EQ(second, (std::vector<int64_t>{3'600'000, 4, 1, 4, 4, 3'600'000}));
+}
+
+// Migration 0026 (SQLite: usage_events rebuilt WITHOUT ROWID) keeps every
+// stored event, its dedupe and the time order of the list.
+TEST_P(MigratorTest, UsageEventsKeepTheirRowsAndDedupeThroughTheWithoutRowidRebuild) {
+  ASSERT_TRUE(Migrator(db()).Apply({}, 25).ok());
+  ASSERT_TRUE(db().Execute("INSERT INTO customers (id, name, country, currency, created_at, updated_at) "
+                           "VALUES ('cus_old', 'Old Ads', 'US', 'USD', 0, 0), ('cus_two', 'Two', 'US', 'USD', 0, 0)")
+                  .ok());
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(
+        db().Execute("INSERT INTO usage_events (customer_id, event_id, metric, value, occurred_at, received_at, "
+                     "properties) VALUES ($1, $2, 'impressions', $3, $4, 7, $5)",
+                     {std::string(i % 2 == 0 ? "cus_old" : "cus_two"), "evt-" + std::to_string(i), int64_t{i},
+                      int64_t{1000} * (i / 10), i % 3 == 0 ? storage::Value("{\"a\":1}") : storage::Value(nullptr)})
+            .ok());
+  }
+  auto before = db().Execute(
+      "SELECT customer_id, event_id, metric, value, occurred_at, received_at, properties FROM usage_events "
+      "ORDER BY customer_id, event_id");
+  ASSERT_TRUE(before.ok());
+  auto rest = Migrator(db()).Apply();
+  ASSERT_TRUE(rest.ok()) << rest.error().message;
+  auto after = db().Execute(
+      "SELECT customer_id, event_id, metric, value, occurred_at, received_at, properties FROM usage_events "
+      "ORDER BY customer_id, event_id");
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->rows.size(), 500u);
+  for (size_t r = 0; r < after->rows.size(); ++r) {
+    for (size_t c = 0; c < 7; ++c) {
+      EXPECT_EQ(after->rows[r].OptText(c), before->rows[r].OptText(c)) << r << "," << c;
+    }
+  }
+  auto again = db().Execute(
+      "INSERT INTO usage_events (customer_id, event_id, metric, value, occurred_at, received_at) "
+      "VALUES ('cus_old', 'evt-0', 'impressions', 1, 0, 0)");
+  ASSERT_FALSE(again.ok()) << "the key still dedupes";
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  if (GetParam() == Backend::kSqlite) {
+    EXPECT_FALSE(db().Execute("SELECT rowid FROM usage_events LIMIT 1").ok()) << "a WITHOUT ROWID table";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MigratorTest, ::testing::ValuesIn(testing::TestBackends()),
