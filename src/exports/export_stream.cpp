@@ -1,5 +1,6 @@
 #include "exports/export_stream.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace meterline::exports {
@@ -18,10 +19,11 @@ struct Column {
 struct Spec {
   const char* name;
   std::vector<Column> columns;
-  // The next page: $1 from, $2 to, then the key of the last row ($3…), then the page size.
+  // The next page: $1 the lower bound (from, or the last row's time once past it),
+  // $2 to, then the key of the last row ($3…; its time first), then the page size.
   const char* page_sql;
   const char* count_sql;  // $1 from, $2 to
-  // Where the key's values sit in a row, and the key before the first row.
+  // Where the key's values sit in a row (the time first), and the key before the first row.
   std::vector<size_t> key_columns;
   std::vector<storage::Value> first_key;
 };
@@ -47,11 +49,10 @@ const Spec& SpecOf(Kind kind) {
         {"finalized_at", Type::kTime},
         {"paid_at", Type::kTime},
         {"voided_at", Type::kTime}},
-       // `created_at >= $3` keeps the read an index range from the last key on.
        "SELECT id, number, customer_id, subscription_id, status, currency, period_start, period_end, subtotal_minor, "
        "tax_minor, total_minor, amount_due_minor, amount_paid_minor, due_at, created_at, finalized_at, paid_at, "
        "voided_at FROM invoices WHERE created_at >= $1 AND created_at < $2 "
-       "AND created_at >= $3 AND (created_at > $3 OR id > $4) ORDER BY created_at, id LIMIT $5",
+       "AND (created_at > $3 OR id > $4) ORDER BY created_at, id LIMIT $5",
        "SELECT COUNT(*) FROM invoices WHERE created_at >= $1 AND created_at < $2",
        {14, 0},
        {int64_t{-1}, std::string()}},
@@ -71,7 +72,7 @@ const Spec& SpecOf(Kind kind) {
        "SELECT l.invoice_id, i.number, i.customer_id, i.currency, i.created_at, l.position, l.kind, l.metric, "
        "l.description, l.quantity, l.unit_price, l.amount_minor "
        "FROM invoices i JOIN invoice_line_items l ON l.invoice_id = i.id "
-       "WHERE i.created_at >= $1 AND i.created_at < $2 AND i.created_at >= $3 "
+       "WHERE i.created_at >= $1 AND i.created_at < $2 "
        "AND (i.created_at > $3 OR i.id > $4 OR (i.id = $4 AND l.position > $5)) "
        "ORDER BY i.created_at, i.id, l.position LIMIT $6",
        "SELECT COUNT(*) FROM invoices i JOIN invoice_line_items l ON l.invoice_id = i.id "
@@ -88,7 +89,7 @@ const Spec& SpecOf(Kind kind) {
         {"latest", Type::kInt}},
        // By hour, then customer and metric: one range of usage_rollups_hour_idx.
        "SELECT customer_id, metric, hour_start, total, events, peak, latest FROM usage_rollups_hourly "
-       "WHERE hour_start >= $1 AND hour_start < $2 AND hour_start >= $3 "
+       "WHERE hour_start >= $1 AND hour_start < $2 "
        "AND (hour_start > $3 OR customer_id > $4 OR (customer_id = $4 AND metric > $5)) "
        "ORDER BY hour_start, customer_id, metric LIMIT $6",
        "SELECT COUNT(*) FROM usage_rollups_hourly WHERE hour_start >= $1 AND hour_start < $2",
@@ -104,7 +105,7 @@ const Spec& SpecOf(Kind kind) {
         {"user_agent", Type::kText},
         {"data", Type::kText}},
        "SELECT id, created_at, actor, action, customer_id, ip, user_agent, data FROM billing_audit "
-       "WHERE created_at >= $1 AND created_at < $2 AND created_at >= $3 AND (created_at > $3 OR id > $4) "
+       "WHERE created_at >= $1 AND created_at < $2 AND (created_at > $3 OR id > $4) "
        "ORDER BY created_at, id LIMIT $5",
        "SELECT COUNT(*) FROM billing_audit WHERE created_at >= $1 AND created_at < $2",
        {1, 0},
@@ -178,7 +179,11 @@ ExportStream::ExportStream(storage::Database& db, Kind kind, Format format, Rang
 
 Result<storage::QueryResult> ExportStream::NextPage() {
   const Spec& spec = SpecOf(kind_);
-  std::vector<storage::Value> params = {ToUnixMillis(range_.from), ToUnixMillis(range_.to)};
+  // One lower bound on the time, the larger of `from` and the last key's: with
+  // two, SQLite's planner starts the index range at either, and starting at
+  // `from` on every page would read the export's rows again page after page.
+  int64_t lower = std::max(ToUnixMillis(range_.from), std::get<int64_t>(last_key_.front()));
+  std::vector<storage::Value> params = {lower, ToUnixMillis(range_.to)};
   params.insert(params.end(), last_key_.begin(), last_key_.end());
   params.emplace_back(page_rows_);
   return db_.Execute(spec.page_sql, params);
