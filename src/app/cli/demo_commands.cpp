@@ -130,11 +130,12 @@ int FillDemo(App& app) {
       return 1;
     }
     const catalog::Plan& plan = **version;
-    // One event per metric per hour from the anchor until an hour ago; this
-    // period reaches the customer's target.
+    // One event per metric per hour from the anchor up to now (the current hour
+    // too, so that the first hour of a month has usage); this period reaches
+    // the customer's target.
     std::vector<std::pair<size_t, metering::UsageEvent>> batch;
-    int64_t hours_now = std::chrono::duration_cast<std::chrono::hours>(now - current.start).count();
-    for (TimePoint hour = anchor; hour + std::chrono::hours(1) < now; hour += std::chrono::hours(1)) {
+    int64_t hours_now = std::chrono::duration_cast<std::chrono::hours>(now - current.start).count() + 1;
+    for (TimePoint hour = anchor; hour < now; hour += std::chrono::hours(1)) {
       bool in_current = hour >= current.start;
       Period period = MonthlyPeriodContaining(anchor, hour);
       int64_t period_hours = std::chrono::duration_cast<std::chrono::hours>(period.end - period.start).count();
@@ -145,7 +146,7 @@ int FillDemo(App& app) {
                                           static_cast<int64_t>(metric.size())) %
                                          60);
         int percent = in_current ? demo.percent_of_limit : past;
-        int64_t hours = in_current ? std::max<int64_t>(hours_now, 1) : period_hours;
+        int64_t hours = in_current ? hours_now : period_hours;
         // Spread the target over the hours with +/-20 % noise.
         int64_t base = static_cast<int64_t>(static_cast<__int128>(limit) * percent / 100 / hours);
         int64_t value = base * (80 + static_cast<int64_t>(rng() % 41)) / 100;
