@@ -270,6 +270,8 @@ const std::vector<Setting>& Settings() {
       {"SELF_SERVICE_PLAN_CHANGES", "",
        [](auto& n, auto& v, Config& c) { return Assign(ParseBool(n, v), c.self_service_plan_changes); }},
       IntSetting("INGEST_MAX_BATCH", "", &Config::ingest_max_batch, 1, 100000),
+      IntSetting("INGEST_QUEUE_EVENTS", "", &Config::ingest_queue_events, 1, 10000000),
+      IntSetting("INGEST_COMMIT_EVENTS", "", &Config::ingest_commit_events, 1, 1000000),
       {"INGEST_MAX_BODY_BYTES", "",
        [](auto& n, auto& v, Config& c) {
          return Assign(ParseInt(n, v, 1024, int64_t{1} << 30), c.ingest_max_body_bytes);

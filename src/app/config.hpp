@@ -115,6 +115,11 @@ struct Config {
   bool self_service_plan_changes = false;
   // INGEST_MAX_BATCH: most events in one ingestion request.
   int ingest_max_batch = 10000;
+  // INGEST_QUEUE_EVENTS: most events waiting for the group commit (metering/
+  // group_commit.hpp); past it ingestion answers 429 with Retry-After.
+  int ingest_queue_events = 200000;
+  // INGEST_COMMIT_EVENTS: most events one group commit writes.
+  int ingest_commit_events = 50000;
   // INGEST_MAX_BODY_BYTES: body limit of the ingestion route (10,000 events of
   // ~200 bytes need ~2 MB; other routes keep MAX_BODY_BYTES).
   int64_t ingest_max_body_bytes = 16 << 20;

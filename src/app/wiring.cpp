@@ -15,6 +15,7 @@
 #include "http/middleware/rbac.hpp"
 #include "http/middleware/request_id.hpp"
 #include "metering/clickhouse_usage_store.hpp"
+#include "metering/group_commit.hpp"
 #include "metering/sql_usage_store.hpp"
 #include "storage/migrator.hpp"
 
@@ -145,7 +146,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   ingest_options.max_event_value = config.ingest_max_event_value;
   // Usage events: in the transactional database, or in ClickHouse when configured.
   if (config.clickhouse_url.empty()) {
-    app->usage_store = std::make_unique<metering::SqlUsageStore>(*app->db, *app->catalog);
+    app->usage_backend = std::make_unique<metering::SqlUsageStore>(*app->db, *app->catalog);
   } else {
     MTL_ASSIGN_OR_RETURN(auto layout, ClickHouseLayout(config));
     if (config.ShouldMigrateOnStart()) {
@@ -153,9 +154,24 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
     }
     app->clickhouse = std::make_unique<clickhouse::Client>(layout.front);
     if (Status schema = clickhouse::CheckSchema(*app->clickhouse); !schema.ok()) return std::move(schema).error();
-    app->usage_store = std::make_unique<metering::ClickHouseUsageStore>(*app->db, *app->clickhouse,
-                                                                        !layout.cluster.empty(), *app->catalog);
+    app->usage_backend = std::make_unique<metering::ClickHouseUsageStore>(*app->db, *app->clickhouse,
+                                                                          !layout.cluster.empty(), *app->catalog);
   }
+  auto& commits = app->metrics.AddCounter("meterline_ingest_group_commits_total",
+                                          "Group commits of usage events: one transaction and fsync each.", {});
+  auto& commit_requests = app->metrics.AddCounter("meterline_ingest_group_commit_requests_total",
+                                                  "Ingestion requests written by group commits.", {});
+  auto& queue_full = app->metrics.AddCounter("meterline_ingest_queue_full_total",
+                                             "Ingestion requests refused with 429 because the queue was full.", {});
+  metering::GroupCommitOptions group_commit;
+  group_commit.max_events_per_commit = static_cast<size_t>(config.ingest_commit_events);
+  group_commit.max_queued_events = static_cast<size_t>(config.ingest_queue_events);
+  group_commit.on_commit = [&commits, &commit_requests](size_t requests, size_t) {
+    commits.WithLabels({}).Inc();
+    commit_requests.WithLabels({}).Inc(requests);
+  };
+  group_commit.on_refused = [&queue_full] { queue_full.WithLabels({}).Inc(); };
+  app->usage_store = std::make_unique<metering::GroupCommitStore>(*app->usage_backend, std::move(group_commit));
   app->ingest = std::make_unique<metering::IngestService>(*app->db, *app->usage_store, *app->plans, clock,
                                                           &invoicing::InvoiceStore::InvoicedPeriods, ingest_options);
   app->usage = std::make_unique<metering::UsageService>(*app->usage_store, *app->plans, *app->subscriptions, clock);

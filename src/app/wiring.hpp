@@ -64,6 +64,9 @@ struct App {
   std::unique_ptr<plans::PlanBook> plans;
   std::unique_ptr<subscriptions::SubscriptionService> subscriptions;
   std::unique_ptr<clickhouse::Client> clickhouse;  // null unless CLICKHOUSE_URL is set
+  // The store itself, and usage_store, which writes through a group commit
+  // (declared after it: destroyed first, writing what is queued).
+  std::unique_ptr<metering::UsageStore> usage_backend;
   std::unique_ptr<metering::UsageStore> usage_store;
   std::unique_ptr<metering::IngestService> ingest;
   std::unique_ptr<metering::UsageService> usage;

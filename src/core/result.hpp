@@ -43,6 +43,8 @@ struct Error {
   // The request field the error is about ("email", "tiers[2].up_to", a query
   // parameter); "" when it is about no one field. Answered as error.param.
   std::string param;
+  // When > 0, the HTTP answer tells the client when to try again (Retry-After).
+  int retry_after_seconds = 0;
 
   Error() = default;
   Error(ErrorCode c, std::string msg) : code(c), message(std::move(msg)) {}

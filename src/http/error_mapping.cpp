@@ -45,6 +45,7 @@ Response ErrorResponse(const Error& error, const std::string& request_id) {
   body += "}}";
   Response response = Response::Json(HttpStatus(error.code), std::move(body));
   response.headers.Set("Cache-Control", "no-store");
+  if (error.retry_after_seconds > 0) response.headers.Set("Retry-After", std::to_string(error.retry_after_seconds));
   return response;
 }
 
