@@ -64,8 +64,9 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
 
       // Usage: machines send events; people read the current period.
       {.method = Method::kPost, .pattern = "/api/v1/usage/events", .handler = IngestUsage(context),
-       .json_body = true, .roles = {Role::kService, Role::kAdmin}, .rate_group = "ingest",
-       .max_body_bytes = context.ingest_max_body_bytes, .encoded_body = true, .ndjson_body = true},
+       .json_body = true, .streamed_json_body = true, .roles = {Role::kService, Role::kAdmin},
+       .rate_group = "ingest", .max_body_bytes = context.ingest_max_body_bytes, .encoded_body = true,
+       .ndjson_body = true},
       {.method = Method::kGet, .pattern = "/api/v1/billing/usage/current", .handler = CurrentUsage(context),
        .feature = "billing", .roles = kUsageReaders, .rate_group = "billing"},
       {.method = Method::kGet, .pattern = "/api/v1/billing/usage/history", .handler = UsageHistory(context),

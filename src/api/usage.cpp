@@ -7,9 +7,11 @@
 #include "api/handlers.hpp"
 #include "api/input.hpp"
 #include "api/scope.hpp"
+#include "api/usage_event_stream.hpp"
 #include "api/usage_events.hpp"
 #include "customers/customer_store.hpp"
 #include "http/error_mapping.hpp"
+#include "http/json_body.hpp"
 #include "metering/ingest.hpp"
 #include "metering/usage.hpp"
 #include "observability/metrics.hpp"
@@ -64,6 +66,32 @@ Status ResolveExternalIds(ApiContext& context, ParsedUsageBatch& batch) {
   return OkStatus();
 }
 
+// Our batches and ndjson go through the streaming parser, which also answers
+// malformed JSON (the route is streamed_json_body: the pipeline leaves it alone);
+// CloudEvents, structured or binary, through a DOM as before (its JSON checked by
+// the pipeline, or line by line by ParseNdjsonEvents).
+Result<ParsedUsageBatch> ParseBody(const http::Request& request, size_t max_batch) {
+  std::string_view content_type = request.headers.Get("Content-Type");
+  bool ndjson = http::EqualsIgnoreCase(http::MediaType(content_type), "application/x-ndjson");
+  bool binary_cloud_event = request.headers.Has("ce-specversion");
+  if (!binary_cloud_event && !http::IsCloudEventsContentType(content_type)) {
+    return ParseUsageEventsStreamed(request.body, ndjson ? UsageBodyFormat::kNdjson : UsageBodyFormat::kJsonBatch,
+                                    max_batch);
+  }
+  json::value body;
+  if (ndjson) {
+    MTL_ASSIGN_OR_RETURN(body, ParseNdjsonEvents(request.body, max_batch));
+    content_type = "application/json";
+  } else {
+    body = json::parse(request.body);  // syntax already checked by the pipeline
+  }
+  if (auto binary = BinaryCloudEvent(request.headers, body)) {
+    body = std::move(*binary);
+    content_type = "application/cloudevents+json";
+  }
+  return ParseUsageEvents(content_type, body, max_batch);
+}
+
 }  // namespace
 
 http::Handler IngestUsage(ApiContext& context) {
@@ -76,19 +104,7 @@ http::Handler IngestUsage(ApiContext& context) {
       "Time to validate and durably store one ingestion batch (the 2xx follows its commit).", {},
       observability::DefaultLatencyBuckets());
   return [&context, &events, &batch_seconds](http::Request& request) -> Result<http::Response> {
-    std::string_view content_type = request.headers.Get("Content-Type");
-    json::value body;
-    if (http::EqualsIgnoreCase(http::MediaType(content_type), "application/x-ndjson")) {
-      MTL_ASSIGN_OR_RETURN(body, ParseNdjsonEvents(request.body, context.ingest_max_batch));
-      content_type = "application/json";
-    } else {
-      body = json::parse(request.body);  // syntax already checked by the pipeline
-    }
-    if (auto binary = BinaryCloudEvent(request.headers, body)) {
-      body = std::move(*binary);
-      content_type = "application/cloudevents+json";
-    }
-    MTL_ASSIGN_OR_RETURN(auto batch, ParseUsageEvents(content_type, body, context.ingest_max_batch));
+    MTL_ASSIGN_OR_RETURN(auto batch, ParseBody(request, context.ingest_max_batch));
     MTL_RETURN_IF_ERROR(ResolveExternalIds(context, batch));
     const Principal& caller = *request.principal;
     std::string only_customer = caller.role == Role::kAdmin ? "" : caller.customer_id;

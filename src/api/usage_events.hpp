@@ -1,7 +1,10 @@
 // The parse step of POST /api/v1/usage/events: a request body (our JSON batch, one
 // CloudEvent or a CloudEvents batch) into usage events and per-event rejections.
-// Apart from the handler so the fuzz target (tests/fuzz/usage_events_fuzz.cpp) runs
-// the very code the handler does; it links only this small library.
+// The handler reads CloudEvents with these (from a DOM); our batches and ndjson go
+// through api/usage_event_stream.hpp, whose outcome is these functions', which the
+// tests compare it against. Apart from the handler so the fuzz target
+// (tests/fuzz/usage_events.cpp) runs the very code the handler does; it links only
+// this small library.
 #pragma once
 
 #include <boost/json/value.hpp>

@@ -35,6 +35,12 @@ struct Route {
   bool json_body = false;
   // Like json_body for a route whose body may be left out: checked when sent.
   bool json_body_optional = false;
+  // With json_body: the handler parses the body as a stream, so the pipeline
+  // checks only that there is one and its Content-Type (400/415) and leaves
+  // malformed JSON to the handler, which answers it with http::MalformedJsonError.
+  // CloudEvents bodies (that media type, or a ce-specversion header) are still
+  // parsed by the pipeline.
+  bool streamed_json_body = false;
   // Roles allowed to call the route; empty = public (no authentication needed).
   std::vector<Role> roles;
   // Rate-limit group ("billing", "auth", "ingest"; "" = not limited); limits per

@@ -8,7 +8,10 @@
 // - an accepted event has an id of 1-128 bytes, a customer, a metric, a value >= 0 and properties that
 //   are a JSON object of at most 4096 bytes;
 // - accepted events written again in the same format (timestamps by FormatIso8601) are all accepted
-//   again, equal to the first reading.
+//   again, equal to the first reading;
+// - the streaming parser (src/api/usage_event_stream.cpp) gives the DOM path's outcome, field by field
+//   and errors included, for every input: read as our batch (after the pipeline's JSON check) and read
+//   as application/x-ndjson (ParseNdjsonEvents), whatever the first byte picked.
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -17,8 +20,10 @@
 #include <string>
 #include <string_view>
 
+#include "api/usage_event_stream.hpp"
 #include "api/usage_events.hpp"
 #include "fuzz/check.hpp"
+#include "http/json_body.hpp"
 
 namespace {
 
@@ -54,6 +59,47 @@ bool Same(const metering::UsageEvent& a, const metering::UsageEvent& b) {
          a.timestamp == b.timestamp;
 }
 
+bool SameRejection(const metering::Rejection& a, const metering::Rejection& b) {
+  return a.index == b.index && a.id == b.id && a.reason == b.reason && a.code == b.code;
+}
+
+bool SameOutcome(const Result<api::ParsedUsageBatch>& dom, const Result<api::ParsedUsageBatch>& streamed) {
+  if (dom.ok() != streamed.ok()) return false;
+  if (!dom.ok()) {
+    const Error& a = dom.error();
+    const Error& b = streamed.error();
+    return a.code == b.code && a.reason == b.reason && a.message == b.message && a.param == b.param;
+  }
+  if (dom->events.size() != streamed->events.size() || dom->rejected.size() != streamed->rejected.size() ||
+      dom->by_external_id != streamed->by_external_id) {
+    return false;
+  }
+  for (size_t i = 0; i < dom->events.size(); ++i) {
+    const auto& [position, a] = dom->events[i];
+    const auto& [streamed_position, b] = streamed->events[i];
+    if (position != streamed_position || a.id != b.id || a.customer_id != b.customer_id || a.metric != b.metric ||
+        a.value != b.value || a.timestamp != b.timestamp || a.properties_json != b.properties_json) {
+      return false;
+    }
+  }
+  for (size_t i = 0; i < dom->rejected.size(); ++i) {
+    if (!SameRejection(dom->rejected[i], streamed->rejected[i])) return false;
+  }
+  return true;
+}
+
+// The DOM path of POST /api/v1/usage/events for our batches: the pipeline's JSON check, then the parse.
+Result<api::ParsedUsageBatch> DomBatch(std::string_view body) {
+  if (auto error = http::CheckJsonBody(body, "application/json")) return *error;
+  return api::ParseUsageEvents("application/json", json::parse(body), kMaxBatch);
+}
+
+Result<api::ParsedUsageBatch> DomNdjson(std::string_view body) {
+  auto events = api::ParseNdjsonEvents(body, kMaxBatch);
+  if (!events.ok()) return events.error();
+  return api::ParseUsageEvents("application/json", *events, kMaxBatch);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -65,8 +111,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view content_type = kContentTypes[kind];
   bool single = kind == 1;
   bool cloud = kind == 1 || kind == 2 || kind == 3;
+  std::string_view raw(reinterpret_cast<const char*>(data) + 1, size - 1);
+  FUZZ_CHECK(
+      SameOutcome(DomBatch(raw), api::ParseUsageEventsStreamed(raw, api::UsageBodyFormat::kJsonBatch, kMaxBatch)));
+  FUZZ_CHECK(SameOutcome(DomNdjson(raw), api::ParseUsageEventsStreamed(raw, api::UsageBodyFormat::kNdjson, kMaxBatch)));
+
   boost::system::error_code ec;
-  json::value body = json::parse(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1), ec);
+  json::value body = json::parse(raw, ec);
   if (ec) return 0;  // the pipeline answers 400 before the handler runs
 
   auto batch = api::ParseUsageEvents(content_type, body, kMaxBatch);

@@ -1,14 +1,12 @@
 #include "http/middleware/pipeline.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/stream_parser.hpp>
-
 #include <exception>
 #include <string>
 
 #include "core/log.hpp"
 #include "http/content_encoding.hpp"
 #include "http/error_mapping.hpp"
+#include "http/json_body.hpp"
 #include "http/static_files.hpp"
 
 namespace meterline::http {
@@ -18,43 +16,6 @@ namespace {
 // Any case: "/API/V1/…" matches no route, and must get the API's JSON 404, not the console.
 bool IsApiPath(std::string_view path) {
   return EqualsIgnoreCase(path, "/api") || (path.size() > 4 && EqualsIgnoreCase(path.substr(0, 5), "/api/"));
-}
-
-bool IsJsonContentType(std::string_view content_type) {
-  std::string_view base = MediaType(content_type);
-  return EqualsIgnoreCase(base, "application/json") ||
-         (base.size() > 5 && EqualsIgnoreCase(base.substr(base.size() - 5), "+json"));
-}
-
-// Checks a JSON body before the handler sees it, so every JSON route answers
-// the same way: 415 for another media type, 400 naming the parse problem.
-std::optional<Error> CheckJsonBody(const Request& request) {
-  if (request.body.empty())
-    return Error(ErrorCode::kInvalidArgument, "invalid_json", "request body is empty; expected JSON");
-  if (!IsJsonContentType(request.headers.Get("Content-Type"))) {
-    return Error(ErrorCode::kUnsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json");
-  }
-  boost::system::error_code ec;
-  boost::json::parse(request.body, ec);
-  if (ec) {
-    // Find line and column of the failure by re-running a streaming parser.
-    boost::json::stream_parser parser;
-    size_t consumed = parser.write_some(request.body.data(), request.body.size(), ec);
-    if (!ec) parser.finish(ec);
-    size_t line = 1, column = 1;
-    for (size_t i = 0; i < consumed && i < request.body.size(); ++i) {
-      if (request.body[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    return Error(
-        ErrorCode::kInvalidArgument, "invalid_json",
-        "malformed JSON at line " + std::to_string(line) + " column " + std::to_string(column) + ": " + ec.message());
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -139,7 +100,13 @@ Response Pipeline::Terminal(Request& request) const {
                          request.request_id);
   }
   if (!ndjson && (request.route->json_body || (request.route->json_body_optional && !request.body.empty()))) {
-    if (auto error = CheckJsonBody(request)) return ErrorResponse(*error, request.request_id);
+    std::string_view content_type = request.headers.Get("Content-Type");
+    // A streamed body is parsed once, by its handler, which reports malformed JSON
+    // with the same error; CloudEvents (a media type or ce-* headers) are not streamed.
+    bool streamed = request.route->streamed_json_body && !IsCloudEventsContentType(content_type) &&
+                    !request.headers.Has("ce-specversion");
+    auto error = streamed ? CheckJsonMediaType(request.body, content_type) : CheckJsonBody(request.body, content_type);
+    if (error) return ErrorResponse(*error, request.request_id);
   }
   try {
     Result<Response> result = request.route->handler(request);

@@ -31,6 +31,13 @@ class PipelineTest : public ::testing::Test {
     json.json_body = true;
     json.handler = [](Request& r) -> Result<Response> { return Response::Json(200, r.body); };
     router_.Add(std::move(json));
+    Route streamed;
+    streamed.method = Method::kPost;
+    streamed.pattern = "/streamed";
+    streamed.json_body = true;
+    streamed.streamed_json_body = true;
+    streamed.handler = [](Request& r) -> Result<Response> { return Response::Text(200, r.body); };
+    router_.Add(std::move(streamed));
   }
 
   void Add(Method m, std::string pattern, Handler h, std::string feature = "") {
@@ -122,6 +129,33 @@ TEST_F(PipelineTest, WrongContentTypeIs415AndEmptyBodyIs400) {
   EXPECT_EQ(Send(Method::kPost, "/json", "{}", "text/plain").status, 415);
   EXPECT_EQ(Send(Method::kPost, "/json", "").status, 400);
   EXPECT_EQ(Send(Method::kPost, "/json", "{\"a\":1}", "application/json; charset=utf-8").status, 200);
+}
+
+// A streamed body reaches its handler unparsed (the handler answers malformed JSON);
+// it must still be there and be JSON, and CloudEvents are checked as before.
+TEST_F(PipelineTest, StreamedJsonBodyIsLeftToTheHandlerExceptCloudEvents) {
+  Response handled = Send(Method::kPost, "/streamed", "{bad json");
+  EXPECT_EQ(handled.status, 200);
+  EXPECT_EQ(handled.body, "{bad json");
+  EXPECT_EQ(Send(Method::kPost, "/streamed", "{bad json", "application/vnd.meterline+json").status, 200);
+  EXPECT_EQ(Send(Method::kPost, "/streamed", "{}", "text/plain").status, 415);
+  Response empty = Send(Method::kPost, "/streamed", "");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_EQ(ErrorOf(empty).at("message").as_string(), "request body is empty; expected JSON");
+  for (const char* type : {"application/cloudevents+json", "Application/CloudEvents-Batch+JSON; charset=utf-8"}) {
+    Response cloud = Send(Method::kPost, "/streamed", "{bad json", type);
+    EXPECT_EQ(cloud.status, 400) << type;
+    EXPECT_EQ(ErrorOf(cloud).at("code").as_string(), "invalid_json");
+  }
+  observability::Registry registry;
+  auto pipeline = MakePipeline(registry);
+  Request binary;
+  binary.method = Method::kPost;
+  binary.path = "/streamed";
+  binary.body = "{bad json";
+  binary.headers.Set("Content-Type", "application/json");
+  binary.headers.Set("Ce-Specversion", "1.0");
+  EXPECT_EQ(pipeline->Handle(binary).status, 400) << "a binary-mode CloudEvent";
 }
 
 TEST_F(PipelineTest, DisabledFeatureIs404FeatureDisabled) {
