@@ -61,6 +61,20 @@ Result<int64_t> InsertRows(Executor& ex, std::string_view head, size_t columns, 
   return affected;
 }
 
+void AppendCopyField(std::string& row, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '\\': row += "\\\\"; break;
+      case '\t': row += "\\t"; break;
+      case '\n': row += "\\n"; break;
+      case '\r': row += "\\r"; break;
+      default: row += c;
+    }
+  }
+}
+
+void AppendCopyNull(std::string& row) { row += "\\N"; }
+
 Status SelectIn(Executor& ex, std::string_view sql_with_in, const std::vector<Value>& leading,
                 const std::vector<std::string>& keys, const std::function<void(const Row&)>& on_row) {
   size_t at = sql_with_in.find("IN_LIST");

@@ -23,6 +23,12 @@ namespace meterline::storage {
 Result<int64_t> InsertRows(Executor& ex, std::string_view head, size_t columns, const std::vector<Value>& values,
                            std::string_view tail = "", const std::function<void(const Row&)>& on_row = {});
 
+// Appends one field of a COPY row in PostgreSQL's text format: backslash,
+// tab, newline and carriage return escaped; AppendCopyNull writes NULL (\N).
+// Fields are separated by '\t' and rows end with '\n' (the caller writes those).
+void AppendCopyField(std::string& row, std::string_view text);
+void AppendCopyNull(std::string& row);
+
 // Runs `sql_with_in` for `keys` in chunks of 256, where the text "IN_LIST" in
 // it stands for IN ($k, …) with the chunk's keys; `leading` parameters come
 // first ($1…). A short last chunk repeats its last key (harmless in IN).

@@ -79,6 +79,11 @@ class Transaction : public Executor {
  public:
   // Runs a script of several statements without parameters (migrations only).
   virtual Status ExecuteScript(std::string_view sql) = 0;
+
+  // PostgreSQL only: COPY `target` ("table (col, …)") FROM STDIN with `rows`
+  // in COPY's text format (see AppendCopyField in storage/bulk.hpp): the
+  // fastest way to load many rows. Other backends answer kInternal.
+  virtual Status CopyIn(std::string_view target, std::string_view rows);
 };
 
 enum class TxMode {

@@ -49,6 +49,10 @@ std::string RedactUserInfo(std::string_view url) {
 
 }  // namespace
 
+Status Transaction::CopyIn(std::string_view target, std::string_view) {
+  return Internal("COPY into " + std::string(target) + " needs PostgreSQL");
+}
+
 std::string RedactUrl(std::string_view url) {
   std::string out = RedactUserInfo(url);
   // libpq also takes the password as a query parameter: "?password=…".

@@ -5,8 +5,10 @@
 
 #include <atomic>
 #include <limits>
+#include <optional>
 #include <thread>
 
+#include "storage/bulk.hpp"
 #include "storage/migrator.hpp"
 #include "storage/statement_cache.hpp"
 #include "support/test_database.hpp"
@@ -39,6 +41,42 @@ TEST_P(DatabaseTest, RoundTripsNullIntegersAndUtf8) {
   EXPECT_EQ(rows->rows[1].OptText(1), std::nullopt);
   EXPECT_EQ(rows->rows[1].Int(2), kMax);
   EXPECT_EQ(rows->columns, (std::vector<std::string>{"id", "name", "n"}));
+}
+
+TEST_P(DatabaseTest, CopyInLoadsEscapedRowsOnPostgresAndIsRefusedElsewhere) {
+  std::string rows;
+  auto row = [&](int64_t id, const std::optional<std::string>& name) {
+    rows += std::to_string(id) + "\t";
+    if (name) {
+      AppendCopyField(rows, *name);
+    } else {
+      AppendCopyNull(rows);
+    }
+    rows += "\t7\n";
+  };
+  const std::string awkward = "tab\there, line\nbreak, cr\r, back\\slash \\N Zoë";
+  row(1, awkward);
+  row(2, std::nullopt);
+  row(3, "\\");
+  Status copied =
+      db().Transact(TxMode::kReadWrite, [&](Transaction& tx) { return tx.CopyIn("t (id, name, n)", rows); });
+  if (GetParam() != Backend::kPostgres) {
+    ASSERT_FALSE(copied.ok());
+    EXPECT_EQ(copied.error().code, ErrorCode::kInternal);
+    return;
+  }
+  ASSERT_TRUE(copied.ok()) << copied.error().message;
+  auto read = db().Execute("SELECT id, name, n FROM t ORDER BY id");
+  ASSERT_EQ(read->rows.size(), 3u);
+  EXPECT_EQ(read->rows[0].Text(1), awkward);
+  EXPECT_TRUE(read->rows[1].IsNull(1));
+  EXPECT_EQ(read->rows[2].Text(1), "\\");
+  EXPECT_EQ(read->rows[2].Int(2), 7);
+  // A bad row fails the COPY, and the transaction with it; the connection stays usable.
+  Status bad =
+      db().Transact(TxMode::kReadWrite, [&](Transaction& tx) { return tx.CopyIn("t (id, name, n)", "x\ty\tz\n"); });
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(db().Execute("SELECT COUNT(*) FROM t")->rows[0].Int(0), 3);
 }
 
 TEST_P(DatabaseTest, ParametersAreNeverSql) {

@@ -3,6 +3,7 @@
 // to the pool; the next caller opens a new one.
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -48,6 +49,31 @@ class PgConnection final : public Transaction {
     PGresult* res = PQexec(conn_, script.c_str());
     MTL_RETURN_IF_ERROR(Collect(res, "script failed"));
     return OkStatus();
+  }
+
+  Status CopyIn(std::string_view target, std::string_view rows) override {
+    std::string sql = "COPY " + std::string(target) + " FROM STDIN";
+    PGresult* res = PQexec(conn_, sql.c_str());
+    if (res == nullptr || PQresultStatus(res) != PGRES_COPY_IN) return Collect(res, "copy failed").error();
+    PQclear(res);
+    // In pieces: PQputCopyData takes an int length.
+    constexpr size_t kPiece = size_t{1} << 20;
+    bool sent = true;
+    for (size_t at = 0; at < rows.size() && sent; at += kPiece) {
+      size_t n = std::min(kPiece, rows.size() - at);
+      sent = PQputCopyData(conn_, rows.data() + at, static_cast<int>(n)) == 1;
+    }
+    if (PQputCopyEnd(conn_, sent ? nullptr : "client failed to send the rows") != 1) sent = false;
+    // The COPY's own result, then the end of the results (nullptr).
+    Status status = OkStatus();
+    while (PGresult* done = PQgetResult(conn_)) {
+      auto collected = Collect(done, "copy failed");
+      if (!collected.ok() && status.ok()) status = std::move(collected).error();
+    }
+    if (status.ok() && !sent)
+      return Error(ErrorCode::kUnavailable, "database_unavailable",
+                   "copy failed: " + std::string(PQerrorMessage(conn_)));
+    return status;
   }
 
   // Evicted statements are freed on the server only between transactions: a
