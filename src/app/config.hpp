@@ -120,6 +120,9 @@ struct Config {
   int ingest_queue_events = 200000;
   // INGEST_COMMIT_EVENTS: most events one group commit writes.
   int ingest_commit_events = 50000;
+  // INGEST_WRITERS: group-commit writer threads; 0 = by store (SQLite 1,
+  // PostgreSQL and ClickHouse 2).
+  int ingest_writers = 0;
   // INGEST_MAX_BODY_BYTES: body limit of the ingestion route (10,000 events of
   // ~200 bytes need ~2 MB; other routes keep MAX_BODY_BYTES).
   int64_t ingest_max_body_bytes = 16 << 20;

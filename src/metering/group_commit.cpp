@@ -20,15 +20,17 @@ struct GroupCommitStore::Pending {
 };
 
 GroupCommitStore::GroupCommitStore(UsageStore& inner, GroupCommitOptions options)
-    : inner_(inner), options_(std::move(options)), writer_([this] { Run(); }) {}
+    : inner_(inner), options_(std::move(options)) {
+  for (int i = 0; i < std::max(1, options_.writers); ++i) writers_.emplace_back([this] { Run(); });
+}
 
 GroupCommitStore::~GroupCommitStore() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
-  queued_.notify_one();
-  writer_.join();
+  queued_.notify_all();
+  for (std::thread& writer : writers_) writer.join();
 }
 
 GroupCommitStats GroupCommitStore::Stats() const {

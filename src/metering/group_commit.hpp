@@ -1,6 +1,6 @@
 // GroupCommitStore: a UsageStore that coalesces concurrent writes into one.
 //
-// Every Write() joins a queue; one writer thread takes what has queued up
+// Every Write() joins a queue; a writer thread takes what has queued up
 // (up to `max_events_per_commit`) and writes it to the wrapped store as one
 // batch: one transaction and one fsync for many requests. Each caller returns
 // only after the commit that holds its events, with the outcome of its own
@@ -28,6 +28,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "metering/usage_store.hpp"
 
@@ -36,6 +37,10 @@ namespace meterline::metering {
 struct GroupCommitOptions {
   size_t max_events_per_commit = 50'000;  // a group stops growing past this
   size_t max_queued_events = 200'000;     // INGEST_QUEUE_EVENTS
+  // Writer threads, each committing its own groups (INGEST_WRITERS). One suits
+  // SQLite, which has one write lock; PostgreSQL and ClickHouse gain from a
+  // second, whose transaction runs while the first waits for its commit.
+  int writers = 1;
   // Called by the writer after each group (metrics): how many requests and
   // events it held.
   std::function<void(size_t requests, size_t events)> on_commit;
@@ -99,7 +104,7 @@ class GroupCommitStore final : public UsageStore {
   std::deque<Pending*> queue_;
   GroupCommitStats stats_;
   bool stopping_ = false;
-  std::thread writer_;  // last: starts once the rest is ready
+  std::vector<std::thread> writers_;  // started once the rest is ready
 };
 
 }  // namespace meterline::metering
