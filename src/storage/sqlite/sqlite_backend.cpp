@@ -61,7 +61,9 @@ class SqliteConnection final : public Transaction {
         rc = sqlite3_bind_int64(stmt, i, *n);
       } else {
         const std::string& text = std::get<std::string>(value);
-        rc = sqlite3_bind_text64(stmt, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+        // Not copied (SQLITE_STATIC): `params` outlives every step below, and
+        // the next Execute clears these bindings before the statement runs again.
+        rc = sqlite3_bind_text64(stmt, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
       }
       if (rc != SQLITE_OK) return SqliteError(db_, rc, "bind");
     }
