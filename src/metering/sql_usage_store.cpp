@@ -153,20 +153,20 @@ constexpr const char* kEventColumns = "customer_id, event_id, metric, value, occ
 
 // SQLite: multi-row INSERT … VALUES (one B-tree insert per row, WITHOUT ROWID).
 Status ValuesInsert(storage::Transaction& tx, const std::vector<const UsageEvent*>& events,
-                    const std::vector<size_t>& unique, int64_t received_ms,
-                    const std::function<void(const storage::Row&)>& on_stored) {
+                    const std::vector<size_t>& unique, int64_t received_ms, const storage::RowCellsFn& on_stored) {
   std::vector<storage::Value> values;
   values.reserve(unique.size() * 7);
   for (size_t i : unique) {
     const UsageEvent& event = *events[i];
-    values.emplace_back(event.customer_id);
-    values.emplace_back(event.id);
-    values.emplace_back(event.metric);
+    // Views of the events' own strings: they outlive the statements.
+    values.emplace_back(storage::TextRef{event.customer_id});
+    values.emplace_back(storage::TextRef{event.id});
+    values.emplace_back(storage::TextRef{event.metric});
     values.emplace_back(event.value);
     values.emplace_back(ToUnixMillis(event.timestamp));
     values.emplace_back(received_ms);
     values.emplace_back(event.properties_json.empty() ? storage::Value(nullptr)
-                                                      : storage::Value(event.properties_json));
+                                                      : storage::Value(storage::TextRef{event.properties_json}));
   }
   auto inserted =
       storage::InsertRows(tx, std::string("INSERT INTO usage_events (") + kEventColumns + ")", 7, values,
@@ -179,8 +179,7 @@ Status ValuesInsert(storage::Transaction& tx, const std::vector<const UsageEvent
 // commit), then one INSERT … SELECT for the whole batch: one round trip for
 // the rows instead of one per 256, and no parameters to bind and parse.
 Status CopyInsert(storage::Transaction& tx, const std::vector<const UsageEvent*>& events,
-                  const std::vector<size_t>& unique, int64_t received_ms,
-                  const std::function<void(const storage::Row&)>& on_stored) {
+                  const std::vector<size_t>& unique, int64_t received_ms, const storage::RowCellsFn& on_stored) {
   MTL_RETURN_IF_ERROR(
       tx.ExecuteScript("CREATE TEMP TABLE IF NOT EXISTS usage_events_incoming (customer_id TEXT NOT NULL, "
                        "event_id TEXT NOT NULL, metric TEXT NOT NULL, value BIGINT NOT NULL, occurred_at BIGINT "
@@ -216,7 +215,11 @@ Status CopyInsert(storage::Transaction& tx, const std::vector<const UsageEvent*>
                      " FROM usage_events_incoming ON CONFLICT (customer_id, event_id) DO "
                      "NOTHING RETURNING customer_id, event_id",
                  {}));
-  for (const auto& row : inserted.rows) on_stored(row);
+  std::vector<std::string_view> cells;
+  for (const auto& row : inserted.rows) {
+    cells.assign({row.Text(0), row.Text(1)});
+    on_stored(cells);
+  }
   // The commit empties the table (ON COMMIT DELETE ROWS: a truncate in place,
   // no dead rows, which autovacuum would never clean from a temporary table);
   // a rollback takes the copied rows with it.
@@ -251,8 +254,8 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
       // rows this batch stored; the rest were stored before.
       // Marked by position, found through `first`: no copy of the keys.
       std::vector<char> stored(events.size(), 0);
-      auto on_stored = [&](const storage::Row& row) {
-        auto it = first.find({row.Text(0), row.Text(1)});
+      auto on_stored = [&](const std::vector<std::string_view>& row) {
+        auto it = first.find({row[0], row[1]});
         if (it != first.end()) stored[it->second] = 1;
       };
       Status inserted = db_.backend() == storage::Backend::kPostgres

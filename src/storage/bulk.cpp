@@ -36,7 +36,7 @@ const std::string& InsertSql(std::string_view head, size_t columns, std::string_
 }  // namespace
 
 Result<int64_t> InsertRows(Executor& ex, std::string_view head, size_t columns, const std::vector<Value>& values,
-                           std::string_view tail, const std::function<void(const Row&)>& on_row) {
+                           std::string_view tail, const RowCellsFn& on_row) {
   if (columns == 0 || values.size() % columns != 0) return InvalidArgument("InsertRows: ragged rows");
   size_t total_rows = values.size() / columns;
   int64_t affected = 0;
@@ -51,10 +51,13 @@ Result<int64_t> InsertRows(Executor& ex, std::string_view head, size_t columns, 
     }
     std::vector<Value> params(values.begin() + static_cast<std::ptrdiff_t>(done * columns),
                               values.begin() + static_cast<std::ptrdiff_t>((done + rows) * columns));
-    MTL_ASSIGN_OR_RETURN(auto r, ex.Execute(InsertSql(head, columns, tail, rows), params));
-    affected += r.affected_rows;
+    const std::string& sql = InsertSql(head, columns, tail, rows);
     if (on_row) {
-      for (const Row& row : r.rows) on_row(row);
+      MTL_ASSIGN_OR_RETURN(auto n, ex.ExecuteEach(sql, params, on_row));
+      affected += n;
+    } else {
+      MTL_ASSIGN_OR_RETURN(auto r, ex.Execute(sql, params));
+      affected += r.affected_rows;
     }
     done += rows;
   }

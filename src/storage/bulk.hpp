@@ -18,10 +18,11 @@ namespace meterline::storage {
 
 // Runs `head` VALUES (…), (…) … `tail` over `values`, a flat list of rows of
 // `columns` values each. `tail` may hold ON CONFLICT / RETURNING; rows that a
-// RETURNING clause yields are passed to `on_row`. Returns the affected rows.
+// RETURNING clause yields are passed to `on_row` as they are read (see
+// Executor::ExecuteEach). Returns the affected rows.
 // REQUIRES: values.size() is a multiple of columns; columns * 256 <= 32766.
 Result<int64_t> InsertRows(Executor& ex, std::string_view head, size_t columns, const std::vector<Value>& values,
-                           std::string_view tail = "", const std::function<void(const Row&)>& on_row = {});
+                           std::string_view tail = "", const RowCellsFn& on_row = {});
 
 // Appends one field of a COPY row in PostgreSQL's text format: backslash,
 // tab, newline and carriage return escaped; AppendCopyNull writes NULL (\N).

@@ -31,8 +31,19 @@ namespace meterline::storage {
 enum class Backend { kSqlite, kPostgres };
 const char* BackendName(Backend backend);  // "sqlite" | "postgres"
 
-// A bound parameter: NULL, a 64-bit integer, or text.
-using Value = std::variant<std::nullptr_t, int64_t, std::string>;
+// Text a parameter binds without copying it: the caller keeps it alive until
+// the statement has run (bulk writes bind many strings they already hold).
+struct TextRef {
+  std::string_view text;
+};
+
+// A bound parameter: NULL, a 64-bit integer, or text (owned or referenced).
+using Value = std::variant<std::nullptr_t, int64_t, std::string, TextRef>;
+
+// The cells of one result row as text views, valid only while the callback
+// runs (NULL reads as empty). For bulk statements reading RETURNING, so no
+// QueryResult is built per row.
+using RowCellsFn = std::function<void(const std::vector<std::string_view>& cells)>;
 
 // One result row. Column access by index; values arrive as the database gave them.
 class Row {
@@ -73,6 +84,11 @@ class Executor {
   Result<QueryResult> Execute(std::string_view sql, std::initializer_list<Value> params = {}) {
     return Execute(sql, std::vector<Value>(params));
   }
+
+  // Like Execute, passing each result row to `on_row` as it is read instead of
+  // collecting them; returns the affected rows. The default collects, then
+  // passes (SQLite reads straight from the statement).
+  virtual Result<int64_t> ExecuteEach(std::string_view sql, const std::vector<Value>& params, const RowCellsFn& on_row);
 };
 
 class Transaction : public Executor {

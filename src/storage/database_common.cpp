@@ -49,6 +49,18 @@ std::string RedactUserInfo(std::string_view url) {
 
 }  // namespace
 
+Result<int64_t> Executor::ExecuteEach(std::string_view sql, const std::vector<Value>& params,
+                                      const RowCellsFn& on_row) {
+  MTL_ASSIGN_OR_RETURN(auto result, Execute(sql, params));
+  std::vector<std::string_view> cells;
+  for (const Row& row : result.rows) {
+    cells.clear();
+    for (size_t c = 0; c < row.size(); ++c) cells.push_back(row.IsNull(c) ? std::string_view() : row.Text(c));
+    on_row(cells);
+  }
+  return result.affected_rows;
+}
+
 Status Transaction::CopyIn(std::string_view target, std::string_view) {
   return Internal("COPY into " + std::string(target) + " needs PostgreSQL");
 }

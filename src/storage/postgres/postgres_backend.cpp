@@ -35,6 +35,9 @@ class PgConnection final : public Transaction {
       } else if (auto* n = std::get_if<int64_t>(&v)) {
         storage.push_back(std::to_string(*n));
         values.push_back(storage.back().c_str());
+      } else if (auto* ref = std::get_if<TextRef>(&v)) {
+        storage.emplace_back(ref->text);  // libpq wants it NUL-terminated
+        values.push_back(storage.back().c_str());
       } else {
         values.push_back(std::get<std::string>(v).c_str());
       }

@@ -42,59 +42,37 @@ class SqliteConnection final : public Transaction {
 
   Result<QueryResult> Execute(std::string_view sql, const std::vector<Value>& params) override {
     MTL_ASSIGN_OR_RETURN(auto prepared, Prepare(sql));
-    sqlite3_stmt* stmt = prepared->stmt;
-    const std::vector<size_t>& numbers = prepared->numbers;
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    int count = static_cast<int>(numbers.size());
-    for (int i = 1; i <= count; ++i) {
-      size_t index = numbers[i - 1];
-      if (index > params.size()) {
-        return InvalidArgument("SQL refers to $" + std::to_string(index) + " but only " +
-                               std::to_string(params.size()) + " parameters were given");
-      }
-      const Value& value = params[index - 1];
-      int rc = SQLITE_OK;
-      if (std::holds_alternative<std::nullptr_t>(value)) {
-        rc = sqlite3_bind_null(stmt, i);
-      } else if (auto* n = std::get_if<int64_t>(&value)) {
-        rc = sqlite3_bind_int64(stmt, i, *n);
-      } else {
-        const std::string& text = std::get<std::string>(value);
-        // Not copied (SQLITE_STATIC): `params` outlives every step below, and
-        // the next Execute clears these bindings before the statement runs again.
-        rc = sqlite3_bind_text64(stmt, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
-      }
-      if (rc != SQLITE_OK) return SqliteError(db_, rc, "bind");
-    }
     QueryResult result;
-    int columns = sqlite3_column_count(stmt);
-    for (int c = 0; c < columns; ++c) result.columns.emplace_back(sqlite3_column_name(stmt, c));
-    while (true) {
-      int rc = sqlite3_step(stmt);
-      if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) {
-        Error error = SqliteError(db_, rc, "query failed");
-        sqlite3_reset(stmt);
-        return error;
-      }
-      std::vector<std::optional<std::string>> cells;
-      cells.reserve(columns);
-      for (int c = 0; c < columns; ++c) {
-        switch (sqlite3_column_type(stmt, c)) {
-          case SQLITE_NULL: cells.emplace_back(std::nullopt); break;
-          case SQLITE_INTEGER: cells.emplace_back(std::to_string(sqlite3_column_int64(stmt, c))); break;
-          default: {
-            const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-            cells.emplace_back(std::string(text ? text : "", sqlite3_column_bytes(stmt, c)));
-          }
-        }
-      }
-      result.rows.emplace_back(std::move(cells));
-    }
-    result.affected_rows = sqlite3_changes64(db_);
-    sqlite3_reset(stmt);
+    int columns = sqlite3_column_count(prepared->stmt);
+    for (int c = 0; c < columns; ++c) result.columns.emplace_back(sqlite3_column_name(prepared->stmt, c));
+    MTL_ASSIGN_OR_RETURN(result.affected_rows, Run(*prepared, params, [&](sqlite3_stmt* stmt) {
+                           std::vector<std::optional<std::string>> cells;
+                           cells.reserve(columns);
+                           for (int c = 0; c < columns; ++c) {
+                             switch (sqlite3_column_type(stmt, c)) {
+                               case SQLITE_NULL: cells.emplace_back(std::nullopt); break;
+                               case SQLITE_INTEGER:
+                                 cells.emplace_back(std::to_string(sqlite3_column_int64(stmt, c)));
+                                 break;
+                               default: cells.emplace_back(std::string(ColumnText(stmt, c)));
+                             }
+                           }
+                           result.rows.emplace_back(std::move(cells));
+                         }));
     return result;
+  }
+
+  Result<int64_t> ExecuteEach(std::string_view sql, const std::vector<Value>& params,
+                              const RowCellsFn& on_row) override {
+    MTL_ASSIGN_OR_RETURN(auto prepared, Prepare(sql));
+    int columns = sqlite3_column_count(prepared->stmt);
+    std::vector<std::string_view> cells;
+    return Run(*prepared, params, [&](sqlite3_stmt* stmt) {
+      cells.clear();
+      // Integers too are read as text: SQLite converts them in the statement's own buffer.
+      for (int c = 0; c < columns; ++c) cells.push_back(ColumnText(stmt, c));
+      on_row(cells);
+    });
   }
 
   Status ExecuteScript(std::string_view sql) override {
@@ -120,6 +98,58 @@ class SqliteConnection final : public Transaction {
     sqlite3_stmt* stmt = nullptr;
     std::vector<size_t> numbers;
   };
+
+  static std::string_view ColumnText(sqlite3_stmt* stmt, int c) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+    return text ? std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(stmt, c))) : std::string_view();
+  }
+
+  // Binds `params` to a prepared statement, steps it and calls
+  // `on_row(stmt)` per result row; returns the affected rows.
+  template <typename OnRow>
+  Result<int64_t> Run(const Prepared& prepared, const std::vector<Value>& params, const OnRow& on_row) {
+    sqlite3_stmt* stmt = prepared.stmt;
+    const std::vector<size_t>& numbers = prepared.numbers;
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    int count = static_cast<int>(numbers.size());
+    for (int i = 1; i <= count; ++i) {
+      size_t index = numbers[i - 1];
+      if (index > params.size()) {
+        return InvalidArgument("SQL refers to $" + std::to_string(index) + " but only " +
+                               std::to_string(params.size()) + " parameters were given");
+      }
+      const Value& value = params[index - 1];
+      int rc = SQLITE_OK;
+      // Text is not copied (SQLITE_STATIC): `params`, and what a TextRef
+      // points to, outlive every step below, and the next Run clears these
+      // bindings before the statement runs again.
+      if (std::holds_alternative<std::nullptr_t>(value)) {
+        rc = sqlite3_bind_null(stmt, i);
+      } else if (auto* n = std::get_if<int64_t>(&value)) {
+        rc = sqlite3_bind_int64(stmt, i, *n);
+      } else if (auto* ref = std::get_if<TextRef>(&value)) {
+        rc = sqlite3_bind_text64(stmt, i, ref->text.data(), ref->text.size(), SQLITE_STATIC, SQLITE_UTF8);
+      } else {
+        const std::string& text = std::get<std::string>(value);
+        rc = sqlite3_bind_text64(stmt, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+      }
+      if (rc != SQLITE_OK) return SqliteError(db_, rc, "bind");
+    }
+    while (true) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) {
+        Error error = SqliteError(db_, rc, "query failed");
+        sqlite3_reset(stmt);
+        return error;
+      }
+      on_row(stmt);
+    }
+    int64_t affected = sqlite3_changes64(db_);
+    sqlite3_reset(stmt);
+    return affected;
+  }
 
   Result<const Prepared*> Prepare(std::string_view sql) {
     if (const Prepared* cached = statements_.Find(sql)) return cached;
