@@ -494,13 +494,8 @@ Result<ParsedUsageBatch> ParseNdjson(std::string_view body, size_t max_batch) {
   ParsedUsageBatch batch;
   EventParser parser(json::parse_options(), UsageBodyFormat::kNdjson, max_batch, batch);
   size_t line_number = 0;
-  while (!body.empty()) {
-    size_t end = body.find('\n');
-    std::string_view line = body.substr(0, end);
-    body = end == std::string_view::npos ? std::string_view() : body.substr(end + 1);
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+  while (auto next = NextNdjsonLine(body, line_number)) {
+    std::string_view line = *next;
     if (parser.handler().count() == max_batch) return TooLarge(max_batch);
     parser.reset();
     json::error_code ec;

@@ -115,16 +115,23 @@ std::optional<json::value> BinaryCloudEvent(const http::Headers& headers, const 
   return json::value(std::move(event));
 }
 
-Result<json::value> ParseNdjsonEvents(std::string_view body, size_t max_batch) {
-  json::array events;
-  size_t line_number = 0;
+std::optional<std::string_view> NextNdjsonLine(std::string_view& body, size_t& line_number) {
   while (!body.empty()) {
     size_t end = body.find('\n');
     std::string_view line = body.substr(0, end);
     body = end == std::string_view::npos ? std::string_view() : body.substr(end + 1);
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    if (line.find_first_not_of(" \t") != std::string_view::npos) return line;
+  }
+  return std::nullopt;
+}
+
+Result<json::value> ParseNdjsonEvents(std::string_view body, size_t max_batch) {
+  json::array events;
+  size_t line_number = 0;
+  while (auto next = NextNdjsonLine(body, line_number)) {
+    std::string_view line = *next;
     if (events.size() == max_batch) {
       return Error(ErrorCode::kPayloadTooLarge, "batch_too_large",
                    "a batch may hold at most " + std::to_string(max_batch) + " events");

@@ -43,6 +43,11 @@ std::optional<boost::json::value> BinaryCloudEvent(const http::Headers& headers,
 // naming the line of a malformed one; 413 past `max_batch` events.
 Result<boost::json::value> ParseNdjsonEvents(std::string_view body, size_t max_batch);
 
+// The next line of an ndjson body that is not blank (without its CR of a
+// CRLF), taken off the front of `body`; `line_number` counts every line, blank
+// ones too, for errors. nullopt at the end. Both ndjson readers split this way.
+std::optional<std::string_view> NextNdjsonLine(std::string_view& body, size_t& line_number);
+
 Result<ParsedUsageBatch> ParseUsageEvents(std::string_view content_type, const boost::json::value& body,
                                           size_t max_batch);
 
