@@ -77,7 +77,11 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
       rejected.push_back({index, event.id, std::move(reason), code});
     };
     const CustomerFacts& facts = facts_of[event.customer_id];
-    if (!only_customer.empty() && event.customer_id != only_customer) {
+    if (event.id.find('\0') != std::string::npos) {
+      // JSON may escape one (\u0000); PostgreSQL's text cannot hold it, and an
+      // id that differs by what a C string drops must not pass for another.
+      reject("invalid", "id must not contain NUL characters");
+    } else if (!only_customer.empty() && event.customer_id != only_customer) {
       reject("wrong_customer", "this API key may only send usage for customer " + only_customer);
     } else if (!facts.exists) {
       reject("unknown_customer", "unknown customer " + event.customer_id);

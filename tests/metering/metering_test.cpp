@@ -196,6 +196,18 @@ TEST_P(MeteringTest, EventsInAClosedPeriodAreRefused) {
             "the billing period of this timestamp is closed");
 }
 
+TEST_P(MeteringTest, AnEventIdWithANulCharacterIsRejectedAloneOnEveryStore) {
+  auto r = Send(Batch({R"({"id":"nul\u0000id","customer_id":")" + customer_a_ +
+                           R"(","metric":"api_calls","value":5,"timestamp":")" + Now() + "\"}",
+                       Event("plain-id", customer_a_, "api_calls", 7)}),
+                platform_key_);
+  EXPECT_EQ(r.at("accepted").as_int64(), 1);
+  ASSERT_EQ(r.at("rejected").as_array().size(), 1u);
+  EXPECT_EQ(r.at("rejected").as_array()[0].as_object().at("code").as_string(), "invalid");
+  EXPECT_EQ(r.at("rejected").as_array()[0].as_object().at("index").as_int64(), 0);
+  EXPECT_EQ(Total(customer_a_, "api_calls"), 7);
+}
+
 TEST_P(MeteringTest, CustomerBoundKeysSendOnlyTheirOwnUsage) {
   auto r = Send(Batch({Event("a1", customer_a_, "api_calls", 1), Event("b1", customer_b_, "api_calls", 1)}), key_a_);
   EXPECT_EQ(r.at("accepted").as_int64(), 1);
