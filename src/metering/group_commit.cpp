@@ -44,6 +44,8 @@ Result<WriteOutcome> GroupCommitStore::Write(const std::vector<const UsageEvent*
   if (events.empty()) return inner_.Write(events, received, after);
   Pending pending{events, received, after, std::nullopt};
   std::unique_lock<std::mutex> lock(mutex_);
+  // Shutting down: the writers may have drained the queue already.
+  if (stopping_) return Unavailable("usage ingestion is shutting down");
   if (stats_.queued_events > 0 && stats_.queued_events + events.size() > options_.max_queued_events) {
     ++stats_.refused;
     lock.unlock();
