@@ -667,9 +667,15 @@ class WriterHold {
   // The `after` of the holding write: waits until `queued` events wait behind it.
   metering::AfterWrite Until(size_t queued) {
     return [this, queued](storage::Executor&, const std::set<metering::RollupKey>&, const metering::TotalFn&) {
+      holding_ = true;
       while (store_.Stats().queued_events < queued) std::this_thread::sleep_for(std::chrono::milliseconds(1));
       return OkStatus();
     };
+  }
+  // Waits until the writer runs the holding write: what queues next is a new group
+  // (a writer slow to wake could otherwise take the first write with the rest).
+  void AwaitHolding() {
+    while (!holding_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   // Runs `write` on a thread once `before` events are queued, and waits until
   // its own are queued too, so writes queue in the order they are started.
@@ -684,6 +690,7 @@ class WriterHold {
 
  private:
   metering::GroupCommitStore& store_;
+  std::atomic<bool> holding_{false};
   std::list<std::thread> threads_;  // not a vector: GCC 12 -O2 warns falsely (array-bounds) on its growth
 };
 
@@ -718,6 +725,7 @@ TEST_P(MeteringTest, ConcurrentWritesShareOneCommitAndEachGetsItsOwnOutcome) {
   WriterHold hold(store);
   std::optional<Result<metering::WriteOutcome>> r0, r1, r2, r3;
   hold.Start(0, 1, [&] { r0 = store.Write(Pointers(first), ClockNow(), hold.Until(1 + 3 + 2 + 2)); });
+  hold.AwaitHolding();
   hold.Start(1, 3, [&] { r1 = store.Write(Pointers(one), ClockNow(), nullptr); });
   hold.Start(4, 2, [&] { r2 = store.Write(Pointers(two), ClockNow(), record_two); });
   hold.Start(6, 2, [&] { r3 = store.Write(Pointers(three), ClockNow(), nullptr); });
