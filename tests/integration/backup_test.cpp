@@ -2,10 +2,13 @@
 // usage batches; `billingd backup` copies the database in the middle of it;
 // the copy, restored in place of the database, holds every batch
 // acknowledged before the backup began (and nothing half-written), passes
-// its checksum, and a damaged copy is refused.
+// its checksum, and a damaged copy is refused. With usage shard files beside
+// the database, the backup is one file holding their usage, and a restore
+// removes the shards it replaces.
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -14,8 +17,12 @@
 
 #include "core/clock.hpp"
 #include "storage/database.hpp"
+#include "storage/migrator.hpp"
+#include "storage/sqlite/sqlite_backup.hpp"
+#include "storage/sqlite/usage_shard_files.hpp"
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
 #include "support/usage_batches.hpp"
 
 namespace meterline::testing {
@@ -27,6 +34,157 @@ constexpr int kEventsPerBatch = 100;
 
 std::string BatchBody(int batch, const std::string& customer) {
   return UsageBatchBody(batch, customer, kEventsPerBatch);
+}
+
+std::unique_ptr<storage::Database> OpenSqlite(const std::string& path) {
+  auto db = storage::Database::Open({.url = "sqlite:" + path});
+  EXPECT_TRUE(db.ok()) << path;
+  return db.ok() ? std::move(*db) : nullptr;
+}
+
+void Sql(storage::Executor& db, const std::string& sql, const std::vector<storage::Value>& params = {}) {
+  auto r = db.Execute(sql, params);
+  ASSERT_TRUE(r.ok()) << sql << ": " << r.error().message;
+}
+
+// A shard file as the sharded store lays it out, holding `events` (value
+// each) of `customer` in one hour and their rollup.
+std::unique_ptr<storage::Database> MakeShard(const std::string& path, int shard, const std::string& customer,
+                                             const std::vector<int64_t>& values) {
+  auto db = OpenSqlite(path);
+  if (!db) return nullptr;
+  Sql(*db,
+      "CREATE TABLE usage_events (customer_id TEXT NOT NULL, event_id TEXT NOT NULL, metric TEXT NOT NULL, "
+      "value BIGINT NOT NULL, occurred_at BIGINT NOT NULL, received_at BIGINT NOT NULL, properties TEXT, "
+      "PRIMARY KEY (customer_id, event_id)) WITHOUT ROWID");
+  Sql(*db,
+      "CREATE TABLE usage_rollups_hourly (customer_id TEXT NOT NULL, metric TEXT NOT NULL, "
+      "hour_start BIGINT NOT NULL, total BIGINT NOT NULL, events BIGINT NOT NULL, peak BIGINT NOT NULL, "
+      "latest BIGINT NOT NULL, latest_at BIGINT NOT NULL, PRIMARY KEY (customer_id, metric, hour_start))");
+  Sql(*db,
+      "CREATE TABLE usage_shard (id INTEGER PRIMARY KEY CHECK (id = 1), shards INTEGER NOT NULL, "
+      "shard INTEGER NOT NULL)");
+  Sql(*db, "INSERT INTO usage_shard (id, shards, shard) VALUES (1, 2, $1)", {int64_t{shard}});
+  constexpr int64_t kHour = 1767225600000;  // 2026-01-01T00:00:00Z
+  int64_t total = 0, peak = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    int64_t at = kHour + 1000 * static_cast<int64_t>(i);
+    Sql(*db,
+        "INSERT INTO usage_events (customer_id, event_id, metric, value, occurred_at, received_at, properties) "
+        "VALUES ($1, $2, 'api_calls', $3, $4, $4, $5)",
+        {customer, "e" + std::to_string(i), values[i], at, std::string(R"({"shard":)") + std::to_string(shard) + "}"});
+    total += values[i];
+    peak = std::max(peak, values[i]);
+  }
+  Sql(*db,
+      "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events, peak, latest, latest_at) "
+      "VALUES ($1, 'api_calls', $2, $3, $4, $5, $6, $7)",
+      {customer, kHour, total, static_cast<int64_t>(values.size()), peak, values.back(),
+       kHour + 1000 * static_cast<int64_t>(values.size() - 1)});
+  return db;
+}
+
+// "customer events sum" per customer, and the rollups, as text to compare whole.
+std::string UsageSummary(storage::Database& db) {
+  std::string out;
+  auto events = db.Execute(
+      "SELECT customer_id, COUNT(*), SUM(value), MIN(properties) FROM usage_events GROUP BY customer_id "
+      "ORDER BY customer_id");
+  if (!events.ok()) return "error: " + events.error().message;
+  for (const auto& row : events->rows) {
+    out += "events " + row.Text(0) + " " + row.Text(1) + " " + row.Text(2) + " " + row.Text(3) + "\n";
+  }
+  auto rollups = db.Execute(
+      "SELECT customer_id, metric, hour_start, total, events, peak, latest, latest_at FROM usage_rollups_hourly "
+      "ORDER BY customer_id, metric, hour_start");
+  if (!rollups.ok()) return "error: " + rollups.error().message;
+  for (const auto& row : rollups->rows) {
+    out += "rollup";
+    for (size_t i = 0; i < row.size(); ++i) out += " " + row.Text(i);
+    out += "\n";
+  }
+  return out;
+}
+
+TEST(BackupTest, UsageShardsAreFoldedIntoTheBackupAndRemovedByARestore) {
+  TempDir tmp("mtl_backup_shards");
+  std::string db_path = tmp.path() + "/data/meterline.db";
+  auto main = OpenSqlite(db_path);
+  ASSERT_TRUE(main);
+  storage::Migrator migrator(*main);
+  ASSERT_TRUE(migrator.Apply().ok());
+  for (const char* id : {"cus_a", "cus_b"}) {
+    Sql(*main, "INSERT INTO customers (id, name, created_at, updated_at) VALUES ($1, $1, 0, 0)", {std::string(id)});
+  }
+  // Shard 0 stays open: its rows are still in its write-ahead log.
+  auto shard0 = MakeShard(storage::UsageShardPath(db_path, 0), 0, "cus_a", {1, 2, 3});
+  ASSERT_TRUE(shard0);
+  ASSERT_TRUE(MakeShard(storage::UsageShardPath(db_path, 1), 1, "cus_b", {10, 20}));
+  ASSERT_EQ(storage::ExistingUsageShards(db_path).size(), 2u);
+  const std::string expected =
+      "events cus_a 3 6 {\"shard\":0}\n"
+      "events cus_b 2 30 {\"shard\":1}\n"
+      "rollup cus_a api_calls 1767225600000 6 3 3 3 1767225602000\n"
+      "rollup cus_b api_calls 1767225600000 30 2 20 20 1767225601000\n";
+
+  std::string file = tmp.path() + "/backup.db";
+  auto made = storage::BackupSqlite(db_path, file);
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  EXPECT_FALSE(std::filesystem::exists(file + ".partial"));
+  ASSERT_TRUE(storage::VerifySqliteBackup(file).ok());
+  {
+    // Read a copy: opening the backup itself would turn on WAL and change it.
+    std::string look = tmp.path() + "/look.db";
+    std::filesystem::copy_file(file, look);
+    auto copy = OpenSqlite(look);
+    ASSERT_TRUE(copy);
+    EXPECT_EQ(UsageSummary(*copy), expected) << "the backup holds every shard's usage";
+  }
+  EXPECT_EQ(storage::ExistingUsageShards(db_path).size(), 2u) << "the backup leaves the shards alone";
+  auto left = shard0->Execute("SELECT COUNT(*) FROM usage_events");
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(left->rows[0].Int(0), 3);
+
+  // A shard that cannot be read fails the backup, naming it, and leaves no file.
+  {
+    std::ofstream(storage::UsageShardPath(db_path, 2)) << std::string(4096, 'x');
+    std::string broken = tmp.path() + "/broken.db";
+    auto refused = storage::BackupSqlite(db_path, broken);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find(storage::UsageShardPath(db_path, 2)), std::string::npos)
+        << refused.error().message;
+    EXPECT_FALSE(std::filesystem::exists(broken));
+    EXPECT_FALSE(std::filesystem::exists(broken + ".partial"));
+  }
+  shard0.reset();
+  main.reset();
+
+  // Restore into a data directory with an old database and stale shards.
+  std::string target = tmp.path() + "/restore/meterline.db";
+  std::filesystem::create_directories(tmp.path() + "/restore");
+  std::vector<std::string> stale = {target, target + "-wal"};
+  for (int index : {0, 3}) {
+    std::string shard = storage::UsageShardPath(target, index);
+    for (const std::string& path : {shard, shard + "-wal", shard + "-shm"}) stale.push_back(path);
+  }
+  std::string unrelated = tmp.path() + "/restore/meterline-usage-notes.txt";
+  stale.push_back(unrelated);
+  for (const auto& path : stale) std::ofstream(path) << "stale";
+  ASSERT_EQ(storage::ExistingUsageShards(target).size(), 2u);
+  auto restored = storage::RestoreSqlite(file, target);
+  ASSERT_TRUE(restored.ok()) << restored.error().message;
+  for (const auto& path : stale) {
+    if (path == target || path == unrelated) continue;
+    EXPECT_FALSE(std::filesystem::exists(path)) << path << " should have been removed";
+  }
+  EXPECT_TRUE(std::filesystem::exists(unrelated)) << "only shard files are removed";
+  EXPECT_TRUE(storage::ExistingUsageShards(target).empty());
+  auto back = OpenSqlite(target);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(UsageSummary(*back), expected) << "the restored database holds the usage";
+  auto customers = back->Execute("SELECT COUNT(*) FROM customers");
+  ASSERT_TRUE(customers.ok());
+  EXPECT_EQ(customers->rows[0].Int(0), 2);
 }
 
 TEST(BackupTest, ABackupUnderIngestionHoldsEveryAcknowledgedEventAndRestores) {

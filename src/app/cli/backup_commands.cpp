@@ -18,7 +18,10 @@ constexpr const char* kBackupUsage = R"(Usage: billingd backup --to FILE [--data
 
 Copies the embedded SQLite database (DATA_DIR/meterline.db) to FILE while
 billingd keeps serving: the database as of one commit, so every write
-acknowledged before the backup began is in it. FILE is fsynced, and
+acknowledged before the backup began is in it. The usage shard files beside
+it (DATA_DIR/meterline-usage-N.db, USAGE_SHARDS) are included: FILE is one
+database in the unsharded layout, their usage in its tables, each shard read
+as of one of its commits after the main database. FILE is fsynced, and
 FILE.sha256 holds its checksum (sha256sum -c FILE.sha256 checks it). Refuses
 to overwrite FILE. PostgreSQL and ClickHouse: see README "Backups".
 )";
@@ -29,6 +32,10 @@ Replaces the embedded SQLite database (DATA_DIR/meterline.db) with a backup
 made by 'billingd backup', after checking its checksum (FILE.sha256, when
 present) and SQLite's integrity check. Stop every billingd using the database
 first. Refuses to replace an existing database unless --force is given.
+The usage shard files beside it (DATA_DIR/meterline-usage-N.db, with their
+-wal and -shm) are removed before the database is replaced: the backup holds
+all usage, and the next start spreads it over the shards again. Interrupted,
+run the restore again.
 )";
 
 // The embedded database's path from the configuration and --data-dir, or a

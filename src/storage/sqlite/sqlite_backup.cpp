@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <array>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+
+#include "storage/sqlite/usage_shard_files.hpp"
 
 namespace meterline::storage {
 
@@ -110,6 +113,115 @@ Status CopyDatabase(sqlite3* source, const std::string& to) {
   return OkStatus();
 }
 
+// A read-only URI for ATTACH: mode=ro, so the backup never writes to a shard
+// (a read-write connection that closes last would checkpoint its WAL). The
+// path is made absolute ("file://" + "/…": an empty authority) and every byte
+// outside the unreserved set is percent-encoded, so '?', '#' and '%' in it
+// are not read as URI syntax.
+std::string ReadOnlyUri(const std::string& path) {
+  std::string absolute = fs::absolute(path).string();
+  std::string out = "file://";
+  static const char* kHex = "0123456789ABCDEF";
+  for (unsigned char c : absolute) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out + "?mode=ro";
+}
+
+// Runs one statement without parameters or rows.
+Status Exec(sqlite3* db, const char* sql, const std::string& what) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error ? error : sqlite3_errmsg(db);
+    sqlite3_free(error);
+    return Internal(what + ": " + message);
+  }
+  return OkStatus();
+}
+
+// Copies the usage of the shard file `shard` into the copy `target` (the
+// backup in the unsharded layout): events and hourly rollups in one
+// transaction, which reads the shard as of one of its commits, so the copied
+// rollups match the copied events. The caller discards the copy on error.
+Status CopyUsageShard(sqlite3* target, const std::string& shard) {
+  std::string what = "backup of usage shard " + shard;
+  sqlite3_stmt* attach = nullptr;
+  int rc = sqlite3_prepare_v2(target, "ATTACH DATABASE ?1 AS shard", -1, &attach, nullptr);
+  if (rc == SQLITE_OK) {
+    std::string uri = ReadOnlyUri(shard);
+    sqlite3_bind_text(attach, 1, uri.c_str(), static_cast<int>(uri.size()), SQLITE_TRANSIENT);
+    rc = sqlite3_step(attach);
+  }
+  sqlite3_finalize(attach);
+  if (rc != SQLITE_DONE) return Unavailable("cannot open usage shard " + shard + ": " + sqlite3_errmsg(target));
+  MTL_RETURN_IF_ERROR(Exec(target, "BEGIN", what));
+  // A shard file that exists but has no tables yet (created a moment ago)
+  // holds no usage: nothing to copy.
+  sqlite3_stmt* tables = nullptr;
+  int64_t found = -1;
+  if (sqlite3_prepare_v2(target,
+                         "SELECT COUNT(*) FROM shard.sqlite_master "
+                         "WHERE type = 'table' AND name IN ('usage_events', 'usage_rollups_hourly')",
+                         -1, &tables, nullptr) == SQLITE_OK &&
+      sqlite3_step(tables) == SQLITE_ROW) {
+    found = sqlite3_column_int64(tables, 0);
+  }
+  sqlite3_finalize(tables);
+  if (found < 0) return Internal(what + ": " + sqlite3_errmsg(target));
+  if (found > 0) {
+    // OR IGNORE / OR REPLACE: the main database's tables are empty when
+    // sharded; should they still hold rows (not yet moved into the shards),
+    // an event is kept once and the shard's rollup row wins.
+    MTL_RETURN_IF_ERROR(Exec(target,
+                             "INSERT OR IGNORE INTO main.usage_events "
+                             "(customer_id, event_id, metric, value, occurred_at, received_at, properties) "
+                             "SELECT customer_id, event_id, metric, value, occurred_at, received_at, properties "
+                             "FROM shard.usage_events",
+                             what));
+    MTL_RETURN_IF_ERROR(Exec(target,
+                             "INSERT OR REPLACE INTO main.usage_rollups_hourly "
+                             "(customer_id, metric, hour_start, total, events, peak, latest, latest_at) "
+                             "SELECT customer_id, metric, hour_start, total, events, peak, latest, latest_at "
+                             "FROM shard.usage_rollups_hourly",
+                             what));
+  }
+  MTL_RETURN_IF_ERROR(Exec(target, "COMMIT", what));
+  return Exec(target, "DETACH DATABASE shard", what);
+}
+
+// Folds every usage shard beside `db_path` into the copy at `copy_path`.
+Status CopyUsageShards(const std::string& db_path, const std::string& copy_path) {
+  auto shards = ExistingUsageShards(db_path);
+  if (shards.empty()) return OkStatus();
+  // SQLITE_OPEN_URI: ATTACH reads the shard's name as a URI (mode=ro).
+  MTL_ASSIGN_OR_RETURN(auto target, Open(copy_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI));
+  for (const auto& [index, shard] : shards) {
+    MTL_RETURN_IF_ERROR(CopyUsageShard(target.get(), shard));
+  }
+  return OkStatus();
+}
+
+// Removes the usage shard files beside `db_path`, each with its -wal and -shm.
+Status RemoveUsageShards(const std::string& db_path) {
+  for (const auto& [index, shard] : ExistingUsageShards(db_path)) {
+    // The -wal first: a -wal left without its file would be replayed into a
+    // new shard created under the same name; a lone shard file is found and
+    // removed by the next restore.
+    for (const std::string& path : {shard + "-wal", shard + "-shm", shard}) {
+      std::error_code ec;
+      fs::remove(path, ec);
+      if (ec) return Internal("cannot remove usage shard " + path + ": " + ec.message());
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<BackupFile> BackupSqlite(const std::string& db_path, const std::string& to_path) {
@@ -119,7 +231,12 @@ Result<BackupFile> BackupSqlite(const std::string& db_path, const std::string& t
   std::string partial = to_path + ".partial";
   std::error_code ec;
   fs::remove(partial, ec);
+  // The main database first, then the usage shards: billingd writes an alert
+  // (main database) only after the shard holding the events it counts has
+  // committed, so shards read later hold every event an alert in the copy
+  // counts. The copy then holds all usage in the unsharded layout.
   Status copied = CopyDatabase(source.get(), partial);
+  if (copied.ok()) copied = CopyUsageShards(db_path, partial);
   if (!copied.ok()) {
     fs::remove(partial, ec);
     return std::move(copied).error();
@@ -175,6 +292,12 @@ Result<BackupFile> RestoreSqlite(const std::string& from_path, const std::string
   // The old database's write-ahead log belongs to it, not to the restored one.
   fs::remove(db_path + "-wal", ec);
   fs::remove(db_path + "-shm", ec);
+  // The backup holds all usage (unsharded); the old shards go, durably, before
+  // the rename: a crash in between leaves the old database without its shards
+  // (restoring again mends it), never the restored one beside shards holding
+  // usage newer than its rollups. The next start spreads the usage again.
+  MTL_RETURN_IF_ERROR(RemoveUsageShards(db_path));
+  MTL_RETURN_IF_ERROR(Fsync(DirectoryOf(db_path), true));
   fs::rename(incoming, db_path, ec);
   if (ec) return Internal("cannot rename " + incoming + ": " + ec.message());
   MTL_RETURN_IF_ERROR(Fsync(DirectoryOf(db_path), true));
