@@ -3,8 +3,10 @@
 // id new), then POSTs them from `clients` threads over keep-alive connections
 // and prints events/s as the server acknowledged them.
 //
-//   ingest_client URL API_KEY CUSTOMER_ID CLIENTS BATCHES_PER_CLIENT [BATCH] [FORMAT]
+//   ingest_client URL API_KEY CUSTOMER_IDS CLIENTS BATCHES_PER_CLIENT [BATCH] [FORMAT]
 //
+// CUSTOMER_IDS: one id or several, comma-separated; request b of client c is
+// for customer (c + b) mod their number (a collector per publisher, say).
 // FORMAT: json ({"events": [...]}, the default), ndjson (one event per line),
 // and either with "+gzip" or "+zstd" (compressed before the clock starts, as
 // an edge collector would send it).
@@ -53,12 +55,18 @@ std::string Gzip(const std::string& data) {
 
 int main(int argc, char** argv) {
   if (argc < 6) {
-    std::fprintf(stderr, "usage: ingest_client URL API_KEY CUSTOMER_ID CLIENTS BATCHES_PER_CLIENT [BATCH]\n");
+    std::fprintf(stderr, "usage: ingest_client URL API_KEY CUSTOMER_IDS CLIENTS BATCHES_PER_CLIENT [BATCH] [FORMAT]\n");
     return 2;
   }
   std::string url = std::string(argv[1]) + "/api/v1/usage/events";
   std::string auth = std::string("Authorization: Bearer ") + argv[2];
-  std::string customer = argv[3];
+  std::vector<std::string> customers;
+  for (std::string list = argv[3];;) {
+    size_t comma = list.find(',');
+    customers.push_back(list.substr(0, comma));
+    if (comma == std::string::npos) break;
+    list.erase(0, comma + 1);
+  }
   int clients = std::atoi(argv[4]);
   int batches = std::atoi(argv[5]);
   int batch = argc > 6 ? std::atoi(argv[6]) : 1000;
@@ -72,6 +80,7 @@ int main(int argc, char** argv) {
   size_t bytes = 0, sent = 0;
   for (int c = 0; c < clients; ++c) {
     for (int b = 0; b < batches; ++b) {
+      const std::string& customer = customers[static_cast<size_t>(c + b) % customers.size()];
       std::string body = ndjson ? "" : "{\"events\":[";
       for (int e = 0; e < batch; ++e) {
         if (e) body += ndjson ? '\n' : ',';
@@ -133,9 +142,11 @@ int main(int argc, char** argv) {
   for (auto& t : threads) t.join();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
-      "format=%s clients=%d batches=%d batch=%d events=%ld body_bytes_per_event=%zu sent_bytes_per_event=%.1f "
+      "format=%s customers=%zu clients=%d batches=%d batch=%d events=%ld body_bytes_per_event=%zu "
+      "sent_bytes_per_event=%.1f "
       "seconds=%.2f events_per_second=%.0f\n",
-      format.c_str(), clients, clients * batches, batch, accepted.load(), bytes / (size_t(clients) * batches * batch),
+      format.c_str(), customers.size(), clients, clients * batches, batch, accepted.load(),
+      bytes / (size_t(clients) * batches * batch),
       static_cast<double>(sent) / (static_cast<double>(clients) * batches * batch), seconds, accepted.load() / seconds);
   return failed ? 1 : 0;
 }

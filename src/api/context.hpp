@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/feature_flags.hpp"
@@ -83,6 +84,8 @@ struct ApiContext {
   metering::IngestService& ingest;
   metering::UsageService& usage;
   metering::UsageStore& usage_store;
+  // Where usage rollups live in SQL (App::usage_databases): the usage_rollups export reads them.
+  std::vector<storage::Database*> usage_databases;
   invoicing::InvoiceService& invoices;
   credit_notes::CreditNoteService& credit_notes;
   const catalog::Catalog& catalog;  // the metrics

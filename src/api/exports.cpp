@@ -44,7 +44,8 @@ http::Handler ExportRows(ApiContext& context) {
                                         {"to", FormatIso8601(to)}},
                                        {request.remote_address, std::string(request.headers.Get("User-Agent"))}}));
 
-    auto stream = std::make_shared<exports::ExportStream>(context.db, *kind, *format, exports::Range{from, to});
+    auto stream = std::make_shared<exports::ExportStream>(context.db, *kind, *format, exports::Range{from, to},
+                                                          context.usage_databases);
     http::Response response;
     response.headers.Set("Content-Type", exports::ContentType(*format));
     response.headers.Set("Content-Disposition", std::string("attachment; filename=\"") + exports::KindName(*kind) +

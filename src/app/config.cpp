@@ -273,6 +273,7 @@ const std::vector<Setting>& Settings() {
       IntSetting("INGEST_QUEUE_EVENTS", "", &Config::ingest_queue_events, 1, 10000000),
       IntSetting("INGEST_COMMIT_EVENTS", "", &Config::ingest_commit_events, 1, 1000000),
       IntSetting("INGEST_WRITERS", "", &Config::ingest_writers, 0, 64),
+      IntSetting("USAGE_SHARDS", "", &Config::usage_shards, 0, 64),
       {"INGEST_MAX_BODY_BYTES", "",
        [](auto& n, auto& v, Config& c) {
          return Assign(ParseInt(n, v, 1024, int64_t{1} << 30), c.ingest_max_body_bytes);

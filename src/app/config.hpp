@@ -123,6 +123,10 @@ struct Config {
   // INGEST_WRITERS: group-commit writer threads; 0 = by store (SQLite 1,
   // PostgreSQL and ClickHouse 2).
   int ingest_writers = 0;
+  // USAGE_SHARDS: on the embedded SQLite database, how many files beside it
+  // hold usage events and rollups, each with its own writer (metering/
+  // usage_shards.hpp); 0 keeps them in the main file. PostgreSQL and ClickHouse ignore it.
+  int usage_shards = 2;
   // INGEST_MAX_BODY_BYTES: body limit of the ingestion route (10,000 events of
   // ~200 bytes need ~2 MB; other routes keep MAX_BODY_BYTES).
   int64_t ingest_max_body_bytes = 16 << 20;

@@ -16,7 +16,9 @@
 #include "http/middleware/request_id.hpp"
 #include "metering/clickhouse_usage_store.hpp"
 #include "metering/group_commit.hpp"
+#include "metering/sharded_usage_store.hpp"
 #include "metering/sql_usage_store.hpp"
+#include "metering/usage_shards.hpp"
 #include "storage/migrator.hpp"
 
 #include <fstream>
@@ -29,6 +31,39 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
   options.url = config.EffectiveDatabaseUrl();
   options.pool_size = config.database_pool_size;
   return storage::Database::Open(options);
+}
+
+Result<std::vector<std::unique_ptr<storage::Database>>> OpenUsageShards(
+    const Config& config, storage::Database& db, bool place, const std::function<void(const std::string&)>& progress) {
+  std::string path = config.EffectiveDatabaseUrl();
+  for (const char* scheme : {"sqlite:", "file:"}) {
+    if (path.rfind(scheme, 0) == 0) path = path.substr(std::string_view(scheme).size());
+  }
+  // An in-memory database has no directory to put shard files in.
+  int shards = path == ":memory:" ? 0 : config.usage_shards;
+  storage::DatabaseOptions options;
+  options.pool_size = config.database_pool_size;
+  MTL_ASSIGN_OR_RETURN(auto shard_dbs, metering::OpenUsageShards(path, shards, options));
+  std::vector<storage::Database*> dbs;
+  dbs.reserve(shard_dbs.size());
+  for (auto& shard : shard_dbs) dbs.push_back(shard.get());
+  MTL_ASSIGN_OR_RETURN(bool placed, metering::UsagePlaced(db, path, shards, dbs));
+  if (placed) return shard_dbs;
+  if (!place) {
+    return Error(
+        ErrorCode::kUnavailable, "usage_not_placed",
+        "usage events are not laid out for USAGE_SHARDS=" + std::to_string(shards) + "; run 'billingd migrate' first");
+  }
+  auto report = [&progress](const std::string& line) {
+    if (progress) {
+      progress(line);
+    } else {
+      log::Info(line);
+    }
+  };
+  report("placing usage events for USAGE_SHARDS=" + std::to_string(shards));
+  MTL_RETURN_IF_ERROR(metering::PlaceUsage(db, path, shards, dbs, report));
+  return shard_dbs;
 }
 
 Result<clickhouse::Layout> ClickHouseLayout(const Config& config) {
@@ -144,9 +179,23 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   ingest_options.max_future = std::chrono::minutes(config.ingest_max_future_minutes);
   ingest_options.closed_after = std::chrono::minutes(config.invoice_grace_minutes);
   ingest_options.max_event_value = config.ingest_max_event_value;
-  // Usage events: in the transactional database, or in ClickHouse when configured.
+  // Usage events: in the transactional database (on SQLite, in its usage
+  // shard files), or in ClickHouse when configured.
   if (config.clickhouse_url.empty()) {
-    app->usage_backend = std::make_unique<metering::SqlUsageStore>(*app->db, *app->catalog);
+    if (app->db->backend() == storage::Backend::kSqlite) {
+      MTL_ASSIGN_OR_RETURN(app->usage_shard_dbs, OpenUsageShards(config, *app->db, config.ShouldMigrateOnStart()));
+    }
+    for (auto& shard : app->usage_shard_dbs) app->usage_databases.push_back(shard.get());
+    if (app->usage_databases.empty()) app->usage_databases.push_back(app->db.get());
+    if (app->usage_shard_dbs.empty()) {
+      app->usage_backend = std::make_unique<metering::SqlUsageStore>(*app->db, *app->catalog);
+    } else {
+      std::vector<std::unique_ptr<metering::UsageStore>> shards;
+      for (auto& shard : app->usage_shard_dbs) {
+        shards.push_back(std::make_unique<metering::ShardUsageStore>(*shard, *app->db, *app->catalog));
+      }
+      app->usage_backend = std::make_unique<metering::ShardedUsageStore>(std::move(shards));
+    }
   } else {
     MTL_ASSIGN_OR_RETURN(auto layout, ClickHouseLayout(config));
     if (config.ShouldMigrateOnStart()) {
@@ -173,7 +222,16 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
     commit_requests.WithLabels({}).Inc(requests);
   };
   group_commit.on_refused = [&queue_full] { queue_full.WithLabels({}).Inc(); };
-  app->usage_store = std::make_unique<metering::GroupCommitStore>(*app->usage_backend, std::move(group_commit));
+  if (auto* sharded = dynamic_cast<metering::ShardedUsageStore*>(app->usage_backend.get())) {
+    // A writer per shard file: each has its own write lock.
+    std::vector<std::unique_ptr<metering::UsageStore>> committed;
+    for (size_t k = 0; k < sharded->shard_count(); ++k) {
+      committed.push_back(std::make_unique<metering::GroupCommitStore>(sharded->shard(k), group_commit));
+    }
+    app->usage_store = std::make_unique<metering::ShardedUsageStore>(std::move(committed));
+  } else {
+    app->usage_store = std::make_unique<metering::GroupCommitStore>(*app->usage_backend, std::move(group_commit));
+  }
   app->ingest = std::make_unique<metering::IngestService>(*app->db, *app->usage_store, *app->plans, clock,
                                                           &invoicing::InvoiceStore::InvoicedPeriods, ingest_options);
   app->usage = std::make_unique<metering::UsageService>(*app->usage_store, *app->plans, *app->subscriptions, clock);
@@ -254,6 +312,7 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
       .ingest = *app->ingest,
       .usage = *app->usage,
       .usage_store = *app->usage_store,
+      .usage_databases = app->usage_databases,
       .invoices = *app->invoices,
       .credit_notes = *app->credit_notes,
       .catalog = *app->catalog,

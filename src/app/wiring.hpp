@@ -1,7 +1,9 @@
 // Wiring: the only place that builds the real objects and connects them.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "analytics/analytics.hpp"
 #include "api/context.hpp"
@@ -64,6 +66,12 @@ struct App {
   std::unique_ptr<plans::PlanBook> plans;
   std::unique_ptr<subscriptions::SubscriptionService> subscriptions;
   std::unique_ptr<clickhouse::Client> clickhouse;  // null unless CLICKHOUSE_URL is set
+  // SQLite with USAGE_SHARDS > 0: the files holding usage events and rollups
+  // (docs/metering.md "Sharded usage on SQLite"); empty otherwise.
+  std::vector<std::unique_ptr<storage::Database>> usage_shard_dbs;
+  // Where usage rollups live in SQL, for what reads them past the usage store
+  // (the usage_rollups export): the shard files, or the transactional database.
+  std::vector<storage::Database*> usage_databases;
   // The store itself, and usage_store, which writes through a group commit
   // (declared after it: destroyed first, writing what is queued).
   std::unique_ptr<metering::UsageStore> usage_backend;
@@ -118,5 +126,14 @@ Result<clickhouse::Layout> ClickHouseLayout(const Config& config);
 
 // Opens the configured database (for CLI commands that need only storage).
 Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config);
+
+// REQUIRES: `db` is the embedded SQLite database of `config`. Opens its usage
+// shard files (USAGE_SHARDS; none for 0 or an in-memory database) and checks
+// that usage lies as they say; when it does not, moves it there when `place`
+// (MIGRATE_ON_START, billingd migrate), else fails with "usage_not_placed".
+// `progress` gets a line per step of a move (the log when empty).
+Result<std::vector<std::unique_ptr<storage::Database>>> OpenUsageShards(
+    const Config& config, storage::Database& db, bool place,
+    const std::function<void(const std::string&)>& progress = {});
 
 }  // namespace meterline::app

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 namespace meterline::exports {
 
@@ -119,6 +120,24 @@ storage::Value KeyValue(const storage::Row& row, size_t col, const storage::Valu
   return row.Text(col);
 }
 
+// Orders two rows by the spec's key as page_sql's ORDER BY does: integers by
+// value, text byte by byte (SQLite's BINARY collation is memcmp, as is
+// std::string::compare). Negative, zero or positive.
+int CompareKeys(const Spec& spec, const storage::Row& a, const storage::Row& b) {
+  for (size_t i = 0; i < spec.key_columns.size(); ++i) {
+    size_t col = spec.key_columns[i];
+    int c = 0;
+    if (std::holds_alternative<int64_t>(spec.first_key[i])) {
+      int64_t x = a.Int(col), y = b.Int(col);
+      c = (x > y) - (x < y);
+    } else {
+      c = a.Text(col).compare(b.Text(col));
+    }
+    if (c != 0) return c;
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::optional<Kind> ParseKind(std::string_view text) {
@@ -174,10 +193,17 @@ void AppendJsonString(std::string_view value, std::string& out) {
   out.push_back('"');
 }
 
-ExportStream::ExportStream(storage::Database& db, Kind kind, Format format, Range range, int64_t page_rows)
-    : db_(db), kind_(kind), format_(format), range_(range), page_rows_(page_rows), last_key_(SpecOf(kind).first_key) {}
+ExportStream::ExportStream(storage::Database& db, Kind kind, Format format, Range range,
+                           std::vector<storage::Database*> usage_dbs, int64_t page_rows)
+    : kind_(kind),
+      sources_(kind == Kind::kUsageRollups && !usage_dbs.empty() ? std::move(usage_dbs)
+                                                                 : std::vector<storage::Database*>{&db}),
+      format_(format),
+      range_(range),
+      page_rows_(page_rows),
+      last_key_(SpecOf(kind).first_key) {}
 
-Result<storage::QueryResult> ExportStream::NextPage() {
+Result<std::vector<storage::Row>> ExportStream::NextPage() {
   const Spec& spec = SpecOf(kind_);
   // One lower bound on the time, the larger of `from` and the last key's: with
   // two, SQLite's planner starts the index range at either, and starting at
@@ -186,7 +212,33 @@ Result<storage::QueryResult> ExportStream::NextPage() {
   std::vector<storage::Value> params = {lower, ToUnixMillis(range_.to)};
   params.insert(params.end(), last_key_.begin(), last_key_.end());
   params.emplace_back(page_rows_);
-  return db_.Execute(spec.page_sql, params);
+  if (sources_.size() == 1) {
+    MTL_ASSIGN_OR_RETURN(auto page, sources_.front()->Execute(spec.page_sql, params));
+    return std::move(page.rows);
+  }
+  // Several databases: each one's next page (in key order, after the same
+  // key), merged; the first page_rows of the merge are the next page_rows of
+  // all of them, since no database holds more of those than its own page.
+  std::vector<storage::QueryResult> pages;
+  pages.reserve(sources_.size());
+  for (storage::Database* source : sources_) {
+    MTL_ASSIGN_OR_RETURN(auto page, source->Execute(spec.page_sql, params));
+    pages.push_back(std::move(page));
+  }
+  std::vector<size_t> next(pages.size(), 0);  // each page's first row not yet taken
+  std::vector<storage::Row> merged;
+  while (static_cast<int64_t>(merged.size()) < page_rows_) {
+    size_t least = pages.size();
+    for (size_t i = 0; i < pages.size(); ++i) {
+      if (next[i] == pages[i].rows.size()) continue;
+      if (least == pages.size() || CompareKeys(spec, pages[i].rows[next[i]], pages[least].rows[next[least]]) < 0) {
+        least = i;
+      }
+    }
+    if (least == pages.size()) break;  // every page taken
+    merged.push_back(std::move(pages[least].rows[next[least]++]));
+  }
+  return merged;
 }
 
 Result<bool> ExportStream::Next(std::string& out) {
@@ -200,13 +252,13 @@ Result<bool> ExportStream::Next(std::string& out) {
   }
   header_written_ = true;
   if (done_) return false;
-  MTL_ASSIGN_OR_RETURN(auto page, NextPage());
-  for (const auto& row : page.rows) Write(row, out);
-  rows_written_ += static_cast<int64_t>(page.rows.size());
-  if (static_cast<int64_t>(page.rows.size()) < page_rows_) {
+  MTL_ASSIGN_OR_RETURN(auto rows, NextPage());
+  for (const auto& row : rows) Write(row, out);
+  rows_written_ += static_cast<int64_t>(rows.size());
+  if (static_cast<int64_t>(rows.size()) < page_rows_) {
     done_ = true;
   } else {
-    const storage::Row& last = page.rows.back();
+    const storage::Row& last = rows.back();
     for (size_t i = 0; i < spec.key_columns.size(); ++i) {
       last_key_[i] = KeyValue(last, spec.key_columns[i], spec.first_key[i]);
     }
@@ -215,9 +267,13 @@ Result<bool> ExportStream::Next(std::string& out) {
 }
 
 Result<int64_t> ExportStream::CountRows() {
-  MTL_ASSIGN_OR_RETURN(auto rows,
-                       db_.Execute(SpecOf(kind_).count_sql, {ToUnixMillis(range_.from), ToUnixMillis(range_.to)}));
-  return rows.rows.front().Int(0);
+  int64_t total = 0;
+  for (storage::Database* source : sources_) {
+    MTL_ASSIGN_OR_RETURN(
+        auto rows, source->Execute(SpecOf(kind_).count_sql, {ToUnixMillis(range_.from), ToUnixMillis(range_.to)}));
+    total += rows.rows.front().Int(0);
+  }
+  return total;
 }
 
 void ExportStream::Write(const storage::Row& row, std::string& out) const {

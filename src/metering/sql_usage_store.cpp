@@ -151,9 +151,15 @@ struct KeyHash {
 
 constexpr const char* kEventColumns = "customer_id, event_id, metric, value, occurred_at, received_at, properties";
 
-// SQLite: multi-row INSERT … VALUES (one B-tree insert per row, WITHOUT ROWID).
+// SQLite: multi-row INSERT … VALUES (one B-tree insert per row, WITHOUT
+// ROWID). Usually every event is new: the insert then runs without RETURNING,
+// whose rows SQLite gathers in a temporary table (a third of the writer's
+// allocations), and when it stores them all `all_stored` is set. Only when
+// some were stored before is it undone (a savepoint) and run again with
+// RETURNING, which names the new ones.
 Status ValuesInsert(storage::Transaction& tx, const std::vector<const UsageEvent*>& events,
-                    const std::vector<size_t>& unique, int64_t received_ms, const storage::RowCellsFn& on_stored) {
+                    const std::vector<size_t>& unique, int64_t received_ms, const storage::RowCellsFn& on_stored,
+                    bool& all_stored) {
   std::vector<storage::Value> values;
   values.reserve(unique.size() * 7);
   for (size_t i : unique) {
@@ -168,9 +174,18 @@ Status ValuesInsert(storage::Transaction& tx, const std::vector<const UsageEvent
     values.emplace_back(event.properties_json.empty() ? storage::Value(nullptr)
                                                       : storage::Value(storage::TextRef{event.properties_json}));
   }
-  auto inserted =
-      storage::InsertRows(tx, std::string("INSERT INTO usage_events (") + kEventColumns + ")", 7, values,
-                          "ON CONFLICT (customer_id, event_id) DO NOTHING RETURNING customer_id, event_id", on_stored);
+  const std::string head = std::string("INSERT INTO usage_events (") + kEventColumns + ")";
+  MTL_RETURN_IF_ERROR(tx.Execute("SAVEPOINT usage_events_insert"));
+  MTL_ASSIGN_OR_RETURN(int64_t stored,
+                       storage::InsertRows(tx, head, 7, values, "ON CONFLICT (customer_id, event_id) DO NOTHING"));
+  all_stored = stored == static_cast<int64_t>(unique.size());
+  if (!all_stored) {
+    MTL_RETURN_IF_ERROR(tx.Execute("ROLLBACK TO usage_events_insert"));
+  }
+  MTL_RETURN_IF_ERROR(tx.Execute("RELEASE usage_events_insert"));
+  if (all_stored) return OkStatus();
+  auto inserted = storage::InsertRows(
+      tx, head, 7, values, "ON CONFLICT (customer_id, event_id) DO NOTHING RETURNING customer_id, event_id", on_stored);
   if (!inserted.ok()) return std::move(inserted).error();
   return OkStatus();
 }
@@ -258,10 +273,14 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
         auto it = first.find({row[0], row[1]});
         if (it != first.end()) stored[it->second] = 1;
       };
+      bool all_stored = false;
       Status inserted = db_.backend() == storage::Backend::kPostgres
                             ? CopyInsert(tx, events, unique, received_ms, on_stored)
-                            : ValuesInsert(tx, events, unique, received_ms, on_stored);
+                            : ValuesInsert(tx, events, unique, received_ms, on_stored, all_stored);
       if (!inserted.ok()) return inserted;
+      if (all_stored) {
+        for (size_t i : unique) stored[i] = 1;
+      }
       // The new events of each rollup of their metric name, in batch order.
       std::map<RollupKey, PendingRollup> rollups;
       PendingRollup* last_slot = nullptr;
@@ -323,16 +342,8 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
         if (!upserted) return Internal("the rollup of " + std::get<1>(key) + " passed its event name's");
         touched.insert(key);
       }
-      TotalFn total = [&](const std::string& customer_id, const std::string& metric, TimePoint from,
-                          TimePoint to) -> Result<int64_t> {
-        auto usage = tx.Execute(AggregatesSql("customer_id = $1 AND metric = $2 AND hour_start >= $3 AND "
-                                              "hour_start < $4",
-                                              "", catalog_.AggregationOf(metric) == catalog::Aggregation::kLast),
-                                {customer_id, metric, ToUnixMillis(from), ToUnixMillis(to)});
-        if (!usage.ok()) return std::move(usage).error();
-        if (usage->rows.empty()) return int64_t{0};
-        MTL_ASSIGN_OR_RETURN(auto totals, TotalsOf(usage->rows[0], 2, "usage of " + metric));
-        return totals.Of(catalog_.AggregationOf(metric));
+      TotalFn total = [&](const std::string& customer_id, const std::string& metric, TimePoint from, TimePoint to) {
+        return MetricTotal(tx, customer_id, metric, from, to);
       };
       return after ? after(tx, touched, total) : OkStatus();
     });
@@ -343,6 +354,18 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
   std::sort(outcome.refused.begin(), outcome.refused.end(),
             [](const StoreRefusal& a, const StoreRefusal& b) { return a.position < b.position; });
   return outcome;
+}
+
+Result<int64_t> SqlUsageStore::MetricTotal(storage::Executor& ex, const std::string& customer_id,
+                                           const std::string& metric, TimePoint from, TimePoint to) const {
+  MTL_ASSIGN_OR_RETURN(auto usage,
+                       ex.Execute(AggregatesSql("customer_id = $1 AND metric = $2 AND hour_start >= $3 AND "
+                                                "hour_start < $4",
+                                                "", catalog_.AggregationOf(metric) == catalog::Aggregation::kLast),
+                                  {customer_id, metric, ToUnixMillis(from), ToUnixMillis(to)}));
+  if (usage.rows.empty()) return int64_t{0};
+  MTL_ASSIGN_OR_RETURN(auto totals, TotalsOf(usage.rows[0], 2, "usage of " + metric));
+  return totals.Of(catalog_.AggregationOf(metric));
 }
 
 Result<std::map<std::string, int64_t>> SqlUsageStore::Totals(const std::string& customer_id, TimePoint from,

@@ -34,6 +34,12 @@ class SqlUsageStore final : public UsageStore {
   Result<Page<StoredEvent>> ListEvents(const EventFilter& filter, const PageRequest& page) override;
   Result<Audit> AuditMetric(const std::string& customer_id, const std::string& metric) override;
   Status Ping() override { return db_.Ping(); }
+
+  // One metric's quantity from a customer's rollups with hour starts in
+  // [from, to), read through `ex` (a transaction of this store's database, or the database).
+  Result<int64_t> MetricTotal(storage::Executor& ex, const std::string& customer_id, const std::string& metric,
+                              TimePoint from, TimePoint to) const;
+  storage::Database& database() { return db_; }
   const char* name() const override { return storage::BackendName(db_.backend()); }
 
  private:

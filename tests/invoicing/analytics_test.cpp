@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "analytics/analytics.hpp"
+#include "metering/usage_shards.hpp"
 #include "security/security_fixture.hpp"
 #include "support/child_process.hpp"
 
@@ -386,13 +387,21 @@ TEST_P(AnalyticsTest, ExportsStreamEveryRowOfTheRangeAsCsvAndJsonLines) {
 TEST_P(AnalyticsTest, ExportCommandWritesAMillionRowsInBoundedMemory) {
   constexpr int64_t kRows = 1000000;
   TimePoint base = At("2025-01-01T00:00:00Z");
-  auto seeded = db().Execute(
-      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
-      "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events, peak, latest, latest_at) "
-      "SELECT CASE WHEN i % 2 = 0 THEN CAST($2 AS TEXT) ELSE CAST($3 AS TEXT) END, 'impressions', "
-      "CAST($4 AS BIGINT) + CAST(i / 2 AS BIGINT) * 3600000, i * 7, i % 13, i % 101, i % 5, 0 FROM n",
-      {kRows - 1, customer_a_, customer_b_, ToUnixMillis(base)});
-  ASSERT_TRUE(seeded.ok()) << seeded.error().message;
+  // Row i: customer a (even i) or b (odd), hour i / 2. Each customer's rows
+  // go where its usage lives (a SQLite shard file, or the database itself).
+  auto& usage_dbs = billingd_->app().usage_databases;
+  for (int parity : {0, 1}) {
+    const std::string& customer = parity == 0 ? customer_a_ : customer_b_;
+    storage::Database& usage_db =
+        *usage_dbs.at(static_cast<size_t>(metering::ShardOf(customer, static_cast<int>(usage_dbs.size()))));
+    auto seeded = usage_db.Execute(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
+        "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events, peak, latest, latest_at) "
+        "SELECT CAST($2 AS TEXT), 'impressions', CAST($3 AS BIGINT) + CAST(i / 2 AS BIGINT) * 3600000, i * 7, "
+        "i % 13, i % 101, i % 5, 0 FROM n WHERE i % 2 = $4",
+        {kRows - 1, customer, ToUnixMillis(base), int64_t{parity}});
+    ASSERT_TRUE(seeded.ok()) << seeded.error().message;
+  }
 
   std::string dir = ::testing::TempDir() + "/export_" + std::to_string(::getpid());
   std::filesystem::create_directories(dir);
@@ -435,28 +444,21 @@ TEST_P(AnalyticsTest, ExportCommandWritesAMillionRowsInBoundedMemory) {
   std::string line;
   std::getline(in, line);
   EXPECT_EQ(line, "customer_id,metric,hour_start,total,events,peak,latest\r");
+  // By hour, then customer: the export's order, whichever files the rows are in.
   int64_t compared = 0;
-  std::string after_customer;
-  int64_t after_hour = -1;
-  while (true) {  // by hour, then customer: the export's order
-    auto page = db().Execute(
-        "SELECT customer_id, hour_start, total, events, peak, latest FROM usage_rollups_hourly "
-        "WHERE hour_start >= $2 AND (hour_start > $2 OR customer_id > $1) ORDER BY hour_start, customer_id "
-        "LIMIT 50000",
-        {after_customer, after_hour});
-    ASSERT_TRUE(page.ok()) << page.error().message;
-    if (page->rows.empty()) break;
-    for (const auto& row : page->rows) {
+  bool a_first = customer_a_ < customer_b_;
+  for (int64_t hour = 0; hour < kRows / 2; ++hour) {
+    for (int64_t i : {a_first ? 2 * hour : 2 * hour + 1, a_first ? 2 * hour + 1 : 2 * hour}) {
       ASSERT_TRUE(std::getline(in, line)) << "missing rows after " << compared;
-      std::string expected = row.Text(0) + ",impressions," + FormatIso8601(FromUnixMillis(row.Int(1))) + "," +
-                             row.Text(2) + "," + row.Text(3) + "," + row.Text(4) + "," + row.Text(5) + "\r";
+      std::string expected = (i % 2 == 0 ? customer_a_ : customer_b_) + ",impressions," +
+                             FormatIso8601(base + std::chrono::hours(hour)) + "," + std::to_string(i * 7) + "," +
+                             std::to_string(i % 13) + "," + std::to_string(i % 101) + "," + std::to_string(i % 5) +
+                             "\r";
       if (line != expected) {
         ASSERT_EQ(line, expected) << "row " << compared;
       }
       ++compared;
     }
-    after_customer = page->rows.back().Text(0);
-    after_hour = page->rows.back().Int(1);
   }
   EXPECT_EQ(compared, kRows);
   EXPECT_FALSE(std::getline(in, line)) << "no extra rows";

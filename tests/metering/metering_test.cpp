@@ -15,6 +15,7 @@
 
 #include "core/period.hpp"
 #include "metering/group_commit.hpp"
+#include "metering/usage_shards.hpp"
 #include "support/billingd_harness.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
@@ -32,6 +33,7 @@ struct StoreSetup {
   storage::Backend backend;
   UsageStoreKind usage_store;
   std::string name;
+  std::map<std::string, std::string> env = {};  // e.g. USAGE_SHARDS
 };
 
 void PrintTo(const StoreSetup& setup, std::ostream* os) { *os << setup.name; }
@@ -41,6 +43,10 @@ std::vector<StoreSetup> UsageStores() {
   for (storage::Backend backend : TestBackends()) {
     out.push_back({backend, UsageStoreKind::kSql, BackendParamName(backend)});
   }
+  // SQLite's default keeps usage in two shard files (USAGE_SHARDS=2); also in
+  // the main file, and in three shards.
+  out.push_back({storage::Backend::kSqlite, UsageStoreKind::kSql, "sqlite_one_file", {{"USAGE_SHARDS", "0"}}});
+  out.push_back({storage::Backend::kSqlite, UsageStoreKind::kSql, "sqlite_three_shards", {{"USAGE_SHARDS", "3"}}});
   if (ClickHouseAvailable()) {
     out.push_back({storage::Backend::kSqlite, UsageStoreKind::kClickHouse, "clickhouse"});
     out.push_back({TestBackends().back(), UsageStoreKind::kClickHouseCluster, "clickhouse_cluster"});
@@ -51,8 +57,10 @@ std::vector<StoreSetup> UsageStores() {
 class MeteringTest : public ::testing::TestWithParam<StoreSetup> {
  protected:
   void SetUp() override {
-    billingd_ = std::make_unique<BillingdHarness>(BillingdHarness::Options{
-        .backend = GetParam().backend, .env = Env(), .usage_store = GetParam().usage_store, .fake_now = TestNow()});
+    billingd_ = std::make_unique<BillingdHarness>(BillingdHarness::Options{.backend = GetParam().backend,
+                                                                           .env = StoreEnv(),
+                                                                           .usage_store = GetParam().usage_store,
+                                                                           .fake_now = TestNow()});
     auto& app = billingd_->app();
     auth::RequestOrigin origin{"", "test"};
     customer_a_ = app.customers->Create({"Acme Ads", "", "DE", "USD"}, "test", origin)->id;
@@ -69,8 +77,24 @@ class MeteringTest : public ::testing::TestWithParam<StoreSetup> {
             .ok());
   }
 
-  // Environment billingd starts with (e.g. CATALOG_PATH).
+  // Environment billingd starts with (e.g. CATALOG_PATH), on top of the store's.
   virtual std::map<std::string, std::string> Env() { return {}; }
+  std::map<std::string, std::string> StoreEnv() {
+    std::map<std::string, std::string> env = GetParam().env;
+    for (auto& [name, value] : Env()) env[name] = value;
+    return env;
+  }
+  // Whether alerts commit in the events' transaction: usage in the
+  // transactional database itself, not in ClickHouse or SQLite shard files.
+  bool AlertsCommitWithEvents() const {
+    if (GetParam().usage_store != UsageStoreKind::kSql) return false;
+    return GetParam().backend == storage::Backend::kPostgres || billingd_->app().usage_shard_dbs.empty();
+  }
+  // The SQL database holding a customer's usage (a shard file, or the main one).
+  storage::Database& UsageDatabase(const std::string& customer) {
+    auto& dbs = billingd_->app().usage_databases;
+    return *dbs.at(static_cast<size_t>(metering::ShardOf(customer, static_cast<int>(dbs.size()))));
+  }
 
   // What billingd takes for now.
   TimePoint ClockNow() const { return billingd_->clock().Now(); }
@@ -255,7 +279,10 @@ TEST_P(MeteringTest, TwoInstancesReceivingTheSameEventsCountThemOnce) {
   // A second billingd of the same deployment: same database, same usage store.
   BillingdHarness::Options second{
       .backend = GetParam().backend, .shared_database = &billingd_->database(), .clock = &billingd_->clock()};
-  if (billingd_->clickhouse() != nullptr) second.env = billingd_->clickhouse()->env();
+  second.env = GetParam().env;
+  if (billingd_->clickhouse() != nullptr) {
+    for (const auto& [name, value] : billingd_->clickhouse()->env()) second.env[name] = value;
+  }
   BillingdHarness other(second);
   std::vector<std::string> events;
   for (int i = 0; i < 300; ++i) events.push_back(Event("x" + std::to_string(i), customer_b_, "impressions", 10));
@@ -504,8 +531,7 @@ TEST_P(MeteringTest, RollupsPastTheLimitFromOlderVersionsNeverWrapOrBlockIngesti
   TimePoint hour = std::chrono::floor<std::chrono::days>(ClockNow()) - std::chrono::hours(23);
   for (TimePoint h : {hour, hour + std::chrono::hours(1)}) {
     if (GetParam().usage_store == UsageStoreKind::kSql) {
-      ASSERT_TRUE(billingd_->database()
-                      .db()
+      ASSERT_TRUE(UsageDatabase(customer_a_)
                       .Execute("INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
                                "VALUES ($1, 'impressions', $2, $3, 1)",
                                {customer_a_, ToUnixMillis(h), kMax})
@@ -803,12 +829,13 @@ TEST_P(MeteringTest, OneFailingWriteInAGroupDoesNotFailTheOthers) {
   EXPECT_EQ(r1->error().message, "this request's alert could not be recorded");
   ASSERT_TRUE(r2->ok()) << r2->error().message;
   EXPECT_EQ(Total(customer_b_, "api_calls"), 7);
-  if (GetParam().usage_store == UsageStoreKind::kSql) {
+  if (AlertsCommitWithEvents()) {
     EXPECT_EQ((*r2)->accepted, 1);
     EXPECT_EQ(Total(customer_a_, "api_calls"), 1) << "the failed request's event must not be stored";
   } else {
-    // ClickHouse keeps what the failed group inserted (its header says so):
-    // the retry reports the other request's event as a duplicate, counted once.
+    // ClickHouse and SQLite shard files commit the events before the alerts
+    // (their headers say so): the retry reports the other request's event as
+    // a duplicate, counted once.
     EXPECT_EQ((*r2)->accepted + static_cast<int64_t>((*r2)->duplicates.size()), 1);
     EXPECT_EQ(Total(customer_a_, "api_calls"), 101);
   }

@@ -123,7 +123,7 @@ int RunExport(const std::vector<std::string>& args) {
   std::string output = flags->count("--output") ? (*flags)["--output"] : "";
 
   return WithApp([&](App& app) {
-    exports::ExportStream stream(*app.db, *kind, *format, exports::Range{*from, *to});
+    exports::ExportStream stream(*app.db, *kind, *format, exports::Range{*from, *to}, app.usage_databases);
     auto total = stream.CountRows();
     if (!total.ok()) return Fail(total.error());
     FILE* out = output.empty() ? stdout : std::fopen(output.c_str(), "wb");

@@ -12,9 +12,10 @@ namespace {
 
 constexpr const char* kMigrateUsage = R"(Usage: billingd migrate [--status] [--database-url URL] [--data-dir DIR]
 
-Applies pending database migrations, each in its own transaction, and, when
-CLICKHOUSE_URL is set, creates the ClickHouse usage tables (on every shard of
-CLICKHOUSE_CLUSTER, with Distributed tables on CLICKHOUSE_URL's node).
+Applies pending database migrations, each in its own transaction; on the
+embedded SQLite database, moves usage events to the files USAGE_SHARDS names;
+and, when CLICKHOUSE_URL is set, creates the ClickHouse usage tables (on every
+shard of CLICKHOUSE_CLUSTER, with Distributed tables on CLICKHOUSE_URL's node).
   --status             list migrations and whether each is applied; change nothing
   --database-url URL   postgresql://… or sqlite:PATH [DATABASE_URL]
   --data-dir DIR       where the embedded SQLite database lives [DATA_DIR]
@@ -88,6 +89,16 @@ int RunMigrate(const std::vector<std::string>& args) {
     return 1;
   }
   std::printf("%d migration(s) applied; database is current\n", *applied);
+  if ((*db)->backend() == storage::Backend::kSqlite && config->clickhouse_url.empty()) {
+    auto shards = OpenUsageShards(*config, **db, true, [](const std::string& step) {
+      std::printf("%s\n", step.c_str());
+      std::fflush(stdout);
+    });
+    if (!shards.ok()) {
+      PrintError(shards.error().message);
+      return 1;
+    }
+  }
   if (!config->clickhouse_url.empty()) {
     auto layout = ClickHouseLayout(*config);
     if (!layout.ok()) {
