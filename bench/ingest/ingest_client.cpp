@@ -3,10 +3,12 @@
 // id new), then POSTs them from `clients` threads over keep-alive connections
 // and prints events/s as the server acknowledged them.
 //
-//   ingest_client URL API_KEY CUSTOMER_IDS CLIENTS BATCHES_PER_CLIENT [BATCH] [FORMAT]
+//   ingest_client URL API_KEY CUSTOMER_IDS CLIENTS BATCHES_PER_CLIENT [BATCH] [FORMAT] [SPREAD]
 //
 // CUSTOMER_IDS: one id or several, comma-separated; request b of client c is
 // for customer (c + b) mod their number (a collector per publisher, say).
+// SPREAD "event": each request holds events of every customer instead,
+// event e for customer (c + b + e) mod their number (a shared edge collector).
 // FORMAT: json ({"events": [...]}, the default), ndjson (one event per line),
 // and either with "+gzip" or "+zstd" (compressed before the clock starts, as
 // an edge collector would send it).
@@ -55,7 +57,8 @@ std::string Gzip(const std::string& data) {
 
 int main(int argc, char** argv) {
   if (argc < 6) {
-    std::fprintf(stderr, "usage: ingest_client URL API_KEY CUSTOMER_IDS CLIENTS BATCHES_PER_CLIENT [BATCH] [FORMAT]\n");
+    std::fprintf(
+        stderr, "usage: ingest_client URL API_KEY CUSTOMER_IDS CLIENTS BATCHES_PER_CLIENT [BATCH] [FORMAT] [SPREAD]\n");
     return 2;
   }
   std::string url = std::string(argv[1]) + "/api/v1/usage/events";
@@ -71,6 +74,7 @@ int main(int argc, char** argv) {
   int batches = std::atoi(argv[5]);
   int batch = argc > 6 ? std::atoi(argv[6]) : 1000;
   std::string format = argc > 7 ? argv[7] : "json";
+  bool spread_events = argc > 8 && std::string(argv[8]) == "event";
   bool ndjson = format.rfind("ndjson", 0) == 0;
   bool gzip = format.find("+gzip") != std::string::npos;
   bool zstd = format.find("+zstd") != std::string::npos;
@@ -80,9 +84,10 @@ int main(int argc, char** argv) {
   size_t bytes = 0, sent = 0;
   for (int c = 0; c < clients; ++c) {
     for (int b = 0; b < batches; ++b) {
-      const std::string& customer = customers[static_cast<size_t>(c + b) % customers.size()];
       std::string body = ndjson ? "" : "{\"events\":[";
       for (int e = 0; e < batch; ++e) {
+        const std::string& customer =
+            customers[static_cast<size_t>(c + b + (spread_events ? e : 0)) % customers.size()];
         if (e) body += ndjson ? '\n' : ',';
         body += "{\"id\":\"c" + std::to_string(c) + "-b" + std::to_string(b) + "-e" + std::to_string(e) +
                 "\",\"customer_id\":\"" + customer + "\",\"metric\":\"impressions\",\"value\":1,\"timestamp\":\"" +
@@ -142,11 +147,11 @@ int main(int argc, char** argv) {
   for (auto& t : threads) t.join();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
-      "format=%s customers=%zu clients=%d batches=%d batch=%d events=%ld body_bytes_per_event=%zu "
+      "format=%s customers=%zu spread=%s clients=%d batches=%d batch=%d events=%ld body_bytes_per_event=%zu "
       "sent_bytes_per_event=%.1f "
       "seconds=%.2f events_per_second=%.0f\n",
-      format.c_str(), customers.size(), clients, clients * batches, batch, accepted.load(),
-      bytes / (size_t(clients) * batches * batch),
+      format.c_str(), customers.size(), spread_events ? "event" : "request", clients, clients * batches, batch,
+      accepted.load(), bytes / (size_t(clients) * batches * batch),
       static_cast<double>(sent) / (static_cast<double>(clients) * batches * batch), seconds, accepted.load() / seconds);
   return failed ? 1 : 0;
 }

@@ -8,8 +8,8 @@
 
 namespace meterline::metering {
 
-// One Write() call waiting for its commit. Lives on the caller's stack: the
-// caller blocks until `done`, so the references stay valid.
+// One write waiting for its commit. Its caller keeps the events and `after`
+// until `done` (Write() blocks; a Ticket waits when destroyed).
 struct GroupCommitStore::Pending {
   const std::vector<const UsageEvent*>& events;
   TimePoint received;
@@ -38,11 +38,27 @@ GroupCommitStats GroupCommitStore::Stats() const {
   return stats_;
 }
 
+GroupCommitStore::Ticket::Ticket(GroupCommitStore& store, std::unique_ptr<Pending> pending)
+    : store_(&store), pending_(std::move(pending)) {}
+
+GroupCommitStore::Ticket::Ticket(Ticket&& other) noexcept : store_(other.store_), pending_(std::move(other.pending_)) {}
+
+GroupCommitStore::Ticket::~Ticket() {
+  // The writer still points at it: it may not go before it is written.
+  if (pending_) store_->WaitFor(*pending_);
+}
+
 Result<WriteOutcome> GroupCommitStore::Write(const std::vector<const UsageEvent*>& events, TimePoint received,
                                              const AfterWrite& after) {
   // Nothing to store: `after` still runs (it may repair an alert), on its own.
   if (events.empty()) return inner_.Write(events, received, after);
-  Pending pending{events, received, after, std::nullopt};
+  MTL_ASSIGN_OR_RETURN(auto ticket, Submit(events, received, after));
+  return Await(std::move(ticket));
+}
+
+Result<GroupCommitStore::Ticket> GroupCommitStore::Submit(const std::vector<const UsageEvent*>& events,
+                                                          TimePoint received, const AfterWrite& after) {
+  auto pending = std::unique_ptr<Pending>(new Pending{events, received, after, std::nullopt});
   std::unique_lock<std::mutex> lock(mutex_);
   // Shutting down: the writers may have drained the queue already.
   if (stopping_) return Unavailable("usage ingestion is shutting down");
@@ -58,10 +74,21 @@ Result<WriteOutcome> GroupCommitStore::Write(const std::vector<const UsageEvent*
   }
   stats_.queued_events += events.size();
   stats_.enqueued_events += events.size();
-  queue_.push_back(&pending);
+  queue_.push_back(pending.get());
   queued_.notify_one();
+  return Ticket(*this, std::move(pending));
+}
+
+Result<WriteOutcome> GroupCommitStore::Await(Ticket ticket) {
+  WaitFor(*ticket.pending_);
+  Result<WriteOutcome> outcome = std::move(*ticket.pending_->outcome);
+  ticket.pending_.reset();
+  return outcome;
+}
+
+void GroupCommitStore::WaitFor(Pending& pending) {
+  std::unique_lock<std::mutex> lock(mutex_);
   pending.finished.wait(lock, [&] { return pending.done; });
-  return std::move(*pending.outcome);
 }
 
 void GroupCommitStore::Run() {

@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -68,6 +69,29 @@ class GroupCommitStore final : public UsageStore {
   Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
                              const AfterWrite& after) override;
 
+  struct Pending;
+  // A write queued by Submit(), answered by Await(): Write() in two halves,
+  // so that one caller can wait on several stores' commits at once (a request
+  // whose customers' usage is in several shard files). Destroying a ticket
+  // that was not awaited waits for its commit.
+  class Ticket {
+   public:
+    Ticket(Ticket&& other) noexcept;
+    Ticket& operator=(Ticket&&) = delete;
+    ~Ticket();
+
+   private:
+    friend class GroupCommitStore;
+    Ticket(GroupCommitStore& store, std::unique_ptr<Pending> pending);
+    GroupCommitStore* store_;
+    std::unique_ptr<Pending> pending_;
+  };
+  // Queues a write; `events` and `after` must outlive the ticket. Refused as
+  // Write() refuses (ingest_queue_full, shutting down). REQUIRES: events not empty.
+  Result<Ticket> Submit(const std::vector<const UsageEvent*>& events, TimePoint received, const AfterWrite& after);
+  // The outcome of a submitted write, once committed.
+  Result<WriteOutcome> Await(Ticket ticket);
+
   Result<std::map<std::string, int64_t>> Totals(const std::string& customer_id, TimePoint from, TimePoint to) override {
     return inner_.Totals(customer_id, from, to);
   }
@@ -91,8 +115,8 @@ class GroupCommitStore final : public UsageStore {
   GroupCommitStats Stats() const;
 
  private:
-  struct Pending;
-
+  // Blocks until `pending` is written.
+  void WaitFor(Pending& pending);
   void Run();
   // Writes a group as one batch, or each of its requests alone when that fails.
   void Commit(const std::vector<Pending*>& group);

@@ -124,14 +124,17 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     // Per segment of a subscription (a whole period unless the plan changed
     // within it): customer, metric, segment start.
     std::set<std::tuple<std::string, std::string, TimePoint>> periods;
+    // Read-only from here: with usage in shard files, the writers of two
+    // shards may run this at once for one request.
     for (const auto& [customer_id, metric, hour] : touched) {
-      const CustomerFacts& facts = facts_of[customer_id];
-      if (!facts.anchor) continue;
+      auto found = facts_of.find(customer_id);
+      if (found == facts_of.end() || !found->second.anchor) continue;
+      const CustomerFacts& facts = found->second;
       if (auto segment = facts.subscription->SegmentAt(hour))
         periods.insert({customer_id, metric, segment->span.start});
     }
     for (const auto& [customer_id, metric, period_start] : periods) {
-      const CustomerFacts& facts = facts_of[customer_id];
+      const CustomerFacts& facts = facts_of.at(customer_id);
       subscriptions::Segment segment = *facts.subscription->SegmentAt(period_start);
       auto version = facts.plans.find({segment.plan_id, segment.version});
       const catalog::Plan* plan = version == facts.plans.end() ? nullptr : version->second;

@@ -1,8 +1,10 @@
 #include "metering/sharded_usage_store.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/period.hpp"
+#include "metering/group_commit.hpp"
 #include "metering/usage_shards.hpp"
 
 namespace meterline::metering {
@@ -51,19 +53,37 @@ Result<WriteOutcome> ShardedUsageStore::Write(const std::vector<const UsageEvent
   for (size_t k = 0; k < shards_.size(); ++k) {
     if (positions[k].size() == events.size()) return shards_[k]->Write(events, received, after);
   }
-  WriteOutcome merged;
-  std::vector<const UsageEvent*> part;
+  // Several shards: queued in every group-commit writer first, then awaited,
+  // so the shards commit at once rather than one after the other.
+  std::vector<std::vector<const UsageEvent*>> parts(shards_.size());
+  std::vector<std::optional<GroupCommitStore::Ticket>> tickets(shards_.size());
   for (size_t k = 0; k < shards_.size(); ++k) {
-    if (positions[k].empty()) continue;
-    part.clear();
-    for (size_t i : positions[k]) part.push_back(events[i]);
-    MTL_ASSIGN_OR_RETURN(auto outcome, shards_[k]->Write(part, received, after));
-    merged.accepted += outcome.accepted;
-    for (size_t d : outcome.duplicates) merged.duplicates.push_back(positions[k][d]);
-    for (StoreRefusal& refusal : outcome.refused) {
+    for (size_t i : positions[k]) parts[k].push_back(events[i]);
+    auto* queue = dynamic_cast<GroupCommitStore*>(shards_[k].get());
+    if (queue == nullptr || parts[k].empty()) continue;
+    // Refused (queue full): what was queued in other shards is still written
+    // (their tickets wait when destroyed); a resend finds it as duplicates.
+    MTL_ASSIGN_OR_RETURN(auto ticket, queue->Submit(parts[k], received, after));
+    tickets[k].emplace(std::move(ticket));
+  }
+  WriteOutcome merged;
+  Status failed;
+  for (size_t k = 0; k < shards_.size(); ++k) {
+    if (parts[k].empty()) continue;
+    auto outcome = tickets[k] ? dynamic_cast<GroupCommitStore&>(*shards_[k]).Await(std::move(*tickets[k]))
+                              : shards_[k]->Write(parts[k], received, after);
+    tickets[k].reset();
+    if (!outcome.ok()) {
+      if (failed.ok()) failed = std::move(outcome).error();
+      continue;
+    }
+    merged.accepted += outcome->accepted;
+    for (size_t d : outcome->duplicates) merged.duplicates.push_back(positions[k][d]);
+    for (StoreRefusal& refusal : outcome->refused) {
       merged.refused.push_back({positions[k][refusal.position], std::move(refusal.reason)});
     }
   }
+  if (!failed.ok()) return std::move(failed).error();
   std::sort(merged.duplicates.begin(), merged.duplicates.end());
   std::sort(merged.refused.begin(), merged.refused.end(),
             [](const StoreRefusal& a, const StoreRefusal& b) { return a.position < b.position; });

@@ -8,9 +8,10 @@
 // rollups too, so a client's resend repairs it (as on ClickHouse).
 //
 // ShardedUsageStore: one UsageStore over the shards, routing each customer
-// to ShardOf(customer). A write with customers of several shards is written
-// shard by shard; if a later shard fails, the earlier shards' events are
-// stored and a resend reports them as duplicates (counted once). Reads of a
+// to ShardOf(customer). A write with customers of several shards is queued
+// in each shard's group commit (when the shards are GroupCommitStores) and
+// waits for all of them; if one shard fails, the others' events are stored
+// and a resend reports them as duplicates (counted once). Reads of a
 // customer go to its shard; TotalsForCustomers asks each shard for its own.
 #pragma once
 

@@ -149,6 +149,17 @@ struct KeyHash {
   }
 };
 
+// A rollup's key as views of an event's strings, and its hash.
+using RollupView = std::tuple<std::string_view, std::string_view, TimePoint>;
+struct RollupViewHash {
+  size_t operator()(const RollupView& key) const {
+    size_t h = std::hash<std::string_view>{}(std::get<0>(key));
+    h ^= std::hash<std::string_view>{}(std::get<1>(key)) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h ^ (std::hash<int64_t>{}(std::get<2>(key).time_since_epoch().count()) + 0x9e3779b97f4a7c15ULL + (h << 6) +
+                (h >> 2));
+  }
+};
+
 constexpr const char* kEventColumns = "customer_id, event_id, metric, value, occurred_at, received_at, properties";
 
 // SQLite: multi-row INSERT … VALUES (one B-tree insert per row, WITHOUT
@@ -283,6 +294,7 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
       }
       // The new events of each rollup of their metric name, in batch order.
       std::map<RollupKey, PendingRollup> rollups;
+      std::unordered_map<RollupView, PendingRollup*, RollupViewHash> slot_of;
       PendingRollup* last_slot = nullptr;
       std::string_view last_customer, last_metric;
       TimePoint last_hour;
@@ -292,12 +304,19 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
           outcome.duplicates.push_back(i);
           continue;
         }
-        // Events of one rollup usually come together: skip the map (and the
-        // key's string copies) while they do.
+        // Events of one rollup usually come together: skip the lookup while
+        // they do. When they interleave (a collector sending for many
+        // customers), find the slot by views of the event's strings: the
+        // key's string copies are made once per rollup, not per event.
         TimePoint hour = HourStart(event.timestamp);
         if (last_slot == nullptr || last_hour != hour || last_customer != event.customer_id ||
             last_metric != event.metric) {
-          last_slot = &rollups[{event.customer_id, event.metric, hour}];
+          RollupView view{event.customer_id, event.metric, hour};
+          auto found = slot_of.find(view);
+          if (found == slot_of.end()) {
+            found = slot_of.emplace(view, &rollups[{event.customer_id, event.metric, hour}]).first;
+          }
+          last_slot = found->second;
           last_customer = event.customer_id;
           last_metric = event.metric;
           last_hour = hour;

@@ -52,6 +52,7 @@ constexpr int64_t kEventsPerStep = 5000;
 Result<std::unique_ptr<storage::Database>> OpenShard(const std::string& path, const storage::DatabaseOptions& base) {
   storage::DatabaseOptions options = base;
   options.url = "sqlite:" + path;
+  options.temp_in_memory = true;  // they hold no temporary tables; their journals are per batch
   return storage::Database::Open(options);
 }
 

@@ -297,6 +297,7 @@ class SqliteDatabase final : public Database {
     // through mmap keep large indexes (usage events, invoices) off the syscall path.
     MTL_RETURN_IF_ERROR(connection->ExecuteScript(
         "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;"));
+    if (options_.temp_in_memory) MTL_RETURN_IF_ERROR(connection->ExecuteScript("PRAGMA temp_store=MEMORY;"));
     return connection;
   }
 
