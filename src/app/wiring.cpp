@@ -223,7 +223,9 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   };
   group_commit.on_refused = [&queue_full] { queue_full.WithLabels({}).Inc(); };
   if (auto* sharded = dynamic_cast<metering::ShardedUsageStore*>(app->usage_backend.get())) {
-    // A writer per shard file: each has its own write lock.
+    // A writer per shard file: each has its own write lock. The queue bound
+    // is shared out, so that INGEST_QUEUE_EVENTS stays the bound of the whole.
+    group_commit.max_queued_events = std::max<size_t>(1, group_commit.max_queued_events / sharded->shard_count());
     std::vector<std::unique_ptr<metering::UsageStore>> committed;
     for (size_t k = 0; k < sharded->shard_count(); ++k) {
       committed.push_back(std::make_unique<metering::GroupCommitStore>(sharded->shard(k), group_commit));
