@@ -605,6 +605,14 @@ TEST_F(ProcessTest, DoctorSaysWhatIsWrongInPlainWords) {
   EXPECT_EQ(healthy.exit_code, 0) << healthy.out;
   EXPECT_NE(healthy.out.find("ok    schema        current"), std::string::npos) << healthy.out;
   EXPECT_NE(healthy.out.find("all checks passed"), std::string::npos);
+  EXPECT_NE(healthy.out.find("ok    usage         in 2 shard files"), std::string::npos) << healthy.out;
+  // Usage laid out for two shard files, asked for three without migrating: named, exit 1.
+  RunResult misplaced = RunBillingd({"doctor"}, Env({{"USAGE_SHARDS", "3"}, {"MIGRATE_ON_START", "false"}}));
+  EXPECT_EQ(misplaced.exit_code, 1) << misplaced.out;
+  EXPECT_NE(misplaced.out.find("FAIL  usage         usage events are not laid out for USAGE_SHARDS=3; run "
+                               "'billingd migrate' first"),
+            std::string::npos)
+      << misplaced.out;
 
   // Redis on a closed port, and a Stripe that refuses the key: both named, exit 1.
   int closed = 1;  // a closed local port (nothing listens on port 1 here)

@@ -93,6 +93,16 @@ void CheckDatabase(const Config& config, Report& report) {
   } else {
     report.Fail("schema", current.error().message);
   }
+  if (!sqlite || !config.clickhouse_url.empty() || !current.ok()) return;
+  // Where usage events live on SQLite (USAGE_SHARDS): opened, not moved.
+  auto shards = OpenUsageShards(config, **db, false);
+  if (!shards.ok()) {
+    report.Fail("usage", shards.error().message);
+  } else if (shards->empty()) {
+    report.Ok("usage", "in the main database file (USAGE_SHARDS=0)");
+  } else {
+    report.Ok("usage", "in " + std::to_string(shards->size()) + " shard files beside the database, each answering");
+  }
 }
 
 void CheckClickHouse(const Config& config, Report& report) {
