@@ -7,6 +7,8 @@
 
 #include "app/config.hpp"
 #include "core/log.hpp"
+#include "metering/usage_shards.hpp"
+#include "storage/bulk.hpp"
 
 namespace meterline::bench {
 
@@ -36,7 +38,8 @@ Period LastClosedMonth(TimePoint now) {
   return MonthlyPeriodContaining(start, start);
 }
 
-Status SeedSubscriptionsWithUsage(storage::Database& db, int64_t subscriptions, const Period& month) {
+Status SeedSubscriptionsWithUsage(app::App& app, int64_t subscriptions, const Period& month) {
+  storage::Database& db = *app.db;
   const int64_t anchor_ms = ToUnixMillis(month.start);
   const char* plans[] = {"starter", "growth", "scale", "enterprise"};
   // Recursive CTEs work in SQLite and PostgreSQL alike.
@@ -60,21 +63,41 @@ Status SeedSubscriptionsWithUsage(storage::Database& db, int64_t subscriptions, 
                        "created_by, created_at) SELECT 'sub_bench_' || n, 0, 1, 'bench', $2 FROM seq",
                    {subscriptions, anchor_ms});
     if (!r.ok()) return std::move(r).error();
-    // A day of hourly rollups per metric per customer (the SQL usage store;
-    // enough usage on the big hours to go over some limits).
-    r = tx.Execute(
-        seq +
-            ", hours(h) AS (SELECT 0 UNION ALL SELECT h + 1 FROM hours WHERE h < 23) "
-            "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
-            "SELECT 'cus_bench_' || n, m.metric, CAST($2 AS BIGINT) + h * 3600000, "
-            "CASE m.metric WHEN 'impressions' THEN 50000 + (n * 7919 + h * 104729) % 60000 "
-            "WHEN 'api_calls' THEN 4000 + (n * 31 + h) % 6000 ELSE 2000000000 + (n * 17 + h) % 1000000000 END, 1 "
-            "FROM seq CROSS JOIN hours CROSS JOIN (SELECT 'impressions' AS metric UNION ALL SELECT 'api_calls' "
-            "UNION ALL SELECT 'data_transfer') m",
-        {subscriptions, anchor_ms + 3'600'000});
-    if (!r.ok()) return std::move(r).error();
     return OkStatus();
   }));
+  // A day of hourly rollups per metric per customer, where billingd keeps that
+  // customer's usage (a SQLite shard file, or the database itself; the SQL
+  // usage store: enough usage on the big hours to go over some limits).
+  std::vector<storage::Database*> usage_dbs = app.usage_databases;
+  if (usage_dbs.empty()) usage_dbs.push_back(&db);
+  for (size_t k = 0; k < usage_dbs.size(); ++k) {
+    std::vector<storage::Value> numbers;
+    for (int64_t n = 1; n <= subscriptions; ++n) {
+      if (metering::ShardOf("cus_bench_" + std::to_string(n), static_cast<int>(usage_dbs.size())) ==
+          static_cast<int>(k)) {
+        numbers.emplace_back(n);
+      }
+    }
+    storage::Database& usage_db = *usage_dbs[k];
+    MTL_RETURN_IF_ERROR(usage_db.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+      MTL_RETURN_IF_ERROR(tx.Execute("CREATE TEMP TABLE IF NOT EXISTS bench_customers (n BIGINT)"));
+      MTL_RETURN_IF_ERROR(tx.Execute("DELETE FROM bench_customers"));
+      if (numbers.empty()) return OkStatus();
+      MTL_RETURN_IF_ERROR(storage::InsertRows(tx, "INSERT INTO bench_customers (n)", 1, numbers));
+      auto r = tx.Execute(
+          "WITH RECURSIVE hours(h) AS (SELECT 0 UNION ALL SELECT h + 1 FROM hours WHERE h < 23) "
+          "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events) "
+          "SELECT 'cus_bench_' || n, m.metric, CAST($1 AS BIGINT) + h * 3600000, "
+          "CASE m.metric WHEN 'impressions' THEN 50000 + (n * 7919 + h * 104729) % 60000 "
+          "WHEN 'api_calls' THEN 4000 + (n * 31 + h) % 6000 ELSE 2000000000 + (n * 17 + h) % 1000000000 END, 1 "
+          "FROM bench_customers CROSS JOIN hours CROSS JOIN (SELECT 'impressions' AS metric UNION ALL SELECT "
+          "'api_calls' UNION ALL SELECT 'data_transfer') m",
+          {anchor_ms + 3'600'000});
+      if (!r.ok()) return std::move(r).error();
+      return OkStatus();
+    }));
+    if (&usage_db != &db) MTL_RETURN_IF_ERROR(usage_db.Execute("ANALYZE"));
+  }
   auto analyzed = db.Execute("ANALYZE");
   if (!analyzed.ok()) return std::move(analyzed).error();
   return OkStatus();

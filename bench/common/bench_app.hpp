@@ -27,7 +27,8 @@ Period LastClosedMonth(TimePoint now);
 // plans in turn, and a day of hourly rollups on every metric (some over their
 // limits). Generated in SQL, then ANALYZE, as a database that has been running
 // would have statistics.
-Status SeedSubscriptionsWithUsage(storage::Database& db, int64_t subscriptions, const Period& month);
+// The rollups go where `app` keeps each customer's usage (app.usage_databases).
+Status SeedSubscriptionsWithUsage(app::App& app, int64_t subscriptions, const Period& month);
 
 // Seconds since `start` on the steady clock.
 double SecondsSince(std::chrono::steady_clock::time_point start);

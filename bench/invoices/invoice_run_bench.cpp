@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
 
   Period period = bench::LastClosedMonth(clock.Now());
   auto setup_start = std::chrono::steady_clock::now();
-  if (Status s = bench::SeedSubscriptionsWithUsage(db, subscriptions, period); !s.ok()) {
+  if (Status s = bench::SeedSubscriptionsWithUsage(*a, subscriptions, period); !s.ok()) {
     std::fprintf(stderr, "setup: %s\n", s.error().message.c_str());
     return 1;
   }

@@ -52,7 +52,7 @@ int Setup(int64_t subscriptions, const std::string& file) {
   auto& db = *a->db;
   Period month = bench::LastClosedMonth(clock.Now());
   auto start = std::chrono::steady_clock::now();
-  if (Status s = bench::SeedSubscriptionsWithUsage(db, subscriptions, month); !s.ok()) return Fail("seed", s.error());
+  if (Status s = bench::SeedSubscriptionsWithUsage(*a, subscriptions, month); !s.ok()) return Fail("seed", s.error());
   auto run = a->invoices->RunPeriodsStartingIn(month.start, month.end);
   if (!run.ok()) return Fail("invoice run", run.error());
   // As if invoice sync had pushed every invoice: in_<our id without "inv_">.
