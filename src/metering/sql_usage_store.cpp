@@ -1,6 +1,7 @@
 #include "metering/sql_usage_store.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <string_view>
 #include <unordered_map>
@@ -141,12 +142,51 @@ Result<RollupTotals> TotalsOf(const storage::Row& row, size_t column, const std:
   return totals;
 }
 
-// Hash of a (customer, event id) pair, for the batch's dedupe.
-struct KeyHash {
-  size_t operator()(const std::pair<std::string_view, std::string_view>& key) const {
-    size_t h = std::hash<std::string_view>{}(key.first);
-    return h ^ (std::hash<std::string_view>{}(key.second) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+// The batch's (customer, event id) keys, for its dedupe: an open-addressing
+// table of positions in the batch, so one allocation per batch and none per
+// event; keys are compared through the events themselves.
+class BatchKeys {
+ public:
+  static constexpr size_t kNone = SIZE_MAX;
+
+  explicit BatchKeys(const std::vector<const UsageEvent*>& events) : events_(events) {
+    size_t capacity = 16;
+    while (capacity < events.size() * 2) capacity <<= 1;
+    slots_.assign(capacity, kNone);
+    mask_ = capacity - 1;
   }
+
+  // Adds the event at `position`; false when an earlier one has its key.
+  bool Add(size_t position) {
+    const UsageEvent& event = *events_[position];
+    for (size_t slot = Hash(event.customer_id, event.id) & mask_;; slot = (slot + 1) & mask_) {
+      if (slots_[slot] == kNone) {
+        slots_[slot] = position;
+        return true;
+      }
+      const UsageEvent& other = *events_[slots_[slot]];
+      if (other.id == event.id && other.customer_id == event.customer_id) return false;
+    }
+  }
+
+  // The position of the first event with this key, or kNone.
+  size_t Find(std::string_view customer_id, std::string_view id) const {
+    for (size_t slot = Hash(customer_id, id) & mask_;; slot = (slot + 1) & mask_) {
+      if (slots_[slot] == kNone) return kNone;
+      const UsageEvent& other = *events_[slots_[slot]];
+      if (other.id == id && other.customer_id == customer_id) return slots_[slot];
+    }
+  }
+
+ private:
+  static size_t Hash(std::string_view customer_id, std::string_view id) {
+    size_t h = std::hash<std::string_view>{}(customer_id);
+    return h ^ (std::hash<std::string_view>{}(id) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+  }
+
+  const std::vector<const UsageEvent*>& events_;
+  std::vector<size_t> slots_;  // positions; kNone for a free slot
+  size_t mask_ = 0;
 };
 
 // A rollup's key as views of an event's strings, and its hash.
@@ -165,12 +205,15 @@ constexpr const char* kEventColumns = "customer_id, event_id, metric, value, occ
 // SQLite: multi-row INSERT … VALUES (one B-tree insert per row, WITHOUT
 // ROWID). Usually every event is new: the insert then runs without RETURNING,
 // whose rows SQLite gathers in a temporary table (a third of the writer's
-// allocations), and when it stores them all `all_stored` is set. Only when
-// some were stored before is it undone (a savepoint) and run again with
-// RETURNING, which names the new ones.
+// allocations), and storing them all it sets `all_stored`. When some were
+// stored before, it fails with kShortfall: the caller rolls the transaction
+// back (the insert is its first statement) and writes the batch again
+// `with_returning`, whose rows name the new events. (Undoing just the insert
+// with a savepoint would journal every page it changes.)
+constexpr const char* kShortfall = "usage_insert_shortfall";
 Status ValuesInsert(storage::Transaction& tx, const std::vector<const UsageEvent*>& events,
                     const std::vector<size_t>& unique, int64_t received_ms, const storage::RowCellsFn& on_stored,
-                    bool& all_stored) {
+                    bool with_returning, bool& all_stored) {
   std::vector<storage::Value> values;
   values.reserve(unique.size() * 7);
   for (size_t i : unique) {
@@ -186,15 +229,13 @@ Status ValuesInsert(storage::Transaction& tx, const std::vector<const UsageEvent
                                                       : storage::Value(storage::TextRef{event.properties_json}));
   }
   const std::string head = std::string("INSERT INTO usage_events (") + kEventColumns + ")";
-  MTL_RETURN_IF_ERROR(tx.Execute("SAVEPOINT usage_events_insert"));
-  MTL_ASSIGN_OR_RETURN(int64_t stored,
-                       storage::InsertRows(tx, head, 7, values, "ON CONFLICT (customer_id, event_id) DO NOTHING"));
-  all_stored = stored == static_cast<int64_t>(unique.size());
-  if (!all_stored) {
-    MTL_RETURN_IF_ERROR(tx.Execute("ROLLBACK TO usage_events_insert"));
+  if (!with_returning) {
+    MTL_ASSIGN_OR_RETURN(int64_t stored,
+                         storage::InsertRows(tx, head, 7, values, "ON CONFLICT (customer_id, event_id) DO NOTHING"));
+    all_stored = stored == static_cast<int64_t>(unique.size());
+    if (!all_stored) return Error(ErrorCode::kConflict, kShortfall, "some events were stored before");
+    return OkStatus();
   }
-  MTL_RETURN_IF_ERROR(tx.Execute("RELEASE usage_events_insert"));
-  if (all_stored) return OkStatus();
   auto inserted = storage::InsertRows(
       tx, head, 7, values, "ON CONFLICT (customer_id, event_id) DO NOTHING RETURNING customer_id, event_id", on_stored);
   if (!inserted.ok()) return std::move(inserted).error();
@@ -259,18 +300,17 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
   WriteOutcome outcome;
   // PostgreSQL may abort one of two concurrent batches that wait on each
   // other's rows (deadlock or serialization failure); the whole batch is retried.
+  bool with_returning = false;  // SQLite: see ValuesInsert
   for (int attempt = 1;; ++attempt) {
     outcome = WriteOutcome{};
     Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
       int64_t received_ms = ToUnixMillis(received);
       // A repeat of an id within the batch is a duplicate of its first occurrence.
-      std::unordered_map<std::pair<std::string_view, std::string_view>, size_t, KeyHash> first;  // -> position
-      first.reserve(events.size());
+      BatchKeys first(events);
       std::vector<size_t> unique;
       unique.reserve(events.size());
       for (size_t i = 0; i < events.size(); ++i) {
-        if (first.emplace(std::pair<std::string_view, std::string_view>(events[i]->customer_id, events[i]->id), i)
-                .second) {
+        if (first.Add(i)) {
           unique.push_back(i);
         } else {
           outcome.duplicates.push_back(i);
@@ -281,13 +321,13 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
       // Marked by position, found through `first`: no copy of the keys.
       std::vector<char> stored(events.size(), 0);
       auto on_stored = [&](const std::vector<std::string_view>& row) {
-        auto it = first.find({row[0], row[1]});
-        if (it != first.end()) stored[it->second] = 1;
+        size_t position = first.Find(row[0], row[1]);
+        if (position != BatchKeys::kNone) stored[position] = 1;
       };
       bool all_stored = false;
       Status inserted = db_.backend() == storage::Backend::kPostgres
                             ? CopyInsert(tx, events, unique, received_ms, on_stored)
-                            : ValuesInsert(tx, events, unique, received_ms, on_stored, all_stored);
+                            : ValuesInsert(tx, events, unique, received_ms, on_stored, with_returning, all_stored);
       if (!inserted.ok()) return inserted;
       if (all_stored) {
         for (size_t i : unique) stored[i] = 1;
@@ -367,6 +407,10 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
       return after ? after(tx, touched, total) : OkStatus();
     });
     if (s.ok()) break;
+    if (s.error().Reason() == kShortfall && !with_returning) {
+      with_returning = true;
+      continue;
+    }
     bool retryable = s.error().code == ErrorCode::kConflict && s.error().Reason() == "serialization_failure";
     if (!retryable || attempt >= 5) return std::move(s).error();
   }
