@@ -1,6 +1,7 @@
 #include "metering/usage_shards.hpp"
 
 #include <filesystem>
+#include <map>
 #include <system_error>
 
 #include "storage/bulk.hpp"
@@ -47,7 +48,8 @@ CREATE TABLE IF NOT EXISTS usage_shard (
 
 constexpr const char* kEventColumns = "customer_id, event_id, metric, value, occurred_at, received_at, properties";
 constexpr const char* kRollupColumns = "customer_id, metric, hour_start, total, events, peak, latest, latest_at";
-constexpr int64_t kEventsPerStep = 5000;
+constexpr int64_t kEventsPerStep = 5000;    // events per transaction of a move
+constexpr size_t kCustomersPerStep = 1000;  // customers moved together
 
 Result<std::unique_ptr<storage::Database>> OpenShard(const std::string& path, const storage::DatabaseOptions& base) {
   storage::DatabaseOptions options = base;
@@ -81,74 +83,103 @@ Result<std::string> NextCustomer(storage::Database& db, const std::string& after
   return next;
 }
 
-// Moves one customer's events and rollups from `from` to `to`. Each step is
-// safe to repeat: copied events are ignored as duplicates, the rollups
-// replace the destination's, the source's rows go last.
-Status MoveCustomer(storage::Database& from, storage::Database& to, const std::string& customer_id) {
-  for (std::string last;;) {
-    MTL_ASSIGN_OR_RETURN(auto rows, from.Execute("SELECT event_id, metric, value, occurred_at, received_at, properties "
-                                                 "FROM usage_events WHERE customer_id = $1 AND event_id > $2 "
-                                                 "ORDER BY event_id LIMIT $3",
-                                                 {customer_id, last, kEventsPerStep}));
-    if (rows.rows.empty()) break;
-    std::vector<storage::Value> values;
-    values.reserve(rows.rows.size() * 7);
-    for (const auto& row : rows.rows) {
-      values.emplace_back(customer_id);
-      values.emplace_back(row.Text(0));
-      values.emplace_back(row.Text(1));
-      values.emplace_back(row.Int(2));
-      values.emplace_back(row.Int(3));
-      values.emplace_back(row.Int(4));
-      values.emplace_back(row.IsNull(5) ? storage::Value(nullptr) : storage::Value(row.Text(5)));
-    }
+// Moves some customers' events and rollups from `from` to `to`, a few
+// transactions for all of them (each commit is an fsync). Each step is safe
+// to repeat: copied events are ignored as duplicates, the rollups replace the
+// destination's, the source's rows go last.
+Status MoveCustomers(storage::Database& from, storage::Database& to, const std::vector<std::string>& customer_ids) {
+  std::vector<storage::Value> values;  // event rows waiting to be written, 7 values each
+  auto flush = [&]() -> Status {
+    if (values.empty()) return OkStatus();
     MTL_RETURN_IF_ERROR(to.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+      // InsertRows writes 256 rows per statement.
       auto inserted = storage::InsertRows(tx, std::string("INSERT INTO usage_events (") + kEventColumns + ")", 7,
                                           values, "ON CONFLICT (customer_id, event_id) DO NOTHING");
       return inserted.ok() ? OkStatus() : Status(std::move(inserted).error());
     }));
-    last = rows.rows.back().Text(0);
-  }
-  MTL_ASSIGN_OR_RETURN(auto rollups, from.Execute("SELECT metric, hour_start, total, events, peak, latest, latest_at "
-                                                  "FROM usage_rollups_hourly WHERE customer_id = $1",
-                                                  {customer_id}));
-  MTL_RETURN_IF_ERROR(to.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    MTL_RETURN_IF_ERROR(tx.Execute("DELETE FROM usage_rollups_hourly WHERE customer_id = $1", {customer_id}));
-    std::vector<storage::Value> values;
-    for (size_t i = 0; i < rollups.rows.size(); ++i) {
-      const storage::Row& row = rollups.rows[i];
-      values.emplace_back(customer_id);
-      values.emplace_back(row.Text(0));
-      for (size_t col = 1; col < 7; ++col) values.emplace_back(row.Int(col));
-      // InsertRows takes at most 256 rows of 8 at once.
-      if (values.size() == size_t{256} * 8 || i + 1 == rollups.rows.size()) {
-        auto inserted = storage::InsertRows(
-            tx, std::string("INSERT INTO usage_rollups_hourly (") + kRollupColumns + ")", 8, values);
-        if (!inserted.ok()) return std::move(inserted).error();
-        values.clear();
+    values.clear();
+    return OkStatus();
+  };
+  for (const std::string& customer_id : customer_ids) {
+    for (std::string last;;) {
+      MTL_ASSIGN_OR_RETURN(auto rows,
+                           from.Execute("SELECT event_id, metric, value, occurred_at, received_at, properties "
+                                        "FROM usage_events WHERE customer_id = $1 AND event_id > $2 "
+                                        "ORDER BY event_id LIMIT $3",
+                                        {customer_id, last, kEventsPerStep}));
+      if (rows.rows.empty()) break;
+      for (const auto& row : rows.rows) {
+        values.emplace_back(customer_id);
+        values.emplace_back(row.Text(0));
+        values.emplace_back(row.Text(1));
+        values.emplace_back(row.Int(2));
+        values.emplace_back(row.Int(3));
+        values.emplace_back(row.Int(4));
+        values.emplace_back(row.IsNull(5) ? storage::Value(nullptr) : storage::Value(row.Text(5)));
       }
+      last = rows.rows.back().Text(0);
+      if (static_cast<int64_t>(values.size()) >= kEventsPerStep * 7) MTL_RETURN_IF_ERROR(flush());
+    }
+  }
+  MTL_RETURN_IF_ERROR(flush());
+  MTL_RETURN_IF_ERROR(to.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
+    for (const std::string& customer_id : customer_ids) {
+      MTL_ASSIGN_OR_RETURN(auto rollups,
+                           from.Execute("SELECT metric, hour_start, total, events, peak, latest, latest_at "
+                                        "FROM usage_rollups_hourly WHERE customer_id = $1",
+                                        {customer_id}));
+      MTL_RETURN_IF_ERROR(tx.Execute("DELETE FROM usage_rollups_hourly WHERE customer_id = $1", {customer_id}));
+      std::vector<storage::Value> rollup_values;
+      rollup_values.reserve(rollups.rows.size() * 8);
+      for (const storage::Row& row : rollups.rows) {
+        rollup_values.emplace_back(customer_id);
+        rollup_values.emplace_back(row.Text(0));
+        for (size_t col = 1; col < 7; ++col) rollup_values.emplace_back(row.Int(col));
+      }
+      if (rollup_values.empty()) continue;
+      auto inserted = storage::InsertRows(tx, std::string("INSERT INTO usage_rollups_hourly (") + kRollupColumns + ")",
+                                          8, rollup_values);
+      if (!inserted.ok()) return std::move(inserted).error();
     }
     return OkStatus();
   }));
   return from.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
-    MTL_RETURN_IF_ERROR(tx.Execute("DELETE FROM usage_events WHERE customer_id = $1", {customer_id}));
-    MTL_RETURN_IF_ERROR(tx.Execute("DELETE FROM usage_rollups_hourly WHERE customer_id = $1", {customer_id}));
+    for (const std::string& customer_id : customer_ids) {
+      MTL_RETURN_IF_ERROR(tx.Execute("DELETE FROM usage_events WHERE customer_id = $1", {customer_id}));
+      MTL_RETURN_IF_ERROR(tx.Execute("DELETE FROM usage_rollups_hourly WHERE customer_id = $1", {customer_id}));
+    }
     return OkStatus();
   });
 }
 
-// Moves every customer of `from` that the layout puts elsewhere; returns how many.
-Result<int64_t> Drain(storage::Database& from, storage::Database& main, int shards,
-                      const std::vector<storage::Database*>& shard_dbs) {
+// Moves every customer of `from` that the layout puts elsewhere, up to
+// kCustomersPerStep at a time; returns how many. `progress` hears of each step.
+Result<int64_t> Drain(storage::Database& from, const std::string& from_name, storage::Database& main, int shards,
+                      const std::vector<storage::Database*>& shard_dbs,
+                      const std::function<void(const std::string&)>& progress) {
   int64_t moved = 0;
-  for (std::string customer;;) {
-    MTL_ASSIGN_OR_RETURN(customer, NextCustomer(from, customer));
-    if (customer.empty()) return moved;
-    storage::Database& to = shards == 0 ? main : *shard_dbs[static_cast<size_t>(ShardOf(customer, shards))];
-    if (&to == &from) continue;
-    MTL_RETURN_IF_ERROR(MoveCustomer(from, to, customer));
-    ++moved;
+  std::string customer;
+  for (bool more = true; more;) {
+    std::map<storage::Database*, std::vector<std::string>> step;  // destination -> customers
+    size_t taken = 0;
+    while (taken < kCustomersPerStep) {
+      MTL_ASSIGN_OR_RETURN(customer, NextCustomer(from, customer));
+      if (customer.empty()) {
+        more = false;
+        break;
+      }
+      storage::Database* to = shards == 0 ? &main : shard_dbs[static_cast<size_t>(ShardOf(customer, shards))];
+      if (to == &from) continue;
+      step[to].push_back(customer);
+      ++taken;
+    }
+    for (const auto& [to, customer_ids] : step) MTL_RETURN_IF_ERROR(MoveCustomers(from, *to, customer_ids));
+    moved += static_cast<int64_t>(taken);
+    if (taken > 0 && progress) {
+      progress("moved the usage of " + std::to_string(moved) + " customers from " + from_name + " so far");
+    }
   }
+  return moved;
 }
 
 Status RemoveFile(const std::string& path) {
@@ -213,7 +244,7 @@ Status PlaceUsage(storage::Database& main, const std::string& db_path, int shard
     if (progress) progress(line);
   };
   if (shards > 0) {
-    MTL_ASSIGN_OR_RETURN(int64_t moved, Drain(main, main, shards, shard_dbs));
+    MTL_ASSIGN_OR_RETURN(int64_t moved, Drain(main, db_path, main, shards, shard_dbs, progress));
     if (moved > 0) report("moved the usage of " + std::to_string(moved) + " customers from " + db_path);
   }
   for (const auto& [index, path] : storage::ExistingUsageShards(db_path)) {
@@ -221,7 +252,7 @@ Status PlaceUsage(storage::Database& main, const std::string& db_path, int shard
       storage::Database& shard = *shard_dbs[static_cast<size_t>(index)];
       MTL_ASSIGN_OR_RETURN(int64_t recorded, RecordedShards(shard));
       if (recorded == shards) continue;
-      MTL_ASSIGN_OR_RETURN(int64_t moved, Drain(shard, main, shards, shard_dbs));
+      MTL_ASSIGN_OR_RETURN(int64_t moved, Drain(shard, path, main, shards, shard_dbs, progress));
       report("moved the usage of " + std::to_string(moved) + " customers from " + path);
       MTL_RETURN_IF_ERROR(shard.Execute("UPDATE usage_shard SET shards = $1 WHERE id = 1", {int64_t{shards}}));
       continue;
@@ -229,7 +260,7 @@ Status PlaceUsage(storage::Database& main, const std::string& db_path, int shard
     // Past the last shard: drained, then deleted.
     {
       MTL_ASSIGN_OR_RETURN(auto old, OpenShard(path, storage::DatabaseOptions{}));
-      MTL_ASSIGN_OR_RETURN(int64_t moved, Drain(*old, main, shards, shard_dbs));
+      MTL_ASSIGN_OR_RETURN(int64_t moved, Drain(*old, path, main, shards, shard_dbs, progress));
       report("moved the usage of " + std::to_string(moved) + " customers from " + path);
     }
     MTL_RETURN_IF_ERROR(RemoveFile(path));

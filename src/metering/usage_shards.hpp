@@ -36,12 +36,13 @@ Result<bool> UsagePlaced(storage::Database& main, const std::string& db_path, in
 
 // Moves usage rows to where `shards` puts them: from the main database into
 // the shards, between shards when their number changed, or back into the main
-// database (`shards` 0). Customer by customer: events copied (a key already
-// there is the same event), then the rollups replace the destination's, then
-// the source's rows are deleted, each step its own transaction. Interrupted,
+// database (`shards` 0). A thousand customers at a time: their events copied
+// (a key already there is the same event), then their rollups replace the
+// destination's, then the source's rows are deleted, each step its own
+// transaction(s). Interrupted,
 // it starts again where it stopped; nothing is served meanwhile (it runs at
 // start-up, before ingestion). Files past the last shard are deleted when
-// drained. `progress` gets one line per source moved.
+// drained. `progress` gets a line per thousand customers and per source.
 Status PlaceUsage(storage::Database& main, const std::string& db_path, int shards,
                   const std::vector<storage::Database*>& shard_dbs,
                   const std::function<void(const std::string&)>& progress);
