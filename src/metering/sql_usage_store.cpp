@@ -214,9 +214,16 @@ constexpr const char* kShortfall = "usage_insert_shortfall";
 Status ValuesInsert(storage::Transaction& tx, const std::vector<const UsageEvent*>& events,
                     const std::vector<size_t>& unique, int64_t received_ms, const storage::RowCellsFn& on_stored,
                     bool with_returning, bool& all_stored) {
+  // In key order: each B-tree then takes the batch's keys left to right,
+  // on pages just touched, instead of jumping between customers' ranges.
+  std::vector<size_t> order = unique;
+  std::sort(order.begin(), order.end(), [&events](size_t a, size_t b) {
+    int by_customer = events[a]->customer_id.compare(events[b]->customer_id);
+    return by_customer != 0 ? by_customer < 0 : events[a]->id < events[b]->id;
+  });
   std::vector<storage::Value> values;
   values.reserve(unique.size() * 7);
-  for (size_t i : unique) {
+  for (size_t i : order) {
     const UsageEvent& event = *events[i];
     // Views of the events' own strings: they outlive the statements.
     values.emplace_back(storage::TextRef{event.customer_id});
