@@ -29,6 +29,14 @@ class UsageShardsTest : public ::testing::Test {
     return std::make_unique<BillingdHarness>(BillingdHarness::Options{.env = env, .shared_database = database_.get()});
   }
 
+  void CreateCustomers(app::App& app) {
+    for (int k = 0; k < kCustomers; ++k) {
+      customers_.push_back(
+          app.customers->Create({"C" + std::to_string(k), "", "DE", "EUR"}, "test", auth::RequestOrigin{"", "test"})
+              ->id);
+    }
+  }
+
   // Customer k's events: value k + 1 each, a minute apart over the last hours.
   std::vector<metering::UsageEvent> EventsOf(int k) const {
     std::vector<metering::UsageEvent> out;
@@ -99,12 +107,7 @@ class UsageShardsTest : public ::testing::Test {
 TEST_F(UsageShardsTest, UsageFollowsTheShardCountAndStaysExactlyOnce) {
   {
     auto billingd = Start(0);
-    for (int k = 0; k < kCustomers; ++k) {
-      customers_.push_back(
-          billingd->app()
-              .customers->Create({"C" + std::to_string(k), "", "DE", "EUR"}, "test", auth::RequestOrigin{"", "test"})
-              ->id);
-    }
+    CreateCustomers(billingd->app());
     EXPECT_EQ(WriteAll(billingd->app()), int64_t{kCustomers} * kEventsPerCustomer);
     ExpectPlaced(billingd->app(), 0);
   }
@@ -120,12 +123,7 @@ TEST_F(UsageShardsTest, UsageFollowsTheShardCountAndStaysExactlyOnce) {
 TEST_F(UsageShardsTest, AnInterruptedMoveFinishesOnTheNextStart) {
   {
     auto billingd = Start(0);
-    for (int k = 0; k < kCustomers; ++k) {
-      customers_.push_back(
-          billingd->app()
-              .customers->Create({"C" + std::to_string(k), "", "DE", "EUR"}, "test", auth::RequestOrigin{"", "test"})
-              ->id);
-    }
+    CreateCustomers(billingd->app());
     WriteAll(billingd->app());
   }
   // As a crash mid-move leaves it: half of customer 0's events already copied
