@@ -202,6 +202,19 @@ struct RollupViewHash {
 
 constexpr const char* kEventColumns = "customer_id, event_id, metric, value, occurred_at, received_at, properties";
 
+// The positions `unique` sorted by (customer, event id), the order SQLite
+// inserts events in (byte order, SQLite's): each B-tree then takes the batch's keys left to right, on pages
+// just touched, instead of jumping between customers' ranges. (Only the insert
+// order: which events a rollup near its limit takes stays batch order.)
+std::vector<size_t> InKeyOrder(const std::vector<const UsageEvent*>& events, const std::vector<size_t>& unique) {
+  std::vector<size_t> order = unique;
+  std::sort(order.begin(), order.end(), [&events](size_t a, size_t b) {
+    int by_customer = events[a]->customer_id.compare(events[b]->customer_id);
+    return by_customer != 0 ? by_customer < 0 : events[a]->id < events[b]->id;
+  });
+  return order;
+}
+
 // SQLite: multi-row INSERT … VALUES (one B-tree insert per row, WITHOUT
 // ROWID). Usually every event is new: the insert then runs without RETURNING,
 // whose rows SQLite gathers in a temporary table (a third of the writer's
@@ -214,13 +227,7 @@ constexpr const char* kShortfall = "usage_insert_shortfall";
 Status ValuesInsert(storage::Transaction& tx, const std::vector<const UsageEvent*>& events,
                     const std::vector<size_t>& unique, int64_t received_ms, const storage::RowCellsFn& on_stored,
                     bool with_returning, bool& all_stored) {
-  // In key order: each B-tree then takes the batch's keys left to right,
-  // on pages just touched, instead of jumping between customers' ranges.
-  std::vector<size_t> order = unique;
-  std::sort(order.begin(), order.end(), [&events](size_t a, size_t b) {
-    int by_customer = events[a]->customer_id.compare(events[b]->customer_id);
-    return by_customer != 0 ? by_customer < 0 : events[a]->id < events[b]->id;
-  });
+  std::vector<size_t> order = InKeyOrder(events, unique);
   std::vector<storage::Value> values;
   values.reserve(unique.size() * 7);
   for (size_t i : order) {
