@@ -1,5 +1,7 @@
 #include "app/wiring.hpp"
 
+#include <filesystem>
+
 #include "api/routes.hpp"
 #include "app/console_assets.hpp"
 #include "app/secrets.hpp"
@@ -33,27 +35,43 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
   return storage::Database::Open(options);
 }
 
-Result<std::vector<std::unique_ptr<storage::Database>>> OpenUsageShards(
-    const Config& config, storage::Database& db, bool place, const std::function<void(const std::string&)>& progress) {
+Result<UsageFiles> OpenUsageShards(const Config& config, storage::Database& db, bool place,
+                                   const std::function<void(const std::string&)>& progress) {
   std::string path = config.EffectiveDatabaseUrl();
   for (const char* scheme : {"sqlite:", "file:"}) {
     if (path.rfind(scheme, 0) == 0) path = path.substr(std::string_view(scheme).size());
   }
   // An in-memory database has no directory to put shard files in.
-  int shards = path == ":memory:" ? 0 : config.usage_shards;
+  if (path == ":memory:") return UsageFiles{};
+  UsageFiles files;
+  // Held shared while this process uses the files; alone while it moves usage.
+  MTL_ASSIGN_OR_RETURN(files.lock, storage::UsageLayoutLock::Share(path));
+  int shards = config.usage_shards;
+  const Error not_placed(
+      ErrorCode::kUnavailable, "usage_not_placed",
+      "usage events are not laid out for USAGE_SHARDS=" + std::to_string(shards) + "; run 'billingd migrate' first");
+  // Creating a shard file changes the layout too: alone, like a move.
+  bool alone = false;
+  for (int index = 0; index < shards && !alone; ++index) {
+    if (!std::filesystem::exists(storage::UsageShardPath(path, index))) {
+      if (!place) return not_placed;
+      MTL_RETURN_IF_ERROR(files.lock->TryExclusive());
+      alone = true;
+    }
+  }
   storage::DatabaseOptions options;
   options.pool_size = config.database_pool_size;
-  MTL_ASSIGN_OR_RETURN(auto shard_dbs, metering::OpenUsageShards(path, shards, options));
+  MTL_ASSIGN_OR_RETURN(files.shards, metering::OpenUsageShards(path, shards, options));
   std::vector<storage::Database*> dbs;
-  dbs.reserve(shard_dbs.size());
-  for (auto& shard : shard_dbs) dbs.push_back(shard.get());
+  dbs.reserve(files.shards.size());
+  for (auto& shard : files.shards) dbs.push_back(shard.get());
   MTL_ASSIGN_OR_RETURN(bool placed, metering::UsagePlaced(db, path, shards, dbs));
-  if (placed) return shard_dbs;
-  if (!place) {
-    return Error(
-        ErrorCode::kUnavailable, "usage_not_placed",
-        "usage events are not laid out for USAGE_SHARDS=" + std::to_string(shards) + "; run 'billingd migrate' first");
+  if (placed) {
+    if (alone) MTL_RETURN_IF_ERROR(files.lock->Share());
+    return files;
   }
+  if (!place) return not_placed;
+  if (!alone) MTL_RETURN_IF_ERROR(files.lock->TryExclusive());
   auto report = [&progress](const std::string& line) {
     if (progress) {
       progress(line);
@@ -63,7 +81,8 @@ Result<std::vector<std::unique_ptr<storage::Database>>> OpenUsageShards(
   };
   report("placing usage events for USAGE_SHARDS=" + std::to_string(shards));
   MTL_RETURN_IF_ERROR(metering::PlaceUsage(db, path, shards, dbs, report));
-  return shard_dbs;
+  MTL_RETURN_IF_ERROR(files.lock->Share());
+  return files;
 }
 
 Result<clickhouse::Layout> ClickHouseLayout(const Config& config) {
@@ -183,7 +202,9 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   // shard files), or in ClickHouse when configured.
   if (config.clickhouse_url.empty()) {
     if (app->db->backend() == storage::Backend::kSqlite) {
-      MTL_ASSIGN_OR_RETURN(app->usage_shard_dbs, OpenUsageShards(config, *app->db, config.ShouldMigrateOnStart()));
+      MTL_ASSIGN_OR_RETURN(auto files, OpenUsageShards(config, *app->db, config.ShouldMigrateOnStart()));
+      app->usage_lock = std::move(files.lock);
+      app->usage_shard_dbs = std::move(files.shards);
     }
     for (auto& shard : app->usage_shard_dbs) app->usage_databases.push_back(shard.get());
     if (app->usage_databases.empty()) app->usage_databases.push_back(app->db.get());

@@ -36,6 +36,7 @@
 #include "ratelimit/rate_limiter.hpp"
 #include "reconciliation/reconciliation_service.hpp"
 #include "storage/database.hpp"
+#include "storage/sqlite/usage_shard_files.hpp"
 #include "stripe/client.hpp"
 #include "stripe/customer_portal.hpp"
 #include "stripe/invoice_sync.hpp"
@@ -68,6 +69,7 @@ struct App {
   std::unique_ptr<clickhouse::Client> clickhouse;  // null unless CLICKHOUSE_URL is set
   // SQLite with USAGE_SHARDS > 0: the files holding usage events and rollups
   // (docs/metering.md "Sharded usage on SQLite"); empty otherwise.
+  std::unique_ptr<storage::UsageLayoutLock> usage_lock;  // SQLite: held shared (usage_shard_files.hpp)
   std::vector<std::unique_ptr<storage::Database>> usage_shard_dbs;
   // Where usage rollups live in SQL, for what reads them past the usage store
   // (the usage_rollups export): the shard files, or the transactional database.
@@ -127,13 +129,21 @@ Result<clickhouse::Layout> ClickHouseLayout(const Config& config);
 // Opens the configured database (for CLI commands that need only storage).
 Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config);
 
-// REQUIRES: `db` is the embedded SQLite database of `config`. Opens its usage
-// shard files (USAGE_SHARDS; none for 0 or an in-memory database) and checks
-// that usage lies as they say; when it does not, moves it there when `place`
-// (MIGRATE_ON_START, billingd migrate), else fails with "usage_not_placed".
+// The embedded database's usage shard files, and the layout lock this
+// process holds while it uses them.
+struct UsageFiles {
+  std::unique_ptr<storage::UsageLayoutLock> lock;  // null for an in-memory database
+  std::vector<std::unique_ptr<storage::Database>> shards;
+};
+
+// REQUIRES: `db` is the embedded SQLite database of `config`. Takes the
+// usage layout lock (shared), opens its usage shard files (USAGE_SHARDS; none
+// for 0 or an in-memory database) and checks that usage lies as they say;
+// when it does not, moves it there when `place` (MIGRATE_ON_START, billingd
+// migrate) with the lock held alone (kConflict "usage_files_in_use" while
+// another process uses the files), else fails with "usage_not_placed".
 // `progress` gets a line per step of a move (the log when empty).
-Result<std::vector<std::unique_ptr<storage::Database>>> OpenUsageShards(
-    const Config& config, storage::Database& db, bool place,
-    const std::function<void(const std::string&)>& progress = {});
+Result<UsageFiles> OpenUsageShards(const Config& config, storage::Database& db, bool place,
+                                   const std::function<void(const std::string&)>& progress = {});
 
 }  // namespace meterline::app

@@ -11,6 +11,9 @@ namespace meterline::metering {
 // One write waiting for its commit. Its caller keeps the events and `after`
 // until `done` (Write() blocks; a Ticket waits when destroyed).
 struct GroupCommitStore::Pending {
+  Pending(const std::vector<const UsageEvent*>& events, TimePoint received, const AfterWrite& after)
+      : events(events), received(received), after(after) {}
+
   const std::vector<const UsageEvent*>& events;
   TimePoint received;
   const AfterWrite& after;
@@ -58,7 +61,7 @@ Result<WriteOutcome> GroupCommitStore::Write(const std::vector<const UsageEvent*
 
 Result<GroupCommitStore::Ticket> GroupCommitStore::Submit(const std::vector<const UsageEvent*>& events,
                                                           TimePoint received, const AfterWrite& after) {
-  auto pending = std::unique_ptr<Pending>(new Pending{events, received, after, std::nullopt});
+  auto pending = std::make_unique<Pending>(events, received, after);
   std::unique_lock<std::mutex> lock(mutex_);
   // Shutting down: the writers may have drained the queue already.
   if (stopping_) return Unavailable("usage ingestion is shutting down");

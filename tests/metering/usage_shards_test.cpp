@@ -154,5 +154,24 @@ TEST_F(UsageShardsTest, WithoutMigrateOnStartAMisplacedLayoutRefusesToStart) {
   EXPECT_EQ(storage::ExistingUsageShards(db_path_).size(), 3u);
 }
 
+// Moving usage needs the layout lock alone: while another billingd uses the
+// files (holding it shared), a start that would move them refuses.
+TEST_F(UsageShardsTest, UsageIsNotMovedWhileAnotherInstanceUsesTheFiles) {
+  auto running = Start(2);
+  try {
+    auto second = Start(3);
+    FAIL() << "moved usage under a running instance";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("another billingd process is using the usage files"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(storage::ExistingUsageShards(db_path_).size(), 2u) << "nothing moved";
+  auto same_layout = Start(2);  // the same layout: shared, no move
+  running.reset();
+  same_layout.reset();
+  auto alone = Start(3);
+  EXPECT_EQ(storage::ExistingUsageShards(db_path_).size(), 3u);
+}
+
 }  // namespace
 }  // namespace meterline::testing

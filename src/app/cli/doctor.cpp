@@ -98,10 +98,11 @@ void CheckDatabase(const Config& config, Report& report) {
   auto shards = OpenUsageShards(config, **db, false);
   if (!shards.ok()) {
     report.Fail("usage", shards.error().message);
-  } else if (shards->empty()) {
+  } else if (shards->shards.empty()) {
     report.Ok("usage", "in the main database file (USAGE_SHARDS=0)");
   } else {
-    report.Ok("usage", "in " + std::to_string(shards->size()) + " shard files beside the database, each answering");
+    report.Ok("usage",
+              "in " + std::to_string(shards->shards.size()) + " shard files beside the database, each answering");
   }
 }
 

@@ -1,7 +1,13 @@
 #include "storage/sqlite/usage_shard_files.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -45,6 +51,34 @@ std::vector<std::pair<int, std::string>> ExistingUsageShards(const std::string& 
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+Result<std::unique_ptr<UsageLayoutLock>> UsageLayoutLock::Share(const std::string& db_path) {
+  fs::path path = fs::path(db_path).parent_path() / (Stem(db_path) + "-usage.lock");
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Unavailable("cannot open " + path.string() + ": " + std::strerror(errno));
+  auto lock = std::unique_ptr<UsageLayoutLock>(new UsageLayoutLock(fd, path.string()));
+  MTL_RETURN_IF_ERROR(lock->Share());
+  return lock;
+}
+
+UsageLayoutLock::~UsageLayoutLock() { ::close(fd_); }
+
+Status UsageLayoutLock::Share() {
+  while (::flock(fd_, LOCK_SH) != 0) {
+    if (errno != EINTR) return Unavailable("cannot lock " + path_ + ": " + std::strerror(errno));
+  }
+  return OkStatus();
+}
+
+Status UsageLayoutLock::TryExclusive() {
+  if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return OkStatus();
+  if (errno == EWOULDBLOCK) {
+    return Error(ErrorCode::kConflict, "usage_files_in_use",
+                 "another billingd process is using the usage files (" + path_ +
+                     "); stop it before usage is moved to the files USAGE_SHARDS names");
+  }
+  return Unavailable("cannot lock " + path_ + ": " + std::strerror(errno));
 }
 
 }  // namespace meterline::storage
