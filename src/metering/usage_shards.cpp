@@ -1,8 +1,6 @@
 #include "metering/usage_shards.hpp"
 
-#include <filesystem>
 #include <map>
-#include <system_error>
 
 #include "storage/bulk.hpp"
 #include "storage/sqlite/usage_shard_files.hpp"
@@ -182,15 +180,6 @@ Result<int64_t> Drain(storage::Database& from, const std::string& from_name, sto
   return moved;
 }
 
-Status RemoveFile(const std::string& path) {
-  std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(path + suffix, ec);
-    if (ec) return Internal("cannot remove " + path + suffix + ": " + ec.message());
-  }
-  return OkStatus();
-}
-
 }  // namespace
 
 int ShardOf(std::string_view customer_id, int shards) {
@@ -263,7 +252,7 @@ Status PlaceUsage(storage::Database& main, const std::string& db_path, int shard
       MTL_ASSIGN_OR_RETURN(int64_t moved, Drain(*old, path, main, shards, shard_dbs, progress));
       report("moved the usage of " + std::to_string(moved) + " customers from " + path);
     }
-    MTL_RETURN_IF_ERROR(RemoveFile(path));
+    MTL_RETURN_IF_ERROR(storage::RemoveUsageShard(path));
   }
   return OkStatus();
 }

@@ -209,16 +209,8 @@ Status CopyUsageShards(const std::string& db_path, const std::string& copy_path)
 
 // Removes the usage shard files beside `db_path`, each with its -wal and -shm.
 Status RemoveUsageShards(const std::string& db_path) {
-  for (const auto& [index, shard] : ExistingUsageShards(db_path)) {
-    // The -wal first: a -wal left without its file would be replayed into a
-    // new shard created under the same name; a lone shard file is found and
-    // removed by the next restore.
-    for (const std::string& path : {shard + "-wal", shard + "-shm", shard}) {
-      std::error_code ec;
-      fs::remove(path, ec);
-      if (ec) return Internal("cannot remove usage shard " + path + ": " + ec.message());
-    }
-  }
+  // A lone shard file left by a crash here is removed by the next restore.
+  for (const auto& [index, shard] : ExistingUsageShards(db_path)) MTL_RETURN_IF_ERROR(RemoveUsageShard(shard));
   return OkStatus();
 }
 

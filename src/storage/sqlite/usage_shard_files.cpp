@@ -53,6 +53,15 @@ std::vector<std::pair<int, std::string>> ExistingUsageShards(const std::string& 
   return out;
 }
 
+Status RemoveUsageShard(const std::string& path) {
+  for (const std::string& file : {path + "-wal", path + "-shm", path}) {
+    std::error_code ec;
+    fs::remove(file, ec);
+    if (ec) return Internal("cannot remove usage shard " + file + ": " + ec.message());
+  }
+  return OkStatus();
+}
+
 Result<std::unique_ptr<UsageLayoutLock>> UsageLayoutLock::Share(const std::string& db_path) {
   fs::path path = fs::path(db_path).parent_path() / (Stem(db_path) + "-usage.lock");
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -19,6 +19,11 @@ std::string UsageShardPath(const std::string& db_path, int index);
 // The shard files that exist beside `db_path`, (index, path) by index.
 std::vector<std::pair<int, std::string>> ExistingUsageShards(const std::string& db_path);
 
+// Removes a shard file with its -wal and -shm, the -wal first: a -wal left
+// without its file would be replayed into a new shard created under the same
+// name, while a lone shard file is found (and removed) again.
+Status RemoveUsageShard(const std::string& path);
+
 // A lock on the usage layout of the database at `db_path` (an flock on
 // DATA_DIR/meterline-usage.lock): every process that uses the shard files
 // holds it shared; moving usage between files needs it alone, so that no
