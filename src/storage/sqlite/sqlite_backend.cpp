@@ -12,6 +12,7 @@
 #include <mutex>
 #include "core/log.hpp"
 #include "storage/backends.hpp"
+#include "storage/sqlite/sqlite_memory.hpp"
 #include "storage/statement_cache.hpp"
 
 namespace meterline::storage {
@@ -281,6 +282,7 @@ class SqliteDatabase final : public Database {
   }
 
   Result<std::unique_ptr<SqliteConnection>> OpenConnection() {
+    UseSqliteMemory();
     sqlite3* db = nullptr;
     int rc =
         sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 
+#include "storage/sqlite/sqlite_memory.hpp"
 #include "storage/sqlite/usage_shard_files.hpp"
 
 namespace meterline::storage {
@@ -25,6 +26,7 @@ struct CloseDb {
 using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
 
 Result<DbHandle> Open(const std::string& path, int flags) {
+  UseSqliteMemory();
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   DbHandle db(raw);
