@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
       e.timestamp = anchor + std::chrono::milliseconds(span_ms * done / events);
       batch.emplace_back(batch.size(), std::move(e));
     }
-    auto r = a.ingest->Ingest(batch, {}, "");
+    auto r = a.ingest->Ingest(metering::RefsOf(batch), {}, "");
     if (!r.ok() || r->accepted != static_cast<int64_t>(batch.size())) {
       std::fprintf(stderr, "ingest failed: %s\n", r.ok() ? "not all accepted" : r.error().message.c_str());
       return 1;

@@ -37,19 +37,20 @@ namespace {
 // external id no customer has are rejected (one lookup per distinct id).
 Status ResolveExternalIds(ApiContext& context, ParsedUsageBatch& batch) {
   if (batch.by_external_id.empty()) return OkStatus();
-  std::map<std::string, std::string> resolved;  // external id -> customer id ("" = none)
+  // external id -> customer id, kept in the batch's arena ("" = none)
+  std::map<std::string_view, std::string_view> resolved;
   std::vector<bool> unknown(batch.events.size(), false);
   for (size_t position : batch.by_external_id) {
     auto& event = batch.events[position].second;
     auto [it, inserted] = resolved.try_emplace(event.customer_id);
     if (inserted) {
-      MTL_ASSIGN_OR_RETURN(auto customer, context.customers.FindByExternalId(event.customer_id));
-      if (customer) it->second = customer->id;
+      MTL_ASSIGN_OR_RETURN(auto customer, context.customers.FindByExternalId(std::string(event.customer_id)));
+      if (customer) it->second = batch.text.Keep(customer->id);
     }
     if (it->second.empty()) {
       unknown[position] = true;
-      batch.rejected.push_back({batch.events[position].first, event.id,
-                                "no customer has external_customer_id '" + event.customer_id + "'",
+      batch.rejected.push_back({batch.events[position].first, std::string(event.id),
+                                "no customer has external_customer_id '" + std::string(event.customer_id) + "'",
                                 "unknown_customer"});
     } else {
       event.customer_id = it->second;

@@ -3,11 +3,12 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
 #include <boost/json/monotonic_resource.hpp>
-#include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,8 +92,9 @@ class EventHandler {
   static constexpr std::size_t max_key_size = json::string::max_size();
   static constexpr std::size_t max_string_size = json::string::max_size();
 
-  EventHandler(UsageBodyFormat format, size_t max_batch, ParsedUsageBatch& batch)
-      : format_(format), max_batch_(max_batch), batch_(batch) {}
+  // `body`: the bytes parsed (all of them, in one buffer); events view strings in it.
+  EventHandler(UsageBodyFormat format, size_t max_batch, std::string_view body, ParsedUsageBatch& batch)
+      : format_(format), max_batch_(max_batch), body_(body), batch_(batch) {}
 
   // After a complete parse of a kJsonBatch body.
   bool body_is_object() const { return body_is_object_; }
@@ -221,8 +223,8 @@ class EventHandler {
   bool on_string_part(json::string_view s, std::size_t /*n*/, json::error_code& /*ec*/) {
     if (capture_depth_ > 0) {
       stack_.push_chars(s);
-    } else if (ignore_depth_ == 0 && NextSlot() == Slot::kField) {
-      if (std::string* target = StringTarget()) target->append(s.data(), s.size());
+    } else if (ignore_depth_ == 0 && NextSlot() == Slot::kField && StringTarget() != nullptr) {
+      parts_.append(s.data(), s.size());
     }
     return true;
   }
@@ -235,7 +237,7 @@ class EventHandler {
     if (ignore_depth_ > 0) return true;
     Slot slot = NextSlot();
     if (slot == Slot::kField) {
-      if (std::string* target = StringTarget()) target->append(s.data(), s.size());
+      if (std::string_view* target = StringTarget()) *target = Kept({s.data(), s.size()});
       return true;  // otherwise: a value that is not an integer, properties that are not an object
     }
     Scalar(slot);
@@ -342,8 +344,22 @@ class EventHandler {
     // an object; kField: the value or properties as judged by the caller or the key.
   }
 
+  // A string value as the event keeps it: a view of the body when the parser
+  // handed it over whole from there (no escapes), else a copy in the batch's
+  // arena of its parts (collected in parts_) and `last`.
+  std::string_view Kept(std::string_view last) {
+    std::less<const char*> before;
+    bool in_body =
+        !before(last.data(), body_.data()) && !before(body_.data() + body_.size(), last.data() + last.size());
+    if (parts_.empty() && in_body) return last;
+    parts_.append(last);
+    std::string_view kept = batch_.text.Keep(parts_);
+    parts_.clear();
+    return kept;
+  }
+
   // Where the string of the current field goes; nullptr for value and properties.
-  std::string* StringTarget() {
+  std::string_view* StringTarget() {
     switch (field_) {
       case Field::kId: return &event_.id;
       case Field::kCustomerId: return &event_.customer_id;
@@ -379,20 +395,15 @@ class EventHandler {
     } else if (field_ == Field::kProperties) {
       properties_ = Properties::kNotObject;  // until it proves to be an object or null
     } else {
-      StringTarget()->clear();  // anything but a string reads ""
+      *StringTarget() = {};  // anything but a string reads ""
     }
   }
 
   void StartEvent(size_t position) {
     position_ = position;
-    event_.id.clear();
-    event_.customer_id.clear();
-    event_.metric.clear();
-    event_.value = 0;
-    event_.timestamp = TimePoint();
-    event_.properties_json.clear();
-    external_customer_id_.clear();
-    timestamp_.clear();
+    event_ = metering::UsageEventRef();
+    external_customer_id_ = {};
+    timestamp_ = {};
     amount_ = Amount::kMissing;
     value_ = 0;
     properties_ = Properties::kAbsent;
@@ -405,9 +416,9 @@ class EventHandler {
     std::string problem = CheckEvent(by_external_id);
     if (problem.empty()) {
       if (by_external_id) batch_.by_external_id.push_back(batch_.events.size());
-      batch_.events.emplace_back(position_, std::move(event_));
+      batch_.events.emplace_back(position_, event_);
     } else {
-      batch_.rejected.push_back({position_, std::move(event_.id), std::move(problem), "invalid"});
+      batch_.rejected.push_back({position_, std::string(event_.id), std::move(problem), "invalid"});
     }
   }
 
@@ -417,13 +428,18 @@ class EventHandler {
     if (event_.id.empty() || event_.id.size() > 128) return "id must be a string of 1-128 characters";
     if (!external_customer_id_.empty()) {
       if (!event_.customer_id.empty()) return "give customer_id or external_customer_id, not both";
-      event_.customer_id.swap(external_customer_id_);
+      event_.customer_id = external_customer_id_;
       by_external_id = true;
     }
     if (properties_ == Properties::kNotObject) return "properties must be an object";
     if (properties_ == Properties::kObject) {
-      event_.properties_json = json::serialize(*properties_value_);
-      if (event_.properties_json.size() > 4096) return "properties must be at most 4096 bytes";
+      // json::serialize's text, written into a buffer reused from event to event.
+      properties_text_.clear();
+      serializer_.reset(&*properties_value_);
+      char buffer[1024];
+      while (!serializer_.done()) properties_text_.append(serializer_.read(buffer));
+      if (properties_text_.size() > 4096) return "properties must be at most 4096 bytes";
+      event_.properties_json = batch_.text.Keep(properties_text_);
     }
     if (event_.customer_id.empty()) return "customer_id or external_customer_id is required";
     if (event_.metric.empty()) return "metric is required";
@@ -438,12 +454,14 @@ class EventHandler {
 
   const UsageBodyFormat format_;
   const size_t max_batch_;
+  const std::string_view body_;
   ParsedUsageBatch& batch_;
 
   Container container_ = Container::kNone;
   size_t ignore_depth_ = 0;   // > 0: inside a skipped container, this deep
   size_t capture_depth_ = 0;  // > 0: inside a `properties` object, this deep
   std::string key_;           // a key that arrives in parts (escapes), reused
+  std::string parts_;         // a string value that arrives in parts, reused
   bool body_is_object_ = false;
   bool key_is_events_ = false;
   bool events_is_array_ = false;
@@ -451,10 +469,10 @@ class EventHandler {
 
   // The event being read, and what ParseEvent reads apart from it.
   size_t position_ = 0;
-  metering::UsageEvent event_;
+  metering::UsageEventRef event_;
   Field field_ = Field::kUnknown;  // whose value comes next
-  std::string external_customer_id_;
-  std::string timestamp_;
+  std::string_view external_customer_id_;
+  std::string_view timestamp_;
   Amount amount_ = Amount::kMissing;
   int64_t value_ = 0;
   Properties properties_ = Properties::kAbsent;
@@ -466,6 +484,8 @@ class EventHandler {
   std::optional<json::monotonic_resource> arena_;
   json::value_stack stack_;
   std::optional<json::value> properties_value_;  // the last one, in the arena
+  json::serializer serializer_;
+  std::string properties_text_;  // the last one serialized, reused
   bool has_unknown_field_ = false;
   std::string unknown_field_;
 };
@@ -476,7 +496,7 @@ Result<ParsedUsageBatch> ParseJsonBatch(std::string_view body, size_t max_batch)
   // With a JSON Content-Type this is only the pipeline's empty-body check, in its words.
   if (auto error = http::CheckJsonMediaType(body, "application/json")) return *std::move(error);
   ParsedUsageBatch batch;
-  EventParser parser(json::parse_options(), UsageBodyFormat::kJsonBatch, max_batch, batch);
+  EventParser parser(json::parse_options(), UsageBodyFormat::kJsonBatch, max_batch, body, batch);
   json::error_code ec;
   size_t consumed = parser.write_some(false, body.data(), body.size(), ec);
   if (ec || consumed < body.size()) return http::MalformedJsonError(body);  // what boost::json::parse refuses
@@ -492,7 +512,7 @@ Result<ParsedUsageBatch> ParseJsonBatch(std::string_view body, size_t max_batch)
 // The lines as ParseNdjsonEvents splits and numbers them.
 Result<ParsedUsageBatch> ParseNdjson(std::string_view body, size_t max_batch) {
   ParsedUsageBatch batch;
-  EventParser parser(json::parse_options(), UsageBodyFormat::kNdjson, max_batch, batch);
+  EventParser parser(json::parse_options(), UsageBodyFormat::kNdjson, max_batch, body, batch);
   size_t line_number = 0;
   while (auto next = NextNdjsonLine(body, line_number)) {
     std::string_view line = *next;

@@ -2,10 +2,11 @@
 // and application/x-ndjson), read straight into a ParsedUsageBatch by Boost.JSON's
 // SAX parser (basic_parser). No DOM: the DOM path parsed each body twice (the
 // pipeline's check, then the handler) and allocated a value per member and element
-// before reading a single event. Here the bytes become events in one pass; buffers
-// for keys and strings are reused from event to event, and the only allocations
-// per event are the strings of metering::UsageEvent (`properties`, rare, is built
-// as a small DOM in a reused arena, so that its text is exactly json::serialize's).
+// before reading a single event. Here the bytes become events in one pass, with
+// no allocation per event: an event's strings are views of the body where it
+// holds them as they are, else copies in the batch's arena (escaped strings, and
+// `properties`, rare, built as a small DOM in a reused arena so that its text is
+// exactly json::serialize's); buffers for keys and parts are reused.
 //
 // The outcome is the DOM path's for every input, errors included (the unit test
 // tests/unit/api/usage_event_stream_test.cpp and the fuzz target
@@ -35,7 +36,7 @@ enum class UsageBodyFormat {
 // - kNdjson: ParseNdjsonEvents followed by ParseUsageEvents: 400 naming the line
 //   of a malformed one, 413 past `max_batch` events, 400 for no events.
 // Otherwise every position of the batch is in exactly one of events and rejected.
-// Thread-safe (no shared state); `body` is only read during the call.
+// Thread-safe (no shared state). The batch's events view `body`: it must outlive them.
 Result<ParsedUsageBatch> ParseUsageEventsStreamed(std::string_view body, UsageBodyFormat format, size_t max_batch);
 
 }  // namespace meterline::api

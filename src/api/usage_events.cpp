@@ -178,7 +178,12 @@ Result<ParsedUsageBatch> ParseUsageEvents(std::string_view content_type, const j
     std::string problem = ParseEvent((*items)[i], single_cloud_event || cloud_batch, event, by_external_id);
     if (problem.empty()) {
       if (by_external_id) batch.by_external_id.push_back(batch.events.size());
-      batch.events.emplace_back(i, std::move(event));
+      metering::UsageEventRef kept = event;
+      kept.id = batch.text.Keep(event.id);
+      kept.customer_id = batch.text.Keep(event.customer_id);
+      kept.metric = batch.text.Keep(event.metric);
+      kept.properties_json = batch.text.Keep(event.properties_json);
+      batch.events.emplace_back(i, kept);
     } else {
       batch.rejected.push_back({i, event.id, problem, "invalid"});
     }

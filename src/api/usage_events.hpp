@@ -15,17 +15,22 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/text_arena.hpp"
 #include "http/headers.hpp"
 #include "metering/ingest.hpp"
 
 namespace meterline::api {
 
+// The events' strings are views: of the request body (strings the streaming
+// parser found in it as they are) or of `text`. A batch is valid while the body
+// it was parsed from is; it may move, not be copied.
 struct ParsedUsageBatch {
-  std::vector<std::pair<size_t, metering::UsageEvent>> events;  // (position in the batch, event)
-  std::vector<metering::Rejection> rejected;                    // malformed events, with the reason
+  std::vector<std::pair<size_t, metering::UsageEventRef>> events;  // (position in the batch, event)
+  std::vector<metering::Rejection> rejected;                       // malformed events, with the reason
   // Positions in `events` of those that name their customer by external id:
   // their customer_id holds the external id until the caller resolves it.
   std::vector<size_t> by_external_id;
+  TextArena text;  // strings that are not in the body as they are: unescaped, serialized, resolved
 };
 
 // A CloudEvent sent in binary content mode (attributes in ce-* headers, the

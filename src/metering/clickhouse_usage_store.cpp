@@ -62,7 +62,7 @@ Result<std::vector<std::vector<std::string>>> ClickHouseUsageStore::Select(
   return clickhouse::ParseTsv(body);
 }
 
-Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEvent*>& events, TimePoint received,
+Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<UsageEventRef>& events, TimePoint received,
                                                  const AfterWrite& after) {
   WriteOutcome outcome;
   MTL_RETURN_IF_ERROR(db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
@@ -71,13 +71,13 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
     // each other in a cycle. SQLite's BEGIN IMMEDIATE already excludes every
     // other writer.
     std::set<std::string> customer_ids;
-    for (const UsageEvent* e : events) customer_ids.insert(e->customer_id);
+    for (const UsageEventRef& e : events) customer_ids.emplace(e.customer_id);
     for (const std::string& customer_id : customer_ids) {
       MTL_RETURN_IF_ERROR(customers::CustomerStore::LockForUpdate(tx, db_.backend(), customer_id));
     }
     // Which of these are stored already?
     clickhouse::ExternalTable batch{"batch", "customer_id String, event_id String", ""};
-    for (const UsageEvent* e : events) clickhouse::AppendTsvRow(batch.tsv, {e->customer_id, e->id});
+    for (const UsageEventRef& e : events) clickhouse::AppendTsvRow(batch.tsv, {e.customer_id, e.id});
     std::set<std::pair<std::string, std::string>> seen;
     if (!events.empty()) {
       MTL_ASSIGN_OR_RETURN(
@@ -92,8 +92,8 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
     std::set<RollupKey> touched;
     std::map<RollupKey, std::pair<std::vector<size_t>, std::vector<int64_t>>> pending;  // -> (positions, values)
     for (size_t i = 0; i < events.size(); ++i) {
-      const UsageEvent& e = *events[i];
-      RollupKey key{e.customer_id, e.metric, HourStart(e.timestamp)};
+      const UsageEventRef& e = events[i];
+      RollupKey key{std::string(e.customer_id), std::string(e.metric), HourStart(e.timestamp)};
       // Duplicates touch their rollup too: re-checking alerts after a resend
       // repairs one lost to a crash between the insert and the commit below.
       touched.insert(key);
@@ -138,7 +138,7 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
       outcome.accepted += fit.taken;
       size_t next_refused = 0;
       for (size_t j = 0; j < slot.first.size(); ++j) {
-        const UsageEvent& e = *events[slot.first[j]];
+        const UsageEventRef& e = events[slot.first[j]];
         if (next_refused < fit.refused.size() && fit.refused[next_refused] == j) {
           ++next_refused;
           outcome.refused.push_back({slot.first[j], HourlyLimitReason(e.metric, std::get<2>(key))});
@@ -151,7 +151,8 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<const UsageEv
         std::vector<std::string> derived = catalog_.DerivedMetricsOf(e.metric, e.properties_json);
         rows.back() = '\t';
         rows += TsvStringArray(derived) + "\n";
-        for (std::string& metric : derived) touched.insert({e.customer_id, std::move(metric), std::get<2>(key)});
+        for (std::string& metric : derived)
+          touched.insert({std::string(e.customer_id), std::move(metric), std::get<2>(key)});
       }
     }
     std::sort(outcome.refused.begin(), outcome.refused.end(),

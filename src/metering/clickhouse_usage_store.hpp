@@ -31,7 +31,7 @@ class ClickHouseUsageStore final : public UsageStore {
                        const catalog::Catalog& catalog)
       : db_(db), client_(client), distributed_(distributed), catalog_(catalog) {}
 
-  Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
+  Result<WriteOutcome> Write(const std::vector<UsageEventRef>& events, TimePoint received,
                              const AfterWrite& after) override;
   Result<std::map<std::string, int64_t>> Totals(const std::string& customer_id, TimePoint from, TimePoint to) override;
   Result<std::map<std::string, std::map<std::string, int64_t>>> TotalsForCustomers(

@@ -11,10 +11,10 @@ namespace meterline::metering {
 // One write waiting for its commit. Its caller keeps the events and `after`
 // until `done` (Write() blocks; a Ticket waits when destroyed).
 struct GroupCommitStore::Pending {
-  Pending(const std::vector<const UsageEvent*>& events, TimePoint received, const AfterWrite& after)
+  Pending(const std::vector<UsageEventRef>& events, TimePoint received, const AfterWrite& after)
       : events(events), received(received), after(after) {}
 
-  const std::vector<const UsageEvent*>& events;
+  const std::vector<UsageEventRef>& events;
   TimePoint received;
   const AfterWrite& after;
   std::optional<Result<WriteOutcome>> outcome;
@@ -51,7 +51,7 @@ GroupCommitStore::Ticket::~Ticket() {
   if (pending_) store_->WaitFor(*pending_);
 }
 
-Result<WriteOutcome> GroupCommitStore::Write(const std::vector<const UsageEvent*>& events, TimePoint received,
+Result<WriteOutcome> GroupCommitStore::Write(const std::vector<UsageEventRef>& events, TimePoint received,
                                              const AfterWrite& after) {
   // Nothing to store: `after` still runs (it may repair an alert), on its own.
   if (events.empty()) return inner_.Write(events, received, after);
@@ -59,8 +59,8 @@ Result<WriteOutcome> GroupCommitStore::Write(const std::vector<const UsageEvent*
   return Await(std::move(ticket));
 }
 
-Result<GroupCommitStore::Ticket> GroupCommitStore::Submit(const std::vector<const UsageEvent*>& events,
-                                                          TimePoint received, const AfterWrite& after) {
+Result<GroupCommitStore::Ticket> GroupCommitStore::Submit(const std::vector<UsageEventRef>& events, TimePoint received,
+                                                          const AfterWrite& after) {
   auto pending = std::make_unique<Pending>(events, received, after);
   std::unique_lock<std::mutex> lock(mutex_);
   // Shutting down: the writers may have drained the queue already.
@@ -135,7 +135,7 @@ void GroupCommitStore::Commit(const std::vector<Pending*>& group) {
   }
   // One batch: the requests' events one after another; offsets[k] is where
   // request k's start.
-  std::vector<const UsageEvent*> batch;
+  std::vector<UsageEventRef> batch;
   std::vector<size_t> offsets;
   TimePoint received = group[0]->received;
   for (Pending* p : group) {
@@ -146,7 +146,7 @@ void GroupCommitStore::Commit(const std::vector<Pending*>& group) {
   // Each request's `after` sees the rollups of its own customers.
   std::vector<std::set<std::string_view>> customers(group.size());
   for (size_t k = 0; k < group.size(); ++k) {
-    for (const UsageEvent* e : group[k]->events) customers[k].insert(e->customer_id);
+    for (const UsageEventRef& e : group[k]->events) customers[k].insert(e.customer_id);
   }
   AfterWrite after = [&](storage::Executor& tx, const std::set<RollupKey>& touched, const TotalFn& total) -> Status {
     for (size_t k = 0; k < group.size(); ++k) {

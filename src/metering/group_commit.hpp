@@ -66,7 +66,7 @@ class GroupCommitStore final : public UsageStore {
   GroupCommitStore(const GroupCommitStore&) = delete;
   GroupCommitStore& operator=(const GroupCommitStore&) = delete;
 
-  Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
+  Result<WriteOutcome> Write(const std::vector<UsageEventRef>& events, TimePoint received,
                              const AfterWrite& after) override;
 
   struct Pending;
@@ -88,7 +88,7 @@ class GroupCommitStore final : public UsageStore {
   };
   // Queues a write; `events` and `after` must outlive the ticket. Refused as
   // Write() refuses (ingest_queue_full, shutting down). REQUIRES: events not empty.
-  Result<Ticket> Submit(const std::vector<const UsageEvent*>& events, TimePoint received, const AfterWrite& after);
+  Result<Ticket> Submit(const std::vector<UsageEventRef>& events, TimePoint received, const AfterWrite& after);
   // The outcome of a submitted write, once committed.
   Result<WriteOutcome> Await(Ticket ticket);
 

@@ -37,7 +37,7 @@ IngestService::IngestService(storage::Database& db, UsageStore& store, plans::Pl
       invoiced_periods_(std::move(invoiced_periods)),
       options_(options) {}
 
-Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, UsageEvent>>& events,
+Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, UsageEventRef>>& events,
                                            std::vector<Rejection> rejected, const std::string& only_customer) {
   TimePoint now = clock_.Now();
   TimePoint oldest = now - options_.max_age;
@@ -45,13 +45,13 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
 
   // What we need to know about each customer in the batch, read once; a key
   // bound to one customer gets no lookups for the others it will be refused.
-  std::map<std::string, CustomerFacts> facts_of;
+  // Keyed by views of the events' strings: a string copy per customer, none per event.
+  std::map<std::string_view, CustomerFacts> facts_of;
   for (const auto& [index, event] : events) {
-    if (only_customer.empty() || event.customer_id == only_customer) {
-      facts_of.emplace(event.customer_id, CustomerFacts{});
-    }
+    if (only_customer.empty() || event.customer_id == only_customer) facts_of.try_emplace(event.customer_id);
   }
-  for (auto& [customer_id, facts] : facts_of) {
+  for (auto& [customer_view, facts] : facts_of) {
+    const std::string customer_id(customer_view);
     MTL_ASSIGN_OR_RETURN(auto exists, customers::CustomerStore::Exists(db_, customer_id));
     if (!exists) continue;
     facts.exists = true;
@@ -68,15 +68,18 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     facts.invoiced = std::move(invoiced);
   }
 
-  std::vector<std::pair<size_t, const UsageEvent*>> valid;
-  for (const auto& entry : events) {
+  const CustomerFacts none;   // a customer a key bound to another may not name
+  std::vector<size_t> valid;  // positions in `events`
+  valid.reserve(events.size());
+  for (size_t position = 0; position < events.size(); ++position) {
     // Named, not structured bindings: lambdas below capture them.
-    const size_t index = entry.first;
-    const UsageEvent& event = entry.second;
+    const size_t index = events[position].first;
+    const UsageEventRef& event = events[position].second;
     auto reject = [&](const char* code, std::string reason) {
-      rejected.push_back({index, event.id, std::move(reason), code});
+      rejected.push_back({index, std::string(event.id), std::move(reason), code});
     };
-    const CustomerFacts& facts = facts_of[event.customer_id];
+    auto found = facts_of.find(event.customer_id);
+    const CustomerFacts& facts = found == facts_of.end() ? none : found->second;
     if (event.id.find('\0') != std::string::npos) {
       // JSON may escape one (\u0000); PostgreSQL's text cannot hold it, and an
       // id that differs by what a C string drops must not pass for another.
@@ -84,9 +87,9 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
     } else if (!only_customer.empty() && event.customer_id != only_customer) {
       reject("wrong_customer", "this API key may only send usage for customer " + only_customer);
     } else if (!facts.exists) {
-      reject("unknown_customer", "unknown customer " + event.customer_id);
+      reject("unknown_customer", "unknown customer " + std::string(event.customer_id));
     } else if (!plans_.catalog().AcceptsEvent(event.metric)) {
-      reject("unknown_metric", "unknown metric '" + event.metric + "'");
+      reject("unknown_metric", "unknown metric '" + std::string(event.metric) + "'");
     } else if (event.value > options_.max_event_value) {
       reject("value_too_large", "value must be at most " + std::to_string(options_.max_event_value));
     } else if (event.timestamp < oldest) {
@@ -108,13 +111,13 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
                    now) {
       reject("period_closed", "the billing period of this timestamp is closed");
     } else {
-      valid.emplace_back(index, &event);
+      valid.push_back(position);
     }
   }
 
-  std::vector<const UsageEvent*> to_write;
+  std::vector<UsageEventRef> to_write;
   to_write.reserve(valid.size());
-  for (const auto& [index, event] : valid) to_write.push_back(event);
+  for (size_t position : valid) to_write.push_back(events[position].second);
   int64_t received = ToUnixMillis(now);
 
   // Threshold alerts: one row per (customer, metric, period, threshold),
@@ -177,11 +180,11 @@ Result<IngestResult> IngestService::Ingest(const std::vector<std::pair<size_t, U
   IngestResult result;
   result.accepted = written.accepted;
   for (size_t position : written.duplicates) {
-    result.duplicates.push_back({valid[position].first, valid[position].second->id, ""});
+    result.duplicates.push_back({events[valid[position]].first, std::string(to_write[position].id), ""});
   }
   for (const StoreRefusal& refusal : written.refused) {
-    rejected.push_back(
-        {valid[refusal.position].first, valid[refusal.position].second->id, refusal.reason, "hourly_limit"});
+    rejected.push_back({events[valid[refusal.position]].first, std::string(to_write[refusal.position].id),
+                        refusal.reason, "hourly_limit"});
   }
   std::sort(rejected.begin(), rejected.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
   result.rejected = std::move(rejected);

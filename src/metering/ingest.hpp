@@ -69,8 +69,9 @@ class IngestService {
   // while parsing are passed in `rejected` and returned with the rest.
   // `only_customer`: when not empty, events for other customers are rejected
   // (a customer-bound API key). Fails as a whole only when storage fails.
-  Result<IngestResult> Ingest(const std::vector<std::pair<size_t, UsageEvent>>& events, std::vector<Rejection> rejected,
-                              const std::string& only_customer);
+  // The events' strings are only read during the call.
+  Result<IngestResult> Ingest(const std::vector<std::pair<size_t, UsageEventRef>>& events,
+                              std::vector<Rejection> rejected, const std::string& only_customer);
 
  private:
   storage::Database& db_;

@@ -9,7 +9,7 @@
 
 namespace meterline::metering {
 
-Result<WriteOutcome> ShardUsageStore::Write(const std::vector<const UsageEvent*>& events, TimePoint received,
+Result<WriteOutcome> ShardUsageStore::Write(const std::vector<UsageEventRef>& events, TimePoint received,
                                             const AfterWrite& after) {
   std::set<RollupKey> touched;
   AfterWrite keep_touched = [&touched](storage::Executor&, const std::set<RollupKey>& keys, const TotalFn&) {
@@ -19,8 +19,8 @@ Result<WriteOutcome> ShardUsageStore::Write(const std::vector<const UsageEvent*>
   MTL_ASSIGN_OR_RETURN(auto outcome, store_.Write(events, received, after ? keep_touched : AfterWrite()));
   if (!after) return outcome;
   for (size_t position : outcome.duplicates) {
-    const UsageEvent& event = *events[position];
-    touched.insert({event.customer_id, event.metric, HourStart(event.timestamp)});
+    const UsageEventRef& event = events[position];
+    touched.insert({std::string(event.customer_id), std::string(event.metric), HourStart(event.timestamp)});
   }
   if (touched.empty()) return outcome;
   // Committed in the shard: read from it, outside the main transaction's file.
@@ -36,7 +36,7 @@ UsageStore& ShardedUsageStore::Of(const std::string& customer_id) {
   return *shards_[static_cast<size_t>(ShardOf(customer_id, static_cast<int>(shards_.size())))];
 }
 
-Result<WriteOutcome> ShardedUsageStore::Write(const std::vector<const UsageEvent*>& events, TimePoint received,
+Result<WriteOutcome> ShardedUsageStore::Write(const std::vector<UsageEventRef>& events, TimePoint received,
                                               const AfterWrite& after) {
   const int shards = static_cast<int>(shards_.size());
   // Positions of each shard's events; the usual request has one customer.
@@ -44,8 +44,8 @@ Result<WriteOutcome> ShardedUsageStore::Write(const std::vector<const UsageEvent
   std::string_view last_customer;
   int last_shard = 0;
   for (size_t i = 0; i < events.size(); ++i) {
-    if (i == 0 || events[i]->customer_id != last_customer) {
-      last_customer = events[i]->customer_id;
+    if (i == 0 || events[i].customer_id != last_customer) {
+      last_customer = events[i].customer_id;
       last_shard = ShardOf(last_customer, shards);
     }
     positions[static_cast<size_t>(last_shard)].push_back(i);
@@ -55,7 +55,7 @@ Result<WriteOutcome> ShardedUsageStore::Write(const std::vector<const UsageEvent
   }
   // Several shards: queued in every group-commit writer first, then awaited,
   // so the shards commit at once rather than one after the other.
-  std::vector<std::vector<const UsageEvent*>> parts(shards_.size());
+  std::vector<std::vector<UsageEventRef>> parts(shards_.size());
   std::vector<std::optional<GroupCommitStore::Ticket>> tickets(shards_.size());
   for (size_t k = 0; k < shards_.size(); ++k) {
     for (size_t i : positions[k]) parts[k].push_back(events[i]);

@@ -29,7 +29,7 @@ class ShardUsageStore final : public UsageStore {
   ShardUsageStore(storage::Database& shard, storage::Database& main, const catalog::Catalog& catalog)
       : store_(shard, catalog), main_(main) {}
 
-  Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
+  Result<WriteOutcome> Write(const std::vector<UsageEventRef>& events, TimePoint received,
                              const AfterWrite& after) override;
   Result<std::map<std::string, int64_t>> Totals(const std::string& customer_id, TimePoint from, TimePoint to) override {
     return store_.Totals(customer_id, from, to);
@@ -61,7 +61,7 @@ class ShardedUsageStore final : public UsageStore {
   // Shard k holds the customers ShardOf() puts in k. REQUIRES: not empty.
   explicit ShardedUsageStore(std::vector<std::unique_ptr<UsageStore>> shards) : shards_(std::move(shards)) {}
 
-  Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
+  Result<WriteOutcome> Write(const std::vector<UsageEventRef>& events, TimePoint received,
                              const AfterWrite& after) override;
   Result<std::map<std::string, int64_t>> Totals(const std::string& customer_id, TimePoint from, TimePoint to) override {
     return Of(customer_id).Totals(customer_id, from, to);

@@ -149,7 +149,7 @@ class BatchKeys {
  public:
   static constexpr size_t kNone = SIZE_MAX;
 
-  explicit BatchKeys(const std::vector<const UsageEvent*>& events) : events_(events) {
+  explicit BatchKeys(const std::vector<UsageEventRef>& events) : events_(events) {
     size_t capacity = 16;
     while (capacity < events.size() * 2) capacity <<= 1;
     slots_.assign(capacity, kNone);
@@ -158,13 +158,13 @@ class BatchKeys {
 
   // Adds the event at `position`; false when an earlier one has its key.
   bool Add(size_t position) {
-    const UsageEvent& event = *events_[position];
+    const UsageEventRef& event = events_[position];
     for (size_t slot = Hash(event.customer_id, event.id) & mask_;; slot = (slot + 1) & mask_) {
       if (slots_[slot] == kNone) {
         slots_[slot] = position;
         return true;
       }
-      const UsageEvent& other = *events_[slots_[slot]];
+      const UsageEventRef& other = events_[slots_[slot]];
       if (other.id == event.id && other.customer_id == event.customer_id) return false;
     }
   }
@@ -173,7 +173,7 @@ class BatchKeys {
   size_t Find(std::string_view customer_id, std::string_view id) const {
     for (size_t slot = Hash(customer_id, id) & mask_;; slot = (slot + 1) & mask_) {
       if (slots_[slot] == kNone) return kNone;
-      const UsageEvent& other = *events_[slots_[slot]];
+      const UsageEventRef& other = events_[slots_[slot]];
       if (other.id == id && other.customer_id == customer_id) return slots_[slot];
     }
   }
@@ -184,7 +184,7 @@ class BatchKeys {
     return h ^ (std::hash<std::string_view>{}(id) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
   }
 
-  const std::vector<const UsageEvent*>& events_;
+  const std::vector<UsageEventRef>& events_;
   std::vector<size_t> slots_;  // positions; kNone for a free slot
   size_t mask_ = 0;
 };
@@ -206,11 +206,11 @@ constexpr const char* kEventColumns = "customer_id, event_id, metric, value, occ
 // inserts events in (byte order, SQLite's): each B-tree then takes the batch's keys left to right, on pages
 // just touched, instead of jumping between customers' ranges. (Only the insert
 // order: which events a rollup near its limit takes stays batch order.)
-std::vector<size_t> InKeyOrder(const std::vector<const UsageEvent*>& events, const std::vector<size_t>& unique) {
+std::vector<size_t> InKeyOrder(const std::vector<UsageEventRef>& events, const std::vector<size_t>& unique) {
   std::vector<size_t> order = unique;
   std::sort(order.begin(), order.end(), [&events](size_t a, size_t b) {
-    int by_customer = events[a]->customer_id.compare(events[b]->customer_id);
-    return by_customer != 0 ? by_customer < 0 : events[a]->id < events[b]->id;
+    int by_customer = events[a].customer_id.compare(events[b].customer_id);
+    return by_customer != 0 ? by_customer < 0 : events[a].id < events[b].id;
   });
   return order;
 }
@@ -224,14 +224,14 @@ std::vector<size_t> InKeyOrder(const std::vector<const UsageEvent*>& events, con
 // `with_returning`, whose rows name the new events. (Undoing just the insert
 // with a savepoint would journal every page it changes.)
 constexpr const char* kShortfall = "usage_insert_shortfall";
-Status ValuesInsert(storage::Transaction& tx, const std::vector<const UsageEvent*>& events,
+Status ValuesInsert(storage::Transaction& tx, const std::vector<UsageEventRef>& events,
                     const std::vector<size_t>& unique, int64_t received_ms, const storage::RowCellsFn& on_stored,
                     bool with_returning, bool& all_stored) {
   std::vector<size_t> order = InKeyOrder(events, unique);
   std::vector<storage::Value> values;
   values.reserve(unique.size() * 7);
   for (size_t i : order) {
-    const UsageEvent& event = *events[i];
+    const UsageEventRef& event = events[i];
     // Views of the events' own strings: they outlive the statements.
     values.emplace_back(storage::TextRef{event.customer_id});
     values.emplace_back(storage::TextRef{event.id});
@@ -242,7 +242,11 @@ Status ValuesInsert(storage::Transaction& tx, const std::vector<const UsageEvent
     values.emplace_back(event.properties_json.empty() ? storage::Value(nullptr)
                                                       : storage::Value(storage::TextRef{event.properties_json}));
   }
-  const std::string head = std::string("INSERT INTO usage_events (") + kEventColumns + ")";
+  // OR FAIL: a NOT NULL or CHECK failure ends the statement without undoing
+  // its earlier rows (the whole transaction is rolled back then anyway), so
+  // SQLite keeps no statement journal: with the default ABORT it would copy
+  // every page the insert changes (and allocate its chunks) in case one row fails.
+  static const std::string head = std::string("INSERT OR FAIL INTO usage_events (") + kEventColumns + ")";
   if (!with_returning) {
     MTL_ASSIGN_OR_RETURN(int64_t stored,
                          storage::InsertRows(tx, head, 7, values, "ON CONFLICT (customer_id, event_id) DO NOTHING"));
@@ -259,8 +263,8 @@ Status ValuesInsert(storage::Transaction& tx, const std::vector<const UsageEvent
 // PostgreSQL: COPY into a session-local staging table (emptied at each
 // commit), then one INSERT … SELECT for the whole batch: one round trip for
 // the rows instead of one per 256, and no parameters to bind and parse.
-Status CopyInsert(storage::Transaction& tx, const std::vector<const UsageEvent*>& events,
-                  const std::vector<size_t>& unique, int64_t received_ms, const storage::RowCellsFn& on_stored) {
+Status CopyInsert(storage::Transaction& tx, const std::vector<UsageEventRef>& events, const std::vector<size_t>& unique,
+                  int64_t received_ms, const storage::RowCellsFn& on_stored) {
   MTL_RETURN_IF_ERROR(
       tx.ExecuteScript("CREATE TEMP TABLE IF NOT EXISTS usage_events_incoming (customer_id TEXT NOT NULL, "
                        "event_id TEXT NOT NULL, metric TEXT NOT NULL, value BIGINT NOT NULL, occurred_at BIGINT "
@@ -269,7 +273,7 @@ Status CopyInsert(storage::Transaction& tx, const std::vector<const UsageEvent*>
   rows.reserve(unique.size() * 96);
   std::string received = std::to_string(received_ms);
   for (size_t i : unique) {
-    const UsageEvent& event = *events[i];
+    const UsageEventRef& event = events[i];
     storage::AppendCopyField(rows, event.customer_id);
     rows += '\t';
     storage::AppendCopyField(rows, event.id);
@@ -309,7 +313,7 @@ Status CopyInsert(storage::Transaction& tx, const std::vector<const UsageEvent*>
 
 }  // namespace
 
-Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& events, TimePoint received,
+Result<WriteOutcome> SqlUsageStore::Write(const std::vector<UsageEventRef>& events, TimePoint received,
                                           const AfterWrite& after) {
   WriteOutcome outcome;
   // PostgreSQL may abort one of two concurrent batches that wait on each
@@ -353,7 +357,7 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
       std::string_view last_customer, last_metric;
       TimePoint last_hour;
       for (size_t i : unique) {
-        const UsageEvent& event = *events[i];
+        const UsageEventRef& event = events[i];
         if (!stored[i]) {
           outcome.duplicates.push_back(i);
           continue;
@@ -368,7 +372,8 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
           RollupView view{event.customer_id, event.metric, hour};
           auto found = slot_of.find(view);
           if (found == slot_of.end()) {
-            found = slot_of.emplace(view, &rollups[{event.customer_id, event.metric, hour}]).first;
+            found = slot_of.emplace(view, &rollups[{std::string(event.customer_id), std::string(event.metric), hour}])
+                        .first;
           }
           last_slot = found->second;
           last_customer = event.customer_id;
@@ -390,9 +395,9 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
         if (fit.taken > 0) touched.insert(key);
         // A refused event was inserted above: take it out again.
         for (size_t refused : fit.refused) {
-          const UsageEvent& event = *events[pending.positions[refused]];
+          const UsageEventRef& event = events[pending.positions[refused]];
           MTL_RETURN_IF_ERROR(tx.Execute("DELETE FROM usage_events WHERE customer_id = $1 AND event_id = $2",
-                                         {event.customer_id, event.id}));
+                                         {std::string(event.customer_id), std::string(event.id)}));
           outcome.refused.push_back({pending.positions[refused], HourlyLimitReason(event.metric, std::get<2>(key))});
           refused_positions.insert(pending.positions[refused]);
         }
@@ -404,9 +409,10 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<const UsageEvent*>& 
       for (const auto& [key, pending] : rollups) {
         for (size_t j = 0; j < pending.positions.size(); ++j) {
           if (refused_positions.count(pending.positions[j])) continue;
-          const UsageEvent& event = *events[pending.positions[j]];
+          const UsageEventRef& event = events[pending.positions[j]];
           for (std::string& metric : catalog_.DerivedMetricsOf(event.metric, event.properties_json)) {
-            derived[{event.customer_id, std::move(metric), std::get<2>(key)}].Add(pending.values[j], pending.at_ms[j]);
+            derived[{std::string(event.customer_id), std::move(metric), std::get<2>(key)}].Add(pending.values[j],
+                                                                                               pending.at_ms[j]);
           }
         }
       }

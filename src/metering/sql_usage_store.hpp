@@ -24,7 +24,7 @@ class SqlUsageStore final : public UsageStore {
           return m.aggregation == catalog::Aggregation::kLast;
         })) {}
 
-  Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
+  Result<WriteOutcome> Write(const std::vector<UsageEventRef>& events, TimePoint received,
                              const AfterWrite& after) override;
   Result<std::map<std::string, int64_t>> Totals(const std::string& customer_id, TimePoint from, TimePoint to) override;
   Result<std::map<std::string, std::map<std::string, int64_t>>> TotalsForCustomers(

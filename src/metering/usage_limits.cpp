@@ -21,8 +21,8 @@ RollupFit FitIntoRollup(int64_t stored, const std::vector<int64_t>& values) {
   return fit;
 }
 
-std::string HourlyLimitReason(const std::string& metric, TimePoint hour_start) {
-  return "usage of " + metric + " in the hour from " + FormatIso8601(hour_start) + " would exceed " +
+std::string HourlyLimitReason(std::string_view metric, TimePoint hour_start) {
+  return "usage of " + std::string(metric) + " in the hour from " + FormatIso8601(hour_start) + " would exceed " +
          std::to_string(kMaxHourlyUsage) + ", the most one hour may hold";
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -37,7 +38,7 @@ struct RollupFit {
 RollupFit FitIntoRollup(int64_t stored, const std::vector<int64_t>& values);
 
 // The refusal reason for an event that does not fit its hour's rollup.
-std::string HourlyLimitReason(const std::string& metric, TimePoint hour_start);
+std::string HourlyLimitReason(std::string_view metric, TimePoint hour_start);
 
 // Reads sum rollups in two halves that cannot overflow (the quotient and the
 // remainder by 2^32, see kSplitSumSql) and join them here exactly: the sum,

@@ -16,7 +16,9 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "catalog/catalog.hpp"
@@ -35,6 +37,33 @@ struct UsageEvent {
   TimePoint timestamp;          // when the usage happened
   std::string properties_json;  // "" or a JSON object, stored as given
 };
+
+// A usage event as the write path reads it: views of strings kept elsewhere
+// (an ingestion request's body or its batch's arena, or a UsageEvent), which
+// outlive the write. Ingestion copies no event's strings.
+struct UsageEventRef {
+  std::string_view id;
+  std::string_view customer_id;
+  std::string_view metric;
+  int64_t value = 0;
+  TimePoint timestamp;
+  std::string_view properties_json;  // "" or a JSON object
+
+  UsageEventRef() = default;
+  // Implicit, as std::string_view from std::string: a view of `event`'s strings.
+  UsageEventRef(const UsageEvent& event)  // NOLINT(google-explicit-constructor)
+      : id(event.id),
+        customer_id(event.customer_id),
+        metric(event.metric),
+        value(event.value),
+        timestamp(event.timestamp),
+        properties_json(event.properties_json) {}
+};
+
+// Views of events held as UsageEvents (by a CLI command or a test), positions kept.
+inline std::vector<std::pair<size_t, UsageEventRef>> RefsOf(const std::vector<std::pair<size_t, UsageEvent>>& events) {
+  return {events.begin(), events.end()};
+}
 
 // A stored event as read back: what was sent, and when it was received.
 struct StoredEvent {
@@ -110,7 +139,7 @@ class UsageStore {
   // event whose rollup would pass kMaxHourlyUsage is refused, not stored.
   // Sums read back from a store never wrap: one that does not fit in int64
   // is OverflowError.
-  virtual Result<WriteOutcome> Write(const std::vector<const UsageEvent*>& events, TimePoint received,
+  virtual Result<WriteOutcome> Write(const std::vector<UsageEventRef>& events, TimePoint received,
                                      const AfterWrite& after) = 0;
 
   // Per-metric quantities of a customer's rollups with hour_start in [from, to).

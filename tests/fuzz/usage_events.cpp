@@ -32,7 +32,7 @@ using namespace meterline;
 
 constexpr size_t kMaxBatch = 64;
 
-json::object Encode(const metering::UsageEvent& event, bool cloud) {
+json::object Encode(const metering::UsageEventRef& event, bool cloud) {
   json::object out;
   out["id"] = event.id;
   if (cloud) {
@@ -52,7 +52,7 @@ json::object Encode(const metering::UsageEvent& event, bool cloud) {
   return out;
 }
 
-bool Same(const metering::UsageEvent& a, const metering::UsageEvent& b) {
+bool Same(const metering::UsageEventRef& a, const metering::UsageEventRef& b) {
   if (a.properties_json.empty() != b.properties_json.empty()) return false;
   if (!a.properties_json.empty() && json::parse(a.properties_json) != json::parse(b.properties_json)) return false;
   return a.id == b.id && a.customer_id == b.customer_id && a.metric == b.metric && a.value == b.value &&

@@ -43,7 +43,7 @@ class InvoiceServiceTest : public ::testing::TestWithParam<storage::Backend> {
 
   void Store(const std::string& customer, const std::string& metric, int64_t value, TimePoint at) {
     metering::UsageEvent e{"ev-" + RandomHex(6), customer, metric, value, at, ""};
-    auto r = services_->usage_store().Write({&e}, now_, nullptr);
+    auto r = services_->usage_store().Write({e}, now_, nullptr);
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
 
@@ -266,7 +266,7 @@ TEST_P(ChargeModelInvoiceTest, TieredLinesAndAMinimumAreStoredAndReadBack) {
         services.subscriptions().Create(customer, "tiered", anchor, subscriptions::Status::kActive, "test").ok());
   }
   metering::UsageEvent used{"ev-1", busy, "impressions", 20000, anchor + std::chrono::hours(3), ""};
-  ASSERT_TRUE(services.usage_store().Write({&used}, now, nullptr).ok());
+  ASSERT_TRUE(services.usage_store().Write({used}, now, nullptr).ok());
   Period first = MonthlyPeriodContaining(anchor, anchor);
   auto invoice_for = [&](const std::string& customer) -> Result<invoicing::Invoice> {
     MTL_ASSIGN_OR_RETURN(auto subscription, services.subscriptions().ForCustomer(customer));
@@ -321,7 +321,7 @@ TEST_P(ChargeModelInvoiceTest, QuarterlyAndYearlyPlansInvoiceTheirWholeIntervalO
       {"q2", quarterly, "impressions", 2000, quarter_anchor + std::chrono::hours(24 * 70), ""},
       {"y1", yearly, "impressions", 3000, year_anchor + std::chrono::hours(5), ""},
       {"y2", yearly, "impressions", 4000, year_anchor + std::chrono::hours(24 * 300), ""}};
-  for (const auto& e : events) ASSERT_TRUE(services.usage_store().Write({&e}, now, nullptr).ok());
+  for (const auto& e : events) ASSERT_TRUE(services.usage_store().Write({e}, now, nullptr).ok());
 
   auto run = services.invoices().RunDue();
   ASSERT_TRUE(run.ok()) << run.error().message;
@@ -385,7 +385,7 @@ TEST_P(ChargeModelInvoiceTest, ABaseFeeInAdvanceIsInvoicedAtTheStartOfItsPeriod)
   ASSERT_TRUE(services.subscriptions().Create(customer, "ahead", anchor, subscriptions::Status::kActive, "test").ok());
   // 11,000 impressions in the first period: 10,000 over, 5.00.
   metering::UsageEvent used{"ev-1", customer, "impressions", 11000, anchor + std::chrono::hours(3), ""};
-  ASSERT_TRUE(services.usage_store().Write({&used}, now, nullptr).ok());
+  ASSERT_TRUE(services.usage_store().Write({used}, now, nullptr).ok());
   auto sub = services.subscriptions().ForCustomer(customer);
   ASSERT_TRUE(sub.ok());
   EXPECT_TRUE(sub->base_fee_in_advance);

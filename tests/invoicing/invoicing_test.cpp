@@ -60,7 +60,7 @@ class InvoicingTest : public SecurityTest {
 
   void Store(const std::string& customer, const std::string& metric, int64_t value, TimePoint at) {
     metering::UsageEvent e{"ev-" + RandomHex(6), customer, metric, value, at, ""};
-    auto r = billingd_->app().usage_store->Write({&e}, now_, nullptr);
+    auto r = billingd_->app().usage_store->Write({e}, now_, nullptr);
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
 

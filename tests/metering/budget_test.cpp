@@ -22,7 +22,7 @@ class BudgetTest : public SecurityTest {
 
   void Ingest(const std::string& id, int64_t impressions, TimePoint at) {
     metering::UsageEvent e{id, customer_a_, "impressions", impressions, at, ""};
-    ASSERT_TRUE(billingd_->app().usage_store->Write({&e}, clock().Now(), nullptr).ok());
+    ASSERT_TRUE(billingd_->app().usage_store->Write({e}, clock().Now(), nullptr).ok());
   }
   int64_t Events(const std::string& type) {
     auto r = billingd_->database().db().Execute("SELECT COUNT(*) FROM events WHERE type = $1 AND customer_id = $2",

@@ -42,9 +42,8 @@ TEST_P(ForecastTest, FlatUsageProjectsToThePeriodAndItsInvoice) {
     events.push_back({"a" + std::to_string(d), customer_a_, "api_calls", 1000, at, ""});
     events.push_back({"i" + std::to_string(d), customer_a_, "impressions", 50000, at, ""});
   }
-  std::vector<const metering::UsageEvent*> pointers;
-  for (const auto& e : events) pointers.push_back(&e);
-  ASSERT_TRUE(app.usage_store->Write(pointers, now, nullptr).ok());
+  std::vector<metering::UsageEventRef> refs(events.begin(), events.end());
+  ASSERT_TRUE(app.usage_store->Write(refs, now, nullptr).ok());
 
   SignedIn alice = SignIn("alice@acme.test");
   HttpResult r = Client().Get("/api/v1/billing/usage/forecast", {alice.Cookie()});

@@ -724,10 +724,8 @@ metering::UsageEvent MakeEvent(const std::string& id, const std::string& custome
   return {id, customer, "api_calls", value, at, ""};
 }
 
-std::vector<const metering::UsageEvent*> Pointers(const std::vector<metering::UsageEvent>& events) {
-  std::vector<const metering::UsageEvent*> out;
-  for (const auto& e : events) out.push_back(&e);
-  return out;
+std::vector<metering::UsageEventRef> Refs(const std::vector<metering::UsageEvent>& events) {
+  return {events.begin(), events.end()};
 }
 
 TEST_P(MeteringTest, ConcurrentWritesShareOneCommitAndEachGetsItsOwnOutcome) {
@@ -750,11 +748,11 @@ TEST_P(MeteringTest, ConcurrentWritesShareOneCommitAndEachGetsItsOwnOutcome) {
   };
   WriterHold hold(store);
   std::optional<Result<metering::WriteOutcome>> r0, r1, r2, r3;
-  hold.Start(0, 1, [&] { r0 = store.Write(Pointers(first), ClockNow(), hold.Until(1 + 3 + 2 + 2)); });
+  hold.Start(0, 1, [&] { r0 = store.Write(Refs(first), ClockNow(), hold.Until(1 + 3 + 2 + 2)); });
   hold.AwaitHolding();
-  hold.Start(1, 3, [&] { r1 = store.Write(Pointers(one), ClockNow(), nullptr); });
-  hold.Start(4, 2, [&] { r2 = store.Write(Pointers(two), ClockNow(), record_two); });
-  hold.Start(6, 2, [&] { r3 = store.Write(Pointers(three), ClockNow(), nullptr); });
+  hold.Start(1, 3, [&] { r1 = store.Write(Refs(one), ClockNow(), nullptr); });
+  hold.Start(4, 2, [&] { r2 = store.Write(Refs(two), ClockNow(), record_two); });
+  hold.Start(6, 2, [&] { r3 = store.Write(Refs(three), ClockNow(), nullptr); });
   hold.Join();
   ASSERT_TRUE(r0->ok() && r1->ok() && r2->ok() && r3->ok());
   EXPECT_EQ(store.Stats().commits, 2u) << "the three writes queued behind the first must share one commit";
@@ -788,9 +786,9 @@ TEST_P(MeteringTest, AFullIngestionQueueRefusesWithRetryAfterAndNeverLosesWhatIt
     while (!refused_seen) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return OkStatus();
   };
-  hold.Start(0, 1, [&] { r0 = store.Write(Pointers(first), ClockNow(), wait_for_refusal); });
-  hold.Start(1, 3, [&] { r1 = store.Write(Pointers(second), ClockNow(), nullptr); });
-  auto refused = store.Write(Pointers(too_many), ClockNow(), nullptr);
+  hold.Start(0, 1, [&] { r0 = store.Write(Refs(first), ClockNow(), wait_for_refusal); });
+  hold.Start(1, 3, [&] { r1 = store.Write(Refs(second), ClockNow(), nullptr); });
+  auto refused = store.Write(Refs(too_many), ClockNow(), nullptr);
   refused_seen = true;
   hold.Join();
   ASSERT_FALSE(refused.ok());
@@ -803,7 +801,7 @@ TEST_P(MeteringTest, AFullIngestionQueueRefusesWithRetryAfterAndNeverLosesWhatIt
   // Once the queue is empty, a write larger than the bound still goes through.
   std::vector<metering::UsageEvent> large;
   for (int i = 0; i < 8; ++i) large.push_back(MakeEvent("big" + std::to_string(i), customer_a_, 1, at));
-  auto big = store.Write(Pointers(large), ClockNow(), nullptr);
+  auto big = store.Write(Refs(large), ClockNow(), nullptr);
   ASSERT_TRUE(big.ok()) << big.error().message;
   EXPECT_EQ(big->accepted, 8);
   EXPECT_EQ(Total(customer_a_, "api_calls"), 12);
@@ -820,9 +818,9 @@ TEST_P(MeteringTest, OneFailingWriteInAGroupDoesNotFailTheOthers) {
   };
   WriterHold hold(store);
   std::optional<Result<metering::WriteOutcome>> r0, r1, r2;
-  hold.Start(0, 1, [&] { r0 = store.Write(Pointers(first), ClockNow(), hold.Until(3)); });
-  hold.Start(1, 1, [&] { r1 = store.Write(Pointers(failing), ClockNow(), fail); });
-  hold.Start(2, 1, [&] { r2 = store.Write(Pointers(fine), ClockNow(), nullptr); });
+  hold.Start(0, 1, [&] { r0 = store.Write(Refs(first), ClockNow(), hold.Until(3)); });
+  hold.Start(1, 1, [&] { r1 = store.Write(Refs(failing), ClockNow(), fail); });
+  hold.Start(2, 1, [&] { r2 = store.Write(Refs(fine), ClockNow(), nullptr); });
   hold.Join();
   ASSERT_TRUE(r0->ok());
   ASSERT_FALSE(r1->ok());

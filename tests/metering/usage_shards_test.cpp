@@ -52,9 +52,8 @@ class UsageShardsTest : public ::testing::Test {
     int64_t accepted = 0;
     for (int k = 0; k < kCustomers; ++k) {
       auto events = EventsOf(k);
-      std::vector<const metering::UsageEvent*> pointers;
-      for (const auto& e : events) pointers.push_back(&e);
-      auto written = app.usage_store->Write(pointers, now_, {});
+      std::vector<metering::UsageEventRef> refs(events.begin(), events.end());
+      auto written = app.usage_store->Write(refs, now_, {});
       EXPECT_TRUE(written.ok()) << written.error().message;
       if (written.ok()) accepted += written->accepted;
     }

@@ -61,7 +61,7 @@ class ReconciliationServiceTest : public ::testing::TestWithParam<storage::Backe
   void Use(const std::string& customer, int64_t impressions) {
     metering::UsageEvent e{
         "ev-" + RandomHex(6), customer, "impressions", impressions, first_.start + std::chrono::hours(5), ""};
-    ASSERT_TRUE(services_->usage_store().Write({&e}, clock().Now(), nullptr).ok());
+    ASSERT_TRUE(services_->usage_store().Write({e}, clock().Now(), nullptr).ok());
   }
 
   void Push() {
@@ -220,7 +220,7 @@ TEST_P(ReconciliationServiceTest, AMonthWithAPlanChangeReconcilesWithoutFindings
   Period month = sub->PeriodAt(clock().Now());
   auto use = [&](int64_t impressions, TimePoint at) {
     metering::UsageEvent e{"ev-" + RandomHex(6), customer_a_, "impressions", impressions, at, ""};
-    ASSERT_TRUE(services_->usage_store().Write({&e}, at, nullptr).ok());
+    ASSERT_TRUE(services_->usage_store().Write({e}, at, nullptr).ok());
   };
   use(400'000, month.start + std::chrono::hours(5));
   clock().Set(month.start + std::chrono::hours(24 * 9) + std::chrono::minutes(30));

@@ -55,7 +55,7 @@ class ReconciliationTest : public SecurityTest {
   void Use(const std::string& customer, int64_t impressions) {
     metering::UsageEvent e{
         "ev-" + RandomHex(6), customer, "impressions", impressions, first_.start + std::chrono::hours(5), ""};
-    ASSERT_TRUE(billingd_->app().usage_store->Write({&e}, clock().Now(), nullptr).ok());
+    ASSERT_TRUE(billingd_->app().usage_store->Write({e}, clock().Now(), nullptr).ok());
   }
 
   void Push() {

@@ -41,7 +41,7 @@ class InvoiceSyncTest : public SecurityTest {
     ASSERT_TRUE(subs.Create(customer_b_, "growth", anchor, subscriptions::Status::kActive, "test").ok());
     Period first = MonthlyPeriodContaining(anchor, anchor);
     metering::UsageEvent e{"ev-1", customer_a_, "impressions", 1'250'001, first.start + std::chrono::hours(5), ""};
-    ASSERT_TRUE(billingd_->app().usage_store->Write({&e}, now, nullptr).ok());
+    ASSERT_TRUE(billingd_->app().usage_store->Write({e}, now, nullptr).ok());
     auto run = billingd_->app().invoices->RunDue();
     ASSERT_TRUE(run.ok()) << run.error().message;
     ASSERT_EQ(run->created, 6);

@@ -160,7 +160,7 @@ int FillDemo(App& app) {
         batch.emplace_back(batch.size(), std::move(event));
       }
       if (batch.size() >= 3000) {
-        auto r = history.Ingest(batch, {}, "");
+        auto r = history.Ingest(metering::RefsOf(batch), {}, "");
         if (!r.ok()) {
           PrintError(r.error().message);
           return 1;
@@ -169,7 +169,7 @@ int FillDemo(App& app) {
         batch.clear();
       }
     }
-    auto r = history.Ingest(batch, {}, "");
+    auto r = history.Ingest(metering::RefsOf(batch), {}, "");
     if (!r.ok()) {
       PrintError(r.error().message);
       return 1;

@@ -394,11 +394,10 @@ TEST(UsageEventStream, PropertiesOneAfterAnother) {
 }
 
 TEST(UsageEventStream, ReadsTheEventsItself) {
-  auto batch =
-      ParseUsageEventsStreamed(R"({"events":[)" + kGood + R"(,7,)" +
-                                   R"({"id":"x","external_customer_id":"ext","metric":"m","value":9223372036854775807,)"
-                                   R"("timestamp":"2024-05-01T10:00:00Z","properties":{"a":1.0}}]})",
-                               UsageBodyFormat::kJsonBatch, kMaxBatch);
+  const std::string body = R"({"events":[)" + kGood + R"(,7,)" +
+                           R"({"id":"x","external_customer_id":"ext","metric":"m","value":9223372036854775807,)"
+                           R"("timestamp":"2024-05-01T10:00:00Z","properties":{"a":1.0}}]})";
+  auto batch = ParseUsageEventsStreamed(body, UsageBodyFormat::kJsonBatch, kMaxBatch);
   ASSERT_TRUE(batch.ok()) << batch.error().message;
   ASSERT_EQ(batch->events.size(), 2u);
   EXPECT_EQ(batch->events[0].first, 0u);
@@ -418,6 +417,47 @@ TEST(UsageEventStream, ReadsTheEventsItself) {
   EXPECT_EQ(malformed.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(malformed.error().Reason(), "invalid_json");
   EXPECT_EQ(malformed.error().message.rfind("malformed JSON at line 3 column 5: ", 0), 0u) << malformed.error().message;
+}
+
+// Strings the body holds as they are are views of it (no copy per event);
+// escaped ones, serialized properties and ndjson lines' strings alike are
+// copied into the batch's arena, whose views survive moving the batch.
+TEST(UsageEventStream, ViewsTheBodyAndCopiesOnlyWhatItMust) {
+  auto in = [](std::string_view text, const std::string& body) {
+    return text.data() >= body.data() && text.data() + text.size() <= body.data() + body.size();
+  };
+  const std::string body =
+      R"({"events":[{"id":"plain-id","customer_id":"cus_0123456789abcdef0123","metric":"impressions","value":1,)"
+      R"("timestamp":"2024-05-01T10:00:00Z"},)"
+      R"({"id":"esc\u0061ped","customer_id":"cus_0123456789abcdef0123","metric":"impr\u0065ssions","value":2,)"
+      R"("timestamp":"2024-05-01T10:00:00Z","properties":{"k":"v"}}]})";
+  auto parsed = ParseUsageEventsStreamed(body, UsageBodyFormat::kJsonBatch, kMaxBatch);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  ParsedUsageBatch batch = std::move(parsed).value();  // the arena moves with it
+  ASSERT_EQ(batch.events.size(), 2u);
+  const metering::UsageEventRef& plain = batch.events[0].second;
+  EXPECT_TRUE(in(plain.id, body) && in(plain.customer_id, body) && in(plain.metric, body));
+  const metering::UsageEventRef& escaped = batch.events[1].second;
+  EXPECT_EQ(escaped.id, "escaped");
+  EXPECT_EQ(escaped.metric, "impressions");
+  EXPECT_FALSE(in(escaped.id, body));
+  EXPECT_FALSE(in(escaped.metric, body));
+  EXPECT_TRUE(in(escaped.customer_id, body));
+  EXPECT_EQ(escaped.properties_json, R"({"k":"v"})");
+  EXPECT_FALSE(in(escaped.properties_json, body));
+
+  std::string lines =
+      "{\"id\":\"a\\u0062\",\"customer_id\":\"c\",\"metric\":\"m\",\"value\":1,"
+      "\"timestamp\":\"2024-05-01T10:00:00Z\"}\r\n\n"
+      "{\"id\":\"cd\",\"customer_id\":\"c\",\"metric\":\"m\",\"value\":1,"
+      "\"timestamp\":\"2024-05-01T10:00:00Z\"}";
+  auto ndjson = ParseUsageEventsStreamed(lines, UsageBodyFormat::kNdjson, kMaxBatch);
+  ASSERT_TRUE(ndjson.ok()) << ndjson.error().message;
+  ASSERT_EQ(ndjson->events.size(), 2u);
+  EXPECT_EQ(ndjson->events[0].second.id, "ab");
+  EXPECT_FALSE(in(ndjson->events[0].second.id, lines));
+  EXPECT_EQ(ndjson->events[1].second.id, "cd");
+  EXPECT_TRUE(in(ndjson->events[1].second.id, lines));
 }
 
 }  // namespace
