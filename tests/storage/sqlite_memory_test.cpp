@@ -31,7 +31,8 @@ TEST(SqliteMemoryTest, RebalancesReuseCachedBlocksAndTheDataStaysIntact) {
   Status written = db.Transact(TxMode::kReadWrite, [&](Transaction& tx) -> Status {
     for (int i = 0; i < kRows; ++i) {
       std::string a = "customer-with-a-long-identifier-" + std::to_string(i % 8);
-      auto inserted = tx.Execute("INSERT INTO k (a, b, n) VALUES ($1, $2, $3)", {a, "event-" + std::to_string(i), int64_t{i}});
+      auto inserted =
+          tx.Execute("INSERT INTO k (a, b, n) VALUES ($1, $2, $3)", {a, "event-" + std::to_string(i), int64_t{i}});
       if (!inserted.ok()) return std::move(inserted).error();
       expected_sum += i;
     }
