@@ -187,13 +187,9 @@ class BeastServer final : public Server {
     if (!ec) acceptor_.listen(1024, ec);
     if (ec) return Unavailable("cannot listen on " + where + ": " + ec.message());
     port_ = acceptor_.local_endpoint().port();
-    return OkStatus();
-  }
-
-  uint16_t port() const override { return port_; }
-  size_t max_connections() const override { return max_connections_; }
-
-  void Run() override {
+    // Caught from here on, not only once Run() starts: a SIGTERM sent as soon
+    // as the server is listening (and says so) waits for the loop instead of
+    // killing the process outright.
     if (options_.handle_signals) {
       signals_.add(SIGINT);
       signals_.add(SIGTERM);
@@ -203,6 +199,13 @@ class BeastServer final : public Server {
         Shutdown();
       });
     }
+    return OkStatus();
+  }
+
+  uint16_t port() const override { return port_; }
+  size_t max_connections() const override { return max_connections_; }
+
+  void Run() override {
     asio::co_spawn(acceptor_.get_executor(), Accept(), asio::detached);
     std::vector<std::thread> threads;
     for (int i = 1; i < io_threads_; ++i) threads.emplace_back([this] { RunLoop(); });

@@ -484,6 +484,19 @@ TEST_F(ProcessTest, TheBinaryServesItsOwnConsole) {
   EXPECT_EQ(billingd.Wait(std::chrono::seconds(20)), 0);
 }
 
+// SIGTERM the moment billingd says it listens (what a supervisor or a test
+// may do): a graceful stop with exit 0, never a kill by the signal (143).
+TEST_F(ProcessTest, ASigtermAsSoonAsItListensIsAGracefulStop) {
+  std::map<std::string, std::string> env = {{"DATA_DIR", data_dir_.string()}};
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    ChildProcess billingd(BillingdPath(), {"serve", "--port", "0", "--host", "127.0.0.1"}, env);
+    auto port = billingd.WaitForListeningPort(std::chrono::seconds(15));
+    ASSERT_TRUE(port.has_value()) << billingd.Stderr();
+    billingd.Signal(SIGTERM);
+    EXPECT_EQ(billingd.Wait(std::chrono::seconds(20)), 0) << "attempt " << attempt << ": " << billingd.Stderr();
+  }
+}
+
 TEST_F(ProcessTest, MigrateAppliesAndReportsStatus) {
   RunResult before = RunBillingd({"migrate", "--status"}, Env());
   EXPECT_EQ(before.exit_code, 0) << before.err;
