@@ -119,7 +119,19 @@ TEST(BackupTest, UsageShardsAreFoldedIntoTheBackupAndRemovedByARestore) {
   // Shard 0 stays open: its rows are still in its write-ahead log.
   auto shard0 = MakeShard(storage::UsageShardPath(db_path, 0), 0, "cus_a", {1, 2, 3});
   ASSERT_TRUE(shard0);
-  ASSERT_TRUE(MakeShard(storage::UsageShardPath(db_path, 1), 1, "cus_b", {10, 20}));
+  auto shard1 = MakeShard(storage::UsageShardPath(db_path, 1), 1, "cus_b", {10, 20});
+  ASSERT_TRUE(shard1);
+  // Usage of a customer the main database does not hold (one created after
+  // the backup copied it): left out, or the copy would break its foreign keys.
+  Sql(*shard1,
+      "INSERT INTO usage_events (customer_id, event_id, metric, value, occurred_at, received_at, properties) "
+      "VALUES ('cus_late', 'e0', 'api_calls', 5, $1, $1, '{}')",
+      {int64_t{1767225600000}});
+  Sql(*shard1,
+      "INSERT INTO usage_rollups_hourly (customer_id, metric, hour_start, total, events, peak, latest, latest_at) "
+      "VALUES ('cus_late', 'api_calls', $1, 5, 1, 5, 5, $1)",
+      {int64_t{1767225600000}});
+  shard1.reset();
   ASSERT_EQ(storage::ExistingUsageShards(db_path).size(), 2u);
   const std::string expected =
       "events cus_a 3 6 {\"shard\":0}\n"
@@ -139,6 +151,9 @@ TEST(BackupTest, UsageShardsAreFoldedIntoTheBackupAndRemovedByARestore) {
     auto copy = OpenSqlite(look);
     ASSERT_TRUE(copy);
     EXPECT_EQ(UsageSummary(*copy), expected) << "the backup holds every shard's usage";
+    auto orphans = copy->Execute("PRAGMA foreign_key_check");
+    ASSERT_TRUE(orphans.ok()) << orphans.error().message;
+    EXPECT_TRUE(orphans->rows.empty()) << orphans->rows.front().Text(0);
   }
   EXPECT_EQ(storage::ExistingUsageShards(db_path).size(), 2u) << "the backup leaves the shards alone";
   auto left = shard0->Execute("SELECT COUNT(*) FROM usage_events");

@@ -179,18 +179,21 @@ Status CopyUsageShard(sqlite3* target, const std::string& shard) {
   if (found > 0) {
     // OR IGNORE / OR REPLACE: the main database's tables are empty when
     // sharded; should they still hold rows (not yet moved into the shards),
-    // an event is kept once and the shard's rollup row wins.
+    // an event is kept once and the shard's rollup row wins. Only customers
+    // the copy holds: one created after the main database was copied is not
+    // in the backup, so neither is its usage (this connection enforces no
+    // foreign keys; the restored database would).
     MTL_RETURN_IF_ERROR(Exec(target,
                              "INSERT OR IGNORE INTO main.usage_events "
                              "(customer_id, event_id, metric, value, occurred_at, received_at, properties) "
                              "SELECT customer_id, event_id, metric, value, occurred_at, received_at, properties "
-                             "FROM shard.usage_events",
+                             "FROM shard.usage_events WHERE customer_id IN (SELECT id FROM main.customers)",
                              what));
     MTL_RETURN_IF_ERROR(Exec(target,
                              "INSERT OR REPLACE INTO main.usage_rollups_hourly "
                              "(customer_id, metric, hour_start, total, events, peak, latest, latest_at) "
                              "SELECT customer_id, metric, hour_start, total, events, peak, latest, latest_at "
-                             "FROM shard.usage_rollups_hourly",
+                             "FROM shard.usage_rollups_hourly WHERE customer_id IN (SELECT id FROM main.customers)",
                              what));
   }
   MTL_RETURN_IF_ERROR(Exec(target, "COMMIT", what));
