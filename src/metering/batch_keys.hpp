@@ -1,0 +1,75 @@
+// Lookups over one written batch of usage events without a heap allocation
+// per event: the (customer, event id) dedupe table and rollup keys as views.
+// Shared by the stores' Write (SQL and ClickHouse).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "metering/usage_store.hpp"
+
+namespace meterline::metering {
+
+// The batch's (customer, event id) keys, for its dedupe: an open-addressing
+// table of positions in the batch, so one allocation per batch and none per
+// event; keys are compared through the events themselves.
+class BatchKeys {
+ public:
+  static constexpr size_t kNone = SIZE_MAX;
+
+  explicit BatchKeys(const std::vector<UsageEventRef>& events) : events_(events) {
+    size_t capacity = 16;
+    while (capacity < events.size() * 2) capacity <<= 1;
+    slots_.assign(capacity, kNone);
+    mask_ = capacity - 1;
+  }
+
+  // Adds the event at `position`; false when an earlier one has its key.
+  bool Add(size_t position) {
+    const UsageEventRef& event = events_[position];
+    for (size_t slot = Hash(event.customer_id, event.id) & mask_;; slot = (slot + 1) & mask_) {
+      if (slots_[slot] == kNone) {
+        slots_[slot] = position;
+        return true;
+      }
+      const UsageEventRef& other = events_[slots_[slot]];
+      if (other.id == event.id && other.customer_id == event.customer_id) return false;
+    }
+  }
+
+  // The position of the first event with this key, or kNone.
+  size_t Find(std::string_view customer_id, std::string_view id) const {
+    for (size_t slot = Hash(customer_id, id) & mask_;; slot = (slot + 1) & mask_) {
+      if (slots_[slot] == kNone) return kNone;
+      const UsageEventRef& other = events_[slots_[slot]];
+      if (other.id == id && other.customer_id == customer_id) return slots_[slot];
+    }
+  }
+
+ private:
+  static size_t Hash(std::string_view customer_id, std::string_view id) {
+    size_t h = std::hash<std::string_view>{}(customer_id);
+    return h ^ (std::hash<std::string_view>{}(id) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+  }
+
+  const std::vector<UsageEventRef>& events_;
+  std::vector<size_t> slots_;  // positions; kNone for a free slot
+  size_t mask_ = 0;
+};
+
+// A rollup's key as views of an event's strings, and its hash.
+using RollupView = std::tuple<std::string_view, std::string_view, TimePoint>;
+struct RollupViewHash {
+  size_t operator()(const RollupView& key) const {
+    size_t h = std::hash<std::string_view>{}(std::get<0>(key));
+    h ^= std::hash<std::string_view>{}(std::get<1>(key)) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h ^ (std::hash<int64_t>{}(std::get<2>(key).time_since_epoch().count()) + 0x9e3779b97f4a7c15ULL + (h << 6) +
+                (h >> 2));
+  }
+};
+
+}  // namespace meterline::metering
