@@ -1,9 +1,11 @@
 #include "metering/clickhouse_usage_store.hpp"
 
 #include <charconv>
+#include <unordered_map>
 
 #include "core/period.hpp"
 #include "customers/customer_store.hpp"
+#include "metering/batch_keys.hpp"
 #include "metering/usage_limits.hpp"
 
 namespace meterline::metering {
@@ -48,11 +50,25 @@ Result<RollupTotals> TotalsAt(const std::vector<std::string>& row, size_t column
 
 // A ClickHouse array of strings as TSV text: ['a','b'] (Quote escapes tabs
 // and newlines too, so the field stays one TSV field).
-std::string TsvStringArray(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + Quote(items[i]);
-  return out + "]";
+void AppendTsvStringArray(std::string& out, const std::vector<std::string>& items) {
+  out += '[';
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += Quote(items[i]);
+  }
+  out += ']';
 }
+
+// An integer's decimal text without a heap allocation.
+class IntText {
+ public:
+  explicit IntText(int64_t value) : end_(std::to_chars(digits_, digits_ + sizeof digits_, value).ptr) {}
+  std::string_view view() const { return {digits_, static_cast<size_t>(end_ - digits_)}; }
+
+ private:
+  char digits_[24];
+  char* end_;
+};
 
 }  // namespace
 
@@ -70,49 +86,76 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<UsageEventRef
     // The per-customer lock, taken in id order so two writers never wait on
     // each other in a cycle. SQLite's BEGIN IMMEDIATE already excludes every
     // other writer.
-    std::set<std::string> customer_ids;
-    for (const UsageEventRef& e : events) customer_ids.emplace(e.customer_id);
-    for (const std::string& customer_id : customer_ids) {
-      MTL_RETURN_IF_ERROR(customers::CustomerStore::LockForUpdate(tx, db_.backend(), customer_id));
+    std::set<std::string_view> customer_ids;
+    std::string_view last_customer;
+    for (const UsageEventRef& e : events) {
+      if (e.customer_id != last_customer) customer_ids.insert(last_customer = e.customer_id);
     }
-    // Which of these are stored already?
-    clickhouse::ExternalTable batch{"batch", "customer_id String, event_id String", ""};
-    for (const UsageEventRef& e : events) clickhouse::AppendTsvRow(batch.tsv, {e.customer_id, e.id});
-    std::set<std::pair<std::string, std::string>> seen;
+    for (std::string_view customer_id : customer_ids) {
+      MTL_RETURN_IF_ERROR(customers::CustomerStore::LockForUpdate(tx, db_.backend(), std::string(customer_id)));
+    }
+    // Which of these are stored already? A repeat within the batch is a
+    // duplicate of its first occurrence; the keys ClickHouse returns mark
+    // their first occurrence as stored before.
+    BatchKeys first(events);
+    std::vector<char> duplicate(events.size(), 0);
+    for (size_t i = 0; i < events.size(); ++i) duplicate[i] = first.Add(i) ? 0 : 1;
     if (!events.empty()) {
+      clickhouse::ExternalTable batch{"batch", "customer_id String, event_id String", ""};
+      batch.tsv.reserve(events.size() * 64);
+      for (const UsageEventRef& e : events) clickhouse::AppendTsvRow(batch.tsv, {e.customer_id, e.id});
       MTL_ASSIGN_OR_RETURN(
           auto stored,
           Select("SELECT customer_id, event_id FROM usage_events WHERE customer_id IN (SELECT customer_id FROM batch) "
                  "AND (customer_id, event_id) IN (SELECT customer_id, event_id FROM batch)",
                  {batch}));
-      for (auto& row : stored) seen.emplace(std::move(row.at(0)), std::move(row.at(1)));
+      for (const auto& row : stored) {
+        size_t position = first.Find(row.at(0), row.at(1));
+        if (position != BatchKeys::kNone) duplicate[position] = 1;
+      }
     }
-    // The new events of each rollup, in batch order; a repeat within the
-    // batch is a duplicate too.
-    std::set<RollupKey> touched;
-    std::map<RollupKey, std::pair<std::vector<size_t>, std::vector<int64_t>>> pending;  // -> (positions, values)
+    // The new events of each rollup, in batch order. Duplicates touch their
+    // rollup too: re-checking alerts after a resend repairs one lost to a
+    // crash between the insert and the commit below. Slots are found by views
+    // of the events' strings; the key's copies are made once per rollup.
+    struct Pending {
+      std::vector<size_t> positions;
+      std::vector<int64_t> values;
+    };
+    std::map<RollupKey, Pending> pending;
+    std::unordered_map<RollupView, Pending*, RollupViewHash> slot_of;
+    Pending* last_slot = nullptr;
+    RollupView last_view;
     for (size_t i = 0; i < events.size(); ++i) {
       const UsageEventRef& e = events[i];
-      RollupKey key{std::string(e.customer_id), std::string(e.metric), HourStart(e.timestamp)};
-      // Duplicates touch their rollup too: re-checking alerts after a resend
-      // repairs one lost to a crash between the insert and the commit below.
-      touched.insert(key);
-      if (!seen.emplace(e.customer_id, e.id).second) {
+      RollupView view{e.customer_id, e.metric, HourStart(e.timestamp)};
+      if (last_slot == nullptr || view != last_view) {
+        auto found = slot_of.find(view);
+        if (found == slot_of.end()) {
+          Pending* slot = &pending[{std::string(e.customer_id), std::string(e.metric), std::get<2>(view)}];
+          found = slot_of.emplace(view, slot).first;
+        }
+        last_slot = found->second;
+        last_view = view;
+      }
+      if (duplicate[i]) {
         outcome.duplicates.push_back(i);
         continue;
       }
-      auto& slot = pending[key];
-      slot.first.push_back(i);
-      slot.second.push_back(e.value);
+      last_slot->positions.push_back(i);
+      last_slot->values.push_back(e.value);
     }
+    std::set<RollupKey> touched;
+    for (const auto& [key, unused] : pending) touched.insert(touched.end(), key);
     // What those rollups hold: under the customer lock nothing else adds to
     // them, so the events that fit are known before the insert.
     std::map<RollupKey, int64_t> stored_totals;
-    if (!pending.empty()) {
-      clickhouse::ExternalTable keys{"batch_keys", "customer_id String, metric String, hour_start Int64", ""};
-      for (const auto& [key, unused] : pending) {
-        clickhouse::AppendTsvRow(keys.tsv, {std::get<0>(key), std::get<1>(key), Ms(ToUnixMillis(std::get<2>(key)))});
-      }
+    clickhouse::ExternalTable keys{"batch_keys", "customer_id String, metric String, hour_start Int64", ""};
+    for (const auto& [key, slot] : pending) {
+      if (slot.positions.empty()) continue;
+      clickhouse::AppendTsvRow(keys.tsv, {std::get<0>(key), std::get<1>(key), Ms(ToUnixMillis(std::get<2>(key)))});
+    }
+    if (!keys.tsv.empty()) {
       MTL_ASSIGN_OR_RETURN(
           auto totals,
           Select("SELECT customer_id, metric, hour_start, " + std::string(kSplitSum) +
@@ -131,26 +174,30 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<UsageEventRef
       }
     }
     std::string rows;
-    std::string received_ms = Ms(ToUnixMillis(received));
+    rows.reserve(events.size() * 128);
+    IntText received_ms(ToUnixMillis(received));
     for (const auto& [key, slot] : pending) {
+      if (slot.positions.empty()) continue;
       auto found = stored_totals.find(key);
-      RollupFit fit = FitIntoRollup(found == stored_totals.end() ? 0 : found->second, slot.second);
+      RollupFit fit = FitIntoRollup(found == stored_totals.end() ? 0 : found->second, slot.values);
       outcome.accepted += fit.taken;
       size_t next_refused = 0;
-      for (size_t j = 0; j < slot.first.size(); ++j) {
-        const UsageEventRef& e = events[slot.first[j]];
+      for (size_t j = 0; j < slot.positions.size(); ++j) {
+        const UsageEventRef& e = events[slot.positions[j]];
         if (next_refused < fit.refused.size() && fit.refused[next_refused] == j) {
           ++next_refused;
-          outcome.refused.push_back({slot.first[j], HourlyLimitReason(e.metric, std::get<2>(key))});
+          outcome.refused.push_back({slot.positions[j], HourlyLimitReason(e.metric, std::get<2>(key))});
           continue;
         }
-        clickhouse::AppendTsvRow(rows, {e.customer_id, e.id, e.metric, Ms(e.value), Ms(ToUnixMillis(e.timestamp)),
-                                        received_ms, e.properties_json});
+        clickhouse::AppendTsvRow(
+            rows, {e.customer_id, e.id, e.metric, IntText(e.value).view(), IntText(ToUnixMillis(e.timestamp)).view(),
+                   received_ms.view(), e.properties_json});
         // The derived metrics it counts toward, as the last field (the
         // derived rollups' view reads them; see 0002_aggregations.sql).
         std::vector<std::string> derived = catalog_.DerivedMetricsOf(e.metric, e.properties_json);
         rows.back() = '\t';
-        rows += TsvStringArray(derived) + "\n";
+        AppendTsvStringArray(rows, derived);
+        rows += '\n';
         for (std::string& metric : derived)
           touched.insert({std::string(e.customer_id), std::move(metric), std::get<2>(key)});
       }
