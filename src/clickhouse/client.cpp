@@ -152,17 +152,24 @@ void AppendTsvRow(std::string& out, std::initializer_list<std::string_view> fiel
   for (std::string_view field : fields) {
     if (!first) out += '\t';
     first = false;
-    for (char c : field) {
-      switch (c) {
-        case '\\': out += "\\\\"; break;
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\0': out += "\\0"; break;
-        case '\'': out += "\\'"; break;
-        default: out += c;
+    // Runs of plain bytes are appended whole; only the six escaped ones one by one.
+    size_t run = 0;
+    for (size_t i = 0; i < field.size(); ++i) {
+      const char* escaped = nullptr;
+      switch (field[i]) {
+        case '\\': escaped = "\\\\"; break;
+        case '\t': escaped = "\\t"; break;
+        case '\n': escaped = "\\n"; break;
+        case '\r': escaped = "\\r"; break;
+        case '\0': escaped = "\\0"; break;
+        case '\'': escaped = "\\'"; break;
+        default: continue;
       }
+      out.append(field.data() + run, i - run);
+      out += escaped;
+      run = i + 1;
     }
+    out.append(field.data() + run, field.size() - run);
   }
   out += '\n';
 }
