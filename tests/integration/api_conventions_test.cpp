@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <tuple>
 
 #include "security/security_fixture.hpp"
@@ -688,6 +689,24 @@ TEST_P(ApiConventionsTest, UsageEventsAsJsonLinesGzipAndZstd) {
   ASSERT_EQ(zstd_ok.status, 200) << zstd_ok.body;
   EXPECT_EQ(Json(zstd_ok).at("accepted").as_int64(), 1);
   EXPECT_EQ(post(zstd.substr(0, zstd.size() / 2), "application/json", "zstd").status, 400) << "truncated";
+  // A frame that does not record its decoded size (a streaming encoder's) decodes too.
+  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 0);
+  std::string unsized_batch = R"({"events":[)" + event("z2", 128) + "]}";
+  std::string unsized(ZSTD_compressBound(unsized_batch.size()), '\0');
+  unsized.resize(
+      ZSTD_compress2(cctx.get(), unsized.data(), unsized.size(), unsized_batch.data(), unsized_batch.size()));
+  ASSERT_EQ(ZSTD_getFrameContentSize(unsized.data(), unsized.size()), ZSTD_CONTENTSIZE_UNKNOWN);
+  HttpResult unsized_ok = post(unsized, "application/json", "zstd");
+  ASSERT_EQ(unsized_ok.status, 200) << unsized_ok.body;
+  EXPECT_EQ(Json(unsized_ok).at("accepted").as_int64(), 1);
+  // A gzip trailer that lies about the decoded size (its last four bytes) is
+  // only a hint for the buffer: the body is refused as corrupt, not trusted.
+  std::string lying = Gzip(R"({"events":[)" + event("g2", 1) + "]}");
+  lying.replace(lying.size() - 4, 4, "\xff\xff\xff\x7f");
+  HttpResult lied = post(lying, "application/json", "gzip");
+  EXPECT_EQ(lied.status, 400) << lied.body;
+  EXPECT_NE(lied.body.find("invalid_encoding"), std::string::npos) << lied.body;
   std::string zstd_bomb(ZSTD_compressBound(size_t{32} << 20), '\0');
   std::string spaces(size_t{32} << 20, ' ');
   zstd_bomb.resize(ZSTD_compress(zstd_bomb.data(), zstd_bomb.size(), spaces.data(), spaces.size(), 3));
