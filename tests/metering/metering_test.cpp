@@ -728,6 +728,38 @@ std::vector<metering::UsageEventRef> Refs(const std::vector<metering::UsageEvent
   return {events.begin(), events.end()};
 }
 
+// Where usage shares the database with customers, the store itself never keeps
+// an event of a customer that does not exist (ingestion refuses one before
+// writing): on SQLite usage_events' foreign key; on PostgreSQL, which dropped
+// that per-event check (migration 0027), the hourly rollup's, in the events'
+// transaction, so the whole batch rolls back.
+TEST_P(MeteringTest, TheStoreKeepsNoEventOfACustomerThatDoesNotExist) {
+  if (!AlertsCommitWithEvents()) GTEST_SKIP() << "usage is kept apart from the customers (shard files, ClickHouse)";
+  TimePoint at = ClockNow() - std::chrono::minutes(1);
+  std::vector<metering::UsageEvent> batch = {MakeEvent("k1", customer_a_, 3, at),
+                                             MakeEvent("k2", "cus_does_not_exist", 5, at)};
+  auto written = billingd_->app().usage_store->Write(Refs(batch), ClockNow(), nullptr);
+  EXPECT_FALSE(written.ok()) << "accepted " << written->accepted;
+  auto stored = UsageDatabase(customer_a_).Execute("SELECT COUNT(*) FROM usage_events", {});
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  EXPECT_EQ(stored->rows.at(0).Int(0), 0) << "neither event, nor its batch's other one";
+  EXPECT_EQ(Total(customer_a_, "api_calls"), 0);
+  if (GetParam().backend == storage::Backend::kPostgres) {
+    auto keys =
+        UsageDatabase(customer_a_)
+            .Execute("SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'usage_events'::regclass AND contype = 'f'",
+                     {});
+    ASSERT_TRUE(keys.ok()) << keys.error().message;
+    EXPECT_EQ(keys->rows.at(0).Int(0), 0) << "the rollup checks the customer, not a key per event";
+  }
+  // The store takes the batch once it names customers that exist.
+  batch.pop_back();
+  auto again = billingd_->app().usage_store->Write(Refs(batch), ClockNow(), nullptr);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->accepted, 1);
+  EXPECT_EQ(Total(customer_a_, "api_calls"), 3);
+}
+
 TEST_P(MeteringTest, ConcurrentWritesShareOneCommitAndEachGetsItsOwnOutcome) {
   metering::GroupCommitStore store(*billingd_->app().usage_backend, {});
   TimePoint at = ClockNow() - std::chrono::minutes(1);

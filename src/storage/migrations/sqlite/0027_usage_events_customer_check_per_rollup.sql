@@ -1,0 +1,9 @@
+-- 0027_usage_events_customer_check_per_rollup.sql (sqlite): nothing to change.
+-- On PostgreSQL this step drops usage_events' foreign key to customers, whose
+-- check ran once per event; the rollups' foreign key checks the customer once
+-- per hour instead. On SQLite events live in the usage shard files by default,
+-- which hold no customers and so no such key; the main file's table (with
+-- USAGE_SHARDS=0) keeps it, as dropping it would mean rebuilding the table.
+-- Kept in step with ../postgres/0027_usage_events_customer_check_per_rollup.sql.
+-- Never edit an applied migration: add a new file.
+-- compatible_with: 0026
