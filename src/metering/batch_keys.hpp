@@ -3,6 +3,7 @@
 // Shared by the stores' Write (SQL and ClickHouse).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -60,6 +61,45 @@ class BatchKeys {
   std::vector<size_t> slots_;  // positions; kNone for a free slot
   size_t mask_ = 0;
 };
+
+// The positions `positions` sorted by (customer, event id) in byte order, the
+// order of the stores' keys: SQLite's B-trees then take the batch's keys left
+// to right, on pages just touched, and ClickHouse finds the block already
+// sorted and skips sorting and permuting it. (Only the insert order: which
+// events a rollup near its limit takes stays batch order.)
+inline std::vector<size_t> InKeyOrder(const std::vector<UsageEventRef>& events, const std::vector<size_t>& positions) {
+  // A batch names few customers: each is ranked once, so the sort compares a
+  // number and the event id, in entries that hold both (no trip to the event).
+  std::vector<std::string_view> customers;
+  for (size_t i : positions) {
+    if (customers.empty() || customers.back() != events[i].customer_id) customers.push_back(events[i].customer_id);
+  }
+  std::sort(customers.begin(), customers.end());
+  customers.erase(std::unique(customers.begin(), customers.end()), customers.end());
+  struct Entry {
+    size_t rank;
+    std::string_view id;
+    size_t position;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(positions.size());
+  std::string_view last_customer;
+  size_t last_rank = 0;
+  for (size_t i : positions) {
+    if (entries.empty() || events[i].customer_id != last_customer) {
+      last_customer = events[i].customer_id;
+      last_rank =
+          static_cast<size_t>(std::lower_bound(customers.begin(), customers.end(), last_customer) - customers.begin());
+    }
+    entries.push_back({last_rank, events[i].id, i});
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.rank != b.rank ? a.rank < b.rank : a.id < b.id; });
+  std::vector<size_t> order;
+  order.reserve(entries.size());
+  for (const Entry& entry : entries) order.push_back(entry.position);
+  return order;
+}
 
 // A rollup's key as views of an event's strings, and its hash.
 using RollupView = std::tuple<std::string_view, std::string_view, TimePoint>;

@@ -98,12 +98,25 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<UsageEventRef
     // duplicate of its first occurrence; the keys ClickHouse returns mark
     // their first occurrence as stored before.
     BatchKeys first(events);
-    std::vector<char> duplicate(events.size(), 0);
-    for (size_t i = 0; i < events.size(); ++i) duplicate[i] = first.Add(i) ? 0 : 1;
+    enum : char { kNew, kDuplicate, kRefused };
+    std::vector<char> state(events.size(), kNew);
+    std::vector<size_t> unique;
+    unique.reserve(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (first.Add(i)) {
+        unique.push_back(i);
+      } else {
+        state[i] = kDuplicate;
+      }
+    }
+    // Keys and rows go to ClickHouse in key order: it then finds the new
+    // part's block already sorted (no sort, no permutation of its columns)
+    // and the existence check's set arrives sorted.
+    const std::vector<size_t> order = InKeyOrder(events, unique);
     if (!events.empty()) {
       clickhouse::ExternalTable batch{"batch", "customer_id String, event_id String", ""};
       batch.tsv.reserve(events.size() * 64);
-      for (const UsageEventRef& e : events) clickhouse::AppendTsvRow(batch.tsv, {e.customer_id, e.id});
+      for (size_t i : order) clickhouse::AppendTsvRow(batch.tsv, {events[i].customer_id, events[i].id});
       MTL_ASSIGN_OR_RETURN(
           auto stored,
           Select("SELECT customer_id, event_id FROM usage_events WHERE customer_id IN (SELECT customer_id FROM batch) "
@@ -111,7 +124,7 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<UsageEventRef
                  {batch}));
       for (const auto& row : stored) {
         size_t position = first.Find(row.at(0), row.at(1));
-        if (position != BatchKeys::kNone) duplicate[position] = 1;
+        if (position != BatchKeys::kNone) state[position] = kDuplicate;
       }
     }
     // The new events of each rollup, in batch order. Duplicates touch their
@@ -138,7 +151,7 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<UsageEventRef
         last_slot = found->second;
         last_view = view;
       }
-      if (duplicate[i]) {
+      if (state[i] == kDuplicate) {
         outcome.duplicates.push_back(i);
         continue;
       }
@@ -173,34 +186,34 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<UsageEventRef
         stored_totals[{row.at(0), row.at(1), FromUnixMillis(*hour)}] = joined.ok() ? *joined : INT64_MAX;
       }
     }
-    std::string rows;
-    rows.reserve(events.size() * 128);
-    IntText received_ms(ToUnixMillis(received));
     for (const auto& [key, slot] : pending) {
       if (slot.positions.empty()) continue;
       auto found = stored_totals.find(key);
       RollupFit fit = FitIntoRollup(found == stored_totals.end() ? 0 : found->second, slot.values);
       outcome.accepted += fit.taken;
-      size_t next_refused = 0;
-      for (size_t j = 0; j < slot.positions.size(); ++j) {
-        const UsageEventRef& e = events[slot.positions[j]];
-        if (next_refused < fit.refused.size() && fit.refused[next_refused] == j) {
-          ++next_refused;
-          outcome.refused.push_back({slot.positions[j], HourlyLimitReason(e.metric, std::get<2>(key))});
-          continue;
-        }
-        clickhouse::AppendTsvRow(
-            rows, {e.customer_id, e.id, e.metric, IntText(e.value).view(), IntText(ToUnixMillis(e.timestamp)).view(),
-                   received_ms.view(), e.properties_json});
-        // The derived metrics it counts toward, as the last field (the
-        // derived rollups' view reads them; see 0002_aggregations.sql).
-        std::vector<std::string> derived = catalog_.DerivedMetricsOf(e.metric, e.properties_json);
-        rows.back() = '\t';
-        AppendTsvStringArray(rows, derived);
-        rows += '\n';
-        for (std::string& metric : derived)
-          touched.insert({std::string(e.customer_id), std::move(metric), std::get<2>(key)});
+      for (size_t refused : fit.refused) {
+        size_t position = slot.positions[refused];
+        state[position] = kRefused;
+        outcome.refused.push_back({position, HourlyLimitReason(events[position].metric, std::get<2>(key))});
       }
+    }
+    std::string rows;
+    rows.reserve(events.size() * 128);
+    IntText received_ms(ToUnixMillis(received));
+    for (size_t i : order) {
+      if (state[i] != kNew) continue;
+      const UsageEventRef& e = events[i];
+      clickhouse::AppendTsvRow(
+          rows, {e.customer_id, e.id, e.metric, IntText(e.value).view(), IntText(ToUnixMillis(e.timestamp)).view(),
+                 received_ms.view(), e.properties_json});
+      // The derived metrics it counts toward, as the last field (the
+      // derived rollups' view reads them; see 0002_aggregations.sql).
+      std::vector<std::string> derived = catalog_.DerivedMetricsOf(e.metric, e.properties_json);
+      rows.back() = '\t';
+      AppendTsvStringArray(rows, derived);
+      rows += '\n';
+      for (std::string& metric : derived)
+        touched.insert({std::string(e.customer_id), std::move(metric), HourStart(e.timestamp)});
     }
     std::sort(outcome.refused.begin(), outcome.refused.end(),
               [](const StoreRefusal& a, const StoreRefusal& b) { return a.position < b.position; });

@@ -145,19 +145,6 @@ Result<RollupTotals> TotalsOf(const storage::Row& row, size_t column, const std:
 
 constexpr const char* kEventColumns = "customer_id, event_id, metric, value, occurred_at, received_at, properties";
 
-// The positions `unique` sorted by (customer, event id), the order SQLite
-// inserts events in (byte order, SQLite's): each B-tree then takes the batch's keys left to right, on pages
-// just touched, instead of jumping between customers' ranges. (Only the insert
-// order: which events a rollup near its limit takes stays batch order.)
-std::vector<size_t> InKeyOrder(const std::vector<UsageEventRef>& events, const std::vector<size_t>& unique) {
-  std::vector<size_t> order = unique;
-  std::sort(order.begin(), order.end(), [&events](size_t a, size_t b) {
-    int by_customer = events[a].customer_id.compare(events[b].customer_id);
-    return by_customer != 0 ? by_customer < 0 : events[a].id < events[b].id;
-  });
-  return order;
-}
-
 // SQLite: multi-row INSERT … VALUES (one B-tree insert per row, WITHOUT
 // ROWID). Usually every event is new: the insert then runs without RETURNING,
 // whose rows SQLite gathers in a temporary table (a third of the writer's
