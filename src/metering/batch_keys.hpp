@@ -42,6 +42,21 @@ class BatchKeys {
     }
   }
 
+  // Adds every event: the positions of first occurrences, in batch order;
+  // each repeat's position is appended to `repeats`.
+  std::vector<size_t> AddAll(std::vector<size_t>& repeats) {
+    std::vector<size_t> firsts;
+    firsts.reserve(events_.size());
+    for (size_t i = 0; i < events_.size(); ++i) {
+      if (Add(i)) {
+        firsts.push_back(i);
+      } else {
+        repeats.push_back(i);
+      }
+    }
+    return firsts;
+  }
+
   // The position of the first event with this key, or kNone.
   size_t Find(std::string_view customer_id, std::string_view id) const {
     for (size_t slot = Hash(customer_id, id) & mask_;; slot = (slot + 1) & mask_) {

@@ -100,15 +100,9 @@ Result<WriteOutcome> ClickHouseUsageStore::Write(const std::vector<UsageEventRef
     BatchKeys first(events);
     enum : char { kNew, kDuplicate, kRefused };
     std::vector<char> state(events.size(), kNew);
-    std::vector<size_t> unique;
-    unique.reserve(events.size());
-    for (size_t i = 0; i < events.size(); ++i) {
-      if (first.Add(i)) {
-        unique.push_back(i);
-      } else {
-        state[i] = kDuplicate;
-      }
-    }
+    std::vector<size_t> repeats;
+    std::vector<size_t> unique = first.AddAll(repeats);
+    for (size_t i : repeats) state[i] = kDuplicate;
     // Keys and rows go to ClickHouse in key order: it then finds the new
     // part's block already sorted (no sort, no permutation of its columns)
     // and the existence check's set arrives sorted.

@@ -255,15 +255,7 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<UsageEventRef>& even
       int64_t received_ms = ToUnixMillis(received);
       // A repeat of an id within the batch is a duplicate of its first occurrence.
       BatchKeys first(events);
-      std::vector<size_t> unique;
-      unique.reserve(events.size());
-      for (size_t i = 0; i < events.size(); ++i) {
-        if (first.Add(i)) {
-          unique.push_back(i);
-        } else {
-          outcome.duplicates.push_back(i);
-        }
-      }
+      std::vector<size_t> unique = first.AddAll(outcome.duplicates);
       // INSERT … ON CONFLICT DO NOTHING RETURNING: the returned keys are the
       // rows this batch stored; the rest were stored before.
       // Marked by position, found through `first`: no copy of the keys.
