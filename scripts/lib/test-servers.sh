@@ -32,12 +32,17 @@ _mtl_servers_dir() {
   fi
 }
 
-start_postgres() {
-  _mtl_servers_dir
-  # initdb refuses to run as root: the cluster belongs to an unprivileged system user.
+# initdb refuses to run as root, and ClickHouse should not run as root either:
+# as root, both servers run as an unprivileged system user.
+_mtl_server_user() {
   if [[ $(id -u) -eq 0 ]] && ! id "$MTL_PG_USER" >/dev/null 2>&1; then
     useradd --system --no-create-home --shell /usr/sbin/nologin "$MTL_PG_USER"
   fi
+}
+
+start_postgres() {
+  _mtl_servers_dir
+  _mtl_server_user
   local dir="$MTL_SERVERS_DIR/postgres" port run_as=()
   mkdir -p "$dir"
   if [[ $(id -u) -eq 0 ]]; then
@@ -142,6 +147,7 @@ start_clickhouse() {
 
 _mtl_start_clickhouse_cluster() {
   local urls=() http_ports=() tcp_ports=() shard run_as=()
+  _mtl_server_user
   [[ $(id -u) -eq 0 ]] && run_as=(runuser -u "$MTL_PG_USER" --)
   for shard in 1 2; do
     http_ports+=("$(_mtl_free_port)")
