@@ -190,15 +190,17 @@ Status ValuesInsert(storage::Transaction& tx, const std::vector<UsageEventRef>& 
   return OkStatus();
 }
 
-// PostgreSQL: COPY into a session-local staging table (emptied at each
-// commit), then one INSERT … SELECT for the whole batch: one round trip for
-// the rows instead of one per 256, and no parameters to bind and parse.
+// PostgreSQL: usually every event is new, and then the rows are copied
+// straight into usage_events (COPY: heap pages filled many rows at a time, no
+// ON CONFLICT probe of the key before each insert) and `all_stored` is set.
+// When one was stored before, the primary key refuses the COPY: it fails with
+// kShortfall, the caller rolls the transaction back (the COPY is its first
+// statement) and writes the batch again `with_returning`: COPY into a
+// session-local staging table (emptied at each commit), then one
+// INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING whose rows name the new
+// events. Either way one round trip for the rows and no parameters to bind.
 Status CopyInsert(storage::Transaction& tx, const std::vector<UsageEventRef>& events, const std::vector<size_t>& unique,
-                  int64_t received_ms, const storage::RowCellsFn& on_stored) {
-  MTL_RETURN_IF_ERROR(
-      tx.ExecuteScript("CREATE TEMP TABLE IF NOT EXISTS usage_events_incoming (customer_id TEXT NOT NULL, "
-                       "event_id TEXT NOT NULL, metric TEXT NOT NULL, value BIGINT NOT NULL, occurred_at BIGINT "
-                       "NOT NULL, received_at BIGINT NOT NULL, properties JSONB) ON COMMIT DELETE ROWS"));
+                  int64_t received_ms, const storage::RowCellsFn& on_stored, bool with_returning, bool& all_stored) {
   std::string rows;
   rows.reserve(unique.size() * 96);
   std::string received = std::to_string(received_ms);
@@ -223,6 +225,20 @@ Status CopyInsert(storage::Transaction& tx, const std::vector<UsageEventRef>& ev
     }
     rows += '\n';
   }
+  if (!with_returning) {
+    Status copied = tx.CopyIn(std::string("usage_events (") + kEventColumns + ")", rows);
+    if (!copied.ok() && copied.error().Reason() == "constraint_violation") {
+      // A duplicate key (or another constraint, which the path below reports).
+      return Error(ErrorCode::kConflict, kShortfall, "some events were stored before");
+    }
+    MTL_RETURN_IF_ERROR(copied);
+    all_stored = true;
+    return OkStatus();
+  }
+  MTL_RETURN_IF_ERROR(
+      tx.ExecuteScript("CREATE TEMP TABLE IF NOT EXISTS usage_events_incoming (customer_id TEXT NOT NULL, "
+                       "event_id TEXT NOT NULL, metric TEXT NOT NULL, value BIGINT NOT NULL, occurred_at BIGINT "
+                       "NOT NULL, received_at BIGINT NOT NULL, properties JSONB) ON COMMIT DELETE ROWS"));
   MTL_RETURN_IF_ERROR(tx.CopyIn(std::string("usage_events_incoming (") + kEventColumns + ")", rows));
   MTL_ASSIGN_OR_RETURN(
       auto inserted,
@@ -248,7 +264,7 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<UsageEventRef>& even
   WriteOutcome outcome;
   // PostgreSQL may abort one of two concurrent batches that wait on each
   // other's rows (deadlock or serialization failure); the whole batch is retried.
-  bool with_returning = false;  // SQLite: see ValuesInsert
+  bool with_returning = false;  // see ValuesInsert (SQLite) and CopyInsert (PostgreSQL)
   for (int attempt = 1;; ++attempt) {
     outcome = WriteOutcome{};
     Status s = db_.Transact(storage::TxMode::kReadWrite, [&](storage::Transaction& tx) -> Status {
@@ -266,7 +282,7 @@ Result<WriteOutcome> SqlUsageStore::Write(const std::vector<UsageEventRef>& even
       };
       bool all_stored = false;
       Status inserted = db_.backend() == storage::Backend::kPostgres
-                            ? CopyInsert(tx, events, unique, received_ms, on_stored)
+                            ? CopyInsert(tx, events, unique, received_ms, on_stored, with_returning, all_stored)
                             : ValuesInsert(tx, events, unique, received_ms, on_stored, with_returning, all_stored);
       if (!inserted.ok()) return inserted;
       if (all_stored) {
