@@ -236,7 +236,10 @@ Result<std::unique_ptr<App>> BuildApp(const Config& config, const Clock& clock, 
   metering::GroupCommitOptions group_commit;
   group_commit.max_events_per_commit = static_cast<size_t>(config.ingest_commit_events);
   group_commit.max_queued_events = static_cast<size_t>(config.ingest_queue_events);
-  bool one_writer_lock = config.clickhouse_url.empty() && app->db->backend() == storage::Backend::kSqlite;
+  // On SQLite one write lock serializes every writer's transaction, also when
+  // the events go to ClickHouse (its writes run under that transaction): a
+  // second writer would only split the groups.
+  bool one_writer_lock = app->db->backend() == storage::Backend::kSqlite;
   group_commit.writers = config.ingest_writers > 0 ? config.ingest_writers : (one_writer_lock ? 1 : 2);
   group_commit.on_commit = [&commits, &commit_requests](size_t requests, size_t) {
     commits.WithLabels({}).Inc();

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <limits>
 #include <list>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -823,6 +824,82 @@ TEST_P(MeteringTest, ConcurrentWritesShareOneCommitAndEachGetsItsOwnOutcome) {
   EXPECT_EQ(seen_by_two, std::set<std::string>{customer_b_});
   EXPECT_EQ(Total(customer_a_, "api_calls"), 1 + 10 + 20 + 4000);
   EXPECT_EQ(Total(customer_b_, "api_calls"), 1000 + 300);
+}
+
+// A usage store that counts the period totals its writes read.
+class CountingTotals : public metering::UsageStore {
+ public:
+  explicit CountingTotals(metering::UsageStore& inner) : inner_(inner) {}
+  int reads() const { return reads_; }
+
+  Result<metering::WriteOutcome> Write(const std::vector<metering::UsageEventRef>& events, TimePoint received,
+                                       const metering::AfterWrite& after) override {
+    if (!after) return inner_.Write(events, received, after);
+    return inner_.Write(
+        events, received,
+        [&](storage::Executor& tx, const std::set<metering::RollupKey>& touched, const metering::TotalFn& total) {
+          metering::TotalFn counted = [&](const std::string& customer_id, const std::string& metric, TimePoint from,
+                                          TimePoint to) {
+            ++reads_;
+            return total(customer_id, metric, from, to);
+          };
+          return after(tx, touched, counted);
+        });
+  }
+  Result<std::map<std::string, int64_t>> Totals(const std::string& customer_id, TimePoint from, TimePoint to) override {
+    return inner_.Totals(customer_id, from, to);
+  }
+  Result<std::map<std::string, std::map<std::string, int64_t>>> TotalsForCustomers(
+      const std::vector<std::string>& customer_ids, TimePoint from, TimePoint to) override {
+    return inner_.TotalsForCustomers(customer_ids, from, to);
+  }
+  Result<std::vector<metering::RollupBucket>> Buckets(const std::string& customer_id, TimePoint from, TimePoint to,
+                                                      std::chrono::milliseconds bucket) override {
+    return inner_.Buckets(customer_id, from, to, bucket);
+  }
+  Result<Page<metering::StoredEvent>> ListEvents(const metering::EventFilter& filter,
+                                                 const PageRequest& page) override {
+    return inner_.ListEvents(filter, page);
+  }
+  Result<Audit> AuditMetric(const std::string& customer_id, const std::string& metric) override {
+    return inner_.AuditMetric(customer_id, metric);
+  }
+  Status Ping() override { return inner_.Ping(); }
+  const char* name() const override { return inner_.name(); }
+
+ private:
+  metering::UsageStore& inner_;
+  int reads_ = 0;  // by the one writer thread
+};
+
+TEST_P(MeteringTest, AGroupReadsEachPeriodTotalOnceForAllItsRequests) {
+  CountingTotals counting(*billingd_->app().usage_backend);
+  metering::GroupCommitStore store(counting, {});
+  TimePoint at = ClockNow() - std::chrono::minutes(1);
+  TimePoint from = at - std::chrono::hours(24), to = at + std::chrono::hours(24);
+  std::vector<metering::UsageEvent> first = {MakeEvent("t0", customer_a_, 1, at)};
+  std::vector<metering::UsageEvent> one = {MakeEvent("t1", customer_a_, 10, at)};
+  std::vector<metering::UsageEvent> two = {MakeEvent("t2", customer_a_, 100, at)};
+  std::vector<int64_t> seen;
+  std::mutex seen_mutex;
+  metering::AfterWrite read_total = [&](storage::Executor&, const std::set<metering::RollupKey>&,
+                                        const metering::TotalFn& total) -> Status {
+    MTL_ASSIGN_OR_RETURN(int64_t used, total(customer_a_, "api_calls", from, to));
+    std::lock_guard lock(seen_mutex);
+    seen.push_back(used);
+    return OkStatus();
+  };
+  WriterHold hold(store);
+  std::optional<Result<metering::WriteOutcome>> r0, r1, r2;
+  hold.Start(0, 1, [&] { r0 = store.Write(Refs(first), ClockNow(), hold.Until(1 + 1 + 1)); });
+  hold.AwaitHolding();
+  hold.Start(1, 1, [&] { r1 = store.Write(Refs(one), ClockNow(), read_total); });
+  hold.Start(2, 1, [&] { r2 = store.Write(Refs(two), ClockNow(), read_total); });
+  hold.Join();
+  ASSERT_TRUE(r0->ok() && r1->ok() && r2->ok());
+  EXPECT_EQ(store.Stats().commits, 2u) << "the two writes queued behind the first must share one commit";
+  EXPECT_EQ(seen, (std::vector<int64_t>{111, 111})) << "both see the total with the whole group in it";
+  EXPECT_EQ(counting.reads(), 1) << "one read of the period total for the group's two requests";
 }
 
 TEST_P(MeteringTest, AFullIngestionQueueRefusesWithRetryAfterAndNeverLosesWhatItTook) {
