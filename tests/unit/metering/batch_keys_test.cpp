@@ -30,8 +30,8 @@ std::vector<std::pair<std::string, std::string>> Sorted(const std::vector<std::p
 }
 
 TEST(InKeyOrder, SortsByCustomerThenIdInByteOrder) {
-  std::vector<std::pair<std::string, std::string>> keys = {
-      {"cus_b", "e10"}, {"cus_a", "e9"}, {"cus_b", "e1"}, {"cus_a", "e10"}, {"cus_a", "e1"}, {"cus_b", "e2"}};
+  std::vector<std::pair<std::string, std::string>> keys = {{"cus_b", "e10"}, {"cus_a", "e9"}, {"cus_b", "e1"},
+                                                           {"cus_a", "e10"}, {"cus_a", "e1"}, {"cus_b", "e2"}};
   EXPECT_EQ(Sorted(keys), ByteOrder(keys));
 }
 
@@ -46,9 +46,9 @@ TEST(InKeyOrder, IdsWithALongCommonPrefixAndTiesPastEightBytes) {
 }
 
 TEST(InKeyOrder, AShorterIdComesBeforeItsExtensionsEvenWithNulBytes) {
-  std::vector<std::pair<std::string, std::string>> keys = {{"c", "ab\0"s},     {"c", "ab"},     {"c", "ab\0\0x"s},
-                                                           {"c", "ab\x01"s},   {"c", "a"},      {"c", "ab\xff"s},
-                                                           {"c", "ab\0\0"s},   {"c", "abc"},    {"c", ""}};
+  std::vector<std::pair<std::string, std::string>> keys = {{"c", "ab\0"s},   {"c", "ab"},  {"c", "ab\0\0x"s},
+                                                           {"c", "ab\x01"s}, {"c", "a"},   {"c", "ab\xff"s},
+                                                           {"c", "ab\0\0"s}, {"c", "abc"}, {"c", ""}};
   EXPECT_EQ(Sorted(keys), ByteOrder(keys));
 }
 
